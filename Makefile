@@ -1,0 +1,57 @@
+# neurostream — build, demo, tests, benchmarks.
+#
+# Python used by tests (MNE, scipy, pyarrow …) is pinned in
+# tools/python/requirements.txt and installed into a virtualenv under
+# $(NEUROSTREAM_CACHE), outside the repo, so a repeated run is fast.
+
+NEUROSTREAM_CACHE ?= $(HOME)/.cache/neurostream
+VENV := $(NEUROSTREAM_CACHE)/venv
+PYTHON := $(VENV)/bin/python
+GO ?= go
+STATICCHECK := honnef.co/go/tools/cmd/staticcheck@2025.1.1
+FUZZTIME ?= 10s
+DATA ?= $(abspath ../shared/data)
+
+export NEUROSTREAM_PYTHON := $(PYTHON)
+
+.PHONY: all build demo test test-go bench lint fuzz pyenv golden clean
+
+all: build
+
+build:
+	$(GO) build ./...
+
+demo:
+	$(GO) run ./cmd/neurostream demo --out ./out
+
+pyenv: $(VENV)/.stamp
+
+$(VENV)/.stamp: tools/python/requirements.txt
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install --disable-pip-version-check -q -r tools/python/requirements.txt
+	touch $@
+
+test: pyenv
+	$(GO) vet ./...
+	$(GO) test -count=1 ./...
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+lint:
+	$(GO) vet ./...
+	$(GO) run $(STATICCHECK) ./...
+
+# Each fuzz target runs for FUZZTIME.
+fuzz:
+	@set -e; for pkg in $$($(GO) list ./...); do \
+	  for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
+	    echo "fuzz $$pkg $$f"; $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg; \
+	  done; done
+
+# Rewrite the MNE golden files from the shared recordings. Never edit them by hand.
+golden: pyenv
+	$(PYTHON) formats/testdata/golden/make_golden.py $(DATA) formats/testdata/golden
+
+clean:
+	rm -rf out
