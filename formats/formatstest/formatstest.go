@@ -12,10 +12,10 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"runtime"
 	"testing"
 
 	"github.com/neurostream/neurostream/formats"
+	"github.com/neurostream/neurostream/internal/testenv"
 )
 
 // RelTol is the relative tolerance on sample values.
@@ -23,14 +23,14 @@ const RelTol = 1e-6
 
 // Golden is one reference file.
 type Golden struct {
-	Source     string  `json:"source"`
-	Reader     string  `json:"reader"`
-	Error      string  `json:"error"`
-	SFreq      float64 `json:"sfreq"`
-	NTimes     int64   `json:"n_times"`
-	FirstSamp  int64   `json:"first_samp"`
-	MeasDate   *string `json:"meas_date"`
-	Channels   []struct {
+	Source    string  `json:"source"`
+	Reader    string  `json:"reader"`
+	Error     string  `json:"error"`
+	SFreq     float64 `json:"sfreq"`
+	NTimes    int64   `json:"n_times"`
+	FirstSamp int64   `json:"first_samp"`
+	MeasDate  *string `json:"meas_date"`
+	Channels  []struct {
 		Name    string `json:"name"`
 		Type    string `json:"type"`
 		MNEType string `json:"mne_type"`
@@ -58,31 +58,13 @@ type Entry struct {
 	Error  string `json:"error"`
 }
 
-func repoRoot() string {
-	_, file, _, _ := runtime.Caller(0)
-	return filepath.Join(filepath.Dir(file), "..", "..")
-}
-
 // GoldenDir is the folder holding the golden files.
-func GoldenDir() string { return filepath.Join(repoRoot(), "formats", "testdata", "golden") }
+func GoldenDir() string { return filepath.Join(testenv.RepoRoot(), "formats", "testdata", "golden") }
 
-// DataDir returns the shared recorded-data folder (../shared/data beside the
-// checkout, or $NEUROSTREAM_DATA). Where it is absent the test is skipped
-// with a message, except under CI=true, where absence is a broken set-up and
-// fails the test.
+// DataDir returns the shared recorded-data folder; see testenv.DataDir.
 func DataDir(t testing.TB) string {
 	t.Helper()
-	dir := os.Getenv("NEUROSTREAM_DATA")
-	if dir == "" {
-		dir = filepath.Join(repoRoot(), "..", "shared", "data")
-	}
-	if _, err := os.Stat(filepath.Join(dir, "SOURCES.md")); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("shared recordings not found at %s (CI=true: ../shared/data must be beside the checkout)", dir)
-		}
-		t.Skipf("shared recordings not found at %s: put shared/ beside the checkout or set NEUROSTREAM_DATA", dir)
-	}
-	return dir
+	return testenv.DataDir(t)
 }
 
 // Index returns the golden entries whose reader is one of readers (all when
