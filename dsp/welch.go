@@ -1,0 +1,329 @@
+// Package dsp is neurostream's signal processing: windows, FFT plans, Welch
+// PSD and band power, written as plain functions and reusable plans.
+//
+// Conventions follow scipy.signal and MNE-Python and are stated per
+// function: frequencies in Hz, one-sided spectra, PSD in unit²/Hz (V²/Hz for
+// EEG), band power in unit². Plans own scratch space and are not safe for
+// concurrent use; output goes to a caller-owned dst (nil allocates).
+package dsp
+
+import (
+	"fmt"
+	"math"
+	"slices"
+
+	"gonum.org/v1/gonum/dsp/fourier"
+)
+
+// Detrend selects what is removed from each segment before windowing.
+type Detrend int
+
+const (
+	// DetrendConstant subtracts the segment mean (scipy's default).
+	DetrendConstant Detrend = iota
+	// DetrendNone leaves segments as they are.
+	DetrendNone
+	// DetrendLinear subtracts the least-squares line.
+	DetrendLinear
+)
+
+// Scaling selects the PSD normalisation.
+type Scaling int
+
+const (
+	// ScalingDensity gives a power spectral density in unit²/Hz:
+	// |X|² / (fs · Σw²), as scipy.signal.welch(scaling='density').
+	ScalingDensity Scaling = iota
+	// ScalingSpectrum gives a power spectrum in unit²: |X|² / (Σw)².
+	ScalingSpectrum
+)
+
+// Average selects how segment periodograms are combined.
+type Average int
+
+const (
+	// AverageMean is the arithmetic mean (scipy's default).
+	AverageMean Average = iota
+	// AverageMedian is the median divided by its bias for the segment
+	// count, as scipy's average='median'.
+	AverageMedian
+)
+
+// WelchConfig configures a Welch plan. Zero fields take scipy.signal.welch's
+// defaults.
+type WelchConfig struct {
+	// SampleRate in Hz. Required.
+	SampleRate float64
+	// SegmentLen is nperseg, samples per segment. Required.
+	SegmentLen int
+	// Overlap is noverlap in samples. Default: SegmentLen/2. Use a negative
+	// value for no overlap.
+	Overlap int
+	// NFFT is the FFT length (zero-padding when > SegmentLen).
+	// Default: SegmentLen.
+	NFFT int
+	// Window holds SegmentLen taper weights. Default: periodic Hann, as
+	// scipy.signal.get_window('hann', nperseg).
+	Window []float64
+	// Detrend default: DetrendConstant.
+	Detrend Detrend
+	// Scaling default: ScalingDensity.
+	Scaling Scaling
+	// Average default: AverageMean.
+	Average Average
+}
+
+// Welch is a reusable plan computing Welch power spectra of signals of any
+// length ≥ SegmentLen.
+type Welch struct {
+	cfg     WelchConfig
+	step    int
+	scale   float64
+	fft     *fourier.FFT
+	seg     []float64
+	coef    []complex128
+	periods [][]float64 // per-segment periodograms, only for AverageMedian
+	col     []float64
+}
+
+// NewWelch returns a plan for cfg.
+func NewWelch(cfg WelchConfig) (*Welch, error) {
+	if !(cfg.SampleRate > 0) || math.IsInf(cfg.SampleRate, 0) {
+		return nil, fmt.Errorf("dsp: welch: sample rate must be positive and finite, got %v", cfg.SampleRate)
+	}
+	if cfg.SegmentLen < 1 {
+		return nil, fmt.Errorf("dsp: welch: segment length must be ≥ 1, got %d", cfg.SegmentLen)
+	}
+	switch {
+	case cfg.Overlap == 0:
+		cfg.Overlap = cfg.SegmentLen / 2
+	case cfg.Overlap < 0:
+		cfg.Overlap = 0
+	}
+	if cfg.Overlap >= cfg.SegmentLen {
+		return nil, fmt.Errorf("dsp: welch: overlap %d must be less than segment length %d", cfg.Overlap, cfg.SegmentLen)
+	}
+	if cfg.NFFT == 0 {
+		cfg.NFFT = cfg.SegmentLen
+	}
+	if cfg.NFFT < cfg.SegmentLen {
+		return nil, fmt.Errorf("dsp: welch: nfft %d shorter than segment length %d", cfg.NFFT, cfg.SegmentLen)
+	}
+	if cfg.Window == nil {
+		cfg.Window = Hann(nil, cfg.SegmentLen, true)
+	} else {
+		if len(cfg.Window) != cfg.SegmentLen {
+			return nil, fmt.Errorf("dsp: welch: window has %d weights, segment length is %d", len(cfg.Window), cfg.SegmentLen)
+		}
+		cfg.Window = slices.Clone(cfg.Window)
+	}
+	var s, s2 float64
+	for _, v := range cfg.Window {
+		s += v
+		s2 += v * v
+	}
+	w := &Welch{
+		cfg:  cfg,
+		step: cfg.SegmentLen - cfg.Overlap,
+		fft:  fourier.NewFFT(cfg.NFFT),
+		seg:  make([]float64, cfg.NFFT),
+		coef: make([]complex128, cfg.NFFT/2+1),
+	}
+	switch cfg.Scaling {
+	case ScalingDensity:
+		w.scale = 1 / (cfg.SampleRate * s2)
+	case ScalingSpectrum:
+		w.scale = 1 / (s * s)
+	default:
+		return nil, fmt.Errorf("dsp: welch: unknown scaling %d", cfg.Scaling)
+	}
+	return w, nil
+}
+
+// Config returns the plan's configuration with defaults filled in.
+func (w *Welch) Config() WelchConfig { return w.cfg }
+
+// Len returns the number of frequency bins, NFFT/2+1.
+func (w *Welch) Len() int { return w.cfg.NFFT/2 + 1 }
+
+// Segments returns how many segments a signal of n samples is split into:
+// (n-Overlap)/(SegmentLen-Overlap), as scipy.
+func (w *Welch) Segments(n int) int {
+	if n < w.cfg.SegmentLen {
+		return 0
+	}
+	return (n - w.cfg.Overlap) / w.step
+}
+
+// Freqs fills dst with the bin frequencies in Hz: bin k is k·SampleRate/NFFT.
+func (w *Welch) Freqs(dst []float64) []float64 {
+	dst = useDst(dst, w.Len())
+	for k := range dst {
+		dst[k] = float64(k) * w.cfg.SampleRate / float64(w.cfg.NFFT)
+	}
+	return dst
+}
+
+// PSD fills dst with the one-sided Welch estimate of x's power spectrum
+// with scipy.signal.welch semantics (return_onesided=True): every bin but
+// DC (and Nyquist for even NFFT) is doubled. len(x) must be at least
+// SegmentLen; trailing samples that do not fill a segment are ignored, as in
+// scipy. dst must not alias x. PSD does not allocate after the first call
+// with AverageMedian.
+func (w *Welch) PSD(dst, x []float64) []float64 {
+	nseg := w.Segments(len(x))
+	if nseg == 0 {
+		panic(fmt.Sprintf("dsp: welch: signal of %d samples shorter than segment length %d", len(x), w.cfg.SegmentLen))
+	}
+	nf := w.Len()
+	dst = useDst(dst, nf)
+	median := w.cfg.Average == AverageMedian
+	if median {
+		for len(w.periods) < nseg {
+			w.periods = append(w.periods, make([]float64, nf))
+		}
+		if cap(w.col) < nseg {
+			w.col = make([]float64, nseg)
+		}
+	} else {
+		clear(dst)
+	}
+	for s := 0; s < nseg; s++ {
+		w.periodogram(x[s*w.step : s*w.step+w.cfg.SegmentLen])
+		if median {
+			p := w.periods[s]
+			for k, c := range w.coef {
+				p[k] = real(c)*real(c) + imag(c)*imag(c)
+			}
+			continue
+		}
+		for k, c := range w.coef {
+			dst[k] += real(c)*real(c) + imag(c)*imag(c)
+		}
+	}
+	norm := w.scale / float64(nseg)
+	if median {
+		col := w.col[:nseg]
+		bias := medianBias(nseg)
+		for k := range dst {
+			for s := range col {
+				col[s] = w.periods[s][k]
+			}
+			dst[k] = median64(col) / bias
+		}
+		norm = w.scale
+	}
+	last := nf - 1
+	if w.cfg.NFFT%2 == 1 {
+		last = nf
+	}
+	for k := range dst {
+		v := dst[k] * norm
+		if k > 0 && k < last {
+			v *= 2
+		}
+		dst[k] = v
+	}
+	return dst
+}
+
+// periodogram detrends and tapers one segment into w.seg and leaves its
+// spectrum in w.coef.
+func (w *Welch) periodogram(seg []float64) {
+	n := len(seg)
+	buf := w.seg[:n]
+	copy(buf, seg)
+	switch w.cfg.Detrend {
+	case DetrendConstant:
+		var m float64
+		for _, v := range buf {
+			m += v
+		}
+		m /= float64(n)
+		for i := range buf {
+			buf[i] -= m
+		}
+	case DetrendLinear:
+		detrendLinear(buf)
+	}
+	for i, t := range w.cfg.Window {
+		buf[i] *= t
+	}
+	clear(w.seg[n:])
+	w.fft.Coefficients(w.coef, w.seg)
+}
+
+// detrendLinear subtracts the least-squares line through (i, x[i]).
+func detrendLinear(x []float64) {
+	n := float64(len(x))
+	if len(x) < 2 {
+		if len(x) == 1 {
+			x[0] = 0
+		}
+		return
+	}
+	mt := (n - 1) / 2
+	var mx, sxy, sxx float64
+	for _, v := range x {
+		mx += v
+	}
+	mx /= n
+	for i, v := range x {
+		d := float64(i) - mt
+		sxy += d * (v - mx)
+		sxx += d * d
+	}
+	slope := sxy / sxx
+	for i := range x {
+		x[i] -= mx + slope*(float64(i)-mt)
+	}
+}
+
+// medianBias is scipy.signal._spectral_py._median_bias: the expected
+// ratio of the sample median to the mean of n chi-squared(2) periodograms.
+func medianBias(n int) float64 {
+	var b float64
+	for k := 1; k <= (n-1)/2; k++ {
+		b += 1/float64(2*k+1) - 1/float64(2*k)
+	}
+	return 1 + b
+}
+
+// median64 returns the median of x, reordering x.
+func median64(x []float64) float64 {
+	slices.Sort(x)
+	n := len(x)
+	if n%2 == 1 {
+		return x[n/2]
+	}
+	return (x[n/2-1] + x[n/2]) / 2
+}
+
+// Hann fills dst with an n-point Hann window. periodic selects the DFT-even
+// form used for spectral analysis (scipy's get_window('hann', n), sym=False);
+// otherwise the symmetric form (scipy.signal.windows.hann(n)).
+func Hann(dst []float64, n int, periodic bool) []float64 {
+	dst = useDst(dst, n)
+	if n == 1 {
+		dst[0] = 1
+		return dst
+	}
+	d := float64(n - 1)
+	if periodic {
+		d = float64(n)
+	}
+	for i := range dst {
+		dst[i] = 0.5 - 0.5*math.Cos(2*math.Pi*float64(i)/d)
+	}
+	return dst
+}
+
+func useDst(dst []float64, n int) []float64 {
+	if dst == nil {
+		return make([]float64, n)
+	}
+	if len(dst) != n {
+		panic(fmt.Sprintf("dsp: dst has length %d, want %d", len(dst), n))
+	}
+	return dst
+}
