@@ -25,6 +25,7 @@ package formats
 
 import (
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -216,4 +217,20 @@ func UniqueLabels(labels []string) {
 		labels[i] = name
 		taken[name] = true
 	}
+}
+
+// MergeAnnotations returns the annotations of a and b in one list sorted by
+// onset (stable: at equal onsets a's come first).
+func MergeAnnotations(a, b []Annotation) []Annotation {
+	out := append(slices.Clone(a), b...)
+	slices.SortStableFunc(out, func(x, y Annotation) int {
+		switch {
+		case x.Onset < y.Onset:
+			return -1
+		case x.Onset > y.Onset:
+			return 1
+		}
+		return 0
+	})
+	return out
 }

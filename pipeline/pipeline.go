@@ -1,0 +1,112 @@
+// Package pipeline is the stage-graph runtime: sources of wire chunks,
+// per-session decoding, validation and windowing, analysis stages, and
+// sinks for results and dead letters.
+//
+// Data flow for one message: Source.Read → wire decode → per-session
+// validation (bad chunks go to the dead-letter sink, the run goes on) →
+// the session's sample buffer → every complete window on the session's
+// sample clock (window k covers samples [k·hop, k·hop+length)) → each
+// stage → results to the sinks → acknowledgements. A message is
+// acknowledged only when no unfinished window still needs its samples, so
+// a source that commits on acknowledgement (Kafka) never commits data
+// that a crash would lose. Sessions are spread over workers by a hash of
+// the session id; one worker owns a session's state, so stages need no
+// locks and one session's windows come out in order.
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/neurostream/neurostream/formats"
+	"github.com/neurostream/neurostream/pipeline/arrowout"
+)
+
+// ErrEndOfInput is returned by Source.Read when a finite source is done.
+var ErrEndOfInput = errors.New("pipeline: end of input")
+
+// Message is one input record: a wire-encoded chunk and where it came from.
+type Message struct {
+	// Key is the session id (the Kafka message key).
+	Key string
+	// Value is one wire chunk (an Arrow IPC stream).
+	Value []byte
+	// Origin names the message for errors and dead letters, e.g.
+	// "file recordings/s01.edf chunk 12" or "kafka eeg/3@1204".
+	Origin string
+	// Time is when the source produced or received the message.
+	Time time.Time
+}
+
+// AckFunc reports that a message was fully handled (err == nil) or could
+// not be (err != nil: the source must not treat it as done).
+type AckFunc func(err error)
+
+// Source yields messages. Read blocks until a message is available, the
+// context ends, or the source is exhausted (ErrEndOfInput).
+type Source interface {
+	Connect(ctx context.Context) error
+	Read(ctx context.Context) (Message, AckFunc, error)
+	Close(ctx context.Context) error
+}
+
+// Sink receives results. A nil error from Write means the results are
+// handed over; the messages behind them may then be acknowledged.
+type Sink interface {
+	Write(ctx context.Context, results []arrowout.Result) error
+	Close() error
+}
+
+// DeadLetter is a message the pipeline could not use, with the reason.
+type DeadLetter struct {
+	Message Message
+	// Reason is a short machine-readable cause (wire.Reason values, or
+	// "session" when the key and the chunk disagree).
+	Reason string
+	// Err is the full error, naming the session, chunk and expectation.
+	Err error
+}
+
+// DeadLetterSink receives messages that failed to decode or validate.
+type DeadLetterSink interface {
+	DeadLetter(ctx context.Context, d DeadLetter) error
+	Close() error
+}
+
+// SessionInfo describes a session to a stage when its first chunk arrives.
+type SessionInfo struct {
+	Session    string
+	SampleRate float64
+	Channels   []formats.Channel
+	// StartTimeNS is the unix time in ns of the session's sample 0.
+	StartTimeNS int64
+	// WindowLength is the session's window length in samples.
+	WindowLength int64
+}
+
+// Window is one analysis window of one session, handed to stages.
+type Window struct {
+	arrowout.WindowKey
+	SampleRate float64
+	Channels   []formats.Channel
+	// Data[c] holds channel c's samples of the window in SI units. It
+	// aliases the session buffer: valid only during Process, read-only.
+	Data [][]float64
+}
+
+// Stage is one analysis step run on every window of one session. A stage
+// instance belongs to one session and is never called concurrently.
+type Stage interface {
+	// Process returns the window's results; the records are released by
+	// the runtime after the sinks wrote them.
+	Process(w *Window) ([]arrowout.Result, error)
+}
+
+// StageBuilder makes a session's instance of a stage when the session's
+// first chunk arrives, so plans can be sized for its rate and channels.
+type StageBuilder interface {
+	// Name is the stage's configured name, used in errors and metrics.
+	Name() string
+	NewSession(s SessionInfo) (Stage, error)
+}

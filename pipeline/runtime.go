@@ -1,0 +1,399 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"log/slog"
+	"math"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/apache/arrow/go/v17/arrow/memory"
+
+	"github.com/neurostream/neurostream/pipeline/arrowout"
+	"github.com/neurostream/neurostream/pipeline/wire"
+)
+
+// WindowSpec sets window length and hop, in samples or in seconds (then
+// rounded to whole samples at each session's rate). Exactly one of the two
+// forms is used.
+type WindowSpec struct {
+	Length, Hop               int64
+	LengthSeconds, HopSeconds float64
+}
+
+// samples returns length and hop in samples at rate fs.
+func (w WindowSpec) samples(fs float64) (length, hop int64, err error) {
+	length, hop = w.Length, w.Hop
+	if length == 0 {
+		length = int64(math.Round(w.LengthSeconds * fs))
+		hop = int64(math.Round(w.HopSeconds * fs))
+	}
+	if length < 1 || hop < 1 {
+		return 0, 0, fmt.Errorf("window of %d samples with hop %d at %g Hz: both must be at least one sample", length, hop, fs)
+	}
+	return length, hop, nil
+}
+
+// Options configures a Runner.
+type Options struct {
+	Source      Source
+	Stages      []StageBuilder
+	Sinks       []Sink
+	DeadLetters DeadLetterSink
+	Window      WindowSpec
+	// Workers is how many goroutines own sessions. Default: 1.
+	Workers int
+	// NonFinite is what a NaN or Inf sample does. Default: the chunk is
+	// rejected to the dead-letter sink.
+	NonFinite wire.NonFinitePolicy
+	// DrainTimeout bounds the soft drain after the context ends: queued
+	// messages are processed for this long, then the run stops hard.
+	// Default: 10s.
+	DrainTimeout time.Duration
+	// Logger default: slog.Default().
+	Logger *slog.Logger
+}
+
+// Runner runs one pipeline.
+type Runner struct {
+	opt   Options
+	stats Stats
+
+	mu       sync.Mutex
+	sessions map[string]*SessionStats
+}
+
+// Stats counts what a run did. Read it with Runner.Stats.
+type Stats struct {
+	Messages    atomic.Int64
+	Windows     atomic.Int64
+	DeadLetters atomic.Int64
+	Gaps        atomic.Int64
+	StageErrors atomic.Int64
+}
+
+// SessionStats summarises one session.
+type SessionStats struct {
+	Session    string
+	SampleRate float64
+	Channels   int
+	Chunks     int64
+	Samples    int64
+	Windows    int64
+	Gaps       int64
+}
+
+// New checks opt and returns a Runner.
+func New(opt Options) (*Runner, error) {
+	if opt.Source == nil {
+		return nil, errors.New("pipeline: no source")
+	}
+	if len(opt.Sinks) == 0 {
+		return nil, errors.New("pipeline: no sink")
+	}
+	if opt.Window.Length == 0 && opt.Window.LengthSeconds == 0 {
+		return nil, errors.New("pipeline: window length not set")
+	}
+	if opt.Workers <= 0 {
+		opt.Workers = 1
+	}
+	if opt.DrainTimeout <= 0 {
+		opt.DrainTimeout = 10 * time.Second
+	}
+	if opt.Logger == nil {
+		opt.Logger = slog.Default()
+	}
+	return &Runner{opt: opt, sessions: map[string]*SessionStats{}}, nil
+}
+
+// Stats returns the run's counters.
+func (r *Runner) Stats() *Stats { return &r.stats }
+
+// Sessions returns per-session statistics sorted by session id.
+func (r *Runner) Sessions() []SessionStats {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := make([]SessionStats, 0, len(r.sessions))
+	for _, s := range r.sessions {
+		out = append(out, *s)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Session < out[j].Session })
+	return out
+}
+
+type job struct {
+	msg Message
+	ack AckFunc
+}
+
+// Run reads the source until it is exhausted or ctx ends, then drains:
+// queued messages are still processed (for up to DrainTimeout), then sinks
+// are closed. Bad input never stops a run; a sink failure does, and the
+// messages behind the failed write are not acknowledged.
+func (r *Runner) Run(ctx context.Context) error {
+	src := r.opt.Source
+	if err := src.Connect(ctx); err != nil {
+		return fmt.Errorf("pipeline: connect source: %w", err)
+	}
+	// hard ends the drain; it outlives ctx by DrainTimeout.
+	hard, cancelHard := context.WithCancelCause(context.WithoutCancel(ctx))
+	defer cancelHard(nil)
+	stopAfter := context.AfterFunc(ctx, func() {
+		t := time.AfterFunc(r.opt.DrainTimeout, func() { cancelHard(errors.New("drain timeout")) })
+		context.AfterFunc(hard, func() { t.Stop() })
+	})
+	defer stopAfter()
+
+	queues := make([]chan job, r.opt.Workers)
+	errc := make(chan error, r.opt.Workers)
+	var wg sync.WaitGroup
+	for i := range queues {
+		queues[i] = make(chan job, 16)
+		w := &worker{r: r, dec: wire.NewDecoder(memory.DefaultAllocator), sessions: map[string]*session{}}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := w.run(hard, queues[i]); err != nil {
+				errc <- err
+				cancelHard(err)
+			}
+		}()
+	}
+
+	var readErr error
+	for {
+		msg, ack, err := src.Read(ctx)
+		if err != nil {
+			if !errors.Is(err, ErrEndOfInput) && ctx.Err() == nil {
+				readErr = fmt.Errorf("pipeline: read source: %w", err)
+			}
+			break
+		}
+		r.stats.Messages.Add(1)
+		q := queues[shard(msg.Key, len(queues))]
+		select {
+		case q <- job{msg, ack}:
+		case <-hard.Done():
+		}
+		if hard.Err() != nil {
+			break
+		}
+	}
+	for _, q := range queues {
+		close(q)
+	}
+	wg.Wait()
+	close(errc)
+	var errs []error
+	if readErr != nil {
+		errs = append(errs, readErr)
+	}
+	for err := range errc {
+		errs = append(errs, err)
+	}
+	if err := src.Close(context.WithoutCancel(ctx)); err != nil {
+		errs = append(errs, fmt.Errorf("pipeline: close source: %w", err))
+	}
+	for _, s := range r.opt.Sinks {
+		if err := s.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("pipeline: close sink: %w", err))
+		}
+	}
+	if r.opt.DeadLetters != nil {
+		if err := r.opt.DeadLetters.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("pipeline: close dead-letter sink: %w", err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func shard(key string, n int) int {
+	h := fnv.New32a()
+	h.Write([]byte(key))
+	return int(h.Sum32() % uint32(n))
+}
+
+type worker struct {
+	r        *Runner
+	dec      *wire.Decoder
+	chunk    wire.Chunk
+	sessions map[string]*session
+	results  []arrowout.Result
+}
+
+func (w *worker) run(ctx context.Context, q <-chan job) error {
+	for j := range q {
+		if ctx.Err() != nil {
+			j.ack(context.Cause(ctx))
+			continue
+		}
+		if err := w.handle(ctx, j); err != nil {
+			// Drain the queue without acknowledging: none of it is done.
+			for j := range q {
+				j.ack(err)
+			}
+			return err
+		}
+	}
+	// End of input: windows that never completed will not; release what
+	// they held.
+	for _, s := range w.sessions {
+		s.ackAll(nil)
+	}
+	return nil
+}
+
+// handle processes one message. Only sink failures are returned.
+func (w *worker) handle(ctx context.Context, j job) error {
+	r := w.r
+	if err := w.dec.Decode(&w.chunk, j.msg.Value); err != nil {
+		return w.deadLetter(ctx, j, string(reasonOf(err, wire.ReasonDecode)), fmt.Errorf("%s: %w", j.msg.Origin, err))
+	}
+	c := &w.chunk
+	if j.msg.Key != "" && c.Session != j.msg.Key {
+		return w.deadLetter(ctx, j, string(wire.ReasonSession),
+			fmt.Errorf("%s: message key %q but chunk session %q", j.msg.Origin, j.msg.Key, c.Session))
+	}
+	s := w.sessions[c.Session]
+	if s == nil {
+		var err error
+		s, err = w.newSession(c)
+		if err != nil {
+			return w.deadLetter(ctx, j, "session", fmt.Errorf("%s: %w", j.msg.Origin, err))
+		}
+		w.sessions[c.Session] = s
+	}
+	if err := s.validator.Check(c); err != nil {
+		var we *wire.Error
+		if !errors.As(err, &we) || we.Reason != wire.ReasonGap {
+			return w.deadLetter(ctx, j, string(reasonOf(err, wire.ReasonDecode)), fmt.Errorf("%s: %w", j.msg.Origin, err))
+		}
+		// A gap is reported, not bridged: the chunk itself is good, so it
+		// is processed from its own position; windows spanning the gap are
+		// skipped.
+		r.stats.Gaps.Add(1)
+		s.stats.Gaps++
+		if err := r.report(ctx, DeadLetter{Message: j.msg, Reason: string(wire.ReasonGap), Err: fmt.Errorf("%s: %w", j.msg.Origin, err)}); err != nil {
+			return err
+		}
+	}
+	w.results = w.results[:0]
+	s.add(c, j.ack)
+	windows, err := s.windows(func(win *Window) {
+		for i, st := range s.stages {
+			res, err := st.Process(win)
+			if err != nil {
+				r.stats.StageErrors.Add(1)
+				r.opt.Logger.Error("stage failed", "stage", r.opt.Stages[i].Name(), "session", win.Session, "window", win.WindowKey.Window, "err", err)
+				continue
+			}
+			w.results = append(w.results, res...)
+		}
+	})
+	if err != nil {
+		return err
+	}
+	r.stats.Windows.Add(windows)
+	r.mu.Lock()
+	s.stats.Chunks++
+	s.stats.Samples += int64(c.Len())
+	s.stats.Windows += windows
+	r.mu.Unlock()
+	if len(w.results) > 0 {
+		for _, sink := range r.opt.Sinks {
+			if err := sink.Write(ctx, w.results); err != nil {
+				w.release()
+				s.ackAll(err)
+				return fmt.Errorf("pipeline: session %s: sink: %w", c.Session, err)
+			}
+		}
+		w.release()
+	}
+	s.ackDone()
+	return nil
+}
+
+func (w *worker) release() {
+	for i, res := range w.results {
+		if res.Record != nil {
+			res.Record.Release()
+		}
+		w.results[i] = arrowout.Result{}
+	}
+	w.results = w.results[:0]
+}
+
+func reasonOf(err error, def wire.Reason) wire.Reason {
+	var we *wire.Error
+	if errors.As(err, &we) {
+		return we.Reason
+	}
+	var de *wire.DecodeError
+	if errors.As(err, &de) {
+		return wire.ReasonDecode
+	}
+	return def
+}
+
+// deadLetter reports a message the pipeline cannot use and acknowledges
+// it: it is handled, by being set aside.
+func (w *worker) deadLetter(ctx context.Context, j job, reason string, err error) error {
+	if rerr := w.r.report(ctx, DeadLetter{Message: j.msg, Reason: reason, Err: err}); rerr != nil {
+		j.ack(rerr)
+		return rerr
+	}
+	j.ack(nil)
+	return nil
+}
+
+func (r *Runner) report(ctx context.Context, d DeadLetter) error {
+	r.stats.DeadLetters.Add(1)
+	r.opt.Logger.Warn("dead letter", "reason", d.Reason, "err", d.Err)
+	if r.opt.DeadLetters == nil {
+		return nil
+	}
+	if err := r.opt.DeadLetters.DeadLetter(ctx, d); err != nil {
+		return fmt.Errorf("pipeline: dead-letter sink: %w", err)
+	}
+	return nil
+}
+
+func (w *worker) newSession(c *wire.Chunk) (*session, error) {
+	length, hop, err := w.r.opt.Window.samples(c.SampleRate)
+	if err != nil {
+		return nil, fmt.Errorf("session %s: %w", c.Session, err)
+	}
+	info := SessionInfo{
+		Session:      c.Session,
+		SampleRate:   c.SampleRate,
+		Channels:     append(c.Channels[:0:0], c.Channels...),
+		StartTimeNS:  c.StartTimeNS,
+		WindowLength: length,
+	}
+	s := &session{
+		info:      info,
+		validator: wire.NewValidator(w.r.opt.NonFinite),
+		length:    length,
+		hop:       hop,
+		buf:       make([][]float64, len(info.Channels)),
+		data:      make([][]float64, len(info.Channels)),
+		bufStart:  -1,
+	}
+	for _, b := range w.r.opt.Stages {
+		st, err := b.NewSession(info)
+		if err != nil {
+			return nil, fmt.Errorf("session %s: stage %s: %w", c.Session, b.Name(), err)
+		}
+		s.stages = append(s.stages, st)
+	}
+	s.stats = &SessionStats{Session: c.Session, SampleRate: c.SampleRate, Channels: len(info.Channels)}
+	w.r.mu.Lock()
+	w.r.sessions[c.Session] = s.stats
+	w.r.mu.Unlock()
+	return s, nil
+}

@@ -1,0 +1,137 @@
+package pipeline
+
+import (
+	"math"
+
+	"github.com/neurostream/neurostream/pipeline/arrowout"
+	"github.com/neurostream/neurostream/pipeline/wire"
+)
+
+// session is one session's state, owned by one worker.
+type session struct {
+	info      SessionInfo
+	validator *wire.Validator
+	stages    []Stage
+	stats     *SessionStats
+
+	length, hop int64
+	// buf[c][i] is channel c's sample bufStart+i, in SI units; bufStart is
+	// -1 before the first chunk.
+	buf      [][]float64
+	bufStart int64
+	// next is the index of the next window to emit; it starts at
+	// next·hop.
+	next int64
+	// pending holds acknowledgements of chunks whose samples an
+	// unfinished window may still need, oldest first.
+	pending []pendingAck
+	data    [][]float64
+	win     Window
+}
+
+type pendingAck struct {
+	end int64 // one past the chunk's last sample
+	ack AckFunc
+}
+
+func (s *session) bufEnd() int64 { return s.bufStart + int64(len(s.buf[0])) }
+
+// add appends a validated chunk. A chunk that does not continue the buffer
+// (after a gap) restarts it at the chunk's first sample: no window ever
+// spans missing samples.
+func (s *session) add(c *wire.Chunk, ack AckFunc) {
+	if s.bufStart < 0 || len(s.buf) == 0 || c.FirstSample != s.bufEnd() {
+		for i := range s.buf {
+			s.buf[i] = s.buf[i][:0]
+		}
+		s.bufStart = c.FirstSample
+		// The first window that lies wholly after the restart.
+		s.next = max(s.next, ceilDiv(c.FirstSample, s.hop))
+	}
+	for i, col := range c.Data {
+		b := s.buf[i]
+		for _, v := range col {
+			b = append(b, float64(v))
+		}
+		s.buf[i] = b
+	}
+	s.pending = append(s.pending, pendingAck{end: c.LastSample(), ack: ack})
+}
+
+// windows calls fn for every complete window in the buffer, in order, then
+// drops samples no later window needs. It returns the number of windows.
+func (s *session) windows(fn func(*Window)) (int64, error) {
+	var n int64
+	if len(s.buf) == 0 {
+		return 0, nil
+	}
+	for {
+		start := s.next * s.hop
+		if start < s.bufStart {
+			s.next = ceilDiv(s.bufStart, s.hop)
+			continue
+		}
+		if start+s.length > s.bufEnd() {
+			break
+		}
+		off := start - s.bufStart
+		for c := range s.data {
+			s.data[c] = s.buf[c][off : off+s.length : off+s.length]
+		}
+		s.win = Window{
+			WindowKey: arrowout.WindowKey{
+				Session:     s.info.Session,
+				Window:      s.next,
+				StartSample: start,
+				StartTimeNS: s.info.StartTimeNS + int64(math.Round(float64(start)/s.info.SampleRate*1e9)),
+			},
+			SampleRate: s.info.SampleRate,
+			Channels:   s.info.Channels,
+			Data:       s.data,
+		}
+		fn(&s.win)
+		s.next++
+		n++
+	}
+	// Keep samples from the next window's start on; compact once the dead
+	// prefix is at least as long as what is kept, so copying stays O(1)
+	// per sample.
+	keepFrom := min(s.next*s.hop, s.bufEnd()) - s.bufStart
+	if keepFrom > 0 && keepFrom >= int64(len(s.buf[0]))-keepFrom {
+		for c := range s.buf {
+			m := copy(s.buf[c], s.buf[c][keepFrom:])
+			s.buf[c] = s.buf[c][:m]
+		}
+		s.bufStart += keepFrom
+	}
+	return n, nil
+}
+
+// ackDone acknowledges the chunks no unfinished window needs: those ending
+// at or before the next window's start (every later window starts there or
+// after; after a gap that is past the gap too).
+func (s *session) ackDone() {
+	need := s.next * s.hop
+	i := 0
+	for ; i < len(s.pending) && s.pending[i].end <= need; i++ {
+		s.pending[i].ack(nil)
+		s.pending[i] = pendingAck{}
+	}
+	s.pending = append(s.pending[:0], s.pending[i:]...)
+}
+
+// ackAll acknowledges every pending chunk with err.
+func (s *session) ackAll(err error) {
+	for i := range s.pending {
+		s.pending[i].ack(err)
+		s.pending[i] = pendingAck{}
+	}
+	s.pending = s.pending[:0]
+}
+
+func ceilDiv(a, b int64) int64 {
+	if a <= 0 {
+		return -((-a) / b)
+	}
+	return (a + b - 1) / b
+}

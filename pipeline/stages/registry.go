@@ -1,0 +1,67 @@
+package stages
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/go-viper/mapstructure/v2"
+
+	"github.com/neurostream/neurostream/pipeline"
+)
+
+// constructor builds a stage from its YAML options; errors name the option
+// key relative to the stage.
+type constructor func(name string, opts map[string]any) (pipeline.StageBuilder, []error)
+
+var registry = map[string]constructor{
+	"psd": func(name string, opts map[string]any) (pipeline.StageBuilder, []error) {
+		var c PSDConfig
+		if errs := decode(opts, &c); errs != nil {
+			return nil, errs
+		}
+		if errs := c.Validate(); errs != nil {
+			return nil, errs
+		}
+		return NewPSD(name, c), nil
+	},
+}
+
+// Types lists the stage types a configuration may name.
+func Types() []string {
+	t := make([]string, 0, len(registry))
+	for k := range registry {
+		t = append(t, k)
+	}
+	slices.Sort(t)
+	return t
+}
+
+// Build returns the stage builder for a configured stage of type typ.
+func Build(typ, name string, opts map[string]any) (pipeline.StageBuilder, []error) {
+	c, ok := registry[typ]
+	if !ok {
+		return nil, []error{fmt.Errorf("type: unknown stage type %q (want one of %s)", typ, strings.Join(Types(), ", "))}
+	}
+	if name == "" {
+		name = typ
+	}
+	return c(name, opts)
+}
+
+// decode fills dst from YAML options, rejecting unknown keys.
+func decode(opts map[string]any, dst any) []error {
+	d, err := mapstructure.NewDecoder(&mapstructure.DecoderConfig{
+		Result:           dst,
+		ErrorUnused:      true,
+		WeaklyTypedInput: true,
+		DecodeHook:       mapstructure.StringToSliceHookFunc(","),
+	})
+	if err != nil {
+		return []error{err}
+	}
+	if err := d.Decode(opts); err != nil {
+		return []error{err}
+	}
+	return nil
+}
