@@ -71,8 +71,9 @@ type Channel struct {
 	// SampleRate is the channel's native rate in Hz. It differs from
 	// Info.SampleRate only in mixed-rate files.
 	SampleRate float64
-	// Pos is the sensor position in metres (x, y, z) in the file's head
-	// coordinate frame, or nil when the file stores none.
+	// Pos is the sensor position in metres (x, y, z) as the file stores
+	// it (FIF: device frame for MEG sensors, head frame for EEG), or nil
+	// when the file stores none.
 	Pos *[3]float64
 }
 
