@@ -17,10 +17,11 @@
 //     result computed here can be compared with one computed in MNE.
 //   - Mixed sample rates in one file: Info.SampleRate is the highest rate and
 //     ReadSamples returns every channel on that common grid. A channel with a
-//     lower native rate keeps it in Channel.SampleRate and is upsampled per
-//     data record the way MNE does it (band-limited FFT interpolation for
-//     signals, zero-order hold for stim channels), so no channel is ever
-//     silently misaligned. Readers document any deviation.
+//     lower native rate keeps it in Channel.SampleRate and is upsampled the
+//     way MNE does it (band-limited FFT interpolation over the whole signal
+//     for data channels, zero-order hold within each record for stim
+//     channels), so no channel is ever silently misaligned. Readers document
+//     the cost (EDF keeps such channels upsampled in memory once read).
 package formats
 
 import (

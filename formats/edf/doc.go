@@ -1,0 +1,63 @@
+// Package edf reads EDF, EDF+ (C and D), BDF and BDF+ recordings record by
+// record as formats.Recording, returning what mne.io.read_raw_edf and
+// read_raw_bdf (MNE 1.10, default arguments, preload=True) return, in SI
+// units; and it writes 16-bit EDF+C files with annotations.
+//
+// # Values and channels
+//
+// A digital value d becomes (d*cal + offset) * unit, with cal =
+// (physmax-physmin)/(digmax-digmin), offset = physmin - digmin*cal and
+// unit 1e-6 for "uV"/"µV", 1e-3 for "mV", 1 otherwise, in that order of
+// float64 operations, as MNE computes it. Such channels and "V" ones are
+// reported in volts; any other unit (including "nV") is returned unscaled
+// under its own name, since MNE does not scale it either. Every channel is
+// EEG except the first channel named "status" or "trigger" (any case,
+// after duplicate labels are renamed as MNE does): a stim channel with
+// unscaled physical values (raw codes in BDF, Unit "") which, at the full
+// rate, are truncated to integers and masked to their low 17 bits.
+// Annotation signals ("EDF Annotations", "BDF Annotations") are not
+// channels. The sample width follows the version field (0xFF: 24-bit,
+// "0": 16-bit), else a ".bdf" name; MNE goes by the name alone.
+//
+// # Annotations
+//
+// Open reads the annotation signals of every record once (the samples are
+// not kept) and parses their TALs as MNE does: its regular expression,
+// onsets made relative to the first sample by the first time-keeping TAL,
+// several descriptions per TAL, "@@label" channel annotations merged, its
+// de-duplication, then sorting by onset and duration and cropping to the
+// recording with onsets rounded to microseconds. TAL text that is not
+// UTF-8 is decoded as Latin-1 (MNE fails the file). An annotation-only
+// file, such as a hypnogram, opens with no channels, no samples and its
+// annotations, uncropped, as mne.read_annotations gives them (MNE's raw
+// reader refuses it).
+//
+// # Time
+//
+// Info.StartTime is the header's start (a four-digit year from the EDF+
+// recording field when valid, as MNE does) in UTC, plus the sub-second
+// start of the first time-keeping TAL, which MNE leaves out of meas_date.
+// EDF+D records are concatenated as MNE does: their time-keeping TALs are
+// not used to place samples, so a gap between records is invisible in the
+// samples while annotation onsets keep file time.
+//
+// # Mixed sample rates
+//
+// The output grid has the most samples per record of any channel;
+// Info.SampleRate is the highest non-stim rate. A lower-rate stim channel
+// is held (zero-order, MNE's interp1d grid) within each record. A
+// lower-rate signal channel is FFT-resampled (mne.filter.resample with
+// npad=0) over the whole recording at once, because that is what MNE does
+// when it preloads, and only that reproduces its values: the first
+// ReadSamples on such a file reads those channels whole and keeps them
+// resampled (8 bytes per output sample per such channel). Files whose
+// data channels share one rate stream in constant memory, with no
+// allocation per call.
+//
+// # Writing
+//
+// Writer writes EDF+C with 16-bit samples, volts as µV, and an "EDF
+// Annotations" signal holding each record's time-keeping TAL and the
+// annotations whose onset falls in that record. The record count is
+// either given up front or filled in by Close through an io.WriteSeeker.
+package edf
