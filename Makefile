@@ -8,7 +8,7 @@ NEUROSTREAM_CACHE ?= $(HOME)/.cache/neurostream
 VENV := $(NEUROSTREAM_CACHE)/venv
 PYTHON := $(VENV)/bin/python
 GO ?= go
-STATICCHECK := honnef.co/go/tools/cmd/staticcheck@2025.1.1
+STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 FUZZTIME ?= 10s
 DATA ?= $(abspath ../shared/data)
 

@@ -114,8 +114,10 @@ type SessionSummary struct {
 	Session  string
 	Windows  int
 	Channels int
-	// PeakFrequency is the frequency in Hz of the largest bin of the mean
-	// PSD within 1–45 Hz; NaN without psd rows.
+	// PeakFrequency is the frequency in Hz of the dominant rhythm: the
+	// largest local maximum (a bin above both neighbours) of the mean PSD
+	// within 2–45 Hz, so that the 1/f rise towards 0 Hz does not count as
+	// a rhythm. NaN without psd rows or without such a peak.
 	PeakFrequency float64
 	Bands         []BandSummary
 }
@@ -136,10 +138,11 @@ func (s *Summary) Sessions() []SessionSummary {
 	for id, ss := range s.sessions {
 		r := SessionSummary{Session: id, Windows: len(ss.windows), Channels: len(ss.channels), PeakFrequency: math.NaN()}
 		best := math.Inf(-1)
-		for k, v := range ss.psdSum {
+		p := ss.psdSum
+		for k := 1; k+1 < len(p); k++ {
 			f := ss.freqStart + float64(k)*ss.freqStep
-			if f >= 1 && f <= 45 && v > best {
-				best, r.PeakFrequency = v, f
+			if f >= 2 && f <= 45 && p[k] > p[k-1] && p[k] > p[k+1] && p[k] > best {
+				best, r.PeakFrequency = p[k], f
 			}
 		}
 		for _, b := range ss.bands {

@@ -1,0 +1,40 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/neurostream/neurostream/pipeline/config"
+)
+
+func newConfigCmd() *cobra.Command {
+	cmd := &cobra.Command{Use: "config", Short: "Check pipeline descriptions"}
+	cmd.AddCommand(&cobra.Command{
+		Use:   "validate FILE",
+		Short: "Check a pipeline YAML file and report every error with its key path",
+		Long: "validate reads FILE as run would (defaults, then the file, then NEUROSTREAM_* overrides) and\n" +
+			"prints one line per problem: the key path (e.g. stages[0].nperseg) and what was expected.",
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := config.Load(nil, args[0])
+			if err == nil {
+				err = c.Validate()
+			}
+			if err != nil {
+				var errs config.Errors
+				if errors.As(err, &errs) {
+					for _, e := range errs {
+						fmt.Fprintf(cmd.OutOrStdout(), "%s: %v\n", args[0], e)
+					}
+					return fmt.Errorf("%s: %d errors", args[0], len(errs))
+				}
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "%s: ok\n", args[0])
+			return nil
+		},
+	})
+	return cmd
+}

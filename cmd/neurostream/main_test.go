@@ -1,0 +1,242 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/neurostream/neurostream/internal/testenv"
+)
+
+// cli runs the neurostream command in-process.
+func cli(t *testing.T, args ...string) (string, error) {
+	t.Helper()
+	root := newRoot()
+	var out bytes.Buffer
+	root.SetOut(&out)
+	root.SetErr(&out)
+	root.SetArgs(args)
+	err := root.ExecuteContext(context.Background())
+	return out.String(), err
+}
+
+// TestDemoPyarrow runs the demo and reads its output with pyarrow, as a
+// downstream user would, checking schema, row counts and plausible values.
+func TestDemoPyarrow(t *testing.T) {
+	py := testenv.Python(t)
+	dir := t.TempDir()
+	out, err := cli(t, "demo", "--out", dir)
+	if err != nil {
+		t.Fatalf("demo: %v\n%s", err, out)
+	}
+	for _, want := range []string{"sim-1", "sim-2", "sim-3", "demo-recording", "peak Hz", "alpha"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("demo summary lacks %q:\n%s", want, out)
+		}
+	}
+	script := `
+import json, sys
+import pyarrow.ipc as ipc
+d = sys.argv[1]
+bp = ipc.open_file(d + "/bandpower.arrow").read_all()
+psd = ipc.open_file(d + "/psd.arrow").read_all()
+df = bp.to_pandas()
+res = {
+  "bp_schema": [f.name + ":" + str(f.type) for f in bp.schema],
+  "psd_schema": [f.name + ":" + str(f.type) for f in psd.schema],
+  "kind": bp.schema.metadata[b"neurostream.kind"].decode(),
+  "sessions": sorted(df.session.unique().tolist()),
+  "windows": {s: int(g.window.nunique()) for s, g in df.groupby("session")},
+  "bp_rows": bp.num_rows, "psd_rows": psd.num_rows,
+  "alpha_rel": {s: float(g[g.band == "alpha"].relative.mean()) for s, g in df.groupby("session")},
+  "psd_len": len(psd.column("psd")[0].as_py()),
+  "freq_step": psd.column("freq_step")[0].as_py(),
+}
+print(json.dumps(res))
+`
+	cmd := exec.Command(py, "-c", script, dir)
+	b, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("pyarrow: %v\n%s", err, b)
+	}
+	var res struct {
+		BPSchema  []string           `json:"bp_schema"`
+		PSDSchema []string           `json:"psd_schema"`
+		Kind      string             `json:"kind"`
+		Sessions  []string           `json:"sessions"`
+		Windows   map[string]int     `json:"windows"`
+		BPRows    int                `json:"bp_rows"`
+		PSDRows   int                `json:"psd_rows"`
+		AlphaRel  map[string]float64 `json:"alpha_rel"`
+		PSDLen    int                `json:"psd_len"`
+		FreqStep  float64            `json:"freq_step"`
+	}
+	if err := json.Unmarshal(b, &res); err != nil {
+		t.Fatalf("%v: %s", err, b)
+	}
+	wantBP := "session:string window:int64 start_sample:int64 start_time:timestamp[ns, tz=UTC] channel:string unit:string band:string fmin:double fmax:double power:double relative:double"
+	if got := strings.Join(res.BPSchema, " "); got != wantBP {
+		t.Errorf("bandpower schema\n got %s\nwant %s", got, wantBP)
+	}
+	wantPSD := "session:string window:int64 start_sample:int64 start_time:timestamp[ns, tz=UTC] channel:string unit:string freq_start:double freq_step:double psd:list<item: double>"
+	if got := strings.Join(res.PSDSchema, " "); got != wantPSD {
+		t.Errorf("psd schema\n got %s\nwant %s", got, wantPSD)
+	}
+	if res.Kind != "bandpower" {
+		t.Errorf("kind metadata %q", res.Kind)
+	}
+	if strings.Join(res.Sessions, ",") != "demo-recording,sim-1,sim-2,sim-3" {
+		t.Errorf("sessions %v", res.Sessions)
+	}
+	// 60 s sessions with 2 s windows every 1 s: 59 windows; the 120 s
+	// recording: 119.
+	for s, n := range res.Windows {
+		want := 59
+		if s == "demo-recording" {
+			want = 119
+		}
+		if n != want {
+			t.Errorf("session %s: %d windows, want %d", s, n, want)
+		}
+	}
+	if res.BPRows != (3*59+119)*19*5 || res.PSDRows != (3*59+119)*19 {
+		t.Errorf("%d bandpower and %d psd rows", res.BPRows, res.PSDRows)
+	}
+	// 256-sample segments at 256 Hz: 1 Hz bins, 0..100 Hz kept.
+	if res.FreqStep != 1 || res.PSDLen != 101 {
+		t.Errorf("psd rows of %d bins at %v Hz", res.PSDLen, res.FreqStep)
+	}
+	// The simulations have a 10 Hz alpha rhythm: alpha must hold a
+	// clear share of 1–45 Hz power.
+	for s, a := range res.AlphaRel {
+		if a < 0.1 || a > 0.9 {
+			t.Errorf("session %s: relative alpha %.3f", s, a)
+		}
+	}
+}
+
+// TestConfigValidate reports every error with its key path.
+func TestConfigValidate(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.yaml")
+	os.WriteFile(bad, []byte(`
+workers: 0
+source:
+  chunk_seconds: -1
+  simulate: {sessions: 1}
+window: {length: 256}
+stages:
+  - type: psd
+    nperseg: -3
+    average: mode
+  - type: wavelet
+output: {format: csv}
+`), 0o644)
+	out, err := cli(t, "config", "validate", bad)
+	if err == nil {
+		t.Fatalf("validate accepted a bad file:\n%s", out)
+	}
+	for _, want := range []string{
+		"workers: want at least 1, got 0",
+		"source.chunk_seconds: want a positive duration",
+		"window.hop: want ≥ 1 sample, got 0",
+		"stages[0].nperseg: must be positive, got -3",
+		"stages[0].average: want mean or median, got \"mode\"",
+		"stages[1].type: unknown stage type \"wavelet\"",
+		"output.format: want arrow or parquet, got \"csv\"",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("validate output lacks %q:\n%s", want, out)
+		}
+	}
+	for _, f := range []string{"../../configs/demo.yaml", "../../configs/replay.yaml"} {
+		if out, err := cli(t, "config", "validate", f); err != nil && !strings.Contains(out, "replay") {
+			t.Errorf("%s: %v\n%s", f, err, out)
+		}
+	}
+}
+
+// TestConfigUnknownKey names a misspelt key.
+func TestConfigUnknownKey(t *testing.T) {
+	f := filepath.Join(t.TempDir(), "typo.yaml")
+	os.WriteFile(f, []byte("window: {length: 10, hop: 5, hopp: 3}\nsource: {simulate: {sessions: 1}}\nstages: [{type: psd}]\n"), 0o644)
+	out, err := cli(t, "config", "validate", f)
+	if err == nil || !strings.Contains(out+err.Error(), "hopp") {
+		t.Errorf("misspelt key not named: %v\n%s", err, out)
+	}
+}
+
+// TestEnvOverride: NEUROSTREAM_* variables override file values.
+func TestEnvOverride(t *testing.T) {
+	f := filepath.Join(t.TempDir(), "p.yaml")
+	os.WriteFile(f, []byte("workers: 1\nwindow: {length: 10, hop: 5}\nsource: {simulate: {sessions: 1}}\nstages: [{type: psd}]\n"), 0o644)
+	t.Setenv("NEUROSTREAM_WORKERS", "0")
+	out, err := cli(t, "config", "validate", f)
+	if err == nil || !strings.Contains(out, "workers: want at least 1, got 0") {
+		t.Errorf("NEUROSTREAM_WORKERS=0 not applied: %v\n%s", err, out)
+	}
+}
+
+// TestSimulateInspect writes an EDF+ with the simulator and inspects it:
+// description, annotations as TSV and the CSV dump in volts.
+func TestSimulateInspect(t *testing.T) {
+	dir := t.TempDir()
+	edf := filepath.Join(dir, "s.edf")
+	if out, err := cli(t, "simulate", "--out", edf, "--duration", "20", "--seizure", "5:10", "--ssvep", "12"); err != nil {
+		t.Fatalf("simulate: %v\n%s", err, out)
+	}
+	out, err := cli(t, "inspect", edf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"EDF+C", "channels:    19", "sample rate: 256 Hz", "samples:     5120", "O1", "seizure", "ssvep/12Hz"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("inspect output lacks %q:\n%s", want, out)
+		}
+	}
+	out, err = cli(t, "inspect", "--annotations", edf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(out, "onset\tduration\tdescription\n") || !strings.Contains(out, "5\t10\tseizure") {
+		t.Errorf("annotations TSV:\n%s", out)
+	}
+	csvPath := filepath.Join(dir, "s.csv")
+	if _, err := cli(t, "inspect", "--dump-csv", csvPath, edf); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(csvPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rows, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 5121 || len(rows[0]) != 19 || rows[0][0] != "Fp1" {
+		t.Fatalf("csv %d rows × %d columns, header %v", len(rows), len(rows[0]), rows[0][:3])
+	}
+}
+
+// TestInspectErrors: an unreadable file gets an error naming it.
+func TestInspectErrors(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "broken.edf")
+	os.WriteFile(bad, []byte("0       not really an EDF header"), 0o644)
+	_, err := cli(t, "inspect", bad)
+	if err == nil || !strings.Contains(err.Error(), "broken.edf") {
+		t.Errorf("error %v does not name the file", err)
+	}
+	unknown := filepath.Join(dir, "x.xyz")
+	os.WriteFile(unknown, []byte("hello"), 0o644)
+	if _, err := cli(t, "inspect", unknown); err == nil || !strings.Contains(err.Error(), "unknown file type") {
+		t.Errorf("unknown type error: %v", err)
+	}
+}

@@ -1,0 +1,249 @@
+// Package config reads pipeline descriptions from YAML (with NEUROSTREAM_*
+// environment overrides), checks them key by key, and builds the runtime
+// options they describe.
+//
+// Keys are snake_case spellings of the Go field names below ("sample_rate"
+// for SampleRate). Every scalar key can be overridden from the environment:
+// NEUROSTREAM_ plus the upper-cased key path with dots as underscores, e.g.
+// NEUROSTREAM_OUTPUT_DIR=/tmp/out or NEUROSTREAM_SOURCE_SIMULATE_SEED=7.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"reflect"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/go-viper/mapstructure/v2"
+	"github.com/spf13/viper"
+
+	"github.com/neurostream/neurostream/simulate"
+)
+
+// Config is one pipeline.
+type Config struct {
+	// Name labels the pipeline in logs and summaries.
+	Name string
+	// Workers is how many goroutines own sessions. Default: 2.
+	Workers int
+	// NonFinite is what a NaN or Inf sample does to its chunk: "reject"
+	// (dead letter) or "allow". Default: reject.
+	NonFinite string
+	Source    Source
+	Window    Window
+	Stages    []Stage
+	Output    Output
+}
+
+// Source selects the input. Simulated sessions and files may be mixed.
+type Source struct {
+	// ChunkSeconds is the wire chunk duration. Default: 0.25.
+	ChunkSeconds float64
+	// Pace is the replay speed: 1 real time, 0 as fast as possible.
+	// Default: 0.
+	Pace     float64
+	Files    Files
+	Simulate Simulate
+}
+
+// Files streams recordings, one session per file.
+type Files struct {
+	// Paths are files or folders (searched recursively for recordings).
+	Paths []string
+	// SampleRate in Hz for plain-text files, which do not carry one.
+	SampleRate float64
+	// Unit of plain-text values (uV, mV, V). Default: uV.
+	Unit string
+	// TimeColumn and MarkerColumn name CSV columns holding timestamps
+	// (seconds) and event codes; neither becomes a channel.
+	TimeColumn, MarkerColumn string
+}
+
+// Simulate streams synthetic sessions (package simulate).
+type Simulate struct {
+	// Sessions is how many; session i uses seed Seed+i. Default: 0.
+	Sessions int
+	// Config is the simulate.Config of every session, in snake_case
+	// (sample_rate, duration, alpha.frequency, …).
+	Config simulate.Config `mapstructure:",squash"`
+}
+
+// Window is the analysis window, in samples or seconds (one form only).
+type Window struct {
+	Length        int64
+	Hop           int64
+	LengthSeconds float64
+	HopSeconds    float64
+}
+
+// Stage is one analysis stage: its type (see stages.Types) and options.
+type Stage struct {
+	Type string
+	// Name defaults to the type.
+	Name    string
+	Options map[string]any `mapstructure:",remain"`
+}
+
+// Output is where results go.
+type Output struct {
+	// Dir receives one file per result kind. Default: ./out.
+	Dir string
+	// Format is "arrow" (Arrow IPC file) or "parquet". Default: arrow.
+	Format string
+	// DeadLetters is the JSON-lines dead-letter file.
+	// Default: Dir/deadletters.jsonl.
+	DeadLetters string
+}
+
+// Errors is every problem found in a configuration, each naming its key.
+type Errors []error
+
+func (e Errors) Error() string {
+	s := make([]string, len(e))
+	for i, err := range e {
+		s[i] = err.Error()
+	}
+	return strings.Join(s, "\n")
+}
+
+// KeyError is one problem at a key path such as "stages[0].nperseg".
+type KeyError struct {
+	Key string
+	Msg string
+}
+
+func (e *KeyError) Error() string { return e.Key + ": " + e.Msg }
+
+func keyErr(key, format string, args ...any) error {
+	return &KeyError{Key: key, Msg: fmt.Sprintf(format, args...)}
+}
+
+// Default returns the defaults every file is read over.
+func Default() Config {
+	return Config{
+		Workers:   2,
+		NonFinite: "reject",
+		Source: Source{
+			ChunkSeconds: 0.25,
+			Files:        Files{Unit: "uV"},
+			Simulate:     Simulate{Config: simulate.DefaultConfig()},
+		},
+		Output: Output{Dir: "out", Format: "arrow"},
+	}
+}
+
+// Load reads a YAML file (from fsys when not nil, else the OS) over the
+// defaults and applies NEUROSTREAM_* environment overrides. Unknown keys and
+// type mismatches come back as Errors naming the key.
+func Load(fsys fs.FS, path string) (*Config, error) {
+	v := viper.New()
+	v.SetConfigType("yaml")
+	var err error
+	if fsys != nil {
+		var f fs.File
+		if f, err = fsys.Open(path); err == nil {
+			err = v.ReadConfig(f)
+			f.Close()
+		}
+	} else {
+		v.SetConfigFile(path)
+		err = v.ReadInConfig()
+	}
+	if err != nil {
+		return nil, fmt.Errorf("config %s: %w", path, err)
+	}
+	v.SetEnvPrefix("NEUROSTREAM")
+	v.SetEnvKeyReplacer(strings.NewReplacer(".", "_"))
+	for _, k := range leafKeys(reflect.TypeFor[Config](), "") {
+		v.BindEnv(k)
+	}
+	c := Default()
+	if err := v.Unmarshal(&c, decoderOptions); err != nil {
+		return nil, fmt.Errorf("config %s: %w", path, decodeErrors(err))
+	}
+	return &c, nil
+}
+
+func decoderOptions(dc *mapstructure.DecoderConfig) {
+	dc.ErrorUnused = true
+	dc.WeaklyTypedInput = true
+	dc.MatchName = matchName
+	dc.DecodeHook = mapstructure.ComposeDecodeHookFunc(
+		mapstructure.StringToTimeHookFunc(time.RFC3339),
+		mapstructure.StringToTimeDurationHookFunc(),
+		mapstructure.StringToSliceHookFunc(","),
+	)
+}
+
+// matchName lets snake_case keys fill CamelCase fields.
+func matchName(key, field string) bool {
+	return strings.EqualFold(strings.ReplaceAll(key, "_", ""), field)
+}
+
+// decodeErrors turns mapstructure's messages into Errors with key paths.
+func decodeErrors(err error) error {
+	var out Errors
+	for _, line := range strings.Split(err.Error(), "\n") {
+		line = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(line), "*"))
+		if line == "" || strings.HasPrefix(line, "decoding failed") || strings.HasSuffix(line, "error(s) decoding:") {
+			continue
+		}
+		out = append(out, errors.New(line))
+	}
+	if len(out) == 0 {
+		return err
+	}
+	return out
+}
+
+// leafKeys lists the dotted snake_case paths of t's scalar fields, for
+// binding environment variables. Slices and maps are left out: they are
+// set in the file.
+func leafKeys(t reflect.Type, prefix string) []string {
+	var keys []string
+	for i := range t.NumField() {
+		f := t.Field(i)
+		if !f.IsExported() {
+			continue
+		}
+		tag := f.Tag.Get("mapstructure")
+		key := prefix + snake(f.Name)
+		if strings.Contains(tag, "squash") {
+			keys = append(keys, leafKeys(f.Type, prefix)...)
+			continue
+		}
+		if strings.Contains(tag, "remain") {
+			continue
+		}
+		switch {
+		case f.Type == reflect.TypeFor[time.Time]():
+			keys = append(keys, key)
+		case f.Type.Kind() == reflect.Struct:
+			keys = append(keys, leafKeys(f.Type, key+".")...)
+		case f.Type.Kind() == reflect.Slice || f.Type.Kind() == reflect.Map:
+			if f.Type.Elem().Kind() == reflect.String {
+				keys = append(keys, key)
+			}
+		default:
+			keys = append(keys, key)
+		}
+	}
+	return keys
+}
+
+// snake spells a Go field name in snake_case: SampleRate → sample_rate,
+// SSVEP → ssvep, MinAmplitude → min_amplitude.
+func snake(name string) string {
+	r := []rune(name)
+	var b strings.Builder
+	for i, c := range r {
+		if unicode.IsUpper(c) && i > 0 && (unicode.IsLower(r[i-1]) || (i+1 < len(r) && unicode.IsLower(r[i+1]) && unicode.IsUpper(r[i-1]))) {
+			b.WriteByte('_')
+		}
+		b.WriteRune(unicode.ToLower(c))
+	}
+	return b.String()
+}

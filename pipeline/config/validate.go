@@ -1,0 +1,123 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"math"
+
+	"github.com/neurostream/neurostream/pipeline/stages"
+)
+
+// Validate checks every key and returns Errors, each naming its key path
+// and what was expected, or nil.
+func (c *Config) Validate() error {
+	var errs Errors
+	add := func(err error) { errs = append(errs, err) }
+	if c.Workers < 1 {
+		add(keyErr("workers", "want at least 1, got %d", c.Workers))
+	}
+	switch c.NonFinite {
+	case "reject", "allow":
+	default:
+		add(keyErr("non_finite", "want reject or allow, got %q", c.NonFinite))
+	}
+
+	s := c.Source
+	if !(s.ChunkSeconds > 0) || math.IsInf(s.ChunkSeconds, 0) {
+		add(keyErr("source.chunk_seconds", "want a positive duration in seconds, got %v", s.ChunkSeconds))
+	}
+	if s.Pace < 0 {
+		add(keyErr("source.pace", "want 0 (as fast as possible) or a positive speed-up, got %v", s.Pace))
+	}
+	if len(s.Files.Paths) == 0 && s.Simulate.Sessions == 0 {
+		add(keyErr("source", "no input: set source.files.paths or source.simulate.sessions"))
+	}
+	for i, p := range s.Files.Paths {
+		if p == "" {
+			add(keyErr(fmt.Sprintf("source.files.paths[%d]", i), "empty path"))
+		}
+	}
+	if s.Files.SampleRate < 0 {
+		add(keyErr("source.files.sample_rate", "want a rate in Hz, got %v", s.Files.SampleRate))
+	}
+	switch s.Files.Unit {
+	case "V", "mV", "uV", "µV", "nV":
+	default:
+		add(keyErr("source.files.unit", "want V, mV, uV or nV, got %q", s.Files.Unit))
+	}
+	if s.Simulate.Sessions < 0 {
+		add(keyErr("source.simulate.sessions", "want ≥ 0, got %d", s.Simulate.Sessions))
+	}
+	if s.Simulate.Sessions > 0 {
+		if err := s.Simulate.Config.Validate(); err != nil {
+			add(keyErr("source.simulate", "%v", err))
+		}
+	}
+
+	w := c.Window
+	samples := w.Length != 0 || w.Hop != 0
+	seconds := w.LengthSeconds != 0 || w.HopSeconds != 0
+	switch {
+	case samples && seconds:
+		add(keyErr("window", "set length/hop (samples) or length_seconds/hop_seconds, not both"))
+	case samples:
+		if w.Length < 1 {
+			add(keyErr("window.length", "want ≥ 1 sample, got %d", w.Length))
+		}
+		if w.Hop < 1 {
+			add(keyErr("window.hop", "want ≥ 1 sample, got %d", w.Hop))
+		}
+	case seconds:
+		if !(w.LengthSeconds > 0) {
+			add(keyErr("window.length_seconds", "want > 0, got %v", w.LengthSeconds))
+		}
+		if !(w.HopSeconds > 0) {
+			add(keyErr("window.hop_seconds", "want > 0, got %v", w.HopSeconds))
+		}
+	default:
+		add(keyErr("window", "not set: give length and hop in samples or length_seconds and hop_seconds"))
+	}
+
+	if len(c.Stages) == 0 {
+		add(keyErr("stages", "no stage: add at least one (types: %v)", stages.Types()))
+	}
+	names := map[string]int{}
+	for i, st := range c.Stages {
+		key := fmt.Sprintf("stages[%d]", i)
+		name := st.Name
+		if name == "" {
+			name = st.Type
+		}
+		if j, ok := names[name]; ok {
+			add(keyErr(key+".name", "%q already names stages[%d]", name, j))
+		}
+		names[name] = i
+		if _, serrs := stages.Build(st.Type, st.Name, st.Options); serrs != nil {
+			for _, e := range serrs {
+				add(prefixed(key, e))
+			}
+		}
+	}
+
+	switch c.Output.Format {
+	case "arrow", "parquet":
+	default:
+		add(keyErr("output.format", "want arrow or parquet, got %q", c.Output.Format))
+	}
+	if c.Output.Dir == "" {
+		add(keyErr("output.dir", "empty"))
+	}
+	if len(errs) == 0 {
+		return nil
+	}
+	return errs
+}
+
+// prefixed puts a stage's key path under its place in the stage list.
+func prefixed(key string, err error) error {
+	var ke *KeyError
+	if errors.As(err, &ke) {
+		return keyErr(key+"."+ke.Key, "%s", ke.Msg)
+	}
+	return fmt.Errorf("%s.%w", key, err)
+}
