@@ -252,7 +252,7 @@ func (w *worker) run(ctx context.Context, q <-chan job) error {
 func (w *worker) handle(ctx context.Context, j job) error {
 	r := w.r
 	if err := w.dec.Decode(&w.chunk, j.msg.Value); err != nil {
-		return w.deadLetter(ctx, j, string(reasonOf(err, wire.ReasonDecode)), fmt.Errorf("%s: %w", j.msg.Origin, err))
+		return w.deadLetter(ctx, j, string(wire.ReasonOf(err)), fmt.Errorf("%s: %w", j.msg.Origin, err))
 	}
 	c := &w.chunk
 	if j.msg.Key != "" && c.Session != j.msg.Key {
@@ -271,7 +271,7 @@ func (w *worker) handle(ctx context.Context, j job) error {
 	if err := s.validator.Check(c); err != nil {
 		var we *wire.Error
 		if !errors.As(err, &we) || we.Reason != wire.ReasonGap {
-			return w.deadLetter(ctx, j, string(reasonOf(err, wire.ReasonDecode)), fmt.Errorf("%s: %w", j.msg.Origin, err))
+			return w.deadLetter(ctx, j, string(wire.ReasonOf(err)), fmt.Errorf("%s: %w", j.msg.Origin, err))
 		}
 		// A gap is reported, not bridged: the chunk itself is good, so it
 		// is processed from its own position; windows spanning the gap are
@@ -326,18 +326,6 @@ func (w *worker) release() {
 		w.results[i] = arrowout.Result{}
 	}
 	w.results = w.results[:0]
-}
-
-func reasonOf(err error, def wire.Reason) wire.Reason {
-	var we *wire.Error
-	if errors.As(err, &we) {
-		return we.Reason
-	}
-	var de *wire.DecodeError
-	if errors.As(err, &de) {
-		return wire.ReasonDecode
-	}
-	return def
 }
 
 // deadLetter reports a message the pipeline cannot use and acknowledges

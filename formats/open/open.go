@@ -1,0 +1,159 @@
+// Package open picks the reader for a recorded-data file by its name and
+// first bytes, so callers open any supported recording with one call.
+//
+// Supported: EDF/EDF+/BDF/BDF+ (.edf, .bdf), BrainVision (.vhdr), GDF
+// (.gdf), FIF raw (*.fif; a sibling *-eve.fif adds its events as
+// annotations), and plain text/CSV samples (.txt, .csv, .inp, .tsv) with a
+// caller-given sample rate. KIT (.con, .sqd) and MATLAB (.mat) files are
+// recognised and rejected with an error saying what to do instead.
+package open
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/neurostream/neurostream/formats"
+	"github.com/neurostream/neurostream/formats/brainvision"
+	"github.com/neurostream/neurostream/formats/edf"
+	"github.com/neurostream/neurostream/formats/fif"
+	"github.com/neurostream/neurostream/formats/gdf"
+	"github.com/neurostream/neurostream/formats/reject"
+	"github.com/neurostream/neurostream/formats/text"
+)
+
+// Options are what some formats need from the caller.
+type Options struct {
+	// Text configures plain-text files; Text.SampleRate is required for
+	// them unless a time column gives it.
+	Text text.Options
+	// NoEvents skips the sibling -eve.fif of a FIF file.
+	NoEvents bool
+}
+
+// Kind is a recognised file kind.
+type Kind string
+
+// Kinds Detect returns.
+const (
+	KindEDF         Kind = "edf"
+	KindBrainVision Kind = "brainvision"
+	KindGDF         Kind = "gdf"
+	KindFIF         Kind = "fif"
+	KindFIFEvents   Kind = "fif-events"
+	KindText        Kind = "text"
+	KindRejected    Kind = "rejected"
+	KindUnknown     Kind = ""
+)
+
+// Detect names the kind of file at path from its name (and, for EDF-like
+// files, its first bytes). Companion files (.vmrk, .eeg of BrainVision)
+// are KindUnknown: open the .vhdr.
+func Detect(path string) Kind {
+	name := strings.ToLower(filepath.Base(path))
+	ext := filepath.Ext(name)
+	switch {
+	case strings.HasSuffix(name, "-eve.fif") || strings.HasSuffix(name, "_eve.fif"):
+		return KindFIFEvents
+	case ext == ".edf" || ext == ".bdf" || ext == ".rec":
+		return KindEDF
+	case ext == ".vhdr":
+		return KindBrainVision
+	case ext == ".gdf":
+		return KindGDF
+	case ext == ".fif" || strings.HasSuffix(name, ".fif.gz"):
+		return KindFIF
+	case ext == ".txt" || ext == ".csv" || ext == ".tsv" || ext == ".inp":
+		return KindText
+	case ext == ".con" || ext == ".sqd" || ext == ".mat":
+		return KindRejected
+	}
+	return sniff(path)
+}
+
+// sniff recognises EDF/BDF and GDF by their version field.
+func sniff(path string) Kind {
+	f, err := os.Open(path)
+	if err != nil {
+		return KindUnknown
+	}
+	defer f.Close()
+	var b [8]byte
+	if _, err := io.ReadFull(f, b[:]); err != nil {
+		return KindUnknown
+	}
+	switch {
+	case bytes.Equal(b[:], []byte("0       ")) || (b[0] == 0xff && bytes.Equal(b[1:], []byte("BIOSEMI"))):
+		return KindEDF
+	case bytes.HasPrefix(b[:], []byte("GDF ")):
+		return KindGDF
+	}
+	return KindUnknown
+}
+
+// Recordable reports whether File can open path as a recording (events
+// files, rejected formats and companion files are not).
+func Recordable(path string) bool {
+	switch Detect(path) {
+	case KindEDF, KindBrainVision, KindGDF, KindFIF, KindText:
+		return true
+	}
+	return false
+}
+
+// File opens the recording at path with the reader its kind needs.
+func File(path string, opt Options) (formats.Recording, error) {
+	switch Detect(path) {
+	case KindEDF:
+		return edf.Open(path)
+	case KindBrainVision:
+		return brainvision.Open(path)
+	case KindGDF:
+		return gdf.Open(path)
+	case KindFIF:
+		r, err := fif.Open(path)
+		if err != nil || opt.NoEvents {
+			return r, err
+		}
+		return withEvents(r, path)
+	case KindText:
+		return text.Open(path, opt.Text)
+	case KindFIFEvents:
+		return nil, &formats.Error{File: path, Offset: -1, Msg: "an events file, not a recording: open the matching _raw.fif (its events are added from here)"}
+	case KindRejected:
+		if err := reject.Check(path); err != nil {
+			return nil, err
+		}
+	}
+	return nil, &formats.Error{File: path, Offset: -1, Msg: "unknown file type: want .edf, .bdf, .vhdr, .gdf, .fif, .txt, .csv, .tsv or .inp"}
+}
+
+// withEvents adds the events of a sibling NAME-eve.fif (for NAME_raw.fif
+// or NAME.fif) to the recording's annotations.
+func withEvents(r *fif.Reader, path string) (formats.Recording, error) {
+	base := strings.TrimSuffix(strings.TrimSuffix(path, ".fif"), "_raw")
+	evPath := base + "-eve.fif"
+	if _, err := os.Stat(evPath); err != nil {
+		return r, nil
+	}
+	ev, err := fif.ReadEvents(evPath)
+	if err != nil {
+		r.Close()
+		return nil, fmt.Errorf("events for %s: %w", path, err)
+	}
+	a := &annotated{Recording: r, info: *r.Info()}
+	a.info.Annotations = formats.MergeAnnotations(a.info.Annotations,
+		fif.EventsToAnnotations(ev, r.FirstSample(), a.info.SampleRate))
+	return a, nil
+}
+
+// annotated is a recording with annotations added from elsewhere.
+type annotated struct {
+	formats.Recording
+	info formats.Info
+}
+
+func (a *annotated) Info() *formats.Info { return &a.info }

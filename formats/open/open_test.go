@@ -1,0 +1,183 @@
+package open
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/neurostream/neurostream/formats"
+	"github.com/neurostream/neurostream/formats/formatstest"
+	"github.com/neurostream/neurostream/formats/reject"
+)
+
+// textOptions are what the shared text recordings need (SOURCES.md): Bonn
+// at 173.61 Hz, Malow at 100 Hz, the YASA excerpts at the rate in their
+// names, the Muse CSVs with their time and marker columns; all µV.
+func textOptions(rel string) Options {
+	var o Options
+	switch {
+	case strings.HasPrefix(rel, "bonn-epilepsy/"):
+		o.Text.SampleRate = 173.61
+	case strings.HasPrefix(rel, "malow-seizure-eeg/"):
+		o.Text.SampleRate = 100
+	case strings.Contains(rel, "_200Hz"):
+		o.Text.SampleRate = 200
+	case strings.Contains(rel, "_100Hz"):
+		o.Text.SampleRate = 100
+	}
+	return o
+}
+
+// TestEveryRecording opens every recording under shared/data through File
+// and compares it with its MNE (or numpy, for text) golden file: names,
+// types, units, rate, length, annotations and values to 1e-6 relative.
+func TestEveryRecording(t *testing.T) {
+	data := formatstest.DataDir(t)
+	n := 0
+	for _, e := range formatstest.Index(t) {
+		if e.Reader == "mne.read_events" {
+			continue
+		}
+		t.Run(e.Source, func(t *testing.T) {
+			g := formatstest.Load(t, e.Golden)
+			opt := textOptions(e.Source)
+			if strings.HasSuffix(e.Source, ".csv") {
+				// Every column is a channel, as numpy reads it; the
+				// rate comes from a fixed value here.
+				opt.Text.SampleRate = 256
+			}
+			rec, err := File(filepath.Join(data, e.Source), opt)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer rec.Close()
+			switch {
+			case g.Error != "":
+				// MNE refuses it (the annotation-only hypnogram); we
+				// read its annotations.
+				if rec.Info().NSamples != 0 {
+					t.Errorf("%d samples in a file MNE finds empty", rec.Info().NSamples)
+				}
+				formatstest.CheckAnnotations(t, rec.Info().Annotations, g)
+			case strings.HasPrefix(g.Reader, "numpy"):
+				// Golden text values are the file's numbers, read
+				// here as µV.
+				formatstest.Check(t, rec, g, formatstest.Options{Scale: 1e-6, SkipTypes: true, SkipAnnotations: true})
+			case strings.HasSuffix(e.Source, "_raw.fif") && hasEvents(filepath.Join(data, e.Source)):
+				// File adds the sibling -eve.fif events, which MNE's
+				// read_raw_fif does not; TestFIFEvents checks them.
+				formatstest.Check(t, rec, g, formatstest.Options{SkipAnnotations: true})
+			default:
+				formatstest.Check(t, rec, g, formatstest.Options{ChunkLen: 4093})
+			}
+			n++
+		})
+	}
+	if n < 480 {
+		t.Errorf("only %d recordings checked", n)
+	}
+}
+
+func hasEvents(raw string) bool {
+	_, err := os.Stat(strings.TrimSuffix(raw, "_raw.fif") + "-eve.fif")
+	return err == nil
+}
+
+// TestFIFEvents: a raw FIF opened through File carries the events of its
+// -eve.fif as annotations at (sample - first_samp) / sfreq.
+func TestFIFEvents(t *testing.T) {
+	data := formatstest.DataDir(t)
+	checked := 0
+	for _, e := range formatstest.Index(t, "mne.read_events") {
+		g := formatstest.Load(t, e.Golden)
+		raw := filepath.Join(data, strings.TrimSuffix(e.Source, "-eve.fif")+"_raw.fif")
+		rec, err := File(raw, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		info := rec.Info()
+		got := map[string]int{}
+		for _, a := range info.Annotations {
+			got[a.Description]++
+		}
+		want := map[string]int{}
+		for _, ev := range g.Events {
+			want[formatCode(ev[2])]++
+			onset := float64(ev[0]-g.FirstSamp) / info.SampleRate
+			found := false
+			for _, a := range info.Annotations {
+				if a.Description == formatCode(ev[2]) && abs(a.Onset-onset) < 1e-9 {
+					found = true
+				}
+			}
+			if !found {
+				t.Errorf("%s: event %v not an annotation at %v s", e.Source, ev, onset)
+			}
+		}
+		for k, v := range want {
+			if got[k] != v {
+				t.Errorf("%s: %d annotations %q, events file has %d", e.Source, got[k], k, v)
+			}
+		}
+		rec.Close()
+		checked++
+	}
+	if checked == 0 {
+		t.Error("no events file checked")
+	}
+}
+
+func formatCode(c int64) string { return strconv.FormatInt(c, 10) }
+
+func abs(x float64) float64 {
+	if x < 0 {
+		return -x
+	}
+	return x
+}
+
+// TestRejected: KIT and MAT files get an error naming the format; unknown
+// files and events files get an error naming the file.
+func TestRejected(t *testing.T) {
+	data := formatstest.DataDir(t)
+	for _, rel := range []string{
+		"format-samples/meg/MQKIT_125_2sec.con",
+		"format-samples/mat/fieldtrip_CNT_epoched_v7.mat",
+		"format-samples/mat/fieldtrip_CNT_epoched_v73.mat",
+	} {
+		_, err := File(filepath.Join(data, rel), Options{})
+		if !errors.Is(err, reject.ErrUnsupported) {
+			t.Errorf("%s: error %v, want ErrUnsupported", rel, err)
+		}
+		var fe *formats.Error
+		if !errors.As(err, &fe) || !strings.Contains(err.Error(), filepath.Base(rel)) {
+			t.Errorf("%s: error %v does not name the file", rel, err)
+		}
+	}
+	_, err := File(filepath.Join(data, "ssvep-exoskeleton/subject01/record-[2012.07.06-19.02.16]-eve.fif"), Options{})
+	if err == nil || !strings.Contains(err.Error(), "events file") {
+		t.Errorf("events file: %v", err)
+	}
+}
+
+func TestDetect(t *testing.T) {
+	for path, want := range map[string]Kind{
+		"a.EDF": KindEDF, "a.bdf": KindEDF, "x.vhdr": KindBrainVision, "x.vmrk": KindUnknown,
+		"r_raw.fif": KindFIF, "r-eve.fif": KindFIFEvents, "s.gdf": KindGDF, "Z001.TXT": KindText,
+		"m.csv": KindText, "c.inp": KindText, "k.con": KindRejected, "f.mat": KindRejected,
+	} {
+		if got := Detect(path); got != want {
+			t.Errorf("Detect(%q) = %q, want %q", path, got, want)
+		}
+	}
+	// Sniffing by content: an EDF with an unusual extension.
+	dir := t.TempDir()
+	p := filepath.Join(dir, "recording.dat")
+	os.WriteFile(p, []byte("0       rest of a header"), 0o644)
+	if Detect(p) != KindEDF {
+		t.Errorf("EDF magic not recognised")
+	}
+}

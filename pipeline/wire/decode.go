@@ -1,0 +1,622 @@
+package wire
+
+import (
+	"bytes"
+	"encoding/binary"
+	"fmt"
+	"math"
+	"strconv"
+	"unicode/utf8"
+
+	"github.com/apache/arrow/go/v17/arrow/memory"
+	"github.com/neurostream/neurostream/formats"
+)
+
+// DecodeError is a message that is not a valid chunk. The pipeline sends
+// such a message to the dead-letter topic with Reason in its headers.
+type DecodeError struct {
+	// Reason is always ReasonDecode; it is here so that dead-letter code
+	// can read a Reason from either error type (see ReasonOf).
+	Reason Reason
+	// Session and Seq come from the message's metadata when they could be
+	// read before the failure; otherwise Session is "" and Seq is -1.
+	Session string
+	Seq     int64
+	// Key is the schema metadata key ("neurostream.seq") or the column's
+	// field metadata key ("unit") at fault, or "".
+	Key string
+	// Column is the label of the column at fault, or "".
+	Column string
+	// Msg says what was found and what was expected.
+	Msg string
+	// Err is an underlying error, if any.
+	Err error
+}
+
+func (e *DecodeError) Error() string {
+	var b []byte
+	if e.Session != "" {
+		b = fmt.Appendf(b, "session %s ", e.Session)
+	}
+	if e.Seq >= 0 {
+		b = fmt.Appendf(b, "chunk %d ", e.Seq)
+	}
+	if len(b) > 0 {
+		b = append(b[:len(b)-1], ": "...)
+	}
+	b = append(b, "decode: "...)
+	switch {
+	case e.Column != "" && e.Key != "":
+		b = fmt.Appendf(b, "column %q field metadata %q: ", e.Column, e.Key)
+	case e.Column != "":
+		b = fmt.Appendf(b, "column %q: ", e.Column)
+	case e.Key != "":
+		b = fmt.Appendf(b, "metadata %s: ", e.Key)
+	}
+	b = append(b, e.Msg...)
+	if e.Err != nil {
+		b = append(b, ": "...)
+		b = append(b, e.Err.Error()...)
+	}
+	return string(b)
+}
+
+func (e *DecodeError) Unwrap() error { return e.Err }
+
+// Decoder reads chunks written by an Encoder or by any Arrow IPC stream
+// writer that follows docs/wire-format.md (pyarrow's included).
+//
+// It reads the stream in place: values are converted from the message bytes
+// straight into the chunk's columns. It remembers the last channel set and
+// sample rate it decoded, so for a steady stream decoded into the same Chunk
+// it does not allocate at all. Memory use is bounded by the message size
+// whatever the message claims.
+//
+// A Decoder is not safe for concurrent use; use one per goroutine.
+type Decoder struct {
+	cols  []colRef    // the current message's columns
+	chans []chanCache // decoded descriptions of the last channel set
+	// chansOK: chans came from a fully checked schema (labels unique),
+	// so a schema matching it byte for byte needs no new check.
+	chansOK  bool
+	labelIdx map[string]int
+
+	rateText string
+	rate     float64
+	session  string
+}
+
+// colRef is one column of the message being decoded.
+type colRef struct {
+	data []byte // rows*4 little-endian float32, aliasing the message
+}
+
+type chanCache struct {
+	label, typeText, unit, posText string
+	hasPos                         bool
+	typ                            formats.ChannelType
+	pos                            [3]float64
+}
+
+// NewDecoder returns a Decoder. mem is accepted so the constructor matches
+// the rest of the Arrow-facing API, but decoding copies values straight from
+// the message into Chunk.Data and allocates no Arrow buffers; it may be nil.
+func NewDecoder(mem memory.Allocator) *Decoder {
+	_ = mem
+	return &Decoder{}
+}
+
+// meta is what the schema's metadata says, before it is committed.
+type meta struct {
+	session     []byte
+	rate        float64
+	firstSample int64
+	startTimeNS int64
+	seq         int64
+}
+
+// Decode decodes the message b into c. It reuses the capacity of c.Data
+// (and each c.Data[i]) and c.Channels, so slices kept from an earlier
+// Decode into the same Chunk are overwritten; it does not retain b. On error
+// c is left unchanged and the error is a *DecodeError.
+//
+// b must be one Arrow IPC stream: a Schema message, exactly one RecordBatch
+// message and optionally the end-of-stream marker, nothing after it. Every
+// metadata key of docs/wire-format.md must be present and valid, the
+// version must be Version, and every column a non-nullable float32 with a
+// unique, non-empty name and valid "type" and "unit" field metadata.
+// Unknown metadata keys are ignored.
+func (d *Decoder) Decode(c *Chunk, b []byte) (err error) {
+	var m meta
+	m.seq = -1
+	defer func() {
+		if p := recover(); p != nil {
+			// A panic here is a bug (FuzzDecode looks for this message);
+			// the pipeline must still get a dead-letter error, not a crash.
+			err = d.fail(&m, "", "", "internal error: %v", p)
+		}
+	}()
+	rows, derr := d.parse(&m, b)
+	if derr != nil {
+		return derr
+	}
+	d.commit(c, &m, rows)
+	return nil
+}
+
+func (d *Decoder) fail(m *meta, key, column, format string, args ...any) *DecodeError {
+	return &DecodeError{Reason: ReasonDecode, Session: string(m.session), Seq: m.seq, Key: key, Column: column, Msg: fmt.Sprintf(format, args...)}
+}
+
+var arrowFileMagic = []byte("ARROW1")
+
+// parse checks the framing of b and parses its schema and record batch.
+func (d *Decoder) parse(m *meta, b []byte) (rows int, err *DecodeError) {
+	if bytes.HasPrefix(b, arrowFileMagic) {
+		return 0, d.fail(m, "", "", "not an Arrow IPC stream: this is an Arrow IPC file (magic ARROW1); write chunks with the stream format (pyarrow.ipc.new_stream)")
+	}
+	var (
+		p        int
+		nmsg     int
+		nbatches int
+		ncols    int
+		schemaOK bool
+	)
+	for p < len(b) {
+		if len(b)-p < 8 {
+			return 0, d.fail(m, "", "", "not an Arrow IPC stream: %d stray bytes at byte %d, want a message or the end-of-stream marker", len(b)-p, p)
+		}
+		if binary.LittleEndian.Uint32(b[p:]) != 0xffffffff {
+			return 0, d.fail(m, "", "", "not an Arrow IPC stream: no continuation marker 0xFFFFFFFF at byte %d", p)
+		}
+		n := int64(int32(binary.LittleEndian.Uint32(b[p+4:])))
+		if n == 0 {
+			if p+8 != len(b) {
+				return 0, d.fail(m, "", "", "%d bytes after the end-of-stream marker at byte %d", len(b)-p-8, p)
+			}
+			break
+		}
+		q := int64(p) + 8
+		if n < 0 || n > int64(len(b))-q {
+			return 0, d.fail(m, "", "", "message %d at byte %d: metadata length %d, but %d bytes are left", nmsg, p, n, int64(len(b))-q)
+		}
+		r := fbReader{b: b[q : q+n]}
+		t := r.root()
+		version := r.scalarI16(t, slotMessageVersion, 0)
+		htype := r.scalarU8(t, slotMessageHeaderType, 0)
+		bodyLen := r.scalarI64(t, slotMessageBodyLength, 0)
+		hdr, hasHdr := r.child(t, slotMessageHeader)
+		if r.bad || !hasHdr {
+			return 0, d.fail(m, "", "", "message %d at byte %d: malformed Arrow message metadata", nmsg, p)
+		}
+		if version != fbMetadataV4 && version != fbMetadataV5 {
+			return 0, d.fail(m, "", "", "message %d: Arrow metadata version V%d, want V4 or V5", nmsg, version+1)
+		}
+		q += n
+		if bodyLen < 0 || bodyLen > int64(len(b))-q {
+			return 0, d.fail(m, "", "", "message %d at byte %d: body length %d, but %d bytes are left", nmsg, p, bodyLen, int64(len(b))-q)
+		}
+		body := b[q : q+bodyLen]
+		p = int(q + bodyLen)
+
+		switch {
+		case nmsg == 0 && htype != fbHeaderSchema:
+			return 0, d.fail(m, "", "", "not an Arrow IPC stream: first message is %s, want Schema", headerName(htype))
+		case nmsg == 0:
+			var err *DecodeError
+			ncols, err = d.parseSchema(m, &r, hdr)
+			if err != nil {
+				return 0, err
+			}
+			schemaOK = true
+		case htype == fbHeaderRecordBatch:
+			nbatches++
+			if nbatches == 1 {
+				var err *DecodeError
+				rows, err = d.parseBatch(m, &r, hdr, body, ncols)
+				if err != nil {
+					return 0, err
+				}
+			}
+		case htype == fbHeaderDictionaryBatch:
+			return 0, d.fail(m, "", "", "message %d is a DictionaryBatch; chunks have no dictionary-encoded columns", nmsg)
+		default:
+			return 0, d.fail(m, "", "", "message %d is %s, want one RecordBatch after the Schema", nmsg, headerName(htype))
+		}
+		nmsg++
+	}
+	switch {
+	case !schemaOK:
+		return 0, d.fail(m, "", "", "not an Arrow IPC stream: empty")
+	case nbatches != 1:
+		return 0, d.fail(m, "", "", "stream holds %d record batches, want exactly 1", nbatches)
+	}
+	return rows, nil
+}
+
+func headerName(h uint8) string {
+	switch h {
+	case 0:
+		return "NONE"
+	case fbHeaderSchema:
+		return "Schema"
+	case fbHeaderDictionaryBatch:
+		return "DictionaryBatch"
+	case fbHeaderRecordBatch:
+		return "RecordBatch"
+	case 4:
+		return "Tensor"
+	case 5:
+		return "SparseTensor"
+	}
+	return fmt.Sprintf("message type %d", h)
+}
+
+// metaKeys lists the required schema metadata keys in the order they are
+// checked: the version first, since a different version may mean different
+// keys.
+var metaKeys = [...]string{KeyVersion, KeySession, KeySampleRate, KeyFirstSample, KeyStartTimeNS, KeySeq}
+
+func (d *Decoder) parseSchema(m *meta, r *fbReader, hdr fbTable) (int, *DecodeError) {
+	endian := r.scalarI16(hdr, slotSchemaEndianness, fbEndianLittle)
+	fstart, nfields, _ := r.vector(hdr, slotSchemaFields, 4)
+	mstart, nmeta, _ := r.vector(hdr, slotSchemaMetadata, 4)
+	if r.bad {
+		return 0, d.fail(m, "", "", "malformed Schema message")
+	}
+
+	// Schema metadata.
+	var vals [len(metaKeys)][]byte
+	var seen [len(metaKeys)]bool
+	for j := 0; j < nmeta; j++ {
+		kv := r.vectorTable(mstart, j)
+		key, _ := r.str(kv, slotKeyValueKey)
+		val, _ := r.str(kv, slotKeyValueValue)
+		if r.bad {
+			return 0, d.fail(m, "", "", "malformed schema metadata entry %d", j)
+		}
+		for k, name := range metaKeys {
+			if string(key) == name {
+				if seen[k] {
+					return 0, d.fail(m, name, "", "key appears twice")
+				}
+				seen[k], vals[k] = true, val
+			}
+		}
+	}
+	// Session and seq first, so that later errors can name them.
+	if seen[1] && len(vals[1]) > 0 && utf8.Valid(vals[1]) {
+		m.session = vals[1]
+	}
+	if v, ok := parseDecimal(vals[5]); seen[5] && ok && v >= 0 {
+		m.seq = v
+	}
+	for k, name := range metaKeys {
+		if !seen[k] {
+			return 0, d.fail(m, name, "", "missing")
+		}
+	}
+	if string(vals[0]) != Version {
+		return 0, d.fail(m, KeyVersion, "", "version mismatch: chunk has version %q, this reader reads %q", vals[0], Version)
+	}
+	if m.session == nil {
+		return 0, d.fail(m, KeySession, "", "invalid value %q: want a non-empty UTF-8 string", vals[1])
+	}
+	if string(vals[2]) == d.rateText && d.rateText != "" {
+		m.rate = d.rate
+	} else {
+		rate, err := strconv.ParseFloat(string(vals[2]), 64)
+		if err != nil || !(rate > 0) || math.IsInf(rate, 0) {
+			return 0, d.fail(m, KeySampleRate, "", "invalid value %q: want a finite rate > 0 in Hz", vals[2])
+		}
+		m.rate, d.rate, d.rateText = rate, rate, string(vals[2])
+	}
+	var ok bool
+	if m.firstSample, ok = parseDecimal(vals[3]); !ok || m.firstSample < 0 {
+		return 0, d.fail(m, KeyFirstSample, "", "invalid value %q: want a decimal integer >= 0", vals[3])
+	}
+	if m.startTimeNS, ok = parseDecimal(vals[4]); !ok {
+		return 0, d.fail(m, KeyStartTimeNS, "", "invalid value %q: want a decimal integer (Unix ns)", vals[4])
+	}
+	if m.seq < 0 {
+		return 0, d.fail(m, KeySeq, "", "invalid value %q: want a decimal integer >= 0", vals[5])
+	}
+
+	if endian != fbEndianLittle {
+		return 0, d.fail(m, "", "", "schema is big-endian; chunks are little-endian")
+	}
+	if nfields == 0 {
+		return 0, d.fail(m, "", "", "schema has no columns")
+	}
+
+	// Columns.
+	changed := len(d.chans) != nfields
+	if cap(d.chans) < nfields {
+		d.chans = append(d.chans[:cap(d.chans)], make([]chanCache, nfields-cap(d.chans))...)
+	}
+	d.chans = d.chans[:nfields]
+	for i := 0; i < nfields; i++ {
+		f := r.vectorTable(fstart, i)
+		name, _ := r.str(f, slotFieldName)
+		nullable := r.scalarU8(f, slotFieldNullable, 0) != 0
+		typeType := r.scalarU8(f, slotFieldTypeType, 0)
+		var precision int16 = -1
+		if ft, ok := r.child(f, slotFieldType); ok {
+			precision = r.scalarI16(ft, slotFloatingPointPrecision, 0)
+		}
+		dict := r.field(f, slotFieldDictionary) != 0
+		_, nchildren, _ := r.vector(f, slotFieldChildren, 4)
+		kstart, nkv, _ := r.vector(f, slotFieldMetadata, 4)
+		if r.bad {
+			return 0, d.fail(m, "", "", "malformed schema field %d", i)
+		}
+		if len(name) == 0 || !utf8.Valid(name) {
+			return 0, d.fail(m, "", "", "column %d: name %q is empty or not UTF-8", i, name)
+		}
+		switch {
+		case dict:
+			return 0, d.fail(m, "", string(name), "dictionary-encoded; want float32")
+		case typeType != fbTypeFloatingPoint || precision != fbPrecisionSingle || nchildren != 0:
+			return 0, d.fail(m, "", string(name), "type %s; want float32", typeName(typeType, precision))
+		case nullable:
+			return 0, d.fail(m, "", string(name), "declared nullable; columns must be non-nullable float32 (pyarrow: pa.field(name, pa.float32(), nullable=False))")
+		}
+		var fv [3][]byte
+		var fseen [3]bool
+		for j := 0; j < nkv; j++ {
+			kv := r.vectorTable(kstart, j)
+			key, _ := r.str(kv, slotKeyValueKey)
+			val, _ := r.str(kv, slotKeyValueValue)
+			if r.bad {
+				return 0, d.fail(m, "", string(name), "malformed field metadata entry %d", j)
+			}
+			for k, fk := range [...]string{FieldKeyType, FieldKeyUnit, FieldKeyPos} {
+				if string(key) == fk {
+					if fseen[k] {
+						return 0, d.fail(m, fk, string(name), "key appears twice")
+					}
+					fseen[k], fv[k] = true, val
+				}
+			}
+		}
+		cc := &d.chans[i]
+		if !changed && string(name) == cc.label && string(fv[0]) == cc.typeText && string(fv[1]) == cc.unit &&
+			fseen[2] == cc.hasPos && string(fv[2]) == cc.posText {
+			continue
+		}
+		changed, d.chansOK = true, false
+		if !fseen[0] {
+			return 0, d.fail(m, FieldKeyType, string(name), "missing")
+		}
+		typ, ok := channelType(fv[0])
+		if !ok {
+			return 0, d.fail(m, FieldKeyType, string(name), "invalid value %q: want one of eeg, meg_mag, meg_grad, eog, ecg, emg, stim, misc", fv[0])
+		}
+		if !fseen[1] {
+			return 0, d.fail(m, FieldKeyUnit, string(name), "missing")
+		}
+		if len(fv[1]) == 0 || !utf8.Valid(fv[1]) {
+			return 0, d.fail(m, FieldKeyUnit, string(name), "invalid value %q: want a non-empty UTF-8 unit such as V, T or T/m", fv[1])
+		}
+		var pos [3]float64
+		if fseen[2] {
+			if pos, ok = parsePos(fv[2]); !ok {
+				return 0, d.fail(m, FieldKeyPos, string(name), "invalid value %q: want \"x,y,z\" in metres, finite decimals", fv[2])
+			}
+		}
+		*cc = chanCache{label: string(name), typeText: string(fv[0]), unit: string(fv[1]), posText: string(fv[2]),
+			hasPos: fseen[2], typ: typ, pos: pos}
+	}
+	if changed || !d.chansOK {
+		if d.labelIdx == nil {
+			d.labelIdx = make(map[string]int)
+		}
+		clear(d.labelIdx)
+		for i := range d.chans {
+			if j, dup := d.labelIdx[d.chans[i].label]; dup {
+				return 0, d.fail(m, "", d.chans[i].label, "duplicate column name (columns %d and %d)", j, i)
+			}
+			d.labelIdx[d.chans[i].label] = i
+		}
+		d.chansOK = true
+	}
+	return nfields, nil
+}
+
+func typeName(typeType uint8, precision int16) string {
+	names := [...]string{"NONE", "null", "int", "floating point", "binary", "utf8", "bool", "decimal",
+		"date", "time", "timestamp", "interval", "list", "struct", "union", "fixed-size binary",
+		"fixed-size list", "map", "duration", "large binary", "large utf8", "large list",
+		"run-end encoded", "binary view", "utf8 view", "list view", "large list view"}
+	if typeType == fbTypeFloatingPoint {
+		switch precision {
+		case 0:
+			return "float16"
+		case 1:
+			return "float32 with children"
+		case 2:
+			return "float64"
+		}
+	}
+	if int(typeType) < len(names) {
+		return names[typeType]
+	}
+	return fmt.Sprintf("type %d", typeType)
+}
+
+func channelType(b []byte) (formats.ChannelType, bool) {
+	switch string(b) {
+	case "eeg":
+		return formats.EEG, true
+	case "meg_mag":
+		return formats.MEGMag, true
+	case "meg_grad":
+		return formats.MEGGrad, true
+	case "eog":
+		return formats.EOG, true
+	case "ecg":
+		return formats.ECG, true
+	case "emg":
+		return formats.EMG, true
+	case "stim":
+		return formats.Stim, true
+	case "misc":
+		return formats.Misc, true
+	}
+	return "", false
+}
+
+// parseDecimal parses an optionally negative decimal integer without
+// allocating; it rejects empty input, signs other than a leading '-',
+// other characters and overflow.
+func parseDecimal(b []byte) (int64, bool) {
+	neg := len(b) > 0 && b[0] == '-'
+	if neg {
+		b = b[1:]
+	}
+	if len(b) == 0 {
+		return 0, false
+	}
+	var v uint64
+	for _, ch := range b {
+		if ch < '0' || ch > '9' {
+			return 0, false
+		}
+		if v > (1<<63)/10 {
+			return 0, false
+		}
+		v = v*10 + uint64(ch-'0')
+		if v > 1<<63 {
+			return 0, false
+		}
+	}
+	if neg {
+		return -int64(v), true // -(1<<63) wraps to itself: MinInt64
+	}
+	if v == 1<<63 {
+		return 0, false
+	}
+	return int64(v), true
+}
+
+// parsePos parses "x,y,z" (spaces around numbers allowed).
+func parsePos(b []byte) ([3]float64, bool) {
+	var pos [3]float64
+	for k := 0; k < 3; k++ {
+		part := b
+		if i := bytes.IndexByte(b, ','); i >= 0 {
+			part, b = b[:i], b[i+1:]
+		} else {
+			b = nil
+			if k != 2 {
+				return pos, false
+			}
+		}
+		x, err := strconv.ParseFloat(string(bytes.TrimSpace(part)), 64)
+		if err != nil || math.IsNaN(x) || math.IsInf(x, 0) {
+			return pos, false
+		}
+		pos[k] = x
+	}
+	return pos, b == nil
+}
+
+func (d *Decoder) parseBatch(m *meta, r *fbReader, hdr fbTable, body []byte, ncols int) (int, *DecodeError) {
+	length := r.scalarI64(hdr, slotRecordBatchLength, 0)
+	nstart, nnodes, _ := r.vector(hdr, slotRecordBatchNodes, 16)
+	bstart, nbufs, _ := r.vector(hdr, slotRecordBatchBuffers, 16)
+	compressed := r.field(hdr, slotRecordBatchCompression) != 0
+	if r.bad {
+		return 0, d.fail(m, "", "", "malformed RecordBatch message")
+	}
+	switch {
+	case compressed:
+		return 0, d.fail(m, "", "", "record batch uses IPC buffer compression; chunks are uncompressed (Kafka compresses message batches)")
+	case length <= 0:
+		return 0, d.fail(m, "", "", "record batch has %d rows, want at least 1", length)
+	case length > int64(len(body))/4:
+		return 0, d.fail(m, "", "", "record batch claims %d rows but its body has only %d bytes", length, len(body))
+	case nnodes != ncols:
+		return 0, d.fail(m, "", "", "record batch has %d field nodes for %d columns", nnodes, ncols)
+	case nbufs != 2*ncols:
+		return 0, d.fail(m, "", "", "record batch has %d buffers, want %d (validity and values per float32 column)", nbufs, 2*ncols)
+	}
+	if cap(d.cols) < ncols {
+		d.cols = make([]colRef, ncols)
+	}
+	d.cols = d.cols[:ncols]
+	need := length * 4
+	for i := 0; i < ncols; i++ {
+		label := d.chans[i].label
+		n := int64(r.u64(nstart + 16*i))
+		nulls := int64(r.u64(nstart + 16*i + 8))
+		voff := int64(r.u64(bstart + 32*i))
+		vlen := int64(r.u64(bstart + 32*i + 8))
+		off := int64(r.u64(bstart + 32*i + 16))
+		blen := int64(r.u64(bstart + 32*i + 24))
+		switch {
+		case n != length:
+			return 0, d.fail(m, "", label, "column length mismatch: %d rows, record batch has %d", n, length)
+		case nulls != 0:
+			return 0, d.fail(m, "", label, "%d null values in a non-nullable column", nulls)
+		case vlen != 0 && !inBody(voff, vlen, len(body)):
+			return 0, d.fail(m, "", label, "validity buffer [%d, +%d) outside the %d-byte body", voff, vlen, len(body))
+		case !inBody(off, blen, len(body)):
+			return 0, d.fail(m, "", label, "values buffer [%d, +%d) outside the %d-byte body", off, blen, len(body))
+		case blen < need:
+			return 0, d.fail(m, "", label, "values buffer has %d bytes, %d rows need %d", blen, length, need)
+		}
+		d.cols[i].data = body[off : off+need]
+	}
+	return int(length), nil
+}
+
+func inBody(off, n int64, size int) bool {
+	return off >= 0 && n >= 0 && off <= int64(size) && n <= int64(size)-off
+}
+
+// commit writes a parsed message into c. It cannot fail.
+func (d *Decoder) commit(c *Chunk, m *meta, rows int) {
+	if string(m.session) != c.Session {
+		if string(m.session) != d.session {
+			d.session = string(m.session)
+		}
+		c.Session = d.session
+	}
+	c.SampleRate = m.rate
+	c.FirstSample = m.firstSample
+	c.StartTimeNS = m.startTimeNS
+	c.Seq = m.seq
+
+	n := len(d.chans)
+	if cap(c.Channels) < n {
+		c.Channels = append(c.Channels[:cap(c.Channels)], make([]formats.Channel, n-cap(c.Channels))...)
+	}
+	c.Channels = c.Channels[:n]
+	for i := range c.Channels {
+		ch, cc := &c.Channels[i], &d.chans[i]
+		ch.Label, ch.Type, ch.Unit, ch.SampleRate = cc.label, cc.typ, cc.unit, m.rate
+		switch {
+		case !cc.hasPos:
+			ch.Pos = nil
+		case ch.Pos == nil || *ch.Pos != cc.pos:
+			// Never write through an existing Pos: the caller may share it.
+			p := cc.pos
+			ch.Pos = &p
+		}
+	}
+
+	if cap(c.Data) < n {
+		c.Data = append(c.Data[:cap(c.Data)], make([][]float32, n-cap(c.Data))...)
+	}
+	c.Data = c.Data[:n]
+	for i, col := range d.cols {
+		dst := c.Data[i]
+		if cap(dst) < rows {
+			dst = make([]float32, rows)
+		}
+		dst = dst[:rows]
+		getFloat32s(dst, col.data)
+		c.Data[i] = dst
+	}
+}
