@@ -138,6 +138,17 @@ func (r *rows) key(k WindowKey, channel string) {
 	r.channel.Append(channel)
 }
 
+// reserve makes room for n more rows, with strBytes bytes of session and
+// channel text per row, so appending them grows no buffer: one allocation
+// per column instead of one per doubling.
+func (r *rows) reserve(n, strBytes int) {
+	for _, f := range r.b.Fields() {
+		f.Reserve(n)
+	}
+	r.session.ReserveData(n * strBytes)
+	r.channel.ReserveData(n * strBytes)
+}
+
 // Len returns the number of rows appended since the last Flush.
 func (r *rows) Len() int { return r.session.Len() }
 
@@ -175,6 +186,13 @@ func NewPSDRows(mem memory.Allocator) *PSDRows {
 	return r
 }
 
+// Reserve makes room for n rows of bins values each.
+func (r *PSDRows) Reserve(n, bins int) {
+	r.reserve(n, 16)
+	r.unit.ReserveData(n * 8)
+	r.values.Reserve(n * bins)
+}
+
 // Append adds one channel's PSD for window k.
 func (r *PSDRows) Append(k WindowKey, channel, unit string, freqStart, freqStep float64, psd []float64) {
 	r.key(k, channel)
@@ -206,6 +224,13 @@ func NewBandPowerRows(mem memory.Allocator) *BandPowerRows {
 	r.power = r.b.Field(9).(*array.Float64Builder)
 	r.relative = r.b.Field(10).(*array.Float64Builder)
 	return r
+}
+
+// Reserve makes room for n rows.
+func (r *BandPowerRows) Reserve(n int) {
+	r.reserve(n, 16)
+	r.unit.ReserveData(n * 8)
+	r.band.ReserveData(n * 8)
 }
 
 // Append adds one band of one channel for window k.

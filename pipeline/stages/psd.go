@@ -143,12 +143,13 @@ func (p *PSD) NewSession(s pipeline.SessionInfo) (pipeline.Stage, error) {
 		return nil, err
 	}
 	st := &psdSession{
-		cfg:   c,
-		welch: w,
-		freqs: w.Freqs(nil),
-		psd:   make([]float64, w.Len()),
-		units: make([]string, len(s.Channels)),
-		bp:    arrowout.NewBandPowerRows(nil),
+		cfg:      c,
+		welch:    w,
+		freqs:    w.Freqs(nil),
+		psd:      make([]float64, w.Len()),
+		units:    make([]string, len(s.Channels)),
+		psdUnits: make([]string, len(s.Channels)),
+		bp:       arrowout.NewBandPowerRows(nil),
 	}
 	for i, ch := range s.Channels {
 		u := ch.Unit
@@ -156,6 +157,7 @@ func (p *PSD) NewSession(s pipeline.SessionInfo) (pipeline.Stage, error) {
 			u = "1"
 		}
 		st.units[i] = u + "^2"
+		st.psdUnits[i] = u + "^2/Hz"
 	}
 	fmax := c.FMax
 	if fmax == 0 {
@@ -177,14 +179,16 @@ func (p *PSD) NewSession(s pipeline.SessionInfo) (pipeline.Stage, error) {
 }
 
 type psdSession struct {
-	cfg    PSDConfig
-	welch  *dsp.Welch
-	freqs  []float64
-	psd    []float64
-	units  []string
-	lo, hi int
-	rows   *arrowout.PSDRows
-	bp     *arrowout.BandPowerRows
+	cfg   PSDConfig
+	welch *dsp.Welch
+	freqs []float64
+	psd   []float64
+	units []string
+	// psdUnits are units+"/Hz", built once so windows do not allocate them.
+	psdUnits []string
+	lo, hi   int
+	rows     *arrowout.PSDRows
+	bp       *arrowout.BandPowerRows
 }
 
 func (p *psdSession) Process(w *pipeline.Window) ([]arrowout.Result, error) {
@@ -192,11 +196,15 @@ func (p *psdSession) Process(w *pipeline.Window) ([]arrowout.Result, error) {
 		return nil, fmt.Errorf("psd: window of %d samples shorter than nperseg %d", len(w.Data[0]), p.welch.Config().SegmentLen)
 	}
 	step := p.freqs[1] - p.freqs[0]
+	if p.rows != nil {
+		p.rows.Reserve(len(w.Data), p.hi-p.lo)
+	}
+	p.bp.Reserve(len(w.Data) * len(p.cfg.Bands))
 	for c, x := range w.Data {
 		p.welch.PSD(p.psd, x)
 		label := w.Channels[c].Label
 		if p.rows != nil {
-			p.rows.Append(w.WindowKey, label, p.units[c]+"/Hz", p.freqs[p.lo], step, p.psd[p.lo:p.hi])
+			p.rows.Append(w.WindowKey, label, p.psdUnits[c], p.freqs[p.lo], step, p.psd[p.lo:p.hi])
 		}
 		total := dsp.BandPower(p.psd, p.freqs, p.cfg.Total[0], p.cfg.Total[1])
 		for _, b := range p.cfg.Bands {
