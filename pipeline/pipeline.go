@@ -37,6 +37,16 @@ type Message struct {
 	Origin string
 	// Time is when the source produced or received the message.
 	Time time.Time
+	// Topic, Partition and Offset locate a Kafka message (dead letters
+	// name them); zero for other sources.
+	Topic     string
+	Partition int
+	Offset    int64
+	// Epoch increases when the source's ownership of its input changes
+	// (a Kafka consumer-group generation). A session's state belongs to
+	// one epoch: the first message of a newer epoch drops it, and the
+	// session is rebuilt from that message on, as after a restart.
+	Epoch int64
 }
 
 // AckFunc reports that a message was fully handled (err == nil) or could

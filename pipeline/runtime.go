@@ -51,6 +51,14 @@ type Options struct {
 	// NonFinite is what a NaN or Inf sample does. Default: the chunk is
 	// rejected to the dead-letter sink.
 	NonFinite wire.NonFinitePolicy
+	// Warmup is how much signal a session needs before its windows are
+	// trustworthy (filter state), as a WindowSpec-style length: samples
+	// or seconds. A session that starts mid-stream (after a restart or
+	// rebalance) emits no window starting within Warmup of its first
+	// sample, and a message is acknowledged only once it lies Warmup
+	// before the next window, so a re-read starts early enough to warm up
+	// and re-emitted windows equal the originals. Default: none.
+	Warmup WindowSpec
 	// DrainTimeout bounds the soft drain after the context ends: queued
 	// messages are processed for this long, then the run stops hard.
 	// Default: 10s.
@@ -260,12 +268,19 @@ func (w *worker) handle(ctx context.Context, j job) error {
 			fmt.Errorf("%s: message key %q but chunk session %q", j.msg.Origin, j.msg.Key, c.Session))
 	}
 	s := w.sessions[c.Session]
+	if s != nil && s.epoch != j.msg.Epoch {
+		// Ownership changed: what this session held is superseded; it
+		// is rebuilt from this message on, as a restart would.
+		s.ackAll(errSuperseded)
+		s = nil
+	}
 	if s == nil {
 		var err error
 		s, err = w.newSession(c)
 		if err != nil {
 			return w.deadLetter(ctx, j, "session", fmt.Errorf("%s: %w", j.msg.Origin, err))
 		}
+		s.epoch = j.msg.Epoch
 		w.sessions[c.Session] = s
 	}
 	if err := s.validator.Check(c); err != nil {
@@ -318,6 +333,10 @@ func (w *worker) handle(ctx context.Context, j job) error {
 	return nil
 }
 
+// errSuperseded acknowledges messages of an epoch that ended before their
+// windows completed; the new owner re-reads them.
+var errSuperseded = errors.New("pipeline: superseded by a new epoch")
+
 func (w *worker) release() {
 	for i, res := range w.results {
 		if res.Record != nil {
@@ -363,11 +382,19 @@ func (w *worker) newSession(c *wire.Chunk) (*session, error) {
 		StartTimeNS:  c.StartTimeNS,
 		WindowLength: length,
 	}
+	var warmup int64
+	if w.r.opt.Warmup != (WindowSpec{}) {
+		warmup = w.r.opt.Warmup.Length
+		if warmup == 0 {
+			warmup = int64(math.Round(w.r.opt.Warmup.LengthSeconds * c.SampleRate))
+		}
+	}
 	s := &session{
 		info:      info,
 		validator: wire.NewValidator(w.r.opt.NonFinite),
 		length:    length,
 		hop:       hop,
+		warmup:    warmup,
 		buf:       make([][]float64, len(info.Channels)),
 		data:      make([][]float64, len(info.Channels)),
 		bufStart:  -1,

@@ -15,6 +15,11 @@ type session struct {
 	stats     *SessionStats
 
 	length, hop int64
+	// warmup is how many samples a session joined mid-stream needs
+	// before its first window (see Options.Warmup).
+	warmup int64
+	// epoch is the source epoch the state belongs to.
+	epoch int64
 	// buf[c][i] is channel c's sample bufStart+i, in SI units; bufStart is
 	// -1 before the first chunk.
 	buf      [][]float64
@@ -41,12 +46,18 @@ func (s *session) bufEnd() int64 { return s.bufStart + int64(len(s.buf[0])) }
 // spans missing samples.
 func (s *session) add(c *wire.Chunk, ack AckFunc) {
 	if s.bufStart < 0 || len(s.buf) == 0 || c.FirstSample != s.bufEnd() {
+		first := s.bufStart < 0
 		for i := range s.buf {
 			s.buf[i] = s.buf[i][:0]
 		}
 		s.bufStart = c.FirstSample
-		// The first window that lies wholly after the restart.
-		s.next = max(s.next, ceilDiv(c.FirstSample, s.hop))
+		// The first window that lies wholly after the restart; a session
+		// joined mid-stream also skips its warm-up.
+		from := c.FirstSample
+		if first && c.FirstSample > 0 {
+			from += s.warmup
+		}
+		s.next = max(s.next, ceilDiv(from, s.hop))
 	}
 	for i, col := range c.Data {
 		b := s.buf[i]
@@ -108,10 +119,11 @@ func (s *session) windows(fn func(*Window)) (int64, error) {
 }
 
 // ackDone acknowledges the chunks no unfinished window needs: those ending
-// at or before the next window's start (every later window starts there or
-// after; after a gap that is past the gap too).
+// at or before the next window's start less the warm-up (every later window
+// starts there or after; after a gap that is past the gap too), so a re-read
+// from the oldest unacknowledged chunk rebuilds the same windows.
 func (s *session) ackDone() {
-	need := s.next * s.hop
+	need := s.next*s.hop - s.warmup
 	i := 0
 	for ; i < len(s.pending) && s.pending[i].end <= need; i++ {
 		s.pending[i].ack(nil)
