@@ -92,6 +92,14 @@ func describe(w io.Writer, path string, in *formats.Info) {
 		for _, d := range order {
 			fmt.Fprintf(w, "  %6d  %s\n", counts[d], d)
 		}
+		const show = 20
+		fmt.Fprintln(w, "\nannotations (onset s, duration s, description):")
+		for _, a := range in.Annotations[:min(show, len(in.Annotations))] {
+			fmt.Fprintf(w, "  %10.3f  %8.3f  %s\n", a.Onset, a.Duration, a.Description)
+		}
+		if n := len(in.Annotations) - show; n > 0 {
+			fmt.Fprintf(w, "  … %d more (--annotations lists all)\n", n)
+		}
 	}
 }
 
