@@ -18,49 +18,13 @@ import (
 // TestGolden reads every BrainVision recording in the shared data and
 // compares it with MNE's read_raw_brainvision (default arguments).
 func TestGolden(t *testing.T) {
-	entries := formatstest.Index(t, "mne.io.read_raw_brainvision")
-	if len(entries) == 0 {
-		t.Fatal("no BrainVision entries in the golden index")
-	}
-	dir := formatstest.DataDir(t)
-	for _, e := range entries {
-		t.Run(filepath.Base(e.Source), func(t *testing.T) {
-			g := formatstest.Load(t, e.Golden)
-			r, err := Open(filepath.Join(dir, e.Source))
-			if e.Error != "" {
-				if err == nil {
-					t.Fatalf("MNE refuses this file (%s) but Open succeeded", e.Error)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer r.Close()
-			formatstest.Check(t, r, g, formatstest.Options{})
-			// An odd chunk length exercises spans that start inside
-			// the scratch buffer's last frame.
-			formatstest.Check(t, r, g, formatstest.Options{ChunkLen: 333})
-			checkStart(t, r.Info().StartTime, g.MeasDate)
-		})
-	}
-}
-
-func checkStart(t *testing.T, got time.Time, want *string) {
-	t.Helper()
-	if want == nil {
-		if !got.IsZero() {
-			t.Errorf("start time %v, MNE has none", got)
-		}
-		return
-	}
-	w, err := time.Parse(time.RFC3339Nano, *want)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !got.Equal(w) {
-		t.Errorf("start time %v, MNE %v", got, w)
-	}
+	formatstest.RunGolden(t, "mne.io.read_raw_brainvision", 1, Open, func(t *testing.T, r *Reader, g *formatstest.Golden) {
+		formatstest.Check(t, r, g, formatstest.Options{})
+		// An odd chunk length exercises spans that start inside
+		// the scratch buffer's last frame.
+		formatstest.Check(t, r, g, formatstest.Options{ChunkLen: 333})
+		formatstest.CheckStart(t, r.Info().StartTime, g.MeasDate)
+	})
 }
 
 // synth is a small BrainVision recording built in memory.
@@ -73,9 +37,7 @@ type synth struct {
 func (s synth) write(t testing.TB, dir, base string) string {
 	t.Helper()
 	for ext, b := range map[string][]byte{".vhdr": []byte(s.vhdr), ".vmrk": []byte(s.vmrk), ".eeg": s.eeg} {
-		if err := os.WriteFile(filepath.Join(dir, base+ext), b, 0o644); err != nil {
-			t.Fatal(err)
-		}
+		formatstest.WriteFile(t, dir, base+ext, b)
 	}
 	return filepath.Join(dir, base+".vhdr")
 }
@@ -378,19 +340,6 @@ func TestMalformed(t *testing.T) {
 	})
 }
 
-// countingReaderAt records the ReadAt calls a reader makes.
-type countingReaderAt struct {
-	r     *bytes.Reader
-	calls int
-	bytes int64
-}
-
-func (c *countingReaderAt) ReadAt(p []byte, off int64) (int, error) {
-	c.calls++
-	c.bytes += int64(len(p))
-	return c.r.ReadAt(p, off)
-}
-
 // TestStreaming checks that ReadSamples reads only the span it needs: one
 // ReadAt of the frames for a multiplexed file, one per channel for a
 // vectorized one.
@@ -403,7 +352,7 @@ func TestStreaming(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		cr := &countingReaderAt{r: bytes.NewReader(s.eeg)}
+		cr := &formatstest.CountingReaderAt{R: bytes.NewReader(s.eeg)}
 		r, err := NewReader(hd, cr, int64(len(s.eeg)), nil, "s.eeg")
 		if err != nil {
 			t.Fatal(err)
@@ -413,8 +362,8 @@ func TestStreaming(t *testing.T) {
 			t.Fatal(err)
 		}
 		wantCalls := map[Orientation]int{Multiplexed: 1, Vectorized: 4}[orient]
-		if cr.calls != wantCalls || cr.bytes != 100*4*2 {
-			t.Errorf("%s: %d ReadAt calls, %d bytes; want %d calls, 800 bytes", orient, cr.calls, cr.bytes, wantCalls)
+		if cr.Calls != wantCalls || cr.Bytes != 100*4*2 {
+			t.Errorf("%s: %d ReadAt calls, %d bytes; want %d calls, 800 bytes", orient, cr.Calls, cr.Bytes, wantCalls)
 		}
 		if dst[3][0] != rawValue(Int16, 3, 5000)*0.25 {
 			t.Errorf("%s: value %g", orient, dst[3][0])
@@ -433,10 +382,7 @@ func FuzzParseHeader(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte) {
 		h, err := parseHeader("fuzz.vhdr", b)
 		if err != nil {
-			var fe *formats.Error
-			if !errors.As(err, &fe) {
-				t.Fatalf("error %v is not a *formats.Error", err)
-			}
+			formatstest.AsError(t, err)
 			return
 		}
 		if len(h.Channels) == 0 || !(h.SamplingInterval > 0) {
@@ -470,10 +416,7 @@ func FuzzParseMarkers(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte) {
 		m, err := parseMarkers("fuzz.vmrk", b)
 		if err != nil {
-			var fe *formats.Error
-			if !errors.As(err, &fe) {
-				t.Fatalf("error %v is not a *formats.Error", err)
-			}
+			formatstest.AsError(t, err)
 			return
 		}
 		ann := m.Annotations(1000, 100)
@@ -491,11 +434,7 @@ func FuzzParseMarkers(f *testing.F) {
 // addRealFiles seeds a fuzz corpus with the shared BrainVision files when
 // they are present; fuzzing works without them.
 func addRealFiles(f *testing.F, ext string) {
-	dir := os.Getenv("NEUROSTREAM_DATA")
-	if dir == "" {
-		dir = filepath.Join("..", "..", "..", "shared", "data")
-	}
-	paths, _ := filepath.Glob(filepath.Join(dir, "format-samples", "brainvision", "*"+ext))
+	paths, _ := filepath.Glob(filepath.Join(formatstest.SeedDir(), "format-samples", "brainvision", "*"+ext))
 	for _, p := range paths {
 		if b, err := os.ReadFile(p); err == nil {
 			f.Add(b)

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/neurostream/neurostream/formats"
+	"github.com/neurostream/neurostream/formats/internal/pyparse"
 )
 
 // Orientation is the layout of samples in the binary data file.
@@ -200,7 +201,7 @@ func parseHeader(name string, b []byte) (*Header, error) {
 	if err != nil {
 		return nil, err
 	}
-	si, ok := pyFloat(v)
+	si, ok := pyparse.ParseFloat(v)
 	if !ok || !(si > 0) || math.IsInf(si, 0) {
 		return nil, fail(off, field(common, "SamplingInterval"), "%q is not a positive number of microseconds", v)
 	}
@@ -247,7 +248,7 @@ func parseHeader(name string, b []byte) (*Header, error) {
 		return nil, err
 	}
 	if dp, ok := ini.get(common, "datapoints"); ok {
-		if n, ok := pyInt(dp.String()); ok && n > 0 {
+		if n, ok := pyparse.ParseInt(dp.String()); ok && n > 0 {
 			h.DataPoints = n
 		}
 	}
@@ -255,7 +256,7 @@ func parseHeader(name string, b []byte) (*Header, error) {
 	if v, off, err = get(common, "NumberOfChannels"); err != nil {
 		return nil, err
 	}
-	nch, ok := pyInt(v)
+	nch, ok := pyparse.ParseInt(v)
 	if !ok || nch < 1 {
 		return nil, fail(off, field(common, "NumberOfChannels"), "%q is not a positive channel count", v)
 	}
@@ -313,7 +314,7 @@ func parseHeader(name string, b []byte) (*Header, error) {
 				return nil, fail(val.off, "[Coordinates] "+k, "%q is not radius,theta,phi", val.String())
 			}
 			for i, s := range parts {
-				if p[i], ok = pyFloat(s); !ok {
+				if p[i], ok = pyparse.ParseFloat(s); !ok {
 					return nil, fail(val.off, "[Coordinates] "+k, "%q is not a number", s)
 				}
 			}
@@ -336,7 +337,7 @@ func channelIndex(key string) (int64, bool) {
 		var n int64
 		digits := 0
 		for _, r := range key[i:] {
-			d := pyDigit(r)
+			d := pyparse.Digit(r)
 			if d < 0 {
 				break
 			}
@@ -372,7 +373,7 @@ func parseChannel(v string) (Channel, string) {
 		Unit: strings.ReplaceAll(props[3], "\u00c2", ""),
 	}
 	if props[2] != "" {
-		r, ok := pyFloat(props[2])
+		r, ok := pyparse.ParseFloat(props[2])
 		if !ok || math.IsNaN(r) {
 			return Channel{}, fmt.Sprintf("resolution %q is not a number", props[2])
 		}

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/neurostream/neurostream/formats/internal/pyparse"
 )
 
 // The header's settings part is an INI file that MNE reads with Python's
@@ -26,7 +28,7 @@ type iniValue struct {
 	off   int64    // offset of the line that started the value
 }
 
-func (v *iniValue) String() string { return pyRstrip(strings.Join(v.parts, "\n")) }
+func (v *iniValue) String() string { return pyparse.RStrip(strings.Join(v.parts, "\n")) }
 
 type iniSection struct {
 	name string
@@ -59,7 +61,7 @@ func parseINI(lines []iniLine) (*iniFile, *iniError) {
 	indent := 0
 	for _, ln := range lines {
 		line := ln.text
-		stripped := pyStrip(line)
+		stripped := pyparse.Strip(line)
 		comment := strings.HasPrefix(stripped, "#") || strings.HasPrefix(stripped, ";")
 		if comment || stripped == "" {
 			// A blank (not comment) line inside a value is kept as
@@ -71,7 +73,7 @@ func parseINI(lines []iniLine) (*iniFile, *iniError) {
 		}
 		lead := 0 // leading whitespace, in characters as Python counts
 		for _, r := range line {
-			if !pyIsSpace(r) {
+			if !pyparse.IsSpace(r) {
 				break
 			}
 			lead++
@@ -101,14 +103,14 @@ func parseINI(lines []iniLine) (*iniFile, *iniError) {
 		if i < 0 {
 			return nil, &iniError{ln.off, fmt.Sprintf("line %q in [%s] is not key=value", clip(line), cur.name)}
 		}
-		key := strings.ToLower(pyRstrip(stripped[:i]))
+		key := strings.ToLower(pyparse.RStrip(stripped[:i]))
 		if key == "" {
 			return nil, &iniError{ln.off, fmt.Sprintf("line %q in [%s] has an empty key", clip(line), cur.name)}
 		}
 		if _, dup := cur.vals[key]; dup {
 			return nil, &iniError{ln.off, fmt.Sprintf("key %q appears twice in [%s]", key, cur.name)}
 		}
-		opt = &iniValue{parts: []string{pyStrip(stripped[i+1:])}, off: ln.off}
+		opt = &iniValue{parts: []string{pyparse.Strip(stripped[i+1:])}, off: ln.off}
 		cur.vals[key] = opt
 		cur.keys = append(cur.keys, key)
 	}

@@ -12,6 +12,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/neurostream/neurostream/formats"
+	"github.com/neurostream/neurostream/formats/internal/mneannot"
+	"github.com/neurostream/neurostream/formats/internal/pyparse"
 )
 
 // Marker is one "Mk<n>=" entry of a marker file's [Marker Infos] section.
@@ -100,7 +102,7 @@ func parseMarkers(name string, b []byte) (*MarkerFile, error) {
 date:
 	for _, ln := range lines {
 		for _, part := range strings.Split(ln.text, "\r") {
-			if m := newSegmentDate.FindStringSubmatch(pyStrip(part)); m != nil {
+			if m := newSegmentDate.FindStringSubmatch(pyparse.Strip(part)); m != nil {
 				mf.MeasDate = parseDate(m[1])
 				break date
 			}
@@ -137,7 +139,7 @@ date:
 		if len(f) < 4 {
 			return nil, fail("%q is not type,description,position,size[,channel[,date]]", clip(info))
 		}
-		pos, ok := pyInt(f[2])
+		pos, ok := pyparse.ParseInt(f[2])
 		if !ok {
 			return nil, fail("position %q is not an integer", f[2])
 		}
@@ -168,7 +170,7 @@ func markerEntry(line string) (string, bool) {
 	i := 2
 	for i < len(line) {
 		r, n := utf8.DecodeRuneInString(line[i:])
-		if pyDigit(r) < 0 {
+		if pyparse.Digit(r) < 0 {
 			break
 		}
 		i += n
@@ -194,7 +196,7 @@ func digits(s string) int64 {
 	}
 	var n int64
 	for _, r := range s {
-		d := pyDigit(r)
+		d := pyparse.Digit(r)
 		if d < 0 {
 			return 0
 		}
@@ -234,7 +236,7 @@ func indexFold(s, pat string) int {
 func parseDate(s string) time.Time {
 	var d []int
 	for _, r := range s {
-		d = append(d, pyDigit(r))
+		d = append(d, pyparse.Digit(r))
 	}
 	if len(d) != 20 {
 		return time.Time{}
@@ -272,5 +274,5 @@ func (m *MarkerFile) Annotations(sfreq float64, nSamples int64) []formats.Annota
 		dur[i] = float64(x.Size) / sfreq
 		desc[i] = x.Type + "/" + x.Description
 	}
-	return mneAnnotations(onset, dur, desc, sfreq, nSamples)
+	return mneannot.FromEvents(onset, dur, desc, sfreq, nSamples)
 }

@@ -1,14 +1,11 @@
 package brainvision
 
 import (
-	"encoding/json"
 	"math"
-	"os/exec"
 	"strings"
 	"testing"
 
 	"github.com/neurostream/neurostream/formats/formatstest"
-	"github.com/neurostream/neurostream/internal/testenv"
 )
 
 // mneScript reads one file with MNE and prints make_golden.py's description
@@ -30,18 +27,8 @@ type mneResult struct {
 
 func readWithMNE(t *testing.T, path string) *mneResult {
 	t.Helper()
-	py := testenv.Python(t)
-	out, err := exec.Command(py, "-c", mneScript, formatstest.GoldenDir(), path).Output()
-	if err != nil {
-		if ee, ok := err.(*exec.ExitError); ok {
-			t.Fatalf("MNE: %v\n%s", err, ee.Stderr)
-		}
-		t.Fatal(err)
-	}
 	var g mneResult
-	if err := json.Unmarshal(out, &g); err != nil {
-		t.Fatal(err)
-	}
+	formatstest.PythonJSON(t, &g, mneScript, formatstest.GoldenDir(), path)
 	return &g
 }
 
@@ -100,7 +87,7 @@ func TestAgainstMNE(t *testing.T) {
 			}
 			defer r.Close()
 			formatstest.Check(t, r, &g.Golden, formatstest.Options{ChunkLen: 7})
-			checkStart(t, r.Info().StartTime, g.MeasDate)
+			formatstest.CheckStart(t, r.Info().StartTime, g.MeasDate)
 			for i, c := range r.Info().Channels {
 				w := g.Locs[i]
 				switch {

@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/neurostream/neurostream/formats"
-	"github.com/neurostream/neurostream/internal/testenv"
+	"github.com/neurostream/neurostream/formats/formatstest"
 )
 
 // seedFiles returns small synthetic files (and, when the shared data is
@@ -43,12 +43,8 @@ func seedFiles(f *testing.F) [][]byte {
 	writeTestFile(f, &buf, 2, 2, time.Date(2020, 1, 1, 0, 0, 0, 5e8, time.UTC), roundTripChannels, roundTripAnnotations)
 	seeds = append(seeds, buf.Bytes())
 
-	dir := os.Getenv("NEUROSTREAM_DATA")
-	if dir == "" {
-		dir = filepath.Join(testenv.RepoRoot(), "..", "shared", "data")
-	}
 	var real []string
-	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+	filepath.WalkDir(formatstest.SeedDir(), func(p string, d fs.DirEntry, err error) error {
 		if err == nil && !d.IsDir() {
 			if ext := strings.ToLower(filepath.Ext(p)); ext == ".edf" || ext == ".bdf" {
 				real = append(real, p)

@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/neurostream/neurostream/formats"
+	"github.com/neurostream/neurostream/formats/internal/pyparse"
 )
 
 // Header is an EDF/BDF header as stored in the file: the fixed 256-byte
@@ -97,7 +98,7 @@ func parseHeader(b []byte, name string) (*Header, error) {
 	if len(b) < fixedLen {
 		return nil, fail(0, "header", "have %d bytes, need at least %d", len(b), fixedLen)
 	}
-	ns, ok := pyInt(edfStr(b[offNSignals:fixedLen]))
+	ns, ok := pyparse.ParseInt(edfStr(b[offNSignals:fixedLen]))
 	if !ok || ns < 0 || ns > 1<<20 {
 		return nil, fail(offNSignals, "number of signals", "want a non-negative integer, found %q", b[offNSignals:fixedLen])
 	}
@@ -108,13 +109,13 @@ func parseHeader(b []byte, name string) (*Header, error) {
 	}
 	h := &Header{
 		Version:   string(b[offVersion:offPatient]),
-		Patient:   trimRightSpace(latin1(b[offPatient:offRecording])),
-		Recording: trimRightSpace(latin1(b[offRecording:offStartDate])),
-		StartDate: latin1(b[offStartDate:offStartTime]),
-		StartTime: latin1(b[offStartTime:offHeaderBytes]),
-		Reserved:  trimRightSpace(latin1(b[offReserved:offNRecords])),
+		Patient:   trimRightSpace(pyparse.Latin1(b[offPatient:offRecording])),
+		Recording: trimRightSpace(pyparse.Latin1(b[offRecording:offStartDate])),
+		StartDate: pyparse.Latin1(b[offStartDate:offStartTime]),
+		StartTime: pyparse.Latin1(b[offStartTime:offHeaderBytes]),
+		Reserved:  trimRightSpace(pyparse.Latin1(b[offReserved:offNRecords])),
 	}
-	hb, ok := pyInt(edfStr(b[offHeaderBytes:offReserved]))
+	hb, ok := pyparse.ParseInt(edfStr(b[offHeaderBytes:offReserved]))
 	if !ok {
 		return nil, fail(offHeaderBytes, "number of header bytes", "want an integer, found %q", b[offHeaderBytes:offReserved])
 	}
@@ -124,12 +125,12 @@ func parseHeader(b []byte, name string) (*Header, error) {
 		return nil, fail(offHeaderBytes, "number of header bytes", "%d, but %d signals need %d", hb, n, need)
 	}
 	h.HeaderBytes = need
-	nr, ok := pyInt(edfStr(b[offNRecords:offDuration]))
+	nr, ok := pyparse.ParseInt(edfStr(b[offNRecords:offDuration]))
 	if !ok {
 		return nil, fail(offNRecords, "number of data records", "want an integer, found %q", b[offNRecords:offDuration])
 	}
 	h.NRecords = nr
-	dur, ok := pyFloat(edfStr(b[offDuration:offNSignals]))
+	dur, ok := pyparse.ParseFloat(edfStr(b[offDuration:offNSignals]))
 	if !ok || math.IsNaN(dur) || math.IsInf(dur, 0) || dur < 0 {
 		return nil, fail(offDuration, "duration of a data record", "want a non-negative number of seconds, found %q", b[offDuration:offNSignals])
 	}
@@ -140,15 +141,15 @@ func parseHeader(b []byte, name string) (*Header, error) {
 	// field returns signal i's slice of a per-signal field of width w.
 	field := func(i, w int) []byte { return b[off+i*w : off+(i+1)*w] }
 	for i := range h.Signals {
-		h.Signals[i].Label = latin1(asciiTrim(field(i, 16)))
+		h.Signals[i].Label = pyparse.Latin1(asciiTrim(field(i, 16)))
 	}
 	off += 16 * n
 	for i := range h.Signals {
-		h.Signals[i].Transducer = trimRightSpace(latin1(field(i, 80)))
+		h.Signals[i].Transducer = trimRightSpace(pyparse.Latin1(field(i, 80)))
 	}
 	off += 80 * n
 	for i := range h.Signals {
-		h.Signals[i].PhysDim = latin1(asciiTrim(field(i, 8)))
+		h.Signals[i].PhysDim = pyparse.Latin1(asciiTrim(field(i, 8)))
 	}
 	off += 8 * n
 	nums := []struct {
@@ -164,7 +165,7 @@ func parseHeader(b []byte, name string) (*Header, error) {
 		for i := range h.Signals {
 			raw := field(i, 8)
 			// MNE accepts a decimal comma here.
-			v, ok := pyFloat(strings.ReplaceAll(edfStr(raw), ",", "."))
+			v, ok := pyparse.ParseFloat(strings.ReplaceAll(edfStr(raw), ",", "."))
 			if !ok {
 				return nil, fail(off+i*8, fmt.Sprintf("signal %d %s", i, f.name), "want a number, found %q", raw)
 			}
@@ -173,12 +174,12 @@ func parseHeader(b []byte, name string) (*Header, error) {
 		off += 8 * n
 	}
 	for i := range h.Signals {
-		h.Signals[i].Prefilter = trimRightSpace(latin1(field(i, 80)))
+		h.Signals[i].Prefilter = trimRightSpace(pyparse.Latin1(field(i, 80)))
 	}
 	off += 80 * n
 	for i := range h.Signals {
 		raw := field(i, 8)
-		v, ok := pyInt(edfStr(raw))
+		v, ok := pyparse.ParseInt(edfStr(raw))
 		if !ok || v < 0 {
 			return nil, fail(off+i*8, fmt.Sprintf("signal %d number of samples", i), "want a non-negative integer, found %q", raw)
 		}
@@ -186,38 +187,9 @@ func parseHeader(b []byte, name string) (*Header, error) {
 	}
 	off += 8 * n
 	for i := range h.Signals {
-		h.Signals[i].Reserved = trimRightSpace(latin1(field(i, 32)))
+		h.Signals[i].Reserved = trimRightSpace(pyparse.Latin1(field(i, 32)))
 	}
 	return h, nil
-}
-
-// latin1 decodes ISO-8859-1 bytes, as MNE decodes every header field.
-func latin1(b []byte) string {
-	ascii := true
-	for _, c := range b {
-		if c >= 0x80 {
-			ascii = false
-			break
-		}
-	}
-	if ascii {
-		return string(b)
-	}
-	r := make([]rune, len(b))
-	for i, c := range b {
-		r[i] = rune(c)
-	}
-	return string(r)
-}
-
-// isPySpace reports whether the Latin-1 character c is whitespace for
-// Python's str.strip(), int() and float().
-func isPySpace(c byte) bool {
-	switch c {
-	case ' ', '\t', '\n', '\v', '\f', '\r', 0x1c, 0x1d, 0x1e, 0x1f, 0x85, 0xa0:
-		return true
-	}
-	return false
 }
 
 // isASCIISpace is bytes.strip()'s whitespace.
@@ -247,148 +219,10 @@ func trimRightSpace(s string) string { return strings.TrimRight(s, " ") }
 func edfStr(b []byte) string {
 	for i, c := range b {
 		if c == 0 {
-			return latin1(b[:i])
+			return pyparse.Latin1(b[:i])
 		}
 	}
-	return latin1(b)
-}
-
-// pyTrim strips Python whitespace from a Latin-1-decoded string.
-func pyTrim(s string) string {
-	return strings.TrimFunc(s, func(r rune) bool { return r < 0x100 && isPySpace(byte(r)) })
-}
-
-// pyDigits validates a run of decimal digits with Python's underscore
-// rule (single underscores between digits) and returns it without them.
-func pyDigits(s string) (string, bool) {
-	if s == "" || s[0] == '_' || s[len(s)-1] == '_' {
-		return "", false
-	}
-	if !strings.Contains(s, "_") {
-		for i := 0; i < len(s); i++ {
-			if s[i] < '0' || s[i] > '9' {
-				return "", false
-			}
-		}
-		return s, true
-	}
-	var sb strings.Builder
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; {
-		case c >= '0' && c <= '9':
-			sb.WriteByte(c)
-		case c == '_' && s[i+1] != '_':
-		default:
-			return "", false
-		}
-	}
-	return sb.String(), true
-}
-
-// pyInt parses s as Python's int(s) does for base-10 text.
-func pyInt(s string) (int64, bool) {
-	s = pyTrim(s)
-	neg := false
-	if s != "" && (s[0] == '+' || s[0] == '-') {
-		neg = s[0] == '-'
-		s = s[1:]
-	}
-	d, ok := pyDigits(s)
-	if !ok {
-		return 0, false
-	}
-	v, err := strconv.ParseInt(d, 10, 64)
-	if err != nil {
-		return 0, false
-	}
-	if neg {
-		v = -v
-	}
-	return v, true
-}
-
-// pyFloat parses s as Python's float(s) does: optional sign, decimal with
-// optional exponent, or inf/infinity/nan in any case; no hex.
-func pyFloat(s string) (float64, bool) {
-	s = pyTrim(s)
-	body := s
-	neg := false
-	if body != "" && (body[0] == '+' || body[0] == '-') {
-		neg = body[0] == '-'
-		body = body[1:]
-	}
-	switch strings.ToLower(body) {
-	case "inf", "infinity":
-		if neg {
-			return math.Inf(-1), true
-		}
-		return math.Inf(1), true
-	case "nan":
-		return math.NaN(), true
-	}
-	mant, exp := body, ""
-	if i := strings.IndexAny(body, "eE"); i >= 0 {
-		mant, exp = body[:i], body[i+1:]
-	}
-	intPart, frac := mant, ""
-	hasDot := false
-	if i := strings.IndexByte(mant, '.'); i >= 0 {
-		intPart, frac, hasDot = mant[:i], mant[i+1:], true
-	}
-	if intPart == "" && frac == "" {
-		return 0, false
-	}
-	var sb strings.Builder
-	if neg {
-		sb.WriteByte('-')
-	}
-	if intPart != "" {
-		d, ok := pyDigits(intPart)
-		if !ok {
-			return 0, false
-		}
-		sb.WriteString(d)
-	} else {
-		sb.WriteByte('0')
-	}
-	if hasDot && frac != "" {
-		d, ok := pyDigits(frac)
-		if !ok {
-			return 0, false
-		}
-		sb.WriteByte('.')
-		sb.WriteString(d)
-	}
-	if strings.ContainsAny(body, "eE") {
-		es := exp
-		sign := ""
-		if es != "" && (es[0] == '+' || es[0] == '-') {
-			sign, es = es[:1], es[1:]
-		}
-		d, ok := pyDigits(es)
-		if !ok {
-			return 0, false
-		}
-		// Clamp absurd exponents; the value is 0 or ±Inf either way.
-		d = strings.TrimLeft(d, "0")
-		if len(d) > 6 {
-			d = "999999"
-		}
-		if d == "" {
-			d = "0"
-		}
-		sb.WriteByte('e')
-		sb.WriteString(sign)
-		sb.WriteString(d)
-	}
-	v, err := strconv.ParseFloat(sb.String(), 64)
-	if err != nil {
-		if ne, ok := err.(*strconv.NumError); ok && ne.Err == strconv.ErrRange {
-			return v, true
-		}
-		return 0, false
-	}
-	return v, true
+	return pyparse.Latin1(b)
 }
 
 // strptimeDate is Python's strptime pattern for "%d-%b-%Y" in the C
@@ -418,7 +252,7 @@ func validDate(y, m, d int64) bool {
 func (h *Header) measDate() (t time.Time, ok bool, err error) {
 	var y, mo, d int64
 	found := false
-	rec := strings.Split(strings.TrimRightFunc(h.Recording, func(r rune) bool { return r < 0x100 && isPySpace(byte(r)) }), " ")
+	rec := strings.Split(pyparse.RStrip(h.Recording), " ")
 	if len(rec) == 5 {
 		if m := strptimeDate.FindStringSubmatch(rec[1]); m != nil {
 			day, _ := strconv.Atoi(strings.TrimSpace(m[1]))
@@ -430,9 +264,9 @@ func (h *Header) measDate() (t time.Time, ok bool, err error) {
 	if !found {
 		p := strings.Split(h.StartDate, ".")
 		if len(p) == 3 {
-			dd, ok1 := pyInt(p[0])
-			mm, ok2 := pyInt(p[1])
-			yy, ok3 := pyInt(p[2])
+			dd, ok1 := pyparse.ParseInt(p[0])
+			mm, ok2 := pyparse.ParseInt(p[1])
+			yy, ok3 := pyparse.ParseInt(p[2])
 			if ok1 && ok2 && ok3 {
 				if yy < 85 {
 					yy += 2000
@@ -449,9 +283,9 @@ func (h *Header) measDate() (t time.Time, ok bool, err error) {
 	}
 	var hh, mi, ss int64
 	if p := strings.Split(h.StartTime, "."); len(p) == 3 {
-		a, ok1 := pyInt(p[0])
-		b, ok2 := pyInt(p[1])
-		c, ok3 := pyInt(p[2])
+		a, ok1 := pyparse.ParseInt(p[0])
+		b, ok2 := pyparse.ParseInt(p[1])
+		c, ok3 := pyparse.ParseInt(p[2])
 		if ok1 && ok2 && ok3 {
 			hh, mi, ss = a, b, c
 		}
@@ -468,5 +302,5 @@ func validUTF8OrLatin1(b []byte) string {
 	if utf8.Valid(b) {
 		return string(b)
 	}
-	return latin1(b)
+	return pyparse.Latin1(b)
 }

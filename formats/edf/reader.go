@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/neurostream/neurostream/formats"
+	"github.com/neurostream/neurostream/formats/internal/pyparse"
 )
 
 // maxSpan bounds the bytes one ReadAt fetches, so a request for a very
@@ -98,7 +99,7 @@ func NewReader(ra io.ReaderAt, size int64, name string) (*Reader, error) {
 	if err := r.readAt(fixed, 0, "header"); err != nil {
 		return nil, err
 	}
-	ns, ok := pyInt(edfStr(fixed[offNSignals:]))
+	ns, ok := pyparse.ParseInt(edfStr(fixed[offNSignals:]))
 	if !ok || ns < 0 || ns > 1<<20 {
 		return nil, fail(offNSignals, "number of signals", "want a non-negative integer, found %q", fixed[offNSignals:])
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/neurostream/neurostream/formats"
+	"github.com/neurostream/neurostream/formats/formatstest"
 )
 
 func open(t *testing.T, b []byte, name string) *Reader {
@@ -18,19 +19,6 @@ func open(t *testing.T, b []byte, name string) *Reader {
 		t.Fatal(err)
 	}
 	return r
-}
-
-func readAll(t *testing.T, r *Reader) [][]float64 {
-	t.Helper()
-	info := r.Info()
-	dst := make([][]float64, len(info.Channels))
-	for c := range dst {
-		dst[c] = make([]float64, info.NSamples)
-	}
-	if err := r.ReadSamples(dst, 0, info.NSamples); err != nil {
-		t.Fatal(err)
-	}
-	return dst
 }
 
 // TestDecode checks scaling, units, stim handling and BDF sign extension
@@ -71,7 +59,7 @@ func TestDecode(t *testing.T) {
 		if want := time.Date(2024, 1, 2, 10, 20, 30, 0, time.UTC); !info.StartTime.Equal(want) {
 			t.Errorf("start %v, want %v", info.StartTime, want)
 		}
-		got := readAll(t, r)
+		got := formatstest.ReadAll(t, r)
 		for rec := 0; rec < 3; rec++ {
 			for i := 0; i < 4; i++ {
 				d := float64(ramp(rec, i))
@@ -105,7 +93,7 @@ func TestChunks(t *testing.T) {
 		{label: "Trigger", dim: "", pmin: "-32768", pmax: "32767", n: 3, digital: func(rec, i int) int32 { return int32(rec + i) }},
 	}}
 	r := open(t, f.bytes(), "c.edf")
-	whole := readAll(t, r)
+	whole := formatstest.ReadAll(t, r)
 	n := r.Info().NSamples
 	for _, step := range []int64{1, 3, 7, 10, 13, n} {
 		for start := int64(0); start < n; start += step {

@@ -3,11 +3,11 @@ package edf
 import (
 	"math"
 	"regexp"
-	"sort"
 	"strconv"
 	"strings"
 
 	"github.com/neurostream/neurostream/formats"
+	"github.com/neurostream/neurostream/formats/internal/mneannot"
 )
 
 // talPattern is MNE's TAL expression (mne/io/edf/edf.py,
@@ -93,23 +93,12 @@ func parseTAL(stream []byte, chNames map[string]bool) talResult {
 			events = append(events, event{onset, duration, desc})
 		}
 	}
-	order := make([]int, len(events))
-	for i := range order {
-		order[i] = i
-	}
-	sort.SliceStable(order, func(a, b int) bool {
-		ea, eb := events[order[a]], events[order[b]]
-		if ea.onset != eb.onset {
-			return ea.onset < eb.onset
-		}
-		return ea.duration < eb.duration
-	})
 	res.anns = make([]formats.Annotation, len(events))
-	for i, j := range order {
-		e := events[j]
+	for i, e := range events {
 		// numpy's str arrays drop trailing NULs.
 		res.anns[i] = formats.Annotation{Onset: e.onset, Duration: e.duration, Description: strings.TrimRight(e.desc, "\x00")}
 	}
+	mneannot.Sort(res.anns)
 	return res
 }
 
@@ -131,44 +120,23 @@ func cropAnnotations(anns []formats.Annotation, tmax float64) []formats.Annotati
 			// annotation cannot overlap a recording, so drop it.
 			continue
 		}
-		off := on + du
-		if on > tmaxUS || off < 0 {
+		on, d, ok := mneannot.Clip(on, on+du, 0, tmaxUS, a.Duration)
+		if !ok {
 			continue
-		}
-		clipped := false
-		if on < 0 {
-			on, clipped = 0, true
-		}
-		if off > tmaxUS {
-			off, clipped = tmaxUS, true
-		}
-		d := a.Duration
-		if clipped {
-			d = float64(off-on) / 1e6
 		}
 		out = append(out, formats.Annotation{Onset: float64(on) / 1e6, Duration: d, Description: a.Description})
 	}
 	return out
 }
 
-// microseconds converts seconds to whole microseconds the way Python's
-// timedelta(seconds=x) does: the integer part exactly, the fraction
-// rounded half to even on the total. ok is false beyond ±1e9 s, where
-// the result would no longer convert back to seconds exactly.
+// microseconds is mneannot.Micros limited to ±1e9 s, where the result
+// still converts back to seconds exactly; ok is false beyond that and for
+// NaN.
 func microseconds(x float64) (int64, bool) {
 	if math.IsNaN(x) || math.Abs(x) > 1e9 {
 		return 0, false
 	}
-	ip, fp := math.Modf(x)
-	us := int64(ip) * 1000000
-	ip2, left := math.Modf(fp * 1e6)
-	us += int64(ip2)
-	whole := math.Round(left)
-	if math.Abs(whole-left) == 0.5 {
-		odd := float64(us & 1)
-		whole = 2*math.Round((left+odd)*0.5) - odd
-	}
-	return us + int64(whole), true
+	return mneannot.Micros(x), true
 }
 
 // pyRepr formats f as Python's repr(float) does, since MNE builds its

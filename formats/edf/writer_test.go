@@ -2,19 +2,16 @@ package edf
 
 import (
 	"bytes"
-	"encoding/json"
-	"errors"
 	"io"
 	"math"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/neurostream/neurostream/formats"
-	"github.com/neurostream/neurostream/internal/testenv"
+	"github.com/neurostream/neurostream/formats/formatstest"
 )
 
 // seekBuffer is an in-memory io.WriteSeeker.
@@ -170,7 +167,7 @@ func TestWriterRoundTrip(t *testing.T) {
 			if !equalAnns(info.Annotations, wantAnnotations) {
 				t.Errorf("annotations %v\nwant %v", info.Annotations, wantAnnotations)
 			}
-			got := readAll(t, r)
+			got := formatstest.ReadAll(t, r)
 			for c := range got {
 				for i, v := range got[c] {
 					w := testSignal(c, int64(i), 256)
@@ -284,19 +281,8 @@ print(json.dumps(out))
 // readWithMNE reads the files with mne.io.read_raw_edf in one Python run.
 func readWithMNE(t *testing.T, paths ...string) []mneDump {
 	t.Helper()
-	py := testenv.Python(t)
-	out, err := exec.Command(py, append([]string{"-c", mneScript}, paths...)...).Output()
-	if err != nil {
-		var ee *exec.ExitError
-		if errors.As(err, &ee) {
-			t.Fatalf("mne: %v\n%s", err, ee.Stderr)
-		}
-		t.Fatal(err)
-	}
 	var d []mneDump
-	if err := json.Unmarshal(out, &d); err != nil {
-		t.Fatal(err)
-	}
+	formatstest.PythonJSON(t, &d, mneScript, paths...)
 	if len(d) != len(paths) {
 		t.Fatalf("MNE read %d of %d files", len(d), len(paths))
 	}
@@ -338,7 +324,7 @@ func TestWriterMNE(t *testing.T) {
 	pathMixed, rMixed := write("mixed.edf", mixed)
 	dumps := readWithMNE(t, pathSame, pathMixed)
 	d := &dumps[0]
-	ours := readAll(t, r)
+	ours := formatstest.ReadAll(t, r)
 	if d.SFreq != 256 || len(d.Data) != 4 || len(d.Data[0]) != 768 {
 		t.Fatalf("MNE: %v Hz, %d channels", d.SFreq, len(d.Data))
 	}
@@ -366,7 +352,7 @@ func TestWriterMNE(t *testing.T) {
 	}
 
 	d = &dumps[1]
-	ours = readAll(t, rMixed)
+	ours = formatstest.ReadAll(t, rMixed)
 	for c := range ours {
 		var mean float64
 		for _, m := range d.Data[c] {

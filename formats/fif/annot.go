@@ -2,10 +2,10 @@ package fif
 
 import (
 	"math"
-	"sort"
 	"strings"
 
 	"github.com/neurostream/neurostream/formats"
+	"github.com/neurostream/neurostream/formats/internal/mneannot"
 )
 
 // fileAnnotations is the FIFFB_MNE_ANNOTATIONS block as stored.
@@ -149,19 +149,9 @@ func (a *fileAnnotations) annotations(m *measInfo, firstTag, first, nTimes int64
 			d = 0
 		}
 		lo := offset + roundUS(on)
-		hi := lo + roundUS(d)
-		if lo > tmax || hi < tmin {
+		lo, d, ok := mneannot.Clip(lo, lo+roundUS(d), tmin, tmax, d)
+		if !ok {
 			continue
-		}
-		clipped := false
-		if lo < tmin {
-			lo, clipped = tmin, true
-		}
-		if hi > tmax {
-			hi, clipped = tmax, true
-		}
-		if clipped {
-			d = float64(hi-lo) / 1e6
 		}
 		onset := float64(lo-offset) / 1e6
 		if m.hasDate && a.hasOrig {
@@ -171,15 +161,4 @@ func (a *fileAnnotations) annotations(m *measInfo, firstTag, first, nTimes int64
 		out = append(out, formats.Annotation{Onset: onset, Duration: d, Description: a.desc[i]})
 	}
 	return out
-}
-
-// sortAnnotations orders by onset, then duration, keeping ties in file
-// order, like MNE's Annotations._sort.
-func sortAnnotations(a []formats.Annotation) {
-	sort.SliceStable(a, func(i, j int) bool {
-		if a[i].Onset != a[j].Onset {
-			return a[i].Onset < a[j].Onset
-		}
-		return a[i].Duration < a[j].Duration
-	})
 }

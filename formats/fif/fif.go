@@ -25,6 +25,7 @@ import (
 	"time"
 
 	"github.com/neurostream/neurostream/formats"
+	"github.com/neurostream/neurostream/formats/internal/mneannot"
 )
 
 // maxParts bounds how many split files one recording may chain.
@@ -436,7 +437,7 @@ func newReader(parts []*part) (*Reader, error) {
 			Description: "BAD_ACQ_SKIP",
 		})
 	}
-	sortAnnotations(ann)
+	mneannot.Sort(ann)
 	r.info = formats.Info{
 		Format:      "FIF",
 		Channels:    chans,

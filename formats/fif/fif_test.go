@@ -17,51 +17,38 @@ import (
 // TestGolden streams every raw FIF recording through ReadSamples and
 // compares it with mne.io.read_raw_fif(preload=True, allow_maxshield=True).
 func TestGolden(t *testing.T) {
-	dir := formatstest.DataDir(t)
-	entries := formatstest.Index(t, "mne.io.read_raw_fif")
-	if len(entries) == 0 {
-		t.Fatal("no FIF entries in the golden index")
-	}
-	for _, e := range entries {
-		t.Run(e.Source, func(t *testing.T) {
-			g := formatstest.Load(t, e.Golden)
-			path := filepath.Join(dir, e.Source)
-			if g.Error != "" {
-				if _, err := Open(path); err == nil {
-					t.Fatalf("MNE refuses the file (%s) but Open succeeded", g.Error)
-				}
-				return
+	formatstest.EachGolden(t, []string{"mne.io.read_raw_fif"}, 1, func(t *testing.T, _ formatstest.Entry, path string, g *formatstest.Golden) {
+		if g.Error != "" {
+			if _, err := Open(path); err == nil {
+				t.Fatalf("MNE refuses the file (%s) but Open succeeded", g.Error)
 			}
-			r, err := Open(path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer r.Close()
-			checkMeta(t, r, g)
-			formatstest.Check(t, r, g, formatstest.Options{})
-		})
-	}
+			return
+		}
+		r, err := Open(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer r.Close()
+		checkMeta(t, r, g)
+		formatstest.Check(t, r, g, formatstest.Options{})
+	})
 }
 
 // TestGoldenNewReader reads each recording from memory in odd-sized chunks
 // that start and end inside data buffers.
 func TestGoldenNewReader(t *testing.T) {
-	dir := formatstest.DataDir(t)
-	for _, e := range formatstest.Index(t, "mne.io.read_raw_fif") {
-		t.Run(e.Source, func(t *testing.T) {
-			g := formatstest.Load(t, e.Golden)
-			b, err := os.ReadFile(filepath.Join(dir, e.Source))
-			if err != nil {
-				t.Fatal(err)
-			}
-			r, err := NewReader(bytes.NewReader(b), int64(len(b)), e.Source)
-			if err != nil {
-				t.Fatal(err)
-			}
-			checkMeta(t, r, g)
-			formatstest.Check(t, r, g, formatstest.Options{ChunkLen: 997})
-		})
-	}
+	formatstest.EachGolden(t, []string{"mne.io.read_raw_fif"}, 1, func(t *testing.T, e formatstest.Entry, path string, g *formatstest.Golden) {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := NewReader(bytes.NewReader(b), int64(len(b)), e.Source)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkMeta(t, r, g)
+		formatstest.Check(t, r, g, formatstest.Options{ChunkLen: 997})
+	})
 }
 
 func checkMeta(t *testing.T, r *Reader, g *formatstest.Golden) {
@@ -91,49 +78,41 @@ func checkMeta(t *testing.T, r *Reader, g *formatstest.Golden) {
 // TestGoldenEvents compares ReadEvents with mne.read_events, and
 // EventsToAnnotations with the onsets those events have on their raw file.
 func TestGoldenEvents(t *testing.T) {
-	dir := formatstest.DataDir(t)
-	entries := formatstest.Index(t, "mne.read_events")
-	if len(entries) == 0 {
-		t.Fatal("no event entries in the golden index")
-	}
-	for _, e := range entries {
-		t.Run(e.Source, func(t *testing.T) {
-			g := formatstest.Load(t, e.Golden)
-			ev, err := ReadEvents(filepath.Join(dir, e.Source))
-			if err != nil {
-				t.Fatal(err)
+	formatstest.EachGolden(t, []string{"mne.read_events"}, 1, func(t *testing.T, e formatstest.Entry, path string, g *formatstest.Golden) {
+		ev, err := ReadEvents(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(ev) != len(g.Events) {
+			t.Fatalf("%d events, MNE %d", len(ev), len(g.Events))
+		}
+		for i, w := range g.Events {
+			if got := [3]int64{ev[i].Sample, ev[i].Prev, ev[i].Code}; got != w {
+				t.Errorf("event %d = %v, MNE %v", i, got, w)
 			}
-			if len(ev) != len(g.Events) {
-				t.Fatalf("%d events, MNE %d", len(ev), len(g.Events))
+		}
+		rawPath := filepath.Join(formatstest.DataDir(t), strings.Replace(e.Source, "-eve.fif", "_raw.fif", 1))
+		r, err := Open(rawPath)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer r.Close()
+		if r.FirstSample() != g.FirstSamp {
+			t.Errorf("raw FirstSample %d, golden first_samp %d", r.FirstSample(), g.FirstSamp)
+		}
+		sfreq := r.Info().SampleRate
+		ann := EventsToAnnotations(ev, r.FirstSample(), sfreq)
+		for i, a := range ann {
+			w := g.Events[i]
+			on := float64(w[0]-g.FirstSamp) / sfreq
+			if math.Abs(a.Onset-on) > 1e-9 || a.Duration != 0 || a.Description != itoa(w[2]) {
+				t.Errorf("annotation %d = %+v, want onset %v code %d", i, a, on, w[2])
 			}
-			for i, w := range g.Events {
-				if got := [3]int64{ev[i].Sample, ev[i].Prev, ev[i].Code}; got != w {
-					t.Errorf("event %d = %v, MNE %v", i, got, w)
-				}
+			if a.Onset < 0 || a.Onset > r.Info().Duration() {
+				t.Errorf("annotation %d onset %v outside the %v s recording", i, a.Onset, r.Info().Duration())
 			}
-			rawPath := filepath.Join(dir, strings.Replace(e.Source, "-eve.fif", "_raw.fif", 1))
-			r, err := Open(rawPath)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer r.Close()
-			if r.FirstSample() != g.FirstSamp {
-				t.Errorf("raw FirstSample %d, golden first_samp %d", r.FirstSample(), g.FirstSamp)
-			}
-			sfreq := r.Info().SampleRate
-			ann := EventsToAnnotations(ev, r.FirstSample(), sfreq)
-			for i, a := range ann {
-				w := g.Events[i]
-				on := float64(w[0]-g.FirstSamp) / sfreq
-				if math.Abs(a.Onset-on) > 1e-9 || a.Duration != 0 || a.Description != itoa(w[2]) {
-					t.Errorf("annotation %d = %+v, want onset %v code %d", i, a, on, w[2])
-				}
-				if a.Onset < 0 || a.Onset > r.Info().Duration() {
-					t.Errorf("annotation %d onset %v outside the %v s recording", i, a.Onset, r.Info().Duration())
-				}
-			}
-		})
-	}
+		}
+	})
 }
 
 func itoa(v int64) string {

@@ -2,24 +2,18 @@ package fif
 
 import (
 	"bytes"
-	"errors"
 	"os"
 	"path/filepath"
 	"testing"
 
-	"github.com/neurostream/neurostream/formats"
-	"github.com/neurostream/neurostream/internal/testenv"
+	"github.com/neurostream/neurostream/formats/formatstest"
 )
 
 // realSeeds adds the first bytes of a few shared recordings when they are
 // present; the fuzz targets must run without them.
 func realSeeds(f *testing.F, n int, names ...string) {
-	dir := os.Getenv("NEUROSTREAM_DATA")
-	if dir == "" {
-		dir = filepath.Join(testenv.RepoRoot(), "..", "shared", "data")
-	}
 	for _, name := range names {
-		b, err := os.ReadFile(filepath.Join(dir, name))
+		b, err := os.ReadFile(filepath.Join(formatstest.SeedDir(), name))
 		if err != nil {
 			continue
 		}
@@ -41,10 +35,7 @@ func FuzzOpen(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte) {
 		r, err := NewReader(bytes.NewReader(b), int64(len(b)), "fuzz_raw.fif")
 		if err != nil {
-			var fe *formats.Error
-			if !errors.As(err, &fe) {
-				t.Fatalf("error %v (%T) is not a *formats.Error", err, err)
-			}
+			formatstest.AsError(t, err)
 			return
 		}
 		info := r.Info()
@@ -81,10 +72,7 @@ func FuzzReadEvents(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte) {
 		ev, err := ReadEventsFrom(bytes.NewReader(b), int64(len(b)), "fuzz-eve.fif")
 		if err != nil {
-			var fe *formats.Error
-			if !errors.As(err, &fe) {
-				t.Fatalf("error %v (%T) is not a *formats.Error", err, err)
-			}
+			formatstest.AsError(t, err)
 			return
 		}
 		if len(ev) == 0 || len(ev) > len(b)/4 {

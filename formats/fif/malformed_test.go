@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/neurostream/neurostream/formats"
+	"github.com/neurostream/neurostream/formats/formatstest"
 )
 
 // tagAt returns the byte offset of the first tag of the given kind,
@@ -205,13 +206,8 @@ func TestSplit(t *testing.T) {
 		}
 		p2 := synth{sfreq: 50, chs: chs, firstSample: 22, measDate: []int32{1500000000, 0},
 			parts: []synthBuf{{typ: typeShort, data: ramp(5, 2, 200)}, {skip: 1}, {typ: typeDouble, data: ramp(5, 2, 300)}}}
-		first := filepath.Join(dir, "rec_raw.fif")
-		second := filepath.Join(dir, "rec_raw-1.fif")
-		for path, s := range map[string]synth{first: p1, second: p2} {
-			if err := os.WriteFile(path, s.bytes(), 0o644); err != nil {
-				t.Fatal(err)
-			}
-		}
+		first := formatstest.WriteFile(t, dir, "rec_raw.fif", p1.bytes())
+		second := formatstest.WriteFile(t, dir, "rec_raw-1.fif", p2.bytes())
 		r, err := Open(first)
 		if err != nil {
 			t.Fatal(err)
@@ -256,11 +252,8 @@ func TestSplit(t *testing.T) {
 // TestSplitLoop checks that a part naming itself as the next part is an
 // error, not an endless chain.
 func TestSplitLoop(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "loop_raw.fif")
 	s := synth{sfreq: 10, chs: eegChannels(1), next: "loop_raw.fif", parts: []synthBuf{{typ: typeFloat, data: ramp(2, 1, 0)}}}
-	if err := os.WriteFile(path, s.bytes(), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	path := formatstest.WriteFile(t, t.TempDir(), "loop_raw.fif", s.bytes())
 	_, err := Open(path)
 	wantError(t, err, "split files", -1, "loops back")
 }

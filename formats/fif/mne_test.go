@@ -74,9 +74,7 @@ func TestMNE(t *testing.T) {
 	py := testenv.Python(t)
 	dir := t.TempDir()
 	for name, s := range synthFiles() {
-		if err := os.WriteFile(filepath.Join(dir, name), s.bytes(), 0o644); err != nil {
-			t.Fatal(err)
-		}
+		formatstest.WriteFile(t, dir, name, s.bytes())
 	}
 	cmd := exec.Command(py, filepath.Join("testdata", "mne_check.py"), dir)
 	if out, err := cmd.CombinedOutput(); err != nil {

@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/neurostream/neurostream/formats"
+	"github.com/neurostream/neurostream/formats/internal/pyparse"
 )
 
 // Tag kinds, block kinds and data types used here, as in MNE's
@@ -431,20 +432,11 @@ func (f *file) str(t tag, field string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	s := latin1(b)
+	s := pyparse.Latin1(b)
 	if xmlRef.MatchString(s) {
 		s = html.UnescapeString(s)
 	}
 	return s, nil
-}
-
-func latin1(b []byte) string {
-	var sb strings.Builder
-	sb.Grow(len(b))
-	for _, c := range b {
-		sb.WriteRune(rune(c))
-	}
-	return sb.String()
 }
 
 // idTime reads the secs and usecs fields of a FIFFT_ID_STRUCT tag.

@@ -1,5 +1,7 @@
 // Package formatstest checks a formats.Recording against the MNE-Python
-// golden files in formats/testdata/golden (written by make_golden.py there).
+// golden files in formats/testdata/golden (written by make_golden.py there),
+// and holds the test helpers the format readers share, so that each
+// reader's tests hold only what is particular to its format.
 //
 // Tolerance: a sample value v read here matches MNE's m when
 // |v-m| <= 1e-6 * max(|m|, mean|x| of that channel), i.e. 1e-6 relative,

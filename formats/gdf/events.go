@@ -7,6 +7,7 @@ import (
 	"strconv"
 
 	"github.com/neurostream/neurostream/formats"
+	"github.com/neurostream/neurostream/formats/internal/mneannot"
 )
 
 // EventTable is the table after the data records.
@@ -116,5 +117,5 @@ func (t *EventTable) Annotations(sfreq float64, nSamples int64) []formats.Annota
 		dur[i] = float64(max(e.Duration, 1)) / sfreq
 		desc[i] = strconv.Itoa(int(e.Type))
 	}
-	return mneAnnotations(onset, dur, desc, sfreq, nSamples)
+	return mneannot.FromEvents(onset, dur, desc, sfreq, nSamples)
 }

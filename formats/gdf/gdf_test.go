@@ -18,47 +18,11 @@ import (
 // TestGolden reads every GDF recording in the shared data (GDF 2.10 and
 // OpenViBE's GDF 1.25) and compares it with MNE's read_raw_gdf.
 func TestGolden(t *testing.T) {
-	entries := formatstest.Index(t, "mne.io.read_raw_gdf")
-	if len(entries) < 3 {
-		t.Fatalf("%d GDF entries in the golden index, want 3", len(entries))
-	}
-	dir := formatstest.DataDir(t)
-	for _, e := range entries {
-		t.Run(filepath.Base(e.Source), func(t *testing.T) {
-			g := formatstest.Load(t, e.Golden)
-			r, err := Open(filepath.Join(dir, e.Source))
-			if e.Error != "" {
-				if err == nil {
-					t.Fatalf("MNE refuses this file (%s) but Open succeeded", e.Error)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer r.Close()
-			formatstest.Check(t, r, g, formatstest.Options{})
-			formatstest.Check(t, r, g, formatstest.Options{ChunkLen: 4099})
-			checkStart(t, r.Info().StartTime, g.MeasDate)
-		})
-	}
-}
-
-func checkStart(t *testing.T, got time.Time, want *string) {
-	t.Helper()
-	if want == nil {
-		if !got.IsZero() {
-			t.Errorf("start time %v, MNE has none", got)
-		}
-		return
-	}
-	w, err := time.Parse(time.RFC3339Nano, *want)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !got.Equal(w) {
-		t.Errorf("start time %v, MNE %v", got, w)
-	}
+	formatstest.RunGolden(t, "mne.io.read_raw_gdf", 3, Open, func(t *testing.T, r *Reader, g *formatstest.Golden) {
+		formatstest.Check(t, r, g, formatstest.Options{})
+		formatstest.Check(t, r, g, formatstest.Options{ChunkLen: 4099})
+		formatstest.CheckStart(t, r.Info().StartTime, g.MeasDate)
+	})
 }
 
 // sig describes one synthetic signal.
@@ -468,35 +432,24 @@ func TestHugeRecord(t *testing.T) {
 	}
 }
 
-type countingReaderAt struct {
-	r            *bytes.Reader
-	calls, bytes int64
-}
-
-func (c *countingReaderAt) ReadAt(p []byte, off int64) (int, error) {
-	c.calls++
-	c.bytes += int64(len(p))
-	return c.r.ReadAt(p, off)
-}
-
 // TestStreaming checks that ReadSamples reads exactly the records covering
 // the range, in one ReadAt.
 func TestStreaming(t *testing.T) {
 	s := baseSpec("GDF 1.25", Float64)
 	s.nrec = 1000
 	b := s.bytes()
-	cr := &countingReaderAt{r: bytes.NewReader(b)}
+	cr := &formatstest.CountingReaderAt{R: bytes.NewReader(b)}
 	r, err := NewReader(cr, int64(len(b)), "s.gdf")
 	if err != nil {
 		t.Fatal(err)
 	}
-	cr.calls, cr.bytes = 0, 0
+	cr.Calls, cr.Bytes = 0, 0
 	dst := [][]float64{make([]float64, 9), make([]float64, 9), make([]float64, 9)}
 	if err := r.ReadSamples(dst, 2002, 2011); err != nil { // records 500..502
 		t.Fatal(err)
 	}
-	if cr.calls != 1 || cr.bytes != 3*r.recBytes {
-		t.Errorf("%d ReadAt calls, %d bytes; want 1 call, %d bytes", cr.calls, cr.bytes, 3*r.recBytes)
+	if cr.Calls != 1 || cr.Bytes != 3*r.recBytes {
+		t.Errorf("%d ReadAt calls, %d bytes; want 1 call, %d bytes", cr.Calls, cr.Bytes, 3*r.recBytes)
 	}
 }
 
@@ -522,10 +475,7 @@ func FuzzParseHeader(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte) {
 		h, err := parseHeader("fuzz.gdf", b)
 		if err != nil {
-			var fe *formats.Error
-			if !errors.As(err, &fe) {
-				t.Fatalf("error %v is not a *formats.Error", err)
-			}
+			formatstest.AsError(t, err)
 			return
 		}
 		if len(h.Signals) == 0 || h.Duration[1] == 0 || h.NRecords < 0 {
@@ -555,10 +505,7 @@ func FuzzParseEvents(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte, version float64) {
 		et, err := ParseEvents(b, version)
 		if err != nil {
-			var fe *formats.Error
-			if !errors.As(err, &fe) {
-				t.Fatalf("error %v is not a *formats.Error", err)
-			}
+			formatstest.AsError(t, err)
 			return
 		}
 		ann := et.Annotations(256, 1000)
@@ -573,13 +520,9 @@ func FuzzParseEvents(f *testing.F) {
 
 // realFiles lists the shared GDF files when present; fuzzing works without.
 func realFiles() []string {
-	dir := os.Getenv("NEUROSTREAM_DATA")
-	if dir == "" {
-		dir = filepath.Join("..", "..", "..", "shared", "data")
-	}
 	var out []string
 	for _, pat := range []string{"format-samples/gdf/*.gdf", "ssvep-exoskeleton/*/*.gdf"} {
-		m, _ := filepath.Glob(filepath.Join(dir, pat))
+		m, _ := filepath.Glob(filepath.Join(formatstest.SeedDir(), pat))
 		out = append(out, m...)
 	}
 	return out

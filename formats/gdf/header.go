@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/neurostream/neurostream/formats"
+	"github.com/neurostream/neurostream/formats/internal/mneannot"
+	"github.com/neurostream/neurostream/formats/internal/pyparse"
 )
 
 // DataType is a GDF channel data type code.
@@ -128,7 +130,7 @@ func (h *Header) v1() bool { return h.VersionNumber < 1.9 }
 // headerLen returns the header length a file's first 256 bytes announce,
 // and the number of signals.
 func headerLen(b []byte) (n int64, ns int64) {
-	v, _ := pyFloat(string(b[4:8]))
+	v, _ := pyparse.ParseFloat(string(b[4:8]))
 	if v < 1.9 {
 		return int64(binary.LittleEndian.Uint64(b[184:])), int64(binary.LittleEndian.Uint32(b[252:]))
 	}
@@ -150,10 +152,10 @@ func checkFixed(name string, b []byte) error {
 		return fail(int64(len(b)), "fixed header", "file has %d bytes, the fixed header needs 256", len(b))
 	}
 	if string(b[:3]) != "GDF" {
-		return fail(0, "version", "%q does not start with GDF", latin1(b[:8]))
+		return fail(0, "version", "%q does not start with GDF", pyparse.Latin1(b[:8]))
 	}
-	if v, ok := pyFloat(string(b[4:8])); !ok || math.IsNaN(v) {
-		return fail(4, "version", "%q is not a version number", latin1(b[4:8]))
+	if v, ok := pyparse.ParseFloat(string(b[4:8])); !ok || math.IsNaN(v) {
+		return fail(4, "version", "%q is not a version number", pyparse.Latin1(b[4:8]))
 	}
 	hlen, ns := headerLen(b)
 	if ns < 1 {
@@ -175,8 +177,8 @@ func parseHeader(name string, b []byte) (*Header, error) {
 	if err := checkFixed(name, b); err != nil {
 		return nil, err
 	}
-	v, _ := pyFloat(string(b[4:8]))
-	h := &Header{Version: strings.TrimRight(latin1(b[:8]), "\x00 "), VersionNumber: v}
+	v, _ := pyparse.ParseFloat(string(b[4:8]))
+	h := &Header{Version: strings.TrimRight(pyparse.Latin1(b[:8]), "\x00 "), VersionNumber: v}
 	hlen, ns := headerLen(b)
 	if need := 256 * (ns + 1); int64(len(b)) < need {
 		return nil, fail(int64(len(b)), "variable header", "file has %d bytes, %d signals need %d", len(b), ns, need)
@@ -184,12 +186,12 @@ func parseHeader(name string, b []byte) (*Header, error) {
 	h.HeaderBytes = hlen
 	le := binary.LittleEndian
 	if h.v1() {
-		h.Patient = pyStrip(edfStr(b[8:88]))
-		h.Recording = pyStrip(edfStr(b[88:168]))
-		h.StartTime = gdf1Date([]rune(pyStrip(edfStr(b[168:184]))))
+		h.Patient = pyparse.Strip(edfStr(b[8:88]))
+		h.Recording = pyparse.Strip(edfStr(b[88:168]))
+		h.StartTime = gdf1Date([]rune(pyparse.Strip(edfStr(b[168:184]))))
 	} else {
-		h.Patient = pyStrip(edfStr(b[8:74]))
-		h.Recording = pyStrip(edfStr(b[88:152]))
+		h.Patient = pyparse.Strip(edfStr(b[8:74]))
+		h.Recording = pyparse.Strip(edfStr(b[88:152]))
 		h.StartTime = gdf2Date(le.Uint64(b[168:]))
 	}
 	h.NRecords = int64(le.Uint64(b[236:]))
@@ -214,7 +216,7 @@ func parseHeader(name string, b []byte) (*Header, error) {
 	}
 	str := func(col, width, i int) string {
 		_, f := field(col, width, i)
-		return pyStrip(edfStr(f))
+		return pyparse.Strip(edfStr(f))
 	}
 	for i := range h.Signals {
 		s := &h.Signals[i]
@@ -277,7 +279,7 @@ func gdf1Date(tm []rune) time.Time {
 	}
 	var v [7]int64
 	for k, ab := range [7][2]int{{0, 4}, {4, 6}, {6, 8}, {8, 10}, {10, 12}, {12, 14}, {14, 16}} {
-		x, ok := pyInt(sl(ab[0], ab[1]))
+		x, ok := pyparse.ParseInt(sl(ab[0], ab[1]))
 		if !ok {
 			return time.Time{}
 		}
@@ -299,7 +301,7 @@ func gdf2Date(x uint64) time.Time {
 		return time.Time{}
 	}
 	const usPerDay = 86400e6
-	us := timedeltaMicros(float64(x)*math.Pow(2, -32)-367, usPerDay)
+	us := mneannot.TimedeltaMicros(float64(x)*math.Pow(2, -32)-367, usPerDay)
 	days := us / usPerDay
 	rem := us % usPerDay
 	if rem < 0 {
@@ -311,4 +313,16 @@ func gdf2Date(x uint64) time.Time {
 		return time.Time{}
 	}
 	return t
+}
+
+// edfStr is MNE's _edf_str, which it reads GDF text fields with too:
+// latin-1, cut at the first NUL.
+func edfStr(b []byte) string {
+	for i, x := range b {
+		if x == 0 {
+			b = b[:i]
+			break
+		}
+	}
+	return pyparse.Latin1(b)
 }

@@ -1,14 +1,9 @@
 package gdf
 
 import (
-	"encoding/json"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"testing"
 
 	"github.com/neurostream/neurostream/formats/formatstest"
-	"github.com/neurostream/neurostream/internal/testenv"
 )
 
 // mneScript reads each file with MNE and prints make_golden.py's
@@ -72,23 +67,10 @@ func TestAgainstMNE(t *testing.T) {
 	dir := t.TempDir()
 	paths := make([]string, len(vs))
 	for i, v := range vs {
-		paths[i] = filepath.Join(dir, "v"+string(rune('a'+i))+".gdf")
-		if err := os.WriteFile(paths[i], v.s.bytes(), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	py := testenv.Python(t)
-	out, err := exec.Command(py, append([]string{"-c", mneScript, formatstest.GoldenDir()}, paths...)...).Output()
-	if err != nil {
-		if ee, ok := err.(*exec.ExitError); ok {
-			t.Fatalf("MNE: %v\n%s", err, ee.Stderr)
-		}
-		t.Fatal(err)
+		paths[i] = formatstest.WriteFile(t, dir, "v"+string(rune('a'+i))+".gdf", v.s.bytes())
 	}
 	var gs []formatstest.Golden
-	if err := json.Unmarshal(out, &gs); err != nil {
-		t.Fatal(err)
-	}
+	formatstest.PythonJSON(t, &gs, mneScript, append([]string{formatstest.GoldenDir()}, paths...)...)
 	for i, v := range vs {
 		t.Run(v.name, func(t *testing.T) {
 			g := &gs[i]
@@ -101,7 +83,7 @@ func TestAgainstMNE(t *testing.T) {
 			}
 			defer r.Close()
 			formatstest.Check(t, r, g, formatstest.Options{ChunkLen: 7})
-			checkStart(t, r.Info().StartTime, g.MeasDate)
+			formatstest.CheckStart(t, r.Info().StartTime, g.MeasDate)
 		})
 	}
 }

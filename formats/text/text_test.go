@@ -17,7 +17,6 @@ import (
 
 	"github.com/neurostream/neurostream/formats"
 	"github.com/neurostream/neurostream/formats/formatstest"
-	"github.com/neurostream/neurostream/internal/testenv"
 )
 
 // setStride lowers the index stride for one test so that small inputs
@@ -177,63 +176,54 @@ func TestMalowOneRecording(t *testing.T) {
 // column gives the rate, the marker column gives annotations, and the
 // five electrodes are the channels.
 func TestMuse(t *testing.T) {
-	data := formatstest.DataDir(t)
-	entries := formatstest.Index(t, "numpy.genfromtxt")
-	if len(entries) == 0 {
-		t.Fatal("no numpy.genfromtxt entries in the golden index")
-	}
-	for _, e := range entries {
-		t.Run(e.Source, func(t *testing.T) {
-			path := filepath.Join(data, e.Source)
-			r, err := Open(path, Options{TimeColumn: "timestamps", MarkerColumn: "Marker0"})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer r.Close()
-			info := r.Info()
-			want := []string{"TP9", "AF7", "AF8", "TP10", "Right AUX"}
-			if !slices.Equal(info.Labels(), want) {
-				t.Fatalf("labels %q, want %q", info.Labels(), want)
-			}
-			// The Muse 2016 samples at 256 Hz; the LSL clock drifts by
-			// up to 0.03 Hz against it in subject1.
-			if math.Abs(info.SampleRate-256) > 0.05 {
-				t.Errorf("estimated rate %v Hz, want 256 ± 0.05", info.SampleRate)
-			}
+	formatstest.EachGolden(t, []string{"numpy.genfromtxt"}, 1, func(t *testing.T, _ formatstest.Entry, path string, g *formatstest.Golden) {
+		r, err := Open(path, Options{TimeColumn: "timestamps", MarkerColumn: "Marker0"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer r.Close()
+		info := r.Info()
+		want := []string{"TP9", "AF7", "AF8", "TP10", "Right AUX"}
+		if !slices.Equal(info.Labels(), want) {
+			t.Fatalf("labels %q, want %q", info.Labels(), want)
+		}
+		// The Muse 2016 samples at 256 Hz; the LSL clock drifts by
+		// up to 0.03 Hz against it in subject1.
+		if math.Abs(info.SampleRate-256) > 0.05 {
+			t.Errorf("estimated rate %v Hz, want 256 ± 0.05", info.SampleRate)
+		}
 
-			g := formatstest.Load(t, e.Golden)
-			sub := *g
-			sub.Channels, sub.Values = g.Channels[1:6], g.Values[1:6]
-			sub.Sum, sub.SumAbs, sub.SumSq = g.Sum[1:6], g.SumAbs[1:6], g.SumSq[1:6]
-			// The golden file has no annotations (numpy has no such
-			// notion); they are checked against encoding/csv below.
-			formatstest.Check(t, r, &sub, formatstest.Options{Scale: 1e-6, SkipAnnotations: true})
+		sub := *g
+		sub.Channels, sub.Values = g.Channels[1:6], g.Values[1:6]
+		sub.Sum, sub.SumAbs, sub.SumSq = g.Sum[1:6], g.SumAbs[1:6], g.SumSq[1:6]
+		// The golden file has no annotations (numpy has no such
+		// notion); they are checked against encoding/csv below.
+		formatstest.Check(t, r, &sub, formatstest.Options{Scale: 1e-6, SkipAnnotations: true})
 
-			times := make([]float64, info.NSamples)
-			if err := r.ReadTimes(times, 0, info.NSamples); err != nil {
-				t.Fatal(err)
+		times := make([]float64, info.NSamples)
+		if err := r.ReadTimes(times, 0, info.NSamples); err != nil {
+			t.Fatal(err)
+		}
+		for k, i := range g.Index {
+			if times[i] != g.Values[0][k] {
+				t.Errorf("timestamp %d = %v, numpy %v", i, times[i], g.Values[0][k])
 			}
-			for k, i := range g.Index {
-				if times[i] != g.Values[0][k] {
-					t.Errorf("timestamp %d = %v, numpy %v", i, times[i], g.Values[0][k])
-				}
-			}
+		}
 
-			rows, markers := readMarkers(t, path, "Marker0")
-			if rows != info.NSamples {
-				t.Errorf("encoding/csv reads %d rows, reader %d", rows, info.NSamples)
+		rows, markers := readMarkers(t, path, "Marker0")
+		if rows != info.NSamples {
+			t.Errorf("encoding/csv reads %d rows, reader %d", rows, info.NSamples)
+		}
+		if len(info.Annotations) != len(markers) {
+			t.Fatalf("%d annotations, encoding/csv finds %d non-zero Marker0 values", len(info.Annotations), len(markers))
+		}
+		for i, a := range info.Annotations {
+			m := markers[i]
+			if math.Abs(a.Onset-float64(m.row)/info.SampleRate) > 1e-9 || a.Duration != 0 || a.Description != m.text {
+				t.Errorf("annotation %d = %+v, want row %d (%v s) %q", i, a, m.row, float64(m.row)/info.SampleRate, m.text)
 			}
-			if len(info.Annotations) != len(markers) {
-				t.Fatalf("%d annotations, encoding/csv finds %d non-zero Marker0 values", len(info.Annotations), len(markers))
-			}
-			for i, a := range info.Annotations {
-				m := markers[i]
-				if math.Abs(a.Onset-float64(m.row)/info.SampleRate) > 1e-9 || a.Duration != 0 || a.Description != m.text {
-					t.Errorf("annotation %d = %+v, want row %d (%v s) %q", i, a, m.row, float64(m.row)/info.SampleRate, m.text)
-				}
-			}
-		})
-	}
+		}
+	})
 }
 
 type csvMarker struct {
@@ -283,20 +273,6 @@ func open(s string, opt Options) (*Reader, error) {
 	return NewReader(strings.NewReader(s), int64(len(s)), "mem/rec.txt", opt)
 }
 
-// readAll returns every sample of r, channel by channel.
-func readAll(t testing.TB, r formats.Recording) [][]float64 {
-	t.Helper()
-	info := r.Info()
-	dst := make([][]float64, len(info.Channels))
-	for c := range dst {
-		dst[c] = make([]float64, info.NSamples)
-	}
-	if err := r.ReadSamples(dst, 0, info.NSamples); err != nil {
-		t.Fatal(err)
-	}
-	return dst
-}
-
 // TestLayouts covers the line and column conventions of text files.
 func TestLayouts(t *testing.T) {
 	tests := []struct {
@@ -340,7 +316,7 @@ func TestLayouts(t *testing.T) {
 			if !slices.Equal(info.Labels(), tt.labels) {
 				t.Errorf("labels %q, want %q", info.Labels(), tt.labels)
 			}
-			got := readAll(t, r)
+			got := formatstest.ReadAll(t, r)
 			for c := range tt.values {
 				for i, v := range tt.values[c] {
 					if want := v * 1e-6; got[c][i] != want {
@@ -440,7 +416,7 @@ func TestUnits(t *testing.T) {
 			t.Fatal(err)
 		}
 		c := r.Info().Channels[0]
-		got := readAll(t, r)[0]
+		got := formatstest.ReadAll(t, r)[0]
 		if c.Unit != tt.si || c.Type != tt.typ || got[0] != 12.5*tt.scale || got[1] != -3*tt.scale {
 			t.Errorf("unit %q: channel %+v values %v, want unit %q type %q values %v", tt.unit, c, got, tt.si, tt.typ, []float64{12.5 * tt.scale, -3 * tt.scale})
 		}
@@ -532,21 +508,12 @@ func TestOptionErrors(t *testing.T) {
 	}
 }
 
-func writeFile(t testing.TB, dir, name, content string) string {
-	t.Helper()
-	p := filepath.Join(dir, name)
-	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
-
 func TestOpenChannels(t *testing.T) {
 	dir := t.TempDir()
-	a := writeFile(t, dir, "ch01.inp", "1\n2\n3\n")
-	b := writeFile(t, dir, "ch02.inp", "  4\n  5\n  6")
-	c := writeFile(t, dir, "ch03.inp", "7\n8\n")
-	csvFile := writeFile(t, dir, "more.csv", "t,x,y,m\n0,1,2,0\n0.5,3,4,9\n1,5,6,0\n")
+	a := formatstest.WriteFile(t, dir, "ch01.inp", []byte("1\n2\n3\n"))
+	b := formatstest.WriteFile(t, dir, "ch02.inp", []byte("  4\n  5\n  6"))
+	c := formatstest.WriteFile(t, dir, "ch03.inp", []byte("7\n8\n"))
+	csvFile := formatstest.WriteFile(t, dir, "more.csv", []byte("t,x,y,m\n0,1,2,0\n0.5,3,4,9\n1,5,6,0\n"))
 
 	r, err := OpenChannels([]string{a, b, csvFile}, Options{Unit: "V", TimeColumn: "t", MarkerColumn: "m"})
 	if err != nil {
@@ -560,7 +527,7 @@ func TestOpenChannels(t *testing.T) {
 	if info.SampleRate != 2 || len(info.Annotations) != 1 || info.Annotations[0].Onset != 0.5 || info.Annotations[0].Description != "9" {
 		t.Errorf("rate %v annotations %+v, want 2 Hz and one at 0.5 s %q", info.SampleRate, info.Annotations, "9")
 	}
-	got := readAll(t, r)
+	got := formatstest.ReadAll(t, r)
 	if want := [][]float64{{1, 2, 3}, {4, 5, 6}, {1, 3, 5}, {2, 4, 6}}; !slices.EqualFunc(got, want, slices.Equal) {
 		t.Errorf("samples %v, want %v", got, want)
 	}
@@ -604,7 +571,7 @@ func TestRandomAccess(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			all := readAll(t, r)
+			all := formatstest.ReadAll(t, r)
 			if !slices.EqualFunc(all, want, slices.Equal) {
 				t.Fatal("full read differs from the numbers written")
 			}
@@ -666,7 +633,7 @@ func TestChangedAfterOpen(t *testing.T) {
 	for i := range 20 {
 		fmt.Fprintf(&sb, "%d\n", 10+i)
 	}
-	p := writeFile(t, dir, "rec.txt", sb.String())
+	p := formatstest.WriteFile(t, dir, "rec.txt", []byte(sb.String()))
 	r, err := Open(p, Options{SampleRate: 1})
 	if err != nil {
 		t.Fatal(err)
@@ -747,7 +714,7 @@ func syntheticCSV(n, nc int) string {
 func BenchmarkReadSamples(b *testing.B) {
 	const n, nc, span = 200000, 8, 1000
 	dir := b.TempDir()
-	p := writeFile(b, dir, "bench.csv", syntheticCSV(n, nc))
+	p := formatstest.WriteFile(b, dir, "bench.csv", []byte(syntheticCSV(n, nc)))
 	r, err := Open(p, Options{SampleRate: 256, TimeColumn: "timestamps"})
 	if err != nil {
 		b.Fatal(err)
@@ -841,10 +808,7 @@ func FuzzOpen(f *testing.F) {
 		}
 		r, err := NewReader(bytes.NewReader(data), int64(len(data)), "fuzz", opt)
 		if err != nil {
-			var fe *formats.Error
-			if !errors.As(err, &fe) {
-				t.Fatalf("error %v (%T), want *formats.Error", err, err)
-			}
+			formatstest.AsError(t, err)
 			return
 		}
 		info := r.Info()
@@ -856,7 +820,7 @@ func FuzzOpen(f *testing.F) {
 				t.Fatalf("annotation %d = %+v", i, a)
 			}
 		}
-		all := readAll(t, r)
+		all := formatstest.ReadAll(t, r)
 		for c := range all {
 			for i, v := range all[c] {
 				if math.IsNaN(v) || math.IsInf(v, 0) {
@@ -887,10 +851,7 @@ func FuzzOpen(f *testing.F) {
 // sharedData is the shared recordings folder when present, else "": the
 // fuzz seeds use it when they can but must not need it.
 func sharedData() string {
-	dir := os.Getenv("NEUROSTREAM_DATA")
-	if dir == "" {
-		dir = filepath.Join(testenv.RepoRoot(), "..", "shared", "data")
-	}
+	dir := formatstest.SeedDir()
 	if _, err := os.Stat(filepath.Join(dir, "SOURCES.md")); err != nil {
 		return ""
 	}

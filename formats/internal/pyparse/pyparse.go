@@ -1,10 +1,6 @@
-package gdf
-
-// MNE parses a few GDF header fields with Python's str.strip, int and
-// float (the version number, the GDF 1 start date, labels). These helpers
-// reproduce the parts of those semantics that decide what a field means.
-// They duplicate formats/brainvision's; a shared formats/internal package
-// would hold them once.
+// Package pyparse reads header text with the Python semantics MNE relies on (str.strip, int,
+// float, latin-1), so that a field MNE accepts is accepted here with the same value.
+package pyparse
 
 import (
 	"math"
@@ -14,20 +10,23 @@ import (
 	"unicode/utf8"
 )
 
-// pyIsSpace reports whether Python's str.isspace (and the re module's \s)
+// IsSpace reports whether Python's str.isspace (and the re module's \s)
 // treats r as whitespace: Unicode White_Space plus the ASCII separators
 // U+001C..U+001F, which Go's unicode.IsSpace leaves out.
-func pyIsSpace(r rune) bool {
+func IsSpace(r rune) bool {
 	return unicode.IsSpace(r) || (r >= 0x1c && r <= 0x1f)
 }
 
-// pyStrip is Python's str.strip().
-func pyStrip(s string) string { return strings.TrimFunc(s, pyIsSpace) }
+// Strip is Python's str.strip().
+func Strip(s string) string { return strings.TrimFunc(s, IsSpace) }
 
-// pyDigit returns the value of a Unicode decimal digit (category Nd, what
+// RStrip is Python's str.rstrip().
+func RStrip(s string) string { return strings.TrimRightFunc(s, IsSpace) }
+
+// Digit returns the value of a Unicode decimal digit (category Nd, what
 // Python's \d, int() and float() accept), or -1. Nd digits come in runs of
 // ten starting at zero, so the value is the distance from the run's start.
-func pyDigit(r rune) int {
+func Digit(r rune) int {
 	if r >= '0' && r <= '9' {
 		return int(r - '0')
 	}
@@ -45,18 +44,18 @@ func pyDigit(r rune) int {
 // digits replaced by ASCII ones, and PEP 515 underscores (only between two
 // digits) removed. ok is false when an underscore is misplaced.
 func asciiNumber(s string) (string, bool) {
-	s = pyStrip(s)
+	s = Strip(s)
 	var b strings.Builder
 	prevDigit := false
 	for i, r := range s {
-		if d := pyDigit(r); d >= 0 {
+		if d := Digit(r); d >= 0 {
 			b.WriteByte(byte('0' + d))
 			prevDigit = true
 			continue
 		}
 		if r == '_' {
 			next, _ := utf8.DecodeRuneInString(s[i+1:])
-			if !prevDigit || pyDigit(next) < 0 {
+			if !prevDigit || Digit(next) < 0 {
 				return "", false
 			}
 			prevDigit = false
@@ -71,8 +70,8 @@ func asciiNumber(s string) (string, bool) {
 	return b.String(), true
 }
 
-// pyInt is Python's int(s) for base 10, limited to int64.
-func pyInt(s string) (int64, bool) {
+// ParseInt is Python's int(s) for base 10, limited to int64.
+func ParseInt(s string) (int64, bool) {
 	a, ok := asciiNumber(s)
 	if !ok || a == "" {
 		return 0, false
@@ -93,9 +92,9 @@ func pyInt(s string) (int64, bool) {
 	return v, err == nil
 }
 
-// pyFloat is Python's float(s): decimal notation with optional exponent,
+// ParseFloat is Python's float(s): decimal notation with optional exponent,
 // "inf", "infinity" and "nan" in any case, no hexadecimal.
-func pyFloat(s string) (float64, bool) {
+func ParseFloat(s string) (float64, bool) {
 	a, ok := asciiNumber(s)
 	if !ok || a == "" {
 		return 0, false
@@ -157,23 +156,23 @@ func pyFloat(s string) (float64, bool) {
 	return v, true
 }
 
-// latin1 decodes b (a fixed-width header field) as Python's
-// bytes.decode("latin-1") does.
-func latin1(b []byte) string {
-	var s strings.Builder
-	for _, x := range b {
-		s.WriteRune(rune(x))
-	}
-	return s.String()
-}
-
-// edfStr is MNE's _edf_str: latin-1, cut at the first NUL.
-func edfStr(b []byte) string {
-	for i, x := range b {
-		if x == 0 {
-			b = b[:i]
+// Latin1 is Python's bytes.decode("latin-1"), which MNE applies to EDF and
+// GDF header fields and FIF strings: every byte is the code point of the
+// same value, so it never fails.
+func Latin1(b []byte) string {
+	ascii := true
+	for _, c := range b {
+		if c >= 0x80 {
+			ascii = false
 			break
 		}
 	}
-	return latin1(b)
+	if ascii {
+		return string(b)
+	}
+	r := make([]rune, len(b))
+	for i, c := range b {
+		r[i] = rune(c)
+	}
+	return string(r)
 }

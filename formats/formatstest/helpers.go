@@ -1,0 +1,167 @@
+package formatstest
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/neurostream/neurostream/formats"
+	"github.com/neurostream/neurostream/internal/testenv"
+)
+
+// EachGolden runs test in one subtest per golden entry of readers, named
+// after the entry's source, with the recording's path in the shared data
+// and its golden file. It fails t when there are fewer than atLeast entries,
+// so that a lost index cannot pass by checking nothing.
+func EachGolden(t *testing.T, readers []string, atLeast int, test func(t *testing.T, e Entry, path string, g *Golden)) {
+	t.Helper()
+	eachGolden(t, readers, atLeast, func(e Entry) string { return e.Source }, test)
+}
+
+// RunGolden runs one subtest per golden entry of reader, named after the
+// recording's file name (the names those tests have always had), that opens the recording with open and hands it
+// to test with its golden file; it fails t like EachGolden. Where MNE
+// refuses a file (the index says so), open must fail too and test is not
+// called.
+func RunGolden[R formats.Recording](t *testing.T, reader string, atLeast int, open func(path string) (R, error), test func(t *testing.T, r R, g *Golden)) {
+	t.Helper()
+	name := func(e Entry) string { return filepath.Base(e.Source) }
+	eachGolden(t, []string{reader}, atLeast, name, func(t *testing.T, e Entry, path string, g *Golden) {
+		r, err := open(path)
+		if e.Error != "" {
+			if err == nil {
+				r.Close()
+				t.Fatalf("MNE refuses this file (%s) but it opened", e.Error)
+			}
+			return
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer r.Close()
+		test(t, r, g)
+	})
+}
+
+func eachGolden(t *testing.T, readers []string, atLeast int, name func(Entry) string, test func(t *testing.T, e Entry, path string, g *Golden)) {
+	t.Helper()
+	entries := Index(t, readers...)
+	if len(entries) < atLeast {
+		t.Fatalf("%d %v entries in the golden index, want at least %d", len(entries), readers, atLeast)
+	}
+	dir := DataDir(t)
+	for _, e := range entries {
+		t.Run(name(e), func(t *testing.T) {
+			test(t, e, filepath.Join(dir, e.Source), Load(t, e.Golden))
+		})
+	}
+}
+
+// CheckStart compares a recording's start time with MNE's meas_date as a
+// golden file holds it: RFC 3339, or nil where MNE has none.
+func CheckStart(t testing.TB, got time.Time, measDate *string) {
+	t.Helper()
+	if measDate == nil {
+		if !got.IsZero() {
+			t.Errorf("start time %v, MNE has none", got)
+		}
+		return
+	}
+	w, err := time.Parse(time.RFC3339Nano, *measDate)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !got.Equal(w) {
+		t.Errorf("start time %v, MNE %v", got, w)
+	}
+}
+
+// ReadAll returns every sample of r, channel by channel, in one
+// ReadSamples call, for tests that compare whole recordings.
+func ReadAll(t testing.TB, r formats.Recording) [][]float64 {
+	t.Helper()
+	info := r.Info()
+	dst := make([][]float64, len(info.Channels))
+	for c := range dst {
+		dst[c] = make([]float64, info.NSamples)
+	}
+	if err := r.ReadSamples(dst, 0, info.NSamples); err != nil {
+		t.Fatal(err)
+	}
+	return dst
+}
+
+// WriteFile writes b to name in dir and returns its path, for tests that
+// build recordings in a temporary folder.
+func WriteFile(t testing.TB, dir, name string, b []byte) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// PythonJSON runs "python -c script args..." with the pinned virtualenv
+// and decodes what the script prints into v: the MNE cross-checks describe
+// what MNE read as JSON. A failing script fails t with its standard error,
+// which holds the traceback.
+func PythonJSON(t testing.TB, v any, script string, args ...string) {
+	t.Helper()
+	py := testenv.Python(t)
+	out, err := exec.Command(py, append([]string{"-c", script}, args...)...).Output()
+	if err != nil {
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			t.Fatalf("python: %v\n%s", err, ee.Stderr)
+		}
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(out, v); err != nil {
+		t.Fatalf("python output: %v\n%s", err, out)
+	}
+}
+
+// CountingReaderAt counts the ReadAt calls made through it and the bytes
+// they ask for, so that a test can check a reader reads only the span a
+// ReadSamples call needs.
+type CountingReaderAt struct {
+	R     io.ReaderAt
+	Calls int
+	Bytes int64
+}
+
+// ReadAt counts the call, then reads from R.
+func (c *CountingReaderAt) ReadAt(p []byte, off int64) (int, error) {
+	c.Calls++
+	c.Bytes += int64(len(p))
+	return c.R.ReadAt(p, off)
+}
+
+// SeedDir is where fuzz targets look for shared recordings to seed their
+// corpora: $NEUROSTREAM_DATA, or shared/data beside the checkout. It may
+// not exist; fuzzing must work without it, so unlike DataDir nothing
+// skips.
+func SeedDir() string {
+	if dir := os.Getenv("NEUROSTREAM_DATA"); dir != "" {
+		return dir
+	}
+	return filepath.Join(testenv.RepoRoot(), "..", "shared", "data")
+}
+
+// AsError returns err as a *formats.Error, failing t when it is not one:
+// every error a reader returns must be, so that callers can name the file,
+// field and offset at fault.
+func AsError(t testing.TB, err error) *formats.Error {
+	t.Helper()
+	var fe *formats.Error
+	if !errors.As(err, &fe) {
+		t.Fatalf("error %v (%T) is not a *formats.Error", err, err)
+	}
+	return fe
+}
