@@ -65,6 +65,8 @@ type Options struct {
 	DrainTimeout time.Duration
 	// Logger default: slog.Default().
 	Logger *slog.Logger
+	// Metrics default: none recorded.
+	Metrics *Metrics
 }
 
 // Runner runs one pipeline.
@@ -273,6 +275,7 @@ func (w *worker) handle(ctx context.Context, j job) error {
 		// is rebuilt from this message on, as a restart would.
 		s.ackAll(errSuperseded)
 		s = nil
+		r.opt.Metrics.session(-1)
 	}
 	if s == nil {
 		var err error
@@ -282,6 +285,7 @@ func (w *worker) handle(ctx context.Context, j job) error {
 		}
 		s.epoch = j.msg.Epoch
 		w.sessions[c.Session] = s
+		r.opt.Metrics.session(1)
 	}
 	if err := s.validator.Check(c); err != nil {
 		var we *wire.Error
@@ -301,7 +305,9 @@ func (w *worker) handle(ctx context.Context, j job) error {
 	s.add(c, j.ack)
 	windows, err := s.windows(func(win *Window) {
 		for i, st := range s.stages {
+			t0 := time.Now()
 			res, err := st.Process(win)
+			r.opt.Metrics.stage(r.opt.Stages[i].Name(), time.Since(t0))
 			if err != nil {
 				r.stats.StageErrors.Add(1)
 				r.opt.Logger.Error("stage failed", "stage", r.opt.Stages[i].Name(), "session", win.Session, "window", win.WindowKey.Window, "err", err)
@@ -314,6 +320,8 @@ func (w *worker) handle(ctx context.Context, j job) error {
 		return err
 	}
 	r.stats.Windows.Add(windows)
+	r.opt.Metrics.chunk()
+	r.opt.Metrics.window(windows)
 	r.mu.Lock()
 	s.stats.Chunks++
 	s.stats.Samples += int64(c.Len())
@@ -321,7 +329,10 @@ func (w *worker) handle(ctx context.Context, j job) error {
 	r.mu.Unlock()
 	if len(w.results) > 0 {
 		for _, sink := range r.opt.Sinks {
-			if err := sink.Write(ctx, w.results); err != nil {
+			t0 := time.Now()
+			err := sink.Write(ctx, w.results)
+			r.opt.Metrics.sink(time.Since(t0))
+			if err != nil {
 				w.release()
 				s.ackAll(err)
 				return fmt.Errorf("pipeline: session %s: sink: %w", c.Session, err)
@@ -360,6 +371,7 @@ func (w *worker) deadLetter(ctx context.Context, j job, reason string, err error
 
 func (r *Runner) report(ctx context.Context, d DeadLetter) error {
 	r.stats.DeadLetters.Add(1)
+	r.opt.Metrics.deadLetter(d.Reason)
 	r.opt.Logger.Warn("dead letter", "reason", d.Reason, "err", d.Err)
 	if r.opt.DeadLetters == nil {
 		return nil
