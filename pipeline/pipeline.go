@@ -120,3 +120,24 @@ type StageBuilder interface {
 	Name() string
 	NewSession(s SessionInfo) (Stage, error)
 }
+
+// Preprocessor transforms a session's continuous signal before windowing:
+// filters, notch, re-referencing, resampling. Unlike a Stage it sees every
+// sample once, in order, so IIR state carries across chunks.
+type Preprocessor interface {
+	Name() string
+	// NewSession returns the session's instance and the session as the
+	// next step sees it (a resampler changes SampleRate).
+	NewSession(s SessionInfo) (Preprocess, SessionInfo, error)
+}
+
+// Preprocess is one session's instance of a Preprocessor.
+type Preprocess interface {
+	// Process transforms the chunk x whose first sample is first on the
+	// input clock, and returns the output and the index of its first
+	// sample on the output clock. It may modify x and return it; the
+	// output is valid until the next call.
+	Process(x [][]float64, first int64) (out [][]float64, outFirst int64, err error)
+	// Reset forgets the signal history, after a gap.
+	Reset()
+}

@@ -41,7 +41,9 @@ func (w WindowSpec) samples(fs float64) (length, hop int64, err error) {
 
 // Options configures a Runner.
 type Options struct {
-	Source      Source
+	Source Source
+	// Preprocess runs, in order, on every chunk before windowing.
+	Preprocess  []Preprocessor
 	Stages      []StageBuilder
 	Sinks       []Sink
 	DeadLetters DeadLetterSink
@@ -302,7 +304,9 @@ func (w *worker) handle(ctx context.Context, j job) error {
 		}
 	}
 	w.results = w.results[:0]
-	s.add(c, j.ack)
+	if err := s.add(c, j.ack); err != nil {
+		return w.deadLetter(ctx, j, "preprocess", fmt.Errorf("%s: session %s: %w", j.msg.Origin, c.Session, err))
+	}
 	windows, err := s.windows(func(win *Window) {
 		for i, st := range s.stages {
 			t0 := time.Now()
@@ -383,22 +387,30 @@ func (r *Runner) report(ctx context.Context, d DeadLetter) error {
 }
 
 func (w *worker) newSession(c *wire.Chunk) (*session, error) {
-	length, hop, err := w.r.opt.Window.samples(c.SampleRate)
+	info := SessionInfo{
+		Session:     c.Session,
+		SampleRate:  c.SampleRate,
+		Channels:    append(c.Channels[:0:0], c.Channels...),
+		StartTimeNS: c.StartTimeNS,
+	}
+	var pre []Preprocess
+	for _, b := range w.r.opt.Preprocess {
+		p, next, err := b.NewSession(info)
+		if err != nil {
+			return nil, fmt.Errorf("session %s: preprocess %s: %w", c.Session, b.Name(), err)
+		}
+		pre, info = append(pre, p), next
+	}
+	length, hop, err := w.r.opt.Window.samples(info.SampleRate)
 	if err != nil {
 		return nil, fmt.Errorf("session %s: %w", c.Session, err)
 	}
-	info := SessionInfo{
-		Session:      c.Session,
-		SampleRate:   c.SampleRate,
-		Channels:     append(c.Channels[:0:0], c.Channels...),
-		StartTimeNS:  c.StartTimeNS,
-		WindowLength: length,
-	}
+	info.WindowLength = length
 	var warmup int64
 	if w.r.opt.Warmup != (WindowSpec{}) {
 		warmup = w.r.opt.Warmup.Length
 		if warmup == 0 {
-			warmup = int64(math.Round(w.r.opt.Warmup.LengthSeconds * c.SampleRate))
+			warmup = int64(math.Round(w.r.opt.Warmup.LengthSeconds * info.SampleRate))
 		}
 	}
 	s := &session{
@@ -408,6 +420,8 @@ func (w *worker) newSession(c *wire.Chunk) (*session, error) {
 		hop:       hop,
 		warmup:    warmup,
 		buf:       make([][]float64, len(info.Channels)),
+		in:        make([][]float64, len(c.Channels)),
+		pre:       pre,
 		data:      make([][]float64, len(info.Channels)),
 		bufStart:  -1,
 	}
@@ -418,7 +432,7 @@ func (w *worker) newSession(c *wire.Chunk) (*session, error) {
 		}
 		s.stages = append(s.stages, st)
 	}
-	s.stats = &SessionStats{Session: c.Session, SampleRate: c.SampleRate, Channels: len(info.Channels)}
+	s.stats = &SessionStats{Session: c.Session, SampleRate: info.SampleRate, Channels: len(info.Channels)}
 	w.r.mu.Lock()
 	w.r.sessions[c.Session] = s.stats
 	w.r.mu.Unlock()

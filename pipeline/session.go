@@ -20,6 +20,11 @@ type session struct {
 	warmup int64
 	// epoch is the source epoch the state belongs to.
 	epoch int64
+	// pre is the preprocessing chain; in is its input scratch and inEnd
+	// one past the last input sample seen (to detect gaps).
+	pre   []Preprocess
+	in    [][]float64
+	inEnd int64
 	// buf[c][i] is channel c's sample bufStart+i, in SI units; bufStart is
 	// -1 before the first chunk.
 	buf      [][]float64
@@ -41,32 +46,53 @@ type pendingAck struct {
 
 func (s *session) bufEnd() int64 { return s.bufStart + int64(len(s.buf[0])) }
 
-// add appends a validated chunk. A chunk that does not continue the buffer
-// (after a gap) restarts it at the chunk's first sample: no window ever
-// spans missing samples.
-func (s *session) add(c *wire.Chunk, ack AckFunc) {
-	if s.bufStart < 0 || len(s.buf) == 0 || c.FirstSample != s.bufEnd() {
-		first := s.bufStart < 0
+// add appends a validated chunk, run through the session's preprocessing.
+// A chunk that does not continue the input (after a gap) resets the
+// preprocessing and restarts the buffer at the chunk's first output sample:
+// no window ever spans missing samples and no filter carries state across
+// them.
+func (s *session) add(c *wire.Chunk, ack AckFunc) error {
+	first := s.bufStart < 0
+	if !first && c.FirstSample != s.inEnd {
+		for _, p := range s.pre {
+			p.Reset()
+		}
+	}
+	for i, col := range c.Data {
+		in := s.in[i][:0]
+		for _, v := range col {
+			in = append(in, float64(v))
+		}
+		s.in[i] = in
+	}
+	out, outFirst := s.in, c.FirstSample
+	for _, p := range s.pre {
+		var err error
+		if out, outFirst, err = p.Process(out, outFirst); err != nil {
+			return err
+		}
+	}
+	s.inEnd = c.LastSample()
+	if first || outFirst != s.bufEnd() {
 		for i := range s.buf {
 			s.buf[i] = s.buf[i][:0]
 		}
-		s.bufStart = c.FirstSample
+		s.bufStart = outFirst
 		// The first window that lies wholly after the restart; a session
 		// joined mid-stream also skips its warm-up.
-		from := c.FirstSample
-		if first && c.FirstSample > 0 {
+		from := outFirst
+		if first && outFirst > 0 {
 			from += s.warmup
 		}
 		s.next = max(s.next, ceilDiv(from, s.hop))
 	}
-	for i, col := range c.Data {
-		b := s.buf[i]
-		for _, v := range col {
-			b = append(b, float64(v))
-		}
-		s.buf[i] = b
+	for i, col := range out {
+		s.buf[i] = append(s.buf[i], col...)
 	}
-	s.pending = append(s.pending, pendingAck{end: c.LastSample(), ack: ack})
+	// On the output clock: with resampling, Warmup must also cover the
+	// resampler's delay (see Options.Warmup).
+	s.pending = append(s.pending, pendingAck{end: s.bufEnd(), ack: ack})
+	return nil
 }
 
 // windows calls fn for every complete window in the buffer, in order, then

@@ -1,0 +1,171 @@
+package kafka
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync/atomic"
+	"time"
+
+	kafkago "github.com/segmentio/kafka-go"
+)
+
+// ProducerConfig is what every writer here (results, dead letters, chunks)
+// shares. The defaults favour latency and durability: a write returns
+// after the in-sync replicas have the records, about a millisecond of
+// batching, no compression.
+type ProducerConfig struct {
+	Connection
+	// RequiredAcks is kafka-go's RequireAll (-1: every in-sync replica) or
+	// RequireOne (1: the leader). Acks=none is not offered: callers
+	// acknowledge their input once a write returns, which is only safe
+	// when the broker acknowledged it. Default: RequireAll.
+	RequiredAcks kafkago.RequiredAcks
+	// BatchTimeout is how long a partition's batch waits for more records
+	// before it is sent (kafka-go's own default, 1s, would add a second
+	// to every synchronous write). Default: 1ms.
+	BatchTimeout time.Duration
+	// BatchSize is the most records in one batch. Default: 100.
+	BatchSize int
+	// BatchBytes is the largest batch, and so the largest record, in
+	// bytes; keep it at or under the topic's max.message.bytes.
+	// Default: 1048576 (Kafka's default limit).
+	BatchBytes int64
+	// MaxAttempts bounds the tries of one batch (retriable errors only).
+	// Default: 10.
+	MaxAttempts int
+	// WriteTimeout bounds one produce request. Default: 10s.
+	WriteTimeout time.Duration
+	// Compression of batches. Default: none (the payloads are float
+	// arrays that compress poorly, and latency matters more).
+	Compression kafkago.Compression
+	// AllowAutoTopicCreation lets a write create a missing topic (if the
+	// broker allows it) with the broker's default partitions; otherwise
+	// create topics first (EnsureTopics). Default: false.
+	AllowAutoTopicCreation bool
+	// Balancer picks a record's partition. Default: kafka-go's
+	// Murmur2Balancer, the Java client's partitioner for keyed records, so
+	// a session (the key) stays on one partition, in order, and lands
+	// where Kafka Streams or Java producers would put it.
+	Balancer kafkago.Balancer
+	// Logger default: slog.Default().
+	Logger *slog.Logger
+}
+
+func (c *ProducerConfig) validate() error {
+	if err := c.Connection.validate(); err != nil {
+		return err
+	}
+	switch c.RequiredAcks {
+	case 0, kafkago.RequireAll, kafkago.RequireOne:
+	default:
+		return fmt.Errorf("RequiredAcks: must be RequireAll (-1) or RequireOne (1), got %d", c.RequiredAcks)
+	}
+	if c.BatchTimeout < 0 || c.WriteTimeout < 0 {
+		return fmt.Errorf("BatchTimeout, WriteTimeout: must not be negative, got %v, %v", c.BatchTimeout, c.WriteTimeout)
+	}
+	if c.BatchSize < 0 || c.BatchBytes < 0 || c.MaxAttempts < 0 {
+		return fmt.Errorf("BatchSize, BatchBytes, MaxAttempts: must not be negative, got %d, %d, %d", c.BatchSize, c.BatchBytes, c.MaxAttempts)
+	}
+	return nil
+}
+
+func (c *ProducerConfig) setDefaults() {
+	c.Connection.setDefaults()
+	c.RequiredAcks = or(c.RequiredAcks, kafkago.RequireAll)
+	c.BatchTimeout = or(c.BatchTimeout, time.Millisecond)
+	c.BatchSize = or(c.BatchSize, 100)
+	c.BatchBytes = or(c.BatchBytes, 1<<20)
+	c.MaxAttempts = or(c.MaxAttempts, 10)
+	c.WriteTimeout = or(c.WriteTimeout, 10*time.Second)
+	if c.Balancer == nil {
+		c.Balancer = &kafkago.Murmur2Balancer{}
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+}
+
+// producer is a synchronous kafka-go Writer with its own transport.
+type producer struct {
+	cfg       ProducerConfig
+	w         *kafkago.Writer
+	transport *kafkago.Transport
+
+	messages, bytes, errors atomic.Int64
+}
+
+func newProducer(cfg ProducerConfig, topic, component string) *producer {
+	t := cfg.transport()
+	log := cfg.Logger.With("component", component)
+	return &producer{cfg: cfg, transport: t, w: &kafkago.Writer{
+		Addr:                   kafkago.TCP(cfg.Brokers...),
+		Topic:                  topic,
+		Balancer:               cfg.Balancer,
+		MaxAttempts:            cfg.MaxAttempts,
+		WriteBackoffMin:        20 * time.Millisecond,
+		WriteBackoffMax:        time.Second,
+		BatchSize:              cfg.BatchSize,
+		BatchBytes:             cfg.BatchBytes,
+		BatchTimeout:           cfg.BatchTimeout,
+		ReadTimeout:            cfg.WriteTimeout,
+		WriteTimeout:           cfg.WriteTimeout,
+		RequiredAcks:           cfg.RequiredAcks,
+		Compression:            cfg.Compression,
+		AllowAutoTopicCreation: cfg.AllowAutoTopicCreation,
+		Transport:              t,
+		Logger:                 debugLogger(log, "writer"),
+		ErrorLogger:            warnLogger(log, "writer"),
+	}}
+}
+
+// write sends msgs and returns when the broker acknowledged all of them.
+// Records of one partition keep their order (kafka-go writes one batch at
+// a time per partition). A write that failed on topic metadata (a topic
+// just created, a leader moving) sent nothing and is tried again; a
+// produce failure is returned as is.
+func (p *producer) write(ctx context.Context, msgs []kafkago.Message) error {
+	backoff := 20 * time.Millisecond
+	for attempt := 1; ; attempt++ {
+		err := p.w.WriteMessages(ctx, msgs...)
+		if err == nil {
+			p.messages.Add(int64(len(msgs)))
+			for i := range msgs {
+				p.bytes.Add(int64(len(msgs[i].Value)))
+			}
+			return nil
+		}
+		var we kafkago.WriteErrors
+		var ke kafkago.Error
+		if errors.As(err, &we) || !errors.As(err, &ke) || !ke.Temporary() || attempt >= p.cfg.MaxAttempts {
+			p.errors.Add(1)
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			p.errors.Add(1)
+			return fmt.Errorf("%w (after %v)", ctx.Err(), err)
+		case <-time.After(backoff):
+		}
+		backoff = min(2*backoff, time.Second)
+	}
+}
+
+func (p *producer) close() error {
+	err := p.w.Close()
+	p.transport.CloseIdleConnections()
+	return err
+}
+
+// ProducerStats counts what a writer did.
+type ProducerStats struct {
+	// Messages and Bytes (values only) written and acknowledged.
+	Messages, Bytes int64
+	// Errors counts failed writes.
+	Errors int64
+}
+
+func (p *producer) stats() ProducerStats {
+	return ProducerStats{Messages: p.messages.Load(), Bytes: p.bytes.Load(), Errors: p.errors.Load()}
+}

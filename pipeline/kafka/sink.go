@@ -1,0 +1,226 @@
+package kafka
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/apache/arrow/go/v17/arrow"
+	"github.com/apache/arrow/go/v17/arrow/ipc"
+	"github.com/apache/arrow/go/v17/arrow/memory"
+	kafkago "github.com/segmentio/kafka-go"
+
+	"github.com/neurostream/neurostream/pipeline"
+	"github.com/neurostream/neurostream/pipeline/arrowout"
+)
+
+// ResultSinkConfig configures a ResultSink.
+type ResultSinkConfig struct {
+	ProducerConfig
+	// TopicPrefix names the result topics: TopicPrefix + kind, e.g.
+	// "neurostream.psd". Default: "neurostream.".
+	TopicPrefix string
+}
+
+// Validate checks the configuration; errors name the field.
+func (c *ResultSinkConfig) Validate() error {
+	if err := c.ProducerConfig.validate(); err != nil {
+		return fmt.Errorf("kafka result sink: %w", err)
+	}
+	return nil
+}
+
+// DefaultTopicPrefix is ResultSinkConfig.TopicPrefix's default.
+const DefaultTopicPrefix = "neurostream."
+
+// ResultTopics returns the topic names of kinds under prefix ("" means
+// DefaultTopicPrefix), for EnsureTopics.
+func ResultTopics(prefix string, kinds ...arrowout.Kind) []string {
+	prefix = or(prefix, DefaultTopicPrefix)
+	out := make([]string, len(kinds))
+	for i, k := range kinds {
+		out[i] = prefix + string(k)
+	}
+	return out
+}
+
+// ResultSink writes each result (one kind, one window of one session) as
+// one Kafka record on the kind's topic (pipeline.Sink): the value is an
+// Arrow IPC stream (schema and one record batch, readable by pyarrow's
+// ipc.open_stream), the key is the session, and headers carry the
+// idempotency key, kind and window index. Write returns once the broker
+// acknowledged every record, so the runtime may then acknowledge the
+// input behind them.
+//
+// A ResultSink is safe for concurrent use.
+type ResultSink struct {
+	cfg ResultSinkConfig
+	p   *producer
+	mem memory.Allocator
+}
+
+// NewResultSink validates cfg and returns a sink; it connects lazily.
+func NewResultSink(cfg ResultSinkConfig) (*ResultSink, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	cfg.setDefaults()
+	cfg.TopicPrefix = or(cfg.TopicPrefix, DefaultTopicPrefix)
+	return &ResultSink{cfg: cfg, p: newProducer(cfg.ProducerConfig, "", "result-sink"), mem: memory.DefaultAllocator}, nil
+}
+
+// Topic returns the topic of a result kind.
+func (s *ResultSink) Topic(k arrowout.Kind) string { return s.cfg.TopicPrefix + string(k) }
+
+// Write implements pipeline.Sink.
+func (s *ResultSink) Write(ctx context.Context, results []arrowout.Result) error {
+	msgs := make([]kafkago.Message, 0, len(results))
+	for _, r := range results {
+		if r.Record == nil {
+			continue
+		}
+		b, err := EncodeRecord(r.Record, s.mem)
+		if err != nil {
+			return fmt.Errorf("kafka result sink: session %s %s window %d: encode: %w", r.Key.Session, r.Kind, r.Key.Window, err)
+		}
+		msgs = append(msgs, kafkago.Message{
+			Topic: s.Topic(r.Kind),
+			Key:   []byte(r.Key.Session),
+			Value: b,
+			Headers: []kafkago.Header{
+				{Key: HeaderIdempotencyKey, Value: []byte(r.IdempotencyKey())},
+				{Key: HeaderKind, Value: []byte(r.Kind)},
+				{Key: HeaderWindow, Value: strconv.AppendInt(nil, r.Key.Window, 10)},
+			},
+		})
+	}
+	if len(msgs) == 0 {
+		return nil
+	}
+	if err := s.p.write(ctx, msgs); err != nil {
+		first := results[0].Key
+		return fmt.Errorf("kafka result sink: session %s window %d: %d records to %s*: %w", first.Session, first.Window, len(msgs), s.cfg.TopicPrefix, err)
+	}
+	return nil
+}
+
+// Stats returns the sink's counters.
+func (s *ResultSink) Stats() ProducerStats { return s.p.stats() }
+
+// Close flushes and closes the writer.
+func (s *ResultSink) Close() error {
+	if err := s.p.close(); err != nil {
+		return fmt.Errorf("kafka result sink: close: %w", err)
+	}
+	return nil
+}
+
+// EncodeRecord returns rec as an Arrow IPC stream: its schema (with the
+// schema metadata) and one record batch.
+func EncodeRecord(rec arrow.Record, mem memory.Allocator) ([]byte, error) {
+	var buf bytes.Buffer
+	w := ipc.NewWriter(&buf, ipc.WithSchema(rec.Schema()), ipc.WithAllocator(mem))
+	if err := w.Write(rec); err != nil {
+		w.Close()
+		return nil, err
+	}
+	if err := w.Close(); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// DeadLetterConfig configures a DeadLetterSink.
+type DeadLetterConfig struct {
+	ProducerConfig
+	// Topic receives the dead letters. Default: "neurostream.deadletters".
+	Topic string
+}
+
+// DefaultDeadLetterTopic is DeadLetterConfig.Topic's default.
+const DefaultDeadLetterTopic = "neurostream.deadletters"
+
+// Validate checks the configuration; errors name the field.
+func (c *DeadLetterConfig) Validate() error {
+	if err := c.ProducerConfig.validate(); err != nil {
+		return fmt.Errorf("kafka dead-letter sink: %w", err)
+	}
+	return nil
+}
+
+// DeadLetterSink writes input records the pipeline could not use to a
+// dead-letter topic (pipeline.DeadLetterSink): the original key and bytes,
+// so a fixed record can be replayed as it is, and headers naming the
+// reason, the error, the source topic/partition/offset and the time.
+//
+// A DeadLetterSink is safe for concurrent use.
+type DeadLetterSink struct {
+	cfg DeadLetterConfig
+	p   *producer
+}
+
+// NewDeadLetterSink validates cfg and returns a sink; it connects lazily.
+func NewDeadLetterSink(cfg DeadLetterConfig) (*DeadLetterSink, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	cfg.setDefaults()
+	cfg.Topic = or(cfg.Topic, DefaultDeadLetterTopic)
+	return &DeadLetterSink{cfg: cfg, p: newProducer(cfg.ProducerConfig, cfg.Topic, "dead-letter-sink")}, nil
+}
+
+// Topic returns the dead-letter topic.
+func (d *DeadLetterSink) Topic() string { return d.cfg.Topic }
+
+// DeadLetter implements pipeline.DeadLetterSink; it returns when the
+// broker acknowledged the record.
+func (d *DeadLetterSink) DeadLetter(ctx context.Context, dl pipeline.DeadLetter) error {
+	m := dl.Message
+	now := time.Now().UTC()
+	errText := dl.Reason
+	if dl.Err != nil {
+		errText = dl.Err.Error()
+	}
+	h := make([]kafkago.Header, 0, 7)
+	h = append(h,
+		kafkago.Header{Key: HeaderReason, Value: []byte(dl.Reason)},
+		kafkago.Header{Key: HeaderError, Value: []byte(errText)},
+		kafkago.Header{Key: HeaderOrigin, Value: []byte(m.Origin)},
+		kafkago.Header{Key: HeaderTime, Value: []byte(now.Format(time.RFC3339Nano))},
+	)
+	if m.Topic != "" {
+		h = append(h,
+			kafkago.Header{Key: HeaderSourceTopic, Value: []byte(m.Topic)},
+			kafkago.Header{Key: HeaderSourcePartition, Value: strconv.AppendInt(nil, int64(m.Partition), 10)},
+			kafkago.Header{Key: HeaderSourceOffset, Value: strconv.AppendInt(nil, m.Offset, 10)},
+		)
+	}
+	var key []byte
+	if m.Key != "" {
+		key = []byte(m.Key)
+	}
+	msg := kafkago.Message{Key: key, Value: m.Value, Headers: h, Time: now}
+	if err := d.p.write(ctx, []kafkago.Message{msg}); err != nil {
+		return fmt.Errorf("kafka dead-letter sink: %s (%s) to %s: %w", m.Origin, dl.Reason, d.cfg.Topic, err)
+	}
+	return nil
+}
+
+// Count returns how many dead letters were written.
+func (d *DeadLetterSink) Count() int64 { return d.p.messages.Load() }
+
+// Stats returns the sink's counters.
+func (d *DeadLetterSink) Stats() ProducerStats { return d.p.stats() }
+
+// Close flushes and closes the writer.
+func (d *DeadLetterSink) Close() error {
+	if err := d.p.close(); err != nil {
+		return fmt.Errorf("kafka dead-letter sink: close: %w", err)
+	}
+	return nil
+}
+
+var errNoTopic = errors.New("Topic: required")

@@ -1,0 +1,591 @@
+package kafka
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	kafkago "github.com/segmentio/kafka-go"
+
+	"github.com/neurostream/neurostream/pipeline"
+)
+
+// SourceConfig configures a Source.
+type SourceConfig struct {
+	Connection
+	// Topics are the input topics of wire chunks. Required.
+	Topics []string
+	// GroupID names the consumer group; replicas of one pipeline share
+	// it. Required.
+	GroupID string
+
+	// MinBytes is how much data a fetch waits for before the broker
+	// answers. Default: 1 (answer as soon as one record is there).
+	MinBytes int
+	// MaxBytes bounds one fetch response per partition; the broker still
+	// returns a record larger than this, alone. Default: 10 MiB.
+	MaxBytes int
+	// MaxWait bounds how long the broker holds a fetch while fewer than
+	// MinBytes are there. It does not delay records that arrive (with
+	// MinBytes 1 a waiting fetch returns as soon as one does); it is how
+	// often an idle partition is polled. Default: 50ms.
+	MaxWait time.Duration
+	// QueueCapacity is how many records each partition reader fetches
+	// ahead of the pipeline. Default: 64.
+	QueueCapacity int
+
+	// CommitInterval is how often acknowledged offsets are committed (and
+	// once more when a generation ends or the source closes).
+	// Default: 200ms.
+	CommitInterval time.Duration
+	// StartOffset is where a partition without a committed offset starts:
+	// kafka-go's FirstOffset (-2) or LastOffset (-1). Default: FirstOffset.
+	StartOffset int64
+
+	// HeartbeatInterval is how often the member tells the group
+	// coordinator it is alive; a rebalance is noticed within it.
+	// Default: 1s.
+	HeartbeatInterval time.Duration
+	// SessionTimeout is how long the coordinator waits for a heartbeat
+	// before it drops a member (a killed replica's partitions move after
+	// this long). Brokers accept 6s–30s by default
+	// (group.min/max.session.timeout.ms). Default: 10s.
+	SessionTimeout time.Duration
+	// RebalanceTimeout is how long the coordinator waits for members to
+	// rejoin during a rebalance. Default: 10s.
+	RebalanceTimeout time.Duration
+	// JoinGroupBackoff is the pause before rejoining after a failed join.
+	// Default: 1s.
+	JoinGroupBackoff time.Duration
+	// WatchPartitionChanges makes the group rebalance when partitions are
+	// added to a topic, checked every PartitionWatchInterval.
+	// Default: false (restart the replicas after adding partitions).
+	WatchPartitionChanges bool
+	// PartitionWatchInterval: see WatchPartitionChanges. Default: 5s.
+	PartitionWatchInterval time.Duration
+
+	// Logger default: slog.Default().
+	Logger *slog.Logger
+}
+
+// Validate checks the configuration; errors name the field.
+func (c *SourceConfig) Validate() error {
+	if err := c.Connection.validate(); err != nil {
+		return fmt.Errorf("kafka source: %w", err)
+	}
+	if len(c.Topics) == 0 {
+		return errors.New("kafka source: Topics: at least one topic is required")
+	}
+	for i, t := range c.Topics {
+		if t == "" {
+			return fmt.Errorf("kafka source: Topics[%d]: empty topic name", i)
+		}
+	}
+	if c.GroupID == "" {
+		return errors.New("kafka source: GroupID: required")
+	}
+	for _, f := range []struct {
+		name string
+		v    time.Duration
+	}{
+		{"MaxWait", c.MaxWait}, {"CommitInterval", c.CommitInterval}, {"HeartbeatInterval", c.HeartbeatInterval},
+		{"SessionTimeout", c.SessionTimeout}, {"RebalanceTimeout", c.RebalanceTimeout},
+		{"JoinGroupBackoff", c.JoinGroupBackoff}, {"PartitionWatchInterval", c.PartitionWatchInterval},
+	} {
+		if f.v < 0 {
+			return fmt.Errorf("kafka source: %s: must not be negative, got %v", f.name, f.v)
+		}
+	}
+	if c.MinBytes < 0 || c.MaxBytes < 0 || c.QueueCapacity < 0 {
+		return fmt.Errorf("kafka source: MinBytes, MaxBytes, QueueCapacity: must not be negative, got %d, %d, %d", c.MinBytes, c.MaxBytes, c.QueueCapacity)
+	}
+	if c.MaxBytes != 0 && c.MinBytes > c.MaxBytes {
+		return fmt.Errorf("kafka source: MinBytes: %d is more than MaxBytes %d", c.MinBytes, c.MaxBytes)
+	}
+	if c.StartOffset != 0 && c.StartOffset != kafkago.FirstOffset && c.StartOffset != kafkago.LastOffset {
+		return fmt.Errorf("kafka source: StartOffset: must be FirstOffset (%d) or LastOffset (%d), got %d", kafkago.FirstOffset, kafkago.LastOffset, c.StartOffset)
+	}
+	hb, st := or(c.HeartbeatInterval, time.Second), or(c.SessionTimeout, 10*time.Second)
+	if hb >= st {
+		return fmt.Errorf("kafka source: HeartbeatInterval: %v must be shorter than SessionTimeout %v", hb, st)
+	}
+	return nil
+}
+
+func or[T comparable](v, d T) T {
+	var zero T
+	if v == zero {
+		return d
+	}
+	return v
+}
+
+func (c *SourceConfig) setDefaults() {
+	c.Connection.setDefaults()
+	c.MinBytes = or(c.MinBytes, 1)
+	c.MaxBytes = or(c.MaxBytes, 10<<20)
+	c.MaxWait = or(c.MaxWait, 50*time.Millisecond)
+	c.QueueCapacity = or(c.QueueCapacity, 64)
+	c.CommitInterval = or(c.CommitInterval, 200*time.Millisecond)
+	c.StartOffset = or(c.StartOffset, kafkago.FirstOffset)
+	c.HeartbeatInterval = or(c.HeartbeatInterval, time.Second)
+	c.SessionTimeout = or(c.SessionTimeout, 10*time.Second)
+	c.RebalanceTimeout = or(c.RebalanceTimeout, 10*time.Second)
+	c.JoinGroupBackoff = or(c.JoinGroupBackoff, time.Second)
+	c.PartitionWatchInterval = or(c.PartitionWatchInterval, 5*time.Second)
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+}
+
+// Source reads wire chunks from Kafka as a member of a consumer group
+// (pipeline.Source). Each group generation reads its assigned partitions
+// from their committed offsets; Message.Epoch is the generation ID, so a
+// rebalance makes the runtime rebuild the sessions it touches. Offsets are
+// committed per partition up to the contiguous prefix of records
+// acknowledged without error, every CommitInterval and on Close.
+//
+// Read, the AckFuncs, Stats and Lag are safe for concurrent use.
+type Source struct {
+	cfg    SourceConfig
+	dialer *kafkago.Dialer
+	log    *slog.Logger
+
+	group   *kafkago.ConsumerGroup
+	msgs    chan delivery
+	ctx     context.Context
+	cancel  context.CancelFunc
+	runDone chan struct{}
+
+	closeOnce sync.Once
+	closeErr  error
+
+	mu      sync.Mutex
+	cur     *generation
+	closing bool
+	// finalErr is the last commit error of a generation that ended
+	// because the source closed.
+	finalErr error
+
+	stats sourceCounters
+}
+
+type sourceCounters struct {
+	messages, stale, ackErrors, commits, commitErrors, fetchErrors, joinErrors, generations atomic.Int64
+}
+
+// SourceStats counts what a Source did.
+type SourceStats struct {
+	// Messages is how many records were handed to the pipeline.
+	Messages int64
+	// Stale counts fetched records dropped because their generation had
+	// ended before Read (the partition's next owner re-reads them).
+	Stale int64
+	// AckErrors counts records acknowledged with an error.
+	AckErrors int64
+	// Commits and CommitErrors count offset commit requests.
+	Commits, CommitErrors int64
+	// FetchErrors counts failed fetches (retried).
+	FetchErrors int64
+	// JoinErrors counts failed attempts to join the group (retried).
+	JoinErrors int64
+	// Generations counts the group generations this member took part in.
+	Generations int64
+	// Generation is the current generation ID, -1 when in none.
+	Generation int64
+	// Partitions is how many partitions the current generation assigned.
+	Partitions int
+}
+
+type generation struct {
+	id    int64
+	parts []*partition
+	// done is closed when the generation ended; its records are stale.
+	done chan struct{}
+}
+
+func (g *generation) ended() bool {
+	select {
+	case <-g.done:
+		return true
+	default:
+		return false
+	}
+}
+
+type partition struct {
+	topic string
+	id    int
+	t     *tracker
+	// hwm is the partition's high-water mark seen by the last fetch.
+	hwm atomic.Int64
+}
+
+type delivery struct {
+	msg kafkago.Message
+	gen *generation
+	p   *partition
+	seq int64
+}
+
+// NewSource validates cfg and returns a Source; Connect joins the group.
+func NewSource(cfg SourceConfig) (*Source, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	cfg.setDefaults()
+	cfg.Topics = append([]string(nil), cfg.Topics...)
+	return &Source{cfg: cfg, dialer: cfg.dialer(), log: cfg.Logger.With("group", cfg.GroupID)}, nil
+}
+
+// Connect checks that the brokers answer and the topics exist, then joins
+// the consumer group; partitions are assigned asynchronously.
+func (s *Source) Connect(ctx context.Context) error {
+	if s.group != nil {
+		return errors.New("kafka source: Connect called twice")
+	}
+	if err := checkTopics(ctx, s.cfg.Connection, s.cfg.Topics); err != nil {
+		return fmt.Errorf("kafka source group %s: %w", s.cfg.GroupID, err)
+	}
+	g, err := kafkago.NewConsumerGroup(kafkago.ConsumerGroupConfig{
+		ID:                     s.cfg.GroupID,
+		Brokers:                s.cfg.Brokers,
+		Dialer:                 s.dialer,
+		Topics:                 s.cfg.Topics,
+		HeartbeatInterval:      s.cfg.HeartbeatInterval,
+		SessionTimeout:         s.cfg.SessionTimeout,
+		RebalanceTimeout:       s.cfg.RebalanceTimeout,
+		JoinGroupBackoff:       s.cfg.JoinGroupBackoff,
+		WatchPartitionChanges:  s.cfg.WatchPartitionChanges,
+		PartitionWatchInterval: s.cfg.PartitionWatchInterval,
+		StartOffset:            s.cfg.StartOffset,
+		Timeout:                s.cfg.DialTimeout,
+		Logger:                 debugLogger(s.log, "consumergroup"),
+		ErrorLogger:            warnLogger(s.log, "consumergroup"),
+	})
+	if err != nil {
+		return fmt.Errorf("kafka source group %s: %w", s.cfg.GroupID, err)
+	}
+	s.group = g
+	s.msgs = make(chan delivery)
+	s.ctx, s.cancel = context.WithCancel(context.Background())
+	s.runDone = make(chan struct{})
+	go s.run()
+	return nil
+}
+
+// checkTopics fails when a broker cannot be reached or a topic does not
+// exist (without creating it, whatever the broker's auto-creation).
+func checkTopics(ctx context.Context, c Connection, topics []string) error {
+	return c.withClient(func(cl *kafkago.Client) error {
+		md, err := cl.Metadata(ctx, &kafkago.MetadataRequest{Topics: topics})
+		if err != nil {
+			return fmt.Errorf("metadata from %v: %w", c.Brokers, err)
+		}
+		for _, t := range md.Topics {
+			if t.Error != nil {
+				return fmt.Errorf("topic %s: %w", t.Name, t.Error)
+			}
+		}
+		return nil
+	})
+}
+
+// run follows the group's generations until the group closes.
+func (s *Source) run() {
+	defer close(s.runDone)
+	for {
+		gen, err := s.group.Next(s.ctx)
+		if err != nil {
+			if errors.Is(err, kafkago.ErrGroupClosed) || s.ctx.Err() != nil {
+				return
+			}
+			s.stats.joinErrors.Add(1)
+			s.log.Warn("kafka source: joining the consumer group failed; retrying", "err", err)
+			continue
+		}
+		s.startGeneration(gen)
+	}
+}
+
+func (s *Source) startGeneration(gen *kafkago.Generation) {
+	g := &generation{id: int64(gen.ID), done: make(chan struct{})}
+	var assigned []any
+	for _, topic := range s.cfg.Topics {
+		for _, a := range gen.Assignments[topic] {
+			p := &partition{topic: topic, id: a.ID, t: newTracker()}
+			if a.Offset >= 0 {
+				p.t.committed = a.Offset
+			}
+			g.parts = append(g.parts, p)
+			assigned = append(assigned, fmt.Sprintf("%s/%d@%s", topic, a.ID, offsetString(a.Offset)))
+		}
+	}
+	s.stats.generations.Add(1)
+	s.mu.Lock()
+	s.cur = g
+	s.mu.Unlock()
+	s.log.Info("kafka source: generation started", "generation", gen.ID, "member", gen.MemberID, "partitions", assigned)
+	for _, p := range g.parts {
+		var offset int64 = s.cfg.StartOffset
+		for _, a := range gen.Assignments[p.topic] {
+			if a.ID == p.id {
+				offset = a.Offset
+			}
+		}
+		gen.Start(func(ctx context.Context) { s.fetch(ctx, g, p, offset) })
+	}
+	gen.Start(func(ctx context.Context) { s.commitLoop(ctx, gen, g) })
+}
+
+func offsetString(o int64) string {
+	switch o {
+	case kafkago.FirstOffset:
+		return "first"
+	case kafkago.LastOffset:
+		return "last"
+	}
+	return fmt.Sprint(o)
+}
+
+// fetch reads one partition from offset until the generation ends.
+func (s *Source) fetch(ctx context.Context, g *generation, p *partition, offset int64) {
+	r := kafkago.NewReader(kafkago.ReaderConfig{
+		Brokers:        s.cfg.Brokers,
+		Topic:          p.topic,
+		Partition:      p.id,
+		Dialer:         s.dialer,
+		MinBytes:       s.cfg.MinBytes,
+		MaxBytes:       s.cfg.MaxBytes,
+		MaxWait:        s.cfg.MaxWait,
+		QueueCapacity:  s.cfg.QueueCapacity,
+		ReadBackoffMin: 50 * time.Millisecond,
+		ReadBackoffMax: time.Second,
+		Logger:         debugLogger(s.log, "reader"),
+		ErrorLogger:    warnLogger(s.log, "reader"),
+	})
+	defer r.Close()
+	if err := r.SetOffset(offset); err != nil {
+		// Only fails on a used reader; this one is new.
+		s.log.Error("kafka source: set offset", "topic", p.topic, "partition", p.id, "offset", offset, "err", err)
+		return
+	}
+	backoff := 50 * time.Millisecond
+	for {
+		m, err := r.FetchMessage(ctx)
+		if err != nil {
+			if ctx.Err() != nil {
+				return
+			}
+			s.stats.fetchErrors.Add(1)
+			s.log.Warn("kafka source: fetch failed; retrying", "topic", p.topic, "partition", p.id, "err", err)
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(backoff):
+			}
+			backoff = min(2*backoff, 2*time.Second)
+			continue
+		}
+		backoff = 50 * time.Millisecond
+		p.hwm.Store(m.HighWaterMark)
+		d := delivery{msg: m, gen: g, p: p, seq: p.t.track(m.Offset)}
+		select {
+		case s.msgs <- d:
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
+// commitLoop commits every CommitInterval, and once more when the
+// generation ends (before the member rejoins or leaves the group).
+func (s *Source) commitLoop(ctx context.Context, gen *kafkago.Generation, g *generation) {
+	t := time.NewTicker(s.cfg.CommitInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			close(g.done)
+			err := s.commit(gen, g)
+			s.mu.Lock()
+			if s.cur == g {
+				s.cur = nil
+			}
+			if s.closing {
+				s.finalErr = err
+			}
+			s.mu.Unlock()
+			if err != nil {
+				s.log.Warn("kafka source: final commit of generation failed; its partitions' next owner re-reads from the previous commit", "generation", g.id, "err", err)
+			}
+			return
+		case <-t.C:
+			if err := s.commit(gen, g); err != nil {
+				s.log.Warn("kafka source: commit failed; retrying at the next interval", "generation", g.id, "err", err)
+			}
+		}
+	}
+}
+
+// commit commits each partition's new commitable offset, if any.
+func (s *Source) commit(gen *kafkago.Generation, g *generation) error {
+	offsets := map[string]map[int]int64{}
+	var parts []*partition
+	var values []int64
+	for _, p := range g.parts {
+		o, ok := p.t.toCommit()
+		if !ok {
+			continue
+		}
+		if offsets[p.topic] == nil {
+			offsets[p.topic] = map[int]int64{}
+		}
+		offsets[p.topic][p.id] = o
+		parts = append(parts, p)
+		values = append(values, o)
+	}
+	if len(parts) == 0 {
+		return nil
+	}
+	if err := gen.CommitOffsets(offsets); err != nil {
+		s.stats.commitErrors.Add(1)
+		return fmt.Errorf("commit offsets %v of generation %d: %w", offsets, g.id, err)
+	}
+	s.stats.commits.Add(1)
+	for i, p := range parts {
+		p.t.markCommitted(values[i])
+	}
+	return nil
+}
+
+// Read implements pipeline.Source: the next record of a partition this
+// member owns, with an AckFunc that makes its offset committable.
+func (s *Source) Read(ctx context.Context) (pipeline.Message, pipeline.AckFunc, error) {
+	if s.group == nil {
+		return pipeline.Message{}, nil, errors.New("kafka source: Read before Connect")
+	}
+	for {
+		var d delivery
+		select {
+		case <-ctx.Done():
+			return pipeline.Message{}, nil, ctx.Err()
+		case <-s.ctx.Done():
+			return pipeline.Message{}, nil, pipeline.ErrEndOfInput
+		case d = <-s.msgs:
+		}
+		if d.gen.ended() {
+			// Its generation is over: never acknowledged here, re-read by
+			// the partition's next owner.
+			s.stats.stale.Add(1)
+			continue
+		}
+		s.stats.messages.Add(1)
+		m := &d.msg
+		t := m.Time
+		if t.IsZero() {
+			t = time.Now()
+		}
+		msg := pipeline.Message{
+			Key:       string(m.Key),
+			Value:     m.Value,
+			Origin:    fmt.Sprintf("kafka %s/%d@%d", m.Topic, m.Partition, m.Offset),
+			Time:      t,
+			Topic:     m.Topic,
+			Partition: m.Partition,
+			Offset:    m.Offset,
+			Epoch:     d.gen.id,
+		}
+		p, seq := d.p, d.seq
+		return msg, func(err error) {
+			if err != nil {
+				s.stats.ackErrors.Add(1)
+			}
+			p.t.ack(seq, err)
+		}, nil
+	}
+}
+
+// Close commits what is committable, leaves the group and stops the
+// partition readers. Acknowledgements after Close change nothing.
+func (s *Source) Close(ctx context.Context) error {
+	s.closeOnce.Do(func() {
+		if s.group == nil {
+			return
+		}
+		s.mu.Lock()
+		s.closing = true
+		s.mu.Unlock()
+		// Closing the group ends the current generation: the commit loop
+		// commits once more, the readers stop, then the member leaves.
+		done := make(chan struct{})
+		go func() {
+			s.group.Close()
+			close(done)
+		}()
+		select {
+		case <-done:
+		case <-ctx.Done():
+			// The group keeps closing in the background (bounded by the
+			// coordinator timeouts); stop waiting for it.
+			s.closeErr = fmt.Errorf("kafka source group %s: close: %w", s.cfg.GroupID, ctx.Err())
+		}
+		s.cancel()
+		<-s.runDone
+		s.mu.Lock()
+		if s.finalErr != nil && s.closeErr == nil {
+			s.closeErr = fmt.Errorf("kafka source group %s: close: %w", s.cfg.GroupID, s.finalErr)
+		}
+		s.mu.Unlock()
+	})
+	return s.closeErr
+}
+
+// Stats returns the source's counters.
+func (s *Source) Stats() SourceStats {
+	st := SourceStats{
+		Messages:     s.stats.messages.Load(),
+		Stale:        s.stats.stale.Load(),
+		AckErrors:    s.stats.ackErrors.Load(),
+		Commits:      s.stats.commits.Load(),
+		CommitErrors: s.stats.commitErrors.Load(),
+		FetchErrors:  s.stats.fetchErrors.Load(),
+		JoinErrors:   s.stats.joinErrors.Load(),
+		Generations:  s.stats.generations.Load(),
+		Generation:   -1,
+	}
+	s.mu.Lock()
+	if g := s.cur; g != nil {
+		st.Generation = g.id
+		st.Partitions = len(g.parts)
+	}
+	s.mu.Unlock()
+	return st
+}
+
+// Lag returns the consumer lag of the partitions this member owns: the sum
+// over them of the high-water mark at the last fetch less the committed
+// offset. It is 0 outside a generation.
+func (s *Source) Lag() int64 {
+	s.mu.Lock()
+	g := s.cur
+	s.mu.Unlock()
+	if g == nil {
+		return 0
+	}
+	var lag int64
+	for _, p := range g.parts {
+		hwm := p.hwm.Load()
+		p.t.mu.Lock()
+		c := p.t.committed
+		p.t.mu.Unlock()
+		if hwm > 0 && c >= 0 && hwm > c {
+			lag += hwm - c
+		}
+	}
+	return lag
+}
