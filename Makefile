@@ -14,7 +14,7 @@ DATA ?= $(abspath ../shared/data)
 
 export NEUROSTREAM_PYTHON := $(PYTHON)
 
-.PHONY: all build demo test test-go bench lint fuzz pyenv golden clean
+.PHONY: all build demo test test-go bench lint fuzz pyenv golden clean kafka-up kafka-down
 
 all: build
 
@@ -30,6 +30,17 @@ $(VENV)/.stamp: tools/python/requirements.txt
 	python3 -m venv $(VENV)
 	$(VENV)/bin/pip install --disable-pip-version-check -q -r tools/python/requirements.txt
 	touch $@
+
+# A real single-node Kafka broker (KRaft, from Maven Central jars) on
+# NEUROSTREAM_KAFKA (default 127.0.0.1:9092), for the Kafka tests and
+# development. `make test` does not start it: Kafka tests skip without a
+# broker (and fail under CI=true, where .ci/run starts one).
+# See docs/operations.md.
+kafka-up:
+	NEUROSTREAM_CACHE=$(NEUROSTREAM_CACHE) deploy/kafka/up.sh
+
+kafka-down:
+	NEUROSTREAM_CACHE=$(NEUROSTREAM_CACHE) deploy/kafka/down.sh
 
 test: pyenv
 	$(GO) vet ./...
@@ -49,9 +60,13 @@ fuzz:
 	    echo "fuzz $$pkg $$f"; $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg; \
 	  done; done
 
-# Rewrite the MNE golden files from the shared recordings. Never edit them by hand.
+# Rewrite the MNE/scipy golden files (recordings from ../shared/data). Never
+# edit them by hand.
 golden: pyenv
 	$(PYTHON) formats/testdata/golden/make_golden.py $(DATA) formats/testdata/golden
+	$(PYTHON) dsp/testdata/make_golden.py dsp/testdata/welch_golden.json
+	$(PYTHON) dsp/testdata/make_filter_golden.py dsp/testdata/filter_golden.json
+	$(PYTHON) dsp/testdata/make_mt_golden.py dsp/testdata/mt_golden.json
 
 clean:
 	rm -rf out

@@ -161,12 +161,15 @@ func (r *Runner) Run(ctx context.Context) error {
 	})
 	defer stopAfter()
 
+	// endOfInput is set when the source is exhausted, before the queues
+	// close: only then are unfinished windows final.
+	var endOfInput atomic.Bool
 	queues := make([]chan job, r.opt.Workers)
 	errc := make(chan error, r.opt.Workers)
 	var wg sync.WaitGroup
 	for i := range queues {
 		queues[i] = make(chan job, 16)
-		w := &worker{r: r, dec: wire.NewDecoder(memory.DefaultAllocator), sessions: map[string]*session{}}
+		w := &worker{r: r, dec: wire.NewDecoder(memory.DefaultAllocator), sessions: map[string]*session{}, endOfInput: &endOfInput}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -181,7 +184,9 @@ func (r *Runner) Run(ctx context.Context) error {
 	for {
 		msg, ack, err := src.Read(ctx)
 		if err != nil {
-			if !errors.Is(err, ErrEndOfInput) && ctx.Err() == nil {
+			if errors.Is(err, ErrEndOfInput) {
+				endOfInput.Store(true)
+			} else if ctx.Err() == nil {
 				readErr = fmt.Errorf("pipeline: read source: %w", err)
 			}
 			break
@@ -236,6 +241,10 @@ type worker struct {
 	chunk    wire.Chunk
 	sessions map[string]*session
 	results  []arrowout.Result
+	// endOfInput is the Runner's: set when the source is exhausted.
+	endOfInput *atomic.Bool
+	// epoch is the newest source epoch this worker has seen.
+	epoch int64
 }
 
 func (w *worker) run(ctx context.Context, q <-chan job) error {
@@ -252,13 +261,20 @@ func (w *worker) run(ctx context.Context, q <-chan job) error {
 			return err
 		}
 	}
-	// End of input: windows that never completed will not; release what
-	// they held.
+	// At the end of the input, windows that never completed never will:
+	// release what they held. After a stop, they still need it: a
+	// restart must re-read it.
+	var err error
+	if !w.endOfInput.Load() || ctx.Err() != nil {
+		err = errStopped
+	}
 	for _, s := range w.sessions {
-		s.ackAll(nil)
+		s.ackAll(err)
 	}
 	return nil
 }
+
+var errStopped = errors.New("pipeline: stopped before the windows needing this message completed")
 
 // handle processes one message. Only sink failures are returned.
 func (w *worker) handle(ctx context.Context, j job) error {
@@ -270,6 +286,20 @@ func (w *worker) handle(ctx context.Context, j job) error {
 	if j.msg.Key != "" && c.Session != j.msg.Key {
 		return w.deadLetter(ctx, j, string(wire.ReasonSession),
 			fmt.Errorf("%s: message key %q but chunk session %q", j.msg.Origin, j.msg.Key, c.Session))
+	}
+	if j.msg.Epoch > w.epoch {
+		// A new epoch: sessions of older ones were handed to their new
+		// owners (this worker too, maybe); drop them all, so state of
+		// sessions that moved away is not kept forever. A source delivers
+		// every message of an epoch before any of the next.
+		w.epoch = j.msg.Epoch
+		for id, old := range w.sessions {
+			if old.epoch < w.epoch {
+				old.ackAll(errSuperseded)
+				delete(w.sessions, id)
+				r.opt.Metrics.session(-1)
+			}
+		}
 	}
 	s := w.sessions[c.Session]
 	if s != nil && s.epoch != j.msg.Epoch {

@@ -3,7 +3,6 @@ package kafka
 import (
 	"context"
 	"crypto/tls"
-	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -31,17 +30,22 @@ type Connection struct {
 
 func (c *Connection) validate() error {
 	if len(c.Brokers) == 0 {
-		return errors.New("Brokers: at least one broker address is required")
+		return fieldError("Brokers", "at least one broker address is required")
 	}
 	for i, b := range c.Brokers {
 		if b == "" || !strings.Contains(b, ":") {
-			return fmt.Errorf("Brokers[%d]: %q is not host:port", i, b)
+			return fieldError(fmt.Sprintf("Brokers[%d]", i), "%q is not host:port", b)
 		}
 	}
 	if c.DialTimeout < 0 {
 		return fmt.Errorf("DialTimeout: must not be negative, got %v", c.DialTimeout)
 	}
 	return nil
+}
+
+// fieldError names a config field, as Validate errors do.
+func fieldError(field, format string, args ...any) error {
+	return fmt.Errorf("%s: %s", field, fmt.Sprintf(format, args...))
 }
 
 func (c *Connection) setDefaults() {

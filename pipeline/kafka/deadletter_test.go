@@ -165,7 +165,7 @@ func TestDeadLetters(t *testing.T) {
 	dead := tp.deadSink(t)
 	r := newRunner(t, src, tp.resultSink(t), dead)
 	start := time.Now()
-	stop := run(r)
+	stop := run(t, r)
 
 	got := newResults(t)
 	dl := newReader(t, tp.broker, tp.dead)

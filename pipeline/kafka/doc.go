@@ -18,6 +18,8 @@
 // named at the end of each field's comment, Validate names the field.
 package kafka
 
+import "github.com/neurostream/neurostream/pipeline"
+
 // Result message headers (ResultSink).
 const (
 	// HeaderIdempotencyKey is "session/kind/window": a window processed
@@ -50,4 +52,10 @@ const (
 	// HeaderTime is when the record was dead-lettered, RFC 3339 UTC with
 	// nanoseconds.
 	HeaderTime = "neurostream-time"
+)
+
+var (
+	_ pipeline.Source         = (*Source)(nil)
+	_ pipeline.Sink           = (*ResultSink)(nil)
+	_ pipeline.DeadLetterSink = (*DeadLetterSink)(nil)
 )

@@ -38,7 +38,7 @@ func TestSameInputSameOutput(t *testing.T) {
 	dead := tp.deadSink(t)
 	r := newRunner(t, src, sink, dead)
 	start := time.Now()
-	stop := run(r)
+	stop := run(t, r)
 
 	got := newResults(t)
 	rd := newReader(t, tp.broker, tp.results...)
@@ -58,8 +58,11 @@ func TestSameInputSameOutput(t *testing.T) {
 	if n := r.Stats().DeadLetters.Load(); n != 0 {
 		t.Errorf("%d dead letters from clean input", n)
 	}
-	if st := src.Stats(); st.Messages != 4*80 || st.AckErrors != 0 || st.Commits == 0 {
-		t.Errorf("source stats %+v: want 320 messages, no ack errors, some commits", st)
+	// At the stop, the chunks of the windows still open (the recordings'
+	// tails) may be acknowledged with an error: not done, re-read after a
+	// restart.
+	if st := src.Stats(); st.Messages != 4*80 || st.Commits == 0 || st.Generations != 1 {
+		t.Errorf("source stats %+v: want 320 messages, some commits, one generation", st)
 	}
 	if st := sink.Stats(); st.Messages != int64(len(want)) || st.Errors != 0 {
 		t.Errorf("sink stats %+v: want %d messages, no errors", st, len(want))

@@ -455,18 +455,25 @@ func (rs *results) duplicates() int {
 	return n
 }
 
-// run starts r in the background; stop cancels it and returns Run's error.
-func run(r *pipeline.Runner) (stop func() error) {
+// run starts r in the background; stop cancels it and returns Run's
+// error. A test that ends without calling stop stops it in cleanup.
+func run(t *testing.T, r *pipeline.Runner) (stop func() error) {
 	ctx, cancel := context.WithCancel(context.Background())
 	errc := make(chan error, 1)
 	go func() { errc <- r.Run(ctx) }()
-	return func() error {
-		cancel()
-		select {
-		case err := <-errc:
-			return err
-		case <-time.After(30 * time.Second):
-			return errors.New("pipeline did not stop within 30 s")
-		}
+	var once sync.Once
+	var err error
+	stop = func() error {
+		once.Do(func() {
+			cancel()
+			select {
+			case err = <-errc:
+			case <-time.After(30 * time.Second):
+				err = errors.New("pipeline did not stop within 30 s")
+			}
+		})
+		return err
 	}
+	t.Cleanup(func() { stop() })
+	return stop
 }

@@ -129,12 +129,7 @@ func TestCommitAndRestart(t *testing.T) {
 	t.Run("crash", func(t *testing.T) { testCommitAndRestart(t, true) })
 	t.Run("graceful", func(t *testing.T) {
 		// A graceful stop (context cancelled) must leave unfinished
-		// windows' chunks uncommitted too. The runtime currently
-		// acknowledges them with nil when a run stops (worker.run's
-		// "End of input" ackAll(nil)), so they are committed and their
-		// windows lost; the fix is described in docs/operations.md
-		// ("Known gap"). Remove this skip with it.
-		t.Skip("needs the runtime change: unfinished windows' messages acknowledged with an error, not nil, when a run stops before the end of input")
+		// windows' chunks uncommitted too.
 		testCommitAndRestart(t, false)
 	})
 }
@@ -160,7 +155,7 @@ func testCommitAndRestart(t *testing.T, crash bool) {
 	src1 := newAckLog(tp.source(t, group))
 	sink1 := tp.resultSink(t)
 	r1 := newRunner(t, src1, sink1, tp.deadSink(t))
-	stop1 := run(r1)
+	stop1 := run(t, r1)
 	got := newResults(t)
 	rd := newReader(t, tp.broker, tp.results...)
 	rd.until(t, 30*time.Second, func(m kafkago.Message) bool {
@@ -201,7 +196,7 @@ func testCommitAndRestart(t *testing.T, crash bool) {
 	}
 	src2 := newAckLog(tp.source(t, group))
 	r2 := newRunner(t, src2, tp.resultSink(t), tp.deadSink(t))
-	stop2 := run(r2)
+	stop2 := run(t, r2)
 	rd.until(t, 30*time.Second, func(m kafkago.Message) bool {
 		got.add(m)
 		return got.complete(want)

@@ -27,9 +27,10 @@ func TestRebalance(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	srcA := newAckLog(tp.source(t, group))
+	kA := tp.source(t, group)
+	srcA := newAckLog(kA)
 	rA := newRunner(t, srcA, tp.resultSink(t), tp.deadSink(t))
-	stopA := run(rA)
+	stopA := run(t, rA)
 	got := newResults(t)
 	rd := newReader(t, tp.broker, tp.results...)
 	rd.until(t, 30*time.Second, func(m kafkago.Message) bool {
@@ -37,9 +38,23 @@ func TestRebalance(t *testing.T) {
 		return len(got.copies) >= 20
 	})
 
-	srcB := newAckLog(tp.source(t, group))
+	kB := tp.source(t, group)
+	srcB := newAckLog(kB)
 	rB := newRunner(t, srcB, tp.resultSink(t), tp.deadSink(t))
-	stopB := run(rB)
+	stopB := run(t, rB)
+	// The rest of the stream once both members share a generation.
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		a, b := kA.Stats(), kB.Stats()
+		if a.Generation >= 0 && a.Generation == b.Generation {
+			t.Logf("generation %d: member A has %d partitions, B %d", a.Generation, a.Partitions, b.Partitions)
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("members did not share a generation within 30 s: A %+v, B %+v", a, b)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 	if err := w.Write(ctx, msgs[len(msgs)/2:]...); err != nil {
 		t.Fatal(err)
 	}
