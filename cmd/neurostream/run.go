@@ -1,10 +1,17 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
+	"net/http"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/spf13/cobra"
 
@@ -67,6 +74,15 @@ func runPipeline(cmd *cobra.Command, c *config.Config) error {
 	if err != nil {
 		return err
 	}
+	var stopMetrics func()
+	if c.Metrics.Listen != "" {
+		reg := prometheus.NewRegistry()
+		b.Options.Metrics = pipeline.NewMetrics(reg)
+		if stopMetrics, err = serveMetrics(c.Metrics.Listen, reg, b); err != nil {
+			return err
+		}
+		defer stopMetrics()
+	}
 	r, err := pipeline.New(b.Options)
 	if err != nil {
 		return err
@@ -90,15 +106,46 @@ func printRun(w io.Writer, c *config.Config, b *config.Built, r *pipeline.Runner
 	fmt.Fprintln(w)
 	b.Summary.Print(w)
 	fmt.Fprintln(w)
-	for _, k := range []arrowout.Kind{arrowout.KindPSD, arrowout.KindBandPower} {
-		if n := b.Files.Rows(k); n > 0 {
-			fmt.Fprintf(w, "wrote %s (%d rows)\n", b.Files.Path(k), n)
+	if b.Files != nil {
+		for _, k := range arrowout.Kinds() {
+			if n := b.Files.Rows(k); n > 0 {
+				fmt.Fprintf(w, "wrote %s (%d rows)\n", b.Files.Path(k), n)
+			}
 		}
 	}
 	if n := st.DeadLetters.Load(); n > 0 {
 		fmt.Fprintf(w, "%d dead letters (%d gaps) in %s\n", n, st.Gaps.Load(), b.DeadLetterPath)
 	}
-	for _, err := range b.Source.Errors() {
-		fmt.Fprintf(w, "skipped: %v\n", err)
+	if b.Source != nil {
+		for _, err := range b.Source.Errors() {
+			fmt.Fprintf(w, "skipped: %v\n", err)
+		}
 	}
+}
+
+// serveMetrics exposes /metrics (Prometheus) and /healthz until the
+// returned stop is called. Consumer lag is read from the Kafka source.
+func serveMetrics(addr string, reg *prometheus.Registry, b *config.Built) (func(), error) {
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	if ks := b.KafkaSource; ks != nil {
+		reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "neurostream_consumer_lag", Help: "Messages behind the end of the assigned input partitions.",
+		}, func() float64 { return float64(ks.Lag()) }))
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
+	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) {
+		io.WriteString(w, "ok\n")
+	})
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("metrics.listen: %w", err)
+	}
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	go srv.Serve(ln)
+	return func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		srv.Shutdown(ctx)
+	}, nil
 }

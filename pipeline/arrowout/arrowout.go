@@ -93,6 +93,9 @@ var BandPowerSchema = schema(KindBandPower,
 	arrow.Field{Name: "relative", Type: arrow.PrimitiveTypes.Float64},
 )
 
+// Kinds lists every result kind.
+func Kinds() []Kind { return []Kind{KindPSD, KindBandPower} }
+
 // Schema returns the schema of a result kind, or nil for an unknown kind.
 func Schema(k Kind) *arrow.Schema {
 	switch k {

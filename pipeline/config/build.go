@@ -2,6 +2,9 @@ package config
 
 import (
 	"fmt"
+
+	kafkago "github.com/segmentio/kafka-go"
+
 	"io/fs"
 	"log/slog"
 	"os"
@@ -14,15 +17,19 @@ import (
 	"github.com/neurostream/neurostream/formats/text"
 	"github.com/neurostream/neurostream/pipeline"
 	"github.com/neurostream/neurostream/pipeline/arrowout"
+	pkafka "github.com/neurostream/neurostream/pipeline/kafka"
 	"github.com/neurostream/neurostream/pipeline/stages"
 	"github.com/neurostream/neurostream/pipeline/wire"
 	"github.com/neurostream/neurostream/simulate"
 )
 
-// Built is a runnable pipeline and handles on its parts.
+// Built is a runnable pipeline and handles on its parts. Source is nil
+// for a Kafka source (KafkaSource is set), Files is nil without output.dir.
 type Built struct {
 	Options     pipeline.Options
 	Source      *pipeline.RecordingSource
+	KafkaSource *pkafka.Source
+	KafkaSink   *pkafka.ResultSink
 	Files       *arrowout.FileSink
 	Summary     *arrowout.Summary
 	DeadLetters *pipeline.DeadLetterFile
@@ -35,14 +42,35 @@ func (c *Config) Build(logger *slog.Logger) (*Built, error) {
 	if logger == nil {
 		logger = slog.Default()
 	}
-	specs, err := c.recordings()
-	if err != nil {
-		return nil, err
-	}
 	b := &Built{Summary: arrowout.NewSummary()}
-	b.Source = pipeline.NewRecordingSource(specs, pipeline.RecordingSourceConfig{
-		ChunkSeconds: c.Source.ChunkSeconds, Pace: c.Source.Pace, Logger: logger,
-	})
+	var src pipeline.Source
+	if k := c.Source.Kafka; len(k.Brokers) > 0 {
+		ks, err := pkafka.NewSource(pkafka.SourceConfig{
+			Connection: pkafka.Connection{Brokers: k.Brokers},
+			Topics:     []string{k.Topic}, GroupID: k.GroupID, Logger: logger,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("source.kafka: %w", err)
+		}
+		b.KafkaSource, src = ks, ks
+	} else {
+		specs, err := c.recordings()
+		if err != nil {
+			return nil, err
+		}
+		b.Source = pipeline.NewRecordingSource(specs, pipeline.RecordingSourceConfig{
+			ChunkSeconds: c.Source.ChunkSeconds, Pace: c.Source.Pace, Logger: logger,
+		})
+		src = b.Source
+	}
+	var pre []pipeline.Preprocessor
+	for i, st := range c.Preprocess {
+		p, errs := stages.BuildPreprocess(st.Type, st.Name, st.Options)
+		if errs != nil {
+			return nil, fmt.Errorf("preprocess[%d]: %v", i, Errors(errs))
+		}
+		pre = append(pre, p)
+	}
 	var builders []pipeline.StageBuilder
 	for i, st := range c.Stages {
 		sb, errs := stages.Build(st.Type, st.Name, st.Options)
@@ -51,28 +79,63 @@ func (c *Config) Build(logger *slog.Logger) (*Built, error) {
 		}
 		builders = append(builders, sb)
 	}
-	b.Files, err = arrowout.NewFileSink(c.Output.Dir, arrowout.FileFormat(c.Output.Format))
-	if err != nil {
-		return nil, err
+	sinks := []pipeline.Sink{b.Summary}
+	var dead pipeline.DeadLetterSink
+	if c.Output.Dir != "" {
+		var err error
+		if b.Files, err = arrowout.NewFileSink(c.Output.Dir, arrowout.FileFormat(c.Output.Format)); err != nil {
+			return nil, err
+		}
+		sinks = append(sinks, b.Files)
+		dl := c.Output.DeadLetters
+		if dl == "" {
+			dl = filepath.Join(c.Output.Dir, "deadletters.jsonl")
+		}
+		b.DeadLetterPath = dl
+		if b.DeadLetters, err = pipeline.NewDeadLetterFile(dl); err != nil {
+			b.Files.Close()
+			return nil, err
+		}
+		dead = b.DeadLetters
 	}
-	dl := c.Output.DeadLetters
-	if dl == "" {
-		dl = filepath.Join(c.Output.Dir, "deadletters.jsonl")
+	if ko := c.Output.Kafka; len(ko.Brokers) > 0 {
+		prod := pkafka.ProducerConfig{Connection: pkafka.Connection{Brokers: ko.Brokers}, Logger: logger}
+		if ko.Acks == "one" {
+			prod.RequiredAcks = kafkago.RequireOne
+		}
+		rs, err := pkafka.NewResultSink(pkafka.ResultSinkConfig{ProducerConfig: prod, TopicPrefix: ko.TopicPrefix})
+		if err != nil {
+			return nil, fmt.Errorf("output.kafka: %w", err)
+		}
+		b.KafkaSink = rs
+		sinks = append(sinks, rs)
+		// Dead letters go to Kafka when results do.
+		kd, err := pkafka.NewDeadLetterSink(pkafka.DeadLetterConfig{ProducerConfig: prod, Topic: ko.DeadLetterTopic})
+		if err != nil {
+			return nil, fmt.Errorf("output.kafka: %w", err)
+		}
+		b.DeadLetterPath = "topic " + ko.DeadLetterTopic
+		if b.DeadLetters != nil {
+			b.DeadLetters.Close()
+			b.DeadLetters = nil
+		}
+		dead = kd
 	}
-	b.DeadLetterPath = dl
-	if b.DeadLetters, err = pipeline.NewDeadLetterFile(dl); err != nil {
-		b.Files.Close()
-		return nil, err
+	warmup := c.Window.WarmupSeconds
+	if warmup == 0 && len(pre) > 0 {
+		warmup = 2
 	}
 	policy := wire.Reject
 	if c.NonFinite == "allow" {
 		policy = wire.Allow
 	}
 	b.Options = pipeline.Options{
-		Source:      b.Source,
+		Source:      src,
+		Preprocess:  pre,
 		Stages:      builders,
-		Sinks:       []pipeline.Sink{b.Files, b.Summary},
-		DeadLetters: b.DeadLetters,
+		Sinks:       sinks,
+		DeadLetters: dead,
+		Warmup:      pipeline.WindowSpec{LengthSeconds: warmup},
 		Window: pipeline.WindowSpec{
 			Length: c.Window.Length, Hop: c.Window.Hop,
 			LengthSeconds: c.Window.LengthSeconds, HopSeconds: c.Window.HopSeconds,

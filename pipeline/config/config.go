@@ -34,8 +34,45 @@ type Config struct {
 	NonFinite string
 	Source    Source
 	Window    Window
-	Stages    []Stage
-	Output    Output
+	// Preprocess lists chunk-level steps run before windowing (filters,
+	// notch, reference, resample), in order.
+	Preprocess []Stage
+	Stages     []Stage
+	Output     Output
+	Metrics    Metrics
+}
+
+// Metrics exposes Prometheus metrics and a health check over HTTP.
+type Metrics struct {
+	// Listen is the address of /metrics and /healthz, e.g.
+	// "127.0.0.1:9464". Default: none (no HTTP server).
+	Listen string
+}
+
+// Kafka names brokers and topics.
+type Kafka struct {
+	// Brokers are bootstrap addresses, e.g. ["127.0.0.1:9092"].
+	Brokers []string
+}
+
+// KafkaSource consumes wire chunks from a topic as a consumer group.
+type KafkaSource struct {
+	Kafka `mapstructure:",squash"`
+	// Topic is the input topic. Default: neurostream.raw.
+	Topic string
+	// GroupID is the consumer group. Default: neurostream.
+	GroupID string
+}
+
+// KafkaOutput produces results (one topic per kind) and dead letters.
+type KafkaOutput struct {
+	Kafka `mapstructure:",squash"`
+	// TopicPrefix names result topics: prefix + kind. Default: neurostream.
+	TopicPrefix string
+	// DeadLetterTopic default: neurostream.deadletters.
+	DeadLetterTopic string
+	// Acks is "all" or "one". Default: all.
+	Acks string
 }
 
 // Source selects the input. Simulated sessions and files may be mixed.
@@ -47,6 +84,8 @@ type Source struct {
 	Pace     float64
 	Files    Files
 	Simulate Simulate
+	// Kafka, when its brokers are set, is the only source.
+	Kafka KafkaSource
 }
 
 // Files streams recordings, one session per file.
@@ -77,6 +116,11 @@ type Window struct {
 	Hop           int64
 	LengthSeconds float64
 	HopSeconds    float64
+	// WarmupSeconds is how much signal a session joined mid-stream (after
+	// a restart or rebalance) needs before its first window, for filter
+	// state; it also holds back Kafka commits by as much. Default: 0, or
+	// 2 s when preprocess steps are configured.
+	WarmupSeconds float64
 }
 
 // Stage is one analysis stage: its type (see stages.Types) and options.
@@ -87,15 +131,18 @@ type Stage struct {
 	Options map[string]any `mapstructure:",remain"`
 }
 
-// Output is where results go.
+// Output is where results go: files, Kafka topics, or both.
 type Output struct {
-	// Dir receives one file per result kind. Default: ./out.
+	// Dir receives one file per result kind; empty for none.
+	// Default: ./out.
 	Dir string
 	// Format is "arrow" (Arrow IPC file) or "parquet". Default: arrow.
 	Format string
-	// DeadLetters is the JSON-lines dead-letter file.
-	// Default: Dir/deadletters.jsonl.
+	// DeadLetters is the JSON-lines dead-letter file when results go to
+	// files. Default: Dir/deadletters.jsonl.
 	DeadLetters string
+	// Kafka, when its brokers are set, receives results and dead letters.
+	Kafka KafkaOutput
 }
 
 // Errors is every problem found in a configuration, each naming its key.
@@ -130,8 +177,11 @@ func Default() Config {
 			ChunkSeconds: 0.25,
 			Files:        Files{Unit: "uV"},
 			Simulate:     Simulate{Config: simulate.DefaultConfig()},
+			Kafka:        KafkaSource{Topic: "neurostream.raw", GroupID: "neurostream"},
 		},
-		Output: Output{Dir: "out", Format: "arrow"},
+		Output: Output{Dir: "out", Format: "arrow", Kafka: KafkaOutput{
+			TopicPrefix: "neurostream.", DeadLetterTopic: "neurostream.deadletters", Acks: "all",
+		}},
 	}
 }
 

@@ -29,8 +29,20 @@ func (c *Config) Validate() error {
 	if s.Pace < 0 {
 		add(keyErr("source.pace", "want 0 (as fast as possible) or a positive speed-up, got %v", s.Pace))
 	}
-	if len(s.Files.Paths) == 0 && s.Simulate.Sessions == 0 {
-		add(keyErr("source", "no input: set source.files.paths or source.simulate.sessions"))
+	kafkaIn := len(s.Kafka.Brokers) > 0
+	switch {
+	case kafkaIn && (len(s.Files.Paths) > 0 || s.Simulate.Sessions > 0):
+		add(keyErr("source", "source.kafka excludes source.files and source.simulate: use one"))
+	case !kafkaIn && len(s.Files.Paths) == 0 && s.Simulate.Sessions == 0:
+		add(keyErr("source", "no input: set source.files.paths, source.simulate.sessions or source.kafka.brokers"))
+	}
+	if kafkaIn {
+		if s.Kafka.Topic == "" {
+			add(keyErr("source.kafka.topic", "empty"))
+		}
+		if s.Kafka.GroupID == "" {
+			add(keyErr("source.kafka.group_id", "empty"))
+		}
 	}
 	for i, p := range s.Files.Paths {
 		if p == "" {
@@ -78,6 +90,17 @@ func (c *Config) Validate() error {
 		add(keyErr("window", "not set: give length and hop in samples or length_seconds and hop_seconds"))
 	}
 
+	if c.Window.WarmupSeconds < 0 {
+		add(keyErr("window.warmup_seconds", "want ≥ 0, got %v", c.Window.WarmupSeconds))
+	}
+	for i, st := range c.Preprocess {
+		key := fmt.Sprintf("preprocess[%d]", i)
+		if _, serrs := stages.BuildPreprocess(st.Type, st.Name, st.Options); serrs != nil {
+			for _, e := range serrs {
+				add(prefixed(key, e))
+			}
+		}
+	}
 	if len(c.Stages) == 0 {
 		add(keyErr("stages", "no stage: add at least one (types: %v)", stages.Types()))
 	}
@@ -104,8 +127,19 @@ func (c *Config) Validate() error {
 	default:
 		add(keyErr("output.format", "want arrow or parquet, got %q", c.Output.Format))
 	}
-	if c.Output.Dir == "" {
-		add(keyErr("output.dir", "empty"))
+	ko := c.Output.Kafka
+	if c.Output.Dir == "" && len(ko.Brokers) == 0 {
+		add(keyErr("output", "no output: set output.dir or output.kafka.brokers"))
+	}
+	if len(ko.Brokers) > 0 {
+		switch ko.Acks {
+		case "all", "one":
+		default:
+			add(keyErr("output.kafka.acks", "want all or one, got %q", ko.Acks))
+		}
+		if ko.DeadLetterTopic == "" {
+			add(keyErr("output.kafka.dead_letter_topic", "empty"))
+		}
 	}
 	if len(errs) == 0 {
 		return nil
