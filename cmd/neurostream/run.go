@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -70,6 +71,12 @@ func cutPrefix(s, p string) (string, bool) {
 }
 
 func runPipeline(cmd *cobra.Command, c *config.Config) error {
+	return runPipelineUntil(cmd, c, nil)
+}
+
+// runPipelineUntil runs c; watch, when not nil, runs beside it and may end
+// the run early with stop (a soft drain, as on SIGTERM).
+func runPipelineUntil(cmd *cobra.Command, c *config.Config, watch func(ctx context.Context, r *pipeline.Runner, stop func()) error) error {
 	b, err := c.Build(slog.Default())
 	if err != nil {
 		return err
@@ -87,9 +94,21 @@ func runPipeline(cmd *cobra.Command, c *config.Config) error {
 	if err != nil {
 		return err
 	}
+	ctx, stop := context.WithCancel(cmd.Context())
+	defer stop()
+	watchErr := make(chan error, 1)
+	if watch != nil {
+		go func() { watchErr <- watch(ctx, r, stop) }()
+	} else {
+		watchErr <- nil
+	}
 	t0 := time.Now()
-	err = r.Run(cmd.Context())
+	err = r.Run(ctx)
 	elapsed := time.Since(t0)
+	stop()
+	if werr := <-watchErr; werr != nil && !errors.Is(werr, context.Canceled) {
+		err = errors.Join(err, werr)
+	}
 	out := cmd.OutOrStdout()
 	printRun(out, c, b, r, elapsed)
 	return err
@@ -112,6 +131,10 @@ func printRun(w io.Writer, c *config.Config, b *config.Built, r *pipeline.Runner
 				fmt.Fprintf(w, "wrote %s (%d rows)\n", b.Files.Path(k), n)
 			}
 		}
+	}
+	if ks := b.KafkaSink; ks != nil {
+		fmt.Fprintf(w, "produced %d result records to Kafka topics %s{%s,%s}\n", ks.Stats().Messages,
+			c.Output.Kafka.TopicPrefix, arrowout.KindPSD, arrowout.KindBandPower)
 	}
 	if n := st.DeadLetters.Load(); n > 0 {
 		fmt.Fprintf(w, "%d dead letters (%d gaps) in %s\n", n, st.Gaps.Load(), b.DeadLetterPath)

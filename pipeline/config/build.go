@@ -54,7 +54,7 @@ func (c *Config) Build(logger *slog.Logger) (*Built, error) {
 		}
 		b.KafkaSource, src = ks, ks
 	} else {
-		specs, err := c.recordings()
+		specs, err := c.Recordings()
 		if err != nil {
 			return nil, err
 		}
@@ -147,8 +147,9 @@ func (c *Config) Build(logger *slog.Logger) (*Built, error) {
 	return b, nil
 }
 
-// recordings lists the sessions: simulated ones first, then one per file.
-func (c *Config) recordings() ([]pipeline.RecordingSpec, error) {
+// Recordings lists the sessions of the simulate and files sources:
+// simulated ones first, then one per file.
+func (c *Config) Recordings() ([]pipeline.RecordingSpec, error) {
 	var specs []pipeline.RecordingSpec
 	taken := map[string]bool{}
 	unique := func(id string) string {
