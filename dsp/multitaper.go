@@ -76,7 +76,7 @@ type Multitaper struct {
 	ratios  []float64
 	rt      []float64 // √λ
 	sumEig  float64
-	fft     *stftRealFFT
+	fft     *RealFFT
 	seg     []float64
 	coef    []complex128
 	pow     []float64 // K × nbins |Xₖ(f)|², DC/Nyquist already halved
@@ -169,7 +169,7 @@ func NewMultitaper(cfg MultitaperConfig) (*Multitaper, error) {
 		tapers:  make([]float64, K*n),
 		ratios:  make([]float64, K),
 		rt:      make([]float64, K),
-		fft:     newSTFTRealFFT(n),
+		fft:     NewRealFFT(n),
 		seg:     make([]float64, n),
 		coef:    make([]complex128, nbins),
 		pow:     make([]float64, K*nbins),
@@ -259,7 +259,7 @@ func (p *Multitaper) PSD(dst, x []float64) []float64 {
 		for t, v := range x {
 			p.seg[t] = (v - mean) * taper[t]
 		}
-		p.fft.coefficients(p.coef, p.seg)
+		p.fft.Coefficients(p.coef, p.seg)
 		pw := p.pow[k*nb : (k+1)*nb]
 		for f, c := range p.coef {
 			pw[f] = real(c)*real(c) + imag(c)*imag(c)

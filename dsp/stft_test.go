@@ -312,9 +312,9 @@ func TestSTFTRealFFT(t *testing.T) {
 			l1 += math.Abs(x[i])
 		}
 		want := fourier.NewFFT(n).Coefficients(nil, x)
-		f := newSTFTRealFFT(n)
+		f := NewRealFFT(n)
 		got := make([]complex128, n/2+1)
-		f.coefficients(got, x)
+		f.Coefficients(got, x)
 		for k := range got {
 			if cmplx.Abs(got[k]-want[k]) > tol*l1 {
 				t.Errorf("n=%d (radices %v): bin %d = %v, gonum %v", n, f.radix, k, got[k], want[k])
@@ -332,10 +332,10 @@ func BenchmarkSTFTRealFFT(b *testing.B) {
 		}
 		dst := make([]complex128, n/2+1)
 		b.Run(fmt.Sprintf("own_%d", n), func(b *testing.B) {
-			f := newSTFTRealFFT(n)
+			f := NewRealFFT(n)
 			b.ReportAllocs()
 			for b.Loop() {
-				f.coefficients(dst, x)
+				f.Coefficients(dst, x)
 			}
 		})
 		b.Run(fmt.Sprintf("gonum_%d", n), func(b *testing.B) {

@@ -11,8 +11,6 @@ import (
 	"fmt"
 	"math"
 	"slices"
-
-	"gonum.org/v1/gonum/dsp/fourier"
 )
 
 // Detrend selects what is removed from each segment before windowing.
@@ -79,7 +77,7 @@ type Welch struct {
 	cfg     WelchConfig
 	step    int
 	scale   float64
-	fft     *fourier.FFT
+	fft     *RealFFT
 	seg     []float64
 	coef    []complex128
 	periods [][]float64 // per-segment periodograms, only for AverageMedian
@@ -125,7 +123,7 @@ func NewWelch(cfg WelchConfig) (*Welch, error) {
 	w := &Welch{
 		cfg:  cfg,
 		step: cfg.SegmentLen - cfg.Overlap,
-		fft:  fourier.NewFFT(cfg.NFFT),
+		fft:  NewRealFFT(cfg.NFFT),
 		seg:  make([]float64, cfg.NFFT),
 		coef: make([]complex128, cfg.NFFT/2+1),
 	}

@@ -1,0 +1,623 @@
+package dsp
+
+import (
+	"fmt"
+	"math"
+	"slices"
+
+	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/gonum"
+)
+
+// CSDConfig configures a CSD plan. The embedded WelchConfig sets the
+// segmenting, taper, detrending, scaling and averaging exactly as for
+// Welch (zero fields take scipy's defaults); the diagonal of the result is
+// then Welch's PSD of each channel.
+type CSDConfig struct {
+	WelchConfig
+	// Channels is the number of signals. Required.
+	Channels int
+	// Names optionally labels the channels (len Channels). Default: none.
+	Names []string
+}
+
+// CSD is a reusable plan computing the Welch cross-spectral density matrix
+// of a fixed number of channels, for signals of any length ≥ SegmentLen,
+// with scipy.signal.csd's conventions. It is not safe for concurrent use.
+//
+// Sign convention: for channels i and j with segment spectra X_i, X_j the
+// cross-spectrum at (i, j) is
+//
+//	S_ij(f) = E[conj(X_i(f)) · X_j(f)]
+//
+// as scipy.signal.csd(x_i, x_j), which computes conj(X)·Y. MNE uses the
+// conjugate: mne.time_frequency.csd_array_fourier and csd_array_multitaper
+// (MNE 1.10 has no csd_array_welch) build X_i·conj(X_j) in _csd_from_mt, so
+// MNE's CSD.get_data()[i, j] has the phase of our At(f, j, i) =
+// conj(At(f, i, j)); its scaling differs too (one Hann window per epoch,
+// ·8/3/(n_times·sfreq), halved DC). mne-connectivity's estimators also use
+// X_seed·conj(X_target); see ConnMethod.
+type CSD struct {
+	cfg   CSDConfig
+	n     int // channels
+	nf    int // bins
+	np    int // packed entries per bin
+	step  int
+	last  int     // bins 1..last-1 are doubled (one-sided)
+	scale float64 // 1/(fs·Σw²) or 1/(Σw)²
+	fft   *RealFFT
+	seg   []float64
+	coef  []complex128
+	freqs []float64
+
+	// Spectra of a batch of b segments, layout [bin][2b][channel]: for
+	// bin k, rows 0..b-1 hold the segments' real parts and rows b..2b-1
+	// their imaginary parts (the 2b×n matrix U of the gemv kernel). For
+	// AverageMedian the batch holds all segments of the call.
+	batch int
+	spec  []float64
+	sre   []float64 // gemv output, one packed bin (real)
+	sim   []float64 // gemv output, one packed bin (imaginary)
+	v     []float64 // gemv input [Im x_j; −Re x_j]
+	col   []float64
+}
+
+const (
+	// A batch holds up to csdBinBytes of spectra per bin (the gemv
+	// kernel's matrix, which stays in L1/L2 while a bin is processed) and
+	// csdBatchBytes in all.
+	csdBinBytes   = 32 << 10
+	csdBatchBytes = 4 << 20
+	// From csdGemvChannels channels and csdGemvSegments segments per
+	// batch the batched kernel (two BLAS dgemv per matrix column and bin,
+	// gonum's register-blocked SSE2 assembly) beats the scalar one; below,
+	// the per-call overhead and the final pass over the triangle dominate
+	// (measured with BenchmarkCSDCoherence and BenchmarkCSDCoherenceLong).
+	csdGemvChannels = 24
+	csdGemvSegments = 8
+)
+
+// NewCSD returns a plan for cfg. Errors name the invalid field.
+func NewCSD(cfg CSDConfig) (*CSD, error) {
+	w, err := NewWelch(cfg.WelchConfig)
+	if err != nil {
+		return nil, fmt.Errorf("dsp: csd: %w", err)
+	}
+	if cfg.Channels < 1 {
+		return nil, fmt.Errorf("dsp: csd: channels must be ≥ 1, got %d", cfg.Channels)
+	}
+	if cfg.Names != nil && len(cfg.Names) != cfg.Channels {
+		return nil, fmt.Errorf("dsp: csd: %d names for %d channels", len(cfg.Names), cfg.Channels)
+	}
+	cfg.WelchConfig = w.Config()
+	cfg.Names = slices.Clone(cfg.Names)
+	n, nfft := cfg.Channels, cfg.NFFT
+	c := &CSD{
+		cfg:   cfg,
+		n:     n,
+		nf:    nfft/2 + 1,
+		np:    n * (n + 1) / 2,
+		step:  cfg.SegmentLen - cfg.Overlap,
+		fft:   NewRealFFT(nfft),
+		seg:   make([]float64, nfft),
+		coef:  make([]complex128, nfft/2+1),
+		freqs: w.Freqs(nil),
+	}
+	c.last = c.nf - 1
+	if nfft%2 == 1 {
+		c.last = c.nf
+	}
+	var s, s2 float64
+	for _, v := range cfg.Window {
+		s += v
+		s2 += v * v
+	}
+	if cfg.Scaling == ScalingDensity {
+		c.scale = 1 / (cfg.SampleRate * s2)
+	} else {
+		c.scale = 1 / (s * s)
+	}
+	c.batch = max(1, min(csdBinBytes/(16*n), csdBatchBytes/(16*c.nf*n)))
+	if n >= csdGemvChannels {
+		c.sre = make([]float64, c.np)
+		c.sim = make([]float64, c.np)
+	}
+	return c, nil
+}
+
+// Config returns the plan's configuration with defaults filled in.
+func (c *CSD) Config() CSDConfig { return c.cfg }
+
+// Channels returns the number of channels.
+func (c *CSD) Channels() int { return c.n }
+
+// Len returns the number of frequency bins, NFFT/2+1.
+func (c *CSD) Len() int { return c.nf }
+
+// Segments returns how many segments a signal of n samples is split into,
+// (n-Overlap)/(SegmentLen-Overlap) as scipy, or 0 when n < SegmentLen.
+func (c *CSD) Segments(n int) int {
+	if n < c.cfg.SegmentLen {
+		return 0
+	}
+	return (n - c.cfg.Overlap) / c.step
+}
+
+// Step returns the hop between segment starts, SegmentLen-Overlap samples.
+func (c *CSD) Step() int { return c.step }
+
+// Freqs fills dst with the bin frequencies in Hz: bin k is k·SampleRate/NFFT.
+func (c *CSD) Freqs(dst []float64) []float64 {
+	dst = useDst(dst, c.nf)
+	copy(dst, c.freqs)
+	return dst
+}
+
+// NewMatrix returns a CSDMatrix shaped for the plan, with its frequencies
+// and channel names filled in.
+func (c *CSD) NewMatrix() *CSDMatrix {
+	m := NewCSDMatrix(c.n, c.nf)
+	copy(m.Freqs, c.freqs)
+	m.Names = c.cfg.Names
+	return m
+}
+
+// Compute fills dst with the one-sided cross-spectral density matrix of the
+// channels x[0..Channels-1] and returns it; a nil dst allocates
+// (c.NewMatrix()).
+//
+// Entry (i, j) at bin k equals scipy.signal.csd(x[i], x[j], fs, window,
+// nperseg, noverlap, nfft, detrend, return_onesided=True, scaling, average)
+// [1][k] (scipy 1.16): every segment of SegmentLen samples, hop
+// SegmentLen-Overlap, trailing samples ignored, is detrended, tapered and
+// transformed (zero-padded to NFFT); S = conj(X_i)·X_j · scale, with scale
+// 1/(SampleRate·Σw²) for ScalingDensity (unit²/Hz) or 1/(Σw)² for
+// ScalingSpectrum (unit²); bins other than DC and (even NFFT) Nyquist are
+// doubled; the segments are combined by their mean, or for AverageMedian by
+// the medians of the real and of the imaginary parts taken separately,
+// divided by scipy's median bias for the segment count (as scipy; no bias
+// with one segment). The diagonal is real and equals Welch.PSD.
+//
+// Cost: one real FFT per channel and segment, then n(n+1)/2 complex
+// multiply-adds per bin and segment (the upper triangle only).
+// All rows of x must have the same length ≥ SegmentLen. Compute does not
+// allocate once the plan has seen a signal of this length (AverageMedian
+// keeps every segment's spectrum: Segments·Len·Channels complex values).
+func (c *CSD) Compute(dst *CSDMatrix, x [][]float64) *CSDMatrix {
+	nseg := c.checkInput(x)
+	if dst == nil {
+		dst = c.NewMatrix()
+	} else {
+		dst.check(c.n, c.nf)
+		copy(dst.Freqs, c.freqs)
+		if dst.Names == nil {
+			dst.Names = c.cfg.Names
+		}
+	}
+	dst.Segments = nseg
+	if c.cfg.Average == AverageMedian && nseg > 1 {
+		c.median(dst, x, nseg)
+		return dst
+	}
+	clear(dst.Data)
+	// Fold the scaling and the mean into the spectra: g² = scale/nseg.
+	g := math.Sqrt(c.scale / float64(nseg))
+	c.grow(min(c.batch, nseg))
+	n := c.n
+	for s0 := 0; s0 < nseg; s0 += c.batch {
+		b := min(c.batch, nseg-s0)
+		for s := range b {
+			start := (s0 + s) * c.step
+			for ch, row := range x {
+				c.transform(row[start:start+c.cfg.SegmentLen], c.spec, s*n+ch, b*n, 2*b*n, g)
+			}
+		}
+		for k := range c.nf {
+			acc := dst.Data[k*c.np : (k+1)*c.np]
+			u := c.spec[2*k*b*n : 2*(k+1)*b*n]
+			if n >= csdGemvChannels && b >= csdGemvSegments {
+				c.gemvAdd(acc, u, b)
+				continue
+			}
+			for s := range b {
+				csdOuterAdd(acc, u[s*n:(s+1)*n], u[(b+s)*n:(b+s+1)*n])
+			}
+		}
+	}
+	return dst
+}
+
+// gemvAdd adds Σ_s conj(X_s)ᵀX_s over the b segments of one bin,
+// u = [Re X; Im X] (2b×n, row-major), to the packed acc. Column j of the
+// upper triangle is Re = U[:, :j+1]ᵀ·u_j and Im = U[:, :j+1]ᵀ·[Im x_j;
+// −Re x_j]: two BLAS dgemv (gonum's register-blocked SSE2 kernel) per
+// column.
+func (c *CSD) gemvAdd(acc []complex128, u []float64, b int) {
+	n, m := c.n, 2*b
+	v := c.v[:m]
+	for j := range n {
+		o := j * (j + 1) / 2
+		for s := range b {
+			v[s] = u[(b+s)*n+j]
+			v[b+s] = -u[s*n+j]
+		}
+		csdBLAS.Dgemv(blas.Trans, m, j+1, 1, u, n, u[j:], n, 0, c.sre[o:o+j+1], 1)
+		csdBLAS.Dgemv(blas.Trans, m, j, 1, u, n, v, 1, 0, c.sim[o:o+j], 1)
+		c.sim[o+j] = 0 // the diagonal is real
+	}
+	for p, r := range c.sre {
+		acc[p] += complex(r, c.sim[p])
+	}
+}
+
+var csdBLAS gonum.Implementation
+
+// median computes the AverageMedian estimate from all nseg segments.
+func (c *CSD) median(dst *CSDMatrix, x [][]float64, nseg int) {
+	c.grow(nseg)
+	if cap(c.col) < 2*nseg {
+		c.col = make([]float64, 2*nseg)
+	}
+	g := math.Sqrt(c.scale)
+	n := c.n
+	for s := range nseg {
+		for ch, row := range x {
+			c.transform(row[s*c.step:s*c.step+c.cfg.SegmentLen], c.spec, s*n+ch, nseg*n, 2*nseg*n, g)
+		}
+	}
+	bias := medianBias(nseg)
+	cr, ci := c.col[:nseg], c.col[nseg:2*nseg]
+	for k := range c.nf {
+		u := c.spec[2*k*nseg*n : 2*(k+1)*nseg*n]
+		re, im := u[:nseg*n], u[nseg*n:]
+		out := dst.Data[k*c.np : (k+1)*c.np]
+		p := 0
+		for j := range n {
+			for i := 0; i <= j; i++ {
+				for s := range nseg {
+					ar, ai := re[s*n+i], im[s*n+i]
+					br, bi := re[s*n+j], im[s*n+j]
+					cr[s] = ar*br + ai*bi
+					ci[s] = ar*bi - ai*br
+				}
+				out[p] = complex(median64(cr)/bias, median64(ci)/bias)
+				p++
+			}
+		}
+	}
+}
+
+// grow makes room for the spectra of b segments.
+func (c *CSD) grow(b int) {
+	if need := 2 * c.nf * b * c.n; len(c.spec) < need {
+		c.spec = make([]float64, need)
+	}
+	if c.sre != nil && len(c.v) < 2*b {
+		c.v = make([]float64, 2*b)
+	}
+}
+
+// checkInput validates x and returns its segment count.
+func (c *CSD) checkInput(x [][]float64) int {
+	if len(x) != c.n {
+		panic(fmt.Sprintf("dsp: csd: %d channels, plan has %d", len(x), c.n))
+	}
+	for _, row := range x[1:] {
+		if len(row) != len(x[0]) {
+			panic(fmt.Sprintf("dsp: csd: channel lengths differ (%d and %d)", len(x[0]), len(row)))
+		}
+	}
+	nseg := c.Segments(len(x[0]))
+	if nseg == 0 {
+		panic(fmt.Sprintf("dsp: csd: signal of %d samples shorter than segment length %d", len(x[0]), c.cfg.SegmentLen))
+	}
+	return nseg
+}
+
+// spectrum detrends, tapers and transforms seg, leaving its one-sided
+// coefficients in c.coef.
+func (c *CSD) spectrum(seg []float64) {
+	n := len(seg)
+	buf := c.seg[:n]
+	copy(buf, seg)
+	switch c.cfg.Detrend {
+	case DetrendConstant:
+		var m float64
+		for _, v := range buf {
+			m += v
+		}
+		m /= float64(n)
+		for i := range buf {
+			buf[i] -= m
+		}
+	case DetrendLinear:
+		detrendLinear(buf)
+	}
+	for i, t := range c.cfg.Window {
+		buf[i] *= t
+	}
+	clear(c.seg[n:])
+	c.fft.Coefficients(c.coef, c.seg)
+}
+
+// transform computes seg's spectrum and writes bin k's coefficient times
+// g, times √2 for the bins the one-sided estimate doubles, to
+// out[off+k*stride] (real part) and out[off+imOff+k*stride] (imaginary).
+func (c *CSD) transform(seg []float64, out []float64, off, imOff, stride int, g float64) {
+	c.spectrum(seg)
+	g2 := g * math.Sqrt2
+	for k, v := range c.coef {
+		h := g2
+		if k == 0 || k >= c.last {
+			h = g
+		}
+		out[off+k*stride] = h * real(v)
+		out[off+imOff+k*stride] = h * imag(v)
+	}
+}
+
+// csdOuterAdd adds the packed upper triangle of conj(a)·aᵀ to acc, where
+// a = re + i·im holds one bin of every channel: acc[p(i,j)] +=
+// conj(a_i)·a_j for i ≤ j, column by column. This is the scalar hot loop:
+// two columns share each load of a_i, the accumulator columns are
+// contiguous, and the diagonal's imaginary part is exactly zero.
+func csdOuterAdd(acc []complex128, re, im []float64) {
+	n := len(re)
+	im = im[:n]
+	j := 0
+	for ; j+1 < n; j += 2 {
+		c0 := j * (j + 1) / 2 // column j: rows 0..j
+		c1 := c0 + j + 1      // column j+1: rows 0..j+1
+		b0r, b0i := re[j], im[j]
+		b1r, b1i := re[j+1], im[j+1]
+		xr := re[:j]
+		xi := im[:j]
+		r0 := acc[c0 : c0+j]
+		r1 := acc[c1 : c1+j]
+		for i, x := range xr {
+			y := xi[i]
+			// conj(a_i)·b = (x − iy)(br + i·bi)
+			r0[i] += complex(x*b0r+y*b0i, x*b0i-y*b0r)
+			r1[i] += complex(x*b1r+y*b1i, x*b1i-y*b1r)
+		}
+		acc[c0+j] += complex(b0r*b0r+b0i*b0i, 0)
+		acc[c1+j] += complex(b0r*b1r+b0i*b1i, b0r*b1i-b0i*b1r)
+		acc[c1+j+1] += complex(b1r*b1r+b1i*b1i, 0)
+	}
+	if j < n {
+		c0 := j * (j + 1) / 2
+		br, bi := re[j], im[j]
+		r0 := acc[c0 : c0+j]
+		xi := im[:j]
+		for i, x := range re[:j] {
+			y := xi[i]
+			r0[i] += complex(x*br+y*bi, x*bi-y*br)
+		}
+		acc[c0+j] += complex(br*br+bi*bi, 0)
+	}
+}
+
+// SegmentSpectra holds one segment's one-sided Fourier coefficients for
+// every channel, bin-major: channel c at bin k is complex(Re[k*Channels+c],
+// Im[k*Channels+c]). CSD.Spectra fills it with unnormalized coefficients
+// (gonum's FFT of the detrended, tapered, zero-padded segment, no scaling,
+// no one-sided doubling).
+type SegmentSpectra struct {
+	Channels int
+	Re, Im   []float64
+}
+
+// NewSegmentSpectra returns zeroed spectra for channels × bins.
+func NewSegmentSpectra(channels, bins int) *SegmentSpectra {
+	return &SegmentSpectra{Channels: channels, Re: make([]float64, channels*bins), Im: make([]float64, channels*bins)}
+}
+
+// Bins returns the number of frequency bins.
+func (s *SegmentSpectra) Bins() int { return len(s.Re) / s.Channels }
+
+// At returns channel c's coefficient at bin k.
+func (s *SegmentSpectra) At(k, c int) complex128 {
+	if c < 0 || c >= s.Channels {
+		panic(fmt.Sprintf("dsp: segment spectra: channel %d out of range [0,%d)", c, s.Channels))
+	}
+	return complex(s.Re[k*s.Channels+c], s.Im[k*s.Channels+c])
+}
+
+func (s *SegmentSpectra) check(n, nf int) {
+	if s.Channels != n || len(s.Re) != n*nf || len(s.Im) != n*nf {
+		panic(fmt.Sprintf("dsp: segment spectra of %d channels × %d values, want %d × %d bins", s.Channels, len(s.Re), n, nf))
+	}
+}
+
+// Spectra fills dst with the spectra of the segment x[c][start :
+// start+SegmentLen] of every channel c (detrended and tapered as the plan,
+// unnormalized) and returns it; a nil dst allocates. Segment s of Compute
+// starts at s·Step(). Spectra does not allocate with a non-nil dst.
+func (c *CSD) Spectra(dst *SegmentSpectra, x [][]float64, start int) *SegmentSpectra {
+	if len(x) != c.n {
+		panic(fmt.Sprintf("dsp: csd: %d channels, plan has %d", len(x), c.n))
+	}
+	if dst == nil {
+		dst = NewSegmentSpectra(c.n, c.nf)
+	}
+	dst.check(c.n, c.nf)
+	for ch, row := range x {
+		if start < 0 || start+c.cfg.SegmentLen > len(row) {
+			panic(fmt.Sprintf("dsp: csd: segment [%d,%d) outside channel %d of %d samples", start, start+c.cfg.SegmentLen, ch, len(row)))
+		}
+		c.spectrum(row[start : start+c.cfg.SegmentLen])
+		for k, v := range c.coef {
+			dst.Re[k*c.n+ch] = real(v)
+			dst.Im[k*c.n+ch] = imag(v)
+		}
+	}
+	return dst
+}
+
+// CSDMatrix is a cross-spectral density matrix per frequency bin in packed
+// Hermitian storage: bin f's upper triangle, diagonal included, column by
+// column — (0,0), (0,1), (1,1), (0,2), (1,2), (2,2), … — is
+// Data[f·P : (f+1)·P] with P = n(n+1)/2; CSDPackedIndex gives the offset,
+// which does not depend on n. (MNE's CSD object stores the upper triangle
+// row by row, numpy.triu_indices order, and conjugated.) The lower triangle
+// is implied: At(f, j, i) = conj(At(f, i, j)).
+type CSDMatrix struct {
+	// Names optionally labels the channels.
+	Names []string
+	// Freqs holds each bin's frequency in Hz.
+	Freqs []float64
+	// Data holds the packed upper triangles, bin after bin.
+	Data []complex128
+	// Segments is the number of segments averaged.
+	Segments int
+	n        int
+	scratch  []float64 // per-channel, per-bin scratch for Connectivity
+}
+
+// NewCSDMatrix returns a zeroed matrix for channels × bins.
+func NewCSDMatrix(channels, bins int) *CSDMatrix {
+	if channels < 1 || bins < 1 {
+		panic(fmt.Sprintf("dsp: csd matrix: %d channels × %d bins", channels, bins))
+	}
+	return &CSDMatrix{
+		Freqs:   make([]float64, bins),
+		Data:    make([]complex128, bins*channels*(channels+1)/2),
+		n:       channels,
+		scratch: make([]float64, channels*connBinBlock),
+	}
+}
+
+// CSDPackedIndex returns the offset of (i, j), 0 ≤ i ≤ j, within one bin of
+// packed upper-triangular storage: j(j+1)/2 + i.
+func CSDPackedIndex(i, j int) int { return j*(j+1)/2 + i }
+
+// Channels returns the number of channels.
+func (m *CSDMatrix) Channels() int { return m.n }
+
+// Bins returns the number of frequency bins.
+func (m *CSDMatrix) Bins() int { return len(m.Freqs) }
+
+// At returns the cross-spectrum of channels i and j at bin f,
+// E[conj(X_i)·X_j] (scipy's convention); for i > j it is the conjugate of
+// the stored (j, i).
+func (m *CSDMatrix) At(f, i, j int) complex128 {
+	if i < 0 || j < 0 || i >= m.n || j >= m.n {
+		panic(fmt.Sprintf("dsp: csd matrix: channel pair (%d,%d) out of range [0,%d)", i, j, m.n))
+	}
+	np := m.n * (m.n + 1) / 2
+	if i > j {
+		return csdConj(m.Data[f*np+CSDPackedIndex(j, i)])
+	}
+	return m.Data[f*np+CSDPackedIndex(i, j)]
+}
+
+// Bin returns bin f's packed upper triangle (a sub-slice of Data).
+func (m *CSDMatrix) Bin(f int) []complex128 {
+	np := m.n * (m.n + 1) / 2
+	return m.Data[f*np : (f+1)*np]
+}
+
+// PSD fills dst with channel i's auto-spectrum, the real diagonal
+// (scipy.signal.welch of that channel for a Compute result).
+func (m *CSDMatrix) PSD(dst []float64, i int) []float64 {
+	dst = useDst(dst, m.Bins())
+	np := m.n * (m.n + 1) / 2
+	d := CSDPackedIndex(i, i)
+	for f := range dst {
+		dst[f] = real(m.Data[f*np+d])
+	}
+	return dst
+}
+
+func (m *CSDMatrix) check(n, nf int) {
+	if m.n != n || len(m.Freqs) != nf || len(m.Data) != nf*n*(n+1)/2 {
+		panic(fmt.Sprintf("dsp: csd matrix of %d channels × %d bins, want %d × %d", m.n, len(m.Freqs), n, nf))
+	}
+}
+
+func csdConj(z complex128) complex128 { return complex(real(z), -imag(z)) }
+
+// CSDAccumulator sums cross-spectra segment by segment, so that a window's
+// CSD can be built from segments computed once and shared by overlapping
+// windows (the accumulate / combine / compute_con pattern of
+// mne-connectivity's estimators). It always averages with the mean.
+type CSDAccumulator struct {
+	plan *CSD
+	acc  []complex128
+	segs int
+}
+
+// NewAccumulator returns an empty accumulator for spectra from c.Spectra.
+func (c *CSD) NewAccumulator() *CSDAccumulator {
+	return &CSDAccumulator{plan: c, acc: make([]complex128, c.nf*c.np)}
+}
+
+// Accumulate adds conj(X_i)·X_j of every segment in s to the sums. It does
+// not allocate.
+func (a *CSDAccumulator) Accumulate(s ...*SegmentSpectra) {
+	c := a.plan
+	for _, sp := range s {
+		sp.check(c.n, c.nf)
+	}
+	for k := range c.nf {
+		acc := a.acc[k*c.np : (k+1)*c.np]
+		for _, sp := range s {
+			csdOuterAdd(acc, sp.Re[k*c.n:(k+1)*c.n], sp.Im[k*c.n:(k+1)*c.n])
+		}
+	}
+	a.segs += len(s)
+}
+
+// Merge adds o's sums to a's (both from the same plan shape).
+func (a *CSDAccumulator) Merge(o *CSDAccumulator) {
+	if len(o.acc) != len(a.acc) || o.plan.n != a.plan.n {
+		panic("dsp: csd accumulator: merging accumulators of different shapes")
+	}
+	for i, v := range o.acc {
+		a.acc[i] += v
+	}
+	a.segs += o.segs
+}
+
+// Reset empties the accumulator.
+func (a *CSDAccumulator) Reset() {
+	clear(a.acc)
+	a.segs = 0
+}
+
+// Segments returns the number of segments accumulated.
+func (a *CSDAccumulator) Segments() int { return a.segs }
+
+// Result fills dst with the mean cross-spectral density of the accumulated
+// segments, scaled and one-sided exactly as CSD.Compute with AverageMean,
+// and returns it; a nil dst allocates. It panics when nothing was
+// accumulated.
+func (a *CSDAccumulator) Result(dst *CSDMatrix) *CSDMatrix {
+	c := a.plan
+	if a.segs == 0 {
+		panic("dsp: csd accumulator: no segments accumulated")
+	}
+	if dst == nil {
+		dst = c.NewMatrix()
+	} else {
+		dst.check(c.n, c.nf)
+		copy(dst.Freqs, c.freqs)
+		if dst.Names == nil {
+			dst.Names = c.cfg.Names
+		}
+	}
+	dst.Segments = a.segs
+	base := c.scale / float64(a.segs)
+	for k := range c.nf {
+		g := base
+		if k > 0 && k < c.last {
+			g *= 2
+		}
+		src := a.acc[k*c.np : (k+1)*c.np]
+		out := dst.Data[k*c.np : (k+1)*c.np]
+		for p, v := range src {
+			out[p] = complex(g*real(v), g*imag(v))
+		}
+	}
+	return dst
+}
