@@ -14,7 +14,7 @@ DATA ?= $(abspath ../shared/data)
 
 export NEUROSTREAM_PYTHON := $(PYTHON)
 
-.PHONY: all build demo test test-go bench lint fuzz pyenv golden clean kafka-up kafka-down
+.PHONY: all build demo test test-go bench bench-compare lint fuzz pyenv golden clean kafka-up kafka-down
 
 all: build
 
@@ -48,6 +48,12 @@ test: pyenv
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+	$(GO) run ./cmd/neurostream bench dsp
+
+# neurostream against scipy, MNE and numpy on the same data, one core each.
+bench-compare: pyenv
+	$(GO) build -o $(NEUROSTREAM_CACHE)/neurostream ./cmd/neurostream
+	$(PYTHON) tools/bench/dsp_compare.py --neurostream $(NEUROSTREAM_CACHE)/neurostream
 
 lint:
 	$(GO) vet ./...
@@ -67,6 +73,7 @@ golden: pyenv
 	$(PYTHON) dsp/testdata/make_golden.py dsp/testdata/welch_golden.json
 	$(PYTHON) dsp/testdata/make_filter_golden.py dsp/testdata/filter_golden.json
 	$(PYTHON) dsp/testdata/make_mt_golden.py dsp/testdata/mt_golden.json
+	$(PYTHON) dsp/testdata/make_csd_golden.py dsp/testdata/csd_golden.json
 
 clean:
 	rm -rf out
