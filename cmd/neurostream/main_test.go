@@ -5,11 +5,14 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/neurostream/neurostream/internal/testenv"
 )
@@ -242,5 +245,48 @@ func TestInspectErrors(t *testing.T) {
 	os.WriteFile(unknown, []byte("hello"), 0o644)
 	if _, err := cli(t, "inspect", unknown); err == nil || !strings.Contains(err.Error(), "unknown file type") {
 		t.Errorf("unknown type error: %v", err)
+	}
+}
+
+// TestMetricsEndpoint: a run with metrics.listen serves /healthz and
+// Prometheus series for chunks, windows, stage latency and sessions.
+func TestMetricsEndpoint(t *testing.T) {
+	f := filepath.Join(t.TempDir(), "m.yaml")
+	os.WriteFile(f, []byte(`
+source: {pace: 10, simulate: {sessions: 1, duration: 6}}
+window: {length: 256, hop: 128}
+stages: [{type: psd, nperseg: 128}]
+output: {dir: `+filepath.Join(t.TempDir(), "out")+`}
+metrics: {listen: "127.0.0.1:0"}
+`), 0o644)
+	get := func(url string) string {
+		r, err := http.Get(url)
+		if err != nil {
+			return err.Error()
+		}
+		defer r.Body.Close()
+		b, _ := io.ReadAll(r.Body)
+		return string(b)
+	}
+	got := make(chan [2]string, 1)
+	metricsHook = func(addr string) {
+		go func() {
+			time.Sleep(200 * time.Millisecond) // mid-run: 6 s at 10× real time
+			got <- [2]string{get("http://" + addr + "/healthz"), get("http://" + addr + "/metrics")}
+		}()
+	}
+	defer func() { metricsHook = nil }()
+	if out, err := cli(t, "run", "--config", f); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	r := <-got
+	health, body := r[0], r[1]
+	if health != "ok\n" {
+		t.Errorf("/healthz said %q", health)
+	}
+	for _, want := range []string{"neurostream_chunks_total", "neurostream_windows_total", `neurostream_stage_seconds_bucket{stage="psd"`, "neurostream_sessions 1"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("/metrics lacks %q", want)
+		}
 	}
 }

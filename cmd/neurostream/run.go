@@ -85,8 +85,13 @@ func runPipelineUntil(cmd *cobra.Command, c *config.Config, watch func(ctx conte
 	if c.Metrics.Listen != "" {
 		reg := prometheus.NewRegistry()
 		b.Options.Metrics = pipeline.NewMetrics(reg)
-		if stopMetrics, err = serveMetrics(c.Metrics.Listen, reg, b); err != nil {
+		var addr string
+		if addr, stopMetrics, err = serveMetrics(c.Metrics.Listen, reg, b); err != nil {
 			return err
+		}
+		slog.Info("metrics", "url", "http://"+addr+"/metrics")
+		if metricsHook != nil {
+			metricsHook(addr)
 		}
 		defer stopMetrics()
 	}
@@ -146,9 +151,13 @@ func printRun(w io.Writer, c *config.Config, b *config.Built, r *pipeline.Runner
 	}
 }
 
+// metricsHook, when set (by tests), learns the metrics server's address.
+var metricsHook func(addr string)
+
 // serveMetrics exposes /metrics (Prometheus) and /healthz until the
-// returned stop is called. Consumer lag is read from the Kafka source.
-func serveMetrics(addr string, reg *prometheus.Registry, b *config.Built) (func(), error) {
+// returned stop is called, and returns the address it listens on.
+// Consumer lag is read from the Kafka source.
+func serveMetrics(addr string, reg *prometheus.Registry, b *config.Built) (string, func(), error) {
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if ks := b.KafkaSource; ks != nil {
 		reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
@@ -162,11 +171,11 @@ func serveMetrics(addr string, reg *prometheus.Registry, b *config.Built) (func(
 	})
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		return nil, fmt.Errorf("metrics.listen: %w", err)
+		return "", nil, fmt.Errorf("metrics.listen: %w", err)
 	}
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	go srv.Serve(ln)
-	return func() {
+	return ln.Addr().String(), func() {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 		defer cancel()
 		srv.Shutdown(ctx)
