@@ -4,7 +4,9 @@
 //
 // Every result row starts with the same key columns: session, window (index
 // on the session's window clock), start_sample (first sample of the window
-// on the session's sample clock) and start_time (UTC). docs/schemas.md
+// on the session's sample clock) and start_time (UTC), then the labels of
+// what the row describes: channel, or seed and target for channel pairs
+// (coherence). docs/schemas.md
 // documents each kind; SchemaVersion changes when a schema does.
 package arrowout
 
@@ -27,6 +29,8 @@ type Kind string
 const (
 	KindPSD       Kind = "psd"
 	KindBandPower Kind = "bandpower"
+	KindCoherence Kind = "coherence"
+	KindXCorr     Kind = "xcorr"
 )
 
 // WindowKey identifies one analysis window of one session.
@@ -53,28 +57,42 @@ func (r Result) IdempotencyKey() string {
 	return fmt.Sprintf("%s/%s/%d", r.Key.Session, r.Kind, r.Key.Window)
 }
 
-func keyFields() []arrow.Field {
-	return []arrow.Field{
+// Label columns: after the window key, each row names what it describes —
+// one channel, or a (seed, target) channel pair.
+var (
+	channelLabels = []string{"channel"}
+	pairLabels    = []string{"seed", "target"}
+)
+
+// keyFields returns the key columns: the window key (session, window,
+// start_sample, start_time), then one utf8 column per label.
+func keyFields(labels []string) []arrow.Field {
+	f := []arrow.Field{
 		{Name: "session", Type: arrow.BinaryTypes.String},
 		{Name: "window", Type: arrow.PrimitiveTypes.Int64},
 		{Name: "start_sample", Type: arrow.PrimitiveTypes.Int64},
 		{Name: "start_time", Type: arrow.FixedWidthTypes.Timestamp_ns},
-		{Name: "channel", Type: arrow.BinaryTypes.String},
 	}
+	for _, l := range labels {
+		f = append(f, arrow.Field{Name: l, Type: arrow.BinaryTypes.String})
+	}
+	return f
 }
 
-func schema(kind Kind, extra ...arrow.Field) *arrow.Schema {
+// schema returns kind's schema: the key columns with the given labels,
+// then extra.
+func schema(kind Kind, labels []string, extra ...arrow.Field) *arrow.Schema {
 	md := arrow.NewMetadata(
 		[]string{"neurostream.kind", "neurostream.schema_version"},
 		[]string{string(kind), SchemaVersion},
 	)
-	return arrow.NewSchema(append(keyFields(), extra...), &md)
+	return arrow.NewSchema(append(keyFields(labels), extra...), &md)
 }
 
 // PSDSchema is the psd result: one row per window and channel, the
 // one-sided PSD in the channel unit squared per Hz (V²/Hz for EEG) at
 // frequencies freq_start + k·freq_step Hz.
-var PSDSchema = schema(KindPSD,
+var PSDSchema = schema(KindPSD, channelLabels,
 	arrow.Field{Name: "unit", Type: arrow.BinaryTypes.String},
 	arrow.Field{Name: "freq_start", Type: arrow.PrimitiveTypes.Float64},
 	arrow.Field{Name: "freq_step", Type: arrow.PrimitiveTypes.Float64},
@@ -84,7 +102,7 @@ var PSDSchema = schema(KindPSD,
 // BandPowerSchema is the bandpower result: one row per window, channel and
 // band; power is in the channel unit squared (V² for EEG), relative is the
 // band's share of the power over the configured total range.
-var BandPowerSchema = schema(KindBandPower,
+var BandPowerSchema = schema(KindBandPower, channelLabels,
 	arrow.Field{Name: "unit", Type: arrow.BinaryTypes.String},
 	arrow.Field{Name: "band", Type: arrow.BinaryTypes.String},
 	arrow.Field{Name: "fmin", Type: arrow.PrimitiveTypes.Float64},
@@ -94,7 +112,7 @@ var BandPowerSchema = schema(KindBandPower,
 )
 
 // Kinds lists every result kind.
-func Kinds() []Kind { return []Kind{KindPSD, KindBandPower} }
+func Kinds() []Kind { return []Kind{KindPSD, KindBandPower, KindCoherence, KindXCorr} }
 
 // Schema returns the schema of a result kind, or nil for an unknown kind.
 func Schema(k Kind) *arrow.Schema {
@@ -103,53 +121,80 @@ func Schema(k Kind) *arrow.Schema {
 		return PSDSchema
 	case KindBandPower:
 		return BandPowerSchema
+	case KindCoherence:
+		return CoherenceSchema
+	case KindXCorr:
+		return XCorrSchema
 	}
 	return nil
 }
 
 // rows wraps a RecordBuilder and the key-column builders shared by every
-// kind.
+// kind: the window key and the label columns (channel, or seed and
+// target).
 type rows struct {
 	b       *array.RecordBuilder
 	session *array.StringBuilder
 	window  *array.Int64Builder
 	start   *array.Int64Builder
 	time    *array.TimestampBuilder
-	channel *array.StringBuilder
+	labels  []*array.StringBuilder
 }
 
-func newRows(mem memory.Allocator, s *arrow.Schema) rows {
+// newRows returns the builder of schema s, whose key columns have the
+// given number of label columns.
+func newRows(mem memory.Allocator, s *arrow.Schema, labels int) rows {
 	if mem == nil {
 		mem = memory.DefaultAllocator
 	}
 	b := array.NewRecordBuilder(mem, s)
-	return rows{
+	r := rows{
 		b:       b,
 		session: b.Field(0).(*array.StringBuilder),
 		window:  b.Field(1).(*array.Int64Builder),
 		start:   b.Field(2).(*array.Int64Builder),
 		time:    b.Field(3).(*array.TimestampBuilder),
-		channel: b.Field(4).(*array.StringBuilder),
 	}
+	for i := range labels {
+		r.labels = append(r.labels, b.Field(4+i).(*array.StringBuilder))
+	}
+	return r
 }
 
-func (r *rows) key(k WindowKey, channel string) {
+// field returns the builder of the i-th column after the key columns.
+func (r *rows) field(i int) array.Builder { return r.b.Field(4 + len(r.labels) + i) }
+
+func (r *rows) windowKey(k WindowKey) {
 	r.session.Append(k.Session)
 	r.window.Append(k.Window)
 	r.start.Append(k.StartSample)
 	r.time.Append(arrow.Timestamp(k.StartTimeNS))
-	r.channel.Append(channel)
+}
+
+// key appends the key columns of a row about one channel.
+func (r *rows) key(k WindowKey, channel string) {
+	r.windowKey(k)
+	r.labels[0].Append(channel)
+}
+
+// pairKey appends the key columns of a row about a (seed, target) pair.
+func (r *rows) pairKey(k WindowKey, seed, target string) {
+	r.windowKey(k)
+	r.labels[0].Append(seed)
+	r.labels[1].Append(target)
 }
 
 // reserve makes room for n more rows, with strBytes bytes of session and
-// channel text per row, so appending them grows no buffer: one allocation
+// label text per row, so appending them grows no buffer: one allocation
 // per column instead of one per doubling.
 func (r *rows) reserve(n, strBytes int) {
 	for _, f := range r.b.Fields() {
 		f.Reserve(n)
 	}
 	r.session.ReserveData(n * strBytes)
-	r.channel.ReserveData(n * strBytes)
+	for _, l := range r.labels {
+		l.ReserveData(n * strBytes)
+	}
 }
 
 // Len returns the number of rows appended since the last Flush.
@@ -180,11 +225,11 @@ type PSDRows struct {
 // NewPSDRows returns a builder of psd records; mem nil means the default
 // allocator.
 func NewPSDRows(mem memory.Allocator) *PSDRows {
-	r := &PSDRows{rows: newRows(mem, PSDSchema)}
-	r.unit = r.b.Field(5).(*array.StringBuilder)
-	r.freqStart = r.b.Field(6).(*array.Float64Builder)
-	r.freqStep = r.b.Field(7).(*array.Float64Builder)
-	r.psd = r.b.Field(8).(*array.ListBuilder)
+	r := &PSDRows{rows: newRows(mem, PSDSchema, len(channelLabels))}
+	r.unit = r.field(0).(*array.StringBuilder)
+	r.freqStart = r.field(1).(*array.Float64Builder)
+	r.freqStep = r.field(2).(*array.Float64Builder)
+	r.psd = r.field(3).(*array.ListBuilder)
 	r.values = r.psd.ValueBuilder().(*array.Float64Builder)
 	return r
 }
@@ -219,13 +264,13 @@ type BandPowerRows struct {
 
 // NewBandPowerRows returns a builder of bandpower records.
 func NewBandPowerRows(mem memory.Allocator) *BandPowerRows {
-	r := &BandPowerRows{rows: newRows(mem, BandPowerSchema)}
-	r.unit = r.b.Field(5).(*array.StringBuilder)
-	r.band = r.b.Field(6).(*array.StringBuilder)
-	r.fmin = r.b.Field(7).(*array.Float64Builder)
-	r.fmax = r.b.Field(8).(*array.Float64Builder)
-	r.power = r.b.Field(9).(*array.Float64Builder)
-	r.relative = r.b.Field(10).(*array.Float64Builder)
+	r := &BandPowerRows{rows: newRows(mem, BandPowerSchema, len(channelLabels))}
+	r.unit = r.field(0).(*array.StringBuilder)
+	r.band = r.field(1).(*array.StringBuilder)
+	r.fmin = r.field(2).(*array.Float64Builder)
+	r.fmax = r.field(3).(*array.Float64Builder)
+	r.power = r.field(4).(*array.Float64Builder)
+	r.relative = r.field(5).(*array.Float64Builder)
 	return r
 }
 

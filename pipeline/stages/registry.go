@@ -25,6 +25,26 @@ var registry = map[string]constructor{
 		}
 		return NewPSD(name, c), nil
 	},
+	"coherence": func(name string, opts map[string]any) (pipeline.StageBuilder, []error) {
+		var c CoherenceConfig
+		if errs := decode(opts, &c); errs != nil {
+			return nil, errs
+		}
+		if errs := c.Validate(); errs != nil {
+			return nil, errs
+		}
+		return NewCoherence(name, c), nil
+	},
+	"xcorr": func(name string, opts map[string]any) (pipeline.StageBuilder, []error) {
+		var c XCorrConfig
+		if errs := decode(opts, &c); errs != nil {
+			return nil, errs
+		}
+		if errs := c.Validate(); errs != nil {
+			return nil, errs
+		}
+		return NewXCorr(name, c), nil
+	},
 }
 
 // Types lists the stage types a configuration may name.

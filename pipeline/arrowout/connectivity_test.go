@@ -1,0 +1,127 @@
+package arrowout
+
+import (
+	"context"
+	"encoding/json"
+	"math"
+	"os"
+	"os/exec"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/neurostream/neurostream/internal/testenv"
+)
+
+// TestSchemasDocumented: every kind has a section in docs/schemas.md whose
+// table lists exactly its columns after the key columns, in order.
+func TestSchemasDocumented(t *testing.T) {
+	doc, err := os.ReadFile("../../docs/schemas.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sections := map[string][]string{}
+	var cur string
+	name := regexp.MustCompile("`([a-z_]+)`")
+	for _, line := range strings.Split(string(doc), "\n") {
+		if h, ok := strings.CutPrefix(line, "## "); ok {
+			cur = strings.Trim(h, "`")
+			continue
+		}
+		if !strings.HasPrefix(line, "| `") {
+			continue
+		}
+		first := strings.SplitN(line[1:], " | ", 2)[0]
+		for _, m := range name.FindAllStringSubmatch(first, -1) {
+			sections[cur] = append(sections[cur], m[1])
+		}
+	}
+	keys := sections["Key columns (every kind)"]
+	for _, k := range Kinds() {
+		var cols []string
+		for _, f := range Schema(k).Fields() {
+			if !slices.Contains(keys, f.Name) {
+				cols = append(cols, f.Name)
+			}
+		}
+		if !slices.Equal(cols, sections[string(k)]) {
+			t.Errorf("%s: schema columns %v, docs/schemas.md lists %v", k, cols, sections[string(k)])
+		}
+	}
+}
+
+// TestConnectivityPyarrow writes coherence and xcorr rows to both file
+// formats and reads them with pyarrow: columns, nulls and values.
+func TestConnectivityPyarrow(t *testing.T) {
+	py := testenv.Python(t)
+	k := WindowKey{Session: "s", Window: 4, StartSample: 1024, StartTimeNS: 1_700_000_000_000_000_000}
+	coh := NewCoherenceRows(nil)
+	coh.Reserve(2)
+	coh.Append(k, "O2", "O1", "wpli", "alpha", 8, 12, 0.25, 7)
+	coh.AppendComplex(k, "O2", "O1", "cohy", "alpha", 8, 12, complex(0.6, -0.8), 7)
+	xc := NewXCorrRows(nil)
+	xc.Reserve(2, 3)
+	xc.Append(k, &XCorrRow{Channel: "O1", Reference: "O1", PeakLag: 0, PeakCorr: 1, ZeroLag: 1, LagStart: -0.004, LagStep: 0.004, Corr: []float64{0.5, 1, 0.5}})
+	xc.Append(k, &XCorrRow{Channel: "O2", Reference: "O1", Envelope: true, PeakLag: 0.004, PeakCorr: -0.7, ZeroLag: 0.1, LagStart: -0.004, LagStep: 0.004})
+	rs := []Result{{Kind: KindCoherence, Key: k, Record: coh.Flush()}, {Kind: KindXCorr, Key: k, Record: xc.Flush()}}
+	defer func() {
+		for _, r := range rs {
+			r.Record.Release()
+		}
+	}()
+	for _, format := range []FileFormat{FormatArrow, FormatParquet} {
+		dir := t.TempDir()
+		sink, err := NewFileSink(dir, format)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := sink.Write(context.Background(), rs); err != nil {
+			t.Fatal(err)
+		}
+		if err := sink.Close(); err != nil {
+			t.Fatal(err)
+		}
+		script := `
+import json, sys
+import pyarrow.ipc, pyarrow.parquet
+def read(kind):
+    p = sys.argv[1] + "/" + kind + "." + sys.argv[2]
+    return pyarrow.ipc.open_file(p).read_all() if p.endswith(".arrow") else pyarrow.parquet.read_table(p)
+c, x = read("coherence"), read("xcorr")
+print(json.dumps({"coherence": c.schema.names, "xcorr": x.schema.names,
+  "coh": c.to_pylist(), "xc": x.to_pylist()}, default=str))
+`
+		b, err := exec.Command(py, "-c", script, dir, string(format)).CombinedOutput()
+		if err != nil {
+			t.Fatalf("pyarrow: %v\n%s", err, b)
+		}
+		var got struct {
+			Coherence, XCorr []string
+			Coh, Xc          []map[string]any
+		}
+		if err := json.Unmarshal(b, &got); err != nil {
+			t.Fatalf("%v: %s", err, b)
+		}
+		if want := []string{"session", "window", "start_sample", "start_time", "seed", "target", "method", "band", "fmin", "fmax", "value", "real", "imag", "n_segments"}; !slices.Equal(got.Coherence, want) {
+			t.Errorf("%s: coherence columns %v", format, got.Coherence)
+		}
+		if want := []string{"session", "window", "start_sample", "start_time", "channel", "reference", "envelope", "peak_lag_seconds", "peak_corr", "zero_lag_corr", "lag_start_seconds", "lag_step_seconds", "corr"}; !slices.Equal(got.XCorr, want) {
+			t.Errorf("%s: xcorr columns %v", format, got.XCorr)
+		}
+		w, c := got.Coh[0], got.Coh[1]
+		if w["seed"] != "O2" || w["target"] != "O1" || w["method"] != "wpli" || w["value"] != 0.25 || w["real"] != nil || w["imag"] != nil || w["n_segments"] != 7.0 {
+			t.Errorf("%s: wpli row %v", format, w)
+		}
+		if c["method"] != "cohy" || math.Abs(c["value"].(float64)-1) > 1e-15 || c["real"] != 0.6 || c["imag"] != -0.8 {
+			t.Errorf("%s: cohy row %v", format, c)
+		}
+		a, e := got.Xc[0], got.Xc[1]
+		if a["channel"] != "O1" || a["envelope"] != false || a["peak_corr"] != 1.0 || len(a["corr"].([]any)) != 3 {
+			t.Errorf("%s: xcorr row %v", format, a)
+		}
+		if e["envelope"] != true || e["peak_lag_seconds"] != 0.004 || e["corr"] != nil || e["lag_start_seconds"] != -0.004 {
+			t.Errorf("%s: xcorr row %v", format, e)
+		}
+	}
+}

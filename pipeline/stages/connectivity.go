@@ -1,0 +1,386 @@
+package stages
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/neurostream/neurostream/dsp"
+	"github.com/neurostream/neurostream/formats"
+	"github.com/neurostream/neurostream/pipeline"
+	"github.com/neurostream/neurostream/pipeline/arrowout"
+)
+
+// SegmentConfig is the Welch segmenting of a window, with the psd stage's
+// keys, defaults and meaning.
+type SegmentConfig struct {
+	// SegmentLen is nperseg in samples. Default: 256, capped at the window
+	// length.
+	SegmentLen int `mapstructure:"nperseg"`
+	// Overlap is noverlap in samples; 0 means none. Default: SegmentLen/2.
+	Overlap *int `mapstructure:"noverlap"`
+	// NFFT default: SegmentLen.
+	NFFT int `mapstructure:"nfft"`
+	// Detrend is "constant", "linear" or "none". Default: constant.
+	Detrend string `mapstructure:"detrend"`
+}
+
+// validate reports each problem with its key.
+func (c *SegmentConfig) validate() []error {
+	var errs []error
+	if c.SegmentLen < 0 {
+		errs = append(errs, fmt.Errorf("nperseg: must be positive, got %d", c.SegmentLen))
+	}
+	if o := c.Overlap; o != nil && (*o < 0 || (c.SegmentLen > 0 && *o >= c.SegmentLen)) {
+		errs = append(errs, fmt.Errorf("noverlap: must be in [0, nperseg), got %d", *o))
+	}
+	if c.NFFT != 0 && c.NFFT < c.SegmentLen {
+		errs = append(errs, fmt.Errorf("nfft: must be ≥ nperseg (%d), got %d", c.SegmentLen, c.NFFT))
+	}
+	switch c.Detrend {
+	case "", "constant", "linear", "none":
+	default:
+		errs = append(errs, fmt.Errorf("detrend: want constant, linear or none, got %q", c.Detrend))
+	}
+	return errs
+}
+
+// welch returns the dsp configuration for a session: nperseg defaults to
+// 256 and is capped at the window length, noverlap at nperseg−1.
+func (c SegmentConfig) welch(s pipeline.SessionInfo) dsp.WelchConfig {
+	seg := c.SegmentLen
+	if seg == 0 {
+		seg = 256
+	}
+	if s.WindowLength > 0 && int64(seg) > s.WindowLength {
+		seg = int(s.WindowLength)
+	}
+	wc := dsp.WelchConfig{SampleRate: s.SampleRate, SegmentLen: seg, NFFT: max(c.NFFT, seg)}
+	if c.Overlap != nil {
+		wc.Overlap = min(*c.Overlap, seg-1)
+		if wc.Overlap == 0 {
+			wc.Overlap = -1 // dsp: negative means none
+		}
+	}
+	switch c.Detrend {
+	case "linear":
+		wc.Detrend = dsp.DetrendLinear
+	case "none":
+		wc.Detrend = dsp.DetrendNone
+	}
+	return wc
+}
+
+// validateBands reports empty, repeated and inverted bands.
+func validateBands(bands []BandConfig) []error {
+	var errs []error
+	seen := map[string]bool{}
+	for i, b := range bands {
+		if b.Name == "" {
+			errs = append(errs, fmt.Errorf("bands[%d].name: empty", i))
+		} else if seen[b.Name] {
+			errs = append(errs, fmt.Errorf("bands[%d].name: %q used twice", i, b.Name))
+		}
+		seen[b.Name] = true
+		if !(b.Low >= 0 && b.High > b.Low) {
+			errs = append(errs, fmt.Errorf("bands[%d]: want 0 ≤ low < high Hz, got [%g, %g]", i, b.Low, b.High))
+		}
+	}
+	return errs
+}
+
+// Tapers of the coherence stage.
+const (
+	// TaperHannSymmetric is numpy.hanning(nperseg), the taper of
+	// mne-connectivity's mode='fourier'.
+	TaperHannSymmetric = "hann_symmetric"
+	// TaperHann is the periodic Hann window, scipy.signal.get_window('hann',
+	// nperseg), the default of scipy.signal.coherence and the psd stage.
+	TaperHann = "hann"
+)
+
+// CoherenceConfig configures the coherence stage: spectral connectivity
+// between channel pairs per window, averaged over frequency bands.
+//
+// The window is cut into Welch segments (nperseg, noverlap; detrended,
+// tapered, zero-padded to nfft) and the segments are the epochs of
+// mne-connectivity: with the defaults (taper hann_symmetric, detrend
+// constant, nfft = nperseg) every method other than msc equals
+// mne_connectivity.spectral_connectivity_epochs(segments, mode='fourier',
+// method, indices, faverage=True) with the bands as fmin/fmax, and msc
+// equals scipy.signal.coherence(seed, target, window=numpy.hanning(nperseg),
+// nperseg, noverlap) averaged over the band's bins (with taper hann, the
+// scipy default window).
+type CoherenceConfig struct {
+	SegmentConfig `mapstructure:",squash"`
+	// Taper is hann_symmetric (numpy.hanning, MNE) or hann (periodic,
+	// scipy). Default: hann_symmetric.
+	Taper string `mapstructure:"taper"`
+	// Methods are mne-connectivity method names (coh, cohy, imcoh, plv,
+	// pli, wpli) or msc (scipy's magnitude-squared coherence).
+	// Default: [coh].
+	Methods []string `mapstructure:"methods"`
+	// Pairs lists [seed, target] channel labels. Default: every pair, in
+	// mne-connectivity's order (seed index > target index).
+	Pairs [][]string `mapstructure:"pairs"`
+	// Bands to average scores over (bins with low ≤ f ≤ high).
+	// Default: dsp.StandardBands.
+	Bands []BandConfig `mapstructure:"bands"`
+}
+
+// Validate reports each problem with its key (relative to the stage).
+func (c *CoherenceConfig) Validate() []error {
+	errs := c.SegmentConfig.validate()
+	switch c.Taper {
+	case "", TaperHannSymmetric, TaperHann:
+	default:
+		errs = append(errs, fmt.Errorf("taper: want %s or %s, got %q", TaperHannSymmetric, TaperHann, c.Taper))
+	}
+	seen := map[string]bool{}
+	for i, m := range c.Methods {
+		if _, err := dsp.ParseConnMethod(m); err != nil {
+			errs = append(errs, fmt.Errorf("methods[%d]: unknown method %q (want one of %v)", i, m, dsp.ConnMethods))
+		} else if seen[m] {
+			errs = append(errs, fmt.Errorf("methods[%d]: %q listed twice", i, m))
+		}
+		seen[m] = true
+	}
+	pairs := map[[2]string]bool{}
+	for i, p := range c.Pairs {
+		switch {
+		case len(p) != 2 || p[0] == "" || p[1] == "":
+			errs = append(errs, fmt.Errorf("pairs[%d]: want [seed, target] channel labels, got %q", i, p))
+		case p[0] == p[1]:
+			errs = append(errs, fmt.Errorf("pairs[%d]: seed and target are both %q", i, p[0]))
+		case pairs[[2]string{p[0], p[1]}]:
+			errs = append(errs, fmt.Errorf("pairs[%d]: [%s, %s] listed twice", i, p[0], p[1]))
+		default:
+			pairs[[2]string{p[0], p[1]}] = true
+		}
+	}
+	return append(errs, validateBands(c.Bands)...)
+}
+
+// Coherence builds coherence stage instances.
+type Coherence struct {
+	name    string
+	cfg     CoherenceConfig
+	methods []dsp.ConnMethod
+	bands   []dsp.Band
+}
+
+// NewCoherence returns the coherence stage builder; cfg must have passed
+// Validate.
+func NewCoherence(name string, cfg CoherenceConfig) *Coherence {
+	if cfg.Taper == "" {
+		cfg.Taper = TaperHannSymmetric
+	}
+	if len(cfg.Methods) == 0 {
+		cfg.Methods = []string{string(dsp.Coh)}
+	}
+	c := &Coherence{name: name, cfg: cfg}
+	for _, m := range cfg.Methods {
+		c.methods = append(c.methods, dsp.ConnMethod(m))
+	}
+	if len(cfg.Bands) == 0 {
+		c.bands = append(c.bands, dsp.StandardBands...)
+	}
+	for _, b := range cfg.Bands {
+		c.bands = append(c.bands, dsp.Band{Name: b.Name, Low: b.Low, High: b.High})
+	}
+	return c
+}
+
+// Name implements pipeline.StageBuilder.
+func (c *Coherence) Name() string { return c.name }
+
+// NewSession implements pipeline.StageBuilder. It fails when a listed pair
+// names a channel the session does not have, the session has fewer than
+// two channels, or a band holds no frequency bin at the session's rate.
+func (c *Coherence) NewSession(s pipeline.SessionInfo) (pipeline.Stage, error) {
+	n := len(s.Channels)
+	labels := make([]string, n)
+	for i, ch := range s.Channels {
+		labels[i] = ch.Label
+	}
+	var pairs []dsp.ChannelPair
+	for i, p := range c.cfg.Pairs {
+		seed, err := channelIndex(s.Channels, p[0])
+		if err != nil {
+			return nil, fmt.Errorf("coherence: pairs[%d]: %w", i, err)
+		}
+		target, err := channelIndex(s.Channels, p[1])
+		if err != nil {
+			return nil, fmt.Errorf("coherence: pairs[%d]: %w", i, err)
+		}
+		pairs = append(pairs, dsp.ChannelPair{Seed: seed, Target: target})
+	}
+	if pairs == nil && n < 2 {
+		return nil, fmt.Errorf("coherence: the session has %d channel, need at least 2 for pairs", n)
+	}
+	wc := c.cfg.SegmentConfig.welch(s)
+	wc.Window = dsp.Hann(nil, wc.SegmentLen, c.cfg.Taper == TaperHann)
+	plan, err := dsp.NewCSD(dsp.CSDConfig{WelchConfig: wc, Channels: n, Names: labels})
+	if err != nil {
+		return nil, fmt.Errorf("coherence: %w", err)
+	}
+	freqs := plan.Freqs(nil)
+	for _, b := range c.bands {
+		found := false
+		for _, f := range freqs {
+			found = found || (f >= b.Low && f <= b.High)
+		}
+		if !found {
+			return nil, fmt.Errorf("coherence: band %s [%g, %g] Hz holds no frequency bin at %g Hz sampling with nfft %d",
+				b.Name, b.Low, b.High, s.SampleRate, plan.Config().NFFT)
+		}
+	}
+	st := &coherenceSession{
+		c:     c,
+		plan:  plan,
+		freqs: freqs,
+		rows:  arrowout.NewCoherenceRows(nil),
+	}
+	// Seed and target labels per scored pair, in score order.
+	scored := pairs
+	if scored == nil {
+		scored = dsp.AllChannelPairs(n)
+	}
+	st.npairs = len(scored)
+	for _, p := range scored {
+		st.seeds = append(st.seeds, labels[p.Seed])
+		st.targets = append(st.targets, labels[p.Target])
+	}
+	// Coherence-type methods on all pairs come from the Welch CSD matrix
+	// (its kernel is the fast one for many channels); phase methods need
+	// every segment's cross-spectrum, and listed pairs are cheaper one by
+	// one, so they go through the epoch accumulator.
+	st.useCSD = pairs == nil
+	for _, m := range c.methods {
+		switch m {
+		case dsp.PLV, dsp.PLI, dsp.WPLI:
+			st.useCSD = false
+		}
+	}
+	nf := plan.Len()
+	if st.useCSD {
+		st.matrix = plan.NewMatrix()
+	} else {
+		st.acc, err = dsp.NewConnectivity(dsp.ConnConfig{Channels: n, Bins: nf, Pairs: pairs, Methods: c.methods})
+		if err != nil {
+			return nil, fmt.Errorf("coherence: %w", err)
+		}
+		st.spectra = dsp.NewSegmentSpectra(n, nf)
+	}
+	nb := len(c.bands)
+	st.scores = make([]float64, st.npairs*nf)
+	st.bandMeans = make([][]float64, len(c.methods))
+	for i, m := range c.methods {
+		if m == dsp.Cohy {
+			st.cscores = make([]complex128, st.npairs*nf)
+			st.cbandMeans = make([]complex128, st.npairs*nb)
+			continue
+		}
+		st.bandMeans[i] = make([]float64, st.npairs*nb)
+	}
+	return st, nil
+}
+
+// channelIndex returns the index of the channel labelled label, or an
+// error naming the label and the session's channels.
+func channelIndex(chs []formats.Channel, label string) (int, error) {
+	for i, ch := range chs {
+		if ch.Label == label {
+			return i, nil
+		}
+	}
+	names := make([]string, 0, min(len(chs), 20))
+	for _, ch := range chs[:min(len(chs), 20)] {
+		names = append(names, ch.Label)
+	}
+	more := ""
+	if len(chs) > 20 {
+		more = fmt.Sprintf(", … (%d in all)", len(chs))
+	}
+	return 0, fmt.Errorf("channel %q is not in this session (channels: %s%s)", label, strings.Join(names, ", "), more)
+}
+
+type coherenceSession struct {
+	c      *Coherence
+	plan   *dsp.CSD
+	freqs  []float64
+	useCSD bool
+	// matrix is the window's CSD (useCSD), acc and spectra the epoch
+	// accumulator and one segment's spectra (otherwise).
+	matrix  *dsp.CSDMatrix
+	acc     *dsp.Connectivity
+	spectra *dsp.SegmentSpectra
+	npairs  int
+	seeds   []string
+	targets []string
+	// scores holds one method's per-bin scores [pair][bin]; bandMeans[m]
+	// its band means [pair][band]. Cohy uses cscores and cbandMeans.
+	scores     []float64
+	bandMeans  [][]float64
+	cscores    []complex128
+	cbandMeans []complex128
+	rows       *arrowout.CoherenceRows
+}
+
+// Process computes every method's band-averaged scores for every pair and
+// writes them pair by pair, method by method, band by band.
+func (c *coherenceSession) Process(w *pipeline.Window) ([]arrowout.Result, error) {
+	n := len(w.Data[0])
+	seg := c.plan.Config().SegmentLen
+	if n < seg {
+		return nil, fmt.Errorf("coherence: window of %d samples shorter than nperseg %d", n, seg)
+	}
+	nseg := c.compute(w.Data)
+	bands := c.c.bands
+	nb := len(bands)
+	c.rows.Reserve(c.npairs * len(c.c.methods) * nb)
+	for p := range c.npairs {
+		seed, target := c.seeds[p], c.targets[p]
+		for i, m := range c.c.methods {
+			for b, band := range bands {
+				if m == dsp.Cohy {
+					c.rows.AppendComplex(w.WindowKey, seed, target, string(m), band.Name, band.Low, band.High, c.cbandMeans[p*nb+b], nseg)
+					continue
+				}
+				c.rows.Append(w.WindowKey, seed, target, string(m), band.Name, band.Low, band.High, c.bandMeans[i][p*nb+b], nseg)
+			}
+		}
+	}
+	return []arrowout.Result{{Kind: arrowout.KindCoherence, Key: w.WindowKey, Record: c.rows.Flush()}}, nil
+}
+
+// compute fills bandMeans (cbandMeans for cohy) from the window x and
+// returns its segment count. It allocates nothing.
+func (c *coherenceSession) compute(x [][]float64) int {
+	nseg := c.plan.Segments(len(x[0]))
+	if c.useCSD {
+		c.plan.Compute(c.matrix, x)
+	} else {
+		c.acc.Reset()
+		for s := range nseg {
+			c.acc.Accumulate(c.plan.Spectra(c.spectra, x, s*c.plan.Step()))
+		}
+	}
+	for i, m := range c.c.methods {
+		switch {
+		case m == dsp.Cohy && c.useCSD:
+			c.matrix.Coherency(c.cscores, nil)
+		case m == dsp.Cohy:
+			c.acc.Coherency(c.cscores)
+		case c.useCSD:
+			c.matrix.Connectivity(c.scores, m, nil)
+		default:
+			c.acc.Result(c.scores, m)
+		}
+		if m == dsp.Cohy {
+			dsp.ConnBandMeanComplex(c.cbandMeans, c.cscores, c.freqs, c.c.bands)
+		} else {
+			dsp.ConnBandMean(c.bandMeans[i], c.scores, c.freqs, c.c.bands)
+		}
+	}
+	return nseg
+}
