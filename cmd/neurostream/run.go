@@ -138,8 +138,7 @@ func printRun(w io.Writer, c *config.Config, b *config.Built, r *pipeline.Runner
 		}
 	}
 	if ks := b.KafkaSink; ks != nil {
-		fmt.Fprintf(w, "produced %d result records to Kafka topics %s{%s,%s}\n", ks.Stats().Messages,
-			c.Output.Kafka.TopicPrefix, arrowout.KindPSD, arrowout.KindBandPower)
+		fmt.Fprintf(w, "produced %d result records to Kafka topics %s* (one per result kind)\n", ks.Stats().Messages, c.Output.Kafka.TopicPrefix)
 	}
 	if n := st.DeadLetters.Load(); n > 0 {
 		fmt.Fprintf(w, "%d dead letters (%d gaps) in %s\n", n, st.Gaps.Load(), b.DeadLetterPath)

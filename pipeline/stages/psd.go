@@ -22,17 +22,11 @@ type BandConfig struct {
 // PSDConfig configures the psd stage: a Welch PSD per channel per window,
 // with scipy.signal.welch semantics, and band powers from it.
 type PSDConfig struct {
-	// SegmentLen is nperseg in samples. Default: 256, capped at the window
-	// length (as MNE's psd_array_welch caps n_per_seg).
-	SegmentLen int `mapstructure:"nperseg"`
-	// Overlap is noverlap in samples; 0 means none. Default: SegmentLen/2.
-	Overlap *int `mapstructure:"noverlap"`
-	// NFFT default: SegmentLen.
-	NFFT int `mapstructure:"nfft"`
+	// SegmentConfig sets nperseg (capped at the window length, as MNE's
+	// psd_array_welch caps n_per_seg), noverlap, nfft and detrend.
+	SegmentConfig `mapstructure:",squash"`
 	// Average is "mean" or "median". Default: mean.
 	Average string `mapstructure:"average"`
-	// Detrend is "constant", "linear" or "none". Default: constant.
-	Detrend string `mapstructure:"detrend"`
 	// FMin and FMax crop the psd rows to [FMin, FMax] Hz; band powers use
 	// the whole spectrum. Default: 0 to Nyquist.
 	FMin float64 `mapstructure:"fmin"`
@@ -49,41 +43,16 @@ type PSDConfig struct {
 
 // Validate reports each problem with its key (relative to the stage).
 func (c *PSDConfig) Validate() []error {
-	var errs []error
-	if c.SegmentLen < 0 {
-		errs = append(errs, fmt.Errorf("nperseg: must be positive, got %d", c.SegmentLen))
-	}
-	if o := c.Overlap; o != nil && (*o < 0 || (c.SegmentLen > 0 && *o >= c.SegmentLen)) {
-		errs = append(errs, fmt.Errorf("noverlap: must be in [0, nperseg), got %d", *o))
-	}
-	if c.NFFT != 0 && c.NFFT < c.SegmentLen {
-		errs = append(errs, fmt.Errorf("nfft: must be ≥ nperseg (%d), got %d", c.SegmentLen, c.NFFT))
-	}
+	errs := c.SegmentConfig.validate()
 	switch c.Average {
 	case "", "mean", "median":
 	default:
 		errs = append(errs, fmt.Errorf("average: want mean or median, got %q", c.Average))
 	}
-	switch c.Detrend {
-	case "", "constant", "linear", "none":
-	default:
-		errs = append(errs, fmt.Errorf("detrend: want constant, linear or none, got %q", c.Detrend))
-	}
 	if c.FMin < 0 || (c.FMax != 0 && c.FMax < c.FMin) {
 		errs = append(errs, fmt.Errorf("fmin/fmax: want 0 ≤ fmin ≤ fmax, got %g, %g", c.FMin, c.FMax))
 	}
-	seen := map[string]bool{}
-	for i, b := range c.Bands {
-		if b.Name == "" {
-			errs = append(errs, fmt.Errorf("bands[%d].name: empty", i))
-		} else if seen[b.Name] {
-			errs = append(errs, fmt.Errorf("bands[%d].name: %q used twice", i, b.Name))
-		}
-		seen[b.Name] = true
-		if !(b.Low >= 0 && b.High > b.Low) {
-			errs = append(errs, fmt.Errorf("bands[%d]: want 0 ≤ low < high Hz, got [%g, %g]", i, b.Low, b.High))
-		}
-	}
+	errs = append(errs, validateBands(c.Bands)...)
 	if c.Total != [2]float64{} && !(c.Total[0] >= 0 && c.Total[1] > c.Total[0]) {
 		errs = append(errs, fmt.Errorf("total: want [low, high] with 0 ≤ low < high, got %v", c.Total))
 	}
@@ -118,25 +87,9 @@ func (p *PSD) Name() string { return p.name }
 // NewSession implements pipeline.StageBuilder.
 func (p *PSD) NewSession(s pipeline.SessionInfo) (pipeline.Stage, error) {
 	c := p.cfg
-	if s.WindowLength > 0 && int64(c.SegmentLen) > s.WindowLength {
-		c.SegmentLen = int(s.WindowLength)
-	}
-	wc := dsp.WelchConfig{SampleRate: s.SampleRate, SegmentLen: c.SegmentLen, NFFT: max(c.NFFT, c.SegmentLen)}
-	if c.Overlap != nil {
-		wc.Overlap = min(*c.Overlap, c.SegmentLen-1)
-		if wc.Overlap == 0 {
-			wc.Overlap = -1 // dsp: negative means none
-		}
-	}
-	switch c.Average {
-	case "median":
+	wc := c.welch(s)
+	if c.Average == "median" {
 		wc.Average = dsp.AverageMedian
-	}
-	switch c.Detrend {
-	case "linear":
-		wc.Detrend = dsp.DetrendLinear
-	case "none":
-		wc.Detrend = dsp.DetrendNone
 	}
 	w, err := dsp.NewWelch(wc)
 	if err != nil {
