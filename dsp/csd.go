@@ -314,29 +314,10 @@ func (c *CSD) checkInput(x [][]float64) int {
 	return nseg
 }
 
-// spectrum detrends, tapers and transforms seg, leaving its one-sided
-// coefficients in c.coef.
+// spectrum leaves the one-sided coefficients of the detrended, tapered seg
+// in c.coef.
 func (c *CSD) spectrum(seg []float64) {
-	n := len(seg)
-	buf := c.seg[:n]
-	copy(buf, seg)
-	switch c.cfg.Detrend {
-	case DetrendConstant:
-		var m float64
-		for _, v := range buf {
-			m += v
-		}
-		m /= float64(n)
-		for i := range buf {
-			buf[i] -= m
-		}
-	case DetrendLinear:
-		detrendLinear(buf)
-	}
-	for i, t := range c.cfg.Window {
-		buf[i] *= t
-	}
-	clear(c.seg[n:])
+	taperSegment(c.seg, seg, c.cfg.Window, c.cfg.Detrend)
 	c.fft.Coefficients(c.coef, c.seg)
 }
 

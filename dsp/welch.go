@@ -225,30 +225,37 @@ func (w *Welch) PSD(dst, x []float64) []float64 {
 	return dst
 }
 
-// periodogram detrends and tapers one segment into w.seg and leaves its
-// spectrum in w.coef.
+// periodogram leaves the spectrum of one detrended, tapered segment in
+// w.coef.
 func (w *Welch) periodogram(seg []float64) {
+	taperSegment(w.seg, seg, w.cfg.Window, w.cfg.Detrend)
+	w.fft.Coefficients(w.coef, w.seg)
+}
+
+// taperSegment copies seg into buf (of the FFT length), removes its trend,
+// multiplies it by window and zero-pads the rest of buf: the preparation
+// every Welch-type estimate (PSD, CSD) applies to a segment.
+func taperSegment(buf, seg, window []float64, detrend Detrend) {
 	n := len(seg)
-	buf := w.seg[:n]
-	copy(buf, seg)
-	switch w.cfg.Detrend {
+	b := buf[:n]
+	copy(b, seg)
+	switch detrend {
 	case DetrendConstant:
 		var m float64
-		for _, v := range buf {
+		for _, v := range b {
 			m += v
 		}
 		m /= float64(n)
-		for i := range buf {
-			buf[i] -= m
+		for i := range b {
+			b[i] -= m
 		}
 	case DetrendLinear:
-		detrendLinear(buf)
+		detrendLinear(b)
 	}
-	for i, t := range w.cfg.Window {
-		buf[i] *= t
+	for i, t := range window {
+		b[i] *= t
 	}
-	clear(w.seg[n:])
-	w.fft.Coefficients(w.coef, w.seg)
+	clear(buf[n:])
 }
 
 // detrendLinear subtracts the least-squares line through (i, x[i]).
@@ -301,19 +308,7 @@ func median64(x []float64) float64 {
 // form used for spectral analysis (scipy's get_window('hann', n), sym=False);
 // otherwise the symmetric form (scipy.signal.windows.hann(n)).
 func Hann(dst []float64, n int, periodic bool) []float64 {
-	dst = useDst(dst, n)
-	if n == 1 {
-		dst[0] = 1
-		return dst
-	}
-	d := float64(n - 1)
-	if periodic {
-		d = float64(n)
-	}
-	for i := range dst {
-		dst[i] = 0.5 - 0.5*math.Cos(2*math.Pi*float64(i)/d)
-	}
-	return dst
+	return winCosine(dst, n, periodic, 0.5, 0.5, 0)
 }
 
 func useDst(dst []float64, n int) []float64 {
