@@ -85,31 +85,8 @@ func NewSTFT(cfg STFTConfig) (*STFT, error) {
 	if cfg.SegmentLen == 0 {
 		cfg.SegmentLen = 256
 	}
-	if cfg.SegmentLen < 1 {
-		return nil, fmt.Errorf("dsp: stft: segment length must be ≥ 1, got %d", cfg.SegmentLen)
-	}
-	switch {
-	case cfg.Overlap == 0:
-		cfg.Overlap = cfg.SegmentLen / 2
-	case cfg.Overlap < 0:
-		cfg.Overlap = 0
-	}
-	if cfg.Overlap >= cfg.SegmentLen {
-		return nil, fmt.Errorf("dsp: stft: overlap %d must be less than segment length %d", cfg.Overlap, cfg.SegmentLen)
-	}
-	if cfg.NFFT == 0 {
-		cfg.NFFT = cfg.SegmentLen
-	}
-	if cfg.NFFT < cfg.SegmentLen {
-		return nil, fmt.Errorf("dsp: stft: nfft %d shorter than segment length %d", cfg.NFFT, cfg.SegmentLen)
-	}
-	if cfg.Window == nil {
-		cfg.Window = Hann(nil, cfg.SegmentLen, true)
-	} else {
-		if len(cfg.Window) != cfg.SegmentLen {
-			return nil, fmt.Errorf("dsp: stft: window has %d weights, segment length is %d", len(cfg.Window), cfg.SegmentLen)
-		}
-		cfg.Window = slices.Clone(cfg.Window)
+	if err := segmentParams("stft", cfg.SegmentLen, &cfg.Overlap, &cfg.NFFT, &cfg.Window); err != nil {
+		return nil, err
 	}
 	if cfg.DetrendSegments {
 		switch cfg.Detrend {

@@ -89,31 +89,8 @@ func NewWelch(cfg WelchConfig) (*Welch, error) {
 	if !(cfg.SampleRate > 0) || math.IsInf(cfg.SampleRate, 0) {
 		return nil, fmt.Errorf("dsp: welch: sample rate must be positive and finite, got %v", cfg.SampleRate)
 	}
-	if cfg.SegmentLen < 1 {
-		return nil, fmt.Errorf("dsp: welch: segment length must be ≥ 1, got %d", cfg.SegmentLen)
-	}
-	switch {
-	case cfg.Overlap == 0:
-		cfg.Overlap = cfg.SegmentLen / 2
-	case cfg.Overlap < 0:
-		cfg.Overlap = 0
-	}
-	if cfg.Overlap >= cfg.SegmentLen {
-		return nil, fmt.Errorf("dsp: welch: overlap %d must be less than segment length %d", cfg.Overlap, cfg.SegmentLen)
-	}
-	if cfg.NFFT == 0 {
-		cfg.NFFT = cfg.SegmentLen
-	}
-	if cfg.NFFT < cfg.SegmentLen {
-		return nil, fmt.Errorf("dsp: welch: nfft %d shorter than segment length %d", cfg.NFFT, cfg.SegmentLen)
-	}
-	if cfg.Window == nil {
-		cfg.Window = Hann(nil, cfg.SegmentLen, true)
-	} else {
-		if len(cfg.Window) != cfg.SegmentLen {
-			return nil, fmt.Errorf("dsp: welch: window has %d weights, segment length is %d", len(cfg.Window), cfg.SegmentLen)
-		}
-		cfg.Window = slices.Clone(cfg.Window)
+	if err := segmentParams("welch", cfg.SegmentLen, &cfg.Overlap, &cfg.NFFT, &cfg.Window); err != nil {
+		return nil, err
 	}
 	var s, s2 float64
 	for _, v := range cfg.Window {
@@ -256,6 +233,40 @@ func taperSegment(buf, seg, window []float64, detrend Detrend) {
 		b[i] *= t
 	}
 	clear(buf[n:])
+}
+
+// segmentParams checks a segmented estimate's parameters and fills
+// scipy's defaults: noverlap nperseg/2 when 0 (none when negative), nfft
+// nperseg when 0, a periodic Hann window when nil (a given window is
+// copied).
+func segmentParams(what string, nperseg int, overlap, nfft *int, window *[]float64) error {
+	if nperseg < 1 {
+		return fmt.Errorf("dsp: %s: segment length must be ≥ 1, got %d", what, nperseg)
+	}
+	switch {
+	case *overlap == 0:
+		*overlap = nperseg / 2
+	case *overlap < 0:
+		*overlap = 0
+	}
+	if *overlap >= nperseg {
+		return fmt.Errorf("dsp: %s: overlap %d must be less than segment length %d", what, *overlap, nperseg)
+	}
+	if *nfft == 0 {
+		*nfft = nperseg
+	}
+	if *nfft < nperseg {
+		return fmt.Errorf("dsp: %s: nfft %d shorter than segment length %d", what, *nfft, nperseg)
+	}
+	if *window == nil {
+		*window = Hann(nil, nperseg, true)
+		return nil
+	}
+	if len(*window) != nperseg {
+		return fmt.Errorf("dsp: %s: window has %d weights, segment length is %d", what, len(*window), nperseg)
+	}
+	*window = slices.Clone(*window)
+	return nil
 }
 
 // detrendLinear subtracts the least-squares line through (i, x[i]).
