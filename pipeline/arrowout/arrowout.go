@@ -6,7 +6,7 @@
 // on the session's window clock), start_sample (first sample of the window
 // on the session's sample clock) and start_time (UTC), then the labels of
 // what the row describes: channel, or seed and target for channel pairs
-// (coherence). docs/schemas.md
+// (coherence), or none for rows about a whole window (ssvep). docs/schemas.md
 // documents each kind; SchemaVersion changes when a schema does.
 package arrowout
 
@@ -31,6 +31,7 @@ const (
 	KindBandPower Kind = "bandpower"
 	KindCoherence Kind = "coherence"
 	KindXCorr     Kind = "xcorr"
+	KindSSVEP     Kind = "ssvep"
 )
 
 // WindowKey identifies one analysis window of one session.
@@ -112,7 +113,7 @@ var BandPowerSchema = schema(KindBandPower, channelLabels,
 )
 
 // Kinds lists every result kind.
-func Kinds() []Kind { return []Kind{KindPSD, KindBandPower, KindCoherence, KindXCorr} }
+func Kinds() []Kind { return []Kind{KindPSD, KindBandPower, KindCoherence, KindXCorr, KindSSVEP} }
 
 // Schema returns the schema of a result kind, or nil for an unknown kind.
 func Schema(k Kind) *arrow.Schema {
@@ -125,6 +126,8 @@ func Schema(k Kind) *arrow.Schema {
 		return CoherenceSchema
 	case KindXCorr:
 		return XCorrSchema
+	case KindSSVEP:
+		return SSVEPSchema
 	}
 	return nil
 }

@@ -180,7 +180,14 @@ func (s *Summary) Print(w io.Writer) {
 	}
 	fmt.Fprintln(w)
 	for _, ss := range sessions {
-		fmt.Fprintf(w, "%-*s %7d %4d %8.2f", width, ss.Session, ss.Windows, ss.Channels, ss.PeakFrequency)
+		ch, peak := "-", "-"
+		if ss.Channels > 0 {
+			ch = fmt.Sprint(ss.Channels)
+		}
+		if !math.IsNaN(ss.PeakFrequency) {
+			peak = fmt.Sprintf("%.2f", ss.PeakFrequency)
+		}
+		fmt.Fprintf(w, "%-*s %7d %4s %8s", width, ss.Session, ss.Windows, ch, peak)
 		for _, name := range bands {
 			cell := "-"
 			for _, b := range ss.Bands {
@@ -192,7 +199,9 @@ func (s *Summary) Print(w io.Writer) {
 		}
 		fmt.Fprintln(w)
 	}
-	fmt.Fprintln(w, "band cells: mean absolute power (µV² for V² data) and share of 1–45 Hz power, over windows and channels")
+	if len(bands) > 0 {
+		fmt.Fprintln(w, "band cells: mean absolute power (µV² for V² data) and share of 1–45 Hz power, over windows and channels")
+	}
 }
 
 // formatPower shows V² as µV², the unit EEG band power is read in.

@@ -45,6 +45,20 @@ var registry = map[string]constructor{
 		}
 		return NewXCorr(name, c), nil
 	},
+	"ssvep": func(name string, opts map[string]any) (pipeline.StageBuilder, []error) {
+		var c SSVEPConfig
+		if errs := decode(opts, &c); errs != nil {
+			return nil, errs
+		}
+		if errs := c.Validate(); errs != nil {
+			return nil, errs
+		}
+		s, err := NewSSVEP(name, c)
+		if err != nil {
+			return nil, []error{err}
+		}
+		return s, nil
+	},
 }
 
 // Types lists the stage types a configuration may name.

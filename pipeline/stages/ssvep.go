@@ -1,0 +1,299 @@
+package stages
+
+import (
+	"fmt"
+	"math"
+	"os"
+	"slices"
+
+	"github.com/neurostream/neurostream/formats"
+	"github.com/neurostream/neurostream/models/ssvep"
+	"github.com/neurostream/neurostream/pipeline"
+	"github.com/neurostream/neurostream/pipeline/arrowout"
+)
+
+// SSVEPConfig configures the ssvep stage in asynchronous mode: every
+// window (so a decision every hop) is scored against every SSVEP target by
+// a models/ssvep decoder and decided, with the top score and the margin to
+// the runner-up as its confidence. Rows are of kind ssvep
+// (docs/schemas.md).
+//
+// The window is decoded as a whole: FBCCA and TRCA filter it into
+// sub-bands per window, zero-phase (forward-backward, as the papers and
+// the offline evaluation do) unless causal is set. Zero-phase filtering
+// only sees the window, so no filter state is carried between windows and
+// a decision is as fresh as the window's last sample; causal filtering
+// runs forward only, started from the steady state of the window's first
+// sample, and adds the filters' group delay.
+type SSVEPConfig struct {
+	// Method is the decoder: cca, fbcca, trca or etrca. Default: fbcca.
+	Method string `mapstructure:"method"`
+	// Frequencies are the targets' stimulus frequencies in Hz. Required
+	// for cca and fbcca; for trca and etrca they come from the model and,
+	// if given, must equal it.
+	Frequencies []float64 `mapstructure:"frequencies"`
+	// Harmonics is the number of harmonics of the cca/fbcca references.
+	// Default: 5, or fewer if the highest would reach the Nyquist
+	// frequency.
+	Harmonics int `mapstructure:"harmonics"`
+	// Channels are the labels of the channels to decode. Default: the
+	// model's channels for trca/etrca if it names them, else every EEG
+	// channel of the session.
+	Channels []string `mapstructure:"channels"`
+	// SubBands is the number of fbcca sub-bands (Chen et al.: sub-band n
+	// passes [8n−2, 90] Hz). Default: 5.
+	SubBands int `mapstructure:"sub_bands"`
+	// Causal filters fbcca's sub-bands forward only instead of zero-phase
+	// per window (see above). Default: false.
+	Causal bool `mapstructure:"causal"`
+	// Model is the trca/etrca model file written by ssvep.TRCA.Save (its
+	// filter bank, sample rate and window length apply).
+	Model string `mapstructure:"model"`
+	// NoControl refuses a target (decision rest) when the rule's
+	// statistic is below the threshold. Default: for trca/etrca the
+	// model's calibrated rule, otherwise none (always a target).
+	NoControl SSVEPNoControlConfig `mapstructure:"no_control"`
+}
+
+// SSVEPNoControlConfig is the ssvep stage's no-control (rest) rule.
+type SSVEPNoControlConfig struct {
+	// Rule is top (threshold the top score) or margin (the top score
+	// minus the runner-up).
+	Rule string `mapstructure:"rule"`
+	// Threshold is in the method's score units; required with a rule.
+	Threshold *float64 `mapstructure:"threshold"`
+}
+
+var ssvepMethods = []string{"cca", "fbcca", "trca", "etrca"}
+
+// Validate reports each problem with its key (relative to the stage).
+func (c *SSVEPConfig) Validate() []error {
+	var errs []error
+	method := c.Method
+	if method == "" {
+		method = "fbcca"
+	}
+	trained := method == "trca" || method == "etrca"
+	if !slices.Contains(ssvepMethods, method) {
+		errs = append(errs, fmt.Errorf("method: want cca, fbcca, trca or etrca, got %q", c.Method))
+	}
+	if trained && c.Model == "" {
+		errs = append(errs, fmt.Errorf("model: required for method %s (a file from ssvep.TrainTRCA's Save)", method))
+	}
+	if !trained && c.Model != "" {
+		errs = append(errs, fmt.Errorf("model: only for methods trca and etrca, not %s", method))
+	}
+	if !trained && len(c.Frequencies) == 0 && slices.Contains(ssvepMethods, method) {
+		errs = append(errs, fmt.Errorf("frequencies: required for method %s (the targets' stimulus frequencies in Hz)", method))
+	}
+	for i, f := range c.Frequencies {
+		if !(f > 0) || math.IsInf(f, 0) {
+			errs = append(errs, fmt.Errorf("frequencies[%d]: want a positive frequency in Hz, got %g", i, f))
+		} else if j := slices.Index(c.Frequencies, f); j < i {
+			errs = append(errs, fmt.Errorf("frequencies[%d]: %g Hz repeats frequencies[%d]", i, f, j))
+		}
+	}
+	if c.Harmonics < 0 {
+		errs = append(errs, fmt.Errorf("harmonics: want ≥ 1 (0 for the default), got %d", c.Harmonics))
+	} else if c.Harmonics != 0 && trained {
+		errs = append(errs, fmt.Errorf("harmonics: only for methods cca and fbcca"))
+	}
+	if c.SubBands < 0 {
+		errs = append(errs, fmt.Errorf("sub_bands: want ≥ 1 (0 for the default 5), got %d", c.SubBands))
+	} else if c.SubBands != 0 && method != "fbcca" {
+		errs = append(errs, fmt.Errorf("sub_bands: only for method fbcca (trca takes its filter bank from the model)"))
+	}
+	if c.Causal && method != "fbcca" {
+		errs = append(errs, fmt.Errorf("causal: only for method fbcca (trca takes its filter bank from the model)"))
+	}
+	for i, l := range c.Channels {
+		if l == "" {
+			errs = append(errs, fmt.Errorf("channels[%d]: empty label", i))
+		} else if j := slices.Index(c.Channels, l); j < i {
+			errs = append(errs, fmt.Errorf("channels[%d]: %q repeats channels[%d]", i, l, j))
+		}
+	}
+	switch r := ssvep.NoControlRule(c.NoControl.Rule); {
+	case r == ssvep.NoControlNone:
+		if c.NoControl.Threshold != nil {
+			errs = append(errs, fmt.Errorf("no_control.threshold: needs no_control.rule (top or margin)"))
+		}
+	case !r.Valid():
+		errs = append(errs, fmt.Errorf("no_control.rule: want top or margin, got %q", c.NoControl.Rule))
+	case c.NoControl.Threshold == nil:
+		errs = append(errs, fmt.Errorf("no_control.threshold: required with rule %s", r))
+	case math.IsNaN(*c.NoControl.Threshold) || math.IsInf(*c.NoControl.Threshold, 0):
+		errs = append(errs, fmt.Errorf("no_control.threshold: want a finite number, got %g", *c.NoControl.Threshold))
+	}
+	return errs
+}
+
+// SSVEP builds ssvep stage instances.
+type SSVEP struct {
+	name  string
+	cfg   SSVEPConfig
+	model *ssvep.TRCA // trca/etrca: the loaded model, cloned per session
+}
+
+// NewSSVEP returns the ssvep stage builder; cfg must have passed Validate.
+// For trca/etrca it loads the model file; an error names the key.
+func NewSSVEP(name string, cfg SSVEPConfig) (*SSVEP, error) {
+	if cfg.Method == "" {
+		cfg.Method = "fbcca"
+	}
+	s := &SSVEP{name: name, cfg: cfg}
+	if cfg.Method != "trca" && cfg.Method != "etrca" {
+		return s, nil
+	}
+	f, err := os.Open(cfg.Model)
+	if err != nil {
+		return nil, fmt.Errorf("model: %w", err)
+	}
+	defer f.Close()
+	m, err := ssvep.LoadTRCA(f)
+	if err != nil {
+		return nil, fmt.Errorf("model: %s: %w", cfg.Model, err)
+	}
+	mc := m.Config()
+	if mc.Ensemble != (cfg.Method == "etrca") {
+		kind := "trca"
+		if mc.Ensemble {
+			kind = "etrca"
+		}
+		return nil, fmt.Errorf("method: %s, but model %s is an %s model", cfg.Method, cfg.Model, kind)
+	}
+	if len(cfg.Frequencies) > 0 && !slices.Equal(cfg.Frequencies, mc.Freqs) {
+		return nil, fmt.Errorf("frequencies: %v, but model %s has targets %v Hz", cfg.Frequencies, cfg.Model, mc.Freqs)
+	}
+	s.model = m
+	return s, nil
+}
+
+// Name implements pipeline.StageBuilder.
+func (s *SSVEP) Name() string { return s.name }
+
+// ssvepDecoder is what the stage needs of CCA, FBCCA and TRCA.
+type ssvepDecoder interface {
+	Scores(dst []float64, x [][]float64) ([]float64, error)
+}
+
+// NewSession implements pipeline.StageBuilder. It fails when a configured
+// channel is not in the session, the session has no EEG channel to
+// default to, or the decoder cannot be built for the session's rate and
+// window length (a trca model trained on other windows, a window too
+// short for fbcca's zero-phase filters).
+func (s *SSVEP) NewSession(si pipeline.SessionInfo) (pipeline.Stage, error) {
+	c := s.cfg
+	labels := c.Channels
+	if len(labels) == 0 && s.model != nil {
+		labels = s.model.Config().Channels
+	}
+	var idx []int
+	if len(labels) > 0 {
+		for _, l := range labels {
+			i, err := channelIndex(si.Channels, l)
+			if err != nil {
+				return nil, fmt.Errorf("ssvep: channels: %w", err)
+			}
+			idx = append(idx, i)
+		}
+	} else {
+		for i, ch := range si.Channels {
+			if ch.Type == formats.EEG {
+				idx = append(idx, i)
+			}
+		}
+		if len(idx) == 0 {
+			return nil, fmt.Errorf("ssvep: channels: the session has no EEG channel; name the channels to decode")
+		}
+	}
+	n := int(si.WindowLength)
+	st := &ssvepSession{
+		method: c.Method,
+		idx:    idx,
+		n:      n,
+		x:      make([][]float64, len(idx)),
+		rows:   arrowout.NewSSVEPRows(nil),
+	}
+	cca := ssvep.CCAConfig{Freqs: c.Frequencies, SampleRate: si.SampleRate, Samples: n, Channels: len(idx), Harmonics: c.Harmonics}
+	var err error
+	switch c.Method {
+	case "cca":
+		st.dec, err = ssvep.NewCCA(cca)
+		st.freqs = slices.Clone(c.Frequencies)
+	case "fbcca":
+		st.dec, err = ssvep.NewFBCCA(ssvep.FBCCAConfig{CCAConfig: cca, FilterBank: ssvep.FilterBankConfig{SubBands: c.SubBands, Causal: c.Causal}})
+		st.freqs = slices.Clone(c.Frequencies)
+	default:
+		m := s.model.Clone()
+		mc := m.Config()
+		switch {
+		case m.Channels() != len(idx):
+			err = fmt.Errorf("model %s is for %d channels, the stage decodes %d", c.Model, m.Channels(), len(idx))
+		case mc.SampleRate != si.SampleRate:
+			err = fmt.Errorf("model %s is for %g Hz, the session is at %g Hz", c.Model, mc.SampleRate, si.SampleRate)
+		case m.Samples() != n:
+			err = fmt.Errorf("model %s is for windows of %d samples, the session's are %d", c.Model, m.Samples(), n)
+		}
+		st.dec = m
+		st.freqs = mc.Freqs
+		st.nc = m.NoControl()
+	}
+	if err != nil {
+		return nil, fmt.Errorf("ssvep: %w", err)
+	}
+	if c.NoControl.Rule != "" {
+		st.nc = ssvep.NoControl{Rule: ssvep.NoControlRule(c.NoControl.Rule), Threshold: *c.NoControl.Threshold}
+	}
+	if st.nc.Rule == ssvep.NoControlMargin && len(st.freqs) < 2 {
+		return nil, fmt.Errorf("ssvep: no_control.rule: margin needs at least two targets")
+	}
+	st.scores = make([]float64, len(st.freqs))
+	return st, nil
+}
+
+type ssvepSession struct {
+	method string
+	idx    []int
+	n      int
+	dec    ssvepDecoder
+	freqs  []float64
+	nc     ssvep.NoControl
+	x      [][]float64 // the decoded channels, aliasing the window
+	scores []float64
+	rows   *arrowout.SSVEPRows
+}
+
+// Process scores the window against every target and decides.
+func (s *ssvepSession) Process(w *pipeline.Window) ([]arrowout.Result, error) {
+	if len(w.Data[0]) != s.n {
+		return nil, fmt.Errorf("ssvep: window of %d samples, the decoder's is %d", len(w.Data[0]), s.n)
+	}
+	for i, c := range s.idx {
+		s.x[i] = w.Data[c]
+	}
+	scores, err := s.dec.Scores(s.scores, s.x)
+	clear(s.x)
+	if err != nil {
+		return nil, err
+	}
+	row := arrowout.SSVEPRow{Method: s.method, Scores: scores, Frequencies: s.freqs}
+	row.Decision, row.Frequency = ssvep.Rest, math.NaN()
+	row.Score, row.Margin = topMargin(scores)
+	if d := s.nc.Decide(scores); d != ssvep.Rest {
+		row.Decision, row.Frequency = d, s.freqs[d]
+	}
+	s.rows.Reserve(1, len(scores))
+	s.rows.Append(w.WindowKey, &row)
+	return []arrowout.Result{{Kind: arrowout.KindSSVEP, Key: w.WindowKey, Record: s.rows.Flush()}}, nil
+}
+
+// topMargin returns the top score and its margin over the runner-up (NaN
+// for a single score).
+func topMargin(scores []float64) (top, margin float64) {
+	top = scores[ssvep.Argmax(scores)]
+	if len(scores) < 2 {
+		return top, math.NaN()
+	}
+	return top, ssvep.NoControl{Rule: ssvep.NoControlMargin}.Statistic(scores)
+}
