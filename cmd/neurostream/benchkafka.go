@@ -45,22 +45,22 @@ type kafkaBenchOptions struct {
 	sourceMaxWait time.Duration
 }
 
-func (o *kafkaBenchOptions) flags(cmd *cobra.Command, sessions int, seconds float64) {
+func (o *kafkaBenchOptions) flags(cmd *cobra.Command, sessions int, seconds, hop float64) {
 	f := cmd.Flags()
-	f.StringSliceVar(&o.brokers, "brokers", defaultBrokers(), "Kafka bootstrap brokers, host:port (default $NEUROSTREAM_KAFKA or 127.0.0.1:9092)")
+	f.StringSliceVar(&o.brokers, "brokers", defaultBrokers(), "Kafka bootstrap brokers, host:port (the default is $NEUROSTREAM_KAFKA when set)")
 	f.IntVar(&o.sessions, "sessions", sessions, "simulated sessions")
 	f.IntVar(&o.channels, "channels", 19, "EEG channels per session")
 	f.Float64Var(&o.rate, "rate", 256, "sample rate in Hz")
 	f.Float64Var(&o.seconds, "seconds", seconds, "signal duration of each session in seconds")
 	f.Float64Var(&o.chunkSeconds, "chunk-seconds", 0.25, "wire chunk duration in seconds")
 	f.Float64Var(&o.windowSeconds, "window", 2, "analysis window length in seconds")
-	f.Float64Var(&o.hopSeconds, "hop", 0.25, "analysis window hop in seconds")
+	f.Float64Var(&o.hopSeconds, "hop", hop, "analysis window hop in seconds")
 	f.IntVar(&o.partitions, "partitions", 4, "partitions of the input and result topics")
 	f.IntVar(&o.workers, "workers", 2, "pipeline workers")
 	f.BoolVar(&o.keepTopics, "keep-topics", false, "keep the benchmark's topics (default: delete them)")
 	f.BoolVar(&o.json, "json", false, "print the result as JSON")
 	f.DurationVar(&o.timeout, "timeout", 0, "give up waiting for results after this long (default: 60s + 2× the signal duration)")
-	f.DurationVar(&o.sourceMaxWait, "source-max-wait", 0, "override the Kafka source's MaxWait (default: the pipeline's own, as `run` uses it)")
+	f.DurationVar(&o.sourceMaxWait, "source-max-wait", 0, "override the Kafka source's MaxWait (default: the pipeline's own, as neurostream run uses it)")
 }
 
 func (o *kafkaBenchOptions) validate() error {
@@ -200,7 +200,7 @@ func (kb *kafkaBench) pipeline() (*config.Built, error) {
 	return b, nil
 }
 
-// runPipeline starts r; stop cancels it and returns Run's error.
+// runBenchPipeline starts r; stop cancels it and returns Run's error.
 func runBenchPipeline(r *pipeline.Runner) (stop func() error) {
 	ctx, cancel := context.WithCancel(context.Background())
 	errc := make(chan error, 1)
@@ -242,7 +242,7 @@ type resultConsumer struct {
 }
 
 func startResultConsumer(brokers, topics []string, fn func(m *kafkago.Message, at time.Time)) (*resultConsumer, error) {
-	conn, err := kafkago.Dial("tcp", brokers[0])
+	conn, err := (&kafkago.Dialer{Timeout: 10 * time.Second}).Dial("tcp", brokers[0])
 	if err != nil {
 		return nil, fmt.Errorf("bench consumer: %w", err)
 	}
@@ -265,8 +265,10 @@ func startResultConsumer(brokers, topics []string, fn func(m *kafkago.Message, a
 			for {
 				m, err := r.FetchMessage(ctx)
 				if err != nil {
-					if ctx.Err() != nil {
+					select {
+					case <-ctx.Done():
 						return
+					case <-time.After(100 * time.Millisecond): // the reader retries itself; do not spin
 					}
 					continue
 				}
@@ -328,6 +330,7 @@ type latencyReport struct {
 	WindowSeconds   float64  `json:"window_seconds"`
 	HopSeconds      float64  `json:"hop_seconds"`
 	Pace            float64  `json:"pace"`
+	Aligned         bool     `json:"aligned"`
 	Partitions      int      `json:"partitions"`
 	Workers         int      `json:"workers"`
 	WindowsExpected int64    `json:"windows_expected"`
@@ -340,11 +343,57 @@ type latencyReport struct {
 	P99Ms           float64  `json:"p99_ms"`
 	MaxMs           float64  `json:"max_ms"`
 	MeanMs          float64  `json:"mean_ms"`
+	// Stages splits the latency of each window at the result sink: from
+	// the chunk's produce time to the sink's Write (Kafka in, decode,
+	// windowing, psd), the Write itself (until the broker acknowledged
+	// the results), and from then to the consumer.
+	Stages map[string]latencySummary `json:"stages"`
+}
+
+// latencySummary is one distribution of latencies in milliseconds.
+type latencySummary struct {
+	P50Ms float64 `json:"p50_ms"`
+	P99Ms float64 `json:"p99_ms"`
+	MaxMs float64 `json:"max_ms"`
+}
+
+func summarize(d []time.Duration) latencySummary {
+	if len(d) == 0 {
+		return latencySummary{}
+	}
+	slices.Sort(d)
+	return latencySummary{P50Ms: ms(quantile(d, 0.5)), P99Ms: ms(quantile(d, 0.99)), MaxMs: ms(d[len(d)-1])}
+}
+
+func ms(d time.Duration) float64 { return float64(d) / 1e6 }
+
+// timedSink notes, per window, when the wrapped sink's Write began and
+// returned.
+type timedSink struct {
+	pipeline.Sink
+	mu         sync.Mutex
+	start, end map[windowID]time.Time
+}
+
+func (s *timedSink) Write(ctx context.Context, rs []arrowout.Result) error {
+	t0 := time.Now()
+	err := s.Sink.Write(ctx, rs)
+	t1 := time.Now()
+	s.mu.Lock()
+	for _, r := range rs {
+		id := windowID{r.Key.Session, r.Key.Window}
+		if _, ok := s.start[id]; !ok {
+			s.start[id], s.end[id] = t0, t1
+		}
+	}
+	s.mu.Unlock()
+	return err
 }
 
 func newBenchLatencyCmd() *cobra.Command {
 	opt := &kafkaBenchOptions{}
 	var pace float64
+	var aligned bool
 	cmd := &cobra.Command{
 		Use:   "latency",
 		Short: "End-to-end latency through Kafka: chunk produced → window result at a downstream consumer",
@@ -353,8 +402,11 @@ func newBenchLatencyCmd() *cobra.Command {
 			"downstream consumer of the result topics, then publishes --sessions simulated sessions at --pace\n" +
 			"times real time. For each window it measures from the moment the chunk that completes it (the one\n" +
 			"holding sample k·hop+length−1) is handed to the producer to the moment the last of the window's\n" +
-			"result records (psd and bandpower) reaches the consumer, and prints n, p50, p90, p99, max and mean.\n" +
-			"The topics are deleted afterwards unless --keep-topics.",
+			"result records (psd and bandpower) reaches the consumer, and prints n, p50, p90, p99, max and mean,\n" +
+			"and the same split at the result sink: to_sink, sink_write (until the broker acknowledged) and\n" +
+			"to_consumer. Session i starts i/N of a chunk period after the first (independent devices);\n" +
+			"--aligned makes all sessions' chunks due at the same instants. The topics are deleted afterwards\n" +
+			"unless --keep-topics.",
 		Example: "  neurostream bench latency --brokers 127.0.0.1:9092\n  neurostream bench latency --sessions 16 --seconds 60 --json",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -364,20 +416,29 @@ func newBenchLatencyCmd() *cobra.Command {
 			if pace < 0 {
 				return fmt.Errorf("--pace: want ≥ 0, got %v", pace)
 			}
-			rep, err := benchLatency(cmd.Context(), opt, pace)
+			rep, err := benchLatency(cmd.Context(), opt, pace, aligned)
 			if err != nil {
 				return err
 			}
 			return printBench(cmd.OutOrStdout(), opt.json, rep, func(w io.Writer) {
-				fmt.Fprintf(w, "latency, chunk produced → window result consumed (%d sessions × %d channels at %g Hz, %g s each, pace %g, %g s chunks, %g s windows every %g s, %d partitions, %d workers):\n",
-					rep.Sessions, rep.Channels, rep.SampleRate, rep.Seconds, rep.Pace, rep.ChunkSeconds, rep.WindowSeconds, rep.HopSeconds, rep.Partitions, rep.Workers)
+				phase := "sessions spread over the chunk period"
+				if rep.Aligned {
+					phase = "sessions aligned"
+				}
+				fmt.Fprintf(w, "latency, chunk produced → window result consumed (%d sessions × %d channels at %g Hz, %g s each, pace %g, %s, %g s chunks, %g s windows every %g s, %d partitions, %d workers):\n",
+					rep.Sessions, rep.Channels, rep.SampleRate, rep.Seconds, rep.Pace, phase, rep.ChunkSeconds, rep.WindowSeconds, rep.HopSeconds, rep.Partitions, rep.Workers)
 				fmt.Fprintf(w, "  n %d  p50 %.2f ms  p90 %.2f ms  p99 %.2f ms  max %.2f ms  mean %.2f ms\n", rep.N, rep.P50Ms, rep.P90Ms, rep.P99Ms, rep.MaxMs, rep.MeanMs)
+				for _, st := range []string{"to_sink", "sink_write", "to_consumer"} {
+					d := rep.Stages[st]
+					fmt.Fprintf(w, "    %-12s p50 %.2f ms  p99 %.2f ms  max %.2f ms\n", st, d.P50Ms, d.P99Ms, d.MaxMs)
+				}
 				fmt.Fprintf(w, "  windows: %d expected, %d missing, %d duplicates; %d dead letters\n", rep.WindowsExpected, rep.WindowsMissing, rep.Duplicates, rep.DeadLetters)
 			})
 		},
 	}
-	opt.flags(cmd, 4, 30)
+	opt.flags(cmd, 4, 30, 0.25)
 	cmd.Flags().Float64Var(&pace, "pace", 1, "publishing speed: 1 real time, N N× real time, 0 as fast as possible")
+	cmd.Flags().BoolVar(&aligned, "aligned", false, "publish every session's chunks at the same instants (worst case) instead of spread over the chunk period")
 	return cmd
 }
 
@@ -391,7 +452,7 @@ func printBench(w io.Writer, asJSON bool, v any, text func(io.Writer)) error {
 	return nil
 }
 
-func benchLatency(ctx context.Context, opt *kafkaBenchOptions, pace float64) (*latencyReport, error) {
+func benchLatency(ctx context.Context, opt *kafkaBenchOptions, pace float64, aligned bool) (*latencyReport, error) {
 	kb, err := newKafkaBench(ctx, opt, "latency")
 	if err != nil {
 		return nil, err
@@ -405,6 +466,7 @@ func benchLatency(ctx context.Context, opt *kafkaBenchOptions, pace float64) (*l
 		mu       sync.Mutex
 		produced = map[windowID]time.Time{}
 		arrived  = map[windowID]int{}
+		lastAt   = map[windowID]time.Time{}
 		lat      []time.Duration
 		dups     int64
 		complete = make(chan struct{})
@@ -426,6 +488,7 @@ func benchLatency(ctx context.Context, opt *kafkaBenchOptions, pace float64) (*l
 		seen[key] = true
 		arrived[id]++
 		if arrived[id] == kinds {
+			lastAt[id] = at
 			if t0, ok := produced[id]; ok {
 				lat = append(lat, at.Sub(t0))
 			}
@@ -443,6 +506,12 @@ func benchLatency(ctx context.Context, opt *kafkaBenchOptions, pace float64) (*l
 	if err != nil {
 		return nil, err
 	}
+	ts := &timedSink{Sink: b.KafkaSink, start: map[windowID]time.Time{}, end: map[windowID]time.Time{}}
+	for i, s := range b.Options.Sinks {
+		if s == pipeline.Sink(b.KafkaSink) {
+			b.Options.Sinks[i] = ts
+		}
+	}
 	r, err := pipeline.New(b.Options)
 	if err != nil {
 		return nil, err
@@ -458,8 +527,7 @@ func benchLatency(ctx context.Context, opt *kafkaBenchOptions, pace float64) (*l
 		return nil, err
 	}
 	defer w.Close()
-	src := newChunkSource(opt.specs(), pipeline.RecordingSourceConfig{ChunkSeconds: opt.chunkSeconds, Pace: pace, MaxOpen: opt.sessions, Logger: kb.log})
-	src.onRead = func(s *replaySession, start, end int64, _ *pipeline.Message) {
+	onRead := func(s *replaySession, start, end int64, _ *pipeline.Message) {
 		// Windows k whose last sample k·hop+length−1 lies in [start, end).
 		first := max(0, ceilDiv(start-length+1, hop))
 		last := floorDiv(end-length, hop)
@@ -473,8 +541,39 @@ func benchLatency(ctx context.Context, opt *kafkaBenchOptions, pace float64) (*l
 		}
 		mu.Unlock()
 	}
-	if _, err := w.Publish(ctx, src); err != nil {
-		return nil, fmt.Errorf("bench: publish: %w", err)
+	specs := opt.specs()
+	if aligned || pace == 0 {
+		src := newChunkSource(specs, pipeline.RecordingSourceConfig{ChunkSeconds: opt.chunkSeconds, Pace: pace, MaxOpen: len(specs), Logger: kb.log})
+		src.onRead = onRead
+		if _, err := w.Publish(ctx, src); err != nil {
+			return nil, fmt.Errorf("bench: publish: %w", err)
+		}
+	} else {
+		// Independent devices: session i starts i/S of a chunk period
+		// after session 0, so chunks arrive spread over the period.
+		period := time.Duration(opt.chunkSeconds / pace * float64(time.Second))
+		errc := make(chan error, len(specs))
+		for i, sp := range specs {
+			src := newChunkSource([]replaySpec{sp}, pipeline.RecordingSourceConfig{ChunkSeconds: opt.chunkSeconds, Pace: pace, Logger: kb.log})
+			src.onRead = onRead
+			go func() {
+				select {
+				case <-time.After(period * time.Duration(i) / time.Duration(len(specs))):
+				case <-ctx.Done():
+					errc <- ctx.Err()
+					return
+				}
+				_, err := w.Publish(ctx, src)
+				errc <- err
+			}()
+		}
+		var errs []error
+		for range specs {
+			errs = append(errs, <-errc)
+		}
+		if err := errors.Join(errs...); err != nil {
+			return nil, fmt.Errorf("bench: publish: %w", err)
+		}
 	}
 	select {
 	case <-complete:
@@ -489,15 +588,26 @@ func benchLatency(ctx context.Context, opt *kafkaBenchOptions, pace float64) (*l
 	defer mu.Unlock()
 	rep := &latencyReport{
 		Brokers: opt.brokers, Sessions: opt.sessions, Channels: opt.channels, SampleRate: opt.rate, Seconds: opt.seconds,
-		ChunkSeconds: opt.chunkSeconds, WindowSeconds: opt.windowSeconds, HopSeconds: opt.hopSeconds, Pace: pace,
+		ChunkSeconds: opt.chunkSeconds, WindowSeconds: opt.windowSeconds, HopSeconds: opt.hopSeconds, Pace: pace, Aligned: aligned,
 		Partitions: opt.partitions, Workers: opt.workers, WindowsExpected: expected, WindowsMissing: expected - int64(len(lat)),
 		Duplicates: dups, DeadLetters: r.Stats().DeadLetters.Load(), N: len(lat),
 	}
 	if len(lat) == 0 {
 		return rep, errors.New("bench: no window result arrived")
 	}
+	ts.mu.Lock()
+	var toSink, write, toConsumer []time.Duration
+	for id, t0 := range produced {
+		s0, ok1 := ts.start[id]
+		s1, ok2 := ts.end[id]
+		at, ok3 := lastAt[id]
+		if ok1 && ok2 && ok3 {
+			toSink, write, toConsumer = append(toSink, s0.Sub(t0)), append(write, s1.Sub(s0)), append(toConsumer, at.Sub(s1))
+		}
+	}
+	ts.mu.Unlock()
+	rep.Stages = map[string]latencySummary{"to_sink": summarize(toSink), "sink_write": summarize(write), "to_consumer": summarize(toConsumer)}
 	slices.Sort(lat)
-	ms := func(d time.Duration) float64 { return float64(d) / 1e6 }
 	var sum time.Duration
 	for _, d := range lat {
 		sum += d
@@ -594,7 +704,7 @@ func newBenchThroughputCmd() *cobra.Command {
 			})
 		},
 	}
-	opt.flags(cmd, 16, 60)
+	opt.flags(cmd, 16, 60, 1)
 	return cmd
 }
 

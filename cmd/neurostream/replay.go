@@ -85,7 +85,7 @@ func newReplayCmd() *cobra.Command {
 			stderr := cmd.ErrOrStderr()
 			rp.progress = newReplayProgress(stderr, len(specs), !quiet && isTerminal(stderr))
 			res, err := rp.run(cmd.Context(), specs)
-			fmt.Fprintf(cmd.OutOrStdout(), "replayed %d of %d sessions: %d chunks, %.1f s of signal, %.1f MB to %s in %.1f s",
+			fmt.Fprintf(cmd.OutOrStdout(), "replayed %d of %d sessions: %d chunks, %.1f s of signal, %.1f MB to %s in %.2f s",
 				res.Sessions, len(specs), res.Chunks, res.SignalSeconds, float64(res.Bytes)/1e6, topic, res.Elapsed.Seconds())
 			if eventsTopic != "" {
 				fmt.Fprintf(cmd.OutOrStdout(), "; %d events to %s", res.Events, eventsTopic)
@@ -104,7 +104,7 @@ func newReplayCmd() *cobra.Command {
 		},
 	}
 	f := cmd.Flags()
-	f.StringSliceVar(&brokers, "brokers", defaultBrokers(), "Kafka bootstrap brokers, host:port (default $NEUROSTREAM_KAFKA or 127.0.0.1:9092)")
+	f.StringSliceVar(&brokers, "brokers", defaultBrokers(), "Kafka bootstrap brokers, host:port (the default is $NEUROSTREAM_KAFKA when set)")
 	f.StringVar(&topic, "topic", "neurostream.raw", "input topic the wire chunks go to")
 	f.StringVar(&eventsTopic, "events-topic", "neurostream.events", "topic for annotations as JSON (\"\": do not publish them)")
 	f.IntVar(&partitions, "partitions", 0, "partitions of topics that do not exist yet (0: the broker's default)")
@@ -362,6 +362,9 @@ func (rp *replayer) run(ctx context.Context, specs []replaySpec) (res replayResu
 	res.Elapsed = time.Since(t0)
 	res.Skipped = src.Errors()
 	if perr != nil {
+		if ctx.Err() != nil {
+			return res, fmt.Errorf("replay interrupted after %d chunks: %w", n, context.Cause(ctx))
+		}
 		return res, fmt.Errorf("replay: %w", perr)
 	}
 	return res, nil
@@ -439,7 +442,6 @@ type replayProgress struct {
 	t0       time.Time
 	stopc    chan struct{}
 	stopped  chan struct{}
-	lastLen  int
 }
 
 func newReplayProgress(w io.Writer, total int, bar bool) *replayProgress {
