@@ -103,8 +103,8 @@ func windowsPerSession(n, length, hop int64) int64 {
 }
 
 // specs returns the simulated sessions bench-1 … bench-N.
-func (o *kafkaBenchOptions) specs() []replaySpec {
-	specs := make([]replaySpec, o.sessions)
+func (o *kafkaBenchOptions) specs() []pipeline.RecordingSpec {
+	specs := make([]pipeline.RecordingSpec, o.sessions)
 	for i := range specs {
 		cfg := simulate.DefaultConfig()
 		cfg.Seed = uint64(i + 1)
@@ -115,7 +115,7 @@ func (o *kafkaBenchOptions) specs() []replaySpec {
 			cfg.Montage.Channels = o.channels
 		}
 		id := fmt.Sprintf("bench-%d", i+1)
-		specs[i] = replaySpec{session: id, name: "simulation " + id, open: func() (formats.Recording, error) { return simulate.New(cfg) }}
+		specs[i] = pipeline.RecordingSpec{Session: id, Name: "simulation " + id, Open: func() (formats.Recording, error) { return simulate.New(cfg) }}
 	}
 	return specs
 }
@@ -554,7 +554,7 @@ func benchLatency(ctx context.Context, opt *kafkaBenchOptions, pace float64, ali
 		period := time.Duration(opt.chunkSeconds / pace * float64(time.Second))
 		errc := make(chan error, len(specs))
 		for i, sp := range specs {
-			src := newChunkSource([]replaySpec{sp}, pipeline.RecordingSourceConfig{ChunkSeconds: opt.chunkSeconds, Pace: pace, Logger: kb.log})
+			src := newChunkSource([]pipeline.RecordingSpec{sp}, pipeline.RecordingSourceConfig{ChunkSeconds: opt.chunkSeconds, Pace: pace, Logger: kb.log})
 			src.onRead = onRead
 			go func() {
 				select {

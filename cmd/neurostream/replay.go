@@ -6,11 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"log/slog"
 	"os"
-	"path/filepath"
-	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -68,7 +65,7 @@ func newReplayCmd() *cobra.Command {
 			if topic == "" {
 				return errors.New("--topic: empty")
 			}
-			specs, err := replayFiles(args, open.Options{Text: textOpt})
+			specs, err := config.FileRecordings(args, open.Options{Text: textOpt}, config.SessionIDs{})
 			if err != nil {
 				return err
 			}
@@ -119,66 +116,6 @@ func newReplayCmd() *cobra.Command {
 	return cmd
 }
 
-// replaySpec is one recording to replay as a session.
-type replaySpec struct {
-	session, name string
-	open          func() (formats.Recording, error)
-}
-
-// replayFiles lists the recordings under paths (files as given, folders
-// searched recursively, in name order) with their session ids: the file
-// name as config.SessionID makes it, made unique as pipeline configs do
-// (s, s-2, s-3, …).
-func replayFiles(paths []string, opt open.Options) ([]replaySpec, error) {
-	var specs []replaySpec
-	taken := map[string]bool{}
-	for _, p := range paths {
-		files, err := replayExpand(p)
-		if err != nil {
-			return nil, err
-		}
-		for _, f := range files {
-			id, base, n := config.SessionID(f), config.SessionID(f), 1
-			for taken[id] {
-				n++
-				id = fmt.Sprintf("%s-%d", base, n)
-			}
-			taken[id] = true
-			specs = append(specs, replaySpec{session: id, name: f, open: func() (formats.Recording, error) { return open.File(f, opt) }})
-		}
-	}
-	return specs, nil
-}
-
-// replayExpand returns path itself, or the recordings under a folder.
-func replayExpand(path string) ([]string, error) {
-	st, err := os.Stat(path)
-	if err != nil {
-		return nil, err
-	}
-	if !st.IsDir() {
-		return []string{path}, nil
-	}
-	var out []string
-	err = filepath.WalkDir(path, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if !d.IsDir() && open.Recordable(p) {
-			out = append(out, p)
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	if len(out) == 0 {
-		return nil, fmt.Errorf("%s: no recordings in this folder", path)
-	}
-	sort.Strings(out)
-	return out, nil
-}
-
 // replaySession follows one recording through a replay.
 type replaySession struct {
 	id, name string
@@ -218,14 +155,14 @@ type chunkSource struct {
 	onAck    func(s *replaySession, start, end int64, m *pipeline.Message, err error)
 }
 
-func newChunkSource(specs []replaySpec, cfg pipeline.RecordingSourceConfig) *chunkSource {
+func newChunkSource(specs []pipeline.RecordingSpec, cfg pipeline.RecordingSourceConfig) *chunkSource {
 	cs := &chunkSource{sessions: map[string]*replaySession{}}
 	rs := make([]pipeline.RecordingSpec, len(specs))
 	for i, sp := range specs {
-		s := &replaySession{id: sp.session, name: sp.name}
-		cs.sessions[sp.session] = s
-		rs[i] = pipeline.RecordingSpec{Session: sp.session, Name: sp.name, Open: func() (formats.Recording, error) {
-			rec, err := sp.open()
+		s := &replaySession{id: sp.Session, name: sp.Name}
+		cs.sessions[sp.Session] = s
+		rs[i] = pipeline.RecordingSpec{Session: sp.Session, Name: sp.Name, Open: func() (formats.Recording, error) {
+			rec, err := sp.Open()
 			if err != nil {
 				return nil, err
 			}
@@ -294,7 +231,7 @@ type replayResult struct {
 	Skipped       []error
 }
 
-func (rp *replayer) run(ctx context.Context, specs []replaySpec) (res replayResult, err error) {
+func (rp *replayer) run(ctx context.Context, specs []pipeline.RecordingSpec) (res replayResult, err error) {
 	t0 := time.Now()
 	topics := []string{rp.topic}
 	if rp.eventsTopic != "" {

@@ -12,8 +12,10 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 
 	"github.com/neurostream/neurostream/formats"
@@ -157,3 +159,34 @@ type annotated struct {
 }
 
 func (a *annotated) Info() *formats.Info { return &a.info }
+
+// Recordings returns path itself, or the recordings under a folder
+// (recursively, those File can open) in name order; an empty folder is an
+// error.
+func Recordings(path string) ([]string, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	if !st.IsDir() {
+		return []string{path}, nil
+	}
+	var out []string
+	err = filepath.WalkDir(path, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if !d.IsDir() && Recordable(p) {
+			out = append(out, p)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("%s: no recordings in this folder", path)
+	}
+	sort.Strings(out)
+	return out, nil
+}

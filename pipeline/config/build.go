@@ -5,11 +5,8 @@ import (
 
 	kafkago "github.com/segmentio/kafka-go"
 
-	"io/fs"
 	"log/slog"
-	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 
 	"github.com/neurostream/neurostream/formats"
@@ -151,21 +148,12 @@ func (c *Config) Build(logger *slog.Logger) (*Built, error) {
 // simulated ones first, then one per file.
 func (c *Config) Recordings() ([]pipeline.RecordingSpec, error) {
 	var specs []pipeline.RecordingSpec
-	taken := map[string]bool{}
-	unique := func(id string) string {
-		base, n := id, 1
-		for taken[id] {
-			n++
-			id = fmt.Sprintf("%s-%d", base, n)
-		}
-		taken[id] = true
-		return id
-	}
+	ids := SessionIDs{}
 	sim := c.Source.Simulate
 	for i := range sim.Sessions {
 		cfg := sim.Config
 		cfg.Seed += uint64(i)
-		id := unique(fmt.Sprintf("sim-%d", i+1))
+		id := ids.Unique(fmt.Sprintf("sim-%d", i+1))
 		specs = append(specs, pipeline.RecordingSpec{
 			Session: id,
 			Name:    fmt.Sprintf("simulation %s (seed %d)", id, cfg.Seed),
@@ -176,15 +164,40 @@ func (c *Config) Recordings() ([]pipeline.RecordingSpec, error) {
 		SampleRate: c.Source.Files.SampleRate, Unit: c.Source.Files.Unit,
 		TimeColumn: c.Source.Files.TimeColumn, MarkerColumn: c.Source.Files.MarkerColumn,
 	}}
-	for _, p := range c.Source.Files.Paths {
-		files, err := expand(p)
+	files, err := FileRecordings(c.Source.Files.Paths, opt, ids)
+	if err != nil {
+		return nil, fmt.Errorf("source.files.paths: %w", err)
+	}
+	return append(specs, files...), nil
+}
+
+// SessionIDs hands out unique session ids.
+type SessionIDs map[string]bool
+
+// Unique returns id, or id-2, id-3, … when id is taken, and takes it.
+func (t SessionIDs) Unique(id string) string {
+	base, n := id, 1
+	for t[id] {
+		n++
+		id = fmt.Sprintf("%s-%d", base, n)
+	}
+	t[id] = true
+	return id
+}
+
+// FileRecordings lists one session per recording under paths (files as
+// given, folders searched recursively in name order), named by SessionID
+// and made unique in ids.
+func FileRecordings(paths []string, opt open.Options, ids SessionIDs) ([]pipeline.RecordingSpec, error) {
+	var specs []pipeline.RecordingSpec
+	for _, p := range paths {
+		files, err := open.Recordings(p)
 		if err != nil {
 			return nil, err
 		}
 		for _, f := range files {
-			id := unique(SessionID(f))
 			specs = append(specs, pipeline.RecordingSpec{
-				Session: id,
+				Session: ids.Unique(SessionID(f)),
 				Name:    f,
 				Open:    func() (formats.Recording, error) { return open.File(f, opt) },
 			})
@@ -207,34 +220,4 @@ func SessionID(path string) string {
 		}
 		return '_'
 	}, base)
-}
-
-// expand returns path itself, or the recordings under a folder in name
-// order.
-func expand(path string) ([]string, error) {
-	st, err := os.Stat(path)
-	if err != nil {
-		return nil, fmt.Errorf("source.files.paths: %w", err)
-	}
-	if !st.IsDir() {
-		return []string{path}, nil
-	}
-	var out []string
-	err = filepath.WalkDir(path, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if !d.IsDir() && open.Recordable(p) {
-			out = append(out, p)
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("source.files.paths: %w", err)
-	}
-	if len(out) == 0 {
-		return nil, fmt.Errorf("source.files.paths: no recordings under %s", path)
-	}
-	sort.Strings(out)
-	return out, nil
 }
