@@ -196,6 +196,7 @@ func (r *Runner) Run(ctx context.Context) error {
 		select {
 		case q <- job{msg, ack}:
 		case <-hard.Done():
+			ack(context.Cause(hard)) // never processed: not done
 		}
 		if hard.Err() != nil {
 			break
