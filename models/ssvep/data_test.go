@@ -98,20 +98,9 @@ func cut(data [][]float64, start, n int) [][]float64 {
 // every annotation whose code maps to a label in codes.
 func eventTrials(t testing.TB, s *session, info *formats.Info, data [][]float64, codes map[string]int, delay, length float64) {
 	t.Helper()
-	n := int(math.Round(length * info.SampleRate))
-	for _, a := range info.Annotations {
-		l, ok := codes[a.Description]
-		if !ok {
-			continue
-		}
-		start := int(math.Round((a.Onset + delay) * info.SampleRate))
-		w := cut(data, start, n)
-		if w == nil {
-			continue // a trial running past the end of the recording
-		}
-		s.trials = append(s.trials, w)
-		s.labels = append(s.labels, l)
-	}
+	trials, labels, _ := ssvep.EventTrials(data, info.SampleRate, info.Annotations, codes, delay, length)
+	s.trials = append(s.trials, trials...)
+	s.labels = append(s.labels, labels...)
 }
 
 // Exoskeleton (Kalunga et al. 2016): -eve.fif codes 1 = rest, 2 = 13 Hz,
