@@ -1,0 +1,12 @@
+// Package seizure detects epileptic seizures in EEG windows: a reusable
+// feature plan (Extractor) turns one multichannel window into a fixed-length
+// feature vector, and an L2-regularised logistic regression (Model), trained
+// in Go by Newton's method, turns the z-scored features into a seizure
+// probability. A Model is saved as a versioned JSON file holding the feature
+// spec (window length, sample rate, channels, Welch segment), the
+// normalisation and the weights, so a loaded model scores identically.
+//
+// Evaluation helpers (AUROC by the Mann–Whitney statistic,
+// BalancedAccuracy, StratifiedGroupFolds) support the Bonn cross-validation
+// reported in docs/seizure.md.
+package seizure

@@ -1,0 +1,99 @@
+package seizure
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"sort"
+)
+
+// AUROC returns the area under the ROC curve of scores for labels (true =
+// positive) as the Mann–Whitney statistic: U/(n₊·n₋) with U = R₊ −
+// n₊(n₊+1)/2, R₊ the sum of the positives' ranks among all scores, ties
+// given their average rank (so a tie counts one half). It is NaN when a
+// class is empty.
+func AUROC(scores []float64, labels []bool) float64 {
+	if len(scores) != len(labels) {
+		panic(fmt.Sprintf("seizure: auroc: %d scores, %d labels", len(scores), len(labels)))
+	}
+	idx := make([]int, len(scores))
+	for i := range idx {
+		idx[i] = i
+	}
+	sort.Slice(idx, func(a, b int) bool { return scores[idx[a]] < scores[idx[b]] })
+	var rpos float64
+	var npos int
+	for i := 0; i < len(idx); {
+		j := i
+		for j < len(idx) && scores[idx[j]] == scores[idx[i]] {
+			j++
+		}
+		rank := float64(i+1+j) / 2 // average of ranks i+1 … j
+		for k := i; k < j; k++ {
+			if labels[idx[k]] {
+				rpos += rank
+				npos++
+			}
+		}
+		i = j
+	}
+	nneg := len(scores) - npos
+	if npos == 0 || nneg == 0 {
+		return math.NaN()
+	}
+	u := rpos - float64(npos)*float64(npos+1)/2
+	return u / (float64(npos) * float64(nneg))
+}
+
+// BalancedAccuracy returns (sensitivity + specificity)/2 of the decisions
+// scores ≥ threshold against labels, with sensitivity and specificity as
+// fractions; NaN when a class is empty.
+func BalancedAccuracy(scores []float64, labels []bool, threshold float64) float64 {
+	if len(scores) != len(labels) {
+		panic(fmt.Sprintf("seizure: balanced accuracy: %d scores, %d labels", len(scores), len(labels)))
+	}
+	var tp, tn, np, nn int
+	for i, s := range scores {
+		if labels[i] {
+			np++
+			if s >= threshold {
+				tp++
+			}
+		} else {
+			nn++
+			if s < threshold {
+				tn++
+			}
+		}
+	}
+	if np == 0 || nn == 0 {
+		return math.NaN()
+	}
+	return (float64(tp)/float64(np) + float64(tn)/float64(nn)) / 2
+}
+
+// StratifiedGroupFolds assigns each group (e.g. a recording segment) a fold
+// in [0, k): the groups of each class are shuffled with a PCG generator
+// seeded by seed and dealt round-robin, so every fold holds the same number
+// of groups of each class (±1) and all windows of a group share its fold.
+// groupLabel[g] is group g's class.
+func StratifiedGroupFolds(groupLabel []bool, k int, seed uint64) []int {
+	if k < 2 {
+		panic("seizure: folds: k must be at least 2")
+	}
+	rng := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
+	fold := make([]int, len(groupLabel))
+	for _, class := range []bool{true, false} {
+		var gs []int
+		for g, l := range groupLabel {
+			if l == class {
+				gs = append(gs, g)
+			}
+		}
+		rng.Shuffle(len(gs), func(i, j int) { gs[i], gs[j] = gs[j], gs[i] })
+		for i, g := range gs {
+			fold[g] = i % k
+		}
+	}
+	return fold
+}

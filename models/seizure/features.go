@@ -1,0 +1,283 @@
+package seizure
+
+import (
+	"errors"
+	"fmt"
+	"math"
+
+	"github.com/neurostream/neurostream/dsp"
+)
+
+// FeatureConfig specifies the features of one window. It is stored in the
+// model file, so a model always computes the features it was trained on.
+type FeatureConfig struct {
+	// SampleRate of the window in Hz. Required.
+	SampleRate float64 `json:"sample_rate"`
+	// WindowLen is the window length in samples. Required.
+	WindowLen int `json:"window_len"`
+	// Channels is the number of channels per window. Required.
+	Channels int `json:"channels"`
+	// SegmentLen is the Welch segment (nperseg) in samples, with a periodic
+	// Hann taper, half overlap and constant detrend.
+	// Default: the largest power of two ≤ 2·SampleRate, at most WindowLen.
+	SegmentLen int `json:"segment_len"`
+	// Coherence adds, for Channels > 1, the mean magnitude-squared
+	// coherence over all channel pairs in the theta and alpha bands.
+	// Default: false.
+	Coherence bool `json:"coherence"`
+}
+
+// Spectral ranges in Hz. Bands are dsp.StandardBands (delta 1–4, theta
+// 4–8, alpha 8–12, beta 12–30, gamma 30–45); the spectral edge and entropy
+// use [SpectrumLow, SpectrumHigh], clipped to the Nyquist frequency.
+const (
+	SpectrumLow  = 0.5
+	SpectrumHigh = 45
+	// EdgeFraction is the spectral-edge fraction (SEF90).
+	EdgeFraction = 0.9
+)
+
+// channelFeatures names the per-channel features in order. Units for input
+// in volts (formats readers return SI units):
+//
+//	log_line_length     log10 of mean |x[t+1]−x[t]|, x in V (log10 V/sample)
+//	log_variance        log10 of the variance = Hjorth activity (log10 V²)
+//	kurtosis            excess kurtosis m4/m2² − 3 (dimensionless)
+//	hjorth_mobility     √(var(x′)/var(x)), x′ the first difference (1/sample)
+//	hjorth_complexity   mobility(x′)/mobility(x) (dimensionless)
+//	log_power_<band>    log10 of Welch band power (log10 V²), 5 bands
+//	rel_power_<band>    band power / sum of the 5 band powers, 5 bands
+//	spectral_edge_90    SEF90 over 0.5–45 Hz (Hz)
+//	spectral_entropy    normalised Shannon entropy of the PSD over 0.5–45 Hz
+//	                    (0–1)
+//
+// Logarithms are taken of max(value, 1e-30) so silent channels stay finite.
+var channelFeatures = func() []string {
+	names := []string{"log_line_length", "log_variance", "kurtosis", "hjorth_mobility", "hjorth_complexity"}
+	for _, b := range dsp.StandardBands {
+		names = append(names, "log_power_"+b.Name)
+	}
+	for _, b := range dsp.StandardBands {
+		names = append(names, "rel_power_"+b.Name)
+	}
+	return append(names, "spectral_edge_90", "spectral_entropy")
+}()
+
+var coherenceBands = []dsp.Band{dsp.StandardBands[1], dsp.StandardBands[2]} // theta, alpha
+
+const logFloor = 1e-30
+
+// Extractor is a reusable feature plan for windows of one FeatureConfig.
+// It owns scratch space and is not safe for concurrent use.
+type Extractor struct {
+	cfg   FeatureConfig
+	welch *dsp.Welch
+	csd   *dsp.CSD
+	mat   *dsp.CSDMatrix
+	psd   []float64
+	freqs []float64
+	diff  []float64
+	coh   []float64
+	band  []float64
+	names []string
+}
+
+// NewExtractor returns a plan for cfg; errors name the invalid field.
+func NewExtractor(cfg FeatureConfig) (*Extractor, error) {
+	if !(cfg.SampleRate > 0) || math.IsInf(cfg.SampleRate, 0) {
+		return nil, errors.New("seizure: FeatureConfig.SampleRate must be positive")
+	}
+	if cfg.Channels < 1 {
+		return nil, errors.New("seizure: FeatureConfig.Channels must be at least 1")
+	}
+	if cfg.WindowLen < 8 {
+		return nil, errors.New("seizure: FeatureConfig.WindowLen must be at least 8 samples")
+	}
+	if cfg.SegmentLen == 0 {
+		n := 1
+		for 2*n <= int(2*cfg.SampleRate) {
+			n *= 2
+		}
+		cfg.SegmentLen = min(n, cfg.WindowLen)
+	}
+	if cfg.SegmentLen < 8 || cfg.SegmentLen > cfg.WindowLen {
+		return nil, fmt.Errorf("seizure: FeatureConfig.SegmentLen %d outside [8, WindowLen=%d]", cfg.SegmentLen, cfg.WindowLen)
+	}
+	wcfg := dsp.WelchConfig{SampleRate: cfg.SampleRate, SegmentLen: cfg.SegmentLen}
+	w, err := dsp.NewWelch(wcfg)
+	if err != nil {
+		return nil, fmt.Errorf("seizure: %w", err)
+	}
+	e := &Extractor{cfg: cfg, welch: w}
+	e.psd = make([]float64, w.Len())
+	e.freqs = w.Freqs(nil)
+	e.diff = make([]float64, cfg.WindowLen)
+	e.band = make([]float64, len(dsp.StandardBands))
+	for c := range cfg.Channels {
+		for _, n := range channelFeatures {
+			e.names = append(e.names, fmt.Sprintf("ch%d_%s", c, n))
+		}
+	}
+	if cfg.Coherence && cfg.Channels > 1 {
+		e.csd, err = dsp.NewCSD(dsp.CSDConfig{WelchConfig: wcfg, Channels: cfg.Channels})
+		if err != nil {
+			return nil, fmt.Errorf("seizure: %w", err)
+		}
+		e.mat = e.csd.NewMatrix()
+		e.coh = make([]float64, cfg.Channels*(cfg.Channels-1)/2*e.csd.Len())
+		e.names = append(e.names, "mean_msc_theta", "mean_msc_alpha")
+	}
+	return e, nil
+}
+
+// Config returns the configuration with defaults filled in.
+func (e *Extractor) Config() FeatureConfig { return e.cfg }
+
+// Len returns the number of features.
+func (e *Extractor) Len() int { return len(e.names) }
+
+// Names returns the feature names in order: channel-major blocks
+// "ch<c>_<feature>" (see channelFeatures), then the coherence features.
+// The slice must not be modified.
+func (e *Extractor) Names() []string { return e.names }
+
+// Features fills dst with the features of the window x (x[c] is channel c,
+// WindowLen samples, in V for the documented units) and returns it. A nil
+// dst allocates; a dst of the wrong length panics, as does a window of the
+// wrong shape. dst does not alias x. Features does not allocate with a
+// non-nil dst.
+func (e *Extractor) Features(dst []float64, x [][]float64) []float64 {
+	if len(x) != e.cfg.Channels {
+		panic(fmt.Sprintf("seizure: features: %d channels, want %d", len(x), e.cfg.Channels))
+	}
+	if dst == nil {
+		dst = make([]float64, e.Len())
+	} else if len(dst) != e.Len() {
+		panic(fmt.Sprintf("seizure: features: dst length %d, want %d", len(dst), e.Len()))
+	}
+	nyq := e.cfg.SampleRate / 2
+	hi := min(SpectrumHigh, nyq)
+	k := 0
+	for c, ch := range x {
+		if len(ch) != e.cfg.WindowLen {
+			panic(fmt.Sprintf("seizure: features: channel %d has %d samples, want %d", c, len(ch), e.cfg.WindowLen))
+		}
+		k += e.timeFeatures(dst[k:], ch)
+		e.welch.PSD(e.psd, ch)
+		var total float64
+		for b, band := range dsp.StandardBands {
+			e.band[b] = dsp.BandPower(e.psd, e.freqs, band.Low, min(band.High, nyq))
+			total += e.band[b]
+		}
+		for b := range e.band {
+			dst[k] = math.Log10(max(e.band[b], logFloor))
+			k++
+		}
+		for b := range e.band {
+			r := 0.0
+			if total > 0 {
+				r = e.band[b] / total
+			}
+			dst[k] = r
+			k++
+		}
+		dst[k] = finite(dsp.SpectralEdge(e.psd, e.freqs, EdgeFraction, SpectrumLow, hi), 0)
+		dst[k+1] = finite(dsp.SpectralEntropy(e.psd, e.freqs, SpectrumLow, hi, true), 0)
+		k += 2
+	}
+	if e.csd != nil {
+		e.csd.Compute(e.mat, x)
+		e.mat.Connectivity(e.coh, dsp.MSC, nil)
+		nf := e.csd.Len()
+		for b, band := range coherenceBands {
+			var s float64
+			var n int
+			for p := 0; p < len(e.coh); p += nf {
+				for f, fr := range e.freqs {
+					if fr >= band.Low && fr <= band.High {
+						s += finite(e.coh[p+f], 0)
+						n++
+					}
+				}
+			}
+			dst[k+b] = s / float64(max(n, 1))
+		}
+	}
+	return dst
+}
+
+func finite(v, otherwise float64) float64 {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return otherwise
+	}
+	return v
+}
+
+// timeFeatures writes the five time-domain features of ch to dst and
+// returns how many it wrote.
+func (e *Extractor) timeFeatures(dst, ch []float64) int {
+	n := float64(len(ch))
+	var mean float64
+	for _, v := range ch {
+		mean += v
+	}
+	mean /= n
+	var m2, m4 float64
+	for _, v := range ch {
+		d := (v - mean) * (v - mean)
+		m2 += d
+		m4 += d * d
+	}
+	m2 /= n
+	m4 /= n
+	d1 := e.diff[:len(ch)-1]
+	var ll float64
+	for i := range d1 {
+		d1[i] = ch[i+1] - ch[i]
+		ll += math.Abs(d1[i])
+	}
+	ll /= float64(len(d1))
+	v1 := variance(d1)
+	var v2 float64
+	{
+		// variance of the second difference, without another buffer
+		var s, ss float64
+		m := float64(len(d1) - 1)
+		for i := 1; i < len(d1); i++ {
+			s += d1[i] - d1[i-1]
+		}
+		mu := s / m
+		for i := 1; i < len(d1); i++ {
+			d := d1[i] - d1[i-1] - mu
+			ss += d * d
+		}
+		v2 = ss / m
+	}
+	kurt, mob, comp := 0.0, 0.0, 0.0
+	if m2 > 0 {
+		kurt = m4/(m2*m2) - 3
+		mob = math.Sqrt(v1 / m2)
+	}
+	if v1 > 0 && mob > 0 {
+		comp = math.Sqrt(v2/v1) / mob
+	}
+	dst[0] = math.Log10(max(ll, logFloor))
+	dst[1] = math.Log10(max(m2, logFloor))
+	dst[2] = kurt
+	dst[3] = mob
+	dst[4] = comp
+	return 5
+}
+
+func variance(x []float64) float64 {
+	var mean float64
+	for _, v := range x {
+		mean += v
+	}
+	mean /= float64(len(x))
+	var s float64
+	for _, v := range x {
+		s += (v - mean) * (v - mean)
+	}
+	return s / float64(len(x))
+}
