@@ -343,23 +343,8 @@ func TestCoherenceAllocs(t *testing.T) {
 	} {
 		allocs := func(n, channels int) (dspAllocs, total float64) {
 			w := connWindow(n, channels, 256)
-			b, errs := Build("coherence", "", opts)
-			if errs != nil {
-				t.Fatal(errs)
-			}
-			st, err := b.NewSession(session(w))
-			if err != nil {
-				t.Fatal(err)
-			}
-			process := func() {
-				res, err := st.Process(w)
-				if err != nil {
-					t.Fatal(err)
-				}
-				for _, r := range res {
-					r.Record.Release()
-				}
-			}
+			st := newStage(t, "coherence", opts, w)
+			process := processFunc(t, st, w)
 			process()
 			cs := st.(*coherenceSession)
 			return testing.AllocsPerRun(10, func() { cs.compute(w.Data) }), testing.AllocsPerRun(10, process)

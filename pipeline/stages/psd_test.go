@@ -142,20 +142,7 @@ func TestPSDAllocs(t *testing.T) {
 			w.Channels = append(w.Channels, w.Channels[0])
 			w.Data = append(w.Data, w.Data[0])
 		}
-		b, _ := Build("psd", "", map[string]any{"nperseg": 128})
-		st, err := b.NewSession(pipeline.SessionInfo{Session: "s", SampleRate: 256, Channels: w.Channels, WindowLength: int64(n)})
-		if err != nil {
-			t.Fatal(err)
-		}
-		process := func() {
-			res, err := st.Process(w)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, r := range res {
-				r.Record.Release()
-			}
-		}
+		process := processFunc(t, newStage(t, "psd", map[string]any{"nperseg": 128}, w), w)
 		process()
 		return testing.AllocsPerRun(20, process)
 	}

@@ -304,21 +304,7 @@ func TestSSVEPAllocs(t *testing.T) {
 	for _, method := range []string{"cca", "fbcca"} {
 		allocs := func(n, channels int) float64 {
 			w := ssvepWindow(n, channels, 256, 11, 0, 1)
-			b, errs := Build("ssvep", "", map[string]any{"method": method, "frequencies": []any{8, 11, 13, 15}})
-			if errs != nil {
-				t.Fatal(errs)
-			}
-			st, err := b.NewSession(pipeline.SessionInfo{Session: "s", SampleRate: 256, Channels: w.Channels, WindowLength: int64(n)})
-			if err != nil {
-				t.Fatal(err)
-			}
-			process := func() {
-				res, err := st.Process(w)
-				if err != nil {
-					t.Fatal(err)
-				}
-				res[0].Record.Release()
-			}
+			process := processFunc(t, newStage(t, "ssvep", map[string]any{"method": method, "frequencies": []any{8, 11, 13, 15}}, w), w)
 			process()
 			return testing.AllocsPerRun(20, process)
 		}

@@ -163,23 +163,8 @@ func TestXCorrAllocs(t *testing.T) {
 	} {
 		allocs := func(n, channels int) (dspAllocs, total float64) {
 			w := connWindow(n, channels, 256)
-			b, errs := Build("xcorr", "", opts)
-			if errs != nil {
-				t.Fatal(errs)
-			}
-			st, err := b.NewSession(session(w))
-			if err != nil {
-				t.Fatal(err)
-			}
-			process := func() {
-				res, err := st.Process(w)
-				if err != nil {
-					t.Fatal(err)
-				}
-				for _, r := range res {
-					r.Record.Release()
-				}
-			}
+			st := newStage(t, "xcorr", opts, w)
+			process := processFunc(t, st, w)
 			process()
 			xs := st.(*xcorrSession)
 			return testing.AllocsPerRun(10, func() {

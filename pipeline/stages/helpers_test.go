@@ -1,0 +1,36 @@
+package stages
+
+import (
+	"testing"
+
+	"github.com/neurostream/neurostream/pipeline"
+)
+
+// newStage builds a stage of type typ from opts and its instance for the
+// session w belongs to (w's rate, channels and length).
+func newStage(t *testing.T, typ string, opts map[string]any, w *pipeline.Window) pipeline.Stage {
+	t.Helper()
+	b, errs := Build(typ, "", opts)
+	if errs != nil {
+		t.Fatal(errs)
+	}
+	st, err := b.NewSession(session(w))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+// processFunc returns a function that runs st on w and releases the
+// records, for allocation counts.
+func processFunc(t *testing.T, st pipeline.Stage, w *pipeline.Window) func() {
+	return func() {
+		res, err := st.Process(w)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range res {
+			r.Record.Release()
+		}
+	}
+}
