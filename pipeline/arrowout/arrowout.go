@@ -6,8 +6,9 @@
 // on the session's window clock), start_sample (first sample of the window
 // on the session's sample clock) and start_time (UTC), then the labels of
 // what the row describes: channel, or seed and target for channel pairs
-// (coherence), or none for rows about a whole window (ssvep). docs/schemas.md
-// documents each kind; SchemaVersion changes when a schema does.
+// (coherence), or none for rows about a whole window (ssvep, seizure).
+// docs/schemas.md documents each kind; SchemaVersion changes when a schema
+// does.
 package arrowout
 
 import (
@@ -32,6 +33,7 @@ const (
 	KindCoherence Kind = "coherence"
 	KindXCorr     Kind = "xcorr"
 	KindSSVEP     Kind = "ssvep"
+	KindSeizure   Kind = "seizure"
 )
 
 // WindowKey identifies one analysis window of one session.
@@ -113,7 +115,9 @@ var BandPowerSchema = schema(KindBandPower, channelLabels,
 )
 
 // Kinds lists every result kind.
-func Kinds() []Kind { return []Kind{KindPSD, KindBandPower, KindCoherence, KindXCorr, KindSSVEP} }
+func Kinds() []Kind {
+	return []Kind{KindPSD, KindBandPower, KindCoherence, KindXCorr, KindSSVEP, KindSeizure}
+}
 
 // Schema returns the schema of a result kind, or nil for an unknown kind.
 func Schema(k Kind) *arrow.Schema {
@@ -128,6 +132,8 @@ func Schema(k Kind) *arrow.Schema {
 		return XCorrSchema
 	case KindSSVEP:
 		return SSVEPSchema
+	case KindSeizure:
+		return SeizureSchema
 	}
 	return nil
 }

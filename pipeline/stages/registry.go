@@ -59,6 +59,20 @@ var registry = map[string]constructor{
 		}
 		return s, nil
 	},
+	"seizure": func(name string, opts map[string]any) (pipeline.StageBuilder, []error) {
+		var c SeizureConfig
+		if errs := decode(opts, &c); errs != nil {
+			return nil, errs
+		}
+		if errs := c.Validate(); errs != nil {
+			return nil, errs
+		}
+		s, err := NewSeizure(name, c)
+		if err != nil {
+			return nil, []error{err}
+		}
+		return s, nil
+	},
 }
 
 // Types lists the stage types a configuration may name.

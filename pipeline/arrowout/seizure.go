@@ -1,0 +1,114 @@
+package arrowout
+
+import (
+	"github.com/apache/arrow/go/v17/arrow"
+	"github.com/apache/arrow/go/v17/arrow/array"
+	"github.com/apache/arrow/go/v17/arrow/memory"
+)
+
+// Seizure row types.
+const (
+	SeizureRowWindow = "window"
+	SeizureRowEvent  = "event"
+)
+
+// Seizure window states.
+const (
+	SeizureIctal      = "ictal"
+	SeizureBackground = "background"
+)
+
+// SeizureSchema is the seizure result (no label columns). Every window has
+// one row_type "window" row: the detector's probability, its moving
+// average (smoothed) and the hysteresis state ("ictal" or "background");
+// the event columns are null. When an event is final (its end plus the
+// merge gap has passed) the window that finalised it also carries a
+// row_type "event" row: onset_seconds and offset_seconds from the
+// session's sample 0, confidence (the mean smoothed probability over the
+// event's ictal windows) and the analysed channels; the window columns are
+// null.
+var SeizureSchema = schema(KindSeizure, nil,
+	arrow.Field{Name: "row_type", Type: arrow.BinaryTypes.String},
+	arrow.Field{Name: "probability", Type: arrow.PrimitiveTypes.Float64, Nullable: true},
+	arrow.Field{Name: "smoothed", Type: arrow.PrimitiveTypes.Float64, Nullable: true},
+	arrow.Field{Name: "state", Type: arrow.BinaryTypes.String, Nullable: true},
+	arrow.Field{Name: "onset_seconds", Type: arrow.PrimitiveTypes.Float64, Nullable: true},
+	arrow.Field{Name: "offset_seconds", Type: arrow.PrimitiveTypes.Float64, Nullable: true},
+	arrow.Field{Name: "confidence", Type: arrow.PrimitiveTypes.Float64, Nullable: true},
+	arrow.Field{Name: "channels", Type: arrow.ListOf(arrow.BinaryTypes.String), Nullable: true},
+)
+
+// SeizureRows builds seizure records.
+type SeizureRows struct {
+	rows
+	rowType     *array.StringBuilder
+	probability *array.Float64Builder
+	smoothed    *array.Float64Builder
+	state       *array.StringBuilder
+	onset       *array.Float64Builder
+	offset      *array.Float64Builder
+	confidence  *array.Float64Builder
+	channels    *array.ListBuilder
+	chValues    *array.StringBuilder
+}
+
+// NewSeizureRows returns a builder of seizure records; mem nil means the
+// default allocator.
+func NewSeizureRows(mem memory.Allocator) *SeizureRows {
+	r := &SeizureRows{rows: newRows(mem, SeizureSchema, 0)}
+	r.rowType = r.field(0).(*array.StringBuilder)
+	r.probability = r.field(1).(*array.Float64Builder)
+	r.smoothed = r.field(2).(*array.Float64Builder)
+	r.state = r.field(3).(*array.StringBuilder)
+	r.onset = r.field(4).(*array.Float64Builder)
+	r.offset = r.field(5).(*array.Float64Builder)
+	r.confidence = r.field(6).(*array.Float64Builder)
+	r.channels = r.field(7).(*array.ListBuilder)
+	r.chValues = r.channels.ValueBuilder().(*array.StringBuilder)
+	return r
+}
+
+// Reserve makes room for n rows, of which events carry channel lists of
+// channels labels of at most labelBytes bytes in all.
+func (r *SeizureRows) Reserve(n, events, channels, labelBytes int) {
+	r.reserve(n, 16)
+	r.rowType.ReserveData(n * 6)
+	r.state.ReserveData(n * 10)
+	r.chValues.Reserve(events * channels)
+	r.chValues.ReserveData(events * labelBytes)
+}
+
+// AppendWindow adds window k's row: probability, smoothed probability and
+// whether the state is ictal.
+func (r *SeizureRows) AppendWindow(k WindowKey, probability, smoothed float64, ictal bool) {
+	r.windowKey(k)
+	r.rowType.Append(SeizureRowWindow)
+	r.probability.Append(probability)
+	r.smoothed.Append(smoothed)
+	if ictal {
+		r.state.Append(SeizureIctal)
+	} else {
+		r.state.Append(SeizureBackground)
+	}
+	r.onset.AppendNull()
+	r.offset.AppendNull()
+	r.confidence.AppendNull()
+	r.channels.AppendNull()
+}
+
+// AppendEvent adds an event finalised at window k: onset and offset in s
+// from the session's sample 0, confidence, and the analysed channels.
+func (r *SeizureRows) AppendEvent(k WindowKey, onset, offset, confidence float64, channels []string) {
+	r.windowKey(k)
+	r.rowType.Append(SeizureRowEvent)
+	r.probability.AppendNull()
+	r.smoothed.AppendNull()
+	r.state.AppendNull()
+	r.onset.Append(onset)
+	r.offset.Append(offset)
+	r.confidence.Append(confidence)
+	r.channels.Append(true)
+	for _, c := range channels {
+		r.chValues.Append(c)
+	}
+}
