@@ -2,12 +2,11 @@ package config
 
 import (
 	"fmt"
-
-	kafkago "github.com/segmentio/kafka-go"
-
 	"log/slog"
 	"path/filepath"
 	"strings"
+
+	kafkago "github.com/segmentio/kafka-go"
 
 	"github.com/neurostream/neurostream/formats"
 	"github.com/neurostream/neurostream/formats/open"
