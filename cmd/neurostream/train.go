@@ -23,6 +23,7 @@ func newTrainCmd() *cobra.Command {
 		Short: "Train decoders from labelled calibration recordings",
 	}
 	cmd.AddCommand(newTrainSSVEPCmd())
+	cmd.AddCommand(newTrainSeizureCmd())
 	return cmd
 }
 

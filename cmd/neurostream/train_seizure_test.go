@@ -1,0 +1,120 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/neurostream/neurostream/models/seizure"
+	"github.com/neurostream/neurostream/simulate"
+)
+
+// seizureSim is a simulated session (128 Hz, 240 s) with one seizure.
+func seizureSim(t *testing.T, seed uint64, onset, dur float64) *simulate.Session {
+	t.Helper()
+	cfg := simulate.DefaultConfig()
+	cfg.Seed, cfg.Duration, cfg.SampleRate = seed, 240, 128
+	cfg.Seizures.Enabled = true
+	cfg.Seizures.Events = []simulate.SeizureEvent{{Onset: onset, Duration: dur}}
+	s, err := simulate.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func TestTrainSeizureSimulated(t *testing.T) {
+	dir := t.TempDir()
+	for i, on := range []float64{60, 150} {
+		s := seizureSim(t, uint64(10+i), on, 50)
+		if err := writeEDF(filepath.Join(dir, "sess", "s"+string(rune('1'+i))+".edf"), s, "sim", "sim"); err != nil {
+			t.Fatal(err)
+		}
+		s.Close()
+	}
+	out := filepath.Join(dir, "model.json")
+	stdout, stderr, err := runTrain(t, "seizure", "--data", filepath.Join(dir, "sess"), "--window", "4", "--hop", "2", "--out", out)
+	if err != nil {
+		t.Fatalf("%v\n%s\n%s", err, stdout, stderr)
+	}
+	t.Log(stdout)
+	if !regexp.MustCompile(`(?m)^5-fold cross-validated \(grouped by contiguous blocks.*\): balanced accuracy [0-9.]+%, AUROC [0-9.]+$`).MatchString(stdout) {
+		t.Errorf("no cross-validation line:\n%s", stdout)
+	}
+	if !strings.Contains(stdout, "2 recordings") || !regexp.MustCompile(`seizure: [1-9][0-9]* windows`).MatchString(stdout) {
+		t.Errorf("counts missing:\n%s", stdout)
+	}
+	f, err := os.Open(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	m, err := seizure.Load(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	det, err := seizure.NewDetector(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Held-out session: a seizure at 100–150 s.
+	s := seizureSim(t, 99, 100, 50)
+	defer s.Close()
+	info := s.Info()
+	wl := m.Features.WindowLen
+	cut := func(t0 float64) [][]float64 {
+		all := make([][]float64, len(info.Channels))
+		for i := range all {
+			all[i] = make([]float64, wl)
+		}
+		if err := s.ReadSamples(all, int64(t0*info.SampleRate), int64(t0*info.SampleRate)+int64(wl)); err != nil {
+			t.Fatal(err)
+		}
+		return all
+	}
+	pIctal := det.Probability(cut(120))
+	pBack := det.Probability(cut(30))
+	if !(pIctal > pBack) {
+		t.Errorf("held-out seizure window scores %v, background %v", pIctal, pBack)
+	}
+	t.Logf("held-out: seizure %.3f, background %.3f", pIctal, pBack)
+}
+
+func TestTrainSeizureErrors(t *testing.T) {
+	dir := t.TempDir()
+	a := seizureSim(t, 1, 60, 40)
+	if err := writeEDF(filepath.Join(dir, "a.edf"), a, "sim", "sim"); err != nil {
+		t.Fatal(err)
+	}
+	a.Close()
+	cfg := simulate.DefaultConfig()
+	cfg.Duration, cfg.SampleRate = 60, 256
+	b, err := simulate.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := writeEDF(filepath.Join(dir, "b.edf"), b, "sim", "sim"); err != nil {
+		t.Fatal(err)
+	}
+	b.Close()
+	out := filepath.Join(dir, "m.json")
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"seizure", "--out", out}, "give --data and --out"},
+		{[]string{"seizure", "--data", dir}, "give --data and --out"},
+		{[]string{"seizure", "--data", dir, "--out", out, "--window", "0"}, "--window"},
+		{[]string{"seizure", "--data", dir, "--out", out, "--hop", "-1"}, "--hop"},
+		{[]string{"seizure", "--data", filepath.Join(dir, "a.edf"), "--data", filepath.Join(dir, "b.edf"), "--out", out}, "b.edf"},
+		{[]string{"seizure", "--data", filepath.Join(dir, "a.edf"), "--out", out, "--channels", "Nope"}, `no channel "Nope"`},
+		{[]string{"seizure", "--data", filepath.Join(dir, "a.edf"), "--out", out, "--labels", "spike"}, "both classes"},
+	} {
+		_, _, err := runTrain(t, c.args...)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%v: error %v, want %q", c.args, err, c.want)
+		}
+	}
+}
