@@ -83,16 +83,19 @@ func (c *Config) Build(logger *slog.Logger) (*Built, error) {
 			return nil, err
 		}
 		sinks = append(sinks, b.Files)
-		dl := c.Output.DeadLetters
-		if dl == "" {
-			dl = filepath.Join(c.Output.Dir, "deadletters.jsonl")
+		// Dead letters go to a file only when they do not go to Kafka.
+		if len(c.Output.Kafka.Brokers) == 0 {
+			dl := c.Output.DeadLetters
+			if dl == "" {
+				dl = filepath.Join(c.Output.Dir, "deadletters.jsonl")
+			}
+			b.DeadLetterPath = dl
+			if b.DeadLetters, err = pipeline.NewDeadLetterFile(dl); err != nil {
+				b.Files.Close()
+				return nil, err
+			}
+			dead = b.DeadLetters
 		}
-		b.DeadLetterPath = dl
-		if b.DeadLetters, err = pipeline.NewDeadLetterFile(dl); err != nil {
-			b.Files.Close()
-			return nil, err
-		}
-		dead = b.DeadLetters
 	}
 	if ko := c.Output.Kafka; len(ko.Brokers) > 0 {
 		prod := pkafka.ProducerConfig{Connection: pkafka.Connection{Brokers: ko.Brokers}, Logger: logger}
@@ -105,16 +108,11 @@ func (c *Config) Build(logger *slog.Logger) (*Built, error) {
 		}
 		b.KafkaSink = rs
 		sinks = append(sinks, rs)
-		// Dead letters go to Kafka when results do.
 		kd, err := pkafka.NewDeadLetterSink(pkafka.DeadLetterConfig{ProducerConfig: prod, Topic: ko.DeadLetterTopic})
 		if err != nil {
 			return nil, fmt.Errorf("output.kafka: %w", err)
 		}
 		b.DeadLetterPath = "topic " + ko.DeadLetterTopic
-		if b.DeadLetters != nil {
-			b.DeadLetters.Close()
-			b.DeadLetters = nil
-		}
 		dead = kd
 	}
 	warmup := c.Window.WarmupSeconds
