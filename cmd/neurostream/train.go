@@ -151,28 +151,9 @@ func (c *ssvepCalibration) add(path string, o trainSSVEPOptions, codes map[strin
 		fmt.Fprintf(stderr, "note: %s: none of the listed events, skipped\n", path)
 		return nil
 	}
-	var idx []int
-	var labels []string
-	if len(o.channels) == 0 {
-		for i, ch := range info.Channels {
-			if ch.Type == formats.EEG {
-				idx = append(idx, i)
-				labels = append(labels, ch.Label)
-			}
-		}
-		if len(idx) == 0 {
-			return fmt.Errorf("%s: no EEG channels; name them with --channels", path)
-		}
-	} else {
-		all := info.Labels()
-		for _, want := range o.channels {
-			i := slices.Index(all, want)
-			if i < 0 {
-				return fmt.Errorf("%s: no channel %q (channels: %s)", path, want, strings.Join(all, ","))
-			}
-			idx = append(idx, i)
-			labels = append(labels, want)
-		}
+	idx, labels, err := pickChannels(info, o.channels, path)
+	if err != nil {
+		return err
 	}
 	if c.channels == nil {
 		c.rate, c.channels = info.SampleRate, labels
@@ -341,4 +322,31 @@ func saveTRCA(path string, m *ssvep.TRCA) (err error) {
 		}
 	}()
 	return m.Save(f)
+}
+
+// pickChannels returns the indices and labels of the named channels of a
+// recording, or of all its EEG channels when names is empty.
+func pickChannels(info *formats.Info, names []string, path string) (idx []int, labels []string, err error) {
+	if len(names) == 0 {
+		for i, ch := range info.Channels {
+			if ch.Type == formats.EEG {
+				idx = append(idx, i)
+				labels = append(labels, ch.Label)
+			}
+		}
+		if len(idx) == 0 {
+			return nil, nil, fmt.Errorf("%s: no EEG channels; name them with --channels", path)
+		}
+		return idx, labels, nil
+	}
+	all := info.Labels()
+	for _, want := range names {
+		i := slices.Index(all, want)
+		if i < 0 {
+			return nil, nil, fmt.Errorf("%s: no channel %q (channels: %s)", path, want, strings.Join(all, ","))
+		}
+		idx = append(idx, i)
+		labels = append(labels, want)
+	}
+	return idx, labels, nil
 }

@@ -12,7 +12,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/neurostream/neurostream/formats"
 	"github.com/neurostream/neurostream/formats/open"
 	"github.com/neurostream/neurostream/formats/szcore"
 	"github.com/neurostream/neurostream/models/seizure"
@@ -176,28 +175,9 @@ func (s *seizureSet) add(path string, o trainSeizureOptions, stderr io.Writer) e
 	}
 	spans = mergeSpans(spans)
 
-	var idx []int
-	var labels []string
-	if len(o.channels) == 0 {
-		for i, ch := range info.Channels {
-			if ch.Type == formats.EEG {
-				idx = append(idx, i)
-				labels = append(labels, ch.Label)
-			}
-		}
-		if len(idx) == 0 {
-			return fmt.Errorf("%s: no EEG channels; name them with --channels", path)
-		}
-	} else {
-		all := info.Labels()
-		for _, want := range o.channels {
-			i := slices.Index(all, want)
-			if i < 0 {
-				return fmt.Errorf("%s: no channel %q (channels: %s)", path, want, strings.Join(all, ","))
-			}
-			idx = append(idx, i)
-			labels = append(labels, want)
-		}
+	idx, labels, err := pickChannels(info, o.channels, path)
+	if err != nil {
+		return err
 	}
 	if s.ext == nil {
 		w := int(math.Round(o.window * info.SampleRate))
