@@ -316,18 +316,7 @@ func TestCoherenceConfigErrors(t *testing.T) {
 		"invalid keys: metods":                    {"metods": []any{"coh"}},
 		"average":                                 {"average": "median"},
 	} {
-		_, errs := Build("coherence", "", opts)
-		if errs == nil {
-			t.Errorf("%v accepted", opts)
-			continue
-		}
-		found := false
-		for _, e := range errs {
-			found = found || strings.Contains(e.Error(), want)
-		}
-		if !found {
-			t.Errorf("%v: errors %v lack %q", opts, errs, want)
-		}
+		wantBuildError(t, "coherence", opts, want)
 	}
 }
 

@@ -1,6 +1,7 @@
 package stages
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/neurostream/neurostream/pipeline"
@@ -33,4 +34,21 @@ func processFunc(t *testing.T, st pipeline.Stage, w *pipeline.Window) func() {
 			r.Record.Release()
 		}
 	}
+}
+
+// wantBuildError checks that building a stage of type typ from opts fails
+// with an error containing want.
+func wantBuildError(t *testing.T, typ string, opts map[string]any, want string) {
+	t.Helper()
+	_, errs := Build(typ, "", opts)
+	if errs == nil {
+		t.Errorf("%v accepted", opts)
+		return
+	}
+	for _, e := range errs {
+		if strings.Contains(e.Error(), want) {
+			return
+		}
+	}
+	t.Errorf("%v: errors %v lack %q", opts, errs, want)
 }

@@ -183,20 +183,7 @@ func TestSeizureConfigErrors(t *testing.T) {
 		"merge_gap_seconds: want a finite duration ≥ 0 s": {"model": model, "merge_gap_seconds": -5},
 		"invalid keys: threshold":                         {"model": model, "threshold": 0.5},
 	} {
-		_, errs := Build("seizure", "", opts)
-		if errs == nil {
-			t.Errorf("%v accepted", opts)
-			continue
-		}
-		found := false
-		for _, e := range errs {
-			if strings.Contains(e.Error(), want) {
-				found = true
-			}
-		}
-		if !found {
-			t.Errorf("%v: errors %v lack %q", opts, errs, want)
-		}
+		wantBuildError(t, "seizure", opts, want)
 	}
 }
 

@@ -258,20 +258,7 @@ func TestSSVEPConfigErrors(t *testing.T) {
 		"frequencies: [8 11], but model": {"method": "trca", "model": model, "frequencies": []any{8, 11}},
 		"invalid keys: frequency":        {"frequency": 8},
 	} {
-		_, errs := Build("ssvep", "", opts)
-		if errs == nil {
-			t.Errorf("%v accepted", opts)
-			continue
-		}
-		found := false
-		for _, e := range errs {
-			if strings.Contains(e.Error(), want) {
-				found = true
-			}
-		}
-		if !found {
-			t.Errorf("%v: errors %v lack %q", opts, errs, want)
-		}
+		wantBuildError(t, "ssvep", opts, want)
 	}
 }
 

@@ -133,14 +133,7 @@ func TestXCorrErrors(t *testing.T) {
 		"max_lag_seconds: required, want a positive": {"reference": "Cz", "max_lag_seconds": -1},
 		"invalid keys: max_lag":                      {"reference": "Cz", "max_lag_seconds": 0.1, "max_lag": 3},
 	} {
-		_, errs := Build("xcorr", "", opts)
-		found := false
-		for _, e := range errs {
-			found = found || strings.Contains(e.Error(), want)
-		}
-		if !found {
-			t.Errorf("%v: errors %v lack %q", opts, errs, want)
-		}
+		wantBuildError(t, "xcorr", opts, want)
 	}
 	w := xcorrWindow(256, 256, 0)
 	b, _ := Build("xcorr", "", map[string]any{"reference": "Cz", "max_lag_seconds": 0.1})
