@@ -103,6 +103,18 @@ type Window struct {
 	// Data[c] holds channel c's samples of the window in SI units. It
 	// aliases the session buffer: valid only during Process, read-only.
 	Data [][]float64
+	// Event is the stimulus event the window is locked to, with event
+	// windows (Options.Events); nil for sliding windows.
+	Event *Event
+}
+
+// Event is a stimulus event read from a session's stim channel.
+type Event struct {
+	// Sample is the onset on the session clock: the first sample whose
+	// stim value rose to Code.
+	Sample int64
+	// Code is the stim value at the onset, rounded to an integer.
+	Code int
 }
 
 // Stage is one analysis step run on every window of one session. A stage
@@ -111,6 +123,16 @@ type Stage interface {
 	// Process returns the window's results; the records are released by
 	// the runtime after the sinks wrote them.
 	Process(w *Window) ([]arrowout.Result, error)
+}
+
+// Finisher is implemented by stages that hold results back across
+// windows (a seizure event waiting out its merge gap). When a finite input
+// ends, Finish is called once per session, after its last window, with
+// end.StartSample one past the session's last sample and end.Window the
+// index the next window would have had; the results are written like a
+// window's. A session that never ends (Kafka) is never finished.
+type Finisher interface {
+	Finish(end arrowout.WindowKey) ([]arrowout.Result, error)
 }
 
 // StageBuilder makes a session's instance of a stage when the session's

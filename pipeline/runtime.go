@@ -7,6 +7,7 @@ import (
 	"hash/fnv"
 	"log/slog"
 	"math"
+	"slices"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/apache/arrow/go/v17/arrow/memory"
 
+	"github.com/neurostream/neurostream/formats"
 	"github.com/neurostream/neurostream/pipeline/arrowout"
 	"github.com/neurostream/neurostream/pipeline/wire"
 )
@@ -39,6 +41,31 @@ func (w WindowSpec) samples(fs float64) (length, hop int64, err error) {
 	return length, hop, nil
 }
 
+// EventWindows locks windows to stimulus events read from a stim channel
+// (trial mode), as mne.find_events then mne.Epochs do: an onset is a sample
+// whose stim value is nonzero and above the previous sample's
+// (find_events' consecutive='increasing'; a value already nonzero at a
+// session's first sample, or just after a gap, is no onset, as its
+// initial_event=False), its code the value rounded to an integer. Each
+// selected onset gives one window of Window's length starting Offset after
+// the onset (negative: before it); Window's hop is unused. Windows are
+// keyed by the onset sample (WindowKey.Window), which a re-read after a
+// restart finds again, so results keep their idempotency keys.
+//
+// Preprocessing must leave the stim channel's codes intact: the filter,
+// notch and reference steps do not touch stim channels; a resampler does.
+type EventWindows struct {
+	// StimChannel is the label of the channel carrying event codes. An
+	// empty label means sliding windows.
+	StimChannel string
+	// Codes selects the codes that open a window. Default: every code.
+	Codes []int
+	// Offset from the onset to the window start, in samples or, when
+	// Offset is 0, in seconds (rounded at the session's rate).
+	Offset        int64
+	OffsetSeconds float64
+}
+
 // Options configures a Runner.
 type Options struct {
 	Source Source
@@ -48,6 +75,9 @@ type Options struct {
 	Sinks       []Sink
 	DeadLetters DeadLetterSink
 	Window      WindowSpec
+	// Events, when it names a stim channel, replaces sliding windows by
+	// windows locked to the stimulus events in that channel.
+	Events EventWindows
 	// Workers is how many goroutines own sessions. Default: 1.
 	Workers int
 	// NonFinite is what a NaN or Inf sample does. Default: the chunk is
@@ -263,14 +293,62 @@ func (w *worker) run(ctx context.Context, q <-chan job) error {
 		}
 	}
 	// At the end of the input, windows that never completed never will:
-	// release what they held. After a stop, they still need it: a
-	// restart must re-read it.
-	var err error
+	// stages finish their sessions and what the windows held is released.
+	// After a stop, they still need it: a restart must re-read it.
 	if !w.endOfInput.Load() || ctx.Err() != nil {
-		err = errStopped
+		for _, s := range w.sessions {
+			s.ackAll(errStopped)
+		}
+		return nil
 	}
-	for _, s := range w.sessions {
-		s.ackAll(err)
+	ids := make([]string, 0, len(w.sessions))
+	for id := range w.sessions {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	for _, id := range ids {
+		s := w.sessions[id]
+		if err := w.finish(ctx, s); err != nil {
+			s.ackAll(err)
+			return err
+		}
+		s.ackAll(nil)
+	}
+	return nil
+}
+
+// finish calls the session's Finishers and writes their results.
+func (w *worker) finish(ctx context.Context, s *session) error {
+	r := w.r
+	if len(s.buf) == 0 || s.bufStart < 0 {
+		return nil
+	}
+	end := s.key(s.next, s.bufEnd())
+	if s.ev != nil {
+		end.Window = s.bufEnd()
+	}
+	w.results = w.results[:0]
+	for i, st := range s.stages {
+		f, ok := st.(Finisher)
+		if !ok {
+			continue
+		}
+		res, err := f.Finish(end)
+		if err != nil {
+			r.stats.StageErrors.Add(1)
+			r.opt.Logger.Error("stage failed to finish", "stage", r.opt.Stages[i].Name(), "session", s.info.Session, "err", err)
+			continue
+		}
+		w.results = append(w.results, res...)
+	}
+	if len(w.results) == 0 {
+		return nil
+	}
+	defer w.release()
+	for _, sink := range r.opt.Sinks {
+		if err := sink.Write(ctx, w.results); err != nil {
+			return fmt.Errorf("pipeline: session %s: sink: %w", s.info.Session, err)
+		}
 	}
 	return nil
 }
@@ -432,7 +510,15 @@ func (w *worker) newSession(c *wire.Chunk) (*session, error) {
 		}
 		pre, info = append(pre, p), next
 	}
-	length, hop, err := w.r.opt.Window.samples(info.SampleRate)
+	win := w.r.opt.Window
+	events := w.r.opt.Events
+	if events.StimChannel != "" {
+		win.Hop, win.HopSeconds = 1, 0 // unused
+		if win.Length == 0 {
+			win.Length = int64(math.Round(win.LengthSeconds * info.SampleRate))
+		}
+	}
+	length, hop, err := win.samples(info.SampleRate)
 	if err != nil {
 		return nil, fmt.Errorf("session %s: %w", c.Session, err)
 	}
@@ -455,6 +541,17 @@ func (w *worker) newSession(c *wire.Chunk) (*session, error) {
 		pre:       pre,
 		data:      make([][]float64, len(info.Channels)),
 		bufStart:  -1,
+	}
+	if events.StimChannel != "" {
+		i := slices.IndexFunc(info.Channels, func(ch formats.Channel) bool { return ch.Label == events.StimChannel })
+		if i < 0 {
+			return nil, fmt.Errorf("session %s: events: stim channel %q is not among the session's %d channels", c.Session, events.StimChannel, len(info.Channels))
+		}
+		offset := events.Offset
+		if offset == 0 {
+			offset = int64(math.Round(events.OffsetSeconds * info.SampleRate))
+		}
+		s.ev = &eventState{spec: events, stim: i, codes: events.Codes, offset: offset, prev: math.NaN()}
 	}
 	for _, b := range w.r.opt.Stages {
 		st, err := b.NewSession(info)

@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"math"
+	"slices"
 
 	"github.com/neurostream/neurostream/pipeline/arrowout"
 	"github.com/neurostream/neurostream/pipeline/wire"
@@ -37,6 +38,27 @@ type session struct {
 	pending []pendingAck
 	data    [][]float64
 	win     Window
+	// ev is the event-window state; nil with sliding windows.
+	ev *eventState
+}
+
+// eventState finds stimulus onsets in a session's stim channel and holds
+// those whose window is not complete yet.
+type eventState struct {
+	spec  EventWindows
+	stim  int   // the stim channel's index
+	codes []int // codes that open a window; all when empty
+	// offset is the window start relative to the onset, in samples.
+	offset int64
+	// scan is the next sample to look at; prev the stim value of the one
+	// before it, NaN when unknown (first sample, after a gap).
+	scan int64
+	prev float64
+	// minStart is the earliest window start allowed (warm-up, restart).
+	minStart int64
+	pending  []Event
+	// Skipped counts events whose window was cut by a gap or a restart.
+	skipped int64
 }
 
 type pendingAck struct {
@@ -85,14 +107,60 @@ func (s *session) add(c *wire.Chunk, ack AckFunc) error {
 			from += s.warmup
 		}
 		s.next = max(s.next, ceilDiv(from, s.hop))
+		if s.ev != nil {
+			s.ev.scan, s.ev.prev, s.ev.minStart = outFirst, math.NaN(), from
+		}
 	}
 	for i, col := range out {
 		s.buf[i] = append(s.buf[i], col...)
+	}
+	if s.ev != nil {
+		s.ev.find(s.buf[s.ev.stim], s.bufStart)
 	}
 	// On the output clock: with resampling, Warmup must also cover the
 	// resampler's delay (see Options.Warmup).
 	s.pending = append(s.pending, pendingAck{end: s.bufEnd(), ack: ack})
 	return nil
+}
+
+// find scans the stim channel stim (whose first sample is start) from
+// e.scan to its end for onsets: a sample whose value is nonzero and above
+// the previous one's (mne.find_events with consecutive='increasing').
+func (e *eventState) find(stim []float64, start int64) {
+	end := start + int64(len(stim))
+	for i := e.scan; i < end; i++ {
+		v := stim[i-start]
+		if v != 0 && v > e.prev { // false while prev is NaN
+			code := int(math.Round(v))
+			if len(e.codes) == 0 || slices.Contains(e.codes, code) {
+				e.pending = append(e.pending, Event{Sample: i, Code: code})
+			}
+		}
+		e.prev = v
+	}
+	e.scan = end
+}
+
+// keep is the first sample an unfinished event window may need: the first
+// pending window's start, or, for onsets still to come, the offset before
+// the scan position.
+func (e *eventState) keep() int64 {
+	k := e.scan + min(e.offset, 0)
+	if len(e.pending) > 0 {
+		k = min(k, e.pending[0].Sample+e.offset)
+	}
+	return k
+}
+
+// reread is the first sample a re-read must start from to rebuild every
+// unfinished event window: it must see the onset, and the sample before
+// it to see the rise.
+func (e *eventState) reread() int64 {
+	n := e.scan + min(e.offset, 0)
+	if len(e.pending) > 0 {
+		n = min(n, e.pending[0].Sample+min(e.offset, 0))
+	}
+	return n - 1
 }
 
 // windows calls fn for every complete window in the buffer, in order, then
@@ -101,6 +169,9 @@ func (s *session) windows(fn func(*Window)) (int64, error) {
 	var n int64
 	if len(s.buf) == 0 {
 		return 0, nil
+	}
+	if s.ev != nil {
+		return s.eventWindows(fn), nil
 	}
 	for {
 		start := s.next * s.hop
@@ -116,12 +187,7 @@ func (s *session) windows(fn func(*Window)) (int64, error) {
 			s.data[c] = s.buf[c][off : off+s.length : off+s.length]
 		}
 		s.win = Window{
-			WindowKey: arrowout.WindowKey{
-				Session:     s.info.Session,
-				Window:      s.next,
-				StartSample: start,
-				StartTimeNS: s.info.StartTimeNS + int64(math.Round(float64(start)/s.info.SampleRate*1e9)),
-			},
+			WindowKey:  s.key(s.next, start),
 			SampleRate: s.info.SampleRate,
 			Channels:   s.info.Channels,
 			Data:       s.data,
@@ -130,10 +196,61 @@ func (s *session) windows(fn func(*Window)) (int64, error) {
 		s.next++
 		n++
 	}
-	// Keep samples from the next window's start on; compact once the dead
-	// prefix is at least as long as what is kept, so copying stays O(1)
-	// per sample.
-	keepFrom := min(s.next*s.hop, s.bufEnd()) - s.bufStart
+	// Keep samples from the next window's start on.
+	s.compact(min(s.next*s.hop, s.bufEnd()))
+	return n, nil
+}
+
+// eventWindows calls fn for every pending event whose window is complete,
+// in onset order, drops events whose window lies (partly) before the
+// buffer or the warm-up, and drops samples no later window needs.
+func (s *session) eventWindows(fn func(*Window)) int64 {
+	e := s.ev
+	var n int64
+	i := 0
+	for ; i < len(e.pending); i++ {
+		ev := e.pending[i]
+		start := ev.Sample + e.offset
+		if start < s.bufStart || start < e.minStart {
+			e.skipped++
+			continue
+		}
+		if start+s.length > s.bufEnd() {
+			break
+		}
+		off := start - s.bufStart
+		for c := range s.data {
+			s.data[c] = s.buf[c][off : off+s.length : off+s.length]
+		}
+		s.win = Window{
+			WindowKey:  s.key(ev.Sample, start),
+			SampleRate: s.info.SampleRate,
+			Channels:   s.info.Channels,
+			Data:       s.data,
+			Event:      &e.pending[i],
+		}
+		fn(&s.win)
+		n++
+	}
+	e.pending = append(e.pending[:0], e.pending[i:]...)
+	s.compact(min(e.keep(), s.bufEnd()))
+	return n
+}
+
+// key is the result key of window w starting at sample start.
+func (s *session) key(w, start int64) arrowout.WindowKey {
+	return arrowout.WindowKey{
+		Session:     s.info.Session,
+		Window:      w,
+		StartSample: start,
+		StartTimeNS: s.info.StartTimeNS + int64(math.Round(float64(start)/s.info.SampleRate*1e9)),
+	}
+}
+
+// compact drops the samples before from once the dead prefix is at least
+// as long as what is kept, so copying stays O(1) per sample.
+func (s *session) compact(from int64) {
+	keepFrom := from - s.bufStart
 	if keepFrom > 0 && keepFrom >= int64(len(s.buf[0]))-keepFrom {
 		for c := range s.buf {
 			m := copy(s.buf[c], s.buf[c][keepFrom:])
@@ -141,15 +258,20 @@ func (s *session) windows(fn func(*Window)) (int64, error) {
 		}
 		s.bufStart += keepFrom
 	}
-	return n, nil
 }
 
 // ackDone acknowledges the chunks no unfinished window needs: those ending
 // at or before the next window's start less the warm-up (every later window
 // starts there or after; after a gap that is past the gap too), so a re-read
-// from the oldest unacknowledged chunk rebuilds the same windows.
+// from the oldest unacknowledged chunk rebuilds the same windows. With
+// event windows, the next window's start is that of the first pending
+// event, or of an onset not seen yet.
 func (s *session) ackDone() {
-	need := s.next*s.hop - s.warmup
+	need := s.next * s.hop
+	if s.ev != nil {
+		need = s.ev.reread()
+	}
+	need -= s.warmup
 	i := 0
 	for ; i < len(s.pending) && s.pending[i].end <= need; i++ {
 		s.pending[i].ack(nil)

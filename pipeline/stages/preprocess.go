@@ -168,25 +168,46 @@ type sosStep struct {
 
 func (s *sosStep) Name() string { return s.name }
 
+// NewSession filters every channel but stim channels, whose event codes a
+// filter would smear (MNE's raw.filter leaves them alone too).
 func (s *sosStep) NewSession(in pipeline.SessionInfo) (pipeline.Preprocess, pipeline.SessionInfo, error) {
 	sos, err := s.design(in.SampleRate)
 	if err != nil {
 		return nil, in, err
 	}
-	f, err := dsp.NewSOSFilter(sos, len(in.Channels), dsp.InitZero)
+	var idx []int
+	for i, ch := range in.Channels {
+		if ch.Type != formats.Stim {
+			idx = append(idx, i)
+		}
+	}
+	if len(idx) == 0 {
+		return sosSession{}, in, nil
+	}
+	f, err := dsp.NewSOSFilter(sos, len(idx), dsp.InitZero)
 	if err != nil {
 		return nil, in, err
 	}
-	return sosSession{f}, in, nil
+	return sosSession{f: f, idx: idx}, in, nil
 }
 
-type sosSession struct{ f *dsp.SOSFilter }
+type sosSession struct {
+	f   *dsp.SOSFilter
+	idx []int // the filtered channels
+}
 
 func (s sosSession) Process(x [][]float64, first int64) ([][]float64, int64, error) {
-	return s.f.FilterChannels(x, x), first, nil
+	for k, c := range s.idx {
+		x[c] = s.f.Filter(x[c], x[c], k)
+	}
+	return x, first, nil
 }
 
-func (s sosSession) Reset() { s.f.Reset() }
+func (s sosSession) Reset() {
+	if s.f != nil {
+		s.f.Reset()
+	}
+}
 
 // refStep re-references to the average of the selected channels.
 type refStep struct {
