@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -39,6 +40,8 @@ func newReplayCmd() *cobra.Command {
 		chunkSeconds, pace  float64
 		textOpt             text.Options
 		quiet               bool
+		stimLabel           string
+		stimEvents          []string
 	)
 	cmd := &cobra.Command{
 		Use:   "replay FILE|DIR ...",
@@ -52,6 +55,7 @@ func newReplayCmd() *cobra.Command {
 			"onset. Missing topics are created with --partitions partitions. Progress goes to stderr: a bar on\n" +
 			"a terminal, otherwise (or with --quiet) one line per finished file.",
 		Example: "  neurostream replay --brokers 127.0.0.1:9092 recordings/\n" +
+			"  neurostream replay --stim-events 2=2,3=3,4=4 ssvep-exoskeleton/subject01/\n" +
 			"  neurostream replay --pace 10 --partitions 12 --topic eeg.chunks a.edf b.vhdr\n" +
 			"  neurostream replay --pace 0 --text-rate 173.61 --text-unit uV bonn/Z/",
 		Args: cobra.MinimumNArgs(1),
@@ -68,6 +72,20 @@ func newReplayCmd() *cobra.Command {
 			specs, err := config.FileRecordings(args, open.Options{Text: textOpt}, config.SessionIDs{})
 			if err != nil {
 				return err
+			}
+			if len(stimEvents) > 0 {
+				codes := map[string]int{}
+				for _, e := range stimEvents {
+					d, c, ok := strings.Cut(e, "=")
+					code, err := strconv.Atoi(c)
+					if !ok || d == "" || err != nil || code <= 0 {
+						return fmt.Errorf("--stim-events %q: want DESCRIPTION=CODE with a positive integer code", e)
+					}
+					codes[d] = code
+				}
+				for i := range specs {
+					specs[i].Open = config.WithStim(specs[i].Open, stimLabel, codes)
+				}
 			}
 			rp := &replayer{
 				conn:         pkafka.Connection{Brokers: brokers},
@@ -113,6 +131,8 @@ func newReplayCmd() *cobra.Command {
 	f.StringVar(&textOpt.TimeColumn, "text-time-column", "", "CSV column of timestamps in seconds (not a channel)")
 	f.StringVar(&textOpt.MarkerColumn, "text-marker-column", "", "CSV column of event codes (become events)")
 	f.BoolVarP(&quiet, "quiet", "q", false, "no progress bar: one line per finished file")
+	f.StringVar(&stimLabel, "stim", "STI", "label of the stim channel --stim-events adds")
+	f.StringSliceVar(&stimEvents, "stim-events", nil, "DESCRIPTION=CODE,...: add a stim channel with a pulse of CODE at each annotation DESCRIPTION, so trial windows (window.events) can be cut from the stream")
 	return cmd
 }
 

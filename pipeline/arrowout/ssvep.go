@@ -12,7 +12,10 @@ import (
 // refused every target (rest; frequency is then NaN). score is the top
 // score and margin the top score minus the runner-up (NaN with a single
 // target), the decision's confidence. scores and frequencies list every
-// target in the configured order.
+// target in the configured order. In trial mode (windows locked to
+// stimulus events) window is the onset sample and event_code the event's
+// code (the trial's label, when codes name targets); it is null in
+// asynchronous mode.
 var SSVEPSchema = schema(KindSSVEP, nil,
 	arrow.Field{Name: "method", Type: arrow.BinaryTypes.String},
 	arrow.Field{Name: "decision", Type: arrow.PrimitiveTypes.Int32},
@@ -21,6 +24,7 @@ var SSVEPSchema = schema(KindSSVEP, nil,
 	arrow.Field{Name: "margin", Type: arrow.PrimitiveTypes.Float64},
 	arrow.Field{Name: "scores", Type: arrow.ListOf(arrow.PrimitiveTypes.Float64)},
 	arrow.Field{Name: "frequencies", Type: arrow.ListOf(arrow.PrimitiveTypes.Float64)},
+	arrow.Field{Name: "event_code", Type: arrow.PrimitiveTypes.Int32, Nullable: true},
 )
 
 // SSVEPRows builds ssvep records.
@@ -35,6 +39,7 @@ type SSVEPRows struct {
 	scoreValues *array.Float64Builder
 	freqs       *array.ListBuilder
 	freqValues  *array.Float64Builder
+	eventCode   *array.Int32Builder
 }
 
 // NewSSVEPRows returns a builder of ssvep records; mem nil means the
@@ -50,6 +55,7 @@ func NewSSVEPRows(mem memory.Allocator) *SSVEPRows {
 	r.scoreValues = r.scores.ValueBuilder().(*array.Float64Builder)
 	r.freqs = r.field(6).(*array.ListBuilder)
 	r.freqValues = r.freqs.ValueBuilder().(*array.Float64Builder)
+	r.eventCode = r.field(7).(*array.Int32Builder)
 	return r
 }
 
@@ -73,6 +79,9 @@ type SSVEPRow struct {
 	Score, Margin float64
 	// Scores[k] is target k's score at Frequencies[k] Hz.
 	Scores, Frequencies []float64
+	// Trial marks a window locked to a stimulus event of code EventCode.
+	Trial     bool
+	EventCode int
 }
 
 // Append adds window k's row.
@@ -87,4 +96,9 @@ func (r *SSVEPRows) Append(k WindowKey, row *SSVEPRow) {
 	r.scoreValues.AppendValues(row.Scores, nil)
 	r.freqs.Append(true)
 	r.freqValues.AppendValues(row.Frequencies, nil)
+	if row.Trial {
+		r.eventCode.Append(int32(row.EventCode))
+	} else {
+		r.eventCode.AppendNull()
+	}
 }

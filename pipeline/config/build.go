@@ -134,6 +134,10 @@ func (c *Config) Build(logger *slog.Logger) (*Built, error) {
 			Length: c.Window.Length, Hop: c.Window.Hop,
 			LengthSeconds: c.Window.LengthSeconds, HopSeconds: c.Window.HopSeconds,
 		},
+		Events: pipeline.EventWindows{
+			StimChannel: c.Window.Events.StimChannel, Codes: c.Window.Events.Codes,
+			OffsetSeconds: c.Window.Events.OffsetSeconds,
+		},
 		Workers:   c.Workers,
 		NonFinite: policy,
 		Logger:    logger,
@@ -165,7 +169,38 @@ func (c *Config) Recordings() ([]pipeline.RecordingSpec, error) {
 	if err != nil {
 		return nil, fmt.Errorf("source.files.paths: %w", err)
 	}
-	return append(specs, files...), nil
+	specs = append(specs, files...)
+	if st := c.Source.Stim; len(st.Events) > 0 {
+		label := st.Channel
+		if label == "" {
+			label = "STI"
+		}
+		for i := range specs {
+			specs[i].Open = WithStim(specs[i].Open, label, st.codes())
+		}
+	}
+	return specs, nil
+}
+
+// WithStim wraps a recording opener so the recording gains a stim channel
+// labelled label with a pulse of codes[d] at each annotation described d.
+func WithStim(open func() (formats.Recording, error), label string, codes map[string]int) func() (formats.Recording, error) {
+	return func() (formats.Recording, error) {
+		rec, err := open()
+		if err != nil {
+			return nil, err
+		}
+		in := rec.Info()
+		ev, err := formats.StimFromAnnotations(in.Annotations, in.SampleRate, in.NSamples, codes)
+		if err == nil {
+			var r formats.Recording
+			if r, err = formats.WithStim(rec, label, ev); err == nil {
+				return r, nil
+			}
+		}
+		rec.Close()
+		return nil, fmt.Errorf("source.stim: %w", err)
+	}
 }
 
 // SessionIDs hands out unique session ids.

@@ -84,6 +84,9 @@ type Source struct {
 	Pace     float64
 	Files    Files
 	Simulate Simulate
+	// Stim adds a stim channel made from each recording's annotations
+	// (simulated and file sessions), so events travel with the samples.
+	Stim Stim
 	// Kafka, when its brokers are set, is the only source.
 	Kafka KafkaSource
 }
@@ -101,6 +104,36 @@ type Files struct {
 	TimeColumn, MarkerColumn string
 }
 
+// Stim makes a stim channel from annotations, as
+// mne.events_from_annotations then raw.add_events: each annotation whose
+// description is listed in Events becomes a one-sample pulse of its code
+// at its onset.
+type Stim struct {
+	// Channel labels the added stim channel. Default: STI.
+	Channel string
+	// Events maps annotation descriptions to event codes; empty means no
+	// stim channel. (A list, not a map: YAML map keys would lose their
+	// case and dots in viper.)
+	Events []StimEvent
+}
+
+// StimEvent is one annotation description and its event code.
+type StimEvent struct {
+	// Description is matched exactly (case-sensitive).
+	Description string
+	// Code is positive (0 is "no event" in a stim channel).
+	Code int
+}
+
+// codes returns the description → code map.
+func (s Stim) codes() map[string]int {
+	m := make(map[string]int, len(s.Events))
+	for _, e := range s.Events {
+		m[e.Description] = e.Code
+	}
+	return m
+}
+
 // Simulate streams synthetic sessions (package simulate).
 type Simulate struct {
 	// Sessions is how many; session i uses seed Seed+i. Default: 0.
@@ -116,11 +149,28 @@ type Window struct {
 	Hop           int64
 	LengthSeconds float64
 	HopSeconds    float64
+	// Events locks windows to stimulus events (trial mode) instead of
+	// sliding them; hop and hop_seconds are then not used.
+	Events Events
 	// WarmupSeconds is how much signal a session joined mid-stream (after
 	// a restart or rebalance) needs before its first window, for filter
 	// state; it also holds back Kafka commits by as much. Default: 0, or
 	// 2 s when preprocess steps are configured.
 	WarmupSeconds float64
+}
+
+// Events locks one window to each stimulus onset in a stim channel
+// (pipeline.EventWindows): the window of the configured length starts
+// OffsetSeconds after the onset.
+type Events struct {
+	// StimChannel labels the channel carrying the codes; empty means
+	// sliding windows.
+	StimChannel string
+	// Codes selects the event codes that open a window. Default: all.
+	Codes []int
+	// OffsetSeconds from the onset to the window start (negative:
+	// before). Default: 0.
+	OffsetSeconds float64
 }
 
 // Stage is one analysis stage: its type (see stages.Types) and options.

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 
 	"github.com/neurostream/neurostream/pipeline/stages"
 )
@@ -66,10 +67,52 @@ func (c *Config) Validate() error {
 		}
 	}
 
+	for i, e := range s.Stim.Events {
+		key := fmt.Sprintf("source.stim.events[%d]", i)
+		if e.Code <= 0 {
+			add(keyErr(key+".code", "want a positive event code, got %d", e.Code))
+		}
+		if e.Description == "" {
+			add(keyErr(key+".description", "empty: give the annotation description to match"))
+		} else if j := slices.IndexFunc(s.Stim.Events, func(o StimEvent) bool { return o.Description == e.Description }); j < i {
+			add(keyErr(key+".description", "%q repeats source.stim.events[%d]", e.Description, j))
+		}
+	}
+	if s.Stim.Channel != "" && len(s.Stim.Events) == 0 {
+		add(keyErr("source.stim.events", "required with source.stim.channel: list {description, code} pairs"))
+	}
+
 	w := c.Window
 	samples := w.Length != 0 || w.Hop != 0
 	seconds := w.LengthSeconds != 0 || w.HopSeconds != 0
+	ev := w.Events
+	for i, code := range ev.Codes {
+		if code <= 0 {
+			add(keyErr(fmt.Sprintf("window.events.codes[%d]", i), "want a positive event code, got %d", code))
+		}
+	}
+	if ev.StimChannel == "" && (len(ev.Codes) > 0 || ev.OffsetSeconds != 0) {
+		add(keyErr("window.events.stim_channel", "required with window.events.codes or offset_seconds"))
+	}
+	if ev.StimChannel != "" {
+		// Event windows: a length, no hop.
+		switch {
+		case w.Hop != 0 || w.HopSeconds != 0:
+			add(keyErr("window.hop", "not used with window.events (one window per event): remove it"))
+		case w.Length != 0 && w.LengthSeconds != 0:
+			add(keyErr("window", "set length (samples) or length_seconds, not both"))
+		case w.Length < 0 || w.LengthSeconds < 0 || (w.Length == 0 && !(w.LengthSeconds > 0)):
+			add(keyErr("window.length_seconds", "want a window length > 0 after each event"))
+		}
+		for i, st := range c.Preprocess {
+			if st.Type == "resample" {
+				add(keyErr(fmt.Sprintf("preprocess[%d]", i), "resample would smear the stim channel's event codes that window.events reads; resample the recordings beforehand"))
+			}
+		}
+		samples, seconds = false, false
+	}
 	switch {
+	case ev.StimChannel != "":
 	case samples && seconds:
 		add(keyErr("window", "set length/hop (samples) or length_seconds/hop_seconds, not both"))
 	case samples:

@@ -12,11 +12,13 @@ import (
 	"github.com/neurostream/neurostream/pipeline/arrowout"
 )
 
-// SSVEPConfig configures the ssvep stage in asynchronous mode: every
-// window (so a decision every hop) is scored against every SSVEP target by
-// a models/ssvep decoder and decided, with the top score and the margin to
-// the runner-up as its confidence. Rows are of kind ssvep
-// (docs/schemas.md).
+// SSVEPConfig configures the ssvep stage: every window is scored against
+// every SSVEP target by a models/ssvep decoder and decided, with the top
+// score and the margin to the runner-up as its confidence. Rows are of
+// kind ssvep (docs/schemas.md). With sliding windows this is asynchronous
+// mode, a decision every hop; with windows locked to stimulus events
+// (window.events) it is trial mode, one decision per onset at the window's
+// end, whose row carries the event code.
 //
 // The window is decoded as a whole: FBCCA and TRCA filter it into
 // sub-bands per window, zero-phase (forward-backward, as the papers and
@@ -278,6 +280,9 @@ func (s *ssvepSession) Process(w *pipeline.Window) ([]arrowout.Result, error) {
 		return nil, err
 	}
 	row := arrowout.SSVEPRow{Method: s.method, Scores: scores, Frequencies: s.freqs}
+	if w.Event != nil {
+		row.Trial, row.EventCode = true, w.Event.Code
+	}
 	row.Decision, row.Frequency = ssvep.Rest, math.NaN()
 	row.Score, row.Margin = topMargin(scores)
 	if d := s.nc.Decide(scores); d != ssvep.Rest {

@@ -1,0 +1,207 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/apache/arrow/go/v17/arrow"
+	"github.com/apache/arrow/go/v17/arrow/array"
+	"github.com/apache/arrow/go/v17/arrow/ipc"
+	"github.com/apache/arrow/go/v17/arrow/memory"
+
+	"github.com/neurostream/neurostream/internal/testenv"
+	"github.com/neurostream/neurostream/simulate"
+)
+
+// readArrowFile returns every record of an Arrow IPC file; release them.
+func readArrowFile(t *testing.T, path string) []arrow.Record {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	r, err := ipc.NewFileReader(f, ipc.WithAllocator(memory.DefaultAllocator))
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	defer r.Close()
+	var out []arrow.Record
+	for i := range r.NumRecords() {
+		rec, err := r.Record(i)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rec.Retain()
+		out = append(out, rec)
+	}
+	return out
+}
+
+func column(t *testing.T, rec arrow.Record, name string) arrow.Array {
+	t.Helper()
+	idx := rec.Schema().FieldIndices(name)
+	if len(idx) != 1 {
+		t.Fatalf("no column %q in %v", name, rec.Schema())
+	}
+	return rec.Column(idx[0])
+}
+
+// TestSSVEPTrialsConfig runs configs/ssvep-trials.yaml: one decision per
+// simulated trial, at its onset sample, with the trial's code, and (the
+// simulated SSVEP being clear) the right target for nearly every trial.
+func TestSSVEPTrialsConfig(t *testing.T) {
+	out := t.TempDir()
+	t.Setenv("NEUROSTREAM_OUTPUT_DIR", out)
+	if s, err := cli(t, "run", "--config", "../../configs/ssvep-trials.yaml"); err != nil {
+		t.Fatalf("%v\n%s", err, s)
+	}
+	// The same simulation the config describes: its trials are the truth.
+	cfg := simulate.DefaultConfig()
+	cfg.Seed, cfg.SampleRate, cfg.Duration = 3, 256, 62
+	cfg.LineNoise.Enabled, cfg.Blinks.Enabled = true, true
+	cfg.SSVEP.Enabled, cfg.SSVEP.Frequencies = true, []float64{8, 11, 13, 15}
+	sim, err := simulate.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[int64]int{} // onset sample → code
+	codes := map[string]int{"ssvep/8Hz": 1, "ssvep/11Hz": 2, "ssvep/13Hz": 3, "ssvep/15Hz": 4}
+	for _, a := range sim.Info().Annotations {
+		if c, ok := codes[a.Description]; ok && a.Onset+2 <= cfg.Duration {
+			want[int64(a.Onset*256+0.5)] = c
+		}
+	}
+	if len(want) < 8 {
+		t.Fatalf("simulation has %d trials", len(want))
+	}
+	got := map[int64]int{}
+	correct := 0
+	for _, rec := range readArrowFile(t, filepath.Join(out, "ssvep.arrow")) {
+		win := column(t, rec, "window").(*array.Int64)
+		code := column(t, rec, "event_code").(*array.Int32)
+		dec := column(t, rec, "decision").(*array.Int32)
+		for i := range int(rec.NumRows()) {
+			if code.IsNull(i) {
+				t.Fatalf("row %d: event_code null in trial mode", i)
+			}
+			got[win.Value(i)] = int(code.Value(i))
+			if int(dec.Value(i)) == int(code.Value(i))-1 {
+				correct++
+			}
+		}
+		rec.Release()
+	}
+	if len(got) != len(want) {
+		t.Fatalf("%d trial rows %v, want %d %v", len(got), got, len(want), want)
+	}
+	for s, c := range want {
+		if got[s] != c {
+			t.Errorf("trial at sample %d: code %d, want %d", s, got[s], c)
+		}
+	}
+	acc := float64(correct) / float64(len(want))
+	t.Logf("trial-mode FBCCA on %d simulated 2 s trials: accuracy %.3f", len(want), acc)
+	if acc < 0.8 {
+		t.Errorf("accuracy %.3f over %d trials, want ≥ 0.8", acc, len(want))
+	}
+}
+
+// ssvepTrialRows runs a pipeline configuration and returns, per trial row,
+// the event code and the decision.
+func ssvepTrialRows(t *testing.T, yaml string) (codes, decisions []int) {
+	t.Helper()
+	dir := t.TempDir()
+	f := filepath.Join(dir, "p.yaml")
+	if err := os.WriteFile(f, []byte(yaml+"output: {dir: "+filepath.Join(dir, "out")+"}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if s, err := cli(t, "run", "--config", f); err != nil {
+		t.Fatalf("%v\n%s", err, s)
+	}
+	for _, rec := range readArrowFile(t, filepath.Join(dir, "out", "ssvep.arrow")) {
+		code := column(t, rec, "event_code").(*array.Int32)
+		dec := column(t, rec, "decision").(*array.Int32)
+		for i := range int(rec.NumRows()) {
+			codes = append(codes, int(code.Value(i)))
+			decisions = append(decisions, int(dec.Value(i)))
+		}
+		rec.Release()
+	}
+	return codes, decisions
+}
+
+// TestSSVEPTrialModeTRCA: an eTRCA model trained by `train ssvep` on one
+// simulated session decodes another session's trials in trial mode from
+// the pipeline YAML, each decision locked to its onset.
+func TestSSVEPTrialModeTRCA(t *testing.T) {
+	dir := t.TempDir()
+	edfPath := filepath.Join(dir, "calibration.edf")
+	if err := writeEDF(edfPath, ssvepSim(t, 1, 146), "X", "calibration"); err != nil {
+		t.Fatal(err)
+	}
+	model := filepath.Join(dir, "model.json")
+	if stdout, stderr, err := runTrain(t, "ssvep", "--data", edfPath, "--events", simEvents, "--offset", "0.1",
+		"--length", "2", "--method", "etrca", "--channels", "O1,O2,P3,Pz,P4,T5,T6", "--notch", "50", "--no-cv", "--out", model); err != nil {
+		t.Fatalf("%v\n%s%s", err, stdout, stderr)
+	}
+	codes, decisions := ssvepTrialRows(t, `
+source:
+  simulate: {sessions: 1, seed: 2, duration: 146, ssvep: {enabled: true}}
+  stim:
+    events:
+      - {description: ssvep/8Hz, code: 1}
+      - {description: ssvep/11Hz, code: 2}
+      - {description: ssvep/13Hz, code: 3}
+      - {description: ssvep/15Hz, code: 4}
+window: {length_seconds: 2, events: {stim_channel: STI, offset_seconds: 0.1}}
+preprocess: [{type: notch, freq: 50}]
+stages: [{type: ssvep, method: etrca, model: `+model+`}]
+`)
+	if len(codes) != 24 {
+		t.Fatalf("%d trial rows, want 24", len(codes))
+	}
+	correct := 0
+	for i, c := range codes {
+		if decisions[i] == c-1 {
+			correct++
+		}
+	}
+	t.Logf("trial-mode eTRCA, held-out simulated session: %d/%d", correct, len(codes))
+	if correct < 18 { // chance is 6 of 24
+		t.Errorf("%d of 24 trials right, want ≥ 18", correct)
+	}
+}
+
+// TestSSVEPTrialModeExoskeleton decodes every exoskeleton session in trial
+// mode through the pipeline: the -eve.fif events become a stim channel,
+// windows of 4 s start 0.14 s after each 13/21/17 Hz onset, FBCCA decides.
+// The offline evaluation (models/ssvep, docs/ssvep.md) measures 0.854 on
+// the same trials with a notch started from steady state.
+func TestSSVEPTrialModeExoskeleton(t *testing.T) {
+	dir := filepath.Join(testenv.DataDir(t), "ssvep-exoskeleton")
+	codes, decisions := ssvepTrialRows(t, `
+source:
+  files: {paths: [`+dir+`]}
+  stim:
+    events: [{description: "2", code: 2}, {description: "3", code: 3}, {description: "4", code: 4}]
+window: {length_seconds: 4, events: {stim_channel: STI, offset_seconds: 0.14}}
+preprocess: [{type: notch, freq: 50}]
+stages: [{type: ssvep, method: fbcca, frequencies: [13, 21, 17]}]
+`)
+	if len(codes) != 288 {
+		t.Fatalf("%d trial rows, want 288 (12 sessions × 24 target trials)", len(codes))
+	}
+	correct := 0
+	for i, c := range codes {
+		if decisions[i] == c-2 {
+			correct++
+		}
+	}
+	acc := float64(correct) / float64(len(codes))
+	t.Logf("trial-mode FBCCA, exoskeleton, 3 targets, 4 s: %d/%d = %.3f", correct, len(codes), acc)
+	if acc < 0.633 { // chance + 0.30, the offline test's bound
+		t.Errorf("accuracy %.3f, want ≥ 0.633", acc)
+	}
+}
