@@ -3,6 +3,7 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/apache/arrow/go/v17/arrow"
@@ -203,5 +204,36 @@ stages: [{type: ssvep, method: fbcca, frequencies: [13, 21, 17]}]
 	t.Logf("trial-mode FBCCA, exoskeleton, 3 targets, 4 s: %d/%d = %.3f", correct, len(codes), acc)
 	if acc < 0.633 { // chance + 0.30, the offline test's bound
 		t.Errorf("accuracy %.3f, want ≥ 0.633", acc)
+	}
+}
+
+// TestEventConfigErrors names each mistake in stim and event-window keys.
+func TestEventConfigErrors(t *testing.T) {
+	f := filepath.Join(t.TempDir(), "bad.yaml")
+	os.WriteFile(f, []byte(`
+source:
+  simulate: {sessions: 1}
+  stim:
+    channel: STI
+    events: [{description: a, code: 0}, {description: a, code: 2}, {code: 3}]
+window: {length_seconds: 2, hop_seconds: 1, events: {stim_channel: STI, codes: [1, -2]}}
+preprocess: [{type: resample, up: 1, down: 2}]
+stages: [{type: psd}]
+`), 0o644)
+	out, err := cli(t, "config", "validate", f)
+	if err == nil {
+		t.Fatalf("validate accepted a bad file:\n%s", out)
+	}
+	for _, want := range []string{
+		"source.stim.events[0].code: want a positive event code, got 0",
+		`source.stim.events[1].description: "a" repeats source.stim.events[0]`,
+		"source.stim.events[2].description: empty",
+		"window.events.codes[1]: want a positive event code, got -2",
+		"window.hop: not used with window.events",
+		"preprocess[0]: resample would smear the stim channel",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("validate output lacks %q:\n%s", want, out)
+		}
 	}
 }
