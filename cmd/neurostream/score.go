@@ -37,8 +37,10 @@ func newScoreCmd() *cobra.Command {
 			"With folders, every annotation TSV below REF/sub-*/ is a recording and its hypothesis is the file at\n" +
 			"the same relative path under HYP; a missing hypothesis, or one whose recording length differs from\n" +
 			"the reference's, is scored as no detections (as szcore-evaluation does; a note goes to stderr).\n" +
-			"--json prints szcore-evaluation's JSON (sample_results, event_results) with the summed counts and\n" +
-			"per-subject results added; undefined rates are null.",
+			"Alarm latency is reported for each reference event: the first alarm between 30 s before its onset\n" +
+			"and its end, minus the onset (negative: an early alarm); events without one are missed.\n\n" +
+			"--json prints szcore-evaluation's JSON (sample_results, event_results) with the summed counts,\n" +
+			"per-subject results and alarm latencies added; undefined rates are null.",
 		Example: "  neurostream score --ref bids/ --hyp predictions/\n" +
 			"  neurostream score --ref sub-01_ses-01_task-szMonitoring_run-00_events.tsv --hyp pred.tsv --json",
 		Args: cobra.NoArgs,
@@ -54,6 +56,7 @@ func newScoreCmd() *cobra.Command {
 				return err
 			}
 			var ds metrics.Dataset
+			lat := map[string][]scoreLatency{}
 			for _, r := range recs {
 				rs, err := scoreFiles(r, tolerance)
 				if err != nil {
@@ -63,8 +66,11 @@ func newScoreCmd() *cobra.Command {
 					fmt.Fprintf(cmd.ErrOrStderr(), "note: %s: %s\n", r.hyp, rs.Note)
 				}
 				ds.Add(r.subject, rs)
+				for _, l := range metrics.AlarmLatencies(rs.Event, metrics.DefaultEventParams()) {
+					lat[r.subject] = append(lat[r.subject], scoreLatency{r.ref, l})
+				}
 			}
-			rep := newScoreReport(&ds, cumulated)
+			rep := newScoreReport(&ds, lat, cumulated)
 			if asJSON {
 				enc := json.NewEncoder(cmd.OutOrStdout())
 				enc.SetIndent("", "  ")
@@ -217,17 +223,57 @@ type scoreResults struct {
 }
 
 type subjectReport struct {
-	Subject    string       `json:"subject"`
-	Recordings int          `json:"recordings"`
-	Sample     scoreResults `json:"sample_results"`
-	Event      scoreResults `json:"event_results"`
+	Subject      string             `json:"subject"`
+	Recordings   int                `json:"recordings"`
+	Sample       scoreResults       `json:"sample_results"`
+	Event        scoreResults       `json:"event_results"`
+	Latency      latencyResults     `json:"alarm_latency"`
+	EventLatency []eventLatencyJSON `json:"event_latencies"`
 }
 
 type scoreReport struct {
 	Sample     scoreResults    `json:"sample_results"`
 	Event      scoreResults    `json:"event_results"`
+	Latency    latencyResults  `json:"alarm_latency"`
 	Recordings int             `json:"recordings"`
 	Subjects   []subjectReport `json:"subjects"`
+}
+
+// scoreLatency is one reference event's alarm latency and its file.
+type scoreLatency struct {
+	ref string
+	metrics.Latency
+}
+
+// latencyResults is metrics.LatencySummary in seconds; statistics over no
+// detected event are null.
+type latencyResults struct {
+	Events   int        `json:"events"`
+	Detected int        `json:"detected"`
+	Missed   int        `json:"missed"`
+	Median   scoreFloat `json:"median"`
+	Mean     scoreFloat `json:"mean"`
+	Min      scoreFloat `json:"min"`
+	Max      scoreFloat `json:"max"`
+}
+
+// eventLatencyJSON is one reference event (as event scoring scored it) and
+// its alarm latency in seconds, null when missed.
+type eventLatencyJSON struct {
+	Reference string     `json:"reference"`
+	Onset     scoreFloat `json:"onset"`
+	Offset    scoreFloat `json:"offset"`
+	Latency   scoreFloat `json:"latency"`
+}
+
+func latencyResultsOf(l []scoreLatency) latencyResults {
+	ml := make([]metrics.Latency, len(l))
+	for i, x := range l {
+		ml[i] = x.Latency
+	}
+	s := metrics.SummarizeLatencies(ml)
+	return latencyResults{Events: s.Events, Detected: s.Detected, Missed: s.Missed,
+		Median: scoreFloat(s.Median), Mean: scoreFloat(s.Mean), Min: scoreFloat(s.Min), Max: scoreFloat(s.Max)}
 }
 
 func scoreResultsOf(t metrics.Totals) scoreResults {
@@ -248,17 +294,31 @@ func scoreWithStats(r scoreResults, s metrics.Summary) scoreResults {
 	return r
 }
 
-func newScoreReport(ds *metrics.Dataset, cumulated bool) scoreReport {
+// newScoreReport builds the report of ds; lat holds each subject's alarm
+// latencies in recording order. Latencies are pooled over all events of all
+// subjects (a mean over subjects would weight a subject's one seizure like
+// another's twenty).
+func newScoreReport(ds *metrics.Dataset, lat map[string][]scoreLatency, cumulated bool) scoreReport {
 	sampleSum, eventSum := ds.Cumulated()
 	rep := scoreReport{Sample: scoreResultsOf(sampleSum), Event: scoreResultsOf(eventSum), Recordings: sampleSum.Recordings}
 	if !cumulated {
 		s, e := ds.PerSubject()
 		rep.Sample, rep.Event = scoreWithStats(rep.Sample, s), scoreWithStats(rep.Event, e)
 	}
+	var all []scoreLatency
 	for _, st := range ds.Subjects() {
+		sl := lat[st.Subject]
+		all = append(all, sl...)
+		events := make([]eventLatencyJSON, len(sl))
+		for i, l := range sl {
+			events[i] = eventLatencyJSON{Reference: l.ref, Onset: scoreFloat(l.Event.Start), Offset: scoreFloat(l.Event.Stop),
+				Latency: scoreFloat(l.Latency.Latency)}
+		}
 		rep.Subjects = append(rep.Subjects, subjectReport{Subject: st.Subject, Recordings: st.Sample.Recordings,
-			Sample: scoreResultsOf(st.Sample), Event: scoreResultsOf(st.Event)})
+			Sample: scoreResultsOf(st.Sample), Event: scoreResultsOf(st.Event),
+			Latency: latencyResultsOf(sl), EventLatency: events})
 	}
+	rep.Latency = latencyResultsOf(all)
 	return rep
 }
 
@@ -300,4 +360,23 @@ func (rep scoreReport) print(w io.Writer, cumulated bool) {
 		func(s subjectReport) scoreResults { return s.Event }, rep.Event)
 	section("sample scoring (1 Hz; refTrue, tp, fp count seconds)",
 		func(s subjectReport) scoreResults { return s.Sample }, rep.Sample)
+
+	fmt.Fprintf(w, "\nalarm latency (s after onset of the first alarm from 30 s before onset to the event's end; negative = early)\n")
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "subject\tevents\tdetected\tmissed\tmedian\tmean\tmin\tmax")
+	row := func(name string, l latencyResults) {
+		sec := func(v scoreFloat) string {
+			if math.IsNaN(float64(v)) {
+				return "n/a"
+			}
+			return strconv.FormatFloat(float64(v), 'f', 1, 64)
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%s\t%s\t%s\t%s\n", name, l.Events, l.Detected, l.Missed,
+			sec(l.Median), sec(l.Mean), sec(l.Min), sec(l.Max))
+	}
+	for _, s := range rep.Subjects {
+		row(s.Subject, s.Latency)
+	}
+	row("all events", rep.Latency)
+	tw.Flush()
 }

@@ -8,6 +8,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -345,3 +346,72 @@ func TestScoreErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestScoreAlarmLatency checks the latencies added to the report, worked
+// out by hand: early, late, missed (no alarm, and an alarm only after the
+// seizure ended) across two subjects.
+func TestScoreAlarmLatency(t *testing.T) {
+	dir := t.TempDir()
+	ref, hyp := filepath.Join(dir, "ref"), filepath.Join(dir, "hyp")
+	// sub-01 rec a: seizures [100, 130) and [1000, 1060); alarms at 90
+	// (10 s early) and at 1012 (12 s late).
+	writeSzcoreTSV(t, filepath.Join(ref, "sub-01", "a.tsv"), [][2]float64{{100, 30}, {1000, 60}}, 3600)
+	writeSzcoreTSV(t, filepath.Join(hyp, "sub-01", "a.tsv"), [][2]float64{{90, 30}, {1012, 5}}, 3600)
+	// sub-01 rec b: seizure [500, 520), alarm only at [540, 550): a true
+	// positive for event scoring (60 s tolerance after) but no alarm
+	// during the seizure, so missed for latency.
+	writeSzcoreTSV(t, filepath.Join(ref, "sub-01", "b.tsv"), [][2]float64{{500, 20}}, 3600)
+	writeSzcoreTSV(t, filepath.Join(hyp, "sub-01", "b.tsv"), [][2]float64{{540, 10}}, 3600)
+	// sub-02: seizure [200, 260), alarm at 230 (30 s late); seizure
+	// [2000, 2030) with no alarm.
+	writeSzcoreTSV(t, filepath.Join(ref, "sub-02", "a.tsv"), [][2]float64{{200, 60}, {2000, 30}}, 3600)
+	writeSzcoreTSV(t, filepath.Join(hyp, "sub-02", "a.tsv"), [][2]float64{{230, 10}}, 3600)
+
+	out, errOut, err := runScore(t, "--ref", ref, "--hyp", hyp, "--json")
+	if err != nil {
+		t.Fatalf("%v\n%s", err, errOut)
+	}
+	var r struct {
+		Event   map[string]*float64 `json:"event_results"`
+		Latency map[string]*float64 `json:"alarm_latency"`
+		Subj    []struct {
+			Latency map[string]*float64 `json:"alarm_latency"`
+			Events  []struct {
+				Reference string   `json:"reference"`
+				Onset     float64  `json:"onset"`
+				Offset    float64  `json:"offset"`
+				Latency   *float64 `json:"latency"`
+			} `json:"event_latencies"`
+		} `json:"subjects"`
+	}
+	if err := json.Unmarshal([]byte(out), &r); err != nil {
+		t.Fatal(err)
+	}
+	wantScoreValue(t, "event tp", r.Event["tp"], 4)
+	for _, c := range []struct {
+		key  string
+		want float64
+	}{{"events", 5}, {"detected", 3}, {"missed", 2}, {"median", 12}, {"mean", (-10 + 12 + 30) / 3.0}, {"min", -10}, {"max", 30}} {
+		wantScoreValue(t, "alarm_latency."+c.key, r.Latency[c.key], c.want)
+	}
+	if len(r.Subj) != 2 {
+		t.Fatalf("%d subjects", len(r.Subj))
+	}
+	wantScoreValue(t, "sub-01 median", r.Subj[0].Latency["median"], 1)
+	wantScoreValue(t, "sub-01 missed", r.Subj[0].Latency["missed"], 1)
+	ev := r.Subj[0].Events
+	if len(ev) != 3 || ev[0].Onset != 100 || ev[0].Offset != 130 || !strings.HasSuffix(ev[2].Reference, "b.tsv") || ev[2].Latency != nil {
+		t.Fatalf("sub-01 event latencies %+v", ev)
+	}
+	wantScoreValue(t, "sub-01 first latency", ev[0].Latency, -10)
+
+	table, _, err := runScore(t, "--ref", ref, "--hyp", hyp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(table, "alarm latency") || !regexpMatch(`all events\s+5\s+3\s+2\s+12\.0\s+10\.7\s+-10\.0\s+30\.0`, table) {
+		t.Errorf("table lacks the latency summary:\n%s", table)
+	}
+}
+
+func regexpMatch(pattern, s string) bool { return regexp.MustCompile(pattern).MatchString(s) }

@@ -62,9 +62,9 @@ type bonnResult struct {
 // bonnCV runs stratified 5-fold cross-validation grouped by segment with
 // windowLen-sample windows (non-overlapping, from the segment start); a
 // segment's score is the mean probability of its windows.
-func bonnCV(t *testing.T, segs []bonnSegment, windowLen int, seed uint64, lambda float64) bonnResult {
+func bonnCV(t *testing.T, segs []bonnSegment, windowLen int, seed uint64, lambda float64, extended bool, boost *BoostConfig) bonnResult {
 	t.Helper()
-	spec := FeatureConfig{SampleRate: bonnRate, WindowLen: windowLen, Channels: 1}
+	spec := FeatureConfig{SampleRate: bonnRate, WindowLen: windowLen, Channels: 1, Extended: extended}
 	ex, err := NewExtractor(spec)
 	if err != nil {
 		t.Fatal(err)
@@ -95,7 +95,7 @@ func bonnCV(t *testing.T, segs []bonnSegment, windowLen int, seed uint64, lambda
 				trY = append(trY, labels[seg[i]])
 			}
 		}
-		m, err := Train(spec, trX, trY, TrainConfig{Balanced: true, Lambda: lambda})
+		m, err := Train(spec, trX, trY, TrainConfig{Balanced: true, Lambda: lambda, Boost: boost})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -157,7 +157,7 @@ func TestBonn(t *testing.T) {
 	}
 	for _, c := range []cfg{{"1 × 4097 (23.6 s)", 4097}, {"4 × 1024 (5.9 s)", 1024}} {
 		for _, seed := range []uint64{1, 2, 3} {
-			r := bonnCV(t, segs, c.len, seed, 0.01)
+			r := bonnCV(t, segs, c.len, seed, 0.01, false, nil)
 			fmtList := func(x []float64) string {
 				s := make([]string, len(x))
 				for i, v := range x {
@@ -179,9 +179,34 @@ func TestBonn(t *testing.T) {
 	fmt.Fprintf(&b, "\n| λ | windows | BA (segments) | AUROC (segments) | misclassified segments per set (seed 1) |\n| --- | --- | --- | --- | --- |\n")
 	for _, lambda := range []float64{0.001, 0.01, 0.1, 1} {
 		for _, n := range []int{4097, 1024} {
-			r := bonnCV(t, segs, n, 1, lambda)
+			r := bonnCV(t, segs, n, 1, lambda, false, nil)
 			fmt.Fprintf(&b, "| %g | %d | %.4f | %.4f | Z %d, O %d, N %d, F %d, S %d |\n", lambda, n, r.ba, r.auc,
 				r.errors["Z"], r.errors["O"], r.errors["N"], r.errors["F"], r.errors["S"])
+		}
+	}
+	// Classifiers and feature sets, each fixed before it was measured:
+	// the extended features (FeatureConfig.Extended) and boosted trees
+	// with BoostConfig's defaults (200 trees of depth 3, rate 0.1).
+	fmt.Fprintf(&b, "\n| classifier | features | windows | seed | BA (segments) | AUROC (segments) | BA (windows) | AUROC (windows) | misclassified per set |\n| --- | --- | --- | --- | --- | --- | --- | --- | --- |\n")
+	for _, c := range []struct {
+		name     string
+		extended bool
+		boost    *BoostConfig
+	}{{"logreg", true, nil}, {"gbt", false, &BoostConfig{}}, {"gbt", true, &BoostConfig{}}} {
+		feat := "17 base"
+		if c.extended {
+			feat = "37 extended"
+		}
+		for _, n := range []int{4097, 1024} {
+			for _, seed := range []uint64{1, 2, 3} {
+				r := bonnCV(t, segs, n, seed, 0.01, c.extended, c.boost)
+				fmt.Fprintf(&b, "| %s | %s | %d | %d | %.4f | %.4f | %.4f | %.4f | Z %d, O %d, N %d, F %d, S %d |\n", c.name, feat, n, seed,
+					r.ba, r.auc, r.winBA, r.winAUC, r.errors["Z"], r.errors["O"], r.errors["N"], r.errors["F"], r.errors["S"])
+				const minBA, minAUC = 0.90, 0.95
+				if r.ba < minBA || r.auc < minAUC || mean(r.foldBA) < minBA {
+					t.Errorf("%s %s %d seed %d: balanced accuracy %.4f, AUROC %.4f: below the bounds %.2f, %.2f", c.name, feat, n, seed, r.ba, r.auc, minBA, minAUC)
+				}
+			}
 		}
 	}
 	t.Log(b.String())

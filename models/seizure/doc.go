@@ -2,9 +2,12 @@
 // feature plan (Extractor) turns one multichannel window into a fixed-length
 // feature vector, and an L2-regularised logistic regression (Model), trained
 // in Go by Newton's method, turns the z-scored features into a seizure
-// probability. A Model is saved as a versioned JSON file holding the feature
-// spec (window length, sample rate, channels, Welch segment), the
-// normalisation and the weights, so a loaded model scores identically.
+// probability; TrainConfig.Boost trains gradient-boosted trees instead. A
+// Model is saved as a versioned JSON file holding the feature spec (window
+// length, sample rate, channels, Welch segment, extended features), the
+// normalisation and the weights or trees, so a loaded model scores
+// identically. Smoother and Hysteresis turn a stream of window
+// probabilities into seizure events, as the pipeline's seizure stage does.
 //
 // Evaluation helpers (AUROC by the Mann–Whitney statistic,
 // BalancedAccuracy, StratifiedGroupFolds) support the Bonn cross-validation

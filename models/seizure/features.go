@@ -25,6 +25,10 @@ type FeatureConfig struct {
 	// coherence over all channel pairs in the theta and alpha bands.
 	// Default: false.
 	Coherence bool `json:"coherence"`
+	// Extended adds 20 features per channel (see extendedFeatures) after
+	// the 17 of every model. Default: false. Omitted from the model file
+	// when false, so such files read as before.
+	Extended bool `json:"extended,omitempty"`
 }
 
 // Spectral ranges in Hz. Bands are dsp.StandardBands (delta 1–4, theta
@@ -62,6 +66,43 @@ var channelFeatures = func() []string {
 	}
 	return append(names, "spectral_edge_90", "spectral_entropy")
 }()
+
+// extendedFeatures are the per-channel features FeatureConfig.Extended
+// adds, chosen from the Bonn literature before measuring them (see
+// docs/seizure.md):
+//
+//	skewness            m3/m2^1.5 (dimensionless)
+//	zero_crossings      sign changes of x − mean(x) per second (Hz)
+//	higuchi_fd          Higuchi fractal dimension, k = 1…8 (1–2)
+//	log_teager          log10 of mean |x[t]² − x[t−1]·x[t+1]|, the
+//	                    Teager–Kaiser energy (log10 V²)
+//	acf_zero            first lag at which the autocorrelation of x is
+//	                    ≤ 0, up to 0.5 s (s): a quarter period of the
+//	                    dominant rhythm
+//	rel_power_<a>_<b>   Welch power in the 2 Hz bands 1–3, 3–5, …, 29–31 Hz
+//	                    as a share of the 5 standard bands' sum (15 bands)
+var extendedFeatures = func() []string {
+	names := []string{"skewness", "zero_crossings", "higuchi_fd", "log_teager", "acf_zero"}
+	for _, b := range narrowBands {
+		names = append(names, "rel_power_"+b.Name)
+	}
+	return names
+}()
+
+// narrowBands are 2 Hz bands from 1 to 31 Hz.
+var narrowBands = func() []dsp.Band {
+	var bs []dsp.Band
+	for lo := 1; lo < 31; lo += 2 {
+		bs = append(bs, dsp.Band{Name: fmt.Sprintf("%d_%d", lo, lo+2), Low: float64(lo), High: float64(lo + 2)})
+	}
+	return bs
+}()
+
+// higuchiKMax is the largest Higuchi interval.
+const higuchiKMax = 8
+
+// acfMaxLag is the longest autocorrelation lag searched, in seconds.
+const acfMaxLag = 0.5
 
 var coherenceBands = []dsp.Band{dsp.StandardBands[1], dsp.StandardBands[2]} // theta, alpha
 
@@ -116,6 +157,11 @@ func NewExtractor(cfg FeatureConfig) (*Extractor, error) {
 	for c := range cfg.Channels {
 		for _, n := range channelFeatures {
 			e.names = append(e.names, fmt.Sprintf("ch%d_%s", c, n))
+		}
+		if cfg.Extended {
+			for _, n := range extendedFeatures {
+				e.names = append(e.names, fmt.Sprintf("ch%d_%s", c, n))
+			}
 		}
 	}
 	if cfg.Coherence && cfg.Channels > 1 {
@@ -184,6 +230,9 @@ func (e *Extractor) Features(dst []float64, x [][]float64) []float64 {
 		dst[k] = finite(dsp.SpectralEdge(e.psd, e.freqs, EdgeFraction, SpectrumLow, hi), 0)
 		dst[k+1] = finite(dsp.SpectralEntropy(e.psd, e.freqs, SpectrumLow, hi, true), 0)
 		k += 2
+		if e.cfg.Extended {
+			k += e.extended(dst[k:], ch, total)
+		}
 	}
 	if e.csd != nil {
 		e.csd.Compute(e.mat, x)
@@ -280,4 +329,102 @@ func variance(x []float64) float64 {
 		s += (v - mean) * (v - mean)
 	}
 	return s / float64(len(x))
+}
+
+// extended writes the extendedFeatures of ch to dst, given the PSD in
+// e.psd and the sum of the standard band powers, and returns how many it
+// wrote.
+func (e *Extractor) extended(dst, ch []float64, total float64) int {
+	n := len(ch)
+	var mean float64
+	for _, v := range ch {
+		mean += v
+	}
+	mean /= float64(n)
+	var m2, m3 float64
+	crossings := 0
+	for i, v := range ch {
+		d := v - mean
+		m2 += d * d
+		m3 += d * d * d
+		if i > 0 && (d >= 0) != (ch[i-1]-mean >= 0) {
+			crossings++
+		}
+	}
+	m2 /= float64(n)
+	m3 /= float64(n)
+	skew := 0.0
+	if m2 > 0 {
+		skew = m3 / math.Pow(m2, 1.5)
+	}
+	var teager float64
+	for i := 1; i < n-1; i++ {
+		teager += math.Abs(ch[i]*ch[i] - ch[i-1]*ch[i+1])
+	}
+	teager /= float64(n - 2)
+
+	// First non-positive autocorrelation (of the mean-removed signal).
+	maxLag := min(int(acfMaxLag*e.cfg.SampleRate), n-1)
+	zero := maxLag
+	for lag := 1; lag <= maxLag; lag++ {
+		var r float64
+		for i := lag; i < n; i++ {
+			r += (ch[i] - mean) * (ch[i-lag] - mean)
+		}
+		if r <= 0 {
+			zero = lag
+			break
+		}
+	}
+
+	dst[0] = skew
+	dst[1] = float64(crossings) * e.cfg.SampleRate / float64(n)
+	dst[2] = higuchi(ch, higuchiKMax)
+	dst[3] = math.Log10(max(teager, logFloor))
+	dst[4] = float64(zero) / e.cfg.SampleRate
+	nyq := e.cfg.SampleRate / 2
+	for b, band := range narrowBands {
+		r := 0.0
+		if total > 0 && band.Low < nyq {
+			r = dsp.BandPower(e.psd, e.freqs, band.Low, min(band.High, nyq)) / total
+		}
+		dst[5+b] = r
+	}
+	return 5 + len(narrowBands)
+}
+
+// higuchi returns the Higuchi fractal dimension of x over intervals
+// k = 1…kmax: the slope of log L(k) against log(1/k), L(k) the mean over
+// offsets m of the normalised curve length of x[m], x[m+k], x[m+2k], ….
+// A constant signal gives 0.
+func higuchi(x []float64, kmax int) float64 {
+	n := len(x)
+	var sx, sy, sxx, sxy float64
+	pts := 0
+	for k := 1; k <= kmax; k++ {
+		var lk float64
+		for m := range k {
+			steps := (n - 1 - m) / k
+			if steps < 1 {
+				continue
+			}
+			var l float64
+			for i := 1; i <= steps; i++ {
+				l += math.Abs(x[m+i*k] - x[m+(i-1)*k])
+			}
+			lk += l * float64(n-1) / (float64(steps) * float64(k)) / float64(k)
+		}
+		lk /= float64(k)
+		if !(lk > 0) {
+			return 0
+		}
+		u, v := math.Log(1/float64(k)), math.Log(lk)
+		sx, sy, sxx, sxy = sx+u, sy+v, sxx+u*u, sxy+u*v
+		pts++
+	}
+	den := float64(pts)*sxx - sx*sx
+	if pts < 2 || den == 0 {
+		return 0
+	}
+	return (float64(pts)*sxy - sx*sy) / den
 }

@@ -21,6 +21,10 @@ type TrainConfig struct {
 	MaxIter int
 	// Tol stops when the largest Newton step is below it. Default: 1e-10.
 	Tol float64
+	// Boost, when set, trains gradient-boosted trees on the z-scored
+	// features instead of the logistic regression (Lambda, MaxIter and
+	// Tol are then unused; Balanced applies).
+	Boost *BoostConfig
 }
 
 // Model is a trained detector: the feature spec, the z-score normalisation
@@ -34,11 +38,15 @@ type Model struct {
 	// where the training feature was constant.
 	Mean, Std []float64
 	// Weights act on z; Bias is the intercept. The probability of a
-	// seizure is 1/(1+exp(−(Bias + Weights·z))).
+	// seizure is 1/(1+exp(−(Bias + Weights·z))). Nil for a tree model.
 	Weights []float64
 	Bias    float64
 	// Lambda is the L2 penalty used in training.
 	Lambda float64
+	// Trees, when not nil, make this a gradient-boosted tree model: the
+	// log-odds are Bias + the sum of the trees' leaf values for z, and
+	// Weights is nil.
+	Trees []Tree
 }
 
 // Train fits a model on feature vectors X (rows from an Extractor built
@@ -107,6 +115,37 @@ func Train(spec FeatureConfig, X [][]float64, y []bool, cfg TrainConfig) (*Model
 		if !(m.Std[j] > 1e-12*math.Max(1, math.Abs(m.Mean[j]))) {
 			m.Std[j] = 1
 		}
+	}
+	if cfg.Boost != nil {
+		bc := cfg.Boost.withDefaults()
+		if err := bc.check(); err != nil {
+			return nil, err
+		}
+		Z := make([][]float64, n)
+		sw := make([]float64, n)
+		wPos, wNeg := 1.0, 1.0
+		if cfg.Balanced {
+			wPos = float64(n) / (2 * float64(npos))
+			wNeg = float64(n) / (2 * float64(n-npos))
+		}
+		var wsum float64
+		for i, row := range X {
+			Z[i] = make([]float64, d)
+			for j, v := range row {
+				Z[i][j] = (v - m.Mean[j]) / m.Std[j]
+			}
+			sw[i] = wNeg
+			if y[i] {
+				sw[i] = wPos
+			}
+			wsum += sw[i]
+		}
+		for i := range sw {
+			sw[i] /= wsum
+		}
+		m.Trees, m.Bias = boost(Z, y, sw, bc)
+		m.Weights, m.Lambda = nil, 0
+		return m, nil
 	}
 	// Design matrix with a leading intercept column.
 	p := d + 1
@@ -245,10 +284,16 @@ func (m *Model) Probability(features []float64) float64 {
 
 // Logit returns Bias + Weights·z, the log-odds of a seizure.
 func (m *Model) Logit(features []float64) float64 {
-	if len(features) != len(m.Weights) {
-		panic(fmt.Sprintf("seizure: %d features, model has %d", len(features), len(m.Weights)))
+	if len(features) != len(m.Mean) {
+		panic(fmt.Sprintf("seizure: %d features, model has %d", len(features), len(m.Mean)))
 	}
 	s := m.Bias
+	if m.Trees != nil {
+		for _, t := range m.Trees {
+			s += t.eval(features, m.Mean, m.Std)
+		}
+		return s
+	}
 	for j, v := range features {
 		s += m.Weights[j] * (v - m.Mean[j]) / m.Std[j]
 	}
@@ -269,8 +314,8 @@ func NewDetector(m *Model) (*Detector, error) {
 	if err != nil {
 		return nil, err
 	}
-	if ex.Len() != len(m.Weights) {
-		return nil, fmt.Errorf("seizure: model has %d weights, feature spec gives %d features", len(m.Weights), ex.Len())
+	if ex.Len() != len(m.Mean) || m.Trees == nil && len(m.Weights) != len(m.Mean) {
+		return nil, fmt.Errorf("seizure: model has %d weights and %d means, feature spec gives %d features", len(m.Weights), len(m.Mean), ex.Len())
 	}
 	return &Detector{m: m, ex: ex, feat: make([]float64, ex.Len())}, nil
 }

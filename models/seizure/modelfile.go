@@ -11,13 +11,23 @@ import (
 
 // Model file identification. A seizure model file is one JSON object:
 //
-//	{"format": "neurostream-seizure-logreg", "version": 1,
+//	{"format": "neurostream-seizure-logreg", "version": 1 or 2,
+//	 "classifier": "logreg" or "gbt",            (version 2 only)
 //	 "features": {"sample_rate": Hz, "window_len": samples,
 //	              "channels": n, "segment_len": samples,
-//	              "coherence": bool},
+//	              "coherence": bool, "extended": bool},
 //	 "feature_names": [...],
 //	 "normalization": {"mean": [...], "std": [...]},
-//	 "weights": [...], "bias": b, "lambda": λ}
+//	 "weights": [...], "bias": b, "lambda": λ,   (logreg)
+//	 "trees": [[{"feature", "threshold", "left", "right", "value"}, ...], ...]}
+//	                                            (gbt; bias is the base log-odds)
+//
+// Version 1 is a logistic regression on the 17 base features per channel;
+// version 2 adds the classifier field, gradient-boosted trees and the
+// extended features. Save writes version 1 whenever the model needs none of
+// that, so such files stay readable by older builds; Load reads both. The
+// format name is kept for tree models so that one name identifies the file
+// family.
 //
 // JSON numbers round-trip float64 exactly (encoding/json writes the
 // shortest representation that parses back to the same value), so a loaded
@@ -26,7 +36,7 @@ import (
 // computes today.
 const (
 	ModelFormat  = "neurostream-seizure-logreg"
-	ModelVersion = 1
+	ModelVersion = 2
 )
 
 type normalization struct {
@@ -37,19 +47,28 @@ type normalization struct {
 type modelFile struct {
 	Format        string        `json:"format"`
 	Version       int           `json:"version"`
+	Classifier    string        `json:"classifier,omitempty"`
 	Features      FeatureConfig `json:"features"`
 	FeatureNames  []string      `json:"feature_names"`
 	Normalization normalization `json:"normalization"`
-	Weights       []float64     `json:"weights"`
+	Weights       []float64     `json:"weights,omitempty"`
 	Bias          float64       `json:"bias"`
 	Lambda        float64       `json:"lambda"`
+	Trees         []Tree        `json:"trees,omitempty"`
 }
 
-// Save writes m to w as a versioned JSON model file.
+// Save writes m to w as a versioned JSON model file: version 1 for a
+// logistic regression on the base features, else version 2.
 func (m *Model) Save(w io.Writer) error {
-	f := modelFile{Format: ModelFormat, Version: ModelVersion, Features: m.Features,
+	f := modelFile{Format: ModelFormat, Version: 1, Features: m.Features,
 		FeatureNames: m.Names, Normalization: normalization{Mean: m.Mean, Std: m.Std},
-		Weights: m.Weights, Bias: m.Bias, Lambda: m.Lambda}
+		Weights: m.Weights, Bias: m.Bias, Lambda: m.Lambda, Trees: m.Trees}
+	if m.Trees != nil || m.Features.Extended {
+		f.Version, f.Classifier = 2, "logreg"
+		if m.Trees != nil {
+			f.Classifier = "gbt"
+		}
+	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", " ")
 	if err := enc.Encode(&f); err != nil {
@@ -71,8 +90,20 @@ func Load(r io.Reader) (*Model, error) {
 	if f.Format != ModelFormat {
 		return nil, fmt.Errorf("seizure: load model: format %q, want %q", f.Format, ModelFormat)
 	}
-	if f.Version != ModelVersion {
-		return nil, fmt.Errorf("seizure: load model: version %d, want %d", f.Version, ModelVersion)
+	switch {
+	case f.Version < 1 || f.Version > ModelVersion:
+		return nil, fmt.Errorf("seizure: load model: version %d, this build reads versions 1 to %d", f.Version, ModelVersion)
+	case f.Version == 1 && (f.Classifier != "" || f.Trees != nil || f.Features.Extended):
+		return nil, errors.New("seizure: load model: version 1 has no classifier, trees or extended features")
+	case f.Version == 2 && f.Classifier != "logreg" && f.Classifier != "gbt":
+		return nil, fmt.Errorf("seizure: load model: classifier %q, want \"logreg\" or \"gbt\"", f.Classifier)
+	}
+	gbt := f.Classifier == "gbt"
+	if gbt && (len(f.Trees) == 0 || f.Weights != nil) {
+		return nil, errors.New("seizure: load model: a gbt model has trees and no weights")
+	}
+	if !gbt && f.Trees != nil {
+		return nil, errors.New("seizure: load model: a logreg model has no trees")
 	}
 	ex, err := NewExtractor(f.Features)
 	if err != nil {
@@ -89,6 +120,9 @@ func Load(r io.Reader) (*Model, error) {
 		name string
 		x    []float64
 	}{{"normalization.mean", f.Normalization.Mean}, {"normalization.std", f.Normalization.Std}, {"weights", f.Weights}} {
+		if gbt && v.name == "weights" {
+			continue
+		}
 		if len(v.x) != d {
 			return nil, fmt.Errorf("seizure: load model: %s has %d values, want %d", v.name, len(v.x), d)
 		}
@@ -106,6 +140,9 @@ func Load(r io.Reader) (*Model, error) {
 	if math.IsNaN(f.Bias) || math.IsInf(f.Bias, 0) || !(f.Lambda >= 0) {
 		return nil, errors.New("seizure: load model: bias or lambda invalid")
 	}
+	if err := checkTrees(f.Trees, d); err != nil {
+		return nil, fmt.Errorf("seizure: load model: %w", err)
+	}
 	return &Model{Features: f.Features, Names: f.FeatureNames, Mean: f.Normalization.Mean,
-		Std: f.Normalization.Std, Weights: f.Weights, Bias: f.Bias, Lambda: f.Lambda}, nil
+		Std: f.Normalization.Std, Weights: f.Weights, Bias: f.Bias, Lambda: f.Lambda, Trees: f.Trees}, nil
 }

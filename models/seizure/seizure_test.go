@@ -296,12 +296,106 @@ func TestSaveLoad(t *testing.T) {
 		}
 	}
 	for _, c := range []struct{ from, to, err string }{
-		{`"version": 1`, `"version": 2`, "version 2"},
+		{`"version": 1`, `"version": 3`, "version 3"},
+		{`"version": 1`, `"version": 2`, `classifier ""`},
 		{`"format": "neurostream-seizure-logreg"`, `"format": "x"`, "format"},
 		{`"window_len": 512`, `"window_len": 4`, "WindowLen"},
 		{`"channels": 2`, `"channels": 1`, "feature_names"},
 		{`"lambda"`, `"lambada"`, "unknown field"},
 	} {
+		_, err := Load(strings.NewReader(strings.Replace(text, c.from, c.to, 1)))
+		if err == nil || !strings.Contains(err.Error(), c.err) {
+			t.Errorf("%s → %s: error %v, want one mentioning %q", c.from, c.to, err, c.err)
+		}
+	}
+}
+
+// TestTrees trains boosted trees where a linear model cannot work: the
+// class is whether feature 0 lies outside [−1, 1], a band no single
+// hyperplane separates.
+func TestTrees(t *testing.T) {
+	spec := FeatureConfig{SampleRate: 128, WindowLen: 256, Channels: 1, Extended: true}
+	ex, err := NewExtractor(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(3, 4))
+	mk := func(n int) ([][]float64, []bool) {
+		X := make([][]float64, n)
+		y := make([]bool, n)
+		for i := range X {
+			X[i] = make([]float64, ex.Len())
+			for j := range X[i] {
+				X[i][j] = rng.NormFloat64()
+			}
+			X[i][0] *= 1.5
+			y[i] = math.Abs(X[i][0]) > 1
+		}
+		return X, y
+	}
+	X, y := mk(600)
+	Xt, yt := mk(400)
+	gbt, err := Train(spec, X, y, TrainConfig{Balanced: true, Boost: &BoostConfig{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lr, err := Train(spec, X, y, TrainConfig{Balanced: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	score := func(m *Model) float64 {
+		s := make([]float64, len(Xt))
+		for i := range Xt {
+			s[i] = m.Probability(Xt[i])
+		}
+		return BalancedAccuracy(s, yt, 0.5)
+	}
+	if bt, bl := score(gbt), score(lr); bt < 0.95 || bl > 0.8 {
+		t.Errorf("held-out balanced accuracy: trees %.3f (want ≥ 0.95), logistic regression %.3f (want ≤ 0.8)", bt, bl)
+	}
+	if len(gbt.Trees) != 200 || gbt.Weights != nil {
+		t.Errorf("%d trees, %d weights; want 200 trees and none", len(gbt.Trees), len(gbt.Weights))
+	}
+
+	// Save and load: version 2, identical scores on raw windows.
+	var buf bytes.Buffer
+	if err := gbt.Save(&buf); err != nil {
+		t.Fatal(err)
+	}
+	text := buf.String()
+	for _, want := range []string{`"version": 2`, `"classifier": "gbt"`, `"extended": true`, `"trees"`} {
+		if !strings.Contains(text, want) {
+			t.Errorf("model file lacks %s", want)
+		}
+	}
+	m2, err := Load(strings.NewReader(text))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d1, _ := NewDetector(gbt)
+	d2, err := NewDetector(m2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 20 {
+		w := [][]float64{sine(256, 128, float64(1+i), 1e-5*float64(i+1))}
+		if p1, p2 := d1.Probability(w), d2.Probability(w); p1 != p2 {
+			t.Fatalf("window %d: saved model %v, loaded %v", i, p1, p2)
+		}
+	}
+	w := [][]float64{sine(256, 128, 5, 1e-5)}
+	if a := testing.AllocsPerRun(10, func() { d1.Probability(w) }); a != 0 {
+		t.Errorf("tree detector allocates %v times per window", a)
+	}
+	for _, c := range []struct{ from, to, err string }{
+		{`"version": 2`, `"version": 1`, "version 1 has no classifier"},
+		{`"classifier": "gbt"`, `"classifier": "svm"`, `classifier "svm"`},
+		{`"feature": 0,`, `"feature": 999,`, "feature 999"},
+		{`"classifier": "gbt"`, `"classifier": "logreg"`, "a logreg model has no trees"},
+	} {
+		if !strings.Contains(text, c.from) {
+			t.Fatalf("model file lacks %s", c.from)
+		}
 		_, err := Load(strings.NewReader(strings.Replace(text, c.from, c.to, 1)))
 		if err == nil || !strings.Contains(err.Error(), c.err) {
 			t.Errorf("%s → %s: error %v, want one mentioning %q", c.from, c.to, err, c.err)
