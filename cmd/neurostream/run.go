@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -135,6 +136,12 @@ func printRun(w io.Writer, c *config.Config, b *config.Built, r *pipeline.Runner
 			if n := b.Files.Rows(k); n > 0 {
 				fmt.Fprintf(w, "wrote %s (%d rows)\n", b.Files.Path(k), n)
 			}
+		}
+	}
+	if sz := b.SzCORE; sz != nil {
+		fmt.Fprintf(w, "wrote %d SzCORE annotation files under %s\n", len(sz.Files()), c.Output.SzCORE)
+		if u := sz.Unfinished(); len(u) > 0 {
+			fmt.Fprintf(w, "no SzCORE file for %d sessions that did not end: %s\n", len(u), strings.Join(u, ", "))
 		}
 	}
 	if ks := b.KafkaSink; ks != nil {

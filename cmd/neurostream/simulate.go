@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/neurostream/neurostream/formats"
 	"github.com/neurostream/neurostream/formats/edf"
+	"github.com/neurostream/neurostream/formats/szcore"
 	"github.com/neurostream/neurostream/pipeline/wire"
 	"github.com/neurostream/neurostream/simulate"
 )
@@ -20,6 +22,7 @@ import (
 func newSimulateCmd() *cobra.Command {
 	var (
 		out, chunks, session, meg string
+		eventsTSV                 string
 		seed                      uint64
 		duration, rate, chunkSec  float64
 		channels                  int
@@ -77,6 +80,13 @@ func newSimulateCmd() *cobra.Command {
 			}
 			defer sim.Close()
 			w := cmd.OutOrStdout()
+			if eventsTSV != "" {
+				n, err := writeSeizureTSV(eventsTSV, sim.Info())
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(w, "wrote %s: %d seizures\n", eventsTSV, n)
+			}
 			if out != "" {
 				if err := writeEDF(out, sim, "simulated", fmt.Sprintf("neurostream simulate seed %d", seed)); err != nil {
 					return err
@@ -95,6 +105,7 @@ func newSimulateCmd() *cobra.Command {
 	f := cmd.Flags()
 	f.StringVar(&out, "out", "", "write an EDF+ file")
 	f.StringVar(&chunks, "chunks", "", "write wire chunks (Arrow IPC streams) into this folder")
+	f.StringVar(&eventsTSV, "events-tsv", "", "also write the simulated seizures as an SzCORE annotation file (the reference for `neurostream score`)")
 	f.StringVar(&session, "session", "sim", "session id of --chunks output")
 	f.Float64Var(&chunkSec, "chunk-seconds", 0.25, "chunk duration for --chunks")
 	f.Uint64Var(&seed, "seed", 1, "random seed: the same seed gives the same samples")
@@ -109,6 +120,26 @@ func newSimulateCmd() *cobra.Command {
 	f.BoolVar(&noBlinks, "no-blinks", false, "leave out eye blinks")
 	f.Float64Var(&line, "line", 50, "line-noise frequency in Hz (0: none)")
 	return cmd
+}
+
+// writeSeizureTSV writes the "seizure" annotations of a simulation as an
+// SzCORE annotation file (one bckg row when there are none) and returns
+// how many seizures it wrote.
+func writeSeizureTSV(path string, info *formats.Info) (int, error) {
+	var evs []szcore.Event
+	for _, a := range info.Annotations {
+		if a.Description == "seizure" {
+			evs = append(evs, szcore.Event{Onset: a.Onset, Duration: a.Duration, EventType: "sz", Confidence: math.NaN()})
+		}
+	}
+	n := len(evs)
+	if n == 0 {
+		evs = []szcore.Event{{Duration: info.Duration(), EventType: szcore.Background, Confidence: math.NaN()}}
+	}
+	for i := range evs {
+		evs[i].RecordingDuration, evs[i].DateTime = info.Duration(), info.StartTime.UTC().Truncate(time.Second)
+	}
+	return n, szcore.WriteFile(path, evs)
 }
 
 // writeEDF writes rec as EDF+C with 1 s data records.

@@ -12,6 +12,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/neurostream/neurostream/dsp"
+	"github.com/neurostream/neurostream/formats"
 	"github.com/neurostream/neurostream/formats/open"
 	"github.com/neurostream/neurostream/formats/szcore"
 	"github.com/neurostream/neurostream/models/seizure"
@@ -31,6 +33,7 @@ type trainSeizureOptions struct {
 	seed      uint64
 	noCV      bool
 	out       string
+	reference string
 }
 
 func newTrainSeizureCmd() *cobra.Command {
@@ -67,6 +70,7 @@ func newTrainSeizureCmd() *cobra.Command {
 	f.Uint64Var(&o.seed, "seed", 1, "seed of the fold assignment")
 	f.BoolVar(&o.noCV, "no-cv", false, "skip the cross-validated estimate")
 	f.StringVar(&o.out, "out", "", "model file to write (JSON)")
+	f.StringVar(&o.reference, "reference", "", "re-reference before the features: average (common average of the EEG channels, as the pipeline's reference step); default: as recorded")
 	return cmd
 }
 
@@ -200,6 +204,17 @@ func (s *seizureSet) add(path string, o trainSeizureOptions, stderr io.Writer) e
 	if err := r.ReadSamples(all, 0, info.NSamples); err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
+	if o.reference == "average" {
+		// As the pipeline's reference step: EEG channels re-referenced to
+		// their mean, other channels untouched.
+		ref := dsp.AverageReference{Exclude: make([]bool, len(info.Channels)), KeepExcluded: true}
+		for i, ch := range info.Channels {
+			ref.Exclude[i] = ch.Type != formats.EEG
+		}
+		if _, err := ref.Apply(all, all); err != nil {
+			return fmt.Errorf("%s: --reference average: %w", path, err)
+		}
+	}
 	wlen := s.ext.Config().WindowLen
 	hop := max(1, int(math.Round(o.hop*s.rate)))
 	win := make([][]float64, len(idx))
@@ -234,6 +249,9 @@ func (s *seizureSet) add(path string, o trainSeizureOptions, stderr io.Writer) e
 func runTrainSeizure(stdout, stderr io.Writer, o trainSeizureOptions) error {
 	if len(o.data) == 0 || o.out == "" {
 		return errors.New("give --data and --out")
+	}
+	if o.reference != "" && o.reference != "average" {
+		return fmt.Errorf("--reference %q: want average (or nothing: as recorded)", o.reference)
 	}
 	if !(o.window > 0) || !(o.hop > 0) {
 		return errors.New("--window and --hop: give lengths in s (> 0)")

@@ -10,6 +10,7 @@ import (
 const (
 	SeizureRowWindow = "window"
 	SeizureRowEvent  = "event"
+	SeizureRowEnd    = "end"
 )
 
 // Seizure window states.
@@ -26,7 +27,10 @@ const (
 // row_type "event" row: onset_seconds and offset_seconds from the
 // session's sample 0, confidence (the mean smoothed probability over the
 // event's ictal windows) and the analysed channels; the window columns are
-// null.
+// null. When a finite input ends, a session's events still open or
+// waiting out their merge gap are written, then one row_type "end" row
+// whose offset_seconds is the session's duration (what an SzCORE
+// annotation file calls recordingDuration); its other columns are null.
 var SeizureSchema = schema(KindSeizure, nil,
 	arrow.Field{Name: "row_type", Type: arrow.BinaryTypes.String},
 	arrow.Field{Name: "probability", Type: arrow.PrimitiveTypes.Float64, Nullable: true},
@@ -92,6 +96,19 @@ func (r *SeizureRows) AppendWindow(k WindowKey, probability, smoothed float64, i
 	}
 	r.onset.AppendNull()
 	r.offset.AppendNull()
+	r.confidence.AppendNull()
+	r.channels.AppendNull()
+}
+
+// AppendEnd adds the session's end row at key k: duration in seconds.
+func (r *SeizureRows) AppendEnd(k WindowKey, duration float64) {
+	r.windowKey(k)
+	r.rowType.Append(SeizureRowEnd)
+	r.probability.AppendNull()
+	r.smoothed.AppendNull()
+	r.state.AppendNull()
+	r.onset.AppendNull()
+	r.offset.Append(duration)
 	r.confidence.AppendNull()
 	r.channels.AppendNull()
 }

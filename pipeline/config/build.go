@@ -3,12 +3,14 @@ package config
 import (
 	"fmt"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"strings"
 
 	kafkago "github.com/segmentio/kafka-go"
 
 	"github.com/neurostream/neurostream/formats"
+	"github.com/neurostream/neurostream/formats/bids"
 	"github.com/neurostream/neurostream/formats/open"
 	"github.com/neurostream/neurostream/formats/text"
 	"github.com/neurostream/neurostream/pipeline"
@@ -27,6 +29,7 @@ type Built struct {
 	KafkaSource *pkafka.Source
 	KafkaSink   *pkafka.ResultSink
 	Files       *arrowout.FileSink
+	SzCORE      *arrowout.SzCORESink
 	Summary     *arrowout.Summary
 	DeadLetters *pipeline.DeadLetterFile
 	// DeadLetterPath is the dead-letter file.
@@ -96,6 +99,13 @@ func (c *Config) Build(logger *slog.Logger) (*Built, error) {
 			}
 			dead = b.DeadLetters
 		}
+	}
+	if c.Output.SzCORE != "" {
+		var err error
+		if b.SzCORE, err = arrowout.NewSzCORESink(c.Output.SzCORE); err != nil {
+			return nil, fmt.Errorf("output.szcore: %w", err)
+		}
+		sinks = append(sinks, b.SzCORE)
 	}
 	if ko := c.Output.Kafka; len(ko.Brokers) > 0 {
 		prod := pkafka.ProducerConfig{Connection: pkafka.Connection{Brokers: ko.Brokers}, Logger: logger}
@@ -219,10 +229,26 @@ func (t SessionIDs) Unique(id string) string {
 
 // FileRecordings lists one session per recording under paths (files as
 // given, folders searched recursively in name order), named by SessionID
-// and made unique in ids.
+// and made unique in ids. A folder holding sub-* folders is a BIDS-EEG
+// dataset: its recordings are those formats/bids lists, named by their
+// BIDS entities (sub-01_ses-01_task-szMonitoring_run-00).
 func FileRecordings(paths []string, opt open.Options, ids SessionIDs) ([]pipeline.RecordingSpec, error) {
 	var specs []pipeline.RecordingSpec
 	for _, p := range paths {
+		if isBIDS(p) {
+			recs, err := bids.Walk(p)
+			if err != nil {
+				return nil, err
+			}
+			for _, r := range recs {
+				specs = append(specs, pipeline.RecordingSpec{
+					Session: ids.Unique(r.ID()),
+					Name:    r.EEG,
+					Open:    func() (formats.Recording, error) { return open.File(r.EEG, opt) },
+				})
+			}
+			continue
+		}
 		files, err := open.Recordings(p)
 		if err != nil {
 			return nil, err
@@ -236,6 +262,17 @@ func FileRecordings(paths []string, opt open.Options, ids SessionIDs) ([]pipelin
 		}
 	}
 	return specs, nil
+}
+
+// isBIDS reports whether dir is a folder with a sub-* folder in it.
+func isBIDS(dir string) bool {
+	subs, _ := filepath.Glob(filepath.Join(dir, "sub-*"))
+	for _, s := range subs {
+		if st, err := os.Stat(s); err == nil && st.IsDir() {
+			return true
+		}
+	}
+	return false
 }
 
 // SessionID derives a session id from a file name: the name without

@@ -191,6 +191,10 @@ type Output struct {
 	// DeadLetters is the JSON-lines dead-letter file when results go to
 	// files. Default: Dir/deadletters.jsonl.
 	DeadLetters string
+	// SzCORE writes each session's seizure events as an SzCORE annotation
+	// file under this folder when the session ends (arrowout.SzCORESink);
+	// empty for none. Needs a seizure stage.
+	SzCORE string
 	// Kafka, when its brokers are set, receives results and dead letters.
 	Kafka KafkaOutput
 }

@@ -165,6 +165,9 @@ func (c *Config) Validate() error {
 		}
 	}
 
+	if c.Output.SzCORE != "" && !slices.ContainsFunc(c.Stages, func(st Stage) bool { return st.Type == "seizure" }) {
+		add(keyErr("output.szcore", "needs a seizure stage, whose events it writes"))
+	}
 	switch c.Output.Format {
 	case "arrow", "parquet":
 	default:

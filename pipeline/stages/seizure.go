@@ -97,7 +97,7 @@ type Seizure struct {
 	name  string
 	cfg   SeizureConfig
 	model *seizure.Model // loaded once, shared read-only by the sessions
-	hyst  seizureHysteresis
+	hyst  seizure.Hysteresis
 }
 
 // NewSeizure returns the seizure stage builder; cfg must have passed
@@ -118,11 +118,11 @@ func NewSeizure(name string, cfg SeizureConfig) (*Seizure, error) {
 	if cfg.Smoothing == 0 {
 		cfg.Smoothing = 3
 	}
-	return &Seizure{name: name, cfg: cfg, model: m, hyst: seizureHysteresis{
-		on:     orDefault(cfg.OnThreshold, 0.7),
-		off:    orDefault(cfg.OffThreshold, 0.3),
-		minDur: orDefault(cfg.MinDurationSeconds, 10),
-		gap:    orDefault(cfg.MergeGapSeconds, 30),
+	return &Seizure{name: name, cfg: cfg, model: m, hyst: seizure.Hysteresis{
+		On:          orDefault(cfg.OnThreshold, 0.7),
+		Off:         orDefault(cfg.OffThreshold, 0.3),
+		MinDuration: orDefault(cfg.MinDurationSeconds, 10),
+		MergeGap:    orDefault(cfg.MergeGapSeconds, 30),
 	}}, nil
 }
 
@@ -169,7 +169,7 @@ func (s *Seizure) NewSession(si pipeline.SessionInfo) (pipeline.Stage, error) {
 		x:      make([][]float64, len(idx)),
 		rate:   si.SampleRate,
 		length: float64(si.WindowLength) / si.SampleRate,
-		ring:   make([]float64, c.Smoothing),
+		smooth: seizure.NewSmoother(c.Smoothing),
 		hyst:   s.hyst,
 		rows:   arrowout.NewSeizureRows(nil),
 	}
@@ -185,26 +185,11 @@ type seizureSession struct {
 	idx          []int
 	x            [][]float64 // the analysed channels, aliasing the window
 	rate, length float64     // Hz; window length in s
-	ring         []float64   // the last len(ring) probabilities
-	n            int         // probabilities seen
-	hyst         seizureHysteresis
+	smooth       *seizure.Smoother
+	hyst         seizure.Hysteresis
 	labels       []string
 	labelBytes   int
 	rows         *arrowout.SeizureRows
-}
-
-// smooth adds p to the moving average and returns the mean over the last
-// len(ring) probabilities (fewer at the start). The sum is recomputed from
-// the ring, so rounding does not drift.
-func (s *seizureSession) smooth(p float64) float64 {
-	s.ring[s.n%len(s.ring)] = p
-	s.n++
-	k := min(s.n, len(s.ring))
-	sum := 0.0
-	for _, v := range s.ring[:k] {
-		sum += v
-	}
-	return sum / float64(k)
 }
 
 // Process scores the window, smooths, steps the state machine and writes
@@ -215,72 +200,26 @@ func (s *seizureSession) Process(w *pipeline.Window) ([]arrowout.Result, error) 
 	}
 	p := s.det.Probability(s.x)
 	clear(s.x)
-	sm := s.smooth(p)
+	sm := s.smooth.Add(p)
 	start := float64(w.StartSample) / s.rate
-	ictal, ev, ok := s.hyst.step(start, start+s.length, sm)
+	ictal, ev, ok := s.hyst.Step(start, start+s.length, sm)
 	s.rows.Reserve(2, 1, len(s.labels), s.labelBytes)
 	s.rows.AppendWindow(w.WindowKey, p, sm, ictal)
 	if ok {
-		s.rows.AppendEvent(w.WindowKey, ev.onset, ev.offset, ev.confidence(), s.labels)
+		s.rows.AppendEvent(w.WindowKey, ev.Onset, ev.Offset, ev.Confidence(), s.labels)
 	}
 	return []arrowout.Result{{Kind: arrowout.KindSeizure, Key: w.WindowKey, Record: s.rows.Flush()}}, nil
 }
 
-// seizureEvent is an event in seconds from the session's sample 0, with the
-// sum and count of the smoothed probabilities of its ictal windows.
-type seizureEvent struct {
-	onset, offset float64
-	sum           float64
-	n             int
-}
-
-func (e seizureEvent) confidence() float64 { return e.sum / float64(e.n) }
-
-// seizureHysteresis is the event state machine over smoothed window
-// probabilities. Windows are given by their start and end in seconds, in
-// order.
-type seizureHysteresis struct {
-	on, off, minDur, gap float64
-
-	ictal   bool
-	cur     seizureEvent // the open event, while ictal
-	pending bool         // a closed event waits out its merge gap
-	last    seizureEvent // that event
-}
-
-// step takes the next window's start and end in s and its smoothed
-// probability p; it returns whether the state after this window is ictal,
-// and the event finalised at this window, if any.
-//
-// In order: a closed event whose offset lies merge gap or more before this
-// window's start is final (written unless shorter than the minimum
-// duration); an ictal state ends when p < off (this window is not part of
-// the event); a background state starts an event when p ≥ on, continuing
-// the pending event when it closed less than the merge gap before this
-// window's start; an ictal window extends the event to its end.
-func (h *seizureHysteresis) step(start, end, p float64) (ictal bool, ev seizureEvent, ok bool) {
-	if h.pending && start-h.last.offset >= h.gap {
-		h.pending = false
-		if h.last.offset-h.last.onset >= h.minDur {
-			ev, ok = h.last, true
-		}
+// Finish implements pipeline.Finisher: at the end of a finite input, an
+// event still open ends with the last window, and one waiting out its
+// merge gap is final; either is written unless shorter than the minimum
+// duration. Then the end row gives the session's duration.
+func (s *seizureSession) Finish(end arrowout.WindowKey) ([]arrowout.Result, error) {
+	s.rows.Reserve(2, 1, len(s.labels), s.labelBytes)
+	if ev, ok := s.hyst.Close(); ok {
+		s.rows.AppendEvent(end, ev.Onset, ev.Offset, ev.Confidence(), s.labels)
 	}
-	switch {
-	case h.ictal && p < h.off:
-		h.ictal = false
-		h.pending, h.last = true, h.cur
-	case !h.ictal && p >= h.on:
-		h.ictal = true
-		if h.pending {
-			h.cur, h.pending = h.last, false
-		} else {
-			h.cur = seizureEvent{onset: start}
-		}
-	}
-	if h.ictal {
-		h.cur.offset = end
-		h.cur.sum += p
-		h.cur.n++
-	}
-	return h.ictal, ev, ok
+	s.rows.AppendEnd(end, float64(end.StartSample)/s.rate)
+	return []arrowout.Result{{Kind: arrowout.KindSeizure, Key: end, Record: s.rows.Flush()}}, nil
 }

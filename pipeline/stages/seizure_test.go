@@ -2,6 +2,7 @@ package stages
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -83,89 +84,6 @@ func syntheticSeizureModel(t *testing.T, n, channels int, fs float64) string {
 		t.Fatal(err)
 	}
 	return saveSeizureModel(t, m)
-}
-
-// hystRun steps h over probabilities p of windows i covering [i, i+1) s
-// and returns the states and the events with the window finalising each.
-func hystRun(h seizureHysteresis, p []float64) (states []bool, events []seizureEvent, at []int) {
-	for i, v := range p {
-		ictal, ev, ok := h.step(float64(i), float64(i+1), v)
-		states = append(states, ictal)
-		if ok {
-			events = append(events, ev)
-			at = append(at, i)
-		}
-	}
-	return states, events, at
-}
-
-func repeat(v float64, n int) []float64 {
-	s := make([]float64, n)
-	for i := range s {
-		s[i] = v
-	}
-	return s
-}
-
-func seq(parts ...[]float64) []float64 {
-	var s []float64
-	for _, p := range parts {
-		s = append(s, p...)
-	}
-	return s
-}
-
-// TestSeizureHysteresis: hand-written smoothed sequences (1 s windows
-// every 1 s, on 0.7, off 0.3, minimum 3 s, merge gap 5 s).
-func TestSeizureHysteresis(t *testing.T) {
-	h := seizureHysteresis{on: 0.7, off: 0.3, minDur: 3, gap: 5}
-	type ev struct {
-		onset, offset, conf float64
-		at                  int
-	}
-	for name, c := range map[string]struct {
-		p      []float64
-		ictal  int // windows in state ictal
-		events []ev
-	}{
-		// Between the thresholds from background: no event.
-		"below on": {p: seq([]float64{0.5, 0.69, 0.6}, repeat(0, 10))},
-		// Ictal from 0.8 until 0.2 (0.5 and 0.4 hold it): windows 1–4,
-		// [1, 5) s, final at the first window starting 5 s after 5 s.
-		"hysteresis": {p: seq([]float64{0.1, 0.8, 0.9, 0.5, 0.4, 0.2}, repeat(0, 10)), ictal: 4,
-			events: []ev{{1, 5, (0.8 + 0.9 + 0.5 + 0.4) / 4, 10}}},
-		// 2 s event: dropped.
-		"short": {p: seq([]float64{0.8, 0.8, 0.1}, repeat(0, 10)), ictal: 2},
-		// Two 2 s events 3 s apart merge into one of 7 s, long enough.
-		"merge": {p: seq([]float64{0.8, 0.8, 0.1, 0.1, 0.1, 0.9, 0.9, 0.1}, repeat(0, 10)), ictal: 4,
-			events: []ev{{0, 7, 0.85, 12}}},
-		// 6 s apart: two events, the first final before the second starts.
-		"no merge": {p: seq(repeat(0.8, 4), repeat(0.1, 6), repeat(0.8, 4), repeat(0.1, 10)), ictal: 8,
-			events: []ev{{0, 4, 0.8, 9}, {10, 14, 0.8, 19}}},
-		// Still open at the end: nothing final.
-		"open": {p: repeat(0.9, 20), ictal: 20},
-	} {
-		states, events, at := hystRun(h, c.p)
-		n := 0
-		for _, s := range states {
-			if s {
-				n++
-			}
-		}
-		if n != c.ictal {
-			t.Errorf("%s: %d ictal windows %v, want %d", name, n, states, c.ictal)
-		}
-		if len(events) != len(c.events) {
-			t.Errorf("%s: events %+v at %v, want %+v", name, events, at, c.events)
-			continue
-		}
-		for i, e := range events {
-			w := c.events[i]
-			if e.onset != w.onset || e.offset != w.offset || math.Abs(e.confidence()-w.conf) > 1e-12 || at[i] != w.at {
-				t.Errorf("%s: event %d %+v (confidence %v) at window %d, want %+v", name, i, e, e.confidence(), at[i], w)
-			}
-		}
-	}
 }
 
 func TestSeizureConfigErrors(t *testing.T) {
@@ -312,8 +230,10 @@ func TestSeizureAllocs(t *testing.T) {
 // seizureSink keeps the seizure rows of a pipeline run.
 type seizureSink struct {
 	mu      sync.Mutex
-	windows map[int64]string // window → state
-	events  [][2]float64     // onset, offset in s
+	windows map[int64]string // window → state, of session sim-0
+	events  [][2]float64     // onset, offset in s, of session sim-0
+	ends    []float64        // end rows: session duration in s, of sim-0
+	others  []string         // other sessions' rows: "type onset offset"
 }
 
 func (s *seizureSink) Write(_ context.Context, rs []arrowout.Result) error {
@@ -329,10 +249,17 @@ func (s *seizureSink) Write(_ context.Context, rs []arrowout.Result) error {
 		state := rec.Column(7).(*array.String)
 		on, off := rec.Column(8).(*array.Float64), rec.Column(9).(*array.Float64)
 		for i := range int(rec.NumRows()) {
-			if rt.Value(i) == "window" {
+			if r.Key.Session != "sim-0" {
+				s.others = append(s.others, fmt.Sprintf("%s %g %g", rt.Value(i), on.Value(i), off.Value(i)))
+				continue
+			}
+			switch rt.Value(i) {
+			case "window":
 				s.windows[win.Value(i)] = state.Value(i)
-			} else {
+			case "event":
 				s.events = append(s.events, [2]float64{on.Value(i), off.Value(i)})
+			case "end":
+				s.ends = append(s.ends, off.Value(i))
 			}
 		}
 	}
@@ -414,10 +341,15 @@ func TestSeizurePipeline(t *testing.T) {
 		t.Fatal(errs)
 	}
 	test := seizureSim(7, 300, []simulate.SeizureEvent{{Onset: 120, Duration: 40}})
+	// A seizure still going on when the recording ends.
+	atEnd := seizureSim(8, 300, []simulate.SeizureEvent{{Onset: 262, Duration: 38}})
 	sink := &seizureSink{windows: map[int64]string{}}
 	src := pipeline.NewRecordingSource([]pipeline.RecordingSpec{{
 		Session: "sim-0", Name: "simulation",
 		Open: func() (formats.Recording, error) { return simulate.New(test) },
+	}, {
+		Session: "sim-1", Name: "simulation ending in a seizure",
+		Open: func() (formats.Recording, error) { return simulate.New(atEnd) },
 	}}, pipeline.RecordingSourceConfig{ChunkSeconds: 0.25})
 	r, err := pipeline.New(pipeline.Options{
 		Source: src,
@@ -449,11 +381,25 @@ func TestSeizurePipeline(t *testing.T) {
 	if len(sink.events) != 1 {
 		t.Fatalf("events %v, want exactly one", sink.events)
 	}
+	if len(sink.ends) != 1 || sink.ends[0] != 300 {
+		t.Errorf("end rows %v, want one at 300 s", sink.ends)
+	}
 	on, off := sink.events[0][0], sink.events[0][1]
 	if off <= 120 || on >= 160 {
 		t.Errorf("event [%g, %g) s does not overlap the seizure [120, 160) s", on, off)
 	}
 	if on < 110 || on > 130 || off < 150 || off > 175 {
 		t.Errorf("event [%g, %g) s: want onset within 110–130 s and offset within 150–175 s", on, off)
+	}
+	// The open event is written when the input ends, closing at the last
+	// window's end (296 + 4 s), then the end row.
+	var events []string
+	for _, r := range sink.others {
+		if !strings.HasPrefix(r, "window ") {
+			events = append(events, r)
+		}
+	}
+	if len(events) != 2 || !strings.HasPrefix(events[0], "event ") || !strings.HasSuffix(events[0], " 300") || events[1] != "end 0 300" {
+		t.Errorf("session ending in a seizure: %q, want an event ending at 300 s, then the end row", events)
 	}
 }

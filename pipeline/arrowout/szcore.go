@@ -1,0 +1,150 @@
+package arrowout
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/apache/arrow/go/v17/arrow/array"
+
+	"github.com/neurostream/neurostream/formats/szcore"
+)
+
+// SzCORESink writes each session's seizure events as an SzCORE annotation
+// file (formats/szcore), the hypothesis file `neurostream score` and
+// szcore-evaluation compare with a reference. It reads the seizure stage's
+// event rows and writes a session's file when its end row arrives, i.e.
+// when a finite input ends: one "sz" row per event (onset, duration,
+// confidence, channels), or one "bckg" row spanning the recording when
+// there was none, each with the recording's start time (when the stream
+// carries one) and duration. Sessions that never end (Kafka) get no file.
+//
+// A session id made of BIDS entities (sub-01_ses-02_task-x_run-00, as
+// formats/bids names sessions) is written at the BIDS path
+// sub-01/ses-02/eeg/sub-01_ses-02_task-x_run-00_events.tsv, so the output
+// folder mirrors the reference dataset; any other id goes to
+// <session>_events.tsv.
+type SzCORESink struct {
+	dir string
+
+	mu      sync.Mutex
+	events  map[string][]szcore.Event
+	written []string
+}
+
+// NewSzCORESink writes under dir, creating it.
+func NewSzCORESink(dir string) (*SzCORESink, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("szcore output: %w", err)
+	}
+	return &SzCORESink{dir: dir, events: map[string][]szcore.Event{}}, nil
+}
+
+// Write implements the pipeline's Sink.
+func (s *SzCORESink) Write(_ context.Context, results []Result) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, r := range results {
+		if r.Kind != KindSeizure || r.Record == nil {
+			continue
+		}
+		rec := r.Record
+		rt := rec.Column(4).(*array.String)
+		on, off := rec.Column(8).(*array.Float64), rec.Column(9).(*array.Float64)
+		conf := rec.Column(10).(*array.Float64)
+		chans := rec.Column(11).(*array.List)
+		labels := chans.ListValues().(*array.String)
+		for i := range int(rec.NumRows()) {
+			switch rt.Value(i) {
+			case SeizureRowEvent:
+				e := szcore.Event{
+					Onset: on.Value(i), Duration: off.Value(i) - on.Value(i), EventType: "sz",
+					Confidence: conf.Value(i), RecordingDuration: math.NaN(),
+				}
+				lo, hi := chans.ValueOffsets(i)
+				for j := lo; j < hi; j++ {
+					e.Channels = append(e.Channels, labels.Value(int(j)))
+				}
+				s.events[r.Key.Session] = append(s.events[r.Key.Session], e)
+			case SeizureRowEnd:
+				if err := s.finish(r.Key, off.Value(i)); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// finish writes session k.Session's file; k is its end row's key.
+func (s *SzCORESink) finish(k WindowKey, duration float64) error {
+	evs := s.events[k.Session]
+	delete(s.events, k.Session)
+	if len(evs) == 0 {
+		evs = []szcore.Event{{Duration: duration, EventType: szcore.Background, Confidence: math.NaN()}}
+	}
+	// The end row's time is that of the sample after the last; a stream
+	// without a start time counts from the unix epoch (n/a).
+	var start time.Time
+	if t0 := k.StartTimeNS - int64(math.Round(duration*1e9)); t0 != 0 {
+		start = time.Unix(0, t0).UTC().Truncate(time.Second)
+	}
+	for i := range evs {
+		evs[i].RecordingDuration, evs[i].DateTime = duration, start
+	}
+	path := filepath.Join(s.dir, szcorePath(k.Session))
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return fmt.Errorf("szcore output: %w", err)
+	}
+	if err := szcore.WriteFile(path, evs); err != nil {
+		return fmt.Errorf("szcore output: session %s: %w", k.Session, err)
+	}
+	s.written = append(s.written, path)
+	return nil
+}
+
+var bidsSession = regexp.MustCompile(`^(sub-[A-Za-z0-9]+)(?:_(ses-[A-Za-z0-9]+))?(?:_[a-z]+-[A-Za-z0-9]+)*$`)
+
+// szcorePath is a session's annotation file relative to the output folder.
+func szcorePath(session string) string {
+	m := bidsSession.FindStringSubmatch(session)
+	if m == nil {
+		return session + "_events.tsv"
+	}
+	dir := []string{m[1]}
+	if m[2] != "" {
+		dir = append(dir, m[2])
+	}
+	dir = append(dir, "eeg", session+"_events.tsv")
+	return filepath.Join(dir...)
+}
+
+// Files returns the annotation files written so far.
+func (s *SzCORESink) Files() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.written...)
+}
+
+// Unfinished lists sessions that had events but never ended (a stopped
+// run, a Kafka source): no file was written for them, their duration being
+// unknown.
+func (s *SzCORESink) Unfinished() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var ids []string
+	for id := range s.events {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	return ids
+}
+
+// Close implements the pipeline's Sink.
+func (s *SzCORESink) Close() error { return nil }
