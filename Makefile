@@ -14,7 +14,7 @@ DATA ?= $(abspath ../shared/data)
 
 export NEUROSTREAM_PYTHON := $(PYTHON)
 
-.PHONY: all build demo test test-go bench bench-compare lint fuzz pyenv golden clean kafka-up kafka-down
+.PHONY: all build demo test test-go bench bench-compare lint fuzz pyenv golden models eval-seizure clean kafka-up kafka-down
 
 all: build
 
@@ -74,6 +74,15 @@ golden: pyenv
 	$(PYTHON) dsp/testdata/make_filter_golden.py dsp/testdata/filter_golden.json
 	$(PYTHON) dsp/testdata/make_mt_golden.py dsp/testdata/mt_golden.json
 	$(PYTHON) dsp/testdata/make_csd_golden.py dsp/testdata/csd_golden.json
+
+# Rewrite the example model files configs/ load (deterministic). Never edit
+# them by hand.
+models:
+	tools/models/make_seizure_sim_model.sh
+
+# The simulated long-recording seizure evaluation of docs/seizure.md.
+eval-seizure:
+	tools/eval/seizure_sim.sh $(NEUROSTREAM_CACHE)/eval-seizure
 
 clean:
 	rm -rf out
