@@ -21,19 +21,21 @@ import (
 
 // trainSeizureOptions are the flags of `neurostream train seizure`.
 type trainSeizureOptions struct {
-	data      []string
-	labels    []string
-	eventsTSV string
-	window    float64
-	hop       float64
-	channels  []string
-	lambda    float64
-	coherence bool
-	folds     int
-	seed      uint64
-	noCV      bool
-	out       string
-	reference string
+	data       []string
+	labels     []string
+	eventsTSV  string
+	window     float64
+	hop        float64
+	channels   []string
+	lambda     float64
+	coherence  bool
+	folds      int
+	seed       uint64
+	noCV       bool
+	out        string
+	reference  string
+	classifier string
+	extended   bool
 }
 
 func newTrainSeizureCmd() *cobra.Command {
@@ -70,6 +72,8 @@ func newTrainSeizureCmd() *cobra.Command {
 	f.Uint64Var(&o.seed, "seed", 1, "seed of the fold assignment")
 	f.BoolVar(&o.noCV, "no-cv", false, "skip the cross-validated estimate")
 	f.StringVar(&o.out, "out", "", "model file to write (JSON)")
+	f.StringVar(&o.classifier, "classifier", "logreg", "logreg (L2 logistic regression) or gbt (gradient-boosted trees, 200 of depth 3; --lambda unused)")
+	f.BoolVar(&o.extended, "extended", false, "add the extended per-channel features (models/seizure FeatureConfig.Extended)")
 	f.StringVar(&o.reference, "reference", "", "re-reference before the features: average (common average of the EEG channels, as the pipeline's reference step); default: as recorded")
 	return cmd
 }
@@ -187,6 +191,7 @@ func (s *seizureSet) add(path string, o trainSeizureOptions, stderr io.Writer) e
 		w := int(math.Round(o.window * info.SampleRate))
 		ext, err := seizure.NewExtractor(seizure.FeatureConfig{
 			SampleRate: info.SampleRate, WindowLen: w, Channels: len(idx), Coherence: o.coherence,
+			Extended: o.extended,
 		})
 		if err != nil {
 			return fmt.Errorf("%s: %w", path, err)
@@ -250,6 +255,9 @@ func runTrainSeizure(stdout, stderr io.Writer, o trainSeizureOptions) error {
 	if len(o.data) == 0 || o.out == "" {
 		return errors.New("give --data and --out")
 	}
+	if o.classifier != "logreg" && o.classifier != "gbt" {
+		return fmt.Errorf("--classifier %q: want logreg or gbt", o.classifier)
+	}
 	if o.reference != "" && o.reference != "average" {
 		return fmt.Errorf("--reference %q: want average (or nothing: as recorded)", o.reference)
 	}
@@ -298,6 +306,9 @@ func runTrainSeizure(stdout, stderr io.Writer, o trainSeizureOptions) error {
 
 	spec := set.ext.Config()
 	tc := seizure.TrainConfig{Lambda: o.lambda, Balanced: true}
+	if o.classifier == "gbt" {
+		tc.Boost = &seizure.BoostConfig{}
+	}
 	if o.lambda == 0 {
 		tc.Lambda = math.SmallestNonzeroFloat64 // 0 takes the default
 	}

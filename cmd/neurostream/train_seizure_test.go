@@ -111,10 +111,41 @@ func TestTrainSeizureErrors(t *testing.T) {
 		{[]string{"seizure", "--data", filepath.Join(dir, "a.edf"), "--data", filepath.Join(dir, "b.edf"), "--out", out}, "b.edf"},
 		{[]string{"seizure", "--data", filepath.Join(dir, "a.edf"), "--out", out, "--channels", "Nope"}, `no channel "Nope"`},
 		{[]string{"seizure", "--data", filepath.Join(dir, "a.edf"), "--out", out, "--labels", "spike"}, "both classes"},
+		{[]string{"seizure", "--data", filepath.Join(dir, "a.edf"), "--out", out, "--classifier", "svm"}, "--classifier \"svm\": want logreg or gbt"},
+		{[]string{"seizure", "--data", filepath.Join(dir, "a.edf"), "--out", out, "--reference", "bipolar"}, "--reference \"bipolar\""},
 	} {
 		_, _, err := runTrain(t, c.args...)
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%v: error %v, want %q", c.args, err, c.want)
 		}
+	}
+}
+
+// TestTrainSeizureTrees: --classifier gbt --extended --reference average
+// writes a tree model on the extended features that loads and separates a
+// seizure window from background.
+func TestTrainSeizureTrees(t *testing.T) {
+	dir := t.TempDir()
+	a := seizureSim(t, 3, 60, 40)
+	path := filepath.Join(dir, "a.edf")
+	if err := writeEDF(path, a, "sim", "sim"); err != nil {
+		t.Fatal(err)
+	}
+	a.Close()
+	out := filepath.Join(dir, "m.json")
+	if stdout, stderr, err := runTrain(t, "seizure", "--data", path, "--classifier", "gbt", "--extended", "--reference", "average", "--no-cv", "--out", out); err != nil {
+		t.Fatalf("%v\n%s%s", err, stdout, stderr)
+	}
+	f, err := os.Open(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	m, err := seizure.Load(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m.Trees) == 0 || m.Weights != nil || !m.Features.Extended {
+		t.Errorf("model: %d trees, %d weights, extended %v; want a tree model on extended features", len(m.Trees), len(m.Weights), m.Features.Extended)
 	}
 }
