@@ -48,6 +48,79 @@ func TestKafkaCLI(t *testing.T) {
 	t.Run("crash", func(t *testing.T) { testCrash(t, broker, bin()) })
 	t.Run("rebalance", func(t *testing.T) { testRebalance3(t, broker, bin()) })
 	t.Run("bench", func(t *testing.T) { testKafkaBench(t, broker) })
+	t.Run("seizure-monitor", func(t *testing.T) { testSeizureMonitor(t, broker, bin()) })
+}
+
+// testSeizureMonitor runs configs/seizure-monitor.yaml (its topics, group
+// and model path pointed at this test's) as a process against the broker,
+// replays a simulated recording with a seizure at 60–100 s, and waits for
+// the seizure event row on the result topic.
+func testSeizureMonitor(t *testing.T, broker, bin string) {
+	y, err := os.ReadFile("../../configs/seizure-monitor.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	model, _ := filepath.Abs("../../configs/models/seizure-sim.json")
+	input, prefix, group := kafkatest.Name(t, "raw"), kafkatest.Name(t, "results")+".", kafkatest.Name(t, "group")
+	cfg := strings.NewReplacer(
+		"127.0.0.1:9092", broker,
+		"topic: neurostream.raw", "topic: "+input,
+		"group_id: seizure-monitor", "group_id: "+group,
+		"topic_prefix: neurostream.", "topic_prefix: "+prefix,
+		"configs/models/seizure-sim.json", model,
+		"listen: 127.0.0.1:9465", `listen: ""`,
+	).Replace(string(y))
+	topic := pkafka.ResultTopics(prefix, arrowout.KindSeizure)[0]
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	defer cancel()
+	if err := pkafka.EnsureTopics(ctx, pkafka.Connection{Brokers: []string{broker}}, []string{input, topic}, 2); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	path := filepath.Join(dir, "pipeline.yaml")
+	os.WriteFile(path, []byte(cfg), 0o644)
+	simCfg := simulate.DefaultConfig()
+	simCfg.Seed, simCfg.Duration = 21, 180
+	simCfg.Seizures.Enabled, simCfg.Seizures.Events = true, []simulate.SeizureEvent{{Onset: 60, Duration: 40}}
+	sim, err := simulate.New(simCfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := filepath.Join(dir, "patient.edf")
+	if err := writeEDF(rec, sim, "test", "seizure monitor"); err != nil {
+		t.Fatal(err)
+	}
+	sim.Close()
+	results := ktRead(t, broker, topic)
+	p := ktStart(t, bin, path, "seizure-monitor")
+	if err := ktReplay(t, broker, input, 2, 0, []string{rec})(); err != nil {
+		t.Fatal(err)
+	}
+	var onset, offset float64
+	waitFor(t, 90*time.Second, "a seizure event row", func() bool {
+		for _, m := range results.snapshot() {
+			rd, err := ipc.NewReader(bytes.NewReader(m.Value))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for rd.Next() {
+				r := rd.Record()
+				rt := r.Column(4).(*array.String)
+				for i := range int(r.NumRows()) {
+					if rt.Value(i) == arrowout.SeizureRowEvent {
+						onset, offset = r.Column(8).(*array.Float64).Value(i), r.Column(9).(*array.Float64).Value(i)
+					}
+				}
+			}
+			rd.Release()
+		}
+		return offset > 0
+	})
+	p.stop(t)
+	t.Logf("seizure event on Kafka: [%g, %g) s (true seizure [60, 100) s)", onset, offset)
+	if onset > 80 || offset < 80 {
+		t.Errorf("event [%g, %g) s does not cover the seizure's middle (80 s)", onset, offset)
+	}
 }
 
 // ktCLI runs the Kafka commands in-process (the lead registers them under
