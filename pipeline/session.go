@@ -57,8 +57,6 @@ type eventState struct {
 	// minStart is the earliest window start allowed (warm-up, restart).
 	minStart int64
 	pending  []Event
-	// Skipped counts events whose window was cut by a gap or a restart.
-	skipped int64
 }
 
 type pendingAck struct {
@@ -182,17 +180,7 @@ func (s *session) windows(fn func(*Window)) (int64, error) {
 		if start+s.length > s.bufEnd() {
 			break
 		}
-		off := start - s.bufStart
-		for c := range s.data {
-			s.data[c] = s.buf[c][off : off+s.length : off+s.length]
-		}
-		s.win = Window{
-			WindowKey:  s.key(s.next, start),
-			SampleRate: s.info.SampleRate,
-			Channels:   s.info.Channels,
-			Data:       s.data,
-		}
-		fn(&s.win)
+		s.emit(fn, s.next, start, nil)
 		s.next++
 		n++
 	}
@@ -212,29 +200,33 @@ func (s *session) eventWindows(fn func(*Window)) int64 {
 		ev := e.pending[i]
 		start := ev.Sample + e.offset
 		if start < s.bufStart || start < e.minStart {
-			e.skipped++
-			continue
+			continue // cut by a gap, or before a restart's warm-up
 		}
 		if start+s.length > s.bufEnd() {
 			break
 		}
-		off := start - s.bufStart
-		for c := range s.data {
-			s.data[c] = s.buf[c][off : off+s.length : off+s.length]
-		}
-		s.win = Window{
-			WindowKey:  s.key(ev.Sample, start),
-			SampleRate: s.info.SampleRate,
-			Channels:   s.info.Channels,
-			Data:       s.data,
-			Event:      &e.pending[i],
-		}
-		fn(&s.win)
+		s.emit(fn, ev.Sample, start, &e.pending[i])
 		n++
 	}
 	e.pending = append(e.pending[:0], e.pending[i:]...)
 	s.compact(min(e.keep(), s.bufEnd()))
 	return n
+}
+
+// emit calls fn with window w: the buffered samples from start on.
+func (s *session) emit(fn func(*Window), w, start int64, ev *Event) {
+	off := start - s.bufStart
+	for c := range s.data {
+		s.data[c] = s.buf[c][off : off+s.length : off+s.length]
+	}
+	s.win = Window{
+		WindowKey:  s.key(w, start),
+		SampleRate: s.info.SampleRate,
+		Channels:   s.info.Channels,
+		Data:       s.data,
+		Event:      ev,
+	}
+	fn(&s.win)
 }
 
 // key is the result key of window w starting at sample start.

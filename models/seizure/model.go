@@ -122,27 +122,13 @@ func Train(spec FeatureConfig, X [][]float64, y []bool, cfg TrainConfig) (*Model
 			return nil, err
 		}
 		Z := make([][]float64, n)
-		sw := make([]float64, n)
-		wPos, wNeg := 1.0, 1.0
-		if cfg.Balanced {
-			wPos = float64(n) / (2 * float64(npos))
-			wNeg = float64(n) / (2 * float64(n-npos))
-		}
-		var wsum float64
 		for i, row := range X {
 			Z[i] = make([]float64, d)
 			for j, v := range row {
 				Z[i][j] = (v - m.Mean[j]) / m.Std[j]
 			}
-			sw[i] = wNeg
-			if y[i] {
-				sw[i] = wPos
-			}
-			wsum += sw[i]
 		}
-		for i := range sw {
-			sw[i] /= wsum
-		}
+		sw := sampleWeights(y, npos, cfg.Balanced)
 		m.Trees, m.Bias = boost(Z, y, sw, bc)
 		m.Weights, m.Lambda = nil, 0
 		return m, nil
@@ -150,27 +136,13 @@ func Train(spec FeatureConfig, X [][]float64, y []bool, cfg TrainConfig) (*Model
 	// Design matrix with a leading intercept column.
 	p := d + 1
 	Z := mat.NewDense(n, p, nil)
-	sw := make([]float64, n)
-	wPos, wNeg := 1.0, 1.0
-	if cfg.Balanced {
-		wPos = float64(n) / (2 * float64(npos))
-		wNeg = float64(n) / (2 * float64(n-npos))
-	}
-	var wsum float64
 	for i, row := range X {
 		Z.Set(i, 0, 1)
 		for j, v := range row {
 			Z.Set(i, j+1, (v-m.Mean[j])/m.Std[j])
 		}
-		sw[i] = wNeg
-		if y[i] {
-			sw[i] = wPos
-		}
-		wsum += sw[i]
 	}
-	for i := range sw {
-		sw[i] /= wsum
-	}
+	sw := sampleWeights(y, npos, cfg.Balanced)
 	beta := make([]float64, p)
 	eta := make([]float64, n)
 	objective := func(b []float64) float64 {
@@ -259,6 +231,31 @@ func Train(spec FeatureConfig, X [][]float64, y []bool, cfg TrainConfig) (*Model
 	m.Bias = beta[0]
 	copy(m.Weights, beta[1:])
 	return m, nil
+}
+
+// sampleWeights returns each row's weight in the loss, summing to 1: equal,
+// or with balanced, n/(2·n_class) before normalising (scikit-learn's
+// class_weight='balanced'). npos counts the true labels.
+func sampleWeights(y []bool, npos int, balanced bool) []float64 {
+	n := len(y)
+	wPos, wNeg := 1.0, 1.0
+	if balanced {
+		wPos = float64(n) / (2 * float64(npos))
+		wNeg = float64(n) / (2 * float64(n-npos))
+	}
+	sw := make([]float64, n)
+	var wsum float64
+	for i := range y {
+		sw[i] = wNeg
+		if y[i] {
+			sw[i] = wPos
+		}
+		wsum += sw[i]
+	}
+	for i := range sw {
+		sw[i] /= wsum
+	}
+	return sw
 }
 
 func sigmoid(e float64) float64 {
