@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"sort"
 )
 
@@ -96,4 +97,28 @@ func StratifiedGroupFolds(groupLabel []bool, k int, seed uint64) []int {
 		}
 	}
 	return fold
+}
+
+// BestThreshold returns the decision threshold that maximises
+// BalancedAccuracy(scores, labels, threshold): a midpoint between two
+// consecutive distinct scores (or just beyond the extremes); of several
+// equally good ones, the one nearest 0.5. Choose it on training data only
+// (e.g. inner cross-validation), never on the scores it will be judged on.
+func BestThreshold(scores []float64, labels []bool) float64 {
+	s := slices.Clone(scores)
+	slices.Sort(s)
+	s = slices.Compact(s)
+	cands := []float64{s[0] - 1e-9}
+	for i := 1; i < len(s); i++ {
+		cands = append(cands, (s[i-1]+s[i])/2)
+	}
+	cands = append(cands, s[len(s)-1]+1e-9)
+	best, bestBA := 0.5, math.Inf(-1)
+	for _, c := range cands {
+		ba := BalancedAccuracy(scores, labels, c)
+		if ba > bestBA || (ba == bestBA && math.Abs(c-0.5) < math.Abs(best-0.5)) {
+			best, bestBA = c, ba
+		}
+	}
+	return best
 }
