@@ -402,3 +402,16 @@ func TestTrees(t *testing.T) {
 		}
 	}
 }
+
+func TestBestThreshold(t *testing.T) {
+	// Separable: any threshold in (0.3, 0.6] is perfect; 0.5 is nearest.
+	if th := BestThreshold([]float64{0.1, 0.2, 0.3, 0.6, 0.9}, []bool{false, false, false, true, true}); math.Abs(th-0.45) > 1e-15 {
+		t.Errorf("separable: threshold %v, want the midpoint 0.45", th)
+	}
+	// Positives score low: the best threshold sits below them all.
+	sc, lb := []float64{0.05, 0.1, 0.02, 0.01}, []bool{true, true, false, false}
+	th := BestThreshold(sc, lb)
+	if ba := BalancedAccuracy(sc, lb, th); ba != 1 || math.Abs(th-0.035) > 1e-15 {
+		t.Errorf("threshold %v gives balanced accuracy %v, want 0.035 and 1", th, ba)
+	}
+}
