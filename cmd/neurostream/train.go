@@ -24,6 +24,7 @@ func newTrainCmd() *cobra.Command {
 	}
 	cmd.AddCommand(newTrainSSVEPCmd())
 	cmd.AddCommand(newTrainSeizureCmd())
+	cmd.AddCommand(newTrainTokenizerCmd())
 	return cmd
 }
 

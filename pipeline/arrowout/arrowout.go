@@ -34,6 +34,7 @@ const (
 	KindXCorr     Kind = "xcorr"
 	KindSSVEP     Kind = "ssvep"
 	KindSeizure   Kind = "seizure"
+	KindTokens    Kind = "tokens"
 )
 
 // WindowKey identifies one analysis window of one session.
@@ -116,7 +117,7 @@ var BandPowerSchema = schema(KindBandPower, channelLabels,
 
 // Kinds lists every result kind.
 func Kinds() []Kind {
-	return []Kind{KindPSD, KindBandPower, KindCoherence, KindXCorr, KindSSVEP, KindSeizure}
+	return []Kind{KindPSD, KindBandPower, KindCoherence, KindXCorr, KindSSVEP, KindSeizure, KindTokens}
 }
 
 // Schema returns the schema of a result kind, or nil for an unknown kind.
@@ -134,6 +135,8 @@ func Schema(k Kind) *arrow.Schema {
 		return SSVEPSchema
 	case KindSeizure:
 		return SeizureSchema
+	case KindTokens:
+		return TokensSchema
 	}
 	return nil
 }

@@ -73,6 +73,20 @@ var registry = map[string]constructor{
 		}
 		return s, nil
 	},
+	"tokens": func(name string, opts map[string]any) (pipeline.StageBuilder, []error) {
+		var c TokensConfig
+		if errs := decode(opts, &c); errs != nil {
+			return nil, errs
+		}
+		if errs := c.Validate(); errs != nil {
+			return nil, errs
+		}
+		t, err := NewTokens(name, c)
+		if err != nil {
+			return nil, []error{err}
+		}
+		return t, nil
+	},
 }
 
 // Types lists the stage types a configuration may name.

@@ -1,0 +1,294 @@
+// Package linear holds linear classifiers for feature vectors that may be
+// sparse (bags of tokens) or dense (band powers): an L2-regularised
+// multinomial (softmax) logistic regression on standardised features.
+package linear
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+
+	"gonum.org/v1/gonum/optimize"
+)
+
+// Sparse is a feature vector holding only its non-zero values: feature
+// Index[i] has value Value[i]; indices ascend and do not repeat.
+type Sparse struct {
+	Index []int32
+	Value []float64
+}
+
+// Dense returns x as a Sparse vector with every index (zeros included).
+func Dense(x []float64) Sparse {
+	s := Sparse{Index: make([]int32, len(x)), Value: slices.Clone(x)}
+	for i := range s.Index {
+		s.Index[i] = int32(i)
+	}
+	return s
+}
+
+// Config configures Train. Zero fields take the defaults.
+type Config struct {
+	// Lambda is the L2 penalty on the weights of the standardised
+	// features (intercepts are not penalised), relative to the mean log
+	// loss. Default: 0.01.
+	Lambda float64
+	// Balanced weights each item by n/(classes·n_class), as
+	// scikit-learn's class_weight="balanced".
+	Balanced bool
+	// MaxIter bounds the L-BFGS iterations. Default: 500.
+	MaxIter int
+}
+
+// Softmax is a trained multinomial logistic regression. The probability
+// of class k for features x is softmax_k(Bias + W·z), z_j = (x_j −
+// Mean_j)/Std_j; the model stores the weights folded back onto x, so
+// scoring a sparse x touches only its non-zero features.
+type Softmax struct {
+	// Classes and Dim are the number of classes and features.
+	Classes, Dim int
+	// Weights (Classes×Dim, row-major) act on the raw features.
+	Weights []float64
+	// Bias is the per-class intercept on the raw features.
+	Bias []float64
+}
+
+// Train fits a Softmax on items X (features < dim) with labels y in [0,
+// classes). Each feature is standardised by its training mean and
+// standard deviation (a constant feature is left out), then the class-weighted mean
+// log loss plus Lambda/2·‖W‖² is minimised by L-BFGS (gonum/optimize).
+// Errors report unusable data.
+func Train(X []Sparse, y []int, classes, dim int, cfg Config) (*Softmax, error) {
+	if len(X) != len(y) {
+		return nil, fmt.Errorf("linear: %d items, %d labels", len(X), len(y))
+	}
+	if len(X) == 0 {
+		return nil, errors.New("linear: no training items")
+	}
+	if classes < 2 {
+		return nil, fmt.Errorf("linear: %d classes, want at least 2", classes)
+	}
+	if cfg.Lambda == 0 {
+		cfg.Lambda = 0.01
+	}
+	if !(cfg.Lambda > 0) {
+		return nil, fmt.Errorf("linear: lambda %v, want > 0", cfg.Lambda)
+	}
+	if cfg.MaxIter == 0 {
+		cfg.MaxIter = 500
+	}
+	n := len(X)
+	count := make([]int, classes)
+	for i, l := range y {
+		if l < 0 || l >= classes {
+			return nil, fmt.Errorf("linear: item %d: label %d outside [0, %d)", i, l, classes)
+		}
+		count[l]++
+	}
+	w := make([]float64, n)
+	wsum := 0.0
+	for i, l := range y {
+		w[i] = 1
+		if cfg.Balanced {
+			w[i] = float64(n) / (float64(classes) * float64(count[l]))
+		}
+		wsum += w[i]
+	}
+	for i := range w {
+		w[i] /= wsum
+	}
+	// Feature mean and standard deviation (unweighted).
+	mean := make([]float64, dim)
+	sq := make([]float64, dim)
+	for i, x := range X {
+		if len(x.Index) != len(x.Value) {
+			return nil, fmt.Errorf("linear: item %d: %d indices, %d values", i, len(x.Index), len(x.Value))
+		}
+		for k, j := range x.Index {
+			v := x.Value[k]
+			if j < 0 || int(j) >= dim || (k > 0 && j <= x.Index[k-1]) {
+				return nil, fmt.Errorf("linear: item %d: index %d out of order or outside [0, %d)", i, j, dim)
+			}
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				return nil, fmt.Errorf("linear: item %d: feature %d is %v", i, j, v)
+			}
+			mean[j] += v
+			sq[j] += v * v
+		}
+	}
+	inv := make([]float64, dim) // 1/std, 0 for a constant feature
+	for j := range mean {
+		mean[j] /= float64(n)
+		v := sq[j]/float64(n) - mean[j]*mean[j]
+		if v > 1e-12*(sq[j]/float64(n)) && v > 0 {
+			inv[j] = 1 / math.Sqrt(v)
+		}
+	}
+	K := classes
+	np := K*dim + K
+	// Scratch for the objective.
+	scores := make([]float64, K)
+	shift := make([]float64, K) // Σ_j W_kj·mean_j·inv_j
+	gk := make([]float64, K)
+	gsum := make([]float64, K)
+	eval := func(grad, theta []float64) float64 {
+		W, b := theta[:K*dim], theta[K*dim:]
+		for k := range K {
+			s := 0.0
+			row := W[k*dim : (k+1)*dim]
+			for j, v := range row {
+				s += v * mean[j] * inv[j]
+			}
+			shift[k] = s
+		}
+		var gW, gb []float64
+		if grad != nil {
+			clear(grad)
+			gW, gb = grad[:K*dim], grad[K*dim:]
+		}
+		clear(gsum)
+		loss := 0.0
+		for i, x := range X {
+			for k := range K {
+				s := b[k] - shift[k]
+				row := W[k*dim : (k+1)*dim]
+				for q, j := range x.Index {
+					s += row[j] * x.Value[q] * inv[j]
+				}
+				scores[k] = s
+			}
+			m := slices.Max(scores)
+			z := 0.0
+			for k := range K {
+				z += math.Exp(scores[k] - m)
+			}
+			lz := m + math.Log(z)
+			loss += w[i] * (lz - scores[y[i]])
+			if grad == nil {
+				continue
+			}
+			for k := range K {
+				p := math.Exp(scores[k] - lz)
+				g := p
+				if k == y[i] {
+					g--
+				}
+				g *= w[i]
+				gk[k] = g
+				gsum[k] += g
+			}
+			for k := range K {
+				row := gW[k*dim : (k+1)*dim]
+				for q, j := range x.Index {
+					row[j] += gk[k] * x.Value[q] * inv[j]
+				}
+			}
+		}
+		pen := 0.0
+		for _, v := range W {
+			pen += v * v
+		}
+		loss += cfg.Lambda / 2 * pen
+		if grad != nil {
+			for k := range K {
+				gb[k] = gsum[k]
+				row := gW[k*dim : (k+1)*dim]
+				wrow := W[k*dim : (k+1)*dim]
+				for j := range row {
+					row[j] += -gsum[k]*mean[j]*inv[j] + cfg.Lambda*wrow[j]
+				}
+			}
+		}
+		return loss
+	}
+	// Func and Grad are called at the same points; cache the last one.
+	var lastX, lastG []float64
+	var lastF float64
+	both := func(theta []float64) {
+		if lastX != nil && slices.Equal(lastX, theta) {
+			return
+		}
+		if lastX == nil {
+			lastX, lastG = make([]float64, np), make([]float64, np)
+		}
+		copy(lastX, theta)
+		lastF = eval(lastG, theta)
+	}
+	p := optimize.Problem{
+		Func: func(theta []float64) float64 { both(theta); return lastF },
+		Grad: func(g, theta []float64) { both(theta); copy(g, lastG) },
+	}
+	res, err := optimize.Minimize(p, make([]float64, np), &optimize.Settings{
+		GradientThreshold: 1e-7,
+		MajorIterations:   cfg.MaxIter,
+		Converger:         &optimize.FunctionConverge{Relative: 1e-10, Iterations: 20},
+	}, &optimize.LBFGS{})
+	if res == nil {
+		return nil, fmt.Errorf("linear: optimisation failed: %w", err)
+	}
+	theta := res.X
+	for _, v := range theta {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return nil, fmt.Errorf("linear: optimisation diverged (%v)", err)
+		}
+	}
+	// Fold the standardisation into raw-feature weights.
+	m := &Softmax{Classes: K, Dim: dim, Weights: make([]float64, K*dim), Bias: make([]float64, K)}
+	for k := range K {
+		m.Bias[k] = theta[K*dim+k]
+		for j := range dim {
+			wk := theta[k*dim+j] * inv[j]
+			m.Weights[k*dim+j] = wk
+			m.Bias[k] -= wk * mean[j]
+		}
+	}
+	return m, nil
+}
+
+// Scores fills dst (length Classes; nil allocates) with the class
+// log-odds Bias + Weights·x.
+func (m *Softmax) Scores(dst []float64, x Sparse) []float64 {
+	if dst == nil {
+		dst = make([]float64, m.Classes)
+	}
+	for k := range m.Classes {
+		s := m.Bias[k]
+		row := m.Weights[k*m.Dim : (k+1)*m.Dim]
+		for q, j := range x.Index {
+			if int(j) < m.Dim {
+				s += row[j] * x.Value[q]
+			}
+		}
+		dst[k] = s
+	}
+	return dst
+}
+
+// Probabilities fills dst (length Classes; nil allocates) with the class
+// probabilities of x.
+func (m *Softmax) Probabilities(dst []float64, x Sparse) []float64 {
+	dst = m.Scores(dst, x)
+	mx := slices.Max(dst)
+	z := 0.0
+	for k, s := range dst {
+		dst[k] = math.Exp(s - mx)
+		z += dst[k]
+	}
+	for k := range dst {
+		dst[k] /= z
+	}
+	return dst
+}
+
+// Predict returns the most probable class of x (the lowest on ties).
+func (m *Softmax) Predict(x Sparse) int {
+	s := m.Scores(nil, x)
+	best := 0
+	for k, v := range s {
+		if v > s[best] {
+			best = k
+		}
+	}
+	return best
+}

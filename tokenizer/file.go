@@ -1,0 +1,288 @@
+package tokenizer
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+
+	"github.com/apache/arrow/go/v17/arrow"
+	"github.com/apache/arrow/go/v17/arrow/array"
+	"github.com/apache/arrow/go/v17/arrow/ipc"
+	"github.com/apache/arrow/go/v17/arrow/memory"
+)
+
+// FileVersion is the vocabulary file format version.
+const FileVersion = "1"
+
+// Metadata keys of a vocabulary file's schema.
+const (
+	metaKind       = "neurostream.kind"
+	metaVersion    = "neurostream.tokenizer.version"
+	metaRate       = "neurostream.tokenizer.sample_rate"
+	metaNFFT       = "neurostream.tokenizer.nfft"
+	metaHop        = "neurostream.tokenizer.hop"
+	metaBins       = "neurostream.tokenizer.bins"
+	metaWindow     = "neurostream.tokenizer.window"
+	metaPatch      = "neurostream.tokenizer.patch_bins"
+	metaContext    = "neurostream.tokenizer.context"
+	metaSize       = "neurostream.tokenizer.size"
+	metaCells      = "neurostream.tokenizer.cells"
+	metaProvenance = "neurostream.tokenizer.provenance"
+	kindVocabulary = "tokenizer-vocabulary"
+)
+
+// Row levels of a vocabulary file.
+const (
+	levelCentroid = 0
+	levelCodeword = 1
+)
+
+// schema returns the vocabulary file schema for motif vectors of dim
+// values, with the given metadata.
+func fileSchema(dim int, md arrow.Metadata) *arrow.Schema {
+	return arrow.NewSchema([]arrow.Field{
+		{Name: "level", Type: arrow.PrimitiveTypes.Int8},
+		{Name: "index", Type: arrow.PrimitiveTypes.Int32},
+		{Name: "cell", Type: arrow.PrimitiveTypes.Int32},
+		{Name: "count", Type: arrow.PrimitiveTypes.Int64},
+		{Name: "vector", Type: arrow.FixedSizeListOf(int32(dim), arrow.PrimitiveTypes.Float64)},
+	}, &md)
+}
+
+// Write writes v as an Arrow IPC file: one row per coarse centroid (level
+// 0: index = cell) and per codeword (level 1: index = token id, cell =
+// its cell), with the training count and the vector as float64; the
+// schema metadata holds the feature parameters and the provenance as
+// JSON (docs/tokenizer.md).
+func (v *Vocabulary) Write(w io.WriteSeeker) error {
+	prov, err := json.Marshal(v.Provenance)
+	if err != nil {
+		return err
+	}
+	fc := v.Features
+	ctx := fc.Context
+	md := arrow.NewMetadata(
+		[]string{metaKind, metaVersion, metaRate, metaNFFT, metaHop, metaBins, metaWindow, metaPatch, metaContext, metaSize, metaCells, metaProvenance},
+		[]string{kindVocabulary, FileVersion, strconv.Itoa(SampleRate), strconv.Itoa(NFFT), strconv.Itoa(Hop), strconv.Itoa(Bins),
+			"hann", strconv.Itoa(fc.PatchBins), strconv.Itoa(ctx), strconv.Itoa(v.Size()), strconv.Itoa(v.Cells()), string(prov)},
+	)
+	s := fileSchema(v.dim, md)
+	b := array.NewRecordBuilder(memory.DefaultAllocator, s)
+	defer b.Release()
+	level := b.Field(0).(*array.Int8Builder)
+	index := b.Field(1).(*array.Int32Builder)
+	cell := b.Field(2).(*array.Int32Builder)
+	count := b.Field(3).(*array.Int64Builder)
+	vec := b.Field(4).(*array.FixedSizeListBuilder)
+	vals := vec.ValueBuilder().(*array.Float64Builder)
+	for c := range v.Cells() {
+		var n int64
+		for id := v.cellStart[c]; id < v.cellStart[c+1]; id++ {
+			n += v.counts[id]
+		}
+		level.Append(levelCentroid)
+		index.Append(int32(c))
+		cell.Append(int32(c))
+		count.Append(n)
+		vec.Append(true)
+		vals.AppendValues(v.centroids[c*v.dim:(c+1)*v.dim], nil)
+	}
+	for c := range v.Cells() {
+		for id := v.cellStart[c]; id < v.cellStart[c+1]; id++ {
+			level.Append(levelCodeword)
+			index.Append(int32(id))
+			cell.Append(int32(c))
+			count.Append(v.counts[id])
+			vec.Append(true)
+			vals.AppendValues(v.Codeword(id), nil)
+		}
+	}
+	rec := b.NewRecord()
+	defer rec.Release()
+	fw, err := ipc.NewFileWriter(w, ipc.WithSchema(s))
+	if err != nil {
+		return err
+	}
+	if err := fw.Write(rec); err != nil {
+		fw.Close()
+		return err
+	}
+	return fw.Close()
+}
+
+// WriteFile writes v to path (see Write).
+func (v *Vocabulary) WriteFile(path string) (err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+	}()
+	return v.Write(f)
+}
+
+// ReadFile reads a vocabulary file written by Write; errors name the file
+// and what is wrong.
+func ReadFile(path string) (*Vocabulary, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	v, err := Read(f)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return v, nil
+}
+
+// Read reads a vocabulary from an Arrow IPC file written by Write (an
+// *os.File or *bytes.Reader).
+func Read(r interface {
+	io.Reader
+	io.ReaderAt
+	io.Seeker
+}) (*Vocabulary, error) {
+	fr, err := ipc.NewFileReader(r)
+	if err != nil {
+		return nil, fmt.Errorf("not an Arrow IPC file: %w", err)
+	}
+	defer fr.Close()
+	md := fr.Schema().Metadata()
+	get := func(k string) string {
+		if i := md.FindKey(k); i >= 0 {
+			return md.Values()[i]
+		}
+		return ""
+	}
+	if k := get(metaKind); k != kindVocabulary {
+		return nil, fmt.Errorf("schema metadata %s is %q, want %q: not a tokenizer vocabulary", metaKind, k, kindVocabulary)
+	}
+	if ver := get(metaVersion); ver != FileVersion {
+		return nil, fmt.Errorf("vocabulary file version %q, this build reads %q", ver, FileVersion)
+	}
+	// The fixed STFT must be this build's.
+	for _, c := range []struct {
+		key  string
+		want string
+	}{{metaRate, strconv.Itoa(SampleRate)}, {metaNFFT, strconv.Itoa(NFFT)}, {metaHop, strconv.Itoa(Hop)}, {metaBins, strconv.Itoa(Bins)}, {metaWindow, "hann"}} {
+		if got := get(c.key); got != c.want {
+			return nil, fmt.Errorf("metadata %s is %q, this build computes %q", c.key, got, c.want)
+		}
+	}
+	atoi := func(k string) (int, error) {
+		n, err := strconv.Atoi(get(k))
+		if err != nil {
+			return 0, fmt.Errorf("metadata %s: %q is not an integer", k, get(k))
+		}
+		return n, nil
+	}
+	var fc FeatureConfig
+	if fc.PatchBins, err = atoi(metaPatch); err != nil {
+		return nil, err
+	}
+	if fc.Context, err = atoi(metaContext); err != nil {
+		return nil, err
+	}
+	if fc.Context == 0 {
+		fc.Context = NoContext
+	}
+	if fc, err = fc.withDefaults(); err != nil {
+		return nil, err
+	}
+	size, err := atoi(metaSize)
+	if err != nil {
+		return nil, err
+	}
+	cells, err := atoi(metaCells)
+	if err != nil {
+		return nil, err
+	}
+	if size < 1 || size > MaxSize || cells < 1 || cells > size {
+		return nil, fmt.Errorf("metadata: %d tokens in %d cells: want 1 ≤ cells ≤ size ≤ %d", size, cells, MaxSize)
+	}
+	var prov Provenance
+	if err := json.Unmarshal([]byte(get(metaProvenance)), &prov); err != nil {
+		return nil, fmt.Errorf("metadata %s: %w", metaProvenance, err)
+	}
+	want := fileSchema(fc.Dim(), md)
+	if !fr.Schema().Equal(want) {
+		return nil, fmt.Errorf("schema %v, want %v", fr.Schema(), want)
+	}
+	dim := fc.Dim()
+	centroids := make([]float64, cells*dim)
+	codes := make([]float64, size*dim)
+	counts := make([]int64, size)
+	cellOf := make([]int, size)
+	seenC := make([]bool, cells)
+	seenT := make([]bool, size)
+	row := 0
+	for i := range fr.NumRecords() {
+		rec, err := fr.Record(i)
+		if err != nil {
+			return nil, fmt.Errorf("record batch %d: %w", i, err)
+		}
+		level := rec.Column(0).(*array.Int8)
+		index := rec.Column(1).(*array.Int32)
+		cell := rec.Column(2).(*array.Int32)
+		count := rec.Column(3).(*array.Int64)
+		vec := rec.Column(4).(*array.FixedSizeList)
+		vals := vec.ListValues().(*array.Float64).Float64Values()
+		for j := range int(rec.NumRows()) {
+			if level.IsNull(j) || index.IsNull(j) || cell.IsNull(j) || vec.IsNull(j) {
+				return nil, fmt.Errorf("row %d: null value", row)
+			}
+			idx, c := int(index.Value(j)), int(cell.Value(j))
+			off := (int(vec.Offset()) + j) * dim
+			x := vals[off : off+dim]
+			switch level.Value(j) {
+			case levelCentroid:
+				if idx < 0 || idx >= cells || seenC[idx] || c != idx {
+					return nil, fmt.Errorf("row %d: centroid index %d, cell %d: want each cell 0…%d once", row, idx, c, cells-1)
+				}
+				seenC[idx] = true
+				copy(centroids[idx*dim:], x)
+			case levelCodeword:
+				if idx < 0 || idx >= size || seenT[idx] || c < 0 || c >= cells {
+					return nil, fmt.Errorf("row %d: token %d in cell %d: want each token 0…%d once in a cell 0…%d", row, idx, c, size-1, cells-1)
+				}
+				seenT[idx] = true
+				copy(codes[idx*dim:], x)
+				counts[idx] = count.Value(j)
+				cellOf[idx] = c
+			default:
+				return nil, fmt.Errorf("row %d: level %d, want 0 (centroid) or 1 (codeword)", row, level.Value(j))
+			}
+			row++
+		}
+	}
+	for c, ok := range seenC {
+		if !ok {
+			return nil, fmt.Errorf("no centroid row for cell %d", c)
+		}
+	}
+	cellStart := make([]int, cells+1)
+	for id, ok := range seenT {
+		if !ok {
+			return nil, fmt.Errorf("no codeword row for token %d", id)
+		}
+		if id > 0 && cellOf[id] < cellOf[id-1] {
+			return nil, fmt.Errorf("token %d is in cell %d after a token of cell %d: cells must hold contiguous ids", id, cellOf[id], cellOf[id-1])
+		}
+		cellStart[cellOf[id]+1]++
+	}
+	for c := range cells {
+		cellStart[c+1] += cellStart[c]
+	}
+	v := newVocabulary(fc, centroids, cellStart, codes, counts)
+	v.Provenance = prov
+	if err := v.check(); err != nil {
+		return nil, err
+	}
+	return v, nil
+}
