@@ -93,7 +93,7 @@ type reportLabels struct {
 func parseReportLabels(spec string) (*reportLabels, error) {
 	spec = strings.TrimSpace(spec)
 	if spec == "" {
-		return nil, errors.New("give --labels: folder, or DESC=CLASS,...")
+		return nil, errors.New("give --labels: folder, or comma-separated DESC=CLASS pairs")
 	}
 	if spec == "folder" {
 		return &reportLabels{folder: true}, nil

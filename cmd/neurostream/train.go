@@ -272,7 +272,7 @@ func runTrainSSVEP(stdout, stderr io.Writer, o trainSSVEPOptions) error {
 	if nc := model.NoControl(); nc.Rule != ssvep.NoControlNone {
 		fmt.Fprintf(stdout, "no-control rule %s, threshold %.6g\n", nc.Rule, nc.Threshold)
 	}
-	if err := saveTRCA(o.out, model); err != nil {
+	if err := writeFile(o.out, model.Save); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "model written to %s\n", o.out)
@@ -312,7 +312,9 @@ func leaveOneTrialOut(cfg ssvep.TRCAConfig, trials [][][]float64, labels []int) 
 	return correct, total, nil
 }
 
-func saveTRCA(path string, m *ssvep.TRCA) (err error) {
+// writeFile creates path and writes it with write; a failed close is an
+// error too (the data may not be on disk).
+func writeFile(path string, write func(io.Writer) error) (err error) {
 	f, err := os.Create(path)
 	if err != nil {
 		return err
@@ -322,7 +324,7 @@ func saveTRCA(path string, m *ssvep.TRCA) (err error) {
 			err = cerr
 		}
 	}()
-	return m.Save(f)
+	return write(f)
 }
 
 // pickChannels returns the indices and labels of the named channels of a

@@ -321,7 +321,7 @@ func runTrainSeizure(stdout, stderr io.Writer, o trainSeizureOptions) error {
 			return err
 		}
 	}
-	if err := saveSeizureModel(o.out, model); err != nil {
+	if err := writeFile(o.out, model.Save); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "model written to %s\n", o.out)
@@ -401,17 +401,4 @@ func crossValidateSeizure(stdout, stderr io.Writer, spec seizure.FeatureConfig, 
 	auc := seizure.AUROC(scores, set.y)
 	fmt.Fprintf(stdout, "%d-fold cross-validated (%s): balanced accuracy %.1f%%, AUROC %.4f\n", k, how, 100*ba, auc)
 	return nil
-}
-
-func saveSeizureModel(path string, m *seizure.Model) (err error) {
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if cerr := f.Close(); err == nil {
-			err = cerr
-		}
-	}()
-	return m.Save(f)
 }
