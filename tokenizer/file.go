@@ -147,7 +147,14 @@ func Read(r interface {
 	io.Reader
 	io.ReaderAt
 	io.Seeker
-}) (*Vocabulary, error) {
+}) (v *Vocabulary, err error) {
+	// arrow/go v17's IPC reader indexes flatbuffers without bounds checks
+	// and panics on some corrupt files; that is a bad file, not a bug here.
+	defer func() {
+		if p := recover(); p != nil {
+			v, err = nil, fmt.Errorf("corrupt Arrow IPC file (%v)", p)
+		}
+	}()
 	fr, err := ipc.NewFileReader(r)
 	if err != nil {
 		return nil, fmt.Errorf("not an Arrow IPC file: %w", err)
@@ -279,7 +286,7 @@ func Read(r interface {
 	for c := range cells {
 		cellStart[c+1] += cellStart[c]
 	}
-	v := newVocabulary(fc, centroids, cellStart, codes, counts)
+	v = newVocabulary(fc, centroids, cellStart, codes, counts)
 	v.Provenance = prov
 	if err := v.check(); err != nil {
 		return nil, err
