@@ -187,3 +187,20 @@ func TestWalkErrors(t *testing.T) {
 		t.Errorf("empty dataset: %v, %v", recs, err)
 	}
 }
+
+// FuzzParseName: any name parses or is refused, never panics; a parsed
+// one starts with its ID.
+func FuzzParseName(f *testing.F) {
+	f.Add("sub-01_ses-01_task-szMonitoring_run-00_eeg.edf")
+	f.Add("sub-x_task-a_acq-b_eeg.bdf")
+	f.Add("sub-01__eeg.edf")
+	f.Fuzz(func(t *testing.T, name string) {
+		e, rest, err := ParseName(name)
+		if err != nil {
+			return
+		}
+		if !strings.HasPrefix(name, e.ID()) {
+			t.Errorf("%q parsed to %+v (ID %q), rest %q", name, e, e.ID(), rest)
+		}
+	})
+}
