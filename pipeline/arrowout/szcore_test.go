@@ -1,0 +1,62 @@
+package arrowout
+
+import (
+	"context"
+	"math"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/neurostream/neurostream/formats/szcore"
+)
+
+// TestSzCORESink: events then the end row give one sz row per event with
+// the recording's start and duration; a session without events gets one
+// bckg row spanning it; BIDS-named sessions go to their BIDS path; a
+// session that never ends is listed, not written.
+func TestSzCORESink(t *testing.T) {
+	dir := t.TempDir()
+	s, err := NewSzCORESink(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC).UnixNano()
+	key := func(session string, seconds float64) WindowKey {
+		return WindowKey{Session: session, Window: int64(seconds), StartSample: int64(seconds * 256), StartTimeNS: t0 + int64(seconds*1e9)}
+	}
+	rows := NewSeizureRows(nil)
+	write := func(k WindowKey, f func(WindowKey)) {
+		rows.Reserve(2, 1, 2, 4)
+		f(k)
+		rec := rows.Flush()
+		defer rec.Release()
+		if err := s.Write(context.Background(), []Result{{Kind: KindSeizure, Key: k, Record: rec}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(key("rec-a", 150), func(k WindowKey) { rows.AppendEvent(k, 100, 140, 0.9, []string{"T3", "T5"}) })
+	write(key("rec-a", 350), func(k WindowKey) { rows.AppendEvent(k, 300, 310.5, 0.75, []string{"T3", "T5"}) })
+	write(key("rec-a", 600), func(k WindowKey) { rows.AppendEnd(k, 600) })
+	write(key("sub-01_ses-02_task-x_run-00", 60), func(k WindowKey) { rows.AppendEnd(k, 60) })
+	write(key("open", 50), func(k WindowKey) { rows.AppendEvent(k, 10, 40, 0.8, nil) })
+
+	got, err := szcore.ReadFile(filepath.Join(dir, "rec-a_events.tsv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || got[0].Onset != 100 || got[0].Duration != 40 || got[0].EventType != "sz" || got[0].Confidence != 0.9 ||
+		len(got[0].Channels) != 2 || got[1].Duration != 10.5 || got[1].RecordingDuration != 600 ||
+		!got[1].DateTime.Equal(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)) {
+		t.Errorf("rec-a: %+v", got)
+	}
+	bids, err := szcore.ReadFile(filepath.Join(dir, "sub-01", "ses-02", "eeg", "sub-01_ses-02_task-x_run-00_events.tsv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(bids) != 1 || bids[0].EventType != szcore.Background || bids[0].Duration != 60 || !math.IsNaN(bids[0].Confidence) {
+		t.Errorf("seizure-free session: %+v", bids)
+	}
+	if u := s.Unfinished(); len(u) != 1 || u[0] != "open" || len(s.Files()) != 2 {
+		t.Errorf("unfinished %v, files %v", u, s.Files())
+	}
+}
