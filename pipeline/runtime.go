@@ -551,7 +551,7 @@ func (w *worker) newSession(c *wire.Chunk) (*session, error) {
 		if offset == 0 {
 			offset = int64(math.Round(events.OffsetSeconds * info.SampleRate))
 		}
-		s.ev = &eventState{spec: events, stim: i, codes: events.Codes, offset: offset, prev: math.NaN()}
+		s.ev = &eventState{stim: i, codes: events.Codes, offset: offset, prev: math.NaN()}
 	}
 	for _, b := range w.r.opt.Stages {
 		st, err := b.NewSession(info)

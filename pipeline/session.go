@@ -45,7 +45,6 @@ type session struct {
 // eventState finds stimulus onsets in a session's stim channel and holds
 // those whose window is not complete yet.
 type eventState struct {
-	spec  EventWindows
 	stim  int   // the stim channel's index
 	codes []int // codes that open a window; all when empty
 	// offset is the window start relative to the onset, in samples.
