@@ -306,15 +306,15 @@ func (w *worker) run(ctx context.Context, q <-chan job) error {
 		ids = append(ids, id)
 	}
 	slices.Sort(ids)
+	var failed error
 	for _, id := range ids {
 		s := w.sessions[id]
-		if err := w.finish(ctx, s); err != nil {
-			s.ackAll(err)
-			return err
+		if failed == nil {
+			failed = w.finish(ctx, s)
 		}
-		s.ackAll(nil)
+		s.ackAll(failed) // after a sink failure, nothing more is done
 	}
-	return nil
+	return failed
 }
 
 // finish calls the session's Finishers and writes their results.
