@@ -483,6 +483,20 @@ func tokenFeatures(v *tokenizer.Vocabulary, toks [][]int32, pool bool, parts bag
 // bagParts selects the parts of a bag of tokens.
 type bagParts struct{ tokens, cells, bigrams bool }
 
+// String names the parts in the report, e.g. "tokens+cells+bigrams".
+func (b bagParts) String() string {
+	var p []string
+	for _, x := range []struct {
+		on   bool
+		name string
+	}{{b.tokens, "tokens"}, {b.cells, "cells"}, {b.bigrams, "bigrams"}} {
+		if x.on {
+			p = append(p, x.name)
+		}
+	}
+	return strings.Join(p, "+")
+}
+
 func parseBagParts(parts []string) (bagParts, error) {
 	var b bagParts
 	for _, p := range parts {
@@ -562,7 +576,7 @@ func crossValidateTokens(stderr io.Writer, o tokensReportOptions, v *tokenizer.V
 		x func(f int) ([]linear.Sparse, int, error)
 	}
 	tx, tdim := tokX(v, toks)
-	tokName := "tokens (bag + cell bigrams)"
+	tokName := "tokens (" + parts.String() + ")"
 	sets := []set{
 		{tokName, func(f int) ([]linear.Sparse, int, error) {
 			if !o.refit {
