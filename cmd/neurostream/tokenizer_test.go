@@ -120,7 +120,7 @@ func TestTokensReport(t *testing.T) {
 			t.Errorf("report lacks %q", want)
 		}
 	}
-	for _, name := range []string{`tokens \(bag \+ cell bigrams\)`, `band power \(log10\)`, `band power \(relative\)`} {
+	for _, name := range []string{`tokens \(tokens\+cells\+bigrams\)`, `band power \(log10\)`, `band power \(relative\)`} {
 		m := regexp.MustCompile(`(?m)^  ` + name + ` +(-?[0-9.]+) +([0-9.]+) `).FindStringSubmatch(stdout)
 		if m == nil {
 			t.Fatalf("no row %s", name)
@@ -216,7 +216,7 @@ func TestTokensReportBonn(t *testing.T) {
 	if !strings.Contains(stdout, "400 examples from 400 recordings, 5 classes (F 80, N 80, O 80, S 80, Z 80)") {
 		t.Errorf("data line missing")
 	}
-	m := regexp.MustCompile(`(?m)^  tokens \(bag \+ cell bigrams\) +([0-9.]+) +([0-9.]+) `).FindStringSubmatch(stdout)
+	m := regexp.MustCompile(`(?m)^  tokens \(tokens\+cells\+bigrams\) +([0-9.]+) +([0-9.]+) `).FindStringSubmatch(stdout)
 	if m == nil {
 		t.Fatal("no tokens row")
 	}

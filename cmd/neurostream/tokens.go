@@ -262,9 +262,9 @@ func runTokensReport(stdout, stderr io.Writer, o tokensReportOptions) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "  %-26s %7s %18s %s\n", "features", "kappa", "balanced accuracy", "λ per fold")
+	fmt.Fprintf(stdout, "  %-32s %7s %18s %s\n", "features", "kappa", "balanced accuracy", "λ per fold")
 	for _, r := range res {
-		fmt.Fprintf(stdout, "  %-26s %7.3f %18.3f %v\n", r.name, r.kappa, r.ba, r.lambdas)
+		fmt.Fprintf(stdout, "  %-32s %7.3f %18.3f %v\n", r.name, r.kappa, r.ba, r.lambdas)
 	}
 	return nil
 }
