@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/spf13/cobra"
+
 	"github.com/neurostream/neurostream/internal/testenv"
 )
 
@@ -27,6 +29,21 @@ func cli(t *testing.T, args ...string) (string, error) {
 	root.SetArgs(args)
 	err := root.ExecuteContext(context.Background())
 	return out.String(), err
+}
+
+// runSub runs one subcommand c on a root of its own (main.go registers
+// the commands; these tests do not depend on that), with args after its
+// name, and returns what it printed to stdout and stderr.
+func runSub(t *testing.T, c *cobra.Command, args ...string) (stdout, stderr string, err error) {
+	t.Helper()
+	root := &cobra.Command{Use: "neurostream", SilenceUsage: true, SilenceErrors: true}
+	root.AddCommand(c)
+	var out, errb bytes.Buffer
+	root.SetOut(&out)
+	root.SetErr(&errb)
+	root.SetArgs(append([]string{c.Name()}, args...))
+	err = root.ExecuteContext(context.Background())
+	return out.String(), errb.String(), err
 }
 
 // TestDemoPyarrow runs the demo and reads its output with pyarrow, as a

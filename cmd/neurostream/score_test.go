@@ -1,8 +1,6 @@
 package main
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -11,22 +9,12 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-
-	"github.com/spf13/cobra"
 )
 
-// runScore runs `neurostream score` on a root of its own (main.go
-// registers the command; this test does not depend on that).
+// runScore runs `neurostream score` on a root of its own.
 func runScore(t *testing.T, args ...string) (stdout, stderr string, err error) {
 	t.Helper()
-	root := &cobra.Command{Use: "neurostream", SilenceUsage: true, SilenceErrors: true}
-	root.AddCommand(newScoreCmd())
-	var out, errb bytes.Buffer
-	root.SetOut(&out)
-	root.SetErr(&errb)
-	root.SetArgs(append([]string{"score"}, args...))
-	err = root.ExecuteContext(context.Background())
-	return out.String(), errb.String(), err
+	return runSub(t, newScoreCmd(), args...)
 }
 
 // writeSzcoreTSV writes an annotation file the way szcore-evaluation's tests do

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -12,7 +11,6 @@ import (
 
 	"github.com/apache/arrow/go/v17/arrow/array"
 	"github.com/apache/arrow/go/v17/arrow/ipc"
-	"github.com/spf13/cobra"
 
 	"github.com/neurostream/neurostream/internal/testenv"
 	"github.com/neurostream/neurostream/pipeline/arrowout"
@@ -22,14 +20,7 @@ import (
 // runTokens runs `neurostream tokens` on a root of its own.
 func runTokens(t *testing.T, args ...string) (stdout, stderr string, err error) {
 	t.Helper()
-	root := &cobra.Command{Use: "neurostream", SilenceUsage: true, SilenceErrors: true}
-	root.AddCommand(newTokensCmd())
-	var out, errb bytes.Buffer
-	root.SetOut(&out)
-	root.SetErr(&errb)
-	root.SetArgs(append([]string{"tokens"}, args...))
-	err = root.ExecuteContext(context.Background())
-	return out.String(), errb.String(), err
+	return runSub(t, newTokensCmd(), args...)
 }
 
 // writeSSVEPSessions writes n simulated SSVEP sessions (60 s, trials at 8,

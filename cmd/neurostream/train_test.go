@@ -1,15 +1,11 @@
 package main
 
 import (
-	"bytes"
-	"context"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
-
-	"github.com/spf13/cobra"
 
 	"github.com/neurostream/neurostream/internal/testenv"
 	"github.com/neurostream/neurostream/models/ssvep"
@@ -17,16 +13,10 @@ import (
 )
 
 // runTrain runs `neurostream train` on a root of its own.
+// runTrain runs `neurostream train` on a root of its own.
 func runTrain(t *testing.T, args ...string) (stdout, stderr string, err error) {
 	t.Helper()
-	root := &cobra.Command{Use: "neurostream", SilenceUsage: true, SilenceErrors: true}
-	root.AddCommand(newTrainCmd())
-	var out, errb bytes.Buffer
-	root.SetOut(&out)
-	root.SetErr(&errb)
-	root.SetArgs(append([]string{"train"}, args...))
-	err = root.ExecuteContext(context.Background())
-	return out.String(), errb.String(), err
+	return runSub(t, newTrainCmd(), args...)
 }
 
 // ssvepSim is a simulated SSVEP session: 4 s trials at 8, 11, 13 and
