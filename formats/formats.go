@@ -236,3 +236,18 @@ func MergeAnnotations(a, b []Annotation) []Annotation {
 	})
 	return out
 }
+
+// ReadAll returns every sample of r, channel by channel, in one
+// ReadSamples call: for training and evaluation code that needs a whole
+// recording in memory (streaming code reads ranges instead).
+func ReadAll(r Recording) ([][]float64, error) {
+	info := r.Info()
+	dst := make([][]float64, len(info.Channels))
+	for c := range dst {
+		dst[c] = make([]float64, info.NSamples)
+	}
+	if err := r.ReadSamples(dst, 0, info.NSamples); err != nil {
+		return nil, err
+	}
+	return dst, nil
+}

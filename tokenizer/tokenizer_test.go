@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/neurostream/neurostream/dsp"
+	"github.com/neurostream/neurostream/formats/formatstest"
 	"github.com/neurostream/neurostream/simulate"
 )
 
@@ -23,15 +24,7 @@ func simChannels(t testing.TB, seconds float64, seed uint64) ([][]float64, float
 		t.Fatal(err)
 	}
 	defer s.Close()
-	info := s.Info()
-	x := make([][]float64, len(info.Channels))
-	for c := range x {
-		x[c] = make([]float64, info.NSamples)
-	}
-	if err := s.ReadSamples(x, 0, info.NSamples); err != nil {
-		t.Fatal(err)
-	}
-	return x, info.SampleRate
+	return formatstest.ReadAll(t, s), s.Info().SampleRate
 }
 
 // simVocab trains a vocabulary of the given size on a simulated session.

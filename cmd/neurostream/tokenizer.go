@@ -99,11 +99,8 @@ func (o *tokenInput) read(path string) (*recording, error) {
 			labels = append(labels, want)
 		}
 	}
-	all := make([][]float64, len(info.Channels))
-	for i := range all {
-		all[i] = make([]float64, info.NSamples)
-	}
-	if err := r.ReadSamples(all, 0, info.NSamples); err != nil {
+	all, err := formats.ReadAll(r)
+	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	rec := &recording{path: path, info: info, labels: labels}

@@ -162,11 +162,8 @@ func (c *ssvepCalibration) add(path string, o trainSSVEPOptions, codes map[strin
 		return fmt.Errorf("%s: %v Hz, channels %s; earlier recordings: %v Hz, channels %s",
 			path, info.SampleRate, strings.Join(labels, ","), c.rate, strings.Join(c.channels, ","))
 	}
-	all := make([][]float64, len(info.Channels))
-	for i := range all {
-		all[i] = make([]float64, info.NSamples)
-	}
-	if err := r.ReadSamples(all, 0, info.NSamples); err != nil {
+	all, err := formats.ReadAll(r)
+	if err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
 	data := make([][]float64, len(idx))

@@ -202,11 +202,8 @@ func (s *seizureSet) add(path string, o trainSeizureOptions, stderr io.Writer) e
 			path, info.SampleRate, len(idx), s.rate, s.nch)
 	}
 
-	all := make([][]float64, len(info.Channels))
-	for i := range all {
-		all[i] = make([]float64, info.NSamples)
-	}
-	if err := r.ReadSamples(all, 0, info.NSamples); err != nil {
+	all, err := formats.ReadAll(r)
+	if err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
 	if o.reference == "average" {

@@ -85,12 +85,8 @@ func CheckStart(t testing.TB, got time.Time, measDate *string) {
 // ReadSamples call, for tests that compare whole recordings.
 func ReadAll(t testing.TB, r formats.Recording) [][]float64 {
 	t.Helper()
-	info := r.Info()
-	dst := make([][]float64, len(info.Channels))
-	for c := range dst {
-		dst[c] = make([]float64, info.NSamples)
-	}
-	if err := r.ReadSamples(dst, 0, info.NSamples); err != nil {
+	dst, err := formats.ReadAll(r)
+	if err != nil {
 		t.Fatal(err)
 	}
 	return dst

@@ -15,6 +15,7 @@ import (
 
 	"github.com/neurostream/neurostream/dsp"
 	"github.com/neurostream/neurostream/formats"
+	"github.com/neurostream/neurostream/formats/formatstest"
 	"github.com/neurostream/neurostream/pipeline"
 	"github.com/neurostream/neurostream/pipeline/arrowout"
 	"github.com/neurostream/neurostream/simulate"
@@ -36,15 +37,7 @@ func readSim(t *testing.T, cfg simulate.Config) ([][]float64, *formats.Info) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	info := s.Info()
-	x := make([][]float64, len(info.Channels))
-	for c := range x {
-		x[c] = make([]float64, info.NSamples)
-	}
-	if err := s.ReadSamples(x, 0, info.NSamples); err != nil {
-		t.Fatal(err)
-	}
-	return x, info
+	return formatstest.ReadAll(t, s), s.Info()
 }
 
 // tokensVocab trains a 128-token vocabulary on a simulated session and
