@@ -20,6 +20,10 @@ const (
 	KeyStartTimeNS = "neurostream.start_time_ns"
 	KeySeq         = "neurostream.seq"
 	KeyVersion     = "neurostream.version"
+	// KeyFinal is optional: "true" marks the session's last chunk, "false"
+	// or absent any other. Readers that predate it ignore it, so it needs
+	// no new Version.
+	KeyFinal = "neurostream.final"
 
 	// Version is the value of KeyVersion this package writes and the only
 	// one it reads.
@@ -55,6 +59,9 @@ type Chunk struct {
 	// Data[c][i] is channel c's value at row i, in the channel's Unit. All
 	// Data[c] have the same length.
 	Data [][]float32
+	// Final marks the session's last chunk: the pipeline finishes the
+	// session once it is processed (docs/wire-format.md, "Session end").
+	Final bool
 }
 
 // Len returns the number of rows (samples per channel).

@@ -113,6 +113,7 @@ type meta struct {
 	firstSample int64
 	startTimeNS int64
 	seq         int64
+	final       bool
 }
 
 // Decode decodes the message b into c. It reuses the capacity of c.Data
@@ -257,6 +258,9 @@ func headerName(h uint8) string {
 // keys.
 var metaKeys = [...]string{KeyVersion, KeySession, KeySampleRate, KeyFirstSample, KeyStartTimeNS, KeySeq}
 
+// optKeys lists the optional schema metadata keys.
+var optKeys = [...]string{KeyFinal}
+
 func (d *Decoder) parseSchema(m *meta, r *fbReader, hdr fbTable) (int, *DecodeError) {
 	endian := r.scalarI16(hdr, slotSchemaEndianness, fbEndianLittle)
 	fstart, nfields, _ := r.vector(hdr, slotSchemaFields, 4)
@@ -268,6 +272,8 @@ func (d *Decoder) parseSchema(m *meta, r *fbReader, hdr fbTable) (int, *DecodeEr
 	// Schema metadata.
 	var vals [len(metaKeys)][]byte
 	var seen [len(metaKeys)]bool
+	var optVals [len(optKeys)][]byte
+	var optSeen [len(optKeys)]bool
 	for j := 0; j < nmeta; j++ {
 		kv := r.vectorTable(mstart, j)
 		key, _ := r.str(kv, slotKeyValueKey)
@@ -281,6 +287,14 @@ func (d *Decoder) parseSchema(m *meta, r *fbReader, hdr fbTable) (int, *DecodeEr
 					return 0, d.fail(m, name, "", "key appears twice")
 				}
 				seen[k], vals[k] = true, val
+			}
+		}
+		for k, name := range optKeys {
+			if string(key) == name {
+				if optSeen[k] {
+					return 0, d.fail(m, name, "", "key appears twice")
+				}
+				optSeen[k], optVals[k] = true, val
 			}
 		}
 	}
@@ -320,6 +334,15 @@ func (d *Decoder) parseSchema(m *meta, r *fbReader, hdr fbTable) (int, *DecodeEr
 	}
 	if m.seq < 0 {
 		return 0, d.fail(m, KeySeq, "", "invalid value %q: want a decimal integer >= 0", vals[5])
+	}
+	if optSeen[0] {
+		switch string(optVals[0]) {
+		case "true":
+			m.final = true
+		case "false":
+		default:
+			return 0, d.fail(m, KeyFinal, "", "invalid value %q: want \"true\" or \"false\"", optVals[0])
+		}
 	}
 
 	if endian != fbEndianLittle {
@@ -587,6 +610,7 @@ func (d *Decoder) commit(c *Chunk, m *meta, rows int) {
 	c.FirstSample = m.firstSample
 	c.StartTimeNS = m.startTimeNS
 	c.Seq = m.seq
+	c.Final = m.final
 
 	n := len(d.chans)
 	if cap(c.Channels) < n {

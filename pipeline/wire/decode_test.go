@@ -31,7 +31,7 @@ func goodMeta() map[string]string {
 // out.
 func metaOf(m map[string]string) *arrow.Metadata {
 	var keys, vals []string
-	for _, k := range []string{KeySession, KeySampleRate, KeyFirstSample, KeyStartTimeNS, KeySeq, KeyVersion} {
+	for _, k := range []string{KeySession, KeySampleRate, KeyFirstSample, KeyStartTimeNS, KeySeq, KeyVersion, KeyFinal} {
 		if v, ok := m[k]; ok && v != "\x00drop" {
 			keys, vals = append(keys, k), append(vals, v)
 		}
@@ -188,6 +188,7 @@ func TestDecodeErrors(t *testing.T) {
 		{name: "missing seq", b: set(KeySeq, "\x00drop"), key: KeySeq, want: "session s12: decode: metadata neurostream.seq: missing", session: "s12", seq: -1},
 		{name: "negative seq", b: set(KeySeq, "-3"), key: KeySeq, want: "invalid value", session: "s12", seq: -1},
 		{name: "spaced seq", b: set(KeySeq, " 40"), key: KeySeq, want: "invalid value", session: "s12", seq: -1},
+		{name: "final not a boolean", b: set(KeyFinal, "yes"), key: KeyFinal, want: `invalid value "yes": want "true" or "false"`, session: "s12", seq: 40},
 
 		// Columns.
 		{name: "float64 column", b: withField(t, arrow.Field{Name: "Cz", Type: arrow.PrimitiveTypes.Float64}, func() arrow.Array {
@@ -349,6 +350,25 @@ func TestParseDecimal(t *testing.T) {
 		}
 		if want, err := strconv.ParseInt(tc.in, 10, 64); tc.in != "+1" && (err == nil) != ok || ok && want != got {
 			t.Errorf("parseDecimal(%q) disagrees with strconv.ParseInt", tc.in)
+		}
+	}
+}
+
+// TestDecodeFinal reads the optional end-of-session key as producers other
+// than Encoder write it: absent, "false" or "true".
+func TestDecodeFinal(t *testing.T) {
+	for _, tc := range []struct {
+		val  string
+		want bool
+	}{{"\x00drop", false}, {"false", false}, {"true", true}} {
+		m := goodMeta()
+		m[KeyFinal] = tc.val
+		var c Chunk
+		if err := NewDecoder(nil).Decode(&c, streamWith(t, m)); err != nil {
+			t.Fatalf("%q: %v", tc.val, err)
+		}
+		if c.Final != tc.want {
+			t.Errorf("%s = %q: Final %v, want %v", KeyFinal, tc.val, c.Final, tc.want)
 		}
 	}
 }

@@ -250,7 +250,11 @@ func (e *Encoder) appendSchema(dst []byte, c *Chunk) []byte {
 	w.patch(sat[1], w.pos()+e.fieldsVec)
 	w.b = append(w.b, e.fields...)
 
-	kvs := w.offsetVector(6)
+	nkv := 6
+	if c.Final {
+		nkv = 7
+	}
+	kvs := w.offsetVector(nkv)
 	w.patch(sat[2], kvs-4)
 	w.keyValue(kvs, KeySession, c.Session)
 	for i, key := range [...]string{KeySampleRate, KeyFirstSample, KeyStartTimeNS, KeySeq} {
@@ -271,6 +275,9 @@ func (e *Encoder) appendSchema(dst []byte, c *Chunk) []byte {
 		w.patch(at[1], s)
 	}
 	w.keyValue(kvs+20, KeyVersion, Version)
+	if c.Final {
+		w.keyValue(kvs+24, KeyFinal, "true")
+	}
 	w.pad(8)
 	binary.LittleEndian.PutUint32(w.b[start+4:], uint32(w.pos()))
 	return w.b

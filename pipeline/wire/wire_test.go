@@ -36,6 +36,7 @@ func randChunk(rng *rand.Rand, nch, rows int) *Chunk {
 		FirstSample: rng.Int64N(1 << 40),
 		StartTimeNS: rng.Int64() - 1<<62,
 		Seq:         rng.Int64N(1 << 30),
+		Final:       rng.IntN(3) == 0,
 	}
 	for i := 0; i < nch; i++ {
 		typ := allTypes[rng.IntN(len(allTypes))]
@@ -179,6 +180,9 @@ func TestArrowReadsEncoded(t *testing.T) {
 				}
 			}
 		}
+		if v, ok := md.GetValue(KeyFinal); ok != c.Final || (ok && v != "true") {
+			t.Errorf("metadata %s: %q (present %v), want present only when final", KeyFinal, v, ok)
+		}
 		if r.Err() != nil || nrec != 1 {
 			t.Fatalf("arrow reader: %d records, err %v", nrec, r.Err())
 		}
@@ -189,10 +193,10 @@ func TestArrowReadsEncoded(t *testing.T) {
 // arrowChunk writes c with arrow's IPC writer: an independent producer.
 func arrowChunk(t testing.TB, c *Chunk) []byte {
 	t.Helper()
-	md := arrow.NewMetadata(
-		[]string{KeySession, KeySampleRate, KeyFirstSample, KeyStartTimeNS, KeySeq, KeyVersion, "producer.extra"},
-		[]string{c.Session, strconv.FormatFloat(c.SampleRate, 'g', -1, 64), strconv.FormatInt(c.FirstSample, 10),
-			strconv.FormatInt(c.StartTimeNS, 10), strconv.FormatInt(c.Seq, 10), Version, "ignored"})
+	keys := []string{KeySession, KeySampleRate, KeyFirstSample, KeyStartTimeNS, KeySeq, KeyVersion, "producer.extra", KeyFinal}
+	vals := []string{c.Session, strconv.FormatFloat(c.SampleRate, 'g', -1, 64), strconv.FormatInt(c.FirstSample, 10),
+		strconv.FormatInt(c.StartTimeNS, 10), strconv.FormatInt(c.Seq, 10), Version, "ignored", strconv.FormatBool(c.Final)}
+	md := arrow.NewMetadata(keys, vals)
 	fields := make([]arrow.Field, len(c.Channels))
 	cols := make([]arrow.Array, len(c.Channels))
 	for i, ch := range c.Channels {
