@@ -40,14 +40,21 @@ type deadLetterLine struct {
 	Origin string    `json:"origin"`
 	Error  string    `json:"error"`
 	Value  []byte    `json:"value"`
+	// Stage and Window name a failed stage (reason stage_error).
+	Stage  string `json:"stage,omitempty"`
+	Window *int64 `json:"window,omitempty"`
 }
 
 // DeadLetter implements DeadLetterSink. Each line is flushed at once.
 func (d *DeadLetterFile) DeadLetter(_ context.Context, dl DeadLetter) error {
-	b, err := json.Marshal(deadLetterLine{
+	line := deadLetterLine{
 		Time: time.Now().UTC(), Reason: dl.Reason, Key: dl.Message.Key,
 		Origin: dl.Message.Origin, Error: fmt.Sprint(dl.Err), Value: dl.Message.Value,
-	})
+	}
+	if dl.Stage != "" {
+		line.Stage, line.Window = dl.Stage, &dl.Window
+	}
+	b, err := json.Marshal(line)
 	if err != nil {
 		return err
 	}

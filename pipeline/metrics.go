@@ -16,6 +16,9 @@ type Metrics struct {
 	stageTime   *prometheus.HistogramVec
 	sinkTime    prometheus.Histogram
 	sessions    prometheus.Gauge
+	endedC      *prometheus.CounterVec
+	stageErrors *prometheus.CounterVec
+	failedG     prometheus.Gauge
 }
 
 // NewMetrics registers the runtime's series on reg:
@@ -26,6 +29,9 @@ type Metrics struct {
 //	neurostream_stage_seconds{stage}         per-window stage latency
 //	neurostream_sink_seconds                 per-write sink latency
 //	neurostream_sessions                     sessions with state in memory
+//	neurostream_sessions_ended_total{reason} sessions ended: final, idle, end_of_input
+//	neurostream_stage_errors_total{stage}    windows a stage failed on
+//	neurostream_pipeline_failed              1 once a sink failure stopped the run
 func NewMetrics(reg prometheus.Registerer) *Metrics {
 	buckets := prometheus.ExponentialBuckets(1e-5, 2.5, 14) // 10 µs … 1.5 s
 	m := &Metrics{
@@ -47,9 +53,18 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		sessions: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "neurostream_sessions", Help: "Sessions whose state is held in memory.",
 		}),
+		endedC: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "neurostream_sessions_ended_total", Help: "Sessions ended, by reason (final, idle, end_of_input).",
+		}, []string{"reason"}),
+		stageErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "neurostream_stage_errors_total", Help: "Windows (or session ends) a stage failed on; each is a stage_error dead letter.",
+		}, []string{"stage"}),
+		failedG: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "neurostream_pipeline_failed", Help: "1 once a sink or dead-letter sink failure stopped the run.",
+		}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.chunks, m.windows, m.deadLetters, m.stageTime, m.sinkTime, m.sessions)
+		reg.MustRegister(m.chunks, m.windows, m.deadLetters, m.stageTime, m.sinkTime, m.sessions, m.endedC, m.stageErrors, m.failedG)
 	}
 	return m
 }
@@ -87,5 +102,23 @@ func (m *Metrics) sink(d time.Duration) {
 func (m *Metrics) session(delta float64) {
 	if m != nil {
 		m.sessions.Add(delta)
+	}
+}
+
+func (m *Metrics) ended(reason string) {
+	if m != nil {
+		m.endedC.WithLabelValues(reason).Inc()
+	}
+}
+
+func (m *Metrics) stageError(stage string) {
+	if m != nil {
+		m.stageErrors.WithLabelValues(stage).Inc()
+	}
+}
+
+func (m *Metrics) failed() {
+	if m != nil {
+		m.failedG.Set(1)
 	}
 }

@@ -71,12 +71,36 @@ type Sink interface {
 // DeadLetter is a message the pipeline could not use, with the reason.
 type DeadLetter struct {
 	Message Message
-	// Reason is a short machine-readable cause (wire.Reason values, or
-	// "session" when the key and the chunk disagree).
+	// Reason is a short machine-readable cause: a wire.Reason value, or
+	// one of the runtime's (ReasonSessionStart, ReasonPreprocess,
+	// ReasonStageError, ReasonLimit; docs/operations.md lists them all).
 	Reason string
 	// Err is the full error, naming the session, chunk and expectation.
 	Err error
+	// Stage and Window name the stage that failed and the window it
+	// failed on, for ReasonStageError; "" and 0 otherwise.
+	Stage  string
+	Window int64
 }
+
+// Dead-letter reasons the runtime adds to wire.Reason's.
+const (
+	// ReasonSessionStart: the session's first chunk does not fit the
+	// pipeline (a window or filter impossible at its rate, a stim channel
+	// missing, a stage refusing its channels); the chunk is set aside and
+	// the next one tries again.
+	ReasonSessionStart = "session_start"
+	// ReasonPreprocess: a preprocessing step failed on the chunk.
+	ReasonPreprocess = "preprocess"
+	// ReasonStageError: a stage failed on a window; the window's other
+	// stages' results are written, the failing one's are lost, and the
+	// chunk that completed the window is dead-lettered with the stage
+	// and window named.
+	ReasonStageError = "stage_error"
+	// ReasonLimit: the chunk is over a limit of the runtime (a sample
+	// index so large that window arithmetic would overflow).
+	ReasonLimit = "limit"
+)
 
 // DeadLetterSink receives messages that failed to decode or validate.
 type DeadLetterSink interface {
@@ -126,11 +150,12 @@ type Stage interface {
 }
 
 // Finisher is implemented by stages that hold results back across
-// windows (a seizure event waiting out its merge gap). When a finite input
-// ends, Finish is called once per session, after its last window, with
-// end.StartSample one past the session's last sample and end.Window the
-// index the next window would have had; the results are written like a
-// window's. A session that never ends (Kafka) is never finished.
+// windows (a seizure event waiting out its merge gap). When a session ends
+// (a final chunk, the idle timeout, or the end of a finite input), Finish
+// is called once, after its last window, with end.StartSample one past the
+// session's last sample and end.Window the index the next window would
+// have had; the results are written like a window's, before the session's
+// session_end row.
 type Finisher interface {
 	Finish(end arrowout.WindowKey) ([]arrowout.Result, error)
 }

@@ -206,6 +206,7 @@ func (s *RecordingSource) encode(st *recStream) (Message, error) {
 		c.Data[i] = d
 	}
 	c.FirstSample = st.pos
+	c.Final = st.pos+n >= st.info.NSamples // the session ends with this chunk
 	b, err := s.enc.Encode(nil, c)
 	if err != nil {
 		return Message{}, fmt.Errorf("%s: encode chunk %d: %w", st.spec.Name, c.Seq, err)

@@ -95,20 +95,41 @@ type Options struct {
 	// messages are processed for this long, then the run stops hard.
 	// Default: 10s.
 	DrainTimeout time.Duration
+	// SessionIdle ends a session that received no chunk for this long, in
+	// wall time, as a final chunk would: its stages finish, a session_end
+	// row is written and its chunks are acknowledged. Live EEG sends a
+	// chunk every fraction of a second, so a minute without one means the
+	// producer is gone. Negative: sessions end only on a final chunk or
+	// at the end of a finite input. Default: 60s.
+	SessionIdle time.Duration
 	// Logger default: slog.Default().
 	Logger *slog.Logger
 	// Metrics default: none recorded.
 	Metrics *Metrics
 }
 
+// DefaultSessionIdle is Options.SessionIdle's default.
+const DefaultSessionIdle = 60 * time.Second
+
 // Runner runs one pipeline.
 type Runner struct {
 	opt   Options
 	stats Stats
 
+	// failure is the first error that stopped a worker (a sink failure);
+	// nil while the run is healthy.
+	failure atomic.Pointer[error]
+
 	mu       sync.Mutex
 	sessions map[string]*SessionStats
+	// ended lists ended sessions' ids, oldest first, so that the
+	// statistics of a 24/7 run stay bounded (maxEndedStats).
+	ended []string
 }
+
+// maxEndedStats bounds how many ended sessions keep their statistics for
+// Sessions (the run summary); older ones are forgotten.
+const maxEndedStats = 10000
 
 // Stats counts what a run did. Read it with Runner.Stats.
 type Stats struct {
@@ -128,6 +149,8 @@ type SessionStats struct {
 	Samples    int64
 	Windows    int64
 	Gaps       int64
+	// Ended is the session_end reason once the session ended, else "".
+	Ended string
 }
 
 // New checks opt and returns a Runner.
@@ -147,6 +170,9 @@ func New(opt Options) (*Runner, error) {
 	if opt.DrainTimeout <= 0 {
 		opt.DrainTimeout = 10 * time.Second
 	}
+	if opt.SessionIdle == 0 {
+		opt.SessionIdle = DefaultSessionIdle
+	}
 	if opt.Logger == nil {
 		opt.Logger = slog.Default()
 	}
@@ -155,6 +181,17 @@ func New(opt Options) (*Runner, error) {
 
 // Stats returns the run's counters.
 func (r *Runner) Stats() *Stats { return &r.stats }
+
+// Failure returns the error that stopped the run's workers (a sink or
+// dead-letter sink failure), or nil while the run is healthy. Health
+// endpoints report it: once set, the run is ending and acknowledges
+// nothing more.
+func (r *Runner) Failure() error {
+	if p := r.failure.Load(); p != nil {
+		return *p
+	}
+	return nil
+}
 
 // Sessions returns per-session statistics sorted by session id.
 func (r *Runner) Sessions() []SessionStats {
@@ -191,6 +228,19 @@ func (r *Runner) Run(ctx context.Context) error {
 	})
 	defer stopAfter()
 
+	// readCtx ends the source read as soon as a worker fails, so a failed
+	// sink stops the run even while the source has nothing to deliver.
+	readCtx, cancelRead := context.WithCancelCause(ctx)
+	defer cancelRead(nil)
+	// fail stops everything at the first worker failure: the read, the
+	// drain, and every queued message goes back unacknowledged.
+	fail := func(err error) {
+		r.failure.CompareAndSwap(nil, &err)
+		r.opt.Metrics.failed()
+		cancelHard(err)
+		cancelRead(err)
+	}
+
 	// endOfInput is set when the source is exhausted, before the queues
 	// close: only then are unfinished windows final.
 	var endOfInput atomic.Bool
@@ -199,24 +249,24 @@ func (r *Runner) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
 	for i := range queues {
 		queues[i] = make(chan job, 16)
-		w := &worker{r: r, dec: wire.NewDecoder(memory.DefaultAllocator), sessions: map[string]*session{}, endOfInput: &endOfInput}
+		w := &worker{r: r, dec: wire.NewDecoder(memory.DefaultAllocator), sessions: map[string]*session{}, endOfInput: &endOfInput, fail: fail}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			if err := w.run(hard, queues[i]); err != nil {
 				errc <- err
-				cancelHard(err)
+				fail(err)
 			}
 		}()
 	}
 
 	var readErr error
 	for {
-		msg, ack, err := src.Read(ctx)
+		msg, ack, err := src.Read(readCtx)
 		if err != nil {
 			if errors.Is(err, ErrEndOfInput) {
 				endOfInput.Store(true)
-			} else if ctx.Err() == nil {
+			} else if readCtx.Err() == nil {
 				readErr = fmt.Errorf("pipeline: read source: %w", err)
 			}
 			break
@@ -272,29 +322,72 @@ type worker struct {
 	chunk    wire.Chunk
 	sessions map[string]*session
 	results  []arrowout.Result
+	// stageErrs collects the stage failures of the message being handled.
+	stageErrs []stageErr
 	// endOfInput is the Runner's: set when the source is exhausted.
 	endOfInput *atomic.Bool
+	// fail stops the run at once (see Run).
+	fail func(error)
 	// epoch is the newest source epoch this worker has seen.
 	epoch int64
 }
 
+type stageErr struct {
+	stage  string
+	window int64
+	err    error
+}
+
+// idleTick is how often a worker looks for idle sessions: a fraction of
+// the timeout, so a session ends at most a quarter late.
+func idleTick(idle time.Duration) time.Duration {
+	return min(max(idle/4, 10*time.Millisecond), time.Second)
+}
+
 func (w *worker) run(ctx context.Context, q <-chan job) error {
-	for j := range q {
-		if ctx.Err() != nil {
-			j.ack(context.Cause(ctx))
-			continue
+	var tick <-chan time.Time
+	if w.r.opt.SessionIdle > 0 {
+		t := time.NewTicker(idleTick(w.r.opt.SessionIdle))
+		defer t.Stop()
+		tick = t.C
+	}
+	for {
+		var err error
+		select {
+		case j, ok := <-q:
+			if !ok {
+				return w.finishAll(ctx)
+			}
+			if ctx.Err() != nil {
+				j.ack(context.Cause(ctx))
+				continue
+			}
+			err = w.handle(ctx, j)
+		case now := <-tick:
+			if ctx.Err() == nil {
+				err = w.endIdle(ctx, now)
+			}
 		}
-		if err := w.handle(ctx, j); err != nil {
-			// Drain the queue without acknowledging: none of it is done.
+		if err != nil {
+			// Stop the run before draining, so the source stops reading:
+			// nothing queued is done, and nothing more may be acknowledged.
+			w.fail(err)
 			for j := range q {
 				j.ack(err)
+			}
+			for _, s := range w.sessions {
+				s.ackAll(err)
 			}
 			return err
 		}
 	}
-	// At the end of the input, windows that never completed never will:
-	// stages finish their sessions and what the windows held is released.
-	// After a stop, they still need it: a restart must re-read it.
+}
+
+// finishAll handles the closed queue. At the end of the input, windows
+// that never completed never will: every session ends and what its windows
+// held is released. After a stop, they still need it: a restart must
+// re-read it.
+func (w *worker) finishAll(ctx context.Context) error {
 	if !w.endOfInput.Load() || ctx.Err() != nil {
 		for _, s := range w.sessions {
 			s.ackAll(errStopped)
@@ -306,28 +399,78 @@ func (w *worker) run(ctx context.Context, q <-chan job) error {
 		ids = append(ids, id)
 	}
 	slices.Sort(ids)
-	var failed error
-	for _, id := range ids {
-		s := w.sessions[id]
-		if failed == nil {
-			failed = w.finish(ctx, s)
+	for i, id := range ids {
+		if err := w.endSession(ctx, w.sessions[id], arrowout.EndOfInput); err != nil {
+			for _, id := range ids[i+1:] {
+				w.sessions[id].ackAll(err) // after a sink failure, nothing more is done
+			}
+			return err
 		}
-		s.ackAll(failed) // after a sink failure, nothing more is done
 	}
-	return failed
+	return nil
 }
 
-// finish calls the session's Finishers and writes their results.
-func (w *worker) finish(ctx context.Context, s *session) error {
+// endIdle ends the sessions that received no chunk for SessionIdle.
+func (w *worker) endIdle(ctx context.Context, now time.Time) error {
+	var ids []string
+	for id, s := range w.sessions {
+		if now.Sub(s.lastSeen) >= w.r.opt.SessionIdle {
+			ids = append(ids, id)
+		}
+	}
+	slices.Sort(ids)
+	for _, id := range ids {
+		if err := w.endSession(ctx, w.sessions[id], arrowout.EndIdle); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// endSession finishes s: its Finishers' results, then its session_end row,
+// go to the sinks; then every chunk it holds is acknowledged (with the
+// sink's error if a write failed) and it is forgotten.
+func (w *worker) endSession(ctx context.Context, s *session, reason string) error {
+	r := w.r
+	err := w.finish(ctx, s, reason)
+	s.ackAll(err)
+	delete(w.sessions, s.info.Session)
+	r.opt.Metrics.session(-1)
+	r.opt.Metrics.ended(reason)
+	r.mu.Lock()
+	s.stats.Ended = reason
+	if r.sessions[s.info.Session] == s.stats {
+		r.ended = append(r.ended, s.info.Session)
+		if len(r.ended) > maxEndedStats {
+			old := r.ended[0]
+			if st := r.sessions[old]; st != nil && st.Ended != "" {
+				delete(r.sessions, old)
+			}
+			r.ended = r.ended[1:]
+		}
+	}
+	r.mu.Unlock()
+	return err
+}
+
+// finish calls the session's Finishers and writes their results and the
+// session_end row.
+func (w *worker) finish(ctx context.Context, s *session, reason string) error {
 	r := w.r
 	if len(s.buf) == 0 || s.bufStart < 0 {
 		return nil
 	}
 	end := s.key(s.next, s.bufEnd())
+	unfinished := max(s.bufEnd()-max(s.next*s.hop, s.bufStart), 0)
 	if s.ev != nil {
 		end.Window = s.bufEnd()
+		unfinished = 0
+		if len(s.ev.pending) > 0 {
+			unfinished = max(s.bufEnd()-max(s.ev.pending[0].Sample+s.ev.offset, s.bufStart), 0)
+		}
 	}
 	w.results = w.results[:0]
+	w.stageErrs = w.stageErrs[:0]
 	for i, st := range s.stages {
 		f, ok := st.(Finisher)
 		if !ok {
@@ -335,21 +478,47 @@ func (w *worker) finish(ctx context.Context, s *session) error {
 		}
 		res, err := f.Finish(end)
 		if err != nil {
-			r.stats.StageErrors.Add(1)
-			r.opt.Logger.Error("stage failed to finish", "stage", r.opt.Stages[i].Name(), "session", s.info.Session, "err", err)
+			w.stageErrs = append(w.stageErrs, stageErr{r.opt.Stages[i].Name(), end.Window, err})
 			continue
 		}
 		w.results = append(w.results, res...)
 	}
-	if len(w.results) == 0 {
-		return nil
+	windows := s.next
+	if s.ev != nil {
+		r.mu.Lock()
+		windows = s.stats.Windows
+		r.mu.Unlock()
 	}
+	w.results = append(w.results, arrowout.Result{Kind: arrowout.KindSessionEnd, Key: end,
+		Record: arrowout.SessionEndRecord(memory.DefaultAllocator, end, arrowout.SessionEnd{
+			Reason: reason, SampleRate: s.info.SampleRate, Chunks: s.lastSeq + 1, Samples: s.bufEnd(),
+			Windows: windows, Unfinished: unfinished,
+		})})
 	defer w.release()
 	for _, sink := range r.opt.Sinks {
-		if err := sink.Write(ctx, w.results); err != nil {
+		t0 := time.Now()
+		err := sink.Write(ctx, w.results)
+		r.opt.Metrics.sink(time.Since(t0))
+		if err != nil {
 			return fmt.Errorf("pipeline: session %s: sink: %w", s.info.Session, err)
 		}
 	}
+	return w.reportStageErrors(ctx, Message{Key: s.info.Session, Origin: "end of session " + s.info.Session})
+}
+
+// reportStageErrors dead-letters the stage failures collected while
+// handling msg, one dead letter each.
+func (w *worker) reportStageErrors(ctx context.Context, msg Message) error {
+	for _, e := range w.stageErrs {
+		w.r.stats.StageErrors.Add(1)
+		w.r.opt.Metrics.stageError(e.stage)
+		err := w.r.report(ctx, DeadLetter{Message: msg, Reason: ReasonStageError, Stage: e.stage, Window: e.window,
+			Err: fmt.Errorf("%s: session %s window %d: stage %s: %w", msg.Origin, msg.Key, e.window, e.stage, e.err)})
+		if err != nil {
+			return err
+		}
+	}
+	w.stageErrs = w.stageErrs[:0]
 	return nil
 }
 
@@ -365,6 +534,10 @@ func (w *worker) handle(ctx context.Context, j job) error {
 	if j.msg.Key != "" && c.Session != j.msg.Key {
 		return w.deadLetter(ctx, j, string(wire.ReasonSession),
 			fmt.Errorf("%s: message key %q but chunk session %q", j.msg.Origin, j.msg.Key, c.Session))
+	}
+	if c.FirstSample > MaxSample-int64(c.Len()) {
+		return w.deadLetter(ctx, j, ReasonLimit,
+			fmt.Errorf("%s: session %s chunk %d: first sample %d + %d rows is past the largest sample index %d", j.msg.Origin, c.Session, c.Seq, c.FirstSample, c.Len(), MaxSample))
 	}
 	if j.msg.Epoch > w.epoch {
 		// A new epoch: sessions of older ones were handed to their new
@@ -392,12 +565,13 @@ func (w *worker) handle(ctx context.Context, j job) error {
 		var err error
 		s, err = w.newSession(c)
 		if err != nil {
-			return w.deadLetter(ctx, j, "session", fmt.Errorf("%s: %w", j.msg.Origin, err))
+			return w.deadLetter(ctx, j, ReasonSessionStart, fmt.Errorf("%s: %w", j.msg.Origin, err))
 		}
 		s.epoch = j.msg.Epoch
 		w.sessions[c.Session] = s
 		r.opt.Metrics.session(1)
 	}
+	s.lastSeen = time.Now()
 	if err := s.validator.Check(c); err != nil {
 		var we *wire.Error
 		if !errors.As(err, &we) || we.Reason != wire.ReasonGap {
@@ -413,8 +587,9 @@ func (w *worker) handle(ctx context.Context, j job) error {
 		}
 	}
 	w.results = w.results[:0]
+	w.stageErrs = w.stageErrs[:0]
 	if err := s.add(c, j.ack); err != nil {
-		return w.deadLetter(ctx, j, "preprocess", fmt.Errorf("%s: session %s: %w", j.msg.Origin, c.Session, err))
+		return w.deadLetter(ctx, j, ReasonPreprocess, fmt.Errorf("%s: session %s: %w", j.msg.Origin, c.Session, err))
 	}
 	windows, err := s.windows(func(win *Window) {
 		for i, st := range s.stages {
@@ -422,8 +597,7 @@ func (w *worker) handle(ctx context.Context, j job) error {
 			res, err := st.Process(win)
 			r.opt.Metrics.stage(r.opt.Stages[i].Name(), time.Since(t0))
 			if err != nil {
-				r.stats.StageErrors.Add(1)
-				r.opt.Logger.Error("stage failed", "stage", r.opt.Stages[i].Name(), "session", win.Session, "window", win.WindowKey.Window, "err", err)
+				w.stageErrs = append(w.stageErrs, stageErr{r.opt.Stages[i].Name(), win.WindowKey.Window, err})
 				continue
 			}
 			w.results = append(w.results, res...)
@@ -453,7 +627,16 @@ func (w *worker) handle(ctx context.Context, j job) error {
 		}
 		w.release()
 	}
+	// Stage failures are reported before the chunk is acknowledged, so a
+	// lost window is never silent: its dead letter is written first.
+	if err := w.reportStageErrors(ctx, j.msg); err != nil {
+		s.ackAll(err)
+		return err
+	}
 	s.ackDone()
+	if c.Final {
+		return w.endSession(ctx, s, arrowout.EndFinal)
+	}
 	return nil
 }
 
@@ -481,6 +664,12 @@ func (w *worker) deadLetter(ctx context.Context, j job, reason string, err error
 	j.ack(nil)
 	return nil
 }
+
+// MaxSample is the largest sample index a session may reach: far beyond
+// any recording (2^62 samples are 1.4 million years at 100 kHz), and low
+// enough that window arithmetic (index · hop + length + warm-up) cannot
+// overflow int64.
+const MaxSample = 1 << 62
 
 func (r *Runner) report(ctx context.Context, d DeadLetter) error {
 	r.stats.DeadLetters.Add(1)

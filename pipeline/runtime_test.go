@@ -208,7 +208,7 @@ func chunks(t *testing.T, session string, n, rows int, edit func(i int, c *wire.
 		if err != nil {
 			t.Fatal(err)
 		}
-		out = append(out, pipeline.Message{Key: session, Value: b, Origin: fmt.Sprintf("test chunk %d", i)})
+		out = append(out, pipeline.Message{Key: session, Value: b, Origin: fmt.Sprintf("test %s chunk %d", session, i)})
 	}
 	return out
 }

@@ -3,6 +3,7 @@ package pipeline
 import (
 	"math"
 	"slices"
+	"time"
 
 	"github.com/neurostream/neurostream/pipeline/arrowout"
 	"github.com/neurostream/neurostream/pipeline/wire"
@@ -21,6 +22,11 @@ type session struct {
 	warmup int64
 	// epoch is the source epoch the state belongs to.
 	epoch int64
+	// lastSeen is the wall time the session's last chunk was handled
+	// (Options.SessionIdle).
+	lastSeen time.Time
+	// lastSeq is the seq of the last chunk added.
+	lastSeq int64
 	// pre is the preprocessing chain; in is its input scratch and inEnd
 	// one past the last input sample seen (to detect gaps).
 	pre   []Preprocess
@@ -92,6 +98,7 @@ func (s *session) add(c *wire.Chunk, ack AckFunc) error {
 		}
 	}
 	s.inEnd = c.LastSample()
+	s.lastSeq = c.Seq
 	if first || outFirst != s.bufEnd() {
 		for i := range s.buf {
 			s.buf[i] = s.buf[i][:0]

@@ -452,7 +452,7 @@ func newKtPipeline(t *testing.T, broker string, partitions int) *ktPipeline {
 		broker: broker, input: kafkatest.Name(t, "raw"), prefix: kafkatest.Name(t, "results") + ".",
 		dead: kafkatest.Name(t, "dead"), group: kafkatest.Name(t, "group"),
 	}
-	kp.results = pkafka.ResultTopics(kp.prefix, arrowout.KindPSD, arrowout.KindBandPower)
+	kp.results = pkafka.ResultTopics(kp.prefix, arrowout.KindPSD, arrowout.KindBandPower, arrowout.KindSessionEnd)
 	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
 	defer cancel()
 	conn := pkafka.Connection{Brokers: []string{broker}}

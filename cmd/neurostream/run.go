@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -21,6 +22,7 @@ import (
 	"github.com/neurostream/neurostream/pipeline"
 	"github.com/neurostream/neurostream/pipeline/arrowout"
 	"github.com/neurostream/neurostream/pipeline/config"
+	pkafka "github.com/neurostream/neurostream/pipeline/kafka"
 )
 
 func newRunCmd() *cobra.Command {
@@ -83,11 +85,12 @@ func runPipelineUntil(cmd *cobra.Command, c *config.Config, watch func(ctx conte
 		return err
 	}
 	var stopMetrics func()
+	var runner atomic.Pointer[pipeline.Runner]
 	if c.Metrics.Listen != "" {
 		reg := prometheus.NewRegistry()
 		b.Options.Metrics = pipeline.NewMetrics(reg)
 		var addr string
-		if addr, stopMetrics, err = serveMetrics(c.Metrics.Listen, reg, b); err != nil {
+		if addr, stopMetrics, err = serveMetrics(c.Metrics.Listen, reg, b, &runner); err != nil {
 			return err
 		}
 		slog.Info("metrics", "url", "http://"+addr+"/metrics")
@@ -100,6 +103,7 @@ func runPipelineUntil(cmd *cobra.Command, c *config.Config, watch func(ctx conte
 	if err != nil {
 		return err
 	}
+	runner.Store(r)
 	ctx, stop := context.WithCancel(cmd.Context())
 	defer stop()
 	watchErr := make(chan error, 1)
@@ -160,20 +164,68 @@ func printRun(w io.Writer, c *config.Config, b *config.Built, r *pipeline.Runner
 // metricsHook, when set (by tests), learns the metrics server's address.
 var metricsHook func(addr string)
 
-// serveMetrics exposes /metrics (Prometheus) and /healthz until the
-// returned stop is called, and returns the address it listens on.
-// Consumer lag is read from the Kafka source.
-func serveMetrics(addr string, reg *prometheus.Registry, b *config.Built) (string, func(), error) {
+// serveMetrics exposes /metrics (Prometheus), /healthz (liveness) and
+// /readyz (readiness) until the returned stop is called, and returns the
+// address it listens on. Consumer lag and the Kafka source's counters are
+// read from the source; health from the runner once it exists.
+func serveMetrics(addr string, reg *prometheus.Registry, b *config.Built, runner *atomic.Pointer[pipeline.Runner]) (string, func(), error) {
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if ks := b.KafkaSource; ks != nil {
 		reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "neurostream_consumer_lag", Help: "Messages behind the end of the assigned input partitions.",
 		}, func() float64 { return float64(ks.Lag()) }))
+		for _, c := range []struct {
+			name, help string
+			v          func(pkafka.SourceStats) int64
+		}{
+			{"neurostream_kafka_fetch_errors_total", "Failed fetches from input partitions.", func(s pkafka.SourceStats) int64 { return s.FetchErrors }},
+			{"neurostream_kafka_commit_errors_total", "Failed offset commits.", func(s pkafka.SourceStats) int64 { return s.CommitErrors }},
+			{"neurostream_kafka_join_errors_total", "Failed attempts to join the consumer group.", func(s pkafka.SourceStats) int64 { return s.JoinErrors }},
+			{"neurostream_kafka_generations_total", "Consumer-group generations this process took part in (rebalances).", func(s pkafka.SourceStats) int64 { return s.Generations }},
+		} {
+			reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: c.name, Help: c.help},
+				func() float64 { return float64(c.v(ks.Stats())) }))
+		}
+		reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "neurostream_kafka_assigned_partitions", Help: "Input partitions assigned to this process in the current generation.",
+		}, func() float64 { return float64(ks.Stats().Partitions) }))
+	}
+	failure := func() error {
+		if r := runner.Load(); r != nil {
+			return r.Failure()
+		}
+		return nil
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
+	// Liveness: false once a sink failure stopped the workers, so an
+	// orchestrator restarts a process that can no longer make progress.
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) {
+		if err := failure(); err != nil {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			fmt.Fprintf(w, "failed: %v\n", err)
+			return
+		}
 		io.WriteString(w, "ok\n")
+	})
+	// Readiness: running, not failed, and (with a Kafka source) a member
+	// of a consumer-group generation.
+	mux.HandleFunc("/readyz", func(w http.ResponseWriter, _ *http.Request) {
+		var why string
+		switch {
+		case runner.Load() == nil:
+			why = "starting"
+		case failure() != nil:
+			why = fmt.Sprintf("failed: %v", failure())
+		case b.KafkaSource != nil && b.KafkaSource.Stats().Generation < 0:
+			why = "not a member of a consumer-group generation yet"
+		}
+		if why != "" {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			io.WriteString(w, why+"\n")
+			return
+		}
+		io.WriteString(w, "ready\n")
 	})
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {

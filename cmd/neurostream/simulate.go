@@ -192,6 +192,7 @@ func writeChunks(dir, session string, rec formats.Recording, seconds float64) (i
 			}
 		}
 		c.FirstSample = start
+		c.Final = stop == in.NSamples
 		var err error
 		if b, err = enc.Encode(b, &c); err != nil {
 			return count, err

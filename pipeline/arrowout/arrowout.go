@@ -117,7 +117,7 @@ var BandPowerSchema = schema(KindBandPower, channelLabels,
 
 // Kinds lists every result kind.
 func Kinds() []Kind {
-	return []Kind{KindPSD, KindBandPower, KindCoherence, KindXCorr, KindSSVEP, KindSeizure, KindTokens}
+	return []Kind{KindPSD, KindBandPower, KindCoherence, KindXCorr, KindSSVEP, KindSeizure, KindTokens, KindSessionEnd}
 }
 
 // Schema returns the schema of a result kind, or nil for an unknown kind.
@@ -137,6 +137,8 @@ func Schema(k Kind) *arrow.Schema {
 		return SeizureSchema
 	case KindTokens:
 		return TokensSchema
+	case KindSessionEnd:
+		return SessionEndSchema
 	}
 	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	kafkago "github.com/segmentio/kafka-go"
 
@@ -148,9 +149,13 @@ func (c *Config) Build(logger *slog.Logger) (*Built, error) {
 			StimChannel: c.Window.Events.StimChannel, Codes: c.Window.Events.Codes,
 			OffsetSeconds: c.Window.Events.OffsetSeconds,
 		},
-		Workers:   c.Workers,
-		NonFinite: policy,
-		Logger:    logger,
+		Workers:     c.Workers,
+		NonFinite:   policy,
+		SessionIdle: -1,
+		Logger:      logger,
+	}
+	if c.SessionIdleSeconds > 0 {
+		b.Options.SessionIdle = time.Duration(c.SessionIdleSeconds * float64(time.Second))
 	}
 	return b, nil
 }

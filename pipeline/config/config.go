@@ -20,6 +20,7 @@ import (
 	"github.com/go-viper/mapstructure/v2"
 	"github.com/spf13/viper"
 
+	"github.com/neurostream/neurostream/pipeline"
 	"github.com/neurostream/neurostream/simulate"
 )
 
@@ -32,8 +33,12 @@ type Config struct {
 	// NonFinite is what a NaN or Inf sample does to its chunk: "reject"
 	// (dead letter) or "allow". Default: reject.
 	NonFinite string
-	Source    Source
-	Window    Window
+	// SessionIdleSeconds ends a session that received no chunk for this
+	// many seconds of wall time, as its final chunk would
+	// (docs/operations.md, "Session lifecycle"); 0 never. Default: 60.
+	SessionIdleSeconds float64
+	Source             Source
+	Window             Window
 	// Preprocess lists chunk-level steps run before windowing (filters,
 	// notch, reference, resample), in order.
 	Preprocess []Stage
@@ -225,8 +230,9 @@ func keyErr(key, format string, args ...any) error {
 // Default returns the defaults every file is read over.
 func Default() Config {
 	return Config{
-		Workers:   2,
-		NonFinite: "reject",
+		Workers:            2,
+		NonFinite:          "reject",
+		SessionIdleSeconds: pipeline.DefaultSessionIdle.Seconds(),
 		Source: Source{
 			ChunkSeconds: 0.25,
 			Files:        Files{Unit: "uV"},

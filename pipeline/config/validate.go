@@ -17,6 +17,9 @@ func (c *Config) Validate() error {
 	if c.Workers < 1 {
 		add(keyErr("workers", "want at least 1, got %d", c.Workers))
 	}
+	if !(c.SessionIdleSeconds >= 0) || math.IsInf(c.SessionIdleSeconds, 0) {
+		add(keyErr("session_idle_seconds", "want a number of seconds ≥ 0 (0: sessions end only on a final chunk), got %v", c.SessionIdleSeconds))
+	}
 	switch c.NonFinite {
 	case "reject", "allow":
 	default:

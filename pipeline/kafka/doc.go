@@ -49,6 +49,9 @@ const (
 	HeaderSourceTopic     = "neurostream-source-topic"
 	HeaderSourcePartition = "neurostream-source-partition"
 	HeaderSourceOffset    = "neurostream-source-offset"
+	// HeaderStage names the stage that failed (reason stage_error); the
+	// window it failed on is in HeaderWindow.
+	HeaderStage = "neurostream-stage"
 	// HeaderTime is when the record was dead-lettered, RFC 3339 UTC with
 	// nanoseconds.
 	HeaderTime = "neurostream-time"

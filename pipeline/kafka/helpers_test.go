@@ -220,7 +220,7 @@ func newTopics(t *testing.T, partitions int) topics {
 	tp.input = kafkatest.Name(t, "chunks")
 	tp.prefix = kafkatest.Name(t, "results") + "."
 	tp.dead = kafkatest.Name(t, "dead")
-	tp.results = nskafka.ResultTopics(tp.prefix, arrowout.KindPSD, arrowout.KindBandPower)
+	tp.results = nskafka.ResultTopics(tp.prefix, arrowout.KindPSD, arrowout.KindBandPower, arrowout.KindSessionEnd)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	all := append([]string{tp.input, tp.dead}, tp.results...)

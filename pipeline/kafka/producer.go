@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -44,6 +46,14 @@ type ProducerConfig struct {
 	// broker allows it) with the broker's default partitions; otherwise
 	// create topics first (EnsureTopics). Default: false.
 	AllowAutoTopicCreation bool
+	// ManualTopics turns off the result and dead-letter sinks' own topic
+	// creation: by default each creates a topic it writes to, once, just
+	// before its first write (EnsureTopics with TopicPartitions), so a
+	// pipeline never stalls on a missing topic. Default: false.
+	ManualTopics bool
+	// TopicPartitions is the partition count of topics the sinks create.
+	// Default: 0, the broker's num.partitions.
+	TopicPartitions int
 	// Balancer picks a record's partition. Default: kafka-go's
 	// Murmur2Balancer, the Java client's partitioner for keyed records, so
 	// a session (the key) stays on one partition, in order, and lands
@@ -94,6 +104,39 @@ type producer struct {
 	transport *kafkago.Transport
 
 	messages, bytes, errors atomic.Int64
+
+	// topics are those known to exist (ensure).
+	mu     sync.Mutex
+	topics map[string]bool
+}
+
+// ensure creates those of topics not known to exist yet, unless
+// ManualTopics is set.
+func (p *producer) ensure(ctx context.Context, topics ...string) error {
+	if p.cfg.ManualTopics {
+		return nil
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var missing []string
+	for _, t := range topics {
+		if !p.topics[t] && !slices.Contains(missing, t) {
+			missing = append(missing, t)
+		}
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	if err := EnsureTopics(ctx, p.cfg.Connection, missing, p.cfg.TopicPartitions); err != nil {
+		return err
+	}
+	if p.topics == nil {
+		p.topics = map[string]bool{}
+	}
+	for _, t := range missing {
+		p.topics[t] = true
+	}
+	return nil
 }
 
 func newProducer(cfg ProducerConfig, topic, component string) *producer {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 
@@ -99,6 +100,15 @@ func (s *ResultSink) Write(ctx context.Context, results []arrowout.Result) error
 	}
 	if len(msgs) == 0 {
 		return nil
+	}
+	topics := make([]string, 0, 2)
+	for i := range msgs {
+		if !slices.Contains(topics, msgs[i].Topic) {
+			topics = append(topics, msgs[i].Topic)
+		}
+	}
+	if err := s.p.ensure(ctx, topics...); err != nil {
+		return fmt.Errorf("kafka result sink: %w", err)
 	}
 	if err := s.p.write(ctx, msgs); err != nil {
 		first := results[0].Key
@@ -202,7 +212,16 @@ func (d *DeadLetterSink) DeadLetter(ctx context.Context, dl pipeline.DeadLetter)
 	if m.Key != "" {
 		key = []byte(m.Key)
 	}
+	if dl.Stage != "" {
+		h = append(h,
+			kafkago.Header{Key: HeaderStage, Value: []byte(dl.Stage)},
+			kafkago.Header{Key: HeaderWindow, Value: strconv.AppendInt(nil, dl.Window, 10)},
+		)
+	}
 	msg := kafkago.Message{Key: key, Value: m.Value, Headers: h, Time: now}
+	if err := d.p.ensure(ctx, d.cfg.Topic); err != nil {
+		return fmt.Errorf("kafka dead-letter sink: %w", err)
+	}
 	if err := d.p.write(ctx, []kafkago.Message{msg}); err != nil {
 		return fmt.Errorf("kafka dead-letter sink: %s (%s) to %s: %w", m.Origin, dl.Reason, d.cfg.Topic, err)
 	}
