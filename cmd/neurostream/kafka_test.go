@@ -643,8 +643,9 @@ func testCrash(t *testing.T, broker, bin string) {
 	}
 	kp := newKtPipeline(t, broker, 2)
 	want := kp.reference(t, files)
-	if len(want) != sessions*(seconds-1)*2 {
-		t.Fatalf("file pipeline: %d results, want %d", len(want), sessions*(seconds-1)*2)
+	// psd and bandpower per window, and one session_end per session.
+	if len(want) != sessions*(seconds-1)*2+sessions {
+		t.Fatalf("file pipeline: %d results, want %d", len(want), sessions*(seconds-1)*2+sessions)
 	}
 	res := ktRead(t, broker, kp.results...)
 	dead := ktRead(t, broker, kp.dead)
@@ -693,8 +694,9 @@ func testRebalance3(t *testing.T, broker, bin string) {
 	}
 	kp := newKtPipeline(t, broker, partitions)
 	want := kp.reference(t, files)
-	if len(want) != sessions*(seconds-1)*2 {
-		t.Fatalf("file pipeline: %d results, want %d", len(want), sessions*(seconds-1)*2)
+	// psd and bandpower per window, and one session_end per session.
+	if len(want) != sessions*(seconds-1)*2+sessions {
+		t.Fatalf("file pipeline: %d results, want %d", len(want), sessions*(seconds-1)*2+sessions)
 	}
 	res := ktRead(t, broker, kp.results...)
 	dead := ktRead(t, broker, kp.dead)

@@ -70,6 +70,7 @@ func NewResultSink(cfg ResultSinkConfig) (*ResultSink, error) {
 	}
 	cfg.setDefaults()
 	cfg.TopicPrefix = or(cfg.TopicPrefix, DefaultTopicPrefix)
+	cfg.ProducerConfig = sinkTopics(cfg.ProducerConfig)
 	return &ResultSink{cfg: cfg, p: newProducer(cfg.ProducerConfig, "", "result-sink"), mem: memory.DefaultAllocator}, nil
 }
 
@@ -179,6 +180,7 @@ func NewDeadLetterSink(cfg DeadLetterConfig) (*DeadLetterSink, error) {
 	}
 	cfg.setDefaults()
 	cfg.Topic = or(cfg.Topic, DefaultDeadLetterTopic)
+	cfg.ProducerConfig = sinkTopics(cfg.ProducerConfig)
 	return &DeadLetterSink{cfg: cfg, p: newProducer(cfg.ProducerConfig, cfg.Topic, "dead-letter-sink")}, nil
 }
 
@@ -243,3 +245,16 @@ func (d *DeadLetterSink) Close() error {
 }
 
 var errNoTopic = errors.New("Topic: required")
+
+// sinkTopics adapts a sink's producer to the topics it creates itself:
+// kafka-go's writer answers topic lookups from a metadata cache refreshed
+// every few seconds, so a topic created just before the first write would
+// look missing until then; asking for auto-creation makes the writer fetch
+// a topic its cache lacks. The topic exists by then (producer.ensure), so
+// nothing is created with the broker's defaults.
+func sinkTopics(c ProducerConfig) ProducerConfig {
+	if !c.ManualTopics {
+		c.AllowAutoTopicCreation = true
+	}
+	return c
+}
