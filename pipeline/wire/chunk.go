@@ -9,6 +9,8 @@
 package wire
 
 import (
+	"math"
+
 	"github.com/neurostream/neurostream/formats"
 )
 
@@ -73,7 +75,14 @@ func (c *Chunk) Len() int {
 }
 
 // LastSample returns FirstSample + Len(): the sample index one past the last
-// row, which is the FirstSample the session's next chunk carries.
+// row, which is the FirstSample the session's next chunk carries. Decode
+// refuses chunks where that sum overflows int64; for a chunk built by hand
+// the result saturates at math.MaxInt64 instead of wrapping negative, so
+// comparisons on the sample clock stay ordered.
 func (c *Chunk) LastSample() int64 {
-	return c.FirstSample + int64(c.Len())
+	n := int64(c.Len())
+	if c.FirstSample > math.MaxInt64-n {
+		return math.MaxInt64
+	}
+	return c.FirstSample + n
 }

@@ -2,9 +2,11 @@ package wire
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/binary"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"unicode/utf8"
 
@@ -15,9 +17,13 @@ import (
 // DecodeError is a message that is not a valid chunk. The pipeline sends
 // such a message to the dead-letter topic with Reason in its headers.
 type DecodeError struct {
-	// Reason is always ReasonDecode; it is here so that dead-letter code
-	// can read a Reason from either error type (see ReasonOf).
+	// Reason is ReasonLimit when the message is beyond the Decoder's
+	// Limits and ReasonDecode for every other fault; dead-letter code reads
+	// it from either error type through ReasonOf.
 	Reason Reason
+	// Limit names the Limits field exceeded ("MaxChannels") when Reason is
+	// ReasonLimit, else "".
+	Limit string
 	// Session and Seq come from the message's metadata when they could be
 	// read before the failure; otherwise Session is "" and Seq is -1.
 	Session string
@@ -47,9 +53,9 @@ func (e *DecodeError) Error() string {
 	b = append(b, "decode: "...)
 	switch {
 	case e.Column != "" && e.Key != "":
-		b = fmt.Appendf(b, "column %q field metadata %q: ", e.Column, e.Key)
+		b = fmt.Appendf(b, "column %s field metadata %q: ", quote(e.Column), e.Key)
 	case e.Column != "":
-		b = fmt.Appendf(b, "column %q: ", e.Column)
+		b = fmt.Appendf(b, "column %s: ", quote(e.Column))
 	case e.Key != "":
 		b = fmt.Appendf(b, "metadata %s: ", e.Key)
 	}
@@ -69,12 +75,28 @@ func (e *DecodeError) Unwrap() error { return e.Err }
 // It reads the stream in place: values are converted from the message bytes
 // straight into the chunk's columns. It remembers the last channel set and
 // sample rate it decoded, so for a steady stream decoded into the same Chunk
-// it does not allocate at all. Memory use is bounded by the message size
-// whatever the message claims.
+// it does not allocate at all.
+//
+// Memory use is bounded by the message size whatever the message claims:
+// every length and offset is checked against the message before anything
+// is allocated, value buffers may not overlap (so the columns' storage is
+// at most the body's size), and the channel descriptions are built only
+// once the record batch has shown room for every column. Decoding a
+// message allocates at most a few times its size (TestDecodeAllocBound),
+// and Limits bounds the message size, columns, rows and sample rate.
 //
 // A Decoder is not safe for concurrent use; use one per goroutine.
 type Decoder struct {
+	// Limits bounds the messages Decode accepts; zero fields mean the
+	// defaults. Set it before the first Decode, after Limits.Validate:
+	// Decode panics on invalid Limits, a configuration mistake.
+	Limits Limits
+
+	limSet Limits // the Limits lim was resolved from
+	lim    Limits // limSet with defaults, valid
+
 	cols  []colRef    // the current message's columns
+	spans []span      // the current message's non-empty buffers
 	chans []chanCache // decoded descriptions of the last channel set
 	// chansOK: chans came from a fully checked schema (labels unique),
 	// so a schema matching it byte for byte needs no new check.
@@ -91,6 +113,14 @@ type colRef struct {
 	data []byte // rows*4 little-endian float32, aliasing the message
 }
 
+// span is a non-empty buffer of the record batch body: [off, end) of
+// column col's validity (values false) or values buffer.
+type span struct {
+	off, end int64
+	col      int
+	values   bool
+}
+
 type chanCache struct {
 	label, typeText, unit, posText string
 	hasPos                         bool
@@ -98,9 +128,10 @@ type chanCache struct {
 	pos                            [3]float64
 }
 
-// NewDecoder returns a Decoder. mem is accepted so the constructor matches
-// the rest of the Arrow-facing API, but decoding copies values straight from
-// the message into Chunk.Data and allocates no Arrow buffers; it may be nil.
+// NewDecoder returns a Decoder with the default Limits. mem is accepted so
+// the constructor matches the rest of the Arrow-facing API, but decoding
+// copies values straight from the message into Chunk.Data and allocates no
+// Arrow buffers; it may be nil.
 func NewDecoder(mem memory.Allocator) *Decoder {
 	_ = mem
 	return &Decoder{}
@@ -125,9 +156,17 @@ type meta struct {
 // message and optionally the end-of-stream marker, nothing after it. Every
 // metadata key of docs/wire-format.md must be present and valid, the
 // version must be Version, and every column a non-nullable float32 with a
-// unique, non-empty name and valid "type" and "unit" field metadata.
-// Unknown metadata keys are ignored.
+// unique, non-empty name and valid "type" and "unit" field metadata. The
+// record batch's buffers must lie inside its body without overlapping, and
+// first_sample + rows must not overflow int64. Unknown metadata keys are
+// ignored. A message within those rules but beyond d.Limits fails with
+// ReasonLimit.
+//
+// Decode panics if d.Limits is invalid (see Limits.Validate).
 func (d *Decoder) Decode(c *Chunk, b []byte) (err error) {
+	if d.Limits != d.limSet || d.lim.MaxMessageBytes == 0 {
+		d.setLimits()
+	}
 	var m meta
 	m.seq = -1
 	defer func() {
@@ -145,14 +184,64 @@ func (d *Decoder) Decode(c *Chunk, b []byte) (err error) {
 	return nil
 }
 
+// setLimits validates d.Limits and resolves its defaults.
+func (d *Decoder) setLimits() {
+	if err := d.Limits.Validate(); err != nil {
+		panic(fmt.Sprintf("wire: Decoder.Limits: %v", err))
+	}
+	d.limSet, d.lim = d.Limits, d.Limits.withDefaults()
+}
+
 func (d *Decoder) fail(m *meta, key, column, format string, args ...any) *DecodeError {
 	return &DecodeError{Reason: ReasonDecode, Session: string(m.session), Seq: m.seq, Key: key, Column: column, Msg: fmt.Sprintf(format, args...)}
 }
 
+// failLimit reports a message beyond the limit named by field.
+func (d *Decoder) failLimit(m *meta, key, field, format string, args ...any) *DecodeError {
+	e := d.fail(m, key, "", format, args...)
+	e.Reason, e.Limit = ReasonLimit, field
+	return e
+}
+
+// quoteMax is how much of a value an error quotes: enough to recognise it,
+// and a dead-letter header stays readable whatever the message holds.
+const quoteMax = 64
+
+// quote returns s quoted as by %q, cut after quoteMax bytes (at a UTF-8
+// character boundary) with a note of its full length.
+func quote[T string | []byte](s T) string {
+	if len(s) <= quoteMax {
+		return strconv.Quote(string(s))
+	}
+	cut := quoteMax
+	for cut > quoteMax-utf8.UTFMax && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return strconv.Quote(string(s[:cut])) + fmt.Sprintf("… (%d bytes)", len(s))
+}
+
 var arrowFileMagic = []byte("ARROW1")
+
+// schemaRef locates the Schema message's fields, which parse reads twice:
+// checked without allocating when the schema arrives, and copied into the
+// channel cache only once the record batch has proved consistent.
+type schemaRef struct {
+	r       fbReader
+	fstart  int // position of the fields vector's elements
+	nfields int
+}
+
+// label returns column i's name as the message holds it.
+func (s *schemaRef) label(i int) []byte {
+	name, _ := s.r.str(s.r.vectorTable(s.fstart, i), slotFieldName)
+	return name
+}
 
 // parse checks the framing of b and parses its schema and record batch.
 func (d *Decoder) parse(m *meta, b []byte) (rows int, err *DecodeError) {
+	if len(b) > d.lim.MaxMessageBytes {
+		return 0, d.failLimit(m, "", "MaxMessageBytes", "message is %d bytes, above Limits.MaxMessageBytes %d", len(b), d.lim.MaxMessageBytes)
+	}
 	if bytes.HasPrefix(b, arrowFileMagic) {
 		return 0, d.fail(m, "", "", "not an Arrow IPC stream: this is an Arrow IPC file (magic ARROW1); write chunks with the stream format (pyarrow.ipc.new_stream)")
 	}
@@ -160,7 +249,8 @@ func (d *Decoder) parse(m *meta, b []byte) (rows int, err *DecodeError) {
 		p        int
 		nmsg     int
 		nbatches int
-		ncols    int
+		schema   schemaRef
+		changed  bool // the schema's columns differ from d.chans
 		schemaOK bool
 	)
 	for p < len(b) {
@@ -204,9 +294,9 @@ func (d *Decoder) parse(m *meta, b []byte) (rows int, err *DecodeError) {
 		case nmsg == 0 && htype != fbHeaderSchema:
 			return 0, d.fail(m, "", "", "not an Arrow IPC stream: first message is %s, want Schema", headerName(htype))
 		case nmsg == 0:
+			schema.r = r
 			var err *DecodeError
-			ncols, err = d.parseSchema(m, &r, hdr)
-			if err != nil {
+			if changed, err = d.parseSchema(m, &schema, hdr, len(b)); err != nil {
 				return 0, err
 			}
 			schemaOK = true
@@ -214,7 +304,7 @@ func (d *Decoder) parse(m *meta, b []byte) (rows int, err *DecodeError) {
 			nbatches++
 			if nbatches == 1 {
 				var err *DecodeError
-				rows, err = d.parseBatch(m, &r, hdr, body, ncols)
+				rows, err = d.parseBatch(m, &r, hdr, body, &schema)
 				if err != nil {
 					return 0, err
 				}
@@ -231,6 +321,16 @@ func (d *Decoder) parse(m *meta, b []byte) (rows int, err *DecodeError) {
 		return 0, d.fail(m, "", "", "not an Arrow IPC stream: empty")
 	case nbatches != 1:
 		return 0, d.fail(m, "", "", "stream holds %d record batches, want exactly 1", nbatches)
+	case m.firstSample > math.MaxInt64-int64(rows):
+		// The runtime computes first_sample + rows (Chunk.LastSample, the
+		// next chunk's expected first_sample): it must not wrap.
+		return 0, d.fail(m, KeyFirstSample, "", "first_sample %d + %d rows overflows the sample clock (int64, at most %d)",
+			m.firstSample, rows, int64(math.MaxInt64))
+	}
+	if changed || !d.chansOK {
+		if err := d.setChannels(m, &schema); err != nil {
+			return 0, err
+		}
 	}
 	return rows, nil
 }
@@ -261,13 +361,19 @@ var metaKeys = [...]string{KeyVersion, KeySession, KeySampleRate, KeyFirstSample
 // optKeys lists the optional schema metadata keys.
 var optKeys = [...]string{KeyFinal}
 
-func (d *Decoder) parseSchema(m *meta, r *fbReader, hdr fbTable) (int, *DecodeError) {
+// parseSchema parses the schema's metadata into m and checks its columns
+// without allocating; msgLen is the whole message's length. It reports
+// whether the columns differ from the cached d.chans, which parse then
+// rebuilds with setChannels once the record batch is checked.
+func (d *Decoder) parseSchema(m *meta, s *schemaRef, hdr fbTable, msgLen int) (changed bool, _ *DecodeError) {
+	r := &s.r
 	endian := r.scalarI16(hdr, slotSchemaEndianness, fbEndianLittle)
 	fstart, nfields, _ := r.vector(hdr, slotSchemaFields, 4)
 	mstart, nmeta, _ := r.vector(hdr, slotSchemaMetadata, 4)
 	if r.bad {
-		return 0, d.fail(m, "", "", "malformed Schema message")
+		return false, d.fail(m, "", "", "malformed Schema message")
 	}
+	s.fstart, s.nfields = fstart, nfields
 
 	// Schema metadata.
 	var vals [len(metaKeys)][]byte
@@ -279,12 +385,12 @@ func (d *Decoder) parseSchema(m *meta, r *fbReader, hdr fbTable) (int, *DecodeEr
 		key, _ := r.str(kv, slotKeyValueKey)
 		val, _ := r.str(kv, slotKeyValueValue)
 		if r.bad {
-			return 0, d.fail(m, "", "", "malformed schema metadata entry %d", j)
+			return false, d.fail(m, "", "", "malformed schema metadata entry %d", j)
 		}
 		for k, name := range metaKeys {
 			if string(key) == name {
 				if seen[k] {
-					return 0, d.fail(m, name, "", "key appears twice")
+					return false, d.fail(m, name, "", "key appears twice")
 				}
 				seen[k], vals[k] = true, val
 			}
@@ -292,7 +398,7 @@ func (d *Decoder) parseSchema(m *meta, r *fbReader, hdr fbTable) (int, *DecodeEr
 		for k, name := range optKeys {
 			if string(key) == name {
 				if optSeen[k] {
-					return 0, d.fail(m, name, "", "key appears twice")
+					return false, d.fail(m, name, "", "key appears twice")
 				}
 				optSeen[k], optVals[k] = true, val
 			}
@@ -307,33 +413,39 @@ func (d *Decoder) parseSchema(m *meta, r *fbReader, hdr fbTable) (int, *DecodeEr
 	}
 	for k, name := range metaKeys {
 		if !seen[k] {
-			return 0, d.fail(m, name, "", "missing")
+			return false, d.fail(m, name, "", "missing")
 		}
 	}
 	if string(vals[0]) != Version {
-		return 0, d.fail(m, KeyVersion, "", "version mismatch: chunk has version %q, this reader reads %q", vals[0], Version)
+		return false, d.fail(m, KeyVersion, "", "version mismatch: chunk has version %s, this reader reads %q", quote(vals[0]), Version)
 	}
 	if m.session == nil {
-		return 0, d.fail(m, KeySession, "", "invalid value %q: want a non-empty UTF-8 string", vals[1])
+		return false, d.fail(m, KeySession, "", "invalid value %s: want a non-empty UTF-8 string", quote(vals[1]))
 	}
 	if string(vals[2]) == d.rateText && d.rateText != "" {
 		m.rate = d.rate
 	} else {
 		rate, err := strconv.ParseFloat(string(vals[2]), 64)
 		if err != nil || !(rate > 0) || math.IsInf(rate, 0) {
-			return 0, d.fail(m, KeySampleRate, "", "invalid value %q: want a finite rate > 0 in Hz", vals[2])
+			return false, d.fail(m, KeySampleRate, "", "invalid value %s: want a finite rate > 0 in Hz", quote(vals[2]))
 		}
 		m.rate, d.rate, d.rateText = rate, rate, string(vals[2])
 	}
+	switch {
+	case m.rate < d.lim.MinSampleRate:
+		return false, d.failLimit(m, KeySampleRate, "MinSampleRate", "%v Hz is below Limits.MinSampleRate %v Hz", m.rate, d.lim.MinSampleRate)
+	case m.rate > d.lim.MaxSampleRate:
+		return false, d.failLimit(m, KeySampleRate, "MaxSampleRate", "%v Hz is above Limits.MaxSampleRate %v Hz", m.rate, d.lim.MaxSampleRate)
+	}
 	var ok bool
 	if m.firstSample, ok = parseDecimal(vals[3]); !ok || m.firstSample < 0 {
-		return 0, d.fail(m, KeyFirstSample, "", "invalid value %q: want a decimal integer >= 0", vals[3])
+		return false, d.fail(m, KeyFirstSample, "", "invalid value %s: want a decimal integer >= 0", quote(vals[3]))
 	}
 	if m.startTimeNS, ok = parseDecimal(vals[4]); !ok {
-		return 0, d.fail(m, KeyStartTimeNS, "", "invalid value %q: want a decimal integer (Unix ns)", vals[4])
+		return false, d.fail(m, KeyStartTimeNS, "", "invalid value %s: want a decimal integer (Unix ns)", quote(vals[4]))
 	}
 	if m.seq < 0 {
-		return 0, d.fail(m, KeySeq, "", "invalid value %q: want a decimal integer >= 0", vals[5])
+		return false, d.fail(m, KeySeq, "", "invalid value %s: want a decimal integer >= 0", quote(vals[5]))
 	}
 	if optSeen[0] {
 		switch string(optVals[0]) {
@@ -341,109 +453,180 @@ func (d *Decoder) parseSchema(m *meta, r *fbReader, hdr fbTable) (int, *DecodeEr
 			m.final = true
 		case "false":
 		default:
-			return 0, d.fail(m, KeyFinal, "", "invalid value %q: want \"true\" or \"false\"", optVals[0])
+			return false, d.fail(m, KeyFinal, "", "invalid value %s: want \"true\" or \"false\"", quote(optVals[0]))
 		}
 	}
 
 	if endian != fbEndianLittle {
-		return 0, d.fail(m, "", "", "schema is big-endian; chunks are little-endian")
+		return false, d.fail(m, "", "", "schema is big-endian; chunks are little-endian")
 	}
 	if nfields == 0 {
-		return 0, d.fail(m, "", "", "schema has no columns")
+		return false, d.fail(m, "", "", "schema has no columns")
+	}
+	if nfields > d.lim.MaxChannels {
+		return false, d.failLimit(m, "", "MaxChannels", "schema has %d columns, above Limits.MaxChannels %d", nfields, d.lim.MaxChannels)
 	}
 
-	// Columns.
-	changed := len(d.chans) != nfields
-	if cap(d.chans) < nfields {
-		d.chans = append(d.chans[:cap(d.chans)], make([]chanCache, nfields-cap(d.chans))...)
-	}
-	d.chans = d.chans[:nfields]
+	// Columns. Only a column that differs from the cache is checked in
+	// full: the cache holds checked columns only.
+	changed = len(d.chans) != nfields
+	text := 0
 	for i := 0; i < nfields; i++ {
-		f := r.vectorTable(fstart, i)
-		name, _ := r.str(f, slotFieldName)
-		nullable := r.scalarU8(f, slotFieldNullable, 0) != 0
-		typeType := r.scalarU8(f, slotFieldTypeType, 0)
-		var precision int16 = -1
-		if ft, ok := r.child(f, slotFieldType); ok {
-			precision = r.scalarI16(ft, slotFloatingPointPrecision, 0)
+		var f fieldDesc
+		if err := d.readField(m, s, i, &f); err != nil {
+			return false, err
 		}
-		dict := r.field(f, slotFieldDictionary) != 0
-		_, nchildren, _ := r.vector(f, slotFieldChildren, 4)
-		kstart, nkv, _ := r.vector(f, slotFieldMetadata, 4)
+		// The channel descriptions copy each column's text. Strings may be
+		// shared within a flatbuffer, so n columns can name one long
+		// string n times; text longer than the whole message is refused
+		// before any of it is copied. An honest schema's text is a part
+		// of the message.
+		text += len(f.name) + len(f.fv[0]) + len(f.fv[1]) + len(f.fv[2])
+		if text > msgLen {
+			return false, d.fail(m, "", string(f.name), "the names and field metadata of columns 0..%d hold %d bytes of text, more than the %d-byte message: fields share strings", i, text, msgLen)
+		}
+		if !changed && d.chans[i].same(&f) {
+			continue
+		}
+		changed = true
+		if _, err := d.checkField(m, &f); err != nil {
+			return false, err
+		}
+	}
+	return changed, nil
+}
+
+// fieldDesc is one schema field as the message holds it (aliasing it).
+type fieldDesc struct {
+	name  []byte
+	fv    [3][]byte // FieldKeyType, FieldKeyUnit, FieldKeyPos
+	fseen [3]bool
+}
+
+var fieldKeys = [...]string{FieldKeyType, FieldKeyUnit, FieldKeyPos}
+
+// readField reads field i and checks what every float32 column must be;
+// checkField checks its metadata values.
+func (d *Decoder) readField(m *meta, s *schemaRef, i int, f *fieldDesc) *DecodeError {
+	r := &s.r
+	t := r.vectorTable(s.fstart, i)
+	name, _ := r.str(t, slotFieldName)
+	nullable := r.scalarU8(t, slotFieldNullable, 0) != 0
+	typeType := r.scalarU8(t, slotFieldTypeType, 0)
+	var precision int16 = -1
+	if ft, ok := r.child(t, slotFieldType); ok {
+		precision = r.scalarI16(ft, slotFloatingPointPrecision, 0)
+	}
+	dict := r.field(t, slotFieldDictionary) != 0
+	_, nchildren, _ := r.vector(t, slotFieldChildren, 4)
+	kstart, nkv, _ := r.vector(t, slotFieldMetadata, 4)
+	if r.bad {
+		return d.fail(m, "", "", "malformed schema field %d", i)
+	}
+	if len(name) == 0 || !utf8.Valid(name) {
+		return d.fail(m, "", "", "column %d: name %s is empty or not UTF-8", i, quote(name))
+	}
+	switch {
+	case dict:
+		return d.fail(m, "", string(name), "dictionary-encoded; want float32")
+	case typeType != fbTypeFloatingPoint || precision != fbPrecisionSingle || nchildren != 0:
+		return d.fail(m, "", string(name), "type %s; want float32", typeName(typeType, precision))
+	case nullable:
+		return d.fail(m, "", string(name), "declared nullable; columns must be non-nullable float32 (pyarrow: pa.field(name, pa.float32(), nullable=False))")
+	}
+	f.name = name
+	for j := 0; j < nkv; j++ {
+		kv := r.vectorTable(kstart, j)
+		key, _ := r.str(kv, slotKeyValueKey)
+		val, _ := r.str(kv, slotKeyValueValue)
 		if r.bad {
-			return 0, d.fail(m, "", "", "malformed schema field %d", i)
+			return d.fail(m, "", string(name), "malformed field metadata entry %d", j)
 		}
-		if len(name) == 0 || !utf8.Valid(name) {
-			return 0, d.fail(m, "", "", "column %d: name %q is empty or not UTF-8", i, name)
-		}
-		switch {
-		case dict:
-			return 0, d.fail(m, "", string(name), "dictionary-encoded; want float32")
-		case typeType != fbTypeFloatingPoint || precision != fbPrecisionSingle || nchildren != 0:
-			return 0, d.fail(m, "", string(name), "type %s; want float32", typeName(typeType, precision))
-		case nullable:
-			return 0, d.fail(m, "", string(name), "declared nullable; columns must be non-nullable float32 (pyarrow: pa.field(name, pa.float32(), nullable=False))")
-		}
-		var fv [3][]byte
-		var fseen [3]bool
-		for j := 0; j < nkv; j++ {
-			kv := r.vectorTable(kstart, j)
-			key, _ := r.str(kv, slotKeyValueKey)
-			val, _ := r.str(kv, slotKeyValueValue)
-			if r.bad {
-				return 0, d.fail(m, "", string(name), "malformed field metadata entry %d", j)
-			}
-			for k, fk := range [...]string{FieldKeyType, FieldKeyUnit, FieldKeyPos} {
-				if string(key) == fk {
-					if fseen[k] {
-						return 0, d.fail(m, fk, string(name), "key appears twice")
-					}
-					fseen[k], fv[k] = true, val
+		for k, fk := range fieldKeys {
+			if string(key) == fk {
+				if f.fseen[k] {
+					return d.fail(m, fk, string(name), "key appears twice")
 				}
+				f.fseen[k], f.fv[k] = true, val
 			}
+		}
+	}
+	return nil
+}
+
+// checkField checks a field's metadata values and returns its description
+// (with the strings still aliasing the message).
+func (d *Decoder) checkField(m *meta, f *fieldDesc) (chanCache, *DecodeError) {
+	name := f.name
+	if !f.fseen[0] {
+		return chanCache{}, d.fail(m, FieldKeyType, string(name), "missing")
+	}
+	typ, ok := channelType(f.fv[0])
+	if !ok {
+		return chanCache{}, d.fail(m, FieldKeyType, string(name), "invalid value %s: want one of eeg, meg_mag, meg_grad, eog, ecg, emg, stim, misc", quote(f.fv[0]))
+	}
+	if !f.fseen[1] {
+		return chanCache{}, d.fail(m, FieldKeyUnit, string(name), "missing")
+	}
+	if len(f.fv[1]) == 0 || !utf8.Valid(f.fv[1]) {
+		return chanCache{}, d.fail(m, FieldKeyUnit, string(name), "invalid value %s: want a non-empty UTF-8 unit such as V, T or T/m", quote(f.fv[1]))
+	}
+	var pos [3]float64
+	if f.fseen[2] {
+		if pos, ok = parsePos(f.fv[2]); !ok {
+			return chanCache{}, d.fail(m, FieldKeyPos, string(name), "invalid value %s: want \"x,y,z\" in metres, finite decimals", quote(f.fv[2]))
+		}
+	}
+	return chanCache{hasPos: f.fseen[2], typ: typ, pos: pos}, nil
+}
+
+// same reports whether f describes the cached column.
+func (cc *chanCache) same(f *fieldDesc) bool {
+	return string(f.name) == cc.label && string(f.fv[0]) == cc.typeText && string(f.fv[1]) == cc.unit &&
+		f.fseen[2] == cc.hasPos && string(f.fv[2]) == cc.posText
+}
+
+// setChannels copies the schema's columns, checked by parseSchema, into
+// d.chans and checks that their labels are unique. parse calls it last,
+// once the record batch has shown a FieldNode, two Buffers and at least 4
+// bytes of values per column, so the allocation is bounded by the message
+// size even when the schema's fields share one table.
+func (d *Decoder) setChannels(m *meta, s *schemaRef) *DecodeError {
+	n := s.nfields
+	changed := len(d.chans) != n
+	if cap(d.chans) < n {
+		d.chans = append(d.chans[:cap(d.chans)], make([]chanCache, n-cap(d.chans))...)
+	}
+	d.chans = d.chans[:n]
+	for i := 0; i < n; i++ {
+		var f fieldDesc
+		if err := d.readField(m, s, i, &f); err != nil {
+			return err // parseSchema read it already; this cannot happen
 		}
 		cc := &d.chans[i]
-		if !changed && string(name) == cc.label && string(fv[0]) == cc.typeText && string(fv[1]) == cc.unit &&
-			fseen[2] == cc.hasPos && string(fv[2]) == cc.posText {
+		if !changed && cc.same(&f) {
 			continue
 		}
 		changed, d.chansOK = true, false
-		if !fseen[0] {
-			return 0, d.fail(m, FieldKeyType, string(name), "missing")
+		c, err := d.checkField(m, &f)
+		if err != nil {
+			return err // parseSchema checked it already; this cannot happen
 		}
-		typ, ok := channelType(fv[0])
-		if !ok {
-			return 0, d.fail(m, FieldKeyType, string(name), "invalid value %q: want one of eeg, meg_mag, meg_grad, eog, ecg, emg, stim, misc", fv[0])
-		}
-		if !fseen[1] {
-			return 0, d.fail(m, FieldKeyUnit, string(name), "missing")
-		}
-		if len(fv[1]) == 0 || !utf8.Valid(fv[1]) {
-			return 0, d.fail(m, FieldKeyUnit, string(name), "invalid value %q: want a non-empty UTF-8 unit such as V, T or T/m", fv[1])
-		}
-		var pos [3]float64
-		if fseen[2] {
-			if pos, ok = parsePos(fv[2]); !ok {
-				return 0, d.fail(m, FieldKeyPos, string(name), "invalid value %q: want \"x,y,z\" in metres, finite decimals", fv[2])
-			}
-		}
-		*cc = chanCache{label: string(name), typeText: string(fv[0]), unit: string(fv[1]), posText: string(fv[2]),
-			hasPos: fseen[2], typ: typ, pos: pos}
+		c.label, c.typeText, c.unit, c.posText = string(f.name), string(f.fv[0]), string(f.fv[1]), string(f.fv[2])
+		*cc = c
 	}
-	if changed || !d.chansOK {
-		if d.labelIdx == nil {
-			d.labelIdx = make(map[string]int)
-		}
-		clear(d.labelIdx)
-		for i := range d.chans {
-			if j, dup := d.labelIdx[d.chans[i].label]; dup {
-				return 0, d.fail(m, "", d.chans[i].label, "duplicate column name (columns %d and %d)", j, i)
-			}
-			d.labelIdx[d.chans[i].label] = i
-		}
-		d.chansOK = true
+	if d.labelIdx == nil {
+		d.labelIdx = make(map[string]int)
 	}
-	return nfields, nil
+	clear(d.labelIdx)
+	for i := range d.chans {
+		if j, dup := d.labelIdx[d.chans[i].label]; dup {
+			return d.fail(m, "", d.chans[i].label, "duplicate column name (columns %d and %d)", j, i)
+		}
+		d.labelIdx[d.chans[i].label] = i
+	}
+	d.chansOK = true
+	return nil
 }
 
 func typeName(typeType uint8, precision int16) string {
@@ -544,7 +727,12 @@ func parsePos(b []byte) ([3]float64, bool) {
 	return pos, b == nil
 }
 
-func (d *Decoder) parseBatch(m *meta, r *fbReader, hdr fbTable, body []byte, ncols int) (int, *DecodeError) {
+// parseBatch checks the record batch against the schema and its body:
+// every size before anything is allocated, then that no two buffers
+// overlap, so the columns' values, copied once each, total at most the
+// body's size.
+func (d *Decoder) parseBatch(m *meta, r *fbReader, hdr fbTable, body []byte, s *schemaRef) (int, *DecodeError) {
+	ncols := s.nfields
 	length := r.scalarI64(hdr, slotRecordBatchLength, 0)
 	nstart, nnodes, _ := r.vector(hdr, slotRecordBatchNodes, 16)
 	bstart, nbufs, _ := r.vector(hdr, slotRecordBatchBuffers, 16)
@@ -559,18 +747,23 @@ func (d *Decoder) parseBatch(m *meta, r *fbReader, hdr fbTable, body []byte, nco
 		return 0, d.fail(m, "", "", "record batch has %d rows, want at least 1", length)
 	case length > int64(len(body))/4:
 		return 0, d.fail(m, "", "", "record batch claims %d rows but its body has only %d bytes", length, len(body))
+	case length > int64(d.lim.MaxRows):
+		return 0, d.failLimit(m, "", "MaxRows", "record batch has %d rows, above Limits.MaxRows %d", length, d.lim.MaxRows)
 	case nnodes != ncols:
 		return 0, d.fail(m, "", "", "record batch has %d field nodes for %d columns", nnodes, ncols)
 	case nbufs != 2*ncols:
 		return 0, d.fail(m, "", "", "record batch has %d buffers, want %d (validity and values per float32 column)", nbufs, 2*ncols)
 	}
+	// ncols FieldNodes and 2*ncols Buffers lie in the message, so this
+	// scratch (reused by later messages) is bounded by the message size.
 	if cap(d.cols) < ncols {
 		d.cols = make([]colRef, ncols)
+		d.spans = make([]span, 0, 2*ncols)
 	}
 	d.cols = d.cols[:ncols]
+	d.spans = d.spans[:0]
 	need := length * 4
 	for i := 0; i < ncols; i++ {
-		label := d.chans[i].label
 		n := int64(r.u64(nstart + 16*i))
 		nulls := int64(r.u64(nstart + 16*i + 8))
 		voff := int64(r.u64(bstart + 32*i))
@@ -579,19 +772,57 @@ func (d *Decoder) parseBatch(m *meta, r *fbReader, hdr fbTable, body []byte, nco
 		blen := int64(r.u64(bstart + 32*i + 24))
 		switch {
 		case n != length:
-			return 0, d.fail(m, "", label, "column length mismatch: %d rows, record batch has %d", n, length)
+			return 0, d.fail(m, "", string(s.label(i)), "column length mismatch: %d rows, record batch has %d", n, length)
 		case nulls != 0:
-			return 0, d.fail(m, "", label, "%d null values in a non-nullable column", nulls)
+			return 0, d.fail(m, "", string(s.label(i)), "%d null values in a non-nullable column", nulls)
 		case vlen != 0 && !inBody(voff, vlen, len(body)):
-			return 0, d.fail(m, "", label, "validity buffer [%d, +%d) outside the %d-byte body", voff, vlen, len(body))
+			return 0, d.fail(m, "", string(s.label(i)), "validity buffer [%d, +%d) outside the %d-byte body", voff, vlen, len(body))
 		case !inBody(off, blen, len(body)):
-			return 0, d.fail(m, "", label, "values buffer [%d, +%d) outside the %d-byte body", off, blen, len(body))
+			return 0, d.fail(m, "", string(s.label(i)), "values buffer [%d, +%d) outside the %d-byte body", off, blen, len(body))
 		case blen < need:
-			return 0, d.fail(m, "", label, "values buffer has %d bytes, %d rows need %d", blen, length, need)
+			return 0, d.fail(m, "", string(s.label(i)), "values buffer has %d bytes, %d rows need %d", blen, length, need)
 		}
+		if vlen != 0 {
+			d.spans = append(d.spans, span{off: voff, end: voff + vlen, col: i})
+		}
+		d.spans = append(d.spans, span{off: off, end: off + blen, col: i, values: true})
 		d.cols[i].data = body[off : off+need]
 	}
+	if err := d.checkOverlap(m, s); err != nil {
+		return 0, err
+	}
 	return int(length), nil
+}
+
+// checkOverlap refuses a record batch whose buffers share body bytes. The
+// Arrow format never needs that for float32 columns, and without this
+// check n columns naming one buffer would decode to n times the body.
+func (d *Decoder) checkOverlap(m *meta, s *schemaRef) *DecodeError {
+	sp := d.spans
+	sorted := true
+	for k := 1; k < len(sp) && sorted; k++ {
+		sorted = sp[k].off >= sp[k-1].off
+	}
+	if !sorted { // writers lay buffers out in order; sort only if not
+		slices.SortStableFunc(sp, func(a, b span) int {
+			return cmp.Compare(a.off, b.off)
+		})
+	}
+	for k := 1; k < len(sp); k++ {
+		a, b := sp[k-1], sp[k]
+		if b.off < a.end {
+			return d.fail(m, "", string(s.label(b.col)), "%s buffer [%d, +%d) overlaps the %s buffer [%d, +%d) of column %s; buffers must not share body bytes",
+				b.kind(), b.off, b.end-b.off, a.kind(), a.off, a.end-a.off, quote(s.label(a.col)))
+		}
+	}
+	return nil
+}
+
+func (s span) kind() string {
+	if s.values {
+		return "values"
+	}
+	return "validity"
 }
 
 func inBody(off, n int64, size int) bool {

@@ -43,10 +43,11 @@ func NewEncoder(mem memory.Allocator) *Encoder {
 // Encode checks that c is well formed: at least one channel and one row,
 // len(Data) == len(Channels) with equal column lengths, a non-empty UTF-8
 // session and labels, unique labels, valid channel types, non-empty units,
-// finite positions, a finite positive sample rate and non-negative
-// FirstSample and Seq. NaN and Inf sample values are encoded as they are;
-// whether they are acceptable is the consumer's Validator policy. On error
-// dst is returned with nothing appended.
+// finite positions, a finite positive sample rate, non-negative
+// FirstSample and Seq, and FirstSample + rows within int64. NaN and Inf
+// sample values are encoded as they are; whether they are acceptable is the
+// consumer's Validator policy, as the sizes and rate are its Decoder's
+// Limits. On error dst is returned with nothing appended.
 func (e *Encoder) Encode(dst []byte, c *Chunk) ([]byte, error) {
 	if err := checkChunk(c); err != nil {
 		return dst, err
@@ -100,6 +101,8 @@ func checkChunk(c *Chunk) error {
 		return encodeErr(c, "%d data columns for %d channels", len(c.Data), len(c.Channels))
 	case c.Len() == 0:
 		return encodeErr(c, "no rows")
+	case c.FirstSample > math.MaxInt64-int64(c.Len()):
+		return encodeErr(c, "first sample %d + %d rows overflows int64", c.FirstSample, c.Len())
 	}
 	for i, col := range c.Data {
 		if len(col) != len(c.Data[0]) {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -36,8 +37,11 @@ func sameChunk(a, b *Chunk) bool {
 }
 
 // FuzzDecode: arbitrary bytes never panic and yield either a *DecodeError
-// or a well-formed chunk that re-encodes to an equal chunk; a decoder that
-// has cached another channel set decodes exactly like a fresh one.
+// or a well-formed chunk within the default Limits, whose first_sample +
+// rows does not overflow, that re-encodes to an equal chunk; a decoder that
+// has cached another channel set decodes exactly like a fresh one; tighter
+// Limits refuse exactly the chunks beyond them, with ReasonLimit; and
+// decoding allocates at most allocBound(len(b)) bytes.
 func FuzzDecode(f *testing.F) {
 	rng := rand.New(rand.NewPCG(21, 22))
 	for _, shape := range [][2]int{{1, 1}, {2, 3}, {5, 8}, {3, 40}} {
@@ -76,47 +80,112 @@ func TestDecodeMutations(t *testing.T) {
 // fresh one, and checks the FuzzDecode property.
 func checkDecode(t *testing.T, warm, b []byte) {
 	t.Helper()
-	{
-		dec := NewDecoder(nil)
-		var warmed Chunk
-		if err := dec.Decode(&warmed, warm); err != nil {
-			t.Fatal(err)
-		}
-		c := warmed // shares storage with warmed: Decode must cope with reuse
-		err := dec.Decode(&c, b)
-		var fresh Chunk
-		freshErr := NewDecoder(nil).Decode(&fresh, b)
-		if (err == nil) != (freshErr == nil) || err != nil && err.Error() != freshErr.Error() {
-			t.Fatalf("warm decoder: %v; fresh decoder: %v", err, freshErr)
-		}
-		if err != nil {
-			var de *DecodeError
-			if !errors.As(err, &de) || de.Reason != ReasonDecode {
-				t.Fatalf("error %v is not a *DecodeError", err)
-			}
-			if strings.Contains(err.Error(), "internal error") {
-				t.Fatalf("decoder panicked: %v", err)
-			}
-			return
-		}
-		if !sameChunk(&c, &fresh) {
-			t.Fatal("warm and fresh decoders disagree")
-		}
-		if len(c.Channels) == 0 || len(c.Data) != len(c.Channels) || c.Len() == 0 {
-			t.Fatalf("decoded malformed chunk: %d channels, %d columns, %d rows", len(c.Channels), len(c.Data), c.Len())
-		}
-		for _, col := range c.Data {
-			if len(col) != c.Len() {
-				t.Fatal("ragged columns")
-			}
-		}
-		again, err := NewEncoder(nil).Encode(nil, &c)
-		if err != nil {
-			t.Fatalf("decoded chunk does not re-encode: %v", err)
-		}
-		var back Chunk
-		if err := NewDecoder(nil).Decode(&back, again); err != nil || !sameChunk(&back, &c) {
-			t.Fatalf("re-encoded chunk does not round-trip (err %v)", err)
+	dec := NewDecoder(nil)
+	var warmed Chunk
+	if err := dec.Decode(&warmed, warm); err != nil {
+		t.Fatal(err)
+	}
+	c := warmed // shares storage with warmed: Decode must cope with reuse
+	err := dec.Decode(&c, b)
+	var fresh Chunk
+	freshErr := NewDecoder(nil).Decode(&fresh, b)
+	if (err == nil) != (freshErr == nil) || err != nil && err.Error() != freshErr.Error() {
+		t.Fatalf("warm decoder: %v; fresh decoder: %v", err, freshErr)
+	}
+	if !raceEnabled {
+		if a := minDecodeAlloc(b); a > allocBound(len(b)) {
+			t.Fatalf("%d-byte message allocated %d bytes, bound %d (error %v)", len(b), a, allocBound(len(b)), err)
 		}
 	}
+	checkTightLimits(t, b, &c, err)
+	if err != nil {
+		var de *DecodeError
+		if !errors.As(err, &de) || de.Reason != ReasonDecode && de.Reason != ReasonLimit {
+			t.Fatalf("error %v is not a *DecodeError with reason decode or limit", err)
+		}
+		if (de.Reason == ReasonLimit) != (de.Limit != "") {
+			t.Fatalf("reason %q with Limit %q", de.Reason, de.Limit)
+		}
+		if strings.Contains(err.Error(), "internal error") {
+			t.Fatalf("decoder panicked: %v", err)
+		}
+		return
+	}
+	if !sameChunk(&c, &fresh) {
+		t.Fatal("warm and fresh decoders disagree")
+	}
+	if len(c.Channels) == 0 || len(c.Data) != len(c.Channels) || c.Len() == 0 {
+		t.Fatalf("decoded malformed chunk: %d channels, %d columns, %d rows", len(c.Channels), len(c.Data), c.Len())
+	}
+	for _, col := range c.Data {
+		if len(col) != c.Len() {
+			t.Fatal("ragged columns")
+		}
+	}
+	if c.FirstSample < 0 || c.FirstSample > math.MaxInt64-int64(c.Len()) || c.LastSample() != c.FirstSample+int64(c.Len()) {
+		t.Fatalf("first_sample %d + %d rows overflows", c.FirstSample, c.Len())
+	}
+	if len(b) > DefaultMaxMessageBytes || len(c.Channels) > DefaultMaxChannels || c.Len() > DefaultMaxRows ||
+		!(c.SampleRate >= DefaultMinSampleRate && c.SampleRate <= DefaultMaxSampleRate) {
+		t.Fatalf("chunk beyond the default limits accepted: %d bytes, %d channels, %d rows, %v Hz", len(b), len(c.Channels), c.Len(), c.SampleRate)
+	}
+	again, err := NewEncoder(nil).Encode(nil, &c)
+	if err != nil {
+		t.Fatalf("decoded chunk does not re-encode: %v", err)
+	}
+	var back Chunk
+	if err := NewDecoder(nil).Decode(&back, again); err != nil || !sameChunk(&back, &c) {
+		t.Fatalf("re-encoded chunk does not round-trip (err %v)", err)
+	}
+}
+
+// tight are Limits small enough for fuzzed messages to cross.
+var tight = Limits{MaxMessageBytes: 2048, MaxChannels: 3, MaxRows: 8, MinSampleRate: 1, MaxSampleRate: 1000}
+
+// checkTightLimits decodes b under tight Limits, given c and err from the
+// default ones: a message the defaults refuse is refused, and one they
+// accept is refused, with ReasonLimit, exactly when it is beyond tight.
+func checkTightLimits(t *testing.T, b []byte, c *Chunk, err error) {
+	t.Helper()
+	dec := NewDecoder(nil)
+	dec.Limits = tight
+	var got Chunk
+	terr := dec.Decode(&got, b)
+	if err != nil {
+		if terr == nil {
+			t.Fatalf("tight limits accept what the defaults refuse (%v)", err)
+		}
+		return
+	}
+	beyond := len(b) > tight.MaxMessageBytes || len(c.Channels) > tight.MaxChannels || c.Len() > tight.MaxRows ||
+		c.SampleRate < tight.MinSampleRate || c.SampleRate > tight.MaxSampleRate
+	switch {
+	case beyond && ReasonOf(terr) != ReasonLimit:
+		t.Fatalf("chunk of %d bytes, %d channels, %d rows at %v Hz under %+v: got %v, want a limit error", len(b), len(c.Channels), c.Len(), c.SampleRate, tight, terr)
+	case !beyond && terr != nil:
+		t.Fatalf("chunk within %+v refused: %v", tight, terr)
+	case !beyond && !sameChunk(&got, c):
+		t.Fatal("tight and default limits decode differently")
+	}
+}
+
+// minDecodeAlloc returns the bytes a fresh Decoder allocates decoding b
+// into a fresh Chunk. It measures up to three times and keeps the least
+// while over the bound: the fuzzing engine's goroutines may allocate
+// meanwhile, never less.
+func minDecodeAlloc(b []byte) uint64 {
+	least := uint64(math.MaxUint64)
+	for range 3 {
+		var c Chunk
+		dec := NewDecoder(nil)
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		_ = dec.Decode(&c, b)
+		runtime.ReadMemStats(&after)
+		least = min(least, after.TotalAlloc-before.TotalAlloc)
+		if least <= allocBound(len(b)) {
+			break
+		}
+	}
+	return least
 }

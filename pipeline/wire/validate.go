@@ -14,6 +14,7 @@ type Reason string
 // Reasons, as written in dead-letter headers.
 const (
 	ReasonDecode     Reason = "decode"       // not a valid chunk message (*DecodeError)
+	ReasonLimit      Reason = "limit"        // a valid message beyond the Decoder's Limits (*DecodeError)
 	ReasonChannelSet Reason = "channel_set"  // labels, types or units differ from the session's
 	ReasonSampleRate Reason = "sample_rate"  // rate differs from the session's
 	ReasonGap        Reason = "gap"          // samples missing before this chunk (chunk accepted)

@@ -32,7 +32,7 @@ var allTypes = []formats.ChannelType{formats.EEG, formats.MEGMag, formats.MEGGra
 func randChunk(rng *rand.Rand, nch, rows int) *Chunk {
 	c := &Chunk{
 		Session:     fmt.Sprintf("sub-%02d_ses,1/é %d", rng.IntN(100), rng.IntN(1000)),
-		SampleRate:  []float64{256, 512, 1000, 2048, 250.0 / 3, 1e-3, 5000.5, 1 / 3.0}[rng.IntN(8)],
+		SampleRate:  []float64{256, 512, 1000, 2048, 250.0 / 3, DefaultMinSampleRate, 5000.5, 1 / 3.0}[rng.IntN(8)],
 		FirstSample: rng.Int64N(1 << 40),
 		StartTimeNS: rng.Int64() - 1<<62,
 		Seq:         rng.Int64N(1 << 30),
@@ -106,7 +106,8 @@ func TestRoundTrip(t *testing.T) {
 }
 
 // TestRoundTripValues checks float32 bit patterns (including NaN payloads,
-// infinities, subnormals, -0) and sample rates that need all 17 digits.
+// infinities, subnormals, -0) and sample rates that need all 17 digits,
+// extreme ones included, which a Decoder accepts when its Limits allow.
 func TestRoundTripValues(t *testing.T) {
 	vals := []float32{0, float32(math.Copysign(0, -1)), 1, -1, math.MaxFloat32, -math.MaxFloat32,
 		math.SmallestNonzeroFloat32, float32(math.Inf(1)), float32(math.Inf(-1)),
@@ -116,7 +117,9 @@ func TestRoundTripValues(t *testing.T) {
 			Channels: []formats.Channel{{Label: "x", Type: formats.Misc, Unit: "V"}},
 			Data:     [][]float32{vals}}
 		var got Chunk
-		if err := NewDecoder(nil).Decode(&got, mustEncode(t, c)); err != nil {
+		dec := NewDecoder(nil)
+		dec.Limits.MinSampleRate, dec.Limits.MaxSampleRate = math.SmallestNonzeroFloat64, math.MaxFloat64
+		if err := dec.Decode(&got, mustEncode(t, c)); err != nil {
 			t.Fatal(err)
 		}
 		if got.SampleRate != rate || got.FirstSample != c.FirstSample || got.StartTimeNS != c.StartTimeNS || got.Seq != c.Seq {
@@ -317,6 +320,7 @@ func TestEncodeErrors(t *testing.T) {
 		{"inf rate", "sample rate", func(c *Chunk) { c.SampleRate = math.Inf(1) }},
 		{"negative first sample", "first sample", func(c *Chunk) { c.FirstSample = -1 }},
 		{"negative seq", "negative seq", func(c *Chunk) { c.Seq = -1 }},
+		{"sample clock overflow", "first sample 9223372036854775806 + 2 rows overflows", func(c *Chunk) { c.FirstSample = math.MaxInt64 - 1 }},
 		{"no channels", "no channels", func(c *Chunk) { c.Channels, c.Data = nil, nil }},
 		{"data/channels mismatch", "2 data columns for 1 channels", func(c *Chunk) { c.Channels = c.Channels[:1] }},
 		{"no rows", "no rows", func(c *Chunk) { c.Data = [][]float32{{}, {}} }},
