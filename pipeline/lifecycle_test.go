@@ -372,7 +372,8 @@ func TestHugeSampleIndex(t *testing.T) {
 	dead := &memDead{}
 	_, stop := startLive(t, pipeline.Options{Source: src, Stages: []pipeline.StageBuilder{psdStage(t)},
 		Sinks: []pipeline.Sink{sink}, DeadLetters: dead, SessionIdle: -1})
-	for _, first := range []int64{math.MaxInt64 - 10, math.MaxInt64 - 1000, pipeline.MaxSample - 20} {
+	// Each passes the decoder (first sample + rows fits in int64).
+	for _, first := range []int64{math.MaxInt64 - 50, math.MaxInt64 - 1000, pipeline.MaxSample - 20} {
 		m := chunks(t, fmt.Sprint("huge", first), 1, 50, func(_ int, c *wire.Chunk) { c.FirstSample = first })
 		src.in <- m[0]
 	}

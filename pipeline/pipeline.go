@@ -21,6 +21,7 @@ import (
 
 	"github.com/neurostream/neurostream/formats"
 	"github.com/neurostream/neurostream/pipeline/arrowout"
+	"github.com/neurostream/neurostream/pipeline/wire"
 )
 
 // ErrEndOfInput is returned by Source.Read when a finite source is done.
@@ -97,9 +98,10 @@ const (
 	// chunk that completed the window is dead-lettered with the stage
 	// and window named.
 	ReasonStageError = "stage_error"
-	// ReasonLimit: the chunk is over a limit of the runtime (a sample
-	// index so large that window arithmetic would overflow).
-	ReasonLimit = "limit"
+	// ReasonLimit: the chunk is over a limit: the decoder's (wire.Limits:
+	// message bytes, channels, rows, sample rate) or the runtime's (a
+	// sample index past MaxSample).
+	ReasonLimit = string(wire.ReasonLimit)
 )
 
 // DeadLetterSink receives messages that failed to decode or validate.

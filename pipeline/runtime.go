@@ -83,6 +83,10 @@ type Options struct {
 	// NonFinite is what a NaN or Inf sample does. Default: the chunk is
 	// rejected to the dead-letter sink.
 	NonFinite wire.NonFinitePolicy
+	// Limits bound what one message may hold (size, channels, rows,
+	// sample rate); a message beyond them is dead-lettered with reason
+	// limit. Default: wire.Limits' defaults.
+	Limits wire.Limits
 	// Warmup is how much signal a session needs before its windows are
 	// trustworthy (filter state), as a WindowSpec-style length: samples
 	// or seconds. A session that starts mid-stream (after a restart or
@@ -167,6 +171,9 @@ func New(opt Options) (*Runner, error) {
 	if opt.Workers <= 0 {
 		opt.Workers = 1
 	}
+	if err := opt.Limits.Validate(); err != nil {
+		return nil, fmt.Errorf("pipeline: %w", err)
+	}
 	if opt.DrainTimeout <= 0 {
 		opt.DrainTimeout = 10 * time.Second
 	}
@@ -249,7 +256,9 @@ func (r *Runner) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
 	for i := range queues {
 		queues[i] = make(chan job, 16)
-		w := &worker{r: r, dec: wire.NewDecoder(memory.DefaultAllocator), sessions: map[string]*session{}, endOfInput: &endOfInput, fail: fail}
+		dec := wire.NewDecoder(memory.DefaultAllocator)
+		dec.Limits = r.opt.Limits
+		w := &worker{r: r, dec: dec, sessions: map[string]*session{}, endOfInput: &endOfInput, fail: fail}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()

@@ -151,6 +151,7 @@ func (c *Config) Build(logger *slog.Logger) (*Built, error) {
 		},
 		Workers:     c.Workers,
 		NonFinite:   policy,
+		Limits:      c.Source.Limits.wire(),
 		SessionIdle: -1,
 		Logger:      logger,
 	}
@@ -294,4 +295,11 @@ func SessionID(path string) string {
 		}
 		return '_'
 	}, base)
+}
+
+func (l Limits) wire() wire.Limits {
+	return wire.Limits{
+		MaxMessageBytes: l.MaxMessageBytes, MaxChannels: l.MaxChannels, MaxRows: l.MaxRows,
+		MinSampleRate: l.MinSampleRate, MaxSampleRate: l.MaxSampleRate,
+	}
 }

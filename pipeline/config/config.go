@@ -94,6 +94,23 @@ type Source struct {
 	Stim Stim
 	// Kafka, when its brokers are set, is the only source.
 	Kafka KafkaSource
+	// Limits bound what one input message may hold; a message beyond
+	// them is dead-lettered with reason limit (docs/wire-format.md,
+	// "Limits").
+	Limits Limits
+}
+
+// Limits are wire.Limits in YAML: zero means the default.
+type Limits struct {
+	// MaxMessageBytes bounds one message. Default: 67108864 (64 MiB).
+	MaxMessageBytes int
+	// MaxChannels bounds the channels of a chunk. Default: 1024.
+	MaxChannels int
+	// MaxRows bounds the samples per channel of a chunk. Default: 100000.
+	MaxRows int
+	// MinSampleRate and MaxSampleRate bound the rate in Hz.
+	// Default: 0.1 and 100000.
+	MinSampleRate, MaxSampleRate float64
 }
 
 // Files streams recordings, one session per file.

@@ -20,6 +20,9 @@ func (c *Config) Validate() error {
 	if !(c.SessionIdleSeconds >= 0) || math.IsInf(c.SessionIdleSeconds, 0) {
 		add(keyErr("session_idle_seconds", "want a number of seconds ≥ 0 (0: sessions end only on a final chunk), got %v", c.SessionIdleSeconds))
 	}
+	if err := c.Source.Limits.wire().Validate(); err != nil {
+		add(keyErr("source.limits", "%v", err))
+	}
 	switch c.NonFinite {
 	case "reject", "allow":
 	default:
