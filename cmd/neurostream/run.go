@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -134,7 +135,15 @@ func printRun(w io.Writer, c *config.Config, b *config.Built, r *pipeline.Runner
 	if b.Files != nil {
 		for _, k := range arrowout.Kinds() {
 			if n := b.Files.Rows(k); n > 0 {
-				fmt.Fprintf(w, "wrote %s (%d rows)\n", b.Files.Path(k), n)
+				files := b.Files.Files(k)
+				switch len(files) {
+				case 0: // not finished: the run failed
+					fmt.Fprintf(w, "wrote %d %s rows, in no finished file\n", n, k)
+				case 1:
+					fmt.Fprintf(w, "wrote %s (%d rows)\n", files[0], n)
+				default:
+					fmt.Fprintf(w, "wrote %s … %s (%d rows)\n", files[0], filepath.Base(files[len(files)-1]), n)
+				}
 			}
 		}
 	}
