@@ -680,3 +680,50 @@ print(json.dumps({"parts": len(paths), "rows": t.num_rows, "windows": len(set(w)
 		})
 	}
 }
+
+// BenchmarkFileSink writes 100000 bandpower rows (one Write per window of
+// 19 channels × 5 bands) into one part and finishes it, per format: the
+// cost of a part, conversion to Parquet included.
+func BenchmarkFileSink(b *testing.B) {
+	const windows = 100_000 / 95
+	bp := NewBandPowerRows(nil)
+	var rs []Result
+	for w := range int64(windows) {
+		k := WindowKey{Session: "s", Window: w, StartSample: w * 256}
+		for ch := range 19 {
+			for i, band := range []string{"delta", "theta", "alpha", "beta", "gamma"} {
+				bp.Append(k, fmt.Sprintf("E%02d", ch), "V^2", band, float64(i), float64(i+1), float64(w*19+int64(ch))*1e-12, 0.2)
+			}
+		}
+		rs = append(rs, Result{Kind: KindBandPower, Key: k, Record: bp.Flush()})
+	}
+	defer release(rs)
+	for _, format := range []FileFormat{FormatParquet, FormatArrow} {
+		b.Run(string(format), func(b *testing.B) {
+			b.ReportAllocs()
+			var size int64
+			for range b.N {
+				dir := b.TempDir()
+				sink, err := NewFileSink(FileSinkConfig{Dir: dir, Format: format, PartInterval: -1})
+				if err != nil {
+					b.Fatal(err)
+				}
+				for i := range rs {
+					if err := sink.Write(context.Background(), rs[i:i+1]); err != nil {
+						b.Fatal(err)
+					}
+				}
+				if err := sink.Close(); err != nil {
+					b.Fatal(err)
+				}
+				fi, err := os.Stat(sink.Files(KindBandPower)[0])
+				if err != nil {
+					b.Fatal(err)
+				}
+				size = fi.Size()
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/(windows*95), "ns/row")
+			b.ReportMetric(float64(size)/(windows*95), "B/row")
+		})
+	}
+}
