@@ -135,14 +135,13 @@ func printRun(w io.Writer, c *config.Config, b *config.Built, r *pipeline.Runner
 	if b.Files != nil {
 		for _, k := range arrowout.Kinds() {
 			if n := b.Files.Rows(k); n > 0 {
-				files := b.Files.Files(k)
-				switch len(files) {
+				switch first, last, parts := b.Files.Finished(k); parts {
 				case 0: // not finished: the run failed
 					fmt.Fprintf(w, "wrote %d %s rows, in no finished file\n", n, k)
 				case 1:
-					fmt.Fprintf(w, "wrote %s (%d rows)\n", files[0], n)
+					fmt.Fprintf(w, "wrote %s (%d rows)\n", first, n)
 				default:
-					fmt.Fprintf(w, "wrote %s … %s (%d rows)\n", files[0], filepath.Base(files[len(files)-1]), n)
+					fmt.Fprintf(w, "wrote %s … %s (%d rows)\n", first, filepath.Base(last), n)
 				}
 			}
 		}

@@ -124,8 +124,10 @@ type kindParts struct {
 	next int // number of the next part
 	cur  *part
 	rows int64 // rows written by this run
-	// done lists the parts this run finished.
-	done []string
+	// first and last are the first and the last part this run finished
+	// (not a list: a Kafka consumer finishes parts for ever).
+	first, last string
+	finished    int
 }
 
 // part is an unfinished part: an Arrow IPC stream being appended to.
@@ -248,7 +250,7 @@ func (s *FileSink) Write(_ context.Context, results []Result) error {
 
 // write appends rec to kind k's parts, finishing each that fills up.
 func (s *FileSink) write(k Kind, rec arrow.Record) error {
-	kp, err := s.kindParts(k)
+	kp, err := s.kindState(k)
 	if err != nil {
 		return err
 	}
@@ -287,9 +289,9 @@ func (s *FileSink) write(k Kind, rec arrow.Record) error {
 	return nil
 }
 
-// kindParts returns kind k's state, on its first result numbering its
+// kindState returns kind k's state, on its first result numbering its
 // parts after those in the folder (Resume) or deleting them.
-func (s *FileSink) kindParts(k Kind) (*kindParts, error) {
+func (s *FileSink) kindState(k Kind) (*kindParts, error) {
 	if kp, ok := s.kinds[k]; ok {
 		return kp, nil
 	}
@@ -363,7 +365,11 @@ func (s *FileSink) finish(kp *kindParts) error {
 	if err != nil {
 		return err
 	}
-	kp.done = append(kp.done, final)
+	if kp.first == "" {
+		kp.first = final
+	}
+	kp.last = final
+	kp.finished++
 	return nil
 }
 
@@ -506,14 +512,15 @@ func (s *FileSink) Rows(k Kind) int64 {
 	return 0
 }
 
-// Files returns the parts of kind k this sink finished, in order.
-func (s *FileSink) Files(k Kind) []string {
+// Finished returns the first and the last part of kind k this sink
+// finished, and how many it finished.
+func (s *FileSink) Finished(k Kind) (first, last string, n int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if kp, ok := s.kinds[k]; ok {
-		return slices.Clone(kp.done)
+		return kp.first, kp.last, kp.finished
 	}
-	return nil
+	return "", "", 0
 }
 
 // Close finishes every unfinished part.
