@@ -640,6 +640,7 @@ func (s *FileSink) recover() ([]Recovered, error) {
 			if err := os.Remove(p.path); err != nil {
 				return out, fmt.Errorf("arrowout: %w", err)
 			}
+			s.log.Warn("deleted the stream of a result file finished before a crash", "file", p.path)
 			out = append(out, Recovered{File: p.path})
 			continue
 		}
