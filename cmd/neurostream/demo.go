@@ -27,7 +27,7 @@ func newDemoCmd() *cobra.Command {
 			"starts an in-process Kafka-protocol broker, publishes three simulated sessions and that file to it\n" +
 			"as wire chunks, and runs the embedded configs/demo.yaml pipeline on the topic with the same Kafka\n" +
 			"source and sink code a deployment uses: 2 s windows every 1 s, Welch PSD and band powers, results\n" +
-			"to Kafka topics and to Arrow IPC files under OUT. It prints a per-session summary.",
+			"to Kafka topics and to Parquet files under OUT (OUT/psd-000001.parquet, …). It prints a per-session summary.",
 		Example: "  neurostream demo\n  neurostream demo --out /tmp/demo",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -36,6 +36,9 @@ func newDemoCmd() *cobra.Command {
 				return err
 			}
 			c.Output.Dir = out
+			// The demo's broker is new every run: its results replace
+			// the last run's, although the source is Kafka.
+			c.Output.Resume = new(false)
 			recording := filepath.Join(out, "demo-recording.edf")
 			c.Source.Files.Paths = []string{recording}
 			if err := writeDemoRecording(recording); err != nil {
@@ -45,8 +48,9 @@ func newDemoCmd() *cobra.Command {
 			if err := runDemo(cmd, c); err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "\nread the results with pyarrow: pyarrow.ipc.open_file(%q).read_all().to_pandas()\n",
-				filepath.Join(out, "bandpower.arrow"))
+			pattern := filepath.Join(out, "bandpower-*.parquet")
+			fmt.Fprintf(cmd.OutOrStdout(), "\nread the results with DuckDB: SELECT session, band, avg(power) FROM '%s' GROUP BY ALL\n"+
+				"or pyarrow: pyarrow.parquet.read_table(sorted(glob.glob(%q))).to_pandas()\n", pattern, pattern)
 			return nil
 		},
 	}

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -138,7 +139,14 @@ func printRun(w io.Writer, c *config.Config, b *config.Built, r *pipeline.Runner
 	if b.Files != nil {
 		for _, k := range arrowout.Kinds() {
 			if n := b.Files.Rows(k); n > 0 {
-				fmt.Fprintf(w, "wrote %s (%d rows)\n", b.Files.Path(k), n)
+				switch first, last, parts := b.Files.Finished(k); parts {
+				case 0: // not finished: the run failed
+					fmt.Fprintf(w, "wrote %d %s rows, in no finished file\n", n, k)
+				case 1:
+					fmt.Fprintf(w, "wrote %s (%d rows)\n", first, n)
+				default:
+					fmt.Fprintf(w, "wrote %s … %s (%d rows)\n", first, filepath.Base(last), n)
+				}
 			}
 		}
 	}

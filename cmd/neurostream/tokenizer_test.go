@@ -10,7 +10,6 @@ import (
 	"testing"
 
 	"github.com/apache/arrow/go/v17/arrow/array"
-	"github.com/apache/arrow/go/v17/arrow/ipc"
 
 	"github.com/neurostream/neurostream/internal/testenv"
 	"github.com/neurostream/neurostream/pipeline/arrowout"
@@ -141,24 +140,12 @@ func TestTokensConfigRun(t *testing.T) {
 	if stdout, err := cli(t, "run", "--config", "configs/tokens.yaml"); err != nil {
 		t.Fatalf("%v\n%s", err, stdout)
 	}
-	f, err := os.Open(filepath.Join(out, "tokens.arrow"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	r, err := ipc.NewFileReader(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
-	if !r.Schema().Equal(arrowout.TokensSchema) {
-		t.Fatalf("schema %v", r.Schema())
-	}
+	recs := readResults(t, out, arrowout.KindTokens)
 	frames := map[string][]int64{}
-	for i := range r.NumRecords() {
-		rec, err := r.Record(i)
-		if err != nil {
-			t.Fatal(err)
+	for _, rec := range recs {
+		defer rec.Release()
+		if !rec.Schema().Equal(arrowout.TokensSchema) {
+			t.Fatalf("schema %v", rec.Schema())
 		}
 		sess := rec.Column(0).(*array.String)
 		ch := rec.Column(4).(*array.String)

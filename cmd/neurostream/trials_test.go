@@ -8,36 +8,24 @@ import (
 
 	"github.com/apache/arrow/go/v17/arrow"
 	"github.com/apache/arrow/go/v17/arrow/array"
-	"github.com/apache/arrow/go/v17/arrow/ipc"
-	"github.com/apache/arrow/go/v17/arrow/memory"
 
 	"github.com/neurostream/neurostream/internal/testenv"
+	"github.com/neurostream/neurostream/pipeline/arrowout"
 	"github.com/neurostream/neurostream/simulate"
 )
 
-// readArrowFile returns every record of an Arrow IPC file; release them.
-func readArrowFile(t *testing.T, path string) []arrow.Record {
+// readResults returns every record of the result files of kind k in
+// dir; release them.
+func readResults(t *testing.T, dir string, k arrowout.Kind) []arrow.Record {
 	t.Helper()
-	f, err := os.Open(path)
+	recs, err := arrowout.ReadFiles(dir, k, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
-	r, err := ipc.NewFileReader(f, ipc.WithAllocator(memory.DefaultAllocator))
-	if err != nil {
-		t.Fatalf("%s: %v", path, err)
+	if len(recs) == 0 {
+		t.Fatalf("no %s result files in %s", k, dir)
 	}
-	defer r.Close()
-	var out []arrow.Record
-	for i := range r.NumRecords() {
-		rec, err := r.Record(i)
-		if err != nil {
-			t.Fatal(err)
-		}
-		rec.Retain()
-		out = append(out, rec)
-	}
-	return out
+	return recs
 }
 
 func column(t *testing.T, rec arrow.Record, name string) arrow.Array {
@@ -79,7 +67,7 @@ func TestSSVEPTrialsConfig(t *testing.T) {
 	}
 	got := map[int64]int{}
 	correct := 0
-	for _, rec := range readArrowFile(t, filepath.Join(out, "ssvep.arrow")) {
+	for _, rec := range readResults(t, out, arrowout.KindSSVEP) {
 		win := column(t, rec, "window").(*array.Int64)
 		code := column(t, rec, "event_code").(*array.Int32)
 		dec := column(t, rec, "decision").(*array.Int32)
@@ -121,7 +109,7 @@ func ssvepTrialRows(t *testing.T, yaml string) (codes, decisions []int) {
 	if s, err := cli(t, "run", "--config", f); err != nil {
 		t.Fatalf("%v\n%s", err, s)
 	}
-	for _, rec := range readArrowFile(t, filepath.Join(dir, "out", "ssvep.arrow")) {
+	for _, rec := range readResults(t, filepath.Join(dir, "out"), arrowout.KindSSVEP) {
 		code := column(t, rec, "event_code").(*array.Int32)
 		dec := column(t, rec, "decision").(*array.Int32)
 		for i := range int(rec.NumRows()) {

@@ -72,7 +72,7 @@ func TestConnectivityPyarrow(t *testing.T) {
 	}()
 	for _, format := range []FileFormat{FormatArrow, FormatParquet} {
 		dir := t.TempDir()
-		sink, err := NewFileSink(dir, format)
+		sink, err := NewFileSink(FileSinkConfig{Dir: dir, Format: format})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -86,13 +86,13 @@ func TestConnectivityPyarrow(t *testing.T) {
 import json, sys
 import pyarrow.ipc, pyarrow.parquet
 def read(kind):
-    p = sys.argv[1] + "/" + kind + "." + sys.argv[2]
-    return pyarrow.ipc.open_file(p).read_all() if p.endswith(".arrow") else pyarrow.parquet.read_table(p)
+    p = sys.argv[1] + "/" + kind + "-000001" + sys.argv[2]
+    return pyarrow.ipc.open_stream(p).read_all() if p.endswith(".arrows") else pyarrow.parquet.read_table(p)
 c, x = read("coherence"), read("xcorr")
 print(json.dumps({"coherence": c.schema.names, "xcorr": x.schema.names,
   "coh": c.to_pylist(), "xc": x.to_pylist()}, default=str))
 `
-		b, err := exec.Command(py, "-c", script, dir, string(format)).CombinedOutput()
+		b, err := exec.Command(py, "-c", script, dir, sink.ext()).CombinedOutput()
 		if err != nil {
 			t.Fatalf("pyarrow: %v\n%s", err, b)
 		}

@@ -29,7 +29,8 @@ import (
 // formats/bids names sessions) is written at the BIDS path
 // sub-01/ses-02/eeg/sub-01_ses-02_task-x_run-00_events.tsv, so the output
 // folder mirrors the reference dataset; any other id goes to
-// <session>_events.tsv.
+// <session>_events.tsv. A file is written as PATH.partial and renamed when
+// complete.
 type SzCORESink struct {
 	dir string
 
@@ -102,11 +103,37 @@ func (s *SzCORESink) finish(k WindowKey, duration float64) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return fmt.Errorf("szcore output: %w", err)
 	}
-	if err := szcore.WriteFile(path, evs); err != nil {
+	if err := writeAtomic(path, func(f *os.File) error { return szcore.Write(f, evs) }); err != nil {
 		return fmt.Errorf("szcore output: session %s: %w", k.Session, err)
 	}
 	s.written = append(s.written, path)
 	return nil
+}
+
+// writeAtomic writes path as PATH.partial, syncs it and renames it, so
+// that path is either the whole new file or what it was before (a killed
+// run, or a write that fails, never leaves a truncated file there).
+func writeAtomic(path string, write func(*os.File) error) error {
+	tmp := path + extPartial
+	f, err := os.Create(tmp)
+	if err != nil {
+		return err
+	}
+	err = write(f)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	return syncDir(filepath.Dir(path))
 }
 
 var bidsSession = regexp.MustCompile(`^(sub-[A-Za-z0-9]+)(?:_(ses-[A-Za-z0-9]+))?(?:_[a-z]+-[A-Za-z0-9]+)*$`)

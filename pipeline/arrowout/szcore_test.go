@@ -3,6 +3,7 @@ package arrowout
 import (
 	"context"
 	"math"
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -58,5 +59,44 @@ func TestSzCORESink(t *testing.T) {
 	}
 	if u := s.Unfinished(); len(u) != 1 || u[0] != "open" || len(s.Files()) != 2 {
 		t.Errorf("unfinished %v, files %v", u, s.Files())
+	}
+}
+
+// TestSzCORESinkAtomic: a session's file is replaced whole or not at all:
+// a write that fails (a channel label with a tab) leaves the file that was
+// there, and no .partial file.
+func TestSzCORESinkAtomic(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "rec-a_events.tsv")
+	old := []szcore.Event{{Duration: 60, EventType: szcore.Background, Confidence: math.NaN(), RecordingDuration: 60}}
+	if err := szcore.WriteFile(path, old); err != nil {
+		t.Fatal(err)
+	}
+	before, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := NewSzCORESink(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := NewSeizureRows(nil)
+	k := WindowKey{Session: "rec-a", Window: 50}
+	rows.AppendEvent(k, 10, 40, 0.8, []string{"T3\tT5"})
+	rows.AppendEnd(k, 60)
+	rec := rows.Flush()
+	defer rec.Release()
+	if err := s.Write(context.Background(), []Result{{Kind: KindSeizure, Key: k, Record: rec}}); err == nil {
+		t.Fatal("a channel label with a tab was written")
+	}
+	after, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(after) != string(before) {
+		t.Errorf("the failed write changed the file:\n%q\nwas\n%q", after, before)
+	}
+	if _, err := os.Stat(path + ".partial"); err == nil {
+		t.Error("a .partial file was left")
 	}
 }

@@ -83,8 +83,23 @@ func (c *Config) Build(logger *slog.Logger) (*Built, error) {
 	var dead pipeline.DeadLetterSink
 	if c.Output.Dir != "" {
 		var err error
-		if b.Files, err = arrowout.NewFileSink(c.Output.Dir, arrowout.FileFormat(c.Output.Format)); err != nil {
-			return nil, err
+		// A Kafka consumer restarted after a crash continues from its
+		// committed offsets, so the files of the run before are the
+		// beginning of this run's; a run over recordings starts again.
+		resume := len(c.Source.Kafka.Brokers) > 0
+		if c.Output.Resume != nil {
+			resume = *c.Output.Resume
+		}
+		interval := time.Duration(c.Output.PartSeconds * float64(time.Second))
+		if c.Output.PartSeconds == 0 {
+			interval = -1 // no time limit
+		}
+		if b.Files, err = arrowout.NewFileSink(arrowout.FileSinkConfig{
+			Dir: c.Output.Dir, Format: arrowout.FileFormat(c.Output.Format),
+			PartRows: c.Output.PartRows, PartInterval: interval, RowGroupRows: c.Output.RowGroupRows,
+			Resume: resume, Logger: logger,
+		}); err != nil {
+			return nil, fmt.Errorf("output.dir: %w", err)
 		}
 		sinks = append(sinks, b.Files)
 		// Dead letters go to a file only when they do not go to Kafka.

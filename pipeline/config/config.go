@@ -208,8 +208,27 @@ type Output struct {
 	// Dir receives one file per result kind; empty for none.
 	// Default: ./out.
 	Dir string
-	// Format is "arrow" (Arrow IPC file) or "parquet". Default: arrow.
+	// Format of the result files, one series of parts per kind:
+	// "parquet" (DIR/KIND-000001.parquet, …) or "arrow" (Arrow IPC
+	// stream, DIR/KIND-000001.arrows, …). Default: parquet.
 	Format string
+	// PartRows finishes a kind's result file when it holds this many
+	// rows; the next rows start the next part. Default: 100000.
+	PartRows int64
+	// PartSeconds finishes a kind's result file this long after its
+	// first row, so that slow streams show up in finished files; 0 for
+	// no time limit. Default: 60.
+	PartSeconds float64
+	// RowGroupRows bounds a Parquet row group, and so the rows held in
+	// memory while a part is written as Parquet. Default: 10000.
+	RowGroupRows int64
+	// Resume keeps the result files an earlier run left in Dir: its
+	// unfinished parts are finished and new parts numbered after the
+	// existing ones, as a Kafka consumer restarted after a crash needs.
+	// Otherwise a run replaces them (unfinished parts are deleted at the
+	// start, a kind's finished parts when its first result arrives).
+	// Default: true with a Kafka source, false otherwise.
+	Resume *bool
 	// DeadLetters is the JSON-lines dead-letter file when results go to
 	// files. Default: Dir/deadletters.jsonl.
 	DeadLetters string
@@ -256,7 +275,7 @@ func Default() Config {
 			Simulate:     Simulate{Config: simulate.DefaultConfig()},
 			Kafka:        KafkaSource{Topic: "neurostream.raw", GroupID: "neurostream"},
 		},
-		Output: Output{Dir: "out", Format: "arrow", Kafka: KafkaOutput{
+		Output: Output{Dir: "out", Format: "parquet", PartRows: 100_000, PartSeconds: 60, RowGroupRows: 10_000, Kafka: KafkaOutput{
 			TopicPrefix: "neurostream.", DeadLetterTopic: "neurostream.deadletters", Acks: "all",
 		}},
 	}

@@ -175,9 +175,18 @@ func (c *Config) Validate() error {
 		add(keyErr("output.szcore", "needs a seizure stage, whose events it writes"))
 	}
 	switch c.Output.Format {
-	case "arrow", "parquet":
+	case "parquet", "arrow":
 	default:
-		add(keyErr("output.format", "want arrow or parquet, got %q", c.Output.Format))
+		add(keyErr("output.format", "want parquet or arrow, got %q", c.Output.Format))
+	}
+	if c.Output.PartRows < 1 {
+		add(keyErr("output.part_rows", "want at least 1 row, got %d", c.Output.PartRows))
+	}
+	if c.Output.PartSeconds < 0 || math.IsNaN(c.Output.PartSeconds) {
+		add(keyErr("output.part_seconds", "want a duration ≥ 0 s (0: no time limit), got %v", c.Output.PartSeconds))
+	}
+	if c.Output.RowGroupRows < 1 {
+		add(keyErr("output.row_group_rows", "want at least 1 row, got %d", c.Output.RowGroupRows))
 	}
 	ko := c.Output.Kafka
 	if c.Output.Dir == "" && len(ko.Brokers) == 0 {
