@@ -82,6 +82,12 @@ func (c *CoherenceConfig) Validate() []error {
 	return append(errs, validateBands(c.Bands)...)
 }
 
+// coherenceSegmentLen is the coherence stage's default nperseg. It stays
+// fixed rather than following the rate as the psd stage's does: the
+// segments are the epochs coherence is estimated over, and 2 s segments
+// would leave a window of a few seconds one or two of them.
+const coherenceSegmentLen = 256
+
 // Coherence builds coherence stage instances.
 type Coherence struct {
 	name    string
@@ -139,7 +145,7 @@ func (c *Coherence) NewSession(s pipeline.SessionInfo) (pipeline.Stage, error) {
 	if pairs == nil && n < 2 {
 		return nil, fmt.Errorf("coherence: the session has %d channel, need at least 2 for pairs", n)
 	}
-	wc := c.cfg.SegmentConfig.welch(s)
+	wc := c.cfg.SegmentConfig.welch(s.SampleRate, s.WindowLength, coherenceSegmentLen)
 	wc.Window = dsp.Hann(nil, wc.SegmentLen, c.cfg.Taper == TaperHann)
 	plan, err := dsp.NewCSD(dsp.CSDConfig{WelchConfig: wc, Channels: n, Names: labels})
 	if err != nil {
