@@ -29,6 +29,9 @@ type BandConfig struct {
 // out 0 or short. Such a band is an error, at `config validate` when the
 // rate is known there and otherwise when a session starts.
 type PSDConfig struct {
+	// ChannelPicks selects the channels (picks, exclude). Default: the
+	// data channels (eeg, meg_mag, meg_grad).
+	ChannelPicks `mapstructure:",squash"`
 	// SegmentConfig sets nperseg (default 2 s of samples, MNE's usual
 	// 0.5 Hz resolution; capped at the window length, as MNE's
 	// psd_array_welch caps n_per_seg), noverlap (default nperseg/2), nfft
@@ -53,7 +56,7 @@ type PSDConfig struct {
 
 // Validate reports each problem with its key (relative to the stage).
 func (c *PSDConfig) Validate() []error {
-	errs := c.SegmentConfig.validate()
+	errs := append(c.SegmentConfig.validate(), c.ChannelPicks.validate()...)
 	switch c.Average {
 	case "", "mean", "median":
 	default:
@@ -199,6 +202,10 @@ func (p *PSD) NewSession(s pipeline.SessionInfo) (pipeline.Stage, error) {
 	if errs != nil {
 		return nil, fmt.Errorf("psd: %w", joinErrors(errs))
 	}
+	idx, err := c.indices(s.Channels)
+	if err != nil {
+		return nil, fmt.Errorf("psd: %w", err)
+	}
 	c.Bands, c.Total = pl.bands, pl.total
 	w, err := dsp.NewWelch(pl.welch)
 	if err != nil {
@@ -206,15 +213,16 @@ func (p *PSD) NewSession(s pipeline.SessionInfo) (pipeline.Stage, error) {
 	}
 	st := &psdSession{
 		cfg:      c,
+		idx:      idx,
 		welch:    w,
 		freqs:    w.Freqs(nil),
 		psd:      make([]float64, w.Len()),
-		units:    make([]string, len(s.Channels)),
-		psdUnits: make([]string, len(s.Channels)),
+		units:    make([]string, len(idx)),
+		psdUnits: make([]string, len(idx)),
 		bp:       arrowout.NewBandPowerRows(nil),
 	}
-	for i, ch := range s.Channels {
-		u := ch.Unit
+	for i, c := range idx {
+		u := s.Channels[c].Unit
 		if u == "" {
 			u = "1"
 		}
@@ -259,6 +267,7 @@ func (j joined) Unwrap() []error { return j }
 
 type psdSession struct {
 	cfg   PSDConfig
+	idx   []int // the picked channels
 	welch *dsp.Welch
 	freqs []float64
 	psd   []float64
@@ -276,14 +285,14 @@ func (p *psdSession) Process(w *pipeline.Window) ([]arrowout.Result, error) {
 	}
 	step := p.freqs[1] - p.freqs[0]
 	if p.rows != nil {
-		p.rows.Reserve(len(w.Data), p.hi-p.lo)
+		p.rows.Reserve(len(p.idx), p.hi-p.lo)
 	}
-	p.bp.Reserve(len(w.Data) * len(p.cfg.Bands))
-	for c, x := range w.Data {
-		p.welch.PSD(p.psd, x)
+	p.bp.Reserve(len(p.idx) * len(p.cfg.Bands))
+	for i, c := range p.idx {
+		p.welch.PSD(p.psd, w.Data[c])
 		label := w.Channels[c].Label
 		if p.rows != nil {
-			p.rows.Append(w.WindowKey, label, p.psdUnits[c], p.freqs[p.lo], step, p.psd[p.lo:p.hi])
+			p.rows.Append(w.WindowKey, label, p.psdUnits[i], p.freqs[p.lo], step, p.psd[p.lo:p.hi])
 		}
 		total := dsp.BandPower(p.psd, p.freqs, p.cfg.Total[0], p.cfg.Total[1])
 		for _, b := range p.cfg.Bands {
@@ -292,7 +301,7 @@ func (p *psdSession) Process(w *pipeline.Window) ([]arrowout.Result, error) {
 			if total > 0 {
 				rel = bp / total
 			}
-			p.bp.Append(w.WindowKey, label, p.units[c], b.Name, b.Low, b.High, bp, rel)
+			p.bp.Append(w.WindowKey, label, p.units[i], b.Name, b.Low, b.High, bp, rel)
 		}
 	}
 	out := make([]arrowout.Result, 0, 2)
