@@ -49,16 +49,19 @@ type Config struct {
 type Montage struct {
 	// Kind is "eeg" or "meg". Default: "eeg".
 	Kind string
-	// Labels names the EEG channels, in order, from the 10-20 system:
-	// Fp1 Fpz Fp2 F7 F3 Fz F4 F8 T3 C3 Cz C4 T4 T5 P3 Pz P4 T6 O1 Oz O2
-	// (T7, T8, P7, P8 are accepted for T3, T4, T5, T6). Default: the 19
-	// channels Fp1 Fp2 F7 F3 Fz F4 F8 T3 C3 Cz C4 T4 T5 P3 Pz P4 T6 O1 O2,
-	// unless Channels asks for another count.
+	// Labels names the EEG channels, in order, from the 10-20 system
+	// (Fp1 Fpz Fp2 F7 F3 Fz F4 F8 T3 C3 Cz C4 T4 T5 P3 Pz P4 T6 O1 Oz O2;
+	// T7, T8, P7, P8 are accepted for T3, T4, T5, T6) or the 10-10 system
+	// (AF3, FC1, CPz, PO8, P9, Iz, …). Default: the Channels electrodes
+	// listed below.
 	Labels []string
-	// Channels, when Labels is empty and Channels is not 19, asks for a
-	// generated EEG cap of that many electrodes "E1".."En" spread evenly
-	// (Fibonacci spiral) over the head down to 100° from the vertex.
-	// Default: 19 (the 10-20 montage).
+	// Channels is the number of EEG channels when Labels is empty: 19 is
+	// the 10-20 montage Fp1 Fp2 F7 F3 Fz F4 F8 T3 C3 Cz C4 T4 T5 P3 Pz P4
+	// T6 O1 O2; fewer take a subset of it that covers the head; more (up
+	// to 82) add Fpz, Oz and then 10-10 electrodes (64 is the BioSemi 64
+	// layout); above 82 the cap is a high-density net numbered "E1".."En"
+	// spread evenly (Fibonacci spiral) down to 100° from the vertex. With
+	// Labels it must be 0 or their number. Default: 19 (0).
 	Channels int
 	// HeadRadius is the EEG sphere radius in m. Default: 0.095.
 	HeadRadius float64
@@ -275,8 +278,9 @@ func DefaultConfig() Config {
 	return c.withDefaults()
 }
 
-// Default 10-20 montage.
-var default1020 = []string{"Fp1", "Fp2", "F7", "F3", "Fz", "F4", "F8", "T3", "C3", "Cz", "C4", "T4", "T5", "P3", "Pz", "P4", "T6", "O1", "O2"}
+// channels returns the number of EEG channels of a montage without
+// Labels: Channels, 19 when 0.
+func (m Montage) channels() int { return orI(m.Channels, 19) }
 
 func orF(v, d float64) float64 {
 	if v == 0 {
@@ -302,10 +306,9 @@ func (c Config) withDefaults() Config {
 	if m.Kind == "" {
 		m.Kind = "eeg"
 	}
-	m.Channels = orI(m.Channels, 19)
-	if m.Kind == "eeg" && len(m.Labels) == 0 && m.Channels == 19 {
-		m.Labels = default1020
-	}
+	// Channels stays 0 (Montage.channels reads it as 19) and the labels
+	// are made from it only when the sensors are built, so that setting
+	// either Labels or Channels on a DefaultConfig takes effect.
 	m.Labels = append([]string(nil), m.Labels...)
 	m.HeadRadius = orF(m.HeadRadius, 0.095)
 	m.Locations = orI(m.Locations, 102)
@@ -516,17 +519,20 @@ func (c *Config) validateMontage() error {
 			return err
 		}
 		if len(m.Labels) == 0 {
-			if m.Channels < 1 || m.Channels > 1024 {
-				return bad("Montage.Channels", "%d, want 1 to 1024", m.Channels)
+			if n := m.channels(); n < 1 || n > 1024 {
+				return bad("Montage.Channels", "%d, want 1 to 1024", n)
 			}
 			return nil
 		}
+		if m.Channels != 0 && m.Channels != len(m.Labels) {
+			return bad("Montage.Channels", "%d, but Montage.Labels names %d channels: give one of them", m.Channels, len(m.Labels))
+		}
 		seen := map[string]bool{}
 		for i, l := range m.Labels {
-			if _, ok := position1020[l]; !ok {
-				return bad(fmt.Sprintf("Montage.Labels[%d]", i), "%q is not a 10-20 label (want one of %s)", l, known1020)
+			if _, ok := angle1010[l]; !ok {
+				return bad(fmt.Sprintf("Montage.Labels[%d]", i), "%q is not a 10-20 or 10-10 label (want one of %s)", l, known1010)
 			}
-			p := canonical1020(l)
+			p := canonical1010(l)
 			if seen[p] {
 				return bad(fmt.Sprintf("Montage.Labels[%d]", i), "%q repeats a position already listed", l)
 			}

@@ -41,32 +41,177 @@ var angle1020 = map[string][2]float64{
 // ones at the same place.
 var alias1020 = map[string]string{"T7": "T3", "T8": "T4", "P7": "T5", "P8": "T6"}
 
-// position1020 is the set of accepted labels (angle1020 plus aliases).
-var position1020 = func() map[string]bool {
-	m := map[string]bool{}
-	for k := range angle1020 {
-		m[k] = true
+// rows1010 are the rows of the 10-10 system between the Fp and O rows:
+// the label prefix, the prefix of the row's ends (FT7, T7, TP7), the polar
+// angle and azimuth of the midline electrode and the azimuth of the right
+// end on the equator. The row is the circle through its two ends and its
+// midline electrode; electrode n lies ⌈n/2⌉/4 of the arc from the midline
+// to the end (odd n left, even right), as the 10-10 percentages along a
+// row put it. On the idealised sphere this gives back the 10-20 table's
+// F3, C3 and P3 within 0.4°.
+var rows1010 = []row1010{
+	{"AF", "AF", 67.5, 0, 36},
+	{"F", "F", 45, 0, 54},
+	{"FC", "FT", 22.5, 0, 72},
+	{"C", "T", 0, 0, 90},
+	{"CP", "TP", 22.5, 180, 108},
+	{"P", "P", 45, 180, 126},
+	{"PO", "PO", 67.5, 180, 144},
+}
+
+type row1010 struct {
+	prefix, end       string
+	theta, midAzimuth float64
+	endAzimuth        float64
+}
+
+// angle1010Low holds the 10-10 electrodes of the ring 10 % below the
+// equator (polar angle 112.5°) that caps use.
+var angle1010Low = map[string]float64{
+	"F9": -54, "F10": 54, "FT9": -72, "FT10": 72, "T9": -90, "T10": 90,
+	"TP9": -108, "TP10": 108, "P9": -126, "P10": 126, "I1": -162, "Iz": 180, "I2": 162,
+}
+
+// angle1010 holds every accepted EEG label (10-20, aliases, 10-10) with
+// its polar angle and azimuth in degrees, as angle1020.
+var angle1010 = func() map[string][2]float64 {
+	m := map[string][2]float64{}
+	for k, a := range angle1020 {
+		m[k] = a
 	}
-	for k := range alias1020 {
-		m[k] = true
+	for k, v := range alias1020 {
+		m[k] = m[v]
+	}
+	for k, az := range angle1010Low {
+		m[k] = [2]float64{112.5, az}
+	}
+	for _, r := range rows1010 {
+		mid := spherical(1, r.theta, r.midAzimuth)
+		left, right := spherical(1, 90, -r.endAzimuth), spherical(1, 90, r.endAzimuth)
+		m[r.prefix+"z"] = [2]float64{r.theta, r.midAzimuth}
+		for n := 1; n <= 8; n++ {
+			label := fmt.Sprintf("%s%d", r.prefix, n)
+			if n >= 7 {
+				label = fmt.Sprintf("%s%d", r.end, n)
+			}
+			if _, ok := m[label]; ok {
+				continue // a 10-20 electrode: keep the table's angles
+			}
+			end := right
+			if n%2 == 1 {
+				end = left
+			}
+			p := arcPoint(mid, end, left, right, float64((n+1)/2)/4)
+			m[label] = [2]float64{math.Acos(p[2]) * 180 / math.Pi, math.Atan2(p[0], p[1]) * 180 / math.Pi}
+		}
 	}
 	return m
 }()
 
-var known1020 = func() string {
-	l := make([]string, 0, len(position1020))
-	for k := range position1020 {
+var known1010 = func() string {
+	l := make([]string, 0, len(angle1010))
+	for k := range angle1010 {
 		l = append(l, k)
 	}
 	sort.Strings(l)
 	return strings.Join(l, " ")
 }()
 
-func canonical1020(l string) string {
+// canonical1010 maps a 10-10 alias to its 10-20 name, so one position is
+// not listed twice.
+func canonical1010(l string) string {
 	if a, ok := alias1020[l]; ok {
 		return a
 	}
 	return l
+}
+
+// arcPoint returns the point a fraction f of the way from mid to end
+// along the circle through left, mid and right (all on the unit sphere;
+// end is left or right). A circle through three points of a sphere lies
+// on it.
+func arcPoint(mid, end, left, right [3]float64, f float64) [3]float64 {
+	sub := func(a, b [3]float64) [3]float64 { return [3]float64{a[0] - b[0], a[1] - b[1], a[2] - b[2]} }
+	dot := func(a, b [3]float64) float64 { return a[0]*b[0] + a[1]*b[1] + a[2]*b[2] }
+	cross := func(a, b [3]float64) [3]float64 {
+		return [3]float64{a[1]*b[2] - a[2]*b[1], a[2]*b[0] - a[0]*b[2], a[0]*b[1] - a[1]*b[0]}
+	}
+	// Circumcentre c of left, mid, right.
+	ab, ac := sub(mid, left), sub(right, left)
+	n := cross(ab, ac)
+	t1, t2 := cross(n, ab), cross(ac, n)
+	k := 2 * dot(n, n)
+	var c [3]float64
+	for i := range c {
+		c[i] = left[i] + (dot(ac, ac)*t1[i]+dot(ab, ab)*t2[i])/k
+	}
+	// Rotate u = mid−c towards v = end−c by f of the angle between them.
+	u, v := sub(mid, c), sub(end, c)
+	r2 := dot(u, u)
+	uv := dot(u, v) / r2
+	theta := math.Acos(max(-1, min(1, uv)))
+	w := sub(v, [3]float64{u[0] * uv, u[1] * uv, u[2] * uv})
+	wn := math.Sqrt(dot(w, w) / r2)
+	var p [3]float64
+	for i := range p {
+		p[i] = c[i] + math.Cos(f*theta)*u[i] + math.Sin(f*theta)*w[i]/wn
+	}
+	norm := math.Sqrt(dot(p, p))
+	return [3]float64{p[0] / norm, p[1] / norm, p[2] / norm}
+}
+
+// default1020 is the 19-channel 10-20 montage, the default.
+var default1020 = []string{"Fp1", "Fp2", "F7", "F3", "Fz", "F4", "F8", "T3", "C3", "Cz", "C4", "T4", "T5", "P3", "Pz", "P4", "T6", "O1", "O2"}
+
+// cover1020 orders default1020 so that its first n electrodes cover the
+// head as evenly as n 10-20 electrodes can: montages of fewer than 19
+// channels take these, listed in default1020's order.
+var cover1020 = []string{"Cz", "O1", "O2", "Fz", "T3", "T4", "Pz", "Fp1", "Fp2", "C3", "C4", "F7", "F8", "T5", "T6", "F3", "F4", "P3", "P4"}
+
+// extra1010 are the electrodes montages of more than 19 channels add after
+// default1020, in this order: the rest of the 10-20 system, then the 10-10
+// electrodes of a 64-channel cap (default1020 and these first 45 are the
+// BioSemi 64 layout), then further 10-10 positions.
+var extra1010 = []string{
+	"Fpz", "Oz",
+	"AF7", "AF3", "AFz", "AF4", "AF8",
+	"F5", "F1", "F2", "F6",
+	"FT7", "FC5", "FC3", "FC1", "FCz", "FC2", "FC4", "FC6", "FT8",
+	"C5", "C1", "C2", "C6",
+	"TP7", "CP5", "CP3", "CP1", "CPz", "CP2", "CP4", "CP6", "TP8",
+	"P5", "P1", "P2", "P6",
+	"PO7", "PO3", "POz", "PO4", "PO8",
+	"P9", "P10", "Iz",
+	"F9", "F10", "FT9", "FT10", "T9", "T10", "TP9", "TP10",
+	"AF1", "AF2", "AF5", "AF6", "PO1", "PO2", "PO5", "PO6",
+	"I1", "I2",
+}
+
+// max1010 is the largest montage with 10-20/10-10 labels; larger ones are
+// numbered high-density caps.
+var max1010 = len(default1020) + len(extra1010)
+
+// eegLabels returns the labels of an n-channel montage: 10-20 electrodes
+// first (a head-covering subset when n < 19), then 10-10 ones; nil when
+// n > max1010 (a numbered cap, see buildSensors).
+func eegLabels(n int) []string {
+	switch {
+	case n < len(default1020):
+		pick := map[string]bool{}
+		for _, l := range cover1020[:n] {
+			pick[l] = true
+		}
+		var out []string
+		for _, l := range default1020 {
+			if pick[l] {
+				out = append(out, l)
+			}
+		}
+		return out
+	case n <= max1010:
+		return append(append([]string(nil), default1020...), extra1010[:n-len(default1020)]...)
+	}
+	return nil
 }
 
 // spherical returns the point at radius r, polar angle theta from +z and
@@ -89,22 +234,30 @@ func fibonacciCap(n int, maxTheta float64) [][2]float64 {
 	return out
 }
 
-// buildSensors lays out the channels of a validated, defaulted montage.
+// buildSensors lays out the channels of a validated, defaulted montage:
+// the Labels given, else the Channels electrodes eegLabels names, else
+// (more than max1010) a numbered cap "E1".."En" spread evenly (Fibonacci
+// spiral) over the head down to 100° from the vertex, like a high-density
+// net.
 func buildSensors(m Montage) []sensor {
 	if m.Kind == "meg" {
 		return buildMEG(m)
 	}
-	if len(m.Labels) == 0 {
-		pts := fibonacciCap(m.Channels, 100)
+	labels := m.Labels
+	if len(labels) == 0 {
+		labels = eegLabels(m.channels())
+	}
+	if len(labels) == 0 {
+		pts := fibonacciCap(m.channels(), 100)
 		s := make([]sensor, len(pts))
 		for i, p := range pts {
 			s[i] = sensor{label: fmt.Sprintf("E%d", i+1), typ: formats.EEG, unit: "V", pos: spherical(m.HeadRadius, p[0], p[1]), scale: 1}
 		}
 		return s
 	}
-	s := make([]sensor, len(m.Labels))
-	for i, l := range m.Labels {
-		a := angle1020[canonical1020(l)]
+	s := make([]sensor, len(labels))
+	for i, l := range labels {
+		a := angle1010[l]
 		s[i] = sensor{label: l, typ: formats.EEG, unit: "V", pos: spherical(m.HeadRadius, a[0], a[1]), scale: 1}
 	}
 	return s

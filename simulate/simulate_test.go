@@ -2,9 +2,11 @@ package simulate
 
 import (
 	"errors"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/neurostream/neurostream/formats"
@@ -193,22 +195,107 @@ func TestInfoEEG(t *testing.T) {
 	if got := s.Info().Labels(); !slices.Equal(got, []string{"O1", "Oz", "O2", "T7"}) {
 		t.Fatalf("labels = %v", got)
 	}
-	c = DefaultConfig()
-	c.Montage.Labels = nil
-	c.Montage.Channels = 64
-	s = mustNew(t, c)
-	if n := len(s.Info().Channels); n != 64 || s.Info().Channels[63].Label != "E64" {
-		t.Fatalf("generated cap: %d channels, last %q", n, s.Info().Channels[n-1].Label)
-	}
-	// Minimum distance between generated electrodes: an even cap.
-	minD := math.Inf(1)
-	for i, a := range s.Info().Channels {
-		for _, b := range s.Info().Channels[i+1:] {
-			minD = math.Min(minD, dist(*a.Pos, *b.Pos))
+}
+
+// TestMontageChannels: Montage.Channels set on a DefaultConfig gives that
+// many channels: the 10-20 montage first (a head-covering subset below
+// 19), then 10-10 electrodes (64 is the BioSemi 64 layout), then a
+// numbered net; electrodes are distinct and evenly spread.
+func TestMontageChannels(t *testing.T) {
+	biosemi64 := strings.Fields(`Fp1 AF7 AF3 F1 F3 F5 F7 FT7 FC5 FC3 FC1 C1 C3 C5 T7 TP7 CP5 CP3 CP1 P1 P3 P5 P7 P9
+		PO7 PO3 O1 Iz Oz POz Pz CPz Fpz Fp2 AF8 AF4 AFz Fz F2 F4 F6 F8 FT8 FC6 FC4 FC2 FCz Cz C2 C4 C6 T8 TP8 CP6
+		CP4 CP2 P2 P4 P6 P8 P10 PO8 PO4 O2`)
+	for _, tc := range []struct {
+		n       int
+		minDist float64 // m, on the 0.095 m head
+	}{{1, 0}, {4, 0.05}, {8, 0.04}, {19, 0.04}, {21, 0.025}, {32, 0.025}, {64, 0.015}, {max1010, 0.012}, {max1010 + 1, 0.015}, {128, 0.012}, {512, 0.005}} {
+		c := DefaultConfig()
+		c.Duration = 1
+		c.Montage.Channels = tc.n
+		in := mustNew(t, c).Info()
+		labels := in.Labels()
+		if len(labels) != tc.n {
+			t.Fatalf("Channels %d: %d channels %v", tc.n, len(labels), labels)
+		}
+		switch {
+		case tc.n <= len(default1020):
+			for _, l := range labels {
+				if !slices.Contains(default1020, l) {
+					t.Errorf("Channels %d: %s is not a 10-20 electrode", tc.n, l)
+				}
+			}
+		case tc.n <= max1010:
+			if !slices.Equal(labels[:19], default1020) {
+				t.Errorf("Channels %d: first 19 %v, want the 10-20 montage", tc.n, labels[:19])
+			}
+		default:
+			if labels[0] != "E1" || labels[tc.n-1] != fmt.Sprintf("E%d", tc.n) {
+				t.Errorf("Channels %d: labels %s … %s, want a numbered net", tc.n, labels[0], labels[tc.n-1])
+			}
+		}
+		if tc.n == 64 {
+			canon := func(l []string) []string {
+				out := make([]string, len(l))
+				for i, x := range l {
+					out[i] = canonical1010(x)
+				}
+				slices.Sort(out)
+				return out
+			}
+			if got, want := canon(labels), canon(biosemi64); !slices.Equal(got, want) {
+				t.Errorf("Channels 64: %v, want the BioSemi 64 electrodes %v", got, want)
+			}
+		}
+		seen := map[string]bool{}
+		minD := math.Inf(1)
+		for i, a := range in.Channels {
+			if seen[a.Label] {
+				t.Errorf("Channels %d: %s twice", tc.n, a.Label)
+			}
+			seen[a.Label] = true
+			if r := math.Hypot(math.Hypot(a.Pos[0], a.Pos[1]), a.Pos[2]); math.Abs(r-0.095) > 1e-12 {
+				t.Errorf("Channels %d: %s at radius %v m", tc.n, a.Label, r)
+			}
+			for _, b := range in.Channels[i+1:] {
+				minD = math.Min(minD, dist(*a.Pos, *b.Pos))
+			}
+		}
+		if minD < tc.minDist {
+			t.Errorf("Channels %d: closest electrodes %.4f m apart, want ≥ %v", tc.n, minD, tc.minDist)
 		}
 	}
-	if minD < 0.015 {
-		t.Errorf("64-channel cap: closest electrodes %v m apart", minD)
+
+	// The 10-10 rows reproduce the 10-20 table where they meet it.
+	for _, l := range []string{"F3", "F4", "C3", "P3", "P4"} {
+		r := rows1010[slices.IndexFunc(rows1010, func(r row1010) bool { return r.prefix == l[:1] })]
+		left, right := spherical(1, 90, -r.endAzimuth), spherical(1, 90, r.endAzimuth)
+		end := left
+		if l[1] == '4' {
+			end = right
+		}
+		p := arcPoint(spherical(1, r.theta, r.midAzimuth), end, left, right, 0.5)
+		a := angle1020[l]
+		if d := dist(p, spherical(1, a[0], a[1])) * 180 / math.Pi; d > 0.5 {
+			t.Errorf("%s: 10-10 row puts it %.2f° from the 10-20 table", l, d)
+		}
+	}
+	// Midline and row ends sit where the 10-10 percentages put them.
+	for l, want := range map[string][2]float64{"FCz": {22.5, 0}, "AF7": {90, -36}, "TP8": {90, 108}} {
+		if got := angle1010[l]; math.Abs(got[0]-want[0]) > 1e-9 || math.Abs(got[1]-want[1]) > 1e-9 {
+			t.Errorf("%s at %v, want %v", l, got, want)
+		}
+	}
+
+	c := DefaultConfig()
+	c.Montage.Labels = []string{"O1", "O2"}
+	c.Montage.Channels = 64
+	if err := c.Validate(); err == nil || !strings.Contains(err.Error(), "Montage.Channels: 64, but Montage.Labels names 2") {
+		t.Errorf("Labels and Channels disagreeing: %v", err)
+	}
+	c.Montage.Labels = []string{"O1", "PO3", "Iz"}
+	c.Montage.Channels = 0
+	if got := mustNew(t, c).Info().Labels(); !slices.Equal(got, c.Montage.Labels) {
+		t.Errorf("10-10 labels: %v", got)
 	}
 }
 

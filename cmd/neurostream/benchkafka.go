@@ -111,9 +111,7 @@ func (o *kafkaBenchOptions) specs() []pipeline.RecordingSpec {
 		cfg.SampleRate = o.rate
 		cfg.Duration = o.seconds
 		cfg.StartTime = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-		if o.channels != 19 {
-			cfg.Montage.Channels = o.channels
-		}
+		cfg.Montage.Channels = o.channels
 		id := fmt.Sprintf("bench-%d", i+1)
 		specs[i] = pipeline.RecordingSpec{Session: id, Name: "simulation " + id, Open: func() (formats.Recording, error) { return simulate.New(cfg) }}
 	}

@@ -47,6 +47,19 @@ func newSimulateCmd() *cobra.Command {
 			if (out == "") == (chunks == "") {
 				return fmt.Errorf("give exactly one of --out FILE.edf or --chunks DIR")
 			}
+			// simulate.Config takes 0 for "the default": a 0 given on the
+			// command line must not silently become 256 Hz or 60 s.
+			fl := cmd.Flags()
+			switch {
+			case !(rate > 0) || math.IsInf(rate, 0):
+				return fmt.Errorf("--rate: want a sample rate > 0 Hz, got %v", rate)
+			case !(duration > 0) || math.IsInf(duration, 0):
+				return fmt.Errorf("--duration: want a duration > 0 s, got %v", duration)
+			case channels < 1:
+				return fmt.Errorf("--channels: want at least 1 EEG channel, got %d", channels)
+			case meg != "" && fl.Changed("channels"):
+				return fmt.Errorf("--channels sets the EEG montage; --meg %s has 102 sensor locations: leave --channels out", meg)
+			}
 			cfg := simulate.DefaultConfig()
 			cfg.Seed, cfg.Duration, cfg.SampleRate = seed, duration, rate
 			cfg.StartTime = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
@@ -55,7 +68,7 @@ func newSimulateCmd() *cobra.Command {
 			cfg.LineNoise.Frequency = line
 			if meg != "" {
 				cfg.Montage.Kind, cfg.Montage.Sensors = "meg", meg
-			} else if channels != 19 {
+			} else {
 				cfg.Montage.Channels = channels
 			}
 			if len(ssvep) > 0 {
@@ -111,7 +124,7 @@ func newSimulateCmd() *cobra.Command {
 	f.Uint64Var(&seed, "seed", 1, "random seed: the same seed gives the same samples")
 	f.Float64Var(&duration, "duration", 60, "duration in seconds")
 	f.Float64Var(&rate, "rate", 256, "sample rate in Hz")
-	f.IntVar(&channels, "channels", 19, "EEG channels: 19 is the 10-20 montage, other counts a generated cap")
+	f.IntVar(&channels, "channels", 19, "EEG channels: 19 is the 10-20 montage; fewer a subset of it, up to 82 add 10-10 electrodes (64: BioSemi 64), more a numbered net E1..En")
 	f.StringVar(&meg, "meg", "", "simulate MEG instead of EEG: mag+grad, mag or grad")
 	f.Float64SliceVar(&ssvep, "ssvep", nil, "SSVEP stimulus frequencies in Hz (trials of 4 s, 2 s apart)")
 	f.StringSliceVar(&seizures, "seizure", nil, "a seizure at ONSET:DURATION seconds (repeatable)")

@@ -19,10 +19,11 @@ type WriteOptions struct {
 }
 
 // WriteRecording writes any recording as EDF+C with 16-bit samples: its
-// channels (V channels in µV), annotations and start time. It reads the
-// recording twice in blocks, first for each channel's range (which the
-// 16-bit quantization then spans), so memory stays constant in recording
-// length. A recording that does not end on a record boundary is padded
+// channels (V channels in µV, T in fT, T/m in fT/cm; see
+// WriterHeader.Channels for what EDF keeps of channel types),
+// annotations and start time. It reads the recording twice in blocks,
+// first for each channel's range (which the 16-bit quantization then
+// spans), so memory stays constant in recording length. A recording that does not end on a record boundary is padded
 // with zeros to the next one, and the padding is annotated "EDF padding".
 func WriteRecording(w io.Writer, rec formats.Recording, opt WriteOptions) error {
 	in := rec.Info()
@@ -81,8 +82,9 @@ func WriteRecording(w io.Writer, rec formats.Recording, opt WriteOptions) error 
 		}
 	}
 	for c := range lo {
-		if lo[c] == hi[c] { // a flat channel still needs a range
-			lo[c], hi[c] = lo[c]-1e-6, hi[c]+1e-6
+		if lo[c] == hi[c] { // a flat channel still needs a range: ±1 in the stored unit
+			_, scale := storedUnit(in.Channels[c].Unit)
+			lo[c], hi[c] = lo[c]-1/scale, hi[c]+1/scale
 		}
 	}
 	chans := make([]formats.Channel, nc)

@@ -56,8 +56,10 @@
 //
 // # Writing
 //
-// Writer writes EDF+C with 16-bit samples, volts as µV, and an "EDF
-// Annotations" signal holding each record's time-keeping TAL and the
+// Writer writes EDF+C with 16-bit samples, volts as µV, tesla as fT and
+// T/m as fT/cm (8 decimal characters cannot resolve a range of 1e-13 T;
+// EDF has no channel type, so MEG is marked by unit and transducer
+// field), and an "EDF Annotations" signal holding each record's time-keeping TAL and the
 // annotations whose onset falls in that record. The record count is
 // either given up front or filled in by Close through an io.WriteSeeker.
 package edf

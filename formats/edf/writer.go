@@ -34,14 +34,24 @@ type WriterHeader struct {
 	// different number of records was written.
 	NRecords int64
 	// Channels are the signals, in order. Label (at most 16 characters),
-	// Unit and SampleRate are used. A "V" channel is stored in µV ("uV");
-	// any other unit is stored as is and read back unscaled. Readers
-	// type a channel as stim only by its label ("Status", "Trigger").
+	// Type, Unit and SampleRate are used. SI units are stored in the
+	// units their signals are read in, so that their range prints in
+	// EDF's 8 characters: "V" as µV ("uV"), "T" as fT and "T/m" as fT/cm;
+	// any other unit is stored as is and read back unscaled.
+	//
+	// EDF has no channel type: readers (MNE's read_raw_edf, this
+	// package's) read every signal as EEG, stim only by its label
+	// ("Status", "Trigger"). MNE's infer_types reads a "EOG Fp1"-style
+	// label prefix, but has none for MEG. So the writer keeps labels as
+	// they are and marks MEG signals by their unit (fT, fT/cm) and their
+	// transducer field ("MEG magnetometer", "MEG planar gradiometer").
 	Channels []formats.Channel
 	// PhysMin and PhysMax give each channel's range in its own unit (V for
 	// "V" channels). The 16-bit digital range spans it; values outside
 	// are clipped. Both are written with at most 8 characters, rounded
-	// outwards, and the written values define the quantization.
+	// outwards, and the written values define the quantization; a range
+	// that 8 characters would widen more than twofold (a unit too large
+	// for the values, say) is an error rather than a coarser quantization.
 	PhysMin, PhysMax []float64
 	// Annotations are written as TALs of an "EDF Annotations" signal, each
 	// in the record its onset falls in (onsets before 0 in the first,
@@ -110,6 +120,7 @@ func NewWriter(w io.Writer, h WriterHeader) (*Writer, error) {
 	wr.cal = make([]float64, nc)
 	labels := make([]string, nc)
 	units := make([]string, nc)
+	transducers := make([]string, nc)
 	pminText := make([]string, nc)
 	pmaxText := make([]string, nc)
 	for c, ch := range h.Channels {
@@ -125,10 +136,12 @@ func NewWriter(w io.Writer, h WriterHeader) (*Writer, error) {
 			return nil, bad("channel %d (%s): %v Hz × %v s is not a whole number of samples per record", c, ch.Label, ch.SampleRate, h.RecordDuration)
 		}
 		wr.n[c] = int(math.Round(ns))
-		wr.scale[c] = 1
-		units[c] = ch.Unit
-		if ch.Unit == "V" {
-			wr.scale[c], units[c] = 1e6, "uV"
+		units[c], wr.scale[c] = storedUnit(ch.Unit)
+		switch ch.Type {
+		case formats.MEGMag:
+			transducers[c] = "MEG magnetometer"
+		case formats.MEGGrad:
+			transducers[c] = "MEG planar gradiometer"
 		}
 		if err := checkASCII(units[c], 8); err != nil {
 			return nil, bad("channel %d (%s) unit: %v", c, ch.Label, err)
@@ -143,6 +156,10 @@ func NewWriter(w io.Writer, h WriterHeader) (*Writer, error) {
 		}
 		if pmaxText[c], hi, err = physText(hi, true); err != nil {
 			return nil, bad("channel %d (%s) physical maximum: %v", c, ch.Label, err)
+		}
+		if want := (h.PhysMax[c] - h.PhysMin[c]) * wr.scale[c]; hi-lo > 2*want {
+			return nil, bad("channel %d (%s): physical range [%v, %v] %s widens to [%s, %s] in 8 characters, too coarse for its samples: use a smaller unit",
+				c, ch.Label, h.PhysMin[c]*wr.scale[c], h.PhysMax[c]*wr.scale[c], units[c], pminText[c], pmaxText[c])
 		}
 		wr.pmin[c] = lo
 		wr.cal[c] = (hi - lo) / (digMax - digMin)
@@ -218,7 +235,7 @@ func NewWriter(w io.Writer, h WriterHeader) (*Writer, error) {
 		pad(tal, w)
 	}
 	each(16, func(c int) string { return labels[c] }, "EDF Annotations")
-	each(80, func(int) string { return "" }, "")
+	each(80, func(c int) string { return transducers[c] }, "")
 	each(8, func(c int) string { return units[c] }, "")
 	each(8, func(c int) string { return pminText[c] }, "-1")
 	each(8, func(c int) string { return pmaxText[c] }, "1")
@@ -356,6 +373,23 @@ func (w *Writer) tal(dst []byte, a formats.Annotation) []byte {
 	dst = append(dst, 0x14)
 	dst = append(dst, a.Description...)
 	return append(dst, 0x14, 0)
+}
+
+// storedUnit returns the unit a channel in unit u is written in and the
+// factor from u to it: the SI units of EEG and MEG as the units their
+// signals are read in (µV, fT, fT/cm), so that a range of typical
+// amplitudes prints in 8 characters with 16-bit precision to spare (100 fT
+// is 1e-13 T, which 8 decimal characters cannot resolve).
+func storedUnit(u string) (string, float64) {
+	switch u {
+	case "V":
+		return "uV", 1e6
+	case "T":
+		return "fT", 1e15
+	case "T/m":
+		return "fT/cm", 1e13
+	}
+	return u, 1
 }
 
 // secText formats seconds as plain decimal text (no exponent), exactly

@@ -12,6 +12,7 @@ import (
 
 	"github.com/neurostream/neurostream/formats"
 	"github.com/neurostream/neurostream/formats/formatstest"
+	"github.com/neurostream/neurostream/simulate"
 )
 
 // seekBuffer is an in-memory io.WriteSeeker.
@@ -214,6 +215,9 @@ func TestWriterErrors(t *testing.T) {
 		"bad annotation":  func(h *WriterHeader) { h.Annotations = []formats.Annotation{{Onset: 1, Description: "a\x14b"}} },
 		"empty note":      func(h *WriterHeader) { h.Annotations = []formats.Annotation{{Onset: 1}} },
 		"non-ASCII name":  func(h *WriterHeader) { h.Patient = "Zoë" },
+		"coarse range": func(h *WriterHeader) {
+			h.Channels[0].Unit, h.PhysMin[0], h.PhysMax[0] = "A", -1e-12, 1e-12
+		},
 	} {
 		h := good()
 		f(&h)
@@ -364,5 +368,60 @@ func TestWriterMNE(t *testing.T) {
 				t.Fatalf("mixed rates: channel %d (%s) sample %d: ours %v, MNE %v", c, d.Names[c], i, v, m)
 			}
 		}
+	}
+}
+
+// TestWriteRecordingMEG: simulated MEG (tesla-scale magnetometers, T/m
+// gradiometers) and EEG written by WriteRecording come back within the
+// 16-bit quantization of each channel's own range, in the unit the
+// header names (fT, fT/cm: 8 decimal characters cannot resolve 1e-13 T),
+// with MEG marked in the transducer field, as EDF carries no type.
+func TestWriteRecordingMEG(t *testing.T) {
+	for _, kind := range []string{"meg", "eeg"} {
+		cfg := simulate.DefaultConfig()
+		cfg.Duration, cfg.Montage.Kind, cfg.Montage.Locations = 4, kind, 4
+		sim, err := simulate.New(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := formatstest.ReadAll(t, sim)
+		var buf bytes.Buffer
+		if err := WriteRecording(&buf, sim, WriteOptions{RecordDuration: 1}); err != nil {
+			t.Fatal(err)
+		}
+		r := open(t, buf.Bytes(), kind+".edf")
+		got := formatstest.ReadAll(t, r)
+		for c, ch := range sim.Info().Channels {
+			s := r.Header().Signals[c]
+			wantUnit, wantTransducer := map[string]string{"V": "uV", "T": "fT", "T/m": "fT/cm"}[ch.Unit], map[formats.ChannelType]string{
+				formats.MEGMag: "MEG magnetometer", formats.MEGGrad: "MEG planar gradiometer"}[ch.Type]
+			if s.PhysDim != wantUnit || s.Transducer != wantTransducer {
+				t.Errorf("%s %s: unit %q transducer %q, want %q %q", kind, ch.Label, s.PhysDim, s.Transducer, wantUnit, wantTransducer)
+			}
+			// SI value of one unit of what the reader returns.
+			si := map[string]float64{"V": 1, "T": 1, "T/m": 1, "fT": 1e-15, "fT/cm": 1e-13}[r.Info().Channels[c].Unit]
+			if si == 0 {
+				t.Fatalf("%s %s: read back in unit %q", kind, ch.Label, r.Info().Channels[c].Unit)
+			}
+			// Stored units per SI unit.
+			scale := map[string]float64{"uV": 1e6, "fT": 1e15, "fT/cm": 1e13}[s.PhysDim]
+			if scale == 0 {
+				scale = 1
+			}
+			quantum := (s.PhysMax - s.PhysMin) / (s.DigMax - s.DigMin) / scale
+			var lo, hi float64
+			for i, w := range want[c] {
+				lo, hi = min(lo, w), max(hi, w)
+				if g := got[c][i] * si; math.Abs(g-w) > 0.5*quantum*(1+1e-6) {
+					t.Fatalf("%s %s sample %d: read %g %s, wrote %g", kind, ch.Label, i, g, ch.Unit, w)
+				}
+			}
+			// The quantization resolves the signal: 16 bits over about its
+			// own range, not a range set by the unit.
+			if quantum > (hi-lo)/30000 {
+				t.Errorf("%s %s: quantum %g %s for a signal spanning %g", kind, ch.Label, quantum, ch.Unit, hi-lo)
+			}
+		}
+		sim.Close()
 	}
 }

@@ -4,25 +4,35 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"slices"
-	"sort"
 	"strings"
 	"sync"
+	"unicode/utf8"
 
 	"github.com/apache/arrow/go/v17/arrow/array"
 )
 
-// Summary is a sink that keeps, per session, the window count, the mean PSD
-// over windows and channels, and mean band powers, for a readable report at
-// the end of a run. It is safe for concurrent use.
+// Summary is a sink that keeps, per session and per unit of power, the
+// window count, the mean PSD over windows and channels, and mean band
+// powers, for a readable report at the end of a run. Channels of
+// different units (EEG in V, magnetometers in T, gradiometers in T/m, or a
+// stim or misc channel picked along) are summarised apart: their powers
+// are never averaged together. It is safe for concurrent use.
 type Summary struct {
 	mu       sync.Mutex
 	sessions map[string]*sessionSummary
 }
 
 type sessionSummary struct {
-	windows   map[int64]struct{}
+	windows map[int64]struct{}
+	units   []string // power units in order of arrival
+	byUnit  map[string]*unitSummary
+}
+
+// unitSummary accumulates one session's channels of one unit.
+type unitSummary struct {
 	channels  map[string]struct{}
 	freqStart float64
 	freqStep  float64
@@ -32,7 +42,6 @@ type sessionSummary struct {
 	bandSum   map[string]float64
 	relSum    map[string]float64
 	bandN     map[string]int
-	unit      string
 }
 
 // NewSummary returns an empty summary sink.
@@ -41,11 +50,21 @@ func NewSummary() *Summary { return &Summary{sessions: map[string]*sessionSummar
 func (s *Summary) session(id string) *sessionSummary {
 	ss := s.sessions[id]
 	if ss == nil {
-		ss = &sessionSummary{windows: map[int64]struct{}{}, channels: map[string]struct{}{},
-			bandSum: map[string]float64{}, relSum: map[string]float64{}, bandN: map[string]int{}}
+		ss = &sessionSummary{windows: map[int64]struct{}{}, byUnit: map[string]*unitSummary{}}
 		s.sessions[id] = ss
 	}
 	return ss
+}
+
+// unit returns the accumulator of power unit u ("V^2").
+func (ss *sessionSummary) unit(u string) *unitSummary {
+	us := ss.byUnit[u]
+	if us == nil {
+		us = &unitSummary{channels: map[string]struct{}{}, bandSum: map[string]float64{}, relSum: map[string]float64{}, bandN: map[string]int{}}
+		ss.byUnit[u] = us
+		ss.units = append(ss.units, u)
+	}
+	return us
 }
 
 // Write implements the pipeline's Sink.
@@ -62,25 +81,27 @@ func (s *Summary) Write(_ context.Context, results []Result) error {
 		switch r.Kind {
 		case KindPSD:
 			ch := rec.Column(4).(*array.String)
+			unit := rec.Column(5).(*array.String)
 			start := rec.Column(6).(*array.Float64)
 			step := rec.Column(7).(*array.Float64)
 			lists := rec.Column(8).(*array.List)
 			vals := lists.ListValues().(*array.Float64).Float64Values()
 			for i := 0; i < int(rec.NumRows()); i++ {
-				ss.channels[ch.Value(i)] = struct{}{}
+				us := ss.unit(strings.TrimSuffix(unit.Value(i), "/Hz"))
+				us.channels[ch.Value(i)] = struct{}{}
 				b, e := lists.ValueOffsets(i)
 				row := vals[b:e]
-				if ss.psdN == 0 {
-					ss.freqStart, ss.freqStep = start.Value(i), step.Value(i)
-					ss.psdSum = make([]float64, len(row))
+				if us.psdN == 0 {
+					us.freqStart, us.freqStep = start.Value(i), step.Value(i)
+					us.psdSum = make([]float64, len(row))
 				}
-				if len(row) != len(ss.psdSum) {
-					return fmt.Errorf("arrowout: summary: session %s: psd rows of %d and %d bins", r.Key.Session, len(row), len(ss.psdSum))
+				if len(row) != len(us.psdSum) {
+					return fmt.Errorf("arrowout: summary: session %s: psd rows of %d and %d bins", r.Key.Session, len(row), len(us.psdSum))
 				}
 				for k, v := range row {
-					ss.psdSum[k] += v
+					us.psdSum[k] += v
 				}
-				ss.psdN++
+				us.psdN++
 			}
 		case KindBandPower:
 			ch := rec.Column(4).(*array.String)
@@ -89,17 +110,17 @@ func (s *Summary) Write(_ context.Context, results []Result) error {
 			power := rec.Column(9).(*array.Float64)
 			rel := rec.Column(10).(*array.Float64)
 			for i := 0; i < int(rec.NumRows()); i++ {
-				ss.channels[ch.Value(i)] = struct{}{}
+				us := ss.unit(unit.Value(i))
+				us.channels[ch.Value(i)] = struct{}{}
 				name := band.Value(i)
-				if _, ok := ss.bandN[name]; !ok {
-					ss.bands = append(ss.bands, name)
+				if _, ok := us.bandN[name]; !ok {
+					us.bands = append(us.bands, name)
 				}
-				ss.unit = unit.Value(i)
-				ss.bandSum[name] += power.Value(i)
+				us.bandSum[name] += power.Value(i)
 				if v := rel.Value(i); !math.IsNaN(v) {
-					ss.relSum[name] += v
+					us.relSum[name] += v
 				}
-				ss.bandN[name]++
+				us.bandN[name]++
 			}
 		}
 	}
@@ -109,9 +130,13 @@ func (s *Summary) Write(_ context.Context, results []Result) error {
 // Close implements the pipeline's Sink.
 func (s *Summary) Close() error { return nil }
 
-// SessionSummary is the report for one session.
+// SessionSummary is the report for one session's channels of one unit.
 type SessionSummary struct {
-	Session  string
+	Session string
+	// Unit is the unit of power of the channels summarised, e.g. "V^2"
+	// (EEG), "T^2" (magnetometers), "T/m^2" (gradiometers); empty for a
+	// session without psd or bandpower results.
+	Unit     string
 	Windows  int
 	Channels int
 	// PeakFrequency is the frequency in Hz of the dominant rhythm: the
@@ -122,7 +147,8 @@ type SessionSummary struct {
 	Bands         []BandSummary
 }
 
-// BandSummary is a band's power averaged over windows and channels.
+// BandSummary is a band's power averaged over windows and the channels of
+// one unit.
 type BandSummary struct {
 	Band     string
 	Unit     string
@@ -130,32 +156,41 @@ type BandSummary struct {
 	Relative float64
 }
 
-// Sessions returns the per-session report sorted by session id.
+// Sessions returns the report sorted by session id, one entry per session
+// and unit of power, units in the order they arrived.
 func (s *Summary) Sessions() []SessionSummary {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var out []SessionSummary
-	for id, ss := range s.sessions {
-		r := SessionSummary{Session: id, Windows: len(ss.windows), Channels: len(ss.channels), PeakFrequency: math.NaN()}
-		best := math.Inf(-1)
-		p := ss.psdSum
-		for k := 1; k+1 < len(p); k++ {
-			f := ss.freqStart + float64(k)*ss.freqStep
-			if f >= 2 && f <= 45 && p[k] > p[k-1] && p[k] > p[k+1] && p[k] > best {
-				best, r.PeakFrequency = p[k], f
+	for _, id := range slices.Sorted(maps.Keys(s.sessions)) {
+		ss := s.sessions[id]
+		if len(ss.units) == 0 {
+			out = append(out, SessionSummary{Session: id, Windows: len(ss.windows), PeakFrequency: math.NaN()})
+			continue
+		}
+		for _, u := range ss.units {
+			us := ss.byUnit[u]
+			r := SessionSummary{Session: id, Unit: u, Windows: len(ss.windows), Channels: len(us.channels), PeakFrequency: math.NaN()}
+			best := math.Inf(-1)
+			p := us.psdSum
+			for k := 1; k+1 < len(p); k++ {
+				f := us.freqStart + float64(k)*us.freqStep
+				if f >= 2 && f <= 45 && p[k] > p[k-1] && p[k] > p[k+1] && p[k] > best {
+					best, r.PeakFrequency = p[k], f
+				}
 			}
+			for _, b := range us.bands {
+				n := float64(us.bandN[b])
+				r.Bands = append(r.Bands, BandSummary{Band: b, Unit: u, Power: us.bandSum[b] / n, Relative: us.relSum[b] / n})
+			}
+			out = append(out, r)
 		}
-		for _, b := range ss.bands {
-			n := float64(ss.bandN[b])
-			r.Bands = append(r.Bands, BandSummary{Band: b, Unit: ss.unit, Power: ss.bandSum[b] / n, Relative: ss.relSum[b] / n})
-		}
-		out = append(out, r)
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Session < out[j].Session })
 	return out
 }
 
-// Print writes the report as an aligned table.
+// Print writes the report as an aligned table, a row per session and unit
+// of power, powers in the unit EEG and MEG are read in (µV², fT², (fT/cm)²).
 func (s *Summary) Print(w io.Writer) {
 	sessions := s.Sessions()
 	if len(sessions) == 0 {
@@ -170,24 +205,30 @@ func (s *Summary) Print(w io.Writer) {
 			}
 		}
 	}
-	width := 7
+	width, uwidth := 7, 4
 	for _, ss := range sessions {
 		width = max(width, len(ss.Session))
+		uwidth = max(uwidth, utf8.RuneCountInString(displayUnit(ss.Unit)))
 	}
-	fmt.Fprintf(w, "%-*s %7s %4s %8s", width, "session", "windows", "ch", "peak Hz")
+	fmt.Fprintf(w, "%-*s %-*s %7s %4s %8s", width, "session", uwidth, "unit", "windows", "ch", "peak Hz")
 	for _, b := range bands {
 		fmt.Fprintf(w, " %14s", b)
 	}
 	fmt.Fprintln(w)
 	for _, ss := range sessions {
-		ch, peak := "-", "-"
+		ch, peak, unit := "-", "-", "-"
 		if ss.Channels > 0 {
 			ch = fmt.Sprint(ss.Channels)
 		}
 		if !math.IsNaN(ss.PeakFrequency) {
 			peak = fmt.Sprintf("%.2f", ss.PeakFrequency)
 		}
-		fmt.Fprintf(w, "%-*s %7d %4s %8s", width, ss.Session, ss.Windows, ch, peak)
+		if ss.Unit != "" {
+			unit = displayUnit(ss.Unit)
+		}
+		// %-*s pads by bytes: pad µ and ² by runes.
+		unit += strings.Repeat(" ", uwidth-utf8.RuneCountInString(unit))
+		fmt.Fprintf(w, "%-*s %s %7d %4s %8s", width, ss.Session, unit, ss.Windows, ch, peak)
 		for _, name := range bands {
 			cell := "-"
 			for _, b := range ss.Bands {
@@ -200,14 +241,33 @@ func (s *Summary) Print(w io.Writer) {
 		fmt.Fprintln(w)
 	}
 	if len(bands) > 0 {
-		fmt.Fprintln(w, "band cells: mean absolute power (µV² for V² data) and share of 1–45 Hz power, over windows and channels")
+		fmt.Fprintln(w, "band cells: mean absolute power in the row's unit and share of the total range's power (default 1–45 Hz), over windows and the channels of that unit")
 	}
 }
 
-// formatPower shows V² as µV², the unit EEG band power is read in.
+// powerUnits maps units of power to the unit they are shown in and the
+// factor to it: V² as µV², T² as fT², (T/m)² as (fT/cm)².
+var powerUnits = map[string]struct {
+	name  string
+	scale float64
+}{
+	"V^2":   {"µV²", 1e12},
+	"T^2":   {"fT²", 1e30},
+	"T/m^2": {"(fT/cm)²", 1e26},
+}
+
+// displayUnit is the unit a power in unit u is shown in.
+func displayUnit(u string) string {
+	if d, ok := powerUnits[u]; ok {
+		return d.name
+	}
+	return u
+}
+
+// formatPower shows a power in the unit displayUnit names.
 func formatPower(p float64, unit string) string {
-	if strings.HasPrefix(unit, "V^2") {
-		return fmt.Sprintf("%.3g", p*1e12)
+	if d, ok := powerUnits[unit]; ok {
+		p *= d.scale
 	}
 	return fmt.Sprintf("%.3g", p)
 }

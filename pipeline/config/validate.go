@@ -6,7 +6,10 @@ import (
 	"math"
 	"slices"
 
+	"github.com/neurostream/neurostream/formats"
+	"github.com/neurostream/neurostream/pipeline"
 	"github.com/neurostream/neurostream/pipeline/stages"
+	"github.com/neurostream/neurostream/simulate"
 )
 
 // Validate checks every key and returns Errors, each naming its key path
@@ -154,6 +157,7 @@ func (c *Config) Validate() error {
 		add(keyErr("stages", "no stage: add at least one (types: %v)", stages.Types()))
 	}
 	names := map[string]int{}
+	rates := c.stageRates()
 	for i, st := range c.Stages {
 		key := fmt.Sprintf("stages[%d]", i)
 		name := st.Name
@@ -164,9 +168,15 @@ func (c *Config) Validate() error {
 			add(keyErr(key+".name", "%q already names stages[%d]", name, j))
 		}
 		names[name] = i
-		if _, serrs := stages.Build(st.Type, st.Name, st.Options); serrs != nil {
-			for _, e := range serrs {
-				add(prefixed(key, e))
+		sb, serrs := stages.Build(st.Type, st.Name, st.Options)
+		for _, e := range serrs {
+			add(prefixed(key, e))
+		}
+		if rc, ok := sb.(stages.RateChecker); ok {
+			for _, r := range rates {
+				for _, e := range rc.CheckRate(r.rate, r.windowLength) {
+					add(prefixed(key, fmt.Errorf("%w (sessions of %s)", e, r.from)))
+				}
 			}
 		}
 	}
@@ -215,4 +225,63 @@ func prefixed(key string, err error) error {
 		return keyErr(key+"."+ke.Key, "%s", ke.Msg)
 	}
 	return fmt.Errorf("%s.%w", key, err)
+}
+
+// stageRate is a sample rate and window length the stages will see.
+type stageRate struct {
+	rate         float64
+	windowLength int64 // samples; 0 when not known
+	from         string
+}
+
+// stageRates lists the sample rates the configuration fixes for the
+// stages, after the preprocess steps (a resample changes the rate): the
+// simulated sessions' and source.files.sample_rate (plain-text files).
+// Recordings carry their own rates, which only a session knows.
+func (c *Config) stageRates() []stageRate {
+	var in []stageRate
+	if sim := c.Source.Simulate; sim.Sessions > 0 && sim.Config.Validate() == nil {
+		rate := sim.Config.SampleRate
+		if rate == 0 {
+			rate = simulate.DefaultConfig().SampleRate
+		}
+		in = append(in, stageRate{rate: rate, from: "source.simulate"})
+	}
+	if f := c.Source.Files; len(f.Paths) > 0 && f.SampleRate > 0 {
+		in = append(in, stageRate{rate: f.SampleRate, from: "source.files.sample_rate"})
+	}
+	var out []stageRate
+	for _, r := range in {
+		si := pipeline.SessionInfo{SampleRate: r.rate, Channels: []formats.Channel{
+			{Label: "a", Type: formats.EEG, Unit: "V", SampleRate: r.rate},
+			{Label: "b", Type: formats.EEG, Unit: "V", SampleRate: r.rate},
+		}}
+		known := true
+		for _, st := range c.Preprocess {
+			p, errs := stages.BuildPreprocess(st.Type, st.Name, st.Options)
+			if errs != nil {
+				known = false // reported above
+				break
+			}
+			var err error
+			if _, si, err = p.NewSession(si); err != nil {
+				known = false // the step fails at this rate: a session reports it
+				break
+			}
+		}
+		if !known {
+			continue
+		}
+		r.rate = si.SampleRate
+		switch w := c.Window; {
+		case w.Length > 0:
+			r.windowLength = w.Length
+		case w.LengthSeconds > 0:
+			r.windowLength = int64(math.Round(w.LengthSeconds * r.rate))
+		}
+		if !slices.ContainsFunc(out, func(o stageRate) bool { return o.rate == r.rate && o.windowLength == r.windowLength }) {
+			out = append(out, r)
+		}
+	}
+	return out
 }

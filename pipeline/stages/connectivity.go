@@ -2,10 +2,8 @@ package stages
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/neurostream/neurostream/dsp"
-	"github.com/neurostream/neurostream/formats"
 	"github.com/neurostream/neurostream/pipeline"
 	"github.com/neurostream/neurostream/pipeline/arrowout"
 )
@@ -33,6 +31,10 @@ const (
 // nperseg, noverlap) averaged over the band's bins (with taper hann, the
 // scipy default window).
 type CoherenceConfig struct {
+	// ChannelPicks selects the channels whose every pair is scored
+	// (picks, exclude), when Pairs is not given. Default: the data
+	// channels (eeg, meg_mag, meg_grad).
+	ChannelPicks  `mapstructure:",squash"`
 	SegmentConfig `mapstructure:",squash"`
 	// Taper is hann_symmetric (numpy.hanning, MNE) or hann (periodic,
 	// scipy). Default: hann_symmetric.
@@ -41,8 +43,9 @@ type CoherenceConfig struct {
 	// pli, wpli) or msc (scipy's magnitude-squared coherence).
 	// Default: [coh].
 	Methods []string `mapstructure:"methods"`
-	// Pairs lists [seed, target] channel labels. Default: every pair, in
-	// mne-connectivity's order (seed index > target index).
+	// Pairs lists [seed, target] channel labels, of any type. Default:
+	// every pair of the picked channels, in mne-connectivity's order
+	// (seed index > target index).
 	Pairs [][]string `mapstructure:"pairs"`
 	// Bands to average scores over (bins with low ≤ f ≤ high).
 	// Default: dsp.StandardBands.
@@ -51,7 +54,10 @@ type CoherenceConfig struct {
 
 // Validate reports each problem with its key (relative to the stage).
 func (c *CoherenceConfig) Validate() []error {
-	errs := c.SegmentConfig.validate()
+	errs := append(c.SegmentConfig.validate(), c.ChannelPicks.validate()...)
+	if len(c.Pairs) > 0 && c.ChannelPicks.set() {
+		errs = append(errs, fmt.Errorf("picks/exclude: not used with pairs, which name the channels already: give one"))
+	}
 	switch c.Taper {
 	case "", TaperHannSymmetric, TaperHann:
 	default:
@@ -81,6 +87,12 @@ func (c *CoherenceConfig) Validate() []error {
 	}
 	return append(errs, validateBands(c.Bands)...)
 }
+
+// coherenceSegmentLen is the coherence stage's default nperseg. It stays
+// fixed rather than following the rate as the psd stage's does: the
+// segments are the epochs coherence is estimated over, and 2 s segments
+// would leave a window of a few seconds one or two of them.
+const coherenceSegmentLen = 256
 
 // Coherence builds coherence stage instances.
 type Coherence struct {
@@ -116,13 +128,26 @@ func NewCoherence(name string, cfg CoherenceConfig) *Coherence {
 func (c *Coherence) Name() string { return c.name }
 
 // NewSession implements pipeline.StageBuilder. It fails when a listed pair
-// names a channel the session does not have, the session has fewer than
-// two channels, or a band holds no frequency bin at the session's rate.
+// names a channel the session does not have, fewer than two channels are
+// picked, or a band holds no frequency bin at the session's rate.
 func (c *Coherence) NewSession(s pipeline.SessionInfo) (pipeline.Stage, error) {
-	n := len(s.Channels)
+	// idx are the channels the CSD is computed over: the picks, or every
+	// channel when pairs name them.
+	var idx []int
+	if len(c.cfg.Pairs) == 0 {
+		var err error
+		if idx, err = c.cfg.indices(s.Channels); err != nil {
+			return nil, fmt.Errorf("coherence: %w", err)
+		}
+	} else {
+		for i := range s.Channels {
+			idx = append(idx, i)
+		}
+	}
+	n := len(idx)
 	labels := make([]string, n)
-	for i, ch := range s.Channels {
-		labels[i] = ch.Label
+	for i, ch := range idx {
+		labels[i] = s.Channels[ch].Label
 	}
 	var pairs []dsp.ChannelPair
 	for i, p := range c.cfg.Pairs {
@@ -137,9 +162,9 @@ func (c *Coherence) NewSession(s pipeline.SessionInfo) (pipeline.Stage, error) {
 		pairs = append(pairs, dsp.ChannelPair{Seed: seed, Target: target})
 	}
 	if pairs == nil && n < 2 {
-		return nil, fmt.Errorf("coherence: the session has %d channel, need at least 2 for pairs", n)
+		return nil, fmt.Errorf("coherence: %d channel picked, need at least 2 for pairs", n)
 	}
-	wc := c.cfg.SegmentConfig.welch(s)
+	wc := c.cfg.SegmentConfig.welch(s.SampleRate, s.WindowLength, coherenceSegmentLen)
 	wc.Window = dsp.Hann(nil, wc.SegmentLen, c.cfg.Taper == TaperHann)
 	plan, err := dsp.NewCSD(dsp.CSDConfig{WelchConfig: wc, Channels: n, Names: labels})
 	if err != nil {
@@ -158,6 +183,8 @@ func (c *Coherence) NewSession(s pipeline.SessionInfo) (pipeline.Stage, error) {
 	}
 	st := &coherenceSession{
 		c:     c,
+		idx:   idx,
+		x:     make([][]float64, n),
 		plan:  plan,
 		freqs: freqs,
 		rows:  arrowout.NewCoherenceRows(nil),
@@ -207,27 +234,10 @@ func (c *Coherence) NewSession(s pipeline.SessionInfo) (pipeline.Stage, error) {
 	return st, nil
 }
 
-// channelIndex returns the index of the channel labelled label, or an
-// error naming the label and the session's channels.
-func channelIndex(chs []formats.Channel, label string) (int, error) {
-	for i, ch := range chs {
-		if ch.Label == label {
-			return i, nil
-		}
-	}
-	names := make([]string, 0, min(len(chs), 20))
-	for _, ch := range chs[:min(len(chs), 20)] {
-		names = append(names, ch.Label)
-	}
-	more := ""
-	if len(chs) > 20 {
-		more = fmt.Sprintf(", … (%d in all)", len(chs))
-	}
-	return 0, fmt.Errorf("channel %q is not in this session (channels: %s%s)", label, strings.Join(names, ", "), more)
-}
-
 type coherenceSession struct {
 	c      *Coherence
+	idx    []int       // the channels of the CSD
+	x      [][]float64 // their data, aliasing the window's
 	plan   *dsp.CSD
 	freqs  []float64
 	useCSD bool
@@ -256,7 +266,11 @@ func (c *coherenceSession) Process(w *pipeline.Window) ([]arrowout.Result, error
 	if n < seg {
 		return nil, fmt.Errorf("coherence: window of %d samples shorter than nperseg %d", n, seg)
 	}
-	nseg := c.compute(w.Data)
+	for i, ch := range c.idx {
+		c.x[i] = w.Data[ch]
+	}
+	nseg := c.compute(c.x)
+	clear(c.x)
 	bands := c.c.bands
 	nb := len(bands)
 	c.rows.Reserve(c.npairs * len(c.c.methods) * nb)

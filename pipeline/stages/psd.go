@@ -6,6 +6,7 @@ package stages
 import (
 	"fmt"
 	"math"
+	"strings"
 
 	"github.com/neurostream/neurostream/dsp"
 	"github.com/neurostream/neurostream/pipeline"
@@ -21,9 +22,20 @@ type BandConfig struct {
 
 // PSDConfig configures the psd stage: a Welch PSD per channel per window,
 // with scipy.signal.welch semantics, and band powers from it.
+//
+// Band powers integrate the PSD with the trapezoidal rule over the bins in
+// the band, so a band needs two bins: one narrower than the bin spacing
+// (sample rate / nfft) or reaching above the Nyquist frequency would come
+// out 0 or short. Such a band is an error, at `config validate` when the
+// rate is known there and otherwise when a session starts.
 type PSDConfig struct {
-	// SegmentConfig sets nperseg (capped at the window length, as MNE's
-	// psd_array_welch caps n_per_seg), noverlap, nfft and detrend.
+	// ChannelPicks selects the channels (picks, exclude). Default: the
+	// data channels (eeg, meg_mag, meg_grad).
+	ChannelPicks `mapstructure:",squash"`
+	// SegmentConfig sets nperseg (default 2 s of samples, MNE's usual
+	// 0.5 Hz resolution; capped at the window length, as MNE's
+	// psd_array_welch caps n_per_seg), noverlap (default nperseg/2), nfft
+	// and detrend.
 	SegmentConfig `mapstructure:",squash"`
 	// Average is "mean" or "median". Default: mean.
 	Average string `mapstructure:"average"`
@@ -31,10 +43,11 @@ type PSDConfig struct {
 	// the whole spectrum. Default: 0 to Nyquist.
 	FMin float64 `mapstructure:"fmin"`
 	FMax float64 `mapstructure:"fmax"`
-	// Bands for the bandpower rows. Default: dsp.StandardBands.
+	// Bands for the bandpower rows. Default: dsp.StandardBands, less those
+	// reaching above the Nyquist frequency.
 	Bands []BandConfig `mapstructure:"bands"`
 	// Total is the range whose power relative band power divides by.
-	// Default: [1, 45] Hz.
+	// Default: [1, 45] Hz, capped at the Nyquist frequency.
 	Total [2]float64 `mapstructure:"total"`
 	// EmitPSD writes psd rows too; bandpower rows are always written.
 	// Default: true.
@@ -43,7 +56,7 @@ type PSDConfig struct {
 
 // Validate reports each problem with its key (relative to the stage).
 func (c *PSDConfig) Validate() []error {
-	errs := c.SegmentConfig.validate()
+	errs := append(c.SegmentConfig.validate(), c.ChannelPicks.validate()...)
 	switch c.Average {
 	case "", "mean", "median":
 	default:
@@ -59,6 +72,9 @@ func (c *PSDConfig) Validate() []error {
 	return errs
 }
 
+// psdSegmentSeconds is the psd stage's default nperseg in seconds.
+const psdSegmentSeconds = 2
+
 // PSD builds psd stage instances.
 type PSD struct {
 	name string
@@ -67,45 +83,146 @@ type PSD struct {
 
 // NewPSD returns the psd stage builder; cfg must have passed Validate.
 func NewPSD(name string, cfg PSDConfig) *PSD {
-	if cfg.SegmentLen == 0 {
-		cfg.SegmentLen = 256
-	}
-	if len(cfg.Bands) == 0 {
-		for _, b := range dsp.StandardBands {
-			cfg.Bands = append(cfg.Bands, BandConfig{b.Name, b.Low, b.High})
-		}
-	}
-	if cfg.Total == [2]float64{} {
-		cfg.Total = [2]float64{1, 45}
-	}
 	return &PSD{name: name, cfg: cfg}
 }
 
 // Name implements pipeline.StageBuilder.
 func (p *PSD) Name() string { return p.name }
 
-// NewSession implements pipeline.StageBuilder.
+// psdPlan is the psd stage resolved for a sample rate and window length.
+type psdPlan struct {
+	welch dsp.WelchConfig
+	freqs []float64
+	bands []BandConfig
+	total [2]float64
+}
+
+// plan resolves the defaults at rate Hz with windows of windowLength
+// samples (0: not known) and checks every band against the bins, each
+// problem with its key.
+func (p *PSD) plan(rate float64, windowLength int64) (psdPlan, []error) {
+	c := p.cfg
+	pl := psdPlan{welch: c.welch(rate, windowLength, max(1, int(math.Round(psdSegmentSeconds*rate))))}
+	if c.Average == "median" {
+		pl.welch.Average = dsp.AverageMedian
+	}
+	nfft := pl.welch.NFFT
+	pl.freqs = make([]float64, nfft/2+1)
+	for k := range pl.freqs {
+		pl.freqs[k] = float64(k) * rate / float64(nfft) // as dsp.Welch.Freqs
+	}
+	nyquist := rate / 2
+	// Where the bins come from, for the messages.
+	spacing := fmt.Sprintf("at %g Hz sampling (bins %.4g Hz apart: nfft %d", rate, rate/float64(nfft), nfft)
+	switch {
+	case c.SegmentLen == 0 && pl.welch.SegmentLen < int(math.Round(psdSegmentSeconds*rate)):
+		spacing += fmt.Sprintf(", nperseg the window's %d samples)", pl.welch.SegmentLen)
+	case c.SegmentLen > pl.welch.SegmentLen:
+		spacing += fmt.Sprintf(", nperseg %d capped at the window's %d samples)", c.SegmentLen, pl.welch.SegmentLen)
+	default:
+		spacing += fmt.Sprintf(", nperseg %d)", pl.welch.SegmentLen)
+	}
+	const advice = "band power integrates the bins in the band (trapezoidal rule) and needs 2: widen it, or lengthen nperseg (or nfft) and the window"
+	var errs []error
+	// check reports a band above the Nyquist frequency or with fewer
+	// than two bins.
+	check := func(key, what string, low, high float64) {
+		if high > nyquist {
+			errs = append(errs, fmt.Errorf("%s: %s [%g, %g] Hz reaches above the Nyquist frequency %g Hz of %g Hz sampling", key, what, low, high, nyquist, rate))
+		} else if n := binsIn(pl.freqs, low, high); n < 2 {
+			errs = append(errs, fmt.Errorf("%s: %s [%g, %g] Hz holds %d frequency bin(s) %s; %s", key, what, low, high, n, spacing, advice))
+		}
+	}
+	if len(c.Bands) == 0 {
+		// The defaults fail together (the window is too short): one error.
+		var short []string
+		for _, b := range dsp.StandardBands {
+			if b.High > nyquist {
+				continue
+			}
+			pl.bands = append(pl.bands, BandConfig{b.Name, b.Low, b.High})
+			if binsIn(pl.freqs, b.Low, b.High) < 2 {
+				short = append(short, fmt.Sprintf("%s [%g, %g]", b.Name, b.Low, b.High))
+			}
+		}
+		if short != nil {
+			errs = append(errs, fmt.Errorf("bands: the default bands %s Hz hold fewer than 2 frequency bins each %s; %s, or set bands", strings.Join(short, ", "), spacing, advice))
+		}
+	} else {
+		pl.bands = c.Bands
+		for i, b := range c.Bands {
+			check(fmt.Sprintf("bands[%d]", i), b.Name, b.Low, b.High)
+		}
+	}
+	if pl.total = c.Total; pl.total == [2]float64{} {
+		pl.total = [2]float64{1, min(45, nyquist)}
+		if len(errs) == 0 { // else said above
+			check("total", "the default total range", pl.total[0], pl.total[1])
+		}
+	} else {
+		check("total", "the total range", pl.total[0], pl.total[1])
+	}
+	if c.EmitPSD == nil || *c.EmitPSD {
+		fmax := c.FMax
+		if fmax == 0 {
+			fmax = math.Inf(1)
+		}
+		if binsIn(pl.freqs, c.FMin, fmax) == 0 {
+			errs = append(errs, fmt.Errorf("fmin/fmax: no frequency bin in [%g, %g] Hz: %s", c.FMin, fmax, spacing))
+		}
+	}
+	return pl, errs
+}
+
+// binsIn counts the frequencies f with low ≤ f ≤ high.
+func binsIn(freqs []float64, low, high float64) int {
+	n := 0
+	for _, f := range freqs {
+		if f >= low && f <= high {
+			n++
+		}
+	}
+	return n
+}
+
+// CheckRate implements RateChecker: the problems NewSession would report
+// for a session at rate Hz with windows of windowLength samples (0: not
+// known), each with its key.
+func (p *PSD) CheckRate(rate float64, windowLength int64) []error {
+	_, errs := p.plan(rate, windowLength)
+	return errs
+}
+
+// NewSession implements pipeline.StageBuilder. It fails when a band or
+// the total range holds fewer than two frequency bins at the session's
+// rate and window length, or reaches above its Nyquist frequency.
 func (p *PSD) NewSession(s pipeline.SessionInfo) (pipeline.Stage, error) {
 	c := p.cfg
-	wc := c.welch(s)
-	if c.Average == "median" {
-		wc.Average = dsp.AverageMedian
+	pl, errs := p.plan(s.SampleRate, s.WindowLength)
+	if errs != nil {
+		return nil, fmt.Errorf("psd: %w", joinErrors(errs))
 	}
-	w, err := dsp.NewWelch(wc)
+	idx, err := c.indices(s.Channels)
+	if err != nil {
+		return nil, fmt.Errorf("psd: %w", err)
+	}
+	c.Bands, c.Total = pl.bands, pl.total
+	w, err := dsp.NewWelch(pl.welch)
 	if err != nil {
 		return nil, err
 	}
 	st := &psdSession{
 		cfg:      c,
+		idx:      idx,
 		welch:    w,
 		freqs:    w.Freqs(nil),
 		psd:      make([]float64, w.Len()),
-		units:    make([]string, len(s.Channels)),
-		psdUnits: make([]string, len(s.Channels)),
+		units:    make([]string, len(idx)),
+		psdUnits: make([]string, len(idx)),
 		bp:       arrowout.NewBandPowerRows(nil),
 	}
-	for i, ch := range s.Channels {
-		u := ch.Unit
+	for i, c := range idx {
+		u := s.Channels[c].Unit
 		if u == "" {
 			u = "1"
 		}
@@ -123,16 +240,34 @@ func (p *PSD) NewSession(s pipeline.SessionInfo) (pipeline.Stage, error) {
 		}
 	}
 	if c.EmitPSD == nil || *c.EmitPSD {
-		if st.lo >= st.hi {
-			return nil, fmt.Errorf("psd: no frequency bin in [%g, %g] Hz at %g Hz sampling", c.FMin, fmax, s.SampleRate)
-		}
 		st.rows = arrowout.NewPSDRows(nil)
 	}
 	return st, nil
 }
 
+// joinErrors joins errors into one, separated by "; ", wrapping them all.
+func joinErrors(errs []error) error {
+	if len(errs) == 1 {
+		return errs[0]
+	}
+	return joined(errs)
+}
+
+type joined []error
+
+func (j joined) Error() string {
+	s := make([]string, len(j))
+	for i, e := range j {
+		s[i] = e.Error()
+	}
+	return strings.Join(s, "; ")
+}
+
+func (j joined) Unwrap() []error { return j }
+
 type psdSession struct {
 	cfg   PSDConfig
+	idx   []int // the picked channels
 	welch *dsp.Welch
 	freqs []float64
 	psd   []float64
@@ -150,14 +285,14 @@ func (p *psdSession) Process(w *pipeline.Window) ([]arrowout.Result, error) {
 	}
 	step := p.freqs[1] - p.freqs[0]
 	if p.rows != nil {
-		p.rows.Reserve(len(w.Data), p.hi-p.lo)
+		p.rows.Reserve(len(p.idx), p.hi-p.lo)
 	}
-	p.bp.Reserve(len(w.Data) * len(p.cfg.Bands))
-	for c, x := range w.Data {
-		p.welch.PSD(p.psd, x)
+	p.bp.Reserve(len(p.idx) * len(p.cfg.Bands))
+	for i, c := range p.idx {
+		p.welch.PSD(p.psd, w.Data[c])
 		label := w.Channels[c].Label
 		if p.rows != nil {
-			p.rows.Append(w.WindowKey, label, p.psdUnits[c], p.freqs[p.lo], step, p.psd[p.lo:p.hi])
+			p.rows.Append(w.WindowKey, label, p.psdUnits[i], p.freqs[p.lo], step, p.psd[p.lo:p.hi])
 		}
 		total := dsp.BandPower(p.psd, p.freqs, p.cfg.Total[0], p.cfg.Total[1])
 		for _, b := range p.cfg.Bands {
@@ -166,7 +301,7 @@ func (p *psdSession) Process(w *pipeline.Window) ([]arrowout.Result, error) {
 			if total > 0 {
 				rel = bp / total
 			}
-			p.bp.Append(w.WindowKey, label, p.units[c], b.Name, b.Low, b.High, bp, rel)
+			p.bp.Append(w.WindowKey, label, p.units[i], b.Name, b.Low, b.High, bp, rel)
 		}
 	}
 	out := make([]arrowout.Result, 0, 2)

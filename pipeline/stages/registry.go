@@ -89,6 +89,17 @@ var registry = map[string]constructor{
 	},
 }
 
+// RateChecker is implemented by stage builders whose options can be
+// checked against a sample rate and window length before any session
+// starts: `config validate` calls it when the rate is known there
+// (simulated sessions, a configured rate). Each error names its key
+// relative to the stage, as Build's do.
+type RateChecker interface {
+	// CheckRate reports what NewSession would refuse in a session at
+	// rate Hz with windows of windowLength samples (0: not known).
+	CheckRate(rate float64, windowLength int64) []error
+}
+
 // Types lists the stage types a configuration may name.
 func Types() []string {
 	t := make([]string, 0, len(registry))

@@ -4,14 +4,13 @@ import (
 	"fmt"
 
 	"github.com/neurostream/neurostream/dsp"
-	"github.com/neurostream/neurostream/pipeline"
 )
 
 // SegmentConfig is the Welch segmenting of a window, with the psd stage's
-// keys, defaults and meaning.
+// keys and meaning.
 type SegmentConfig struct {
-	// SegmentLen is nperseg in samples. Default: 256, capped at the window
-	// length.
+	// SegmentLen is nperseg in samples, capped at the window length.
+	// Default: the stage's (psd: 2 s of samples, coherence: 256).
 	SegmentLen int `mapstructure:"nperseg"`
 	// Overlap is noverlap in samples; 0 means none. Default: SegmentLen/2.
 	Overlap *int `mapstructure:"noverlap"`
@@ -41,17 +40,18 @@ func (c *SegmentConfig) validate() []error {
 	return errs
 }
 
-// welch returns the dsp configuration for a session: nperseg defaults to
-// 256 and is capped at the window length, noverlap at nperseg−1.
-func (c SegmentConfig) welch(s pipeline.SessionInfo) dsp.WelchConfig {
+// welch returns the dsp configuration at rate Hz with windows of
+// windowLength samples (0: not known): nperseg defaults to defaultSeg and
+// is capped at the window length, noverlap at nperseg−1.
+func (c SegmentConfig) welch(rate float64, windowLength int64, defaultSeg int) dsp.WelchConfig {
 	seg := c.SegmentLen
 	if seg == 0 {
-		seg = 256
+		seg = defaultSeg
 	}
-	if s.WindowLength > 0 && int64(seg) > s.WindowLength {
-		seg = int(s.WindowLength)
+	if windowLength > 0 && int64(seg) > windowLength {
+		seg = int(windowLength)
 	}
-	wc := dsp.WelchConfig{SampleRate: s.SampleRate, SegmentLen: seg, NFFT: max(c.NFFT, seg)}
+	wc := dsp.WelchConfig{SampleRate: rate, SegmentLen: seg, NFFT: max(c.NFFT, seg)}
 	if c.Overlap != nil {
 		wc.Overlap = min(*c.Overlap, seg-1)
 		if wc.Overlap == 0 {

@@ -6,7 +6,6 @@ import (
 	"os"
 	"slices"
 
-	"github.com/neurostream/neurostream/formats"
 	"github.com/neurostream/neurostream/models/seizure"
 	"github.com/neurostream/neurostream/pipeline"
 	"github.com/neurostream/neurostream/pipeline/arrowout"
@@ -31,9 +30,12 @@ type SeizureConfig struct {
 	// Its sample rate and window length must be the session's.
 	Model string `mapstructure:"model"`
 	// Channels are the labels of the channels to analyse, in the model's
-	// order; their number must be the model's. Default: every EEG channel
-	// of the session, whose number must be the model's.
+	// order; their number must be the model's. Default: the picked
+	// channels, whose number must be the model's.
 	Channels []string `mapstructure:"channels"`
+	// ChannelPicks selects the channels (picks, exclude) when Channels is
+	// not given. Default: the data channels (eeg, meg_mag, meg_grad).
+	ChannelPicks `mapstructure:",squash"`
 	// Smoothing is the moving-average length in windows. Default: 3.
 	Smoothing int `mapstructure:"smoothing"`
 	// OnThreshold starts an event. Default: 0.7.
@@ -55,7 +57,7 @@ func orDefault(p *float64, d float64) float64 {
 
 // Validate reports each problem with its key (relative to the stage).
 func (c *SeizureConfig) Validate() []error {
-	var errs []error
+	errs := append(c.ChannelPicks.validate(), c.ChannelPicks.exclusive("channels", c.Channels)...)
 	if c.Model == "" {
 		errs = append(errs, fmt.Errorf("model: required (a file from seizure.Model.Save)"))
 	}
@@ -130,28 +132,17 @@ func NewSeizure(name string, cfg SeizureConfig) (*Seizure, error) {
 func (s *Seizure) Name() string { return s.name }
 
 // NewSession implements pipeline.StageBuilder. It fails when a configured
-// channel is not in the session, the number of channels is not the
-// model's, or the session's rate or window length is not the model's.
+// channel is not in the session, the number of channels (listed or
+// picked) is not the model's, or the session's rate or window length is
+// not the model's.
 func (s *Seizure) NewSession(si pipeline.SessionInfo) (pipeline.Stage, error) {
 	c, fc := s.cfg, s.model.Features
-	var idx []int
-	if len(c.Channels) > 0 {
-		for _, l := range c.Channels {
-			i, err := channelIndex(si.Channels, l)
-			if err != nil {
-				return nil, fmt.Errorf("seizure: channels: %w", err)
-			}
-			idx = append(idx, i)
-		}
-	} else {
-		for i, ch := range si.Channels {
-			if ch.Type == formats.EEG {
-				idx = append(idx, i)
-			}
-		}
-		if len(idx) != fc.Channels {
-			return nil, fmt.Errorf("seizure: channels: the session has %d EEG channels, model %s is for %d; name the model's channels in channels", len(idx), c.Model, fc.Channels)
-		}
+	idx, err := pickChannels("seizure", c.Channels, &c.ChannelPicks, si.Channels)
+	if err != nil {
+		return nil, err
+	}
+	if len(c.Channels) == 0 && len(idx) != fc.Channels {
+		return nil, fmt.Errorf("seizure: picks: %d channels of the session picked, model %s is for %d; name the model's channels in channels", len(idx), c.Model, fc.Channels)
 	}
 	if si.SampleRate != fc.SampleRate {
 		return nil, fmt.Errorf("seizure: model %s is for %g Hz, the session is at %g Hz", c.Model, fc.SampleRate, si.SampleRate)

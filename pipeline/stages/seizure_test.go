@@ -115,7 +115,7 @@ func TestSeizureSessionErrors(t *testing.T) {
 		si   pipeline.SessionInfo
 	}{
 		"seizure: channels: channel \"Oz\" is not in this session": {map[string]any{"model": model, "channels": []any{"E1", "Oz"}}, si},
-		"seizure: channels: the session has 4 EEG channels, model": {map[string]any{"model": model}, si},
+		"seizure: picks: 4 channels of the session picked, model":  {map[string]any{"model": model}, si},
 		"is for 128 Hz, the session is at 256 Hz":                  {map[string]any{"model": model, "channels": []any{"E0", "E1"}}, pipeline.SessionInfo{Session: "s", SampleRate: 256, Channels: w.Channels, WindowLength: 256}},
 		"is for windows of 256 samples, the session's are 512":     {map[string]any{"model": model, "channels": []any{"E0", "E1"}}, pipeline.SessionInfo{Session: "s", SampleRate: 128, Channels: w.Channels, WindowLength: 512}},
 	} {

@@ -6,7 +6,6 @@ import (
 	"os"
 	"slices"
 
-	"github.com/neurostream/neurostream/formats"
 	"github.com/neurostream/neurostream/models/ssvep"
 	"github.com/neurostream/neurostream/pipeline"
 	"github.com/neurostream/neurostream/pipeline/arrowout"
@@ -39,9 +38,13 @@ type SSVEPConfig struct {
 	// frequency.
 	Harmonics int `mapstructure:"harmonics"`
 	// Channels are the labels of the channels to decode. Default: the
-	// model's channels for trca/etrca if it names them, else every EEG
-	// channel of the session.
+	// model's channels for trca/etrca if it names them, else the picked
+	// channels.
 	Channels []string `mapstructure:"channels"`
+	// ChannelPicks selects the channels (picks, exclude) when neither
+	// Channels nor the model names them. Default: the data channels (eeg,
+	// meg_mag, meg_grad).
+	ChannelPicks `mapstructure:",squash"`
 	// SubBands is the number of fbcca sub-bands (Chen et al.: sub-band n
 	// passes [8n−2, 90] Hz). Default: 5.
 	SubBands int `mapstructure:"sub_bands"`
@@ -70,7 +73,7 @@ var ssvepMethods = []string{"cca", "fbcca", "trca", "etrca"}
 
 // Validate reports each problem with its key (relative to the stage).
 func (c *SSVEPConfig) Validate() []error {
-	var errs []error
+	errs := append(c.ChannelPicks.validate(), c.ChannelPicks.exclusive("channels", c.Channels)...)
 	method := c.Method
 	if method == "" {
 		method = "fbcca"
@@ -180,8 +183,7 @@ type ssvepDecoder interface {
 }
 
 // NewSession implements pipeline.StageBuilder. It fails when a configured
-// channel is not in the session, the session has no EEG channel to
-// default to, or the decoder cannot be built for the session's rate and
+// channel is not in the session, the picks select none, or the decoder cannot be built for the session's rate and
 // window length (a trca model trained on other windows, a window too
 // short for fbcca's zero-phase filters).
 func (s *SSVEP) NewSession(si pipeline.SessionInfo) (pipeline.Stage, error) {
@@ -190,24 +192,12 @@ func (s *SSVEP) NewSession(si pipeline.SessionInfo) (pipeline.Stage, error) {
 	if len(labels) == 0 && s.model != nil {
 		labels = s.model.Config().Channels
 	}
-	var idx []int
-	if len(labels) > 0 {
-		for _, l := range labels {
-			i, err := channelIndex(si.Channels, l)
-			if err != nil {
-				return nil, fmt.Errorf("ssvep: channels: %w", err)
-			}
-			idx = append(idx, i)
-		}
-	} else {
-		for i, ch := range si.Channels {
-			if ch.Type == formats.EEG {
-				idx = append(idx, i)
-			}
-		}
-		if len(idx) == 0 {
-			return nil, fmt.Errorf("ssvep: channels: the session has no EEG channel; name the channels to decode")
-		}
+	if len(c.Channels) == 0 && len(labels) > 0 && c.ChannelPicks.set() {
+		return nil, fmt.Errorf("ssvep: picks/exclude: model %s names its channels already", c.Model)
+	}
+	idx, err := pickChannels("ssvep", labels, &c.ChannelPicks, si.Channels)
+	if err != nil {
+		return nil, err
 	}
 	n := int(si.WindowLength)
 	st := &ssvepSession{
@@ -218,7 +208,6 @@ func (s *SSVEP) NewSession(si pipeline.SessionInfo) (pipeline.Stage, error) {
 		rows:   arrowout.NewSSVEPRows(nil),
 	}
 	cca := ssvep.CCAConfig{Freqs: c.Frequencies, SampleRate: si.SampleRate, Samples: n, Channels: len(idx), Harmonics: c.Harmonics}
-	var err error
 	switch c.Method {
 	case "cca":
 		st.dec, err = ssvep.NewCCA(cca)

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"slices"
 
-	"github.com/neurostream/neurostream/formats"
 	"github.com/neurostream/neurostream/pipeline"
 	"github.com/neurostream/neurostream/pipeline/arrowout"
 	"github.com/neurostream/neurostream/tokenizer"
@@ -29,14 +28,17 @@ type TokensConfig struct {
 	// Vocab is the vocabulary file (Arrow IPC). Required; read when the
 	// stage is built, so `config validate` checks it.
 	Vocab string `mapstructure:"vocab"`
-	// Channels are the labels of the channels to tokenize. Default: every
-	// EEG and MEG channel of the session.
+	// Channels are the labels of the channels to tokenize, in this order.
+	// Default: the picked channels.
 	Channels []string `mapstructure:"channels"`
+	// ChannelPicks selects the channels (picks, exclude) when Channels is
+	// not given. Default: the data channels (eeg, meg_mag, meg_grad).
+	ChannelPicks `mapstructure:",squash"`
 }
 
 // Validate reports each problem with its key (relative to the stage).
 func (c *TokensConfig) Validate() []error {
-	var errs []error
+	errs := append(c.ChannelPicks.validate(), c.ChannelPicks.exclusive("channels", c.Channels)...)
 	if c.Vocab == "" {
 		errs = append(errs, fmt.Errorf("vocab: required (a file from `neurostream train tokenizer`)"))
 	}
@@ -88,25 +90,9 @@ func (t *Tokens) NewSession(si pipeline.SessionInfo) (pipeline.Stage, error) {
 		return nil, fmt.Errorf("tokens: windows of %d samples are shorter than a token's span of %d samples (%g s at 200 Hz, context ±%d frames)",
 			si.WindowLength, span, float64(span)/tokenizer.SampleRate, v.Features.Context)
 	}
-	var idx []int
-	if len(t.cfg.Channels) > 0 {
-		for _, l := range t.cfg.Channels {
-			i, err := channelIndex(si.Channels, l)
-			if err != nil {
-				return nil, fmt.Errorf("tokens: channels: %w", err)
-			}
-			idx = append(idx, i)
-		}
-	} else {
-		for i, ch := range si.Channels {
-			switch ch.Type {
-			case formats.EEG, formats.MEGMag, formats.MEGGrad:
-				idx = append(idx, i)
-			}
-		}
-		if len(idx) == 0 {
-			return nil, fmt.Errorf("tokens: the session has no EEG or MEG channel; name channels to tokenize")
-		}
+	idx, err := pickChannels("tokens", t.cfg.Channels, &t.cfg.ChannelPicks, si.Channels)
+	if err != nil {
+		return nil, err
 	}
 	st := &tokensSession{
 		tk:     v.NewTokenizer(),

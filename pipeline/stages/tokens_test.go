@@ -126,7 +126,7 @@ func TestTokensSessionErrors(t *testing.T) {
 		{map[string]any{"vocab": path}, func(s *pipeline.SessionInfo) { s.SampleRate = 256 }, "{type: resample, up: 25, down: 32}"},
 		{map[string]any{"vocab": path}, func(s *pipeline.SessionInfo) { s.WindowLength = 399 }, "shorter than a token's span of 400 samples"},
 		{map[string]any{"vocab": path, "channels": []string{"C3"}}, nil, `channel "C3" is not in this session`},
-		{map[string]any{"vocab": path}, func(s *pipeline.SessionInfo) { s.Channels = s.Channels[1:] }, "no EEG or MEG channel"},
+		{map[string]any{"vocab": path}, func(s *pipeline.SessionInfo) { s.Channels = s.Channels[1:] }, "picks: picks [data] select no channel of this session (it has 1 eog"},
 	} {
 		s := si
 		if c.edit != nil {

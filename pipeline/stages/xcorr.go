@@ -10,15 +10,20 @@ import (
 )
 
 // XCorrConfig configures the xcorr stage: per window, the normalized
-// cross-correlation of every channel (the reference included) with a
-// reference channel, or of their Hilbert envelopes.
+// cross-correlation of every picked channel (the reference too, if picked)
+// with a reference channel, or of their Hilbert envelopes.
 //
 // For channel x and reference y (demeaned, then divided by their norms) the
 // correlation at lag ℓ samples is r(ℓ) = Σ_n x[n+ℓ]·y[n] / (‖x‖·‖y‖), as
 // dsp.XCorr: a peak at a positive lag means the channel follows the
 // reference; r(0) is Pearson's correlation.
 type XCorrConfig struct {
-	// Reference is the reference channel's label. Required.
+	// ChannelPicks selects the channels correlated with the reference
+	// (picks, exclude). Default: the data channels (eeg, meg_mag,
+	// meg_grad).
+	ChannelPicks `mapstructure:",squash"`
+	// Reference is the reference channel's label, of any type (an EOG or
+	// ECG channel, say). Required.
 	Reference string `mapstructure:"reference"`
 	// MaxLagSeconds is the largest |lag|, rounded to whole samples at the
 	// session's rate; it must be shorter than the window. Required.
@@ -37,7 +42,7 @@ type XCorrConfig struct {
 
 // Validate reports each problem with its key (relative to the stage).
 func (c *XCorrConfig) Validate() []error {
-	var errs []error
+	errs := c.ChannelPicks.validate()
 	if c.Reference == "" {
 		errs = append(errs, fmt.Errorf("reference: required (a channel label)"))
 	}
@@ -66,12 +71,16 @@ func NewXCorr(name string, cfg XCorrConfig) *XCorr {
 func (x *XCorr) Name() string { return x.name }
 
 // NewSession implements pipeline.StageBuilder. It fails when the session
-// has no channel labelled as the reference or the window is not longer
-// than the largest lag.
+// has no channel labelled as the reference, nothing is picked or the
+// window is not longer than the largest lag.
 func (x *XCorr) NewSession(s pipeline.SessionInfo) (pipeline.Stage, error) {
 	ref, err := channelIndex(s.Channels, x.cfg.Reference)
 	if err != nil {
 		return nil, fmt.Errorf("xcorr: reference: %w", err)
+	}
+	idx, err := x.cfg.indices(s.Channels)
+	if err != nil {
+		return nil, fmt.Errorf("xcorr: %w", err)
 	}
 	maxLag := int(math.Round(x.cfg.MaxLagSeconds * s.SampleRate))
 	if int64(maxLag) >= s.WindowLength {
@@ -86,6 +95,7 @@ func (x *XCorr) NewSession(s pipeline.SessionInfo) (pipeline.Stage, error) {
 	st := &xcorrSession{
 		cfg:    x.cfg,
 		ref:    ref,
+		idx:    idx,
 		n:      n,
 		maxLag: maxLag,
 		rate:   s.SampleRate,
@@ -104,6 +114,7 @@ func (x *XCorr) NewSession(s pipeline.SessionInfo) (pipeline.Stage, error) {
 type xcorrSession struct {
 	cfg     XCorrConfig
 	ref     int
+	idx     []int // the picked channels
 	n       int
 	maxLag  int
 	rate    float64
@@ -125,15 +136,15 @@ func (x *xcorrSession) Process(w *pipeline.Window) ([]arrowout.Result, error) {
 	if x.cfg.EmitCurve {
 		lags = len(x.corr)
 	}
-	x.rows.Reserve(len(w.Data), lags)
+	x.rows.Reserve(len(x.idx), lags)
 	row := arrowout.XCorrRow{
 		Reference: w.Channels[x.ref].Label,
 		Envelope:  x.cfg.Envelope,
 		LagStart:  -float64(x.maxLag) / x.rate,
 		LagStep:   1 / x.rate,
 	}
-	for c, sig := range w.Data {
-		peak := x.correlate(sig, ref)
+	for _, c := range x.idx {
+		peak := x.correlate(w.Data[c], ref)
 		row.Channel = w.Channels[c].Label
 		row.PeakLag, row.PeakCorr = math.NaN(), math.NaN()
 		if peak >= 0 {
