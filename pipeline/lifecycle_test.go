@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -391,6 +392,107 @@ func TestHugeSampleIndex(t *testing.T) {
 	for _, d := range dead.letters {
 		if d.Reason != pipeline.ReasonLimit {
 			t.Errorf("reason %s: %v", d.Reason, d.Err)
+		}
+	}
+}
+
+// asyncSink holds every WriteAsync's done until release is called, and
+// can reject results.
+type asyncSink struct {
+	resultSink
+	mu      sync.Mutex
+	pending []func(error)
+	reject  bool
+}
+
+func (s *asyncSink) WriteAsync(ctx context.Context, rs []arrowout.Result, done func(error)) error {
+	if err := s.resultSink.Write(ctx, rs); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	s.pending = append(s.pending, done)
+	s.mu.Unlock()
+	if s.reject {
+		return &pipeline.RejectedError{Kind: arrowout.KindPSD, Size: 2 << 20, Limit: 1 << 20, Err: errors.New("too large")}
+	}
+	return nil
+}
+
+// complete calls the done of the n oldest writes not completed yet.
+func (s *asyncSink) complete(n int, err error) int {
+	s.mu.Lock()
+	n = min(n, len(s.pending))
+	ds := s.pending[:n]
+	s.pending = s.pending[n:]
+	s.mu.Unlock()
+	for _, d := range ds {
+		d(err)
+	}
+	return n
+}
+
+// TestAsyncSinkAcks: with an asynchronous sink, a chunk is acknowledged
+// only once every result written before its acknowledgement is durable; a
+// failed completion stops the run and nothing after it is acknowledged as
+// done.
+func TestAsyncSinkAcks(t *testing.T) {
+	src := newLiveSource()
+	sink := &asyncSink{resultSink: *newResultSink()}
+	_, stop := startLive(t, pipeline.Options{Source: src, Stages: []pipeline.StageBuilder{psdStage(t)},
+		Sinks: []pipeline.Sink{sink}, SessionIdle: -1})
+	msgs := chunks(t, "s", 10, 50, nil)
+	for _, m := range msgs {
+		src.in <- m
+	}
+	// 10 chunks: windows 0..3 complete with chunks 3, 5, 7, 9.
+	waitFor(t, "4 writes", func() bool { sink.mu.Lock(); defer sink.mu.Unlock(); return len(sink.pending) == 4 })
+	if ok, bad := src.acked(msgs); ok != 0 || bad {
+		t.Fatalf("%d chunks acknowledged (bad %v) before any write was durable", ok, bad)
+	}
+	// Window 0 [0, 200) durable: chunks needed by window 1 [100, 300) on
+	// stay; chunks 0 and 1 (samples 0-100) may go.
+	sink.complete(1, nil)
+	waitFor(t, "chunks 0-1", func() bool { ok, _ := src.acked(msgs); return ok == 2 })
+	sink.complete(2, nil)
+	waitFor(t, "chunks 0-5", func() bool { ok, _ := src.acked(msgs); return ok == 6 })
+	// The last write fails: the run stops; chunks 6.. are never done.
+	sink.complete(1, errors.New("broker gone"))
+	err := stop()
+	if err == nil || !strings.Contains(err.Error(), "broker gone") {
+		t.Errorf("Run returned %v, want the failed write's error", err)
+	}
+	if ok, _ := src.acked(msgs); ok != 6 {
+		t.Errorf("%d chunks acknowledged as done, want 6", ok)
+	}
+}
+
+// TestRejectedResult: a result a sink can never write becomes a dead
+// letter with reason result_rejected, and the run goes on.
+func TestRejectedResult(t *testing.T) {
+	src := newLiveSource()
+	sink := &asyncSink{resultSink: *newResultSink(), reject: true}
+	dead := &memDead{}
+	_, stop := startLive(t, pipeline.Options{Source: src, Stages: []pipeline.StageBuilder{psdStage(t)},
+		Sinks: []pipeline.Sink{sink}, DeadLetters: dead, SessionIdle: -1})
+	msgs := chunks(t, "s", 6, 50, func(i int, c *wire.Chunk) { c.Final = i == 5 })
+	for _, m := range msgs {
+		src.in <- m
+	}
+	waitFor(t, "the session end", func() bool { return len(sink.endsOf("s")) == 1 })
+	for sink.complete(100, nil) > 0 {
+	}
+	waitFor(t, "every chunk acknowledged", func() bool { ok, _ := src.acked(msgs); return ok == len(msgs) })
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	dead.mu.Lock()
+	defer dead.mu.Unlock()
+	if len(dead.letters) != 3 { // windows 0, 1 and the session_end
+		t.Fatalf("%d dead letters, want 3", len(dead.letters))
+	}
+	for _, d := range dead.letters {
+		if d.Reason != pipeline.ReasonResultRejected || !strings.Contains(d.Err.Error(), "over the limit") {
+			t.Errorf("dead letter %s: %v", d.Reason, d.Err)
 		}
 	}
 }

@@ -17,6 +17,7 @@ package pipeline
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/neurostream/neurostream/formats"
@@ -69,6 +70,39 @@ type Sink interface {
 	Close() error
 }
 
+// AsyncSink is a Sink that hands results over without waiting until they
+// are durable. WriteAsync returns once it no longer needs the records (it
+// has encoded them), so the caller may release them; done is called once,
+// from any goroutine, when the results are durable (nil) or cannot be
+// (non-nil: the run stops). An error returned by WriteAsync itself means
+// nothing was handed over and done is never called. Results of one session
+// become durable in the order they were handed over. The runtime holds the
+// acknowledgement of every message whose windows' results are in flight
+// until done, so a committing source commits nothing not yet durable.
+type AsyncSink interface {
+	Sink
+	WriteAsync(ctx context.Context, results []arrowout.Result, done func(error)) error
+}
+
+// RejectedError is returned by a sink for results that can never be
+// written (larger than the destination accepts): the runtime dead-letters
+// the message behind them with reason ReasonResultRejected, naming the
+// kind, window and size, and goes on, instead of stopping on every
+// restart at the same window.
+type RejectedError struct {
+	Kind   arrowout.Kind
+	Window int64
+	// Size is the encoded size in bytes, Limit what the sink accepts.
+	Size, Limit int64
+	Err         error
+}
+
+func (e *RejectedError) Error() string {
+	return fmt.Sprintf("%s window %d: %d bytes, over the limit of %d: %v", e.Kind, e.Window, e.Size, e.Limit, e.Err)
+}
+
+func (e *RejectedError) Unwrap() error { return e.Err }
+
 // DeadLetter is a message the pipeline could not use, with the reason.
 type DeadLetter struct {
 	Message Message
@@ -102,6 +136,10 @@ const (
 	// message bytes, channels, rows, sample rate) or the runtime's (a
 	// sample index past MaxSample).
 	ReasonLimit = string(wire.ReasonLimit)
+	// ReasonResultRejected: a sink refused a result for good
+	// (RejectedError), e.g. a record over the broker's message size
+	// that cannot be split.
+	ReasonResultRejected = "result_rejected"
 )
 
 // DeadLetterSink receives messages that failed to decode or validate.

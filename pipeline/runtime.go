@@ -303,20 +303,40 @@ func (r *Runner) Run(ctx context.Context) error {
 	for err := range errc {
 		errs = append(errs, err)
 	}
-	if err := src.Close(context.WithoutCancel(ctx)); err != nil {
-		errs = append(errs, fmt.Errorf("pipeline: close source: %w", err))
-	}
+	// Sinks close first: an asynchronous sink's close flushes its writes,
+	// whose completions acknowledge messages, and the source's close then
+	// commits them.
 	for _, s := range r.opt.Sinks {
-		if err := s.Close(); err != nil {
+		if err := r.closeBounded(s.Close); err != nil {
 			errs = append(errs, fmt.Errorf("pipeline: close sink: %w", err))
 		}
 	}
 	if r.opt.DeadLetters != nil {
-		if err := r.opt.DeadLetters.Close(); err != nil {
+		if err := r.closeBounded(r.opt.DeadLetters.Close); err != nil {
 			errs = append(errs, fmt.Errorf("pipeline: close dead-letter sink: %w", err))
 		}
 	}
+	if err := src.Close(context.WithoutCancel(ctx)); err != nil {
+		errs = append(errs, fmt.Errorf("pipeline: close source: %w", err))
+	}
+	if err := r.Failure(); err != nil && !slices.ContainsFunc(errs, func(e error) bool { return errors.Is(e, err) }) {
+		errs = append(errs, err) // an asynchronous write failed
+	}
 	return errors.Join(errs...)
+}
+
+// closeBounded calls close, giving up after DrainTimeout: a sink whose
+// destination is gone must not hold the process. What it did not flush
+// was never acknowledged, so a restart re-reads it.
+func (r *Runner) closeBounded(close func() error) error {
+	done := make(chan error, 1)
+	go func() { done <- close() }()
+	select {
+	case err := <-done:
+		return err
+	case <-time.After(r.opt.DrainTimeout):
+		return fmt.Errorf("not closed after %v; its unflushed results were not acknowledged", r.opt.DrainTimeout)
+	}
 }
 
 func shard(key string, n int) int {
@@ -441,8 +461,14 @@ func (w *worker) endIdle(ctx context.Context, now time.Time) error {
 // sink's error if a write failed) and it is forgotten.
 func (w *worker) endSession(ctx context.Context, s *session, reason string) error {
 	r := w.r
-	err := w.finish(ctx, s, reason)
-	s.ackAll(err)
+	g := s.acks.open()
+	err := w.finish(ctx, s, g, reason)
+	if err != nil {
+		s.ackAll(err)
+		s.acks.done(g, err)
+	} else {
+		s.acks.finish(g, s.takeAll())
+	}
 	delete(w.sessions, s.info.Session)
 	r.opt.Metrics.session(-1)
 	r.opt.Metrics.ended(reason)
@@ -464,7 +490,7 @@ func (w *worker) endSession(ctx context.Context, s *session, reason string) erro
 
 // finish calls the session's Finishers and writes their results and the
 // session_end row.
-func (w *worker) finish(ctx context.Context, s *session, reason string) error {
+func (w *worker) finish(ctx context.Context, s *session, g *ackGroup, reason string) error {
 	r := w.r
 	if len(s.buf) == 0 || s.bufStart < 0 {
 		return nil
@@ -503,16 +529,13 @@ func (w *worker) finish(ctx context.Context, s *session, reason string) error {
 			Reason: reason, SampleRate: s.info.SampleRate, Chunks: s.lastSeq + 1, Samples: s.bufEnd(),
 			Windows: windows, Unfinished: unfinished,
 		})})
-	defer w.release()
-	for _, sink := range r.opt.Sinks {
-		t0 := time.Now()
-		err := sink.Write(ctx, w.results)
-		r.opt.Metrics.sink(time.Since(t0))
-		if err != nil {
-			return fmt.Errorf("pipeline: session %s: sink: %w", s.info.Session, err)
-		}
+	msg := Message{Key: s.info.Session, Origin: "end of session " + s.info.Session}
+	err := w.write(ctx, s, g, msg)
+	w.release()
+	if err != nil {
+		return err
 	}
-	return w.reportStageErrors(ctx, Message{Key: s.info.Session, Origin: "end of session " + s.info.Session})
+	return w.reportStageErrors(ctx, msg)
 }
 
 // reportStageErrors dead-letters the stage failures collected while
@@ -623,28 +646,70 @@ func (w *worker) handle(ctx context.Context, j job) error {
 	s.stats.Samples += int64(c.Len())
 	s.stats.Windows += windows
 	r.mu.Unlock()
+	g := s.acks.open()
 	if len(w.results) > 0 {
-		for _, sink := range r.opt.Sinks {
-			t0 := time.Now()
-			err := sink.Write(ctx, w.results)
-			r.opt.Metrics.sink(time.Since(t0))
-			if err != nil {
-				w.release()
-				s.ackAll(err)
-				return fmt.Errorf("pipeline: session %s: sink: %w", c.Session, err)
-			}
-		}
+		err := w.write(ctx, s, g, j.msg)
 		w.release()
+		if err != nil {
+			s.ackAll(err)
+			s.acks.done(g, err)
+			return err
+		}
 	}
 	// Stage failures are reported before the chunk is acknowledged, so a
 	// lost window is never silent: its dead letter is written first.
 	if err := w.reportStageErrors(ctx, j.msg); err != nil {
 		s.ackAll(err)
+		s.acks.done(g, err)
 		return err
 	}
-	s.ackDone()
+	// The chunks no unfinished window needs are acknowledged once the
+	// results written so far are durable.
+	s.acks.finish(g, s.doneAcks())
 	if c.Final {
 		return w.endSession(ctx, s, arrowout.EndFinal)
+	}
+	return nil
+}
+
+// write hands w.results, the results of msg's windows, to every sink. An
+// asynchronous sink's pending write holds g open until it is durable; a
+// failure there stops the run. Results a sink rejects for good become a
+// dead letter naming msg. Only sink failures are returned.
+func (w *worker) write(ctx context.Context, s *session, g *ackGroup, msg Message) error {
+	r := w.r
+	for _, sink := range r.opt.Sinks {
+		t0 := time.Now()
+		var err error
+		if as, ok := sink.(AsyncSink); ok {
+			q, session := s.acks, s.info.Session
+			q.hold(g)
+			err = as.WriteAsync(ctx, w.results, func(err error) {
+				if err != nil {
+					err = fmt.Errorf("pipeline: session %s: sink: %w", session, err)
+					w.fail(err) // before the release, so no later group is acknowledged as done
+				}
+				q.done(g, err)
+			})
+			var rej *RejectedError
+			if err != nil && !errors.As(err, &rej) {
+				q.done(g, nil) // nothing was handed over: done will not be called
+			}
+		} else {
+			err = sink.Write(ctx, w.results)
+		}
+		r.opt.Metrics.sink(time.Since(t0))
+		var rej *RejectedError
+		if errors.As(err, &rej) {
+			if rerr := r.report(ctx, DeadLetter{Message: msg, Reason: ReasonResultRejected,
+				Err: fmt.Errorf("%s: session %s: result %w", msg.Origin, s.info.Session, rej)}); rerr != nil {
+				return rerr
+			}
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("pipeline: session %s: sink: %w", s.info.Session, err)
+		}
 	}
 	return nil
 }
@@ -739,6 +804,7 @@ func (w *worker) newSession(c *wire.Chunk) (*session, error) {
 		pre:       pre,
 		data:      make([][]float64, len(info.Channels)),
 		bufStart:  -1,
+		acks:      &ackQueue{r: w.r},
 	}
 	if events.StimChannel != "" {
 		i := slices.IndexFunc(info.Channels, func(ch formats.Channel) bool { return ch.Label == events.StimChannel })

@@ -3,6 +3,7 @@ package pipeline
 import (
 	"math"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/neurostream/neurostream/pipeline/arrowout"
@@ -46,6 +47,9 @@ type session struct {
 	win     Window
 	// ev is the event-window state; nil with sliding windows.
 	ev *eventState
+	// acks releases acknowledgements once the results before them are
+	// durable.
+	acks *ackQueue
 }
 
 // eventState finds stimulus onsets in a session's stim channel and holds
@@ -258,24 +262,107 @@ func (s *session) compact(from int64) {
 	}
 }
 
-// ackDone acknowledges the chunks no unfinished window needs: those ending
+// ackGroup holds the acknowledgements of one handled message (or session
+// end) until the asynchronous writes of its results are durable.
+type ackGroup struct {
+	pending int // writes in flight, plus one while the worker fills acks
+	err     error
+	acks    []AckFunc
+}
+
+// ackQueue releases a session's ack groups in the order they were opened,
+// each once its writes are durable: an acknowledgement never overtakes a
+// result written before it. Completions of asynchronous writes call done
+// from other goroutines.
+type ackQueue struct {
+	r      *Runner
+	mu     sync.Mutex
+	groups []*ackGroup
+}
+
+// open starts a group held by the caller until finish or done.
+func (q *ackQueue) open() *ackGroup {
+	g := &ackGroup{pending: 1}
+	q.mu.Lock()
+	q.groups = append(q.groups, g)
+	q.mu.Unlock()
+	return g
+}
+
+// hold adds one pending write to g.
+func (q *ackQueue) hold(g *ackGroup) {
+	q.mu.Lock()
+	g.pending++
+	q.mu.Unlock()
+}
+
+// finish gives g its acknowledgements and drops the caller's hold.
+func (q *ackQueue) finish(g *ackGroup, acks []AckFunc) {
+	q.mu.Lock()
+	g.acks = acks
+	q.mu.Unlock()
+	q.done(g, nil)
+}
+
+// done ends one pending write of g (or the caller's hold) and
+// acknowledges every group at the head whose writes are all done: with
+// nil, unless a write failed or the run failed since.
+func (q *ackQueue) done(g *ackGroup, err error) {
+	q.mu.Lock()
+	g.pending--
+	if err != nil && g.err == nil {
+		g.err = err
+	}
+	var ready []*ackGroup
+	for len(q.groups) > 0 && q.groups[0].pending == 0 {
+		ready = append(ready, q.groups[0])
+		q.groups[0] = nil
+		q.groups = q.groups[1:]
+	}
+	q.mu.Unlock()
+	for _, g := range ready {
+		err := g.err
+		if err == nil && len(g.acks) > 0 {
+			err = q.r.Failure()
+		}
+		for _, a := range g.acks {
+			a(err)
+		}
+	}
+}
+
+// doneAcks removes and returns the acknowledgements of the chunks no
+// unfinished window needs: those ending
 // at or before the next window's start less the warm-up (every later window
 // starts there or after; after a gap that is past the gap too), so a re-read
 // from the oldest unacknowledged chunk rebuilds the same windows. With
 // event windows, the next window's start is that of the first pending
 // event, or of an onset not seen yet.
-func (s *session) ackDone() {
+func (s *session) doneAcks() []AckFunc {
 	need := s.next * s.hop
 	if s.ev != nil {
 		need = s.ev.reread()
 	}
 	need -= s.warmup
+	var acks []AckFunc
 	i := 0
 	for ; i < len(s.pending) && s.pending[i].end <= need; i++ {
-		s.pending[i].ack(nil)
+		acks = append(acks, s.pending[i].ack)
 		s.pending[i] = pendingAck{}
 	}
 	s.pending = append(s.pending[:0], s.pending[i:]...)
+	return acks
+}
+
+// takeAll removes and returns every pending acknowledgement.
+func (s *session) takeAll() []AckFunc {
+	acks := make([]AckFunc, len(s.pending))
+	for i := range s.pending {
+		acks[i] = s.pending[i].ack
+		s.pending[i] = pendingAck{}
+	}
+	s.pending = s.pending[:0]
+	return acks
 }
 
 // ackAll acknowledges every pending chunk with err.

@@ -30,6 +30,10 @@ const (
 	HeaderKind = "neurostream-kind"
 	// HeaderWindow is the window index, decimal.
 	HeaderWindow = "neurostream-window"
+	// HeaderPart is "i/n" on the n parts of a result too large for one
+	// record, split by rows (part i of n, from 1); their idempotency keys
+	// end in "/part-i/n". Absent on a result sent whole.
+	HeaderPart = "neurostream-part"
 )
 
 // Dead-letter message headers (DeadLetterSink).
@@ -49,6 +53,10 @@ const (
 	HeaderSourceTopic     = "neurostream-source-topic"
 	HeaderSourcePartition = "neurostream-source-partition"
 	HeaderSourceOffset    = "neurostream-source-offset"
+	// HeaderTruncated is on a dead letter whose value was cut to fit a
+	// record: the original value's size in bytes, decimal. The value
+	// holds its first bytes.
+	HeaderTruncated = "neurostream-truncated"
 	// HeaderStage names the stage that failed (reason stage_error); the
 	// window it failed on is in HeaderWindow.
 	HeaderStage = "neurostream-stage"

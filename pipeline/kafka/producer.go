@@ -11,6 +11,7 @@ import (
 	"time"
 
 	kafkago "github.com/segmentio/kafka-go"
+	"golang.org/x/sync/semaphore"
 )
 
 // ProducerConfig is what every writer here (results, dead letters, chunks)
@@ -54,6 +55,10 @@ type ProducerConfig struct {
 	// TopicPartitions is the partition count of topics the sinks create.
 	// Default: 0, the broker's num.partitions.
 	TopicPartitions int
+	// MaxInFlight bounds the records handed to the asynchronous writer
+	// (ResultSink.WriteAsync) and not yet acknowledged by the broker; a
+	// write beyond it waits. Default: 10000.
+	MaxInFlight int
 	// Balancer picks a record's partition. Default: kafka-go's
 	// Murmur2Balancer, the Java client's partitioner for keyed records, so
 	// a session (the key) stays on one partition, in order, and lands
@@ -75,6 +80,9 @@ func (c *ProducerConfig) validate() error {
 	if c.BatchTimeout < 0 || c.WriteTimeout < 0 {
 		return fmt.Errorf("BatchTimeout, WriteTimeout: must not be negative, got %v, %v", c.BatchTimeout, c.WriteTimeout)
 	}
+	if c.MaxInFlight < 0 {
+		return fmt.Errorf("MaxInFlight: must not be negative, got %d", c.MaxInFlight)
+	}
 	if c.BatchSize < 0 || c.BatchBytes < 0 || c.MaxAttempts < 0 {
 		return fmt.Errorf("BatchSize, BatchBytes, MaxAttempts: must not be negative, got %d, %d, %d", c.BatchSize, c.BatchBytes, c.MaxAttempts)
 	}
@@ -89,6 +97,7 @@ func (c *ProducerConfig) setDefaults() {
 	c.BatchBytes = or(c.BatchBytes, 1<<20)
 	c.MaxAttempts = or(c.MaxAttempts, 10)
 	c.WriteTimeout = or(c.WriteTimeout, 10*time.Second)
+	c.MaxInFlight = or(c.MaxInFlight, 10000)
 	if c.Balancer == nil {
 		c.Balancer = &kafkago.Murmur2Balancer{}
 	}
@@ -108,6 +117,13 @@ type producer struct {
 	// topics are those known to exist (ensure).
 	mu     sync.Mutex
 	topics map[string]bool
+
+	// aw is the asynchronous twin of w, made at the first writeAsync;
+	// inflight bounds its records not yet completed.
+	asyncOnce sync.Once
+	aw        *kafkago.Writer
+	inflight  *semaphore.Weighted
+	newWriter func() *kafkago.Writer
 }
 
 // ensure creates those of topics not known to exist yet, unless
@@ -140,27 +156,31 @@ func (p *producer) ensure(ctx context.Context, topics ...string) error {
 }
 
 func newProducer(cfg ProducerConfig, topic, component string) *producer {
-	t := cfg.transport()
-	log := cfg.Logger.With("component", component)
-	return &producer{cfg: cfg, transport: t, w: &kafkago.Writer{
-		Addr:                   kafkago.TCP(cfg.Brokers...),
-		Topic:                  topic,
-		Balancer:               cfg.Balancer,
-		MaxAttempts:            cfg.MaxAttempts,
-		WriteBackoffMin:        20 * time.Millisecond,
-		WriteBackoffMax:        time.Second,
-		BatchSize:              cfg.BatchSize,
-		BatchBytes:             cfg.BatchBytes,
-		BatchTimeout:           cfg.BatchTimeout,
-		ReadTimeout:            cfg.WriteTimeout,
-		WriteTimeout:           cfg.WriteTimeout,
-		RequiredAcks:           cfg.RequiredAcks,
-		Compression:            cfg.Compression,
-		AllowAutoTopicCreation: cfg.AllowAutoTopicCreation,
-		Transport:              t,
-		Logger:                 debugLogger(log, "writer"),
-		ErrorLogger:            warnLogger(log, "writer"),
-	}}
+	p := &producer{cfg: cfg, transport: cfg.transport(), inflight: semaphore.NewWeighted(int64(cfg.MaxInFlight))}
+	p.newWriter = func() *kafkago.Writer {
+		log := cfg.Logger.With("component", component)
+		return &kafkago.Writer{
+			Addr:                   kafkago.TCP(cfg.Brokers...),
+			Topic:                  topic,
+			Balancer:               cfg.Balancer,
+			MaxAttempts:            cfg.MaxAttempts,
+			WriteBackoffMin:        20 * time.Millisecond,
+			WriteBackoffMax:        time.Second,
+			BatchSize:              cfg.BatchSize,
+			BatchBytes:             cfg.BatchBytes,
+			BatchTimeout:           cfg.BatchTimeout,
+			ReadTimeout:            cfg.WriteTimeout,
+			WriteTimeout:           cfg.WriteTimeout,
+			RequiredAcks:           cfg.RequiredAcks,
+			Compression:            cfg.Compression,
+			AllowAutoTopicCreation: cfg.AllowAutoTopicCreation,
+			Transport:              p.transport,
+			Logger:                 debugLogger(log, "writer"),
+			ErrorLogger:            warnLogger(log, "writer"),
+		}
+	}
+	p.w = p.newWriter()
+	return p
 }
 
 // write sends msgs and returns when the broker acknowledged all of them.
@@ -195,8 +215,76 @@ func (p *producer) write(ctx context.Context, msgs []kafkago.Message) error {
 	}
 }
 
+// asyncWrite is one WriteAsync call's records in flight: done is called
+// when the last of them completes, with the first error.
+type asyncWrite struct {
+	p    *producer
+	left atomic.Int64
+	err  atomic.Pointer[error]
+	n    int64
+	size int64
+	done func(error)
+}
+
+func (a *asyncWrite) complete(err error) {
+	if err != nil {
+		a.err.CompareAndSwap(nil, &err)
+	}
+	if a.left.Add(-1) > 0 {
+		return
+	}
+	a.p.inflight.Release(a.n)
+	if e := a.err.Load(); e != nil {
+		a.p.errors.Add(1)
+		a.done(*e)
+		return
+	}
+	a.p.messages.Add(a.n)
+	a.p.bytes.Add(a.size)
+	a.done(nil)
+}
+
+// writeAsync hands msgs to the asynchronous writer and returns; done is
+// called once every one of them was acknowledged by the broker, or with
+// the first error once every one of them completed. At most maxInFlight
+// records are in flight: writeAsync waits (back-pressure) beyond that.
+func (p *producer) writeAsync(ctx context.Context, msgs []kafkago.Message, done func(error)) error {
+	p.asyncOnce.Do(func() {
+		aw := p.newWriter() // same settings, its own batches
+		aw.Async = true
+		aw.Completion = func(ms []kafkago.Message, err error) {
+			for i := range ms {
+				ms[i].WriterData.(*asyncWrite).complete(err)
+			}
+		}
+		p.aw = aw
+	})
+	n := int64(len(msgs))
+	if err := p.inflight.Acquire(ctx, n); err != nil {
+		return fmt.Errorf("waiting for room among the records in flight: %w", err)
+	}
+	a := &asyncWrite{p: p, n: n, done: done}
+	a.left.Store(n)
+	for i := range msgs {
+		msgs[i].WriterData = a
+		a.size += int64(len(msgs[i].Value))
+	}
+	// With Async, WriteMessages only fails before anything is queued
+	// (closed writer, no partitions for a topic); then nothing completes.
+	if err := p.aw.WriteMessages(ctx, msgs...); err != nil {
+		p.inflight.Release(n)
+		p.errors.Add(1)
+		return err
+	}
+	return nil
+}
+
 func (p *producer) close() error {
-	err := p.w.Close()
+	var err error
+	if p.aw != nil {
+		err = p.aw.Close() // flushes: every completion runs before it returns
+	}
+	err = errors.Join(err, p.w.Close())
 	p.transport.CloseIdleConnections()
 	return err
 }

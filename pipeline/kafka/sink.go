@@ -77,30 +77,94 @@ func NewResultSink(cfg ResultSinkConfig) (*ResultSink, error) {
 // Topic returns the topic of a result kind.
 func (s *ResultSink) Topic(k arrowout.Kind) string { return s.cfg.TopicPrefix + string(k) }
 
-// Write implements pipeline.Sink.
+// Write implements pipeline.Sink: it returns once the broker acknowledged
+// every record.
 func (s *ResultSink) Write(ctx context.Context, results []arrowout.Result) error {
-	msgs := make([]kafkago.Message, 0, len(results))
+	msgs, rejected, err := s.messages(ctx, results)
+	if err != nil {
+		return err
+	}
+	if len(msgs) > 0 {
+		if err := s.p.write(ctx, msgs); err != nil {
+			first := results[0].Key
+			return fmt.Errorf("kafka result sink: session %s window %d: %d records to %s*: %w", first.Session, first.Window, len(msgs), s.cfg.TopicPrefix, err)
+		}
+	}
+	return rejected
+}
+
+// WriteAsync implements pipeline.AsyncSink: it encodes the results, hands
+// the records to kafka-go's asynchronous writer and returns; done runs
+// when the broker acknowledged all of them (or one failed after the
+// writer's retries). Records of one session keep their order per topic
+// (one partition, written one batch at a time).
+func (s *ResultSink) WriteAsync(ctx context.Context, results []arrowout.Result, done func(error)) error {
+	msgs, rejected, err := s.messages(ctx, results)
+	if err != nil {
+		return err
+	}
+	if len(msgs) == 0 {
+		done(nil)
+		return rejected
+	}
+	first := results[0].Key
+	err = s.p.writeAsync(ctx, msgs, func(err error) {
+		if err != nil {
+			err = fmt.Errorf("kafka result sink: session %s window %d: %d records to %s*: %w", first.Session, first.Window, len(msgs), s.cfg.TopicPrefix, err)
+		}
+		done(err)
+	})
+	if err != nil {
+		return fmt.Errorf("kafka result sink: session %s window %d: %w", first.Session, first.Window, err)
+	}
+	return rejected
+}
+
+// recordOverhead is room left in a batch for a record's key, headers and
+// framing besides its value.
+const recordOverhead = 1 << 10
+
+// messages encodes results as records, creating their topics first. A
+// result whose encoding is larger than a record may be (BatchBytes) is
+// split by rows into parts (docs/operations.md, "Large results"); a single
+// row too large for a record is left out and reported in rejected, a
+// *pipeline.RejectedError, while the other results are returned.
+func (s *ResultSink) messages(ctx context.Context, results []arrowout.Result) (msgs []kafkago.Message, rejected error, err error) {
+	limit := s.cfg.BatchBytes - recordOverhead
 	for _, r := range results {
 		if r.Record == nil {
 			continue
 		}
-		b, err := EncodeRecord(r.Record, s.mem)
+		parts, err := s.encodeParts(r.Record, limit)
 		if err != nil {
-			return fmt.Errorf("kafka result sink: session %s %s window %d: encode: %w", r.Key.Session, r.Kind, r.Key.Window, err)
+			var rej *pipeline.RejectedError
+			if errors.As(err, &rej) {
+				rej.Kind, rej.Window = r.Kind, r.Key.Window
+				if rejected == nil {
+					rejected = rej
+				}
+				continue
+			}
+			return nil, nil, fmt.Errorf("kafka result sink: session %s %s window %d: encode: %w", r.Key.Session, r.Kind, r.Key.Window, err)
 		}
-		msgs = append(msgs, kafkago.Message{
-			Topic: s.Topic(r.Kind),
-			Key:   []byte(r.Key.Session),
-			Value: b,
-			Headers: []kafkago.Header{
-				{Key: HeaderIdempotencyKey, Value: []byte(r.IdempotencyKey())},
+		for i, b := range parts {
+			idem := r.IdempotencyKey()
+			h := []kafkago.Header{
+				{Key: HeaderIdempotencyKey},
 				{Key: HeaderKind, Value: []byte(r.Kind)},
 				{Key: HeaderWindow, Value: strconv.AppendInt(nil, r.Key.Window, 10)},
-			},
-		})
+			}
+			if len(parts) > 1 {
+				part := fmt.Sprintf("%d/%d", i+1, len(parts))
+				idem += "/part-" + part
+				h = append(h, kafkago.Header{Key: HeaderPart, Value: []byte(part)})
+			}
+			h[0].Value = []byte(idem)
+			msgs = append(msgs, kafkago.Message{Topic: s.Topic(r.Kind), Key: []byte(r.Key.Session), Value: b, Headers: h})
+		}
 	}
 	if len(msgs) == 0 {
-		return nil
+		return nil, rejected, nil
 	}
 	topics := make([]string, 0, 2)
 	for i := range msgs {
@@ -109,13 +173,37 @@ func (s *ResultSink) Write(ctx context.Context, results []arrowout.Result) error
 		}
 	}
 	if err := s.p.ensure(ctx, topics...); err != nil {
-		return fmt.Errorf("kafka result sink: %w", err)
+		return nil, nil, fmt.Errorf("kafka result sink: %w", err)
 	}
-	if err := s.p.write(ctx, msgs); err != nil {
-		first := results[0].Key
-		return fmt.Errorf("kafka result sink: session %s window %d: %d records to %s*: %w", first.Session, first.Window, len(msgs), s.cfg.TopicPrefix, err)
+	return msgs, rejected, nil
+}
+
+// encodeParts encodes rec as one Arrow IPC stream, or, when that is over
+// limit bytes, as row slices each under it.
+func (s *ResultSink) encodeParts(rec arrow.Record, limit int64) ([][]byte, error) {
+	b, err := EncodeRecord(rec, s.mem)
+	if err != nil {
+		return nil, err
 	}
-	return nil
+	if int64(len(b)) <= limit {
+		return [][]byte{b}, nil
+	}
+	n := rec.NumRows()
+	if n <= 1 {
+		return nil, &pipeline.RejectedError{Size: int64(len(b)), Limit: limit,
+			Err: errors.New("one row is larger than a Kafka record may be (raise the topic's max.message.bytes and output.kafka batch_bytes, or crop the result)")}
+	}
+	var out [][]byte
+	for _, half := range [2][2]int64{{0, n / 2}, {n / 2, n}} {
+		part := rec.NewSlice(half[0], half[1])
+		bs, err := s.encodeParts(part, limit)
+		part.Release()
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, bs...)
+	}
+	return out, nil
 }
 
 // Stats returns the sink's counters.
@@ -220,7 +308,14 @@ func (d *DeadLetterSink) DeadLetter(ctx context.Context, dl pipeline.DeadLetter)
 			kafkago.Header{Key: HeaderWindow, Value: strconv.AppendInt(nil, dl.Window, 10)},
 		)
 	}
-	msg := kafkago.Message{Key: key, Value: m.Value, Headers: h, Time: now}
+	value := m.Value
+	// A message too large for a record is kept in part: the dead letter
+	// must be written, or the same message would stop every restart.
+	if limit := d.cfg.BatchBytes - recordOverhead - int64(len(errText)) - int64(len(m.Origin)) - int64(len(key)); int64(len(value)) > limit {
+		value = value[:max(limit, 0)]
+		h = append(h, kafkago.Header{Key: HeaderTruncated, Value: strconv.AppendInt(nil, int64(len(m.Value)), 10)})
+	}
+	msg := kafkago.Message{Key: key, Value: value, Headers: h, Time: now}
 	if err := d.p.ensure(ctx, d.cfg.Topic); err != nil {
 		return fmt.Errorf("kafka dead-letter sink: %w", err)
 	}
