@@ -21,7 +21,7 @@
 //     way MNE does it (band-limited FFT interpolation over the whole signal
 //     for data channels, zero-order hold within each record for stim
 //     channels), so no channel is ever silently misaligned. Readers document
-//     the cost (EDF keeps such channels upsampled in memory once read).
+//     the cost (EDF keeps such channels' spectra, the size of the samples).
 package formats
 
 import (

@@ -48,11 +48,14 @@
 // is held (zero-order, MNE's interp1d grid) within each record. A
 // lower-rate signal channel is FFT-resampled (mne.filter.resample with
 // npad=0) over the whole recording at once, because that is what MNE does
-// when it preloads, and only that reproduces its values: the first
-// ReadSamples on such a file reads those channels whole and keeps them
-// resampled (8 bytes per output sample per such channel). Files whose
-// data channels share one rate stream in constant memory, with no
-// allocation per call.
+// when it preloads, and only that reproduces its values. The first
+// ReadSamples on such a file reads those channels whole once and keeps
+// their spectra (8 bytes per input sample); output samples are then
+// evaluated from the spectra a block at a time (a chirp-z transform, see
+// resample.go), so memory is bounded by the file's size, not by the
+// output rate, and a sample reads the same whatever the request spans.
+// Files whose data channels share one rate stream in constant memory,
+// with no allocation per call.
 //
 // # Writing
 //

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"gonum.org/v1/gonum/dsp/fourier"
+
 	"github.com/neurostream/neurostream/formats"
 	"github.com/neurostream/neurostream/formats/internal/pyparse"
 )
@@ -37,10 +39,21 @@ type Reader struct {
 	buf       []byte
 
 	// Lower-rate signal channels, FFT-resampled over the whole recording
-	// on first use (see the package comment).
-	resampled   [][]float64
-	resampleErr error
-	didResample bool
+	// (see resample.go): their coefficients are computed on first use.
+	lows     []lowChan
+	lowErr   error
+	lowReady bool
+	plans    map[int]*zoomPlan         // by samples per record
+	ffts     map[int]*fourier.CmplxFFT // by length
+	work     []complex128
+}
+
+// lowChan is a lower-rate signal channel's upsampling state.
+type lowChan struct {
+	plan  *zoomPlan
+	coef  []complex128 // see coefficients
+	block int64        // the block y holds, -1 for none
+	y     []float64
 }
 
 // channel is how one data channel is decoded.
@@ -52,7 +65,7 @@ type channel struct {
 	stim     bool
 	kind     int
 	zoh      []int32 // zero-order hold: output sample → input sample
-	cache    int     // index into Reader.resampled for kindResampled
+	low      int     // index into Reader.lows for kindResampled
 }
 
 const (
@@ -250,11 +263,11 @@ func NewReader(ra io.ReaderAt, size int64, name string) (*Reader, error) {
 			ch.zoh = zoh[ch.n]
 		default:
 			ch.kind = kindResampled
-			ch.cache = nres
+			ch.low = nres
 			nres++
 		}
 	}
-	r.resampled = make([][]float64, nres)
+	r.lows = make([]lowChan, nres)
 
 	r.info.Format = format
 	start, ok, err := h.measDate()
@@ -430,8 +443,8 @@ func (r *Reader) Close() error {
 // ReadSamples fills dst[c][i] with channel c's sample start+i in SI
 // units (see formats.Recording). Only the records covering the range
 // are read, except that the first call on a file with lower-rate
-// signal channels reads those channels whole once (see the package
-// comment).
+// signal channels reads those channels whole once to take their spectra
+// (see the package comment).
 func (r *Reader) ReadSamples(dst [][]float64, start, stop int64) error {
 	if err := formats.CheckRange(&r.info, dst, start, stop); err != nil {
 		return &formats.Error{File: r.name, Offset: -1, Field: "sample range", Err: err}
@@ -439,12 +452,12 @@ func (r *Reader) ReadSamples(dst [][]float64, start, stop int64) error {
 	if start == stop {
 		return nil
 	}
-	if len(r.resampled) > 0 && !r.didResample {
-		r.didResample = true
-		r.resampleErr = r.resampleAll()
+	if len(r.lows) > 0 && !r.lowReady {
+		r.lowReady = true
+		r.lowErr = r.readLowRate()
 	}
-	if r.resampleErr != nil {
-		return r.resampleErr
+	if r.lowErr != nil {
+		return r.lowErr
 	}
 	r0 := start / r.spr
 	r1 := (stop-1)/r.spr + 1
@@ -464,12 +477,30 @@ func (r *Reader) ReadSamples(dst [][]float64, start, stop int64) error {
 		}
 	}
 	for c := range r.chans {
-		ch := &r.chans[c]
-		if ch.kind == kindResampled {
-			copy(dst[c], r.resampled[ch.cache][start:stop])
+		if ch := &r.chans[c]; ch.kind == kindResampled {
+			r.upsample(dst[c], &r.lows[ch.low], start, stop)
 		}
 	}
 	return nil
+}
+
+// upsample writes samples [start, stop) of a lower-rate channel, block by
+// block.
+func (r *Reader) upsample(dst []float64, lc *lowChan, start, stop int64) {
+	p := lc.plan
+	for j := start; j < stop; {
+		b := j / p.block
+		a := b * p.block
+		n := min(p.block, p.m-a)
+		if lc.block != b {
+			if lc.y == nil {
+				lc.y = make([]float64, p.block)
+			}
+			lc.block = b
+			p.eval(lc.y[:n], lc.coef, a, r.work)
+		}
+		j += int64(copy(dst[j-start:], lc.y[j-a:n]))
+	}
 }
 
 // decodeRecord writes the part of record rec that falls in [start, stop).
@@ -535,9 +566,10 @@ func int24(b []byte) int32 {
 	return int32(uint32(b[0])|uint32(b[1])<<8|uint32(b[2])<<16) << 8 >> 8
 }
 
-// resampleAll reads every lower-rate signal channel whole and
-// FFT-resamples it onto the output grid, as MNE does on preload.
-func (r *Reader) resampleAll() error {
+// readLowRate reads every lower-rate signal channel whole, in one pass
+// over the records, and keeps its coefficients for upsampling: 8 bytes
+// per input sample, whatever the output rate.
+func (r *Reader) readLowRate() error {
 	var idx []int
 	for c := range r.chans {
 		if r.chans[c].kind == kindResampled {
@@ -569,11 +601,29 @@ func (r *Reader) resampleAll() error {
 			}
 		}
 	}
+	r.plans = map[int]*zoomPlan{}
+	r.ffts = map[int]*fourier.CmplxFFT{}
+	fft := func(l int) *fourier.CmplxFFT {
+		if r.ffts[l] == nil {
+			r.ffts[l] = fourier.NewCmplxFFT(l)
+		}
+		return r.ffts[l]
+	}
 	for k, c := range idx {
-		y := make([]float64, r.info.NSamples)
-		upsample(y, raw[k])
-		r.resampled[r.chans[c].cache] = y
+		ch := &r.chans[c]
+		p := r.plans[ch.n]
+		if p == nil {
+			p = newZoomPlan(int64(len(raw[k])), r.info.NSamples, fft)
+			r.plans[ch.n] = p
+			if p.Len() > len(r.work) {
+				r.work = make([]complex128, p.Len())
+			}
+		}
+		r.lows[ch.low] = lowChan{plan: p, coef: p.coefficients(raw[k], r.work), block: -1}
 		raw[k] = nil
+	}
+	for _, p := range r.plans {
+		p.release()
 	}
 	return nil
 }

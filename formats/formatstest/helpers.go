@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"testing"
 	"time"
 
@@ -160,4 +161,68 @@ func AsError(t testing.TB, err error) *formats.Error {
 		t.Fatalf("error %v (%T) is not a *formats.Error", err, err)
 	}
 	return fe
+}
+
+// Allocation budget of CheckAllocs: opening a file and streaming all of it
+// may allocate AllocPerByte bytes per byte of the file plus AllocConst.
+// The per-byte share covers what a reader legitimately keeps or computes
+// per stored sample (EDF's upsampling keeps FFT coefficients and work
+// arrays a few times the size of a lower-rate channel); anything scaled
+// by a count read from a header instead blows through it.
+const (
+	AllocPerByte = 64
+	AllocConst   = 8 << 20
+)
+
+// allocChunk is the span CheckAllocs streams with, and allocMax the most
+// samples per channel it streams.
+const (
+	allocChunk = 4096
+	allocMax   = 1 << 20
+)
+
+// CheckAllocs opens a recording of size bytes with open, then streams it
+// through ReadSamples (allocChunk samples at a time, the first allocMax
+// samples), and fails t when the bytes allocated meanwhile
+// (runtime.MemStats.TotalAlloc), the destination buffers excepted, exceed
+// AllocPerByte·size + AllocConst. An error from open or ReadSamples is
+// fine, since a crafted header may well be refused; only the allocations
+// count. It returns the bytes allocated.
+func CheckAllocs(t testing.TB, size int64, open func() (formats.Recording, error)) uint64 {
+	t.Helper()
+	var ms runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&ms)
+	before := ms.TotalAlloc
+	r, err := open()
+	runtime.ReadMemStats(&ms)
+	used := ms.TotalAlloc - before
+	if err == nil {
+		info := r.Info()
+		n := min(info.NSamples, allocMax)
+		if info.NSamples > 0 && len(info.Channels) > 0 {
+			dst := make([][]float64, len(info.Channels))
+			for c := range dst {
+				dst[c] = make([]float64, min(allocChunk, n))
+			}
+			runtime.ReadMemStats(&ms)
+			before = ms.TotalAlloc
+			for start := int64(0); start < n; start += allocChunk {
+				stop := min(start+allocChunk, n)
+				for c := range dst {
+					dst[c] = dst[c][:stop-start]
+				}
+				if err = r.ReadSamples(dst, start, stop); err != nil {
+					break
+				}
+			}
+			runtime.ReadMemStats(&ms)
+			used += ms.TotalAlloc - before
+		}
+		r.Close()
+	}
+	if limit := uint64(AllocPerByte*size + AllocConst); used > limit {
+		t.Errorf("a %d-byte file allocated %d bytes (%.0f per byte), over the %d allowed (err %v)", size, used, float64(used)/float64(size), limit, err)
+	}
+	return used
 }
