@@ -255,6 +255,7 @@ func (r *Reader) prepare() {
 	spr := int(r.spr)
 	maxN := 0
 	ups := map[int]*upsampler{}
+	var out *upsampler
 	for i := range r.chans {
 		c := &r.chans[i]
 		maxN = max(maxN, c.n)
@@ -263,8 +264,11 @@ func (r *Reader) prepare() {
 		case c.stim:
 			c.hold = zeroHold(c.n, spr)
 		default:
+			if out == nil {
+				out = newOutput(spr)
+			}
 			if ups[c.n] == nil {
-				ups[c.n] = newUpsampler(c.n, spr)
+				ups[c.n] = newUpsampler(c.n, out)
 			}
 			c.up = ups[c.n]
 		}
