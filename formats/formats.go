@@ -107,6 +107,22 @@ type Info struct {
 	// Annotations are the recording's annotations and events, sorted by
 	// onset.
 	Annotations []Annotation
+	// Warnings says what is wrong with a damaged file that could still be
+	// read, and how it was read: one sentence each, naming the file and
+	// field, in the order found, each once (see Warn). Empty for a sound
+	// file. Callers should show them: the samples of a file with warnings
+	// are what its header and data allow, not necessarily what was
+	// recorded.
+	Warnings []string
+}
+
+// Warn adds the warning "file: field: msg" (msg formatted as by
+// fmt.Sprintf) to in.Warnings unless it is there already.
+func (in *Info) Warn(file, field, format string, args ...any) {
+	w := file + ": " + field + ": " + fmt.Sprintf(format, args...)
+	if !slices.Contains(in.Warnings, w) {
+		in.Warnings = append(in.Warnings, w)
+	}
 }
 
 // Duration returns the recording length in seconds.

@@ -57,6 +57,19 @@
 // Files whose data channels share one rate stream in constant memory,
 // with no allocation per call.
 //
+// # Damaged files
+//
+// The file size, not the header, says how many records there are, as in
+// MNE: a file cut short reads its whole records, and a header count of -1
+// or one that differs from the file adds a warning to Info.Warnings
+// saying what the header claims, what the file holds and what is read
+// (MNE warns too). Two corruptions that would misread every sample are
+// errors instead, where MNE warns and reads on: a record duration of 0 in
+// a file with signals (MNE assumes 1 s, inventing the rate; only an
+// annotation-only file may have 0) and a signal with no samples per
+// record (MNE reads it as zeros, shifting every later signal and the
+// annotations; EDFlib refuses it too).
+//
 // # Writing
 //
 // Writer writes EDF+C with 16-bit samples, volts as µV, and an "EDF

@@ -73,7 +73,6 @@ const (
 	kindStimMask         // same rate stim: truncate and keep 17 bits
 	kindZOH              // lower-rate stim: zero-order hold per record
 	kindResampled        // lower-rate signal: whole-recording FFT resampling
-	kindZero             // no samples at all
 )
 
 // Open opens the EDF or BDF file at path and parses its header and
@@ -144,10 +143,17 @@ func NewReader(ra io.ReaderAt, size int64, name string) (*Reader, error) {
 		format = base + "+" + res[4:5]
 	}
 
-	// Record layout over all signals, annotations included.
+	// Record layout over all signals, annotations included. A signal
+	// with no samples in a record is refused (as EDFlib does; MNE reads
+	// it as zeros): it usually means a corrupted count, and the layout
+	// would then misplace every later signal and the annotations.
 	var perRec int64
 	offs := make([]int64, len(h.Signals))
 	for i, s := range h.Signals {
+		if s.NSamples == 0 {
+			return nil, fail(int64(fixedLen+216*len(h.Signals)+8*i), fmt.Sprintf("signal %d number of samples", i),
+				"0 for %q; every signal needs at least 1 sample per data record", s.Label)
+		}
 		offs[i] = perRec * int64(r.bps)
 		perRec += int64(s.NSamples)
 	}
@@ -155,8 +161,9 @@ func NewReader(ra io.ReaderAt, size int64, name string) (*Reader, error) {
 	if perRec > 0 {
 		// As MNE: the file size, not the header, says how many records
 		// there are (a recording not closed properly leaves -1 or a
-		// stale count in the header).
-		r.nRecords = (size - r.dataStart) / int64(r.bps) / perRec
+		// stale count in the header), with a warning when they differ.
+		r.nRecords = (size - r.dataStart) / r.recBytes
+		r.checkRecordCount(size - r.dataStart)
 	}
 
 	// Data channels: every signal except annotation signals.
@@ -175,7 +182,13 @@ func NewReader(ra io.ReaderAt, size int64, name string) (*Reader, error) {
 
 	dur := h.RecordDuration
 	if dur == 0 {
-		dur = 1 // MNE's fallback for annotation-only files
+		// An annotation-only file may have 0 s records (the EDF+
+		// specification allows it); with signals, the rate would be
+		// invented. MNE warns and assumes 1 s.
+		if len(sigs) > 0 {
+			return nil, fail(offDuration, "duration of a data record", "0 s with %d signals; only an annotation-only file may have 0, a recording needs the duration to have a sample rate", len(sigs))
+		}
+		dur = 1
 	}
 	r.chans = make([]channel, len(sigs))
 	r.info.Channels = make([]formats.Channel, len(sigs))
@@ -246,8 +259,6 @@ func NewReader(ra io.ReaderAt, size int64, name string) (*Reader, error) {
 	for c := range r.chans {
 		ch := &r.chans[c]
 		switch {
-		case ch.n == 0:
-			ch.kind = kindZero
 		case int64(ch.n) == r.spr && ch.stim:
 			ch.kind = kindStimMask
 		case int64(ch.n) == r.spr:
@@ -308,6 +319,35 @@ func NewReader(ra io.ReaderAt, size int64, name string) (*Reader, error) {
 		r.info.Annotations = []formats.Annotation{}
 	}
 	return r, nil
+}
+
+// checkRecordCount compares the header's record count with the data
+// records the file holds (data bytes after the header) and warns when
+// they differ: the file then holds r.nRecords whole records, and those are
+// what the reader reads.
+func (r *Reader) checkRecordCount(data int64) {
+	h := r.header
+	partial := data % r.recBytes
+	secs := func(n int64) string { return fmt.Sprintf("%g s", float64(n)*h.RecordDuration) }
+	const field = "number of data records"
+	switch {
+	case h.NRecords == -1:
+		r.info.Warn(r.name, field, "-1 (the recorder did not close the file); reading the %d whole records it holds (%s)", r.nRecords, secs(r.nRecords))
+	case r.nRecords < h.NRecords:
+		next := ""
+		if partial > 0 {
+			next = fmt.Sprintf(" and %d of the next record's %d bytes", partial, r.recBytes)
+		}
+		r.info.Warn(r.name, field, "the header says %d (%s), the file holds %d whole records%s: it is truncated; reading the %d whole records (%s)",
+			h.NRecords, secs(h.NRecords), r.nRecords, next, r.nRecords, secs(r.nRecords))
+		return
+	case r.nRecords > h.NRecords:
+		r.info.Warn(r.name, field, "the header says %d (%s), the file holds %d (%s); reading all %d, as MNE does",
+			h.NRecords, secs(h.NRecords), r.nRecords, secs(r.nRecords), r.nRecords)
+	}
+	if partial != 0 && h.NRecords != r.nRecords {
+		r.info.Warn(r.name, "data records", "%d bytes after the last whole record of %d bytes are ignored", partial, r.recBytes)
+	}
 }
 
 // readAt fills b from offset off, naming field in the error.
@@ -537,8 +577,6 @@ func (r *Reader) decodeRecord(dst [][]float64, rb []byte, rec, start, stop int64
 				}
 				out[i] = (float64(float64(d)*ch.cal) + ch.ofs) * ch.gain
 			}
-		case kindZero:
-			clear(out)
 		}
 	}
 }

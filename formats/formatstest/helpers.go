@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"testing"
 	"time"
 
@@ -225,4 +226,42 @@ func CheckAllocs(t testing.TB, size int64, open func() (formats.Recording, error
 		t.Errorf("a %d-byte file allocated %d bytes (%.0f per byte), over the %d allowed (err %v)", size, used, float64(used)/float64(size), limit, err)
 	}
 	return used
+}
+
+// Damage copies the shared recording files rel (paths under DataDir; the
+// companions a format needs, e.g. a .vhdr with its .vmrk and .eeg) into a
+// temporary folder under their own names, passing the first file's bytes
+// through edit, and returns the copies' paths in order. Tests build
+// damaged recordings this way instead of committing copies.
+func Damage(t testing.TB, edit func([]byte) []byte, rel ...string) []string {
+	t.Helper()
+	src, dir := DataDir(t), t.TempDir()
+	out := make([]string, len(rel))
+	for i, r := range rel {
+		b, err := os.ReadFile(filepath.Join(src, r))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i == 0 {
+			b = edit(b)
+		}
+		out[i] = WriteFile(t, dir, filepath.Base(r), b)
+	}
+	return out
+}
+
+// HasWarning fails t unless one of info's warnings contains every one of
+// parts.
+func HasWarning(t testing.TB, info *formats.Info, parts ...string) {
+	t.Helper()
+	for _, w := range info.Warnings {
+		ok := true
+		for _, p := range parts {
+			ok = ok && strings.Contains(w, p)
+		}
+		if ok {
+			return
+		}
+	}
+	t.Errorf("no warning containing %q; warnings: %q", parts, info.Warnings)
 }
