@@ -29,8 +29,8 @@ func patch(off int, field string) func([]byte) []byte {
 // TestTruncated: a file cut in half reads its whole records, as MNE does,
 // and says so.
 func TestTruncated(t *testing.T) {
-	whole := formatstest.Damage(t, func(b []byte) []byte { return b }, motor)[0]
-	cut := formatstest.Damage(t, func(b []byte) []byte { return b[:len(b)/2] }, motor)[0]
+	whole := formatstest.Damage(t, formatstest.Edit(func(b []byte) []byte { return b }), motor)[0]
+	cut := formatstest.Damage(t, formatstest.Edit(func(b []byte) []byte { return b[:len(b)/2] }), motor)[0]
 	w, err := Open(whole)
 	if err != nil {
 		t.Fatal(err)
@@ -79,7 +79,7 @@ func TestRecordCountMismatch(t *testing.T) {
 		{"-1", "-1 (the recorder did not close the file); reading the 125 whole records it holds (125 s)"},
 		{"100", "the header says 100 (100 s), the file holds 125 (125 s); reading all 125"},
 	} {
-		p := formatstest.Damage(t, patch(offNRecords, c.nrec), motor)[0]
+		p := formatstest.Damage(t, formatstest.Edit(patch(offNRecords, c.nrec)), motor)[0]
 		r, err := Open(p)
 		if err != nil {
 			t.Fatal(err)
@@ -111,7 +111,7 @@ func TestCorruptCounts(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			p := formatstest.Damage(t, c.edit, c.file)[0]
+			p := formatstest.Damage(t, formatstest.Edit(c.edit), c.file)[0]
 			r, err := Open(p)
 			if err == nil {
 				r.Close()

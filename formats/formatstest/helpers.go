@@ -230,10 +230,11 @@ func CheckAllocs(t testing.TB, size int64, open func() (formats.Recording, error
 
 // Damage copies the shared recording files rel (paths under DataDir; the
 // companions a format needs, e.g. a .vhdr with its .vmrk and .eeg) into a
-// temporary folder under their own names, passing the first file's bytes
-// through edit, and returns the copies' paths in order. Tests build
-// damaged recordings this way instead of committing copies.
-func Damage(t testing.TB, edit func([]byte) []byte, rel ...string) []string {
+// temporary folder under their own names, passing each file's bytes
+// through edit with its base name, and returns the copies' paths in
+// order. Tests build damaged recordings this way instead of committing
+// copies.
+func Damage(t testing.TB, edit func(name string, b []byte) []byte, rel ...string) []string {
 	t.Helper()
 	src, dir := DataDir(t), t.TempDir()
 	out := make([]string, len(rel))
@@ -242,12 +243,22 @@ func Damage(t testing.TB, edit func([]byte) []byte, rel ...string) []string {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if i == 0 {
-			b = edit(b)
-		}
-		out[i] = WriteFile(t, dir, filepath.Base(r), b)
+		name := filepath.Base(r)
+		out[i] = WriteFile(t, dir, name, edit(name, b))
 	}
 	return out
+}
+
+// Edit returns an edit for Damage that applies f to the first file only.
+func Edit(f func(b []byte) []byte) func(name string, b []byte) []byte {
+	first := ""
+	return func(name string, b []byte) []byte {
+		if first == "" || first == name {
+			first = name
+			return f(b)
+		}
+		return b
+	}
 }
 
 // HasWarning fails t unless one of info's warnings contains every one of
