@@ -213,6 +213,13 @@ func CheckRange(info *Info, dst [][]float64, start, stop int64) error {
 // _unique_channel_names does: the i-th occurrence (from 0) of a duplicated
 // name becomes "name-i", or "name-a", "name-b", … when that is taken.
 func UniqueLabels(labels []string) {
+	// Most files have no duplicates; finding that out by sorting a copy
+	// costs far less than the maps below for files with many channels.
+	sorted := slices.Clone(labels)
+	slices.Sort(sorted)
+	if len(slices.Compact(sorted)) == len(labels) {
+		return
+	}
 	count := map[string]int{}
 	for _, l := range labels {
 		count[l]++
