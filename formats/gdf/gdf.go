@@ -150,6 +150,10 @@ func NewReader(r io.ReaderAt, size int64, name string) (*Reader, error) {
 			}
 		}
 	}
+	// Events after the last sample are dropped, as MNE does, but without
+	// its warning: OpenViBE writes its end-of-session event after the
+	// last whole record (as in the shared ssvep-exoskeleton files), and
+	// a truncated file is an error above.
 	rd.info.Annotations = rd.events.Annotations(rd.info.SampleRate, rd.info.NSamples)
 	return rd, nil
 }
