@@ -22,6 +22,12 @@
 //     for data channels, zero-order hold within each record for stim
 //     channels), so no channel is ever silently misaligned. Readers document
 //     the cost (EDF keeps such channels' spectra, the size of the samples).
+//   - Damaged files are never read silently wrong: a reader either fails
+//     with an *Error naming the file, field and expected value, or reads
+//     what it can (e.g. the whole records of a truncated EDF, as MNE does)
+//     and says so in Info.Warnings.
+//   - No allocation is sized by a count a header states: opening and
+//     streaming a file allocates at most a small multiple of its size.
 package formats
 
 import (
