@@ -21,7 +21,13 @@
 //     way MNE does it (band-limited FFT interpolation over the whole signal
 //     for data channels, zero-order hold within each record for stim
 //     channels), so no channel is ever silently misaligned. Readers document
-//     the cost (EDF keeps such channels upsampled in memory once read).
+//     the cost (EDF keeps such channels' spectra, the size of the samples).
+//   - Damaged files are never read silently wrong: a reader either fails
+//     with an *Error naming the file, field and expected value, or reads
+//     what it can (e.g. the whole records of a truncated EDF, as MNE does)
+//     and says so in Info.Warnings.
+//   - No allocation is sized by a count a header states: opening and
+//     streaming a file allocates at most a small multiple of its size.
 package formats
 
 import (
@@ -107,6 +113,22 @@ type Info struct {
 	// Annotations are the recording's annotations and events, sorted by
 	// onset.
 	Annotations []Annotation
+	// Warnings says what is wrong with a damaged file that could still be
+	// read, and how it was read: one sentence each, naming the file and
+	// field, in the order found, each once (see Warn). Empty for a sound
+	// file. Callers should show them: the samples of a file with warnings
+	// are what its header and data allow, not necessarily what was
+	// recorded.
+	Warnings []string
+}
+
+// Warn adds the warning "file: field: msg" (msg formatted as by
+// fmt.Sprintf) to in.Warnings unless it is there already.
+func (in *Info) Warn(file, field, format string, args ...any) {
+	w := file + ": " + field + ": " + fmt.Sprintf(format, args...)
+	if !slices.Contains(in.Warnings, w) {
+		in.Warnings = append(in.Warnings, w)
+	}
 }
 
 // Duration returns the recording length in seconds.
@@ -197,6 +219,13 @@ func CheckRange(info *Info, dst [][]float64, start, stop int64) error {
 // _unique_channel_names does: the i-th occurrence (from 0) of a duplicated
 // name becomes "name-i", or "name-a", "name-b", … when that is taken.
 func UniqueLabels(labels []string) {
+	// Most files have no duplicates; finding that out by sorting a copy
+	// costs far less than the maps below for files with many channels.
+	sorted := slices.Clone(labels)
+	slices.Sort(sorted)
+	if len(slices.Compact(sorted)) == len(labels) {
+		return
+	}
 	count := map[string]int{}
 	for _, l := range labels {
 		count[l]++

@@ -8,6 +8,14 @@
 // written. Markers become "Type/Description" annotations ("Stimulus/S  1",
 // "New Segment/") at (position−1)/rate, as in MNE.
 //
+// Damaged files: a multiplexed data file that ends inside a sample, whose
+// size disagrees with DataPoints, or that ends before markers do reads
+// its whole samples (as MNE does) and says so in Info.Warnings. A
+// vectorized file stores each channel whole, so its sample count places
+// every channel: a file shorter than DataPoints says, or without
+// DataPoints not a whole number of samples, is an error (MNE fails
+// reading the first, and misplaces every channel of the second).
+//
 // Deviations from MNE, all where it refuses or misreads a file: UINT_16
 // samples and UseBigEndianOrder=YES are read; duplicate channel names are
 // renamed (formats.UniqueLabels); a missing DataFile or MarkerFile is also
@@ -126,20 +134,64 @@ func NewReader(h *Header, data io.ReaderAt, size int64, markers *MarkerFile, nam
 	r := &Reader{name: name, hdr: h, data: data, bps: h.Format.Size()}
 	chans, scale := h.channels()
 	r.scale = scale
-	// As MNE: the sample count is what the file holds, whatever
-	// DataPoints says; a trailing partial frame is ignored.
-	n := size / int64(r.bps*len(chans))
 	r.info = formats.Info{
 		Format:     "BrainVision",
 		Channels:   chans,
 		SampleRate: h.SampleRate(),
-		NSamples:   n,
 	}
+	n, err := r.sampleCount(size)
+	if err != nil {
+		return nil, err
+	}
+	r.info.NSamples = n
 	if markers != nil {
 		r.info.StartTime = markers.MeasDate
 		r.info.Annotations = markers.Annotations(r.info.SampleRate, n)
+		if k, last := markers.after(n); k > 0 {
+			r.info.Warn(name, "data", "ends at %g s, but %d markers lie after it (the last at %g s) and are dropped: the file may be truncated",
+				float64(n)/r.info.SampleRate, k, float64(last-1)/r.info.SampleRate)
+		}
 	}
 	return r, nil
+}
+
+// sampleCount returns the samples per channel in a data file of size
+// bytes, as MNE counts them, and warns where the file and header
+// disagree. A multiplexed file holds whole frames (a sample of every
+// channel): the count is what the file holds, DataPoints or not, and a
+// trailing partial frame is ignored. A vectorized file stores each
+// channel whole, one after the other, so the count fixes where every
+// channel starts: it is DataPoints when the header has it, which the file
+// must then hold, and otherwise what the size allows, which must then be
+// whole frames.
+func (r *Reader) sampleCount(size int64) (int64, error) {
+	h, name := r.hdr, r.name
+	frame := int64(r.bps * len(h.Channels))
+	n, rest := size/frame, size%frame
+	secs := func(n int64) string { return fmt.Sprintf("%g s", float64(n)/r.info.SampleRate) }
+	if h.Orientation == Vectorized {
+		switch {
+		case h.DataPoints > 0 && h.DataPoints > n:
+			return 0, &formats.Error{File: name, Offset: size, Field: "data",
+				Msg: fmt.Sprintf("DataPoints=%d of %d vectorized channels need %d bytes, the file has %d: it is truncated", h.DataPoints, len(h.Channels), h.DataPoints*frame, size)}
+		case h.DataPoints > 0:
+			if h.DataPoints < n {
+				r.info.Warn(name, "data", "%d bytes after the DataPoints=%d samples of every channel are ignored", size-h.DataPoints*frame, h.DataPoints)
+			}
+			return h.DataPoints, nil
+		case rest != 0:
+			return 0, &formats.Error{File: name, Offset: size, Field: "data",
+				Msg: fmt.Sprintf("%d bytes are not whole samples of %d vectorized channels (%d bytes each): the file is truncated or the header wrong, and without DataPoints where each channel starts is unknown", size, len(h.Channels), frame)}
+		}
+		return n, nil
+	}
+	if rest != 0 {
+		r.info.Warn(name, "data", "the file ends with %d of a sample's %d bytes (all channels): it is truncated; reading the %d whole samples (%s)", rest, frame, n, secs(n))
+	}
+	if h.DataPoints > 0 && h.DataPoints != n {
+		r.info.Warn(name, "DataPoints", "the header says %d samples (%s), the data file holds %d (%s); reading %d, as MNE does", h.DataPoints, secs(h.DataPoints), n, secs(n), n)
+	}
+	return n, nil
 }
 
 // Header returns the parsed header.

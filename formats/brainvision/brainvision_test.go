@@ -135,14 +135,22 @@ func TestSynthetic(t *testing.T) {
 		for _, orient := range []Orientation{Multiplexed, Vectorized} {
 			t.Run(format+"/"+orient.String(), func(t *testing.T) {
 				s := newSynth(t, format, orient, n)
-				// A trailing partial frame is ignored, as MNE does.
-				s.eeg = append(s.eeg, 1)
+				if orient == Multiplexed {
+					// A trailing partial frame is ignored, as MNE
+					// does, with a warning.
+					s.eeg = append(s.eeg, 1)
+				}
 				r, err := Open(s.write(t, t.TempDir(), "s"))
 				if err != nil {
 					t.Fatal(err)
 				}
 				defer r.Close()
 				info := r.Info()
+				if orient == Multiplexed {
+					formatstest.HasWarning(t, info, "s.eeg: data: the file ends with 1 of a sample's", "reading the 50 whole samples (0.1 s)")
+				} else if len(info.Warnings) > 0 {
+					t.Errorf("warnings %q", info.Warnings)
+				}
 				if info.NSamples != n || info.SampleRate != 500 {
 					t.Fatalf("NSamples %d rate %v, want %d 500", info.NSamples, info.SampleRate, n)
 				}
@@ -388,8 +396,17 @@ func FuzzParseHeader(f *testing.F) {
 		if len(h.Channels) == 0 || !(h.SamplingInterval > 0) {
 			t.Fatalf("accepted header without channels or rate: %+v", h)
 		}
-		// The accepted header must give a usable reader.
-		r, err := NewReader(h, bytes.NewReader(make([]byte, 64)), 64, nil, "fuzz.eeg")
+		// The accepted header must give a usable reader over a data
+		// file of two whole samples, unless it says the file holds more.
+		size := int64(2 * h.Format.Size() * len(h.Channels))
+		r, err := NewReader(h, bytes.NewReader(make([]byte, size)), size, nil, "fuzz.eeg")
+		if h.Orientation == Vectorized && h.DataPoints > 2 {
+			if err == nil {
+				t.Fatalf("DataPoints=%d read from 2 samples", h.DataPoints)
+			}
+			formatstest.AsError(t, err)
+			return
+		}
 		if err != nil {
 			t.Fatal(err)
 		}

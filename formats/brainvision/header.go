@@ -88,8 +88,9 @@ type Header struct {
 	// SamplingInterval is the time between samples in microseconds.
 	SamplingInterval float64
 	// DataPoints is the sample count the header states, 0 when absent.
-	// Like MNE, the reader derives the count from the data file's size
-	// instead.
+	// Like MNE, the reader uses it for vectorized files only and counts
+	// the samples of a multiplexed file from its size (warning when they
+	// differ).
 	DataPoints int64
 	// Channels lists the channels in data order (Ch1, Ch2, …).
 	Channels []Channel

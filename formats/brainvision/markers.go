@@ -256,6 +256,24 @@ func parseDate(s string) time.Time {
 	return t
 }
 
+// after returns how many of the markers Annotations converts start after
+// a recording of nSamples samples ends, which Annotations drops (MNE warns
+// "Omitted N annotation(s) that were outside data range"), and the
+// position of the last one.
+func (m *MarkerFile) after(nSamples int64) (n int, last int64) {
+	mk := m.Markers
+	if len(mk) > 0 && mk[0].Type == "New Segment" {
+		mk = mk[1:]
+	}
+	for _, x := range mk {
+		if x.Position-1 > nSamples {
+			n++
+			last = max(last, x.Position)
+		}
+	}
+	return n, last
+}
+
 // Annotations converts the markers to annotations as MNE does with its
 // defaults: the first marker is dropped when it is a New Segment (it only
 // carries the date); each becomes "Type/Description" at (Position-1)/sfreq

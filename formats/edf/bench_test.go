@@ -89,3 +89,35 @@ func BenchmarkReadSamples(b *testing.B) {
 	}
 	b.Run("BDF/ch=65/chunk=2048", func(b *testing.B) { benchRead(b, r, 2048) })
 }
+
+// BenchmarkMixedRates streams a sleep-study layout, two 100 Hz EEG
+// channels and three 1 Hz channels over 8 hours, in 30 s windows: the
+// 1 Hz channels are upsampled block by block.
+func BenchmarkMixedRates(b *testing.B) {
+	noise := func(rec, i int) int32 { return int32((rec*7919 + i*104729) % 20000) }
+	f := rawFile{records: 8 * 3600}
+	for _, s := range []struct {
+		label string
+		n     int
+	}{{"EEG Fpz-Cz", 100}, {"EEG Pz-Oz", 100}, {"Resp", 1}, {"EMG", 1}, {"Temp", 1}} {
+		f.sigs = append(f.sigs, rawSignal{label: s.label, dim: "uV", n: s.n, digital: noise})
+	}
+	raw := f.bytes()
+	b.ReportAllocs()
+	for b.Loop() {
+		r, err := NewReader(bytes.NewReader(raw), int64(len(raw)), "sleep.edf")
+		if err != nil {
+			b.Fatal(err)
+		}
+		info := r.Info()
+		dst := make([][]float64, len(info.Channels))
+		for c := range dst {
+			dst[c] = make([]float64, 3000)
+		}
+		for start := int64(0); start < info.NSamples; start += 3000 {
+			if err := r.ReadSamples(dst, start, start+3000); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+}

@@ -48,11 +48,27 @@
 // is held (zero-order, MNE's interp1d grid) within each record. A
 // lower-rate signal channel is FFT-resampled (mne.filter.resample with
 // npad=0) over the whole recording at once, because that is what MNE does
-// when it preloads, and only that reproduces its values: the first
-// ReadSamples on such a file reads those channels whole and keeps them
-// resampled (8 bytes per output sample per such channel). Files whose
-// data channels share one rate stream in constant memory, with no
-// allocation per call.
+// when it preloads, and only that reproduces its values. The first
+// ReadSamples on such a file reads those channels whole once and keeps
+// their spectra (8 bytes per input sample); output samples are then
+// evaluated from the spectra a block at a time (a chirp-z transform, see
+// resample.go), so memory is bounded by the file's size, not by the
+// output rate, and a sample reads the same whatever the request spans.
+// Files whose data channels share one rate stream in constant memory,
+// with no allocation per call.
+//
+// # Damaged files
+//
+// The file size, not the header, says how many records there are, as in
+// MNE: a file cut short reads its whole records, and a header count of -1
+// or one that differs from the file adds a warning to Info.Warnings
+// saying what the header claims, what the file holds and what is read
+// (MNE warns too). Two corruptions that would misread every sample are
+// errors instead, where MNE warns and reads on: a record duration of 0 in
+// a file with signals (MNE assumes 1 s, inventing the rate; only an
+// annotation-only file may have 0) and a signal with no samples per
+// record (MNE reads it as zeros, shifting every later signal and the
+// annotations; EDFlib refuses it too).
 //
 // # Writing
 //

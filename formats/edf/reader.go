@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"gonum.org/v1/gonum/dsp/fourier"
+
 	"github.com/neurostream/neurostream/formats"
 	"github.com/neurostream/neurostream/formats/internal/pyparse"
 )
@@ -37,10 +39,21 @@ type Reader struct {
 	buf       []byte
 
 	// Lower-rate signal channels, FFT-resampled over the whole recording
-	// on first use (see the package comment).
-	resampled   [][]float64
-	resampleErr error
-	didResample bool
+	// (see resample.go): their coefficients are computed on first use.
+	lows     []lowChan
+	lowErr   error
+	lowReady bool
+	plans    map[int]*zoomPlan         // by samples per record
+	ffts     map[int]*fourier.CmplxFFT // by length
+	work     []complex128
+}
+
+// lowChan is a lower-rate signal channel's upsampling state.
+type lowChan struct {
+	plan  *zoomPlan
+	coef  []complex128 // see coefficients
+	block int64        // the block y holds, -1 for none
+	y     []float64
 }
 
 // channel is how one data channel is decoded.
@@ -52,7 +65,7 @@ type channel struct {
 	stim     bool
 	kind     int
 	zoh      []int32 // zero-order hold: output sample → input sample
-	cache    int     // index into Reader.resampled for kindResampled
+	low      int     // index into Reader.lows for kindResampled
 }
 
 const (
@@ -60,7 +73,6 @@ const (
 	kindStimMask         // same rate stim: truncate and keep 17 bits
 	kindZOH              // lower-rate stim: zero-order hold per record
 	kindResampled        // lower-rate signal: whole-recording FFT resampling
-	kindZero             // no samples at all
 )
 
 // Open opens the EDF or BDF file at path and parses its header and
@@ -131,10 +143,17 @@ func NewReader(ra io.ReaderAt, size int64, name string) (*Reader, error) {
 		format = base + "+" + res[4:5]
 	}
 
-	// Record layout over all signals, annotations included.
+	// Record layout over all signals, annotations included. A signal
+	// with no samples in a record is refused (as EDFlib does; MNE reads
+	// it as zeros): it usually means a corrupted count, and the layout
+	// would then misplace every later signal and the annotations.
 	var perRec int64
 	offs := make([]int64, len(h.Signals))
 	for i, s := range h.Signals {
+		if s.NSamples == 0 {
+			return nil, fail(int64(fixedLen+216*len(h.Signals)+8*i), fmt.Sprintf("signal %d number of samples", i),
+				"0 for %q; every signal needs at least 1 sample per data record", s.Label)
+		}
 		offs[i] = perRec * int64(r.bps)
 		perRec += int64(s.NSamples)
 	}
@@ -142,8 +161,9 @@ func NewReader(ra io.ReaderAt, size int64, name string) (*Reader, error) {
 	if perRec > 0 {
 		// As MNE: the file size, not the header, says how many records
 		// there are (a recording not closed properly leaves -1 or a
-		// stale count in the header).
-		r.nRecords = (size - r.dataStart) / int64(r.bps) / perRec
+		// stale count in the header), with a warning when they differ.
+		r.nRecords = (size - r.dataStart) / r.recBytes
+		r.checkRecordCount(size - r.dataStart)
 	}
 
 	// Data channels: every signal except annotation signals.
@@ -162,7 +182,13 @@ func NewReader(ra io.ReaderAt, size int64, name string) (*Reader, error) {
 
 	dur := h.RecordDuration
 	if dur == 0 {
-		dur = 1 // MNE's fallback for annotation-only files
+		// An annotation-only file may have 0 s records (the EDF+
+		// specification allows it); with signals, the rate would be
+		// invented. MNE warns and assumes 1 s.
+		if len(sigs) > 0 {
+			return nil, fail(offDuration, "duration of a data record", "0 s with %d signals; only an annotation-only file may have 0, a recording needs the duration to have a sample rate", len(sigs))
+		}
+		dur = 1
 	}
 	r.chans = make([]channel, len(sigs))
 	r.info.Channels = make([]formats.Channel, len(sigs))
@@ -233,8 +259,6 @@ func NewReader(ra io.ReaderAt, size int64, name string) (*Reader, error) {
 	for c := range r.chans {
 		ch := &r.chans[c]
 		switch {
-		case ch.n == 0:
-			ch.kind = kindZero
 		case int64(ch.n) == r.spr && ch.stim:
 			ch.kind = kindStimMask
 		case int64(ch.n) == r.spr:
@@ -250,11 +274,11 @@ func NewReader(ra io.ReaderAt, size int64, name string) (*Reader, error) {
 			ch.zoh = zoh[ch.n]
 		default:
 			ch.kind = kindResampled
-			ch.cache = nres
+			ch.low = nres
 			nres++
 		}
 	}
-	r.resampled = make([][]float64, nres)
+	r.lows = make([]lowChan, nres)
 
 	r.info.Format = format
 	start, ok, err := h.measDate()
@@ -295,6 +319,35 @@ func NewReader(ra io.ReaderAt, size int64, name string) (*Reader, error) {
 		r.info.Annotations = []formats.Annotation{}
 	}
 	return r, nil
+}
+
+// checkRecordCount compares the header's record count with the data
+// records the file holds (data bytes after the header) and warns when
+// they differ: the file then holds r.nRecords whole records, and those are
+// what the reader reads.
+func (r *Reader) checkRecordCount(data int64) {
+	h := r.header
+	partial := data % r.recBytes
+	secs := func(n int64) string { return fmt.Sprintf("%g s", float64(n)*h.RecordDuration) }
+	const field = "number of data records"
+	switch {
+	case h.NRecords == -1:
+		r.info.Warn(r.name, field, "-1 (the recorder did not close the file); reading the %d whole records it holds (%s)", r.nRecords, secs(r.nRecords))
+	case r.nRecords < h.NRecords:
+		next := ""
+		if partial > 0 {
+			next = fmt.Sprintf(" and %d of the next record's %d bytes", partial, r.recBytes)
+		}
+		r.info.Warn(r.name, field, "the header says %d (%s), the file holds %d whole records%s: it is truncated; reading the %d whole records (%s)",
+			h.NRecords, secs(h.NRecords), r.nRecords, next, r.nRecords, secs(r.nRecords))
+		return
+	case r.nRecords > h.NRecords:
+		r.info.Warn(r.name, field, "the header says %d (%s), the file holds %d (%s); reading all %d, as MNE does",
+			h.NRecords, secs(h.NRecords), r.nRecords, secs(r.nRecords), r.nRecords)
+	}
+	if partial != 0 && h.NRecords != r.nRecords {
+		r.info.Warn(r.name, "data records", "%d bytes after the last whole record of %d bytes are ignored", partial, r.recBytes)
+	}
 }
 
 // readAt fills b from offset off, naming field in the error.
@@ -430,8 +483,8 @@ func (r *Reader) Close() error {
 // ReadSamples fills dst[c][i] with channel c's sample start+i in SI
 // units (see formats.Recording). Only the records covering the range
 // are read, except that the first call on a file with lower-rate
-// signal channels reads those channels whole once (see the package
-// comment).
+// signal channels reads those channels whole once to take their spectra
+// (see the package comment).
 func (r *Reader) ReadSamples(dst [][]float64, start, stop int64) error {
 	if err := formats.CheckRange(&r.info, dst, start, stop); err != nil {
 		return &formats.Error{File: r.name, Offset: -1, Field: "sample range", Err: err}
@@ -439,12 +492,12 @@ func (r *Reader) ReadSamples(dst [][]float64, start, stop int64) error {
 	if start == stop {
 		return nil
 	}
-	if len(r.resampled) > 0 && !r.didResample {
-		r.didResample = true
-		r.resampleErr = r.resampleAll()
+	if len(r.lows) > 0 && !r.lowReady {
+		r.lowReady = true
+		r.lowErr = r.readLowRate()
 	}
-	if r.resampleErr != nil {
-		return r.resampleErr
+	if r.lowErr != nil {
+		return r.lowErr
 	}
 	r0 := start / r.spr
 	r1 := (stop-1)/r.spr + 1
@@ -464,12 +517,30 @@ func (r *Reader) ReadSamples(dst [][]float64, start, stop int64) error {
 		}
 	}
 	for c := range r.chans {
-		ch := &r.chans[c]
-		if ch.kind == kindResampled {
-			copy(dst[c], r.resampled[ch.cache][start:stop])
+		if ch := &r.chans[c]; ch.kind == kindResampled {
+			r.upsample(dst[c], &r.lows[ch.low], start, stop)
 		}
 	}
 	return nil
+}
+
+// upsample writes samples [start, stop) of a lower-rate channel, block by
+// block.
+func (r *Reader) upsample(dst []float64, lc *lowChan, start, stop int64) {
+	p := lc.plan
+	for j := start; j < stop; {
+		b := j / p.block
+		a := b * p.block
+		n := min(p.block, p.m-a)
+		if lc.block != b {
+			if lc.y == nil {
+				lc.y = make([]float64, p.block)
+			}
+			lc.block = b
+			p.eval(lc.y[:n], lc.coef, a, r.work)
+		}
+		j += int64(copy(dst[j-start:], lc.y[j-a:n]))
+	}
 }
 
 // decodeRecord writes the part of record rec that falls in [start, stop).
@@ -506,8 +577,6 @@ func (r *Reader) decodeRecord(dst [][]float64, rb []byte, rec, start, stop int64
 				}
 				out[i] = (float64(float64(d)*ch.cal) + ch.ofs) * ch.gain
 			}
-		case kindZero:
-			clear(out)
 		}
 	}
 }
@@ -535,9 +604,10 @@ func int24(b []byte) int32 {
 	return int32(uint32(b[0])|uint32(b[1])<<8|uint32(b[2])<<16) << 8 >> 8
 }
 
-// resampleAll reads every lower-rate signal channel whole and
-// FFT-resamples it onto the output grid, as MNE does on preload.
-func (r *Reader) resampleAll() error {
+// readLowRate reads every lower-rate signal channel whole, in one pass
+// over the records, and keeps its coefficients for upsampling: 8 bytes
+// per input sample, whatever the output rate.
+func (r *Reader) readLowRate() error {
 	var idx []int
 	for c := range r.chans {
 		if r.chans[c].kind == kindResampled {
@@ -569,11 +639,29 @@ func (r *Reader) resampleAll() error {
 			}
 		}
 	}
+	r.plans = map[int]*zoomPlan{}
+	r.ffts = map[int]*fourier.CmplxFFT{}
+	fft := func(l int) *fourier.CmplxFFT {
+		if r.ffts[l] == nil {
+			r.ffts[l] = fourier.NewCmplxFFT(l)
+		}
+		return r.ffts[l]
+	}
 	for k, c := range idx {
-		y := make([]float64, r.info.NSamples)
-		upsample(y, raw[k])
-		r.resampled[r.chans[c].cache] = y
+		ch := &r.chans[c]
+		p := r.plans[ch.n]
+		if p == nil {
+			p = newZoomPlan(int64(len(raw[k])), r.info.NSamples, fft)
+			r.plans[ch.n] = p
+			if p.Len() > len(r.work) {
+				r.work = make([]complex128, p.Len())
+			}
+		}
+		r.lows[ch.low] = lowChan{plan: p, coef: p.coefficients(raw[k], r.work), block: -1}
 		raw[k] = nil
+	}
+	for _, p := range r.plans {
+		p.release()
 	}
 	return nil
 }

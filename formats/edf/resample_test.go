@@ -5,6 +5,8 @@ import (
 	"math/cmplx"
 	"math/rand/v2"
 	"testing"
+
+	"gonum.org/v1/gonum/dsp/fourier"
 )
 
 // directUpsample evaluates MNE's FFT resampling as its trigonometric
@@ -33,18 +35,31 @@ func directUpsample(x []float64, m int) []float64 {
 	return y
 }
 
-func TestUpsample(t *testing.T) {
+// TestZoom checks block-by-block evaluation against the direct sum, for
+// even and odd lengths, prime lengths, ratios that are
+// not whole, outputs spanning many blocks, and both the direct sums and
+// the chirp-z path.
+func TestZoom(t *testing.T) {
 	const tol = 1e-10
 	rng := rand.New(rand.NewPCG(1, 2))
-	for _, c := range [][2]int{{1, 4}, {2, 5}, {3, 7}, {8, 24}, {14, 512}, {67, 201}, {128, 1000}, {131, 262}, {97, 389}} {
+	fft := func(l int) *fourier.CmplxFFT { return fourier.NewCmplxFFT(l) }
+	for _, c := range [][2]int{{1, 4}, {2, 5}, {3, 7}, {8, 24}, {14, 512}, {67, 201}, {128, 1000}, {131, 262}, {97, 389}, {10, 3001}, {600, 1800}, {101, 1000}, {1009, 4000}, {1024, 1030}} {
 		n, m := c[0], c[1]
 		x := make([]float64, n)
 		for i := range x {
 			x[i] = rng.NormFloat64()
 		}
-		got := make([]float64, m)
-		upsample(got, x)
 		want := directUpsample(x, m)
+		p := newZoomPlan(int64(n), int64(m), fft)
+		if p.inv != nil && p.Len() < int(p.block)+p.bins-1 {
+			t.Fatalf("n=%d m=%d: work length %d < block %d + %d bins - 1", n, m, p.Len(), p.block, p.bins)
+		}
+		work := make([]complex128, p.Len())
+		d := p.coefficients(x, work)
+		got := make([]float64, m)
+		for a := int64(0); a < int64(m); a += p.block {
+			p.eval(got[a:min(a+p.block, int64(m))], d, a, work)
+		}
 		for j := range want {
 			if math.Abs(got[j]-want[j]) > tol {
 				t.Fatalf("n=%d m=%d: y[%d] = %v, want %v", n, m, j, got[j], want[j])
@@ -53,33 +68,10 @@ func TestUpsample(t *testing.T) {
 	}
 }
 
-// TestBluestein checks the prime-length path against a direct DFT.
-func TestBluestein(t *testing.T) {
-	const tol = 1e-9
-	rng := rand.New(rand.NewPCG(3, 4))
-	for _, n := range []int{2, 5, 67, 101, 257} {
-		x := make([]complex128, n)
-		for i := range x {
-			x[i] = complex(rng.NormFloat64(), rng.NormFloat64())
-		}
-		for _, inverse := range []bool{false, true} {
-			sign := -1.0
-			if inverse {
-				sign = 1
-			}
-			want := make([]complex128, n)
-			for k := range want {
-				for j, v := range x {
-					want[k] += v * cmplx.Exp(complex(0, sign*2*math.Pi*float64(k*j%n)/float64(n)))
-				}
-			}
-			got := append([]complex128(nil), x...)
-			bluestein(got, inverse)
-			for k := range want {
-				if cmplx.Abs(got[k]-want[k]) > tol*float64(n) {
-					t.Fatalf("n=%d inverse=%v: X[%d] = %v, want %v", n, inverse, k, got[k], want[k])
-				}
-			}
+func TestGoodSize(t *testing.T) {
+	for _, c := range [][2]int{{1, 1}, {7, 8}, {11, 12}, {13, 15}, {17, 18}, {1001, 1024}, {1025, 1080}} {
+		if got := goodSize(c[0]); got != c[1] {
+			t.Errorf("goodSize(%d) = %d, want %d", c[0], got, c[1])
 		}
 	}
 }

@@ -430,6 +430,11 @@ func newReader(parts []*part) (*Reader, error) {
 		}
 	}
 	ann := p0.ann.annotations(m, p0.firstTag, p0.first, n)
+	stored := 0
+	if p0.ann != nil {
+		stored = len(p0.ann.onset)
+	}
+	dropped := stored - len(ann)
 	for _, s := range skips {
 		ann = append(ann, formats.Annotation{
 			Onset:       float64(s.start)/m.sfreq - float64(p0.first)/m.sfreq,
@@ -444,6 +449,10 @@ func newReader(parts []*part) (*Reader, error) {
 		SampleRate:  m.sfreq,
 		NSamples:    n,
 		Annotations: ann,
+	}
+	if dropped > 0 {
+		// MNE: "Omitted N annotation(s) that were outside data range."
+		r.info.Warn(p0.f.name, "annotations", "%d of the %d stored lie outside the data (%g s) and are dropped, as MNE does", dropped, stored, float64(n)/m.sfreq)
 	}
 	if m.hasDate {
 		r.info.StartTime = m.measDate.Add(time.Duration(math.Round(float64(p0.first) / m.sfreq * 1e9)))

@@ -363,6 +363,7 @@ func TestAnnotations(t *testing.T) {
 		date []int32
 		a    synthAnnot
 		want []formats.Annotation
+		warn string // "": none
 	}{
 		{
 			// No measurement date: onsets are stored from acquisition
@@ -381,6 +382,7 @@ func TestAnnotations(t *testing.T) {
 			a: synthAnnot{onset: []float32{4.5, 2, 30}, end: []float32{5, 5, 31}, desc: "a:b:gone",
 				orig: []float64{1599999999, 250000}},
 			want: []formats.Annotation{{Onset: 0, Duration: 1.5, Description: "b"}, {Onset: 1, Duration: 0.5, Description: "a"}},
+			warn: "annot_raw.fif: annotations: 1 of the 3 stored lie outside the data (10 s) and are dropped, as MNE does",
 		},
 		{
 			name: "date, no time base",
@@ -398,6 +400,9 @@ func TestAnnotations(t *testing.T) {
 			r, err := NewReader(bytes.NewReader(b), int64(len(b)), "annot_raw.fif")
 			if err != nil {
 				t.Fatal(err)
+			}
+			if w := r.Info().Warnings; (tc.warn == "" && len(w) > 0) || (tc.warn != "" && (len(w) != 1 || w[0] != tc.warn)) {
+				t.Errorf("warnings %q, want %q", w, tc.warn)
 			}
 			got := r.Info().Annotations
 			if len(got) != len(tc.want) {

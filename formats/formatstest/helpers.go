@@ -7,6 +7,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
+	"strings"
 	"testing"
 	"time"
 
@@ -160,4 +162,117 @@ func AsError(t testing.TB, err error) *formats.Error {
 		t.Fatalf("error %v (%T) is not a *formats.Error", err, err)
 	}
 	return fe
+}
+
+// Allocation budget of CheckAllocs: opening a file and streaming all of it
+// may allocate AllocPerByte bytes per byte of the file plus AllocConst.
+// The per-byte share covers what a reader legitimately keeps or computes
+// per stored sample (EDF's upsampling keeps FFT coefficients and work
+// arrays a few times the size of a lower-rate channel); anything scaled
+// by a count read from a header instead blows through it.
+const (
+	AllocPerByte = 64
+	AllocConst   = 8 << 20
+)
+
+// allocChunk is the span CheckAllocs streams with, and allocMax the most
+// samples per channel it streams.
+const (
+	allocChunk = 4096
+	allocMax   = 1 << 20
+)
+
+// CheckAllocs opens a recording of size bytes with open, then streams it
+// through ReadSamples (allocChunk samples at a time, the first allocMax
+// samples), and fails t when the bytes allocated meanwhile
+// (runtime.MemStats.TotalAlloc), the destination buffers excepted, exceed
+// AllocPerByte·size + AllocConst. An error from open or ReadSamples is
+// fine, since a crafted header may well be refused; only the allocations
+// count. It returns the bytes allocated.
+func CheckAllocs(t testing.TB, size int64, open func() (formats.Recording, error)) uint64 {
+	t.Helper()
+	var ms runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&ms)
+	before := ms.TotalAlloc
+	r, err := open()
+	runtime.ReadMemStats(&ms)
+	used := ms.TotalAlloc - before
+	if err == nil {
+		info := r.Info()
+		n := min(info.NSamples, allocMax)
+		if info.NSamples > 0 && len(info.Channels) > 0 {
+			dst := make([][]float64, len(info.Channels))
+			for c := range dst {
+				dst[c] = make([]float64, min(allocChunk, n))
+			}
+			runtime.ReadMemStats(&ms)
+			before = ms.TotalAlloc
+			for start := int64(0); start < n; start += allocChunk {
+				stop := min(start+allocChunk, n)
+				for c := range dst {
+					dst[c] = dst[c][:stop-start]
+				}
+				if err = r.ReadSamples(dst, start, stop); err != nil {
+					break
+				}
+			}
+			runtime.ReadMemStats(&ms)
+			used += ms.TotalAlloc - before
+		}
+		r.Close()
+	}
+	if limit := uint64(AllocPerByte*size + AllocConst); used > limit {
+		t.Errorf("a %d-byte file allocated %d bytes (%.0f per byte), over the %d allowed (err %v)", size, used, float64(used)/float64(size), limit, err)
+	}
+	return used
+}
+
+// Damage copies the shared recording files rel (paths under DataDir; the
+// companions a format needs, e.g. a .vhdr with its .vmrk and .eeg) into a
+// temporary folder under their own names, passing each file's bytes
+// through edit with its base name, and returns the copies' paths in
+// order. Tests build damaged recordings this way instead of committing
+// copies.
+func Damage(t testing.TB, edit func(name string, b []byte) []byte, rel ...string) []string {
+	t.Helper()
+	src, dir := DataDir(t), t.TempDir()
+	out := make([]string, len(rel))
+	for i, r := range rel {
+		b, err := os.ReadFile(filepath.Join(src, r))
+		if err != nil {
+			t.Fatal(err)
+		}
+		name := filepath.Base(r)
+		out[i] = WriteFile(t, dir, name, edit(name, b))
+	}
+	return out
+}
+
+// Edit returns an edit for Damage that applies f to the first file only.
+func Edit(f func(b []byte) []byte) func(name string, b []byte) []byte {
+	first := ""
+	return func(name string, b []byte) []byte {
+		if first == "" || first == name {
+			first = name
+			return f(b)
+		}
+		return b
+	}
+}
+
+// HasWarning fails t unless one of info's warnings contains every one of
+// parts.
+func HasWarning(t testing.TB, info *formats.Info, parts ...string) {
+	t.Helper()
+	for _, w := range info.Warnings {
+		ok := true
+		for _, p := range parts {
+			ok = ok && strings.Contains(w, p)
+		}
+		if ok {
+			return
+		}
+	}
+	t.Errorf("no warning containing %q; warnings: %q", parts, info.Warnings)
 }

@@ -150,6 +150,10 @@ func NewReader(r io.ReaderAt, size int64, name string) (*Reader, error) {
 			}
 		}
 	}
+	// Events after the last sample are dropped, as MNE does, but without
+	// its warning: OpenViBE writes its end-of-session event after the
+	// last whole record (as in the shared ssvep-exoskeleton files), and
+	// a truncated file is an error above.
 	rd.info.Annotations = rd.events.Annotations(rd.info.SampleRate, rd.info.NSamples)
 	return rd, nil
 }
@@ -255,6 +259,7 @@ func (r *Reader) prepare() {
 	spr := int(r.spr)
 	maxN := 0
 	ups := map[int]*upsampler{}
+	var out *upsampler
 	for i := range r.chans {
 		c := &r.chans[i]
 		maxN = max(maxN, c.n)
@@ -263,8 +268,11 @@ func (r *Reader) prepare() {
 		case c.stim:
 			c.hold = zeroHold(c.n, spr)
 		default:
+			if out == nil {
+				out = newOutput(spr)
+			}
 			if ups[c.n] == nil {
-				ups[c.n] = newUpsampler(c.n, spr)
+				ups[c.n] = newUpsampler(c.n, out)
 			}
 			c.up = ups[c.n]
 		}

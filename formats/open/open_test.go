@@ -54,6 +54,11 @@ func TestEveryRecording(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer rec.Close()
+			// The shared recordings are sound: a warning on one is a
+			// false alarm users would learn to ignore.
+			if w := rec.Info().Warnings; len(w) > 0 {
+				t.Errorf("warnings on a sound recording: %q", w)
+			}
 			switch {
 			case g.Error != "":
 				// MNE refuses it (the annotation-only hypnogram); we

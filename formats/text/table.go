@@ -21,6 +21,12 @@ const (
 // reader buffer all of it.
 const maxLine = 16 << 20
 
+// maxColumns bounds the columns of a file. A column costs a couple of
+// bytes of text but a channel's worth of memory (label, Channel, buffers),
+// so a long line of numbers read as channels would cost a hundred times
+// its size; no EEG or MEG recording comes near this many channels.
+const maxColumns = 1 << 16
+
 // table is one text file: its layout, its sparse row index and the state
 // of the read that last used it.
 type table struct {
@@ -99,39 +105,48 @@ func openTable(s source, opt Options, scale float64) (*table, error) {
 		t.delim = ';'
 	}
 
-	var fields [][]byte
-	numeric := true
-	for i := 0; ; {
+	// Count the fields and see whether they are numbers first, so that
+	// what is kept per column is allocated once.
+	n, numeric := 0, true
+	for i := 0; ; n++ {
 		s, e, next, ok := t.field(b, i)
 		if !ok {
 			break
 		}
-		fields = append(fields, b[s:e])
-		if _, msg := parseNumber(b[s:e]); msg != "" {
-			numeric = false
+		if numeric {
+			if _, msg := parseNumber(b[s:e]); msg != "" {
+				numeric = false
+			}
 		}
 		i = next
 	}
-	t.columns = make([]string, len(fields))
+	if n > maxColumns {
+		return nil, &formats.Error{File: t.name, Offset: off, Field: fmt.Sprintf("line %d", line),
+			Msg: fmt.Sprintf("%d columns; at most %d channels are supported", n, maxColumns)}
+	}
+	t.columns = make([]string, n)
 	if numeric {
 		t.dataOff, t.dataLine = off, line
 	} else {
-		t.header = make([]string, len(fields))
-		for i, f := range fields {
-			t.header[i] = string(f)
+		t.header = make([]string, n)
+		for i, k := 0, 0; k < n; k++ {
+			s, e, next, _ := t.field(b, i)
+			f := b[s:e]
+			t.header[k] = string(f)
 			if len(f) >= 2 && f[0] == '"' && f[len(f)-1] == '"' {
 				f = f[1 : len(f)-1]
 			}
-			t.columns[i] = string(f)
+			t.columns[k] = string(f)
 			if len(f) == 0 {
 				// A spreadsheet's unnamed index column.
-				t.columns[i] = fmt.Sprintf("column %d", i+1)
+				t.columns[k] = fmt.Sprintf("column %d", k+1)
 			}
+			i = next
 		}
 		t.dataOff, t.dataLine = t.lr.tell(), line+1
 	}
-	t.vals = make([]float64, len(fields))
-	t.role = make([]int, len(fields))
+	t.vals = make([]float64, n)
+	t.role = make([]int, n)
 	return t, nil
 }
 
@@ -248,6 +263,18 @@ func (t *table) seek(start int64) error {
 		t.pos.row++
 	}
 	return nil
+}
+
+// lineOf returns the line number row is on.
+func (t *table) lineOf(row int64) (int64, error) {
+	if err := t.seek(row); err != nil {
+		return 0, err
+	}
+	if _, _, err := t.nextContent(); err != nil {
+		return 0, t.readError(err)
+	}
+	t.pos.row++
+	return t.pos.line, nil
 }
 
 // readError reports a failure to find a row Open counted.

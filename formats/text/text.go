@@ -27,6 +27,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -85,13 +86,19 @@ var _ formats.Recording = (*Reader)(nil)
 // its rows to validate every number, count the samples and index the rows.
 //
 // With a TimeColumn and no SampleRate, the rate is 1/slope of the
-// least-squares line through (row index, timestamp). Neither the median
-// nor the mean of successive differences would do: the shared Muse files
-// round LSL timestamps to 1 ms, so differences are 3 or 4 ms and their
-// median gives 250 Hz for a 256 Hz device, and their jitter (differences
-// down to -15 ms) biases an outlier-trimmed mean to 260 Hz; the fitted
-// slope gives 256.00 (256.02 where the LSL clock drifts against the
-// headset's). Gaps in the timestamps are not filled: rows are samples.
+// least-squares line through (row index, timestamp), fitted to the
+// stretches between gaps with a common slope. Neither the median nor the
+// mean of successive differences would do: the shared Muse files round
+// LSL timestamps to 1 ms, so differences are 3 or 4 ms and their median
+// gives 250 Hz for a 256 Hz device, and their jitter (differences down
+// to -15 ms) biases an outlier-trimmed mean to 260 Hz; the fitted slope
+// gives 256.00 (256.02 where the LSL clock drifts against the headset's).
+//
+// A gap is a step between timestamps that departs from the median step
+// by more than 20 median steps, ahead (samples lost, recording paused) or
+// back (a clock reset). Gaps are not filled: rows are samples. Each gap
+// adds a warning to Info.Warnings naming its line and size, since every
+// later sample's time is then off by it; the rate is fitted around them.
 func Open(path string, opt Options) (*Reader, error) {
 	return OpenChannels([]string{path}, opt)
 }
@@ -204,10 +211,10 @@ func newReader(srcs []source, opt Options) (*Reader, error) {
 	}
 	r := &Reader{}
 	var (
-		labels  []string
-		marker  *table
-		marks   []mark
-		timeFit fit
+		labels []string
+		marker *table
+		marks  []mark
+		times  []float64
 	)
 	for _, s := range srcs {
 		t, err := openTable(s, opt, u.scale)
@@ -216,6 +223,7 @@ func newReader(srcs []source, opt Options) (*Reader, error) {
 		}
 		r.tables = append(r.tables, t)
 		stem := strings.TrimSuffix(filepath.Base(s.name), filepath.Ext(s.name))
+		labels = slices.Grow(labels, len(t.columns))
 		nData := 0
 		for col, name := range t.columns {
 			switch {
@@ -273,7 +281,7 @@ func newReader(srcs []source, opt Options) (*Reader, error) {
 		if tc >= 0 || mc >= 0 {
 			visit = func(row int64, vals []float64) {
 				if tc >= 0 {
-					timeFit.add(float64(row), vals[tc])
+					times = append(times, vals[tc])
 				}
 				if mc >= 0 && vals[mc] != 0 {
 					marks = append(marks, mark{row, vals[mc]})
@@ -289,23 +297,28 @@ func newReader(srcs []source, opt Options) (*Reader, error) {
 		}
 	}
 
-	rate := opt.SampleRate
-	if rate == 0 {
-		slope, ok := timeFit.slope()
-		if !ok || !(slope > 0) || math.IsInf(1/slope, 0) {
-			t := r.time
-			return nil, &formats.Error{File: t.name, Offset: -1, Field: fmt.Sprintf("column %q", opt.TimeColumn),
-				Msg: fmt.Sprintf("cannot estimate the sample rate from %d timestamps that do not increase; set Options.SampleRate", t.nrows)}
-		}
-		rate = 1 / slope
-	}
-
 	r.info = formats.Info{
-		Format:     r.tables[0].format(),
-		Channels:   make([]formats.Channel, len(labels)),
-		SampleRate: rate,
-		NSamples:   r.tables[0].nrows,
+		Format:   r.tables[0].format(),
+		Channels: make([]formats.Channel, len(labels)),
+		NSamples: r.tables[0].nrows,
 	}
+	rate := opt.SampleRate
+	if r.time != nil {
+		gaps := timeGaps(times)
+		if rate == 0 {
+			slope, ok := fitSlope(times, gaps)
+			if !ok || !(slope > 0) || math.IsInf(1/slope, 0) {
+				t := r.time
+				return nil, &formats.Error{File: t.name, Offset: -1, Field: fmt.Sprintf("column %q", opt.TimeColumn),
+					Msg: fmt.Sprintf("cannot estimate the sample rate from %d timestamps that do not increase; set Options.SampleRate", t.nrows)}
+			}
+			rate = 1 / slope
+		}
+		if err := r.warnGaps(times, gaps, rate, opt.TimeColumn); err != nil {
+			return nil, err
+		}
+	}
+	r.info.SampleRate = rate
 	for i, l := range labels {
 		r.info.Channels[i] = formats.Channel{Label: l, Type: opt.Type, Unit: u.si, SampleRate: rate}
 	}
@@ -327,6 +340,100 @@ type mark struct {
 	v   float64
 }
 
+// gapFactor is how many typical sampling intervals a step between two
+// timestamps may span before it is a gap (or, backwards, a jump back).
+// The shared Muse files, whose LSL timestamps arrive in chunks, have
+// steps up to 8.5 typical intervals without losing samples; a gap of 20
+// intervals (78 ms at 256 Hz) is time the rows do not hold.
+const gapFactor = 20
+
+// maxGapWarnings is how many gaps are described one by one.
+const maxGapWarnings = 5
+
+// timeGaps returns the rows i whose step ts[i]-ts[i-1] departs from the
+// typical step, the median, by more than gapFactor typical steps either
+// way. When the median step is not positive (timestamps rounded coarser
+// than the sampling interval), the mean step over the file stands in.
+func timeGaps(ts []float64) []int {
+	if len(ts) < 3 {
+		return nil
+	}
+	steps := make([]float64, len(ts)-1)
+	for i := range steps {
+		steps[i] = ts[i+1] - ts[i]
+	}
+	slices.Sort(steps)
+	typ := steps[len(steps)/2]
+	if !(typ > 0) {
+		typ = (ts[len(ts)-1] - ts[0]) / float64(len(ts)-1)
+	}
+	if !(typ > 0) || math.IsInf(typ, 0) {
+		return nil
+	}
+	var gaps []int
+	for i := 1; i < len(ts); i++ {
+		if d := ts[i] - ts[i-1]; math.Abs(d-typ) > gapFactor*typ {
+			gaps = append(gaps, i)
+		}
+	}
+	return gaps
+}
+
+// fitSlope returns the slope of the least-squares lines through (row,
+// timestamp) fitted to each stretch between gaps with a common slope: the
+// seconds per sample the timestamps show where no sample was lost. Not the
+// median step: the shared Muse files round LSL timestamps to 1 ms, so
+// steps are 3 or 4 ms and their median gives 250 Hz for a 256 Hz device;
+// and not the span over the rows: a gap would lower the rate (a 30 s gap
+// in a 2 min file gives 186 Hz).
+func fitSlope(ts []float64, gaps []int) (float64, bool) {
+	var cxx, cxy float64
+	lo := 0
+	for _, hi := range append(slices.Clip(gaps), len(ts)) {
+		var f fit
+		for i := lo; i < hi; i++ {
+			f.add(float64(i), ts[i])
+		}
+		cxx += f.cxx
+		cxy += f.cxy
+		lo = hi
+	}
+	if cxx == 0 {
+		return 0, false
+	}
+	return cxy / cxx, true
+}
+
+// warnGaps adds a warning for each gap (the first maxGapWarnings, then
+// one for the rest) naming its line, its size and what reading the rows
+// as contiguous samples does to the time after it.
+func (r *Reader) warnGaps(ts []float64, gaps []int, rate float64, column string) error {
+	t := r.time
+	field := fmt.Sprintf("column %q", column)
+	for k, i := range gaps {
+		d := ts[i] - ts[i-1]
+		if k == maxGapWarnings {
+			var rest float64
+			for _, j := range gaps[k:] {
+				rest += ts[j] - ts[j-1]
+			}
+			r.info.Warn(t.name, field, "%d more gaps or jumps back after these (%.6g s in all)", len(gaps)-k, rest)
+			break
+		}
+		line, err := t.lineOf(int64(i))
+		if err != nil {
+			return err
+		}
+		what, where := fmt.Sprintf("jumps %.6g s ahead", d), "before"
+		if d < 0 {
+			what, where = fmt.Sprintf("goes %.6g s back", -d), "after"
+		}
+		r.info.Warn(t.name, field, "line %d: the time %s, from %v to %v (%.6g sample intervals at %.6g Hz): samples are missing or the clock jumped; rows are read as contiguous samples, so every later sample is placed %.6g s %s its timestamp",
+			line, what, ts[i-1], ts[i], d*rate, rate, math.Abs(d-1/rate), where)
+	}
+	return nil
+}
+
 // fit accumulates a least-squares line y = a + slope·x, centred as it goes
 // (Welford) so that timestamps near 2e5 s keep their millisecond digits.
 type fit struct {
@@ -345,13 +452,6 @@ func (f *fit) add(x, y float64) {
 	f.my += (y - f.my) / f.n
 	f.cxx += dx * (x - f.mx)
 	f.cxy += dx * (y - f.my)
-}
-
-func (f *fit) slope() (float64, bool) {
-	if f.n < 2 || f.cxx == 0 {
-		return 0, false
-	}
-	return f.cxy / f.cxx, true
 }
 
 // Info describes the recording.
