@@ -51,8 +51,9 @@ type RecordingSource struct {
 	enc   *wire.Encoder
 	start time.Time
 
-	mu   sync.Mutex
-	errs []error
+	mu       sync.Mutex
+	errs     []error
+	warnings []string
 }
 
 type recStream struct {
@@ -92,6 +93,14 @@ func (s *RecordingSource) Errors() []error {
 	return append([]error(nil), s.errs...)
 }
 
+// Warnings returns what the readers reported about damaged recordings
+// (formats.Info.Warnings), once per recording, each naming the file.
+func (s *RecordingSource) Warnings() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.warnings...)
+}
+
 func (s *RecordingSource) fail(err error) {
 	s.cfg.Logger.Error("recording skipped", "err", err)
 	s.mu.Lock()
@@ -110,6 +119,12 @@ func (s *RecordingSource) fill() {
 			continue
 		}
 		info := rec.Info()
+		for _, w := range info.Warnings {
+			s.cfg.Logger.Warn("recording read with a warning", "session", spec.Session, "warning", w)
+			s.mu.Lock()
+			s.warnings = append(s.warnings, fmt.Sprintf("session %s: %s", spec.Session, w))
+			s.mu.Unlock()
+		}
 		if info.NSamples == 0 || len(info.Channels) == 0 || !(info.SampleRate > 0) {
 			rec.Close()
 			s.fail(fmt.Errorf("session %s: %s: no samples to stream (%d channels, %d samples)", spec.Session, spec.Name, len(info.Channels), info.NSamples))

@@ -163,6 +163,9 @@ func printRun(w io.Writer, c *config.Config, b *config.Built, r *pipeline.Runner
 		fmt.Fprintf(w, "%d dead letters (%d gaps) in %s\n", n, st.Gaps.Load(), b.DeadLetterPath)
 	}
 	if b.Source != nil {
+		for _, msg := range b.Source.Warnings() {
+			fmt.Fprintf(w, "warning: %s\n", msg)
+		}
 		for _, err := range b.Source.Errors() {
 			fmt.Fprintf(w, "skipped: %v\n", err)
 		}
