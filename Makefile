@@ -14,7 +14,7 @@ DATA ?= $(abspath ../shared/data)
 
 export NEUROSTREAM_PYTHON := $(PYTHON)
 
-.PHONY: all build demo test test-go bench bench-compare lint fuzz pyenv golden models eval-seizure clean kafka-up kafka-down
+.PHONY: all build demo test test-go race bench bench-compare lint fuzz pyenv golden models eval-seizure clean kafka-up kafka-down
 
 all: build
 
@@ -45,6 +45,11 @@ kafka-down:
 test: pyenv
 	$(GO) vet ./...
 	$(GO) test -count=1 ./...
+
+# The race detector on the pipeline packages (goroutines, acknowledgements,
+# asynchronous writes).
+race:
+	$(GO) test -count=1 -race ./pipeline/...
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
