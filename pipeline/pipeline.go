@@ -148,6 +148,17 @@ type DeadLetterSink interface {
 	Close() error
 }
 
+// AsyncDeadLetterSink is a DeadLetterSink that hands a dead letter over
+// without waiting until it is durable, so a flood of bad messages does not
+// hold up the healthy sessions of the same worker. done is called once,
+// from any goroutine; an error returned by DeadLetterAsync means nothing
+// was handed over and done is never called. The message behind a dead
+// letter is acknowledged only in done.
+type AsyncDeadLetterSink interface {
+	DeadLetterSink
+	DeadLetterAsync(ctx context.Context, d DeadLetter, done func(error)) error
+}
+
 // SessionInfo describes a session to a stage when its first chunk arrives.
 type SessionInfo struct {
 	Session    string

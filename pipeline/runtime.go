@@ -535,17 +535,20 @@ func (w *worker) finish(ctx context.Context, s *session, g *ackGroup, reason str
 	if err != nil {
 		return err
 	}
-	return w.reportStageErrors(ctx, msg)
+	return w.reportStageErrors(ctx, s.acks, g, msg)
 }
 
 // reportStageErrors dead-letters the stage failures collected while
-// handling msg, one dead letter each.
-func (w *worker) reportStageErrors(ctx context.Context, msg Message) error {
+// handling msg, one dead letter each; g, the group of the chunks msg lets
+// go, waits until they are durable.
+func (w *worker) reportStageErrors(ctx context.Context, q *ackQueue, g *ackGroup, msg Message) error {
 	for _, e := range w.stageErrs {
 		w.r.stats.StageErrors.Add(1)
 		w.r.opt.Metrics.stageError(e.stage)
-		err := w.r.report(ctx, DeadLetter{Message: msg, Reason: ReasonStageError, Stage: e.stage, Window: e.window,
-			Err: fmt.Errorf("%s: session %s window %d: stage %s: %w", msg.Origin, msg.Key, e.window, e.stage, e.err)})
+		q.hold(g)
+		err := w.report(ctx, DeadLetter{Message: msg, Reason: ReasonStageError, Stage: e.stage, Window: e.window,
+			Err: fmt.Errorf("%s: session %s window %d: stage %s: %w", msg.Origin, msg.Key, e.window, e.stage, e.err)},
+			func(err error) { q.done(g, err) })
 		if err != nil {
 			return err
 		}
@@ -614,7 +617,12 @@ func (w *worker) handle(ctx context.Context, j job) error {
 		// skipped.
 		r.stats.Gaps.Add(1)
 		s.stats.Gaps++
-		if err := r.report(ctx, DeadLetter{Message: j.msg, Reason: string(wire.ReasonGap), Err: fmt.Errorf("%s: %w", j.msg.Origin, err)}); err != nil {
+		// Every acknowledgement after this one waits for the gap's dead
+		// letter: a group of its own, ahead of the chunk's.
+		gap := s.acks.open()
+		if err := w.report(ctx, DeadLetter{Message: j.msg, Reason: string(wire.ReasonGap), Err: fmt.Errorf("%s: %w", j.msg.Origin, err)},
+			func(err error) { s.acks.done(gap, err) }); err != nil {
+			j.ack(err)
 			return err
 		}
 	}
@@ -658,7 +666,7 @@ func (w *worker) handle(ctx context.Context, j job) error {
 	}
 	// Stage failures are reported before the chunk is acknowledged, so a
 	// lost window is never silent: its dead letter is written first.
-	if err := w.reportStageErrors(ctx, j.msg); err != nil {
+	if err := w.reportStageErrors(ctx, s.acks, g, j.msg); err != nil {
 		s.ackAll(err)
 		s.acks.done(g, err)
 		return err
@@ -701,8 +709,11 @@ func (w *worker) write(ctx context.Context, s *session, g *ackGroup, msg Message
 		r.opt.Metrics.sink(time.Since(t0))
 		var rej *RejectedError
 		if errors.As(err, &rej) {
-			if rerr := r.report(ctx, DeadLetter{Message: msg, Reason: ReasonResultRejected,
-				Err: fmt.Errorf("%s: session %s: result %w", msg.Origin, s.info.Session, rej)}); rerr != nil {
+			q := s.acks
+			q.hold(g)
+			if rerr := w.report(ctx, DeadLetter{Message: msg, Reason: ReasonResultRejected,
+				Err: fmt.Errorf("%s: session %s: result %w", msg.Origin, s.info.Session, rej)},
+				func(err error) { q.done(g, err) }); rerr != nil {
 				return rerr
 			}
 			continue
@@ -731,12 +742,7 @@ func (w *worker) release() {
 // deadLetter reports a message the pipeline cannot use and acknowledges
 // it: it is handled, by being set aside.
 func (w *worker) deadLetter(ctx context.Context, j job, reason string, err error) error {
-	if rerr := w.r.report(ctx, DeadLetter{Message: j.msg, Reason: reason, Err: err}); rerr != nil {
-		j.ack(rerr)
-		return rerr
-	}
-	j.ack(nil)
-	return nil
+	return w.report(ctx, DeadLetter{Message: j.msg, Reason: reason, Err: err}, j.ack)
 }
 
 // MaxSample is the largest sample index a session may reach: far beyond
@@ -745,15 +751,39 @@ func (w *worker) deadLetter(ctx context.Context, j job, reason string, err error
 // overflow int64.
 const MaxSample = 1 << 62
 
-func (r *Runner) report(ctx context.Context, d DeadLetter) error {
+// report writes a dead letter and calls after exactly once: when it is
+// durable (nil), or with the error when it cannot be. With an
+// AsyncDeadLetterSink that is later, from another goroutine, and a failure
+// then stops the run; report itself returns only errors that happened
+// before the letter was handed over.
+func (w *worker) report(ctx context.Context, d DeadLetter, after func(error)) error {
+	r := w.r
 	r.stats.DeadLetters.Add(1)
 	r.opt.Metrics.deadLetter(d.Reason)
 	r.opt.Logger.Warn("dead letter", "reason", d.Reason, "err", d.Err)
-	if r.opt.DeadLetters == nil {
-		return nil
-	}
-	if err := r.opt.DeadLetters.DeadLetter(ctx, d); err != nil {
-		return fmt.Errorf("pipeline: dead-letter sink: %w", err)
+	switch dl := r.opt.DeadLetters.(type) {
+	case nil:
+		after(nil)
+	case AsyncDeadLetterSink:
+		err := dl.DeadLetterAsync(ctx, d, func(err error) {
+			if err != nil {
+				err = fmt.Errorf("pipeline: dead-letter sink: %w", err)
+				w.fail(err)
+			}
+			after(err)
+		})
+		if err != nil {
+			err = fmt.Errorf("pipeline: dead-letter sink: %w", err)
+			after(err)
+			return err
+		}
+	default:
+		if err := dl.DeadLetter(ctx, d); err != nil {
+			err = fmt.Errorf("pipeline: dead-letter sink: %w", err)
+			after(err)
+			return err
+		}
+		after(nil)
 	}
 	return nil
 }

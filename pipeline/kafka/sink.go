@@ -278,6 +278,38 @@ func (d *DeadLetterSink) Topic() string { return d.cfg.Topic }
 // DeadLetter implements pipeline.DeadLetterSink; it returns when the
 // broker acknowledged the record.
 func (d *DeadLetterSink) DeadLetter(ctx context.Context, dl pipeline.DeadLetter) error {
+	msg, err := d.message(ctx, dl)
+	if err != nil {
+		return err
+	}
+	if err := d.p.write(ctx, []kafkago.Message{msg}); err != nil {
+		return fmt.Errorf("kafka dead-letter sink: %s (%s) to %s: %w", dl.Message.Origin, dl.Reason, d.cfg.Topic, err)
+	}
+	return nil
+}
+
+// DeadLetterAsync implements pipeline.AsyncDeadLetterSink: done runs when
+// the broker acknowledged the record.
+func (d *DeadLetterSink) DeadLetterAsync(ctx context.Context, dl pipeline.DeadLetter, done func(error)) error {
+	msg, err := d.message(ctx, dl)
+	if err != nil {
+		return err
+	}
+	origin, reason := dl.Message.Origin, dl.Reason
+	err = d.p.writeAsync(ctx, []kafkago.Message{msg}, func(err error) {
+		if err != nil {
+			err = fmt.Errorf("kafka dead-letter sink: %s (%s) to %s: %w", origin, reason, d.cfg.Topic, err)
+		}
+		done(err)
+	})
+	if err != nil {
+		return fmt.Errorf("kafka dead-letter sink: %s (%s) to %s: %w", origin, reason, d.cfg.Topic, err)
+	}
+	return nil
+}
+
+// message is dl's record, its topic created first.
+func (d *DeadLetterSink) message(ctx context.Context, dl pipeline.DeadLetter) (kafkago.Message, error) {
 	m := dl.Message
 	now := time.Now().UTC()
 	errText := dl.Reason
@@ -317,12 +349,9 @@ func (d *DeadLetterSink) DeadLetter(ctx context.Context, dl pipeline.DeadLetter)
 	}
 	msg := kafkago.Message{Key: key, Value: value, Headers: h, Time: now}
 	if err := d.p.ensure(ctx, d.cfg.Topic); err != nil {
-		return fmt.Errorf("kafka dead-letter sink: %w", err)
+		return kafkago.Message{}, fmt.Errorf("kafka dead-letter sink: %w", err)
 	}
-	if err := d.p.write(ctx, []kafkago.Message{msg}); err != nil {
-		return fmt.Errorf("kafka dead-letter sink: %s (%s) to %s: %w", m.Origin, dl.Reason, d.cfg.Topic, err)
-	}
-	return nil
+	return msg, nil
 }
 
 // Count returns how many dead letters were written.
