@@ -43,6 +43,9 @@ type kafkaBenchOptions struct {
 	timeout       time.Duration
 	// sourceMaxWait, when set, replaces the Kafka source's MaxWait.
 	sourceMaxWait time.Duration
+	// seizureModel, when set, adds a seizure stage with that model after
+	// psd, as configs/seizure-monitor.yaml runs it.
+	seizureModel string
 }
 
 func (o *kafkaBenchOptions) flags(cmd *cobra.Command, sessions int, seconds, hop float64) {
@@ -60,6 +63,7 @@ func (o *kafkaBenchOptions) flags(cmd *cobra.Command, sessions int, seconds, hop
 	f.BoolVar(&o.keepTopics, "keep-topics", false, "keep the benchmark's topics (default: delete them)")
 	f.BoolVar(&o.json, "json", false, "print the result as JSON")
 	f.DurationVar(&o.timeout, "timeout", 0, "give up waiting for results after this long (default: 60s + 2× the signal duration)")
+	f.StringVar(&o.seizureModel, "seizure-model", "", "add a seizure stage with this model file (e.g. configs/models/seizure-sim.json) after psd; its window rows are a third result kind")
 	f.DurationVar(&o.sourceMaxWait, "source-max-wait", 0, "override the Kafka source's MaxWait (default: the pipeline's own, as neurostream run uses it)")
 }
 
@@ -140,8 +144,12 @@ func newKafkaBench(ctx context.Context, opt *kafkaBenchOptions, what string) (*k
 		group:  id,
 		log:    slog.Default(),
 	}
-	// The psd stage's kinds: each window yields one record of each.
-	kb.resultTopics = pkafka.ResultTopics(kb.prefix, arrowout.KindPSD, arrowout.KindBandPower)
+	// The stages' kinds: each window yields one record of each.
+	kinds := []arrowout.Kind{arrowout.KindPSD, arrowout.KindBandPower}
+	if opt.seizureModel != "" {
+		kinds = append(kinds, arrowout.KindSeizure)
+	}
+	kb.resultTopics = pkafka.ResultTopics(kb.prefix, kinds...)
 	tctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	if err := pkafka.EnsureTopics(tctx, kb.conn, append([]string{kb.input}, kb.resultTopics...), opt.partitions); err != nil {
@@ -178,6 +186,9 @@ func (kb *kafkaBench) pipeline() (*config.Built, error) {
 	c.Source.Kafka = config.KafkaSource{Kafka: config.Kafka{Brokers: kb.opt.brokers}, Topic: kb.input, GroupID: kb.group}
 	c.Window = config.Window{LengthSeconds: kb.opt.windowSeconds, HopSeconds: kb.opt.hopSeconds}
 	c.Stages = []config.Stage{{Type: "psd", Options: map[string]any{"nperseg": int(math.Round(kb.opt.rate))}}}
+	if kb.opt.seizureModel != "" {
+		c.Stages = append(c.Stages, config.Stage{Type: "seizure", Options: map[string]any{"model": kb.opt.seizureModel}})
+	}
 	c.Output.Dir = ""
 	c.Output.Kafka = config.KafkaOutput{Kafka: config.Kafka{Brokers: kb.opt.brokers}, TopicPrefix: kb.prefix, DeadLetterTopic: kb.dead, Acks: "all"}
 	if err := c.Validate(); err != nil {
@@ -758,6 +769,11 @@ func benchThroughput(ctx context.Context, opt *kafkaBenchOptions) (*throughputRe
 		once     sync.Once
 	)
 	rc, err := startResultConsumer(opt.brokers, kb.resultTopics, func(m *kafkago.Message, at time.Time) {
+		// Window records only: a stage's end-of-session rows (a seizure
+		// end row) carry the index after the last window.
+		if w, err := strconv.ParseInt(headerValue(m, pkafka.HeaderWindow), 10, 64); err != nil || w >= perSession {
+			return
+		}
 		lastAt.Store(at.UnixNano())
 		if count.Add(1) == expected {
 			once.Do(func() { close(complete) })
@@ -812,4 +828,13 @@ func benchThroughput(ctx context.Context, opt *kafkaBenchOptions) (*throughputRe
 	rep.WindowsS = float64(rep.Windows) / elapsed.Seconds()
 	rep.ChunksS = float64(chunks) / elapsed.Seconds()
 	return rep, nil
+}
+
+func headerValue(m *kafkago.Message, key string) string {
+	for _, h := range m.Headers {
+		if h.Key == key {
+			return string(h.Value)
+		}
+	}
+	return ""
 }
