@@ -14,7 +14,7 @@ type Metrics struct {
 	windows     prometheus.Counter
 	deadLetters *prometheus.CounterVec
 	stageTime   *prometheus.HistogramVec
-	sinkTime    prometheus.Histogram
+	sinkTime    *prometheus.HistogramVec
 	sessions    prometheus.Gauge
 	endedC      *prometheus.CounterVec
 	stageErrors *prometheus.CounterVec
@@ -27,7 +27,7 @@ type Metrics struct {
 //	neurostream_windows_total                windows analysed
 //	neurostream_dead_letters_total{reason}   messages set aside, by reason
 //	neurostream_stage_seconds{stage}         per-window stage latency
-//	neurostream_sink_seconds                 per-write sink latency
+//	neurostream_sink_seconds{sink}           per-write sink latency, by sink type
 //	neurostream_sessions                     sessions with state in memory
 //	neurostream_sessions_ended_total{reason} sessions ended: final, idle, end_of_input
 //	neurostream_stage_errors_total{stage}    windows a stage failed on
@@ -47,9 +47,9 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		stageTime: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name: "neurostream_stage_seconds", Help: "Time one stage takes for one window.", Buckets: buckets,
 		}, []string{"stage"}),
-		sinkTime: prometheus.NewHistogram(prometheus.HistogramOpts{
-			Name: "neurostream_sink_seconds", Help: "Time one sink write takes.", Buckets: buckets,
-		}),
+		sinkTime: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "neurostream_sink_seconds", Help: "Time one sink write takes (for an asynchronous sink, until the results are handed over).", Buckets: buckets,
+		}, []string{"sink"}),
 		sessions: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "neurostream_sessions", Help: "Sessions whose state is held in memory.",
 		}),
@@ -93,9 +93,9 @@ func (m *Metrics) stage(name string, d time.Duration) {
 	}
 }
 
-func (m *Metrics) sink(d time.Duration) {
+func (m *Metrics) sink(name string, d time.Duration) {
 	if m != nil {
-		m.sinkTime.Observe(d.Seconds())
+		m.sinkTime.WithLabelValues(name).Observe(d.Seconds())
 	}
 }
 

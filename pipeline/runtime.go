@@ -9,6 +9,7 @@ import (
 	"math"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -706,7 +707,7 @@ func (w *worker) write(ctx context.Context, s *session, g *ackGroup, msg Message
 		} else {
 			err = sink.Write(ctx, w.results)
 		}
-		r.opt.Metrics.sink(time.Since(t0))
+		r.opt.Metrics.sink(sinkName(sink), time.Since(t0))
 		var rej *RejectedError
 		if errors.As(err, &rej) {
 			q := s.acks
@@ -859,4 +860,13 @@ func (w *worker) newSession(c *wire.Chunk) (*session, error) {
 	w.r.sessions[c.Session] = s.stats
 	w.r.mu.Unlock()
 	return s, nil
+}
+
+// sinkName labels a sink in metrics: its type, e.g. "kafka.ResultSink".
+func sinkName(s Sink) string {
+	name := fmt.Sprintf("%T", s)
+	if i := strings.LastIndexByte(name, '/'); i >= 0 {
+		name = name[i+1:]
+	}
+	return strings.TrimPrefix(name, "*")
 }
