@@ -201,6 +201,16 @@ func serveMetrics(addr string, reg *prometheus.Registry, b *config.Built, runner
 			Name: "neurostream_kafka_assigned_partitions", Help: "Input partitions assigned to this process in the current generation.",
 		}, func() float64 { return float64(ks.Stats().Partitions) }))
 	}
+	if ks := b.KafkaSink; ks != nil {
+		reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "neurostream_kafka_produce_errors_total", Help: "Result writes that failed after the writer's retries.",
+		}, func() float64 { return float64(ks.Stats().Errors) }))
+	}
+	if kd := b.KafkaDeadLetters; kd != nil {
+		reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "neurostream_kafka_dead_letter_errors_total", Help: "Dead-letter writes that failed after the writer's retries.",
+		}, func() float64 { return float64(kd.Stats().Errors) }))
+	}
 	failure := func() error {
 		if r := runner.Load(); r != nil {
 			return r.Failure()

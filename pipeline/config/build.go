@@ -29,10 +29,13 @@ type Built struct {
 	Source      *pipeline.RecordingSource
 	KafkaSource *pkafka.Source
 	KafkaSink   *pkafka.ResultSink
-	Files       *arrowout.FileSink
-	SzCORE      *arrowout.SzCORESink
-	Summary     *arrowout.Summary
-	DeadLetters *pipeline.DeadLetterFile
+	// KafkaDeadLetters is the dead-letter topic's sink, when Kafka output
+	// is configured.
+	KafkaDeadLetters *pkafka.DeadLetterSink
+	Files            *arrowout.FileSink
+	SzCORE           *arrowout.SzCORESink
+	Summary          *arrowout.Summary
+	DeadLetters      *pipeline.DeadLetterFile
 	// DeadLetterPath is the dead-letter file.
 	DeadLetterPath string
 }
@@ -139,6 +142,7 @@ func (c *Config) Build(logger *slog.Logger) (*Built, error) {
 			return nil, fmt.Errorf("output.kafka: %w", err)
 		}
 		b.DeadLetterPath = "topic " + ko.DeadLetterTopic
+		b.KafkaDeadLetters = kd
 		dead = kd
 	}
 	warmup := c.Window.WarmupSeconds
