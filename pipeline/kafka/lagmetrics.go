@@ -58,9 +58,7 @@ func (c *sourceCollector) Describe(ch chan<- *prometheus.Desc) {
 }
 
 func (c *sourceCollector) Collect(ch chan<- prometheus.Metric) {
-	current := map[topicPartition]bool{}
 	for _, p := range c.src.PartitionStats() {
-		current[topicPartition{p.Topic, p.Partition}] = true
 		lv := []string{p.Topic, strconv.Itoa(p.Partition)}
 		gauge := func(d *prometheus.Desc, v int64) {
 			if v >= 0 {
