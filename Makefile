@@ -14,7 +14,7 @@ DATA ?= $(abspath ../shared/data)
 
 export NEUROSTREAM_PYTHON := $(PYTHON)
 
-.PHONY: all build demo test test-go race bench bench-compare lint fuzz pyenv golden models eval-seizure clean kafka-up kafka-down
+.PHONY: all build demo test test-go race bench bench-compare lint fuzz pyenv golden models eval-seizure clean kafka-up kafka-down kafka-wipe
 
 all: build
 
@@ -39,8 +39,13 @@ $(VENV)/.stamp: tools/python/requirements.txt
 kafka-up:
 	NEUROSTREAM_CACHE=$(NEUROSTREAM_CACHE) deploy/kafka/up.sh
 
+# kafka-down stops the broker and keeps its data; kafka-wipe also deletes
+# the data (every topic, record and committed offset).
 kafka-down:
 	NEUROSTREAM_CACHE=$(NEUROSTREAM_CACHE) deploy/kafka/down.sh
+
+kafka-wipe:
+	NEUROSTREAM_CACHE=$(NEUROSTREAM_CACHE) deploy/kafka/down.sh --wipe
 
 test: pyenv
 	$(GO) vet ./...

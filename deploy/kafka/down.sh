@@ -1,27 +1,45 @@
 #!/usr/bin/env bash
-# Stop the broker that up.sh started and remove its data. Safe to run when
-# it is not running.
+# Stop the broker that up.sh started; its data stays for the next up.sh.
+# Safe to run when it is not running.
+#
+#   down.sh          stop it (SIGTERM: a controlled shutdown; SIGKILL after 20 s)
+#   down.sh --wipe   stop it and delete its data (topics, records, offsets),
+#                    so the next up.sh formats fresh storage (make kafka-wipe)
+#
+# NEUROSTREAM_CACHE and NEUROSTREAM_KAFKA_RUN choose the broker, as for
+# up.sh (lib.sh).
 set -euo pipefail
 
-home=${NEUROSTREAM_CACHE:-$HOME/.cache/neurostream}/kafka
-run=$home/run
-pidfile=$run/kafka.pid
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=lib.sh
+source "$here/lib.sh"
 
-if [[ -f $pidfile ]]; then
-	pid=$(cat "$pidfile")
-	if kill -0 "$pid" 2>/dev/null; then
-		kill -TERM "$pid" 2>/dev/null || true
-		for _ in $(seq 1 100); do # up to 20 s for a controlled shutdown
-			kill -0 "$pid" 2>/dev/null || break
-			sleep 0.2
-		done
-		if kill -0 "$pid" 2>/dev/null; then
-			echo "kafka-down: broker $pid still running after 20 s, killing it"
-			kill -KILL "$pid" 2>/dev/null || true
-		fi
-		echo "kafka-down: stopped broker $pid"
+wipe=false
+case ${1:-} in
+"") ;;
+--wipe) wipe=true ;;
+*)
+	echo "usage: down.sh [--wipe]" >&2
+	exit 2
+	;;
+esac
+
+pid=$(broker_pid)
+if [[ -n $pid ]]; then
+	kill -TERM "$pid" 2>/dev/null || true
+	for _ in $(seq 1 100); do # up to 20 s for a controlled shutdown
+		broker_alive "$pid" || break
+		sleep 0.2
+	done
+	if broker_alive "$pid"; then
+		echo "kafka-down: broker $pid still running after 20 s, killing it"
+		kill -KILL "$pid" 2>/dev/null || true
 	fi
-	rm -f "$pidfile"
+	echo "kafka-down: stopped broker $pid"
 fi
-# Keep the log for a post-mortem; drop the data.
-rm -rf "$run/data" "$run/server.properties" "$run/log4j.properties" "$run/format.log"
+rm -f "$pidfile"
+if $wipe; then
+	# Keep the log for a post-mortem; drop the data.
+	rm -rf "$data" "$run/server.properties" "$run/log4j.properties" "$run/format.log"
+	echo "kafka-down: deleted the broker's data ($data)"
+fi

@@ -3,9 +3,14 @@ package kafka
 import (
 	"context"
 	"crypto/tls"
+	"errors"
 	"fmt"
+	"io"
 	"log/slog"
+	"net"
 	"strings"
+	"sync"
+	"syscall"
 	"time"
 
 	kafkago "github.com/segmentio/kafka-go"
@@ -98,8 +103,116 @@ func debugLogger(l *slog.Logger, component string) kafkago.Logger {
 	})
 }
 
+// warnLogger sends kafka-go's error log to Warn, at most one line per
+// component every warnEvery: while a broker is down kafka-go logs every
+// retry of every partition reader, producer and group member, which would
+// bury everything else. The lines in between go to Debug, and the next
+// Warn says how many there were.
 func warnLogger(l *slog.Logger, component string) kafkago.Logger {
+	var mu sync.Mutex
+	var last time.Time
+	var quiet int
 	return kafkago.LoggerFunc(func(format string, args ...any) {
-		l.Warn(strings.TrimSpace(fmt.Sprintf(format, args...)), "component", component)
+		msg := strings.TrimSpace(fmt.Sprintf(format, args...))
+		mu.Lock()
+		now := time.Now()
+		warn := now.Sub(last) >= warnEvery
+		n := quiet
+		if warn {
+			last, quiet = now, 0
+		} else {
+			quiet++
+		}
+		mu.Unlock()
+		if !warn {
+			l.Debug(msg, "component", component)
+			return
+		}
+		if n > 0 {
+			l.Warn(msg, "component", component, "debug_lines_since_last_warning", n)
+			return
+		}
+		l.Warn(msg, "component", component)
 	})
+}
+
+// warnEvery is the least time between two warnings of one kind.
+const warnEvery = 30 * time.Second
+
+// permanent reports whether a failed broker request fails again however
+// often it is retried: an unknown or invalid topic, refused authorisation
+// or authentication, an untrusted certificate. Everything else (refused or
+// broken connections, timeouts, leaders and coordinators moving or still
+// loading) is worth retrying.
+func permanent(err error) bool {
+	var ke kafkago.Error
+	if errors.As(err, &ke) {
+		switch ke {
+		case kafkago.UnknownTopicOrPartition, kafkago.InvalidTopic,
+			kafkago.TopicAuthorizationFailed, kafkago.GroupAuthorizationFailed, kafkago.ClusterAuthorizationFailed,
+			kafkago.SASLAuthenticationFailed, kafkago.UnsupportedSASLMechanism, kafkago.IllegalSASLState:
+			return true
+		}
+		return false
+	}
+	var cv *tls.CertificateVerificationError
+	return errors.As(err, &cv)
+}
+
+// errorClass names the kind of a failed broker request, so a retry loop
+// logs a warning when the kind changes rather than at every attempt:
+// "unreachable" for network errors (refused, reset, timed out, no route),
+// the Kafka error's name for an error the broker returned.
+func errorClass(err error) string {
+	var ke kafkago.Error
+	if errors.As(err, &ke) {
+		return ke.Title()
+	}
+	var ne net.Error
+	if errors.As(err, &ne) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) {
+		return "unreachable"
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return "timeout"
+	}
+	return "other"
+}
+
+// retryLog logs the failures of one retry loop: a warning when the kind of
+// failure changes (errorClass) and at most every warnEvery while it stays
+// the same, Debug otherwise.
+type retryLog struct {
+	log      *slog.Logger
+	class    string
+	warnedAt time.Time
+	since    time.Time
+	failures int
+}
+
+// failed records a failure; msg says what failed and that it is retried.
+func (r *retryLog) failed(msg string, err error, args ...any) {
+	now := time.Now()
+	if r.failures == 0 {
+		r.since = now
+	}
+	r.failures++
+	c := errorClass(err)
+	if c == r.class && now.Sub(r.warnedAt) < warnEvery {
+		r.log.Debug(msg, append(args, "err", err, "attempt", r.failures)...)
+		return
+	}
+	if c == r.class {
+		args = append(args, "failing_for", now.Sub(r.since).Round(time.Second))
+	}
+	r.class, r.warnedAt = c, now
+	r.log.Warn(msg, append(args, "err", err, "attempt", r.failures)...)
+}
+
+// ok records a success and, after failures, logs the recovery.
+func (r *retryLog) ok(msg string, args ...any) {
+	if r.failures > 0 {
+		r.log.Info(msg, append(args, "failed_attempts", r.failures, "after", time.Since(r.since).Round(time.Millisecond))...)
+	}
+	r.class, r.failures = "", 0
 }

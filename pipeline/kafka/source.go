@@ -71,6 +71,19 @@ type SourceConfig struct {
 	// PartitionWatchInterval: see WatchPartitionChanges. Default: 5s.
 	PartitionWatchInterval time.Duration
 
+	// ConnectTimeout bounds how long Connect waits for the brokers: it
+	// retries a metadata request with a backoff from 100 ms, doubling up
+	// to 5 s, so a pipeline started before its broker, or during a broker
+	// restart, starts once the broker answers. A missing input topic is
+	// not waited for: Connect fails at once. Default: 0 (keep trying
+	// until Connect's context ends).
+	ConnectTimeout time.Duration
+	// OffsetsInterval is how often the start and end offsets of the
+	// assigned partitions are read from their leaders (ListOffsets), for
+	// PartitionStats, Lag and Ready; also at once when a generation
+	// starts. Default: 5s.
+	OffsetsInterval time.Duration
+
 	// Logger default: slog.Default().
 	Logger *slog.Logger
 }
@@ -98,6 +111,7 @@ func (c *SourceConfig) Validate() error {
 		{"MaxWait", c.MaxWait}, {"CommitInterval", c.CommitInterval}, {"HeartbeatInterval", c.HeartbeatInterval},
 		{"SessionTimeout", c.SessionTimeout}, {"RebalanceTimeout", c.RebalanceTimeout},
 		{"JoinGroupBackoff", c.JoinGroupBackoff}, {"PartitionWatchInterval", c.PartitionWatchInterval},
+		{"ConnectTimeout", c.ConnectTimeout}, {"OffsetsInterval", c.OffsetsInterval},
 	} {
 		if f.v < 0 {
 			return fmt.Errorf("kafka source: %s: must not be negative, got %v", f.name, f.v)
@@ -140,6 +154,7 @@ func (c *SourceConfig) setDefaults() {
 	c.RebalanceTimeout = or(c.RebalanceTimeout, 10*time.Second)
 	c.JoinGroupBackoff = or(c.JoinGroupBackoff, time.Second)
 	c.PartitionWatchInterval = or(c.PartitionWatchInterval, 5*time.Second)
+	c.OffsetsInterval = or(c.OffsetsInterval, 5*time.Second)
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}
@@ -152,17 +167,34 @@ func (c *SourceConfig) setDefaults() {
 // committed per partition up to the contiguous prefix of records
 // acknowledged without error, every CommitInterval and on Close.
 //
-// Read, the AckFuncs, Stats and Lag are safe for concurrent use.
+// A broker outage ends the member's generation (its heartbeat fails); the
+// source then keeps rejoining, every JoinGroupBackoff, and the next
+// generation re-reads each partition from its committed offset. Ready is
+// false meanwhile.
+//
+// Read, the AckFuncs, Stats, Lag, PartitionStats and Ready are safe for
+// concurrent use.
 type Source struct {
 	cfg    SourceConfig
 	dialer *kafkago.Dialer
 	log    *slog.Logger
+	// client reads partition offsets (offsetsLoop); its transport is
+	// closed with the source.
+	client    *kafkago.Client
+	transport *kafkago.Transport
 
-	group   *kafkago.ConsumerGroup
-	msgs    chan delivery
-	ctx     context.Context
-	cancel  context.CancelFunc
-	runDone chan struct{}
+	state atomic.Int32
+	// ctx ends when the source closes: it stops Connect's retries, the
+	// group's generations and the offsets loop.
+	ctx    context.Context
+	cancel context.CancelFunc
+
+	group       *kafkago.ConsumerGroup
+	msgs        chan delivery
+	runDone     chan struct{}
+	offsetsDone chan struct{}
+	// kick asks the offsets loop for a refresh now (a generation started).
+	kick chan struct{}
 
 	closeOnce sync.Once
 	closeErr  error
@@ -173,12 +205,36 @@ type Source struct {
 	// finalErr is the last commit error of a generation that ended
 	// because the source closed.
 	finalErr error
+	// connectErr is the last failure while connecting; joinErr the last
+	// failure to join the group since the last generation.
+	connectErr, joinErr error
+	// contactAt is the last request to the brokers that succeeded
+	// (offsets, metadata, commit); failedSince and contactErr describe
+	// the failures since, if any.
+	contactAt, failedSince time.Time
+	contactErr             error
+	// assignments counts generations per partition assigned to this member.
+	assignments map[topicPartition]int64
 
 	stats sourceCounters
 }
 
+type topicPartition struct {
+	topic     string
+	partition int
+}
+
+// Source states.
+const (
+	stateNew int32 = iota
+	stateConnecting
+	stateConnected
+	stateClosed
+)
+
 type sourceCounters struct {
 	messages, stale, ackErrors, commits, commitErrors, fetchErrors, joinErrors, generations atomic.Int64
+	rebalances, offsetsErrors                                                               atomic.Int64
 }
 
 // SourceStats counts what a Source did.
@@ -198,6 +254,14 @@ type SourceStats struct {
 	JoinErrors int64
 	// Generations counts the group generations this member took part in.
 	Generations int64
+	// Rebalances counts the generations that ended while the source was
+	// running (a rebalance, or the coordinator or broker lost), not by
+	// Close.
+	Rebalances int64
+	// OffsetsErrors counts failed refreshes of partition offsets
+	// (OffsetsInterval), and partitions whose offsets a refresh could not
+	// read.
+	OffsetsErrors int64
 	// Generation is the current generation ID, -1 when in none.
 	Generation int64
 	// Partitions is how many partitions the current generation assigned.
@@ -226,6 +290,12 @@ type partition struct {
 	t     *tracker
 	// hwm is the partition's high-water mark seen by the last fetch.
 	hwm atomic.Int64
+	// pos is the offset of the next record handed to the pipeline, -1
+	// until known.
+	pos atomic.Int64
+	// logStart and logEnd are the partition's offsets read at offsetsAt
+	// (Unix nanoseconds; 0: not read, or the last read failed).
+	logStart, logEnd, offsetsAt atomic.Int64
 }
 
 type delivery struct {
@@ -242,17 +312,40 @@ func NewSource(cfg SourceConfig) (*Source, error) {
 	}
 	cfg.setDefaults()
 	cfg.Topics = append([]string(nil), cfg.Topics...)
-	return &Source{cfg: cfg, dialer: cfg.dialer(), log: cfg.Logger.With("group", cfg.GroupID)}, nil
+	s := &Source{cfg: cfg, dialer: cfg.dialer(), log: cfg.Logger.With("group", cfg.GroupID), assignments: map[topicPartition]int64{}}
+	s.ctx, s.cancel = context.WithCancel(context.Background())
+	return s, nil
 }
 
-// Connect checks that the brokers answer and the topics exist, then joins
-// the consumer group; partitions are assigned asynchronously.
+// Connect waits until the brokers answer and checks that the topics
+// exist, then joins the consumer group; partitions are assigned
+// asynchronously (Ready says when). While no broker answers it retries,
+// with a backoff from 100 ms doubling up to 5 s, for ConnectTimeout (0:
+// until ctx ends or the source closes), and returns ctx's error promptly
+// when ctx ends. A missing input topic, refused authorisation and the
+// like fail at once: they are configuration errors, and a topic is
+// expected to exist before its consumers start (docs/operations.md).
 func (s *Source) Connect(ctx context.Context) error {
-	if s.group != nil {
+	if !s.state.CompareAndSwap(stateNew, stateConnecting) {
+		if s.state.Load() == stateClosed {
+			return errors.New("kafka source: Connect after Close")
+		}
 		return errors.New("kafka source: Connect called twice")
 	}
-	if err := checkTopics(ctx, s.cfg.Connection, s.cfg.Topics); err != nil {
+	err := s.connect(ctx)
+	if err != nil {
+		s.mu.Lock()
+		s.connectErr = err
+		s.mu.Unlock()
+		s.state.CompareAndSwap(stateConnecting, stateNew)
 		return fmt.Errorf("kafka source group %s: %w", s.cfg.GroupID, err)
+	}
+	return nil
+}
+
+func (s *Source) connect(ctx context.Context) error {
+	if err := s.awaitBrokers(ctx); err != nil {
+		return err
 	}
 	g, err := kafkago.NewConsumerGroup(kafkago.ConsumerGroupConfig{
 		ID:                     s.cfg.GroupID,
@@ -271,14 +364,96 @@ func (s *Source) Connect(ctx context.Context) error {
 		ErrorLogger:            warnLogger(s.log, "consumergroup"),
 	})
 	if err != nil {
-		return fmt.Errorf("kafka source group %s: %w", s.cfg.GroupID, err)
+		return err
+	}
+	s.transport = s.cfg.transport()
+	s.client = &kafkago.Client{Addr: kafkago.TCP(s.cfg.Brokers...), Transport: s.transport, Timeout: s.cfg.DialTimeout}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closing {
+		g.Close()
+		s.transport.CloseIdleConnections()
+		return errors.New("closed while connecting")
 	}
 	s.group = g
 	s.msgs = make(chan delivery)
-	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.runDone = make(chan struct{})
+	s.offsetsDone = make(chan struct{})
+	s.kick = make(chan struct{}, 1)
+	s.contactAt, s.contactErr, s.connectErr = time.Now(), nil, nil
+	s.state.Store(stateConnected)
 	go s.run()
+	go s.offsetsLoop()
 	return nil
+}
+
+// Connect's retry backoff.
+const (
+	connectBackoffMin = 100 * time.Millisecond
+	connectBackoffMax = 5 * time.Second
+)
+
+// awaitBrokers retries checkTopics until it succeeds, fails permanently,
+// ConnectTimeout passes, ctx ends or the source closes.
+func (s *Source) awaitBrokers(ctx context.Context) error {
+	if s.cfg.ConnectTimeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeoutCause(ctx, s.cfg.ConnectTimeout, errConnectTimeout)
+		defer cancel()
+	}
+	ctx, stop := mergeCancel(ctx, s.ctx)
+	defer stop()
+	rl := retryLog{log: s.log}
+	start := time.Now()
+	backoff := connectBackoffMin
+	for {
+		actx, cancel := context.WithTimeout(ctx, s.cfg.DialTimeout)
+		err := checkTopics(actx, s.cfg.Connection, s.cfg.Topics)
+		cancel()
+		if err == nil {
+			rl.ok("kafka source: brokers answer", "brokers", s.cfg.Brokers)
+			return nil
+		}
+		if ctx.Err() == nil && permanent(err) {
+			return err
+		}
+		s.mu.Lock()
+		s.connectErr = err
+		s.mu.Unlock()
+		if ctx.Err() == nil {
+			rl.failed("kafka source: brokers do not answer; retrying", err, "brokers", s.cfg.Brokers, "retry_in", backoff)
+			t := time.NewTimer(backoff)
+			select {
+			case <-ctx.Done():
+				t.Stop()
+			case <-t.C:
+			}
+			backoff = min(2*backoff, connectBackoffMax)
+		}
+		if ctx.Err() != nil {
+			switch cause := context.Cause(ctx); {
+			case errors.Is(cause, errConnectTimeout):
+				return fmt.Errorf("brokers %v did not answer within ConnectTimeout %v (%d attempts): %w", s.cfg.Brokers, s.cfg.ConnectTimeout, rl.failures, err)
+			case s.ctx.Err() != nil:
+				return fmt.Errorf("closed while connecting to %v (last error: %w)", s.cfg.Brokers, err)
+			default:
+				return fmt.Errorf("connecting to %v for %v: %w (last error: %w)", s.cfg.Brokers, time.Since(start).Round(time.Millisecond), ctx.Err(), err)
+			}
+		}
+	}
+}
+
+var errConnectTimeout = errors.New("kafka source: ConnectTimeout")
+
+// mergeCancel returns a context that ends with a or b (with a's values
+// and deadline).
+func mergeCancel(a, b context.Context) (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithCancelCause(a)
+	stop := context.AfterFunc(b, func() { cancel(context.Cause(b)) })
+	return ctx, func() {
+		stop()
+		cancel(nil)
+	}
 }
 
 // checkTopics fails when a broker cannot be reached or a topic does not
@@ -290,6 +465,9 @@ func checkTopics(ctx context.Context, c Connection, topics []string) error {
 			return fmt.Errorf("metadata from %v: %w", c.Brokers, err)
 		}
 		for _, t := range md.Topics {
+			if errors.Is(t.Error, kafkago.UnknownTopicOrPartition) {
+				return fmt.Errorf("topic %s does not exist on %v (create it first; the source neither creates nor waits for its input topics): %w", t.Name, c.Brokers, t.Error)
+			}
 			if t.Error != nil {
 				return fmt.Errorf("topic %s: %w", t.Name, t.Error)
 			}
@@ -301,6 +479,7 @@ func checkTopics(ctx context.Context, c Connection, topics []string) error {
 // run follows the group's generations until the group closes.
 func (s *Source) run() {
 	defer close(s.runDone)
+	rl := retryLog{log: s.log}
 	for {
 		gen, err := s.group.Next(s.ctx)
 		if err != nil {
@@ -308,9 +487,13 @@ func (s *Source) run() {
 				return
 			}
 			s.stats.joinErrors.Add(1)
-			s.log.Warn("kafka source: joining the consumer group failed; retrying", "err", err)
+			s.mu.Lock()
+			s.joinErr = err
+			s.mu.Unlock()
+			rl.failed("kafka source: joining the consumer group failed; retrying", err, "retry_in", s.cfg.JoinGroupBackoff)
 			continue
 		}
+		rl.ok("kafka source: joined the consumer group", "generation", gen.ID)
 		s.startGeneration(gen)
 	}
 }
@@ -321,8 +504,10 @@ func (s *Source) startGeneration(gen *kafkago.Generation) {
 	for _, topic := range s.cfg.Topics {
 		for _, a := range gen.Assignments[topic] {
 			p := &partition{topic: topic, id: a.ID, t: newTracker()}
+			p.pos.Store(-1)
 			if a.Offset >= 0 {
 				p.t.committed = a.Offset
+				p.pos.Store(a.Offset)
 			}
 			g.parts = append(g.parts, p)
 			assigned = append(assigned, fmt.Sprintf("%s/%d@%s", topic, a.ID, offsetString(a.Offset)))
@@ -331,7 +516,15 @@ func (s *Source) startGeneration(gen *kafkago.Generation) {
 	s.stats.generations.Add(1)
 	s.mu.Lock()
 	s.cur = g
+	s.joinErr = nil
+	for _, p := range g.parts {
+		s.assignments[topicPartition{p.topic, p.id}]++
+	}
 	s.mu.Unlock()
+	select {
+	case s.kick <- struct{}{}:
+	default:
+	}
 	s.log.Info("kafka source: generation started", "generation", gen.ID, "member", gen.MemberID, "partitions", assigned)
 	for _, p := range g.parts {
 		var offset int64 = s.cfg.StartOffset
@@ -378,6 +571,7 @@ func (s *Source) fetch(ctx context.Context, g *generation, p *partition, offset 
 		return
 	}
 	backoff := 50 * time.Millisecond
+	rl := retryLog{log: s.log}
 	for {
 		m, err := r.FetchMessage(ctx)
 		if err != nil {
@@ -385,7 +579,7 @@ func (s *Source) fetch(ctx context.Context, g *generation, p *partition, offset 
 				return
 			}
 			s.stats.fetchErrors.Add(1)
-			s.log.Warn("kafka source: fetch failed; retrying", "topic", p.topic, "partition", p.id, "err", err)
+			rl.failed("kafka source: fetch failed; retrying", err, "topic", p.topic, "partition", p.id)
 			select {
 			case <-ctx.Done():
 				return
@@ -395,10 +589,12 @@ func (s *Source) fetch(ctx context.Context, g *generation, p *partition, offset 
 			continue
 		}
 		backoff = 50 * time.Millisecond
+		rl.ok("kafka source: fetching again", "topic", p.topic, "partition", p.id)
 		p.hwm.Store(m.HighWaterMark)
 		d := delivery{msg: m, gen: g, p: p, seq: p.t.track(m.Offset)}
 		select {
 		case s.msgs <- d:
+			p.pos.Store(m.Offset + 1)
 		case <-ctx.Done():
 			return
 		}
@@ -410,6 +606,7 @@ func (s *Source) fetch(ctx context.Context, g *generation, p *partition, offset 
 func (s *Source) commitLoop(ctx context.Context, gen *kafkago.Generation, g *generation) {
 	t := time.NewTicker(s.cfg.CommitInterval)
 	defer t.Stop()
+	rl := retryLog{log: s.log}
 	for {
 		select {
 		case <-ctx.Done():
@@ -421,6 +618,8 @@ func (s *Source) commitLoop(ctx context.Context, gen *kafkago.Generation, g *gen
 			}
 			if s.closing {
 				s.finalErr = err
+			} else {
+				s.stats.rebalances.Add(1)
 			}
 			s.mu.Unlock()
 			if err != nil {
@@ -429,7 +628,9 @@ func (s *Source) commitLoop(ctx context.Context, gen *kafkago.Generation, g *gen
 			return
 		case <-t.C:
 			if err := s.commit(gen, g); err != nil {
-				s.log.Warn("kafka source: commit failed; retrying at the next interval", "generation", g.id, "err", err)
+				rl.failed("kafka source: commit failed; retrying at the next interval", err, "generation", g.id)
+			} else {
+				rl.ok("kafka source: committing again", "generation", g.id)
 			}
 		}
 	}
@@ -457,8 +658,10 @@ func (s *Source) commit(gen *kafkago.Generation, g *generation) error {
 	}
 	if err := gen.CommitOffsets(offsets); err != nil {
 		s.stats.commitErrors.Add(1)
+		s.contact(err)
 		return fmt.Errorf("commit offsets %v of generation %d: %w", offsets, g.id, err)
 	}
+	s.contact(nil)
 	s.stats.commits.Add(1)
 	for i, p := range parts {
 		p.t.markCommitted(values[i])
@@ -469,7 +672,7 @@ func (s *Source) commit(gen *kafkago.Generation, g *generation) error {
 // Read implements pipeline.Source: the next record of a partition this
 // member owns, with an AckFunc that makes its offset committable.
 func (s *Source) Read(ctx context.Context) (pipeline.Message, pipeline.AckFunc, error) {
-	if s.group == nil {
+	if st := s.state.Load(); st == stateNew || st == stateConnecting {
 		return pipeline.Message{}, nil, errors.New("kafka source: Read before Connect")
 	}
 	for {
@@ -517,17 +720,21 @@ func (s *Source) Read(ctx context.Context) (pipeline.Message, pipeline.AckFunc, 
 // partition readers. Acknowledgements after Close change nothing.
 func (s *Source) Close(ctx context.Context) error {
 	s.closeOnce.Do(func() {
-		if s.group == nil {
-			return
-		}
 		s.mu.Lock()
 		s.closing = true
+		group := s.group
 		s.mu.Unlock()
+		s.state.Store(stateClosed)
+		if group == nil {
+			// Not connected: stop a Connect that is still retrying.
+			s.cancel()
+			return
+		}
 		// Closing the group ends the current generation: the commit loop
 		// commits once more, the readers stop, then the member leaves.
 		done := make(chan struct{})
 		go func() {
-			s.group.Close()
+			group.Close()
 			close(done)
 		}()
 		select {
@@ -539,6 +746,7 @@ func (s *Source) Close(ctx context.Context) error {
 		}
 		s.cancel()
 		<-s.runDone
+		<-s.offsetsDone
 		s.mu.Lock()
 		if s.finalErr != nil && s.closeErr == nil {
 			s.closeErr = fmt.Errorf("kafka source group %s: close: %w", s.cfg.GroupID, s.finalErr)
@@ -551,15 +759,17 @@ func (s *Source) Close(ctx context.Context) error {
 // Stats returns the source's counters.
 func (s *Source) Stats() SourceStats {
 	st := SourceStats{
-		Messages:     s.stats.messages.Load(),
-		Stale:        s.stats.stale.Load(),
-		AckErrors:    s.stats.ackErrors.Load(),
-		Commits:      s.stats.commits.Load(),
-		CommitErrors: s.stats.commitErrors.Load(),
-		FetchErrors:  s.stats.fetchErrors.Load(),
-		JoinErrors:   s.stats.joinErrors.Load(),
-		Generations:  s.stats.generations.Load(),
-		Generation:   -1,
+		Messages:      s.stats.messages.Load(),
+		Stale:         s.stats.stale.Load(),
+		AckErrors:     s.stats.ackErrors.Load(),
+		Commits:       s.stats.commits.Load(),
+		CommitErrors:  s.stats.commitErrors.Load(),
+		FetchErrors:   s.stats.fetchErrors.Load(),
+		JoinErrors:    s.stats.joinErrors.Load(),
+		Generations:   s.stats.generations.Load(),
+		Rebalances:    s.stats.rebalances.Load(),
+		OffsetsErrors: s.stats.offsetsErrors.Load(),
+		Generation:    -1,
 	}
 	s.mu.Lock()
 	if g := s.cur; g != nil {
@@ -568,27 +778,4 @@ func (s *Source) Stats() SourceStats {
 	}
 	s.mu.Unlock()
 	return st
-}
-
-// Lag returns the consumer lag of the partitions this member owns: the sum
-// over them of the high-water mark at the last fetch less the committed
-// offset. It is 0 outside a generation.
-func (s *Source) Lag() int64 {
-	s.mu.Lock()
-	g := s.cur
-	s.mu.Unlock()
-	if g == nil {
-		return 0
-	}
-	var lag int64
-	for _, p := range g.parts {
-		hwm := p.hwm.Load()
-		p.t.mu.Lock()
-		c := p.t.committed
-		p.t.mu.Unlock()
-		if hwm > 0 && c >= 0 && hwm > c {
-			lag += hwm - c
-		}
-	}
-	return lag
 }
