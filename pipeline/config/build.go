@@ -51,6 +51,7 @@ func (c *Config) Build(logger *slog.Logger) (*Built, error) {
 		ks, err := pkafka.NewSource(pkafka.SourceConfig{
 			Connection: pkafka.Connection{Brokers: k.Brokers},
 			Topics:     []string{k.Topic}, GroupID: k.GroupID, Logger: logger,
+			ConnectTimeout: seconds(k.ConnectTimeoutSeconds),
 		})
 		if err != nil {
 			return nil, fmt.Errorf("source.kafka: %w", err)
@@ -127,7 +128,8 @@ func (c *Config) Build(logger *slog.Logger) (*Built, error) {
 		sinks = append(sinks, b.SzCORE)
 	}
 	if ko := c.Output.Kafka; len(ko.Brokers) > 0 {
-		prod := pkafka.ProducerConfig{Connection: pkafka.Connection{Brokers: ko.Brokers}, Logger: logger}
+		prod := pkafka.ProducerConfig{Connection: pkafka.Connection{Brokers: ko.Brokers}, Logger: logger,
+			RetryTimeout: seconds(ko.RetryTimeoutSeconds), TopicPartitions: ko.Partitions}
 		if ko.Acks == "one" {
 			prod.RequiredAcks = kafkago.RequireOne
 		}
@@ -322,3 +324,5 @@ func (l Limits) wire() wire.Limits {
 		MinSampleRate: l.MinSampleRate, MaxSampleRate: l.MaxSampleRate,
 	}
 }
+
+func seconds(x float64) time.Duration { return time.Duration(x * float64(time.Second)) }

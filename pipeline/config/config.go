@@ -67,6 +67,10 @@ type KafkaSource struct {
 	Topic string
 	// GroupID is the consumer group. Default: neurostream.
 	GroupID string
+	// ConnectTimeoutSeconds bounds how long the run waits for the brokers
+	// at start-up (reporting not ready meanwhile); 0 keeps trying.
+	// Default: 0.
+	ConnectTimeoutSeconds float64
 }
 
 // KafkaOutput produces results (one topic per kind) and dead letters.
@@ -78,6 +82,15 @@ type KafkaOutput struct {
 	DeadLetterTopic string
 	// Acks is "all" or "one". Default: all.
 	Acks string
+	// RetryTimeoutSeconds bounds how long a result or dead-letter write
+	// keeps retrying while the brokers are unreachable before the run
+	// stops with the error; 0 keeps trying (the run waits, reporting not
+	// ready, and loses nothing once the brokers are back). Default: 0.
+	RetryTimeoutSeconds float64
+	// Partitions is the partition count of the result and dead-letter
+	// topics the run creates when they are missing; 0 takes the broker's
+	// num.partitions. Default: 0.
+	Partitions int
 }
 
 // Source selects the input. Simulated sessions and files may be mixed.

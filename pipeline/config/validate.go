@@ -23,6 +23,18 @@ func (c *Config) Validate() error {
 	if !(c.SessionIdleSeconds >= 0) || math.IsInf(c.SessionIdleSeconds, 0) {
 		add(keyErr("session_idle_seconds", "want a number of seconds ≥ 0 (0: sessions end only on a final chunk), got %v", c.SessionIdleSeconds))
 	}
+	for _, kv := range []struct {
+		key string
+		v   float64
+	}{
+		{"source.kafka.connect_timeout_seconds", c.Source.Kafka.ConnectTimeoutSeconds},
+		{"output.kafka.retry_timeout_seconds", c.Output.Kafka.RetryTimeoutSeconds},
+		{"output.kafka.partitions", float64(c.Output.Kafka.Partitions)},
+	} {
+		if !(kv.v >= 0) || math.IsInf(kv.v, 0) {
+			add(keyErr(kv.key, "want ≥ 0 (0: the default), got %v", kv.v))
+		}
+	}
 	if err := c.Source.Limits.wire().Validate(); err != nil {
 		add(keyErr("source.limits", "%v", err))
 	}

@@ -4,10 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
+	"math"
+	"net"
 	"slices"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	kafkago "github.com/segmentio/kafka-go"
@@ -55,6 +59,13 @@ type ProducerConfig struct {
 	// TopicPartitions is the partition count of topics the sinks create.
 	// Default: 0, the broker's num.partitions.
 	TopicPartitions int
+	// RetryTimeout bounds how long an asynchronous write (WriteAsync,
+	// DeadLetterAsync) keeps retrying while the brokers cannot be reached
+	// or answer with a retriable error, before its completion reports the
+	// error; meanwhile records wait in order and MaxInFlight back-pressures
+	// the writers. It replaces MaxAttempts for those writes. Default: 0,
+	// keep trying (until the sink is closed).
+	RetryTimeout time.Duration
 	// MaxInFlight bounds the records handed to the asynchronous writer
 	// (ResultSink.WriteAsync) and not yet acknowledged by the broker; a
 	// write beyond it waits. Default: 10000.
@@ -143,8 +154,26 @@ func (p *producer) ensure(ctx context.Context, topics ...string) error {
 	if len(missing) == 0 {
 		return nil
 	}
-	if err := EnsureTopics(ctx, p.cfg.Connection, missing, p.cfg.TopicPartitions); err != nil {
-		return err
+	backoff := 50 * time.Millisecond
+	var deadline time.Time
+	if p.cfg.RetryTimeout > 0 {
+		deadline = time.Now().Add(p.cfg.RetryTimeout)
+	}
+	for {
+		err := EnsureTopics(ctx, p.cfg.Connection, missing, p.cfg.TopicPartitions)
+		if err == nil {
+			break
+		}
+		// Brokers away: wait for them as the writes do.
+		if !retriable(err) || (!deadline.IsZero() && time.Now().After(deadline)) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("%w (after %v)", ctx.Err(), err)
+		case <-time.After(backoff):
+		}
+		backoff = min(2*backoff, time.Second)
 	}
 	if p.topics == nil {
 		p.topics = map[string]bool{}
@@ -252,6 +281,12 @@ func (p *producer) writeAsync(ctx context.Context, msgs []kafkago.Message, done 
 	p.asyncOnce.Do(func() {
 		aw := p.newWriter() // same settings, its own batches
 		aw.Async = true
+		// kafka-go retries a batch in place, in order, with backoff up to
+		// WriteBackoffMax (1 s): attempts stand for time.
+		aw.MaxAttempts = math.MaxInt32
+		if p.cfg.RetryTimeout > 0 {
+			aw.MaxAttempts = int(p.cfg.RetryTimeout/time.Second) + 5
+		}
 		aw.Completion = func(ms []kafkago.Message, err error) {
 			for i := range ms {
 				ms[i].WriterData.(*asyncWrite).complete(err)
@@ -270,13 +305,32 @@ func (p *producer) writeAsync(ctx context.Context, msgs []kafkago.Message, done 
 		a.size += int64(len(msgs[i].Value))
 	}
 	// With Async, WriteMessages only fails before anything is queued
-	// (closed writer, no partitions for a topic); then nothing completes.
-	if err := p.aw.WriteMessages(ctx, msgs...); err != nil {
-		p.inflight.Release(n)
-		p.errors.Add(1)
-		return err
+	// (closed writer, no metadata for a topic while the brokers are
+	// away); then nothing completes, so the call itself is retried.
+	backoff := 50 * time.Millisecond
+	var deadline time.Time
+	if p.cfg.RetryTimeout > 0 {
+		deadline = time.Now().Add(p.cfg.RetryTimeout)
 	}
-	return nil
+	for {
+		err := p.aw.WriteMessages(ctx, msgs...)
+		if err == nil {
+			return nil
+		}
+		if !retriable(err) || (!deadline.IsZero() && time.Now().After(deadline)) {
+			p.inflight.Release(n)
+			p.errors.Add(1)
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			p.inflight.Release(n)
+			p.errors.Add(1)
+			return fmt.Errorf("%w (after %v)", ctx.Err(), err)
+		case <-time.After(backoff):
+		}
+		backoff = min(2*backoff, time.Second)
+	}
 }
 
 func (p *producer) close() error {
@@ -299,4 +353,16 @@ type ProducerStats struct {
 
 func (p *producer) stats() ProducerStats {
 	return ProducerStats{Messages: p.messages.Load(), Bytes: p.bytes.Load(), Errors: p.errors.Load()}
+}
+
+// retriable tells the errors a later attempt may not get: the brokers
+// unreachable, a leader moving, a timeout.
+func retriable(err error) bool {
+	var ke kafkago.Error
+	if errors.As(err, &ke) {
+		return ke.Temporary()
+	}
+	var ne net.Error
+	return errors.As(err, &ne) || errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) ||
+		errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.EPIPE)
 }
