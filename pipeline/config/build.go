@@ -97,7 +97,7 @@ func (c *Config) Build(logger *slog.Logger) (*Built, error) {
 		if b.Files, err = arrowout.NewFileSink(arrowout.FileSinkConfig{
 			Dir: c.Output.Dir, Format: arrowout.FileFormat(c.Output.Format),
 			PartRows: c.Output.PartRows, PartInterval: interval, RowGroupRows: c.Output.RowGroupRows,
-			Resume: resume, Logger: logger,
+			Resume: resume, Logger: logger, Metadata: c.Provenance(),
 		}); err != nil {
 			return nil, fmt.Errorf("output.dir: %w", err)
 		}
