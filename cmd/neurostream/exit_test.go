@@ -72,7 +72,9 @@ func bonnText(t *testing.T) string {
 func TestRunExitCodes(t *testing.T) {
 	ctx := context.Background()
 	const sim = "window: {length_seconds: 2, hop_seconds: 1}\nsource: {simulate: {sessions: 1, duration: 30}"
-	text := bonnText(t)
+	// A folder is listed when the run starts, and its plain-text file,
+	// with no rate, skipped then (a file named in paths fails validation).
+	text := filepath.Dir(bonnText(t))
 
 	t.Run("ok", func(t *testing.T) {
 		out, errOut, code := cliCode(t, ctx, "run", "-c", writeYAML(t, sim+"}\nstages: [{type: psd}]"))
@@ -257,4 +259,31 @@ func TestHelpFlagNames(t *testing.T) {
 		}
 	}
 	walk(newRoot())
+}
+
+// TestTextHintsUseFlagNames: a plain-text recording without a rate is
+// refused naming what the user types (a flag or a YAML key), not the
+// reader's Go field.
+func TestTextHintsUseFlagNames(t *testing.T) {
+	ctx := context.Background()
+	text := bonnText(t)
+	check := func(what, got, want string) {
+		t.Helper()
+		if !strings.Contains(got, want) || strings.Contains(got, "Options.") {
+			t.Errorf("%s: want %q and no Go field name:\n%s", what, want, got)
+		}
+	}
+	_, errOut, _ := cliCode(t, ctx, "inspect", text)
+	check("inspect", errOut, "--rate is required unless --time-column")
+	_, errOut, _ = cliCode(t, ctx, "inspect", "--rate", "-2", text)
+	check("inspect --rate -2", errOut, "--rate -2: want a positive rate")
+	out, errOut, _ := cliCode(t, ctx, "run", "-c", writeYAML(t, "window: {length_seconds: 2, hop_seconds: 1}\nsource: {files: {paths: ["+filepath.Dir(text)+"]}}\nstages: [{type: psd}]"))
+	check("run (folder)", out+errOut, "source.files.sample_rate is required unless source.files.time_column")
+	out, _, code := cliCode(t, ctx, "config", "validate", writeYAML(t, "window: {length_seconds: 2, hop_seconds: 1}\nsource: {files: {paths: ["+text+"]}}\nstages: [{type: psd}]"))
+	check("config validate", out, "source.files.sample_rate: required for the plain-text recording")
+	if code != exitUsage {
+		t.Errorf("config validate: exit %d", code)
+	}
+	_, errOut, _ = cliCode(t, ctx, "train", "ssvep", "--data", text, "--events", "1=8,2=10", "--length", "2", "--out", filepath.Join(t.TempDir(), "m.json"))
+	check("train ssvep", errOut, "a plain-text recording carries no sample rate")
 }

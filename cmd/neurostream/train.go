@@ -136,6 +136,9 @@ type ssvepCalibration struct {
 // add reads the picked channels of path (every EEG channel
 // when picks is empty), notches them, and cuts its trials.
 func (c *ssvepCalibration) add(path string, o trainSSVEPOptions, codes map[string]int, stderr io.Writer) error {
+	if open.Detect(path) == open.KindText {
+		return fmt.Errorf("%s: a plain-text recording carries no sample rate, and train ssvep takes none: give recordings that do (EDF, BrainVision, GDF, FIF)", path)
+	}
 	r, err := open.File(path, open.Options{})
 	if err != nil {
 		return err

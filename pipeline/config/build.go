@@ -200,6 +200,9 @@ func (c *Config) Recordings() ([]pipeline.RecordingSpec, error) {
 	if err != nil {
 		return nil, fmt.Errorf("source.files.paths: %w", err)
 	}
+	for i := range files {
+		files[i].Open = TextKeys.Open(files[i].Open)
+	}
 	specs = append(specs, files...)
 	if st := c.Source.Stim; len(st.Events) > 0 {
 		label := st.Channel
