@@ -109,14 +109,14 @@ func (t *deadLetterTally) chunks() (setAside, lostWindows int64) {
 	return setAside, lostWindows
 }
 
-// reasons lists the reasons and their counts, most frequent first, as
-// "session_start 250, decode 3"; chunksOnly leaves out gap and
-// stage_error.
-func (t *deadLetterTally) reasons(chunksOnly bool) string {
+// chunkReasons lists the reasons chunks were set aside for (all but gap
+// and stage_error) and their counts, most frequent first, as
+// "session_start 250, decode 3".
+func (t *deadLetterTally) chunkReasons() string {
 	t.mu.Lock()
 	n := map[string]int64{}
 	for k, row := range t.rows {
-		if chunksOnly && (k.reason == string(wire.ReasonGap) || k.reason == pipeline.ReasonStageError) {
+		if k.reason == string(wire.ReasonGap) || k.reason == pipeline.ReasonStageError {
 			continue
 		}
 		n[k.reason] += row.n

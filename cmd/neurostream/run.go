@@ -70,20 +70,13 @@ func readConfig(file string) (*config.Config, error) {
 		return config.Load(nil, file)
 	}
 	if _, err := fs.Stat(configs.FS, name); err != nil {
-		var names []string
-		for _, e := range must(fs.Glob(configs.FS, "*.yaml")) {
-			names = append(names, builtinPrefix+e)
+		names, _ := fs.Glob(configs.FS, "*.yaml") // a valid pattern: no error
+		for i, n := range names {
+			names[i] = builtinPrefix + n
 		}
 		return nil, fmt.Errorf("%s: no such embedded configuration (there are %s)", file, strings.Join(names, ", "))
 	}
 	return config.Load(configs.FS, name)
-}
-
-func must[T any](v T, err error) T {
-	if err != nil {
-		panic(err)
-	}
-	return v
 }
 
 // loadConfig reads and validates a configuration (readConfig); its
@@ -192,7 +185,7 @@ func runOutcome(ctx context.Context, b *config.Built, finite bool, recordings in
 		why = append(why, fmt.Sprintf("%d of %d recordings skipped", len(skipped), recordings))
 	}
 	if setAside > 0 {
-		why = append(why, fmt.Sprintf("%d of %d chunks dead-lettered (%s)", setAside, read, tally.reasons(true)))
+		why = append(why, fmt.Sprintf("%d of %d chunks dead-lettered (%s)", setAside, read, tally.chunkReasons()))
 	}
 	if lost > 0 {
 		why = append(why, fmt.Sprintf("%d windows lost to stage errors", lost))
