@@ -21,8 +21,14 @@ all: build
 build:
 	$(GO) build ./...
 
+# Built first, then run, so that the minute the first build takes is not a
+# silent one.
 demo:
-	$(GO) run ./cmd/neurostream demo --out ./out
+	@echo "make demo: compiling ./cmd/neurostream into $(NEUROSTREAM_CACHE)/neurostream (the first build downloads modules and takes a minute or two) ..."
+	@mkdir -p $(NEUROSTREAM_CACHE)
+	$(GO) build -o $(NEUROSTREAM_CACHE)/neurostream ./cmd/neurostream
+	@echo "make demo: running neurostream demo --out ./out (simulated sessions and an EDF+ recording through an in-process Kafka broker) ..."
+	$(NEUROSTREAM_CACHE)/neurostream demo --out ./out
 
 pyenv: $(VENV)/.stamp
 

@@ -15,10 +15,13 @@ func newConfigCmd() *cobra.Command {
 		Use:   "validate FILE",
 		Short: "Check a pipeline YAML file and report every error with its key path",
 		Long: "validate reads FILE as run would (defaults, then the file, then NEUROSTREAM_* overrides) and\n" +
-			"prints one line per problem: the key path (e.g. stages[0].nperseg) and what was expected.",
-		Args: cobra.ExactArgs(1),
+			"prints one line per problem: the key path (e.g. stages[0].nperseg) and what was expected.\n" +
+			"FILE may be builtin:NAME.yaml, one of configs/ embedded in the binary. Exit code 2 when\n" +
+			"there is any problem.",
+		Example: "  neurostream config validate configs/replay.yaml\n  neurostream config validate builtin:demo.yaml",
+		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := config.Load(nil, args[0])
+			c, err := readConfig(args[0])
 			if err == nil {
 				err = c.Validate()
 			}
@@ -28,9 +31,9 @@ func newConfigCmd() *cobra.Command {
 					for _, e := range errs {
 						fmt.Fprintf(cmd.OutOrStdout(), "%s: %v\n", args[0], e)
 					}
-					return fmt.Errorf("%s: %d errors", args[0], len(errs))
+					return &exitError{exitUsage, fmt.Errorf("%s: %d errors", args[0], len(errs))}
 				}
-				return err
+				return &exitError{exitUsage, err}
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "%s: ok\n", args[0])
 			return nil

@@ -14,6 +14,7 @@ import (
 	"github.com/neurostream/neurostream/formats"
 	"github.com/neurostream/neurostream/formats/open"
 	"github.com/neurostream/neurostream/formats/text"
+	"github.com/neurostream/neurostream/pipeline/config"
 )
 
 func newInspectCmd() *cobra.Command {
@@ -34,7 +35,7 @@ func newInspectCmd() *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			rec, err := open.File(args[0], open.Options{Text: textOpt})
 			if err != nil {
-				return err
+				return inspectTextFlags.Rename(err)
 			}
 			defer rec.Close()
 			out := cmd.OutOrStdout()
@@ -56,6 +57,9 @@ func newInspectCmd() *cobra.Command {
 	cmd.Flags().StringVar(&textOpt.MarkerColumn, "marker-column", "", "CSV column of event codes (becomes annotations)")
 	return cmd
 }
+
+// inspectTextFlags are inspect's names for the plain-text options.
+var inspectTextFlags = config.TextOptionNames{SampleRate: "--rate", Unit: "--unit", TimeColumn: "--time-column", MarkerColumn: "--marker-column"}
 
 func describe(w io.Writer, path string, in *formats.Info) {
 	fmt.Fprintf(w, "file:        %s\n", path)

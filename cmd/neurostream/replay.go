@@ -32,6 +32,9 @@ func defaultBrokers() []string {
 	return []string{"127.0.0.1:9092"}
 }
 
+// replayTextFlags are replay's names for the plain-text options.
+var replayTextFlags = config.TextOptionNames{SampleRate: "--text-rate", Unit: "--text-unit", TimeColumn: "--text-time-column", MarkerColumn: "--text-marker-column"}
+
 func newReplayCmd() *cobra.Command {
 	var (
 		brokers             []string
@@ -72,6 +75,9 @@ func newReplayCmd() *cobra.Command {
 			specs, err := config.FileRecordings(args, open.Options{Text: textOpt}, config.SessionIDs{})
 			if err != nil {
 				return err
+			}
+			for i := range specs {
+				specs[i].Open = replayTextFlags.Open(specs[i].Open)
 			}
 			if len(stimEvents) > 0 {
 				codes := map[string]int{}

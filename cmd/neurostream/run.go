@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
@@ -33,9 +34,18 @@ func newRunCmd() *cobra.Command {
 		Short: "Run a pipeline described in YAML",
 		Long: "Run reads a pipeline description (see configs/), applies NEUROSTREAM_* environment overrides,\n" +
 			"checks it, runs it to the end of its input (or until interrupted: a soft drain, then a hard stop)\n" +
-			"and prints a per-session summary.",
-		Example: "  neurostream run --config configs/replay.yaml\n  NEUROSTREAM_OUTPUT_DIR=/tmp/r neurostream run --config configs/replay.yaml",
-		Args:    cobra.NoArgs,
+			"and prints a per-session summary, with dead letters counted per session and reason.\n\n" +
+			"Exit codes (docs/operations.md, \"Exit codes\"):\n" +
+			"  0    every input processed\n" +
+			"  1    the run failed (a sink, source or file error)\n" +
+			"  2    bad flags, or a configuration that does not load or validate\n" +
+			"  3    nothing processed: every recording skipped, every chunk dead-lettered, or no input\n" +
+			"  4    partly processed: some recordings skipped, or some chunks or windows dead-lettered\n" +
+			"  130  interrupted (SIGINT; 143 for SIGTERM) before the end of a finite input; a Kafka\n" +
+			"       source has no end, so a signal is its normal stop and the code is one of the above",
+		Example: "  neurostream run --config configs/replay.yaml\n  NEUROSTREAM_OUTPUT_DIR=/tmp/r neurostream run --config configs/replay.yaml\n" +
+			"  neurostream run --config builtin:demo.yaml",
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			c, err := loadConfig(file)
 			if err != nil {
@@ -44,34 +54,42 @@ func newRunCmd() *cobra.Command {
 			return runPipeline(cmd, c)
 		},
 	}
-	cmd.Flags().StringVarP(&file, "config", "c", "", "pipeline YAML file (embedded: builtin:demo.yaml)")
+	cmd.Flags().StringVarP(&file, "config", "c", "", "pipeline YAML file, or builtin:NAME.yaml for one of configs/ embedded in the binary")
 	cmd.MarkFlagRequired("config")
 	return cmd
 }
 
-// loadConfig reads a file, or an embedded one named builtin:NAME.
-func loadConfig(file string) (*config.Config, error) {
-	var c *config.Config
-	var err error
-	if name, ok := cutPrefix(file, "builtin:"); ok {
-		c, err = config.Load(configs.FS, name)
-	} else {
-		c, err = config.Load(nil, file)
+// builtinPrefix names a configuration embedded from configs/.
+const builtinPrefix = "builtin:"
+
+// readConfig reads a file, or an embedded one named builtin:NAME, over
+// the defaults, with NEUROSTREAM_* overrides; it does not validate.
+func readConfig(file string) (*config.Config, error) {
+	name, ok := strings.CutPrefix(file, builtinPrefix)
+	if !ok {
+		return config.Load(nil, file)
 	}
-	if err != nil {
-		return nil, err
+	if _, err := fs.Stat(configs.FS, name); err != nil {
+		names, _ := fs.Glob(configs.FS, "*.yaml") // a valid pattern: no error
+		for i, n := range names {
+			names[i] = builtinPrefix + n
+		}
+		return nil, fmt.Errorf("%s: no such embedded configuration (there are %s)", file, strings.Join(names, ", "))
 	}
-	if err := c.Validate(); err != nil {
-		return nil, fmt.Errorf("config %s:\n%w", file, err)
-	}
-	return c, nil
+	return config.Load(configs.FS, name)
 }
 
-func cutPrefix(s, p string) (string, bool) {
-	if len(s) >= len(p) && s[:len(p)] == p {
-		return s[len(p):], true
+// loadConfig reads and validates a configuration (readConfig); its
+// errors exit with exitUsage.
+func loadConfig(file string) (*config.Config, error) {
+	c, err := readConfig(file)
+	if err != nil {
+		return nil, withCode(exitUsage, err)
 	}
-	return s, false
+	if err := c.Validate(); err != nil {
+		return nil, withCode(exitUsage, fmt.Errorf("config %s:\n%w", file, err))
+	}
+	return c, nil
 }
 
 func runPipeline(cmd *cobra.Command, c *config.Config) error {
@@ -79,12 +97,23 @@ func runPipeline(cmd *cobra.Command, c *config.Config) error {
 }
 
 // runPipelineUntil runs c; watch, when not nil, runs beside it and may end
-// the run early with stop (a soft drain, as on SIGTERM).
+// the run early with stop (a soft drain, as on SIGTERM). The error says
+// why the run did not process all of its input, with its exit code.
 func runPipelineUntil(cmd *cobra.Command, c *config.Config, watch func(ctx context.Context, r *pipeline.Runner, stop func()) error) error {
-	b, err := c.Build(slog.Default())
+	// The runtime logs every dead letter; a bad recording makes one per
+	// chunk. They are counted per session and reason instead (the first
+	// of each logged), unless -v asks for all of them.
+	logger := slog.Default()
+	verbose := logger.Enabled(cmd.Context(), slog.LevelDebug)
+	if !verbose {
+		logger = slog.New(dropRecords{logger.Handler(), slog.LevelWarn, deadLetterMsg})
+	}
+	b, err := c.Build(logger)
 	if err != nil {
 		return err
 	}
+	tally := newDeadLetterTally(b.Options.DeadLetters, slog.Default(), !verbose)
+	b.Options.DeadLetters = tally
 	var stopMetrics func()
 	var runner atomic.Pointer[pipeline.Runner]
 	if c.Metrics.Listen != "" {
@@ -121,11 +150,61 @@ func runPipelineUntil(cmd *cobra.Command, c *config.Config, watch func(ctx conte
 		err = errors.Join(err, werr)
 	}
 	out := cmd.OutOrStdout()
-	printRun(out, c, b, r, elapsed)
-	return err
+	printRun(out, c, b, r, tally, elapsed)
+	if err != nil {
+		return err
+	}
+	recordings := 0
+	if b.Source != nil {
+		specs, _ := c.Recordings() // as Build listed them
+		recordings = len(specs)
+	}
+	// The demo's Kafka topic holds a finite input, as files do.
+	finite := b.KafkaSource == nil || watch != nil
+	return runOutcome(cmd.Context(), b, finite, recordings, r, tally)
 }
 
-func printRun(w io.Writer, c *config.Config, b *config.Built, r *pipeline.Runner, elapsed time.Duration) {
+// runOutcome is nil when the run processed all of its input, or else an
+// error saying what it did not process, with its exit code.
+//
+// A signal stops a run over finite input early: an interruption. A Kafka
+// source has no end, so a signal is its normal stop.
+func runOutcome(ctx context.Context, b *config.Built, finite bool, recordings int, r *pipeline.Runner, tally *deadLetterTally) error {
+	var sig interrupted
+	if errors.As(context.Cause(ctx), &sig) && finite {
+		return &exitError{exitSignal + int(sig.sig), fmt.Errorf("%v before the end of the input: the results so far are in the finished files", sig)}
+	}
+	var skipped []error
+	if b.Source != nil {
+		skipped = b.Source.Errors()
+	}
+	read := r.Stats().Messages.Load()
+	setAside, lost := tally.chunks()
+	var why []string
+	if len(skipped) > 0 {
+		why = append(why, fmt.Sprintf("%d of %d recordings skipped", len(skipped), recordings))
+	}
+	if setAside > 0 {
+		why = append(why, fmt.Sprintf("%d of %d chunks dead-lettered (%s)", setAside, read, tally.chunkReasons()))
+	}
+	if lost > 0 {
+		why = append(why, fmt.Sprintf("%d windows lost to stage errors", lost))
+	}
+	switch {
+	case read == 0 && !finite:
+		return nil // a consumer stopped before any message came: nothing to miss
+	case read-setAside == 0:
+		if len(why) == 0 {
+			why = append(why, "no input")
+		}
+		return &exitError{exitNothing, fmt.Errorf("nothing processed: %s", strings.Join(why, ", "))}
+	case len(why) > 0:
+		return &exitError{exitPartial, fmt.Errorf("partly processed: %s; see the summary above", strings.Join(why, ", "))}
+	}
+	return nil
+}
+
+func printRun(w io.Writer, c *config.Config, b *config.Built, r *pipeline.Runner, tally *deadLetterTally, elapsed time.Duration) {
 	st := r.Stats()
 	var samples int64
 	for _, s := range r.Sessions() {
@@ -160,7 +239,8 @@ func printRun(w io.Writer, c *config.Config, b *config.Built, r *pipeline.Runner
 		fmt.Fprintf(w, "produced %d result records to Kafka topics %s* (one per result kind)\n", ks.Stats().Messages, c.Output.Kafka.TopicPrefix)
 	}
 	if n := st.DeadLetters.Load(); n > 0 {
-		fmt.Fprintf(w, "%d dead letters (%d gaps) in %s\n", n, st.Gaps.Load(), b.DeadLetterPath)
+		fmt.Fprintf(w, "%d dead letters (%d gaps) in %s:\n", n, st.Gaps.Load(), b.DeadLetterPath)
+		tally.print(w)
 	}
 	if b.Source != nil {
 		for _, msg := range b.Source.Warnings() {

@@ -37,8 +37,9 @@ func newScoreCmd() *cobra.Command {
 			"With folders, every annotation TSV below REF/sub-*/ is a recording and its hypothesis is the file at\n" +
 			"the same relative path under HYP; a missing hypothesis, or one whose recording length differs from\n" +
 			"the reference's, is scored as no detections (as szcore-evaluation does; a note goes to stderr).\n" +
-			"Alarm latency is reported for each reference event: the first alarm between 30 s before its onset\n" +
-			"and its end, minus the onset (negative: an early alarm); events without one are missed.\n\n" +
+			"Alarm latency is reported for each reference event: how long after its onset the first detection\n" +
+			"overlapping [onset - 30 s, end) began, 0 when it was already on at the onset (early within the\n" +
+			"tolerance, or on since before); events without one are missed (docs/seizure.md).\n\n" +
 			"--json prints szcore-evaluation's JSON (sample_results, event_results) with the summed counts,\n" +
 			"per-subject results and alarm latencies added; undefined rates are null.",
 		Example: "  neurostream score --ref bids/ --hyp predictions/\n" +
@@ -257,12 +258,14 @@ type latencyResults struct {
 	Max      scoreFloat `json:"max"`
 }
 
-// eventLatencyJSON is one reference event (as event scoring scored it) and
-// its alarm latency in seconds, null when missed.
+// eventLatencyJSON is one reference event (as event scoring scored it),
+// when its alarm went on and its alarm latency, in seconds; alarm and
+// latency are null when it was missed.
 type eventLatencyJSON struct {
 	Reference string     `json:"reference"`
 	Onset     scoreFloat `json:"onset"`
 	Offset    scoreFloat `json:"offset"`
+	Alarm     scoreFloat `json:"alarm"`
 	Latency   scoreFloat `json:"latency"`
 }
 
@@ -312,7 +315,7 @@ func newScoreReport(ds *metrics.Dataset, lat map[string][]scoreLatency, cumulate
 		events := make([]eventLatencyJSON, len(sl))
 		for i, l := range sl {
 			events[i] = eventLatencyJSON{Reference: l.ref, Onset: scoreFloat(l.Event.Start), Offset: scoreFloat(l.Event.Stop),
-				Latency: scoreFloat(l.Latency.Latency)}
+				Alarm: scoreFloat(l.Alarm), Latency: scoreFloat(l.Latency.Latency)}
 		}
 		rep.Subjects = append(rep.Subjects, subjectReport{Subject: st.Subject, Recordings: st.Sample.Recordings,
 			Sample: scoreResultsOf(st.Sample), Event: scoreResultsOf(st.Event),
@@ -361,7 +364,7 @@ func (rep scoreReport) print(w io.Writer, cumulated bool) {
 	section("sample scoring (1 Hz; refTrue, tp, fp count seconds)",
 		func(s subjectReport) scoreResults { return s.Sample }, rep.Sample)
 
-	fmt.Fprintf(w, "\nalarm latency (s after onset of the first alarm from 30 s before onset to the event's end; negative = early)\n")
+	fmt.Fprintf(w, "\nalarm latency (s from onset until the first detection overlapping [onset - 30 s, end) was on; 0 = on at onset)\n")
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "subject\tevents\tdetected\tmissed\tmedian\tmean\tmin\tmax")
 	row := func(name string, l latencyResults) {

@@ -336,15 +336,18 @@ func TestScoreErrors(t *testing.T) {
 }
 
 // TestScoreAlarmLatency checks the latencies added to the report, worked
-// out by hand: early, late, missed (no alarm, and an alarm only after the
-// seizure ended) across two subjects.
+// out by hand: early (on at the onset: 0), late, an earlier false alarm
+// that event scoring merges with the detection, missed (no alarm, and an
+// alarm only after the seizure ended) across two subjects.
 func TestScoreAlarmLatency(t *testing.T) {
 	dir := t.TempDir()
 	ref, hyp := filepath.Join(dir, "ref"), filepath.Join(dir, "hyp")
 	// sub-01 rec a: seizures [100, 130) and [1000, 1060); alarms at 90
-	// (10 s early) and at 1012 (12 s late).
+	// (10 s early: on at the onset, latency 0) and at 1012 (12 s late),
+	// after a false alarm at [930, 940) that event scoring merges into
+	// [930, 1017), which spans the onset.
 	writeSzcoreTSV(t, filepath.Join(ref, "sub-01", "a.tsv"), [][2]float64{{100, 30}, {1000, 60}}, 3600)
-	writeSzcoreTSV(t, filepath.Join(hyp, "sub-01", "a.tsv"), [][2]float64{{90, 30}, {1012, 5}}, 3600)
+	writeSzcoreTSV(t, filepath.Join(hyp, "sub-01", "a.tsv"), [][2]float64{{90, 30}, {930, 10}, {1012, 5}}, 3600)
 	// sub-01 rec b: seizure [500, 520), alarm only at [540, 550): a true
 	// positive for event scoring (60 s tolerance after) but no alarm
 	// during the seizure, so missed for latency.
@@ -368,6 +371,7 @@ func TestScoreAlarmLatency(t *testing.T) {
 				Reference string   `json:"reference"`
 				Onset     float64  `json:"onset"`
 				Offset    float64  `json:"offset"`
+				Alarm     *float64 `json:"alarm"`
 				Latency   *float64 `json:"latency"`
 			} `json:"event_latencies"`
 		} `json:"subjects"`
@@ -379,25 +383,27 @@ func TestScoreAlarmLatency(t *testing.T) {
 	for _, c := range []struct {
 		key  string
 		want float64
-	}{{"events", 5}, {"detected", 3}, {"missed", 2}, {"median", 12}, {"mean", (-10 + 12 + 30) / 3.0}, {"min", -10}, {"max", 30}} {
+	}{{"events", 5}, {"detected", 3}, {"missed", 2}, {"median", 12}, {"mean", (0 + 12 + 30) / 3.0}, {"min", 0}, {"max", 30}} {
 		wantScoreValue(t, "alarm_latency."+c.key, r.Latency[c.key], c.want)
 	}
 	if len(r.Subj) != 2 {
 		t.Fatalf("%d subjects", len(r.Subj))
 	}
-	wantScoreValue(t, "sub-01 median", r.Subj[0].Latency["median"], 1)
+	wantScoreValue(t, "sub-01 median", r.Subj[0].Latency["median"], 6)
 	wantScoreValue(t, "sub-01 missed", r.Subj[0].Latency["missed"], 1)
 	ev := r.Subj[0].Events
 	if len(ev) != 3 || ev[0].Onset != 100 || ev[0].Offset != 130 || !strings.HasSuffix(ev[2].Reference, "b.tsv") || ev[2].Latency != nil {
 		t.Fatalf("sub-01 event latencies %+v", ev)
 	}
-	wantScoreValue(t, "sub-01 first latency", ev[0].Latency, -10)
+	wantScoreValue(t, "sub-01 first latency", ev[0].Latency, 0)
+	wantScoreValue(t, "sub-01 first alarm", ev[0].Alarm, 90)
+	wantScoreValue(t, "sub-01 second latency", ev[1].Latency, 12)
 
 	table, _, err := runScore(t, "--ref", ref, "--hyp", hyp)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(table, "alarm latency") || !regexpMatch(`all events\s+5\s+3\s+2\s+12\.0\s+10\.7\s+-10\.0\s+30\.0`, table) {
+	if !strings.Contains(table, "alarm latency") || !regexpMatch(`all events\s+5\s+3\s+2\s+12\.0\s+14\.0\s+0\.0\s+30\.0`, table) {
 		t.Errorf("table lacks the latency summary:\n%s", table)
 	}
 }

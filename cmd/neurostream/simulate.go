@@ -118,7 +118,7 @@ func newSimulateCmd() *cobra.Command {
 	f := cmd.Flags()
 	f.StringVar(&out, "out", "", "write an EDF+ file")
 	f.StringVar(&chunks, "chunks", "", "write wire chunks (Arrow IPC streams) into this folder")
-	f.StringVar(&eventsTSV, "events-tsv", "", "also write the simulated seizures as an SzCORE annotation file (the reference for `neurostream score`)")
+	f.StringVar(&eventsTSV, "events-tsv", "", "also write the simulated seizures as an SzCORE annotation `FILE` (a reference for neurostream score)")
 	f.StringVar(&session, "session", "sim", "session id of --chunks output")
 	f.Float64Var(&chunkSec, "chunk-seconds", 0.25, "chunk duration for --chunks")
 	f.Uint64Var(&seed, "seed", 1, "random seed: the same seed gives the same samples")

@@ -71,7 +71,7 @@ func newTokensReportCmd() *cobra.Command {
 	}
 	o.in.flags(cmd)
 	f := cmd.Flags()
-	f.StringVar(&o.vocab, "vocab", "", "vocabulary file (from `neurostream train tokenizer`)")
+	f.StringVar(&o.vocab, "vocab", "", "vocabulary `FILE` (from neurostream train tokenizer)")
 	f.StringVar(&o.labels, "labels", "", "folder, or DESC=CLASS,... annotation descriptions and their classes")
 	f.IntVar(&o.folds, "folds", 5, "cross-validation folds (at most one per recording)")
 	f.IntVar(&o.inner, "inner-folds", 3, "inner cross-validation folds choosing the L2 penalty")

@@ -55,10 +55,14 @@ func newTrainSSVEPCmd() *cobra.Command {
 			"bank (Chen's 5 sub-bands, zero-phase) and writes the versioned model file (models/ssvep, LoadTRCA).\n" +
 			"Trials of --rest codes calibrate a no-control rule (--no-control) for asynchronous use.\n\n" +
 			"It prints the trials per class and a leave-one-trial-out accuracy estimate over the target trials\n" +
-			"(argmax, no rest detection; one model trained per held-out trial, --no-cv skips it).",
-		Example: "  neurostream train ssvep --data subject01/ --events 2=13,3=21,4=17 --rest 1 --notch 50 \\\n" +
-			"      --offset 0.14 --length 4 --method etrca --out subject01.json\n" +
-			"  neurostream train ssvep --data sim.edf --events 'ssvep/8Hz=8,ssvep/11Hz=11' --channels O1,Oz,O2 --length 2 --out m.json",
+			"(argmax, no rest detection; one model trained per held-out trial, --no-cv skips it).\n\n" +
+			"TRCA needs stimulation phase-locked to the event onsets: on recordings without it (the exoskeleton\n" +
+			"data) its accuracy stays at chance, and the training-free fbcca stage is the decoder (docs/ssvep.md).",
+		Example: "  neurostream simulate --out calibration.edf --duration 146 --ssvep 8,11,13,15 --seed 1\n" +
+			"  neurostream train ssvep --data calibration.edf --events 'ssvep/8Hz=8,ssvep/11Hz=11,ssvep/13Hz=13,ssvep/15Hz=15' \\\n" +
+			"      --notch 50 --offset 0.1 --length 2 --method etrca --out ssvep.json\n" +
+			"  neurostream train ssvep --data subject01/ --events 2=13,3=21,4=17 --rest 1 --notch 50 \\\n" +
+			"      --offset 0.14 --length 4 --method etrca --out subject01.json",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runTrainSSVEP(cmd.OutOrStdout(), cmd.ErrOrStderr(), o)
@@ -136,6 +140,9 @@ type ssvepCalibration struct {
 // add reads the picked channels of path (every EEG channel
 // when picks is empty), notches them, and cuts its trials.
 func (c *ssvepCalibration) add(path string, o trainSSVEPOptions, codes map[string]int, stderr io.Writer) error {
+	if open.Detect(path) == open.KindText {
+		return fmt.Errorf("%s: a plain-text recording carries no sample rate, and train ssvep takes none: give recordings that do (EDF, BrainVision, GDF, FIF)", path)
+	}
 	r, err := open.File(path, open.Options{})
 	if err != nil {
 		return err

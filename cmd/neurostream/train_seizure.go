@@ -152,6 +152,9 @@ type seizureSet struct {
 }
 
 func (s *seizureSet) add(path string, o trainSeizureOptions, stderr io.Writer) error {
+	if open.Detect(path) == open.KindText {
+		return fmt.Errorf("%s: a plain-text recording carries no sample rate, and train seizure takes none: give recordings that do (EDF, BrainVision, GDF, FIF)", path)
+	}
 	r, err := open.File(path, open.Options{})
 	if err != nil {
 		return err

@@ -10,51 +10,70 @@ type Latency struct {
 	// Event is the reference event in seconds, as event scoring scored it
 	// (merged and split, on the 10 Hz grid).
 	Event Event
-	// Detected reports whether an alarm was on somewhere in the event's
-	// latency window [Start − ToleranceStart, Stop).
+	// Detected reports whether a detection overlaps the event's latency
+	// window [Start − ToleranceStart, Stop).
 	Detected bool
-	// Alarm is the time in seconds of the first alarm sample in that
-	// window; NaN when the event was missed.
+	// Alarm is the start in seconds of the first such detection: when the
+	// alarm went on, which may be before the window for a detection
+	// already on; NaN when the event was missed.
 	Alarm float64
-	// Latency is Alarm − Event.Start in seconds: negative for an alarm
-	// within the tolerance before onset, never below −ToleranceStart (by
-	// at most half a grid step, 0.05 s, for an onset between grid points);
-	// NaN when the event was missed.
+	// Latency is how long after the event's onset the alarm was on:
+	// max(0, Alarm − Event.Start) in seconds, 0 when it was on at the
+	// onset (raised within the tolerance before it, or earlier and still
+	// on); NaN when the event was missed.
 	Latency float64
 }
 
 // AlarmLatencies returns, for each reference event of s in order, how long
-// after its onset the first alarm came. s is the result of EventScoring
-// with parameters p; the reference events and the hypothesis mask are the
-// ones it scored (10 Hz grid, events closer than MinDurationBetweenEvents
-// merged, events longer than MaxEventDuration split), so there is one
-// Latency per event counted in s.RefTrue, and a hypothesis padded or
-// truncated by ScoreRecording is used as scored.
+// after its onset the alarm was on. s is the result of EventScoring with
+// parameters p; the reference events are the ones it scored (10 Hz grid,
+// events closer than MinDurationBetweenEvents merged, events longer than
+// MaxEventDuration split), so there is one Latency per event counted in
+// s.RefTrue, and a hypothesis padded or truncated by ScoreRecording is
+// used as scored.
 //
-// An event's latency window is [Start − p.ToleranceStart, Stop), clipped to
-// the recording as EventScoring clips its extended events: the same
-// tolerance before onset as SzCORE, but ending at the event's end rather
-// than p.ToleranceEnd after it, because an alarm raised only after the
-// seizure is over has no onset latency (event scoring still counts it as
-// detected). The alarm is the first hypothesis sample set in the window; an
-// alarm already on when the window opens counts from the window's start.
+// The alarm of an event is the first detection (an event of the
+// hypothesis as given, s.Detections: not merged, so an earlier false alarm
+// that event scoring joined to the detection does not pass for it) that
+// overlaps the event's latency window [Start − p.ToleranceStart, Stop),
+// clipped to the recording as EventScoring clips its extended events. The
+// window has SzCORE's tolerance before onset, so a detection that event
+// scoring credits to the seizure for starting up to ToleranceStart early
+// counts, but it ends at the event's end rather than p.ToleranceEnd after
+// it: an alarm raised only after the seizure is over has no onset latency
+// (event scoring still counts it as detected). The latency is the
+// detection's start minus the onset, clamped at 0: an alarm already on at
+// the onset, early within the tolerance or on since before the window,
+// was on time, and its lead is no latency (Alarm keeps it).
 //
 // A piece of an event split at MaxEventDuration has its own latency,
 // measured from the piece's start, as event scoring counts it as its own
 // event.
 func AlarmLatencies(s EventScore, p EventParams) []Latency {
 	const fs = EventGridRate
-	r, h := s.Ref, s.Hyp
+	r, d := s.Ref, s.Detections.Mask
+	if d == nil { // an EventScore not made by EventScoring
+		d = s.Hyp.Mask
+	}
 	dur := float64(len(r.Mask)) / r.SampleRate
 	out := make([]Latency, len(r.Events))
 	for k, e := range r.Events {
 		lo, hi := pyMax(0, e.Start-p.ToleranceStart), pyMin(dur, e.Stop)
-		a, b := pySlice(len(h.Mask), roundIndex(lo*fs), roundIndex(hi*fs))
+		a, b := pySlice(len(d), roundIndex(lo*fs), roundIndex(hi*fs))
 		l := Latency{Event: e, Alarm: math.NaN(), Latency: math.NaN()}
-		if i := slices.Index(h.Mask[a:b], true); i >= 0 {
+		// The scored hypothesis must have an alarm there too: with a
+		// hypothesis made from a mask it always has (merging only adds),
+		// but timescoring's merge can shorten an unsorted or overlapping
+		// event list, and a latency is only for an event scoring counts.
+		ha, hb := pySlice(len(s.Hyp.Mask), roundIndex(lo*fs), roundIndex(hi*fs))
+		if i := slices.Index(d[a:b], true); i >= 0 && slices.Contains(s.Hyp.Mask[ha:hb], true) {
+			start := a + i
+			for start > 0 && d[start-1] {
+				start-- // the detection began before the window
+			}
 			l.Detected = true
-			l.Alarm = float64(a+i) / fs
-			l.Latency = l.Alarm - e.Start
+			l.Alarm = float64(start) / fs
+			l.Latency = math.Max(0, l.Alarm-e.Start)
 		}
 		out[k] = l
 	}
@@ -67,8 +86,8 @@ type LatencySummary struct {
 	// their latency window; Missed = Events − Detected.
 	Events, Detected, Missed int
 	// Median, Mean, Min and Max are over the detected events' latencies in
-	// seconds; NaN when none was detected. The median of an even count is
-	// the mean of the middle two.
+	// seconds (each ≥ 0); NaN when none was detected. The median of an
+	// even count is the mean of the middle two.
 	Median, Mean, Min, Max float64
 }
 

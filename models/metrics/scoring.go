@@ -142,6 +142,9 @@ func DefaultEventParams() EventParams {
 type EventScore struct {
 	Score
 	Ref, Hyp Annotation
+	// Detections is the hypothesis at EventGridRate before merging and
+	// splitting: the detector's own events, which AlarmLatencies times.
+	Detections Annotation
 }
 
 // EventScoring compares ref and hyp event by event, timescoring 0.0.7's
@@ -173,11 +176,11 @@ func EventScoring(ref, hyp Annotation, p EventParams) EventScore {
 	}
 	const fs = EventGridRate
 	r := ref.resample(fs)
-	h := hyp.resample(fs)
+	detections := hyp.resample(fs)
 	r = splitLongEvents(mergeNeighbouringEvents(r, p.MinDurationBetweenEvents), p.MaxEventDuration)
-	h = splitLongEvents(mergeNeighbouringEvents(h, p.MinDurationBetweenEvents), p.MaxEventDuration)
+	h := splitLongEvents(mergeNeighbouringEvents(detections, p.MinDurationBetweenEvents), p.MaxEventDuration)
 
-	s := EventScore{Score: Score{SampleRate: fs, NumSamples: len(r.Mask), RefTrue: len(r.Events)}, Ref: r, Hyp: h}
+	s := EventScore{Score: Score{SampleRate: fs, NumSamples: len(r.Mask), RefTrue: len(r.Events)}, Ref: r, Hyp: h, Detections: detections}
 
 	tpMask := make([]bool, len(r.Mask))
 	for _, e := range extendEvents(r, p.ToleranceStart, p.ToleranceEnd) {

@@ -11,6 +11,7 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -76,6 +77,12 @@ type FileSinkConfig struct {
 	// deleted when the sink opens, and a kind's finished parts when the
 	// kind's first result arrives. Default: false.
 	Resume bool
+	// Metadata is added to every part's schema metadata, after the kind's
+	// own (neurostream.kind and neurostream.schema_version, which it
+	// cannot replace): the provenance of the files (the tool version, the
+	// configuration), which Parquet also keeps as file key-value
+	// metadata. Default: none.
+	Metadata map[string]string
 	// Logger reports leftovers finished or deleted. Default: slog.Default().
 	Logger *slog.Logger
 	// Allocator for records read back and Parquet buffers.
@@ -324,7 +331,9 @@ func (s *FileSink) open(kp *kindParts, schema *arrow.Schema) error {
 		return fmt.Errorf("arrowout: %w", err)
 	}
 	p := &part{n: kp.next, f: f, buf: bufio.NewWriterSize(f, 64<<10)}
-	p.w = ipc.NewWriter(p.buf, ipc.WithSchema(schema), ipc.WithAllocator(s.mem))
+	// The records keep the kind's schema: arrow.Schema.Equal, which the
+	// writer and concat compare with, ignores metadata.
+	p.w = ipc.NewWriter(p.buf, ipc.WithSchema(withMetadata(schema, s.cfg.Metadata)), ipc.WithAllocator(s.mem))
 	kp.next++
 	kp.cur = p
 	if s.cfg.PartInterval > 0 {
@@ -939,6 +948,23 @@ func retype(d arrow.ArrayData, dt arrow.DataType) (*array.Data, error) {
 		c.Release()
 	}
 	return out, nil
+}
+
+// withMetadata returns schema with extra added to its metadata, in key
+// order; a key schema has already keeps its value.
+func withMetadata(schema *arrow.Schema, extra map[string]string) *arrow.Schema {
+	if len(extra) == 0 {
+		return schema
+	}
+	md := schema.Metadata()
+	keys, values := md.Keys(), md.Values()
+	for _, k := range slices.Sorted(maps.Keys(extra)) {
+		if md.FindKey(k) < 0 {
+			keys, values = append(keys, k), append(values, extra[k])
+		}
+	}
+	m := arrow.NewMetadata(keys, values)
+	return arrow.NewSchema(schema.Fields(), &m)
 }
 
 // concat joins records of one schema into one record.

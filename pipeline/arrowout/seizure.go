@@ -24,12 +24,15 @@ const (
 // average (smoothed) and the hysteresis state ("ictal" or "background");
 // the event columns are null. When an event is final (its end plus the
 // merge gap has passed) the window that finalised it also carries a
-// row_type "event" row: onset_seconds and offset_seconds from the
-// session's sample 0, confidence (the mean smoothed probability over the
-// event's ictal windows) and the analysed channels; the window columns are
-// null. When a finite input ends, a session's events still open or
-// waiting out their merge gap are written, then one row_type "end" row
-// whose offset_seconds is the session's duration (what an SzCORE
+// row_type "event" row, whose key columns are that window's, not the
+// event's: onset_seconds and offset_seconds from the session's sample 0,
+// confidence (the mean smoothed probability over the event's ictal
+// windows), the analysed channels, and the onset and offset again as
+// samples on the session's clock (onset_sample, offset_sample) and wall
+// clock (onset_time, offset_time); the window columns are null. When a
+// finite input ends, a session's events still open or waiting out their
+// merge gap are written, then one row_type "end" row whose offset columns
+// give the session's end (offset_seconds is its duration, what an SzCORE
 // annotation file calls recordingDuration); its other columns are null.
 var SeizureSchema = schema(KindSeizure, nil,
 	arrow.Field{Name: "row_type", Type: arrow.BinaryTypes.String},
@@ -40,7 +43,23 @@ var SeizureSchema = schema(KindSeizure, nil,
 	arrow.Field{Name: "offset_seconds", Type: arrow.PrimitiveTypes.Float64, Nullable: true},
 	arrow.Field{Name: "confidence", Type: arrow.PrimitiveTypes.Float64, Nullable: true},
 	arrow.Field{Name: "channels", Type: arrow.ListOf(arrow.BinaryTypes.String), Nullable: true},
+	// After the columns above, whose positions readers (SzCORESink) use.
+	arrow.Field{Name: "onset_sample", Type: arrow.PrimitiveTypes.Int64, Nullable: true},
+	arrow.Field{Name: "onset_time", Type: arrow.FixedWidthTypes.Timestamp_ns, Nullable: true},
+	arrow.Field{Name: "offset_sample", Type: arrow.PrimitiveTypes.Int64, Nullable: true},
+	arrow.Field{Name: "offset_time", Type: arrow.FixedWidthTypes.Timestamp_ns, Nullable: true},
 )
+
+// SeizureEvent is a seizure event as an event row gives it: [Onset,
+// Offset) in seconds from the session's sample 0, the same span in samples
+// of the session's clock and in wall-clock time (unix ns), and its
+// confidence.
+type SeizureEvent struct {
+	Onset, Offset             float64
+	OnsetSample, OffsetSample int64
+	OnsetTimeNS, OffsetTimeNS int64
+	Confidence                float64
+}
 
 // SeizureRows builds seizure records.
 type SeizureRows struct {
@@ -54,6 +73,10 @@ type SeizureRows struct {
 	confidence  *array.Float64Builder
 	channels    *array.ListBuilder
 	chValues    *array.StringBuilder
+	onsetSample *array.Int64Builder
+	onsetTime   *array.TimestampBuilder
+	offSample   *array.Int64Builder
+	offTime     *array.TimestampBuilder
 }
 
 // NewSeizureRows returns a builder of seizure records; mem nil means the
@@ -69,6 +92,10 @@ func NewSeizureRows(mem memory.Allocator) *SeizureRows {
 	r.confidence = r.field(6).(*array.Float64Builder)
 	r.channels = r.field(7).(*array.ListBuilder)
 	r.chValues = r.channels.ValueBuilder().(*array.StringBuilder)
+	r.onsetSample = r.field(8).(*array.Int64Builder)
+	r.onsetTime = r.field(9).(*array.TimestampBuilder)
+	r.offSample = r.field(10).(*array.Int64Builder)
+	r.offTime = r.field(11).(*array.TimestampBuilder)
 	return r
 }
 
@@ -98,10 +125,15 @@ func (r *SeizureRows) AppendWindow(k WindowKey, probability, smoothed float64, i
 	r.offset.AppendNull()
 	r.confidence.AppendNull()
 	r.channels.AppendNull()
+	r.onsetSample.AppendNull()
+	r.onsetTime.AppendNull()
+	r.offSample.AppendNull()
+	r.offTime.AppendNull()
 }
 
-// AppendEnd adds the session's end row at key k: duration in seconds.
-func (r *SeizureRows) AppendEnd(k WindowKey, duration float64) {
+// AppendEnd adds the session's end row at key k: the session ends at
+// sample endSample, endTimeNS (unix ns), duration seconds after sample 0.
+func (r *SeizureRows) AppendEnd(k WindowKey, duration float64, endSample, endTimeNS int64) {
 	r.windowKey(k)
 	r.rowType.Append(SeizureRowEnd)
 	r.probability.AppendNull()
@@ -111,21 +143,29 @@ func (r *SeizureRows) AppendEnd(k WindowKey, duration float64) {
 	r.offset.Append(duration)
 	r.confidence.AppendNull()
 	r.channels.AppendNull()
+	r.onsetSample.AppendNull()
+	r.onsetTime.AppendNull()
+	r.offSample.Append(endSample)
+	r.offTime.Append(arrow.Timestamp(endTimeNS))
 }
 
-// AppendEvent adds an event finalised at window k: onset and offset in s
-// from the session's sample 0, confidence, and the analysed channels.
-func (r *SeizureRows) AppendEvent(k WindowKey, onset, offset, confidence float64, channels []string) {
+// AppendEvent adds event ev, finalised at window k, and the analysed
+// channels.
+func (r *SeizureRows) AppendEvent(k WindowKey, ev SeizureEvent, channels []string) {
 	r.windowKey(k)
 	r.rowType.Append(SeizureRowEvent)
 	r.probability.AppendNull()
 	r.smoothed.AppendNull()
 	r.state.AppendNull()
-	r.onset.Append(onset)
-	r.offset.Append(offset)
-	r.confidence.Append(confidence)
+	r.onset.Append(ev.Onset)
+	r.offset.Append(ev.Offset)
+	r.confidence.Append(ev.Confidence)
 	r.channels.Append(true)
 	for _, c := range channels {
 		r.chValues.Append(c)
 	}
+	r.onsetSample.Append(ev.OnsetSample)
+	r.onsetTime.Append(arrow.Timestamp(ev.OnsetTimeNS))
+	r.offSample.Append(ev.OffsetSample)
+	r.offTime.Append(arrow.Timestamp(ev.OffsetTimeNS))
 }

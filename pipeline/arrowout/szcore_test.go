@@ -35,11 +35,15 @@ func TestSzCORESink(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	write(key("rec-a", 150), func(k WindowKey) { rows.AppendEvent(k, 100, 140, 0.9, []string{"T3", "T5"}) })
-	write(key("rec-a", 350), func(k WindowKey) { rows.AppendEvent(k, 300, 310.5, 0.75, []string{"T3", "T5"}) })
-	write(key("rec-a", 600), func(k WindowKey) { rows.AppendEnd(k, 600) })
-	write(key("sub-01_ses-02_task-x_run-00", 60), func(k WindowKey) { rows.AppendEnd(k, 60) })
-	write(key("open", 50), func(k WindowKey) { rows.AppendEvent(k, 10, 40, 0.8, nil) })
+	write(key("rec-a", 150), func(k WindowKey) {
+		rows.AppendEvent(k, SeizureEvent{Onset: 100, Offset: 140, Confidence: 0.9}, []string{"T3", "T5"})
+	})
+	write(key("rec-a", 350), func(k WindowKey) {
+		rows.AppendEvent(k, SeizureEvent{Onset: 300, Offset: 310.5, Confidence: 0.75}, []string{"T3", "T5"})
+	})
+	write(key("rec-a", 600), func(k WindowKey) { rows.AppendEnd(k, 600, 153600, 0) })
+	write(key("sub-01_ses-02_task-x_run-00", 60), func(k WindowKey) { rows.AppendEnd(k, 60, 15360, 0) })
+	write(key("open", 50), func(k WindowKey) { rows.AppendEvent(k, SeizureEvent{Onset: 10, Offset: 40, Confidence: 0.8}, nil) })
 
 	got, err := szcore.ReadFile(filepath.Join(dir, "rec-a_events.tsv"))
 	if err != nil {
@@ -82,8 +86,8 @@ func TestSzCORESinkAtomic(t *testing.T) {
 	}
 	rows := NewSeizureRows(nil)
 	k := WindowKey{Session: "rec-a", Window: 50}
-	rows.AppendEvent(k, 10, 40, 0.8, []string{"T3\tT5"})
-	rows.AppendEnd(k, 60)
+	rows.AppendEvent(k, SeizureEvent{Onset: 10, Offset: 40, Confidence: 0.8}, []string{"T3\tT5"})
+	rows.AppendEnd(k, 60, 15360, 0)
 	rec := rows.Flush()
 	defer rec.Release()
 	if err := s.Write(context.Background(), []Result{{Kind: KindSeizure, Key: k, Record: rec}}); err == nil {

@@ -101,7 +101,7 @@ func (c *Config) Build(logger *slog.Logger) (*Built, error) {
 		if b.Files, err = arrowout.NewFileSink(arrowout.FileSinkConfig{
 			Dir: c.Output.Dir, Format: arrowout.FileFormat(c.Output.Format),
 			PartRows: c.Output.PartRows, PartInterval: interval, RowGroupRows: c.Output.RowGroupRows,
-			Resume: resume, Logger: logger,
+			Resume: resume, Logger: logger, Metadata: c.Provenance(),
 		}); err != nil {
 			return nil, fmt.Errorf("output.dir: %w", err)
 		}
@@ -205,6 +205,9 @@ func (c *Config) Recordings() ([]pipeline.RecordingSpec, error) {
 	files, err := FileRecordings(c.Source.Files.Paths, opt, ids)
 	if err != nil {
 		return nil, fmt.Errorf("source.files.paths: %w", err)
+	}
+	for i := range files {
+		files[i].Open = TextKeys.Open(files[i].Open)
 	}
 	specs = append(specs, files...)
 	if st := c.Source.Stim; len(st.Events) > 0 {

@@ -342,20 +342,136 @@ func matchName(key, field string) bool {
 	return strings.EqualFold(strings.ReplaceAll(key, "_", ""), field)
 }
 
-// decodeErrors turns mapstructure's messages into Errors with key paths.
+// decodeErrors turns mapstructure's errors into Errors naming each YAML
+// key path (source.simulate.sample_rate, stages[0]), not the Go field
+// (Source.Simulate.SampleRate), and the value it could not use.
 func decodeErrors(err error) error {
 	var out Errors
-	for _, line := range strings.Split(err.Error(), "\n") {
-		line = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(line), "*"))
-		if line == "" || strings.HasPrefix(line, "decoding failed") || strings.HasSuffix(line, "error(s) decoding:") {
-			continue
+	var walk func(err error)
+	walk = func(err error) {
+		if j, ok := err.(interface{ Unwrap() []error }); ok {
+			for _, e := range j.Unwrap() {
+				walk(e)
+			}
+			return
 		}
-		out = append(out, errors.New(line))
+		de, ok := err.(*mapstructure.DecodeError)
+		if !ok {
+			// mapstructure's "decoding failed due to the following
+			// error(s)" wrapper is dropped; other errors are kept whole.
+			if inner := errors.Unwrap(err); inner != nil && errors.As(inner, &de) {
+				walk(inner)
+			} else {
+				out = append(out, err)
+			}
+			return
+		}
+		key := yamlKey(de.Name())
+		var pe *mapstructure.ParseError
+		var ue *mapstructure.UnconvertibleTypeError
+		switch inner := de.Unwrap(); {
+		case errors.As(inner, &pe):
+			out = append(out, keyErr(key, "want %s, got %s", typeName(pe.Expected.Type()), valueText(pe.Value)))
+		case errors.As(inner, &ue):
+			out = append(out, keyErr(key, "want %s, got %s", typeName(ue.Expected.Type()), valueText(ue.Value)))
+		case strings.HasPrefix(inner.Error(), "has invalid keys: "):
+			unknown := strings.TrimPrefix(inner.Error(), "has invalid keys: ")
+			if key == "" {
+				out = append(out, fmt.Errorf("unknown keys: %s", unknown))
+			} else {
+				out = append(out, keyErr(key, "unknown keys: %s", unknown))
+			}
+		default:
+			if key == "" {
+				out = append(out, inner)
+			} else {
+				out = append(out, keyErr(key, "%v", inner))
+			}
+		}
 	}
+	walk(err)
 	if len(out) == 0 {
 		return err
 	}
 	return out
+}
+
+// expandDecodeErrors replaces each mapstructure error among errs (a
+// stage's options that do not decode) by one error per key.
+func expandDecodeErrors(errs []error) []error {
+	var out []error
+	for _, err := range errs {
+		var de *mapstructure.DecodeError
+		if !errors.As(err, &de) {
+			out = append(out, err)
+			continue
+		}
+		var keyed Errors
+		if errors.As(decodeErrors(err), &keyed) {
+			out = append(out, keyed...)
+		} else {
+			out = append(out, err)
+		}
+	}
+	return out
+}
+
+// yamlKey spells mapstructure's field path (Source.Files.Paths[0]) as the
+// YAML key path (source.files.paths[0]).
+func yamlKey(name string) string {
+	parts := strings.Split(name, ".")
+	for i, p := range parts {
+		field, index, _ := strings.Cut(p, "[")
+		if index != "" {
+			index = "[" + index
+		}
+		parts[i] = snake(field) + index
+	}
+	return strings.Join(parts, ".")
+}
+
+// typeName says what a YAML value of Go type t looks like.
+func typeName(t reflect.Type) string {
+	switch {
+	case t == reflect.TypeFor[time.Duration]():
+		return "a duration such as 1.5s or 250ms"
+	case t == reflect.TypeFor[time.Time]():
+		return "a time in RFC 3339, such as 2026-01-02T15:04:05Z"
+	}
+	switch t.Kind() {
+	case reflect.Pointer:
+		return typeName(t.Elem())
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return "an integer"
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "an integer ≥ 0"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	case reflect.String:
+		return "a string"
+	case reflect.Slice, reflect.Array:
+		return "a list of " + strings.TrimPrefix(strings.TrimPrefix(typeName(t.Elem()), "a "), "an ") + " values"
+	case reflect.Map, reflect.Struct:
+		return "a mapping (key: value)"
+	}
+	return t.String()
+}
+
+// valueText quotes a YAML value for a message.
+func valueText(v any) string {
+	switch v := v.(type) {
+	case string:
+		return fmt.Sprintf("%q", v)
+	case map[string]any:
+		return "a mapping"
+	case []any:
+		return "a list"
+	case nil:
+		return "nothing"
+	}
+	return fmt.Sprint(v)
 }
 
 // leafKeys lists the dotted snake_case paths of t's scalar fields, for

@@ -7,6 +7,7 @@ import (
 	"slices"
 
 	"github.com/neurostream/neurostream/formats"
+	"github.com/neurostream/neurostream/formats/open"
 	"github.com/neurostream/neurostream/pipeline"
 	"github.com/neurostream/neurostream/pipeline/stages"
 	"github.com/neurostream/neurostream/simulate"
@@ -67,8 +68,13 @@ func (c *Config) Validate() error {
 		}
 	}
 	for i, p := range s.Files.Paths {
-		if p == "" {
+		switch {
+		case p == "":
 			add(keyErr(fmt.Sprintf("source.files.paths[%d]", i), "empty path"))
+		case s.Files.SampleRate == 0 && s.Files.TimeColumn == "" && open.Detect(p) == open.KindText:
+			// Folders are listed when the run starts; a text file among
+			// them is skipped then, with the same message.
+			add(keyErr("source.files.sample_rate", "required for the plain-text recording %s (source.files.paths[%d]): its rate in Hz, or source.files.time_column naming a column of timestamps", p, i))
 		}
 	}
 	if s.Files.SampleRate < 0 {
@@ -160,7 +166,7 @@ func (c *Config) Validate() error {
 	for i, st := range c.Preprocess {
 		key := fmt.Sprintf("preprocess[%d]", i)
 		if _, serrs := stages.BuildPreprocess(st.Type, st.Name, st.Options); serrs != nil {
-			for _, e := range serrs {
+			for _, e := range expandDecodeErrors(serrs) {
 				add(prefixed(key, e))
 			}
 		}
@@ -181,7 +187,7 @@ func (c *Config) Validate() error {
 		}
 		names[name] = i
 		sb, serrs := stages.Build(st.Type, st.Name, st.Options)
-		for _, e := range serrs {
+		for _, e := range expandDecodeErrors(serrs) {
 			add(prefixed(key, e))
 		}
 		if rc, ok := sb.(stages.RateChecker); ok {

@@ -159,6 +159,7 @@ func (s *Seizure) NewSession(si pipeline.SessionInfo) (pipeline.Stage, error) {
 		idx:    idx,
 		x:      make([][]float64, len(idx)),
 		rate:   si.SampleRate,
+		t0:     si.StartTimeNS,
 		length: float64(si.WindowLength) / si.SampleRate,
 		smooth: seizure.NewSmoother(c.Smoothing),
 		hyst:   s.hyst,
@@ -176,6 +177,7 @@ type seizureSession struct {
 	idx          []int
 	x            [][]float64 // the analysed channels, aliasing the window
 	rate, length float64     // Hz; window length in s
+	t0           int64       // unix ns of the session's sample 0
 	smooth       *seizure.Smoother
 	hyst         seizure.Hysteresis
 	labels       []string
@@ -197,7 +199,7 @@ func (s *seizureSession) Process(w *pipeline.Window) ([]arrowout.Result, error) 
 	s.rows.Reserve(2, 1, len(s.labels), s.labelBytes)
 	s.rows.AppendWindow(w.WindowKey, p, sm, ictal)
 	if ok {
-		s.rows.AppendEvent(w.WindowKey, ev.Onset, ev.Offset, ev.Confidence(), s.labels)
+		s.rows.AppendEvent(w.WindowKey, s.event(ev), s.labels)
 	}
 	return []arrowout.Result{{Kind: arrowout.KindSeizure, Key: w.WindowKey, Record: s.rows.Flush()}}, nil
 }
@@ -209,8 +211,25 @@ func (s *seizureSession) Process(w *pipeline.Window) ([]arrowout.Result, error) 
 func (s *seizureSession) Finish(end arrowout.WindowKey) ([]arrowout.Result, error) {
 	s.rows.Reserve(2, 1, len(s.labels), s.labelBytes)
 	if ev, ok := s.hyst.Close(); ok {
-		s.rows.AppendEvent(end, ev.Onset, ev.Offset, ev.Confidence(), s.labels)
+		s.rows.AppendEvent(end, s.event(ev), s.labels)
 	}
-	s.rows.AppendEnd(end, float64(end.StartSample)/s.rate)
+	s.rows.AppendEnd(end, float64(end.StartSample)/s.rate, end.StartSample, end.StartTimeNS)
 	return []arrowout.Result{{Kind: arrowout.KindSeizure, Key: end, Record: s.rows.Flush()}}, nil
+}
+
+// event gives ev's onset and offset (seconds from sample 0, window
+// boundaries) as samples, exactly (round), and as wall-clock times, as the
+// runtime times window starts.
+func (s *seizureSession) event(ev seizure.AlarmEvent) arrowout.SeizureEvent {
+	on, off := int64(math.Round(ev.Onset*s.rate)), int64(math.Round(ev.Offset*s.rate))
+	return arrowout.SeizureEvent{
+		Onset: ev.Onset, Offset: ev.Offset, Confidence: ev.Confidence(),
+		OnsetSample: on, OffsetSample: off,
+		OnsetTimeNS: s.timeNS(on), OffsetTimeNS: s.timeNS(off),
+	}
+}
+
+// timeNS is the wall-clock time of a sample, as pipeline's window keys.
+func (s *seizureSession) timeNS(sample int64) int64 {
+	return s.t0 + int64(math.Round(float64(sample)/s.rate*1e9))
 }

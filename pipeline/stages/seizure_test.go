@@ -132,24 +132,37 @@ func TestSeizureSessionErrors(t *testing.T) {
 
 // TestSeizureStageRows: window rows carry the probability, its moving
 // average and the state; an ictal stretch becomes one event row with the
-// window that finalises it.
+// window that finalises it, giving the event's onset and offset in
+// seconds, samples and wall-clock time; the end row gives the session's.
 func TestSeizureStageRows(t *testing.T) {
 	const n, fs = 256, 128.0
+	const t0 = int64(1_700_000_000_000_000_000) // the session's sample 0, unix ns
 	model := syntheticSeizureModel(t, n, 2, fs)
 	bg, sz := seizureWindow(n, 2, fs, false, 100), seizureWindow(n, 2, fs, true, 101)
-	st := newStage(t, "seizure", map[string]any{"model": model, "smoothing": 2, "min_duration_seconds": 3, "merge_gap_seconds": 4}, bg)
+	b, errs := Build("seizure", "", map[string]any{"model": model, "smoothing": 2, "min_duration_seconds": 3, "merge_gap_seconds": 4})
+	if errs != nil {
+		t.Fatal(errs)
+	}
+	si := session(bg)
+	si.StartTimeNS = t0
+	st, err := b.NewSession(si)
+	if err != nil {
+		t.Fatal(err)
+	}
 	// Windows of 2 s every 1 s: 5 background, 6 ictal, 10 background.
 	var probs, smoothed []float64
 	var states []string
 	type event struct{ onset, offset, conf float64 }
 	var events []event
 	var eventAt []int64
+	type span struct{ onSample, offSample, onTime, offTime, rowTime int64 }
+	var spans []span
 	for k := range 21 {
 		w := bg
 		if k >= 5 && k < 11 {
 			w = sz
 		}
-		w.WindowKey = arrowout.WindowKey{Session: "s", Window: int64(k), StartSample: int64(k) * 128}
+		w.WindowKey = arrowout.WindowKey{Session: "s", Window: int64(k), StartSample: int64(k) * 128, StartTimeNS: t0 + int64(k)*1e9}
 		res, err := st.Process(w)
 		if err != nil {
 			t.Fatal(err)
@@ -165,13 +178,17 @@ func TestSeizureStageRows(t *testing.T) {
 				probs = append(probs, column[*array.Float64](t, rec, "probability").Value(i))
 				smoothed = append(smoothed, column[*array.Float64](t, rec, "smoothed").Value(i))
 				states = append(states, column[*array.String](t, rec, "state").Value(i))
-				if !column[*array.Float64](t, rec, "onset_seconds").IsNull(i) || !column[*array.List](t, rec, "channels").IsNull(i) {
+				if !column[*array.Float64](t, rec, "onset_seconds").IsNull(i) || !column[*array.List](t, rec, "channels").IsNull(i) ||
+					!column[*array.Int64](t, rec, "onset_sample").IsNull(i) || !column[*array.Timestamp](t, rec, "offset_time").IsNull(i) {
 					t.Errorf("window %d: event columns not null", k)
 				}
 			case "event":
 				events = append(events, event{column[*array.Float64](t, rec, "onset_seconds").Value(i),
 					column[*array.Float64](t, rec, "offset_seconds").Value(i), column[*array.Float64](t, rec, "confidence").Value(i)})
 				eventAt = append(eventAt, column[*array.Int64](t, rec, "window").Value(i))
+				spans = append(spans, span{column[*array.Int64](t, rec, "onset_sample").Value(i), column[*array.Int64](t, rec, "offset_sample").Value(i),
+					int64(column[*array.Timestamp](t, rec, "onset_time").Value(i)), int64(column[*array.Timestamp](t, rec, "offset_time").Value(i)),
+					int64(column[*array.Timestamp](t, rec, "start_time").Value(i))})
 				ch := column[*array.List](t, rec, "channels")
 				lo, hi := ch.ValueOffsets(i)
 				if hi-lo != 2 || ch.ListValues().(*array.String).Value(int(lo)) != "E0" || !column[*array.Float64](t, rec, "smoothed").IsNull(i) {
@@ -207,6 +224,24 @@ func TestSeizureStageRows(t *testing.T) {
 		if want := k >= 6 && k <= 11; (s == "ictal") != want {
 			t.Errorf("window %d: state %s", k, s)
 		}
+	}
+	// [6, 13) s at 128 Hz; the row's start_time is window 17's.
+	if want := (span{6 * 128, 13 * 128, t0 + 6e9, t0 + 13e9, t0 + 17e9}); spans[0] != want {
+		t.Errorf("event span %+v, want %+v", spans[0], want)
+	}
+
+	end := arrowout.WindowKey{Session: "s", Window: 21, StartSample: 22 * 128, StartTimeNS: t0 + 22e9}
+	res, err := st.(pipeline.Finisher).Finish(end)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := res[0].Record
+	defer rec.Release()
+	last := int(rec.NumRows()) - 1
+	if rt := column[*array.String](t, rec, "row_type").Value(last); rt != "end" ||
+		column[*array.Float64](t, rec, "offset_seconds").Value(last) != 22 || column[*array.Int64](t, rec, "offset_sample").Value(last) != 22*128 ||
+		int64(column[*array.Timestamp](t, rec, "offset_time").Value(last)) != t0+22e9 || !column[*array.Int64](t, rec, "onset_sample").IsNull(last) {
+		t.Errorf("end row wrong: %v", rec)
 	}
 }
 
