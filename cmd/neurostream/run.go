@@ -262,9 +262,9 @@ var metricsHook func(addr string)
 func serveMetrics(addr string, reg *prometheus.Registry, b *config.Built, runner *atomic.Pointer[pipeline.Runner]) (string, func(), error) {
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if ks := b.KafkaSource; ks != nil {
-		reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
-			Name: "neurostream_consumer_lag", Help: "Messages behind the end of the assigned input partitions.",
-		}, func() float64 { return float64(ks.Lag()) }))
+		// The sum of the per-partition lags; absent (not 0) while the log
+		// ends cannot be read. Per partition: NewSourceCollector.
+		reg.MustRegister(pkafka.NewSourceCollector(ks), sumLag{ks})
 		for _, c := range []struct {
 			name, help string
 			v          func(pkafka.SourceStats) int64
@@ -318,8 +318,10 @@ func serveMetrics(addr string, reg *prometheus.Registry, b *config.Built, runner
 			why = "starting"
 		case failure() != nil:
 			why = fmt.Sprintf("failed: %v", failure())
-		case b.KafkaSource != nil && b.KafkaSource.Stats().Generation < 0:
-			why = "not a member of a consumer-group generation yet"
+		case b.KafkaSource != nil:
+			if ok, reason := b.KafkaSource.Ready(); !ok {
+				why = reason
+			}
 		}
 		if why != "" {
 			w.WriteHeader(http.StatusServiceUnavailable)
@@ -339,4 +341,18 @@ func serveMetrics(addr string, reg *prometheus.Registry, b *config.Built, runner
 		defer cancel()
 		srv.Shutdown(ctx)
 	}, nil
+}
+
+// sumLag exports neurostream_consumer_lag, the source's total lag, only
+// while it is known.
+type sumLag struct{ src *pkafka.Source }
+
+var sumLagDesc = prometheus.NewDesc("neurostream_consumer_lag",
+	"Messages behind the log end over the assigned input partitions (committed offsets); absent while unknown.", nil, nil)
+
+func (l sumLag) Describe(ch chan<- *prometheus.Desc) { ch <- sumLagDesc }
+func (l sumLag) Collect(ch chan<- prometheus.Metric) {
+	if lag := l.src.Lag(); lag >= 0 {
+		ch <- prometheus.MustNewConstMetric(sumLagDesc, prometheus.GaugeValue, float64(lag))
+	}
 }
