@@ -44,11 +44,24 @@ type Message struct {
 	Topic     string
 	Partition int
 	Offset    int64
-	// Epoch increases when the source's ownership of its input changes
-	// (a Kafka consumer-group generation). A session's state belongs to
-	// one epoch: the first message of a newer epoch drops it, and the
-	// session is rebuilt from that message on, as after a restart.
+	// Epoch changes when the source's ownership of the message's input
+	// changes: for Kafka, the consumer-group generation from which this
+	// process has owned the partition without interruption (a partition
+	// kept across a rebalance keeps its epoch). A session's state belongs
+	// to one epoch: a message of another drops it, and the session is
+	// rebuilt from that message on, as after a restart.
 	Epoch int64
+}
+
+// Owner is implemented by sources whose input moves between processes
+// (Kafka partitions in a consumer group). Owned reports whether messages
+// of topic/partition under epoch still belong to this process; the
+// runtime then keeps the sessions of partitions that stay across a
+// rebalance, and drops, without ending them, those of partitions that
+// moved away. A source without it has one epoch at a time: a message of a
+// newer epoch drops every session of the older ones.
+type Owner interface {
+	Owned(topic string, partition int, epoch int64) bool
 }
 
 // AckFunc reports that a message was fully handled (err == nil) or could

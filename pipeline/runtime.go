@@ -376,8 +376,13 @@ func idleTick(idle time.Duration) time.Duration {
 
 func (w *worker) run(ctx context.Context, q <-chan job) error {
 	var tick <-chan time.Time
-	if w.r.opt.SessionIdle > 0 {
-		t := time.NewTicker(idleTick(w.r.opt.SessionIdle))
+	_, owner := w.r.opt.Source.(Owner)
+	if w.r.opt.SessionIdle > 0 || owner {
+		every := time.Second // how soon sessions that moved away are dropped
+		if w.r.opt.SessionIdle > 0 {
+			every = idleTick(w.r.opt.SessionIdle)
+		}
+		t := time.NewTicker(every)
 		defer t.Stop()
 		tick = t.C
 	}
@@ -440,8 +445,36 @@ func (w *worker) finishAll(ctx context.Context) error {
 	return nil
 }
 
+// dropMoved drops, without ending them, the sessions whose input this
+// process no longer owns: their new owner goes on with them. With an
+// Owner source, those of partitions that moved away; otherwise those of
+// epochs older than the newest seen (a source delivers every message of an
+// epoch before any of the next).
+func (w *worker) dropMoved() {
+	owner, _ := w.r.opt.Source.(Owner)
+	for id, s := range w.sessions {
+		moved := s.epoch < w.epoch
+		if owner != nil {
+			moved = s.topic != "" && !owner.Owned(s.topic, s.partition, s.epoch)
+		}
+		if moved {
+			s.ackAll(errSuperseded)
+			delete(w.sessions, id)
+			w.r.opt.Metrics.session(-1)
+		}
+	}
+}
+
 // endIdle ends the sessions that received no chunk for SessionIdle.
 func (w *worker) endIdle(ctx context.Context, now time.Time) error {
+	// A session that moved to another process is not idle: it goes on
+	// there.
+	if _, ok := w.r.opt.Source.(Owner); ok {
+		w.dropMoved()
+	}
+	if w.r.opt.SessionIdle <= 0 {
+		return nil
+	}
 	var ids []string
 	for id, s := range w.sessions {
 		if now.Sub(s.lastSeen) >= w.r.opt.SessionIdle {
@@ -575,19 +608,14 @@ func (w *worker) handle(ctx context.Context, j job) error {
 		return w.deadLetter(ctx, j, ReasonLimit,
 			fmt.Errorf("%s: session %s chunk %d: first sample %d + %d rows is past the largest sample index %d", j.msg.Origin, c.Session, c.Seq, c.FirstSample, c.Len(), MaxSample))
 	}
+	if o, ok := r.opt.Source.(Owner); ok && j.msg.Topic != "" && !o.Owned(j.msg.Topic, j.msg.Partition, j.msg.Epoch) {
+		// Queued before its partition moved away: the new owner has it.
+		j.ack(errSuperseded)
+		return nil
+	}
 	if j.msg.Epoch > w.epoch {
-		// A new epoch: sessions of older ones were handed to their new
-		// owners (this worker too, maybe); drop them all, so state of
-		// sessions that moved away is not kept forever. A source delivers
-		// every message of an epoch before any of the next.
 		w.epoch = j.msg.Epoch
-		for id, old := range w.sessions {
-			if old.epoch < w.epoch {
-				old.ackAll(errSuperseded)
-				delete(w.sessions, id)
-				r.opt.Metrics.session(-1)
-			}
-		}
+		w.dropMoved()
 	}
 	s := w.sessions[c.Session]
 	if s != nil && s.epoch != j.msg.Epoch {
@@ -604,6 +632,7 @@ func (w *worker) handle(ctx context.Context, j job) error {
 			return w.deadLetter(ctx, j, ReasonSessionStart, fmt.Errorf("%s: %w", j.msg.Origin, err))
 		}
 		s.epoch = j.msg.Epoch
+		s.topic, s.partition = j.msg.Topic, j.msg.Partition
 		w.sessions[c.Session] = s
 		r.opt.Metrics.session(1)
 	}

@@ -21,8 +21,11 @@ type session struct {
 	// warmup is how many samples a session joined mid-stream needs
 	// before its first window (see Options.Warmup).
 	warmup int64
-	// epoch is the source epoch the state belongs to.
-	epoch int64
+	// epoch is the source epoch the state belongs to; topic and
+	// partition locate its input (Kafka; "" otherwise).
+	epoch     int64
+	topic     string
+	partition int
 	// lastSeen is the wall time the session's last chunk was handled
 	// (Options.SessionIdle).
 	lastSeen time.Time

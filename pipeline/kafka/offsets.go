@@ -9,10 +9,13 @@ const (
 	ackPending ackState = iota
 	ackDone
 	ackFailed
+	// ackGone: tracked but never handed to the pipeline (its generation
+	// ended first); it is fetched again.
+	ackGone
 )
 
-// tracker follows one partition's outstanding records in one generation
-// and computes what may be committed: 1 + the highest offset o such that
+// tracker follows one partition's outstanding records while this member
+// owns it (across generations that keep it) and computes what may be committed: 1 + the highest offset o such that
 // every record delivered up to o was acknowledged without error. Records
 // are tracked in fetch order, which is offset order; offsets need not be
 // consecutive (compaction, transaction markers). A record acknowledged
@@ -79,6 +82,31 @@ func (t *tracker) ack(seq int64, err error) {
 		t.states = t.states[:n]
 		t.start = 0
 	}
+}
+
+// untrack forgets record seq, fetched but never handed to the pipeline,
+// so it is fetched again and tracked anew. Such records are the newest
+// tracked ones: once every record after it is gone too, they are dropped
+// from the tail and their sequence numbers reused.
+func (t *tracker) untrack(seq int64) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	i := seq - t.head
+	if i < 0 || i >= int64(len(t.states)-t.start) {
+		return
+	}
+	t.states[t.start+int(i)] = ackGone
+	for len(t.states) > t.start && t.states[len(t.states)-1] == ackGone {
+		t.states = t.states[:len(t.states)-1]
+		t.offsets = t.offsets[:len(t.offsets)-1]
+	}
+}
+
+// committedOffset returns the offset last committed, -1 if none.
+func (t *tracker) committedOffset() int64 {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.committed
 }
 
 // toCommit returns the offset to commit and whether it is newer than the

@@ -1,6 +1,7 @@
 package kafka_test
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -9,10 +10,11 @@ import (
 	"github.com/neurostream/neurostream/pipeline/kafka/kafkatest"
 )
 
-// TestRebalance: a second member joins the group mid-stream. The first
-// member's generation ends (its records of that generation are
-// superseded), the partitions are split, each is re-read from its
-// committed offset, and every window arrives, duplicates identical.
+// TestRebalance: a second member joins the group mid-stream. The
+// partitions are split: those the first member keeps carry over with
+// their sessions (same epoch, no re-read, so no duplicate result), those
+// that move are re-read by the second member from their committed
+// offsets, and every window arrives, duplicates identical.
 func TestRebalance(t *testing.T) {
 	tp := newTopics(t, 4)
 	specs := sims("rebalance-", 6, 20)
@@ -32,9 +34,14 @@ func TestRebalance(t *testing.T) {
 	rA := newRunner(t, srcA, tp.resultSink(t), tp.deadSink(t))
 	stopA := run(t, rA)
 	got := newResults(t)
+	partOf := map[string]int{} // session → result partition (= input partition: same key, same count)
+	add := func(m kafkago.Message) {
+		got.add(m)
+		partOf[string(m.Key)] = m.Partition
+	}
 	rd := newReader(t, tp.broker, tp.results...)
 	rd.until(t, 30*time.Second, func(m kafkago.Message) bool {
-		got.add(m)
+		add(m)
 		return len(got.copies) >= 20
 	})
 
@@ -59,10 +66,14 @@ func TestRebalance(t *testing.T) {
 		t.Fatal(err)
 	}
 	rd.until(t, 45*time.Second, func(m kafkago.Message) bool {
-		got.add(m)
+		add(m)
 		return got.complete(want)
 	})
-	rd.drain(300*time.Millisecond, got.add)
+	rd.drain(300*time.Millisecond, add)
+	kept := map[int]bool{}
+	for _, p := range kA.PartitionStats() {
+		kept[p.Partition] = true
+	}
 	if err := stopA(); err != nil {
 		t.Error(err)
 	}
@@ -70,8 +81,14 @@ func TestRebalance(t *testing.T) {
 		t.Error(err)
 	}
 	got.check(want)
-	if len(srcA.epochs) < 2 || len(srcB.epochs) < 1 {
-		t.Errorf("member A saw epochs %v, member B %v: want a rebalance", srcA.epochs, srcB.epochs)
+	if len(srcA.epochs) != 1 || len(srcB.epochs) != 1 || len(kept) == 0 || len(kept) == 4 {
+		t.Errorf("member A saw epochs %v and kept partitions %v, member B epochs %v: want A to keep some partitions under its first epoch", srcA.epochs, kept, srcB.epochs)
+	}
+	for key, cs := range got.copies {
+		sess := key[:strings.IndexByte(key, '/')]
+		if len(cs) > 1 && kept[partOf[sess]] {
+			t.Errorf("result %s written %d times, though its partition %d stayed with member A", key, len(cs), partOf[sess])
+		}
 	}
 	t.Logf("member A epochs %v, member B epochs %v, %d duplicates", srcA.epochs, srcB.epochs, got.duplicates())
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -199,8 +200,11 @@ type Source struct {
 	closeOnce sync.Once
 	closeErr  error
 
-	mu      sync.Mutex
-	cur     *generation
+	mu  sync.Mutex
+	cur *generation
+	// prev is the last generation that ended; its partitions may carry
+	// over into the next one.
+	prev    *generation
 	closing bool
 	// finalErr is the last commit error of a generation that ended
 	// because the source closed.
@@ -287,6 +291,11 @@ func (g *generation) ended() bool {
 type partition struct {
 	topic string
 	id    int
+	// epoch is the generation from which this member has owned the
+	// partition without interruption: the Epoch of its messages. A
+	// partition that stays across a rebalance keeps its epoch, tracker
+	// and position, so its sessions go on untouched.
+	epoch int64
 	t     *tracker
 	// hwm is the partition's high-water mark seen by the last fetch.
 	hwm atomic.Int64
@@ -501,18 +510,37 @@ func (s *Source) run() {
 func (s *Source) startGeneration(gen *kafkago.Generation) {
 	g := &generation{id: int64(gen.ID), done: make(chan struct{})}
 	var assigned []any
+	start := map[*partition]int64{}
+	s.mu.Lock()
+	prev := s.prev
 	for _, topic := range s.cfg.Topics {
 		for _, a := range gen.Assignments[topic] {
-			p := &partition{topic: topic, id: a.ID, t: newTracker()}
+			// A partition this member owned in the generation just before,
+			// whose committed offset nobody moved since, carries over: its
+			// sessions, pending acknowledgements and position stay, and
+			// fetching resumes after the last record handed over.
+			if pp := prev.find(topic, a.ID); pp != nil && int64(gen.ID) == prev.id+1 && a.Offset == pp.t.committedOffset() && pp.pos.Load() >= 0 {
+				g.parts = append(g.parts, pp)
+				start[pp] = pp.pos.Load()
+				assigned = append(assigned, fmt.Sprintf("%s/%d@%d (kept)", topic, a.ID, pp.pos.Load()))
+				continue
+			}
+			p := &partition{topic: topic, id: a.ID, t: newTracker(), epoch: int64(gen.ID)}
 			p.pos.Store(-1)
 			if a.Offset >= 0 {
 				p.t.committed = a.Offset
 				p.pos.Store(a.Offset)
 			}
+			off := a.Offset
+			if off < 0 {
+				off = s.cfg.StartOffset
+			}
+			start[p] = off
 			g.parts = append(g.parts, p)
 			assigned = append(assigned, fmt.Sprintf("%s/%d@%s", topic, a.ID, offsetString(a.Offset)))
 		}
 	}
+	s.mu.Unlock()
 	s.stats.generations.Add(1)
 	s.mu.Lock()
 	s.cur = g
@@ -527,12 +555,7 @@ func (s *Source) startGeneration(gen *kafkago.Generation) {
 	}
 	s.log.Info("kafka source: generation started", "generation", gen.ID, "member", gen.MemberID, "partitions", assigned)
 	for _, p := range g.parts {
-		var offset int64 = s.cfg.StartOffset
-		for _, a := range gen.Assignments[p.topic] {
-			if a.ID == p.id {
-				offset = a.Offset
-			}
-		}
+		offset := start[p]
 		gen.Start(func(ctx context.Context) { s.fetch(ctx, g, p, offset) })
 	}
 	gen.Start(func(ctx context.Context) { s.commitLoop(ctx, gen, g) })
@@ -596,6 +619,7 @@ func (s *Source) fetch(ctx context.Context, g *generation, p *partition, offset 
 		case s.msgs <- d:
 			p.pos.Store(m.Offset + 1)
 		case <-ctx.Done():
+			p.t.untrack(d.seq) // never handed over: fetched again
 			return
 		}
 	}
@@ -616,6 +640,7 @@ func (s *Source) commitLoop(ctx context.Context, gen *kafkago.Generation, g *gen
 			if s.cur == g {
 				s.cur = nil
 			}
+			s.prev = g
 			if s.closing {
 				s.finalErr = err
 			} else {
@@ -684,9 +709,10 @@ func (s *Source) Read(ctx context.Context) (pipeline.Message, pipeline.AckFunc, 
 			return pipeline.Message{}, nil, pipeline.ErrEndOfInput
 		case d = <-s.msgs:
 		}
-		if d.gen.ended() {
-			// Its generation is over: never acknowledged here, re-read by
-			// the partition's next owner.
+		if d.gen.ended() && !s.keep(d) {
+			// Its generation is over and the partition not (yet) kept:
+			// never acknowledged here, re-read by the partition's next
+			// owner, this member too if the partition carries over.
 			s.stats.stale.Add(1)
 			continue
 		}
@@ -704,7 +730,7 @@ func (s *Source) Read(ctx context.Context) (pipeline.Message, pipeline.AckFunc, 
 			Topic:     m.Topic,
 			Partition: m.Partition,
 			Offset:    m.Offset,
-			Epoch:     d.gen.id,
+			Epoch:     d.p.epoch,
 		}
 		p, seq := d.p, d.seq
 		return msg, func(err error) {
@@ -715,6 +741,52 @@ func (s *Source) Read(ctx context.Context) (pipeline.Message, pipeline.AckFunc, 
 		}, nil
 	}
 }
+
+// keep decides what becomes of d, a record of a generation that ended:
+// delivered as usual when its partition carried over into the current
+// generation; otherwise forgotten (untracked, its position reset) so that
+// it is fetched again should the partition carry over later.
+func (s *Source) keep(d delivery) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.cur.has(d.p) {
+		return true
+	}
+	d.p.t.untrack(d.seq)
+	for {
+		pos := d.p.pos.Load()
+		if pos >= 0 && pos <= d.msg.Offset || d.p.pos.CompareAndSwap(pos, d.msg.Offset) {
+			return false
+		}
+	}
+}
+
+// Owned implements pipeline.Owner: whether this member still owns the
+// partition of a message of epoch epoch. While the group rebalances it
+// answers yes: a partition that stays must not lose its sessions.
+func (s *Source) Owned(topic string, partition int, epoch int64) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.cur == nil {
+		return true
+	}
+	p := s.cur.find(topic, partition)
+	return p != nil && p.epoch == epoch
+}
+
+func (g *generation) find(topic string, id int) *partition {
+	if g == nil {
+		return nil
+	}
+	for _, p := range g.parts {
+		if p.topic == topic && p.id == id {
+			return p
+		}
+	}
+	return nil
+}
+
+func (g *generation) has(p *partition) bool { return g != nil && slices.Contains(g.parts, p) }
 
 // Close commits what is committable, leaves the group and stops the
 // partition readers. Acknowledgements after Close change nothing.
