@@ -41,7 +41,7 @@ import (
 // binary built at the start; each spends about 10 s waiting for the
 // broker to expire the killed member (the default session timeout).
 func TestKafkaCLI(t *testing.T) {
-	broker := kafkatest.Broker(t)
+	broker := kafkatest.RealBroker(t)
 	bin := sync.OnceValue(func() string { return ktBuild(t) })
 	t.Run("replay", func(t *testing.T) { testReplay(t, broker) })
 	t.Run("replay-pace", func(t *testing.T) { testReplayPace(t, broker) })

@@ -2,9 +2,12 @@
 // names per-test topics and groups.
 //
 // The broker is $NEUROSTREAM_KAFKA (default 127.0.0.1:9092), started with
-// `make kafka-up`. Where none answers, a test skips with a message saying
-// so, except under CI=true, where .ci/run starts one and its absence fails
-// the test.
+// `make kafka-up`. Where none answers, a developer's run falls back to an
+// in-process broker (franz-go's kfake, on 127.0.0.1) so the consumer-group,
+// offset and sink code is still exercised; tests that need what only a real
+// broker does (restarts, SASL, the CLI's processes) ask for RealBroker and
+// skip. Under CI=true, where .ci/run starts a real broker, its absence
+// fails the test: CI never settles for the in-process one.
 package kafkatest
 
 import (
@@ -18,6 +21,7 @@ import (
 	"time"
 
 	kafkago "github.com/segmentio/kafka-go"
+	"github.com/twmb/franz-go/pkg/kfake"
 )
 
 var (
@@ -34,9 +38,10 @@ func Addr() string {
 	return "127.0.0.1:9092"
 }
 
-// Broker returns the broker address after checking, once per test binary,
-// that it answers a metadata request.
-func Broker(t testing.TB) string {
+// RealBroker returns the real broker's address after checking, once per
+// test binary, that it answers a metadata request; without one it skips
+// (fails under CI=true).
+func RealBroker(t testing.TB) string {
 	t.Helper()
 	addr := Addr()
 	probeOnce.Do(func() { probeErr = probe(addr) })
@@ -49,6 +54,37 @@ func Broker(t testing.TB) string {
 	}
 	return addr
 }
+
+// Broker returns the real broker's address, or, on a developer's machine
+// without one, the address of an in-process kfake broker shared by the
+// test binary.
+func Broker(t testing.TB) string {
+	t.Helper()
+	addr := Addr()
+	probeOnce.Do(func() { probeErr = probe(addr) })
+	if probeErr == nil {
+		return addr
+	}
+	if os.Getenv("CI") == "true" {
+		t.Fatalf("no Kafka broker at %s (%v) (CI=true: .ci/run should have started it)", addr, probeErr)
+	}
+	fakeOnce.Do(func() {
+		fake, fakeErr = kfake.NewCluster(kfake.NumBrokers(1))
+		if fakeErr == nil {
+			fmt.Fprintf(os.Stderr, "kafkatest: no Kafka broker at %s (%v); using an in-process kfake broker at %s (`make kafka-up` for the real one)\n", addr, probeErr, fake.ListenAddrs()[0])
+		}
+	})
+	if fakeErr != nil {
+		t.Skipf("no Kafka broker at %s (%v), and the in-process one failed: %v", addr, probeErr, fakeErr)
+	}
+	return fake.ListenAddrs()[0]
+}
+
+var (
+	fakeOnce sync.Once
+	fake     *kfake.Cluster
+	fakeErr  error
+)
 
 func probe(addr string) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -73,4 +109,12 @@ func Name(t testing.TB, what string) string {
 		n = n[:80]
 	}
 	return fmt.Sprintf("test.%s.%s.%d-%d", n, what, time.Now().UnixNano()%1e9, seq.Add(1))
+}
+
+// Close stops the in-process broker, if one was started; TestMain calls it
+// before looking for leaked goroutines.
+func Close() {
+	if fake != nil {
+		fake.Close()
+	}
 }
