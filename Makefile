@@ -39,8 +39,10 @@ $(VENV)/.stamp: tools/python/requirements.txt
 
 # A real single-node Kafka broker (KRaft, from Maven Central jars) on
 # NEUROSTREAM_KAFKA (default 127.0.0.1:9092), for the Kafka tests and
-# development. `make test` does not start it: Kafka tests skip without a
-# broker (and fail under CI=true, where .ci/run starts one).
+# development. `make test` does not start it: without one, the Kafka
+# package's tests run against an in-process kfake broker and the tests of
+# the CLI's processes skip (under CI=true, where .ci/run starts a real
+# broker, its absence fails them).
 # See docs/operations.md.
 kafka-up:
 	NEUROSTREAM_CACHE=$(NEUROSTREAM_CACHE) deploy/kafka/up.sh
