@@ -183,7 +183,7 @@ func (p *parser) run() error {
 			return &formats.Error{File: p.f.Name, Offset: p.off, Field: "read", Err: err}
 		}
 		if w := int(head[0]); (w == 1 || w == 4 || w == 8) && len(head) < 1+w {
-			p.warn(start, "chunk length", "the file ends inside it; the last %d bytes are ignored", p.size-start)
+			p.warn(start, "chunk length", "the file is cut short inside it; the last %d bytes are ignored", p.size-start)
 			break
 		}
 		length, k, err := varlen(head)

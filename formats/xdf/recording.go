@@ -274,7 +274,7 @@ func (r *Reader) onset(t float64) (float64, bool) {
 		idx = frac(j)
 	}
 	onset := idx / rate
-	if !(onset >= 0) || int64(math.Round(onset*rate)) >= int64(n) {
+	if !(onset >= 0) || !(math.Round(onset*rate) < float64(n)) {
 		return 0, false
 	}
 	return onset, true

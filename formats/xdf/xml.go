@@ -78,7 +78,9 @@ func parseXML(b []byte) (*Element, error) {
 	var stack []*Element
 	var text []byte
 	for {
-		tok, err := d.Token()
+		// RawToken skips the name space bookkeeping Token does per
+		// element (a third of the memory); end tags are matched here.
+		tok, err := d.RawToken()
 		if err == io.EOF {
 			break
 		}
@@ -93,11 +95,7 @@ func parseXML(b []byte) (*Element, error) {
 			if len(stack) == maxDepth {
 				return nil, fmt.Errorf("elements nested more than %d deep", maxDepth)
 			}
-			name := t.Name.Local
-			if t.Name.Space != "" {
-				name = t.Name.Space + ":" + name
-			}
-			e := &Element{Name: name}
+			e := &Element{Name: qualified(t.Name)}
 			if len(stack) > 0 {
 				p := stack[len(stack)-1]
 				p.Children = append(p.Children, e)
@@ -111,7 +109,13 @@ func parseXML(b []byte) (*Element, error) {
 				text = append(text, t...)
 			}
 		case xml.EndElement:
+			if len(stack) == 0 {
+				return nil, fmt.Errorf("unexpected end element </%s>", t.Name.Local)
+			}
 			e := stack[len(stack)-1]
+			if name := qualified(t.Name); name != e.Name {
+				return nil, fmt.Errorf("element <%s> closed by </%s>", e.Name, name)
+			}
 			if len(e.Children) == 0 {
 				e.Text = string(text)
 			}
@@ -122,5 +126,16 @@ func parseXML(b []byte) (*Element, error) {
 	if root == nil {
 		return nil, errors.New("no XML element")
 	}
+	if len(stack) > 0 {
+		return nil, fmt.Errorf("element <%s> not closed", stack[len(stack)-1].Name)
+	}
 	return root, nil
+}
+
+// qualified is an element's name as written, with its prefix.
+func qualified(n xml.Name) string {
+	if n.Space != "" {
+		return n.Space + ":" + n.Local
+	}
+	return n.Local
 }

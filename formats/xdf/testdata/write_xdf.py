@@ -179,10 +179,15 @@ def every_format(path):
     # and bytes that are not UTF-8.
     sid = 40
     w.stream(sid, "strings", "Markers", 2, 0.0, "string")
-    rows = [["a", ""], ["héllo wörld ✓", "x" * 300], ["", "🙂"], [b"\xff\xfe ok", "z"]]
-    w.samples(sid, rows[:2], [600.5, 601.25])
-    w.samples(sid, rows[2:], [602.0, 603.75], countbytes=4)
-    w.footer(sid, 600.5, 603.75, 4)
+    rows = [["a", ""], ["héllo wörld ✓", "x" * 300], ["", "🙂"], [b"\xff\xfe ok", "z"],
+            [b"\xe2\x9ca", b"\xed\xa0\x80"], [b"\xf4\x90\x80\x80", b"\xc0\xaf"], [b"ab\xf0\x9f\x99", b"\xe0\x80"]]
+    w.samples(sid, rows[:2], [500.5, 500.75])
+    w.samples(sid, rows[2:], [501.0, 501.25, 501.3, 501.35, 501.4], countbytes=4)
+    w.footer(sid, 500.5, 501.4, len(rows))
+    # Numeric markers of every kind of value.
+    sid = 42
+    w.stream(sid, "codes", "Markers", 1, 0.0, "double64")
+    w.samples(sid, [[1.0], [2.5], [-3.0], [1e-7], [0.1 + 0.2]], [500.3, 500.31, 500.6, 500.9, 501.1])
     # A regular string stream with deduced time stamps, as in minimal.xdf.
     sid = 41
     w.stream(sid, "regular strings", "StringMarker", 1, 4.0, "string")
@@ -194,12 +199,14 @@ def every_format(path):
     w.close()
 
 
-def session(path, gap=False, reset=False, outliers=(), drop_samples=False, pylsl67=False, lenbytes=None):
+def session(path, gap=False, reset=False, outliers=(), drop_samples=False, pylsl67=False, lenbytes=None, corrupt=False):
     """An EEG session: 8 channels at 250 Hz with labels, units and types,
     a string and an integer marker stream and an accelerometer stream, each
     on its own clock with a known drift, interleaved as LabRecorder writes
     them (every chunk about 0.1 s). gap: 6 s missing from the EEG; reset:
-    the sending computer's clock restarts mid-recording."""
+    the sending computer's clock restarts mid-recording; corrupt: a chunk
+    with an invalid length field halfway, then a boundary chunk (a reader
+    skips to it)."""
     rng = np.random.default_rng(7 + 2 * gap + 3 * reset + 5 * len(outliers) + 11 * drop_samples + 13 * pylsl67)
     w = Writer(path, "<?xml version=\"1.0\"?><info><version>1.0</version><datetime>2024-03-01T10:00:00+0100</datetime></info>")
     fs, dur = 250.0, 40.0
@@ -284,7 +291,10 @@ def session(path, gap=False, reset=False, outliers=(), drop_samples=False, pylsl
         for tt, local, v in offs:
             events.append((tt, "off", sid, (local, v)))
     events.sort(key=lambda e: e[0])
-    for _, kind, sel, rest in events:
+    for j, (_, kind, sel, rest) in enumerate(events):
+        if corrupt and j == len(events) // 2:
+            w.f.write(b"\x03\x10\x00\x03\x00garbage")
+            w.boundary()
         if kind == "eeg":
             st = [float(eeg_ts[i]) if (i == sel[0] or rng.random() < 0.3) else None for i in sel]
             # A deduced time stamp is last+1/fs; keep the written ones honest.
@@ -322,6 +332,11 @@ def main():
     session(os.path.join(out, "outliers.xdf"), outliers=(2, 5))
     session(os.path.join(out, "dropping.xdf"), drop_samples=True)
     session(os.path.join(out, "pylsl67.xdf"), pylsl67=True)
+    session(os.path.join(out, "corrupt.xdf"), corrupt=True)
+    # A recording cut short inside a chunk, as when the recorder crashes.
+    session(os.path.join(out, "truncated.xdf"))
+    with open(os.path.join(out, "truncated.xdf"), "r+b") as f:
+        f.truncate(int(os.path.getsize(f.name) * 0.6))
 
 
 if __name__ == "__main__":
