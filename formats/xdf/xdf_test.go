@@ -140,7 +140,7 @@ func TestSelectStreams(t *testing.T) {
 		err     string
 	}{
 		{Options{}, 2, []string{"a", "3"}, ""},
-		{Options{Stream: "acc"}, 1, []string{"a", "3"}, ""}, // within half a sample of its only one
+		{Options{Stream: "acc"}, 1, []string{"a", "3"}, ""},              // within half a sample of its only one
 		{Options{Stream: "acc", Markers: []string{"mocap"}}, 1, nil, ""}, // 20 ms: a sample later
 		{Options{Stream: "eeg"}, 2, []string{"a", "3"}, ""},
 		{Options{Stream: "empty eeg"}, 3, nil, ""},
@@ -323,7 +323,9 @@ func TestAllocBoundedByFileSize(t *testing.T) {
 		name string
 		b    []byte
 	}{
-		{"huge sample count", huge(func(b *builder) { b.chunk(tagSamples, withID(1, []byte{8, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f, 0})) })},
+		{"huge sample count", huge(func(b *builder) {
+			b.chunk(tagSamples, withID(1, []byte{8, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f, 0}))
+		})},
 		{"huge chunk length", append(huge(func(*builder) {}), 8, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f, 3, 0)},
 		{"huge string", func() []byte {
 			b := newBuilder()
