@@ -120,6 +120,10 @@ func NewReader(rd io.ReaderAt, size int64, name string, opt Options) (*Reader, e
 		if typ == formats.Stim {
 			unit, scale = strings.TrimSpace(ci.Unit), 1
 		}
+		if unit == "" {
+			// MNE's name for no unit; the wire format needs one.
+			unit = "NA"
+		}
 		r.scale[c] = scale
 		r.info.Channels[c] = formats.Channel{Type: typ, Unit: unit, SampleRate: s.NominalRate}
 	}
@@ -387,7 +391,8 @@ func (r *Reader) decode(dst [][]float64, b []byte, pos int, bl block, start, sto
 
 // siUnit maps a channel's unit to SI: the SI unit and the factor to it,
 // or the unit unchanged with factor 1 when it is not a known electrical
-// or magnetic unit (or empty: LSL does not default a unit).
+// or magnetic unit (or empty: LSL does not default a unit; the Reader
+// reports an empty one as "NA").
 func siUnit(u string) (string, float64) {
 	if x, ok := units[u]; ok {
 		return x.si, x.scale

@@ -81,7 +81,7 @@ func TestSession(t *testing.T) {
 	want := []formats.Channel{
 		{Label: "Fz", Type: formats.EEG, Unit: "V", SampleRate: 100},
 		{Label: "EOG", Type: formats.EOG, Unit: "V", SampleRate: 100},
-		{Label: "Trig", Type: formats.Stim, Unit: "", SampleRate: 100},
+		{Label: "Trig", Type: formats.Stim, Unit: "NA", SampleRate: 100},
 	}
 	if !slices.Equal(info.Channels, want) {
 		t.Errorf("channels %+v, want %+v", info.Channels, want)
@@ -379,7 +379,7 @@ func TestWrittenFiles(t *testing.T) {
 	if w := []string{"Fz", "Cz-0", "Pz", "Oz", "HEOG", "ECG", "Cz-1", "Temp"}; !slices.Equal(labels, w) {
 		t.Errorf("labels %q, want %q", labels, w)
 	}
-	if w := []string{"V", "V", "V", "", "V", "V", "V", "celsius"}; !slices.Equal(units, w) {
+	if w := []string{"V", "V", "V", "NA", "V", "V", "V", "celsius"}; !slices.Equal(units, w) {
 		t.Errorf("units %q, want %q", units, w)
 	}
 	if w := []formats.ChannelType{"eeg", "eeg", "eeg", "eeg", "eog", "ecg", "eeg", "misc"}; !slices.Equal(types, w) {
