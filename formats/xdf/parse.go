@@ -75,7 +75,14 @@ type parser struct {
 	states map[uint32]*streamState
 	mode   func(*Stream) valueMode
 	buf    []byte
+	scan   []byte // scanForward's window, kept: a file may need many scans
+	// warned counts the warnings per field; past maxWarnings of one
+	// field they are only counted, and run adds one sentence for them.
+	warned map[string]int
 }
+
+// maxWarnings is how many warnings about one field a file lists.
+const maxWarnings = 5
 
 func newParser(r io.ReaderAt, size int64, name string, mode func(*Stream) valueMode) *parser {
 	p := &parser{f: &File{Name: name}, r: r, size: size, states: map[uint32]*streamState{}, mode: mode}
@@ -127,7 +134,10 @@ func (p *parser) skip(n int64) error {
 // one.
 func (p *parser) scanForward(from int64) (bool, error) {
 	const window = 1 << 16
-	buf := make([]byte, window+len(boundarySignature))
+	if p.scan == nil {
+		p.scan = make([]byte, window+len(boundarySignature))
+	}
+	buf := p.scan
 	for off := from; off < p.size; off += window {
 		n, err := p.r.ReadAt(buf[:min(int64(len(buf)), p.size-off)], off)
 		if err != nil && err != io.EOF {
@@ -176,6 +186,7 @@ func (p *parser) run() error {
 		return p.errorf(0, "magic", "%q: not an XDF file (want \"XDF:\")", magic)
 	}
 	p.seek(4)
+	defer p.summarizeWarnings()
 	for p.off < p.size {
 		start := p.off
 		head, err := p.br.Peek(int(min(9, p.size-p.off)))
@@ -508,8 +519,30 @@ func appendValues(s *Stream, b []byte) {
 
 // warn records a warning about the chunk at byte off.
 func (p *parser) warn(off int64, field, format string, args ...any) {
+	if p.warned == nil {
+		p.warned = map[string]int{}
+	}
+	p.warned[field]++
+	if p.warned[field] > maxWarnings {
+		return
+	}
 	w := fmt.Sprintf("%s: byte %d: %s: %s", p.f.Name, off, field, fmt.Sprintf(format, args...))
 	if !slices.Contains(p.f.Warnings, w) {
 		p.f.Warnings = append(p.f.Warnings, w)
+	}
+}
+
+// summarizeWarnings adds, for each field warned about more than
+// maxWarnings times, how many more there were.
+func (p *parser) summarizeWarnings() {
+	var fields []string
+	for f, n := range p.warned {
+		if n > maxWarnings {
+			fields = append(fields, f)
+		}
+	}
+	slices.Sort(fields)
+	for _, f := range fields {
+		p.f.Warnings = append(p.f.Warnings, fmt.Sprintf("%s: %s: %d more warnings like the above", p.f.Name, f, p.warned[f]-maxWarnings))
 	}
 }

@@ -257,6 +257,16 @@ func TestDamaged(t *testing.T) {
 	if r.Info().NSamples != whole.Info().NSamples+1 {
 		t.Errorf("%d samples, want %d", r.Info().NSamples, whole.Info().NSamples+1)
 	}
+	// Many damaged chunks: five warnings, then a count.
+	bb = &builder{Buffer: *bytes.NewBuffer(slices.Clone(full))}
+	for range 40 {
+		bb.Write([]byte{3, 1, 2, 3})
+		bb.boundary()
+	}
+	r = open(t, bb.Bytes(), Options{})
+	if w := r.Info().Warnings; len(w) != 6 || !strings.HasSuffix(w[5], "test.xdf: chunk length: 35 more warnings like the above") {
+		t.Errorf("warnings %q", w)
+	}
 }
 
 // chunkEnd reports whether cut falls between two chunks of b.
@@ -345,6 +355,12 @@ func TestAllocBoundedByFileSize(t *testing.T) {
 			b.chunk(tagSamples, withID(1, append([]byte{4, 0x40, 0x9c, 0, 0}, make([]byte, 40000)...)))
 			return b.Bytes()
 		}()},
+		{"many corrupt chunk sizes", huge(func(b *builder) {
+			for range 3000 {
+				b.Write([]byte{3, 1, 2, 3})
+				b.boundary()
+			}
+		})},
 		{"deep XML", func() []byte { b := newBuilder(); b.chunk(tagStreamHeader, withID(1, []byte(deep))); return b.Bytes() }()},
 		{"many XML elements", func() []byte { b := newBuilder(); b.chunk(tagStreamHeader, withID(1, []byte(many))); return b.Bytes() }()},
 		{"session", sessionBytes()},
