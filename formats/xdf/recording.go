@@ -274,8 +274,10 @@ func (r *Reader) onset(t float64) (float64, bool) {
 	case t >= ts[n-1]:
 		idx = frac(n - 2)
 	default:
+		// Time stamps that go back (a clock reset pyxdf did not
+		// catch) or are NaN leave the search some interval; clamped.
 		j := sort.Search(n, func(k int) bool { return ts[k] > t }) - 1
-		idx = frac(j)
+		idx = frac(min(max(j, 0), n-2))
 	}
 	onset := idx / rate
 	if !(onset >= 0) || !(math.Round(onset*rate) < float64(n)) {
@@ -339,7 +341,9 @@ func (r *Reader) ReadSamples(dst [][]float64, start, stop int64) error {
 		}
 		pos := 0
 		for k := bi; k < bj; k++ {
-			pos = r.decode(dst, b, pos, blocks[k], start, stop)
+			if pos = r.decode(dst, b, pos, blocks[k], start, stop); pos < 0 {
+				return &formats.Error{File: r.file.Name, Offset: blocks[k].off, Field: fmt.Sprintf("stream %d samples", s.ID), Msg: "not what Open read there: the file changed"}
+			}
 		}
 		bi = bj
 	}
@@ -347,17 +351,24 @@ func (r *Reader) ReadSamples(dst [][]float64, start, stop int64) error {
 }
 
 // decode converts the samples of block bl, which start at b[pos:], that
-// fall in [start, stop), and returns the position after the block.
+// fall in [start, stop), and returns the position after the block, or -1
+// if the block does not fit the bytes it spans (the file was changed).
 func (r *Reader) decode(dst [][]float64, b []byte, pos int, bl block, start, stop int64) int {
 	s := r.session
 	size := s.Format.Size()
 	w := s.ChannelCount * size
 	le := binary.LittleEndian
 	for k := range bl.n {
+		if pos >= len(b) {
+			return -1
+		}
 		if b[pos] != 0 {
 			pos += 9
 		} else {
 			pos++
+		}
+		if pos+w > len(b) {
+			return -1
 		}
 		idx := bl.first + int64(k)
 		if idx < start || idx >= stop {

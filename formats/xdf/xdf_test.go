@@ -420,3 +420,30 @@ func TestWrittenFiles(t *testing.T) {
 		t.Errorf("missing file: %v", err)
 	}
 }
+
+// TestFileChanged: a file rewritten after Open gives an error, not a
+// panic or wrong samples of another layout.
+func TestFileChanged(t *testing.T) {
+	data := sessionBytes()
+	r := open(t, slices.Clone(data), Options{})
+	// Every time stamp flag set: each sample now seems 8 bytes longer.
+	rd := r.rd.(*bytes.Reader)
+	changed := slices.Clone(data)
+	for _, bl := range r.blocks {
+		pos := bl.off
+		for range bl.n {
+			if changed[pos] == 0 {
+				changed[pos] = 8
+				pos += 1 + 6
+			} else {
+				pos += 9 + 6
+			}
+		}
+	}
+	*rd = *bytes.NewReader(changed)
+	dst := [][]float64{make([]float64, 300), make([]float64, 300), make([]float64, 300)}
+	err := r.ReadSamples(dst, 0, 300)
+	if fe := formatstest.AsError(t, err); !strings.Contains(fe.Msg, "the file changed") {
+		t.Errorf("error %v", err)
+	}
+}
