@@ -62,11 +62,19 @@ func Read(r io.ReaderAt, size int64, name string, sync Sync) (*File, error) {
 		return nil, err
 	}
 	process(p.f, sync, p.fileWarn)
+	p.summarizeWarnings()
 	return p.f, nil
 }
 
-// fileWarn records a warning about the file as a whole.
+// fileWarn records a warning about the file's streams, at most
+// maxWarnings of each kind.
 func (p *parser) fileWarn(format string, args ...any) {
+	if p.warned == nil {
+		p.warned = map[string]int{}
+	}
+	if p.warned[format]++; p.warned[format] > maxWarnings {
+		return
+	}
 	w := p.f.Name + ": " + fmt.Sprintf(format, args...)
 	if !slices.Contains(p.f.Warnings, w) {
 		p.f.Warnings = append(p.f.Warnings, w)

@@ -186,7 +186,6 @@ func (p *parser) run() error {
 		return p.errorf(0, "magic", "%q: not an XDF file (want \"XDF:\")", magic)
 	}
 	p.seek(4)
-	defer p.summarizeWarnings()
 	for p.off < p.size {
 		start := p.off
 		head, err := p.br.Peek(int(min(9, p.size-p.off)))
@@ -532,17 +531,22 @@ func (p *parser) warn(off int64, field, format string, args ...any) {
 	}
 }
 
-// summarizeWarnings adds, for each field warned about more than
-// maxWarnings times, how many more there were.
+// summarizeWarnings adds, for each kind of warning given more than
+// maxWarnings times, how many more there were, and forgets them.
 func (p *parser) summarizeWarnings() {
-	var fields []string
-	for f, n := range p.warned {
+	var kinds []string
+	for k, n := range p.warned {
 		if n > maxWarnings {
-			fields = append(fields, f)
+			kinds = append(kinds, k)
 		}
 	}
-	slices.Sort(fields)
-	for _, f := range fields {
-		p.f.Warnings = append(p.f.Warnings, fmt.Sprintf("%s: %s: %d more warnings like the above", p.f.Name, f, p.warned[f]-maxWarnings))
+	slices.Sort(kinds)
+	for _, k := range kinds {
+		what := k + ": "
+		if strings.Contains(k, "%") {
+			what = "" // a stream warning's format: the count says enough
+		}
+		p.f.Warnings = append(p.f.Warnings, fmt.Sprintf("%s: %s%d more warnings like the above", p.f.Name, what, p.warned[k]-maxWarnings))
 	}
+	clear(p.warned)
 }

@@ -86,6 +86,7 @@ func NewReader(rd io.ReaderAt, size int64, name string, opt Options) (*Reader, e
 		return nil, err
 	}
 	process(p.f, opt.Sync, p.fileWarn)
+	p.summarizeWarnings()
 	r := &Reader{rd: rd, file: p.f}
 	s, err := pickSession(p.f, opt.Stream)
 	if err != nil {

@@ -267,6 +267,17 @@ func TestDamaged(t *testing.T) {
 	if w := r.Info().Warnings; len(w) != 6 || !strings.HasSuffix(w[5], "test.xdf: chunk length: 35 more warnings like the above") {
 		t.Errorf("warnings %q", w)
 	}
+	// Ten streams whose rate is off: five warnings, then a count.
+	bb = newBuilder()
+	for id := range uint32(10) {
+		bb.stream(id, "s", "EEG", 1, 100, Int8)
+		bb.numeric(id, Int8, [][]float64{{1}, {2}}, []float64{1, 1.5})
+	}
+	r = open(t, bb.Bytes(), Options{})
+	if w := r.Info().Warnings; len(w) != 6 || !strings.Contains(w[0], "stream 0: effective sampling rate 2.0000 Hz differs from the nominal 100.0000 Hz") ||
+		w[5] != "test.xdf: 5 more warnings like the above" {
+		t.Errorf("warnings %q", w)
+	}
 }
 
 // chunkEnd reports whether cut falls between two chunks of b.
