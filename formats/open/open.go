@@ -3,8 +3,10 @@
 //
 // Supported: EDF/EDF+/BDF/BDF+ (.edf, .bdf), BrainVision (.vhdr), GDF
 // (.gdf), FIF raw (*.fif; a sibling *-eve.fif adds its events as
-// annotations), and plain text/CSV samples (.txt, .csv, .inp, .tsv) with a
-// caller-given sample rate. KIT (.con, .sqd) and MATLAB (.mat) files are
+// annotations), XDF (.xdf, LabRecorder's multi-stream files: one stream is
+// the recording, marker streams its annotations; see formats/xdf), and
+// plain text/CSV samples (.txt, .csv, .inp, .tsv) with a caller-given
+// sample rate. KIT (.con, .sqd) and MATLAB (.mat) files are
 // recognised and rejected with an error saying what to do instead.
 package open
 
@@ -25,6 +27,7 @@ import (
 	"github.com/neurostream/neurostream/formats/gdf"
 	"github.com/neurostream/neurostream/formats/reject"
 	"github.com/neurostream/neurostream/formats/text"
+	"github.com/neurostream/neurostream/formats/xdf"
 )
 
 // Options are what some formats need from the caller.
@@ -34,6 +37,9 @@ type Options struct {
 	Text text.Options
 	// NoEvents skips the sibling -eve.fif of a FIF file.
 	NoEvents bool
+	// XDF picks the streams of an XDF file (the session stream, the
+	// marker streams) and its clock synchronisation.
+	XDF xdf.Options
 }
 
 // Kind is a recognised file kind.
@@ -46,6 +52,7 @@ const (
 	KindGDF         Kind = "gdf"
 	KindFIF         Kind = "fif"
 	KindFIFEvents   Kind = "fif-events"
+	KindXDF         Kind = "xdf"
 	KindText        Kind = "text"
 	KindRejected    Kind = "rejected"
 	KindUnknown     Kind = ""
@@ -68,6 +75,8 @@ func Detect(path string) Kind {
 		return KindGDF
 	case ext == ".fif" || strings.HasSuffix(name, ".fif.gz"):
 		return KindFIF
+	case ext == ".xdf":
+		return KindXDF
 	case ext == ".txt" || ext == ".csv" || ext == ".tsv" || ext == ".inp":
 		return KindText
 	case ext == ".con" || ext == ".sqd" || ext == ".mat":
@@ -76,7 +85,8 @@ func Detect(path string) Kind {
 	return sniff(path)
 }
 
-// sniff recognises EDF/BDF and GDF by their version field.
+// sniff recognises EDF/BDF and GDF by their version field, XDF by its
+// magic bytes.
 func sniff(path string) Kind {
 	f, err := os.Open(path)
 	if err != nil {
@@ -92,6 +102,8 @@ func sniff(path string) Kind {
 		return KindEDF
 	case bytes.HasPrefix(b[:], []byte("GDF ")):
 		return KindGDF
+	case bytes.HasPrefix(b[:], []byte("XDF:")):
+		return KindXDF
 	}
 	return KindUnknown
 }
@@ -100,7 +112,7 @@ func sniff(path string) Kind {
 // files, rejected formats and companion files are not).
 func Recordable(path string) bool {
 	switch Detect(path) {
-	case KindEDF, KindBrainVision, KindGDF, KindFIF, KindText:
+	case KindEDF, KindBrainVision, KindGDF, KindFIF, KindXDF, KindText:
 		return true
 	}
 	return false
@@ -121,6 +133,8 @@ func File(path string, opt Options) (formats.Recording, error) {
 			return r, err
 		}
 		return withEvents(r, path)
+	case KindXDF:
+		return xdf.Open(path, opt.XDF)
 	case KindText:
 		return text.Open(path, opt.Text)
 	case KindFIFEvents:
@@ -130,7 +144,7 @@ func File(path string, opt Options) (formats.Recording, error) {
 			return nil, err
 		}
 	}
-	return nil, &formats.Error{File: path, Offset: -1, Msg: "unknown file type: want .edf, .bdf, .vhdr, .gdf, .fif, .txt, .csv, .tsv or .inp"}
+	return nil, &formats.Error{File: path, Offset: -1, Msg: "unknown file type: want .edf, .bdf, .vhdr, .gdf, .fif, .xdf, .txt, .csv, .tsv or .inp"}
 }
 
 // withEvents adds the events of a sibling NAME-eve.fif (for NAME_raw.fif

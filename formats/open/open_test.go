@@ -11,6 +11,7 @@ import (
 	"github.com/neurostream/neurostream/formats"
 	"github.com/neurostream/neurostream/formats/formatstest"
 	"github.com/neurostream/neurostream/formats/reject"
+	"github.com/neurostream/neurostream/formats/xdf"
 )
 
 // textOptions are what the shared text recordings need (SOURCES.md): Bonn
@@ -173,6 +174,7 @@ func TestDetect(t *testing.T) {
 		"a.EDF": KindEDF, "a.bdf": KindEDF, "x.vhdr": KindBrainVision, "x.vmrk": KindUnknown,
 		"r_raw.fif": KindFIF, "r-eve.fif": KindFIFEvents, "s.gdf": KindGDF, "Z001.TXT": KindText,
 		"m.csv": KindText, "c.inp": KindText, "k.con": KindRejected, "f.mat": KindRejected,
+		"session.XDF": KindXDF,
 	} {
 		if got := Detect(path); got != want {
 			t.Errorf("Detect(%q) = %q, want %q", path, got, want)
@@ -184,5 +186,33 @@ func TestDetect(t *testing.T) {
 	os.WriteFile(p, []byte("0       rest of a header"), 0o644)
 	if Detect(p) != KindEDF {
 		t.Errorf("EDF magic not recognised")
+	}
+	p = filepath.Join(dir, "lab.rec1")
+	os.WriteFile(p, []byte("XDF:\x01\x02\x01\x00"), 0o644)
+	if Detect(p) != KindXDF {
+		t.Errorf("XDF magic not recognised")
+	}
+}
+
+// TestXDF: XDF files open through File with their options, and count as
+// recordings in a folder.
+func TestXDF(t *testing.T) {
+	dir := filepath.Join(formatstest.DataDir(t), "xdf-example-files")
+	rec, err := File(filepath.Join(dir, "clock_resets.xdf"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	info := rec.Info()
+	if info.Format != "XDF 1.0" || len(info.Channels) != 8 || info.NSamples != 27815 || len(info.Annotations) != 175 {
+		t.Errorf("%s: %d channels, %d samples, %d annotations", info.Format, len(info.Channels), info.NSamples, len(info.Annotations))
+	}
+	rec.Close()
+	_, err = File(filepath.Join(dir, "clock_resets.xdf"), Options{XDF: xdf.Options{Markers: []string{"Keyboard"}}})
+	if err == nil || !strings.Contains(err.Error(), `no marker stream named or typed "Keyboard"`) {
+		t.Errorf("XDF options not passed on: %v", err)
+	}
+	files, err := Recordings(dir)
+	if err != nil || len(files) != 3 {
+		t.Errorf("Recordings(%s) = %q, %v; want the 3 XDF files", dir, files, err)
 	}
 }
