@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"math"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
@@ -15,8 +16,18 @@ import (
 	"github.com/neurostream/neurostream/internal/testenv"
 )
 
-// timeTol is the agreement required with pyxdf's time stamps, in seconds.
-const timeTol = 1e-9
+// timeTol is the agreement required with pyxdf's time stamps, in seconds:
+// 1e-9 where numpy runs OpenBLAS's Haswell kernels, whose arithmetic
+// robustFit reproduces (this machine kind sets OPENBLAS_CORETYPE=Haswell);
+// under other kernels pyxdf's own clock fit moves by up to 1.7e-8 s (see
+// crossCheck), so the bound is looser there. The tests never change the
+// kernel: the environment's setting protects older OpenBLAS builds.
+var timeTol = func() float64 {
+	if os.Getenv("OPENBLAS_CORETYPE") == "Haswell" {
+		return 1e-9
+	}
+	return 5e-8
+}()
 
 // pyxdfScript loads each file with pyxdf 1.17.5 under several settings of
 // load_xdf and prints, per file and setting, every stream's time stamps,
@@ -118,10 +129,9 @@ func TestPyxdfWritten(t *testing.T) { crossCheck(t, writeTestFiles(t)) }
 // result depends on the BLAS kernel numpy runs (1.7e-8 s apart between
 // OpenBLAS's Haswell and Sandybridge kernels on clock_resets.xdf, 1.3e-9
 // s between Haswell and SkylakeX); robustFit reproduces the Haswell
-// kernels' arithmetic, so the reference runs with those (any x86-64 CPU
-// with AVX2 has them).
+// kernels' arithmetic (timeTol).
 func crossCheck(t *testing.T, files []string) {
-	t.Setenv("OPENBLAS_CORETYPE", "Haswell")
+	t.Logf("tolerance %g s (OPENBLAS_CORETYPE=%q)", timeTol, os.Getenv("OPENBLAS_CORETYPE"))
 	var ref []map[string][]pyStream
 	formatstest.PythonJSON(t, &ref, pyxdfScript, files...)
 	for i, path := range files {

@@ -60,7 +60,6 @@ print(json.dumps({"n": n, "values": np.ascontiguousarray(v.T, "<f8").tobytes().h
 // session's samples (streamed in spans that straddle chunks) and the
 // marker annotations with pyxdf's.
 func TestRecordingPyxdf(t *testing.T) {
-	t.Setenv("OPENBLAS_CORETYPE", "Haswell") // see crossCheck
 	files := append(writeTestFiles(t), sharedFiles(t)...)
 	// The session stream each file should give, and its marker streams.
 	want := map[string]struct {
