@@ -250,10 +250,6 @@ func (s *StreamInfo) XML(full bool) []byte {
 	field := func(name, val string) {
 		b.WriteString("\t<")
 		b.WriteString(name)
-		if val == "" {
-			b.WriteString(" />\n")
-			return
-		}
 		b.WriteByte('>')
 		xmlEscape(&b, val)
 		b.WriteString("</")
@@ -288,39 +284,66 @@ func (s *StreamInfo) XML(full bool) []byte {
 	return b.Bytes()
 }
 
+// writeElement writes e indented by depth tabs, or with depth < 0 on one
+// line: an element with both text and children is written on one line,
+// since indenting would add white space to its text.
 func writeElement(b *bytes.Buffer, e *Element, depth int) {
-	indent := strings.Repeat("\t", depth)
-	b.WriteString(indent)
+	inline := depth < 0 || e.Text != "" && len(e.Children) > 0
+	if depth >= 0 {
+		b.WriteString(strings.Repeat("\t", depth))
+	}
 	b.WriteByte('<')
 	b.WriteString(e.Name)
 	switch {
 	case len(e.Children) == 0 && e.Text == "":
-		b.WriteString(" />\n")
-		return
+		b.WriteString(" />")
 	case len(e.Children) == 0:
 		b.WriteByte('>')
 		xmlEscape(b, e.Text)
+	case inline:
+		b.WriteByte('>')
+		xmlEscape(b, e.Text)
+		for _, c := range e.Children {
+			writeElement(b, c, -1)
+		}
 	default:
 		b.WriteString(">\n")
-		if e.Text != "" {
-			b.WriteString(indent)
-			b.WriteByte('\t')
-			xmlEscape(b, e.Text)
-			b.WriteByte('\n')
-		}
 		for _, c := range e.Children {
 			writeElement(b, c, depth+1)
 		}
-		b.WriteString(indent)
+		b.WriteString(strings.Repeat("\t", depth))
 	}
-	b.WriteString("</")
-	b.WriteString(e.Name)
-	b.WriteString(">\n")
+	if len(e.Children) > 0 || e.Text != "" {
+		b.WriteString("</")
+		b.WriteString(e.Name)
+		b.WriteByte('>')
+	}
+	if depth >= 0 {
+		b.WriteByte('\n')
+	}
 }
 
+// xmlEscape writes character data as pugixml does (&, < and > escaped,
+// quotes as they are), except that \r is escaped so that it survives
+// parsing, and what XML 1.0 cannot hold (other control characters,
+// invalid UTF-8) becomes U+FFFD, as encoding/xml writes it.
 func xmlEscape(b *bytes.Buffer, s string) {
-	// EscapeText writes to a bytes.Buffer without error.
-	_ = xml.EscapeText(b, []byte(s))
+	for _, r := range s {
+		switch {
+		case r == '&':
+			b.WriteString("&amp;")
+		case r == '<':
+			b.WriteString("&lt;")
+		case r == '>':
+			b.WriteString("&gt;")
+		case r == '\r':
+			b.WriteString("&#xD;")
+		case r == '\t' || r == '\n' || r >= 0x20 && r <= 0xD7FF || r >= 0xE000 && r <= 0xFFFD || r >= 0x10000 && r <= 0x10FFFF:
+			b.WriteRune(r) // invalid UTF-8 ranges as U+FFFD
+		default:
+			b.WriteRune(0xFFFD)
+		}
+	}
 }
 
 // formatDouble writes v as liblsl's to_string(double) does (C++

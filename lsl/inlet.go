@@ -500,6 +500,12 @@ func (in *Inlet) openFeed(ctx context.Context, addr string, info StreamInfo) (*f
 	if err != nil {
 		return nil, err
 	}
+	return in.negotiateFeed(ctx, conn, addr, info)
+}
+
+// negotiateFeed sends the feed request on conn and reads the response
+// header and the test patterns; conn is closed on failure.
+func (in *Inlet) negotiateFeed(ctx context.Context, conn net.Conn, addr string, info StreamInfo) (*feedReader, error) {
 	ok := false
 	defer func() {
 		if !ok {

@@ -6,6 +6,7 @@ the conversation with the Go test; liblsl's log goes to stderr.
 
     pylsl_helper.py outlet '{"name": ..., "format": "float32", ...}'
     pylsl_helper.py inlet  '{"source_id": ..., "n": 100, ...}'
+    pylsl_helper.py xml '{}' > liblsl_fullinfo.xml
 
 Sample values follow one rule the Go test knows too (value(), below), so
 that both sides check every value exactly.
@@ -74,13 +75,17 @@ def outlet(p):
     chunk = max(1, p.get("chunk", 1))
     shift = p.get("shift", 0.0)  # added to every timestamp
     pace = p.get("pace", 0.0)  # seconds between chunks
-    stamps = p.get("stamps", "explicit")  # or "deduced": one timestamp per chunk
+    # "explicit": t0 + i/rate for every sample; "deduced": one timestamp per
+    # chunk; "now": local_clock() + shift at each push
+    stamps = p.get("stamps", "explicit")
     t0 = pylsl.local_clock() + shift
     i = start
     while i < start + n:
         k = min(chunk, start + n - i)
         rows = [[value(fmt, nch, j, ch) for ch in range(nch)] for j in range(i, i + k)]
         ts = [t0 + (j - start) / rate if rate > 0 else t0 + (j - start) * 0.01 for j in range(i, i + k)]
+        if stamps == "now":
+            ts = [pylsl.local_clock() + shift] * k
         if k == 1:
             out.push_sample(rows[0], ts[0])
         elif stamps == "deduced":
@@ -128,6 +133,24 @@ def inlet(p):
     return 0 if got >= n else 1
 
 
+def xml(p):
+    """Print the full info XML of a liblsl outlet (testdata/liblsl_fullinfo.xml)."""
+    info = pylsl.StreamInfo("BioSemi & <Co>", "EEG", 3, 2048.0, pylsl.cf_float32, "biosemi-42")
+    chans = info.desc().append_child("channels")
+    for label, unit in (("Fp1", "microvolts"), ("Cz \"ref\"", "µV"), ("Status", "")):
+        c = chans.append_child("channel")
+        c.append_child_value("label", label)
+        c.append_child_value("unit", unit)
+        c.append_child_value("type", "EEG" if unit else "Trigger")
+    acq = info.desc().append_child("acquisition")
+    acq.append_child_value("manufacturer", "BioSemi")
+    acq.append_child_value("model", "ActiveTwo")
+    acq.append_child_value("serial_number", "42")
+    out = pylsl.StreamOutlet(info)
+    sys.stdout.write(out.get_info().as_xml())
+    return 0
+
+
 if __name__ == "__main__":
     mode, params = sys.argv[1], json.loads(sys.argv[2])
-    sys.exit({"outlet": outlet, "inlet": inlet}[mode](params))
+    sys.exit({"outlet": outlet, "inlet": inlet, "xml": xml}[mode](params))
