@@ -90,10 +90,12 @@ func Resolve(ctx context.Context, cfg Config, query string, minimum int) ([]Stre
 		}
 		next := time.Now().Add(cfg.ResolveInterval)
 		for time.Now().Before(next) {
+			conn.SetReadDeadline(next)
+			// Checked after setting the deadline, which would undo the
+			// cancellation's past deadline had it come just before.
 			if ctx.Err() != nil {
 				return resolveDone(ctx, found, minimum)
 			}
-			conn.SetReadDeadline(next)
 			n, from, err := conn.ReadFromUDPAddrPort(buf)
 			if err != nil {
 				var ne net.Error

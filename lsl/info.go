@@ -146,7 +146,7 @@ type ChannelInfo struct {
 
 // Channels returns desc/channels/channel in order; nil when the info has
 // none.
-func (s *StreamInfo) Channels() []ChannelInfo {
+func (s StreamInfo) Channels() []ChannelInfo {
 	chs := s.Desc.Child("channels")
 	if chs == nil {
 		return nil
@@ -188,7 +188,7 @@ type Acquisition struct {
 
 // Acquisition returns desc/acquisition's common fields (zero when absent);
 // the rest of it is in Desc.Child("acquisition").
-func (s *StreamInfo) Acquisition() Acquisition {
+func (s StreamInfo) Acquisition() Acquisition {
 	a := s.Desc.Child("acquisition")
 	return Acquisition{Manufacturer: a.ChildText("manufacturer"), Model: a.ChildText("model"), SerialNumber: a.ChildText("serial_number")}
 }

@@ -229,6 +229,9 @@ func (in *Inlet) Pull(ctx context.Context, c *Chunk, max int) error {
 	if in.final != nil {
 		return in.final
 	}
+	if in.closeCtx.Err() != nil {
+		return ErrClosed
+	}
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	stop := context.AfterFunc(in.closeCtx, func() { cancel(ErrClosed) })

@@ -353,3 +353,28 @@ func TestGoOutletRestartGoInlet(t *testing.T) {
 		t.Errorf("reconnects %d, uid %s (new outlet %s)", in.Reconnects(), in.Info().UID, o2.Info().UID)
 	}
 }
+
+func TestInletCloseDuringPull(t *testing.T) {
+	id := uniqueName(t, "close")
+	newTestOutlet(t, StreamInfo{Name: id, Type: "Markers", ChannelCount: 1, Format: FormatString, SourceID: id}, nil)
+	in := openInlet(t, id, nil)
+	errc := make(chan error, 1)
+	go func() {
+		var c Chunk
+		errc <- in.Pull(context.Background(), &c, 0)
+	}()
+	time.Sleep(100 * time.Millisecond)
+	in.Close()
+	select {
+	case err := <-errc:
+		if !errors.Is(err, ErrClosed) {
+			t.Errorf("%v, want ErrClosed", err)
+		}
+	case <-time.After(2 * time.Second):
+		t.Fatal("Pull still blocked after Close")
+	}
+	var c Chunk
+	if err := in.Pull(context.Background(), &c, 0); !errors.Is(err, ErrClosed) {
+		t.Errorf("Pull after Close: %v", err)
+	}
+}

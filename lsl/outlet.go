@@ -307,6 +307,12 @@ func (o *Outlet) PushChunk(c *Chunk) error {
 		return nil
 	}
 	samples := make([]outSample, n)
+	// One buffer for all the values (exactly sized for numbers), sliced
+	// per sample: the samples are immutable once queued.
+	var buf []byte
+	if size := o.info.Format.Size(); size > 0 {
+		buf = make([]byte, 0, n*o.info.ChannelCount*size)
+	}
 	var first float64
 	if c.Timestamps == nil {
 		first = o.clock()
@@ -316,9 +322,11 @@ func (o *Outlet) PushChunk(c *Chunk) error {
 	}
 	for i := range samples {
 		s := &samples[i]
-		if s.values, err = appendChunkSample(nil, o.info.Format, c, i); err != nil {
+		start := len(buf)
+		if buf, err = appendChunkSample(buf, o.info.Format, c, i); err != nil {
 			return fmt.Errorf("lsl: outlet %q: sample %d: %w", o.info.Name, i, err)
 		}
+		s.values = buf[start:len(buf):len(buf)]
 		switch {
 		case c.Timestamps != nil:
 			s.ts = c.Timestamps[i]

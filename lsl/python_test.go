@@ -280,7 +280,7 @@ func TestPylslOutletToGoInlet(t *testing.T) {
 			id := uniqueName(t, "py-out")
 			py := startPy(t, "outlet", map[string]any{
 				"name": id, "source_id": id, "format": c.format.String(), "channels": nch, "rate": c.rate,
-				"n": n, "chunk": 7, "stamps": c.stamps,
+				"n": n, "chunk": 7, "stamps": c.stamps, "linger": 0.3,
 				"labels": []string{"Fz", "Cz", "STI 014"}, "units": []string{"microvolts", "µV", ""}, "types": []string{"EEG", "EEG", "Trigger"},
 			})
 			py.expect("ready", 20*time.Second)

@@ -112,14 +112,14 @@ func measureOffset(ctx context.Context, cfg *Config, addr *net.UDPAddr, clock fu
 		if sent == cfg.TimeProbes && (len(answered) == sent || !now.Before(end)) {
 			break
 		}
-		if ctx.Err() != nil {
-			return TimeOffset{}, ctx.Err()
-		}
 		deadline := nextSend
 		if sent == cfg.TimeProbes {
 			deadline = end
 		}
 		conn.SetReadDeadline(deadline)
+		if ctx.Err() != nil { // after the deadline: see Resolve
+			return TimeOffset{}, ctx.Err()
+		}
 		n, err := conn.Read(buf)
 		t3 := clock()
 		if err != nil {
