@@ -243,6 +243,18 @@ func (in *Inlet) Pull(ctx context.Context, c *Chunk, max int) error {
 		if err := ctx.Err(); err != nil {
 			return context.Cause(ctx)
 		}
+		if in.carryPos < in.carry.Len() {
+			// Complete samples a previous Pull had no room for, alone in
+			// their chunk: they may come from a connection since lost.
+			k := min(max, in.carry.Len()-in.carryPos)
+			appendSamples(c, &in.carry, in.carryPos, in.carryPos+k)
+			c.UID = in.carry.UID
+			if in.carryPos += k; in.carryPos == in.carry.Len() {
+				in.carry.Reset(c.Format, c.Channels)
+				in.carryPos = 0
+			}
+			return nil
+		}
 		if in.fr == nil {
 			if err := in.recover(ctx); err != nil {
 				if ctx.Err() != nil {
@@ -320,8 +332,6 @@ func (in *Inlet) drop(err error) {
 	in.fr.conn.Close()
 	in.fr = nil
 	in.lostErr = err
-	in.carry.Reset(info.Format, info.ChannelCount)
-	in.carryPos = 0
 	if in.lostSince.IsZero() {
 		in.lostSince = time.Now()
 	}
@@ -640,18 +650,9 @@ func (in *Inlet) negotiateFeed(ctx context.Context, conn net.Conn, addr string, 
 
 func oneLine(s string) string { return strings.NewReplacer("\r", " ", "\n", " ").Replace(s) }
 
-// decodeBuffered moves complete samples into c: first those carried over,
-// then those in the read buffer, up to max.
+// decodeBuffered moves the complete samples in the read buffer into c, up
+// to max; samples past max that were decoded anyway go to the carry.
 func (in *Inlet) decodeBuffered(c *Chunk, max int) error {
-	if in.carryPos < in.carry.Len() {
-		k := min(max-c.Len(), in.carry.Len()-in.carryPos)
-		appendSamples(c, &in.carry, in.carryPos, in.carryPos+k)
-		in.carryPos += k
-		if in.carryPos == in.carry.Len() {
-			in.carry.Reset(c.Format, c.Channels)
-			in.carryPos = 0
-		}
-	}
 	fr := in.fr
 	rate := in.info.NominalRate // only Pull changes info
 	for c.Len() < max {
@@ -736,6 +737,7 @@ func (in *Inlet) moveToCarry(c *Chunk, max int) {
 	appendSamples(c, p, 0, k)
 	if k < p.Len() {
 		appendSamples(&in.carry, p, k, p.Len())
+		in.carry.UID = in.info.UID
 	}
 	p.Reset(p.Format, p.Channels)
 }

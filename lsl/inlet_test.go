@@ -256,10 +256,19 @@ func TestInletDeducedBeforeTimestamp(t *testing.T) {
 	defer in.Close()
 	var got []float64
 	var vals []int8
-	pullN(t, in, 4, 5*time.Second, func(c *Chunk) {
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+	defer cancel()
+	var c Chunk
+	for len(got) < 4 { // one sample a Pull: the held samples wait in the carry
+		if err := in.Pull(ctx, &c, 1); err != nil {
+			t.Fatal(err)
+		}
+		if c.Len() != 1 || c.UID != "fake-uid" {
+			t.Fatalf("chunk of %d samples from %q", c.Len(), c.UID)
+		}
 		got = append(got, c.Timestamps...)
 		vals = append(vals, c.Int8...)
-	})
+	}
 	want := []float64{9.98, 9.99, 10, 10.01}
 	for i := range want {
 		if math.Abs(got[i]-want[i]) > 1e-12 || vals[i] != int8(i+1) {
