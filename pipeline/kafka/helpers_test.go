@@ -298,6 +298,14 @@ type reader struct {
 
 func newReader(t *testing.T, broker string, topics ...string) *reader {
 	t.Helper()
+	return startReader(t, false, broker, topics...)
+}
+
+// startReader starts one reader per partition of topics. A patient one
+// keeps reading through broker outages; otherwise a reader stops at its
+// first error.
+func startReader(t *testing.T, patient bool, broker string, topics ...string) *reader {
+	t.Helper()
 	conn, err := kafkago.Dial("tcp", broker)
 	if err != nil {
 		t.Fatal(err)
@@ -307,12 +315,16 @@ func newReader(t *testing.T, broker string, topics ...string) *reader {
 	if err != nil {
 		t.Fatal(err)
 	}
+	wait := 50 * time.Millisecond
+	if patient {
+		wait = 100 * time.Millisecond
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	r := &reader{ch: make(chan kafkago.Message, 64), cancel: cancel}
 	for _, p := range parts {
 		kr := kafkago.NewReader(kafkago.ReaderConfig{
 			Brokers: []string{broker}, Topic: p.Topic, Partition: p.ID,
-			MinBytes: 1, MaxBytes: 10 << 20, MaxWait: 50 * time.Millisecond,
+			MinBytes: 1, MaxBytes: 10 << 20, MaxWait: wait,
 		})
 		r.readers = append(r.readers, kr)
 		r.wg.Add(1)
@@ -320,8 +332,12 @@ func newReader(t *testing.T, broker string, topics ...string) *reader {
 			defer r.wg.Done()
 			for {
 				m, err := kr.FetchMessage(ctx)
-				if err != nil {
+				if ctx.Err() != nil || err != nil && !patient {
 					return
+				}
+				if err != nil {
+					time.Sleep(200 * time.Millisecond)
+					continue
 				}
 				select {
 				case r.ch <- m:

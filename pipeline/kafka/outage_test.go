@@ -232,45 +232,7 @@ func topicsOn(t *testing.T, broker string, partitions int) topics {
 // outages (newReader's readers stop at their first error).
 func patientReader(t *testing.T, broker string, topics ...string) *reader {
 	t.Helper()
-	conn, err := kafkago.Dial("tcp", broker)
-	if err != nil {
-		t.Fatal(err)
-	}
-	parts, err := conn.ReadPartitions(topics...)
-	conn.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	r := &reader{ch: make(chan kafkago.Message, 64), cancel: cancel}
-	for _, p := range parts {
-		kr := kafkago.NewReader(kafkago.ReaderConfig{
-			Brokers: []string{broker}, Topic: p.Topic, Partition: p.ID,
-			MinBytes: 1, MaxBytes: 10 << 20, MaxWait: 100 * time.Millisecond,
-		})
-		r.readers = append(r.readers, kr)
-		r.wg.Add(1)
-		go func() {
-			defer r.wg.Done()
-			for {
-				m, err := kr.FetchMessage(ctx)
-				if ctx.Err() != nil {
-					return
-				}
-				if err != nil {
-					time.Sleep(200 * time.Millisecond)
-					continue
-				}
-				select {
-				case r.ch <- m:
-				case <-ctx.Done():
-					return
-				}
-			}
-		}()
-	}
-	t.Cleanup(r.close)
-	return r
+	return startReader(t, true, broker, topics...)
 }
 
 // running is a pipeline run in the background.
