@@ -29,6 +29,9 @@ demo:
 	$(GO) build -o $(NEUROSTREAM_CACHE)/neurostream ./cmd/neurostream
 	@echo "make demo: running neurostream demo --out ./out (simulated sessions and an EDF+ recording through an in-process Kafka broker) ..."
 	$(NEUROSTREAM_CACHE)/neurostream demo --out ./out
+	@echo "make demo: drawing the results (neurostream report --in ./out --out ./out/report) ..."
+	$(NEUROSTREAM_CACHE)/neurostream report --in ./out --out ./out/report
+	@echo "make demo: the report is $(CURDIR)/out/report/index.html; for a live view, run: neurostream run --config builtin:demo.yaml --view 127.0.0.1:8080"
 
 pyenv: $(VENV)/.stamp
 

@@ -7,6 +7,7 @@ import (
 
 	"github.com/apache/arrow/go/v17/arrow"
 
+	"github.com/neurostream/neurostream/internal/resultcols"
 	"github.com/neurostream/neurostream/pipeline/arrowout"
 )
 
@@ -227,11 +228,11 @@ func (s *session) rate() float64 {
 func secs(ns int64) float64 { return float64(ns) / 1e9 }
 
 // applyPSD takes the psd rows of rec.
-func (h *Hub) applyPSD(c *columns, n int, now time.Time, behind, upd int64) {
-	sess, win, start := c.strings("session"), c.ints("window"), c.ints("start_time")
-	ch, unit := c.strings("channel"), c.strings("unit")
-	fs, step, psd := c.floats("freq_start"), c.floats("freq_step"), c.floatLists("psd")
-	if c.err != nil {
+func (h *Hub) applyPSD(c *resultcols.Columns, n int, now time.Time, behind, upd int64) {
+	sess, win, start := c.Strings("session"), c.Ints("window"), c.Ints("start_time")
+	ch, unit := c.Strings("channel"), c.Strings("unit")
+	fs, step, psd := c.Floats("freq_start"), c.Floats("freq_step"), c.FloatLists("psd")
+	if c.Err() != nil {
 		return
 	}
 	touched := map[*session]bool{}
@@ -333,10 +334,10 @@ func meanSpectrum(psd [][]float64) []float64 {
 	return mean
 }
 
-func (h *Hub) applyBandPower(c *columns, n int, now time.Time, behind, upd int64) {
-	sess, win, start := c.strings("session"), c.ints("window"), c.ints("start_time")
-	ch, band, rel := c.strings("channel"), c.strings("band"), c.floats("relative")
-	if c.err != nil {
+func (h *Hub) applyBandPower(c *resultcols.Columns, n int, now time.Time, behind, upd int64) {
+	sess, win, start := c.Strings("session"), c.Ints("window"), c.Ints("start_time")
+	ch, band, rel := c.Strings("channel"), c.Strings("band"), c.Floats("relative")
+	if c.Err() != nil {
 		return
 	}
 	for i := range n {
@@ -359,11 +360,11 @@ func (h *Hub) applyBandPower(c *columns, n int, now time.Time, behind, upd int64
 	}
 }
 
-func (h *Hub) applyCoherence(c *columns, n int, now time.Time, behind, upd int64) {
-	sess, win, start := c.strings("session"), c.ints("window"), c.ints("start_time")
-	seed, target := c.strings("seed"), c.strings("target")
-	method, band, value := c.strings("method"), c.strings("band"), c.floats("value")
-	if c.err != nil {
+func (h *Hub) applyCoherence(c *resultcols.Columns, n int, now time.Time, behind, upd int64) {
+	sess, win, start := c.Strings("session"), c.Ints("window"), c.Ints("start_time")
+	seed, target := c.Strings("seed"), c.Strings("target")
+	method, band, value := c.Strings("method"), c.Strings("band"), c.Floats("value")
+	if c.Err() != nil {
 		return
 	}
 	for i := range n {
@@ -391,12 +392,12 @@ func (h *Hub) applyCoherence(c *columns, n int, now time.Time, behind, upd int64
 	}
 }
 
-func (h *Hub) applySeizure(c *columns, n int, now time.Time, behind, upd int64) {
-	sess, win, start := c.strings("session"), c.ints("window"), c.ints("start_time")
-	rowType, prob, smoothed, state := c.strings("row_type"), c.floats("probability"), c.floats("smoothed"), c.strings("state")
-	onset, offset, conf := c.floats("onset_seconds"), c.floats("offset_seconds"), c.floats("confidence")
-	onsetSample, onsetTime, offsetTime := c.ints("onset_sample"), c.ints("onset_time"), c.ints("offset_time")
-	if c.err != nil {
+func (h *Hub) applySeizure(c *resultcols.Columns, n int, now time.Time, behind, upd int64) {
+	sess, win, start := c.Strings("session"), c.Ints("window"), c.Ints("start_time")
+	rowType, prob, smoothed, state := c.Strings("row_type"), c.Floats("probability"), c.Floats("smoothed"), c.Strings("state")
+	onset, offset, conf := c.Floats("onset_seconds"), c.Floats("offset_seconds"), c.Floats("confidence")
+	onsetSample, onsetTime, offsetTime := c.Ints("onset_sample"), c.Ints("onset_time"), c.Ints("offset_time")
+	if c.Err() != nil {
 		return
 	}
 	for i := range n {
@@ -440,12 +441,12 @@ func (h *Hub) applySeizure(c *columns, n int, now time.Time, behind, upd int64) 
 	}
 }
 
-func (h *Hub) applySSVEP(c *columns, n int, now time.Time, behind, upd int64) {
-	sess, win, start := c.strings("session"), c.ints("window"), c.ints("start_time")
-	method, decision := c.strings("method"), c.ints("decision")
-	freq, score, margin := c.floats("frequency"), c.floats("score"), c.floats("margin")
-	scores, freqs := c.floatLists("scores"), c.floatLists("frequencies")
-	if c.err != nil {
+func (h *Hub) applySSVEP(c *resultcols.Columns, n int, now time.Time, behind, upd int64) {
+	sess, win, start := c.Strings("session"), c.Ints("window"), c.Ints("start_time")
+	method, decision := c.Strings("method"), c.Ints("decision")
+	freq, score, margin := c.Floats("frequency"), c.Floats("score"), c.Floats("margin")
+	scores, freqs := c.FloatLists("scores"), c.FloatLists("frequencies")
+	if c.Err() != nil {
 		return
 	}
 	for i := range n {
@@ -469,9 +470,9 @@ func (h *Hub) applySSVEP(c *columns, n int, now time.Time, behind, upd int64) {
 	}
 }
 
-func (h *Hub) applySessionEnd(c *columns, n int, now time.Time, upd int64) {
-	sess, reason, rate := c.strings("session"), c.strings("reason"), c.floats("sample_rate")
-	if c.err != nil {
+func (h *Hub) applySessionEnd(c *resultcols.Columns, n int, now time.Time, upd int64) {
+	sess, reason, rate := c.Strings("session"), c.Strings("reason"), c.Floats("sample_rate")
+	if c.Err() != nil {
 		return
 	}
 	for i := range n {
@@ -482,9 +483,9 @@ func (h *Hub) applySessionEnd(c *columns, n int, now time.Time, upd int64) {
 
 // applyOther counts the rows of kinds the page does not draw (tokens,
 // xcorr) as signs of life.
-func (h *Hub) applyOther(c *columns, n int, now time.Time, behind, upd int64) {
-	sess, win, start := c.strings("session"), c.ints("window"), c.ints("start_time")
-	if c.err != nil {
+func (h *Hub) applyOther(c *resultcols.Columns, n int, now time.Time, behind, upd int64) {
+	sess, win, start := c.Strings("session"), c.Ints("window"), c.Ints("start_time")
+	if c.Err() != nil {
 		return
 	}
 	for i := range n {
@@ -498,7 +499,7 @@ func (h *Hub) applyOther(c *columns, n int, now time.Time, behind, upd int64) {
 func (h *Hub) apply(kind arrowout.Kind, rec arrow.Record, now time.Time, behind int64) error {
 	h.upd++
 	upd := h.upd
-	c := &columns{rec: rec, kind: string(kind)}
+	c := resultcols.New(rec, string(kind))
 	n := int(rec.NumRows())
 	switch kind {
 	case arrowout.KindPSD:
@@ -516,11 +517,11 @@ func (h *Hub) apply(kind arrowout.Kind, rec arrow.Record, now time.Time, behind 
 	default:
 		h.applyOther(c, n, now, behind, upd)
 	}
-	if c.err == nil {
-		sess := c.strings("session")
+	if c.Err() == nil {
+		sess := c.Strings("session")
 		for i := range n {
 			h.sessions[sess(i)].rows[kind]++
 		}
 	}
-	return c.err
+	return c.Err()
 }

@@ -1,4 +1,6 @@
-package view
+// Package resultcols reads the columns of neurostream result records by
+// name (docs/schemas.md), for the live view and the reports.
+package resultcols
 
 import (
 	"fmt"
@@ -8,17 +10,24 @@ import (
 	"github.com/apache/arrow/go/v17/arrow/array"
 )
 
-// columns reads a result record's columns by name, as docs/schemas.md
+// Columns reads a result record's columns by name, as docs/schemas.md
 // names them, so that records read back from Parquet (where list values
 // are named "element") or written by an older build with extra columns
 // decode the same. A missing or mistyped column is an error naming it.
-type columns struct {
+type Columns struct {
 	rec  arrow.Record
 	kind string
 	err  error
 }
 
-func (c *columns) col(name string) arrow.Array {
+// New returns the columns of rec, a record of kind (for errors).
+func New(rec arrow.Record, kind string) *Columns { return &Columns{rec: rec, kind: kind} }
+
+// Err is the first missing or mistyped column, or nil. Readers of such
+// columns return zero values.
+func (c *Columns) Err() error { return c.err }
+
+func (c *Columns) col(name string) arrow.Array {
 	idx := c.rec.Schema().FieldIndices(name)
 	if len(idx) == 0 {
 		if c.err == nil {
@@ -29,16 +38,16 @@ func (c *columns) col(name string) arrow.Array {
 	return c.rec.Column(idx[0])
 }
 
-func (c *columns) mistyped(name string, a arrow.Array) {
+func (c *Columns) mistyped(name string, a arrow.Array) {
 	if c.err == nil {
 		c.err = fmt.Errorf("%s record: column %q is %s", c.kind, name, a.DataType())
 	}
 }
 
-// stringCol is a utf8 column; a null row reads as "".
-type stringCol func(i int) string
+// StringCol is a utf8 column; a null row reads as "".
+type StringCol func(i int) string
 
-func (c *columns) strings(name string) stringCol {
+func (c *Columns) Strings(name string) StringCol {
 	switch a := c.col(name).(type) {
 	case nil:
 	case *array.String:
@@ -61,8 +70,8 @@ func (c *columns) strings(name string) stringCol {
 	return func(int) string { return "" }
 }
 
-// floats reads a float64 column; a null row reads as NaN.
-func (c *columns) floats(name string) func(i int) float64 {
+// Floats reads a float64 column; a null row reads as NaN.
+func (c *Columns) Floats(name string) func(i int) float64 {
 	switch a := c.col(name).(type) {
 	case nil:
 	case *array.Float64:
@@ -78,9 +87,9 @@ func (c *columns) floats(name string) func(i int) float64 {
 	return func(int) float64 { return math.NaN() }
 }
 
-// ints reads an int64, int32 or timestamp column; valid reports a
+// Ints reads an int64, int32 or timestamp column; valid reports a
 // non-null row.
-func (c *columns) ints(name string) func(i int) (v int64, valid bool) {
+func (c *Columns) Ints(name string) func(i int) (v int64, valid bool) {
 	switch a := c.col(name).(type) {
 	case nil:
 	case *array.Int64:
@@ -95,9 +104,9 @@ func (c *columns) ints(name string) func(i int) (v int64, valid bool) {
 	return func(int) (int64, bool) { return 0, false }
 }
 
-// floatLists reads a list<float64> column: the values of row i, aliasing
+// FloatLists reads a list<float64> column: the values of row i, aliasing
 // the record (copy before keeping them); nil for a null row.
-func (c *columns) floatLists(name string) func(i int) []float64 {
+func (c *Columns) FloatLists(name string) func(i int) []float64 {
 	a := c.col(name)
 	if a == nil {
 		return func(int) []float64 { return nil }
