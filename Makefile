@@ -14,7 +14,7 @@ DATA ?= $(abspath ../shared/data)
 
 export NEUROSTREAM_PYTHON := $(PYTHON)
 
-.PHONY: all build demo test test-go race bench bench-compare lint fuzz pyenv golden models eval-seizure clean kafka-up kafka-down kafka-wipe
+.PHONY: all build demo test test-go race bench bench-compare lint fuzz pyenv golden models eval-seizure clean kafka-up kafka-down kafka-wipe uplot
 
 all: build
 
@@ -29,6 +29,9 @@ demo:
 	$(GO) build -o $(NEUROSTREAM_CACHE)/neurostream ./cmd/neurostream
 	@echo "make demo: running neurostream demo --out ./out (simulated sessions and an EDF+ recording through an in-process Kafka broker) ..."
 	$(NEUROSTREAM_CACHE)/neurostream demo --out ./out
+	@echo "make demo: drawing the results (neurostream report --in ./out --out ./out/report) ..."
+	$(NEUROSTREAM_CACHE)/neurostream report --in ./out --out ./out/report
+	@echo "make demo: the report is $(CURDIR)/out/report/index.html; for a live view, run: neurostream run --config builtin:demo.yaml --view 127.0.0.1:8080"
 
 pyenv: $(VENV)/.stamp
 
@@ -101,6 +104,27 @@ models:
 # The simulated long-recording seizure evaluation of docs/seizure.md.
 eval-seizure:
 	tools/eval/seizure_sim.sh $(NEUROSTREAM_CACHE)/eval-seizure
+
+# The live view's chart library (view/web/vendor/uplot): uPlot's minified
+# build and licence from the npm registry, committed so that the binary
+# embeds them and nothing is fetched at run time. `make uplot` fetches
+# UPLOT_VERSION again and checks every file against SHA256SUMS there
+# (a refresh must give the same bytes); to move to another version,
+# `make uplot UPLOT_VERSION=x.y.z UPLOT_UPDATE=1` rewrites VERSION and
+# SHA256SUMS, to be reviewed and committed with the files.
+UPLOT_DIR := view/web/vendor/uplot
+UPLOT_VERSION ?= $(shell cat $(UPLOT_DIR)/VERSION)
+uplot:
+	@set -e; tmp=$$(mktemp -d); trap 'rm -rf $$tmp' EXIT; \
+	(cd $$tmp && npm pack --silent uplot@$(UPLOT_VERSION) >/dev/null && tar xzf uplot-$(UPLOT_VERSION).tgz); \
+	cp $$tmp/package/dist/uPlot.iife.min.js $$tmp/package/dist/uPlot.min.css $$tmp/package/LICENSE $$tmp/; \
+	if [ -n "$(UPLOT_UPDATE)" ]; then \
+	  (cd $$tmp && sha256sum uPlot.iife.min.js uPlot.min.css LICENSE) > $(UPLOT_DIR)/SHA256SUMS; \
+	  echo $(UPLOT_VERSION) > $(UPLOT_DIR)/VERSION; \
+	fi; \
+	(cd $$tmp && sha256sum --quiet -c $(CURDIR)/$(UPLOT_DIR)/SHA256SUMS); \
+	cp $$tmp/uPlot.iife.min.js $$tmp/uPlot.min.css $$tmp/LICENSE $(UPLOT_DIR)/; \
+	echo "uplot $(UPLOT_VERSION): $(UPLOT_DIR) matches SHA256SUMS"
 
 clean:
 	rm -rf out

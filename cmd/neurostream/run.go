@@ -28,7 +28,7 @@ import (
 )
 
 func newRunCmd() *cobra.Command {
-	var file string
+	var file, viewAddr string
 	cmd := &cobra.Command{
 		Use:   "run --config FILE",
 		Short: "Run a pipeline described in YAML",
@@ -51,10 +51,15 @@ func newRunCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if viewAddr != "" {
+				return runWithView(cmd, c, viewAddr)
+			}
 			return runPipeline(cmd, c)
 		},
 	}
 	cmd.Flags().StringVarP(&file, "config", "c", "", "pipeline YAML file, or builtin:NAME.yaml for one of configs/ embedded in the binary")
+	cmd.Flags().StringVar(&viewAddr, "view", "", "serve the live web view of the results on this address (host:port, e.g. 127.0.0.1:8080; docs/view.md);\n"+
+		"after a finite input ends it keeps serving until interrupted")
 	cmd.MarkFlagRequired("config")
 	return cmd
 }
@@ -100,6 +105,12 @@ func runPipeline(cmd *cobra.Command, c *config.Config) error {
 // the run early with stop (a soft drain, as on SIGTERM). The error says
 // why the run did not process all of its input, with its exit code.
 func runPipelineUntil(cmd *cobra.Command, c *config.Config, watch func(ctx context.Context, r *pipeline.Runner, stop func()) error) error {
+	return runPipelineWith(cmd, c, watch, nil)
+}
+
+// runPipelineWith is runPipelineUntil with prepare, when not nil, called
+// on the built pipeline before it runs (to add a sink).
+func runPipelineWith(cmd *cobra.Command, c *config.Config, watch func(ctx context.Context, r *pipeline.Runner, stop func()) error, prepare func(b *config.Built)) error {
 	// The runtime logs every dead letter; a bad recording makes one per
 	// chunk. They are counted per session and reason instead (the first
 	// of each logged), unless -v asks for all of them.
@@ -114,6 +125,9 @@ func runPipelineUntil(cmd *cobra.Command, c *config.Config, watch func(ctx conte
 	}
 	tally := newDeadLetterTally(b.Options.DeadLetters, slog.Default(), !verbose)
 	b.Options.DeadLetters = tally
+	if prepare != nil {
+		prepare(b)
+	}
 	var stopMetrics func()
 	var runner atomic.Pointer[pipeline.Runner]
 	if c.Metrics.Listen != "" {

@@ -803,6 +803,26 @@ func ReadFiles(dir string, k Kind, mem memory.Allocator) ([]arrow.Record, error)
 	return out, nil
 }
 
+// ReadFile returns the records of one result file, an Arrow IPC stream
+// (.arrows) or a Parquet file (any other name), under the schema it was
+// written with; release them. Errors name the file.
+func ReadFile(path string, mem memory.Allocator) ([]arrow.Record, error) {
+	if mem == nil {
+		mem = memory.DefaultAllocator
+	}
+	var recs []arrow.Record
+	var err error
+	if filepath.Ext(path) == extArrow {
+		recs, err = readStream(path, mem)
+	} else {
+		recs, err = readParquet(path, mem)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("arrowout: %s: %w", path, err)
+	}
+	return recs, nil
+}
+
 func readStream(path string, mem memory.Allocator) ([]arrow.Record, error) {
 	f, err := os.Open(path)
 	if err != nil {
