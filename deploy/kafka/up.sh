@@ -136,13 +136,15 @@ if [[ $secure == 1 ]]; then
 	if [[ $(cat "$secdir/scram.stamp" 2>/dev/null) != "$(scram_stamp)" ]]; then
 		# Data formatted without these credentials (a plaintext start, or a
 		# new password): kafka-configs adds them through the plaintext
-		# listener.
-		java "${java_opts[@]}" -cp "$jars/*" kafka.admin.ConfigCommand --bootstrap-server "$addr" --alter \
-			--add-config "SCRAM-SHA-256=[password=$password],SCRAM-SHA-512=[password=$password]" \
-			--entity-type users --entity-name "$user" >"$run/scram.log" 2>&1 || {
-			cat "$run/scram.log" >&2
-			exit 1
-		}
+		# listener, one mechanism per request (the broker refuses two
+		# changes of one user in one request).
+		for mech in SCRAM-SHA-256 SCRAM-SHA-512; do
+			java "${java_opts[@]}" -cp "$jars/*" kafka.admin.ConfigCommand --bootstrap-server "$addr" --alter \
+				--add-config "$mech=[password=$password]" --entity-type users --entity-name "$user" >"$run/scram.log" 2>&1 || {
+				cat "$run/scram.log" >&2
+				exit 1
+			}
+		done
 		scram_stamp >"$secdir/scram.stamp"
 		say "SCRAM credentials of $user set with kafka-configs"
 	fi

@@ -419,7 +419,7 @@ func CheckEnv(environ []string) error {
 		if _, ok := OtherEnv[name]; ok {
 			continue
 		}
-		msg := "environment variable matches no configuration key, and an override that is not applied must not pass silently"
+		msg := "environment variable matches no configuration key, so it would be ignored"
 		if near := nearKeys(name, keys); len(near) > 0 {
 			msg += "; did you mean " + strings.Join(near, " or ") + "?"
 		}
