@@ -376,28 +376,40 @@ func TestKafkaSecurity(t *testing.T) {
 	})
 
 	// A file pipeline whose only Kafka connection is its output stops with
-	// the cause rather than retrying a refused password forever.
-	t.Run("output only, wrong password", func(t *testing.T) {
-		prefix := kafkatest.Name(t, "results") + "."
-		f := filepath.Join(t.TempDir(), "p.yaml")
-		os.WriteFile(f, []byte(fmt.Sprintf(`source: {files: {paths: [%q]}}
+	// the cause rather than retrying a refused password or certificate
+	// forever.
+	for _, oc := range []struct {
+		name, addr, security, password, want string
+	}{
+		{"output only, wrong password", b.SASLSSL, fmt.Sprintf("{tls: {ca_file: %q}, sasl: {mechanism: SCRAM-SHA-512, username: %s}}", ca, b.Username), wrong,
+			`SASL authentication of user "neurostream" with SCRAM-SHA-512 failed`},
+		{"output only, no client certificate", b.MTLS, fmt.Sprintf("{tls: {ca_file: %q}}", ca), "",
+			"refused the connection without a client certificate"},
+	} {
+		t.Run(oc.name, func(t *testing.T) {
+			prefix := kafkatest.Name(t, "results") + "."
+			f := filepath.Join(t.TempDir(), "p.yaml")
+			os.WriteFile(f, []byte(fmt.Sprintf(`source: {files: {paths: [%q]}}
 window: {length_seconds: 2, hop_seconds: 1}
 stages: [{type: psd, nperseg: 256}]
 output: {dir: "", kafka: {brokers: [%q], topic_prefix: %q, dead_letter_topic: %q}}
-kafka: {security: {tls: {ca_file: %q}, sasl: {mechanism: SCRAM-SHA-512, username: %s}}}
-`, rec, b.SASLSSL, prefix, prefix+"dead", ca, b.Username)), 0o600)
-		t.Setenv("NEUROSTREAM_KAFKA_SECURITY_SASL_PASSWORD", wrong)
-		ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
-		defer cancel()
-		out, errOut, code := secCLI(ctx, "run", "--config", f)
-		if ctx.Err() != nil || code != exitFailed || !strings.Contains(errOut, "SASL authentication of user \"neurostream\" with SCRAM-SHA-512 failed") {
-			t.Errorf("exit %d (context %v):\n%s", code, ctx.Err(), errOut[max(0, len(errOut)-2000):])
-		}
-		secretsAbsent(t, "run output and log", secrets, out, errOut)
-		if topicExists(t, b, prefix+"psd") {
-			t.Error("results were written")
-		}
-	})
+kafka: {security: %s}
+`, rec, oc.addr, prefix, prefix+"dead", oc.security)), 0o600)
+			if oc.password != "" {
+				t.Setenv("NEUROSTREAM_KAFKA_SECURITY_SASL_PASSWORD", oc.password)
+			}
+			ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
+			defer cancel()
+			out, errOut, code := secCLI(ctx, "run", "--config", f)
+			if ctx.Err() != nil || code != exitFailed || !strings.Contains(errOut, oc.want) {
+				t.Errorf("exit %d (context %v):\n%s", code, ctx.Err(), errOut[max(0, len(errOut)-2000):])
+			}
+			secretsAbsent(t, "run output and log", secrets, out, errOut)
+			if topicExists(t, b, prefix+"psd") {
+				t.Error("results were written")
+			}
+		})
+	}
 
 	t.Run("replay wrong password", func(t *testing.T) {
 		topic := kafkatest.Name(t, "raw")
