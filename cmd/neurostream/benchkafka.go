@@ -46,6 +46,23 @@ type kafkaBenchOptions struct {
 	// seizureModel, when set, adds a seizure stage with that model after
 	// psd, as configs/seizure-monitor.yaml runs it.
 	seizureModel string
+	// sec are the TLS and SASL flags; security is what they and the
+	// environment say (connect).
+	sec      kafkaSecurityFlags
+	security pkafka.Security
+}
+
+// connect resolves the security flags and the environment.
+func (o *kafkaBenchOptions) connect(cmd *cobra.Command) (err error) {
+	o.security, err = o.sec.security(cmd)
+	return err
+}
+
+// conn is a connection to the brokers with the security applied.
+func (o *kafkaBenchOptions) conn() pkafka.Connection {
+	c := pkafka.Connection{Brokers: o.brokers}
+	o.security.Apply(&c) // checked by connect
+	return c
 }
 
 func (o *kafkaBenchOptions) flags(cmd *cobra.Command, sessions int, seconds, hop float64) {
@@ -65,6 +82,7 @@ func (o *kafkaBenchOptions) flags(cmd *cobra.Command, sessions int, seconds, hop
 	f.DurationVar(&o.timeout, "timeout", 0, "give up waiting for results after this long (default: 60s + 2× the signal duration)")
 	f.StringVar(&o.seizureModel, "seizure-model", "", "add a seizure stage with this model file (e.g. configs/models/seizure-sim.json) after psd; its window rows are a third result kind")
 	f.DurationVar(&o.sourceMaxWait, "source-max-wait", 0, "override the Kafka source's MaxWait (default: the pipeline's own, as neurostream run uses it)")
+	o.sec.register(cmd)
 }
 
 func (o *kafkaBenchOptions) validate() error {
@@ -137,7 +155,7 @@ func newKafkaBench(ctx context.Context, opt *kafkaBenchOptions, what string) (*k
 	id := fmt.Sprintf("neurostream.bench.%s.%d", what, time.Now().UnixNano())
 	kb := &kafkaBench{
 		opt:    opt,
-		conn:   pkafka.Connection{Brokers: opt.brokers},
+		conn:   opt.conn(),
 		input:  id + ".raw",
 		dead:   id + ".deadletters",
 		prefix: id + ".",
@@ -168,9 +186,8 @@ func (kb *kafkaBench) cleanup() {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	t := &kafkago.Transport{}
-	defer t.CloseIdleConnections()
-	cl := &kafkago.Client{Addr: kafkago.TCP(kb.opt.brokers...), Transport: t}
+	cl, done := kb.conn.NewClient()
+	defer done()
 	topics := append([]string{kb.input, kb.dead}, kb.resultTopics...)
 	if _, err := cl.DeleteTopics(ctx, &kafkago.DeleteTopicsRequest{Topics: topics}); err != nil {
 		kb.log.Warn("bench: delete topics", "topics", topics, "err", err)
@@ -184,6 +201,7 @@ func (kb *kafkaBench) pipeline() (*config.Built, error) {
 	c.Name = "bench"
 	c.Workers = kb.opt.workers
 	c.Source.Kafka = config.KafkaSource{Kafka: config.Kafka{Brokers: kb.opt.brokers}, Topic: kb.input, GroupID: kb.group}
+	c.Kafka.Security = kb.opt.security
 	c.Window = config.Window{LengthSeconds: kb.opt.windowSeconds, HopSeconds: kb.opt.hopSeconds}
 	c.Stages = []config.Stage{{Type: "psd", Options: map[string]any{"nperseg": int(math.Round(kb.opt.rate))}}}
 	if kb.opt.seizureModel != "" {
@@ -250,10 +268,11 @@ type resultConsumer struct {
 	readers []*kafkago.Reader
 }
 
-func startResultConsumer(brokers, topics []string, fn func(m *kafkago.Message, at time.Time)) (*resultConsumer, error) {
-	conn, err := (&kafkago.Dialer{Timeout: 10 * time.Second}).Dial("tcp", brokers[0])
+func startResultConsumer(c pkafka.Connection, topics []string, fn func(m *kafkago.Message, at time.Time)) (*resultConsumer, error) {
+	dialer := c.NewDialer()
+	conn, err := dialer.Dial("tcp", c.Brokers[0])
 	if err != nil {
-		return nil, fmt.Errorf("bench consumer: %w", err)
+		return nil, fmt.Errorf("bench consumer: %w", c.Explain(err))
 	}
 	parts, err := conn.ReadPartitions(topics...)
 	conn.Close()
@@ -264,7 +283,7 @@ func startResultConsumer(brokers, topics []string, fn func(m *kafkago.Message, a
 	rc := &resultConsumer{cancel: cancel}
 	for _, p := range parts {
 		r := kafkago.NewReader(kafkago.ReaderConfig{
-			Brokers: brokers, Topic: p.Topic, Partition: p.ID,
+			Brokers: c.Brokers, Dialer: dialer, Topic: p.Topic, Partition: p.ID,
 			MinBytes: 1, MaxBytes: 10 << 20, MaxWait: 200 * time.Millisecond,
 		})
 		rc.readers = append(rc.readers, r)
@@ -422,6 +441,9 @@ func newBenchLatencyCmd() *cobra.Command {
 			if err := opt.validate(); err != nil {
 				return err
 			}
+			if err := opt.connect(cmd); err != nil {
+				return err
+			}
 			if pace < 0 {
 				return fmt.Errorf("--pace: want ≥ 0, got %v", pace)
 			}
@@ -482,7 +504,7 @@ func benchLatency(ctx context.Context, opt *kafkaBenchOptions, pace float64, ali
 		once     sync.Once
 	)
 	seen := map[string]bool{}
-	rc, err := startResultConsumer(opt.brokers, kb.resultTopics, func(m *kafkago.Message, at time.Time) {
+	rc, err := startResultConsumer(kb.conn, kb.resultTopics, func(m *kafkago.Message, at time.Time) {
 		key := resultHeader(m, pkafka.HeaderIdempotencyKey)
 		id, _, ok := parseIdempotencyKey(key)
 		if !ok {
@@ -694,6 +716,9 @@ func newBenchThroughputCmd() *cobra.Command {
 			if err := opt.validate(); err != nil {
 				return err
 			}
+			if err := opt.connect(cmd); err != nil {
+				return err
+			}
 			rep, err := benchThroughput(cmd.Context(), opt)
 			if err != nil {
 				return err
@@ -768,7 +793,7 @@ func benchThroughput(ctx context.Context, opt *kafkaBenchOptions) (*throughputRe
 		complete = make(chan struct{})
 		once     sync.Once
 	)
-	rc, err := startResultConsumer(opt.brokers, kb.resultTopics, func(m *kafkago.Message, at time.Time) {
+	rc, err := startResultConsumer(kb.conn, kb.resultTopics, func(m *kafkago.Message, at time.Time) {
 		// Window records only: a stage's end-of-session rows (a seizure
 		// end row) carry the index after the last window.
 		if w, err := strconv.ParseInt(headerValue(m, pkafka.HeaderWindow), 10, 64); err != nil || w >= perSession {

@@ -39,9 +39,9 @@ output: {dir: %s, format: parquet, part_rows: 1000, part_seconds: 600, row_group
 }
 
 // TestFileKillHelper is the pipeline process TestFileKill kills: it runs
-// the configuration in $NEUROSTREAM_FILE_KILL_CONFIG.
+// the configuration in $NEUROSTREAM_TEST_FILE_KILL_CONFIG.
 func TestFileKillHelper(t *testing.T) {
-	cfg := os.Getenv("NEUROSTREAM_FILE_KILL_CONFIG")
+	cfg := os.Getenv("NEUROSTREAM_TEST_FILE_KILL_CONFIG")
 	if cfg == "" {
 		t.Skip("run by TestFileKill")
 	}
@@ -74,7 +74,7 @@ func TestFileKill(t *testing.T) {
 
 	// At 8× real time the run takes 5 s.
 	cmd := exec.Command(os.Args[0], "-test.run=^TestFileKillHelper$", "-test.count=1")
-	cmd.Env = append(os.Environ(), "NEUROSTREAM_FILE_KILL_CONFIG="+write("killed.yaml", fileKillConfig(killed, 8)))
+	cmd.Env = append(os.Environ(), "NEUROSTREAM_TEST_FILE_KILL_CONFIG="+write("killed.yaml", fileKillConfig(killed, 8)))
 	var log strings.Builder
 	cmd.Stdout, cmd.Stderr = &log, &log
 	if err := cmd.Start(); err != nil {

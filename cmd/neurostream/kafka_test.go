@@ -195,7 +195,7 @@ type ktTopic struct {
 func ktRead(t *testing.T, broker string, topics ...string) *ktTopic {
 	t.Helper()
 	kt := &ktTopic{}
-	rc, err := startResultConsumer([]string{broker}, topics, func(m *kafkago.Message, _ time.Time) {
+	rc, err := startResultConsumer(pkafka.Connection{Brokers: []string{broker}}, topics, func(m *kafkago.Message, _ time.Time) {
 		kt.mu.Lock()
 		kt.msgs = append(kt.msgs, *m)
 		kt.mu.Unlock()

@@ -45,6 +45,8 @@ func newReplayCmd() *cobra.Command {
 		quiet               bool
 		stimLabel           string
 		stimEvents          []string
+		sec                 kafkaSecurityFlags
+		pseudonymKey        string
 	)
 	cmd := &cobra.Command{
 		Use:   "replay FILE|DIR ...",
@@ -56,11 +58,18 @@ func newReplayCmd() *cobra.Command {
 			"once, as concurrent live sessions. Each annotation goes to --events-topic as one JSON message\n" +
 			"{session, onset, duration, description, sample}, keyed by session, when the replay reaches its\n" +
 			"onset. Missing topics are created with --partitions partitions. Progress goes to stderr: a bar on\n" +
-			"a terminal, otherwise (or with --quiet) one line per finished file.",
+			"a terminal, otherwise (or with --quiet) one line per finished file.\n\n" +
+			"A secured cluster takes the --tls-* and --sasl-* flags, or the NEUROSTREAM_KAFKA_SECURITY_*\n" +
+			"variables that kafka.security of a pipeline file reads; the password comes from\n" +
+			"NEUROSTREAM_KAFKA_SECURITY_SASL_PASSWORD or --sasl-password-file, never from a flag.\n" +
+			"--pseudonym-key-file replaces every session id by its keyed pseudonym (ps-<HMAC-SHA256>) before\n" +
+			"anything is published (docs/operations.md, \"Security\").",
 		Example: "  neurostream replay --brokers 127.0.0.1:9092 recordings/\n" +
 			"  neurostream replay --stim-events 2=2,3=3,4=4 ssvep-exoskeleton/subject01/\n" +
 			"  neurostream replay --pace 10 --partitions 12 --topic eeg.chunks a.edf b.vhdr\n" +
-			"  neurostream replay --pace 0 --text-rate 173.61 --text-unit uV bonn/Z/",
+			"  neurostream replay --pace 0 --text-rate 173.61 --text-unit uV bonn/Z/\n" +
+			"  NEUROSTREAM_KAFKA_SECURITY_SASL_PASSWORD=... neurostream replay --brokers kafka:9093 --tls-ca-file ca.pem \\\n" +
+			"      --sasl-mechanism SCRAM-SHA-512 --sasl-username eeg-ingest --pseudonym-key-file /run/secrets/pseudonym-key recordings/",
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if pace < 0 {
@@ -71,6 +80,16 @@ func newReplayCmd() *cobra.Command {
 			}
 			if topic == "" {
 				return errors.New("--topic: empty")
+			}
+			conn, err := sec.connection(cmd, brokers)
+			if err != nil {
+				return err
+			}
+			var pseudonyms *pipeline.Pseudonyms
+			if pseudonymKey != "" {
+				if pseudonyms, err = pipeline.ReadPseudonymKey(pseudonymKey); err != nil {
+					return withCode(exitUsage, fmt.Errorf("--pseudonym-key-file: %w", err))
+				}
 			}
 			specs, err := config.FileRecordings(args, open.Options{Text: textOpt}, config.SessionIDs{})
 			if err != nil {
@@ -93,8 +112,15 @@ func newReplayCmd() *cobra.Command {
 					specs[i].Open = config.WithStim(specs[i].Open, stimLabel, codes)
 				}
 			}
+			if pseudonyms != nil {
+				// The key, the wire chunk's session and the events all
+				// take the session id from here.
+				for i := range specs {
+					specs[i].Session = pseudonyms.Session(specs[i].Session)
+				}
+			}
 			rp := &replayer{
-				conn:         pkafka.Connection{Brokers: brokers},
+				conn:         conn,
 				topic:        topic,
 				eventsTopic:  eventsTopic,
 				partitions:   partitions,
@@ -139,6 +165,8 @@ func newReplayCmd() *cobra.Command {
 	f.BoolVarP(&quiet, "quiet", "q", false, "no progress bar: one line per finished file")
 	f.StringVar(&stimLabel, "stim", "STI", "label of the stim channel --stim-events adds")
 	f.StringSliceVar(&stimEvents, "stim-events", nil, "DESCRIPTION=CODE,...: add a stim channel with a pulse of CODE at each annotation DESCRIPTION, so trial windows (window.events) can be cut from the stream")
+	f.StringVar(&pseudonymKey, "pseudonym-key-file", "", "replace each session id by ps-HMAC-SHA256(key, id) before publishing; the key is this `file`'s content, at least 32 bytes")
+	sec.register(cmd)
 	return cmd
 }
 

@@ -344,7 +344,7 @@ func serveMetrics(addr string, reg *prometheus.Registry, b *config.Built, runner
 		}
 		io.WriteString(w, "ready\n")
 	})
-	ln, err := net.Listen("tcp", addr)
+	ln, err := net.Listen("tcp", metricsAddr(addr))
 	if err != nil {
 		return "", nil, fmt.Errorf("metrics.listen: %w", err)
 	}
@@ -355,6 +355,21 @@ func serveMetrics(addr string, reg *prometheus.Registry, b *config.Built, runner
 		defer cancel()
 		srv.Shutdown(ctx)
 	}, nil
+}
+
+// metricsAddr is metrics.listen with host 127.0.0.1 where it names none
+// (":9464", "9464"): the endpoints have no authentication, so they reach
+// other interfaces only where the configuration names them
+// ("0.0.0.0:9464"; docs/operations.md, "Security").
+func metricsAddr(listen string) string {
+	host, port, err := net.SplitHostPort(listen)
+	switch {
+	case err != nil && strings.Trim(listen, "0123456789") == "":
+		return net.JoinHostPort("127.0.0.1", listen) // a port alone
+	case err == nil && host == "":
+		return net.JoinHostPort("127.0.0.1", port)
+	}
+	return listen // net.Listen reports what is wrong with it
 }
 
 // sumLag exports neurostream_consumer_lag, the source's total lag, only

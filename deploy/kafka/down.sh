@@ -40,6 +40,6 @@ fi
 rm -f "$pidfile"
 if $wipe; then
 	# Keep the log for a post-mortem; drop the data.
-	rm -rf "$data" "$run/server.properties" "$run/log4j.properties" "$run/format.log"
+	rm -rf "$data" "$secdir" "$run/server.properties" "$run/log4j.properties" "$run/format.log" "$run/scram.log"
 	echo "kafka-down: deleted the broker's data ($data)"
 fi

@@ -9,6 +9,10 @@
 #                          (the outage tests start one) needs its own.
 #   NEUROSTREAM_KAFKA      listener host:port (default 127.0.0.1:9092); the
 #                          controller listens on port+1
+#   NEUROSTREAM_KAFKA_SECURE  1: also SASL_SSL on port+2, SSL with client
+#                          certificates (mTLS) on port+3 and a TLS listener
+#                          with an expired certificate on port+4
+#                          (secure.properties; files in $run/secure)
 
 home=${NEUROSTREAM_CACHE:-$HOME/.cache/neurostream}/kafka
 run=${NEUROSTREAM_KAFKA_RUN:-$home/run}
@@ -16,11 +20,16 @@ addr=${NEUROSTREAM_KAFKA:-127.0.0.1:9092}
 host=${addr%:*}
 port=${addr##*:}
 cport=$((port + 1))
+secure=${NEUROSTREAM_KAFKA_SECURE:-0}
+sasl_port=$((port + 2))
+mtls_port=$((port + 3))
+expired_port=$((port + 4))
 [[ $home == /* ]] || home=$PWD/$home
 [[ $run == /* ]] || run=$PWD/$run
 jars=$home/jars
 data=$run/data
 pidfile=$run/kafka.pid
+secdir=$run/secure
 logfile=$run/kafka.log
 
 # broker_alive PID: the process exists, is not a zombie (a SIGKILLed broker

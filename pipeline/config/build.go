@@ -48,8 +48,12 @@ func (c *Config) Build(logger *slog.Logger) (*Built, error) {
 	b := &Built{Summary: arrowout.NewSummary()}
 	var src pipeline.Source
 	if k := c.Source.Kafka; len(k.Brokers) > 0 {
+		conn, err := c.KafkaConnection(k.Brokers)
+		if err != nil {
+			return nil, err
+		}
 		ks, err := pkafka.NewSource(pkafka.SourceConfig{
-			Connection: pkafka.Connection{Brokers: k.Brokers},
+			Connection: conn,
 			Topics:     []string{k.Topic}, GroupID: k.GroupID, Logger: logger,
 			ConnectTimeout: seconds(k.ConnectTimeoutSeconds),
 		})
@@ -128,7 +132,11 @@ func (c *Config) Build(logger *slog.Logger) (*Built, error) {
 		sinks = append(sinks, b.SzCORE)
 	}
 	if ko := c.Output.Kafka; len(ko.Brokers) > 0 {
-		prod := pkafka.ProducerConfig{Connection: pkafka.Connection{Brokers: ko.Brokers}, Logger: logger,
+		conn, err := c.KafkaConnection(ko.Brokers)
+		if err != nil {
+			return nil, err
+		}
+		prod := pkafka.ProducerConfig{Connection: conn, Logger: logger,
 			RetryTimeout: seconds(ko.RetryTimeoutSeconds), TopicPartitions: ko.Partitions}
 		if ko.Acks == "one" {
 			prod.RequiredAcks = kafkago.RequireOne
@@ -180,6 +188,16 @@ func (c *Config) Build(logger *slog.Logger) (*Built, error) {
 		b.Options.SessionIdle = time.Duration(c.SessionIdleSeconds * float64(time.Second))
 	}
 	return b, nil
+}
+
+// KafkaConnection is a connection to brokers with kafka.security applied
+// (its files read); errors name the keys.
+func (c *Config) KafkaConnection(brokers []string) (pkafka.Connection, error) {
+	conn := pkafka.Connection{Brokers: brokers}
+	if err := c.Kafka.Security.Apply(&conn); err != nil {
+		return conn, SecurityErrors(err, securityName)
+	}
+	return conn, nil
 }
 
 // Recordings lists the sessions of the simulate and files sources:

@@ -5,14 +5,19 @@
 // Keys are snake_case spellings of the Go field names below ("sample_rate"
 // for SampleRate). Every scalar key can be overridden from the environment:
 // NEUROSTREAM_ plus the upper-cased key path with dots as underscores, e.g.
-// NEUROSTREAM_OUTPUT_DIR=/tmp/out or NEUROSTREAM_SOURCE_SIMULATE_SEED=7.
+// NEUROSTREAM_OUTPUT_DIR=/tmp/out or NEUROSTREAM_SOURCE_SIMULATE_SEED=7. A
+// NEUROSTREAM_ variable that matches no key (and is not one of OtherEnv)
+// is an error naming it: a misspelt override must not be ignored.
 package config
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
 	"reflect"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -21,6 +26,7 @@ import (
 	"github.com/spf13/viper"
 
 	"github.com/neurostream/neurostream/pipeline"
+	pkafka "github.com/neurostream/neurostream/pipeline/kafka"
 	"github.com/neurostream/neurostream/simulate"
 )
 
@@ -45,13 +51,30 @@ type Config struct {
 	Stages     []Stage
 	Output     Output
 	Metrics    Metrics
+	// Kafka is what every Kafka connection of the pipeline shares:
+	// source.kafka, output.kafka and the topics they create.
+	Kafka KafkaSettings
 }
 
 // Metrics exposes Prometheus metrics and a health check over HTTP.
 type Metrics struct {
-	// Listen is the address of /metrics and /healthz, e.g.
-	// "127.0.0.1:9464". Default: none (no HTTP server).
+	// Listen is the address of /metrics, /healthz and /readyz, e.g.
+	// "127.0.0.1:9464". A port alone (":9464") listens on 127.0.0.1
+	// only; other interfaces must be named ("0.0.0.0:9464"). The
+	// endpoints have no authentication (docs/operations.md, "Security").
+	// Default: none (no HTTP server).
 	Listen string
+}
+
+// KafkaSettings are the settings of every Kafka connection.
+type KafkaSettings struct {
+	// Security is TLS and SASL (docs/operations.md, "Security"):
+	// protocol, tls.{ca_file, cert_file, key_file, server_name,
+	// min_version}, sasl.{mechanism, username, password_file}. The
+	// password itself is taken from the environment only
+	// (NEUROSTREAM_KAFKA_SECURITY_SASL_PASSWORD), never from the file.
+	// Default: plaintext.
+	Security pkafka.Security
 }
 
 // Kafka names brokers and topics.
@@ -295,8 +318,9 @@ func Default() Config {
 }
 
 // Load reads a YAML file (from fsys when not nil, else the OS) over the
-// defaults and applies NEUROSTREAM_* environment overrides. Unknown keys and
-// type mismatches come back as Errors naming the key.
+// defaults and applies NEUROSTREAM_* environment overrides. Unknown keys,
+// type mismatches, environment variables that match no key and a
+// password in the file come back as Errors naming the key or variable.
 func Load(fsys fs.FS, path string) (*Config, error) {
 	v := viper.New()
 	v.SetConfigType("yaml")
@@ -314,6 +338,37 @@ func Load(fsys fs.FS, path string) (*Config, error) {
 	if err != nil {
 		return nil, fmt.Errorf("config %s: %w", path, err)
 	}
+	c, err := loadViper(v)
+	if err != nil {
+		return nil, fmt.Errorf("config %s: %w", path, err)
+	}
+	return c, nil
+}
+
+// LoadEnv returns the defaults with the NEUROSTREAM_* environment
+// overrides, for commands without a configuration file (replay, bench)
+// that take kafka.security from the environment. Variables that match no
+// key are errors, as for Load.
+func LoadEnv() (*Config, error) {
+	c, err := loadViper(viper.New())
+	if err != nil {
+		return nil, fmt.Errorf("environment: %w", err)
+	}
+	return c, nil
+}
+
+// passwordKey may be set from the environment only.
+const passwordKey = "kafka.security.sasl.password"
+
+func loadViper(v *viper.Viper) (*Config, error) {
+	if err := CheckEnv(os.Environ()); err != nil {
+		return nil, err
+	}
+	if v.InConfig(passwordKey) {
+		// The value is not repeated.
+		return nil, Errors{keyErr(passwordKey, "a password does not belong in a configuration file, which is copied, shared and committed: "+
+			"set NEUROSTREAM_KAFKA_SECURITY_SASL_PASSWORD or kafka.security.sasl.password_file")}
+	}
 	v.SetEnvPrefix("NEUROSTREAM")
 	v.SetEnvKeyReplacer(strings.NewReplacer(".", "_"))
 	for _, k := range leafKeys(reflect.TypeFor[Config](), "") {
@@ -321,9 +376,135 @@ func Load(fsys fs.FS, path string) (*Config, error) {
 	}
 	c := Default()
 	if err := v.Unmarshal(&c, decoderOptions); err != nil {
-		return nil, fmt.Errorf("config %s: %w", path, decodeErrors(err))
+		return nil, decodeErrors(err)
 	}
 	return &c, nil
+}
+
+// OtherEnv are the NEUROSTREAM_ environment variables that are not
+// configuration keys, with what reads them. Variables starting
+// NEUROSTREAM_TEST_ belong to tests and are not checked either.
+var OtherEnv = map[string]string{
+	"NEUROSTREAM_KAFKA":          "the commands' --brokers default and the tests' broker",
+	"NEUROSTREAM_KAFKA_RUN":      "deploy/kafka: the broker's folder",
+	"NEUROSTREAM_KAFKA_SECURE":   "deploy/kafka: also start the SASL_SSL, SSL and EXPIRED listeners",
+	"NEUROSTREAM_KAFKA_TEST_LOG": "Kafka tests: the client's debug log",
+	"NEUROSTREAM_CACHE":          "make, deploy/kafka and the tests: the cache folder",
+	"NEUROSTREAM_DATA":           "tests: the shared recordings",
+	"NEUROSTREAM_PYTHON":         "tests: the Python with the reference packages",
+}
+
+// EnvName is the environment variable that overrides key
+// ("kafka.security.tls.ca_file" → NEUROSTREAM_KAFKA_SECURITY_TLS_CA_FILE).
+func EnvName(key string) string {
+	return "NEUROSTREAM_" + strings.ToUpper(strings.ReplaceAll(key, ".", "_"))
+}
+
+// CheckEnv returns Errors naming each NEUROSTREAM_ variable of environ
+// (KEY=value entries, as os.Environ) that matches no configuration key
+// and is not one of OtherEnv, with the keys it may have meant. Values are
+// never repeated: the variable may hold a password.
+func CheckEnv(environ []string) error {
+	keys := leafKeys(reflect.TypeFor[Config](), "")
+	known := map[string]bool{}
+	for _, k := range keys {
+		known[EnvName(k)] = true
+	}
+	var errs Errors
+	for _, kv := range environ {
+		name, _, _ := strings.Cut(kv, "=")
+		if !strings.HasPrefix(name, "NEUROSTREAM_") || known[name] || strings.HasPrefix(name, "NEUROSTREAM_TEST_") {
+			continue
+		}
+		if _, ok := OtherEnv[name]; ok {
+			continue
+		}
+		msg := "environment variable matches no configuration key, so it would be ignored"
+		if near := nearKeys(name, keys); len(near) > 0 {
+			msg += "; did you mean " + strings.Join(near, " or ") + "?"
+		}
+		errs = append(errs, fmt.Errorf("%s: %s", name, msg))
+	}
+	if len(errs) == 0 {
+		return nil
+	}
+	return errs
+}
+
+// nearKeys returns up to three environment names of keys that share the
+// rarest words with name (NEUROSTREAM_SOURCE_KAFKA_TLS →
+// NEUROSTREAM_KAFKA_SECURITY_TLS_…), or else the one nearest by edit
+// distance (a misspelling), or nothing.
+func nearKeys(name string, keys []string) []string {
+	words := func(s string) []string { return strings.Split(strings.TrimPrefix(s, "NEUROSTREAM_"), "_") }
+	freq := map[string]int{}
+	for _, k := range keys {
+		for _, w := range words(EnvName(k)) {
+			freq[w]++
+		}
+	}
+	type cand struct {
+		name  string
+		score float64
+		dist  int
+	}
+	var best []cand
+	for _, k := range keys {
+		env := EnvName(k)
+		var score float64
+		for _, w := range words(name) {
+			if slices.Contains(words(env), w) {
+				score += 1 / float64(freq[w])
+			}
+		}
+		if score > 0 {
+			best = append(best, cand{env, score, editDistance(name, env)})
+		}
+	}
+	slices.SortStableFunc(best, func(a, b cand) int {
+		return cmp.Or(cmp.Compare(b.score, a.score), cmp.Compare(a.dist, b.dist))
+	})
+	var out []string
+	for i, c := range best {
+		if i == 3 || c.score < best[0].score/2 {
+			break
+		}
+		out = append(out, c.name)
+	}
+	if len(out) > 0 {
+		return out
+	}
+	nearest, dist := "", 4
+	for _, k := range keys {
+		if d := editDistance(name, EnvName(k)); d < dist {
+			nearest, dist = EnvName(k), d
+		}
+	}
+	if nearest == "" {
+		return nil
+	}
+	return []string{nearest}
+}
+
+// editDistance is the Levenshtein distance of a and b (bytes).
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			sub := prev[j-1]
+			if a[i-1] != b[j-1] {
+				sub++
+			}
+			cur[j] = min(sub, prev[j]+1, cur[j-1]+1)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
 }
 
 func decoderOptions(dc *mapstructure.DecoderConfig) {

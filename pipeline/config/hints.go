@@ -1,9 +1,11 @@
 package config
 
 import (
+	"errors"
 	"strings"
 
 	"github.com/neurostream/neurostream/formats"
+	pkafka "github.com/neurostream/neurostream/pipeline/kafka"
 )
 
 // TextOptionNames are what a user calls formats/text's options: YAML keys
@@ -57,3 +59,52 @@ type renamedError struct {
 
 func (e *renamedError) Error() string { return e.msg }
 func (e *renamedError) Unwrap() error { return e.err }
+
+// securityFields are pkafka.Security's field paths, longest first where
+// one is the start of another.
+var securityFields = []string{
+	"Protocol", "TLS.CAFile", "TLS.CertFile", "TLS.KeyFile", "TLS.ServerName", "TLS.MinVersion",
+	"SASL.Mechanism", "SASL.Username", "SASL.PasswordFile", "SASL.Password",
+}
+
+// SecurityKey is the configuration key of a pkafka.Security field path
+// ("TLS.CAFile" → "kafka.security.tls.ca_file").
+func SecurityKey(field string) string { return "kafka.security." + yamlKey(field) }
+
+// SecurityErrors turns the pkafka.SecurityErrors joined in err into
+// KeyErrors whose keys and messages use name(field) for every field path
+// (a configuration key, a flag); other errors are kept.
+func SecurityErrors(err error, name func(field string) string) Errors {
+	var pairs []string
+	for _, f := range securityFields {
+		pairs = append(pairs, f, name(f))
+	}
+	r := strings.NewReplacer(pairs...)
+	var out Errors
+	var walk func(error)
+	walk = func(err error) {
+		if j, ok := err.(interface{ Unwrap() []error }); ok {
+			for _, e := range j.Unwrap() {
+				walk(e)
+			}
+			return
+		}
+		var se *pkafka.SecurityError
+		if errors.As(err, &se) {
+			out = append(out, keyErr(name(se.Field), "%s", r.Replace(se.Err.Error())))
+			return
+		}
+		out = append(out, err)
+	}
+	walk(err)
+	return out
+}
+
+// securityName names a Security field in a configuration: its key, or for
+// the password the environment variable, the only place it may come from.
+func securityName(field string) string {
+	if field == "SASL.Password" {
+		return EnvName(passwordKey)
+	}
+	return SecurityKey(field)
+}

@@ -9,6 +9,7 @@ import (
 	"github.com/neurostream/neurostream/formats"
 	"github.com/neurostream/neurostream/formats/open"
 	"github.com/neurostream/neurostream/pipeline"
+	pkafka "github.com/neurostream/neurostream/pipeline/kafka"
 	"github.com/neurostream/neurostream/pipeline/stages"
 	"github.com/neurostream/neurostream/simulate"
 )
@@ -219,6 +220,13 @@ func (c *Config) Validate() error {
 	ko := c.Output.Kafka
 	if c.Output.Dir == "" && len(ko.Brokers) == 0 {
 		add(keyErr("output", "no output: set output.dir or output.kafka.brokers"))
+	}
+	if kafkaIn || len(ko.Brokers) > 0 {
+		// Reads the files too: a missing CA file or an expired client
+		// certificate is reported now, not at the first connection.
+		if err := c.Kafka.Security.Apply(&pkafka.Connection{}); err != nil {
+			errs = append(errs, SecurityErrors(err, securityName)...)
+		}
 	}
 	if len(ko.Brokers) > 0 {
 		switch ko.Acks {

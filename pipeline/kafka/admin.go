@@ -24,6 +24,12 @@ func EnsureTopics(ctx context.Context, c Connection, topics []string, partitions
 		partitions = -1
 	}
 	return c.withClient(func(cl *kafkago.Client) error {
+		// kafka-go's CreateTopics says only "Broker Not Available" when
+		// the connection failed (refused, a rejected certificate or
+		// password); the metadata request returns the failure itself.
+		if _, err := cl.Metadata(ctx, &kafkago.MetadataRequest{Topics: topics}); err != nil {
+			return fmt.Errorf("kafka: metadata from %v: %w", c.Brokers, err)
+		}
 		req := &kafkago.CreateTopicsRequest{}
 		for _, t := range topics {
 			req.Topics = append(req.Topics, kafkago.TopicConfig{Topic: t, NumPartitions: partitions, ReplicationFactor: -1})

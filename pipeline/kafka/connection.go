@@ -24,13 +24,18 @@ type Connection struct {
 	// ClientID identifies this client in broker logs and quotas.
 	// Default: "neurostream".
 	ClientID string
-	// TLS enables TLS with this configuration. Default: nil (plaintext).
+	// TLS enables TLS with this configuration. Security.Apply sets it
+	// from files. Default: nil (plaintext).
 	TLS *tls.Config
 	// SASL authenticates with this mechanism (see kafka-go's sasl/plain
-	// and sasl/scram). Default: nil (none).
+	// and sasl/scram). Security.Apply sets it. Default: nil (none).
 	SASL sasl.Mechanism
 	// DialTimeout bounds opening one connection. Default: 10s.
 	DialTimeout time.Duration
+
+	// security names the user and files Security.Apply used, for the
+	// errors of a failed handshake or authentication.
+	security securityInfo
 }
 
 func (c *Connection) validate() error {
@@ -89,7 +94,7 @@ func (c Connection) withClient(fn func(*kafkago.Client) error) error {
 	c.setDefaults()
 	t := c.transport()
 	defer t.CloseIdleConnections()
-	return fn(&kafkago.Client{Addr: kafkago.TCP(c.Brokers...), Transport: t, Timeout: c.DialTimeout})
+	return c.explain(fn(&kafkago.Client{Addr: kafkago.TCP(c.Brokers...), Transport: t, Timeout: c.DialTimeout}))
 }
 
 // kafka-go logs every batch at its info level: that goes to Debug, and is
@@ -141,10 +146,14 @@ const warnEvery = 30 * time.Second
 
 // permanent reports whether a failed broker request fails again however
 // often it is retried: an unknown or invalid topic, refused authorisation
-// or authentication, an untrusted certificate. Everything else (refused or
-// broken connections, timeouts, leaders and coordinators moving or still
+// or authentication, a certificate either side does not accept, a TLS
+// client at a plaintext listener. Everything else (refused or broken
+// connections, timeouts, leaders and coordinators moving or still
 // loading) is worth retrying.
 func permanent(err error) bool {
+	if isSecurityFailure(err) {
+		return true
+	}
 	var ke kafkago.Error
 	if errors.As(err, &ke) {
 		switch ke {

@@ -358,6 +358,9 @@ func (p *producer) stats() ProducerStats {
 // retriable tells the errors a later attempt may not get: the brokers
 // unreachable, a leader moving, a timeout.
 func retriable(err error) bool {
+	if isSecurityFailure(err) { // a rejected certificate is a net.Error too
+		return false
+	}
 	var ke kafkago.Error
 	if errors.As(err, &ke) {
 		return ke.Temporary()
