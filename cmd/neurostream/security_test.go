@@ -25,7 +25,8 @@ import (
 	"github.com/neurostream/neurostream/pipeline/wire"
 )
 
-// syncBuffer is a bytes.Buffer for loggers on several goroutines.
+// syncBuffer is a bytes.Buffer safe to read while loggers or a command
+// on other goroutines write it.
 type syncBuffer struct {
 	mu sync.Mutex
 	b  bytes.Buffer

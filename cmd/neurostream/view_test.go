@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"math"
@@ -10,7 +9,6 @@ import (
 	"slices"
 	"sort"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -19,24 +17,6 @@ import (
 	"github.com/neurostream/neurostream/pipeline/kafka/kafkatest"
 	"github.com/neurostream/neurostream/view/viewtest"
 )
-
-// syncBuffer is a bytes.Buffer safe to read while a command writes it.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // bgCLI is the neurostream command running in-process in the background,
 // stopped by cancelling its context as a signal would.
@@ -209,8 +189,8 @@ func checkScreenshot(t *testing.T, p *viewtest.Page, name string) {
 		t.Fatal(err)
 	}
 	t.Logf("screenshot %s: %d bytes, grey variance %.0f, %d colours", path, len(png), v, colours)
-	if os.Getenv("NEUROSTREAM_VIEW_SHOTS") != "" { // for a person to look at
-		os.WriteFile(filepath.Join(os.Getenv("NEUROSTREAM_VIEW_SHOTS"), name), png, 0o644)
+	if os.Getenv("NEUROSTREAM_TEST_VIEW_SHOTS") != "" { // for a person to look at
+		os.WriteFile(filepath.Join(os.Getenv("NEUROSTREAM_TEST_VIEW_SHOTS"), name), png, 0o644)
 	}
 	if v < 200 || colours < 100 {
 		t.Errorf("screenshot looks blank: grey variance %.0f, %d colours", v, colours)

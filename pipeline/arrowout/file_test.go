@@ -554,14 +554,14 @@ func TestFileSinkRejectsUnknownFormat(t *testing.T) {
 
 // TestFileSinkKillHelper is the process TestFileSinkKill kills: it writes
 // bandpower rows of windows 0, 1, 2, … (5 rows each, one Write per window)
-// to the folder $NEUROSTREAM_KILL_DIR in format $NEUROSTREAM_KILL_FORMAT,
+// to the folder $NEUROSTREAM_TEST_KILL_DIR in format $NEUROSTREAM_TEST_KILL_FORMAT,
 // printing the rows written after each Write returns.
 func TestFileSinkKillHelper(t *testing.T) {
-	dir := os.Getenv("NEUROSTREAM_KILL_DIR")
+	dir := os.Getenv("NEUROSTREAM_TEST_KILL_DIR")
 	if dir == "" {
 		t.Skip("run by TestFileSinkKill")
 	}
-	sink, err := NewFileSink(FileSinkConfig{Dir: dir, Format: FileFormat(os.Getenv("NEUROSTREAM_KILL_FORMAT")), PartRows: 500, RowGroupRows: 64})
+	sink, err := NewFileSink(FileSinkConfig{Dir: dir, Format: FileFormat(os.Getenv("NEUROSTREAM_TEST_KILL_FORMAT")), PartRows: 500, RowGroupRows: 64})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -598,7 +598,7 @@ func TestFileSinkKill(t *testing.T) {
 		t.Run(string(format), func(t *testing.T) {
 			dir := t.TempDir()
 			cmd := exec.Command(os.Args[0], "-test.run=^TestFileSinkKillHelper$", "-test.count=1")
-			cmd.Env = append(os.Environ(), "NEUROSTREAM_KILL_DIR="+dir, "NEUROSTREAM_KILL_FORMAT="+string(format))
+			cmd.Env = append(os.Environ(), "NEUROSTREAM_TEST_KILL_DIR="+dir, "NEUROSTREAM_TEST_KILL_FORMAT="+string(format))
 			stdout, err := cmd.StdoutPipe()
 			if err != nil {
 				t.Fatal(err)

@@ -392,6 +392,7 @@ var OtherEnv = map[string]string{
 	"NEUROSTREAM_CACHE":          "make, deploy/kafka and the tests: the cache folder",
 	"NEUROSTREAM_DATA":           "tests: the shared recordings",
 	"NEUROSTREAM_PYTHON":         "tests: the Python with the reference packages",
+	"NEUROSTREAM_CHROMIUM":       "the view's browser tests: the Chromium to drive",
 }
 
 // EnvName is the environment variable that overrides key
