@@ -2,6 +2,7 @@ package arrowout
 
 import (
 	"context"
+	"crypto/sha256"
 	"fmt"
 	"math"
 	"os"
@@ -100,6 +101,9 @@ func (s *SzCORESink) finish(k WindowKey, duration float64) error {
 		evs[i].RecordingDuration, evs[i].DateTime = duration, start
 	}
 	path := filepath.Join(s.dir, szcorePath(k.Session))
+	if rel, err := filepath.Rel(s.dir, path); err != nil || !filepath.IsLocal(rel) {
+		return fmt.Errorf("szcore output: session %q: file %s would leave %s", k.Session, path, s.dir) // szcorePath prevents it
+	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return fmt.Errorf("szcore output: %w", err)
 	}
@@ -139,10 +143,15 @@ func writeAtomic(path string, write func(*os.File) error) error {
 var bidsSession = regexp.MustCompile(`^(sub-[A-Za-z0-9]+)(?:_(ses-[A-Za-z0-9]+))?(?:_[a-z]+-[A-Za-z0-9]+)*$`)
 
 // szcorePath is a session's annotation file relative to the output folder.
+// A session id is data (a Kafka key, wire metadata, a file name), so a
+// name that is not BIDS is made a safe single file name: any byte other
+// than ASCII letters, digits, '-', '_' and '.' becomes '_', a leading '.'
+// is prefixed with '_' (no "..", no hidden file), and a changed name gets
+// the first 8 bytes of its SHA-256 in hex, so two ids never share a file.
 func szcorePath(session string) string {
 	m := bidsSession.FindStringSubmatch(session)
 	if m == nil {
-		return session + "_events.tsv"
+		return safeFileName(session) + "_events.tsv"
 	}
 	dir := []string{m[1]}
 	if m[2] != "" {
@@ -175,3 +184,26 @@ func (s *SzCORESink) Unfinished() []string {
 
 // Close implements the pipeline's Sink.
 func (s *SzCORESink) Close() error { return nil }
+
+// safeFileName returns name as one file name that cannot leave its folder
+// (see szcorePath).
+func safeFileName(name string) string {
+	b := []byte(name)
+	changed := len(b) == 0
+	for i, c := range b {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.') {
+			b[i], changed = '_', true
+		}
+	}
+	if len(b) == 0 || b[0] == '.' {
+		b, changed = append([]byte{'_'}, b...), true
+	}
+	if len(b) > 120 {
+		b, changed = b[:120], true
+	}
+	if changed {
+		sum := sha256.Sum256([]byte(name))
+		b = fmt.Appendf(b, "-%x", sum[:8])
+	}
+	return string(b)
+}

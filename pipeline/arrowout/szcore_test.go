@@ -104,3 +104,45 @@ func TestSzCORESinkAtomic(t *testing.T) {
 		t.Error("a .partial file was left")
 	}
 }
+
+// TestSzCORESinkHostileSessions: session ids are data (Kafka keys, wire
+// metadata): none can make the sink write outside its folder, and ids
+// that sanitise alike still get files of their own.
+func TestSzCORESinkHostileSessions(t *testing.T) {
+	root := t.TempDir()
+	dir := filepath.Join(root, "out")
+	s, err := NewSzCORESink(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := NewSeizureRows(nil)
+	hostile := []string{"../../escaped", "a/../../b", "/etc/passwd", "..", ".", ".hidden", "nul\x00byte", "ctl\n\r\tx",
+		"a/b", "a_b", "sub-01/../../x", `..\..\win`, "", "ünïcødé"}
+	for _, id := range hostile {
+		k := WindowKey{Session: id, Window: 10, StartSample: 2560, StartTimeNS: 1e18}
+		rows.Reserve(1, 0, 0, 0)
+		rows.AppendEnd(k, 10, 2560, 0)
+		rec := rows.Flush()
+		err := s.Write(context.Background(), []Result{{Kind: KindSeizure, Key: k, Record: rec}})
+		rec.Release()
+		if err != nil {
+			t.Fatalf("session %q: %v", id, err)
+		}
+	}
+	files := s.Files()
+	if len(files) != len(hostile) {
+		t.Fatalf("%d files for %d sessions: %q", len(files), len(hostile), files)
+	}
+	seen := map[string]bool{}
+	for _, f := range files {
+		rel, err := filepath.Rel(dir, f)
+		if err != nil || !filepath.IsLocal(rel) || seen[f] {
+			t.Errorf("file %s: outside %s or written twice", f, dir)
+		}
+		seen[f] = true
+	}
+	// Nothing appeared beside the output folder.
+	if entries, _ := os.ReadDir(root); len(entries) != 1 {
+		t.Errorf("the sink wrote beside its folder: %v", entries)
+	}
+}
