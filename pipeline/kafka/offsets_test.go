@@ -162,10 +162,19 @@ func testCommitAndRestart(t *testing.T, crash bool) {
 	stop1 := run(t, r1)
 	got := newResults(t)
 	rd := newReader(t, tp.broker, tp.results...)
-	rd.until(t, 30*time.Second, func(m kafkago.Message) bool {
-		got.add(m)
-		return r1.Stats().Messages.Load() == int64(half) && sink1.Stats().Messages == int64(len(got.copies)) && len(got.copies) > 0
-	})
+	// Every chunk read and every result the sink wrote arrived. The sink
+	// writes asynchronously: its count moves when the broker's
+	// acknowledgement comes back, which may be after a consumer already
+	// read the record, so both are polled.
+	for deadline := time.Now().Add(30 * time.Second); ; {
+		rd.drain(50*time.Millisecond, got.add)
+		if n := sink1.Stats().Messages; r1.Stats().Messages.Load() == int64(half) && n > 0 && n == int64(len(got.copies)) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("run 1: %d of %d chunks read, sink wrote %d results, %d arrived", r1.Stats().Messages.Load(), half, sink1.Stats().Messages, len(got.copies))
+		}
+	}
 	rd.drain(500*time.Millisecond, got.add) // let the last acknowledgements and a commit happen
 	if crash {
 		src1.crash()
