@@ -6,6 +6,11 @@
 // for SampleRate). Every scalar key can be overridden from the environment:
 // NEUROSTREAM_ plus the upper-cased key path with dots as underscores, e.g.
 // NEUROSTREAM_OUTPUT_DIR=/tmp/out or NEUROSTREAM_SOURCE_SIMULATE_SEED=7.
+//
+// Broker lists (source.kafka.brokers, output.kafka.brokers) expand
+// ${NAME} and ${NAME:-default} from the environment, so the shipped Kafka
+// configurations follow NEUROSTREAM_KAFKA as the commands do:
+// brokers: ["${NEUROSTREAM_KAFKA:-127.0.0.1:9092}"].
 package config
 
 import (
@@ -56,7 +61,10 @@ type Metrics struct {
 
 // Kafka names brokers and topics.
 type Kafka struct {
-	// Brokers are bootstrap addresses, e.g. ["127.0.0.1:9092"].
+	// Brokers are bootstrap addresses, e.g. ["127.0.0.1:9092"]. An entry
+	// may name environment variables, ${NAME} or ${NAME:-default}, and may
+	// expand to a comma-separated list: the shipped configurations say
+	// ["${NEUROSTREAM_KAFKA:-127.0.0.1:9092}"]. Default: none (no Kafka).
 	Brokers []string
 }
 
@@ -295,8 +303,9 @@ func Default() Config {
 }
 
 // Load reads a YAML file (from fsys when not nil, else the OS) over the
-// defaults and applies NEUROSTREAM_* environment overrides. Unknown keys and
-// type mismatches come back as Errors naming the key.
+// defaults and applies NEUROSTREAM_* environment overrides, then expands
+// ${NAME} and ${NAME:-default} in the broker lists (expandBrokers).
+// Unknown keys and type mismatches come back as Errors naming the key.
 func Load(fsys fs.FS, path string) (*Config, error) {
 	v := viper.New()
 	v.SetConfigType("yaml")
@@ -322,6 +331,9 @@ func Load(fsys fs.FS, path string) (*Config, error) {
 	c := Default()
 	if err := v.Unmarshal(&c, decoderOptions); err != nil {
 		return nil, fmt.Errorf("config %s: %w", path, decodeErrors(err))
+	}
+	if err := c.expandBrokers(); err != nil {
+		return nil, fmt.Errorf("config %s: %w", path, err)
 	}
 	return &c, nil
 }
