@@ -211,6 +211,10 @@ func (s *Summary) Print(w io.Writer) {
 		fmt.Fprintln(w, "no results")
 		return
 	}
+	if sessions = s.spectral(sessions); len(sessions) == 0 {
+		s.printDetections(w)
+		return
+	}
 	var bands []string
 	for _, ss := range sessions {
 		for _, b := range ss.Bands {

@@ -139,6 +139,14 @@ func (s *Summary) SSVEPs() []SSVEPSummary {
 	return out
 }
 
+// spectral drops from sessions the rows of sessions with seizure or ssvep
+// results only: their lines say more than a row of dashes.
+func (s *Summary) spectral(sessions []SessionSummary) []SessionSummary {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.DeleteFunc(sessions, func(ss SessionSummary) bool { return ss.Unit == "" && s.detect[ss.Session] != nil })
+}
+
 // printDetections writes a line per session with seizure rows (events,
 // ictal windows, largest probability) and per session with ssvep rows
 // (decisions per target).

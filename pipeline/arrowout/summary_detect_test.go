@@ -65,6 +65,9 @@ func TestSummaryDetections(t *testing.T) {
 	}
 	var out strings.Builder
 	s.Print(&out)
+	if strings.Contains(out.String(), "session unit") {
+		t.Errorf("a table of dashes for sessions with detections only:\n%s", out.String())
+	}
 	for _, want := range []string{
 		"  p1: 1 event: 1.0–6.0 s (confidence 0.93); 2 of 4 windows ictal, largest probability 0.95\n",
 		"  s1: 5 windows: 8 Hz 3, 11 Hz 1, rest 1\n",
