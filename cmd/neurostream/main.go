@@ -123,6 +123,7 @@ func newRoot() *cobra.Command {
 	root.PersistentFlags().BoolVarP(&verbose, "verbose", "v", false, "log debug messages to stderr")
 	root.AddCommand(newRunCmd(), newDemoCmd(), newInspectCmd(), newSimulateCmd(), newConfigCmd(), newBenchCmd(), newScoreCmd(), newReplayCmd(), newTrainCmd())
 	root.AddCommand(newTokensCmd(), newViewCmd(), newReportCmd())
+	root.AddCommand(newTopicsCmd(), newAnalyzeCmd())
 	markRunErrors(root)
 	return root
 }

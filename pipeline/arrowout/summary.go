@@ -16,13 +16,17 @@ import (
 
 // Summary is a sink that keeps, per session and per unit of power, the
 // window count, the mean PSD over windows and channels, and mean band
-// powers, for a readable report at the end of a run. Channels of
+// powers, and per session the seizure events and SSVEP decisions, for a
+// readable report at the end of a run. Channels of
 // different units (EEG in V, magnetometers in T, gradiometers in T/m, or a
 // stim or misc channel picked along) are summarised apart: their powers
 // are never averaged together. It is safe for concurrent use.
 type Summary struct {
 	mu       sync.Mutex
 	sessions map[string]*sessionSummary
+	// detect holds the seizure and ssvep rows' summaries
+	// (summary_detect.go).
+	detect map[string]*detections
 }
 
 type sessionSummary struct {
@@ -76,6 +80,16 @@ func (s *Summary) Write(_ context.Context, results []Result) error {
 			continue
 		}
 		ss := s.session(r.Key.Session)
+		switch r.Kind {
+		case KindSeizure:
+			s.addSeizure(r)
+			continue
+		case KindSSVEP:
+			s.addSSVEP(r)
+			continue
+		case KindSessionEnd:
+			continue // keyed by the window after the last: not a window
+		}
 		ss.windows[r.Key.Window] = struct{}{}
 		rec := r.Record
 		switch r.Kind {
@@ -197,6 +211,10 @@ func (s *Summary) Print(w io.Writer) {
 		fmt.Fprintln(w, "no results")
 		return
 	}
+	if sessions = s.spectral(sessions); len(sessions) == 0 {
+		s.printDetections(w)
+		return
+	}
 	var bands []string
 	for _, ss := range sessions {
 		for _, b := range ss.Bands {
@@ -243,6 +261,7 @@ func (s *Summary) Print(w io.Writer) {
 	if len(bands) > 0 {
 		fmt.Fprintln(w, "band cells: mean absolute power in the row's unit and share of the total range's power (default 1–45 Hz), over windows and the channels of that unit")
 	}
+	s.printDetections(w)
 }
 
 // powerUnits maps units of power to the unit they are shown in and the

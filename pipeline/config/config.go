@@ -8,6 +8,11 @@
 // NEUROSTREAM_OUTPUT_DIR=/tmp/out or NEUROSTREAM_SOURCE_SIMULATE_SEED=7. A
 // NEUROSTREAM_ variable that matches no key (and is not one of OtherEnv)
 // is an error naming it: a misspelt override must not be ignored.
+//
+// Broker lists (source.kafka.brokers, output.kafka.brokers) expand
+// ${NAME} and ${NAME:-default} from the environment, so the shipped Kafka
+// configurations follow NEUROSTREAM_KAFKA as the commands do:
+// brokers: ["${NEUROSTREAM_KAFKA:-127.0.0.1:9092}"].
 package config
 
 import (
@@ -79,7 +84,10 @@ type KafkaSettings struct {
 
 // Kafka names brokers and topics.
 type Kafka struct {
-	// Brokers are bootstrap addresses, e.g. ["127.0.0.1:9092"].
+	// Brokers are bootstrap addresses, e.g. ["127.0.0.1:9092"]. An entry
+	// may name environment variables, ${NAME} or ${NAME:-default}, and may
+	// expand to a comma-separated list: the shipped configurations say
+	// ["${NEUROSTREAM_KAFKA:-127.0.0.1:9092}"]. Default: none (no Kafka).
 	Brokers []string
 }
 
@@ -318,9 +326,11 @@ func Default() Config {
 }
 
 // Load reads a YAML file (from fsys when not nil, else the OS) over the
-// defaults and applies NEUROSTREAM_* environment overrides. Unknown keys,
-// type mismatches, environment variables that match no key and a
-// password in the file come back as Errors naming the key or variable.
+// defaults and applies NEUROSTREAM_* environment overrides, then expands
+// ${NAME} and ${NAME:-default} in the broker lists (expandBrokers).
+// Unknown keys, type mismatches, environment variables that match no key
+// and a password in the file come back as Errors naming the key or
+// variable.
 func Load(fsys fs.FS, path string) (*Config, error) {
 	v := viper.New()
 	v.SetConfigType("yaml")
@@ -377,6 +387,9 @@ func loadViper(v *viper.Viper) (*Config, error) {
 	c := Default()
 	if err := v.Unmarshal(&c, decoderOptions); err != nil {
 		return nil, decodeErrors(err)
+	}
+	if err := c.expandBrokers(); err != nil {
+		return nil, err
 	}
 	return &c, nil
 }

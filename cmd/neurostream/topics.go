@@ -1,0 +1,193 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"text/tabwriter"
+
+	kafkago "github.com/segmentio/kafka-go"
+	"github.com/spf13/cobra"
+
+	pkafka "github.com/neurostream/neurostream/pipeline/kafka"
+)
+
+func newTopicsCmd() *cobra.Command {
+	var brokers []string
+	cmd := &cobra.Command{
+		Use:   "topics",
+		Short: "Create, list and describe Kafka topics",
+		Long: "topics manages the Kafka topics of a deployment with the client neurostream uses itself, so no\n" +
+			"Kafka tools are needed: create input topics with the partitions a consumer group needs, list\n" +
+			"what the cluster holds, and describe partitions, leaders, offsets and a group's lag.",
+		Example: "  neurostream topics create neurostream.raw --partitions 12\n" +
+			"  neurostream topics list\n" +
+			"  neurostream topics describe neurostream.raw --group neurostream",
+	}
+	cmd.PersistentFlags().StringSliceVar(&brokers, "brokers", defaultBrokers(), "Kafka bootstrap brokers, host:port (the default is $NEUROSTREAM_KAFKA when set)")
+	conn := func() pkafka.Connection { return pkafka.Connection{Brokers: brokers} }
+	cmd.AddCommand(newTopicsCreateCmd(conn), newTopicsListCmd(conn), newTopicsDescribeCmd(conn))
+	return cmd
+}
+
+func newTopicsCreateCmd(conn func() pkafka.Connection) *cobra.Command {
+	var (
+		spec        pkafka.TopicSpec
+		configs     []string
+		ifNotExists bool
+	)
+	cmd := &cobra.Command{
+		Use:   "create TOPIC...",
+		Short: "Create topics and wait until every partition has a leader",
+		Long: "create makes each TOPIC with --partitions partitions and --replication-factor replicas (0: the\n" +
+			"broker's num.partitions and default.replication.factor) and --config settings, and waits\n" +
+			"until every partition has a leader. A topic that exists is an error (exit 1), left as it is,\n" +
+			"unless --if-not-exists. The partition count bounds how many pipeline processes of one\n" +
+			"consumer group share the work (docs/operations.md, \"Partitions and ordering\").",
+		Example: "  neurostream topics create neurostream.raw --partitions 12\n" +
+			"  neurostream topics create neurostream.psd --config max.message.bytes=8388608",
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if spec.Partitions < 0 || spec.ReplicationFactor < 0 {
+				return withCode(exitUsage, fmt.Errorf("--partitions %d, --replication-factor %d: want ≥ 1, or 0 for the broker's default", spec.Partitions, spec.ReplicationFactor))
+			}
+			if len(configs) > 0 {
+				spec.Configs = map[string]string{}
+			}
+			for _, kv := range configs {
+				k, v, ok := strings.Cut(kv, "=")
+				if !ok || k == "" {
+					return withCode(exitUsage, fmt.Errorf("--config %q: want name=value, e.g. retention.ms=86400000", kv))
+				}
+				spec.Configs[k] = v
+			}
+			out := cmd.OutOrStdout()
+			var errs []error
+			for _, name := range args {
+				s := spec
+				s.Name = name
+				err := pkafka.CreateTopics(cmd.Context(), conn(), []pkafka.TopicSpec{s})
+				switch {
+				case err == nil:
+					fmt.Fprintf(out, "created %s\n", name)
+				case ifNotExists && errors.Is(err, kafkago.TopicAlreadyExists):
+					fmt.Fprintf(out, "exists  %s (left as it is)\n", name)
+				case errors.Is(err, kafkago.TopicAlreadyExists):
+					errs = append(errs, fmt.Errorf("%w (left as it is; --if-not-exists accepts existing topics)", err))
+				default:
+					errs = append(errs, err)
+				}
+			}
+			return errors.Join(errs...)
+		},
+	}
+	f := cmd.Flags()
+	f.IntVar(&spec.Partitions, "partitions", 0, "partitions per topic (0: the broker's num.partitions)")
+	f.IntVar(&spec.ReplicationFactor, "replication-factor", 0, "replicas per partition (0: the broker's default.replication.factor)")
+	f.StringArrayVar(&configs, "config", nil, "a topic setting name=value, e.g. retention.ms=86400000 (repeatable)")
+	f.BoolVar(&ifNotExists, "if-not-exists", false, "leave existing topics as they are instead of failing")
+	return cmd
+}
+
+func newTopicsListCmd(conn func() pkafka.Connection) *cobra.Command {
+	var internal bool
+	cmd := &cobra.Command{
+		Use:   "list",
+		Short: "List the cluster's topics with their partitions and replication factor",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			topics, err := pkafka.ListTopics(cmd.Context(), conn(), internal)
+			if err != nil {
+				return err
+			}
+			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "TOPIC\tPARTITIONS\tREPLICATION")
+			for _, t := range topics {
+				fmt.Fprintf(tw, "%s\t%d\t%d\n", t.Name, t.Partitions, t.ReplicationFactor)
+			}
+			return tw.Flush()
+		},
+	}
+	cmd.Flags().BoolVar(&internal, "internal", false, "list the broker's internal topics (__consumer_offsets) too")
+	return cmd
+}
+
+func newTopicsDescribeCmd(conn func() pkafka.Connection) *cobra.Command {
+	var group string
+	cmd := &cobra.Command{
+		Use:   "describe TOPIC...",
+		Short: "Show each partition's leader, replicas, offsets and, with --group, a consumer group's lag",
+		Long: "describe prints per topic its settings (those made for the topic, not the broker's defaults)\n" +
+			"and per partition: the leader (broker id and address), the replicas and in-sync replicas, the\n" +
+			"first and next offsets (the records it holds are [start, end)), and with --group the group's\n" +
+			"committed offset (the next record it reads; - when it committed none) and its lag: end −\n" +
+			"committed, or the whole partition for a group that committed nothing.",
+		Example: "  neurostream topics describe neurostream.raw --group neurostream",
+		Args:    cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ds, err := pkafka.DescribeTopics(cmd.Context(), conn(), args, group)
+			printTopics(cmd, ds, group) // the topics found, when others are not
+			return err
+		},
+	}
+	cmd.Flags().StringVar(&group, "group", "", "consumer group whose committed offsets and lag to show")
+	return cmd
+}
+
+func printTopics(cmd *cobra.Command, ds []pkafka.TopicDescription, group string) {
+	out := cmd.OutOrStdout()
+	for i, d := range ds {
+		if i > 0 {
+			fmt.Fprintln(out)
+		}
+		var cfg []string
+		for _, k := range slices.Sorted(maps.Keys(d.Configs)) {
+			cfg = append(cfg, k+"="+d.Configs[k])
+		}
+		line := fmt.Sprintf("topic %s: %d partitions", d.Name, len(d.Partitions))
+		if len(cfg) > 0 {
+			line += ", " + strings.Join(cfg, ", ")
+		}
+		fmt.Fprintln(out, line)
+		tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+		head := "PARTITION\tLEADER\tREPLICAS\tISR\tSTART\tEND"
+		if group != "" {
+			head += "\tCOMMITTED (" + group + ")\tLAG"
+		}
+		fmt.Fprintln(tw, head)
+		for _, p := range d.Partitions {
+			leader := "none"
+			if p.Leader >= 0 {
+				leader = fmt.Sprintf("%d (%s)", p.Leader, p.LeaderAddr)
+			}
+			row := fmt.Sprintf("%d\t%s\t%s\t%s\t%s\t%s", p.ID, leader, ids(p.Replicas), ids(p.ISR), offset(p.StartOffset), offset(p.EndOffset))
+			if group != "" {
+				row += "\t" + offset(p.Committed) + "\t" + offset(p.Lag)
+			}
+			if p.Err != nil {
+				row += "\t" + p.Err.Error()
+			}
+			fmt.Fprintln(tw, row)
+		}
+		tw.Flush()
+	}
+}
+
+// ids lists broker ids as Kafka's tools do: 1,2,3.
+func ids(v []int) string {
+	s := make([]string, len(v))
+	for i, id := range v {
+		s[i] = fmt.Sprint(id)
+	}
+	return strings.Join(s, ",")
+}
+
+// offset prints an offset, or - when not known (-1).
+func offset(o int64) string {
+	if o < 0 {
+		return "-"
+	}
+	return fmt.Sprint(o)
+}

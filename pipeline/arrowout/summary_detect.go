@@ -1,0 +1,186 @@
+package arrowout
+
+import (
+	"fmt"
+	"io"
+	"maps"
+	"math"
+	"slices"
+	"strings"
+
+	"github.com/apache/arrow/go/v17/arrow/array"
+)
+
+// SeizureSummary is one session's seizure rows: how many windows were
+// scored, how many were in the ictal state, the largest per-window
+// probability and the final events.
+type SeizureSummary struct {
+	Session        string
+	Windows        int
+	IctalWindows   int
+	MaxProbability float64
+	// Events are the event rows in the order they were written, with
+	// Onset, Offset (seconds from the session's sample 0) and Confidence.
+	Events []SeizureEvent
+}
+
+// SSVEPSummary is one session's ssvep rows: the number of decisions per
+// target frequency and of rest decisions (the no-control rule refused
+// every target).
+type SSVEPSummary struct {
+	Session   string
+	Windows   int
+	Rest      int
+	Decisions map[float64]int
+}
+
+// detections accumulates one session's seizure and ssvep rows.
+type detections struct {
+	seizure *SeizureSummary
+	ssvep   *SSVEPSummary
+}
+
+func (s *Summary) detections(id string) *detections {
+	if s.detect == nil {
+		s.detect = map[string]*detections{}
+	}
+	d := s.detect[id]
+	if d == nil {
+		d = &detections{}
+		s.detect[id] = d
+	}
+	return d
+}
+
+// addSeizure counts a seizure record's window rows and keeps its events.
+// Event and end rows carry the key of the window that finalised them, or
+// the window after the last: only window rows count as windows.
+func (s *Summary) addSeizure(r Result) {
+	d := s.detections(r.Key.Session)
+	if d.seizure == nil {
+		d.seizure = &SeizureSummary{Session: r.Key.Session, MaxProbability: math.NaN()}
+	}
+	sz, rec := d.seizure, r.Record
+	rt := rec.Column(4).(*array.String)
+	prob := rec.Column(5).(*array.Float64)
+	state := rec.Column(7).(*array.String)
+	on, off := rec.Column(8).(*array.Float64), rec.Column(9).(*array.Float64)
+	conf := rec.Column(10).(*array.Float64)
+	onS, offS := rec.Column(12).(*array.Int64), rec.Column(14).(*array.Int64)
+	for i := range int(rec.NumRows()) {
+		switch rt.Value(i) {
+		case SeizureRowWindow:
+			s.session(r.Key.Session).windows[r.Key.Window] = struct{}{}
+			sz.Windows++
+			if state.Value(i) == SeizureIctal {
+				sz.IctalWindows++
+			}
+			if p := prob.Value(i); math.IsNaN(sz.MaxProbability) || p > sz.MaxProbability {
+				sz.MaxProbability = p
+			}
+		case SeizureRowEvent:
+			sz.Events = append(sz.Events, SeizureEvent{
+				Onset: on.Value(i), Offset: off.Value(i), Confidence: conf.Value(i),
+				OnsetSample: onS.Value(i), OffsetSample: offS.Value(i),
+			})
+		}
+	}
+}
+
+// addSSVEP counts an ssvep record's decisions.
+func (s *Summary) addSSVEP(r Result) {
+	s.session(r.Key.Session).windows[r.Key.Window] = struct{}{}
+	d := s.detections(r.Key.Session)
+	if d.ssvep == nil {
+		d.ssvep = &SSVEPSummary{Session: r.Key.Session, Decisions: map[float64]int{}}
+	}
+	rec := r.Record
+	dec := rec.Column(5).(*array.Int32)
+	freq := rec.Column(6).(*array.Float64)
+	for i := range int(rec.NumRows()) {
+		d.ssvep.Windows++
+		if dec.Value(i) < 0 {
+			d.ssvep.Rest++
+		} else {
+			d.ssvep.Decisions[freq.Value(i)]++
+		}
+	}
+}
+
+// Seizures returns the seizure summary of each session that had seizure
+// rows, sorted by session id.
+func (s *Summary) Seizures() []SeizureSummary {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []SeizureSummary
+	for _, id := range slices.Sorted(maps.Keys(s.detect)) {
+		if sz := s.detect[id].seizure; sz != nil {
+			c := *sz
+			c.Events = slices.Clone(sz.Events)
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// SSVEPs returns the ssvep summary of each session that had ssvep rows,
+// sorted by session id.
+func (s *Summary) SSVEPs() []SSVEPSummary {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []SSVEPSummary
+	for _, id := range slices.Sorted(maps.Keys(s.detect)) {
+		if sv := s.detect[id].ssvep; sv != nil {
+			c := *sv
+			c.Decisions = maps.Clone(sv.Decisions)
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// spectral drops from sessions the rows of sessions with seizure or ssvep
+// results only: their lines say more than a row of dashes.
+func (s *Summary) spectral(sessions []SessionSummary) []SessionSummary {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.DeleteFunc(sessions, func(ss SessionSummary) bool { return ss.Unit == "" && s.detect[ss.Session] != nil })
+}
+
+// printDetections writes a line per session with seizure rows (events,
+// ictal windows, largest probability) and per session with ssvep rows
+// (decisions per target).
+func (s *Summary) printDetections(w io.Writer) {
+	szs, svs := s.Seizures(), s.SSVEPs()
+	if len(szs) > 0 {
+		fmt.Fprintln(w, "seizure (events from the smoothed per-window probability; onset–offset in seconds from the session's start):")
+	}
+	for _, sz := range szs {
+		var evs []string
+		for _, e := range sz.Events {
+			evs = append(evs, fmt.Sprintf("%.1f–%.1f s (confidence %.2f)", e.Onset, e.Offset, e.Confidence))
+		}
+		events := "no event"
+		switch len(evs) {
+		case 0:
+		case 1:
+			events = "1 event: " + evs[0]
+		default:
+			events = fmt.Sprintf("%d events: %s", len(evs), strings.Join(evs, ", "))
+		}
+		fmt.Fprintf(w, "  %s: %s; %d of %d windows ictal, largest probability %.2f\n", sz.Session, events, sz.IctalWindows, sz.Windows, sz.MaxProbability)
+	}
+	if len(svs) > 0 {
+		fmt.Fprintln(w, "ssvep (decisions per target frequency over the windows):")
+	}
+	for _, sv := range svs {
+		var cells []string
+		for _, f := range slices.Sorted(maps.Keys(sv.Decisions)) {
+			cells = append(cells, fmt.Sprintf("%g Hz %d", f, sv.Decisions[f]))
+		}
+		if sv.Rest > 0 {
+			cells = append(cells, fmt.Sprintf("rest %d", sv.Rest))
+		}
+		fmt.Fprintf(w, "  %s: %d windows: %s\n", sv.Session, sv.Windows, strings.Join(cells, ", "))
+	}
+}
