@@ -8,6 +8,8 @@ import (
 	"io"
 	"log/slog"
 	"math"
+	"os"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -699,6 +701,7 @@ type throughputReport struct {
 
 func newBenchThroughputCmd() *cobra.Command {
 	opt := &kafkaBenchOptions{}
+	var profile string
 	cmd := &cobra.Command{
 		Use:   "throughput",
 		Short: "Sustained end-to-end throughput through Kafka, in channel-samples per second",
@@ -718,6 +721,17 @@ func newBenchThroughputCmd() *cobra.Command {
 			}
 			if err := opt.connect(cmd); err != nil {
 				return err
+			}
+			if profile != "" {
+				f, err := os.Create(profile)
+				if err != nil {
+					return err
+				}
+				defer f.Close()
+				if err := pprof.StartCPUProfile(f); err != nil {
+					return err
+				}
+				defer pprof.StopCPUProfile()
 			}
 			rep, err := benchThroughput(cmd.Context(), opt)
 			if err != nil {
@@ -739,6 +753,7 @@ func newBenchThroughputCmd() *cobra.Command {
 		},
 	}
 	opt.flags(cmd, 16, 60, 1)
+	cmd.Flags().StringVar(&profile, "cpuprofile", "", "write a CPU profile of the whole run (publishing, pipeline, consumer) to this file (go tool pprof)")
 	return cmd
 }
 
