@@ -545,6 +545,9 @@ func benchLatency(ctx context.Context, opt *kafkaBenchOptions, pace float64, ali
 			b.Options.Sinks[i] = ts
 		}
 	}
+	if err := b.Prepare(ctx); err != nil {
+		return nil, err
+	}
 	r, err := pipeline.New(b.Options)
 	if err != nil {
 		return nil, err
@@ -829,6 +832,9 @@ func benchThroughput(ctx context.Context, opt *kafkaBenchOptions) (*throughputRe
 	}
 	fr := &firstRead{Source: b.Options.Source}
 	b.Options.Source = fr
+	if err := b.Prepare(ctx); err != nil {
+		return nil, err
+	}
 	r, err := pipeline.New(b.Options)
 	if err != nil {
 		return nil, err

@@ -143,6 +143,9 @@ func runPipelineWith(cmd *cobra.Command, c *config.Config, watch func(ctx contex
 		}
 		defer stopMetrics()
 	}
+	if err := b.Prepare(cmd.Context()); err != nil {
+		return err
+	}
 	r, err := pipeline.New(b.Options)
 	if err != nil {
 		return err

@@ -1,10 +1,12 @@
 package config
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -141,7 +143,15 @@ func (c *Config) Build(logger *slog.Logger) (*Built, error) {
 		if ko.Acks == "one" {
 			prod.RequiredAcks = kafkago.RequireOne
 		}
-		rs, err := pkafka.NewResultSink(pkafka.ResultSinkConfig{ProducerConfig: prod, TopicPrefix: ko.TopicPrefix})
+		kinds := []arrowout.Kind{arrowout.KindSessionEnd}
+		for _, st := range c.Stages {
+			for _, k := range stages.Kinds(st.Type) {
+				if !slices.Contains(kinds, k) {
+					kinds = append(kinds, k)
+				}
+			}
+		}
+		rs, err := pkafka.NewResultSink(pkafka.ResultSinkConfig{ProducerConfig: prod, TopicPrefix: ko.TopicPrefix, Kinds: kinds})
 		if err != nil {
 			return nil, fmt.Errorf("output.kafka: %w", err)
 		}
@@ -347,3 +357,20 @@ func (l Limits) wire() wire.Limits {
 }
 
 func seconds(x float64) time.Duration { return time.Duration(x * float64(time.Second)) }
+
+// Prepare creates the Kafka result and dead-letter topics the run will
+// write that are missing, before its first message (kafka.ResultSink's
+// Prepare). Without Kafka output it does nothing.
+func (b *Built) Prepare(ctx context.Context) error {
+	if b.KafkaSink != nil {
+		if err := b.KafkaSink.Prepare(ctx); err != nil {
+			return fmt.Errorf("output.kafka: %w", err)
+		}
+	}
+	if b.KafkaDeadLetters != nil {
+		if err := b.KafkaDeadLetters.Prepare(ctx); err != nil {
+			return fmt.Errorf("output.kafka: %w", err)
+		}
+	}
+	return nil
+}

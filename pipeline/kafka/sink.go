@@ -24,6 +24,12 @@ type ResultSinkConfig struct {
 	// TopicPrefix names the result topics: TopicPrefix + kind, e.g.
 	// "neurostream.psd". Default: "neurostream.".
 	TopicPrefix string
+	// Kinds are the result kinds the pipeline writes. Their topics are
+	// created together, at the first write, so that creating the topic of
+	// a kind first written later (a session's session_end row) never holds
+	// up a write in the middle of a run. Default: none (each kind's topic
+	// at its first write).
+	Kinds []arrowout.Kind
 }
 
 // Validate checks the configuration; errors name the field.
@@ -72,6 +78,30 @@ func NewResultSink(cfg ResultSinkConfig) (*ResultSink, error) {
 	cfg.TopicPrefix = or(cfg.TopicPrefix, DefaultTopicPrefix)
 	cfg.ProducerConfig = sinkTopics(cfg.ProducerConfig)
 	return &ResultSink{cfg: cfg, p: newProducer(cfg.ProducerConfig, "", "result-sink"), mem: memory.DefaultAllocator}, nil
+}
+
+// Prepare creates the topics of the configured Kinds that are missing,
+// waiting for the brokers as writes do (RetryTimeout). A run calls it
+// before its first message, so a topic the brokers refuse to create fails
+// the start with one clear error rather than a write mid-run.
+func (s *ResultSink) Prepare(ctx context.Context) error {
+	topics := make([]string, len(s.cfg.Kinds))
+	for i, k := range s.cfg.Kinds {
+		topics[i] = s.Topic(k)
+	}
+	if err := s.p.ensure(ctx, topics...); err != nil {
+		return fmt.Errorf("kafka result sink: %w", err)
+	}
+	return nil
+}
+
+// Prepare creates the dead-letter topic if it is missing (see
+// ResultSink.Prepare).
+func (d *DeadLetterSink) Prepare(ctx context.Context) error {
+	if err := d.p.ensure(ctx, d.cfg.Topic); err != nil {
+		return fmt.Errorf("kafka dead-letter sink: %w", err)
+	}
+	return nil
 }
 
 // Topic returns the topic of a result kind.
@@ -166,7 +196,10 @@ func (s *ResultSink) messages(ctx context.Context, results []arrowout.Result) (m
 	if len(msgs) == 0 {
 		return nil, rejected, nil
 	}
-	topics := make([]string, 0, 2)
+	topics := make([]string, 0, 2+len(s.cfg.Kinds))
+	for _, k := range s.cfg.Kinds {
+		topics = append(topics, s.Topic(k))
+	}
 	for i := range msgs {
 		if !slices.Contains(topics, msgs[i].Topic) {
 			topics = append(topics, msgs[i].Topic)

@@ -8,6 +8,7 @@ import (
 	"github.com/go-viper/mapstructure/v2"
 
 	"github.com/neurostream/neurostream/pipeline"
+	"github.com/neurostream/neurostream/pipeline/arrowout"
 )
 
 // constructor builds a stage from its YAML options; errors name the option
@@ -111,6 +112,26 @@ func Types() []string {
 }
 
 // Build returns the stage builder for a configured stage of type typ.
+// Kinds returns the result kinds a stage type writes (psd: psd and
+// bandpower), nil for an unknown type.
+func Kinds(typ string) []arrowout.Kind {
+	switch typ {
+	case "psd":
+		return []arrowout.Kind{arrowout.KindPSD, arrowout.KindBandPower}
+	case "coherence":
+		return []arrowout.Kind{arrowout.KindCoherence}
+	case "xcorr":
+		return []arrowout.Kind{arrowout.KindXCorr}
+	case "ssvep":
+		return []arrowout.Kind{arrowout.KindSSVEP}
+	case "seizure":
+		return []arrowout.Kind{arrowout.KindSeizure}
+	case "tokens":
+		return []arrowout.Kind{arrowout.KindTokens}
+	}
+	return nil
+}
+
 func Build(typ, name string, opts map[string]any) (pipeline.StageBuilder, []error) {
 	c, ok := registry[typ]
 	if !ok {
