@@ -122,7 +122,7 @@ func newRoot() *cobra.Command {
 	root.SetVersionTemplate("neurostream {{.Version}}\n")
 	root.PersistentFlags().BoolVarP(&verbose, "verbose", "v", false, "log debug messages to stderr")
 	root.AddCommand(newRunCmd(), newDemoCmd(), newInspectCmd(), newSimulateCmd(), newConfigCmd(), newBenchCmd(), newScoreCmd(), newReplayCmd(), newTrainCmd())
-	root.AddCommand(newTokensCmd())
+	root.AddCommand(newTokensCmd(), newIngestCmd())
 	markRunErrors(root)
 	return root
 }
