@@ -110,26 +110,30 @@ type assembler struct {
 
 // Stats counts what an ingest did.
 type Stats struct {
-	Session string
+	Session string `json:"session"`
 	// Samples taken in and published, chunks published.
-	Samples, Chunks int64
+	Samples int64 `json:"samples"`
+	Chunks  int64 `json:"chunks"`
 	// Gaps found in the time stamps or at reconnections, and the samples
 	// they left out.
-	Gaps, Missing int64
+	Gaps    int64 `json:"gaps"`
+	Missing int64 `json:"missing_samples"`
 	// Markers placed in the stim channel (or, without a code, only sent
 	// as events); Late ones arrived after their sample was published and
 	// went to the first unpublished sample; Dropped ones fell before the
 	// session's first sample or after its last.
-	Markers, Late, Dropped int64
+	Markers int64 `json:"markers"`
+	Late    int64 `json:"late_markers"`
+	Dropped int64 `json:"dropped_markers"`
 	// Stalls are suspected gaps the later time stamps disproved (samples
 	// stamped when a stalled source sent them).
-	Stalls int64
+	Stalls int64 `json:"stalls"`
 	// MaxResidual is the largest |time stamp − fitted time| seen, in
 	// seconds: the jitter J of the dejitter's bound.
-	MaxResidual float64
+	MaxResidual float64 `json:"max_residual_s"`
 	// Final is set when the last chunk published carries
 	// neurostream.final=true.
-	Final bool
+	Final bool `json:"final"`
 }
 
 func newAssembler(cfg asmConfig, emit func(pipeline.Message, *wire.Chunk), evt func(Event)) *assembler {

@@ -25,7 +25,7 @@ import (
 // end of their comment.
 type Config struct {
 	// LSL is the network configuration (lsl.LoadConfig reads liblsl's
-	// lsl_api.cfg). Default: this machine only.
+	// lsl_api.cfg). Default: ThisMachine().
 	LSL lsl.Config
 	// Query selects the EEG or MEG stream, in liblsl's query language
 	// (lsl.Prop builds name='X', source_id='Y'). Default: type='EEG'.
@@ -93,7 +93,18 @@ type Config struct {
 	Logger *slog.Logger
 }
 
+// ThisMachine is the network configuration that finds every outlet on
+// this machine and nothing else: discovery queries to 127.0.0.1 and to
+// each port of 127.0.0.1 as a known peer. The zero lsl.Config queries only
+// 127.0.0.1's multicast port, where Linux delivers a datagram to one of
+// the outlets bound there, so with an amplifier and a marker stream on one
+// machine one of them would not be found (docs/lsl.md, "Limits").
+func ThisMachine() lsl.Config { return lsl.Config{KnownPeers: []string{"127.0.0.1"}} }
+
 func (c *Config) setDefaults() {
+	if c.LSL.Addresses == nil && c.LSL.KnownPeers == nil {
+		c.LSL.KnownPeers = ThisMachine().KnownPeers
+	}
 	if c.Query == "" {
 		c.Query = "type='EEG'"
 	}
