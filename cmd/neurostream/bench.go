@@ -19,7 +19,7 @@ import (
 
 func newBenchCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "bench", Short: "Measure throughput of the analysis code"}
-	cmd.AddCommand(newBenchDSPCmd(), newBenchLatencyCmd(), newBenchThroughputCmd())
+	cmd.AddCommand(newBenchDSPCmd(), newBenchLatencyCmd(), newBenchThroughputCmd(), newBenchBCILoopCmd())
 	return cmd
 }
 

@@ -124,6 +124,7 @@ func newRoot() *cobra.Command {
 	root.AddCommand(newRunCmd(), newDemoCmd(), newInspectCmd(), newSimulateCmd(), newConfigCmd(), newBenchCmd(), newScoreCmd(), newReplayCmd(), newTrainCmd())
 	root.AddCommand(newTokensCmd(), newViewCmd(), newReportCmd())
 	root.AddCommand(newTopicsCmd(), newAnalyzeCmd())
+	root.AddCommand(newIngestCmd())
 	markRunErrors(root)
 	return root
 }

@@ -104,34 +104,7 @@ func NewReader(rd io.ReaderAt, size int64, name string, opt Options) (*Reader, e
 		NSamples:   int64(s.Len()),
 		Warnings:   slices.Clone(p.f.Warnings),
 	}
-	labels := make([]string, s.ChannelCount)
-	r.scale = make([]float64, s.ChannelCount)
-	r.info.Channels = make([]formats.Channel, s.ChannelCount)
-	for c := range s.ChannelCount {
-		var ci ChannelInfo
-		if c < len(s.Channels) {
-			ci = s.Channels[c]
-		}
-		labels[c] = strings.TrimSpace(ci.Label)
-		if labels[c] == "" {
-			labels[c] = strconv.Itoa(c)
-		}
-		unit, scale := siUnit(strings.TrimSpace(ci.Unit))
-		typ := channelType(ci.Type, s.Type, unit)
-		if typ == formats.Stim {
-			unit, scale = strings.TrimSpace(ci.Unit), 1
-		}
-		if unit == "" {
-			// MNE's name for no unit; the wire format needs one.
-			unit = "NA"
-		}
-		r.scale[c] = scale
-		r.info.Channels[c] = formats.Channel{Type: typ, Unit: unit, SampleRate: s.NominalRate}
-	}
-	formats.UniqueLabels(labels)
-	for c := range labels {
-		r.info.Channels[c].Label = labels[c]
-	}
+	r.info.Channels, r.scale = Channels(s.Type, s.NominalRate, s.ChannelCount, s.Channels)
 	for _, m := range markers {
 		for i := range m.Len() {
 			onset, ok := r.onset(m.Timestamps[i])
@@ -399,6 +372,47 @@ func (r *Reader) decode(dst [][]float64, b []byte, pos int, bl block, start, sto
 		pos += w
 	}
 	return pos
+}
+
+// Channels describes count channels of a stream of type streamType
+// sampled at rate Hz from their desc/channels/channel meta-data (chans may
+// be shorter than count, or nil) as Open reads them, and returns the
+// factors that convert each channel's values to the returned Unit: labels
+// trimmed, an empty one the channel's index ("0", "1", …), duplicates made
+// unique as MNE does; units µV, mV, fT, … converted to V, T or T/m, others
+// kept with factor 1, none as "NA"; types as the package doc says, stim
+// channels unscaled. neurostream ingest lsl describes live LSL streams
+// with it, so a stream and its XDF recording have the same channels.
+func Channels(streamType string, rate float64, count int, chans []ChannelInfo) ([]formats.Channel, []float64) {
+	labels := make([]string, count)
+	scale := make([]float64, count)
+	out := make([]formats.Channel, count)
+	for c := range count {
+		var ci ChannelInfo
+		if c < len(chans) {
+			ci = chans[c]
+		}
+		labels[c] = strings.TrimSpace(ci.Label)
+		if labels[c] == "" {
+			labels[c] = strconv.Itoa(c)
+		}
+		unit, f := siUnit(strings.TrimSpace(ci.Unit))
+		typ := channelType(ci.Type, streamType, unit)
+		if typ == formats.Stim {
+			unit, f = strings.TrimSpace(ci.Unit), 1
+		}
+		if unit == "" {
+			// MNE's name for no unit; the wire format needs one.
+			unit = "NA"
+		}
+		scale[c] = f
+		out[c] = formats.Channel{Type: typ, Unit: unit, SampleRate: rate}
+	}
+	formats.UniqueLabels(labels)
+	for c := range labels {
+		out[c].Label = labels[c]
+	}
+	return out, scale
 }
 
 // siUnit maps a channel's unit to SI: the SI unit and the factor to it,

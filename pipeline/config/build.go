@@ -16,9 +16,11 @@ import (
 	"github.com/neurostream/neurostream/formats/bids"
 	"github.com/neurostream/neurostream/formats/open"
 	"github.com/neurostream/neurostream/formats/text"
+	"github.com/neurostream/neurostream/lsl"
 	"github.com/neurostream/neurostream/pipeline"
 	"github.com/neurostream/neurostream/pipeline/arrowout"
 	pkafka "github.com/neurostream/neurostream/pipeline/kafka"
+	"github.com/neurostream/neurostream/pipeline/lslout"
 	"github.com/neurostream/neurostream/pipeline/stages"
 	"github.com/neurostream/neurostream/pipeline/wire"
 	"github.com/neurostream/neurostream/simulate"
@@ -36,8 +38,10 @@ type Built struct {
 	KafkaDeadLetters *pkafka.DeadLetterSink
 	Files            *arrowout.FileSink
 	SzCORE           *arrowout.SzCORESink
-	Summary          *arrowout.Summary
-	DeadLetters      *pipeline.DeadLetterFile
+	// LSL is the output.lsl sink, when configured.
+	LSL         *lslout.Sink
+	Summary     *arrowout.Summary
+	DeadLetters *pipeline.DeadLetterFile
 	// DeadLetterPath is the dead-letter file.
 	DeadLetterPath string
 }
@@ -165,6 +169,14 @@ func (c *Config) Build(logger *slog.Logger) (*Built, error) {
 		b.KafkaDeadLetters = kd
 		dead = kd
 	}
+	if len(c.Output.LSL.Kinds) > 0 {
+		ls, err := c.lslSink(logger)
+		if err != nil {
+			return nil, err
+		}
+		b.LSL = ls
+		sinks = append(sinks, ls)
+	}
 	warmup := c.Window.WarmupSeconds
 	if warmup == 0 && len(pre) > 0 {
 		warmup = 2
@@ -208,6 +220,35 @@ func (c *Config) KafkaConnection(brokers []string) (pkafka.Connection, error) {
 		return conn, SecurityErrors(err, securityName)
 	}
 	return conn, nil
+}
+
+// lslSink opens output.lsl's outlets. Band-power streams are regular at
+// 1/hop_seconds with sliding windows in seconds, irregular otherwise.
+func (c *Config) lslSink(logger *slog.Logger) (*lslout.Sink, error) {
+	o := c.Output.LSL
+	file := o.ConfigFile
+	if file == "" {
+		file = os.Getenv("LSLAPICFG")
+	}
+	var net lsl.Config
+	if file != "" {
+		var err error
+		if net, err = lsl.LoadConfig(file); err != nil {
+			return nil, fmt.Errorf("output.lsl.config_file: %w", err)
+		}
+	}
+	cfg := lslout.Config{LSL: net, Prefix: o.Prefix, SSVEPFormat: o.SSVEPFormat, BandPowerValue: o.BandPower, Logger: logger}
+	for _, k := range o.Kinds {
+		cfg.Kinds = append(cfg.Kinds, arrowout.Kind(k))
+	}
+	if c.Window.Events.StimChannel == "" && c.Window.HopSeconds > 0 {
+		cfg.BandPowerRate = 1 / c.Window.HopSeconds
+	}
+	s, err := lslout.New(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("output.lsl: %w", err)
+	}
+	return s, nil
 }
 
 // Recordings lists the sessions of the simulate and files sources:

@@ -282,6 +282,29 @@ type Output struct {
 	SzCORE string
 	// Kafka, when its brokers are set, receives results and dead letters.
 	Kafka KafkaOutput
+	// LSL publishes results as Lab Streaming Layer streams (docs/bci.md).
+	LSL LSLOutput
+}
+
+// LSLOutput publishes results as Lab Streaming Layer outlets
+// (pipeline/lslout): SSVEP decisions and seizure alarms as irregular
+// marker streams, band powers as a regular stream per session.
+type LSLOutput struct {
+	// Kinds selects the result kinds: ssvep, seizure, bandpower. Empty:
+	// no LSL output. Default: none.
+	Kinds []string
+	// Prefix names the streams PREFIX-ssvep, PREFIX-seizure,
+	// PREFIX-bandpower. Default: neurostream.
+	Prefix string
+	// SSVEPFormat is string (a JSON object per decision) or float
+	// (decision, frequency, score, margin, start_sample). Default: string.
+	SSVEPFormat string
+	// BandPower is the value band-power streams carry: power or relative.
+	// Default: power.
+	BandPower string
+	// ConfigFile is liblsl's lsl_api.cfg (network settings). Default:
+	// $LSLAPICFG, else this machine only.
+	ConfigFile string
 }
 
 // Errors is every problem found in a configuration, each naming its key.

@@ -8,6 +8,7 @@ import (
 
 	"github.com/neurostream/neurostream/formats"
 	"github.com/neurostream/neurostream/formats/open"
+	"github.com/neurostream/neurostream/lsl"
 	"github.com/neurostream/neurostream/pipeline"
 	pkafka "github.com/neurostream/neurostream/pipeline/kafka"
 	"github.com/neurostream/neurostream/pipeline/stages"
@@ -218,8 +219,8 @@ func (c *Config) Validate() error {
 		add(keyErr("output.row_group_rows", "want at least 1 row, got %d", c.Output.RowGroupRows))
 	}
 	ko := c.Output.Kafka
-	if c.Output.Dir == "" && len(ko.Brokers) == 0 {
-		add(keyErr("output", "no output: set output.dir or output.kafka.brokers"))
+	if c.Output.Dir == "" && len(ko.Brokers) == 0 && len(c.Output.LSL.Kinds) == 0 {
+		add(keyErr("output", "no output: set output.dir, output.kafka.brokers or output.lsl.kinds"))
 	}
 	if kafkaIn || len(ko.Brokers) > 0 {
 		// Reads the files too: a missing CA file or an expired client
@@ -228,6 +229,7 @@ func (c *Config) Validate() error {
 			errs = append(errs, SecurityErrors(err, securityName)...)
 		}
 	}
+	c.validateLSL(add)
 	if len(ko.Brokers) > 0 {
 		switch ko.Acks {
 		case "all", "one":
@@ -242,6 +244,36 @@ func (c *Config) Validate() error {
 		return nil
 	}
 	return errs
+}
+
+// validateLSL checks output.lsl: known kinds, each made by a stage.
+func (c *Config) validateLSL(add func(error)) {
+	o := c.Output.LSL
+	stageFor := map[string]string{"ssvep": "ssvep", "seizure": "seizure", "bandpower": "psd"}
+	for i, k := range o.Kinds {
+		st, ok := stageFor[k]
+		switch {
+		case !ok:
+			add(keyErr(fmt.Sprintf("output.lsl.kinds[%d]", i), "want ssvep, seizure or bandpower, got %q", k))
+		case !slices.ContainsFunc(c.Stages, func(s Stage) bool { return s.Type == st }):
+			add(keyErr(fmt.Sprintf("output.lsl.kinds[%d]", i), "%s results come from a %s stage, and there is none", k, st))
+		}
+	}
+	switch o.SSVEPFormat {
+	case "", "string", "float":
+	default:
+		add(keyErr("output.lsl.ssvep_format", "want string or float, got %q", o.SSVEPFormat))
+	}
+	switch o.BandPower {
+	case "", "power", "relative":
+	default:
+		add(keyErr("output.lsl.band_power", "want power or relative, got %q", o.BandPower))
+	}
+	if o.ConfigFile != "" {
+		if _, err := lsl.LoadConfig(o.ConfigFile); err != nil {
+			add(keyErr("output.lsl.config_file", "%v", err))
+		}
+	}
 }
 
 // prefixed puts a stage's key path under its place in the stage list.

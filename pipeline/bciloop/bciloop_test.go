@@ -1,0 +1,50 @@
+package bciloop
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"go.uber.org/goleak"
+
+	"github.com/neurostream/neurostream/pipeline/kafka/kafkatest"
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	kafkatest.Close()
+	if code == 0 {
+		if err := goleak.Find(); err != nil {
+			fmt.Fprintf(os.Stderr, "goleak: %v\n", err)
+			code = 1
+		}
+	}
+	os.Exit(code)
+}
+
+// TestClosedLoopTrials runs the whole loop in trial mode on 20 s of a
+// simulated SSVEP session: the trial onsets travel from an LSL marker
+// stream through the ingest's stim channel to the pipeline's event
+// windows, and a decision arrives over LSL for every trial, with the
+// trial's code, naming the right target.
+func TestClosedLoopTrials(t *testing.T) {
+	broker := kafkatest.Broker(t)
+	cfgFile, _ := filepath.Abs(filepath.Join("testdata", "lsl_api.cfg"))
+	res, err := Run(t.Context(), Config{Brokers: []string{broker}, Seconds: 20, Trials: true, LSLConfigFile: cfgFile, Push: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%+v", res)
+	if res.Expected < 3 || res.Missing != 0 || res.N != res.Expected || res.Duplicates != 0 {
+		t.Fatalf("%d trials, %d decisions, %d missing, %d duplicates", res.Expected, res.N, res.Missing, res.Duplicates)
+	}
+	for _, d := range res.Decisions {
+		if d.EventCode == nil || d.Decision+1 != *d.EventCode {
+			t.Errorf("trial at sample %d: decision %d, event code %v", d.StartSample, d.Decision, d.EventCode)
+		}
+	}
+	if res.Correct != res.N || res.Ingest.Late != 0 || res.Ingest.Markers != int64(res.Expected) {
+		t.Errorf("correct %d of %d; ingest %+v", res.Correct, res.N, res.Ingest)
+	}
+}
