@@ -55,33 +55,7 @@ var subreaper = sync.OnceValue(func() error {
 // tools the test skips, except under CI=true.
 func newPrivateBroker(t *testing.T) *privateBroker {
 	t.Helper()
-	need := func(format string, args ...any) {
-		t.Helper()
-		msg := fmt.Sprintf(format, args...) + ": the broker outage tests start a Kafka broker of their own from the jars deploy/kafka/up.sh fetches (make kafka-up does)"
-		if os.Getenv("CI") == "true" {
-			t.Fatal(msg + " (CI=true: required)")
-		}
-		t.Skip(msg)
-	}
-	for _, tool := range []string{"bash", "java", "go"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			need("no %s in PATH", tool)
-		}
-	}
-	cache := os.Getenv("NEUROSTREAM_CACHE")
-	if cache == "" {
-		home, err := os.UserHomeDir()
-		if err != nil {
-			need("no home folder for the jar cache: %v", err)
-		}
-		cache = filepath.Join(home, ".cache", "neurostream")
-	}
-	jars := filepath.Join(cache, "kafka", "jars")
-	if _, err := os.Stat(filepath.Join(jars, ".stamp")); err != nil {
-		if _, err := exec.LookPath("mvn"); err != nil {
-			need("no Kafka jars in %s and no mvn to fetch them", jars)
-		}
-	}
+	kafkatest.RequireBrokerTools(t, "the broker outage tests start a Kafka broker of their own")
 	up, err := filepath.Abs("../../deploy/kafka/up.sh")
 	if err != nil {
 		t.Fatal(err)

@@ -48,33 +48,7 @@ func (b *SecureBroker) File(name string) string { return filepath.Join(b.Dir, na
 // skips, except under CI=true, where it fails.
 func StartSecureBroker(t testing.TB) *SecureBroker {
 	t.Helper()
-	need := func(format string, args ...any) {
-		t.Helper()
-		msg := fmt.Sprintf(format, args...) + ": the security tests start a SASL_SSL Kafka broker of their own from the jars deploy/kafka/up.sh fetches (make kafka-up does)"
-		if os.Getenv("CI") == "true" {
-			t.Fatal(msg + " (CI=true: required)")
-		}
-		t.Skip(msg)
-	}
-	for _, tool := range []string{"bash", "java", "go"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			need("no %s in PATH", tool)
-		}
-	}
-	cache := os.Getenv("NEUROSTREAM_CACHE")
-	if cache == "" {
-		home, err := os.UserHomeDir()
-		if err != nil {
-			need("no home folder for the jar cache: %v", err)
-		}
-		cache = filepath.Join(home, ".cache", "neurostream")
-	}
-	jars := filepath.Join(cache, "kafka", "jars")
-	if _, err := os.Stat(filepath.Join(jars, ".stamp")); err != nil {
-		if _, err := exec.LookPath("mvn"); err != nil {
-			need("no Kafka jars in %s and no mvn to fetch them", jars)
-		}
-	}
+	cache := RequireBrokerTools(t, "the security tests start a SASL_SSL Kafka broker of their own")
 	root, err := repoRoot()
 	if err != nil {
 		t.Fatal(err)
@@ -193,4 +167,41 @@ func repoRoot() (string, error) {
 		}
 		dir = parent
 	}
+}
+
+// RequireBrokerTools checks what starting a broker of a test's own with
+// deploy/kafka/up.sh needs: bash, java and go in PATH, and the Kafka jars
+// in the cache (or mvn to fetch them). Without them the test skips, with
+// why in the message, except under CI=true, where it fails. It returns
+// the cache folder (NEUROSTREAM_CACHE).
+func RequireBrokerTools(t testing.TB, why string) (cache string) {
+	t.Helper()
+	need := func(format string, args ...any) {
+		t.Helper()
+		msg := fmt.Sprintf(format, args...) + ": " + why + " from the jars deploy/kafka/up.sh fetches (make kafka-up does)"
+		if os.Getenv("CI") == "true" {
+			t.Fatal(msg + " (CI=true: required)")
+		}
+		t.Skip(msg)
+	}
+	for _, tool := range []string{"bash", "java", "go"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			need("no %s in PATH", tool)
+		}
+	}
+	cache = os.Getenv("NEUROSTREAM_CACHE")
+	if cache == "" {
+		home, err := os.UserHomeDir()
+		if err != nil {
+			need("no home folder for the jar cache: %v", err)
+		}
+		cache = filepath.Join(home, ".cache", "neurostream")
+	}
+	jars := filepath.Join(cache, "kafka", "jars")
+	if _, err := os.Stat(filepath.Join(jars, ".stamp")); err != nil {
+		if _, err := exec.LookPath("mvn"); err != nil {
+			need("no Kafka jars in %s and no mvn to fetch them", jars)
+		}
+	}
+	return cache
 }
