@@ -1,0 +1,5 @@
+//go:build !race
+
+package lslin
+
+const raceEnabled = false
