@@ -39,6 +39,9 @@ func TestClosedLoopTrials(t *testing.T) {
 	if res.Expected < 3 || res.Missing != 0 || res.N != res.Expected || res.Duplicates != 0 {
 		t.Fatalf("%d trials, %d decisions, %d missing, %d duplicates", res.Expected, res.N, res.Missing, res.Duplicates)
 	}
+	if raceEnabled {
+		return // every trial decided once; placement and accuracy are timed (see raceEnabled)
+	}
 	for _, d := range res.Decisions {
 		if d.EventCode == nil || d.Decision+1 != *d.EventCode {
 			t.Errorf("trial at sample %d: decision %d, event code %v", d.StartSample, d.Decision, d.EventCode)

@@ -1,0 +1,5 @@
+//go:build !race
+
+package bciloop
+
+const raceEnabled = false
