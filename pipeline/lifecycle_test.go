@@ -64,9 +64,9 @@ func (s *liveSource) acked(msgs []pipeline.Message) (ok int, bad bool) {
 
 // endRow is one session_end row.
 type endRow struct {
-	window, startSample                        int64
-	reason                                     string
-	chunks, samples, windows, gaps, unfinished int64
+	window, startSample                  int64
+	reason                               string
+	chunks, samples, windows, unfinished int64
 }
 
 // resultSink records result kinds and session_end rows.

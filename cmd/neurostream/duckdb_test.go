@@ -93,12 +93,10 @@ print(json.dumps(duckdb.sql(sys.stdin.read()).fetchall()))`
 
 	type key struct{ session, unit, band string }
 	want := map[key][2]float64{}
-	var order []key
 	for _, ss := range b.Summary.Sessions() {
 		for _, bs := range ss.Bands {
 			k := key{ss.Session, ss.Unit, bs.Band}
 			want[k] = [2]float64{bs.Power, bs.Relative}
-			order = append(order, k)
 		}
 	}
 	if len(rows) != len(want) || len(want) != 3*5 {

@@ -82,6 +82,3 @@ func (f *clockFit) at(n int64) float64 {
 func (f *clockFit) index(t float64) float64 {
 	return float64(f.n0) + (t-f.t0-f.a)/f.b
 }
-
-// period returns the fitted seconds per sample.
-func (f *clockFit) period() float64 { return f.b }
