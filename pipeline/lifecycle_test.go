@@ -496,3 +496,35 @@ func TestRejectedResult(t *testing.T) {
 		}
 	}
 }
+
+// TestEmptyFinalChunk: a final chunk with no rows (the producer had no
+// sample left to carry the mark) ends its session like any final chunk.
+func TestEmptyFinalChunk(t *testing.T) {
+	src := newLiveSource()
+	sink := newResultSink()
+	dead := &memDead{}
+	_, stop := startLive(t, pipeline.Options{Source: src, Stages: []pipeline.StageBuilder{psdStage(t)},
+		Sinks: []pipeline.Sink{sink}, DeadLetters: dead, SessionIdle: -1})
+	msgs := chunks(t, "s", 5, 50, nil)
+	end := chunks(t, "s", 6, 50, func(i int, c *wire.Chunk) {
+		if i == 5 {
+			c.Final = true
+			c.Data = [][]float32{{}, {}}
+		}
+	})[5]
+	msgs = append(msgs, end)
+	for _, m := range msgs {
+		src.in <- m
+	}
+	waitFor(t, "the session's end", func() bool { return len(sink.endsOf("s")) == 1 })
+	if got := sink.endsOf("s")[0]; got.reason != "final" || got.samples != 250 || got.chunks != 6 {
+		t.Errorf("session_end %+v", got)
+	}
+	waitFor(t, "every chunk acknowledged", func() bool { ok, _ := src.acked(msgs); return ok == len(msgs) })
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	if len(dead.letters) != 0 {
+		t.Errorf("dead letters: %v", dead.letters[0].Err)
+	}
+}

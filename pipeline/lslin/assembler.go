@@ -378,8 +378,9 @@ func (a *assembler) release(now time.Time) error {
 	return nil
 }
 
-// finish publishes everything held, the last chunk marked final. It
-// reports false when no sample was left to carry the mark.
+// finish publishes everything held, the last chunk marked final (an
+// empty final chunk when no sample is left to carry the mark). It reports
+// false only when the session never published a chunk.
 func (a *assembler) finish() (bool, error) {
 	if a.final {
 		return a.stats.Final, nil
@@ -387,6 +388,12 @@ func (a *assembler) finish() (bool, error) {
 	a.decideHold(a.cfg.now(), true)
 	for len(a.blocks) > 0 {
 		if err := a.publish(a.blocks[0], len(a.blocks) == 1); err != nil {
+			return false, err
+		}
+	}
+	if !a.stats.Final && a.stats.Chunks > 0 {
+		// No sample left to carry the mark: the wire's empty final chunk.
+		if err := a.publishEmptyFinal(); err != nil {
 			return false, err
 		}
 	}
@@ -399,6 +406,26 @@ func (a *assembler) finish() (bool, error) {
 	}
 	a.markers = nil
 	return a.stats.Final, nil
+}
+
+// publishEmptyFinal publishes a chunk with no rows that only marks the
+// session's end (docs/wire-format.md, "Session end").
+func (a *assembler) publishEmptyFinal() error {
+	c := &a.chunk
+	cols := make([][]float32, len(c.Channels))
+	for i := range cols {
+		cols[i] = []float32{}
+	}
+	c.FirstSample, c.Seq, c.Data, c.Final = a.published, a.seq, cols, true
+	v, err := a.enc.Encode(nil, c)
+	if err != nil {
+		return fmt.Errorf("session %s chunk %d: encode: %w", a.session, a.seq, err)
+	}
+	a.emit(pipeline.Message{Key: a.session, Value: v, Origin: fmt.Sprintf("lsl session %s chunk %d (end)", a.session, a.seq), Time: a.cfg.now()}, c)
+	a.seq++
+	a.stats.Chunks++
+	a.stats.Final = true
+	return nil
 }
 
 // pending reports whether unpublished samples are held.

@@ -298,12 +298,20 @@ func TestAssemblerMarkers(t *testing.T) {
 	}
 }
 
-// TestAssemblerFinalNeedsSample: with every sample published, finish
-// reports that no chunk can carry the final mark.
-func TestAssemblerFinalNeedsSample(t *testing.T) {
+// TestAssemblerEmptyFinal: with every sample published, finish still
+// marks the end, with the wire's empty final chunk after the last sample.
+func TestAssemblerEmptyFinal(t *testing.T) {
 	r := newAsmRun(t, 100, 10, false, -1)
 	r.push(0, 30, func(k int) float64 { return 100 + float64(k)/100 }, false)
-	if ok, _ := r.a.finish(); ok {
-		t.Fatal("finish reported a final chunk with nothing to publish")
+	before := len(r.chunks)
+	if ok, err := r.a.finish(); !ok || err != nil {
+		t.Fatalf("finish: %v, %v", ok, err)
+	}
+	if len(r.chunks) != before+1 {
+		t.Fatalf("%d chunks after finish, want %d", len(r.chunks), before+1)
+	}
+	last := r.chunks[len(r.chunks)-1]
+	if !last.Final || last.Len() != 0 || last.FirstSample != 30 || last.Seq != int64(before) {
+		t.Errorf("end chunk: final %v, %d rows, first %d, seq %d", last.Final, last.Len(), last.FirstSample, last.Seq)
 	}
 }

@@ -229,7 +229,8 @@ func resolve(ctx context.Context, cfg *Config, q, what string) (lsl.StreamInfo, 
 // channel and on the events topic, until ctx ends (a normal stop), the
 // outlet is lost for RecoverTimeout (a normal end), or the stream changes
 // or fails (an error). The session's last chunk carries
-// neurostream.final=true when a sample is left to carry it.
+// neurostream.final=true: an empty chunk when no sample is left to carry
+// it.
 func Ingest(ctx context.Context, cfg Config, eeg lsl.StreamInfo, markers []lsl.StreamInfo) (res Result, err error) {
 	t0 := time.Now()
 	cfg.setDefaults()
@@ -450,7 +451,7 @@ loop:
 	if ok, err := asm.finish(); err != nil {
 		endErr = errors.Join(endErr, err)
 	} else if !ok {
-		log.Warn("lsl ingest: no sample was left to carry neurostream.final: the pipeline ends the session after its idle timeout",
+		log.Warn("lsl ingest: the session published no chunk, so it has no end to mark",
 			"session", asm.session)
 	}
 	close(out.ch)

@@ -743,8 +743,8 @@ func (d *Decoder) parseBatch(m *meta, r *fbReader, hdr fbTable, body []byte, s *
 	switch {
 	case compressed:
 		return 0, d.fail(m, "", "", "record batch uses IPC buffer compression; chunks are uncompressed (Kafka compresses message batches)")
-	case length <= 0:
-		return 0, d.fail(m, "", "", "record batch has %d rows, want at least 1", length)
+	case length < 0 || length == 0 && !m.final:
+		return 0, d.fail(m, "", "", "record batch has %d rows, want at least 1 (only a final chunk may be empty)", length)
 	case length > int64(len(body))/4:
 		return 0, d.fail(m, "", "", "record batch claims %d rows but its body has only %d bytes", length, len(body))
 	case length > int64(d.lim.MaxRows):

@@ -99,8 +99,8 @@ func checkChunk(c *Chunk) error {
 		return encodeErr(c, "no channels")
 	case len(c.Data) != len(c.Channels):
 		return encodeErr(c, "%d data columns for %d channels", len(c.Data), len(c.Channels))
-	case c.Len() == 0:
-		return encodeErr(c, "no rows")
+	case c.Len() == 0 && !c.Final:
+		return encodeErr(c, "no rows (only a final chunk may be empty: it marks the end of a session with no sample left)")
 	case c.FirstSample > math.MaxInt64-int64(c.Len()):
 		return encodeErr(c, "first sample %d + %d rows overflows int64", c.FirstSample, c.Len())
 	}

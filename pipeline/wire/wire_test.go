@@ -441,3 +441,26 @@ func TestPortableValueCopy(t *testing.T) {
 		t.Fatalf("portable decoding differs (err %v)", err)
 	}
 }
+
+// TestEmptyFinalChunk: a session can be ended by a final chunk with no
+// rows (the producer had no sample left to carry the mark); any other
+// empty chunk is refused by the encoder.
+func TestEmptyFinalChunk(t *testing.T) {
+	c := &Chunk{Session: "s", SampleRate: 250, FirstSample: 500, Seq: 4, Final: true,
+		Channels: []formats.Channel{{Label: "Cz", Type: formats.EEG, Unit: "V"}}, Data: [][]float32{{}}}
+	b, err := NewEncoder(nil).Encode(nil, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got Chunk
+	if err := NewDecoder(nil).Decode(&got, b); err != nil {
+		t.Fatal(err)
+	}
+	if !got.Final || got.Len() != 0 || got.FirstSample != 500 || got.LastSample() != 500 {
+		t.Errorf("decoded %+v", got)
+	}
+	c.Final = false
+	if _, err := NewEncoder(nil).Encode(nil, c); err == nil {
+		t.Error("an empty chunk that is not final was encoded")
+	}
+}
