@@ -252,7 +252,10 @@ type asyncWrite struct {
 	err  atomic.Pointer[error]
 	n    int64
 	size int64
-	done func(error)
+	// weight is what it holds of the in-flight bound: n, or the whole
+	// bound for a write larger than it (which then goes alone).
+	weight int64
+	done   func(error)
 }
 
 func (a *asyncWrite) complete(err error) {
@@ -262,7 +265,7 @@ func (a *asyncWrite) complete(err error) {
 	if a.left.Add(-1) > 0 {
 		return
 	}
-	a.p.inflight.Release(a.n)
+	a.p.inflight.Release(a.weight)
 	if e := a.err.Load(); e != nil {
 		a.p.errors.Add(1)
 		a.done(*e)
@@ -295,10 +298,11 @@ func (p *producer) writeAsync(ctx context.Context, msgs []kafkago.Message, done 
 		p.aw = aw
 	})
 	n := int64(len(msgs))
-	if err := p.inflight.Acquire(ctx, n); err != nil {
+	weight := min(n, int64(p.cfg.MaxInFlight))
+	if err := p.inflight.Acquire(ctx, weight); err != nil {
 		return fmt.Errorf("waiting for room among the records in flight: %w", err)
 	}
-	a := &asyncWrite{p: p, n: n, done: done}
+	a := &asyncWrite{p: p, n: n, weight: weight, done: done}
 	a.left.Store(n)
 	for i := range msgs {
 		msgs[i].WriterData = a
@@ -318,13 +322,13 @@ func (p *producer) writeAsync(ctx context.Context, msgs []kafkago.Message, done 
 			return nil
 		}
 		if !retriable(err) || (!deadline.IsZero() && time.Now().After(deadline)) {
-			p.inflight.Release(n)
+			p.inflight.Release(weight)
 			p.errors.Add(1)
 			return err
 		}
 		select {
 		case <-ctx.Done():
-			p.inflight.Release(n)
+			p.inflight.Release(weight)
 			p.errors.Add(1)
 			return fmt.Errorf("%w (after %v)", ctx.Err(), err)
 		case <-time.After(backoff):
