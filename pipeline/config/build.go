@@ -104,7 +104,7 @@ func (c *Config) Build(logger *slog.Logger) (*Built, error) {
 		if c.Output.Resume != nil {
 			resume = *c.Output.Resume
 		}
-		interval := time.Duration(c.Output.PartSeconds * float64(time.Second))
+		interval := seconds(c.Output.PartSeconds)
 		if c.Output.PartSeconds == 0 {
 			interval = -1 // no time limit
 		}
@@ -207,7 +207,7 @@ func (c *Config) Build(logger *slog.Logger) (*Built, error) {
 		Logger:      logger,
 	}
 	if c.SessionIdleSeconds > 0 {
-		b.Options.SessionIdle = time.Duration(c.SessionIdleSeconds * float64(time.Second))
+		b.Options.SessionIdle = seconds(c.SessionIdleSeconds)
 	}
 	return b, nil
 }

@@ -67,6 +67,10 @@ type ResultSink struct {
 	cfg ResultSinkConfig
 	p   *producer
 	mem memory.Allocator
+	// topics holds every known kind's topic name, so a write builds no
+	// strings; kindTopics those of cfg.Kinds, created together.
+	topics     map[arrowout.Kind]string
+	kindTopics []string
 }
 
 // NewResultSink validates cfg and returns a sink; it connects lazily.
@@ -77,7 +81,15 @@ func NewResultSink(cfg ResultSinkConfig) (*ResultSink, error) {
 	cfg.setDefaults()
 	cfg.TopicPrefix = or(cfg.TopicPrefix, DefaultTopicPrefix)
 	cfg.ProducerConfig = sinkTopics(cfg.ProducerConfig)
-	return &ResultSink{cfg: cfg, p: newProducer(cfg.ProducerConfig, "", "result-sink"), mem: memory.DefaultAllocator}, nil
+	s := &ResultSink{cfg: cfg, p: newProducer(cfg.ProducerConfig, "", "result-sink"), mem: memory.DefaultAllocator,
+		topics: map[arrowout.Kind]string{}}
+	for _, k := range append(arrowout.Kinds(), cfg.Kinds...) {
+		s.topics[k] = cfg.TopicPrefix + string(k)
+	}
+	for _, k := range cfg.Kinds {
+		s.kindTopics = append(s.kindTopics, s.topics[k])
+	}
+	return s, nil
 }
 
 // Prepare creates the topics of the configured Kinds that are missing,
@@ -85,11 +97,7 @@ func NewResultSink(cfg ResultSinkConfig) (*ResultSink, error) {
 // before its first message, so a topic the brokers refuse to create fails
 // the start with one clear error rather than a write mid-run.
 func (s *ResultSink) Prepare(ctx context.Context) error {
-	topics := make([]string, len(s.cfg.Kinds))
-	for i, k := range s.cfg.Kinds {
-		topics[i] = s.Topic(k)
-	}
-	if err := s.p.ensure(ctx, topics...); err != nil {
+	if err := s.p.ensure(ctx, s.kindTopics...); err != nil {
 		return fmt.Errorf("kafka result sink: %w", err)
 	}
 	return nil
@@ -105,7 +113,12 @@ func (d *DeadLetterSink) Prepare(ctx context.Context) error {
 }
 
 // Topic returns the topic of a result kind.
-func (s *ResultSink) Topic(k arrowout.Kind) string { return s.cfg.TopicPrefix + string(k) }
+func (s *ResultSink) Topic(k arrowout.Kind) string {
+	if t, ok := s.topics[k]; ok {
+		return t
+	}
+	return s.cfg.TopicPrefix + string(k)
+}
 
 // Write implements pipeline.Sink: it returns once the broker acknowledged
 // every record.
@@ -196,13 +209,12 @@ func (s *ResultSink) messages(ctx context.Context, results []arrowout.Result) (m
 	if len(msgs) == 0 {
 		return nil, rejected, nil
 	}
-	topics := make([]string, 0, 2+len(s.cfg.Kinds))
-	for _, k := range s.cfg.Kinds {
-		topics = append(topics, s.Topic(k))
-	}
+	// The configured kinds' topics first: created together at the first
+	// write (and known after Prepare, so this checks a map).
+	topics := s.kindTopics
 	for i := range msgs {
 		if !slices.Contains(topics, msgs[i].Topic) {
-			topics = append(topics, msgs[i].Topic)
+			topics = append(topics[:len(topics):len(topics)], msgs[i].Topic)
 		}
 	}
 	if err := s.p.ensure(ctx, topics...); err != nil {
