@@ -127,6 +127,8 @@ type Runner struct {
 
 	mu       sync.Mutex
 	sessions map[string]*SessionStats
+	// sinkNames label the sinks in metrics, made once (sinkName).
+	sinkNames []string
 	// ended lists ended sessions' ids, oldest first, so that the
 	// statistics of a 24/7 run stay bounded (maxEndedStats).
 	ended []string
@@ -184,7 +186,11 @@ func New(opt Options) (*Runner, error) {
 	if opt.Logger == nil {
 		opt.Logger = slog.Default()
 	}
-	return &Runner{opt: opt, sessions: map[string]*SessionStats{}}, nil
+	r := &Runner{opt: opt, sessions: map[string]*SessionStats{}}
+	for _, sink := range opt.Sinks {
+		r.sinkNames = append(r.sinkNames, sinkName(sink))
+	}
+	return r, nil
 }
 
 // Stats returns the run's counters.
@@ -716,7 +722,7 @@ func (w *worker) handle(ctx context.Context, j job) error {
 // dead letter naming msg. Only sink failures are returned.
 func (w *worker) write(ctx context.Context, s *session, g *ackGroup, msg Message) error {
 	r := w.r
-	for _, sink := range r.opt.Sinks {
+	for i, sink := range r.opt.Sinks {
 		t0 := time.Now()
 		var err error
 		if as, ok := sink.(AsyncSink); ok {
@@ -736,7 +742,7 @@ func (w *worker) write(ctx context.Context, s *session, g *ackGroup, msg Message
 		} else {
 			err = sink.Write(ctx, w.results)
 		}
-		r.opt.Metrics.sink(sinkName(sink), time.Since(t0))
+		r.opt.Metrics.sink(r.sinkNames[i], time.Since(t0))
 		var rej *RejectedError
 		if errors.As(err, &rej) {
 			q := s.acks
