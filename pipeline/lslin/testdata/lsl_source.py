@@ -71,8 +71,10 @@ def main(p):
             j = min(j, restart_at)
         if pace:
             due = start + j / (rate * pace)
-            while time.monotonic() < due:
-                time.sleep(min(0.002, due - time.monotonic()))
+            # One clock read per turn: reading it twice let the second
+            # read pass the due time and ask for a negative sleep.
+            while (left := due - time.monotonic()) > 0:
+                time.sleep(min(0.002, left))
         rows = [[float(i * nch + c) + 0.5 for c in range(nch)] for i in range(k, j)]
         out.push_chunk(rows, [t0 + i / rate for i in range(k, j)])
         if mk is not None:
