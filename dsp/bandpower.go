@@ -1,9 +1,6 @@
 package dsp
 
-import (
-	"fmt"
-	"math"
-)
+import "math"
 
 // Band is a named frequency range in Hz, inclusive at both ends.
 type Band struct {
@@ -28,9 +25,7 @@ var StandardBands = []Band{
 // For a PSD in V²/Hz the result is in V². freqs must be increasing and as
 // long as psd. A band holding fewer than two bins integrates to 0.
 func BandPower(psd, freqs []float64, low, high float64) float64 {
-	if len(psd) != len(freqs) {
-		panic(fmt.Sprintf("dsp: band power: %d PSD bins, %d frequencies", len(psd), len(freqs)))
-	}
+	checkLen("BandPower", "freqs", len(freqs), len(psd))
 	var p float64
 	prev := -1
 	for k, f := range freqs {
@@ -46,8 +41,10 @@ func BandPower(psd, freqs []float64, low, high float64) float64 {
 }
 
 // PeakFrequency returns the frequency in Hz of the largest PSD bin in
-// [low, high], or NaN when no bin lies in the range.
+// [low, high] (the first on ties), or NaN when no bin lies in the range.
+// freqs must be as long as psd.
 func PeakFrequency(psd, freqs []float64, low, high float64) float64 {
+	checkLen("PeakFrequency", "freqs", len(freqs), len(psd))
 	best, at := math.Inf(-1), math.NaN()
 	for k, f := range freqs {
 		if f >= low && f <= high && psd[k] > best {

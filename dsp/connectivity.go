@@ -66,13 +66,19 @@ func AllChannelPairs(n int) []ChannelPair {
 	return pairs
 }
 
-// connPairsValid panics unless every pair indexes one of n channels.
-func connPairsValid(pairs []ChannelPair, n int) {
+// connPairCount panics unless every pair indexes one of n channels, and
+// returns how many pairs are scored: len(pairs), or n(n−1)/2 for nil pairs
+// (AllChannelPairs).
+func connPairCount(op string, pairs []ChannelPair, n int) int {
 	for _, p := range pairs {
 		if p.Seed < 0 || p.Target < 0 || p.Seed >= n || p.Target >= n {
-			panic(fmt.Sprintf("dsp: connectivity: pair %v out of range [0,%d)", p, n))
+			panic(fmt.Sprintf("dsp: %s: pair %v out of range [0, %d)", op, p, n))
 		}
 	}
+	if pairs == nil {
+		return n * (n - 1) / 2
+	}
+	return len(pairs)
 }
 
 // Connectivity computes (seed, target) pairs' connectivity from a
@@ -86,21 +92,19 @@ func connPairsValid(pairs []ChannelPair, n int) {
 // (symmetric Hann, Hann(nil, SegmentLen, false)), Detrend is
 // DetrendConstant and NFFT = SegmentLen. The phase measures need
 // per-segment spectra: use the Connectivity accumulator. Connectivity does
-// not allocate with a non-nil dst.
+// not allocate with a non-nil dst, which has length pairs·Bins (nil
+// allocates) and is returned.
 func (m *CSDMatrix) Connectivity(dst []float64, method ConnMethod, pairs []ChannelPair) []float64 {
+	const op = "CSDMatrix.Connectivity"
 	switch method {
 	case MSC, Coh, ImCoh:
 	default:
-		panic(fmt.Sprintf("dsp: connectivity: method %q needs per-segment spectra (Connectivity accumulator) or Coherency", method))
+		panic(fmt.Sprintf("dsp: %s: method %q needs per-segment spectra (Connectivity accumulator) or Coherency", op, method))
 	}
 	n := m.n
-	connPairsValid(pairs, n)
-	nPairs := len(pairs)
-	if pairs == nil {
-		nPairs = n * (n - 1) / 2
-	}
+	nPairs := connPairCount(op, pairs, n)
 	nf := m.Bins()
-	dst = useDst(dst, nPairs*nf)
+	dst = useDst(dst, nPairs*nf, op)
 	np := n * (n + 1) / 2
 	kind := connKind(method)
 	// Bins go in blocks so that each pair's scores fill whole cache lines
@@ -210,17 +214,15 @@ func connKind(method ConnMethod) int {
 }
 
 // Coherency fills dst[p·Bins + k] with the complex coherency (mne "cohy")
-// of pair p at bin k computed from m; nil pairs means AllChannelPairs.
-// It does not allocate with a non-nil dst.
+// of pair p at bin k computed from m and returns it; nil pairs means
+// AllChannelPairs. dst has length pairs·Bins (nil allocates). It does not
+// allocate with a non-nil dst.
 func (m *CSDMatrix) Coherency(dst []complex128, pairs []ChannelPair) []complex128 {
+	const op = "CSDMatrix.Coherency"
 	n := m.n
-	connPairsValid(pairs, n)
-	nPairs := len(pairs)
-	if pairs == nil {
-		nPairs = n * (n - 1) / 2
-	}
+	nPairs := connPairCount(op, pairs, n)
 	nf := m.Bins()
-	dst = connUseComplex(dst, nPairs*nf)
+	dst = useDst(dst, nPairs*nf, op)
 	np := n * (n + 1) / 2
 	for k0 := 0; k0 < nf; k0 += connBinBlock {
 		k1 := min(k0+connBinBlock, nf)
@@ -256,16 +258,6 @@ func csdPacked(b []complex128, i, j int) complex128 {
 		return csdConj(b[CSDPackedIndex(j, i)])
 	}
 	return b[CSDPackedIndex(i, j)]
-}
-
-func connUseComplex(dst []complex128, n int) []complex128 {
-	if dst == nil {
-		return make([]complex128, n)
-	}
-	if len(dst) != n {
-		panic(fmt.Sprintf("dsp: dst has length %d, want %d", len(dst), n))
-	}
-	return dst
 }
 
 // ConnConfig configures a Connectivity accumulator.
@@ -396,7 +388,7 @@ func (c *Connectivity) Reset() {
 // accumulate. A zero C makes PLV NaN, as in MNE.
 func (c *Connectivity) Accumulate(s ...*SegmentSpectra) {
 	for _, sp := range s {
-		sp.check(c.n, c.nf)
+		sp.check(c.n, c.nf, "Connectivity.Accumulate")
 	}
 	seeds, targs := c.pairSeed, c.pairTarg[:len(c.pairSeed)]
 	for _, sp := range s {
@@ -445,7 +437,7 @@ func (c *Connectivity) Accumulate(s ...*SegmentSpectra) {
 func (c *Connectivity) Merge(o *Connectivity) {
 	if o.n != c.n || o.nf != c.nf || o.hasMethod != c.hasMethod ||
 		!slices.Equal(o.pairSeed, c.pairSeed) || !slices.Equal(o.pairTarg, c.pairTarg) {
-		panic("dsp: connectivity: merging accumulators of different configurations")
+		panic("dsp: Connectivity.Merge: accumulators of different channels, bins, pairs or methods")
 	}
 	for i, v := range o.csd {
 		c.csd[i] += v
@@ -466,22 +458,24 @@ func (c *Connectivity) Merge(o *Connectivity) {
 	c.epochs += o.epochs
 }
 
-func (c *Connectivity) need(m ConnMethod) {
+func (c *Connectivity) need(op string, m ConnMethod) {
 	if i := connMethodIndex(m); i < 0 || !c.hasMethod[i] {
-		panic(fmt.Sprintf("dsp: connectivity: method %q not configured", m))
+		panic(fmt.Sprintf("dsp: %s: method %q not configured", op, m))
 	}
 }
 
 // Result fills dst[p·Bins + k] with method m's score for pair p at bin k
 // (mne-connectivity's compute_con; layout (n_cons, n_freqs)) and returns
-// it; a nil dst allocates. m must be configured and real-valued (Cohy: use
-// Coherency). Before any Accumulate the scores are NaN (wPLI: 0).
+// it; dst has length pairs·Bins (nil allocates). m must be configured and
+// real-valued (Cohy: use Coherency). Before any Accumulate the scores are
+// NaN (wPLI: 0).
 func (c *Connectivity) Result(dst []float64, m ConnMethod) []float64 {
-	c.need(m)
+	const op = "Connectivity.Result"
+	c.need(op, m)
 	if m == Cohy {
-		panic("dsp: connectivity: cohy is complex: use Coherency")
+		panic("dsp: " + op + ": cohy is complex: use Coherency")
 	}
-	dst = useDst(dst, c.npairs*c.nf)
+	dst = useDst(dst, c.npairs*c.nf, op)
 	ne := float64(c.epochs)
 	kind := connKind(m)
 	for k := range c.nf {
@@ -523,13 +517,14 @@ func (c *Connectivity) Result(dst []float64, m ConnMethod) []float64 {
 }
 
 // Coherency fills dst[p·Bins + k] with the complex coherency (mne "cohy")
-// E[C]/√(P_seed·P_target) and returns it; a nil dst allocates. Cohy (or
-// any coherence method) must be configured.
+// E[C]/√(P_seed·P_target) and returns it; dst has length pairs·Bins (nil
+// allocates). Cohy (or any coherence method) must be configured.
 func (c *Connectivity) Coherency(dst []complex128) []complex128 {
+	const op = "Connectivity.Coherency"
 	if !c.csdOn {
-		panic(fmt.Sprintf("dsp: connectivity: method %q not configured", Cohy))
+		panic(fmt.Sprintf("dsp: %s: method %q not configured", op, Cohy))
 	}
-	dst = connUseComplex(dst, c.npairs*c.nf)
+	dst = useDst(dst, c.npairs*c.nf, op)
 	ne := float64(c.epochs)
 	for k := range c.nf {
 		o := k * c.npairs
@@ -547,14 +542,13 @@ func (c *Connectivity) Coherency(dst []complex128) []complex128 {
 // dst[p·len(bands) + b] is the mean of scores[p·len(freqs) + k] over the
 // bins whose frequency lies in [Low, High] (inclusive), NaN when no bin
 // does (MNE raises an error instead). scores has the (pairs, bins) layout
-// of Result; dst may not alias scores.
+// of Result; dst has length pairs·len(bands) (nil allocates), may not alias
+// scores and is returned.
 func ConnBandMean(dst, scores, freqs []float64, bands []Band) []float64 {
+	const op = "ConnBandMean"
+	np := connBandPairs(op, len(scores), len(freqs))
 	nf := len(freqs)
-	if nf == 0 || len(scores)%nf != 0 {
-		panic(fmt.Sprintf("dsp: band mean: %d scores for %d frequencies", len(scores), nf))
-	}
-	np := len(scores) / nf
-	dst = useDst(dst, np*len(bands))
+	dst = useDst(dst, np*len(bands), op)
 	for p := range np {
 		row := scores[p*nf : (p+1)*nf]
 		for b, band := range bands {
@@ -575,14 +569,21 @@ func ConnBandMean(dst, scores, freqs []float64, bands []Band) []float64 {
 	return dst
 }
 
+// connBandPairs returns the number of pairs in scores of the (pairs, bins)
+// layout, panicking unless len(scores) is a multiple of nf ≥ 1.
+func connBandPairs(op string, scores, nf int) int {
+	if nf == 0 || scores%nf != 0 {
+		panic(fmt.Sprintf("dsp: %s: len(scores) = %d, want a multiple of len(freqs) = %d", op, scores, nf))
+	}
+	return scores / nf
+}
+
 // ConnBandMeanComplex is ConnBandMean for complex scores (Cohy).
 func ConnBandMeanComplex(dst, scores []complex128, freqs []float64, bands []Band) []complex128 {
+	const op = "ConnBandMeanComplex"
+	np := connBandPairs(op, len(scores), len(freqs))
 	nf := len(freqs)
-	if nf == 0 || len(scores)%nf != 0 {
-		panic(fmt.Sprintf("dsp: band mean: %d scores for %d frequencies", len(scores), nf))
-	}
-	np := len(scores) / nf
-	dst = connUseComplex(dst, np*len(bands))
+	dst = useDst(dst, np*len(bands), op)
 	for p := range np {
 		row := scores[p*nf : (p+1)*nf]
 		for b, band := range bands {
@@ -674,14 +675,10 @@ func (p *XCorr) Config() XCorrConfig { return p.cfg }
 // Len returns the number of lags, 2·MaxLag+1.
 func (p *XCorr) Len() int { return 2*p.cfg.MaxLag + 1 }
 
-// Lags fills dst with the lags in samples, −MaxLag..MaxLag, matching
-// Compute's output.
+// Lags fills dst (length Len(); nil allocates) with the lags in samples,
+// −MaxLag..MaxLag, matching Compute's output, and returns it.
 func (p *XCorr) Lags(dst []int) []int {
-	if dst == nil {
-		dst = make([]int, p.Len())
-	} else if len(dst) != p.Len() {
-		panic(fmt.Sprintf("dsp: dst has length %d, want %d", len(dst), p.Len()))
-	}
+	dst = useDst(dst, p.Len(), "XCorr.Lags")
 	for i := range dst {
 		dst[i] = i - p.cfg.MaxLag
 	}
@@ -696,14 +693,16 @@ func (p *XCorr) Lags(dst []int) []int {
 // scipy.signal.correlate(x, y, mode='full')[Len−1+ℓ] divided by
 // numpy.linalg.norm(x)·norm(y), after removing the means when Demean is
 // set. A positive peak lag means x lags y. If either input is all zero
-// (constant, with Demean) the result is NaN. x and y must have Len samples;
-// dst must not alias them. Compute does not allocate with a non-nil dst.
+// (constant, with Demean) the result is NaN. x and y must have
+// XCorrConfig.Len samples; dst has Len() = 2·MaxLag+1 values (nil
+// allocates), must not alias them and is returned. Compute does not
+// allocate with a non-nil dst.
 func (p *XCorr) Compute(dst, x, y []float64) []float64 {
+	const op = "XCorr.Compute"
 	n, lag := p.cfg.Len, p.cfg.MaxLag
-	if len(x) != n || len(y) != n {
-		panic(fmt.Sprintf("dsp: xcorr: inputs of %d and %d samples, plan has %d", len(x), len(y), n))
-	}
-	dst = useDst(dst, p.Len())
+	checkLen(op, "x", len(x), n)
+	checkLen(op, "y", len(y), n)
+	dst = useDst(dst, p.Len(), op)
 	if p.cfg.Demean {
 		x = connDemean(p.dx, x)
 		y = connDemean(p.dy, y)
@@ -783,16 +782,26 @@ type Hilbert struct {
 
 // NewHilbert returns a plan with FFT length n ≥ 1 (scipy's N).
 func NewHilbert(n int) *Hilbert {
+	h := &Hilbert{}
+	h.Reset(n)
+	return h
+}
+
+// Reset reinitialises the plan for FFT length n ≥ 1, reusing its memory
+// where it is large enough.
+func (h *Hilbert) Reset(n int) {
 	if n < 1 {
-		panic(fmt.Sprintf("dsp: hilbert: length %d < 1", n))
+		panic(fmt.Sprintf("dsp: Hilbert.Reset: n = %d, want ≥ 1", n))
 	}
-	return &Hilbert{
-		n:    n,
-		fft:  fourier.NewFFT(n),
-		buf:  make([]float64, n),
-		hx:   make([]float64, n),
-		coef: make([]complex128, n/2+1),
+	h.n = n
+	if h.fft == nil {
+		h.fft = fourier.NewFFT(n)
+	} else {
+		h.fft.Reset(n)
 	}
+	h.buf = grow(h.buf, n)
+	h.hx = grow(h.hx, n)
+	h.coef = grow(h.coef, n/2+1)
 }
 
 // Len returns the FFT and output length N.
@@ -827,14 +836,15 @@ func (h *Hilbert) transform(x []float64) {
 	}
 }
 
-// Analytic fills dst (length N) with the analytic signal x + i·H{x} as
-// scipy.signal.hilbert(x, N): x is zero-padded or truncated to N samples,
+// Analytic fills dst (length N; nil allocates) with the analytic signal
+// x + i·H{x} as scipy.signal.hilbert(x, N) and returns it: x, of any
+// length, is zero-padded or truncated to N samples (scipy's N argument),
 // its positive frequencies doubled (DC and, for even N, Nyquist kept) and
 // its negative ones zeroed. The real part is x itself (scipy's differs by
-// rounding only). dst may not alias x; Analytic does not allocate with a
+// rounding only). dst cannot alias x; Analytic does not allocate with a
 // non-nil dst.
 func (h *Hilbert) Analytic(dst []complex128, x []float64) []complex128 {
-	dst = connUseComplex(dst, h.n)
+	dst = useDst(dst, h.n, "Hilbert.Analytic")
 	h.transform(x)
 	for i, v := range h.buf {
 		dst[i] = complex(v, h.hx[i])
@@ -842,11 +852,12 @@ func (h *Hilbert) Analytic(dst []complex128, x []float64) []complex128 {
 	return dst
 }
 
-// Envelope fills dst (length N) with the Hilbert envelope |x + i·H{x}|,
-// numpy.abs(scipy.signal.hilbert(x, N)). dst may alias x. It does not
-// allocate with a non-nil dst.
+// Envelope fills dst (length N; nil allocates) with the Hilbert envelope
+// |x + i·H{x}|, numpy.abs(scipy.signal.hilbert(x, N)), and returns it; x is
+// zero-padded or truncated to N samples as in Analytic. dst may alias x.
+// It does not allocate with a non-nil dst.
 func (h *Hilbert) Envelope(dst, x []float64) []float64 {
-	dst = useDst(dst, h.n)
+	dst = useDst(dst, h.n, "Hilbert.Envelope")
 	h.transform(x)
 	for i, v := range h.buf {
 		w := h.hx[i]

@@ -107,16 +107,7 @@ func NewCSD(cfg CSDConfig) (*CSD, error) {
 	if nfft%2 == 1 {
 		c.last = c.nf
 	}
-	var s, s2 float64
-	for _, v := range cfg.Window {
-		s += v
-		s2 += v * v
-	}
-	if cfg.Scaling == ScalingDensity {
-		c.scale = 1 / (cfg.SampleRate * s2)
-	} else {
-		c.scale = 1 / (s * s)
-	}
+	c.scale = w.scale
 	c.batch = max(1, min(csdBinBytes/(16*n), csdBatchBytes/(16*c.nf*n)))
 	if n >= csdGemvChannels {
 		c.sre = make([]float64, c.np)
@@ -146,9 +137,10 @@ func (c *CSD) Segments(n int) int {
 // Step returns the hop between segment starts, SegmentLen-Overlap samples.
 func (c *CSD) Step() int { return c.step }
 
-// Freqs fills dst with the bin frequencies in Hz: bin k is k·SampleRate/NFFT.
+// Freqs fills dst (length Len(); nil allocates) with the bin frequencies in
+// Hz, bin k at k·SampleRate/NFFT, and returns it.
 func (c *CSD) Freqs(dst []float64) []float64 {
-	dst = useDst(dst, c.nf)
+	dst = useDst(dst, c.nf, "CSD.Freqs")
 	copy(dst, c.freqs)
 	return dst
 }
@@ -164,7 +156,7 @@ func (c *CSD) NewMatrix() *CSDMatrix {
 
 // Compute fills dst with the one-sided cross-spectral density matrix of the
 // channels x[0..Channels-1] and returns it; a nil dst allocates
-// (c.NewMatrix()).
+// (c.NewMatrix()), a dst of another shape panics.
 //
 // Entry (i, j) at bin k equals scipy.signal.csd(x[i], x[j], fs, window,
 // nperseg, noverlap, nfft, detrend, return_onesided=True, scaling, average)
@@ -184,16 +176,11 @@ func (c *CSD) NewMatrix() *CSDMatrix {
 // allocate once the plan has seen a signal of this length (AverageMedian
 // keeps every segment's spectrum: Segments·Len·Channels complex values).
 func (c *CSD) Compute(dst *CSDMatrix, x [][]float64) *CSDMatrix {
-	nseg := c.checkInput(x)
-	if dst == nil {
-		dst = c.NewMatrix()
-	} else {
-		dst.check(c.n, c.nf)
-		copy(dst.Freqs, c.freqs)
-		if dst.Names == nil {
-			dst.Names = c.cfg.Names
-		}
-	}
+	const op = "CSD.Compute"
+	samples := checkRows(op, x, c.n)
+	checkMinLen(op, "x[0]", samples, c.cfg.SegmentLen, "SegmentLen")
+	nseg := c.Segments(samples)
+	dst = c.useMatrix(dst, op)
 	dst.Segments = nseg
 	if c.cfg.Average == AverageMedian && nseg > 1 {
 		c.median(dst, x, nseg)
@@ -297,21 +284,18 @@ func (c *CSD) grow(b int) {
 	}
 }
 
-// checkInput validates x and returns its segment count.
-func (c *CSD) checkInput(x [][]float64) int {
-	if len(x) != c.n {
-		panic(fmt.Sprintf("dsp: csd: %d channels, plan has %d", len(x), c.n))
+// useMatrix returns dst shaped for the plan, with its frequencies (and,
+// unless it has its own, the channel names) set; a nil dst allocates.
+func (c *CSD) useMatrix(dst *CSDMatrix, op string) *CSDMatrix {
+	if dst == nil {
+		return c.NewMatrix()
 	}
-	for _, row := range x[1:] {
-		if len(row) != len(x[0]) {
-			panic(fmt.Sprintf("dsp: csd: channel lengths differ (%d and %d)", len(x[0]), len(row)))
-		}
+	dst.check(c.n, c.nf, op)
+	copy(dst.Freqs, c.freqs)
+	if dst.Names == nil {
+		dst.Names = c.cfg.Names
 	}
-	nseg := c.Segments(len(x[0]))
-	if nseg == 0 {
-		panic(fmt.Sprintf("dsp: csd: signal of %d samples shorter than segment length %d", len(x[0]), c.cfg.SegmentLen))
-	}
-	return nseg
+	return dst
 }
 
 // spectrum leaves the one-sided coefficients of the detrended, tapered seg
@@ -398,33 +382,38 @@ func (s *SegmentSpectra) Bins() int { return len(s.Re) / s.Channels }
 
 // At returns channel c's coefficient at bin k.
 func (s *SegmentSpectra) At(k, c int) complex128 {
-	if c < 0 || c >= s.Channels {
-		panic(fmt.Sprintf("dsp: segment spectra: channel %d out of range [0,%d)", c, s.Channels))
+	const op = "SegmentSpectra.At"
+	checkChannel(op, c, s.Channels)
+	if k < 0 || k >= s.Bins() {
+		panic(fmt.Sprintf("dsp: %s: bin %d out of range [0, %d)", op, k, s.Bins()))
 	}
 	return complex(s.Re[k*s.Channels+c], s.Im[k*s.Channels+c])
 }
 
-func (s *SegmentSpectra) check(n, nf int) {
+// check panics unless s holds n channels × nf bins.
+func (s *SegmentSpectra) check(n, nf int, op string) {
 	if s.Channels != n || len(s.Re) != n*nf || len(s.Im) != n*nf {
-		panic(fmt.Sprintf("dsp: segment spectra of %d channels × %d values, want %d × %d bins", s.Channels, len(s.Re), n, nf))
+		panic(fmt.Sprintf("dsp: %s: spectra of %d channels with len(Re) = %d, len(Im) = %d, want %d channels × %d bins = %d",
+			op, s.Channels, len(s.Re), len(s.Im), n, nf, n*nf))
 	}
 }
 
 // Spectra fills dst with the spectra of the segment x[c][start :
 // start+SegmentLen] of every channel c (detrended and tapered as the plan,
-// unnormalized) and returns it; a nil dst allocates. Segment s of Compute
-// starts at s·Step(). Spectra does not allocate with a non-nil dst.
+// unnormalized) and returns it; a nil dst allocates, a dst of another shape
+// panics. Segment s of Compute starts at s·Step(). Rows of x may differ in
+// length but must each hold the segment. Spectra does not allocate with a
+// non-nil dst.
 func (c *CSD) Spectra(dst *SegmentSpectra, x [][]float64, start int) *SegmentSpectra {
-	if len(x) != c.n {
-		panic(fmt.Sprintf("dsp: csd: %d channels, plan has %d", len(x), c.n))
-	}
+	const op = "CSD.Spectra"
+	checkLen(op, "x", len(x), c.n)
 	if dst == nil {
 		dst = NewSegmentSpectra(c.n, c.nf)
 	}
-	dst.check(c.n, c.nf)
+	dst.check(c.n, c.nf, op)
 	for ch, row := range x {
 		if start < 0 || start+c.cfg.SegmentLen > len(row) {
-			panic(fmt.Sprintf("dsp: csd: segment [%d,%d) outside channel %d of %d samples", start, start+c.cfg.SegmentLen, ch, len(row)))
+			panic(fmt.Sprintf("dsp: %s: segment [%d, %d) outside x[%d] of %d samples", op, start, start+c.cfg.SegmentLen, ch, len(row)))
 		}
 		c.spectrum(row[start : start+c.cfg.SegmentLen])
 		for k, v := range c.coef {
@@ -455,10 +444,10 @@ type CSDMatrix struct {
 	scratch  []float64 // per-channel, per-bin scratch for Connectivity
 }
 
-// NewCSDMatrix returns a zeroed matrix for channels × bins.
+// NewCSDMatrix returns a zeroed matrix for channels × bins, both ≥ 1.
 func NewCSDMatrix(channels, bins int) *CSDMatrix {
 	if channels < 1 || bins < 1 {
-		panic(fmt.Sprintf("dsp: csd matrix: %d channels × %d bins", channels, bins))
+		panic(fmt.Sprintf("dsp: NewCSDMatrix: %d channels × %d bins, want ≥ 1 of each", channels, bins))
 	}
 	return &CSDMatrix{
 		Freqs:   make([]float64, bins),
@@ -482,9 +471,10 @@ func (m *CSDMatrix) Bins() int { return len(m.Freqs) }
 // E[conj(X_i)·X_j] (scipy's convention); for i > j it is the conjugate of
 // the stored (j, i).
 func (m *CSDMatrix) At(f, i, j int) complex128 {
-	if i < 0 || j < 0 || i >= m.n || j >= m.n {
-		panic(fmt.Sprintf("dsp: csd matrix: channel pair (%d,%d) out of range [0,%d)", i, j, m.n))
-	}
+	const op = "CSDMatrix.At"
+	checkChannel(op, i, m.n)
+	checkChannel(op, j, m.n)
+	m.checkBin(op, f)
 	np := m.n * (m.n + 1) / 2
 	if i > j {
 		return csdConj(m.Data[f*np+CSDPackedIndex(j, i)])
@@ -494,14 +484,18 @@ func (m *CSDMatrix) At(f, i, j int) complex128 {
 
 // Bin returns bin f's packed upper triangle (a sub-slice of Data).
 func (m *CSDMatrix) Bin(f int) []complex128 {
+	m.checkBin("CSDMatrix.Bin", f)
 	np := m.n * (m.n + 1) / 2
 	return m.Data[f*np : (f+1)*np]
 }
 
-// PSD fills dst with channel i's auto-spectrum, the real diagonal
-// (scipy.signal.welch of that channel for a Compute result).
+// PSD fills dst (length Bins(); nil allocates) with channel i's
+// auto-spectrum, the real diagonal (scipy.signal.welch of that channel for
+// a Compute result), and returns it.
 func (m *CSDMatrix) PSD(dst []float64, i int) []float64 {
-	dst = useDst(dst, m.Bins())
+	const op = "CSDMatrix.PSD"
+	checkChannel(op, i, m.n)
+	dst = useDst(dst, m.Bins(), op)
 	np := m.n * (m.n + 1) / 2
 	d := CSDPackedIndex(i, i)
 	for f := range dst {
@@ -510,9 +504,18 @@ func (m *CSDMatrix) PSD(dst []float64, i int) []float64 {
 	return dst
 }
 
-func (m *CSDMatrix) check(n, nf int) {
+// check panics unless m holds n channels × nf bins.
+func (m *CSDMatrix) check(n, nf int, op string) {
 	if m.n != n || len(m.Freqs) != nf || len(m.Data) != nf*n*(n+1)/2 {
-		panic(fmt.Sprintf("dsp: csd matrix of %d channels × %d bins, want %d × %d", m.n, len(m.Freqs), n, nf))
+		panic(fmt.Sprintf("dsp: %s: dst is %d channels × %d bins with len(Data) = %d, want %d × %d",
+			op, m.n, len(m.Freqs), len(m.Data), n, nf))
+	}
+}
+
+// checkBin panics unless 0 ≤ f < Bins().
+func (m *CSDMatrix) checkBin(op string, f int) {
+	if f < 0 || f >= m.Bins() {
+		panic(fmt.Sprintf("dsp: %s: bin %d out of range [0, %d)", op, f, m.Bins()))
 	}
 }
 
@@ -533,12 +536,12 @@ func (c *CSD) NewAccumulator() *CSDAccumulator {
 	return &CSDAccumulator{plan: c, acc: make([]complex128, c.nf*c.np)}
 }
 
-// Accumulate adds conj(X_i)·X_j of every segment in s to the sums. It does
-// not allocate.
+// Accumulate adds conj(X_i)·X_j of every segment in s to the sums. Spectra
+// of another shape than the plan's panic. It does not allocate.
 func (a *CSDAccumulator) Accumulate(s ...*SegmentSpectra) {
 	c := a.plan
 	for _, sp := range s {
-		sp.check(c.n, c.nf)
+		sp.check(c.n, c.nf, "CSDAccumulator.Accumulate")
 	}
 	for k := range c.nf {
 		acc := a.acc[k*c.np : (k+1)*c.np]
@@ -552,7 +555,8 @@ func (a *CSDAccumulator) Accumulate(s ...*SegmentSpectra) {
 // Merge adds o's sums to a's (both from the same plan shape).
 func (a *CSDAccumulator) Merge(o *CSDAccumulator) {
 	if len(o.acc) != len(a.acc) || o.plan.n != a.plan.n {
-		panic("dsp: csd accumulator: merging accumulators of different shapes")
+		panic(fmt.Sprintf("dsp: CSDAccumulator.Merge: %d channels × %d bins into %d × %d",
+			o.plan.n, o.plan.nf, a.plan.n, a.plan.nf))
 	}
 	for i, v := range o.acc {
 		a.acc[i] += v
@@ -571,22 +575,15 @@ func (a *CSDAccumulator) Segments() int { return a.segs }
 
 // Result fills dst with the mean cross-spectral density of the accumulated
 // segments, scaled and one-sided exactly as CSD.Compute with AverageMean,
-// and returns it; a nil dst allocates. It panics when nothing was
-// accumulated.
+// and returns it; a nil dst allocates, a dst of another shape panics. It
+// panics when nothing was accumulated.
 func (a *CSDAccumulator) Result(dst *CSDMatrix) *CSDMatrix {
+	const op = "CSDAccumulator.Result"
 	c := a.plan
 	if a.segs == 0 {
-		panic("dsp: csd accumulator: no segments accumulated")
+		panic("dsp: " + op + ": no segments accumulated")
 	}
-	if dst == nil {
-		dst = c.NewMatrix()
-	} else {
-		dst.check(c.n, c.nf)
-		copy(dst.Freqs, c.freqs)
-		if dst.Names == nil {
-			dst.Names = c.cfg.Names
-		}
-	}
+	dst = c.useMatrix(dst, op)
 	dst.Segments = a.segs
 	base := c.scale / float64(a.segs)
 	for k := range c.nf {

@@ -1,6 +1,7 @@
 package dsp
 
 import (
+	"fmt"
 	"math"
 
 	"gonum.org/v1/gonum/dsp/fourier"
@@ -22,17 +23,61 @@ type RealFFT struct {
 	a, b     []complex128
 }
 
-// Len returns the transform length n.
-func (f *RealFFT) Len() int { return f.n }
-
 // NewRealFFT returns a plan for length n ≥ 1.
 func NewRealFFT(n int) *RealFFT {
-	f := &RealFFT{n: n}
-	if n%2 != 0 || n < 4 {
-		f.fallback = fourier.NewFFT(n)
-		return f
+	f := &RealFFT{}
+	f.Reset(n)
+	return f
+}
+
+// Len returns the transform length n: the length of the input sequence.
+// The output has n/2+1 coefficients.
+func (f *RealFFT) Len() int { return f.n }
+
+// Reset reinitialises the plan for length n ≥ 1, reusing its memory where
+// it is large enough (as gonum's fourier.FFT.Reset).
+func (f *RealFFT) Reset(n int) {
+	if n < 1 {
+		panic(fmt.Sprintf("dsp: RealFFT.Reset: n = %d, want ≥ 1", n))
 	}
+	f.n = n
+	f.radix = f.radix[:0]
+	f.tw = f.tw[:0]
+	if n%2 != 0 || n < 4 || !f.factor(n/2) {
+		f.useFallback(n)
+		return
+	}
+	f.fallback = nil
 	m := n / 2
+	nc := m
+	for st, r := range f.radix {
+		sub := nc / r
+		var tw []complex128
+		if st < cap(f.tw) {
+			tw = f.tw[:st+1][st]
+		}
+		tw = grow(tw, sub*(r-1))
+		for p := range sub {
+			for k := 1; k < r; k++ {
+				s, c := math.Sincos(-2 * math.Pi * float64(p*k) / float64(nc))
+				tw[p*(r-1)+k-1] = complex(c, s)
+			}
+		}
+		f.tw = append(f.tw, tw)
+		nc = sub
+	}
+	f.split = grow(f.split, m+1)
+	for k := range f.split {
+		s, c := math.Sincos(-2 * math.Pi * float64(k) / float64(n))
+		f.split[k] = complex(c, s)
+	}
+	f.a = grow(f.a, m)
+	f.b = grow(f.b, m)
+}
+
+// factor splits m into the radices 4, 2, 3 and 5 of the Stockham stages,
+// reporting false when m has another prime factor.
+func (f *RealFFT) factor(m int) bool {
 	for r := m; r > 1; {
 		switch {
 		case r%4 == 0:
@@ -48,44 +93,46 @@ func NewRealFFT(n int) *RealFFT {
 			f.radix = append(f.radix, 5)
 			r /= 5
 		default:
-			f.radix = nil
-			f.fallback = fourier.NewFFT(n)
-			return f
+			f.radix = f.radix[:0]
+			return false
 		}
 	}
-	nc := m
-	for _, r := range f.radix {
-		sub := nc / r
-		tw := make([]complex128, sub*(r-1))
-		for p := range sub {
-			for k := 1; k < r; k++ {
-				s, c := math.Sincos(-2 * math.Pi * float64(p*k) / float64(nc))
-				tw[p*(r-1)+k-1] = complex(c, s)
-			}
-		}
-		f.tw = append(f.tw, tw)
-		nc = sub
-	}
-	f.split = make([]complex128, m+1)
-	for k := range f.split {
-		s, c := math.Sincos(-2 * math.Pi * float64(k) / float64(n))
-		f.split[k] = complex(c, s)
-	}
-	f.a = make([]complex128, m)
-	f.b = make([]complex128, m)
-	return f
+	return true
 }
 
-// Coefficients fills dst, of length n/2+1, with the spectrum of x, of length
-// n. It does not allocate.
-func (f *RealFFT) Coefficients(dst []complex128, x []float64) {
-	if f.fallback != nil {
-		f.fallback.Coefficients(dst, x)
+// useFallback makes the plan a length-n gonum FFT.
+func (f *RealFFT) useFallback(n int) {
+	if f.fallback == nil {
+		f.fallback = fourier.NewFFT(n)
 		return
+	}
+	f.fallback.Reset(n)
+}
+
+// grow returns s resliced to n elements, reallocated when its capacity is
+// short.
+func grow[T any](s []T, n int) []T {
+	if cap(s) < n {
+		return make([]T, n)
+	}
+	return s[:n]
+}
+
+// Coefficients computes the one-sided spectrum of x, of length Len(),
+// X[k] = Σₜ x[t]·e^{−2πi k t/n} for k = 0..n/2 (unnormalised, as gonum's
+// fourier.FFT.Coefficients; bin k is at k·fs/n Hz for a sample rate fs),
+// places it in dst, of length n/2+1, and returns dst. A nil dst allocates;
+// a wrong length of x or dst panics. dst cannot alias x (their element
+// types differ). Coefficients does not allocate with a non-nil dst.
+func (f *RealFFT) Coefficients(dst []complex128, x []float64) []complex128 {
+	const op = "RealFFT.Coefficients"
+	checkLen(op, "x", len(x), f.n)
+	dst = useDst(dst, f.n/2+1, op)
+	if f.fallback != nil {
+		return f.fallback.Coefficients(dst, x)
 	}
 	m := f.n / 2
 	a := f.a[:m]
-	x = x[:2*m]
 	for t := range a {
 		a[t] = complex(x[2*t], x[2*t+1])
 	}
@@ -103,6 +150,7 @@ func (f *RealFFT) Coefficients(dst []complex128, x []float64) {
 		w := split[k]
 		dst[k] = complex(er+real(w)*or-imag(w)*oi, ei+real(w)*oi+imag(w)*or)
 	}
+	return dst
 }
 
 // complexFFT transforms f.a in place (Stockham autosort, decimation in

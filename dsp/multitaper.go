@@ -204,16 +204,18 @@ func (p *Multitaper) HalfBandwidth() float64 { return p.nw }
 // NumTapers returns the number of DPSS tapers in use.
 func (p *Multitaper) NumTapers() int { return p.ntapers }
 
-// Tapers fills dst (length NumTapers·Len, row-major) with the tapers in use.
+// Tapers fills dst (length NumTapers·MultitaperConfig.Len, row-major; nil
+// allocates) with the tapers in use and returns it.
 func (p *Multitaper) Tapers(dst []float64) []float64 {
-	dst = useDst(dst, len(p.tapers))
+	dst = useDst(dst, len(p.tapers), "Multitaper.Tapers")
 	copy(dst, p.tapers)
 	return dst
 }
 
-// Ratios fills dst with the concentration ratios λₖ of the tapers in use.
+// Ratios fills dst (length NumTapers; nil allocates) with the
+// concentration ratios λₖ of the tapers in use and returns it.
 func (p *Multitaper) Ratios(dst []float64) []float64 {
-	dst = useDst(dst, p.ntapers)
+	dst = useDst(dst, p.ntapers, "Multitaper.Ratios")
 	copy(dst, p.ratios)
 	return dst
 }
@@ -221,10 +223,11 @@ func (p *Multitaper) Ratios(dst []float64) []float64 {
 // Len returns the number of output bins (those in [FMin, FMax]).
 func (p *Multitaper) Len() int { return p.k1 - p.k0 }
 
-// Freqs fills dst with the output bin frequencies in Hz, k·SampleRate/Len
-// for the kept bins k, as MNE's freqs.
+// Freqs fills dst (length Len(); nil allocates) with the output bin
+// frequencies in Hz, k·SampleRate/MultitaperConfig.Len for the kept bins
+// k, as MNE's freqs, and returns it.
 func (p *Multitaper) Freqs(dst []float64) []float64 {
-	dst = useDst(dst, p.Len())
+	dst = useDst(dst, p.Len(), "Multitaper.Freqs")
 	for i := range dst {
 		dst[i] = mtFreq(p.k0+i, p.cfg.Len, p.cfg.SampleRate)
 	}
@@ -236,16 +239,16 @@ func (p *Multitaper) Freqs(dst []float64) []float64 {
 // converge; MNE then warns and, like PSD, returns the last iterate.
 func (p *Multitaper) Iterations() int { return p.iters }
 
-// PSD fills dst with the one-sided multitaper PSD of x (len(x) must be
-// Len), cropped to [FMin, FMax]. dst must not alias x. PSD does not
-// allocate. With Adaptive, a signal whose fixed-weight spectrum is zero
-// everywhere (x constant) gives NaN, as MNE does.
+// PSD fills dst (length Len(); nil allocates) with the one-sided
+// multitaper PSD of x, cropped to [FMin, FMax], and returns it. len(x) must
+// be MultitaperConfig.Len. dst must not alias x. PSD does not allocate
+// with a non-nil dst. With Adaptive, a signal whose fixed-weight spectrum
+// is zero everywhere (x constant) gives NaN, as MNE does.
 func (p *Multitaper) PSD(dst, x []float64) []float64 {
+	const op = "Multitaper.PSD"
 	n := p.cfg.Len
-	if len(x) != n {
-		panic(fmt.Sprintf("dsp: multitaper: signal has %d samples, plan expects %d", len(x), n))
-	}
-	dst = useDst(dst, p.Len())
+	checkLen(op, "x", len(x), n)
+	dst = useDst(dst, p.Len(), op)
 	var mean float64
 	if !p.cfg.KeepDC {
 		for _, v := range x {

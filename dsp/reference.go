@@ -29,21 +29,19 @@ type AverageReference struct {
 //
 // x is channel-major with equal-length channels; dst has the same shape
 // (nil allocates; a nil dst[c] is allocated) and dst[c] may be x[c] for
-// in-place re-referencing (no other overlap). An error reports that every
-// channel is excluded. Apply does not allocate when dst is given.
+// in-place re-referencing (no other overlap); it is returned. Shapes that
+// differ panic. An error reports that every channel is excluded. Apply does
+// not allocate when dst is given.
 func (r AverageReference) Apply(dst, x [][]float64) ([][]float64, error) {
+	return r.apply("AverageReference.Apply", dst, x)
+}
+
+// apply is Apply with op naming the caller in panics.
+func (r AverageReference) apply(op string, dst, x [][]float64) ([][]float64, error) {
 	if len(r.Exclude) > len(x) {
-		panic(fmt.Sprintf("dsp: average reference: Exclude has %d entries for %d channels", len(r.Exclude), len(x)))
+		panic(fmt.Sprintf("dsp: %s: len(Exclude) = %d, want ≤ %d (len(x))", op, len(r.Exclude), len(x)))
 	}
-	n := 0
-	if len(x) > 0 {
-		n = len(x[0])
-	}
-	for c := range x {
-		if len(x[c]) != n {
-			panic(fmt.Sprintf("dsp: average reference: channel %d has %d samples, channel 0 has %d", c, len(x[c]), n))
-		}
-	}
+	n := checkRows(op, x, len(x))
 	included := 0
 	for c := range x {
 		if !r.excluded(c) {
@@ -53,14 +51,7 @@ func (r AverageReference) Apply(dst, x [][]float64) ([][]float64, error) {
 	if included == 0 && len(x) > 0 {
 		return nil, errors.New("dsp: average reference: every channel is excluded from the mean")
 	}
-	if dst == nil {
-		dst = make([][]float64, len(x))
-	} else if len(dst) != len(x) {
-		panic(fmt.Sprintf("dsp: dst has %d channels, want %d", len(dst), len(x)))
-	}
-	for c := range dst {
-		dst[c] = useDst(dst[c], n)
-	}
+	dst = useRows(dst, len(x), n, op)
 	const block = 256
 	var ref [block]float64
 	cnt := float64(included)
@@ -101,6 +92,6 @@ func (r AverageReference) excluded(c int) bool { return c < len(r.Exclude) && r.
 // channels. See AverageReference for excluding channels. dst as in
 // AverageReference.Apply.
 func CommonAverage(dst, x [][]float64) [][]float64 {
-	dst, _ = AverageReference{}.Apply(dst, x) // cannot fail: nothing is excluded
+	dst, _ = AverageReference{}.apply("CommonAverage", dst, x) // cannot fail: nothing is excluded
 	return dst
 }

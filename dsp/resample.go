@@ -46,7 +46,7 @@ func NewResampler(up, down, channels int) (*Resampler, error) {
 		return nil, fmt.Errorf("dsp: resample: up %d and down %d must be ≥ 1", up, down)
 	}
 	if channels < 1 {
-		panic(fmt.Sprintf("dsp: resample: %d channels", channels))
+		panic(fmt.Sprintf("dsp: NewResampler: channels = %d, want ≥ 1", channels))
 	}
 	g := rsGCD(up, down)
 	r := &Resampler{up: up / g, down: down / g, chans: make([]rsChannel, channels)}
@@ -109,10 +109,8 @@ func (r *Resampler) resetChannel(c int) {
 	clear(ch.buf)
 }
 
-func (r *Resampler) channel(c int) *rsChannel {
-	if c < 0 || c >= len(r.chans) {
-		panic(fmt.Sprintf("dsp: resample: channel %d out of range [0, %d)", c, len(r.chans)))
-	}
+func (r *Resampler) channel(op string, c int) *rsChannel {
+	checkChannel(op, c, len(r.chans))
 	return &r.chans[c]
 }
 
@@ -132,13 +130,13 @@ func (r *Resampler) ready(n int) int {
 // OutputLen returns how many samples Process emits for the next chunk of n
 // samples of channel ch.
 func (r *Resampler) OutputLen(ch, n int) int {
-	c := r.channel(ch)
+	c := r.channel("Resampler.OutputLen", ch)
 	return r.ready(c.seen+n) - c.emitted
 }
 
 // FlushLen returns how many samples Flush emits for channel ch now.
 func (r *Resampler) FlushLen(ch int) int {
-	c := r.channel(ch)
+	c := r.channel("Resampler.FlushLen", ch)
 	return ResampledLen(c.seen, r.up, r.down) - c.emitted
 }
 
@@ -146,8 +144,9 @@ func (r *Resampler) FlushLen(ch int) int {
 // it completes into dst, which has length OutputLen(ch, len(x)) (nil
 // allocates); dst must not overlap x. It returns dst.
 func (r *Resampler) Process(dst, x []float64, ch int) []float64 {
-	c := r.channel(ch)
-	dst = useDst(dst, r.ready(c.seen+len(x))-c.emitted)
+	const op = "Resampler.Process"
+	c := r.channel(op, ch)
+	dst = useDst(dst, r.ready(c.seen+len(x))-c.emitted, op)
 	if r.taps == nil {
 		copy(dst, x)
 		c.seen += len(x)
@@ -161,10 +160,12 @@ func (r *Resampler) Process(dst, x []float64, ch int) []float64 {
 
 // Flush ends channel ch's stream: it writes the outputs still due, computed
 // with zeros after the last sample as resample_poly does, into dst (length
-// FlushLen(ch); nil allocates), and resets the channel for a new stream.
+// FlushLen(ch); nil allocates), resets the channel for a new stream and
+// returns dst.
 func (r *Resampler) Flush(dst []float64, ch int) []float64 {
-	c := r.channel(ch)
-	dst = useDst(dst, ResampledLen(c.seen, r.up, r.down)-c.emitted)
+	const op = "Resampler.Flush"
+	c := r.channel(op, ch)
+	dst = useDst(dst, ResampledLen(c.seen, r.up, r.down)-c.emitted, op)
 	if r.taps != nil {
 		r.emit(c, dst, nil)
 	}
@@ -222,10 +223,11 @@ func (r *Resampler) push(c *rsChannel, x []float64) {
 }
 
 // ResampledLen returns ⌈n·up/down⌉ with up/down reduced by their gcd: the
-// length of resample_poly's output for n input samples.
+// length of resample_poly's output for n input samples. up or down < 1
+// panics.
 func ResampledLen(n, up, down int) int {
 	if up < 1 || down < 1 {
-		panic(fmt.Sprintf("dsp: resample: up %d and down %d must be ≥ 1", up, down))
+		panic(fmt.Sprintf("dsp: ResampledLen: up = %d, down = %d, want ≥ 1", up, down))
 	}
 	g := rsGCD(up, down)
 	up, down = up/g, down/g
@@ -235,13 +237,19 @@ func ResampledLen(n, up, down int) int {
 // ResamplePoly resamples x by up/down into dst (length ResampledLen(len(x),
 // up, down); nil allocates; must not overlap x), exactly
 // scipy.signal.resample_poly(x, up, down) with its defaults; see Resampler.
-// The output sample rate is fs·up/down. An error reports up or down < 1.
+// The output sample rate is fs·up/down. dst is returned. An error reports
+// up or down < 1.
 func ResamplePoly(dst, x []float64, up, down int) ([]float64, error) {
+	return resamplePoly("ResamplePoly", dst, x, up, down)
+}
+
+// resamplePoly is ResamplePoly with op naming the caller in panics.
+func resamplePoly(op string, dst, x []float64, up, down int) ([]float64, error) {
 	r, err := NewResampler(up, down, 1)
 	if err != nil {
 		return nil, err
 	}
-	dst = useDst(dst, ResampledLen(len(x), up, down))
+	dst = useDst(dst, ResampledLen(len(x), up, down), op)
 	k := r.OutputLen(0, len(x))
 	r.Process(dst[:k:k], x, 0)
 	r.Flush(dst[k:], 0)
@@ -252,9 +260,10 @@ func ResamplePoly(dst, x []float64, up, down int) ([]float64, error) {
 // anti-aliasing FIR of ResamplePoly: it is scipy.signal.resample_poly(x, 1,
 // q), zero-phase and aligned with x[0]. (scipy.signal.decimate's default
 // is an order-8 Chebyshev I IIR with filtfilt instead; its ftype='fir'
-// path uses a Hamming FIR.) dst has ⌈len(x)/q⌉ samples (nil allocates).
+// path uses a Hamming FIR.) dst has ⌈len(x)/q⌉ samples (nil allocates) and
+// is returned. An error reports q < 1.
 func Decimate(dst, x []float64, q int) ([]float64, error) {
-	return ResamplePoly(dst, x, 1, q)
+	return resamplePoly("Decimate", dst, x, 1, q)
 }
 
 func rsGCD(a, b int) int {

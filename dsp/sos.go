@@ -45,7 +45,7 @@ type SOSFilter struct {
 // invalid SOS (see SOS.Validate); channels < 1 panics.
 func NewSOSFilter(sos SOS, channels int, init FilterInit) (*SOSFilter, error) {
 	if channels < 1 {
-		panic(fmt.Sprintf("dsp: sos filter: %d channels", channels))
+		panic(fmt.Sprintf("dsp: NewSOSFilter: channels = %d, want ≥ 1", channels))
 	}
 	if err := sos.Validate(); err != nil {
 		return nil, err
@@ -79,29 +79,31 @@ func (f *SOSFilter) Reset() {
 
 // State fills dst with channel ch's state in scipy's zi/zf layout for one
 // channel, section-major: dst[2s], dst[2s+1] are z0, z1 of section s
-// (sosfilt's zf[s, :]). dst has length 2·len(sos); nil allocates.
+// (sosfilt's zf[s, :]). dst has length 2·len(sos) (nil allocates) and is
+// returned.
 func (f *SOSFilter) State(dst []float64, ch int) []float64 {
-	dst = useDst(dst, 2*len(f.sos))
-	copy(dst, f.channelState(ch))
+	const op = "SOSFilter.State"
+	st := f.channelState(op, ch)
+	dst = useDst(dst, len(st), op)
+	copy(dst, st)
 	return dst
 }
 
 // SetState sets channel ch's state from z in State's layout, like passing
 // zi to scipy.signal.sosfilt; the channel then counts as started (InitSteady
-// does not override it).
+// does not override it). z has length 2·len(sos).
 func (f *SOSFilter) SetState(ch int, z []float64) {
-	st := f.channelState(ch)
-	if len(z) != len(st) {
-		panic(fmt.Sprintf("dsp: sos filter: state has length %d, want %d", len(z), len(st)))
-	}
+	const op = "SOSFilter.SetState"
+	st := f.channelState(op, ch)
+	checkLen(op, "z", len(z), len(st))
 	copy(st, z)
 	f.started[ch] = true
 }
 
-func (f *SOSFilter) channelState(ch int) []float64 {
-	if ch < 0 || ch >= f.channels {
-		panic(fmt.Sprintf("dsp: sos filter: channel %d out of range [0, %d)", ch, f.channels))
-	}
+// channelState returns channel ch's state, panicking with a message
+// naming op when ch is out of range.
+func (f *SOSFilter) channelState(op string, ch int) []float64 {
+	checkChannel(op, ch, f.channels)
 	n := 2 * len(f.sos)
 	return f.state[ch*n : (ch+1)*n]
 }
@@ -110,8 +112,9 @@ func (f *SOSFilter) channelState(ch int) []float64 {
 // dst has len(x) samples (nil allocates) and may be x itself for in-place
 // filtering; it must not otherwise overlap x.
 func (f *SOSFilter) Filter(dst, x []float64, ch int) []float64 {
-	st := f.channelState(ch)
-	dst = useDst(dst, len(x))
+	const op = "SOSFilter.Filter"
+	st := f.channelState(op, ch)
+	dst = useDst(dst, len(x), op)
 	if len(x) == 0 {
 		return dst
 	}
@@ -126,19 +129,20 @@ func (f *SOSFilter) Filter(dst, x []float64, ch int) []float64 {
 }
 
 // FilterChannels filters one chunk of every channel: x[c] is channel c's
-// next chunk (chunks may differ in length). dst has the shape of x (nil
-// allocates); dst[c] may be x[c] for in-place filtering.
+// next chunk (chunks may differ in length). dst has the shape of x (nil,
+// or a nil row, allocates) and is returned; dst[c] may be x[c] for
+// in-place filtering.
 func (f *SOSFilter) FilterChannels(dst, x [][]float64) [][]float64 {
-	if len(x) != f.channels {
-		panic(fmt.Sprintf("dsp: sos filter: %d channels, filter has %d", len(x), f.channels))
-	}
-	if dst == nil {
-		dst = make([][]float64, len(x))
-	} else if len(dst) != len(x) {
-		panic(fmt.Sprintf("dsp: dst has %d channels, want %d", len(dst), len(x)))
-	}
-	for c := range x {
-		dst[c] = f.Filter(dst[c], x[c], c)
+	const op = "SOSFilter.FilterChannels"
+	checkLen(op, "x", len(x), f.channels)
+	dst = useDst(dst, len(x), op)
+	for c, xc := range x {
+		if dst[c] == nil {
+			dst[c] = make([]float64, len(xc))
+		} else if len(dst[c]) != len(xc) {
+			panic(fmt.Sprintf("dsp: %s: len(dst[%d]) = %d, want %d (len(x[%d]))", op, c, len(dst[c]), len(xc), c))
+		}
+		f.Filter(dst[c], xc, c)
 	}
 	return dst
 }
@@ -275,13 +279,14 @@ func (f *FiltFilt) PadLen() int { return f.pad }
 
 // Filter writes the zero-phase filtered x into dst and returns it. dst has
 // len(x) samples (nil allocates) and may alias x. An error reports a signal
-// of at most PadLen samples (scipy raises ValueError there too).
+// of at most PadLen samples (scipy raises ValueError there too): a signal's
+// length is data, not a programmer mistake.
 func (f *FiltFilt) Filter(dst, x []float64) ([]float64, error) {
 	n, pad := len(x), f.pad
+	dst = useDst(dst, n, "FiltFilt.Filter")
 	if n <= pad {
 		return nil, fmt.Errorf("dsp: filtfilt: signal of %d samples must be longer than padlen %d", n, pad)
 	}
-	dst = useDst(dst, n)
 	m := n + 2*pad
 	if cap(f.buf) < m {
 		f.buf = make([]float64, m)

@@ -17,11 +17,10 @@ import (
 // freqs must be increasing and as long as psd. The result is NaN when fewer
 // than two bins lie in the range or their total power is not positive.
 func SpectralEdge(psd, freqs []float64, fraction, fmin, fmax float64) float64 {
-	if len(psd) != len(freqs) {
-		panic(fmt.Sprintf("dsp: spectral edge: %d PSD bins, %d frequencies", len(psd), len(freqs)))
-	}
+	const op = "SpectralEdge"
+	checkLen(op, "freqs", len(freqs), len(psd))
 	if !(fraction >= 0 && fraction <= 1) {
-		panic(fmt.Sprintf("dsp: spectral edge: fraction %v outside [0, 1]", fraction))
+		panic(fmt.Sprintf("dsp: %s: fraction %v outside [0, 1]", op, fraction))
 	}
 	k0, k1 := winRange(freqs, fmin, fmax)
 	if k1-k0 < 2 {
@@ -56,9 +55,7 @@ func SpectralEdge(psd, freqs []float64, fraction, fmin, fmax float64) float64 {
 // lies in the range or the power in it is not positive, and 0 for a single
 // bin.
 func SpectralEntropy(psd, freqs []float64, fmin, fmax float64, normalize bool) float64 {
-	if len(psd) != len(freqs) {
-		panic(fmt.Sprintf("dsp: spectral entropy: %d PSD bins, %d frequencies", len(psd), len(freqs)))
-	}
+	checkLen("SpectralEntropy", "freqs", len(freqs), len(psd))
 	k0, k1 := winRange(freqs, fmin, fmax)
 	if k1 == k0 {
 		return math.NaN()

@@ -95,11 +95,7 @@ func NewSTFT(cfg STFTConfig) (*STFT, error) {
 			return nil, fmt.Errorf("dsp: stft: unknown detrend %d", cfg.Detrend)
 		}
 	}
-	var s, s2 float64
-	for _, v := range cfg.Window {
-		s += v
-		s2 += v * v
-	}
+	s, s2 := windowSums(cfg.Window)
 	p := &STFT{
 		cfg:  cfg,
 		hop:  cfg.SegmentLen - cfg.Overlap,
@@ -166,11 +162,12 @@ func stftMod(a, m int) int {
 	return r
 }
 
-// Freqs fills dst with the bin frequencies in Hz: k·SampleRate/NFFT for
-// the one-sided bins (numpy.fft.rfftfreq), numpy.fft.fftfreq order
-// (non-negative, then negative frequencies) if TwoSided.
+// Freqs fills dst (length Len(); nil allocates) with the bin frequencies in
+// Hz and returns it: k·SampleRate/NFFT for the one-sided bins
+// (numpy.fft.rfftfreq), numpy.fft.fftfreq order (non-negative, then
+// negative frequencies) if TwoSided.
 func (p *STFT) Freqs(dst []float64) []float64 {
-	dst = useDst(dst, p.bins)
+	dst = useDst(dst, p.bins, "STFT.Freqs")
 	nfft := p.cfg.NFFT
 	val := 1.0 / (float64(nfft) * (1.0 / p.cfg.SampleRate))
 	for k := range dst {
@@ -183,12 +180,13 @@ func (p *STFT) Freqs(dst []float64) []float64 {
 	return dst
 }
 
-// Times fills dst (length Frames(n)) with the frame centre times in seconds
-// for a signal of n samples, as scipy: (SegmentLen/2 + j·hop)/SampleRate,
-// minus (SegmentLen/2)/SampleRate with boundary zeros, so with the default
-// boundary frame j is centred on sample j·hop.
+// Times fills dst (length Frames(n); nil allocates) with the frame centre
+// times in seconds for a signal of n samples and returns it, as scipy:
+// (SegmentLen/2 + j·hop)/SampleRate, minus (SegmentLen/2)/SampleRate with
+// boundary zeros, so with the default boundary frame j is centred on
+// sample j·hop.
 func (p *STFT) Times(dst []float64, n int) []float64 {
-	dst = useDst(dst, p.Frames(n))
+	dst = useDst(dst, p.Frames(n), "STFT.Times")
 	fs := p.cfg.SampleRate
 	c := float64(p.cfg.SegmentLen) / 2
 	for j := range dst {
@@ -203,11 +201,12 @@ func (p *STFT) Times(dst []float64, n int) []float64 {
 
 // Transform fills dst (length Frames(len(x))·Len(), frame-major) with the
 // STFT of x, as scipy.signal.stft(x, fs, window, nperseg, noverlap, nfft,
-// detrend, return_onesided, boundary, padded, scaling)[2].T. A nil dst
-// allocates. Transform does not allocate otherwise.
+// detrend, return_onesided, boundary, padded, scaling)[2].T, and returns
+// it. x may have any length. A nil dst allocates; Transform does not
+// allocate otherwise.
 func (p *STFT) Transform(dst []complex128, x []float64) []complex128 {
 	nf := p.Frames(len(x))
-	dst = stftUseDst(dst, nf*p.bins)
+	dst = useDst(dst, nf*p.bins, "STFT.Transform")
 	for j := range nf {
 		p.load(x, j*p.hop-p.half)
 		p.transform(dst[j*p.bins : (j+1)*p.bins])
@@ -219,10 +218,11 @@ func (p *STFT) Transform(dst []complex128, x []float64) []complex128 {
 // the STFT magnitude. With NoBoundary and NoPadding it equals
 // scipy.signal.spectrogram(x, fs, window, nperseg, noverlap, nfft,
 // detrend, return_onesided, scaling, mode='magnitude') transposed, where
-// Density selects scaling='density'. A nil dst allocates.
+// Density selects scaling='density'. A nil dst allocates; dst is returned
+// and must not alias x.
 func (p *STFT) Magnitude(dst, x []float64) []float64 {
 	nf := p.Frames(len(x))
-	dst = useDst(dst, nf*p.bins)
+	dst = useDst(dst, nf*p.bins, "STFT.Magnitude")
 	for j := range nf {
 		p.load(x, j*p.hop-p.half)
 		row := dst[j*p.bins : (j+1)*p.bins]
@@ -239,10 +239,10 @@ func (p *STFT) Magnitude(dst, x []float64) []float64 {
 // (even NFFT) Nyquist. With NoBoundary and NoPadding it equals
 // scipy.signal.spectrogram(..., mode='psd') transposed: with Density a
 // PSD in unit²/Hz per frame, otherwise a power spectrum in unit². A nil dst
-// allocates.
+// allocates; dst is returned and must not alias x.
 func (p *STFT) Power(dst, x []float64) []float64 {
 	nf := p.Frames(len(x))
-	dst = useDst(dst, nf*p.bins)
+	dst = useDst(dst, nf*p.bins, "STFT.Power")
 	nfft := p.cfg.NFFT
 	last := nfft / 2 // Nyquist bin for even NFFT
 	if nfft%2 == 1 {
@@ -326,16 +326,6 @@ func (p *STFT) transform(row []complex128) {
 	for k := len(p.coef); k < nfft; k++ {
 		row[k] = cmplx.Conj(p.coef[nfft-k])
 	}
-}
-
-func stftUseDst(dst []complex128, n int) []complex128 {
-	if dst == nil {
-		return make([]complex128, n)
-	}
-	if len(dst) != n {
-		panic(fmt.Sprintf("dsp: dst has length %d, want %d", len(dst), n))
-	}
-	return dst
 }
 
 // STFTStream computes the STFT of a signal that arrives in chunks, frame by

@@ -1,10 +1,3 @@
-// Package dsp is neurostream's signal processing: windows, FFT plans, Welch
-// PSD and band power, written as plain functions and reusable plans.
-//
-// Conventions follow scipy.signal and MNE-Python and are stated per
-// function: frequencies in Hz, one-sided spectra, PSD in unit²/Hz (V²/Hz for
-// EEG), band power in unit². Plans own scratch space and are not safe for
-// concurrent use; output goes to a caller-owned dst (nil allocates).
 package dsp
 
 import (
@@ -92,11 +85,7 @@ func NewWelch(cfg WelchConfig) (*Welch, error) {
 	if err := segmentParams("welch", cfg.SegmentLen, &cfg.Overlap, &cfg.NFFT, &cfg.Window); err != nil {
 		return nil, err
 	}
-	var s, s2 float64
-	for _, v := range cfg.Window {
-		s += v
-		s2 += v * v
-	}
+	s, s2 := windowSums(cfg.Window)
 	w := &Welch{
 		cfg:  cfg,
 		step: cfg.SegmentLen - cfg.Overlap,
@@ -130,28 +119,30 @@ func (w *Welch) Segments(n int) int {
 	return (n - w.cfg.Overlap) / w.step
 }
 
-// Freqs fills dst with the bin frequencies in Hz: bin k is k·SampleRate/NFFT.
+// Freqs fills dst (length Len(); nil allocates) with the bin frequencies in
+// Hz, bin k at k·SampleRate/NFFT, and returns it.
 func (w *Welch) Freqs(dst []float64) []float64 {
-	dst = useDst(dst, w.Len())
+	dst = useDst(dst, w.Len(), "Welch.Freqs")
 	for k := range dst {
 		dst[k] = float64(k) * w.cfg.SampleRate / float64(w.cfg.NFFT)
 	}
 	return dst
 }
 
-// PSD fills dst with the one-sided Welch estimate of x's power spectrum
-// with scipy.signal.welch semantics (return_onesided=True): every bin but
-// DC (and Nyquist for even NFFT) is doubled. len(x) must be at least
-// SegmentLen; trailing samples that do not fill a segment are ignored, as in
-// scipy. dst must not alias x. PSD does not allocate after the first call
-// with AverageMedian.
+// PSD fills dst (length Len(); nil allocates) with the one-sided Welch
+// estimate of x's power spectrum and returns it, with scipy.signal.welch
+// semantics (return_onesided=True): every bin but DC (and Nyquist for even
+// NFFT) is doubled; units unit²/Hz (ScalingDensity) or unit²
+// (ScalingSpectrum). len(x) must be at least SegmentLen; trailing samples
+// that do not fill a segment are ignored, as in scipy. dst must not alias
+// x. With a non-nil dst PSD does not allocate (with AverageMedian: after
+// the first call for a given segment count).
 func (w *Welch) PSD(dst, x []float64) []float64 {
+	const op = "Welch.PSD"
+	checkMinLen(op, "x", len(x), w.cfg.SegmentLen, "SegmentLen")
 	nseg := w.Segments(len(x))
-	if nseg == 0 {
-		panic(fmt.Sprintf("dsp: welch: signal of %d samples shorter than segment length %d", len(x), w.cfg.SegmentLen))
-	}
 	nf := w.Len()
-	dst = useDst(dst, nf)
+	dst = useDst(dst, nf, op)
 	median := w.cfg.Average == AverageMedian
 	if median {
 		for len(w.periods) < nseg {
@@ -315,19 +306,21 @@ func median64(x []float64) float64 {
 	return (x[n/2-1] + x[n/2]) / 2
 }
 
-// Hann fills dst with an n-point Hann window. periodic selects the DFT-even
-// form used for spectral analysis (scipy's get_window('hann', n), sym=False);
-// otherwise the symmetric form (scipy.signal.windows.hann(n)).
-func Hann(dst []float64, n int, periodic bool) []float64 {
-	return winCosine(dst, n, periodic, 0.5, 0.5, 0)
+// windowSums returns Σw and Σw², the window's coherent gain and energy
+// that the spectrum and density scalings divide by.
+func windowSums(w []float64) (s, s2 float64) {
+	for _, v := range w {
+		s += v
+		s2 += v * v
+	}
+	return s, s2
 }
 
-func useDst(dst []float64, n int) []float64 {
-	if dst == nil {
-		return make([]float64, n)
-	}
-	if len(dst) != n {
-		panic(fmt.Sprintf("dsp: dst has length %d, want %d", len(dst), n))
-	}
-	return dst
+// Hann fills dst (length n; nil allocates) with an n-point Hann window,
+// w[i] = 0.5 − 0.5·cos(2πi/d), and returns it. periodic selects the
+// DFT-even form used for spectral analysis (d = n, scipy's
+// get_window('hann', n), sym=False); otherwise the symmetric form (d = n−1,
+// scipy.signal.windows.hann(n)). n = 1 gives [1].
+func Hann(dst []float64, n int, periodic bool) []float64 {
+	return winCosine(dst, n, periodic, 0.5, 0.5, 0, "Hann")
 }

@@ -11,27 +11,29 @@ import (
 // w[i] = 0.54 − 0.46·cos(2πi/d), with d = n−1 for the symmetric form
 // (scipy.signal.windows.hamming(n), for filter design) and d = n for the
 // periodic, DFT-even form (hamming(n, sym=False), as get_window('hamming', n)
-// returns for spectral analysis). n = 1 gives [1]. A nil dst allocates.
+// returns for spectral analysis). n = 1 gives [1]. dst has length n (nil
+// allocates) and is returned.
 func Hamming(dst []float64, n int, periodic bool) []float64 {
-	return winCosine(dst, n, periodic, 0.54, 0.46, 0)
+	return winCosine(dst, n, periodic, 0.54, 0.46, 0, "Hamming")
 }
 
 // Blackman fills dst with an n-point Blackman window,
 // w[i] = 0.42 − 0.5·cos(2πi/d) + 0.08·cos(4πi/d), with d = n−1 for the
 // symmetric form (scipy.signal.windows.blackman(n)) and d = n for the
-// periodic form (blackman(n, sym=False)). n = 1 gives [1]. A nil dst
-// allocates.
+// periodic form (blackman(n, sym=False)). n = 1 gives [1]. dst has length
+// n (nil allocates) and is returned.
 func Blackman(dst []float64, n int, periodic bool) []float64 {
-	return winCosine(dst, n, periodic, 0.42, 0.5, 0.08)
+	return winCosine(dst, n, periodic, 0.42, 0.5, 0.08, "Blackman")
 }
 
 // winCosine fills dst with a0 − a1·cos(2πi/d) + a2·cos(4πi/d), scipy's
-// general_cosine with coefficients (a0, a1, a2).
-func winCosine(dst []float64, n int, periodic bool, a0, a1, a2 float64) []float64 {
+// general_cosine with coefficients (a0, a1, a2); op names the window in
+// panics.
+func winCosine(dst []float64, n int, periodic bool, a0, a1, a2 float64, op string) []float64 {
 	if n < 0 {
-		panic(fmt.Sprintf("dsp: window length %d is negative", n))
+		panic(fmt.Sprintf("dsp: %s: n = %d, want ≥ 0", op, n))
 	}
-	dst = useDst(dst, n)
+	dst = useDst(dst, n, op)
 	if n == 1 {
 		dst[0] = 1
 		return dst
@@ -50,9 +52,11 @@ func winCosine(dst []float64, n int, periodic bool, a0, a1, a2 float64) []float6
 // DetrendSignal writes x with its trend removed to dst, as
 // scipy.signal.detrend(x, type=…): DetrendConstant subtracts the mean,
 // DetrendLinear the least-squares line through (i, x[i]), DetrendNone
-// copies. dst may be x (in place); a nil dst allocates.
+// copies. dst has len(x) samples (nil allocates), may be x (in place) and
+// is returned.
 func DetrendSignal(dst, x []float64, kind Detrend) []float64 {
-	dst = useDst(dst, len(x))
+	const op = "DetrendSignal"
+	dst = useDst(dst, len(x), op)
 	copy(dst, x)
 	switch kind {
 	case DetrendNone:
@@ -61,7 +65,7 @@ func DetrendSignal(dst, x []float64, kind Detrend) []float64 {
 	case DetrendLinear:
 		detrendLinear(dst)
 	default:
-		panic(fmt.Sprintf("dsp: unknown detrend %d", kind))
+		panic(fmt.Sprintf("dsp: %s: unknown detrend %d", op, kind))
 	}
 	return dst
 }
@@ -104,28 +108,29 @@ func winDemean(x []float64) {
 // (and their ratios) and drops the last sample.
 //
 // dst holds the tapers row-major, taper i at dst[i*n:(i+1)*n] (length k·n);
-// ratios has length k. Nil slices allocate. n = 1 gives the taper [1] with
-// ratio 1. DPSS panics unless 1 ≤ k ≤ n and 0 < nw < n/2.
+// ratios has length k. Nil slices allocate; both are returned. n = 1 gives
+// the taper [1] with ratio 1. DPSS panics unless 1 ≤ k ≤ n and 0 < nw < n/2.
 func DPSS(dst, ratios []float64, n int, nw float64, k int, periodic bool) (tapers, conc []float64) {
+	const op = "DPSS"
 	if n < 1 {
-		panic(fmt.Sprintf("dsp: dpss: length %d must be ≥ 1", n))
+		panic(fmt.Sprintf("dsp: %s: n = %d, want ≥ 1", op, n))
 	}
 	if n == 1 {
 		if k != 1 {
-			panic(fmt.Sprintf("dsp: dpss: %d tapers of length 1", k))
+			panic(fmt.Sprintf("dsp: %s: %d tapers of length 1, want 1", op, k))
 		}
-		dst, ratios = useDst(dst, 1), useDst(ratios, 1)
+		dst, ratios = useDst(dst, 1, op), useOut(ratios, 1, op, "ratios")
 		dst[0], ratios[0] = 1, 1
 		return dst, ratios
 	}
 	if k < 1 || k > n {
-		panic(fmt.Sprintf("dsp: dpss: taper count %d must be in [1, %d]", k, n))
+		panic(fmt.Sprintf("dsp: %s: taper count %d outside [1, %d]", op, k, n))
 	}
 	if !(nw > 0) || nw >= float64(n)/2 {
-		panic(fmt.Sprintf("dsp: dpss: half-bandwidth NW=%v must be in (0, %v)", nw, float64(n)/2))
+		panic(fmt.Sprintf("dsp: %s: half-bandwidth NW = %v outside (0, %v)", op, nw, float64(n)/2))
 	}
-	dst = useDst(dst, k*n)
-	ratios = useDst(ratios, k)
+	dst = useDst(dst, k*n, op)
+	ratios = useOut(ratios, k, op, "ratios")
 	m := n
 	if periodic {
 		m = n + 1
