@@ -225,15 +225,10 @@ func TestConnectivityEdgeCases(t *testing.T) {
 	if v := zero.Result(nil, PLV)[0]; !math.IsNaN(v) {
 		t.Errorf("PLV of a zero cross-spectrum %v, want NaN", v)
 	}
-	func() {
-		defer func() {
-			if recover() == nil {
-				t.Error("Merge of accumulators with different pairs did not panic")
-			}
-		}()
-		other, _ := NewConnectivity(ConnConfig{Channels: 2, Bins: 1, Pairs: []ChannelPair{{0, 1}}, Methods: []ConnMethod{PLV}})
-		zero.Merge(other)
-	}()
+	other, _ := NewConnectivity(ConnConfig{Channels: 2, Bins: 1, Pairs: []ChannelPair{{0, 1}}, Methods: []ConnMethod{PLV}})
+	wantPanic(t, "Merge of accumulators with different pairs",
+		"dsp: Connectivity.Merge: accumulators of different channels, bins, pairs or methods",
+		func() { zero.Merge(other) })
 	for _, s := range []string{"coh", "cohy", "imcoh", "plv", "pli", "wpli", "msc"} {
 		if m, err := ParseConnMethod(s); err != nil || string(m) != s {
 			t.Errorf("ParseConnMethod(%q) = %q, %v", s, m, err)

@@ -369,27 +369,9 @@ func TestCSDConfigErrors(t *testing.T) {
 	}
 }
 
-func TestCSDPanics(t *testing.T) {
-	plan, _ := NewCSD(CSDConfig{WelchConfig: WelchConfig{SampleRate: 100, SegmentLen: 8}, Channels: 2})
-	for name, f := range map[string]func(){
-		"channels":   func() { plan.Compute(nil, [][]float64{make([]float64, 16)}) },
-		"short":      func() { plan.Compute(nil, [][]float64{make([]float64, 7), make([]float64, 7)}) },
-		"ragged":     func() { plan.Compute(nil, [][]float64{make([]float64, 16), make([]float64, 15)}) },
-		"dst shape":  func() { plan.Compute(NewCSDMatrix(3, 5), [][]float64{make([]float64, 16), make([]float64, 16)}) },
-		"empty acc":  func() { plan.NewAccumulator().Result(nil) },
-		"segment":    func() { plan.Spectra(nil, [][]float64{make([]float64, 16), make([]float64, 16)}, 9) },
-		"pair range": func() { plan.NewMatrix().At(0, 0, 2) },
-	} {
-		func() {
-			defer func() {
-				if recover() == nil {
-					t.Errorf("%s: no panic", name)
-				}
-			}()
-			f()
-		}()
-	}
-}
+// The CSD's panics (channel count, ragged or short input, dst shape, empty
+// accumulator, segment range, pair range) are checked with their messages
+// in TestContractPanics.
 
 func TestCSDPackedIndex(t *testing.T) {
 	p := 0

@@ -70,21 +70,14 @@ func TestAverageReferenceErrors(t *testing.T) {
 	if _, err := (AverageReference{Exclude: []bool{true, true}}).Apply(nil, x); err == nil {
 		t.Error("all channels excluded: accepted")
 	}
-	for name, fn := range map[string]func(){
-		"ragged":  func() { CommonAverage(nil, [][]float64{{1, 2}, {3}}) },
-		"dst":     func() { CommonAverage(make([][]float64, 1), x) },
-		"dst len": func() { CommonAverage([][]float64{make([]float64, 1), nil}, x) },
-		"exclude": func() { (AverageReference{Exclude: make([]bool, 3)}).Apply(nil, x) },
-	} {
-		func() {
-			defer func() {
-				if recover() == nil {
-					t.Errorf("%s: no panic", name)
-				}
-			}()
-			fn()
-		}()
-	}
+	wantPanic(t, "ragged", "dsp: CommonAverage: len(x[1]) = 1, want 2 (len(x[0]))",
+		func() { CommonAverage(nil, [][]float64{{1, 2}, {3}}) })
+	wantPanic(t, "dst", "dsp: CommonAverage: len(dst) = 1, want 2",
+		func() { CommonAverage(make([][]float64, 1), x) })
+	wantPanic(t, "dst len", "dsp: CommonAverage: len(dst[0]) = 1, want 2",
+		func() { CommonAverage([][]float64{make([]float64, 1), nil}, x) })
+	wantPanic(t, "exclude", "dsp: AverageReference.Apply: len(Exclude) = 3, want ≤ 2 (len(x))",
+		func() { (AverageReference{Exclude: make([]bool, 3)}).Apply(nil, x) })
 }
 
 func TestAverageReferenceNoAllocs(t *testing.T) {

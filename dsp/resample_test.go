@@ -94,19 +94,10 @@ func TestResampleErrors(t *testing.T) {
 		t.Error("down -2 accepted")
 	}
 	r, _ := NewResampler(1, 2, 1)
-	for name, fn := range map[string]func(){
-		"dst":     func() { r.Process(make([]float64, 3), make([]float64, 100), 0) },
-		"channel": func() { r.Process(nil, nil, 1) },
-	} {
-		func() {
-			defer func() {
-				if recover() == nil {
-					t.Errorf("%s: no panic", name)
-				}
-			}()
-			fn()
-		}()
-	}
+	wantPanic(t, "dst", "dsp: Resampler.Process: len(dst) = 3, want 40",
+		func() { r.Process(make([]float64, 3), make([]float64, 100), 0) })
+	wantPanic(t, "channel", "dsp: Resampler.Process: channel 1 out of range [0, 1)",
+		func() { r.Process(nil, nil, 1) })
 }
 
 // TestResampleSine checks the filter independently of scipy: a 5 Hz sine

@@ -211,21 +211,14 @@ func TestSOSFilterErrors(t *testing.T) {
 		t.Error("empty SOS accepted")
 	}
 	f, _ := NewSOSFilter(SOS{{1, 0, 0, 1, 0, 0}}, 2, InitZero)
-	for name, fn := range map[string]func(){
-		"channel":  func() { f.Filter(nil, []float64{1}, 2) },
-		"dst":      func() { f.Filter(make([]float64, 2), []float64{1}, 0) },
-		"channels": func() { f.FilterChannels(nil, [][]float64{{1}}) },
-		"state":    func() { f.SetState(0, []float64{1}) },
-	} {
-		func() {
-			defer func() {
-				if recover() == nil {
-					t.Errorf("%s: no panic", name)
-				}
-			}()
-			fn()
-		}()
-	}
+	wantPanic(t, "channel", "dsp: SOSFilter.Filter: channel 2 out of range [0, 2)",
+		func() { f.Filter(nil, []float64{1}, 2) })
+	wantPanic(t, "dst", "dsp: SOSFilter.Filter: len(dst) = 2, want 1",
+		func() { f.Filter(make([]float64, 2), []float64{1}, 0) })
+	wantPanic(t, "channels", "dsp: SOSFilter.FilterChannels: len(x) = 1, want 2",
+		func() { f.FilterChannels(nil, [][]float64{{1}}) })
+	wantPanic(t, "state", "dsp: SOSFilter.SetState: len(z) = 1, want 2",
+		func() { f.SetState(0, []float64{1}) })
 }
 
 func TestSOSNoAllocs(t *testing.T) {

@@ -191,21 +191,10 @@ func TestDPSSProperties(t *testing.T) {
 	if v, r := DPSS(nil, nil, 1, 0.25, 1, true); v[0] != 1 || r[0] != 1 {
 		t.Errorf("DPSS length 1: %v %v", v, r)
 	}
-	for _, bad := range []func(){
-		func() { DPSS(nil, nil, 10, 5, 2, false) },
-		func() { DPSS(nil, nil, 10, 0, 2, false) },
-		func() { DPSS(nil, nil, 10, 2, 11, false) },
-		func() { DPSS(make([]float64, 5), nil, 10, 2, 2, false) },
-	} {
-		func() {
-			defer func() {
-				if recover() == nil {
-					t.Error("invalid DPSS arguments accepted")
-				}
-			}()
-			bad()
-		}()
-	}
+	wantPanic(t, "NW = n/2", "dsp: DPSS: half-bandwidth NW = 5 outside (0, 5)", func() { DPSS(nil, nil, 10, 5, 2, false) })
+	wantPanic(t, "NW = 0", "dsp: DPSS: half-bandwidth NW = 0 outside (0, 5)", func() { DPSS(nil, nil, 10, 0, 2, false) })
+	wantPanic(t, "k > n", "dsp: DPSS: taper count 11 outside [1, 10]", func() { DPSS(nil, nil, 10, 2, 11, false) })
+	wantPanic(t, "dst", "dsp: DPSS: len(dst) = 5, want 20", func() { DPSS(make([]float64, 5), nil, 10, 2, 2, false) })
 }
 
 // TestDetrendScipy compares with scipy.signal.detrend.
