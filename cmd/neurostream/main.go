@@ -1,5 +1,8 @@
 // Command neurostream runs EEG/MEG analysis pipelines on recordings,
-// simulations and (later) Kafka streams, and inspects recorded-data files.
+// simulations and Kafka topics, and what surrounds them: it publishes live
+// LSL streams and replays files into Kafka, trains and scores the seizure
+// and SSVEP models and the tokenizer, draws reports, serves the live view,
+// inspects recorded-data files and measures throughput and latency.
 package main
 
 import (

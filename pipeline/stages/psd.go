@@ -1,6 +1,3 @@
-// Package stages adapts the domain packages (dsp, and later tokenizer and
-// models) into pipeline stages, and maps configured stage names to their
-// constructors.
 package stages
 
 import (
