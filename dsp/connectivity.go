@@ -545,14 +545,37 @@ func (c *Connectivity) Coherency(dst []complex128) []complex128 {
 // of Result; dst has length pairs·len(bands) (nil allocates), may not alias
 // scores and is returned.
 func ConnBandMean(dst, scores, freqs []float64, bands []Band) []float64 {
-	const op = "ConnBandMean"
-	np := connBandPairs(op, len(scores), len(freqs))
+	return connBandMean("ConnBandMean", dst, scores, freqs, bands, func(s float64, n int) float64 {
+		if n == 0 {
+			return math.NaN()
+		}
+		return s / float64(n)
+	})
+}
+
+// ConnBandMeanComplex is ConnBandMean for complex scores (Cohy).
+func ConnBandMeanComplex(dst, scores []complex128, freqs []float64, bands []Band) []complex128 {
+	return connBandMean("ConnBandMeanComplex", dst, scores, freqs, bands, func(s complex128, n int) complex128 {
+		if n == 0 {
+			return complex(math.NaN(), math.NaN())
+		}
+		return complex(real(s)/float64(n), imag(s)/float64(n))
+	})
+}
+
+// connBandMean is ConnBandMean for either score type: mean turns the sum of
+// a band's n scores into their mean (NaN for none).
+func connBandMean[T float64 | complex128](op string, dst, scores []T, freqs []float64, bands []Band, mean func(sum T, n int) T) []T {
 	nf := len(freqs)
+	if nf == 0 || len(scores)%nf != 0 {
+		panic(fmt.Sprintf("dsp: %s: len(scores) = %d, want a multiple of len(freqs) = %d", op, len(scores), nf))
+	}
+	np := len(scores) / nf
 	dst = useDst(dst, np*len(bands), op)
 	for p := range np {
 		row := scores[p*nf : (p+1)*nf]
 		for b, band := range bands {
-			var s float64
+			var s T
 			var cnt int
 			for k, f := range freqs {
 				if f >= band.Low && f <= band.High {
@@ -560,47 +583,7 @@ func ConnBandMean(dst, scores, freqs []float64, bands []Band) []float64 {
 					cnt++
 				}
 			}
-			dst[p*len(bands)+b] = s / float64(cnt)
-			if cnt == 0 {
-				dst[p*len(bands)+b] = math.NaN()
-			}
-		}
-	}
-	return dst
-}
-
-// connBandPairs returns the number of pairs in scores of the (pairs, bins)
-// layout, panicking unless len(scores) is a multiple of nf ≥ 1.
-func connBandPairs(op string, scores, nf int) int {
-	if nf == 0 || scores%nf != 0 {
-		panic(fmt.Sprintf("dsp: %s: len(scores) = %d, want a multiple of len(freqs) = %d", op, scores, nf))
-	}
-	return scores / nf
-}
-
-// ConnBandMeanComplex is ConnBandMean for complex scores (Cohy).
-func ConnBandMeanComplex(dst, scores []complex128, freqs []float64, bands []Band) []complex128 {
-	const op = "ConnBandMeanComplex"
-	np := connBandPairs(op, len(scores), len(freqs))
-	nf := len(freqs)
-	dst = useDst(dst, np*len(bands), op)
-	for p := range np {
-		row := scores[p*nf : (p+1)*nf]
-		for b, band := range bands {
-			var sr, si float64
-			var cnt int
-			for k, f := range freqs {
-				if f >= band.Low && f <= band.High {
-					sr += real(row[k])
-					si += imag(row[k])
-					cnt++
-				}
-			}
-			v := complex(sr/float64(cnt), si/float64(cnt))
-			if cnt == 0 {
-				v = complex(math.NaN(), math.NaN())
-			}
-			dst[p*len(bands)+b] = v
+			dst[p*len(bands)+b] = mean(s, cnt)
 		}
 	}
 	return dst
