@@ -1,5 +1,6 @@
 // Package configs holds the ready pipeline descriptions shipped with
-// neurostream, embedded so the binary runs them with no files around it.
+// neurostream and the example seizure model one of them runs, embedded so
+// the binary runs them with no files around it.
 package configs
 
 import "embed"

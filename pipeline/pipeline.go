@@ -1,10 +1,14 @@
-// Package pipeline is the stage-graph runtime: sources of wire chunks,
-// per-session decoding, validation and windowing, analysis stages, and
-// sinks for results and dead letters.
+// Package pipeline is the stage-graph runtime: sources of wire chunks
+// (RecordingSource streams recordings and simulations; package kafka reads
+// topics), per-session decoding, validation, preprocessing and windowing,
+// analysis stages, and sinks for results and dead letters
+// (DeadLetterFile), with Prometheus metrics (Metrics) and keyed
+// pseudonyms for session ids (Pseudonyms).
 //
 // Data flow for one message: Source.Read → wire decode → per-session
 // validation (bad chunks go to the dead-letter sink, the run goes on) →
-// the session's sample buffer → every complete window on the session's
+// the session's preprocessing steps (Preprocessor: filters, reference,
+// resampling) → the session's sample buffer → every complete window on the session's
 // sample clock (window k covers samples [k·hop, k·hop+length)) → each
 // stage → results to the sinks → acknowledgements. A message is
 // acknowledged only when no unfinished window still needs its samples, so
