@@ -163,6 +163,7 @@ func TestContractPanics(t *testing.T) {
 		{"CSDMatrix.Connectivity dst", "dsp: CSDMatrix.Connectivity: len(dst) = 4, want 5", func() { m.Connectivity(zeros(4), MSC, nil) }},
 		{"CSDMatrix.Connectivity pair", "dsp: CSDMatrix.Connectivity: pair {0 2} out of range [0, 2)", func() { m.Connectivity(nil, MSC, []ChannelPair{{0, 2}}) }},
 		{"CSDMatrix.Coherency dst", "dsp: CSDMatrix.Coherency: len(dst) = 6, want 5", func() { m.Coherency(make([]complex128, 6), nil) }},
+		{"NewSegmentSpectra", "dsp: NewSegmentSpectra: 2 channels × 0 bins, want ≥ 1 of each", func() { NewSegmentSpectra(2, 0) }},
 		{"SegmentSpectra.At bin", "dsp: SegmentSpectra.At: bin 5 out of range [0, 5)", func() { NewSegmentSpectra(2, 5).At(5, 0) }},
 		{"SegmentSpectra.At channel", "dsp: SegmentSpectra.At: channel 2 out of range [0, 2)", func() { NewSegmentSpectra(2, 5).At(0, 2) }},
 		{"Connectivity.Accumulate", "dsp: Connectivity.Accumulate: spectra of 2 channels with len(Re) = 8, len(Im) = 8, want 2 channels × 5 bins = 10", func() { p.conn.Accumulate(NewSegmentSpectra(2, 4)) }},

@@ -372,8 +372,11 @@ type SegmentSpectra struct {
 	Re, Im   []float64
 }
 
-// NewSegmentSpectra returns zeroed spectra for channels × bins.
+// NewSegmentSpectra returns zeroed spectra for channels × bins, both ≥ 1.
 func NewSegmentSpectra(channels, bins int) *SegmentSpectra {
+	if channels < 1 || bins < 1 {
+		panic(fmt.Sprintf("dsp: NewSegmentSpectra: %d channels × %d bins, want ≥ 1 of each", channels, bins))
+	}
 	return &SegmentSpectra{Channels: channels, Re: make([]float64, channels*bins), Im: make([]float64, channels*bins)}
 }
 
