@@ -1,19 +1,15 @@
 package main
 
 import (
-	"bytes"
-	"os"
 	"path/filepath"
-	"regexp"
-	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/apache/arrow/go/v17/arrow/array"
 
-	"github.com/neurostream/neurostream/internal/testenv"
 	"github.com/neurostream/neurostream/pipeline/arrowout"
 	"github.com/neurostream/neurostream/tokenizer"
+	"github.com/neurostream/neurostream/tokenizer/corpus/corpustest"
 )
 
 // runTokens runs `neurostream tokens` on a root of its own.
@@ -22,111 +18,95 @@ func runTokens(t *testing.T, args ...string) (stdout, stderr string, err error) 
 	return runSub(t, newTokensCmd(), args...)
 }
 
-// writeSSVEPSessions writes n simulated SSVEP sessions (60 s, trials at 8,
-// 11, 13 and 15 Hz) as EDF+ files under dir.
-func writeSSVEPSessions(t *testing.T, dir string, n int) {
-	t.Helper()
-	for i := range n {
-		s := ssvepSim(t, uint64(40+i), 60)
-		err := writeEDF(filepath.Join(dir, "s"+strconv.Itoa(i)+".edf"), s, "sim", "sim")
-		s.Close()
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-}
-
-// TestTrainTokenizer trains a vocabulary from simulated EDF+ sessions:
-// progress on stderr, usage on stdout, a readable file, and the same bytes
-// from a second run with the same seed.
+// TestTrainTokenizer: the flags reach corpus.Train (tokenizer/corpus
+// tests the training): progress on stderr, the summary on stdout, a
+// vocabulary file of --vocab tokens from --seed, and errors that name the
+// flags.
 func TestTrainTokenizer(t *testing.T) {
 	dir := t.TempDir()
-	writeSSVEPSessions(t, filepath.Join(dir, "rec"), 2)
-	var files [2][]byte
-	for i := range files {
-		out := filepath.Join(dir, "v"+strconv.Itoa(i)+".arrow")
-		stdout, stderr, err := runTrain(t, "tokenizer", "--data", filepath.Join(dir, "rec"), "--vocab", "128", "--seed", "3", "--out", out)
-		if err != nil {
-			t.Fatalf("%v\n%s\n%s", err, stdout, stderr)
-		}
-		if i == 0 {
-			t.Log(stdout)
-			for _, want := range []string{"2 recordings, 38 channels", "vocabulary: 128 tokens in 11 cells", "vocabulary written to"} {
-				if !strings.Contains(stdout, want) {
-					t.Errorf("stdout lacks %q:\n%s", want, stdout)
-				}
-			}
-			if !strings.Contains(stderr, "read recordings 2/2") || !strings.Contains(stderr, "k-means fine 11/11") {
-				t.Errorf("no progress on stderr:\n%s", stderr)
-			}
-			m := regexp.MustCompile(`perplexity [0-9.]+ = ([0-9.]+) × vocabulary size`).FindStringSubmatch(stdout)
-			if m == nil {
-				t.Fatalf("no perplexity line:\n%s", stdout)
-			}
-			if r, _ := strconv.ParseFloat(m[1], 64); r < 0.5 {
-				t.Errorf("training perplexity %.3f × vocabulary size, want ≥ 0.5", r)
-			}
-		}
-		b, err := os.ReadFile(out)
-		if err != nil {
-			t.Fatal(err)
-		}
-		files[i] = b
-		v, err := tokenizer.ReadFile(out)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if v.Size() != 128 || len(v.Provenance.Sources) != 2 || v.Provenance.Sources[0].Channels != 19 || len(v.Provenance.Sources[0].SHA256) != 64 {
-			t.Errorf("vocabulary %d tokens, provenance %+v", v.Size(), v.Provenance)
-		}
-	}
-	if !bytes.Equal(files[0], files[1]) {
-		t.Error("two runs with the same seed wrote different files")
-	}
-	_, _, err := runTrain(t, "tokenizer", "--data", filepath.Join(dir, "rec"), "--vocab", "9000", "--out", filepath.Join(dir, "x.arrow"))
-	if err == nil || !strings.Contains(err.Error(), "--vocab 9000") {
-		t.Errorf("vocabulary of 9000 tokens: %v", err)
-	}
-}
-
-// TestTokensReport reports on simulated SSVEP sessions, where the 8 Hz
-// and 15 Hz trials differ in spectrum: tokens and band powers must both
-// separate them.
-func TestTokensReport(t *testing.T) {
-	dir := t.TempDir()
-	writeSSVEPSessions(t, filepath.Join(dir, "rec"), 3)
-	vocab := filepath.Join(dir, "v.arrow")
-	if stdout, stderr, err := runTrain(t, "tokenizer", "--data", filepath.Join(dir, "rec"), "--vocab", "128", "--out", vocab); err != nil {
-		t.Fatalf("%v\n%s\n%s", err, stdout, stderr)
-	}
-	stdout, stderr, err := runTokens(t, "report", "--vocab", vocab, "--data", filepath.Join(dir, "rec"),
-		"--labels", "ssvep/8Hz=8Hz,ssvep/15Hz=15Hz", "--channels", "O1,O2,Pz,P3,P4", "--lambdas", "0.01,1")
+	rec := filepath.Join(dir, "rec")
+	corpustest.WriteSSVEP(t, rec, 2)
+	out := filepath.Join(dir, "v.arrow")
+	stdout, stderr, err := runTrain(t, "tokenizer", "--data", rec, "--vocab", "128", "--seed", "3", "--context", "0", "--patch", "10",
+		"--channels", "O1,O2,Pz", "--iterations", "5", "--out", out)
 	if err != nil {
 		t.Fatalf("%v\n%s\n%s", err, stdout, stderr)
 	}
 	t.Log(stdout)
-	for _, want := range []string{"3 recordings, 2 classes", "3-fold cross-validation over recordings", "perplexity", "mutual information", "Miller–Madow"} {
+	for _, want := range []string{"2 recordings, 6 channels", "motifs of 10 values (context ±0 frames, 10 Hz patches)", "vocabulary: 128 tokens in 11 cells", "(seed 3)", "vocabulary written to " + out} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("stdout lacks %q:\n%s", want, stdout)
+		}
+	}
+	if !strings.Contains(stderr, "read recordings 2/2") || !strings.Contains(stderr, "k-means fine 11/11") {
+		t.Errorf("no progress on stderr:\n%s", stderr)
+	}
+	v, err := tokenizer.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.Size() != 128 || v.Provenance.Seed != 3 || v.Provenance.Iterations != 5 || v.Features.Context != 0 || v.Features.PatchBins != 10 ||
+		len(v.Provenance.Sources) != 2 || v.Provenance.Sources[0].Channels != 3 || v.Provenance.Software != "neurostream train tokenizer" {
+		t.Errorf("vocabulary %d tokens, features %+v, provenance %+v", v.Size(), v.Features, v.Provenance)
+	}
+	for _, tc := range []struct{ args, want string }{
+		{"--vocab 9000 --out x.arrow", "--vocab 9000: want 2 to 8192"},
+		{"--context -1 --out x.arrow", "--context -1: want ≥ 0 frames"},
+		{"--patch 7 --out x.arrow", "--context/--patch: tokenizer: patch bins 7 must divide 100"},
+		{"--vocab 64", "give --out"},
+	} {
+		_, _, err := runTrain(t, append([]string{"tokenizer", "--data", rec}, strings.Fields(tc.args)...)...)
+		if err == nil || err.Error() != tc.want {
+			t.Errorf("%s: %v, want %q", tc.args, err, tc.want)
+		}
+	}
+}
+
+// TestTokensReport: the flags reach evaluate.Run (tokenizer/evaluate
+// tests the report) and its errors name the flags.
+func TestTokensReport(t *testing.T) {
+	dir := t.TempDir()
+	rec := filepath.Join(dir, "rec")
+	corpustest.WriteSSVEP(t, rec, 3)
+	vocab := filepath.Join(dir, "v.arrow")
+	if stdout, stderr, err := runTrain(t, "tokenizer", "--data", rec, "--vocab", "128", "--out", vocab); err != nil {
+		t.Fatalf("%v\n%s\n%s", err, stdout, stderr)
+	}
+	stdout, stderr, err := runTokens(t, "report", "--vocab", vocab, "--data", rec, "--labels", "ssvep/8Hz=8Hz,ssvep/15Hz=15Hz",
+		"--channels", "O1,O2,Pz,P3,P4", "--lambdas", "0.01,1", "--folds", "2", "--inner-folds", "2", "--seed", "5",
+		"--refit", "--pool-channels", "--token-features", "tokens,bigrams")
+	if err != nil {
+		t.Fatalf("%v\n%s\n%s", err, stdout, stderr)
+	}
+	t.Log(stdout)
+	for _, want := range []string{"vocabulary " + vocab + ": 128 tokens", "3 recordings, 2 classes", "2-fold cross-validation over recordings",
+		"penalty from [0.01 1] by 2-fold inner CV", "vocabulary retrained in every fold", "\n  tokens (tokens+bigrams) ", "\n  band power (relative) "} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("report lacks %q", want)
 		}
 	}
-	for _, name := range []string{`tokens \(tokens\+cells\+bigrams\)`, `band power \(log10\)`, `band power \(relative\)`} {
-		m := regexp.MustCompile(`(?m)^  ` + name + ` +(-?[0-9.]+) +([0-9.]+) `).FindStringSubmatch(stdout)
-		if m == nil {
-			t.Fatalf("no row %s", name)
-		}
-		if k, _ := strconv.ParseFloat(m[1], 64); k < 0.5 {
-			t.Errorf("%s: kappa %s on an easy task", name, m[1])
+	if !strings.Contains(stderr, "read recordings 3/3") || !strings.Contains(stderr, "cross-validation 6/6") {
+		t.Errorf("no progress on stderr:\n%s", stderr)
+	}
+	for _, tc := range []struct{ args, want string }{
+		{"--labels ssvep/8Hz", `--labels "ssvep/8Hz": want DESC=CLASS`},
+		{"--labels folder --folds 1", "--folds 1: want at least 2"},
+		{"--labels folder --inner-folds 1", "--inner-folds 1: want at least 2"},
+		{"--labels folder --lambdas 1,-1", "--lambdas: -1 is not a positive penalty"},
+		{"--labels folder --token-features words", `--token-features "words": want tokens, cells or bigrams`},
+		{"--labels folder --vocab " + filepath.Join(dir, "none.arrow"), "--vocab: open " + filepath.Join(dir, "none.arrow") + ": no such file or directory"},
+		{"--labels x=a,y=b", "no labelled examples: check --labels"},
+	} {
+		_, _, err := runTokens(t, append([]string{"report", "--data", rec, "--vocab", vocab}, strings.Fields(tc.args)...)...)
+		if err == nil || err.Error() != tc.want {
+			t.Errorf("%s: %v, want %q", tc.args, err, tc.want)
 		}
 	}
-	// --refit retrains the vocabulary per fold on the training recordings.
-	stdout, stderr, err = runTokens(t, "report", "--vocab", vocab, "--data", filepath.Join(dir, "rec"),
-		"--labels", "ssvep/8Hz=8Hz,ssvep/15Hz=15Hz", "--channels", "O1,O2,Pz,P3,P4", "--lambdas", "0.01,1", "--refit")
-	if err != nil || !strings.Contains(stdout, "vocabulary retrained in every fold") {
-		t.Fatalf("--refit: %v\n%s\n%s", err, stdout, stderr)
+	if _, _, err := runTokens(t, "report", "--labels", "folder", "--vocab", vocab); err == nil || err.Error() != "give --data" {
+		t.Errorf("no --data: %v", err)
 	}
-	if _, _, err := runTokens(t, "report", "--vocab", vocab, "--data", filepath.Join(dir, "rec"), "--labels", "ssvep/8Hz"); err == nil || !strings.Contains(err.Error(), "want DESC=CLASS") {
-		t.Errorf("bad --labels: %v", err)
+	if _, _, err := runTokens(t, "report", "--labels", "folder", "--data", rec); err == nil || err.Error() != "give --vocab" {
+		t.Errorf("no --vocab: %v", err)
 	}
 }
 
@@ -171,34 +151,5 @@ func TestTokensConfigRun(t *testing.T) {
 				t.Fatalf("%s: frame %d follows %d", k, fs[i], fs[i-1])
 			}
 		}
-	}
-}
-
-// TestTokensReportBonn checks the documented Bonn report (docs/tokenizer.md):
-// a vocabulary trained on the Bonn segments gives tokens whose 5-class
-// kappa is well above chance.
-func TestTokensReportBonn(t *testing.T) {
-	if testing.Short() {
-		t.Skip("short: the Bonn report takes a few seconds")
-	}
-	bonn := filepath.Join(testenv.DataDir(t), "bonn-epilepsy")
-	vocab := filepath.Join(t.TempDir(), "bonn.arrow")
-	if stdout, stderr, err := runTrain(t, "tokenizer", "--data", bonn, "--text-rate", "173.61", "--vocab", "256", "--out", vocab); err != nil {
-		t.Fatalf("%v\n%s\n%s", err, stdout, stderr)
-	}
-	stdout, stderr, err := runTokens(t, "report", "--vocab", vocab, "--data", bonn, "--text-rate", "173.61", "--labels", "folder", "--lambdas", "0.01,1")
-	if err != nil {
-		t.Fatalf("%v\n%s\n%s", err, stdout, stderr)
-	}
-	t.Log(stdout)
-	if !strings.Contains(stdout, "400 examples from 400 recordings, 5 classes (F 80, N 80, O 80, S 80, Z 80)") {
-		t.Errorf("data line missing")
-	}
-	m := regexp.MustCompile(`(?m)^  tokens \(tokens\+cells\+bigrams\) +([0-9.]+) +([0-9.]+) `).FindStringSubmatch(stdout)
-	if m == nil {
-		t.Fatal("no tokens row")
-	}
-	if k, _ := strconv.ParseFloat(m[1], 64); k < 0.6 {
-		t.Errorf("Bonn 5-class kappa %v with tokens", k)
 	}
 }

@@ -1,0 +1,134 @@
+package corpus
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strings"
+
+	"github.com/neurostream/neurostream/formats"
+	"github.com/neurostream/neurostream/formats/open"
+	"github.com/neurostream/neurostream/formats/text"
+	"github.com/neurostream/neurostream/tokenizer"
+)
+
+// Input names recordings and the channels to read from them.
+type Input struct {
+	// Paths are recordings: files, or folders searched recursively for
+	// the files formats/open reads. Required.
+	Paths []string
+	// Channels are the labels of the channels to read, in this order;
+	// every recording must have them all.
+	// Default: every EEG and MEG channel of each recording.
+	Channels []string
+	// Text says what plain-text recordings do not: Text.SampleRate is
+	// required for them unless Text.TimeColumn names a time column.
+	// Default: no rate (plain-text recordings are refused), unit µV.
+	Text text.Options
+}
+
+// Files expands in.Paths into recording files: a file stays itself, a
+// folder gives its recordings in name order.
+func (in Input) Files() ([]string, error) {
+	if len(in.Paths) == 0 {
+		return nil, fmt.Errorf("give %w", &FieldError{Field: "corpus.Input.Paths"})
+	}
+	var files []string
+	for _, d := range in.Paths {
+		fs, err := open.Recordings(d)
+		if err != nil {
+			return nil, &FieldError{Field: "corpus.Input.Paths", Msg: d, Err: err}
+		}
+		files = append(files, fs...)
+	}
+	if len(files) == 0 {
+		return nil, &FieldError{Field: "corpus.Input.Paths", Err: errors.New("no recordings found")}
+	}
+	return files, nil
+}
+
+// Recording is the analysed channels of one recording, read whole.
+type Recording struct {
+	// Path is the file read.
+	Path string
+	// Info describes the whole recording (every channel).
+	Info *formats.Info
+	// Labels are the labels of the channels read, X's rows.
+	Labels []string
+	// X[c] is channel Labels[c] at Info.SampleRate, in SI units.
+	X [][]float64
+}
+
+// Read opens path and reads its analysed channels whole: in.Channels, or
+// every EEG and MEG channel.
+func (in Input) Read(path string) (*Recording, error) {
+	if open.Detect(path) == open.KindText && in.Text.SampleRate == 0 && in.Text.TimeColumn == "" {
+		return nil, fmt.Errorf("%s: plain-text recording: give its sample rate with %w", path, &FieldError{Field: "corpus.Input.Text.SampleRate"})
+	}
+	r, err := open.File(path, open.Options{Text: in.Text})
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	info := r.Info()
+	idx, labels, err := in.pick(path, info)
+	if err != nil {
+		return nil, err
+	}
+	all, err := formats.ReadAll(r)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	rec := &Recording{Path: path, Info: info, Labels: labels}
+	for _, i := range idx {
+		rec.X = append(rec.X, all[i])
+	}
+	return rec, nil
+}
+
+// pick returns the indices and labels of the channels Read reads.
+func (in Input) pick(path string, info *formats.Info) (idx []int, labels []string, err error) {
+	if len(in.Channels) == 0 {
+		for i, ch := range info.Channels {
+			switch ch.Type {
+			case formats.EEG, formats.MEGMag, formats.MEGGrad:
+				idx = append(idx, i)
+				labels = append(labels, ch.Label)
+			}
+		}
+		if len(idx) == 0 {
+			return nil, nil, fmt.Errorf("%s: no EEG or MEG channels; name them with %w", path, &FieldError{Field: "corpus.Input.Channels"})
+		}
+		return idx, labels, nil
+	}
+	all := info.Labels()
+	for _, want := range in.Channels {
+		i := slices.Index(all, want)
+		if i < 0 {
+			return nil, nil, fmt.Errorf("%s: no channel %q (channels: %s)", path, want, strings.Join(all, ","))
+		}
+		idx = append(idx, i)
+		labels = append(labels, want)
+	}
+	return idx, labels, nil
+}
+
+// Source describes the file at path for a vocabulary's provenance: its
+// size and SHA-256 (the rate, channels and motifs are the caller's).
+func Source(path string) (tokenizer.Source, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return tokenizer.Source{}, err
+	}
+	defer f.Close()
+	h := sha256.New()
+	n, err := io.Copy(h, f)
+	if err != nil {
+		return tokenizer.Source{}, fmt.Errorf("%s: %w", path, err)
+	}
+	return tokenizer.Source{Path: path, Bytes: n, SHA256: hex.EncodeToString(h.Sum(nil))}, nil
+}
