@@ -287,3 +287,17 @@ func TestTextHintsUseFlagNames(t *testing.T) {
 	_, errOut, _ = cliCode(t, ctx, "train", "ssvep", "--data", text, "--events", "1=8,2=10", "--length", "2", "--out", filepath.Join(t.TempDir(), "m.json"))
 	check("train ssvep", errOut, "a plain-text recording carries no sample rate")
 }
+
+// TestPositiveFlags: a count typed as 0 is refused as a usage error
+// naming the flag, rather than read as "the default" by the package.
+func TestPositiveFlags(t *testing.T) {
+	for _, args := range [][]string{
+		{"tokens", "report", "--folds", "0", "--vocab", "v", "--data", "d", "--labels", "folder"},
+		{"tokens", "report", "--inner-folds", "-1", "--vocab", "v", "--data", "d", "--labels", "folder"},
+	} {
+		_, stderr, code := cliCode(t, context.Background(), args...)
+		if code != exitUsage || !strings.Contains(stderr, "--"+strings.TrimPrefix(args[2], "--")+" ") || !strings.Contains(stderr, "must be above 0") {
+			t.Errorf("%v: exit %d, stderr %q; want exit %d naming %s", args, code, stderr, exitUsage, args[2])
+		}
+	}
+}

@@ -12,9 +12,11 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"strconv"
 	"syscall"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/neurostream/neurostream/internal/buildinfo"
 )
@@ -132,6 +134,34 @@ func newRoot() *cobra.Command {
 	return root
 }
 
+// positiveAnnotation marks numeric flags whose explicit value must be
+// above zero: the packages read 0 as "the default", so a typed
+// --folds 0 would silently become 5.
+const positiveAnnotation = "neurostream_positive"
+
+// positive marks the named flags of f as taking only values above zero.
+func positive(f *pflag.FlagSet, names ...string) {
+	for _, n := range names {
+		if err := f.SetAnnotation(n, positiveAnnotation, []string{"true"}); err != nil {
+			panic(err)
+		}
+	}
+}
+
+// checkPositive refuses a marked flag given a value of zero or below.
+func checkPositive(cmd *cobra.Command) error {
+	var err error
+	cmd.Flags().Visit(func(fl *pflag.Flag) {
+		if _, ok := fl.Annotations[positiveAnnotation]; !ok || err != nil {
+			return
+		}
+		if v, perr := strconv.ParseFloat(fl.Value.String(), 64); perr == nil && v <= 0 {
+			err = fmt.Errorf("--%s %s: must be above 0", fl.Name, fl.Value.String())
+		}
+	})
+	return err
+}
+
 // markRunErrors gives every error a command's RunE returns an exit code
 // (exitFailed unless it carries one), so that exitCode can tell them from
 // cobra's usage errors, which come before any RunE.
@@ -141,6 +171,9 @@ func markRunErrors(c *cobra.Command) {
 	}
 	if run := c.RunE; run != nil {
 		c.RunE = func(cmd *cobra.Command, args []string) error {
+			if err := checkPositive(cmd); err != nil {
+				return withCode(exitUsage, err)
+			}
 			return withCode(exitFailed, run(cmd, args))
 		}
 	}

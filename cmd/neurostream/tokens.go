@@ -54,6 +54,7 @@ func newTokensReportCmd() *cobra.Command {
 	f.BoolVar(&cfg.Refit, "refit", false, "retrain the vocabulary inside each fold on its training recordings only")
 	f.BoolVar(&cfg.PoolChannels, "pool-channels", false, "one bag of tokens and one band-power set over all channels (default: per channel)")
 	f.StringSliceVar(&cfg.TokenFeatures, "token-features", []string{"tokens", "cells", "bigrams"}, "bag-of-tokens parts: tokens (token frequencies), cells (cell frequencies), bigrams (cell bigrams)")
+	positive(f, "folds", "inner-folds")
 	f.Float64SliceVar(&cfg.Lambdas, "lambdas", []float64{1e-3, 1e-2, 1e-1, 1, 10, 100}, "L2 penalties the inner cross-validation chooses from")
 	return cmd
 }
