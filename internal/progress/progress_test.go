@@ -60,7 +60,10 @@ func TestBar(t *testing.T) {
 	var done atomic.Int64
 	polls := atomic.Int64{}
 	r := New(buf, Config{Mode: Bar, Total: 4, Interval: 5 * time.Millisecond, Width: 8,
-		Poll: func() (int64, string) { polls.Add(1); return done.Load(), "files " + string(rune('0'+done.Load())) + "/4" }})
+		Poll: func() (int64, string) {
+			polls.Add(1)
+			return done.Load(), "files " + string(rune('0'+done.Load())) + "/4"
+		}})
 	if !r.Bar() {
 		t.Fatal("Mode Bar: no bar")
 	}
