@@ -141,9 +141,14 @@ func TestReplay(t *testing.T) {
 		t.Errorf("summary: %s", s)
 	}
 
-	// The input topic: 16 chunks of 128 samples per session, in order,
-	// keyed by session.
-	chunks := read(t, broker, in)
+	checkChunks(t, read(t, broker, in))
+	checkEvents(t, read(t, broker, events), files, res)
+}
+
+// checkChunks checks TestReplay's input topic: 16 chunks of 128 samples
+// per session, in order, keyed by session.
+func checkChunks(t *testing.T, chunks *topic) {
+	t.Helper()
 	waitFor(t, 10*time.Second, "32 chunks", func() bool { return len(chunks.snapshot()) >= 32 })
 	dec := wire.NewDecoder(memory.DefaultAllocator)
 	var c wire.Chunk
@@ -162,8 +167,12 @@ func TestReplay(t *testing.T) {
 		t.Errorf("samples per session %v, want s and s-2 with 2048 each", next)
 	}
 
-	// The events topic: every annotation of each file, in order, keyed
-	// by session.
+}
+
+// checkEvents checks TestReplay's events topic: every annotation of each
+// file, in order, keyed by session, and the result's count of them.
+func checkEvents(t *testing.T, ev *topic, files []string, res replay.Result) {
+	t.Helper()
 	want := map[string][]replay.Event{}
 	nev := 0
 	for i, f := range files {
@@ -178,10 +187,9 @@ func TestReplay(t *testing.T) {
 		}
 		rec.Close()
 	}
-	if res.Events != int64(nev) || !strings.HasSuffix(res.String(), fmt.Sprintf("; %d events to %s", nev, events)) {
+	if res.Events != int64(nev) || !strings.HasSuffix(res.String(), fmt.Sprintf("; %d events to %s", nev, res.EventsTopic)) {
 		t.Errorf("result counts %d events, want %d: %s", res.Events, nev, res)
 	}
-	ev := read(t, broker, events)
 	waitFor(t, 10*time.Second, fmt.Sprintf("%d events", nev), func() bool { return len(ev.snapshot()) >= nev })
 	time.Sleep(200 * time.Millisecond)
 	got := map[string][]replay.Event{}
