@@ -144,10 +144,10 @@ func (r *Reporter) draw() {
 	done, status := r.cfg.Poll()
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	// Describe redraws (at most once per render: Set64 redraws only
-	// when the percentage changes).
-	r.bar.Set64(min(max(done, 0), r.cfg.Total))
+	// Describe redraws; Set64 redraws only when the percentage changes,
+	// and the bar draws nothing more once full: the status goes first.
 	r.bar.Describe(status)
+	r.bar.Set64(min(max(done, 0), r.cfg.Total))
 }
 
 // Close draws the bar a last time and ends its line. It is safe to call

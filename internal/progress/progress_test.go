@@ -54,7 +54,8 @@ func (b *syncBuffer) String() string {
 }
 
 // TestBar: a bar is redrawn in place with Poll's status, items are not
-// written, and Close draws the final state and ends the line.
+// written, and Close draws the final state, full bar included, and ends
+// the line.
 func TestBar(t *testing.T) {
 	buf := &syncBuffer{mu: make(chan struct{}, 1)}
 	var done atomic.Int64
@@ -72,11 +73,11 @@ func TestBar(t *testing.T) {
 		time.Sleep(5 * time.Millisecond)
 	}
 	r.Item("not shown")
-	done.Store(2)
+	done.Store(4) // a full bar draws no more: the last status must be in it
 	r.Close()
 	r.Close()
 	out := buf.String()
-	for _, want := range []string{"\r", "[##------]", "50%", "files 2/4", "files 1/4"} {
+	for _, want := range []string{"\r", "[##------]", "100% [########]  files 4/4", "files 1/4"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("bar output lacks %q: %q", want, out)
 		}
