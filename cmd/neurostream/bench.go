@@ -1,36 +1,39 @@
 package main
 
 import (
-	"encoding/binary"
 	"encoding/json"
-	"fmt"
 	"io"
-	"math"
-	"math/rand/v2"
-	"os"
 	"runtime"
 	"time"
 
-	"github.com/mjibson/go-dsp/spectral"
 	"github.com/spf13/cobra"
 
-	"github.com/neurostream/neurostream/dsp"
+	"github.com/neurostream/neurostream/dsp/dspbench"
+	"github.com/neurostream/neurostream/pipeline/bciloop"
+	"github.com/neurostream/neurostream/pipeline/kafka/kafkabench"
 )
 
 func newBenchCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "bench", Short: "Measure throughput of the analysis code"}
-	cmd.AddCommand(newBenchDSPCmd(), newBenchLatencyCmd(), newBenchThroughputCmd(), newBenchBCILoopCmd())
+	cmd.AddCommand(newBenchDSPCmd(), newBenchKafkaCmd(kafkabench.Latency), newBenchKafkaCmd(kafkabench.Throughput), newBenchBCILoopCmd())
 	return cmd
 }
 
+// printResult prints a benchmark's result as JSON, indented by indent, or
+// as its text.
+func printResult(w io.Writer, asJSON bool, indent string, res interface{ WriteText(io.Writer) }) error {
+	if !asJSON {
+		res.WriteText(w)
+		return nil
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", indent)
+	return enc.Encode(res)
+}
+
 func newBenchDSPCmd() *cobra.Command {
-	var (
-		raw               string
-		channels, nperseg int
-		rate, seconds     float64
-		repeats           int
-		asJSON            bool
-	)
+	cfg := dspbench.DefaultConfig()
+	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "dsp",
 		Short: "Welch PSD and all-pairs CSD + coherence throughput, single-threaded",
@@ -43,133 +46,142 @@ func newBenchDSPCmd() *cobra.Command {
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			runtime.GOMAXPROCS(1)
-			x, err := benchData(raw, channels, rate, seconds)
+			x, err := dspbench.Data(cfg)
 			if err != nil {
 				return err
 			}
-			res, err := benchDSP(x, rate, nperseg, repeats)
+			res, err := dspbench.Run(x, cfg)
 			if err != nil {
 				return err
 			}
-			out := cmd.OutOrStdout()
-			if asJSON {
-				return json.NewEncoder(out).Encode(res)
-			}
-			fmt.Fprintf(out, "%d ch × %g Hz × %g s, nperseg %d, 50%% overlap, Hann, one core\n", len(x), rate, float64(len(x[0]))/rate, nperseg)
-			fmt.Fprintf(out, "  %-26s %10.3g channel-samples/s\n", "psd (dsp.Welch)", res["psd"])
-			fmt.Fprintf(out, "  %-26s %10.3g channel-samples/s\n", "psd (go-dsp Pwelch)", res["psd_go_dsp"])
-			fmt.Fprintf(out, "  %-26s %10.3g channel-samples/s\n", "csd + coherence, all pairs", res["csd_coherence"])
-			return nil
+			return printResult(cmd.OutOrStdout(), asJSON, "", res)
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&raw, "raw-f64", "", "little-endian float64 file, channel-major (channel 0's samples first)")
-	f.IntVar(&channels, "channels", 64, "channels")
-	f.Float64Var(&rate, "rate", 256, "sample rate in Hz")
-	f.Float64Var(&seconds, "seconds", 600, "duration of synthetic data in seconds")
-	f.IntVar(&nperseg, "nperseg", 256, "Welch segment length")
-	f.IntVar(&repeats, "repeats", 3, "runs per measurement; the best is reported")
+	f.StringVar(&cfg.RawFile, "raw-f64", "", "little-endian float64 file, channel-major (channel 0's samples first)")
+	f.IntVar(&cfg.Channels, "channels", cfg.Channels, "channels")
+	f.Float64Var(&cfg.Rate, "rate", cfg.Rate, "sample rate in Hz")
+	f.Float64Var(&cfg.Seconds, "seconds", cfg.Seconds, "duration of synthetic data in seconds")
+	f.IntVar(&cfg.SegmentLen, "nperseg", cfg.SegmentLen, "Welch segment length")
+	f.IntVar(&cfg.Repeats, "repeats", cfg.Repeats, "runs per measurement; the best is reported")
 	f.BoolVar(&asJSON, "json", false, "print JSON")
 	return cmd
 }
 
-// benchData reads a raw file or makes seeded synthetic data: a random walk
-// plus white noise per channel, EEG-like in scale.
-func benchData(path string, channels int, rate, seconds float64) ([][]float64, error) {
-	if channels < 1 {
-		return nil, fmt.Errorf("--channels must be at least 1")
-	}
-	if path != "" {
-		f, err := os.Open(path)
-		if err != nil {
-			return nil, err
-		}
-		defer f.Close()
-		st, err := f.Stat()
-		if err != nil {
-			return nil, err
-		}
-		if st.Size()%int64(8*channels) != 0 {
-			return nil, fmt.Errorf("%s: %d bytes is not a whole number of float64 samples for %d channels", path, st.Size(), channels)
-		}
-		n := int(st.Size() / int64(8*channels))
-		x := make([][]float64, channels)
-		buf := make([]byte, 8*n)
-		for c := range x {
-			if _, err := io.ReadFull(f, buf); err != nil {
-				return nil, fmt.Errorf("%s: channel %d: %w", path, c, err)
+// benchKafkaHelp is the help of `bench latency` and `bench throughput`.
+var benchKafkaHelp = map[kafkabench.Mode]struct{ Use, Short, Long, Example string }{
+	kafkabench.Latency: {
+		Use:   "latency",
+		Short: "End-to-end latency through Kafka: chunk produced → window result at a downstream consumer",
+		Long: "latency creates fresh topics on the broker, starts the pipeline `neurostream run` builds for a\n" +
+			"Kafka source → psd → Kafka results configuration (in this process, its own consumer group) and a\n" +
+			"downstream consumer of the result topics, then publishes --sessions simulated sessions at --pace\n" +
+			"times real time. For each window it measures from the moment the chunk that completes it (the one\n" +
+			"holding sample k·hop+length−1) is handed to the producer to the moment the last of the window's\n" +
+			"result records (psd and bandpower) reaches the consumer, and prints n, p50, p90, p99, max and mean,\n" +
+			"and the same split at the result sink: to_sink, sink_write (until the broker acknowledged) and\n" +
+			"to_consumer. Session i starts i/N of a chunk period after the first (independent devices);\n" +
+			"--aligned makes all sessions' chunks due at the same instants. The topics are deleted afterwards\n" +
+			"unless --keep-topics.",
+		Example: "  neurostream bench latency --brokers 127.0.0.1:9092\n  neurostream bench latency --sessions 16 --seconds 60 --json",
+	},
+	kafkabench.Throughput: {
+		Use:   "throughput",
+		Short: "Sustained end-to-end throughput through Kafka, in channel-samples per second",
+		Long: "throughput creates fresh topics, publishes --sessions simulated sessions of --channels channels at\n" +
+			"--rate Hz and --seconds each to the input topic as fast as possible, then starts the pipeline\n" +
+			"`neurostream run` builds for a Kafka source → psd → Kafka results configuration (in this process)\n" +
+			"and a downstream consumer, and times the backlog: from the pipeline's first input record to the\n" +
+			"arrival of the last window result at the consumer. It prints the channel-samples per second\n" +
+			"processed end to end and whether that keeps real time, i.e. is at least sessions × channels × rate.\n" +
+			"The topics are deleted afterwards unless --keep-topics.",
+		Example: "  neurostream bench throughput --sessions 64 --channels 19 --rate 256\n" +
+			"  neurostream bench throughput --sessions 8 --channels 306 --rate 1000 --seconds 30 --json",
+	},
+}
+
+// newBenchKafkaCmd is `bench latency` or `bench throughput`.
+func newBenchKafkaCmd(mode kafkabench.Mode) *cobra.Command {
+	cfg := kafkabench.DefaultConfig(mode)
+	var (
+		sec    kafkaSecurityFlags
+		asJSON bool
+	)
+	help := benchKafkaHelp[mode]
+	cmd := &cobra.Command{Use: help.Use, Short: help.Short, Long: help.Long, Example: help.Example, Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) (err error) {
+			if cfg.Security, err = sec.security(cmd); err != nil {
+				return err
 			}
-			x[c] = make([]float64, n)
-			for i := range x[c] {
-				x[c][i] = math.Float64frombits(binary.LittleEndian.Uint64(buf[8*i:]))
+			rep, err := kafkabench.Run(cmd.Context(), cfg)
+			if err != nil {
+				return err
 			}
-		}
-		return x, nil
+			return printResult(cmd.OutOrStdout(), asJSON, "  ", rep)
+		},
 	}
-	n := int(rate * seconds)
-	r := rand.New(rand.NewPCG(1, 2))
-	x := make([][]float64, channels)
-	for c := range x {
-		x[c] = make([]float64, n)
-		var walk float64
-		for i := range x[c] {
-			walk += 1e-7 * r.NormFloat64()
-			x[c][i] = walk + 1e-6*r.NormFloat64()
-		}
+	f := cmd.Flags()
+	f.StringSliceVar(&cfg.Brokers, "brokers", defaultBrokers(), "Kafka bootstrap brokers, host:port (the default is $NEUROSTREAM_KAFKA when set)")
+	f.IntVar(&cfg.Sessions, "sessions", cfg.Sessions, "simulated sessions")
+	f.IntVar(&cfg.Channels, "channels", cfg.Channels, "EEG channels per session")
+	f.Float64Var(&cfg.Rate, "rate", cfg.Rate, "sample rate in Hz")
+	f.Float64Var(&cfg.Seconds, "seconds", cfg.Seconds, "signal duration of each session in seconds")
+	f.Float64Var(&cfg.ChunkSeconds, "chunk-seconds", cfg.ChunkSeconds, "wire chunk duration in seconds")
+	f.Float64Var(&cfg.WindowSeconds, "window", cfg.WindowSeconds, "analysis window length in seconds")
+	f.Float64Var(&cfg.HopSeconds, "hop", cfg.HopSeconds, "analysis window hop in seconds")
+	f.IntVar(&cfg.Partitions, "partitions", cfg.Partitions, "partitions of the input and result topics")
+	f.IntVar(&cfg.Workers, "workers", cfg.Workers, "pipeline workers")
+	f.BoolVar(&cfg.KeepTopics, "keep-topics", false, "keep the benchmark's topics (default: delete them)")
+	f.BoolVar(&asJSON, "json", false, "print the result as JSON")
+	f.DurationVar(&cfg.Timeout, "timeout", 0, "give up waiting for results after this long (default: 60s + 2× the signal duration)")
+	f.StringVar(&cfg.SeizureModel, "seizure-model", "", "add a seizure stage with this model file (e.g. configs/models/seizure-sim.json) after psd; its window rows are a third result kind")
+	f.DurationVar(&cfg.SourceMaxWait, "source-max-wait", 0, "override the Kafka source's MaxWait (default: the pipeline's own, as neurostream run uses it)")
+	sec.register(cmd)
+	if mode == kafkabench.Latency {
+		f.Float64Var(&cfg.Pace, "pace", cfg.Pace, "publishing speed: 1 real time, N N× real time, 0 as fast as possible")
+		f.BoolVar(&cfg.Aligned, "aligned", false, "publish every session's chunks at the same instants (worst case) instead of spread over the chunk period")
+	} else {
+		f.StringVar(&cfg.CPUProfile, "cpuprofile", "", "write a CPU profile of the whole run (publishing, pipeline, consumer) to this file (go tool pprof)")
 	}
-	return x, nil
+	return cmd
 }
 
-func bestOf(repeats int, fn func()) time.Duration {
-	best := time.Duration(math.MaxInt64)
-	for range max(1, repeats) {
-		t0 := time.Now()
-		fn()
-		best = min(best, time.Since(t0))
+func newBenchBCILoopCmd() *cobra.Command {
+	var (
+		cfg    bciloop.Config
+		asJSON bool
+	)
+	cmd := &cobra.Command{
+		Use:   "bci-loop",
+		Short: "Closed-loop SSVEP latency: LSL outlet → ingest lsl → Kafka → ssvep stage → output.lsl → LSL inlet",
+		Long: "bench bci-loop plays a simulated SSVEP session (19-channel EEG, targets 8, 11, 13, 15 Hz) in real\n" +
+			"time from a Go LSL outlet, publishes it with the ingest of `ingest lsl` to fresh topics on --brokers,\n" +
+			"runs the pipeline of configs/ssvep-speller.yaml (FBCCA over 2 s windows every 0.25 s; with --trials\n" +
+			"that of configs/ssvep-trials.yaml, one decision per trial onset sent on an LSL marker stream) with\n" +
+			"output.lsl, and reads the decisions with an LSL inlet. For each window it measures the time from the\n" +
+			"push of the sample that completes the window to the arrival of its decision, and prints n, p50, p99,\n" +
+			"max and mean in ms and the decisions missing. LSL stays on this machine unless $LSLAPICFG or\n" +
+			"--lsl-config says otherwise. docs/benchmarks.md, \"BCI loop\", has figures.",
+		Example: "  neurostream bench bci-loop --brokers 127.0.0.1:9092\n  neurostream bench bci-loop --brokers 127.0.0.1:9092 --trials --json",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			res, err := bciloop.Run(cmd.Context(), cfg)
+			if err != nil {
+				return err
+			}
+			return printResult(cmd.OutOrStdout(), asJSON, "", &res)
+		},
 	}
-	return best
-}
-
-// benchDSP returns channel-samples/s per measurement.
-func benchDSP(x [][]float64, rate float64, nperseg, repeats int) (map[string]float64, error) {
-	cs := float64(len(x) * len(x[0]))
-	w, err := dsp.NewWelch(dsp.WelchConfig{SampleRate: rate, SegmentLen: nperseg})
-	if err != nil {
-		return nil, err
-	}
-	psd := make([]float64, w.Len())
-	res := map[string]float64{}
-	res["psd"] = cs / bestOf(repeats, func() {
-		for _, ch := range x {
-			w.PSD(psd, ch)
-		}
-	}).Seconds()
-	opt := &spectral.PwelchOptions{NFFT: nperseg, Noverlap: nperseg / 2}
-	res["psd_go_dsp"] = cs / bestOf(repeats, func() {
-		for _, ch := range x {
-			spectral.Pwelch(ch, rate, opt)
-		}
-	}).Seconds()
-	csd, err := benchCSD(x, rate, nperseg, repeats)
-	if err != nil {
-		return nil, err
-	}
-	res["csd_coherence"] = cs / csd.Seconds()
-	return res, nil
-}
-
-// benchCSD times all-pairs CSD plus magnitude-squared coherence of the
-// whole data, as one Welch computation over every pair.
-func benchCSD(x [][]float64, rate float64, nperseg, repeats int) (time.Duration, error) {
-	plan, err := dsp.NewCSD(dsp.CSDConfig{WelchConfig: dsp.WelchConfig{SampleRate: rate, SegmentLen: nperseg}, Channels: len(x)})
-	if err != nil {
-		return 0, err
-	}
-	m := plan.NewMatrix()
-	pairs := dsp.AllChannelPairs(len(x))
-	coh := make([]float64, len(pairs)*plan.Len())
-	return bestOf(repeats, func() {
-		plan.Compute(m, x)
-		m.Connectivity(coh, dsp.MSC, pairs)
-	}), nil
+	f := cmd.Flags()
+	f.StringSliceVar(&cfg.Brokers, "brokers", defaultBrokers(), "Kafka bootstrap brokers, host:port (the default is $NEUROSTREAM_KAFKA when set)")
+	f.Float64Var(&cfg.Seconds, "seconds", 60, "seconds of simulated signal, played in real time")
+	f.Float64Var(&cfg.Rate, "rate", 256, "sample rate in Hz")
+	f.IntVar(&cfg.Push, "push", 1, "samples the outlet pushes at once, every push/rate seconds (an amplifier's block)")
+	f.Float64Var(&cfg.ChunkSeconds, "chunk-seconds", 0.25, "the ingest's wire chunk duration in seconds")
+	f.BoolVar(&cfg.Trials, "trials", false, "trial mode: one decision per trial onset, sent as LSL markers into the stim channel")
+	f.DurationVar(&cfg.MarkerDelay, "marker-delay", 50*time.Millisecond, "the ingest's marker delay in trial mode")
+	f.StringVar(&cfg.LSLConfigFile, "lsl-config", "", "liblsl's lsl_api.cfg (default $LSLAPICFG; none: this machine only)")
+	f.BoolVar(&cfg.KeepTopics, "keep-topics", false, "keep the run's topic (default: delete it)")
+	f.BoolVar(&asJSON, "json", false, "print the result as JSON")
+	return cmd
 }

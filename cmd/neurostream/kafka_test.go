@@ -6,8 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
-	"maps"
-	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -24,27 +22,25 @@ import (
 	kafkago "github.com/segmentio/kafka-go"
 	"github.com/spf13/cobra"
 
-	"github.com/neurostream/neurostream/formats/open"
 	"github.com/neurostream/neurostream/pipeline"
 	"github.com/neurostream/neurostream/pipeline/arrowout"
 	"github.com/neurostream/neurostream/pipeline/config"
 	pkafka "github.com/neurostream/neurostream/pipeline/kafka"
+	"github.com/neurostream/neurostream/pipeline/kafka/kafkabench"
 	"github.com/neurostream/neurostream/pipeline/kafka/kafkatest"
-	"github.com/neurostream/neurostream/pipeline/wire"
 	"github.com/neurostream/neurostream/simulate"
 )
 
 // TestKafkaCLI runs the Kafka commands against the real broker: replay,
 // a pipeline process killed and restarted, three pipeline processes of
 // one group with one killed, and the two Kafka benchmarks (for their
-// output, not their figures). The crash and rebalance cases share one
+// flags and output, not their figures). The crash and rebalance cases share one
 // binary built at the start; each spends about 10 s waiting for the
 // broker to expire the killed member (the default session timeout).
 func TestKafkaCLI(t *testing.T) {
 	broker := kafkatest.RealBroker(t)
 	bin := sync.OnceValue(func() string { return ktBuild(t) })
 	t.Run("replay", func(t *testing.T) { testReplay(t, broker) })
-	t.Run("replay-pace", func(t *testing.T) { testReplayPace(t, broker) })
 	t.Run("crash", func(t *testing.T) { testCrash(t, broker, bin()) })
 	t.Run("rebalance", func(t *testing.T) { testRebalance3(t, broker, bin()) })
 	t.Run("bench", func(t *testing.T) { testKafkaBench(t, broker) })
@@ -129,7 +125,7 @@ func ktCLI(ctx context.Context, args ...string) (stdout, stderr string, err erro
 	ktQuietLog()
 	root := &cobra.Command{Use: "neurostream", SilenceUsage: true, SilenceErrors: true}
 	bench := &cobra.Command{Use: "bench"}
-	bench.AddCommand(newBenchLatencyCmd(), newBenchThroughputCmd())
+	bench.AddCommand(newBenchKafkaCmd(kafkabench.Latency), newBenchKafkaCmd(kafkabench.Throughput))
 	root.AddCommand(newReplayCmd(), bench)
 	var out, errb bytes.Buffer
 	root.SetOut(&out)
@@ -189,13 +185,13 @@ func ktSim(t *testing.T, path string, seed uint64, seconds float64, seizureAt fl
 type ktTopic struct {
 	mu   sync.Mutex
 	msgs []kafkago.Message
-	rc   *resultConsumer
+	rc   *kafkabench.Consumer
 }
 
 func ktRead(t *testing.T, broker string, topics ...string) *ktTopic {
 	t.Helper()
 	kt := &ktTopic{}
-	rc, err := startResultConsumer(pkafka.Connection{Brokers: []string{broker}}, topics, func(m *kafkago.Message, _ time.Time) {
+	rc, err := kafkabench.StartConsumer(pkafka.Connection{Brokers: []string{broker}}, topics, func(m *kafkago.Message, _ time.Time) {
 		kt.mu.Lock()
 		kt.msgs = append(kt.msgs, *m)
 		kt.mu.Unlock()
@@ -204,7 +200,7 @@ func ktRead(t *testing.T, broker string, topics ...string) *ktTopic {
 		t.Fatal(err)
 	}
 	kt.rc = rc
-	t.Cleanup(rc.close)
+	t.Cleanup(rc.Close)
 	return kt
 }
 
@@ -232,12 +228,15 @@ func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool)
 	}
 }
 
+// testReplay runs the replay command: its flags reach the replay (topics,
+// partitions, chunk length, pace), its progress on a non-terminal is one
+// line per file on stderr and its summary one line on stdout. The
+// replay itself is tested in pipeline/replay.
 func testReplay(t *testing.T, broker string) {
 	dir := t.TempDir()
 	// Two files of the same name: sessions "s" and "s-2".
-	files := []string{filepath.Join(dir, "a", "s.edf"), filepath.Join(dir, "b", "s.edf")}
-	ktSim(t, files[0], 1, 8, 3)
-	ktSim(t, files[1], 2, 8, 5)
+	ktSim(t, filepath.Join(dir, "a", "s.edf"), 1, 8, 3)
+	ktSim(t, filepath.Join(dir, "b", "s.edf"), 2, 8, 5)
 	topic, events := kafkatest.Name(t, "raw"), kafkatest.Name(t, "events")
 
 	out, stderr, err := ktCLI(t.Context(), "replay", "--brokers", broker, "--topic", topic, "--events-topic", events,
@@ -254,114 +253,32 @@ func testReplay(t *testing.T, broker string) {
 			t.Errorf("progress lacks %q:\n%s", want, stderr)
 		}
 	}
-	if !strings.Contains(out, "replayed 2 of 2 sessions: 32 chunks, 16.0 s of signal") {
+	if !strings.HasPrefix(out, "replayed 2 of 2 sessions: 32 chunks, 16.0 s of signal") || !strings.Contains(out, " events to "+events+"\n") {
 		t.Errorf("summary: %s", out)
 	}
-
-	// The input topic: 16 chunks of 128 samples per session, in order,
-	// keyed by session.
 	in := ktRead(t, broker, topic)
 	waitFor(t, 10*time.Second, "32 chunks", func() bool { return in.len() >= 32 })
-	dec := wire.NewDecoder(memory.DefaultAllocator)
-	var c wire.Chunk
-	next := map[string]int64{}
+	parts := map[int]bool{}
 	for _, m := range in.snapshot() {
-		if err := dec.Decode(&c, m.Value); err != nil {
-			t.Fatalf("%s/%d@%d: %v", m.Topic, m.Partition, m.Offset, err)
-		}
-		if string(m.Key) != c.Session || c.FirstSample != next[c.Session] || c.Len() != 128 || len(c.Channels) != 19 || c.SampleRate != 256 {
-			t.Errorf("chunk key %q: session %s first sample %d (want %d), %d samples, %d channels, %g Hz",
-				m.Key, c.Session, c.FirstSample, next[c.Session], c.Len(), len(c.Channels), c.SampleRate)
-		}
-		next[c.Session] += int64(c.Len())
+		parts[m.Partition] = true
 	}
-	if len(next) != 2 || next["s"] != 2048 || next["s-2"] != 2048 {
-		t.Errorf("samples per session %v, want s and s-2 with 2048 each", next)
+	if len(parts) > 2 {
+		t.Errorf("chunks on partitions %v of a topic made with --partitions 2", parts)
 	}
 
-	// The events topic: every annotation of each file, in order, keyed
-	// by session.
-	want := map[string][]replayEvent{}
-	nev := 0
-	for i, f := range files {
-		rec, err := open.File(f, open.Options{})
-		if err != nil {
-			t.Fatal(err)
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--chunk-seconds", "0"}, "--chunk-seconds: want a positive duration, got 0"},
+		{[]string{"--pace", "-1"}, "Pace: want 0 (as fast as possible) or a positive speed-up, got -1"},
+		{[]string{"--stim-events", "seizure"}, `--stim-events "seizure": want DESCRIPTION=CODE`},
+		{[]string{"--topic", ""}, "Topic: empty"},
+	} {
+		args := append(append([]string{"replay", "--brokers", broker}, tc.args...), dir)
+		if _, _, err := ktCLI(t.Context(), args...); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%v: error %v, want %q", tc.args, err, tc.want)
 		}
-		sess := []string{"s", "s-2"}[i]
-		for _, a := range rec.Info().Annotations {
-			want[sess] = append(want[sess], replayEvent{Session: sess, Onset: a.Onset, Duration: a.Duration, Description: a.Description, Sample: int64(math.Round(a.Onset * 256))})
-			nev++
-		}
-		rec.Close()
-	}
-	if !strings.Contains(out, fmt.Sprintf("; %d events to %s", nev, events)) {
-		t.Errorf("summary does not count %d events: %s", nev, out)
-	}
-	ev := ktRead(t, broker, events)
-	waitFor(t, 10*time.Second, fmt.Sprintf("%d events", nev), func() bool { return ev.len() >= nev })
-	time.Sleep(200 * time.Millisecond)
-	got := map[string][]replayEvent{}
-	for _, m := range ev.snapshot() {
-		var e replayEvent
-		if err := json.Unmarshal(m.Value, &e); err != nil {
-			t.Fatalf("event %s: %v", m.Value, err)
-		}
-		if string(m.Key) != e.Session {
-			t.Errorf("event key %q, session %q", m.Key, e.Session)
-		}
-		got[e.Session] = append(got[e.Session], e)
-	}
-	for s, w := range want {
-		if !slices.Equal(got[s], w) {
-			t.Errorf("session %s events\n got %+v\nwant %+v", s, got[s], w)
-		}
-	}
-	if !slices.ContainsFunc(got["s"], func(e replayEvent) bool { return e.Description == "seizure" && e.Onset == 3 && e.Sample == 768 }) {
-		t.Errorf("no seizure event at 3 s in %+v", got["s"])
-	}
-	if len(got) != len(want) {
-		t.Errorf("events of sessions %v", slices.Collect(maps.Keys(got)))
-	}
-}
-
-// testReplayPace: at --pace 4 a 6 s recording takes 1.5 s, and the event
-// at 4 s is published with the chunk that reaches it, about 1 s after the
-// first chunk.
-func testReplayPace(t *testing.T, broker string) {
-	f := filepath.Join(t.TempDir(), "paced.edf")
-	cfg := simulate.DefaultConfig()
-	cfg.Duration, cfg.Blinks.Enabled = 6, false
-	cfg.Seizures.Enabled, cfg.Seizures.Events = true, []simulate.SeizureEvent{{Onset: 4, Duration: 1}}
-	sim, err := simulate.New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := writeEDF(f, sim, "test", "paced"); err != nil {
-		t.Fatal(err)
-	}
-	sim.Close()
-	topic, events := kafkatest.Name(t, "raw"), kafkatest.Name(t, "events")
-	t0 := time.Now()
-	if out, stderr, err := ktCLI(t.Context(), "replay", "--brokers", broker, "--topic", topic, "--events-topic", events, "--pace", "4", f); err != nil {
-		t.Fatalf("replay: %v\n%s%s", err, out, stderr)
-	}
-	if el := time.Since(t0); el < 1400*time.Millisecond {
-		t.Errorf("a 6 s recording at pace 4 replayed in %v", el)
-	}
-	in, ev := ktRead(t, broker, topic), ktRead(t, broker, events)
-	waitFor(t, 10*time.Second, "chunks and event", func() bool { return in.len() >= 24 && ev.len() >= 1 })
-	first := in.snapshot()[0].Time
-	for _, m := range in.snapshot() {
-		if m.Time.Before(first) {
-			first = m.Time
-		}
-	}
-	e := ev.snapshot()[0]
-	// The chunk ending at 4.25 s is due (4.25−0.25)/4 = 1 s after the
-	// first one.
-	if d := e.Time.Sub(first); d < 750*time.Millisecond || d > 2*time.Second {
-		t.Errorf("event at 4 s published %v after the first chunk, want about 1 s", d)
 	}
 }
 
@@ -745,38 +662,36 @@ func testRebalance3(t *testing.T, broker, bin string) {
 	}
 }
 
-// testKafkaBench runs both benchmarks briefly and checks their JSON (not
-// their figures: they are benchmarks, not timed tests).
+// testKafkaBench runs both benchmark commands briefly, for their flags
+// and output (not their figures: they are benchmarks, not timed tests);
+// pipeline/kafka/kafkabench tests the harness.
 func testKafkaBench(t *testing.T, broker string) {
-	out, stderr, err := ktCLI(t.Context(), "bench", "latency", "--brokers", broker, "--sessions", "2", "--seconds", "4", "--pace", "2", "--partitions", "2", "--json")
-	if err != nil {
-		t.Fatalf("bench latency: %v\n%s%s", err, out, stderr)
+	out, _, err := ktCLI(t.Context(), "bench", "latency", "--brokers", broker, "--sessions", "1", "--seconds", "2", "--pace", "0", "--partitions", "1", "--aligned")
+	if err != nil || !strings.HasPrefix(out, "latency, chunk produced → window result consumed (1 sessions × 19 channels at 256 Hz, 2 s each, pace 0, sessions aligned,") ||
+		!strings.Contains(out, "p99") || !strings.HasSuffix(out, "  windows: 1 expected, 0 missing, 0 duplicates; 0 dead letters\n") {
+		t.Errorf("bench latency text output: %v\n%s", err, out)
 	}
-	var lat latencyReport
-	if err := json.Unmarshal([]byte(out), &lat); err != nil {
-		t.Fatalf("%v: %s", err, out)
-	}
-	// 4 s at 256 Hz, 2 s windows every 0.25 s: 9 per session.
-	if lat.WindowsExpected != 18 || lat.N != 18 || lat.WindowsMissing != 0 || !(lat.P50Ms > 0 && lat.P50Ms <= lat.P99Ms && lat.P99Ms <= lat.MaxMs) {
-		t.Errorf("latency report %+v", lat)
-	}
-	t.Logf("latency: p50 %.2f ms, p99 %.2f ms, max %.2f ms (n %d)", lat.P50Ms, lat.P99Ms, lat.MaxMs, lat.N)
 
-	out, stderr, err = ktCLI(t.Context(), "bench", "throughput", "--brokers", broker, "--sessions", "2", "--seconds", "10", "--partitions", "2", "--json")
+	profile := filepath.Join(t.TempDir(), "cpu.pprof")
+	out, stderr, err := ktCLI(t.Context(), "bench", "throughput", "--brokers", broker, "--sessions", "2", "--seconds", "10", "--partitions", "2", "--json", "--cpuprofile", profile)
 	if err != nil {
 		t.Fatalf("bench throughput: %v\n%s%s", err, out, stderr)
 	}
-	var tp throughputReport
-	if err := json.Unmarshal([]byte(out), &tp); err != nil {
+	var tp kafkabench.ThroughputReport
+	if err := json.Unmarshal([]byte(out), &tp); err != nil || !strings.HasPrefix(out, "{\n  \"brokers\": [") {
 		t.Fatalf("%v: %s", err, out)
 	}
-	if tp.ChannelSamples != 2*19*2560 || tp.Windows != 2*9 || tp.WindowsMissing != 0 || tp.Chunks != 80 || !(tp.ChannelSamplesS > 0) || tp.RequiredS != 2*19*256 {
+	if tp.ChannelSamples != 2*19*2560 || tp.Windows != 2*9 || tp.WindowsMissing != 0 || tp.Chunks != 80 || tp.Partitions != 2 || !(tp.ChannelSamplesS > 0) {
 		t.Errorf("throughput report %+v", tp)
 	}
-	t.Logf("throughput: %.3g channel-samples/s, %.1f× real time", tp.ChannelSamplesS, tp.RealTimeFactor)
-	// Text output.
-	out, _, err = ktCLI(t.Context(), "bench", "latency", "--brokers", broker, "--sessions", "1", "--seconds", "2", "--pace", "0", "--partitions", "1")
-	if err != nil || !strings.Contains(out, "p99") {
-		t.Errorf("bench latency text output: %v\n%s", err, out)
+	if st, err := os.Stat(profile); err != nil || st.Size() == 0 {
+		t.Errorf("--cpuprofile: %v", err)
 	}
+	t.Logf("throughput: %.3g channel-samples/s, %.1f× real time", tp.ChannelSamplesS, tp.RealTimeFactor)
 }
+
+// resultHeader returns the value of m's header key, or "".
+func resultHeader(m *kafkago.Message, key string) string { return kafkabench.Header(m, key) }
+
+// throughputReport is what `bench throughput --json` prints.
+type throughputReport = kafkabench.ThroughputReport

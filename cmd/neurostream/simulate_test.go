@@ -6,7 +6,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/neurostream/neurostream/formats"
 	"github.com/neurostream/neurostream/formats/open"
+	"github.com/neurostream/neurostream/simulate/simwrite"
 )
 
 // TestSimulateChannelsFlag: --channels N writes N channels, 10-20 first;
@@ -52,16 +54,7 @@ func TestSimulateChannelsFlag(t *testing.T) {
 	}
 }
 
-// TestBenchSimulateChannels: bench throughput's sessions have --channels
-// channels.
-func TestBenchSimulateChannels(t *testing.T) {
-	o := kafkaBenchOptions{sessions: 1, channels: 64, rate: 256, seconds: 1}
-	rec, err := o.specs()[0].Open()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rec.Close()
-	if n := len(rec.Info().Channels); n != 64 {
-		t.Errorf("--channels 64: the benchmark streams %d channels", n)
-	}
+// writeEDF writes rec as EDF+ for the tests of this package.
+func writeEDF(path string, rec formats.Recording, patient, recording string) error {
+	return simwrite.WriteEDF(path, rec, patient, recording)
 }

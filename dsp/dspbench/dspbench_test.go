@@ -1,0 +1,79 @@
+package dspbench
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestData: a raw file reads back channel-major; a size that is not a
+// whole number of samples per channel, and no channels, are refused;
+// synthetic data is seeded.
+func TestData(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "x.f64")
+	var b []byte
+	for c := range 3 {
+		for i := range 5 {
+			b = binary.LittleEndian.AppendUint64(b, math.Float64bits(float64(10*c+i)))
+		}
+	}
+	os.WriteFile(path, b, 0o644)
+	x, err := Data(Config{RawFile: path, Channels: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(x) != 3 || len(x[2]) != 5 || x[0][0] != 0 || x[1][4] != 14 || x[2][3] != 23 {
+		t.Errorf("read %v", x)
+	}
+	if _, err := Data(Config{RawFile: path, Channels: 4}); err == nil || !strings.Contains(err.Error(), "not a whole number of float64 samples for 4 channels") {
+		t.Errorf("4 channels of 15 samples: %v", err)
+	}
+	if _, err := Data(Config{Channels: 0}); err == nil {
+		t.Error("0 channels accepted")
+	}
+	a, err := Data(Config{Channels: 2, Rate: 100, Seconds: 3})
+	if err != nil || len(a) != 2 || len(a[1]) != 300 {
+		t.Fatalf("synthetic: %d channels, %v", len(a), err)
+	}
+	if s := Synthetic(2, 300); s[1][299] != a[1][299] || s[0][0] == s[1][0] {
+		t.Error("synthetic data is not seeded, or channels are equal")
+	}
+}
+
+// TestRun: every estimator reports a positive throughput, printed as
+// `bench dsp` prints it; JSON keys are those tools/bench/dsp_compare.py
+// reads.
+func TestRun(t *testing.T) {
+	cfg := Config{Channels: 3, Rate: 256, Seconds: 4, SegmentLen: 256, Repeats: 1}
+	x, err := Data(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := Run(x, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !(res.PSD > 0 && res.PSDGoDSP > 0 && res.CSDCoherence > 0) {
+		t.Errorf("result %+v", res)
+	}
+	b, _ := json.Marshal(res)
+	var keys map[string]float64
+	if err := json.Unmarshal(b, &keys); err != nil || len(keys) != 3 || keys["psd"] != res.PSD || keys["psd_go_dsp"] != res.PSDGoDSP || keys["csd_coherence"] != res.CSDCoherence {
+		t.Errorf("JSON %s", b)
+	}
+	var out bytes.Buffer
+	res.WriteText(&out)
+	lines := strings.Split(out.String(), "\n")
+	if len(lines) != 5 || lines[0] != "3 ch × 256 Hz × 4 s, nperseg 256, 50% overlap, Hann, one core" ||
+		!strings.HasPrefix(lines[1], "  psd (dsp.Welch) ") || !strings.HasSuffix(lines[3], " channel-samples/s") {
+		t.Errorf("text:\n%s", out.String())
+	}
+	if _, err := Run(nil, cfg); err == nil {
+		t.Error("no data accepted")
+	}
+}

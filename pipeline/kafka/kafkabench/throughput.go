@@ -1,0 +1,141 @@
+package kafkabench
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	kafkago "github.com/segmentio/kafka-go"
+
+	"github.com/neurostream/neurostream/pipeline"
+	"github.com/neurostream/neurostream/pipeline/config"
+	pkafka "github.com/neurostream/neurostream/pipeline/kafka"
+	"github.com/neurostream/neurostream/pipeline/replay"
+)
+
+// ThroughputReport is what `bench throughput` prints.
+type ThroughputReport struct {
+	Setup
+	Partitions      int     `json:"partitions"`
+	Workers         int     `json:"workers"`
+	Chunks          int64   `json:"chunks"`
+	ChunkBytes      int64   `json:"chunk_bytes"`
+	ChannelSamples  int64   `json:"channel_samples"`
+	Windows         int64   `json:"windows"`
+	ResultRecords   int64   `json:"result_records"`
+	WindowsMissing  int64   `json:"windows_missing"`
+	DeadLetters     int64   `json:"dead_letters"`
+	PublishSeconds  float64 `json:"publish_seconds"`
+	JoinSeconds     float64 `json:"join_seconds"`
+	ProcessSeconds  float64 `json:"process_seconds"`
+	ChannelSamplesS float64 `json:"channel_samples_per_second"`
+	RequiredS       float64 `json:"required_channel_samples_per_second"`
+	RealTimeFactor  float64 `json:"real_time_factor"`
+	KeptRealTime    bool    `json:"kept_real_time"`
+	WindowsS        float64 `json:"windows_per_second"`
+	ChunksS         float64 `json:"chunks_per_second"`
+}
+
+// WriteText implements Report.
+func (rep *ThroughputReport) WriteText(w io.Writer) {
+	fmt.Fprintf(w, "throughput (%d sessions × %d channels at %g Hz, %g s each, %g s chunks, %g s windows every %g s, %d partitions, %d workers):\n",
+		rep.Sessions, rep.Channels, rep.SampleRate, rep.Seconds, rep.ChunkSeconds, rep.WindowSeconds, rep.HopSeconds, rep.Partitions, rep.Workers)
+	fmt.Fprintf(w, "  published %d chunks (%.1f MB) in %.2f s\n", rep.Chunks, float64(rep.ChunkBytes)/1e6, rep.PublishSeconds)
+	fmt.Fprintf(w, "  processed %.4g channel-samples in %.2f s (group join %.2f s before): %.4g channel-samples/s, %.0f windows/s, %.0f chunks/s\n",
+		float64(rep.ChannelSamples), rep.ProcessSeconds, rep.JoinSeconds, rep.ChannelSamplesS, rep.WindowsS, rep.ChunksS)
+	verdict := "kept real time"
+	if !rep.KeptRealTime {
+		verdict = "did NOT keep real time"
+	}
+	fmt.Fprintf(w, "  real time needs %.4g channel-samples/s: %.1f× real time, %s\n", rep.RequiredS, rep.RealTimeFactor, verdict)
+	fmt.Fprintf(w, "  %d windows, %d missing, %d dead letters\n", rep.Windows, rep.WindowsMissing, rep.DeadLetters)
+}
+
+// throughput times the backlog: from the pipeline's first input record
+// to the arrival of the last window result at the consumer.
+type throughput struct {
+	cfg        *Config
+	n          int64 // samples per session
+	perSession int64 // windows per session
+	kinds      int
+	expected   int64 // result records
+	first      *firstRead
+
+	count  atomic.Int64
+	lastAt atomic.Int64
+	done   chan struct{}
+	once   sync.Once
+}
+
+func newThroughput(h *harness) *throughput {
+	n, length, hop := h.cfg.samples()
+	per := windowsPerSession(n, length, hop)
+	kinds := len(h.resultTopics)
+	return &throughput{cfg: h.cfg, n: n, perSession: per, kinds: kinds, expected: int64(h.cfg.Sessions) * per * int64(kinds), done: make(chan struct{})}
+}
+
+func (t *throughput) result(m *kafkago.Message, at time.Time) {
+	// Window records only: a stage's end-of-session rows (a seizure end
+	// row) carry the index after the last window.
+	if w, err := strconv.ParseInt(Header(m, pkafka.HeaderWindow), 10, 64); err != nil || w >= t.perSession {
+		return
+	}
+	t.lastAt.Store(at.UnixNano())
+	if t.count.Add(1) == t.expected {
+		t.once.Do(func() { close(t.done) })
+	}
+}
+
+// prepare stamps the source's first record.
+func (t *throughput) prepare(b *config.Built) {
+	t.first = &firstRead{Source: b.Options.Source}
+	b.Options.Source = t.first
+}
+
+func (t *throughput) read(*replay.Session, int64, int64) {}
+
+func (t *throughput) complete() <-chan struct{} { return t.done }
+
+func (t *throughput) report(run *runInfo) (Report, error) {
+	cfg := t.cfg
+	got := t.count.Load()
+	first := time.Unix(0, t.first.at.Load())
+	elapsed := time.Unix(0, t.lastAt.Load()).Sub(first)
+	samples := int64(cfg.Sessions) * t.n * int64(cfg.Channels)
+	rep := &ThroughputReport{
+		Setup: cfg.setup(), Partitions: cfg.Partitions, Workers: cfg.Workers,
+		Chunks: run.chunks, ChunkBytes: run.chunkBytes, ChannelSamples: samples,
+		Windows: int64(cfg.Sessions) * t.perSession, ResultRecords: got,
+		WindowsMissing: (t.expected - got) / int64(t.kinds), DeadLetters: run.runner.Stats().DeadLetters.Load(),
+		PublishSeconds: run.publish.Seconds(), JoinSeconds: first.Sub(run.start).Seconds(), ProcessSeconds: elapsed.Seconds(),
+		RequiredS: float64(cfg.Sessions*cfg.Channels) * cfg.Rate,
+	}
+	if got < t.expected {
+		return rep, fmt.Errorf("bench: %d of %d result records arrived within %v", got, t.expected, cfg.Timeout)
+	}
+	rep.ChannelSamplesS = float64(samples) / elapsed.Seconds()
+	rep.RealTimeFactor = rep.ChannelSamplesS / rep.RequiredS
+	rep.KeptRealTime = rep.RealTimeFactor >= 1
+	rep.WindowsS = float64(rep.Windows) / elapsed.Seconds()
+	rep.ChunksS = float64(run.chunks) / elapsed.Seconds()
+	return rep, nil
+}
+
+// firstRead stamps the time a source yields its first message.
+type firstRead struct {
+	pipeline.Source
+	once sync.Once
+	at   atomic.Int64
+}
+
+func (f *firstRead) Read(ctx context.Context) (pipeline.Message, pipeline.AckFunc, error) {
+	m, ack, err := f.Source.Read(ctx)
+	if err == nil {
+		f.once.Do(func() { f.at.Store(time.Now().UnixNano()) })
+	}
+	return m, ack, err
+}
