@@ -125,21 +125,29 @@ var (
 //     ("ssvep/8Hz", "12.5 Hz") is that target, one naming rest
 //     ("rest", "no-control", "idle") is rest;
 //  2. when no description names a class (a recording's own stim channel,
-//     codes described as "1", "2", …) and there are as many codes as
-//     targets: the codes in ascending order are the targets in their
-//     order, the convention of configs/ssvep-trials.yaml and of the
-//     exoskeleton recordings (codes 2, 3, 4 for 13, 21, 17 Hz).
+//     codes described as "1", "2", …) and the run's stim events, or else
+//     the trials, have as many codes as there are targets: the codes in
+//     ascending order are the targets in their order, the convention of
+//     configs/ssvep-trials.yaml and of the exoskeleton recordings (codes
+//     2, 3, 4 for 13, 21, 17 Hz).
 //
 // Any other code is unknown: drawn as its own row, not scored.
 func ssvepTruth(g *ssvepGroup) (map[int64]int, string) {
 	truth := map[int64]int{}
-	var codes []int64
+	var seen, configured []int64
 	found := false
 	for _, p := range g.trials {
+		if p.meta != nil {
+			for code := range p.meta.events {
+				if !slices.Contains(configured, code) {
+					configured = append(configured, code)
+				}
+			}
+		}
 		if _, ok := truth[p.eventCode]; ok {
 			continue
 		}
-		codes = append(codes, p.eventCode)
+		seen = append(seen, p.eventCode)
 		c := truthUnknown
 		if p.meta != nil {
 			c = classOf(p.meta.events[p.eventCode], g.targets)
@@ -147,10 +155,16 @@ func ssvepTruth(g *ssvepGroup) (map[int64]int, string) {
 		truth[p.eventCode] = c
 		found = found || c != truthUnknown
 	}
-	switch {
-	case found:
+	if found {
 		return truth, "true target from the event descriptions"
-	case len(codes) == len(g.targets):
+	}
+	// A session may lack a target's trials: the run's codes say which
+	// code is which better than those seen.
+	codes := configured
+	if len(codes) != len(g.targets) {
+		codes = seen
+	}
+	if len(codes) == len(g.targets) && !slices.ContainsFunc(seen, func(c int64) bool { return !slices.Contains(codes, c) }) {
 		slices.Sort(codes)
 		for k, c := range codes {
 			truth[c] = k

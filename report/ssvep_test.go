@@ -43,6 +43,13 @@ func TestSSVEPTruth(t *testing.T) {
 	if want := map[int64]int{2: 0, 3: 1, 4: 2}; !mapsEqual(truth, want) || how != "true target: codes in ascending order as the targets" {
 		t.Errorf("codes without descriptions: %v (%s), want %v in ascending order", truth, how, want)
 	}
+	// A session without code 3's trials: the run's codes still say
+	// that code 4 is the third target.
+	g.trials = trials(plain, targets, [2]int64{4, 2}, [2]int64{2, 0})
+	if truth, _ := ssvepTruth(g); !mapsEqual(truth, map[int64]int{2: 0, 3: 1, 4: 2}) {
+		t.Errorf("codes 2 and 4 of configured 2, 3, 4: %v", truth)
+	}
+	g.trials = trials(plain, targets, [2]int64{4, 2}, [2]int64{2, 0}, [2]int64{3, 1}, [2]int64{2, 0})
 	// A fourth code (the exoskeleton's resting trials, code 1): no
 	// order can be trusted.
 	g.trials = append(g.trials, trials(plain, targets, [2]int64{1, 0})...)
