@@ -4,8 +4,10 @@ import (
 	"fmt"
 	"image/color"
 	"math"
+	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/palette"
@@ -13,6 +15,7 @@ import (
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/plotutil"
 	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
 
 	"github.com/neurostream/neurostream/formats/szcore"
 	"github.com/neurostream/neurostream/models/metrics"
@@ -35,16 +38,60 @@ var unsafeName = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
 // failure is a problem of the report, not of the input.
 func (d *drawer) save(p *plot.Plot, s *session, kind, title, stem string, w, h vg.Length) {
 	p.Title.Text = title
+	d.saveWith(p.Draw, s, kind, title, stem, w, h)
+}
+
+// saveTiles draws plots side by side (rows × columns, aligned) under
+// title and saves them as one figure.
+func (d *drawer) saveTiles(plots [][]*plot.Plot, s *session, kind, title, stem string, w, h vg.Length) {
+	d.saveWith(func(dc draw.Canvas) {
+		head := plot.New().Title.TextStyle // centred, from the top
+		dc.FillText(head, vg.Point{X: dc.Center().X, Y: dc.Max.Y + head.FontExtents().Descent}, title)
+		body := dc
+		body.Max.Y -= head.Rectangle(title).Size().Y + vg.Points(10)
+		tiles := draw.Tiles{Rows: len(plots), Cols: len(plots[0]), PadX: vg.Points(24), PadY: vg.Points(12),
+			PadLeft: vg.Points(4), PadRight: vg.Points(8), PadBottom: vg.Points(4)}
+		canvases := plot.Align(plots, tiles, body)
+		for i, row := range plots {
+			for j, p := range row {
+				p.Draw(canvases[i][j])
+			}
+		}
+	}, s, kind, title, stem, w, h)
+}
+
+// saveWith writes what drawFig draws as STEM.png and STEM.svg.
+func (d *drawer) saveWith(drawFig func(draw.Canvas), s *session, kind, title, stem string, w, h vg.Length) {
 	stem = unsafeName.ReplaceAllString(stem, "_")
 	f := Figure{Session: s.id, Kind: kind, Title: title, PNG: stem + ".png", SVG: stem + ".svg",
 		WidthPx: int(math.Round(w.Points() / vg.Inch.Points() * 96)), HeightPx: int(math.Round(h.Points() / vg.Inch.Points() * 96))}
 	for _, name := range []string{f.PNG, f.SVG} {
-		if err := p.Save(w, h, filepath.Join(d.cfg.Out, name)); err != nil {
-			d.r.problem(filepath.Join(d.cfg.Out, name), fmt.Sprintf("not written: %v", err))
+		path := filepath.Join(d.cfg.Out, name)
+		if err := writeCanvas(drawFig, w, h, path); err != nil {
+			d.r.problem(path, fmt.Sprintf("not written: %v", err))
 			return
 		}
 	}
 	d.r.Figures = append(d.r.Figures, f)
+}
+
+// writeCanvas draws on a w × h canvas of the format path's extension
+// names and writes it to path, as plot.Save does.
+func writeCanvas(drawFig func(draw.Canvas), w, h vg.Length, path string) error {
+	c, err := draw.NewFormattedCanvas(w, h, strings.TrimPrefix(filepath.Ext(path), "."))
+	if err != nil {
+		return err
+	}
+	drawFig(draw.New(c))
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	_, err = c.WriteTo(f)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
 
 // timeAxis labels an x axis in seconds from the session's sample 0.

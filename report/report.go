@@ -2,8 +2,10 @@
 // writes them) into PNG and SVG figures and one index.html linking them:
 // PSD per channel, band power over time, spectrogram, coherence matrices
 // per band, seizure probability with events against reference
-// annotations and their SzCORE scores, SSVEP decisions (docs/view.md,
-// "Reports"). Figures are drawn with gonum.org/v1/plot.
+// annotations and their SzCORE scores, SSVEP decisions, and for
+// event-locked SSVEP trials the confusion matrix and the accuracy and ITR
+// against window length (docs/view.md, "Reports"). Figures are drawn with
+// gonum.org/v1/plot.
 package report
 
 import (
@@ -64,6 +66,9 @@ type Report struct {
 	Problems []Problem
 	// Scores are the SzCORE event scores of sessions with a reference.
 	Scores []Score
+	// SSVEP are the trial-mode SSVEP scores, one per session, decoder
+	// and window length.
+	SSVEP []SSVEPScore
 	// Index is the path of index.html.
 	Index string
 }
@@ -115,6 +120,7 @@ func Write(cfg Config) (*Report, error) {
 		d.coherence(s)
 		d.seizure(s, refs[refKey(id)])
 		d.ssvep(s)
+		d.ssvepTrials(s)
 	}
 	r.Index = filepath.Join(cfg.Out, "index.html")
 	if err := r.writeIndex(cfg); err != nil {
@@ -173,6 +179,10 @@ table{border-collapse:collapse}td,th{padding:.2em .6em;border-bottom:1px solid #
 {{if .Scores}}<h2>Seizure detection against the reference (SzCORE event scoring)</h2>
 <table><tr><th>session</th><th>reference events</th><th>TP</th><th>FP</th><th>sensitivity</th><th>precision</th><th>F1</th><th>FP per 24 h</th></tr>
 {{range .Scores}}<tr><td>{{.Session}}</td><td>{{.RefTrue}}</td><td>{{.TP}}</td><td>{{.FP}}</td><td>{{printf "%.3g" .Sensitivity}}</td><td>{{printf "%.3g" .Precision}}</td><td>{{printf "%.3g" .F1}}</td><td>{{printf "%.3g" .FPRate}}</td></tr>{{end}}</table>{{end}}
+{{if .SSVEP}}<h2>SSVEP trials (event-locked windows)</h2>
+<table><tr><th>session</th><th>method</th><th>window</th><th>trials</th><th>scored</th><th>correct</th><th>accuracy</th><th>classes</th><th>ITR (bits/min)</th><th>true target</th></tr>
+{{range .SSVEP}}<tr><td>{{.Session}}</td><td>{{.Method}}</td><td>{{.WindowText}}</td><td>{{.Trials}}</td><td>{{.Scored}}</td><td>{{.Correct}}</td><td>{{.AccuracyText}}</td><td>{{.Classes}}</td><td>{{.ITRText}}</td><td>{{.Truth}}</td></tr>{{end}}</table>
+<p>ITR: Wolpaw, with {{.GazeShift}} s of gaze shift added to the window per selection.</p>{{end}}
 {{range .Sessions}}<h2 id="{{.ID}}">{{.ID}}</h2>
 {{range .Figures}}<figure><a href="{{.SVG}}"><img src="{{.PNG}}" width="{{.WidthPx}}" height="{{.HeightPx}}" alt="{{.Title}}"></a><figcaption>{{.Title}} · <a href="{{.PNG}}">PNG</a> · <a href="{{.SVG}}">SVG</a></figcaption></figure>
 {{end}}{{end}}
@@ -195,7 +205,8 @@ func (r *Report) writeIndex(cfg Config) error {
 	if err != nil {
 		return fmt.Errorf("report: %w", err)
 	}
-	err = indexTmpl.Execute(f, map[string]any{"Files": r.Files, "In": cfg.In, "Figures": r.Figures, "Problems": r.Problems, "Scores": r.Scores, "Sessions": ss})
+	err = indexTmpl.Execute(f, map[string]any{"Files": r.Files, "In": cfg.In, "Figures": r.Figures, "Problems": r.Problems, "Scores": r.Scores,
+		"SSVEP": r.SSVEP, "GazeShift": GazeShift, "Sessions": ss})
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}

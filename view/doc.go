@@ -1,8 +1,8 @@
 // Package view is neurostream's live web view: a page that lists every
 // session with its health and draws, for the session picked, the PSD of
-// the latest window, band-power trends, a spectrogram, the coherence
-// matrix, the seizure probability with events and alarms, and the SSVEP
-// decision (docs/view.md).
+// the latest window, band-power trends, a spectrogram, a token strip, the
+// coherence matrix, the seizure probability with events and alarms, and
+// the SSVEP decision (docs/view.md).
 //
 // A Hub holds what the page shows. It is fed by a Sink (the runtime's
 // results, `neurostream run --view`) or a Kafka reader of the result

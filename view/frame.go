@@ -66,6 +66,7 @@ type detail struct {
 	Coh     *cohOut     `json:"coh,omitempty"`
 	Seizure *seizureOut `json:"seizure,omitempty"`
 	SSVEP   *ssvepOut   `json:"ssvep,omitempty"`
+	Tokens  *tokensOut  `json:"tokens,omitempty"`
 }
 
 type psdOut struct {
@@ -128,6 +129,19 @@ type ssvepOut struct {
 	Score     []num        `json:"score"`
 	Decision  []int64      `json:"d"`
 	Latest    *ssvepLatest `json:"latest,omitempty"`
+}
+
+// tokensOut is the token strip: per frame (W is the frame index, T its
+// start time), each channel's token id, −1 where the frame lacks the
+// channel.
+type tokensOut struct {
+	Full     bool      `json:"full"`
+	Keep     int       `json:"keep"` // frames the page keeps
+	Channels []string  `json:"channels"`
+	Max      int32     `json:"max"` // largest id seen: the colour scale
+	W        []int64   `json:"w"`
+	T        []float64 `json:"t"`
+	V        [][]int32 `json:"v"`
 }
 
 // client is one page's position in the state.
@@ -210,106 +224,145 @@ func (s *session) summary() summary {
 // detail returns what changed of s after update u (everything for u = 0),
 // or nil when nothing did.
 func (s *session) detail(u int64) *detail {
-	d := &detail{ID: s.id}
-	any := false
-	if s.psdUpd > u && s.psdWindow >= 0 {
-		p := &psdOut{Window: s.psdWindow, Time: s.psdTime, Start: s.psdStart, Step: s.psdStep, Unit: s.psdUnit,
-			Channels: slices.Clone(s.channels), Values: make([][]num, len(s.channels)), Dominant: num(s.dominant)}
-		for i, v := range s.psd {
-			if v != nil {
-				p.Values[i] = nums(v)
-			}
-		}
-		d.PSD, any = p, true
-	}
-	if pts, full := s.spec.since(u); len(pts) > 0 {
-		o := &specOut{Full: full, Start: s.specStart, Step: s.specStep}
-		for _, p := range pts {
-			o.W, o.T = append(o.W, p.win), append(o.T, p.t)
-			v := make([]num32, len(p.v))
-			for i, x := range p.v {
-				v[i] = num32(x)
-			}
-			o.V = append(o.V, v)
-		}
-		d.Spec, any = o, true
-	}
-	if pts, full := s.bp.since(u); len(pts) > 0 {
-		o := &bpOut{Full: full, Bands: slices.Clone(s.bands), Channels: slices.Clone(s.bpChannels)}
-		for _, p := range pts {
-			o.W, o.T = append(o.W, p.win), append(o.T, p.t)
-			v := make([][]num32, len(s.bands))
-			for b := range v {
-				v[b] = make([]num32, len(s.bpChannels))
-				for c := range v[b] {
-					v[b][c] = num32(math.NaN())
-					if b < len(p.v) && c < len(p.v[b]) {
-						v[b][c] = num32(p.v[b][c])
-					}
-				}
-			}
-			o.V = append(o.V, v)
-		}
-		d.BP, any = o, true
-	}
-	if s.cohUpd > u && s.cohWindow >= 0 {
-		n := len(s.cohLabels)
-		o := &cohOut{Window: s.cohWindow, Time: s.cohTime, Labels: slices.Clone(s.cohLabels), Keys: slices.Clone(s.cohKeys),
-			Values: map[string][][]num{}}
-		for _, key := range s.cohKeys {
-			m := make([][]num, n)
-			for i := range m {
-				m[i] = make([]num, n)
-				for j := range m[i] {
-					m[i][j] = num(math.NaN())
-				}
-			}
-			for ij, v := range s.coh[key] {
-				m[ij[0]][ij[1]] = num(v)
-				// Every method but imcoh is symmetric in the pair;
-				// imcoh changes sign (docs/schemas.md).
-				if len(key) > 6 && key[:6] == "imcoh/" {
-					v = -v
-				}
-				m[ij[1]][ij[0]] = num(v)
-			}
-			o.Values[key] = m
-		}
-		d.Coh, any = o, true
-	}
-	pts, full := s.seizure.since(u)
-	if len(pts) > 0 || s.szUpd > u {
-		o := &seizureOut{Full: full, Events: slices.Clone(s.events), Alarms: slices.Clone(s.alarms), State: s.lastState}
-		if o.Events == nil {
-			o.Events = []event{}
-		}
-		if o.Alarms == nil {
-			o.Alarms = []float64{}
-		}
-		for _, p := range pts {
-			o.W, o.T = append(o.W, p.win), append(o.T, p.t)
-			o.P, o.Smoothed = append(o.P, num(p.v.p)), append(o.Smoothed, num(p.v.smoothed))
-			var ictal int8
-			if p.v.ictal {
-				ictal = 1
-			}
-			o.Ictal = append(o.Ictal, ictal)
-		}
-		d.Seizure, any = o, true
-	}
-	if pts, full := s.ssvep.since(u); len(pts) > 0 {
-		o := &ssvepOut{Full: full, Latest: s.ssvepLast}
-		for _, p := range pts {
-			o.W, o.T = append(o.W, p.win), append(o.T, p.t)
-			o.Frequency, o.Score = append(o.Frequency, num(p.v.frequency)), append(o.Score, num(p.v.score))
-			o.Decision = append(o.Decision, p.v.decision)
-		}
-		d.SSVEP, any = o, true
-	}
-	if !any {
+	d := &detail{ID: s.id, PSD: s.psdDetail(u), Spec: s.specDetail(u), BP: s.bpDetail(u), Coh: s.cohDetail(u),
+		Seizure: s.seizureDetail(u), SSVEP: s.ssvepDetail(u), Tokens: s.tokensDetail(u)}
+	if d.PSD == nil && d.Spec == nil && d.BP == nil && d.Coh == nil && d.Seizure == nil && d.SSVEP == nil && d.Tokens == nil {
 		return nil
 	}
 	return d
+}
+
+func (s *session) psdDetail(u int64) *psdOut {
+	if s.psdUpd <= u || s.psdWindow < 0 {
+		return nil
+	}
+	p := &psdOut{Window: s.psdWindow, Time: s.psdTime, Start: s.psdStart, Step: s.psdStep, Unit: s.psdUnit,
+		Channels: slices.Clone(s.channels), Values: make([][]num, len(s.channels)), Dominant: num(s.dominant)}
+	for i, v := range s.psd {
+		if v != nil {
+			p.Values[i] = nums(v)
+		}
+	}
+	return p
+}
+
+func (s *session) specDetail(u int64) *specOut {
+	pts, full := s.spec.since(u)
+	if len(pts) == 0 {
+		return nil
+	}
+	o := &specOut{Full: full, Start: s.specStart, Step: s.specStep}
+	for _, p := range pts {
+		o.W, o.T = append(o.W, p.win), append(o.T, p.t)
+		v := make([]num32, len(p.v))
+		for i, x := range p.v {
+			v[i] = num32(x)
+		}
+		o.V = append(o.V, v)
+	}
+	return o
+}
+
+func (s *session) bpDetail(u int64) *bpOut {
+	pts, full := s.bp.since(u)
+	if len(pts) == 0 {
+		return nil
+	}
+	o := &bpOut{Full: full, Bands: slices.Clone(s.bands), Channels: slices.Clone(s.bpChannels)}
+	for _, p := range pts {
+		o.W, o.T = append(o.W, p.win), append(o.T, p.t)
+		v := make([][]num32, len(s.bands))
+		for b := range v {
+			v[b] = make([]num32, len(s.bpChannels))
+			for c := range v[b] {
+				v[b][c] = num32(math.NaN())
+				if b < len(p.v) && c < len(p.v[b]) {
+					v[b][c] = num32(p.v[b][c])
+				}
+			}
+		}
+		o.V = append(o.V, v)
+	}
+	return o
+}
+
+func (s *session) cohDetail(u int64) *cohOut {
+	if s.cohUpd <= u || s.cohWindow < 0 {
+		return nil
+	}
+	n := len(s.cohLabels)
+	o := &cohOut{Window: s.cohWindow, Time: s.cohTime, Labels: slices.Clone(s.cohLabels), Keys: slices.Clone(s.cohKeys),
+		Values: map[string][][]num{}}
+	for _, key := range s.cohKeys {
+		m := make([][]num, n)
+		for i := range m {
+			m[i] = make([]num, n)
+			for j := range m[i] {
+				m[i][j] = num(math.NaN())
+			}
+		}
+		for ij, v := range s.coh[key] {
+			m[ij[0]][ij[1]] = num(v)
+			// Every method but imcoh is symmetric in the pair;
+			// imcoh changes sign (docs/schemas.md).
+			if len(key) > 6 && key[:6] == "imcoh/" {
+				v = -v
+			}
+			m[ij[1]][ij[0]] = num(v)
+		}
+		o.Values[key] = m
+	}
+	return o
+}
+
+func (s *session) seizureDetail(u int64) *seizureOut {
+	pts, full := s.seizure.since(u)
+	if len(pts) == 0 && s.szUpd <= u {
+		return nil
+	}
+	o := &seizureOut{Full: full, Events: slices.Clone(s.events), Alarms: slices.Clone(s.alarms), State: s.lastState}
+	if o.Events == nil {
+		o.Events = []event{}
+	}
+	if o.Alarms == nil {
+		o.Alarms = []float64{}
+	}
+	for _, p := range pts {
+		o.W, o.T = append(o.W, p.win), append(o.T, p.t)
+		o.P, o.Smoothed = append(o.P, num(p.v.p)), append(o.Smoothed, num(p.v.smoothed))
+		var ictal int8
+		if p.v.ictal {
+			ictal = 1
+		}
+		o.Ictal = append(o.Ictal, ictal)
+	}
+	return o
+}
+
+func (s *session) ssvepDetail(u int64) *ssvepOut {
+	pts, full := s.ssvep.since(u)
+	if len(pts) == 0 {
+		return nil
+	}
+	o := &ssvepOut{Full: full, Latest: s.ssvepLast}
+	for _, p := range pts {
+		o.W, o.T = append(o.W, p.win), append(o.T, p.t)
+		o.Frequency, o.Score = append(o.Frequency, num(p.v.frequency)), append(o.Score, num(p.v.score))
+		o.Decision = append(o.Decision, p.v.decision)
+	}
+	return o
+}
+
+func (s *session) tokensDetail(u int64) *tokensOut {
+	pts, full := s.tok.since(u)
+	if len(pts) == 0 {
+		return nil
+	}
+	o := &tokensOut{Full: full, Keep: s.tok.max, Channels: slices.Clone(s.tokChannels), Max: s.tokMax}
+	for _, p := range pts {
+		o.W, o.T, o.V = append(o.W, p.win), append(o.T, p.t), append(o.V, slices.Clone(p.v))
+	}
+	return o
 }
 
 func nums(v []float64) []num {

@@ -37,6 +37,9 @@ type Config struct {
 	// SpectrogramHistory is how many windows the spectrogram shows.
 	// Default: 120.
 	SpectrogramHistory int
+	// TokenHistory is how many 0.5 s token frames the token strip
+	// shows. Default: 240 (two minutes).
+	TokenHistory int
 	// MaxSessions bounds the sessions kept; past it the one whose last
 	// result is oldest (ended sessions first) is forgotten. Default: 1000.
 	MaxSessions int
@@ -56,6 +59,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.SpectrogramHistory <= 0 {
 		c.SpectrogramHistory = 120
+	}
+	if c.TokenHistory <= 0 {
+		c.TokenHistory = 240
 	}
 	if c.MaxSessions <= 0 {
 		c.MaxSessions = 1000
@@ -190,7 +196,7 @@ func (h *Hub) take(dst []item) []item {
 func (h *Hub) session(id string) *session {
 	s := h.sessions[id]
 	if s == nil {
-		s = newSession(id, h.cfg.History, h.cfg.SpectrogramHistory)
+		s = newSession(id, h.cfg.History, h.cfg.SpectrogramHistory, h.cfg.TokenHistory)
 		h.sessions[id] = s
 	}
 	return s

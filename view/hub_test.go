@@ -10,6 +10,7 @@ import (
 	"math"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -302,5 +303,58 @@ func TestVendoredUplot(t *testing.T) {
 	}
 	if n != 3 {
 		t.Errorf("SHA256SUMS lists %d files, want 3", n)
+	}
+}
+
+// TestTokens: a window's tokens rows, channel by channel with several
+// frames each (window 0 writes the frames before its last), become the
+// strip's frames in order, timed on the 200 Hz clock; a frame re-sent
+// after a restart replaces nothing older, and a page gets the new frames
+// only.
+func TestTokens(t *testing.T) {
+	h := NewHub(Config{TokenHistory: 8})
+	offer := func(w int64, frames []int64, token func(ch int, j int64) int32) {
+		rows := arrowout.NewTokensRows(nil)
+		// Window w starts at sample 100·w; its start time is 7 s
+		// after the session's (a recording that does not start at 0).
+		k := arrowout.WindowKey{Session: "s", Window: w, StartSample: 100 * w, StartTimeNS: 7e9 + w*5e8}
+		for c, ch := range []string{"C3", "Cz", "C4"} {
+			for _, j := range frames {
+				rows.Append(k, ch, j, token(c, j), 0.3)
+			}
+		}
+		rec := rows.Flush()
+		rows.Release()
+		h.Offer([]arrowout.Result{{Kind: arrowout.KindTokens, Key: k, Record: rec}}, -1)
+		rec.Release()
+		h.applyAll(nil)
+	}
+	id := func(c int, j int64) int32 { return int32(10*j) + int32(c) }
+	offer(0, []int64{1, 2, 3}, id)
+	c := &client{selected: "s"}
+	f := h.frame(c)
+	tk := f.Detail.Tokens
+	if tk == nil || !tk.Full || !slices.Equal(tk.W, []int64{1, 2, 3}) || !slices.Equal(tk.Channels, []string{"C3", "Cz", "C4"}) || tk.Keep != 8 {
+		t.Fatalf("tokens after window 0: %+v", tk)
+	}
+	for i, j := range tk.W {
+		if want := 7 + float64(j)/2; tk.T[i] != want {
+			t.Errorf("frame %d at %v s, want %v", j, tk.T[i], want)
+		}
+		if want := []int32{id(0, j), id(1, j), id(2, j)}; !slices.Equal(tk.V[i], want) {
+			t.Errorf("frame %d tokens %v, want %v", j, tk.V[i], want)
+		}
+	}
+	if tk.Max != 32 {
+		t.Errorf("max id %d, want 32", tk.Max)
+	}
+	offer(1, []int64{4}, id)
+	offer(0, []int64{2}, func(int, int64) int32 { return 99 }) // an old frame again
+	tk = h.frame(c).Detail.Tokens
+	if tk == nil || tk.Full || !slices.Equal(tk.W, []int64{4}) || !slices.Equal(tk.V[0], []int32{40, 41, 42}) || tk.Max != 42 {
+		t.Fatalf("tokens after window 1: %+v", tk)
+	}
+	if got := h.sessions["s"].rows[arrowout.KindTokens]; got != 15 {
+		t.Errorf("%d tokens rows counted, want 15", got)
 	}
 }

@@ -1,6 +1,7 @@
 package view
 
 import (
+	"cmp"
 	"math"
 	"slices"
 	"time"
@@ -167,9 +168,16 @@ type session struct {
 	ssvep     series[ssvepPoint]
 	ssvepLast *ssvepLatest
 	ssvepUpd  int64
+
+	// tokens: per 0.5 s frame (the point's window is the frame index),
+	// the token of each channel (by index into tokChannels; −1 where the
+	// frame lacks the channel).
+	tok         series[[]int32]
+	tokChannels []string
+	tokMax      int32 // largest token id seen
 }
 
-func newSession(id string, history, specHistory int) *session {
+func newSession(id string, history, specHistory, tokHistory int) *session {
 	return &session{
 		id: id, lastWindow: -1, psdWindow: -1, cohWindow: -1, behind: -1,
 		lag: math.NaN(), dominant: math.NaN(),
@@ -178,6 +186,7 @@ func newSession(id string, history, specHistory int) *session {
 		bp:      series[[][]float32]{max: history},
 		seizure: series[seizurePoint]{max: history},
 		ssvep:   series[ssvepPoint]{max: history},
+		tok:     series[[]int32]{max: tokHistory},
 		coh:     map[string]map[[2]int]float64{},
 	}
 }
@@ -481,8 +490,60 @@ func (h *Hub) applySessionEnd(c *resultcols.Columns, n int, now time.Time, upd i
 	}
 }
 
-// applyOther counts the rows of kinds the page does not draw (tokens,
-// xcorr) as signs of life.
+// Token frames (docs/schemas.md, tokens): frame j covers samples
+// [tokenHop·j, tokenHop·j + 2·tokenHop) of the session's 200 Hz clock.
+const (
+	tokenRate = 200
+	tokenHop  = 100
+)
+
+// applyTokens takes the tokens rows of rec. A window's rows come channel
+// by channel, each with its frames (window 0 writes several), so they are
+// put in frame order first; a frame older than the strip's last was sent
+// again (a restart) and is dropped.
+func (h *Hub) applyTokens(c *resultcols.Columns, n int, now time.Time, behind, upd int64) {
+	sess, win, start, startT := c.Strings("session"), c.Ints("window"), c.Ints("start_sample"), c.Ints("start_time")
+	ch, frame, token := c.Strings("channel"), c.Ints("frame"), c.Ints("token")
+	if c.Err() != nil {
+		return
+	}
+	type cell struct {
+		frame int64
+		t     float64
+		ch    int
+		token int32
+	}
+	cells := map[*session][]cell{}
+	for i := range n {
+		s := h.session(sess(i))
+		w, _ := win(i)
+		t, _ := startT(i)
+		ss, _ := start(i)
+		s.seen(w, t, now, behind, upd)
+		j, _ := frame(i)
+		id, _ := token(i)
+		// The frame's start on the session's clock, from its window's.
+		ft := secs(t) + float64(tokenHop*j-ss)/tokenRate
+		cells[s] = append(cells[s], cell{frame: j, t: ft, ch: index(&s.tokChannels, ch(i)), token: int32(id)})
+	}
+	for s, cs := range cells {
+		slices.SortStableFunc(cs, func(a, b cell) int { return cmp.Compare(a.frame, b.frame) })
+		for _, x := range cs {
+			p := s.tok.upsert(x.frame, x.t, upd)
+			if p == nil {
+				continue
+			}
+			for len(p.v) <= x.ch {
+				p.v = append(p.v, -1)
+			}
+			p.v[x.ch] = x.token
+			s.tokMax = max(s.tokMax, x.token)
+		}
+	}
+}
+
+// applyOther counts the rows of kinds the page does not draw (xcorr) as
+// signs of life.
 func (h *Hub) applyOther(c *resultcols.Columns, n int, now time.Time, behind, upd int64) {
 	sess, win, start := c.Strings("session"), c.Ints("window"), c.Ints("start_time")
 	if c.Err() != nil {
@@ -512,6 +573,8 @@ func (h *Hub) apply(kind arrowout.Kind, rec arrow.Record, now time.Time, behind 
 		h.applySeizure(c, n, now, behind, upd)
 	case arrowout.KindSSVEP:
 		h.applySSVEP(c, n, now, behind, upd)
+	case arrowout.KindTokens:
+		h.applyTokens(c, n, now, behind, upd)
 	case arrowout.KindSessionEnd:
 		h.applySessionEnd(c, n, now, upd)
 	default:

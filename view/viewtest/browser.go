@@ -147,6 +147,20 @@ func (p *Page) Screenshot(t testing.TB, path string) []byte {
 	return buf
 }
 
+// ElementScreenshot returns a PNG of the first element matching a CSS
+// selector.
+func (p *Page) ElementScreenshot(t testing.TB, sel string) []byte {
+	t.Helper()
+	if err := chromedp.Do(p.Ctx, chromedp.ScrollIntoView(sel)); err != nil {
+		t.Fatalf("scroll to %s: %v", sel, err)
+	}
+	buf, err := chromedp.Run(p.Ctx, chromedp.Screenshot(sel))
+	if err != nil {
+		t.Fatalf("screenshot of %s: %v", sel, err)
+	}
+	return buf
+}
+
 // PixelStats returns the variance of a PNG's grey levels (0…255²) and its
 // number of distinct colours: a blank page has variance near 0 and a
 // handful of colours.

@@ -2,7 +2,8 @@
 // ("frame", JSON; view/frame.go documents the fields); they are merged in
 // the next animation frame, so however many arrive, the page redraws at
 // most once per frame. Charts are uPlot (vendor/uplot); the two heat maps
-// (spectrogram, coherence) are drawn by a small uPlot plugin, heatmap().
+// (spectrogram, coherence) are drawn by a small uPlot plugin, heatmap(),
+// and the token strip by a uPlot series path builder, tokenPaths().
 'use strict';
 
 // Measurements the browser test reads: the cost of each page update
@@ -34,6 +35,7 @@ function newDetail(id) {
     spec: { start: 0, step: 1, w: [], t: [], v: [] }, coh: null, cohKey: '',
     sz: { w: [], t: [], p: [], s: [], ictal: [], events: [], alarms: [], state: '' },
     ssvep: { w: [], t: [], f: [], score: [], d: [], latest: null },
+    tok: { channels: [], max: 0, keep: HISTORY, w: [], t: [], v: [] },
   };
 }
 
@@ -177,13 +179,13 @@ setInterval(() => { for (const r of st.rows.values()) stateCell(r); }, 1000);
 
 function clearDetail() {
   $('detail').hidden = true;
-  for (const p of ['p-psd', 'p-bp', 'p-spec', 'p-coh', 'p-sz', 'p-ssvep']) $(p).hidden = true;
-  for (const c of ['c-psd', 'c-bp', 'c-spec', 'c-coh', 'c-sz', 'c-ssvep', 'c-ssvep-scores', 'psd-channels', 'events']) $(c).replaceChildren();
+  for (const p of ['p-psd', 'p-bp', 'p-spec', 'p-tok', 'p-coh', 'p-sz', 'p-ssvep']) $(p).hidden = true;
+  for (const c of ['c-psd', 'c-bp', 'c-spec', 'c-tok', 'tok-read', 'c-coh', 'c-sz', 'c-ssvep', 'c-ssvep-scores', 'psd-channels', 'events']) $(c).replaceChildren();
 }
 
 // mergeSeries appends src's points to dst (or starts over when src.full);
-// a point for dst's last window replaces it.
-function mergeSeries(dst, src, keys) {
+// a point for dst's last window replaces it; dst keeps the last keep.
+function mergeSeries(dst, src, keys, keep = HISTORY) {
   if (src.full) for (const k of ['w', 't', ...keys]) dst[k] = [];
   for (let i = 0; i < src.w.length; i++) {
     const n = dst.w.length;
@@ -194,7 +196,7 @@ function mergeSeries(dst, src, keys) {
       for (const k of ['t', ...keys]) dst[k].push(src[k][i]);
     }
   }
-  if (dst.w.length > HISTORY) for (const k of ['w', 't', ...keys]) dst[k].splice(0, dst.w.length - HISTORY);
+  if (dst.w.length > keep) for (const k of ['w', 't', ...keys]) dst[k].splice(0, dst.w.length - keep);
 }
 
 function mergeDetail(x) {
@@ -217,6 +219,12 @@ function mergeDetail(x) {
     d.sz.events = x.seizure.events; d.sz.alarms = x.seizure.alarms; d.sz.state = x.seizure.state;
     d.dirty.add('sz');
   }
+  if (x.tokens) {
+    const k = d.tok;
+    k.channels = x.tokens.channels; k.max = x.tokens.max; k.keep = x.tokens.keep;
+    mergeSeries(k, x.tokens, ['v'], k.keep);
+    d.dirty.add('tok');
+  }
   if (x.ssvep) {
     mergeSeries(d.ssvep, x.ssvep, ['f', 'score', 'd']);
     if (x.ssvep.latest) d.ssvep.latest = x.ssvep.latest;
@@ -234,7 +242,7 @@ function draw() {
     const s = r.sum, kinds = Object.keys(s.rows || {}).sort().map(k => `${k} ${s.rows[k]}`);
     $('d-health').textContent = `${s.windows} windows · ${kinds.join(', ')}` + (isNaN(s.sample_rate) || s.sample_rate == null ? '' : ` · ${s.sample_rate} Hz`);
   }
-  for (const k of d.dirty) ({ psd: drawPSD, bp: drawBP, spec: drawSpec, coh: drawCoh, sz: drawSeizure, ssvep: drawSSVEP })[k](d);
+  for (const k of d.dirty) ({ psd: drawPSD, bp: drawBP, spec: drawSpec, tok: drawTok, coh: drawCoh, sz: drawSeizure, ssvep: drawSSVEP })[k](d);
   d.dirty.clear();
 }
 
@@ -387,6 +395,68 @@ function drawSpec(d) {
       return out;
     }, () => (st.d && st.d.specRange) || [0, 1], SEQ)],
   }, [s.t, s.t.map(() => null)]);
+}
+
+// The token strip: a row per channel, a cell per 0.5 s frame coloured by
+// its token id. The ids run in order over the colour ramp: a vocabulary
+// numbers its codewords cell by cell (docs/tokenizer.md), so near ids are
+// near motifs and get near colours; the readout below gives the ids.
+const TOK_HOP = 0.5; // s from one token frame to the next
+
+function tokenColour(id, maxId) {
+  const n = SEQ.length;
+  return SEQ[Math.min(n - 1, Math.floor(id * n / (maxId + 1)))];
+}
+
+// tokenPaths is the strip's path builder: series si, channel si − 1, is
+// its row of cells, one Path2D per colour (uPlot fills a Map of fill style
+// to path).
+function tokenPaths(u, si, i0, i1) {
+  const xs = u.data[0], ids = u.data[si], maxId = (st.d && st.d.tok.max) || 0;
+  const a = u.valToPos(si - 1.5, 'ch', true), b = u.valToPos(si - 0.5, 'ch', true);
+  const top = Math.min(a, b), h = Math.abs(b - a);
+  const fill = new Map();
+  for (let i = Math.max(0, i0); i <= i1; i++) {
+    const id = ids[i];
+    if (id == null) continue;
+    const c = tokenColour(id, maxId);
+    let p = fill.get(c);
+    if (!p) fill.set(c, (p = new Path2D()));
+    const x0 = u.valToPos(xs[i], 'x', true), x1 = u.valToPos(xs[i] + TOK_HOP, 'x', true);
+    p.rect(x0, top, Math.max(1, x1 - x0), h);
+  }
+  return { fill, stroke: null };
+}
+
+// tokenReadout prints the tokens of the frame under the cursor, or of the
+// latest frame.
+function tokenReadout(u) {
+  const k = st.d && st.d.tok, el = $('tok-read');
+  if (!k || !u || k.w.length === 0) return;
+  const hover = u.cursor.idx != null && u.cursor.idx < k.w.length;
+  const i = hover ? u.cursor.idx : k.w.length - 1, row = k.v[i] || [];
+  const text = `${hover ? 'frame' : 'latest frame'} ${k.w[i]} at ${fmtTime(k.t[i])}: ` +
+    k.channels.map((c, j) => `${c} ${row[j] >= 0 ? row[j] : '–'}`).join(' · ');
+  if (el.textContent !== text) el.textContent = text;
+  el.dataset.frame = k.w[i];
+}
+
+function drawTok(d) {
+  const k = d.tok, n = k.channels.length;
+  $('p-tok').hidden = false;
+  $('tok-info').textContent = `${k.w.length} frames × ${n} channels · colour: token id 0 … ${k.max}`;
+  const idx = k.channels.map((_, c) => c), step = Math.max(1, Math.ceil(n / 24));
+  const data = [k.t, ...idx.map(c => k.v.map(row => (row[c] >= 0 ? row[c] : null)))];
+  const c = chart(d, 'tok', k.channels.join(','), $('c-tok'), {
+    height: Math.min(460, 70 + 14 * n),
+    series: [{}, ...k.channels.map(ch => ({ label: ch, scale: 'ch', width: 0, paths: tokenPaths, points: { show: false } }))],
+    legend: { show: false },
+    cursor: { y: false, points: { show: false } },
+    scales: { x: { time: true, range: (u, a, b) => [a, b + TOK_HOP] }, ch: { auto: false, range: [-0.5, n - 0.5], dir: -1 } },
+    axes: [clockAxis, { scale: 'ch', splits: () => idx.filter(i => i % step === 0), values: (u, sp) => sp.map(i => k.channels[i] || ''), gap: 2 }],
+    hooks: { setCursor: [tokenReadout] },
+  }, data);
+  tokenReadout(c);
 }
 
 function drawCoh(d) {
