@@ -59,6 +59,9 @@ type Config struct {
 	// Kafka is what every Kafka connection of the pipeline shares:
 	// source.kafka, output.kafka and the topics they create.
 	Kafka KafkaSettings
+
+	// file is the path Load read, for the warnings Build logs.
+	file string
 }
 
 // Metrics exposes Prometheus metrics and a health check over HTTP.
@@ -375,6 +378,7 @@ func Load(fsys fs.FS, path string) (*Config, error) {
 	if err != nil {
 		return nil, fmt.Errorf("config %s: %w", path, err)
 	}
+	c.file = path
 	return c, nil
 }
 
