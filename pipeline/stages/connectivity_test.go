@@ -301,9 +301,9 @@ func TestCoherencePairsByLabel(t *testing.T) {
 
 func TestCoherenceConfigErrors(t *testing.T) {
 	for want, opts := range map[string]map[string]any{
-		"n_per_seg: must be positive":               {"n_per_seg": -1},
-		"n_overlap: must be in [0, n_per_seg)":       {"n_per_seg": 64, "n_overlap": 64},
-		"n_fft: must be ≥ n_per_seg":                 {"n_per_seg": 64, "n_fft": 32},
+		"n_per_seg: must be positive":             {"n_per_seg": -1},
+		"n_overlap: must be in [0, n_per_seg)":    {"n_per_seg": 64, "n_overlap": 64},
+		"n_fft: must be ≥ n_per_seg":              {"n_per_seg": 64, "n_fft": 32},
 		"detrend: want constant, linear or none":  {"detrend": "quadratic"},
 		"taper: want hann_symmetric or hann":      {"taper": "hamming"},
 		`methods[1]: unknown method "granger"`:    {"methods": []any{"coh", "granger"}},

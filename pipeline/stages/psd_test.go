@@ -110,14 +110,14 @@ func TestPSDStage(t *testing.T) {
 
 func TestPSDConfigErrors(t *testing.T) {
 	for opts, want := range map[string]map[string]any{
-		"n_per_seg: must be positive":         {"n_per_seg": -1},
+		"n_per_seg: must be positive":          {"n_per_seg": -1},
 		"n_overlap: must be in [0, n_per_seg)": {"n_per_seg": 64, "n_overlap": 64},
-		"average: want mean or median":      {"average": "max"},
-		"detrend: want constant":            {"detrend": "quadratic"},
-		"bands[0]: want 0 ≤ low < high":     {"bands": []any{map[string]any{"name": "x", "low": 5, "high": 2}}},
-		"bands[1].name: \"a\" used twice":   {"bands": []any{map[string]any{"name": "a", "low": 1, "high": 2}, map[string]any{"name": "a", "low": 3, "high": 4}}},
-		"fmin/fmax":                         {"fmin": 50, "fmax": 10},
-		"invalid keys: npersegg":            {"npersegg": 3},
+		"average: want mean or median":         {"average": "max"},
+		"detrend: want constant":               {"detrend": "quadratic"},
+		"bands[0]: want 0 ≤ low < high":        {"bands": []any{map[string]any{"name": "x", "low": 5, "high": 2}}},
+		"bands[1].name: \"a\" used twice":      {"bands": []any{map[string]any{"name": "a", "low": 1, "high": 2}, map[string]any{"name": "a", "low": 3, "high": 4}}},
+		"fmin/fmax":                            {"fmin": 50, "fmax": 10},
+		"invalid keys: npersegg":               {"npersegg": 3},
 	} {
 		wantBuildError(t, "psd", want, opts)
 	}
