@@ -1,9 +1,6 @@
 package main
 
 import (
-	"errors"
-	"fmt"
-
 	"github.com/spf13/cobra"
 
 	"github.com/neurostream/neurostream/pipeline/config"
@@ -23,24 +20,7 @@ func newConfigCmd() *cobra.Command {
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := readConfig(args[0])
-			if err == nil {
-				for _, d := range c.Deprecated() {
-					fmt.Fprintf(cmd.OutOrStdout(), "%s: warning: %s\n", args[0], d)
-				}
-				err = c.Validate()
-			}
-			if err != nil {
-				var errs config.Errors
-				if errors.As(err, &errs) {
-					for _, e := range errs {
-						fmt.Fprintf(cmd.OutOrStdout(), "%s: %v\n", args[0], e)
-					}
-					return &exitError{exitUsage, fmt.Errorf("%s: %d errors", args[0], len(errs))}
-				}
-				return &exitError{exitUsage, err}
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "%s: ok\n", args[0])
-			return nil
+			return withCode(exitUsage, config.Report(cmd.OutOrStdout(), args[0], c, err))
 		},
 	})
 	return cmd
