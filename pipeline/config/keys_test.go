@@ -1,6 +1,7 @@
 package config
 
 import (
+	"os"
 	"reflect"
 	"slices"
 	"strings"
@@ -294,6 +295,19 @@ output: {dir: ""}
 	} {
 		if !reflect.DeepEqual(tc.got, tc.want) {
 			t.Errorf("%s: built %#v, want %#v", tc.key, tc.got, tc.want)
+		}
+	}
+}
+
+// TestKeysDocumented: docs/configuration.md names every key.
+func TestKeysDocumented(t *testing.T) {
+	doc, err := os.ReadFile("../../docs/configuration.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range allKeys(reflect.TypeFor[Config](), "") {
+		if !strings.Contains(string(doc), "`"+k+"`") {
+			t.Errorf("docs/configuration.md does not name `%s`", k)
 		}
 	}
 }
