@@ -38,9 +38,13 @@ func (c *Config) Deprecated() []Deprecation {
 	return out
 }
 
-// logDeprecated logs a warning for each of c's deprecated keys, naming
-// the file: once per run, as Build runs once.
+// logDeprecated logs a warning for each deprecated key of the file c was
+// loaded from: once per run, as Build runs once. A configuration made in
+// code has no file to fix; Deprecated lists its keys all the same.
 func (c *Config) logDeprecated(logger *slog.Logger) {
+	if c.file == "" {
+		return
+	}
 	for _, d := range c.Deprecated() {
 		logger.Warn("deprecated configuration key", "file", c.file, "key", d.Key, "use", d.New, "note", "the old name is accepted in this version only")
 	}
