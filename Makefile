@@ -105,10 +105,11 @@ golden: pyenv
 	$(PYTHON) dsp/testdata/make_mt_golden.py dsp/testdata/mt_golden.json
 	$(PYTHON) dsp/testdata/make_csd_golden.py dsp/testdata/csd_golden.json
 
-# Rewrite the example model files configs/ load (deterministic). Never edit
-# them by hand.
+# Rewrite the example model and vocabulary files configs/ load, under
+# configs/models and configs/vocab (deterministic). Never edit them by hand.
 models:
 	tools/models/make_seizure_sim_model.sh
+	GO=$(GO) tools/models/make_tokens_sim_vocab.sh
 
 # The simulated long-recording seizure evaluation of docs/seizure.md.
 eval-seizure:

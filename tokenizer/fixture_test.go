@@ -9,7 +9,8 @@ import (
 
 var update = flag.Bool("update", false, "rewrite testdata/vocab-sim.arrow")
 
-// fixturePath is the example vocabulary configs/tokens.yaml loads.
+// fixturePath is the example vocabulary; `make models` copies it to
+// configs/vocab/vocab-sim.arrow, the one configs/tokens.yaml loads.
 const fixturePath = "testdata/vocab-sim.arrow"
 
 // fixtureVocab trains the example vocabulary: 256 tokens from 4 minutes of

@@ -1,9 +1,6 @@
 package main
 
 import (
-	"errors"
-	"fmt"
-
 	"github.com/spf13/cobra"
 
 	"github.com/neurostream/neurostream/pipeline/config"
@@ -15,28 +12,15 @@ func newConfigCmd() *cobra.Command {
 		Use:   "validate FILE",
 		Short: "Check a pipeline YAML file and report every error with its key path",
 		Long: "validate reads FILE as run would (defaults, then the file, then NEUROSTREAM_* overrides) and\n" +
-			"prints one line per problem: the key path (e.g. stages[0].nperseg) and what was expected.\n" +
-			"FILE may be builtin:NAME.yaml, one of configs/ embedded in the binary. Exit code 2 when\n" +
-			"there is any problem.",
+			"prints one line per problem: the key path (e.g. stages[0].n_per_seg) and what was expected,\n" +
+			"and a warning per key given under a deprecated name (nperseg, now n_per_seg), which still\n" +
+			"works in this version. FILE may be builtin:NAME.yaml, one of configs/ embedded in the\n" +
+			"binary. Exit code 2 when there is any problem; warnings alone exit 0.",
 		Example: "  neurostream config validate configs/replay.yaml\n  neurostream config validate builtin:demo.yaml",
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := readConfig(args[0])
-			if err == nil {
-				err = c.Validate()
-			}
-			if err != nil {
-				var errs config.Errors
-				if errors.As(err, &errs) {
-					for _, e := range errs {
-						fmt.Fprintf(cmd.OutOrStdout(), "%s: %v\n", args[0], e)
-					}
-					return &exitError{exitUsage, fmt.Errorf("%s: %d errors", args[0], len(errs))}
-				}
-				return &exitError{exitUsage, err}
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "%s: ok\n", args[0])
-			return nil
+			return withCode(exitUsage, config.Report(cmd.OutOrStdout(), args[0], c, err))
 		},
 	})
 	return cmd

@@ -156,7 +156,7 @@ source:
 window: {length: 256}
 stages:
   - type: psd
-    nperseg: -3
+    n_per_seg: -3
     average: mode
   - type: wavelet
 output: {format: csv}
@@ -169,7 +169,7 @@ output: {format: csv}
 		"workers: want at least 1, got 0",
 		"source.chunk_seconds: want a positive duration",
 		"window.hop: want ≥ 1 sample, got 0",
-		"stages[0].nperseg: must be positive, got -3",
+		"stages[0].n_per_seg: must be positive, got -3",
 		"stages[0].average: want mean or median, got \"mode\"",
 		"stages[1].type: unknown stage type \"wavelet\"",
 		"output.format: want parquet or arrow, got \"csv\"",

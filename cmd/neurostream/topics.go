@@ -3,12 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
-	"maps"
-	"slices"
-	"strings"
-	"text/tabwriter"
 
-	kafkago "github.com/segmentio/kafka-go"
 	"github.com/spf13/cobra"
 
 	pkafka "github.com/neurostream/neurostream/pipeline/kafka"
@@ -53,31 +48,21 @@ func newTopicsCreateCmd(conn func() pkafka.Connection) *cobra.Command {
 			if spec.Partitions < 0 || spec.ReplicationFactor < 0 {
 				return withCode(exitUsage, fmt.Errorf("--partitions %d, --replication-factor %d: want ≥ 1, or 0 for the broker's default", spec.Partitions, spec.ReplicationFactor))
 			}
-			if len(configs) > 0 {
-				spec.Configs = map[string]string{}
+			var err error
+			if spec.Configs, err = pkafka.ParseTopicConfigs(configs); err != nil {
+				return withCode(exitUsage, fmt.Errorf("--config %w", err))
 			}
-			for _, kv := range configs {
-				k, v, ok := strings.Cut(kv, "=")
-				if !ok || k == "" {
-					return withCode(exitUsage, fmt.Errorf("--config %q: want name=value, e.g. retention.ms=86400000", kv))
-				}
-				spec.Configs[k] = v
-			}
-			out := cmd.OutOrStdout()
 			var errs []error
-			for _, name := range args {
-				s := spec
-				s.Name = name
-				err := pkafka.CreateTopics(cmd.Context(), conn(), []pkafka.TopicSpec{s})
+			for _, r := range pkafka.CreateTopicsEach(cmd.Context(), conn(), args, spec, ifNotExists) {
 				switch {
-				case err == nil:
-					fmt.Fprintf(out, "created %s\n", name)
-				case ifNotExists && errors.Is(err, kafkago.TopicAlreadyExists):
-					fmt.Fprintf(out, "exists  %s (left as it is)\n", name)
-				case errors.Is(err, kafkago.TopicAlreadyExists):
-					errs = append(errs, fmt.Errorf("%w (left as it is; --if-not-exists accepts existing topics)", err))
+				case r.Err != nil && r.Existed:
+					errs = append(errs, fmt.Errorf("%w (left as it is; --if-not-exists accepts existing topics)", r.Err))
+				case r.Err != nil:
+					errs = append(errs, r.Err)
+				case r.Existed:
+					fmt.Fprintf(cmd.OutOrStdout(), "exists  %s (left as it is)\n", r.Name)
 				default:
-					errs = append(errs, err)
+					fmt.Fprintf(cmd.OutOrStdout(), "created %s\n", r.Name)
 				}
 			}
 			return errors.Join(errs...)
@@ -102,12 +87,7 @@ func newTopicsListCmd(conn func() pkafka.Connection) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "TOPIC\tPARTITIONS\tREPLICATION")
-			for _, t := range topics {
-				fmt.Fprintf(tw, "%s\t%d\t%d\n", t.Name, t.Partitions, t.ReplicationFactor)
-			}
-			return tw.Flush()
+			return pkafka.WriteTopicList(cmd.OutOrStdout(), topics)
 		},
 	}
 	cmd.Flags().BoolVar(&internal, "internal", false, "list the broker's internal topics (__consumer_offsets) too")
@@ -128,66 +108,10 @@ func newTopicsDescribeCmd(conn func() pkafka.Connection) *cobra.Command {
 		Args:    cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ds, err := pkafka.DescribeTopics(cmd.Context(), conn(), args, group)
-			printTopics(cmd, ds, group) // the topics found, when others are not
+			pkafka.WriteTopicDescriptions(cmd.OutOrStdout(), ds, group) // the topics found, when others are not
 			return err
 		},
 	}
 	cmd.Flags().StringVar(&group, "group", "", "consumer group whose committed offsets and lag to show")
 	return cmd
-}
-
-func printTopics(cmd *cobra.Command, ds []pkafka.TopicDescription, group string) {
-	out := cmd.OutOrStdout()
-	for i, d := range ds {
-		if i > 0 {
-			fmt.Fprintln(out)
-		}
-		var cfg []string
-		for _, k := range slices.Sorted(maps.Keys(d.Configs)) {
-			cfg = append(cfg, k+"="+d.Configs[k])
-		}
-		line := fmt.Sprintf("topic %s: %d partitions", d.Name, len(d.Partitions))
-		if len(cfg) > 0 {
-			line += ", " + strings.Join(cfg, ", ")
-		}
-		fmt.Fprintln(out, line)
-		tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
-		head := "PARTITION\tLEADER\tREPLICAS\tISR\tSTART\tEND"
-		if group != "" {
-			head += "\tCOMMITTED (" + group + ")\tLAG"
-		}
-		fmt.Fprintln(tw, head)
-		for _, p := range d.Partitions {
-			leader := "none"
-			if p.Leader >= 0 {
-				leader = fmt.Sprintf("%d (%s)", p.Leader, p.LeaderAddr)
-			}
-			row := fmt.Sprintf("%d\t%s\t%s\t%s\t%s\t%s", p.ID, leader, ids(p.Replicas), ids(p.ISR), offset(p.StartOffset), offset(p.EndOffset))
-			if group != "" {
-				row += "\t" + offset(p.Committed) + "\t" + offset(p.Lag)
-			}
-			if p.Err != nil {
-				row += "\t" + p.Err.Error()
-			}
-			fmt.Fprintln(tw, row)
-		}
-		tw.Flush()
-	}
-}
-
-// ids lists broker ids as Kafka's tools do: 1,2,3.
-func ids(v []int) string {
-	s := make([]string, len(v))
-	for i, id := range v {
-		s[i] = fmt.Sprint(id)
-	}
-	return strings.Join(s, ",")
-}
-
-// offset prints an offset, or - when not known (-1).
-func offset(o int64) string {
-	if o < 0 {
-		return "-"
-	}
-	return fmt.Sprint(o)
 }

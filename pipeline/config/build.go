@@ -51,47 +51,15 @@ func (c *Config) Build(logger *slog.Logger) (*Built, error) {
 	if logger == nil {
 		logger = slog.Default()
 	}
+	c.logDeprecated(logger)
 	b := &Built{Summary: arrowout.NewSummary()}
-	var src pipeline.Source
-	if k := c.Source.Kafka; len(k.Brokers) > 0 {
-		conn, err := c.KafkaConnection(k.Brokers)
-		if err != nil {
-			return nil, err
-		}
-		ks, err := pkafka.NewSource(pkafka.SourceConfig{
-			Connection: conn,
-			Topics:     []string{k.Topic}, GroupID: k.GroupID, Logger: logger,
-			ConnectTimeout: seconds(k.ConnectTimeoutSeconds),
-		})
-		if err != nil {
-			return nil, fmt.Errorf("source.kafka: %w", err)
-		}
-		b.KafkaSource, src = ks, ks
-	} else {
-		specs, err := c.Recordings()
-		if err != nil {
-			return nil, err
-		}
-		b.Source = pipeline.NewRecordingSource(specs, pipeline.RecordingSourceConfig{
-			ChunkSeconds: c.Source.ChunkSeconds, Pace: c.Source.Pace, Logger: logger,
-		})
-		src = b.Source
+	src, err := c.buildSource(b, logger)
+	if err != nil {
+		return nil, err
 	}
-	var pre []pipeline.Preprocessor
-	for i, st := range c.Preprocess {
-		p, errs := stages.BuildPreprocess(st.Type, st.Name, st.Options)
-		if errs != nil {
-			return nil, fmt.Errorf("preprocess[%d]: %v", i, Errors(errs))
-		}
-		pre = append(pre, p)
-	}
-	var builders []pipeline.StageBuilder
-	for i, st := range c.Stages {
-		sb, errs := stages.Build(st.Type, st.Name, st.Options)
-		if errs != nil {
-			return nil, fmt.Errorf("stages[%d]: %v", i, Errors(errs))
-		}
-		builders = append(builders, sb)
+	pre, builders, err := c.buildStages()
+	if err != nil {
+		return nil, err
 	}
 	sinks := []pipeline.Sink{b.Summary}
 	var dead pipeline.DeadLetterSink
@@ -210,6 +178,57 @@ func (c *Config) Build(logger *slog.Logger) (*Built, error) {
 		b.Options.SessionIdle = seconds(c.SessionIdleSeconds)
 	}
 	return b, nil
+}
+
+// buildSource makes the source: a Kafka consumer when source.kafka has
+// brokers, else the recordings (simulated, then files); it sets b's
+// handle on it.
+func (c *Config) buildSource(b *Built, logger *slog.Logger) (pipeline.Source, error) {
+	if k := c.Source.Kafka; len(k.Brokers) > 0 {
+		conn, err := c.KafkaConnection(k.Brokers)
+		if err != nil {
+			return nil, err
+		}
+		ks, err := pkafka.NewSource(pkafka.SourceConfig{
+			Connection: conn,
+			Topics:     []string{k.Topic}, GroupID: k.GroupID, Logger: logger,
+			ConnectTimeout: seconds(k.ConnectTimeoutSeconds),
+		})
+		if err != nil {
+			return nil, fmt.Errorf("source.kafka: %w", err)
+		}
+		b.KafkaSource = ks
+		return ks, nil
+	}
+	specs, err := c.Recordings()
+	if err != nil {
+		return nil, err
+	}
+	b.Source = pipeline.NewRecordingSource(specs, pipeline.RecordingSourceConfig{
+		ChunkSeconds: c.Source.ChunkSeconds, Pace: c.Source.Pace, Logger: logger,
+	})
+	return b.Source, nil
+}
+
+// buildStages makes the preprocess steps and the stage builders.
+func (c *Config) buildStages() ([]pipeline.Preprocessor, []pipeline.StageBuilder, error) {
+	var pre []pipeline.Preprocessor
+	for i, st := range c.Preprocess {
+		p, errs := stages.BuildPreprocess(st.Type, st.Name, st.Options)
+		if errs != nil {
+			return nil, nil, fmt.Errorf("preprocess[%d]: %v", i, Errors(errs))
+		}
+		pre = append(pre, p)
+	}
+	var builders []pipeline.StageBuilder
+	for i, st := range c.Stages {
+		sb, errs := stages.Build(st.Type, st.Name, st.Options)
+		if errs != nil {
+			return nil, nil, fmt.Errorf("stages[%d]: %v", i, Errors(errs))
+		}
+		builders = append(builders, sb)
+	}
+	return pre, builders, nil
 }
 
 // KafkaConnection is a connection to brokers with kafka.security applied

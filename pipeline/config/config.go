@@ -59,6 +59,9 @@ type Config struct {
 	// Kafka is what every Kafka connection of the pipeline shares:
 	// source.kafka, output.kafka and the topics they create.
 	Kafka KafkaSettings
+
+	// file is the path Load read, for the warnings Build logs.
+	file string
 }
 
 // Metrics exposes Prometheus metrics and a health check over HTTP.
@@ -279,7 +282,7 @@ type Output struct {
 	// SzCORE writes each session's seizure events as an SzCORE annotation
 	// file under this folder when the session ends (arrowout.SzCORESink);
 	// empty for none. Needs a seizure stage.
-	SzCORE string
+	SzCORE string `mapstructure:"szcore"`
 	// Kafka, when its brokers are set, receives results and dead letters.
 	Kafka KafkaOutput
 	// LSL publishes results as Lab Streaming Layer streams (docs/bci.md).
@@ -375,6 +378,7 @@ func Load(fsys fs.FS, path string) (*Config, error) {
 	if err != nil {
 		return nil, fmt.Errorf("config %s: %w", path, err)
 	}
+	c.file = path
 	return c, nil
 }
 
@@ -703,7 +707,7 @@ func leafKeys(t reflect.Type, prefix string) []string {
 			continue
 		}
 		tag := f.Tag.Get("mapstructure")
-		key := prefix + snake(f.Name)
+		key := prefix + keyName(f)
 		if strings.Contains(tag, "squash") {
 			keys = append(keys, leafKeys(f.Type, prefix)...)
 			continue
@@ -725,6 +729,15 @@ func leafKeys(t reflect.Type, prefix string) []string {
 		}
 	}
 	return keys
+}
+
+// keyName is the YAML key of a field: the name its mapstructure tag
+// gives, else its name in snake_case.
+func keyName(f reflect.StructField) string {
+	if name, _, _ := strings.Cut(f.Tag.Get("mapstructure"), ","); name != "" {
+		return name
+	}
+	return snake(f.Name)
 }
 
 // snake spells a Go field name in snake_case: SampleRate → sample_rate,

@@ -47,11 +47,11 @@ bogus: 1
 	c := load(t, `
 source: {simulate: {sessions: 1}}
 window: {length_seconds: 2, hop_seconds: 1}
-stages: [{type: psd, nperseg: abc, bands: [{name: a, low: x, high: 3}]}]
+stages: [{type: psd, n_per_seg: abc, bands: [{name: a, low: x, high: 3}]}]
 output: {dir: out}
 `)
 	got = c.Validate().Error()
-	for _, want := range []string{`stages[0].nperseg: want an integer, got "abc"`, `stages[0].bands[0].low: want a number, got "x"`} {
+	for _, want := range []string{`stages[0].n_per_seg: want an integer, got "abc"`, `stages[0].bands[0].low: want a number, got "x"`} {
 		if !strings.Contains(got, want) {
 			t.Errorf("stage options: lacks %q:\n%s", want, got)
 		}

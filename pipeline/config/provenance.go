@@ -110,7 +110,7 @@ func yamlValue(v reflect.Value) any {
 				}
 				continue
 			}
-			m[snake(f.Name)] = fv
+			m[keyName(f)] = fv
 		}
 		return m
 	case reflect.Map:

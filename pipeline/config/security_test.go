@@ -29,129 +29,142 @@ func loadText(yaml string) (*Config, error) {
 	return Load(fstest.MapFS{"p.yaml": {Data: []byte(yaml)}}, "p.yaml")
 }
 
-// TestKafkaSecurityKeys: kafka.security reaches both Kafka connections,
-// from the file and from NEUROSTREAM_KAFKA_SECURITY_* variables; the
-// password only from the environment or a file of its own, and it is
-// neither in the provenance nor in any error.
-func TestKafkaSecurityKeys(t *testing.T) {
-	dir := t.TempDir()
+// securityFiles writes a CA certificate and a password file into a new
+// temporary folder, dir.
+func securityFiles(t *testing.T) (dir, caFile, pwFile string) {
+	t.Helper()
+	dir = t.TempDir()
 	now := time.Now()
 	ca, err := kafkatest.NewCA("ca", now.Add(-time.Hour), now.Add(time.Hour))
 	if err != nil {
 		t.Fatal(err)
 	}
-	caFile := filepath.Join(dir, "ca.pem")
+	caFile = filepath.Join(dir, "ca.pem")
 	os.WriteFile(caFile, ca.PEM, 0o600)
-	pwFile := filepath.Join(dir, "pw")
+	pwFile = filepath.Join(dir, "pw")
 	os.WriteFile(pwFile, []byte(secret+"\n"), 0o600)
+	return dir, caFile, pwFile
+}
 
-	t.Run("file", func(t *testing.T) {
-		c, err := loadText(strings.ReplaceAll(kafkaYAML, "%s", `
+// TestKafkaSecurityKeys: kafka.security reaches both Kafka connections,
+// from the file and from NEUROSTREAM_KAFKA_SECURITY_* variables; the
+// password only from the environment or a file of its own, and it is
+// neither in the provenance nor in any error.
+func TestKafkaSecurityKeys(t *testing.T) {
+	dir, caFile, pwFile := securityFiles(t)
+	t.Run("file", func(t *testing.T) { testSecurityFile(t, caFile, pwFile) })
+	t.Run("environment", func(t *testing.T) { testSecurityEnvironment(t, caFile) })
+	t.Run("password in the file", testSecurityPasswordInFile)
+	t.Run("errors name keys", func(t *testing.T) { testSecurityErrors(t, dir, caFile, pwFile) })
+	t.Run("no password", testSecurityNoPassword)
+}
+
+func testSecurityFile(t *testing.T, caFile, pwFile string) {
+	c, err := loadText(strings.ReplaceAll(kafkaYAML, "%s", `
     protocol: SASL_SSL
     tls: {ca_file: `+caFile+`, server_name: kafka.internal, min_version: "1.3"}
     sasl: {mechanism: SCRAM-SHA-512, username: pipeline, password_file: `+pwFile+`}`))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := c.Validate(); err != nil {
-			t.Fatal(err)
-		}
-		k, err := c.KafkaConnection([]string{"b:1"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if k.TLS == nil || k.TLS.ServerName != "kafka.internal" || k.TLS.RootCAs == nil || k.SASL == nil || k.SASL.Name() != "SCRAM-SHA-512" {
-			t.Errorf("connection TLS %+v SASL %v", k.TLS, k.SASL)
-		}
-		if strings.Contains(c.Provenance()[MetaConfig], secret) {
-			t.Error("the provenance holds the password")
-		}
-	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	k, err := c.KafkaConnection([]string{"b:1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if k.TLS == nil || k.TLS.ServerName != "kafka.internal" || k.TLS.RootCAs == nil || k.SASL == nil || k.SASL.Name() != "SCRAM-SHA-512" {
+		t.Errorf("connection TLS %+v SASL %v", k.TLS, k.SASL)
+	}
+	if strings.Contains(c.Provenance()[MetaConfig], secret) {
+		t.Error("the provenance holds the password")
+	}
+}
 
-	t.Run("environment", func(t *testing.T) {
-		t.Setenv("NEUROSTREAM_KAFKA_SECURITY_PROTOCOL", "sasl_ssl")
-		t.Setenv("NEUROSTREAM_KAFKA_SECURITY_TLS_CA_FILE", caFile)
-		t.Setenv("NEUROSTREAM_KAFKA_SECURITY_SASL_MECHANISM", "PLAIN")
-		t.Setenv("NEUROSTREAM_KAFKA_SECURITY_SASL_USERNAME", "pipeline")
-		t.Setenv("NEUROSTREAM_KAFKA_SECURITY_SASL_PASSWORD", secret)
-		c, err := loadText(strings.ReplaceAll(kafkaYAML, "%s", "    protocol: plaintext"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := c.Validate(); err != nil {
-			t.Fatal(err)
-		}
-		s := c.Kafka.Security
-		if s.Protocol != "sasl_ssl" || s.TLS.CAFile != caFile || s.SASL.Mechanism != "PLAIN" || s.SASL.Username != "pipeline" || string(s.SASL.Password) != secret {
-			t.Errorf("environment not applied: %+v", s)
-		}
-		prov := c.Provenance()[MetaConfig]
-		if strings.Contains(prov, secret) || !strings.Contains(prov, `"password":"[redacted]"`) {
-			t.Errorf("provenance: %s", prov)
-		}
-		// The same from the environment alone (replay, bench).
-		e, err := LoadEnv()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if e.Kafka.Security != s {
-			t.Errorf("LoadEnv: %+v, want %+v", e.Kafka.Security, s)
-		}
-	})
+func testSecurityEnvironment(t *testing.T, caFile string) {
+	t.Setenv("NEUROSTREAM_KAFKA_SECURITY_PROTOCOL", "sasl_ssl")
+	t.Setenv("NEUROSTREAM_KAFKA_SECURITY_TLS_CA_FILE", caFile)
+	t.Setenv("NEUROSTREAM_KAFKA_SECURITY_SASL_MECHANISM", "PLAIN")
+	t.Setenv("NEUROSTREAM_KAFKA_SECURITY_SASL_USERNAME", "pipeline")
+	t.Setenv("NEUROSTREAM_KAFKA_SECURITY_SASL_PASSWORD", secret)
+	c, err := loadText(strings.ReplaceAll(kafkaYAML, "%s", "    protocol: plaintext"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	s := c.Kafka.Security
+	if s.Protocol != "sasl_ssl" || s.TLS.CAFile != caFile || s.SASL.Mechanism != "PLAIN" || s.SASL.Username != "pipeline" || string(s.SASL.Password) != secret {
+		t.Errorf("environment not applied: %+v", s)
+	}
+	prov := c.Provenance()[MetaConfig]
+	if strings.Contains(prov, secret) || !strings.Contains(prov, `"password":"[redacted]"`) {
+		t.Errorf("provenance: %s", prov)
+	}
+	// The same from the environment alone (replay, bench).
+	e, err := LoadEnv()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.Kafka.Security != s {
+		t.Errorf("LoadEnv: %+v, want %+v", e.Kafka.Security, s)
+	}
+}
 
-	t.Run("password in the file", func(t *testing.T) {
-		_, err := loadText(strings.ReplaceAll(kafkaYAML, "%s", "    sasl: {mechanism: PLAIN, username: u, password: "+secret+"}"))
-		if err == nil || !strings.Contains(err.Error(), "kafka.security.sasl.password: a password does not belong in a configuration file") {
-			t.Fatalf("got %v, want the password key refused", err)
-		}
-		if strings.Contains(err.Error(), secret) {
-			t.Errorf("the error repeats the password: %v", err)
-		}
-	})
+func testSecurityPasswordInFile(t *testing.T) {
+	_, err := loadText(strings.ReplaceAll(kafkaYAML, "%s", "    sasl: {mechanism: PLAIN, username: u, password: "+secret+"}"))
+	if err == nil || !strings.Contains(err.Error(), "kafka.security.sasl.password: a password does not belong in a configuration file") {
+		t.Fatalf("got %v, want the password key refused", err)
+	}
+	if strings.Contains(err.Error(), secret) {
+		t.Errorf("the error repeats the password: %v", err)
+	}
+}
 
-	t.Run("errors name keys", func(t *testing.T) {
-		t.Setenv("NEUROSTREAM_KAFKA_SECURITY_SASL_PASSWORD", secret)
-		c, err := loadText(strings.ReplaceAll(kafkaYAML, "%s", `
+func testSecurityErrors(t *testing.T, dir, caFile, pwFile string) {
+	t.Setenv("NEUROSTREAM_KAFKA_SECURITY_SASL_PASSWORD", secret)
+	c, err := loadText(strings.ReplaceAll(kafkaYAML, "%s", `
     protocol: ssl
     tls: {ca_file: `+filepath.Join(dir, "missing.pem")+`, cert_file: `+caFile+`}
     sasl: {mechanism: SCRAM-SHA-1, password_file: `+pwFile+`}`))
-		if err != nil {
-			t.Fatal(err)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = c.Validate()
+	var errs Errors
+	if !errors.As(err, &errs) {
+		t.Fatalf("Validate: %v", err)
+	}
+	got := err.Error()
+	for _, want := range []string{
+		"kafka.security.tls.ca_file: open " + filepath.Join(dir, "missing.pem"),
+		"kafka.security.tls.key_file: required with kafka.security.tls.cert_file",
+		"kafka.security.sasl.mechanism: set, but kafka.security.protocol is ssl, which does not use SASL",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("lacks %q", want)
 		}
-		err = c.Validate()
-		var errs Errors
-		if !errors.As(err, &errs) {
-			t.Fatalf("Validate: %v", err)
-		}
-		got := err.Error()
-		for _, want := range []string{
-			"kafka.security.tls.ca_file: open " + filepath.Join(dir, "missing.pem"),
-			"kafka.security.tls.key_file: required with kafka.security.tls.cert_file",
-			"kafka.security.sasl.mechanism: set, but kafka.security.protocol is ssl, which does not use SASL",
-		} {
-			if !strings.Contains(got, want) {
-				t.Errorf("lacks %q", want)
-			}
-		}
-		if strings.Contains(got, secret) {
-			t.Errorf("an error repeats the password")
-		}
-		if strings.Contains(got, "TLS.") || strings.Contains(got, "SASL.") {
-			t.Errorf("Go field names in %s", got)
-		}
-		t.Logf("%v", err)
-	})
+	}
+	if strings.Contains(got, secret) {
+		t.Errorf("an error repeats the password")
+	}
+	if strings.Contains(got, "TLS.") || strings.Contains(got, "SASL.") {
+		t.Errorf("Go field names in %s", got)
+	}
+	t.Logf("%v", err)
+}
 
-	t.Run("no password", func(t *testing.T) {
-		c, err := loadText(strings.ReplaceAll(kafkaYAML, "%s", "    sasl: {mechanism: PLAIN, username: u}"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		err = c.Validate()
-		if err == nil || !strings.Contains(err.Error(), "NEUROSTREAM_KAFKA_SECURITY_SASL_PASSWORD: required with kafka.security.sasl.mechanism PLAIN: give NEUROSTREAM_KAFKA_SECURITY_SASL_PASSWORD or kafka.security.sasl.password_file") {
-			t.Errorf("got %v", err)
-		}
-	})
+func testSecurityNoPassword(t *testing.T) {
+	c, err := loadText(strings.ReplaceAll(kafkaYAML, "%s", "    sasl: {mechanism: PLAIN, username: u}"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = c.Validate()
+	if err == nil || !strings.Contains(err.Error(), "NEUROSTREAM_KAFKA_SECURITY_SASL_PASSWORD: required with kafka.security.sasl.mechanism PLAIN: give NEUROSTREAM_KAFKA_SECURITY_SASL_PASSWORD or kafka.security.sasl.password_file") {
+		t.Errorf("got %v", err)
+	}
 }
 
 // TestUnknownEnvironment: a NEUROSTREAM_ variable that matches no key is

@@ -16,10 +16,28 @@ import (
 )
 
 // Validate checks every key and returns Errors, each naming its key path
-// and what was expected, or nil.
+// and what was expected, or nil. The sections are checked in the order of
+// the file: run settings, source, stim, window, preprocess, stages,
+// output.
 func (c *Config) Validate() error {
 	var errs Errors
 	add := func(err error) { errs = append(errs, err) }
+	c.validateRun(add)
+	c.validateSource(add)
+	c.validateStim(add)
+	c.validateWindow(add)
+	c.validatePreprocess(add)
+	c.validateStages(add)
+	c.validateOutput(add)
+	if len(errs) == 0 {
+		return nil
+	}
+	return errs
+}
+
+// validateRun checks the keys of the run as a whole: workers, session
+// idling, Kafka timeouts and partitions, wire limits, non_finite.
+func (c *Config) validateRun(add func(error)) {
 	if c.Workers < 1 {
 		add(keyErr("workers", "want at least 1, got %d", c.Workers))
 	}
@@ -46,7 +64,11 @@ func (c *Config) Validate() error {
 	default:
 		add(keyErr("non_finite", "want reject or allow, got %q", c.NonFinite))
 	}
+}
 
+// validateSource checks source: chunking and pace, one kind of input,
+// the Kafka topic and group, the files and the simulated sessions.
+func (c *Config) validateSource(add func(error)) {
 	s := c.Source
 	if !(s.ChunkSeconds > 0) || math.IsInf(s.ChunkSeconds, 0) {
 		add(keyErr("source.chunk_seconds", "want a positive duration in seconds, got %v", s.ChunkSeconds))
@@ -69,24 +91,7 @@ func (c *Config) Validate() error {
 			add(keyErr("source.kafka.group_id", "empty"))
 		}
 	}
-	for i, p := range s.Files.Paths {
-		switch {
-		case p == "":
-			add(keyErr(fmt.Sprintf("source.files.paths[%d]", i), "empty path"))
-		case s.Files.SampleRate == 0 && s.Files.TimeColumn == "" && open.Detect(p) == open.KindText:
-			// Folders are listed when the run starts; a text file among
-			// them is skipped then, with the same message.
-			add(keyErr("source.files.sample_rate", "required for the plain-text recording %s (source.files.paths[%d]): its rate in Hz, or source.files.time_column naming a column of timestamps", p, i))
-		}
-	}
-	if s.Files.SampleRate < 0 {
-		add(keyErr("source.files.sample_rate", "want a rate in Hz, got %v", s.Files.SampleRate))
-	}
-	switch s.Files.Unit {
-	case "V", "mV", "uV", "µV", "nV":
-	default:
-		add(keyErr("source.files.unit", "want V, mV, uV or nV, got %q", s.Files.Unit))
-	}
+	c.validateFiles(add)
 	if s.Simulate.Sessions < 0 {
 		add(keyErr("source.simulate.sessions", "want ≥ 0, got %d", s.Simulate.Sessions))
 	}
@@ -95,25 +100,57 @@ func (c *Config) Validate() error {
 			add(keyErr("source.simulate", "%v", err))
 		}
 	}
+}
 
-	for i, e := range s.Stim.Events {
+// validateFiles checks source.files: paths, the rate plain-text files
+// need, and the unit.
+func (c *Config) validateFiles(add func(error)) {
+	f := c.Source.Files
+	for i, p := range f.Paths {
+		switch {
+		case p == "":
+			add(keyErr(fmt.Sprintf("source.files.paths[%d]", i), "empty path"))
+		case f.SampleRate == 0 && f.TimeColumn == "" && open.Detect(p) == open.KindText:
+			// Folders are listed when the run starts; a text file among
+			// them is skipped then, with the same message.
+			add(keyErr("source.files.sample_rate", "required for the plain-text recording %s (source.files.paths[%d]): its rate in Hz, or source.files.time_column naming a column of timestamps", p, i))
+		}
+	}
+	if f.SampleRate < 0 {
+		add(keyErr("source.files.sample_rate", "want a rate in Hz, got %v", f.SampleRate))
+	}
+	switch f.Unit {
+	case "V", "mV", "uV", "µV", "nV":
+	default:
+		add(keyErr("source.files.unit", "want V, mV, uV or nV, got %q", f.Unit))
+	}
+}
+
+// validateStim checks source.stim: positive codes, distinct
+// descriptions, events for a channel.
+func (c *Config) validateStim(add func(error)) {
+	st := c.Source.Stim
+	for i, e := range st.Events {
 		key := fmt.Sprintf("source.stim.events[%d]", i)
 		if e.Code <= 0 {
 			add(keyErr(key+".code", "want a positive event code, got %d", e.Code))
 		}
 		if e.Description == "" {
 			add(keyErr(key+".description", "empty: give the annotation description to match"))
-		} else if j := slices.IndexFunc(s.Stim.Events, func(o StimEvent) bool { return o.Description == e.Description }); j < i {
+		} else if j := slices.IndexFunc(st.Events, func(o StimEvent) bool { return o.Description == e.Description }); j < i {
 			add(keyErr(key+".description", "%q repeats source.stim.events[%d]", e.Description, j))
 		}
 	}
-	if s.Stim.Channel != "" && len(s.Stim.Events) == 0 {
+	if st.Channel != "" && len(st.Events) == 0 {
 		add(keyErr("source.stim.events", "required with source.stim.channel: list {description, code} pairs"))
 	}
+}
 
+// validateWindow checks window: event-locked windows (a length, no hop)
+// or sliding ones (length and hop in samples or in seconds), and the
+// warm-up.
+func (c *Config) validateWindow(add func(error)) {
 	w := c.Window
-	samples := w.Length != 0 || w.Hop != 0
-	seconds := w.LengthSeconds != 0 || w.HopSeconds != 0
 	ev := w.Events
 	for i, code := range ev.Codes {
 		if code <= 0 {
@@ -124,24 +161,41 @@ func (c *Config) Validate() error {
 		add(keyErr("window.events.stim_channel", "required with window.events.codes or offset_seconds"))
 	}
 	if ev.StimChannel != "" {
-		// Event windows: a length, no hop.
-		switch {
-		case w.Hop != 0 || w.HopSeconds != 0:
-			add(keyErr("window.hop", "not used with window.events (one window per event): remove it"))
-		case w.Length != 0 && w.LengthSeconds != 0:
-			add(keyErr("window", "set length (samples) or length_seconds, not both"))
-		case w.Length < 0 || w.LengthSeconds < 0 || (w.Length == 0 && !(w.LengthSeconds > 0)):
-			add(keyErr("window.length_seconds", "want a window length > 0 after each event"))
-		}
-		for i, st := range c.Preprocess {
-			if st.Type == "resample" {
-				add(keyErr(fmt.Sprintf("preprocess[%d]", i), "resample would smear the stim channel's event codes that window.events reads; resample the recordings beforehand"))
-			}
-		}
-		samples, seconds = false, false
+		c.validateEventWindow(add)
+	} else {
+		c.validateSlidingWindow(add)
 	}
+	if w.WarmupSeconds < 0 {
+		add(keyErr("window.warmup_seconds", "want ≥ 0, got %v", w.WarmupSeconds))
+	}
+}
+
+// validateEventWindow checks the window of window.events: a length, no
+// hop, and no resample step that would smear the stim channel.
+func (c *Config) validateEventWindow(add func(error)) {
+	w := c.Window
 	switch {
-	case ev.StimChannel != "":
+	case w.Hop != 0 || w.HopSeconds != 0:
+		add(keyErr("window.hop", "not used with window.events (one window per event): remove it"))
+	case w.Length != 0 && w.LengthSeconds != 0:
+		add(keyErr("window", "set length (samples) or length_seconds, not both"))
+	case w.Length < 0 || w.LengthSeconds < 0 || (w.Length == 0 && !(w.LengthSeconds > 0)):
+		add(keyErr("window.length_seconds", "want a window length > 0 after each event"))
+	}
+	for i, st := range c.Preprocess {
+		if st.Type == "resample" {
+			add(keyErr(fmt.Sprintf("preprocess[%d]", i), "resample would smear the stim channel's event codes that window.events reads; resample the recordings beforehand"))
+		}
+	}
+}
+
+// validateSlidingWindow checks a sliding window: length and hop, in
+// samples or in seconds.
+func (c *Config) validateSlidingWindow(add func(error)) {
+	w := c.Window
+	samples := w.Length != 0 || w.Hop != 0
+	seconds := w.LengthSeconds != 0 || w.HopSeconds != 0
+	switch {
 	case samples && seconds:
 		add(keyErr("window", "set length/hop (samples) or length_seconds/hop_seconds, not both"))
 	case samples:
@@ -161,10 +215,10 @@ func (c *Config) Validate() error {
 	default:
 		add(keyErr("window", "not set: give length and hop in samples or length_seconds and hop_seconds"))
 	}
+}
 
-	if c.Window.WarmupSeconds < 0 {
-		add(keyErr("window.warmup_seconds", "want ≥ 0, got %v", c.Window.WarmupSeconds))
-	}
+// validatePreprocess checks each preprocess step's type and options.
+func (c *Config) validatePreprocess(add func(error)) {
 	for i, st := range c.Preprocess {
 		key := fmt.Sprintf("preprocess[%d]", i)
 		if _, serrs := stages.BuildPreprocess(st.Type, st.Name, st.Options); serrs != nil {
@@ -173,6 +227,12 @@ func (c *Config) Validate() error {
 			}
 		}
 	}
+}
+
+// validateStages checks the stages: at least one, distinct names, each
+// one's type and options, and their options against the sample rates the
+// configuration fixes (stageRates).
+func (c *Config) validateStages(add func(error)) {
 	if len(c.Stages) == 0 {
 		add(keyErr("stages", "no stage: add at least one (types: %v)", stages.Types()))
 	}
@@ -200,50 +260,60 @@ func (c *Config) Validate() error {
 			}
 		}
 	}
+}
 
-	if c.Output.SzCORE != "" && !slices.ContainsFunc(c.Stages, func(st Stage) bool { return st.Type == "seizure" }) {
+// validateOutput checks output: SzCORE files, the result files, that
+// there is an output at all, kafka.security where Kafka is used,
+// output.lsl and output.kafka.
+func (c *Config) validateOutput(add func(error)) {
+	o := c.Output
+	if o.SzCORE != "" && !slices.ContainsFunc(c.Stages, func(st Stage) bool { return st.Type == "seizure" }) {
 		add(keyErr("output.szcore", "needs a seizure stage, whose events it writes"))
 	}
-	switch c.Output.Format {
+	switch o.Format {
 	case "parquet", "arrow":
 	default:
-		add(keyErr("output.format", "want parquet or arrow, got %q", c.Output.Format))
+		add(keyErr("output.format", "want parquet or arrow, got %q", o.Format))
 	}
-	if c.Output.PartRows < 1 {
-		add(keyErr("output.part_rows", "want at least 1 row, got %d", c.Output.PartRows))
+	if o.PartRows < 1 {
+		add(keyErr("output.part_rows", "want at least 1 row, got %d", o.PartRows))
 	}
-	if c.Output.PartSeconds < 0 || math.IsNaN(c.Output.PartSeconds) {
-		add(keyErr("output.part_seconds", "want a duration ≥ 0 s (0: no time limit), got %v", c.Output.PartSeconds))
+	if o.PartSeconds < 0 || math.IsNaN(o.PartSeconds) {
+		add(keyErr("output.part_seconds", "want a duration ≥ 0 s (0: no time limit), got %v", o.PartSeconds))
 	}
-	if c.Output.RowGroupRows < 1 {
-		add(keyErr("output.row_group_rows", "want at least 1 row, got %d", c.Output.RowGroupRows))
+	if o.RowGroupRows < 1 {
+		add(keyErr("output.row_group_rows", "want at least 1 row, got %d", o.RowGroupRows))
 	}
-	ko := c.Output.Kafka
-	if c.Output.Dir == "" && len(ko.Brokers) == 0 && len(c.Output.LSL.Kinds) == 0 {
+	if o.Dir == "" && len(o.Kafka.Brokers) == 0 && len(o.LSL.Kinds) == 0 {
 		add(keyErr("output", "no output: set output.dir, output.kafka.brokers or output.lsl.kinds"))
 	}
-	if kafkaIn || len(ko.Brokers) > 0 {
+	if len(c.Source.Kafka.Brokers) > 0 || len(o.Kafka.Brokers) > 0 {
 		// Reads the files too: a missing CA file or an expired client
 		// certificate is reported now, not at the first connection.
 		if err := c.Kafka.Security.Apply(&pkafka.Connection{}); err != nil {
-			errs = append(errs, SecurityErrors(err, securityName)...)
+			for _, e := range SecurityErrors(err, securityName) {
+				add(e)
+			}
 		}
 	}
 	c.validateLSL(add)
-	if len(ko.Brokers) > 0 {
-		switch ko.Acks {
-		case "all", "one":
-		default:
-			add(keyErr("output.kafka.acks", "want all or one, got %q", ko.Acks))
-		}
-		if ko.DeadLetterTopic == "" {
-			add(keyErr("output.kafka.dead_letter_topic", "empty"))
-		}
+	c.validateKafkaOutput(add)
+}
+
+// validateKafkaOutput checks output.kafka when its brokers are set.
+func (c *Config) validateKafkaOutput(add func(error)) {
+	ko := c.Output.Kafka
+	if len(ko.Brokers) == 0 {
+		return
 	}
-	if len(errs) == 0 {
-		return nil
+	switch ko.Acks {
+	case "all", "one":
+	default:
+		add(keyErr("output.kafka.acks", "want all or one, got %q", ko.Acks))
 	}
-	return errs
+	if ko.DeadLetterTopic == "" {
+		add(keyErr("output.kafka.dead_letter_topic", "empty"))
+	}
 }
 
 // validateLSL checks output.lsl: known kinds, each made by a stage.

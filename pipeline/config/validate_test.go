@@ -31,7 +31,7 @@ func TestValidateBandsAtKnownRate(t *testing.T) {
 source: {simulate: {sessions: 1, sample_rate: 1000}}
 window: {length_seconds: 2, hop_seconds: 1}
 stages: [{type: psd, bands: [{name: delta, low: 1, high: 4}, {name: narrow, low: 8, high: 8.3}]}]
-`, []string{"stages[0].bands[1]: narrow [8, 8.3] Hz holds 1 frequency bin(s) at 1000 Hz sampling (bins 0.5 Hz apart: nfft 2000, nperseg 2000)", "(sessions of source.simulate)"}},
+`, []string{"stages[0].bands[1]: narrow [8, 8.3] Hz holds 1 frequency bin(s) at 1000 Hz sampling (bins 0.5 Hz apart: n_fft 2000, n_per_seg 2000)", "(sessions of source.simulate)"}},
 		{`
 source: {simulate: {sessions: 1, sample_rate: 1000}}
 window: {length_seconds: 2, hop_seconds: 1}
@@ -46,12 +46,12 @@ stages: [{type: psd, bands: [{name: high, low: 60, high: 70}]}]
 		{`
 source: {files: {paths: [x.csv], sample_rate: 20000}}
 window: {length_seconds: 2, hop_seconds: 1}
-stages: [{type: psd, nperseg: 256}]
+stages: [{type: psd, n_per_seg: 256}]
 `, []string{"stages[0].bands: the default bands delta [1, 4]", "bins 78.12 Hz apart", "(sessions of source.files.sample_rate)"}},
 		{`
 source: {files: {paths: [x.edf]}}
 window: {length_seconds: 2, hop_seconds: 1}
-stages: [{type: psd, nperseg: 256}]
+stages: [{type: psd, n_per_seg: 256}]
 `, nil},
 	} {
 		err := load(t, tc.yaml+tail).Validate()

@@ -21,10 +21,10 @@ const (
 // CoherenceConfig configures the coherence stage: spectral connectivity
 // between channel pairs per window, averaged over frequency bands.
 //
-// The window is cut into Welch segments (nperseg, noverlap; detrended,
-// tapered, zero-padded to nfft) and the segments are the epochs of
+// The window is cut into Welch segments (n_per_seg, n_overlap; detrended,
+// tapered, zero-padded to n_fft) and the segments are the epochs of
 // mne-connectivity: with the defaults (taper hann_symmetric, detrend
-// constant, nfft = nperseg) every method other than msc equals
+// constant, n_fft = n_per_seg) every method other than msc equals
 // mne_connectivity.spectral_connectivity_epochs(segments, mode='fourier',
 // method, indices, faverage=True) with the bands as fmin/fmax, and msc
 // equals scipy.signal.coherence(seed, target, window=numpy.hanning(nperseg),
@@ -88,7 +88,7 @@ func (c *CoherenceConfig) Validate() []error {
 	return append(errs, validateBands(c.Bands)...)
 }
 
-// coherenceSegmentLen is the coherence stage's default nperseg. It stays
+// coherenceSegmentLen is the coherence stage's default n_per_seg. It stays
 // fixed rather than following the rate as the psd stage's does: the
 // segments are the epochs coherence is estimated over, and 2 s segments
 // would leave a window of a few seconds one or two of them.
@@ -177,7 +177,7 @@ func (c *Coherence) NewSession(s pipeline.SessionInfo) (pipeline.Stage, error) {
 			found = found || (f >= b.Low && f <= b.High)
 		}
 		if !found {
-			return nil, fmt.Errorf("coherence: band %s [%g, %g] Hz holds no frequency bin at %g Hz sampling with nfft %d",
+			return nil, fmt.Errorf("coherence: band %s [%g, %g] Hz holds no frequency bin at %g Hz sampling with n_fft %d",
 				b.Name, b.Low, b.High, s.SampleRate, plan.Config().NFFT)
 		}
 	}
@@ -264,7 +264,7 @@ func (c *coherenceSession) Process(w *pipeline.Window) ([]arrowout.Result, error
 	n := len(w.Data[0])
 	seg := c.plan.Config().SegmentLen
 	if n < seg {
-		return nil, fmt.Errorf("coherence: window of %d samples shorter than nperseg %d", n, seg)
+		return nil, fmt.Errorf("coherence: window of %d samples shorter than n_per_seg %d", n, seg)
 	}
 	for i, ch := range c.idx {
 		c.x[i] = w.Data[ch]

@@ -130,18 +130,18 @@ func TestCoherenceStage(t *testing.T) {
 	}{
 		{"defaults", map[string]any{}, dsp.WelchConfig{SegmentLen: 256, Window: dsp.Hann(nil, 256, false)},
 			[]dsp.ConnMethod{dsp.Coh}, nil, dsp.StandardBands, true},
-		{"coherence methods", map[string]any{"nperseg": 128, "methods": []any{"msc", "coh", "cohy", "imcoh"}},
+		{"coherence methods", map[string]any{"n_per_seg": 128, "methods": []any{"msc", "coh", "cohy", "imcoh"}},
 			dsp.WelchConfig{SegmentLen: 128, Window: hannSym}, []dsp.ConnMethod{dsp.MSC, dsp.Coh, dsp.Cohy, dsp.ImCoh}, nil, dsp.StandardBands, true},
-		{"all methods", map[string]any{"nperseg": 128, "noverlap": 0, "methods": "coh,cohy,imcoh,plv,pli,wpli,msc",
+		{"all methods", map[string]any{"n_per_seg": 128, "n_overlap": 0, "methods": "coh,cohy,imcoh,plv,pli,wpli,msc",
 			"bands": []any{map[string]any{"name": "a", "low": 8, "high": 12}, map[string]any{"name": "hi", "low": 53, "high": 56}}},
 			dsp.WelchConfig{SegmentLen: 128, Overlap: -1, Window: hannSym},
 			[]dsp.ConnMethod{dsp.Coh, dsp.Cohy, dsp.ImCoh, dsp.PLV, dsp.PLI, dsp.WPLI, dsp.MSC}, nil,
 			[]dsp.Band{{Name: "a", Low: 8, High: 12}, {Name: "hi", Low: 53, High: 56}}, false},
-		{"listed pairs", map[string]any{"nperseg": 100, "nfft": 128, "taper": "hann", "detrend": "linear", "methods": []any{"imcoh", "cohy"},
+		{"listed pairs", map[string]any{"n_per_seg": 100, "n_fft": 128, "taper": "hann", "detrend": "linear", "methods": []any{"imcoh", "cohy"},
 			"pairs": []any{[]any{"O2", "O1"}, []any{"O1", "C4"}, []any{"Fp1", "O2"}}},
 			dsp.WelchConfig{SegmentLen: 100, NFFT: 128, Window: dsp.Hann(nil, 100, true), Detrend: dsp.DetrendLinear},
 			[]dsp.ConnMethod{dsp.ImCoh, dsp.Cohy}, []dsp.ChannelPair{{Seed: 1, Target: 0}, {Seed: 0, Target: 3}, {Seed: 4, Target: 1}}, dsp.StandardBands, false},
-		{"nperseg capped", map[string]any{"nperseg": 4096, "methods": []any{"wpli"}},
+		{"n_per_seg capped", map[string]any{"n_per_seg": 4096, "methods": []any{"wpli"}},
 			dsp.WelchConfig{SegmentLen: n, Window: dsp.Hann(nil, n, false)}, []dsp.ConnMethod{dsp.WPLI}, nil, dsp.StandardBands, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -301,9 +301,9 @@ func TestCoherencePairsByLabel(t *testing.T) {
 
 func TestCoherenceConfigErrors(t *testing.T) {
 	for want, opts := range map[string]map[string]any{
-		"nperseg: must be positive":               {"nperseg": -1},
-		"noverlap: must be in [0, nperseg)":       {"nperseg": 64, "noverlap": 64},
-		"nfft: must be ≥ nperseg":                 {"nperseg": 64, "nfft": 32},
+		"n_per_seg: must be positive":             {"n_per_seg": -1},
+		"n_overlap: must be in [0, n_per_seg)":    {"n_per_seg": 64, "n_overlap": 64},
+		"n_fft: must be ≥ n_per_seg":              {"n_per_seg": 64, "n_fft": 32},
 		"detrend: want constant, linear or none":  {"detrend": "quadratic"},
 		"taper: want hann_symmetric or hann":      {"taper": "hamming"},
 		`methods[1]: unknown method "granger"`:    {"methods": []any{"coh", "granger"}},
@@ -326,9 +326,9 @@ func TestCoherenceConfigErrors(t *testing.T) {
 // on the number of pairs (rows are reserved up front).
 func TestCoherenceAllocs(t *testing.T) {
 	for _, opts := range []map[string]any{
-		{"nperseg": 128, "methods": []any{"coh", "cohy"}},
-		{"nperseg": 128, "methods": []any{"coh", "cohy", "wpli"}},
-		{"nperseg": 128, "pairs": []any{[]any{"O1", "O2"}, []any{"C3", "C4"}}},
+		{"n_per_seg": 128, "methods": []any{"coh", "cohy"}},
+		{"n_per_seg": 128, "methods": []any{"coh", "cohy", "wpli"}},
+		{"n_per_seg": 128, "pairs": []any{[]any{"O1", "O2"}, []any{"C3", "C4"}}},
 	} {
 		allocs := func(n, channels int) (dspAllocs, total float64) {
 			w := connWindow(n, channels, 256)
@@ -402,7 +402,7 @@ func (s *connSink) Close() error { return nil }
 func TestConnectivityPipeline(t *testing.T) {
 	defer goleak.VerifyNone(t)
 	coh, errs := Build("coherence", "", map[string]any{
-		"nperseg": 256, "methods": []any{"coh"},
+		"n_per_seg": 256, "methods": []any{"coh"},
 		"pairs": []any{[]any{"O1", "O2"}, []any{"Fp1", "O2"}},
 		"bands": []any{map[string]any{"name": "alpha", "low": 8, "high": 12}},
 	})

@@ -22,16 +22,16 @@ type BandConfig struct {
 //
 // Band powers integrate the PSD with the trapezoidal rule over the bins in
 // the band, so a band needs two bins: one narrower than the bin spacing
-// (sample rate / nfft) or reaching above the Nyquist frequency would come
+// (sample rate / n_fft) or reaching above the Nyquist frequency would come
 // out 0 or short. Such a band is an error, at `config validate` when the
 // rate is known there and otherwise when a session starts.
 type PSDConfig struct {
 	// ChannelPicks selects the channels (picks, exclude). Default: the
 	// data channels (eeg, meg_mag, meg_grad).
 	ChannelPicks `mapstructure:",squash"`
-	// SegmentConfig sets nperseg (default 2 s of samples, MNE's usual
+	// SegmentConfig sets n_per_seg (default 2 s of samples, MNE's usual
 	// 0.5 Hz resolution; capped at the window length, as MNE's
-	// psd_array_welch caps n_per_seg), noverlap (default nperseg/2), nfft
+	// psd_array_welch caps it), n_overlap (default n_per_seg/2), n_fft
 	// and detrend.
 	SegmentConfig `mapstructure:",squash"`
 	// Average is "mean" or "median". Default: mean.
@@ -69,7 +69,7 @@ func (c *PSDConfig) Validate() []error {
 	return errs
 }
 
-// psdSegmentSeconds is the psd stage's default nperseg in seconds.
+// psdSegmentSeconds is the psd stage's default n_per_seg in seconds.
 const psdSegmentSeconds = 2
 
 // PSD builds psd stage instances.
@@ -110,16 +110,16 @@ func (p *PSD) plan(rate float64, windowLength int64) (psdPlan, []error) {
 	}
 	nyquist := rate / 2
 	// Where the bins come from, for the messages.
-	spacing := fmt.Sprintf("at %g Hz sampling (bins %.4g Hz apart: nfft %d", rate, rate/float64(nfft), nfft)
+	spacing := fmt.Sprintf("at %g Hz sampling (bins %.4g Hz apart: n_fft %d", rate, rate/float64(nfft), nfft)
 	switch {
 	case c.SegmentLen == 0 && pl.welch.SegmentLen < int(math.Round(psdSegmentSeconds*rate)):
-		spacing += fmt.Sprintf(", nperseg the window's %d samples)", pl.welch.SegmentLen)
+		spacing += fmt.Sprintf(", n_per_seg the window's %d samples)", pl.welch.SegmentLen)
 	case c.SegmentLen > pl.welch.SegmentLen:
-		spacing += fmt.Sprintf(", nperseg %d capped at the window's %d samples)", c.SegmentLen, pl.welch.SegmentLen)
+		spacing += fmt.Sprintf(", n_per_seg %d capped at the window's %d samples)", c.SegmentLen, pl.welch.SegmentLen)
 	default:
-		spacing += fmt.Sprintf(", nperseg %d)", pl.welch.SegmentLen)
+		spacing += fmt.Sprintf(", n_per_seg %d)", pl.welch.SegmentLen)
 	}
-	const advice = "band power integrates the bins in the band (trapezoidal rule) and needs 2: widen it, or lengthen nperseg (or nfft) and the window"
+	const advice = "band power integrates the bins in the band (trapezoidal rule) and needs 2: widen it, or lengthen n_per_seg (or n_fft) and the window"
 	var errs []error
 	// check reports a band above the Nyquist frequency or with fewer
 	// than two bins.
@@ -278,7 +278,7 @@ type psdSession struct {
 
 func (p *psdSession) Process(w *pipeline.Window) ([]arrowout.Result, error) {
 	if int(len(w.Data[0])) < p.welch.Config().SegmentLen {
-		return nil, fmt.Errorf("psd: window of %d samples shorter than nperseg %d", len(w.Data[0]), p.welch.Config().SegmentLen)
+		return nil, fmt.Errorf("psd: window of %d samples shorter than n_per_seg %d", len(w.Data[0]), p.welch.Config().SegmentLen)
 	}
 	step := p.freqs[1] - p.freqs[0]
 	if p.rows != nil {

@@ -35,8 +35,8 @@ func window(n int, fs float64) *pipeline.Window {
 }
 
 // TestPSDStage: the stage's rows are dsp.Welch and dsp.BandPower of the
-// window, cropped to [fmin, fmax], with the configured noverlap (0 means
-// none) and nperseg capped at the window length.
+// window, cropped to [fmin, fmax], with the configured n_overlap (0 means
+// none) and n_per_seg capped at the window length.
 func TestPSDStage(t *testing.T) {
 	const fs, n = 256.0, 512
 	for _, tc := range []struct {
@@ -45,9 +45,9 @@ func TestPSDStage(t *testing.T) {
 		fmin  float64
 		fmax  float64
 	}{
-		{map[string]any{"nperseg": 128}, dsp.WelchConfig{SegmentLen: 128}, 0, 128},
-		{map[string]any{"nperseg": 128, "noverlap": 0, "fmin": 5, "fmax": 40}, dsp.WelchConfig{SegmentLen: 128, Overlap: -1}, 5, 40},
-		{map[string]any{"nperseg": 4096, "average": "median"}, dsp.WelchConfig{SegmentLen: n, Average: dsp.AverageMedian}, 0, 128},
+		{map[string]any{"n_per_seg": 128}, dsp.WelchConfig{SegmentLen: 128}, 0, 128},
+		{map[string]any{"n_per_seg": 128, "n_overlap": 0, "fmin": 5, "fmax": 40}, dsp.WelchConfig{SegmentLen: 128, Overlap: -1}, 5, 40},
+		{map[string]any{"n_per_seg": 4096, "average": "median"}, dsp.WelchConfig{SegmentLen: n, Average: dsp.AverageMedian}, 0, 128},
 	} {
 		b, errs := Build("psd", "", tc.opts)
 		if errs != nil {
@@ -110,14 +110,14 @@ func TestPSDStage(t *testing.T) {
 
 func TestPSDConfigErrors(t *testing.T) {
 	for opts, want := range map[string]map[string]any{
-		"nperseg: must be positive":         {"nperseg": -1},
-		"noverlap: must be in [0, nperseg)": {"nperseg": 64, "noverlap": 64},
-		"average: want mean or median":      {"average": "max"},
-		"detrend: want constant":            {"detrend": "quadratic"},
-		"bands[0]: want 0 ≤ low < high":     {"bands": []any{map[string]any{"name": "x", "low": 5, "high": 2}}},
-		"bands[1].name: \"a\" used twice":   {"bands": []any{map[string]any{"name": "a", "low": 1, "high": 2}, map[string]any{"name": "a", "low": 3, "high": 4}}},
-		"fmin/fmax":                         {"fmin": 50, "fmax": 10},
-		"invalid keys: npersegg":            {"npersegg": 3},
+		"n_per_seg: must be positive":          {"n_per_seg": -1},
+		"n_overlap: must be in [0, n_per_seg)": {"n_per_seg": 64, "n_overlap": 64},
+		"average: want mean or median":         {"average": "max"},
+		"detrend: want constant":               {"detrend": "quadratic"},
+		"bands[0]: want 0 ≤ low < high":        {"bands": []any{map[string]any{"name": "x", "low": 5, "high": 2}}},
+		"bands[1].name: \"a\" used twice":      {"bands": []any{map[string]any{"name": "a", "low": 1, "high": 2}, map[string]any{"name": "a", "low": 3, "high": 4}}},
+		"fmin/fmax":                            {"fmin": 50, "fmax": 10},
+		"invalid keys: npersegg":               {"npersegg": 3},
 	} {
 		wantBuildError(t, "psd", want, opts)
 	}
@@ -133,7 +133,7 @@ func TestPSDAllocs(t *testing.T) {
 			w.Channels = append(w.Channels, w.Channels[0])
 			w.Data = append(w.Data, w.Data[0])
 		}
-		process := processFunc(t, newStage(t, "psd", map[string]any{"nperseg": 128}, w), w)
+		process := processFunc(t, newStage(t, "psd", map[string]any{"n_per_seg": 128}, w), w)
 		process()
 		return testing.AllocsPerRun(20, process)
 	}
@@ -176,8 +176,8 @@ func bandPowers(t *testing.T, opts map[string]any, w *pipeline.Window) ([][]floa
 	return out, names
 }
 
-// TestPSDDefaultsFollowRate: with the defaults, nperseg is 2 s of samples
-// (0.5 Hz bins) capped at the window and noverlap half of it, so every
+// TestPSDDefaultsFollowRate: with the defaults, n_per_seg is 2 s of samples
+// (0.5 Hz bins) capped at the window and n_overlap half of it, so every
 // standard band of broadband EEG has power at clinical and high rates
 // (with a fixed 256, 1000 Hz left delta with one bin and 20 kHz every
 // band with none).
@@ -220,12 +220,12 @@ func TestPSDBandChecks(t *testing.T) {
 		n      int64
 		errors []string // each in the error; none: no error
 	}{
-		{band("narrow", 8, 8.3), 1000, 2000, []string{"bands[0]: narrow [8, 8.3] Hz holds 1 frequency bin(s) at 1000 Hz sampling (bins 0.5 Hz apart: nfft 2000, nperseg 2000)"}},
+		{band("narrow", 8, 8.3), 1000, 2000, []string{"bands[0]: narrow [8, 8.3] Hz holds 1 frequency bin(s) at 1000 Hz sampling (bins 0.5 Hz apart: n_fft 2000, n_per_seg 2000)"}},
 		{band("edge", 8, 8.5), 1000, 2000, nil},
 		{band("high", 100, 300), 256, 512, []string{"bands[0]: high [100, 300] Hz reaches above the Nyquist frequency 128 Hz of 256 Hz sampling"}},
-		{map[string]any{"nperseg": 256}, 20000, 40000, []string{"bands: the default bands delta [1, 4], theta [4, 8], alpha [8, 12], beta [12, 30], gamma [30, 45] Hz hold fewer than 2 frequency bins each at 20000 Hz sampling (bins 78.12 Hz apart: nfft 256, nperseg 256)"}},
-		{nil, 256, 10, []string{"bands: the default bands delta [1, 4],", "at 256 Hz sampling (bins 25.6 Hz apart: nfft 10, nperseg the window's 10 samples)"}},
-		{map[string]any{"nperseg": 512}, 256, 64, []string{"bands: the default bands delta [1, 4] Hz hold", "(bins 4 Hz apart: nfft 64, nperseg 512 capped at the window's 64 samples)"}},
+		{map[string]any{"n_per_seg": 256}, 20000, 40000, []string{"bands: the default bands delta [1, 4], theta [4, 8], alpha [8, 12], beta [12, 30], gamma [30, 45] Hz hold fewer than 2 frequency bins each at 20000 Hz sampling (bins 78.12 Hz apart: n_fft 256, n_per_seg 256)"}},
+		{nil, 256, 10, []string{"bands: the default bands delta [1, 4],", "at 256 Hz sampling (bins 25.6 Hz apart: n_fft 10, n_per_seg the window's 10 samples)"}},
+		{map[string]any{"n_per_seg": 512}, 256, 64, []string{"bands: the default bands delta [1, 4] Hz hold", "(bins 4 Hz apart: n_fft 64, n_per_seg 512 capped at the window's 64 samples)"}},
 		{map[string]any{"total": []any{1, 200}}, 256, 512, []string{"total: the total range [1, 200] Hz reaches above the Nyquist frequency 128 Hz"}},
 		{nil, 64, 128, nil}, // gamma (30–45 Hz) left out, total capped at 32 Hz
 	} {

@@ -140,6 +140,10 @@ func Build(typ, name string, opts map[string]any) (pipeline.StageBuilder, []erro
 	if name == "" {
 		name = typ
 	}
+	opts, errs := withNewNames(typ, opts)
+	if errs != nil {
+		return nil, errs
+	}
 	return c(name, opts)
 }
 

@@ -7,15 +7,17 @@ import (
 )
 
 // SegmentConfig is the Welch segmenting of a window, with the psd stage's
-// keys and meaning.
+// keys and meaning. The keys are MNE's (psd_array_welch's n_per_seg,
+// n_overlap, n_fft); scipy's spellings (nperseg, noverlap, nfft) are
+// still accepted for one version (RenamedKeys).
 type SegmentConfig struct {
-	// SegmentLen is nperseg in samples, capped at the window length.
+	// SegmentLen is n_per_seg in samples, capped at the window length.
 	// Default: the stage's (psd: 2 s of samples, coherence: 256).
-	SegmentLen int `mapstructure:"nperseg"`
-	// Overlap is noverlap in samples; 0 means none. Default: SegmentLen/2.
-	Overlap *int `mapstructure:"noverlap"`
-	// NFFT default: SegmentLen.
-	NFFT int `mapstructure:"nfft"`
+	SegmentLen int `mapstructure:"n_per_seg"`
+	// Overlap is n_overlap in samples; 0 means none. Default: SegmentLen/2.
+	Overlap *int `mapstructure:"n_overlap"`
+	// NFFT is n_fft, the zero-padded segment length. Default: SegmentLen.
+	NFFT int `mapstructure:"n_fft"`
 	// Detrend is "constant", "linear" or "none". Default: constant.
 	Detrend string `mapstructure:"detrend"`
 }
@@ -24,13 +26,13 @@ type SegmentConfig struct {
 func (c *SegmentConfig) validate() []error {
 	var errs []error
 	if c.SegmentLen < 0 {
-		errs = append(errs, fmt.Errorf("nperseg: must be positive, got %d", c.SegmentLen))
+		errs = append(errs, fmt.Errorf("n_per_seg: must be positive, got %d", c.SegmentLen))
 	}
 	if o := c.Overlap; o != nil && (*o < 0 || (c.SegmentLen > 0 && *o >= c.SegmentLen)) {
-		errs = append(errs, fmt.Errorf("noverlap: must be in [0, nperseg), got %d", *o))
+		errs = append(errs, fmt.Errorf("n_overlap: must be in [0, n_per_seg), got %d", *o))
 	}
 	if c.NFFT != 0 && c.NFFT < c.SegmentLen {
-		errs = append(errs, fmt.Errorf("nfft: must be ≥ nperseg (%d), got %d", c.SegmentLen, c.NFFT))
+		errs = append(errs, fmt.Errorf("n_fft: must be ≥ n_per_seg (%d), got %d", c.SegmentLen, c.NFFT))
 	}
 	switch c.Detrend {
 	case "", "constant", "linear", "none":
@@ -41,8 +43,8 @@ func (c *SegmentConfig) validate() []error {
 }
 
 // welch returns the dsp configuration at rate Hz with windows of
-// windowLength samples (0: not known): nperseg defaults to defaultSeg and
-// is capped at the window length, noverlap at nperseg−1.
+// windowLength samples (0: not known): n_per_seg defaults to defaultSeg and
+// is capped at the window length, n_overlap at n_per_seg−1.
 func (c SegmentConfig) welch(rate float64, windowLength int64, defaultSeg int) dsp.WelchConfig {
 	seg := c.SegmentLen
 	if seg == 0 {
