@@ -27,7 +27,7 @@ func newAnalyzeCmd() *cobra.Command {
 			"--rate; folders are searched for recordings) the pipelines a configuration would describe for it,\n" +
 			"prints the summary and says where the result files are:\n\n" +
 			"  spectral  Welch PSD and band powers of the data channels (EEG, MEG; not stim, EOG, ECG, EMG,\n" +
-			"            misc) in 2 s windows every 1 s, nperseg 2 s at the recording's own rate (0.5 Hz bins),\n" +
+			"            misc) in 2 s windows every 1 s, n_per_seg 2 s at the recording's own rate (0.5 Hz bins),\n" +
 			"            delta to gamma less the bands above its Nyquist frequency; summarised per unit;\n" +
 			"            with --ssvep-freqs, FBCCA SSVEP decisions per window too.\n" +
 			"  seizure   only when the recording has the 19 EEG channels of the 10-20 system (labels\n" +

@@ -204,7 +204,7 @@ func (h *harness) pipeline() (*config.Built, error) {
 	c.Source.Kafka = config.KafkaSource{Kafka: config.Kafka{Brokers: cfg.Brokers}, Topic: h.input, GroupID: h.group}
 	c.Kafka.Security = cfg.Security
 	c.Window = config.Window{LengthSeconds: cfg.WindowSeconds, HopSeconds: cfg.HopSeconds}
-	c.Stages = []config.Stage{{Type: "psd", Options: map[string]any{"nperseg": int(math.Round(cfg.Rate))}}}
+	c.Stages = []config.Stage{{Type: "psd", Options: map[string]any{"n_per_seg": int(math.Round(cfg.Rate))}}}
 	if cfg.SeizureModel != "" {
 		c.Stages = append(c.Stages, config.Stage{Type: "seizure", Options: map[string]any{"model": cfg.SeizureModel}})
 	}
