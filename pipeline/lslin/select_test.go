@@ -78,8 +78,8 @@ func TestSelectorsLSLConfig(t *testing.T) {
 
 func TestResultSummary(t *testing.T) {
 	res := Result{
-		Stats:  Stats{Session: "amp_20240301T120000Z", Samples: 2600, Chunks: 104, Gaps: 1, Missing: 12, Markers: 5, Late: 1, Dropped: 2, Stalls: 3, MaxResidual: 0.00125, Final: true},
-		Stream: lsl.StreamInfo{Name: "BioSemi", NominalRate: 100},
+		Stats:      Stats{Session: "amp_20240301T120000Z", Samples: 2600, Chunks: 104, Gaps: 1, Missing: 12, Markers: 5, Late: 1, Dropped: 2, Stalls: 3, MaxResidual: 0.00125, Final: true},
+		Stream:     lsl.StreamInfo{Name: "BioSemi", NominalRate: 100},
 		Reconnects: 2, Ended: "stream lost", Elapsed: 27500 * time.Millisecond,
 	}
 	cfg := Config{Topic: "raw", EventsTopic: "events", StimChannel: "STI", Markers: []string{"type='Markers'"}}
