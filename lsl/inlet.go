@@ -519,15 +519,40 @@ func (in *Inlet) openFeed(ctx context.Context, addr string, info StreamInfo) (*f
 // negotiateFeed sends the feed request on conn and reads the response
 // header and the test patterns; conn is closed on failure.
 func (in *Inlet) negotiateFeed(ctx context.Context, conn net.Conn, addr string, info StreamInfo) (*feedReader, error) {
-	ok := false
-	defer func() {
-		if !ok {
-			conn.Close()
-		}
-	}()
-	fail := func(err error) (*feedReader, error) {
+	fr, err := in.handshake(ctx, conn, info)
+	if err != nil {
+		conn.Close()
 		return nil, fmt.Errorf("lsl: data feed of %q from %s: %w", info.Name, addr, err)
 	}
+	conn.SetDeadline(time.Time{})
+	return fr, nil
+}
+
+// handshake is negotiateFeed's exchange: the request, the status line,
+// the response header and the test patterns.
+func (in *Inlet) handshake(ctx context.Context, conn net.Conn, info StreamInfo) (*feedReader, error) {
+	dec := sampleDecoder{format: info.Format, channels: info.ChannelCount, order: binary.LittleEndian, maxStringLen: in.cfg.MaxStringLen}
+	fr := newFeedReader(conn, dec.maxSampleBytes())
+	deadline := time.Now().Add(in.cfg.DialTimeout)
+	conn.SetWriteDeadline(deadline)
+	if _, err := conn.Write(in.feedHeader(info)); err != nil {
+		return nil, err
+	}
+	if err := fr.readStatus(ctx, deadline); err != nil {
+		return nil, err
+	}
+	if err := fr.readHeader(ctx, deadline, &dec, info.UID); err != nil {
+		return nil, err
+	}
+	fr.dec = dec
+	if err := fr.checkTestPatterns(ctx, deadline, info); err != nil {
+		return nil, err
+	}
+	return fr, nil
+}
+
+// feedHeader is the feed request for info's stream.
+func (in *Inlet) feedHeader(info StreamInfo) []byte {
 	rate := info.NominalRate
 	if rate == IrregularRate {
 		rate = 100
@@ -548,44 +573,48 @@ func (in *Inlet) negotiateFeed(ctx context.Context, conn net.Conn, addr string, 
 	fmt.Fprintf(&req, "Source-Id: %s\r\n", oneLine(info.SourceID))
 	fmt.Fprintf(&req, "Session-Id: %s\r\n", oneLine(info.SessionID))
 	req.WriteString("\r\n")
+	return req.Bytes()
+}
 
-	dec := sampleDecoder{format: info.Format, channels: info.ChannelCount, order: binary.LittleEndian, maxStringLen: in.cfg.MaxStringLen}
-	fr := newFeedReader(conn, dec.maxSampleBytes())
-	deadline := time.Now().Add(in.cfg.DialTimeout)
-	conn.SetWriteDeadline(deadline)
-	if _, err := conn.Write(req.Bytes()); err != nil {
-		return fail(err)
-	}
+// readStatus reads the feed response's status line and fails unless it
+// is a success of a protocol this package speaks.
+func (fr *feedReader) readStatus(ctx context.Context, deadline time.Time) error {
 	status, err := fr.readLine(ctx, deadline)
 	if err != nil {
-		return fail(fmt.Errorf("status line: %w", err))
+		return fmt.Errorf("status line: %w", err)
 	}
 	parts := strings.Fields(status)
 	if len(parts) < 3 || !strings.HasPrefix(parts[0], "LSL/") {
-		return fail(fmt.Errorf("%w: status line %.80q", ErrProtocol, status))
+		return fmt.Errorf("%w: status line %.80q", ErrProtocol, status)
 	}
 	if v, err := strconv.Atoi(parts[0][4:]); err != nil || v/100 > ProtocolVersion/100 {
-		return fail(fmt.Errorf("%w: protocol %.16q is too new", ErrProtocol, parts[0]))
+		return fmt.Errorf("%w: protocol %.16q is too new", ErrProtocol, parts[0])
 	}
 	code, err := strconv.Atoi(parts[1])
 	switch {
 	case err != nil:
-		return fail(fmt.Errorf("%w: status line %.80q", ErrProtocol, status))
+		return fmt.Errorf("%w: status line %.80q", ErrProtocol, status)
 	case code == 404:
-		return fail(fmt.Errorf("%w (404)", errUIDChanged))
+		return fmt.Errorf("%w (404)", errUIDChanged)
 	case code >= 300:
-		return fail(fmt.Errorf("the outlet refused: %.80q", status))
+		return fmt.Errorf("the outlet refused: %.80q", status)
 	}
+	return nil
+}
+
+// readHeader reads the feed response's header lines into dec and checks
+// the feed is the stream with uid.
+func (fr *feedReader) readHeader(ctx context.Context, deadline time.Time, dec *sampleDecoder, uid string) error {
 	for i := 0; ; i++ {
 		if i == maxHeaderLines {
-			return fail(fmt.Errorf("%w: more than %d header lines", ErrProtocol, maxHeaderLines))
+			return fmt.Errorf("%w: more than %d header lines", ErrProtocol, maxHeaderLines)
 		}
 		line, err := fr.readLine(ctx, deadline)
 		if err != nil {
-			return fail(fmt.Errorf("header: %w", err))
+			return fmt.Errorf("header: %w", err)
 		}
 		if line == "" {
-			break
+			return nil
 		}
 		if semi := strings.IndexByte(line, ';'); semi >= 0 {
 			line = line[:semi]
@@ -603,21 +632,25 @@ func (in *Inlet) negotiateFeed(ctx context.Context, conn net.Conn, addr string, 
 			case "4321":
 				dec.order = binary.BigEndian
 			default:
-				return fail(fmt.Errorf("%w: byte order %.16q", ErrProtocol, v))
+				return fmt.Errorf("%w: byte order %.16q", ErrProtocol, v)
 			}
 		case "suppress-subnormals":
 			dec.suppressSub = v == "1"
 		case "uid":
-			if v != info.UID {
-				return fail(fmt.Errorf("%w: feed uid %s", errUIDChanged, v))
+			if v != uid {
+				return fmt.Errorf("%w: feed uid %s", errUIDChanged, v)
 			}
 		case "data-protocol-version":
 			if v != strconv.Itoa(ProtocolVersion) {
-				return fail(fmt.Errorf("%w: data protocol %.16q, only %d is implemented", ErrProtocol, v, ProtocolVersion))
+				return fmt.Errorf("%w: data protocol %.16q, only %d is implemented", ErrProtocol, v, ProtocolVersion)
 			}
 		}
 	}
-	fr.dec = dec
+}
+
+// checkTestPatterns reads the two test pattern samples and fails unless
+// they are liblsl's: then the formats agree.
+func (fr *feedReader) checkTestPatterns(ctx context.Context, deadline time.Time, info StreamInfo) error {
 	for _, off := range [...]int{4, 2} {
 		var got Chunk
 		got.Reset(info.Format, info.ChannelCount)
@@ -625,12 +658,12 @@ func (in *Inlet) negotiateFeed(ctx context.Context, conn net.Conn, addr string, 
 			n, ts, deduced, err := fr.dec.decode(fr.buf[fr.r:fr.w], &got)
 			if err == errShort {
 				if err := fr.fill(ctx, deadline); err != nil {
-					return fail(fmt.Errorf("test pattern: %w", err))
+					return fmt.Errorf("test pattern: %w", err)
 				}
 				continue
 			}
 			if err != nil {
-				return fail(fmt.Errorf("test pattern: %w", err))
+				return fmt.Errorf("test pattern: %w", err)
 			}
 			fr.r += n
 			if deduced {
@@ -640,12 +673,10 @@ func (in *Inlet) negotiateFeed(ctx context.Context, conn net.Conn, addr string, 
 			break
 		}
 		if !equalSample(&got, testPattern(info.Format, info.ChannelCount, off)) {
-			return fail(fmt.Errorf("%w: test pattern %d differs: the formats are incompatible", ErrProtocol, off))
+			return fmt.Errorf("%w: test pattern %d differs: the formats are incompatible", ErrProtocol, off)
 		}
 	}
-	conn.SetDeadline(time.Time{})
-	ok = true
-	return fr, nil
+	return nil
 }
 
 func oneLine(s string) string { return strings.NewReplacer("\r", " ", "\n", " ").Replace(s) }

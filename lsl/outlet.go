@@ -527,59 +527,18 @@ func (o *Outlet) serveFeed(conn net.Conn, r *bufio.Reader, method string) error 
 	if err != nil {
 		return fmt.Errorf("%w: request %.64q", ErrProtocol, method)
 	}
-	status := func(code int, msg string) error {
-		_, err := fmt.Fprintf(conn, "LSL/%d %d %s\r\n", ProtocolVersion, code, msg)
-		if err == nil {
-			err = fmt.Errorf("refused with %d %s", code, msg)
-		}
-		return err
-	}
-	hdr := map[string]string{}
-	for i := 0; ; i++ {
-		if i == maxHeaderLines {
-			return fmt.Errorf("%w: more than %d header lines", ErrProtocol, maxHeaderLines)
-		}
-		line, err := readLine(r)
-		if err != nil {
-			return err
-		}
-		if line == "" {
-			break
-		}
-		if semi := strings.IndexByte(line, ';'); semi >= 0 {
-			line = line[:semi] // liblsl strips comments
-		}
-		k, v, ok := strings.Cut(line, ":")
-		if ok {
-			hdr[strings.ToLower(strings.TrimSpace(k))] = strings.TrimSpace(v)
-		}
-	}
-	if version/100 > ProtocolVersion/100 {
-		return status(505, "Version not supported")
-	}
-	if version < ProtocolVersion {
-		return status(505, "Version not supported")
-	}
-	if len(parts) > 1 && parts[1] != o.info.UID {
-		return status(404, "Not found")
-	}
-	f := o.info.Format
-	if v, ok := hdr["value-size"]; ok && f != FormatString {
-		if n, err := strconv.Atoi(v); err != nil || n != f.Size() {
-			// liblsl falls back to protocol 1.00 here, which this package
-			// does not speak.
-			return status(400, "Value size not supported")
-		}
-	}
-	if hdr["has-ieee754-floats"] == "0" {
-		return status(400, "Non-IEEE754 floats not supported")
-	}
-	suppress := f.isFloat() && hdr["supports-subnormals"] == "0"
-	maxBuf, err := optionalInt(hdr, "max-buffer-length")
+	hdr, err := readFeedHeader(r)
 	if err != nil {
 		return err
 	}
-	maxChunk, err := optionalInt(hdr, "max-chunk-length")
+	req, err := o.checkFeed(version, parts, hdr)
+	var ref *refusal
+	if errors.As(err, &ref) {
+		if _, err := fmt.Fprintf(conn, "LSL/%d %d %s\r\n", ProtocolVersion, ref.code, ref.msg); err != nil {
+			return err
+		}
+		return ref
+	}
 	if err != nil {
 		return err
 	}
@@ -587,36 +546,13 @@ func (o *Outlet) serveFeed(conn net.Conn, r *bufio.Reader, method string) error 
 	// Register before sending the header, so that an inlet that returned
 	// from its handshake receives every sample pushed after that.
 	var c *consumer
-	if maxBuf > 0 {
-		capacity := o.cap
-		capacity = min(capacity, maxBuf)
-		c = newConsumer(max(capacity, 2))
-		o.mu.Lock()
-		if o.closed {
-			o.mu.Unlock()
-			return ErrClosed
-		}
-		o.consumers[c] = struct{}{}
-		close(o.added)
-		o.added = make(chan struct{})
-		o.mu.Unlock()
-		defer func() {
-			o.mu.Lock()
-			delete(o.consumers, c)
-			o.mu.Unlock()
-			c.close()
-		}()
-	}
-	b := fmt.Appendf(nil, "LSL/%d 200 OK\r\nUID: %s\r\nByte-Order: 1234\r\nSuppress-Subnormals: %d\r\nData-Protocol-Version: %d\r\n\r\n",
-		ProtocolVersion, o.info.UID, b2i(suppress), ProtocolVersion)
-	for _, off := range [...]int{4, 2} {
-		p := testPattern(f, o.info.ChannelCount, off)
-		b = appendTag(b, p.Timestamps[0], false)
-		if b, err = appendChunkSample(b, f, p, 0); err != nil {
+	if req.maxBuf > 0 {
+		if c, err = o.register(req.maxBuf); err != nil {
 			return err
 		}
+		defer o.unregister(c)
 	}
-	if _, err := conn.Write(b); err != nil {
+	if err := o.writeFeedHeader(conn, req.suppress); err != nil {
 		return err
 	}
 	conn.SetDeadline(time.Time{})
@@ -633,10 +569,128 @@ func (o *Outlet) serveFeed(conn net.Conn, r *bufio.Reader, method string) error 
 		c.close()
 	}()
 	chunk := o.cfg.ChunkSize
-	if maxChunk > 0 && (chunk == 0 || maxChunk < chunk) {
-		chunk = maxChunk
+	if req.maxChunk > 0 && (chunk == 0 || req.maxChunk < chunk) {
+		chunk = req.maxChunk
 	}
+	return o.stream(conn, c, chunk)
+}
+
+// readFeedHeader reads a feed request's header lines, up to the empty
+// one, into a map by lower-case key.
+func readFeedHeader(r *bufio.Reader) (map[string]string, error) {
+	hdr := map[string]string{}
+	for i := 0; ; i++ {
+		if i == maxHeaderLines {
+			return nil, fmt.Errorf("%w: more than %d header lines", ErrProtocol, maxHeaderLines)
+		}
+		line, err := readLine(r)
+		if err != nil {
+			return nil, err
+		}
+		if line == "" {
+			return hdr, nil
+		}
+		if semi := strings.IndexByte(line, ';'); semi >= 0 {
+			line = line[:semi] // liblsl strips comments
+		}
+		k, v, ok := strings.Cut(line, ":")
+		if ok {
+			hdr[strings.ToLower(strings.TrimSpace(k))] = strings.TrimSpace(v)
+		}
+	}
+}
+
+// feedParams is what an inlet's feed request asks for.
+type feedParams struct {
+	suppress         bool // subnormal floats are sent as 0
+	maxBuf, maxChunk int
+}
+
+// refusal is a feed request the outlet answers with a status code.
+type refusal struct {
+	code int
+	msg  string
+}
+
+func (e *refusal) Error() string { return fmt.Sprintf("refused with %d %s", e.code, e.msg) }
+
+// checkFeed checks a feed request as liblsl does; a request it refuses
+// is a *refusal.
+func (o *Outlet) checkFeed(version int, parts []string, hdr map[string]string) (feedParams, error) {
+	var req feedParams
+	if version/100 > ProtocolVersion/100 || version < ProtocolVersion {
+		return req, &refusal{505, "Version not supported"}
+	}
+	if len(parts) > 1 && parts[1] != o.info.UID {
+		return req, &refusal{404, "Not found"}
+	}
+	f := o.info.Format
+	if v, ok := hdr["value-size"]; ok && f != FormatString {
+		if n, err := strconv.Atoi(v); err != nil || n != f.Size() {
+			// liblsl falls back to protocol 1.00 here, which this package
+			// does not speak.
+			return req, &refusal{400, "Value size not supported"}
+		}
+	}
+	if hdr["has-ieee754-floats"] == "0" {
+		return req, &refusal{400, "Non-IEEE754 floats not supported"}
+	}
+	req.suppress = f.isFloat() && hdr["supports-subnormals"] == "0"
+	var err error
+	if req.maxBuf, err = optionalInt(hdr, "max-buffer-length"); err != nil {
+		return req, err
+	}
+	if req.maxChunk, err = optionalInt(hdr, "max-chunk-length"); err != nil {
+		return req, err
+	}
+	return req, nil
+}
+
+// register adds a consumer queue of at most maxBuf samples (and at
+// least 2).
+func (o *Outlet) register(maxBuf int) (*consumer, error) {
+	c := newConsumer(max(min(o.cap, maxBuf), 2))
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.closed {
+		return nil, ErrClosed
+	}
+	o.consumers[c] = struct{}{}
+	close(o.added)
+	o.added = make(chan struct{})
+	return c, nil
+}
+
+// unregister removes and closes a consumer register added.
+func (o *Outlet) unregister(c *consumer) {
+	o.mu.Lock()
+	delete(o.consumers, c)
+	o.mu.Unlock()
+	c.close()
+}
+
+// writeFeedHeader writes the feed's response header and its two test
+// pattern samples.
+func (o *Outlet) writeFeedHeader(conn net.Conn, suppress bool) error {
+	f := o.info.Format
+	b := fmt.Appendf(nil, "LSL/%d 200 OK\r\nUID: %s\r\nByte-Order: 1234\r\nSuppress-Subnormals: %d\r\nData-Protocol-Version: %d\r\n\r\n",
+		ProtocolVersion, o.info.UID, b2i(suppress), ProtocolVersion)
+	for _, off := range [...]int{4, 2} {
+		p := testPattern(f, o.info.ChannelCount, off)
+		b = appendTag(b, p.Timestamps[0], false)
+		var err error
+		if b, err = appendChunkSample(b, f, p, 0); err != nil {
+			return err
+		}
+	}
+	_, err := conn.Write(b)
+	return err
+}
+
+// stream sends c's samples, chunk at a time, until c is closed.
+func (o *Outlet) stream(conn net.Conn, c *consumer, chunk int) error {
 	var batch []outSample
+	var b []byte
 	for {
 		var gap bool
 		batch, gap = c.wait(batch[:0], chunk)

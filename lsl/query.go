@@ -342,59 +342,65 @@ func (p *qparser) next() {
 	c := p.src[p.pos]
 	switch {
 	case c == '\'' || c == '"':
-		end := strings.IndexByte(p.src[p.pos+1:], c)
-		if end < 0 {
-			p.tok = token{kind: tBad, text: p.src[p.pos:], pos: start}
-			p.pos = len(p.src)
-			return
-		}
-		p.tok = token{kind: tString, text: p.src[p.pos+1 : p.pos+1+end], pos: start}
-		p.pos += end + 2
-	case c >= '0' && c <= '9' || c == '.' && p.pos+1 < len(p.src) && p.src[p.pos+1] >= '0' && p.src[p.pos+1] <= '9':
-		for p.pos < len(p.src) && (p.src[p.pos] >= '0' && p.src[p.pos] <= '9' || p.src[p.pos] == '.') {
-			p.pos++
-		}
-		p.tok = token{kind: tNumber, text: p.src[start:p.pos], pos: start}
-	case c == '(':
-		p.pos++
-		p.tok = token{kind: tLParen, text: "(", pos: start}
-	case c == ')':
-		p.pos++
-		p.tok = token{kind: tRParen, text: ")", pos: start}
-	case c == ',':
-		p.pos++
-		p.tok = token{kind: tComma, text: ",", pos: start}
-	case c == '/':
-		p.pos++
-		p.tok = token{kind: tSlash, text: "/", pos: start}
-	case c == '*':
-		p.pos++
-		p.tok = token{kind: tName, text: "*", pos: start}
-	case c == '=':
-		p.pos++
-		p.tok = token{kind: tOp, text: "=", pos: start}
+		p.scanString(c)
+	case isDigit(c) || c == '.' && p.pos+1 < len(p.src) && isDigit(p.src[p.pos+1]):
+		p.scanWhile(tNumber, func(c byte) bool { return isDigit(c) || c == '.' })
 	case c == '!' || c == '<' || c == '>':
-		p.pos++
-		if p.pos < len(p.src) && p.src[p.pos] == '=' {
-			p.pos++
-		} else if c == '!' {
-			p.tok = token{kind: tBad, text: "!", pos: start}
-			return
-		}
-		p.tok = token{kind: tOp, text: p.src[start:p.pos], pos: start}
-	case c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z':
-		for p.pos < len(p.src) {
-			c := p.src[p.pos]
-			if !(c == '_' || c == '-' || c == '.' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
-				break
-			}
-			p.pos++
-		}
-		p.tok = token{kind: tName, text: p.src[start:p.pos], pos: start}
+		p.scanOp(c)
+	case c == '_' || isLetter(c):
+		p.scanWhile(tName, func(c byte) bool { return c == '_' || c == '-' || c == '.' || isLetter(c) || isDigit(c) })
 	default:
 		p.pos++
-		p.tok = token{kind: tBad, text: string(c), pos: start}
+		kind, ok := punctuation[c]
+		if !ok {
+			p.tok = token{kind: tBad, text: string(c), pos: start}
+			return
+		}
+		p.tok = token{kind: kind, text: p.src[start:p.pos], pos: start}
 	}
+}
+
+// punctuation are the one-character tokens ("*" is the name of any
+// element).
+var punctuation = map[byte]tkind{'(': tLParen, ')': tRParen, ',': tComma, '/': tSlash, '*': tName, '=': tOp}
+
+func isDigit(c byte) bool  { return c >= '0' && c <= '9' }
+func isLetter(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
+
+// scanString scans a string literal quoted by q; an unterminated one is
+// a bad token holding the rest of the query.
+func (p *qparser) scanString(q byte) {
+	start := p.pos
+	end := strings.IndexByte(p.src[p.pos+1:], q)
+	if end < 0 {
+		p.tok = token{kind: tBad, text: p.src[p.pos:], pos: start}
+		p.pos = len(p.src)
+		return
+	}
+	p.tok = token{kind: tString, text: p.src[p.pos+1 : p.pos+1+end], pos: start}
+	p.pos += end + 2
+}
+
+// scanWhile scans a token of kind made of the bytes in reports true for.
+func (p *qparser) scanWhile(kind tkind, in func(byte) bool) {
+	start := p.pos
+	for p.pos < len(p.src) && in(p.src[p.pos]) {
+		p.pos++
+	}
+	p.tok = token{kind: kind, text: p.src[start:p.pos], pos: start}
+}
+
+// scanOp scans the comparison starting with c: <, <=, >, >= or !=.
+func (p *qparser) scanOp(c byte) {
+	start := p.pos
+	p.pos++
+	if p.pos < len(p.src) && p.src[p.pos] == '=' {
+		p.pos++
+	} else if c == '!' {
+		p.tok = token{kind: tBad, text: "!", pos: start}
+		return
+	}
+	p.tok = token{kind: tOp, text: p.src[start:p.pos], pos: start}
 }
 
 func (p *qparser) errorf(format string, args ...any) error {

@@ -33,6 +33,7 @@ import (
 	"strings"
 
 	"github.com/neurostream/neurostream/formats"
+	"github.com/neurostream/neurostream/formats/internal/records"
 )
 
 // maxScratch bounds the reader's byte buffer. A request whose bytes fit
@@ -43,14 +44,10 @@ const maxScratch = 16 << 20
 // Reader is an open BrainVision recording. It is not safe for concurrent
 // use.
 type Reader struct {
-	name   string
-	hdr    *Header
-	data   io.ReaderAt
-	closer io.Closer
-	info   formats.Info
-	scale  []float64
-	bps    int
-	buf    []byte
+	file  records.File // Info, the data file and the read buffer
+	hdr   *Header
+	scale []float64
+	bps   int
 }
 
 // Open reads the header at vhdrPath and its marker file, and opens the data
@@ -81,22 +78,9 @@ func Open(vhdrPath string) (*Reader, error) {
 	if err != nil {
 		return nil, err
 	}
-	f, err := os.Open(dataPath)
-	if err != nil {
-		return nil, &formats.Error{File: dataPath, Offset: -1, Msg: "opening data", Err: err}
-	}
-	st, err := f.Stat()
-	if err != nil {
-		f.Close()
-		return nil, &formats.Error{File: dataPath, Offset: -1, Msg: "opening data", Err: err}
-	}
-	r, err := NewReader(h, f, st.Size(), mf, dataPath)
-	if err != nil {
-		f.Close()
-		return nil, err
-	}
-	r.closer = f
-	return r, nil
+	return records.Open(dataPath, "opening data", "opening data",
+		func(ra io.ReaderAt, size int64) (*Reader, error) { return NewReader(h, ra, size, mf, dataPath) },
+		func(r *Reader) *records.File { return &r.file })
 }
 
 // locate finds the file a header names. MNE joins the name to the header's
@@ -131,10 +115,12 @@ func NewReader(h *Header, data io.ReaderAt, size int64, markers *MarkerFile, nam
 	if !(h.SamplingInterval > 0) || math.IsInf(h.SamplingInterval, 0) {
 		return nil, &formats.Error{File: name, Offset: -1, Field: "SamplingInterval", Msg: fmt.Sprintf("%v is not a positive interval", h.SamplingInterval)}
 	}
-	r := &Reader{name: name, hdr: h, data: data, bps: h.Format.Size()}
+	r := &Reader{hdr: h, bps: h.Format.Size(), file: records.File{Name: name, Data: data, MaxBuffer: maxScratch}}
+	r.file.ShortRead = r.shortRead
 	chans, scale := h.channels()
 	r.scale = scale
-	r.info = formats.Info{
+	info := &r.file.Info
+	*info = formats.Info{
 		Format:     "BrainVision",
 		Channels:   chans,
 		SampleRate: h.SampleRate(),
@@ -143,13 +129,20 @@ func NewReader(h *Header, data io.ReaderAt, size int64, markers *MarkerFile, nam
 	if err != nil {
 		return nil, err
 	}
-	r.info.NSamples = n
+	info.NSamples = n
+	// A multiplexed file's records are frames, a sample of every
+	// channel; a vectorized file's are one channel's samples (see
+	// ReadSamples).
+	r.file.Layout = records.Layout{Bytes: int64(r.bps * len(h.Channels)), Samples: 1, Records: n}
+	if h.Orientation == Vectorized {
+		r.file.Layout.Bytes = int64(r.bps)
+	}
 	if markers != nil {
-		r.info.StartTime = markers.MeasDate
-		r.info.Annotations = markers.Annotations(r.info.SampleRate, n)
+		info.StartTime = markers.MeasDate
+		info.Annotations = markers.Annotations(info.SampleRate, n)
 		if k, last := markers.after(n); k > 0 {
-			r.info.Warn(name, "data", "ends at %g s, but %d markers lie after it (the last at %g s) and are dropped: the file may be truncated",
-				float64(n)/r.info.SampleRate, k, float64(last-1)/r.info.SampleRate)
+			info.Warn(name, "data", "ends at %g s, but %d markers lie after it (the last at %g s) and are dropped: the file may be truncated",
+				float64(n)/info.SampleRate, k, float64(last-1)/info.SampleRate)
 		}
 	}
 	return r, nil
@@ -165,10 +158,10 @@ func NewReader(h *Header, data io.ReaderAt, size int64, markers *MarkerFile, nam
 // must then hold, and otherwise what the size allows, which must then be
 // whole frames.
 func (r *Reader) sampleCount(size int64) (int64, error) {
-	h, name := r.hdr, r.name
+	h, name, info := r.hdr, r.file.Name, &r.file.Info
 	frame := int64(r.bps * len(h.Channels))
 	n, rest := size/frame, size%frame
-	secs := func(n int64) string { return fmt.Sprintf("%g s", float64(n)/r.info.SampleRate) }
+	secs := func(n int64) string { return fmt.Sprintf("%g s", float64(n)/info.SampleRate) }
 	if h.Orientation == Vectorized {
 		switch {
 		case h.DataPoints > 0 && h.DataPoints > n:
@@ -176,7 +169,7 @@ func (r *Reader) sampleCount(size int64) (int64, error) {
 				Msg: fmt.Sprintf("DataPoints=%d of %d vectorized channels need %d bytes, the file has %d: it is truncated", h.DataPoints, len(h.Channels), h.DataPoints*frame, size)}
 		case h.DataPoints > 0:
 			if h.DataPoints < n {
-				r.info.Warn(name, "data", "%d bytes after the DataPoints=%d samples of every channel are ignored", size-h.DataPoints*frame, h.DataPoints)
+				info.Warn(name, "data", "%d bytes after the DataPoints=%d samples of every channel are ignored", size-h.DataPoints*frame, h.DataPoints)
 			}
 			return h.DataPoints, nil
 		case rest != 0:
@@ -186,10 +179,10 @@ func (r *Reader) sampleCount(size int64) (int64, error) {
 		return n, nil
 	}
 	if rest != 0 {
-		r.info.Warn(name, "data", "the file ends with %d of a sample's %d bytes (all channels): it is truncated; reading the %d whole samples (%s)", rest, frame, n, secs(n))
+		info.Warn(name, "data", "the file ends with %d of a sample's %d bytes (all channels): it is truncated; reading the %d whole samples (%s)", rest, frame, n, secs(n))
 	}
 	if h.DataPoints > 0 && h.DataPoints != n {
-		r.info.Warn(name, "DataPoints", "the header says %d samples (%s), the data file holds %d (%s); reading %d, as MNE does", h.DataPoints, secs(h.DataPoints), n, secs(n), n)
+		info.Warn(name, "DataPoints", "the header says %d samples (%s), the data file holds %d (%s); reading %d, as MNE does", h.DataPoints, secs(h.DataPoints), n, secs(n), n)
 	}
 	return n, nil
 }
@@ -198,84 +191,45 @@ func (r *Reader) sampleCount(size int64) (int64, error) {
 func (r *Reader) Header() *Header { return r.hdr }
 
 // Info describes the recording; the result must not be modified.
-func (r *Reader) Info() *formats.Info { return &r.info }
+func (r *Reader) Info() *formats.Info { return &r.file.Info }
 
 // Close closes the data file when the Reader opened it.
-func (r *Reader) Close() error {
-	if r.closer == nil {
-		return nil
-	}
-	err := r.closer.Close()
-	r.closer = nil
-	return err
-}
+func (r *Reader) Close() error { return r.file.Close() }
 
 // ReadSamples fills dst[c][i] with channel c's sample start+i, as
 // formats.Recording documents. A multiplexed file is read as one span of
 // frames; a vectorized one as one span per channel.
 func (r *Reader) ReadSamples(dst [][]float64, start, stop int64) error {
-	if err := formats.CheckRange(&r.info, dst, start, stop); err != nil {
+	if ok, err := r.file.Begin(dst, start, stop); !ok {
 		return err
 	}
-	n := stop - start
-	if n == 0 {
-		return nil
-	}
-	nch := len(dst)
+	l := r.file.Layout
 	if r.hdr.Orientation == Multiplexed {
-		frame := r.bps * nch
-		buf := r.scratch(n*int64(frame), frame)
-		per := int64(len(buf) / frame)
-		for done := int64(0); done < n; {
-			k := min(n-done, per)
-			p := buf[:k*int64(frame)]
-			if err := r.readAt(p, (start+done)*int64(frame)); err != nil {
-				return err
-			}
+		return r.file.ReadRecords(l, start, stop-start, func(p []byte, first, n int64) {
 			for c := range dst {
-				r.decode(dst[c][done:done+k], p[c*r.bps:], frame, r.scale[c])
+				at := first - start
+				r.decode(dst[c][at:at+n], p[c*r.bps:], int(l.Bytes), r.scale[c])
 			}
-			done += k
-		}
-		return nil
+		})
 	}
-	buf := r.scratch(n*int64(r.bps), r.bps)
-	per := int64(len(buf) / r.bps)
 	for c := range dst {
-		base := (int64(c)*r.info.NSamples + start) * int64(r.bps)
-		for done := int64(0); done < n; {
-			k := min(n-done, per)
-			p := buf[:k*int64(r.bps)]
-			if err := r.readAt(p, base+done*int64(r.bps)); err != nil {
-				return err
-			}
-			r.decode(dst[c][done:done+k], p, r.bps, r.scale[c])
-			done += k
+		// Channel c's samples, one after the other.
+		l.Offset = int64(c) * r.file.Info.NSamples * l.Bytes
+		err := r.file.ReadRecords(l, start, stop-start, func(p []byte, first, n int64) {
+			at := first - start
+			r.decode(dst[c][at:at+n], p, r.bps, r.scale[c])
+		})
+		if err != nil {
+			return err
 		}
 	}
 	return nil
 }
 
-// scratch returns the reusable buffer, grown to hold want bytes (at most
-// maxScratch, at least unit).
-func (r *Reader) scratch(want int64, unit int) []byte {
-	want = max(min(want, maxScratch/int64(unit)*int64(unit)), int64(unit))
-	if int64(len(r.buf)) < want {
-		r.buf = make([]byte, want)
-	}
-	return r.buf
-}
-
-func (r *Reader) readAt(p []byte, off int64) error {
-	n, err := r.data.ReadAt(p, off)
-	if n == len(p) {
-		return nil
-	}
-	if err == nil || err == io.EOF {
-		err = io.ErrUnexpectedEOF
-	}
-	return &formats.Error{File: r.name, Offset: off + int64(n), Field: "data",
-		Msg: fmt.Sprintf("reading %d bytes at %d", len(p), off), Err: err}
+// shortRead names the bytes a short read asked for.
+func (r *Reader) shortRead(s records.ShortRead) error {
+	return &formats.Error{File: r.file.Name, Offset: s.Offset(), Field: "data",
+		Msg: fmt.Sprintf("reading %d bytes at %d", s.Count*s.Layout.Bytes, s.Start()), Err: s.Err}
 }
 
 // decode converts len(dst) samples, stride bytes apart, and scales them.

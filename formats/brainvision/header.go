@@ -135,16 +135,42 @@ func ParseHeader(r io.Reader) (*Header, error) {
 }
 
 func parseHeader(name string, b []byte) (*Header, error) {
-	fail := func(off int64, field, format string, args ...any) error {
-		return &formats.Error{File: name, Offset: off, Field: field, Msg: fmt.Sprintf(format, args...)}
+	h := &Header{}
+	ini, err := readINI(name, h, b)
+	if err != nil {
+		return nil, err
 	}
+	p := &headerParser{name: name, ini: ini, h: h}
+	// NeurOne exports spell the section "Common infos".
+	common := ini.section("Common Infos")
+	if common == nil {
+		common = ini.section("Common infos")
+	}
+	if common == nil {
+		return nil, p.fail(-1, "[Common Infos]", "section missing")
+	}
+	if err := p.commonInfos(common); err != nil {
+		return nil, err
+	}
+	byKey, err := p.channelInfos(common)
+	if err != nil {
+		return nil, err
+	}
+	if err := p.coordinates(byKey); err != nil {
+		return nil, err
+	}
+	return h, nil
+}
+
+// readINI reads the header's version line and Codepage into h, and
+// decodes the rest, up to [Comment], as INI.
+func readINI(name string, h *Header, b []byte) (*iniFile, error) {
 	// MNE reads the first line on its own (its characters are ASCII in
 	// every encoding) and only warns when it is not a BrainVision one.
 	first, rest := b, []byte(nil)
 	if i := bytes.IndexByte(b, '\n'); i >= 0 {
 		first, rest = b[:i+1], b[i+1:]
 	}
-	h := &Header{}
 	if m := headerVersion.FindSubmatch(asciiOnly(first)); m != nil {
 		h.Version = int(m[3][0] - '0')
 	}
@@ -154,7 +180,7 @@ func parseHeader(name string, b []byte) (*Header, error) {
 	if cp, ok := findCodepage(rest); ok {
 		h.Codepage = cp
 		if c, ok = lookupCodec(cp); !ok {
-			return nil, fail(-1, "Codepage", "unknown encoding %q", cp)
+			return nil, &formats.Error{File: name, Offset: -1, Field: "Codepage", Msg: fmt.Sprintf("unknown encoding %q", cp)}
 		}
 	}
 	c = c.resolve(rest)
@@ -177,39 +203,50 @@ func parseHeader(name string, b []byte) (*Header, error) {
 	}
 	ini, ierr := parseINI(lines)
 	if ierr != nil {
-		return nil, fail(ierr.off, "header", "%s", ierr.msg)
+		return nil, &formats.Error{File: name, Offset: ierr.off, Field: "header", Msg: ierr.msg}
 	}
+	return ini, nil
+}
 
-	// NeurOne exports spell the section "Common infos".
-	common := ini.section("Common Infos")
-	if common == nil {
-		common = ini.section("Common infos")
-	}
-	if common == nil {
-		return nil, fail(-1, "[Common Infos]", "section missing")
-	}
-	field := func(s *iniSection, key string) string { return "[" + s.name + "] " + key }
-	// get looks a key up as configparser does (case-insensitively).
-	get := func(s *iniSection, key string) (string, int64, error) {
-		v, ok := ini.get(s, strings.ToLower(key))
-		if !ok {
-			return "", s.off, fail(s.off, field(s, key), "missing")
-		}
-		return v.String(), v.off, nil
-	}
+// headerParser reads a header's sections into h.
+type headerParser struct {
+	name string
+	ini  *iniFile
+	h    *Header
+}
 
-	v, off, err := get(common, "SamplingInterval")
+func (p *headerParser) fail(off int64, field, format string, args ...any) error {
+	return &formats.Error{File: p.name, Offset: off, Field: field, Msg: fmt.Sprintf(format, args...)}
+}
+
+// field names key of section s in errors.
+func field(s *iniSection, key string) string { return "[" + s.name + "] " + key }
+
+// get looks a key up as configparser does (case-insensitively).
+func (p *headerParser) get(s *iniSection, key string) (string, int64, error) {
+	v, ok := p.ini.get(s, strings.ToLower(key))
+	if !ok {
+		return "", s.off, p.fail(s.off, field(s, key), "missing")
+	}
+	return v.String(), v.off, nil
+}
+
+// commonInfos reads [Common Infos] and [Binary Infos], all but the
+// channel count.
+func (p *headerParser) commonInfos(common *iniSection) error {
+	h := p.h
+	v, off, err := p.get(common, "SamplingInterval")
 	if err != nil {
-		return nil, err
+		return err
 	}
 	si, ok := pyparse.ParseFloat(v)
 	if !ok || !(si > 0) || math.IsInf(si, 0) {
-		return nil, fail(off, field(common, "SamplingInterval"), "%q is not a positive number of microseconds", v)
+		return p.fail(off, field(common, "SamplingInterval"), "%q is not a positive number of microseconds", v)
 	}
 	h.SamplingInterval = si
 
-	if v, off, err = get(common, "DataOrientation"); err != nil {
-		return nil, err
+	if v, off, err = p.get(common, "DataOrientation"); err != nil {
+		return err
 	}
 	switch v {
 	case "MULTIPLEXED":
@@ -217,65 +254,80 @@ func parseHeader(name string, b []byte) (*Header, error) {
 	case "VECTORIZED":
 		h.Orientation = Vectorized
 	default:
-		return nil, fail(off, field(common, "DataOrientation"), "%q is not MULTIPLEXED or VECTORIZED", v)
+		return p.fail(off, field(common, "DataOrientation"), "%q is not MULTIPLEXED or VECTORIZED", v)
 	}
 
-	if v, off, err = get(common, "DataFormat"); err != nil {
-		return nil, err
+	if v, off, err = p.get(common, "DataFormat"); err != nil {
+		return err
 	}
 	if v != "BINARY" {
-		return nil, fail(off, field(common, "DataFormat"), "%q: only BINARY data is supported", v)
+		return p.fail(off, field(common, "DataFormat"), "%q: only BINARY data is supported", v)
 	}
-	bin := ini.section("Binary Infos")
-	if bin == nil {
-		return nil, fail(-1, "[Binary Infos]", "section missing")
+	if err := p.binaryInfos(); err != nil {
+		return err
 	}
-	if v, off, err = get(bin, "BinaryFormat"); err != nil {
-		return nil, err
+	if h.DataFile, _, err = p.get(common, "DataFile"); err != nil {
+		return err
 	}
-	if h.Format, ok = binaryFormats[v]; !ok {
-		return nil, fail(off, field(bin, "BinaryFormat"), "%q is not INT_16, INT_32, UINT_16 or IEEE_FLOAT_32", v)
+	if h.MarkerFile, _, err = p.get(common, "MarkerFile"); err != nil {
+		return err
 	}
-	// MNE ignores this key and always reads little-endian; see the
-	// package comment.
-	if bo, ok := ini.get(bin, "usebigendianorder"); ok && strings.EqualFold(bo.String(), "YES") {
-		h.BigEndian = true
-	}
-
-	if h.DataFile, _, err = get(common, "DataFile"); err != nil {
-		return nil, err
-	}
-	if h.MarkerFile, _, err = get(common, "MarkerFile"); err != nil {
-		return nil, err
-	}
-	if dp, ok := ini.get(common, "datapoints"); ok {
+	if dp, ok := p.ini.get(common, "datapoints"); ok {
 		if n, ok := pyparse.ParseInt(dp.String()); ok && n > 0 {
 			h.DataPoints = n
 		}
 	}
+	return nil
+}
 
-	if v, off, err = get(common, "NumberOfChannels"); err != nil {
+// binaryInfos reads [Binary Infos].
+func (p *headerParser) binaryInfos() error {
+	bin := p.ini.section("Binary Infos")
+	if bin == nil {
+		return p.fail(-1, "[Binary Infos]", "section missing")
+	}
+	v, off, err := p.get(bin, "BinaryFormat")
+	if err != nil {
+		return err
+	}
+	var ok bool
+	if p.h.Format, ok = binaryFormats[v]; !ok {
+		return p.fail(off, field(bin, "BinaryFormat"), "%q is not INT_16, INT_32, UINT_16 or IEEE_FLOAT_32", v)
+	}
+	// MNE ignores this key and always reads little-endian; see the
+	// package comment.
+	if bo, ok := p.ini.get(bin, "usebigendianorder"); ok && strings.EqualFold(bo.String(), "YES") {
+		p.h.BigEndian = true
+	}
+	return nil
+}
+
+// channelInfos reads NumberOfChannels and [Channel Infos], and returns
+// each entry's channel index by key.
+func (p *headerParser) channelInfos(common *iniSection) (map[string]int, error) {
+	v, off, err := p.get(common, "NumberOfChannels")
+	if err != nil {
 		return nil, err
 	}
 	nch, ok := pyparse.ParseInt(v)
 	if !ok || nch < 1 {
-		return nil, fail(off, field(common, "NumberOfChannels"), "%q is not a positive channel count", v)
+		return nil, p.fail(off, field(common, "NumberOfChannels"), "%q is not a positive channel count", v)
 	}
-	chans := ini.section("Channel Infos")
+	chans := p.ini.section("Channel Infos")
 	if chans == nil {
-		return nil, fail(-1, "[Channel Infos]", "section missing")
+		return nil, p.fail(-1, "[Channel Infos]", "section missing")
 	}
-	keys := ini.items(chans)
+	keys := p.ini.items(chans)
 	// Every channel needs an entry, so more channels than entries is an
 	// error found before allocating for them.
 	if nch > int64(len(keys)) {
-		return nil, fail(chans.off, "[Channel Infos]", "%d entries for NumberOfChannels=%d", len(keys), nch)
+		return nil, p.fail(chans.off, "[Channel Infos]", "%d entries for NumberOfChannels=%d", len(keys), nch)
 	}
-	h.Channels = make([]Channel, nch)
+	p.h.Channels = make([]Channel, nch)
 	set := make([]bool, nch)
 	byKey := map[string]int{}
 	for _, k := range keys {
-		val, _ := ini.get(chans, k)
+		val, _ := p.ini.get(chans, k)
 		idx, ok := channelIndex(k)
 		// MNE indexes a Python list with n-1, so Ch0 is the last
 		// channel and anything outside [-nch, nch) is an error.
@@ -286,43 +338,49 @@ func parseHeader(name string, b []byte) (*Header, error) {
 			}
 		}
 		if !ok || idx < 0 || idx >= nch {
-			return nil, fail(val.off, "[Channel Infos] "+k, "not a channel Ch1..Ch%d", nch)
+			return nil, p.fail(val.off, "[Channel Infos] "+k, "not a channel Ch1..Ch%d", nch)
 		}
 		ch, err := parseChannel(val.String())
 		if err != "" {
-			return nil, fail(val.off, "[Channel Infos] "+k, "%s", err)
+			return nil, p.fail(val.off, "[Channel Infos] "+k, "%s", err)
 		}
-		h.Channels[idx] = ch
+		p.h.Channels[idx] = ch
 		set[idx] = true
 		byKey[k] = int(idx)
 	}
 	for i, ok := range set {
 		if !ok {
-			return nil, fail(chans.off, "[Channel Infos]", "no entry for Ch%d", i+1)
+			return nil, p.fail(chans.off, "[Channel Infos]", "no entry for Ch%d", i+1)
 		}
 	}
+	return byKey, nil
+}
 
-	if coords := ini.section("Coordinates"); coords != nil {
-		for _, k := range ini.items(coords) {
-			val, _ := ini.get(coords, k)
-			idx, ok := byKey[k]
-			if !ok {
-				return nil, fail(val.off, "[Coordinates] "+k, "names no [Channel Infos] entry")
-			}
-			parts := strings.Split(val.String(), ",")
-			var p [3]float64
-			if len(parts) != 3 {
-				return nil, fail(val.off, "[Coordinates] "+k, "%q is not radius,theta,phi", val.String())
-			}
-			for i, s := range parts {
-				if p[i], ok = pyparse.ParseFloat(s); !ok {
-					return nil, fail(val.off, "[Coordinates] "+k, "%q is not a number", s)
-				}
-			}
-			h.Channels[idx].Coordinates = &p
-		}
+// coordinates reads [Coordinates], when there is one, into the channels.
+func (p *headerParser) coordinates(byKey map[string]int) error {
+	coords := p.ini.section("Coordinates")
+	if coords == nil {
+		return nil
 	}
-	return h, nil
+	for _, k := range p.ini.items(coords) {
+		val, _ := p.ini.get(coords, k)
+		idx, ok := byKey[k]
+		if !ok {
+			return p.fail(val.off, "[Coordinates] "+k, "names no [Channel Infos] entry")
+		}
+		parts := strings.Split(val.String(), ",")
+		var c [3]float64
+		if len(parts) != 3 {
+			return p.fail(val.off, "[Coordinates] "+k, "%q is not radius,theta,phi", val.String())
+		}
+		for i, s := range parts {
+			if c[i], ok = pyparse.ParseFloat(s); !ok {
+				return p.fail(val.off, "[Coordinates] "+k, "%q is not a number", s)
+			}
+		}
+		p.h.Channels[idx].Coordinates = &c
+	}
+	return nil
 }
 
 // channelIndex extracts the number from a [Channel Infos] key the way MNE's

@@ -90,95 +90,138 @@ const (
 // NewWriter writes the header of an EDF+C file described by h to w and
 // returns a Writer for its data records.
 func NewWriter(w io.Writer, h WriterHeader) (*Writer, error) {
-	bad := func(format string, args ...any) error {
-		return fmt.Errorf("edf: writer header: "+format, args...)
+	durText, err := checkWriterHeader(w, h)
+	if err != nil {
+		return nil, err
 	}
 	nc := len(h.Channels)
-	if len(h.PhysMin) != nc || len(h.PhysMax) != nc {
-		return nil, bad("%d channels but %d PhysMin and %d PhysMax", nc, len(h.PhysMin), len(h.PhysMax))
-	}
-	if !(h.RecordDuration > 0) || math.IsInf(h.RecordDuration, 0) {
-		return nil, bad("record duration %v s is not positive", h.RecordDuration)
-	}
-	durText := strconv.FormatFloat(h.RecordDuration, 'f', -1, 64)
-	if len(durText) > 8 {
-		return nil, bad("record duration %v s does not fit in 8 characters", h.RecordDuration)
-	}
-	if h.NRecords < 0 {
-		return nil, bad("NRecords %d is negative", h.NRecords)
-	}
-	if _, ok := w.(io.WriteSeeker); h.NRecords == 0 && !ok {
-		return nil, bad("NRecords is 0 and the writer cannot seek back to fill it in")
-	}
-	if nc+1 > 9999 {
-		return nil, bad("%d channels do not fit the 4-character signal count", nc)
-	}
 	wr := &Writer{w: w, h: h, byRecord: map[int64][]int{}}
 	wr.n = make([]int, nc)
 	wr.scale = make([]float64, nc)
 	wr.pmin = make([]float64, nc)
 	wr.cal = make([]float64, nc)
-	labels := make([]string, nc)
-	units := make([]string, nc)
-	transducers := make([]string, nc)
-	pminText := make([]string, nc)
-	pmaxText := make([]string, nc)
-	for c, ch := range h.Channels {
-		if err := checkASCII(ch.Label, 16); err != nil {
-			return nil, bad("channel %d label: %v", c, err)
+	sigs := make([]signalText, nc)
+	for c := range h.Channels {
+		if sigs[c], err = wr.setChannel(c); err != nil {
+			return nil, err
 		}
-		if l := strings.TrimSpace(ch.Label); l == "EDF Annotations" || l == "BDF Annotations" {
-			return nil, bad("channel %d label %q is reserved for annotations", c, ch.Label)
-		}
-		labels[c] = ch.Label
-		ns := ch.SampleRate * h.RecordDuration
-		if !(ns >= 0.5) || math.Abs(ns-math.Round(ns)) > 1e-6*math.Max(1, ns) || ns > 99999999 {
-			return nil, bad("channel %d (%s): %v Hz × %v s is not a whole number of samples per record", c, ch.Label, ch.SampleRate, h.RecordDuration)
-		}
-		wr.n[c] = int(math.Round(ns))
-		units[c], wr.scale[c] = storedUnit(ch.Unit)
-		switch ch.Type {
-		case formats.MEGMag:
-			transducers[c] = "MEG magnetometer"
-		case formats.MEGGrad:
-			transducers[c] = "MEG planar gradiometer"
-		}
-		if err := checkASCII(units[c], 8); err != nil {
-			return nil, bad("channel %d (%s) unit: %v", c, ch.Label, err)
-		}
-		lo, hi := h.PhysMin[c]*wr.scale[c], h.PhysMax[c]*wr.scale[c]
-		if !(lo < hi) || math.IsInf(lo, 0) || math.IsInf(hi, 0) {
-			return nil, bad("channel %d (%s): physical range [%v, %v] is empty or not finite", c, ch.Label, h.PhysMin[c], h.PhysMax[c])
-		}
-		var err error
-		if pminText[c], lo, err = physText(lo, false); err != nil {
-			return nil, bad("channel %d (%s) physical minimum: %v", c, ch.Label, err)
-		}
-		if pmaxText[c], hi, err = physText(hi, true); err != nil {
-			return nil, bad("channel %d (%s) physical maximum: %v", c, ch.Label, err)
-		}
-		if want := (h.PhysMax[c] - h.PhysMin[c]) * wr.scale[c]; hi-lo > 2*want {
-			return nil, bad("channel %d (%s): physical range [%v, %v] %s widens to [%s, %s] in 8 characters, too coarse for its samples: use a smaller unit",
-				c, ch.Label, h.PhysMin[c]*wr.scale[c], h.PhysMax[c]*wr.scale[c], units[c], pminText[c], pmaxText[c])
-		}
-		wr.pmin[c] = lo
-		wr.cal[c] = (hi - lo) / (digMax - digMin)
 	}
-
 	start := h.Start.UTC()
 	wr.frac = float64(start.Nanosecond()) / 1e9
 	start = start.Truncate(time.Second)
+	if err := wr.placeAnnotations(); err != nil {
+		return nil, err
+	}
+	hdr, err := wr.header(start, durText, sigs)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := io.WriteString(w, hdr); err != nil {
+		return nil, fmt.Errorf("edf: writing header: %w", err)
+	}
+	total := wr.talBytes
+	for _, n := range wr.n {
+		total += 2 * n
+	}
+	wr.rec = make([]byte, total)
+	return wr, nil
+}
 
-	// Place the annotations and size the annotation signal for the
-	// fullest record.
+// writerError is an error in a WriterHeader.
+func writerError(format string, args ...any) error {
+	return fmt.Errorf("edf: writer header: "+format, args...)
+}
+
+// checkWriterHeader checks what h says of the whole file and returns the
+// record duration's header text.
+func checkWriterHeader(w io.Writer, h WriterHeader) (string, error) {
+	nc := len(h.Channels)
+	if len(h.PhysMin) != nc || len(h.PhysMax) != nc {
+		return "", writerError("%d channels but %d PhysMin and %d PhysMax", nc, len(h.PhysMin), len(h.PhysMax))
+	}
+	if !(h.RecordDuration > 0) || math.IsInf(h.RecordDuration, 0) {
+		return "", writerError("record duration %v s is not positive", h.RecordDuration)
+	}
+	durText := strconv.FormatFloat(h.RecordDuration, 'f', -1, 64)
+	if len(durText) > 8 {
+		return "", writerError("record duration %v s does not fit in 8 characters", h.RecordDuration)
+	}
+	if h.NRecords < 0 {
+		return "", writerError("NRecords %d is negative", h.NRecords)
+	}
+	if _, ok := w.(io.WriteSeeker); h.NRecords == 0 && !ok {
+		return "", writerError("NRecords is 0 and the writer cannot seek back to fill it in")
+	}
+	if nc+1 > 9999 {
+		return "", writerError("%d channels do not fit the 4-character signal count", nc)
+	}
+	return durText, nil
+}
+
+// signalText is what the header says of one channel.
+type signalText struct {
+	label, transducer, unit, pmin, pmax string
+}
+
+// setChannel checks channel c of the header, sets its samples per record
+// and quantization, and returns its header fields.
+func (wr *Writer) setChannel(c int) (signalText, error) {
+	h, ch := &wr.h, wr.h.Channels[c]
+	var st signalText
+	if err := checkASCII(ch.Label, 16); err != nil {
+		return st, writerError("channel %d label: %v", c, err)
+	}
+	if l := strings.TrimSpace(ch.Label); l == "EDF Annotations" || l == "BDF Annotations" {
+		return st, writerError("channel %d label %q is reserved for annotations", c, ch.Label)
+	}
+	st.label = ch.Label
+	ns := ch.SampleRate * h.RecordDuration
+	if !(ns >= 0.5) || math.Abs(ns-math.Round(ns)) > 1e-6*math.Max(1, ns) || ns > 99999999 {
+		return st, writerError("channel %d (%s): %v Hz × %v s is not a whole number of samples per record", c, ch.Label, ch.SampleRate, h.RecordDuration)
+	}
+	wr.n[c] = int(math.Round(ns))
+	st.unit, wr.scale[c] = storedUnit(ch.Unit)
+	switch ch.Type {
+	case formats.MEGMag:
+		st.transducer = "MEG magnetometer"
+	case formats.MEGGrad:
+		st.transducer = "MEG planar gradiometer"
+	}
+	if err := checkASCII(st.unit, 8); err != nil {
+		return st, writerError("channel %d (%s) unit: %v", c, ch.Label, err)
+	}
+	lo, hi := h.PhysMin[c]*wr.scale[c], h.PhysMax[c]*wr.scale[c]
+	if !(lo < hi) || math.IsInf(lo, 0) || math.IsInf(hi, 0) {
+		return st, writerError("channel %d (%s): physical range [%v, %v] is empty or not finite", c, ch.Label, h.PhysMin[c], h.PhysMax[c])
+	}
+	var err error
+	if st.pmin, lo, err = physText(lo, false); err != nil {
+		return st, writerError("channel %d (%s) physical minimum: %v", c, ch.Label, err)
+	}
+	if st.pmax, hi, err = physText(hi, true); err != nil {
+		return st, writerError("channel %d (%s) physical maximum: %v", c, ch.Label, err)
+	}
+	if want := (h.PhysMax[c] - h.PhysMin[c]) * wr.scale[c]; hi-lo > 2*want {
+		return st, writerError("channel %d (%s): physical range [%v, %v] %s widens to [%s, %s] in 8 characters, too coarse for its samples: use a smaller unit",
+			c, ch.Label, h.PhysMin[c]*wr.scale[c], h.PhysMax[c]*wr.scale[c], st.unit, st.pmin, st.pmax)
+	}
+	wr.pmin[c] = lo
+	wr.cal[c] = (hi - lo) / (digMax - digMin)
+	return st, nil
+}
+
+// placeAnnotations puts each annotation in the record its onset falls in
+// and sizes the annotation signal for the fullest record.
+func (wr *Writer) placeAnnotations() error {
+	h := &wr.h
 	need := map[int64]int{}
 	maxTAL := 0
 	for i, a := range h.Annotations {
 		if err := checkDescription(a.Description); err != nil {
-			return nil, bad("annotation %d: %v", i, err)
+			return writerError("annotation %d: %v", i, err)
 		}
 		if math.IsNaN(a.Onset) || math.IsInf(a.Onset, 0) || math.Abs(a.Onset) > 1e9 || !(a.Duration >= 0) || a.Duration > 1e9 {
-			return nil, bad("annotation %d (%q): onset %v s, duration %v s out of range", i, a.Description, a.Onset, a.Duration)
+			return writerError("annotation %d (%q): onset %v s, duration %v s out of range", i, a.Description, a.Onset, a.Duration)
 		}
 		rec := int64(math.Floor(a.Onset / h.RecordDuration))
 		rec = max(rec, 0)
@@ -192,10 +235,16 @@ func NewWriter(w io.Writer, h WriterHeader) (*Writer, error) {
 	wr.talBytes = tkReserve + maxTAL
 	wr.talBytes += wr.talBytes % 2
 	if wr.talBytes/2 > 99999999 {
-		return nil, bad("annotations need %d bytes in one record, more than a signal can hold", wr.talBytes)
+		return writerError("annotations need %d bytes in one record, more than a signal can hold", wr.talBytes)
 	}
+	return nil
+}
 
-	// Header.
+// header returns the file header: the fixed fields, then each signal
+// field for every channel and the annotation signal.
+func (wr *Writer) header(start time.Time, durText string, sigs []signalText) (string, error) {
+	h := &wr.h
+	nc := len(sigs)
 	ns := nc + 1
 	var b strings.Builder
 	pad := func(s string, n int) {
@@ -206,16 +255,16 @@ func NewWriter(w io.Writer, h WriterHeader) (*Writer, error) {
 	patient := "X X X " + subfield(h.Patient)
 	recording := fmt.Sprintf("Startdate %02d-%s-%04d X X %s", start.Day(), month, start.Year(), subfield(h.Recording))
 	if err := checkASCII(patient, 80); err != nil {
-		return nil, bad("patient: %v", err)
+		return "", writerError("patient: %v", err)
 	}
 	if err := checkASCII(recording, 80); err != nil {
-		return nil, bad("recording: %v", err)
+		return "", writerError("recording: %v", err)
 	}
 	nrec := "-1"
 	if h.NRecords > 0 {
 		nrec = strconv.FormatInt(h.NRecords, 10)
 		if len(nrec) > 8 {
-			return nil, bad("NRecords %d does not fit in 8 characters", h.NRecords)
+			return "", writerError("NRecords %d does not fit in 8 characters", h.NRecords)
 		}
 	}
 	pad("0", 8)
@@ -234,11 +283,11 @@ func NewWriter(w io.Writer, h WriterHeader) (*Writer, error) {
 		}
 		pad(tal, w)
 	}
-	each(16, func(c int) string { return labels[c] }, "EDF Annotations")
-	each(80, func(c int) string { return transducers[c] }, "")
-	each(8, func(c int) string { return units[c] }, "")
-	each(8, func(c int) string { return pminText[c] }, "-1")
-	each(8, func(c int) string { return pmaxText[c] }, "1")
+	each(16, func(c int) string { return sigs[c].label }, "EDF Annotations")
+	each(80, func(c int) string { return sigs[c].transducer }, "")
+	each(8, func(c int) string { return sigs[c].unit }, "")
+	each(8, func(c int) string { return sigs[c].pmin }, "-1")
+	each(8, func(c int) string { return sigs[c].pmax }, "1")
 	each(8, func(int) string { return strconv.Itoa(digMin) }, strconv.Itoa(digMin))
 	each(8, func(int) string { return strconv.Itoa(digMax) }, strconv.Itoa(digMax))
 	each(80, func(int) string { return "" }, "")
@@ -247,15 +296,7 @@ func NewWriter(w io.Writer, h WriterHeader) (*Writer, error) {
 	if b.Len() != 256*(ns+1) {
 		panic("edf: header length mismatch") // a bug in the layout above
 	}
-	if _, err := io.WriteString(w, b.String()); err != nil {
-		return nil, fmt.Errorf("edf: writing header: %w", err)
-	}
-	total := wr.talBytes
-	for _, n := range wr.n {
-		total += 2 * n
-	}
-	wr.rec = make([]byte, total)
-	return wr, nil
+	return b.String(), nil
 }
 
 // WriteRecord quantizes and writes the next data record: data[c] holds

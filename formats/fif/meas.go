@@ -88,48 +88,9 @@ func (f *file) readMeasInfo(root *node) (*measInfo, *node, error) {
 	}
 	info := mi[0]
 	m := &measInfo{}
-	nchan := int64(-1)
-	var sfreqTag *tag
-	var date []float64
-	for _, t := range info.entries {
-		switch t.kind {
-		case kindNChan:
-			v, err := f.integer(t, "FIFF_NCHAN")
-			if err != nil {
-				return nil, nil, err
-			}
-			nchan = v
-		case kindSFreq:
-			v, err := f.scalar(t, "FIFF_SFREQ")
-			if err != nil {
-				return nil, nil, err
-			}
-			m.sfreq = v
-			t := t
-			sfreqTag = &t
-		case kindChInfo:
-			if t.typ != typeChInfoStruct || t.size < chInfoLen {
-				return nil, nil, f.errorf(t.pos, "FIFF_CH_INFO", "type %d, size %d; want a channel info struct (type %d, %d bytes)",
-					t.typ, t.size, typeChInfoStruct, chInfoLen)
-			}
-			var b [chInfoLen]byte
-			if err := f.readAt(b[:], t.data(), "FIFF_CH_INFO"); err != nil {
-				return nil, nil, err
-			}
-			m.chs = append(m.chs, parseChInfo(b[:]))
-		case kindMeasDate:
-			v, err := f.numbers(t, "FIFF_MEAS_DATE")
-			if err != nil {
-				return nil, nil, err
-			}
-			if len(v) == 0 {
-				return nil, nil, f.errorf(t.pos, "FIFF_MEAS_DATE", "empty; want seconds and microseconds")
-			}
-			date = v
-			if len(date) == 1 { // old C conversions store seconds only
-				date = append(date, 0)
-			}
-		}
+	nchan, sfreqTag, date, err := f.measTags(info, m)
+	if err != nil {
+		return nil, nil, err
 	}
 	if err := f.extendedChInfo(info, m.chs); err != nil {
 		return nil, nil, err
@@ -168,6 +129,49 @@ func (f *file) readMeasInfo(root *node) (*measInfo, *node, error) {
 		m.measDate = stampToTime(int64(date[0]), int64(date[1]))
 	}
 	return m, meas[0], nil
+}
+
+// measTags reads the measurement info block's own tags: the sample rate
+// and channel infos into m, and the channel count (-1 when missing), the
+// sample rate's tag (nil when missing) and the measurement date (nil
+// when missing) it returns.
+func (f *file) measTags(info *node, m *measInfo) (nchan int64, sfreqTag *tag, date []float64, err error) {
+	nchan = -1
+	for _, t := range info.entries {
+		switch t.kind {
+		case kindNChan:
+			if nchan, err = f.integer(t, "FIFF_NCHAN"); err != nil {
+				return 0, nil, nil, err
+			}
+		case kindSFreq:
+			if m.sfreq, err = f.scalar(t, "FIFF_SFREQ"); err != nil {
+				return 0, nil, nil, err
+			}
+			t := t
+			sfreqTag = &t
+		case kindChInfo:
+			if t.typ != typeChInfoStruct || t.size < chInfoLen {
+				return 0, nil, nil, f.errorf(t.pos, "FIFF_CH_INFO", "type %d, size %d; want a channel info struct (type %d, %d bytes)",
+					t.typ, t.size, typeChInfoStruct, chInfoLen)
+			}
+			var b [chInfoLen]byte
+			if err := f.readAt(b[:], t.data(), "FIFF_CH_INFO"); err != nil {
+				return 0, nil, nil, err
+			}
+			m.chs = append(m.chs, parseChInfo(b[:]))
+		case kindMeasDate:
+			if date, err = f.numbers(t, "FIFF_MEAS_DATE"); err != nil {
+				return 0, nil, nil, err
+			}
+			if len(date) == 0 {
+				return 0, nil, nil, f.errorf(t.pos, "FIFF_MEAS_DATE", "empty; want seconds and microseconds")
+			}
+			if len(date) == 1 { // old C conversions store seconds only
+				date = append(date, 0)
+			}
+		}
+	}
+	return nchan, sfreqTag, date, nil
 }
 
 // stampToTime is MNE's _stamp_to_dt: the epoch plus secs and usecs.

@@ -22,10 +22,11 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
+	"slices"
 	"strings"
 
 	"github.com/neurostream/neurostream/formats"
+	"github.com/neurostream/neurostream/formats/internal/records"
 )
 
 // maxScratch bounds the record buffer: a request whose records fit is one
@@ -34,17 +35,11 @@ const maxScratch = 16 << 20
 
 // Reader is an open GDF recording. It is not safe for concurrent use.
 type Reader struct {
-	name     string
-	data     io.ReaderAt
-	closer   io.Closer
-	hdr      *Header
-	events   *EventTable
-	info     formats.Info
-	chans    []channel
-	spr      int64 // samples per record on the output grid (MNE's max_samp)
-	recBytes int64
-	buf      []byte
-	in, out  []float64 // one record of one channel, before and after resampling; nil until the first read
+	file    records.File // Info, the records and the read buffer
+	hdr     *Header
+	events  *EventTable
+	chans   []channel
+	in, out []float64 // one record of one channel, before and after resampling; nil until the first read
 }
 
 // channel is how one signal is decoded.
@@ -56,27 +51,14 @@ type channel struct {
 	gain        float64
 	stim        bool
 	up          *upsampler // a lower-rate signal channel
-	hold        []int      // a stim channel at another rate: source sample per output sample
+	hold        []int32    // a stim channel at another rate: source sample per output sample
 }
 
 // Open opens a GDF file and reads its header and event table.
 func Open(path string) (*Reader, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, &formats.Error{File: path, Offset: -1, Msg: "opening", Err: err}
-	}
-	st, err := f.Stat()
-	if err != nil {
-		f.Close()
-		return nil, &formats.Error{File: path, Offset: -1, Msg: "opening", Err: err}
-	}
-	r, err := NewReader(f, st.Size(), path)
-	if err != nil {
-		f.Close()
-		return nil, err
-	}
-	r.closer = f
-	return r, nil
+	return records.Open(path, "opening", "opening",
+		func(ra io.ReaderAt, size int64) (*Reader, error) { return NewReader(ra, size, path) },
+		func(r *Reader) *records.File { return &r.file })
 }
 
 // NewReader reads a GDF file of size bytes from r; name identifies it in
@@ -84,14 +66,10 @@ func Open(path string) (*Reader, error) {
 func NewReader(r io.ReaderAt, size int64, name string) (*Reader, error) {
 	read := func(off, n int64, field string) ([]byte, error) {
 		b := make([]byte, n)
-		k, err := r.ReadAt(b, off)
-		if int64(k) == n {
-			return b, nil
+		if err := records.ReadFull(r, name, b, off, field); err != nil {
+			return nil, err
 		}
-		if err == nil || err == io.EOF {
-			err = io.ErrUnexpectedEOF
-		}
-		return nil, &formats.Error{File: name, Offset: off + int64(k), Field: field, Msg: fmt.Sprintf("reading %d bytes", n), Err: err}
+		return b, nil
 	}
 	if size < 256 {
 		return nil, &formats.Error{File: name, Offset: size, Field: "fixed header", Msg: fmt.Sprintf("file has %d bytes, the fixed header needs 256", size)}
@@ -116,15 +94,19 @@ func NewReader(r io.ReaderAt, size int64, name string) (*Reader, error) {
 	if err != nil {
 		return nil, err
 	}
-	rd := &Reader{name: name, data: r, hdr: h, recBytes: h.RecordBytes()}
+	rd := &Reader{hdr: h, file: records.File{Name: name, Data: r, MaxBuffer: maxScratch,
+		Layout: records.Layout{Offset: h.HeaderBytes, Bytes: h.RecordBytes(), Records: h.NRecords}}}
+	rd.file.ShortRead = rd.shortRead
+	rd.file.Prepare = rd.prepare
+	recBytes := rd.file.Layout.Bytes
 	end := h.HeaderBytes
-	if rd.recBytes > 0 && h.NRecords > (math.MaxInt64-end)/rd.recBytes {
-		return nil, &formats.Error{File: name, Offset: 236, Field: "number of records", Msg: fmt.Sprintf("%d records of %d bytes overflow", h.NRecords, rd.recBytes)}
+	if recBytes > 0 && h.NRecords > (math.MaxInt64-end)/recBytes {
+		return nil, &formats.Error{File: name, Offset: 236, Field: "number of records", Msg: fmt.Sprintf("%d records of %d bytes overflow", h.NRecords, recBytes)}
 	}
-	end += h.NRecords * rd.recBytes
+	end += h.NRecords * recBytes
 	if end > size {
 		return nil, &formats.Error{File: name, Offset: size, Field: "data records",
-			Msg: fmt.Sprintf("file has %d bytes, %d records of %d bytes after a %d-byte header need %d", size, h.NRecords, rd.recBytes, h.HeaderBytes, end)}
+			Msg: fmt.Sprintf("file has %d bytes, %d records of %d bytes after a %d-byte header need %d", size, h.NRecords, recBytes, h.HeaderBytes, end)}
 	}
 	// Planning allocates per-record buffers, which the check above has
 	// bounded by the file's size.
@@ -154,8 +136,15 @@ func NewReader(r io.ReaderAt, size int64, name string) (*Reader, error) {
 	// its warning: OpenViBE writes its end-of-session event after the
 	// last whole record (as in the shared ssvep-exoskeleton files), and
 	// a truncated file is an error above.
-	rd.info.Annotations = rd.events.Annotations(rd.info.SampleRate, rd.info.NSamples)
+	info := &rd.file.Info
+	info.Annotations = rd.events.Annotations(info.SampleRate, info.NSamples)
 	return rd, nil
+}
+
+// shortRead names the records a short read asked for.
+func (r *Reader) shortRead(s records.ShortRead) error {
+	return &formats.Error{File: r.file.Name, Offset: s.Offset(), Field: "data records",
+		Msg: fmt.Sprintf("reading records %d..%d", s.First, s.First+s.Count-1), Err: s.Err}
 }
 
 // plan works out rates, types, scaling and the per-channel decoding the way
@@ -163,17 +152,13 @@ func NewReader(r io.ReaderAt, size int64, name string) (*Reader, error) {
 func (r *Reader) plan() error {
 	h := r.hdr
 	sig := h.Signals
+	labels := make([]string, len(sig))
+	for i, s := range sig {
+		labels[i] = s.Label
+	}
 	// Stim channels: the first channel named "status" and the first
 	// named "trigger".
-	stim := make([]bool, len(sig))
-	for _, want := range []string{"status", "trigger"} {
-		for i, s := range sig {
-			if strings.ToLower(s.Label) == want {
-				stim[i] = true
-				break
-			}
-		}
-	}
+	stim := records.StimChannels(labels)
 	// The output grid is the highest rate among the non-stim channels
 	// (among all when every channel is stim).
 	var spr, all int
@@ -183,91 +168,89 @@ func (r *Reader) plan() error {
 			spr = max(spr, s.SamplesPerRecord)
 		}
 	}
-	if !slicesContains(stim, false) {
+	if !slices.Contains(stim, false) {
 		spr = all
 	}
 	if spr == 0 {
-		return &formats.Error{File: r.name, Offset: 256 + 216*int64(len(sig)), Field: "samples per record", Msg: "no channel has samples"}
+		return &formats.Error{File: r.file.Name, Offset: 256 + 216*int64(len(sig)), Field: "samples per record", Msg: "no channel has samples"}
 	}
-	r.spr = int64(spr)
+	r.file.Layout.Samples = int64(spr)
 	num := float64(h.Duration[0])
-	r.info = formats.Info{
+	info := &r.file.Info
+	*info = formats.Info{
 		Format:     h.Version,
 		SampleRate: float64(int64(spr)*int64(h.Duration[1])) / num,
-		NSamples:   h.NRecords * r.spr,
+		NSamples:   h.NRecords * int64(spr),
 		StartTime:  h.StartTime,
 		Channels:   make([]formats.Channel, len(sig)),
 	}
-	if h.NRecords > 0 && r.info.NSamples/h.NRecords != r.spr {
-		return &formats.Error{File: r.name, Offset: 236, Field: "number of records", Msg: fmt.Sprintf("%d records of %d samples overflow", h.NRecords, spr)}
+	if h.NRecords > 0 && info.NSamples/h.NRecords != int64(spr) {
+		return &formats.Error{File: r.file.Name, Offset: 236, Field: "number of records", Msg: fmt.Sprintf("%d records of %d samples overflow", h.NRecords, spr)}
 	}
 	r.chans = make([]channel, len(sig))
-	labels := make([]string, len(sig))
 	off := 0
 	for i, s := range sig {
 		c := &r.chans[i]
 		c.off, c.n, c.typ, c.stim = off, s.SamplesPerRecord, s.Type, stim[i]
 		off += s.SamplesPerRecord * s.Type.Size()
-		// MNE: cal = physical range / digital range, with an undefined
-		// (zero or non-finite) digital range or a zero physical range
-		// taken as 1.
-		dr, pr := s.digRange, s.PhysMax-s.PhysMin
-		if dr == 0 || math.IsNaN(dr) || math.IsInf(dr, 0) {
-			dr = 1
-		}
-		if pr == 0 {
-			pr = 1
-		}
-		c.cal = pr / dr
-		c.offset = s.PhysMin - s.DigMin*c.cal
-		c.gain, labels[i] = 1, s.Label
-		unit := s.PhysDim
-		if h.v1() {
-			if strings.HasPrefix(s.PhysDim, "uV") {
-				c.gain, unit = 1e-6, "V"
-			}
-		} else {
-			switch code := s.PhysDimCode; {
-			case code == 4275:
-				c.gain, unit = 1e-6, "V"
-			case code == 4274:
-				c.gain, unit = 1e-3, "V"
-			case code == 4256:
-				unit = "V"
-			case unit == "" && code&^31 == 4256:
-				unit = decimalPrefix[code&31] + "V"
-			}
-		}
-		typ := formats.EEG
-		if c.stim {
-			// MNE gives stim channels no gain and no unit.
-			c.gain, typ, unit = 1, formats.Stim, ""
-		}
-		r.info.Channels[i] = formats.Channel{Type: typ, Unit: unit, SampleRate: float64(int64(c.n)*int64(h.Duration[1])) / num}
+		info.Channels[i] = r.calibrate(c, &sig[i])
+		info.Channels[i].SampleRate = float64(int64(c.n)*int64(h.Duration[1])) / num
 	}
 	formats.UniqueLabels(labels)
 	for i := range labels {
-		r.info.Channels[i].Label = labels[i]
+		info.Channels[i].Label = labels[i]
 	}
 	return nil
+}
+
+// calibrate sets c's scaling from its signal header, as MNE does, and
+// returns the channel's type and unit.
+func (r *Reader) calibrate(c *channel, s *Signal) formats.Channel {
+	c.cal, c.offset = records.Calibration(s.PhysMin, s.PhysMax, s.DigMin, s.digRange)
+	c.gain = 1
+	unit := s.PhysDim
+	if r.hdr.v1() {
+		if strings.HasPrefix(s.PhysDim, "uV") {
+			c.gain, unit = 1e-6, "V"
+		}
+	} else {
+		switch code := s.PhysDimCode; {
+		case code == 4275:
+			c.gain, unit = 1e-6, "V"
+		case code == 4274:
+			c.gain, unit = 1e-3, "V"
+		case code == 4256:
+			unit = "V"
+		case unit == "" && code&^31 == 4256:
+			unit = decimalPrefix[code&31] + "V"
+		}
+	}
+	if c.stim {
+		// MNE gives stim channels no gain and no unit.
+		c.gain = 1
+		return formats.Channel{Type: formats.Stim}
+	}
+	return formats.Channel{Type: formats.EEG, Unit: unit}
 }
 
 // prepare allocates the per-record buffers and resampling plans on the
 // first read: a header alone (say with no records) could otherwise make
 // the reader allocate for samples the file does not hold.
-func (r *Reader) prepare() {
-	spr := int(r.spr)
+func (r *Reader) prepare() error {
+	spr := int(r.file.Layout.Samples)
 	maxN := 0
 	ups := map[int]*upsampler{}
 	var out *upsampler
 	for i := range r.chans {
 		c := &r.chans[i]
 		maxN = max(maxN, c.n)
-		switch {
-		case c.n == spr || c.n == 0:
-		case c.stim:
-			c.hold = zeroHold(c.n, spr)
-		default:
+		if c.n == 0 {
+			continue
+		}
+		switch records.KindOf(int64(c.n), int64(spr), c.stim) {
+		case records.Held:
+			c.hold = records.ZeroHold(c.n, spr)
+		case records.Resampled:
 			if out == nil {
 				out = newOutput(spr)
 			}
@@ -279,6 +262,7 @@ func (r *Reader) prepare() {
 	}
 	r.in = make([]float64, maxN)
 	r.out = make([]float64, spr)
+	return nil
 }
 
 // decimalPrefix names the GDF 2 decimal factor codes (the low 5 bits of a
@@ -288,33 +272,6 @@ var decimalPrefix = [32]string{
 	16: "d", 17: "c", 18: "m", 19: "µ", 20: "n", 21: "p", 22: "f", 23: "a", 24: "z", 25: "y",
 }
 
-func slicesContains(s []bool, v bool) bool {
-	for _, x := range s {
-		if x == v {
-			return true
-		}
-	}
-	return false
-}
-
-// zeroHold maps each of m output samples of a record to the source sample
-// scipy's interp1d(linspace(0, 1, n+1), kind="zero") picks at
-// linspace(0, 1, m, endpoint=False), which is how MNE brings a stim
-// channel of n samples per record to m.
-func zeroHold(n, m int) []int {
-	hold := make([]int, m)
-	stepN, stepM := 1/float64(n), 1/float64(m)
-	i := 0
-	for j := range hold {
-		x := float64(j) * stepM
-		for i+1 < n && float64(i+1)*stepN <= x {
-			i++
-		}
-		hold[j] = i
-	}
-	return hold
-}
-
 // Header returns the parsed header.
 func (r *Reader) Header() *Header { return r.hdr }
 
@@ -322,74 +279,32 @@ func (r *Reader) Header() *Header { return r.hdr }
 func (r *Reader) Events() *EventTable { return r.events }
 
 // Info describes the recording; the result must not be modified.
-func (r *Reader) Info() *formats.Info { return &r.info }
+func (r *Reader) Info() *formats.Info { return &r.file.Info }
 
 // Close closes the file when the Reader opened it.
-func (r *Reader) Close() error {
-	if r.closer == nil {
-		return nil
-	}
-	err := r.closer.Close()
-	r.closer = nil
-	return err
-}
+func (r *Reader) Close() error { return r.file.Close() }
 
 // ReadSamples fills dst[c][i] with channel c's sample start+i, as
 // formats.Recording documents, reading only the data records that cover
 // the range.
 func (r *Reader) ReadSamples(dst [][]float64, start, stop int64) error {
-	if err := formats.CheckRange(&r.info, dst, start, stop); err != nil {
-		return err
-	}
-	if stop == start {
-		return nil
-	}
-	if r.out == nil {
-		r.prepare()
-	}
-	first, last := start/r.spr, (stop-1)/r.spr // records, inclusive
-	// Size the buffer for the worst alignment of a span of this length,
-	// so that repeating a request size never grows it again.
-	want := min(((stop-start-1)/r.spr+2)*r.recBytes, max(maxScratch/r.recBytes, 1)*r.recBytes)
-	if int64(len(r.buf)) < want {
-		r.buf = make([]byte, want)
-	}
-	per := int64(len(r.buf)) / r.recBytes
-	for rec := first; rec <= last; {
-		k := min(last-rec+1, per)
-		p := r.buf[:k*r.recBytes]
-		off := r.hdr.HeaderBytes + rec*r.recBytes
-		if n, err := r.data.ReadAt(p, off); n != len(p) {
-			if err == nil || err == io.EOF {
-				err = io.ErrUnexpectedEOF
-			}
-			return &formats.Error{File: r.name, Offset: off + int64(n), Field: "data records",
-				Msg: fmt.Sprintf("reading records %d..%d", rec, rec+k-1), Err: err}
-		}
-		for j := int64(0); j < k; j++ {
-			r.record(dst, p[j*r.recBytes:(j+1)*r.recBytes], (rec+j)*r.spr, start, stop)
-		}
-		rec += k
-	}
-	return nil
+	return r.file.ReadSamples(dst, start, stop, r.record)
 }
 
-// record decodes one data record whose first sample is sample s0 into the
-// part of dst that covers [start, stop).
-func (r *Reader) record(dst [][]float64, p []byte, s0, start, stop int64) {
-	lo, hi := max(start, s0), min(stop, s0+r.spr) // samples of this record wanted
+// record decodes the samples of record p that s asks for.
+func (r *Reader) record(dst [][]float64, p []byte, s records.Span) {
 	for ci := range r.chans {
 		c := &r.chans[ci]
-		d := dst[ci][lo-start : hi-start]
+		d := dst[ci][s.At : s.At+s.Hi-s.Lo]
 		switch {
 		case c.n == 0:
 			clear(d)
-		case c.n == int(r.spr):
-			j0, j1 := int(lo-s0), int(hi-s0)
+		case c.n == int(r.file.Layout.Samples):
+			j0, j1 := int(s.Lo), int(s.Hi)
 			c.decode(d, p[c.off+j0*c.typ.Size():], j1-j0)
 			if c.stim {
 				for i, v := range d {
-					d[i] = float64(stimMask(v))
+					d[i] = records.StimMask(v)
 				}
 			}
 		default:
@@ -403,20 +318,9 @@ func (r *Reader) record(dst [][]float64, p []byte, s0, start, stop int64) {
 					out[j] = in[i]
 				}
 			}
-			copy(d, out[lo-s0:hi-s0])
+			copy(d, out[s.Lo:s.Hi])
 		}
 	}
-}
-
-// stimMask is MNE's np.bitwise_and(x.astype(int), 2**17 - 1) for a stim
-// channel at the full rate: truncation toward zero, then the low 17 bits.
-func stimMask(v float64) int64 {
-	if math.IsNaN(v) || v >= 9.223372036854775807e18 || v < -9.223372036854775808e18 {
-		// numpy's out-of-range conversion gives INT64_MIN, whose low
-		// bits are 0.
-		return 0
-	}
-	return int64(v) & (1<<17 - 1)
 }
 
 // decode converts n samples from p to (digital·cal + offset)·gain.

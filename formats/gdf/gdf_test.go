@@ -448,8 +448,8 @@ func TestStreaming(t *testing.T) {
 	if err := r.ReadSamples(dst, 2002, 2011); err != nil { // records 500..502
 		t.Fatal(err)
 	}
-	if cr.Calls != 1 || cr.Bytes != 3*r.recBytes {
-		t.Errorf("%d ReadAt calls, %d bytes; want 1 call, %d bytes", cr.Calls, cr.Bytes, 3*r.recBytes)
+	if cr.Calls != 1 || cr.Bytes != 3*r.file.Layout.Bytes {
+		t.Errorf("%d ReadAt calls, %d bytes; want 1 call, %d bytes", cr.Calls, cr.Bytes, 3*r.file.Layout.Bytes)
 	}
 }
 

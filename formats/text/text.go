@@ -210,113 +210,22 @@ func newReader(srcs []source, opt Options) (*Reader, error) {
 		u = unit{opt.Unit, 1}
 	}
 	r := &Reader{}
-	var (
-		labels []string
-		marker *table
-		marks  []mark
-		times  []float64
-	)
-	for _, s := range srcs {
-		t, err := openTable(s, opt, u.scale)
-		if err != nil {
-			return nil, err
-		}
-		r.tables = append(r.tables, t)
-		stem := strings.TrimSuffix(filepath.Base(s.name), filepath.Ext(s.name))
-		labels = slices.Grow(labels, len(t.columns))
-		nData := 0
-		for col, name := range t.columns {
-			switch {
-			case t.header != nil && opt.TimeColumn != "" && name == opt.TimeColumn:
-				t.role[col] = roleSkip
-				if r.time == nil {
-					r.time = t
-					t.role[col] = roleTime
-				}
-			case t.header != nil && opt.MarkerColumn != "" && name == opt.MarkerColumn:
-				t.role[col] = roleSkip
-				if marker == nil {
-					marker = t
-					t.role[col] = roleMarker
-				}
-			default:
-				t.role[col] = len(labels)
-				nData++
-				labels = append(labels, name)
-			}
-		}
-		if t.header == nil {
-			// Headerless columns are named by the file.
-			for i := len(labels) - nData; i < len(labels); i++ {
-				labels[i] = stem
-				if nData > 1 {
-					labels[i] = fmt.Sprintf("%s-%d", stem, i-(len(labels)-nData)+1)
-				}
-			}
-		}
+	labels, err := r.openTables(srcs, opt, u.scale)
+	if err != nil {
+		return nil, err
 	}
-	if opt.TimeColumn != "" && r.time == nil {
-		return nil, r.tables[0].missingColumn(opt.TimeColumn)
+	times, marks, err := r.scan()
+	if err != nil {
+		return nil, err
 	}
-	if opt.MarkerColumn != "" && marker == nil {
-		return nil, r.tables[0].missingColumn(opt.MarkerColumn)
-	}
-	if len(labels) == 0 {
-		t := r.tables[0]
-		return nil, &formats.Error{File: t.name, Offset: t.headerOff, Field: "header", Msg: "no data columns besides the time and marker columns"}
-	}
-	if opt.Labels != nil {
-		if len(opt.Labels) != len(labels) {
-			return nil, fmt.Errorf("text: Options.Labels has %d labels for %d channels %q", len(opt.Labels), len(labels), labels)
-		}
-		copy(labels, opt.Labels)
-	}
-	formats.UniqueLabels(labels)
-
-	// The one pass over every file: validate, count, index, and collect
-	// what Info needs from the time and marker columns.
-	for i, t := range r.tables {
-		var visit func(row int64, vals []float64)
-		tc, mc := t.col(roleTime), t.col(roleMarker)
-		if tc >= 0 || mc >= 0 {
-			visit = func(row int64, vals []float64) {
-				if tc >= 0 {
-					times = append(times, vals[tc])
-				}
-				if mc >= 0 && vals[mc] != 0 {
-					marks = append(marks, mark{row, vals[mc]})
-				}
-			}
-		}
-		if err := t.scan(visit); err != nil {
-			return nil, err
-		}
-		if i > 0 && t.nrows != r.tables[0].nrows {
-			return nil, &formats.Error{File: t.name, Offset: t.size, Field: "length",
-				Msg: fmt.Sprintf("%d samples, but %s has %d", t.nrows, r.tables[0].name, r.tables[0].nrows)}
-		}
-	}
-
 	r.info = formats.Info{
 		Format:   r.tables[0].format(),
 		Channels: make([]formats.Channel, len(labels)),
 		NSamples: r.tables[0].nrows,
 	}
-	rate := opt.SampleRate
-	if r.time != nil {
-		gaps := timeGaps(times)
-		if rate == 0 {
-			slope, ok := fitSlope(times, gaps)
-			if !ok || !(slope > 0) || math.IsInf(1/slope, 0) {
-				t := r.time
-				return nil, &formats.Error{File: t.name, Offset: -1, Field: fmt.Sprintf("column %q", opt.TimeColumn),
-					Msg: fmt.Sprintf("cannot estimate the sample rate from %d timestamps that do not increase; set Options.SampleRate", t.nrows)}
-			}
-			rate = 1 / slope
-		}
-		if err := r.warnGaps(times, gaps, rate, opt.TimeColumn); err != nil {
-			return nil, err
-		}
+	rate, err := r.sampleRate(times, opt)
+	if err != nil {
+		return nil, err
 	}
 	r.info.SampleRate = rate
 	for i, l := range labels {
@@ -332,6 +241,127 @@ func newReader(srcs []source, opt Options) (*Reader, error) {
 		}
 	}
 	return r, nil
+}
+
+// openTables opens every source, gives each column its role (time,
+// marker, skipped or a channel) and returns the channel labels, made
+// unique.
+func (r *Reader) openTables(srcs []source, opt Options, scale float64) ([]string, error) {
+	var labels []string
+	hasMarker := false
+	for _, s := range srcs {
+		t, err := openTable(s, opt, scale)
+		if err != nil {
+			return nil, err
+		}
+		r.tables = append(r.tables, t)
+		labels = slices.Grow(labels, len(t.columns))
+		nData := 0
+		for col, name := range t.columns {
+			switch {
+			case t.header != nil && opt.TimeColumn != "" && name == opt.TimeColumn:
+				t.role[col] = roleSkip
+				if r.time == nil {
+					r.time = t
+					t.role[col] = roleTime
+				}
+			case t.header != nil && opt.MarkerColumn != "" && name == opt.MarkerColumn:
+				t.role[col] = roleSkip
+				if !hasMarker {
+					hasMarker = true
+					t.role[col] = roleMarker
+				}
+			default:
+				t.role[col] = len(labels)
+				nData++
+				labels = append(labels, name)
+			}
+		}
+		if t.header == nil {
+			nameByFile(labels[len(labels)-nData:], s.name)
+		}
+	}
+	if opt.TimeColumn != "" && r.time == nil {
+		return nil, r.tables[0].missingColumn(opt.TimeColumn)
+	}
+	if opt.MarkerColumn != "" && !hasMarker {
+		return nil, r.tables[0].missingColumn(opt.MarkerColumn)
+	}
+	if len(labels) == 0 {
+		t := r.tables[0]
+		return nil, &formats.Error{File: t.name, Offset: t.headerOff, Field: "header", Msg: "no data columns besides the time and marker columns"}
+	}
+	if opt.Labels != nil {
+		if len(opt.Labels) != len(labels) {
+			return nil, fmt.Errorf("text: Options.Labels has %d labels for %d channels %q", len(opt.Labels), len(labels), labels)
+		}
+		copy(labels, opt.Labels)
+	}
+	formats.UniqueLabels(labels)
+	return labels, nil
+}
+
+// nameByFile names a headerless file's columns by the file: its stem, or
+// stem-1, stem-2, … for several.
+func nameByFile(labels []string, file string) {
+	stem := strings.TrimSuffix(filepath.Base(file), filepath.Ext(file))
+	for i := range labels {
+		labels[i] = stem
+		if len(labels) > 1 {
+			labels[i] = fmt.Sprintf("%s-%d", stem, i+1)
+		}
+	}
+}
+
+// scan is the one pass over every file: it validates, counts and
+// indexes the rows, and returns what Info needs from the time and marker
+// columns.
+func (r *Reader) scan() (times []float64, marks []mark, err error) {
+	for i, t := range r.tables {
+		var visit func(row int64, vals []float64)
+		tc, mc := t.col(roleTime), t.col(roleMarker)
+		if tc >= 0 || mc >= 0 {
+			visit = func(row int64, vals []float64) {
+				if tc >= 0 {
+					times = append(times, vals[tc])
+				}
+				if mc >= 0 && vals[mc] != 0 {
+					marks = append(marks, mark{row, vals[mc]})
+				}
+			}
+		}
+		if err := t.scan(visit); err != nil {
+			return nil, nil, err
+		}
+		if i > 0 && t.nrows != r.tables[0].nrows {
+			return nil, nil, &formats.Error{File: t.name, Offset: t.size, Field: "length",
+				Msg: fmt.Sprintf("%d samples, but %s has %d", t.nrows, r.tables[0].name, r.tables[0].nrows)}
+		}
+	}
+	return times, marks, nil
+}
+
+// sampleRate returns Options.SampleRate or, without one, the rate the
+// time column shows, and warns of gaps in the time column.
+func (r *Reader) sampleRate(times []float64, opt Options) (float64, error) {
+	rate := opt.SampleRate
+	if r.time == nil {
+		return rate, nil
+	}
+	gaps := timeGaps(times)
+	if rate == 0 {
+		slope, ok := fitSlope(times, gaps)
+		if !ok || !(slope > 0) || math.IsInf(1/slope, 0) {
+			t := r.time
+			return 0, &formats.Error{File: t.name, Offset: -1, Field: fmt.Sprintf("column %q", opt.TimeColumn),
+				Msg: fmt.Sprintf("cannot estimate the sample rate from %d timestamps that do not increase; set Options.SampleRate", t.nrows)}
+		}
+		rate = 1 / slope
+	}
+	if err := r.warnGaps(times, gaps, rate, opt.TimeColumn); err != nil {
+		return 0, err
+	}
+	return rate, nil
 }
 
 // mark is a non-zero marker value and its row.

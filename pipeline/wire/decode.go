@@ -375,88 +375,13 @@ func (d *Decoder) parseSchema(m *meta, s *schemaRef, hdr fbTable, msgLen int) (c
 	}
 	s.fstart, s.nfields = fstart, nfields
 
-	// Schema metadata.
-	var vals [len(metaKeys)][]byte
-	var seen [len(metaKeys)]bool
-	var optVals [len(optKeys)][]byte
-	var optSeen [len(optKeys)]bool
-	for j := 0; j < nmeta; j++ {
-		kv := r.vectorTable(mstart, j)
-		key, _ := r.str(kv, slotKeyValueKey)
-		val, _ := r.str(kv, slotKeyValueValue)
-		if r.bad {
-			return false, d.fail(m, "", "", "malformed schema metadata entry %d", j)
-		}
-		for k, name := range metaKeys {
-			if string(key) == name {
-				if seen[k] {
-					return false, d.fail(m, name, "", "key appears twice")
-				}
-				seen[k], vals[k] = true, val
-			}
-		}
-		for k, name := range optKeys {
-			if string(key) == name {
-				if optSeen[k] {
-					return false, d.fail(m, name, "", "key appears twice")
-				}
-				optSeen[k], optVals[k] = true, val
-			}
-		}
+	var sm schemaMeta
+	if err := d.readSchemaMeta(m, r, mstart, nmeta, &sm); err != nil {
+		return false, err
 	}
-	// Session and seq first, so that later errors can name them.
-	if seen[1] && len(vals[1]) > 0 && utf8.Valid(vals[1]) {
-		m.session = vals[1]
+	if err := d.checkSchemaMeta(m, &sm); err != nil {
+		return false, err
 	}
-	if v, ok := parseDecimal(vals[5]); seen[5] && ok && v >= 0 {
-		m.seq = v
-	}
-	for k, name := range metaKeys {
-		if !seen[k] {
-			return false, d.fail(m, name, "", "missing")
-		}
-	}
-	if string(vals[0]) != Version {
-		return false, d.fail(m, KeyVersion, "", "version mismatch: chunk has version %s, this reader reads %q", quote(vals[0]), Version)
-	}
-	if m.session == nil {
-		return false, d.fail(m, KeySession, "", "invalid value %s: want a non-empty UTF-8 string", quote(vals[1]))
-	}
-	if string(vals[2]) == d.rateText && d.rateText != "" {
-		m.rate = d.rate
-	} else {
-		rate, err := strconv.ParseFloat(string(vals[2]), 64)
-		if err != nil || !(rate > 0) || math.IsInf(rate, 0) {
-			return false, d.fail(m, KeySampleRate, "", "invalid value %s: want a finite rate > 0 in Hz", quote(vals[2]))
-		}
-		m.rate, d.rate, d.rateText = rate, rate, string(vals[2])
-	}
-	switch {
-	case m.rate < d.lim.MinSampleRate:
-		return false, d.failLimit(m, KeySampleRate, "MinSampleRate", "%v Hz is below Limits.MinSampleRate %v Hz", m.rate, d.lim.MinSampleRate)
-	case m.rate > d.lim.MaxSampleRate:
-		return false, d.failLimit(m, KeySampleRate, "MaxSampleRate", "%v Hz is above Limits.MaxSampleRate %v Hz", m.rate, d.lim.MaxSampleRate)
-	}
-	var ok bool
-	if m.firstSample, ok = parseDecimal(vals[3]); !ok || m.firstSample < 0 {
-		return false, d.fail(m, KeyFirstSample, "", "invalid value %s: want a decimal integer >= 0", quote(vals[3]))
-	}
-	if m.startTimeNS, ok = parseDecimal(vals[4]); !ok {
-		return false, d.fail(m, KeyStartTimeNS, "", "invalid value %s: want a decimal integer (Unix ns)", quote(vals[4]))
-	}
-	if m.seq < 0 {
-		return false, d.fail(m, KeySeq, "", "invalid value %s: want a decimal integer >= 0", quote(vals[5]))
-	}
-	if optSeen[0] {
-		switch string(optVals[0]) {
-		case "true":
-			m.final = true
-		case "false":
-		default:
-			return false, d.fail(m, KeyFinal, "", "invalid value %s: want \"true\" or \"false\"", quote(optVals[0]))
-		}
-	}
-
 	if endian != fbEndianLittle {
 		return false, d.fail(m, "", "", "schema is big-endian; chunks are little-endian")
 	}
@@ -466,9 +391,121 @@ func (d *Decoder) parseSchema(m *meta, s *schemaRef, hdr fbTable, msgLen int) (c
 	if nfields > d.lim.MaxChannels {
 		return false, d.failLimit(m, "", "MaxChannels", "schema has %d columns, above Limits.MaxChannels %d", nfields, d.lim.MaxChannels)
 	}
+	return d.checkColumns(m, s, msgLen)
+}
 
-	// Columns. Only a column that differs from the cache is checked in
-	// full: the cache holds checked columns only.
+// schemaMeta is the schema metadata's values by key, aliasing the
+// message: vals[k] for metaKeys[k], optVals[k] for optKeys[k].
+type schemaMeta struct {
+	vals    [len(metaKeys)][]byte
+	seen    [len(metaKeys)]bool
+	optVals [len(optKeys)][]byte
+	optSeen [len(optKeys)]bool
+}
+
+// readSchemaMeta collects the schema metadata entries into sm, refusing
+// a key that appears twice.
+func (d *Decoder) readSchemaMeta(m *meta, r *fbReader, mstart, nmeta int, sm *schemaMeta) *DecodeError {
+	for j := 0; j < nmeta; j++ {
+		kv := r.vectorTable(mstart, j)
+		key, _ := r.str(kv, slotKeyValueKey)
+		val, _ := r.str(kv, slotKeyValueValue)
+		if r.bad {
+			return d.fail(m, "", "", "malformed schema metadata entry %d", j)
+		}
+		for k, name := range metaKeys {
+			if string(key) == name {
+				if sm.seen[k] {
+					return d.fail(m, name, "", "key appears twice")
+				}
+				sm.seen[k], sm.vals[k] = true, val
+			}
+		}
+		for k, name := range optKeys {
+			if string(key) == name {
+				if sm.optSeen[k] {
+					return d.fail(m, name, "", "key appears twice")
+				}
+				sm.optSeen[k], sm.optVals[k] = true, val
+			}
+		}
+	}
+	return nil
+}
+
+// checkSchemaMeta checks the metadata values and sets m's fields from
+// them.
+func (d *Decoder) checkSchemaMeta(m *meta, sm *schemaMeta) *DecodeError {
+	vals := &sm.vals
+	// Session and seq first, so that later errors can name them.
+	if sm.seen[1] && len(vals[1]) > 0 && utf8.Valid(vals[1]) {
+		m.session = vals[1]
+	}
+	if v, ok := parseDecimal(vals[5]); sm.seen[5] && ok && v >= 0 {
+		m.seq = v
+	}
+	for k, name := range metaKeys {
+		if !sm.seen[k] {
+			return d.fail(m, name, "", "missing")
+		}
+	}
+	if string(vals[0]) != Version {
+		return d.fail(m, KeyVersion, "", "version mismatch: chunk has version %s, this reader reads %q", quote(vals[0]), Version)
+	}
+	if m.session == nil {
+		return d.fail(m, KeySession, "", "invalid value %s: want a non-empty UTF-8 string", quote(vals[1]))
+	}
+	if err := d.checkRate(m, vals[2]); err != nil {
+		return err
+	}
+	var ok bool
+	if m.firstSample, ok = parseDecimal(vals[3]); !ok || m.firstSample < 0 {
+		return d.fail(m, KeyFirstSample, "", "invalid value %s: want a decimal integer >= 0", quote(vals[3]))
+	}
+	if m.startTimeNS, ok = parseDecimal(vals[4]); !ok {
+		return d.fail(m, KeyStartTimeNS, "", "invalid value %s: want a decimal integer (Unix ns)", quote(vals[4]))
+	}
+	if m.seq < 0 {
+		return d.fail(m, KeySeq, "", "invalid value %s: want a decimal integer >= 0", quote(vals[5]))
+	}
+	if sm.optSeen[0] {
+		switch string(sm.optVals[0]) {
+		case "true":
+			m.final = true
+		case "false":
+		default:
+			return d.fail(m, KeyFinal, "", "invalid value %s: want \"true\" or \"false\"", quote(sm.optVals[0]))
+		}
+	}
+	return nil
+}
+
+// checkRate parses the sample rate (or reuses the last one parsed from
+// the same text) and checks it against the limits.
+func (d *Decoder) checkRate(m *meta, v []byte) *DecodeError {
+	if string(v) == d.rateText && d.rateText != "" {
+		m.rate = d.rate
+	} else {
+		rate, err := strconv.ParseFloat(string(v), 64)
+		if err != nil || !(rate > 0) || math.IsInf(rate, 0) {
+			return d.fail(m, KeySampleRate, "", "invalid value %s: want a finite rate > 0 in Hz", quote(v))
+		}
+		m.rate, d.rate, d.rateText = rate, rate, string(v)
+	}
+	switch {
+	case m.rate < d.lim.MinSampleRate:
+		return d.failLimit(m, KeySampleRate, "MinSampleRate", "%v Hz is below Limits.MinSampleRate %v Hz", m.rate, d.lim.MinSampleRate)
+	case m.rate > d.lim.MaxSampleRate:
+		return d.failLimit(m, KeySampleRate, "MaxSampleRate", "%v Hz is above Limits.MaxSampleRate %v Hz", m.rate, d.lim.MaxSampleRate)
+	}
+	return nil
+}
+
+// checkColumns reads the schema's columns. Only a column that differs
+// from the cache is checked in full: the cache holds checked columns
+// only.
+func (d *Decoder) checkColumns(m *meta, s *schemaRef, msgLen int) (changed bool, _ *DecodeError) {
+	nfields := s.nfields
 	changed = len(d.chans) != nfields
 	text := 0
 	for i := 0; i < nfields; i++ {
