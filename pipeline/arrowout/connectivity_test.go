@@ -4,52 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"math"
-	"os"
 	"os/exec"
-	"regexp"
 	"slices"
-	"strings"
 	"testing"
 
 	"github.com/neurostream/neurostream/internal/testenv"
 )
-
-// TestSchemasDocumented: every kind has a section in docs/schemas.md whose
-// table lists exactly its columns after the key columns, in order.
-func TestSchemasDocumented(t *testing.T) {
-	doc, err := os.ReadFile("../../docs/schemas.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	sections := map[string][]string{}
-	var cur string
-	name := regexp.MustCompile("`([a-z_]+)`")
-	for _, line := range strings.Split(string(doc), "\n") {
-		if h, ok := strings.CutPrefix(line, "## "); ok {
-			cur = strings.Trim(h, "`")
-			continue
-		}
-		if !strings.HasPrefix(line, "| `") {
-			continue
-		}
-		first := strings.SplitN(line[1:], " | ", 2)[0]
-		for _, m := range name.FindAllStringSubmatch(first, -1) {
-			sections[cur] = append(sections[cur], m[1])
-		}
-	}
-	keys := sections["Key columns (every kind)"]
-	for _, k := range Kinds() {
-		var cols []string
-		for _, f := range Schema(k).Fields() {
-			if !slices.Contains(keys, f.Name) {
-				cols = append(cols, f.Name)
-			}
-		}
-		if !slices.Equal(cols, sections[string(k)]) {
-			t.Errorf("%s: schema columns %v, docs/schemas.md lists %v", k, cols, sections[string(k)])
-		}
-	}
-}
 
 // TestConnectivityPyarrow writes coherence and xcorr rows to both file
 // formats and reads them with pyarrow: columns, nulls and values.
