@@ -1,6 +1,8 @@
-// Package arrowout defines the Arrow schemas of neurostream's results and
-// writes them: row builders per result kind, and sinks that write Arrow IPC
-// files or Parquet files that pyarrow, DuckDB or polars read as they are.
+// Package arrowout defines the Arrow schemas of neurostream's results, the
+// Result and Kind types that carry them, and a row builder per kind; each
+// kind's schema and builder come from one column table (columns.go). The
+// sinks that write results (files, SzCORE annotations, the run summary)
+// are in package pipeline/sinks.
 //
 // Every result row starts with the same key columns: session, window (index
 // on the session's window clock), start_sample (first sample of the window

@@ -277,7 +277,7 @@ type Output struct {
 	// files. Default: Dir/deadletters.jsonl.
 	DeadLetters string
 	// SzCORE writes each session's seizure events as an SzCORE annotation
-	// file under this folder when the session ends (arrowout.SzCORESink);
+	// file under this folder when the session ends (sinks.SzCORESink);
 	// empty for none. Needs a seizure stage.
 	SzCORE string
 	// Kafka, when its brokers are set, receives results and dead letters.

@@ -1,8 +1,9 @@
-package arrowout
+package sinks
 
 import (
 	"context"
 	"encoding/json"
+	"github.com/neurostream/neurostream/pipeline/arrowout"
 	"math"
 	"os/exec"
 	"slices"
@@ -15,16 +16,16 @@ import (
 // formats and reads them with pyarrow: columns, nulls and values.
 func TestConnectivityPyarrow(t *testing.T) {
 	py := testenv.Python(t)
-	k := WindowKey{Session: "s", Window: 4, StartSample: 1024, StartTimeNS: 1_700_000_000_000_000_000}
-	coh := NewCoherenceRows(nil)
+	k := arrowout.WindowKey{Session: "s", Window: 4, StartSample: 1024, StartTimeNS: 1_700_000_000_000_000_000}
+	coh := arrowout.NewCoherenceRows(nil)
 	coh.Reserve(2)
 	coh.Append(k, "O2", "O1", "wpli", "alpha", 8, 12, 0.25, 7)
 	coh.AppendComplex(k, "O2", "O1", "cohy", "alpha", 8, 12, complex(0.6, -0.8), 7)
-	xc := NewXCorrRows(nil)
+	xc := arrowout.NewXCorrRows(nil)
 	xc.Reserve(2, 3)
-	xc.Append(k, &XCorrRow{Channel: "O1", Reference: "O1", PeakLag: 0, PeakCorr: 1, ZeroLag: 1, LagStart: -0.004, LagStep: 0.004, Corr: []float64{0.5, 1, 0.5}})
-	xc.Append(k, &XCorrRow{Channel: "O2", Reference: "O1", Envelope: true, PeakLag: 0.004, PeakCorr: -0.7, ZeroLag: 0.1, LagStart: -0.004, LagStep: 0.004})
-	rs := []Result{{Kind: KindCoherence, Key: k, Record: coh.Flush()}, {Kind: KindXCorr, Key: k, Record: xc.Flush()}}
+	xc.Append(k, &arrowout.XCorrRow{Channel: "O1", Reference: "O1", PeakLag: 0, PeakCorr: 1, ZeroLag: 1, LagStart: -0.004, LagStep: 0.004, Corr: []float64{0.5, 1, 0.5}})
+	xc.Append(k, &arrowout.XCorrRow{Channel: "O2", Reference: "O1", Envelope: true, PeakLag: 0.004, PeakCorr: -0.7, ZeroLag: 0.1, LagStart: -0.004, LagStep: 0.004})
+	rs := []arrowout.Result{{Kind: arrowout.KindCoherence, Key: k, Record: coh.Flush()}, {Kind: arrowout.KindXCorr, Key: k, Record: xc.Flush()}}
 	defer func() {
 		for _, r := range rs {
 			r.Record.Release()
