@@ -41,74 +41,61 @@ func (c column[R]) nullUnless(valid func(R) bool) column[R] {
 
 // stringCol is a utf8 column with text bytes per row reserved.
 func stringCol[R any](name string, text int, get func(R) string) column[R] {
+	c := scalarCol[R, string, *array.StringBuilder](name, arrow.BinaryTypes.String, get)
+	c.text = text
+	return c
+}
+
+// scalarCol is a column of type dt whose builder B appends values V.
+func scalarCol[R, V any, B interface{ Append(V) }](name string, dt arrow.DataType, get func(R) V) column[R] {
 	return column[R]{
-		field: arrow.Field{Name: name, Type: arrow.BinaryTypes.String},
-		add:   func(b array.Builder, r R) { b.(*array.StringBuilder).Append(get(r)) },
-		text:  text,
+		field: arrow.Field{Name: name, Type: dt},
+		add:   func(b array.Builder, r R) { b.(B).Append(get(r)) },
 	}
 }
 
 func float64Col[R any](name string, get func(R) float64) column[R] {
-	return column[R]{
-		field: arrow.Field{Name: name, Type: arrow.PrimitiveTypes.Float64},
-		add:   func(b array.Builder, r R) { b.(*array.Float64Builder).Append(get(r)) },
-	}
+	return scalarCol[R, float64, *array.Float64Builder](name, arrow.PrimitiveTypes.Float64, get)
 }
 
 func int64Col[R any](name string, get func(R) int64) column[R] {
-	return column[R]{
-		field: arrow.Field{Name: name, Type: arrow.PrimitiveTypes.Int64},
-		add:   func(b array.Builder, r R) { b.(*array.Int64Builder).Append(get(r)) },
-	}
+	return scalarCol[R, int64, *array.Int64Builder](name, arrow.PrimitiveTypes.Int64, get)
 }
 
 func int32Col[R any](name string, get func(R) int32) column[R] {
-	return column[R]{
-		field: arrow.Field{Name: name, Type: arrow.PrimitiveTypes.Int32},
-		add:   func(b array.Builder, r R) { b.(*array.Int32Builder).Append(get(r)) },
-	}
+	return scalarCol[R, int32, *array.Int32Builder](name, arrow.PrimitiveTypes.Int32, get)
 }
 
 func boolCol[R any](name string, get func(R) bool) column[R] {
-	return column[R]{
-		field: arrow.Field{Name: name, Type: arrow.FixedWidthTypes.Boolean},
-		add:   func(b array.Builder, r R) { b.(*array.BooleanBuilder).Append(get(r)) },
-	}
+	return scalarCol[R, bool, *array.BooleanBuilder](name, arrow.FixedWidthTypes.Boolean, get)
 }
 
 // timeCol is a timestamp[ns, tz=UTC] column of unix nanoseconds.
 func timeCol[R any](name string, get func(R) int64) column[R] {
+	return scalarCol[R, arrow.Timestamp, *array.TimestampBuilder](name, arrow.FixedWidthTypes.Timestamp_ns,
+		func(r R) arrow.Timestamp { return arrow.Timestamp(get(r)) })
+}
+
+// listCol is a list column of values of type dt, which B appends.
+func listCol[R, V any, B interface{ AppendValues([]V, []bool) }](name string, dt arrow.DataType, get func(R) []V) column[R] {
 	return column[R]{
-		field: arrow.Field{Name: name, Type: arrow.FixedWidthTypes.Timestamp_ns},
-		add:   func(b array.Builder, r R) { b.(*array.TimestampBuilder).Append(arrow.Timestamp(get(r))) },
+		field: arrow.Field{Name: name, Type: arrow.ListOf(dt)},
+		add: func(b array.Builder, r R) {
+			l := b.(*array.ListBuilder)
+			l.Append(true)
+			l.ValueBuilder().(B).AppendValues(get(r), nil)
+		},
 	}
 }
 
 // float64sCol is a list<float64> column.
 func float64sCol[R any](name string, get func(R) []float64) column[R] {
-	return column[R]{
-		field: arrow.Field{Name: name, Type: arrow.ListOf(arrow.PrimitiveTypes.Float64)},
-		add: func(b array.Builder, r R) {
-			l := b.(*array.ListBuilder)
-			l.Append(true)
-			l.ValueBuilder().(*array.Float64Builder).AppendValues(get(r), nil)
-		},
-	}
+	return listCol[R, float64, *array.Float64Builder](name, arrow.PrimitiveTypes.Float64, get)
 }
 
 // stringsCol is a list<utf8> column.
 func stringsCol[R any](name string, get func(R) []string) column[R] {
-	return column[R]{
-		field: arrow.Field{Name: name, Type: arrow.ListOf(arrow.BinaryTypes.String)},
-		add: func(b array.Builder, r R) {
-			l := b.(*array.ListBuilder)
-			l.Append(true)
-			vb := l.ValueBuilder().(*array.StringBuilder)
-			for _, s := range get(r) {
-				vb.Append(s)
-			}
-		},
-	}
+	return listCol[R, string, *array.StringBuilder](name, arrow.BinaryTypes.String, get)
 }
 
 // table is a result kind: its label columns (after the window key) and
