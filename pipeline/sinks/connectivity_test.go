@@ -1,7 +1,6 @@
 package sinks
 
 import (
-	"context"
 	"encoding/json"
 	"github.com/neurostream/neurostream/pipeline/arrowout"
 	"math"
@@ -37,12 +36,7 @@ func TestConnectivityPyarrow(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := sink.Write(context.Background(), rs); err != nil {
-			t.Fatal(err)
-		}
-		if err := sink.Close(); err != nil {
-			t.Fatal(err)
-		}
+		writeClose(t, sink, rs)
 		script := `
 import json, sys
 import pyarrow.ipc, pyarrow.parquet

@@ -533,6 +533,26 @@ func (s *FileSink) Finished(k arrowout.Kind) (first, last string, n int) {
 	return "", "", 0
 }
 
+// Report writes a line per kind this sink wrote rows of: its finished
+// parts (the first … the last) and its rows, or that no part was
+// finished (the run failed before).
+func (s *FileSink) Report(w io.Writer) {
+	for _, k := range arrowout.Kinds() {
+		n := s.Rows(k)
+		if n == 0 {
+			continue
+		}
+		switch first, last, parts := s.Finished(k); parts {
+		case 0:
+			fmt.Fprintf(w, "wrote %d %s rows, in no finished file\n", n, k)
+		case 1:
+			fmt.Fprintf(w, "wrote %s (%d rows)\n", first, n)
+		default:
+			fmt.Fprintf(w, "wrote %s … %s (%d rows)\n", first, filepath.Base(last), n)
+		}
+	}
+}
+
 // Close finishes every unfinished part.
 func (s *FileSink) Close() error {
 	s.mu.Lock()

@@ -45,6 +45,17 @@ func results(n int) []arrowout.Result {
 	return out
 }
 
+// writeClose writes rs to sink and closes it.
+func writeClose(t *testing.T, sink *FileSink, rs []arrowout.Result) {
+	t.Helper()
+	if err := sink.Write(context.Background(), rs); err != nil {
+		t.Fatal(err)
+	}
+	if err := sink.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // quiet discards the sinks' reports of leftovers, which tests check.
 var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 
@@ -329,12 +340,7 @@ func TestFileSinkReplaceOrResume(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := sink.Write(context.Background(), rs); err != nil {
-			t.Fatal(err)
-		}
-		if err := sink.Close(); err != nil {
-			t.Fatal(err)
-		}
+		writeClose(t, sink, rs)
 	}
 	dir := t.TempDir()
 	run(dir, false, rs)     // 12 psd and 12 bandpower rows: 3 parts each
@@ -718,5 +724,52 @@ func BenchmarkFileSink(b *testing.B) {
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/(windows*95), "ns/row")
 			b.ReportMetric(float64(size)/(windows*95), "B/row")
 		})
+	}
+}
+
+// TestFileSinkReport: a line per kind written, naming its finished parts
+// (one, or the first … the last) and its rows, or saying that none was
+// finished.
+func TestFileSinkReport(t *testing.T) {
+	dir := t.TempDir()
+	sink, err := NewFileSink(FileSinkConfig{Dir: dir, Format: FormatArrow, PartRows: 4, PartInterval: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rs := results(3) // 12 psd and 12 bandpower rows
+	defer release(rs)
+	if err := sink.Write(context.Background(), rs); err != nil {
+		t.Fatal(err)
+	}
+	var report strings.Builder
+	sink.Report(&report)
+	want := "wrote " + filepath.Join(dir, "psd-000001.arrows") + " … psd-000003.arrows (12 rows)\n" +
+		"wrote " + filepath.Join(dir, "bandpower-000001.arrows") + " … bandpower-000003.arrows (12 rows)\n"
+	if report.String() != want {
+		t.Errorf("report\n%s\nwant\n%s", report.String(), want)
+	}
+	if err := sink.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	sink, err = NewFileSink(FileSinkConfig{Dir: t.TempDir(), PartRows: 12, PartInterval: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sink.Write(context.Background(), rs[:2]); err != nil {
+		t.Fatal(err)
+	}
+	report.Reset()
+	sink.Report(&report)
+	if want := "wrote 2 psd rows, in no finished file\nwrote 2 bandpower rows, in no finished file\n"; report.String() != want {
+		t.Errorf("report before Close %q, want %q", report.String(), want)
+	}
+	if err := sink.Close(); err != nil {
+		t.Fatal(err)
+	}
+	report.Reset()
+	sink.Report(&report)
+	if first, _, _ := sink.Finished(arrowout.KindPSD); !strings.HasPrefix(report.String(), "wrote "+first+" (2 rows)\n") {
+		t.Errorf("report after Close %q", report.String())
 	}
 }

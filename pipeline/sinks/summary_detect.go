@@ -116,30 +116,31 @@ func (s *Summary) addSSVEP(r arrowout.Result) error {
 // Seizures returns the seizure summary of each session that had seizure
 // rows, sorted by session id.
 func (s *Summary) Seizures() []SeizureSummary {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var out []SeizureSummary
-	for _, id := range slices.Sorted(maps.Keys(s.detect)) {
-		if sz := s.detect[id].seizure; sz != nil {
-			c := *sz
-			c.Events = slices.Clone(sz.Events)
-			out = append(out, c)
-		}
-	}
-	return out
+	return detected(s, func(d *detections) *SeizureSummary { return d.seizure }, func(c SeizureSummary) SeizureSummary {
+		c.Events = slices.Clone(c.Events)
+		return c
+	})
 }
 
 // SSVEPs returns the ssvep summary of each session that had ssvep rows,
 // sorted by session id.
 func (s *Summary) SSVEPs() []SSVEPSummary {
+	return detected(s, func(d *detections) *SSVEPSummary { return d.ssvep }, func(c SSVEPSummary) SSVEPSummary {
+		c.Decisions = maps.Clone(c.Decisions)
+		return c
+	})
+}
+
+// detected returns a copy (clone) of the summary get finds in each
+// session's detections, sorted by session id; sessions without one are
+// left out.
+func detected[T any](s *Summary, get func(*detections) *T, clone func(T) T) []T {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var out []SSVEPSummary
+	var out []T
 	for _, id := range slices.Sorted(maps.Keys(s.detect)) {
-		if sv := s.detect[id].ssvep; sv != nil {
-			c := *sv
-			c.Decisions = maps.Clone(sv.Decisions)
-			out = append(out, c)
+		if v := get(s.detect[id]); v != nil {
+			out = append(out, clone(*v))
 		}
 	}
 	return out

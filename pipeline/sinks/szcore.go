@@ -5,11 +5,13 @@ import (
 	"crypto/sha256"
 	"fmt"
 	"github.com/neurostream/neurostream/pipeline/arrowout"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -176,6 +178,15 @@ func (s *SzCORESink) Unfinished() []string {
 	}
 	slices.Sort(ids)
 	return ids
+}
+
+// Report writes how many annotation files the sink wrote, and the
+// sessions that had events but no file (Unfinished).
+func (s *SzCORESink) Report(w io.Writer) {
+	fmt.Fprintf(w, "wrote %d SzCORE annotation files under %s\n", len(s.Files()), s.dir)
+	if u := s.Unfinished(); len(u) > 0 {
+		fmt.Fprintf(w, "no SzCORE file for %d sessions that did not end: %s\n", len(u), strings.Join(u, ", "))
+	}
 }
 
 // Close implements the pipeline's Sink.

@@ -6,6 +6,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -66,6 +67,11 @@ func TestSzCORESink(t *testing.T) {
 	}
 	if u := s.Unfinished(); len(u) != 1 || u[0] != "open" || len(s.Files()) != 2 {
 		t.Errorf("unfinished %v, files %v", u, s.Files())
+	}
+	var report strings.Builder
+	s.Report(&report)
+	if want := "wrote 2 SzCORE annotation files under " + dir + "\nno SzCORE file for 1 sessions that did not end: open\n"; report.String() != want {
+		t.Errorf("report %q, want %q", report.String(), want)
 	}
 }
 
