@@ -1,6 +1,7 @@
 // Package config reads pipeline descriptions from YAML (with NEUROSTREAM_*
-// environment overrides), checks them key by key, and builds the runtime
-// options they describe.
+// environment overrides), checks them key by key, builds the runtime
+// options they describe, and runs them (Config.Run: what `neurostream run`
+// runs, with its report, metrics endpoints and outcome).
 //
 // Keys are snake_case spellings of the Go field names below ("sample_rate"
 // for SampleRate). Every scalar key can be overridden from the environment:

@@ -1,4 +1,4 @@
-package main
+package pipeline
 
 import (
 	"context"
@@ -10,23 +10,22 @@ import (
 	"sync"
 	"text/tabwriter"
 
-	"github.com/neurostream/neurostream/pipeline"
 	"github.com/neurostream/neurostream/pipeline/wire"
 )
 
-// deadLetterMsg is the message of the runtime's warning for each dead
-// letter (pipeline.Runner's report), which deadLetterTally replaces.
-const deadLetterMsg = "dead letter"
+// DeadLetterWarning is the message of the Runner's warning for each dead
+// letter, which a DeadLetterTally replaces (WithoutDeadLetterWarnings).
+const DeadLetterWarning = "dead letter"
 
-// deadLetterTally is the run's dead-letter sink seen from the command
-// line: it passes every dead letter on to the configured sink (file or
-// topic) and counts them per session and reason, so that the summary has
-// one line per session and reason, with the first error in full, instead
-// of one warning per chunk. The first dead letter of each session and
-// reason is logged, up to maxLogged of them.
-type deadLetterTally struct {
-	next pipeline.DeadLetterSink // nil: counted only
-	log  *slog.Logger            // nil: nothing logged
+// DeadLetterTally is a run's dead-letter sink seen from its report: it
+// passes every dead letter on to the configured sink (file or topic) and
+// counts them per session and reason, so that the report has one line per
+// session and reason, with the first error in full, instead of one
+// warning per chunk. The first dead letter of each session and reason is
+// logged, up to maxLogged of them.
+type DeadLetterTally struct {
+	next DeadLetterSink // nil: counted only
+	log  *slog.Logger   // nil: nothing logged
 
 	mu     sync.Mutex
 	rows   map[tallyKey]*tallyRow
@@ -45,16 +44,15 @@ type tallyRow struct {
 // counts the rest.
 const maxLogged = 10
 
-func newDeadLetterTally(next pipeline.DeadLetterSink, log *slog.Logger, logFirst bool) *deadLetterTally {
-	t := &deadLetterTally{next: next, rows: map[tallyKey]*tallyRow{}}
-	if logFirst {
-		t.log = log
-	}
-	return t
+// NewDeadLetterTally returns a tally that passes dead letters on to next
+// (nil: none) and logs the first of each session and reason to log (nil:
+// none).
+func NewDeadLetterTally(next DeadLetterSink, log *slog.Logger) *DeadLetterTally {
+	return &DeadLetterTally{next: next, log: log, rows: map[tallyKey]*tallyRow{}}
 }
 
-// DeadLetter implements pipeline.DeadLetterSink.
-func (t *deadLetterTally) DeadLetter(ctx context.Context, d pipeline.DeadLetter) error {
+// DeadLetter implements DeadLetterSink.
+func (t *DeadLetterTally) DeadLetter(ctx context.Context, d DeadLetter) error {
 	k := tallyKey{d.Message.Key, d.Reason}
 	t.mu.Lock()
 	row := t.rows[k]
@@ -68,7 +66,7 @@ func (t *deadLetterTally) DeadLetter(ctx context.Context, d pipeline.DeadLetter)
 		if t.log != nil {
 			switch t.logged++; {
 			case t.logged <= maxLogged:
-				t.log.Warn(deadLetterMsg, "session", k.session, "reason", k.reason, "err", d.Err,
+				t.log.Warn(DeadLetterWarning, "session", k.session, "reason", k.reason, "err", d.Err,
 					"note", "the first of this session and reason; the run summary counts them all")
 			case t.logged == maxLogged+1:
 				t.log.Warn("more sessions and reasons with dead letters: the run summary counts them")
@@ -83,24 +81,24 @@ func (t *deadLetterTally) DeadLetter(ctx context.Context, d pipeline.DeadLetter)
 	return t.next.DeadLetter(ctx, d)
 }
 
-// Close implements pipeline.DeadLetterSink.
-func (t *deadLetterTally) Close() error {
+// Close implements DeadLetterSink.
+func (t *DeadLetterTally) Close() error {
 	if t.next == nil {
 		return nil
 	}
 	return t.next.Close()
 }
 
-// chunks returns how many chunks were set aside (dead letters of every
+// Chunks returns how many chunks were set aside (dead letters of every
 // reason but gap, whose chunk is processed, and stage_error, which loses
 // a window, not a chunk) and how many windows stage errors lost.
-func (t *deadLetterTally) chunks() (setAside, lostWindows int64) {
+func (t *DeadLetterTally) Chunks() (setAside, lostWindows int64) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	for k, row := range t.rows {
 		switch k.reason {
 		case string(wire.ReasonGap):
-		case pipeline.ReasonStageError:
+		case ReasonStageError:
 			lostWindows += row.n
 		default:
 			setAside += row.n
@@ -109,14 +107,14 @@ func (t *deadLetterTally) chunks() (setAside, lostWindows int64) {
 	return setAside, lostWindows
 }
 
-// chunkReasons lists the reasons chunks were set aside for (all but gap
+// ChunkReasons lists the reasons chunks were set aside for (all but gap
 // and stage_error) and their counts, most frequent first, as
 // "session_start 250, decode 3".
-func (t *deadLetterTally) chunkReasons() string {
+func (t *DeadLetterTally) ChunkReasons() string {
 	t.mu.Lock()
 	n := map[string]int64{}
 	for k, row := range t.rows {
-		if k.reason == string(wire.ReasonGap) || k.reason == pipeline.ReasonStageError {
+		if k.reason == string(wire.ReasonGap) || k.reason == ReasonStageError {
 			continue
 		}
 		n[k.reason] += row.n
@@ -142,9 +140,9 @@ func (t *deadLetterTally) chunkReasons() string {
 // holds every one.
 const maxTallyRows = 20
 
-// print writes one line per session and reason, in order of their first
+// Print writes one line per session and reason, in order of their first
 // dead letter: the count and the first error in full.
-func (t *deadLetterTally) print(w io.Writer) {
+func (t *DeadLetterTally) Print(w io.Writer) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
@@ -166,6 +164,13 @@ func (t *deadLetterTally) print(w io.Writer) {
 		fmt.Fprintf(tw, "  %s\t%s\t%d\t%s\n", session, k.reason, t.rows[k].n, t.rows[k].first)
 	}
 	tw.Flush()
+}
+
+// WithoutDeadLetterWarnings returns h without the Runner's warning for
+// each dead letter, which a DeadLetterTally replaces: a bad recording
+// makes one per chunk.
+func WithoutDeadLetterWarnings(h slog.Handler) slog.Handler {
+	return dropRecords{h, slog.LevelWarn, DeadLetterWarning}
 }
 
 // dropRecords is a slog.Handler that drops the records of one level and
