@@ -1,12 +1,10 @@
 package pipeline
 
 import (
-	"cmp"
 	"context"
 	"fmt"
 	"io"
 	"log/slog"
-	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -15,17 +13,16 @@ import (
 	"github.com/neurostream/neurostream/pipeline/wire"
 )
 
-// DeadLetterLogMessage is the message of the Runner's warning for each
-// dead letter, which a DeadLetterTally makes redundant: DropRecords drops
-// it.
-const DeadLetterLogMessage = "dead letter"
+// DeadLetterWarning is the message of the Runner's warning for each dead
+// letter, which a DeadLetterTally replaces (WithoutDeadLetterWarnings).
+const DeadLetterWarning = "dead letter"
 
-// DeadLetterTally is a DeadLetterSink that passes every dead letter on to
-// another (the configured file or topic) and counts them per session and
-// reason, so that a run's summary has one line per session and reason,
-// with the first error in full, instead of one warning per chunk. The
-// first dead letter of each session and reason is logged, up to
-// MaxLoggedDeadLetters of them. It is safe for concurrent use.
+// DeadLetterTally is a run's dead-letter sink seen from its report: it
+// passes every dead letter on to the configured sink (file or topic) and
+// counts them per session and reason, so that the report has one line per
+// session and reason, with the first error in full, instead of one
+// warning per chunk. The first dead letter of each session and reason is
+// logged, up to maxLogged of them.
 type DeadLetterTally struct {
 	next DeadLetterSink // nil: counted only
 	log  *slog.Logger   // nil: nothing logged
@@ -43,13 +40,13 @@ type tallyRow struct {
 	first string // the first error, in full
 }
 
-// MaxLoggedDeadLetters bounds the dead letters a DeadLetterTally logs as
-// they come; the summary counts the rest.
-const MaxLoggedDeadLetters = 10
+// maxLogged bounds the dead letters logged as they come; the summary
+// counts the rest.
+const maxLogged = 10
 
-// NewDeadLetterTally returns a tally passing dead letters on to next
-// (nil: none) and logging the first of each session and reason to log
-// (nil: none).
+// NewDeadLetterTally returns a tally that passes dead letters on to next
+// (nil: none) and logs the first of each session and reason to log (nil:
+// none).
 func NewDeadLetterTally(next DeadLetterSink, log *slog.Logger) *DeadLetterTally {
 	return &DeadLetterTally{next: next, log: log, rows: map[tallyKey]*tallyRow{}}
 }
@@ -68,10 +65,10 @@ func (t *DeadLetterTally) DeadLetter(ctx context.Context, d DeadLetter) error {
 		t.order = append(t.order, k)
 		if t.log != nil {
 			switch t.logged++; {
-			case t.logged <= MaxLoggedDeadLetters:
-				t.log.Warn(DeadLetterLogMessage, "session", k.session, "reason", k.reason, "err", d.Err,
+			case t.logged <= maxLogged:
+				t.log.Warn(DeadLetterWarning, "session", k.session, "reason", k.reason, "err", d.Err,
 					"note", "the first of this session and reason; the run summary counts them all")
-			case t.logged == MaxLoggedDeadLetters+1:
+			case t.logged == maxLogged+1:
 				t.log.Warn("more sessions and reasons with dead letters: the run summary counts them")
 			}
 		}
@@ -84,7 +81,7 @@ func (t *DeadLetterTally) DeadLetter(ctx context.Context, d DeadLetter) error {
 	return t.next.DeadLetter(ctx, d)
 }
 
-// Close implements DeadLetterSink: it closes the sink it passes on to.
+// Close implements DeadLetterSink.
 func (t *DeadLetterTally) Close() error {
 	if t.next == nil {
 		return nil
@@ -92,43 +89,46 @@ func (t *DeadLetterTally) Close() error {
 	return t.next.Close()
 }
 
-// chunkReason reports whether dead letters of reason set a chunk aside:
-// all but gap, whose chunk is processed, and stage_error, which loses a
-// window, not a chunk.
-func chunkReason(reason string) bool {
-	return reason != string(wire.ReasonGap) && reason != ReasonStageError
-}
-
-// Chunks returns how many chunks were set aside (chunkReason) and how
-// many windows stage errors lost.
+// Chunks returns how many chunks were set aside (dead letters of every
+// reason but gap, whose chunk is processed, and stage_error, which loses
+// a window, not a chunk) and how many windows stage errors lost.
 func (t *DeadLetterTally) Chunks() (setAside, lostWindows int64) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	for k, row := range t.rows {
-		switch {
-		case k.reason == ReasonStageError:
+		switch k.reason {
+		case string(wire.ReasonGap):
+		case ReasonStageError:
 			lostWindows += row.n
-		case chunkReason(k.reason):
+		default:
 			setAside += row.n
 		}
 	}
 	return setAside, lostWindows
 }
 
-// ChunkReasons lists the reasons chunks were set aside for and their
-// counts, most frequent first (then by name), as "session_start 250,
-// decode 3".
+// ChunkReasons lists the reasons chunks were set aside for (all but gap
+// and stage_error) and their counts, most frequent first, as
+// "session_start 250, decode 3".
 func (t *DeadLetterTally) ChunkReasons() string {
 	t.mu.Lock()
 	n := map[string]int64{}
 	for k, row := range t.rows {
-		if chunkReason(k.reason) {
-			n[k.reason] += row.n
+		if k.reason == string(wire.ReasonGap) || k.reason == ReasonStageError {
+			continue
 		}
+		n[k.reason] += row.n
 	}
 	t.mu.Unlock()
-	rs := slices.SortedFunc(maps.Keys(n), func(a, b string) int {
-		return cmp.Or(cmp.Compare(n[b], n[a]), strings.Compare(a, b))
+	var rs []string
+	for r := range n {
+		rs = append(rs, r)
+	}
+	slices.SortFunc(rs, func(a, b string) int {
+		if n[a] != n[b] {
+			return int(n[b] - n[a])
+		}
+		return strings.Compare(a, b)
 	})
 	for i, r := range rs {
 		rs[i] = fmt.Sprintf("%s %d", r, n[r])
@@ -136,19 +136,19 @@ func (t *DeadLetterTally) ChunkReasons() string {
 	return strings.Join(rs, ", ")
 }
 
-// MaxTallyRows bounds the table Print writes; the dead-letter file or
-// topic holds every dead letter.
-const MaxTallyRows = 20
+// maxTallyRows bounds the summary's table; the dead-letter file or topic
+// holds every one.
+const maxTallyRows = 20
 
-// Print writes a table of one line per session and reason, in the order
-// of their first dead letter: the count and the first error in full.
+// Print writes one line per session and reason, in order of their first
+// dead letter: the count and the first error in full.
 func (t *DeadLetterTally) Print(w io.Writer) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "  session\treason\tcount\tfirst error")
 	for i, k := range t.order {
-		if i == MaxTallyRows {
+		if i == maxTallyRows {
 			var more int64
 			for _, k := range t.order[i:] {
 				more += t.rows[k].n
@@ -166,29 +166,32 @@ func (t *DeadLetterTally) Print(w io.Writer) {
 	tw.Flush()
 }
 
-// DropRecords is a slog.Handler that drops the records of one level and
-// message (DeadLetterLogMessage at warning level, beside a
-// DeadLetterTally) and passes the rest to the handler it wraps.
-type DropRecords struct {
-	slog.Handler
-	Level slog.Level
-	Msg   string
+// WithoutDeadLetterWarnings returns h without the Runner's warning for
+// each dead letter, which a DeadLetterTally replaces: a bad recording
+// makes one per chunk.
+func WithoutDeadLetterWarnings(h slog.Handler) slog.Handler {
+	return dropRecords{h, slog.LevelWarn, DeadLetterWarning}
 }
 
-// Handle implements slog.Handler.
-func (h DropRecords) Handle(ctx context.Context, r slog.Record) error {
-	if r.Level == h.Level && r.Message == h.Msg {
+// dropRecords is a slog.Handler that drops the records of one level and
+// message and passes the rest to the handler it wraps.
+type dropRecords struct {
+	slog.Handler
+	level slog.Level
+	msg   string
+}
+
+func (h dropRecords) Handle(ctx context.Context, r slog.Record) error {
+	if r.Level == h.level && r.Message == h.msg {
 		return nil
 	}
 	return h.Handler.Handle(ctx, r)
 }
 
-// WithAttrs implements slog.Handler.
-func (h DropRecords) WithAttrs(as []slog.Attr) slog.Handler {
-	return DropRecords{h.Handler.WithAttrs(as), h.Level, h.Msg}
+func (h dropRecords) WithAttrs(as []slog.Attr) slog.Handler {
+	return dropRecords{h.Handler.WithAttrs(as), h.level, h.msg}
 }
 
-// WithGroup implements slog.Handler.
-func (h DropRecords) WithGroup(name string) slog.Handler {
-	return DropRecords{h.Handler.WithGroup(name), h.Level, h.Msg}
+func (h dropRecords) WithGroup(name string) slog.Handler {
+	return dropRecords{h.Handler.WithGroup(name), h.level, h.msg}
 }

@@ -796,7 +796,7 @@ func (w *worker) report(ctx context.Context, d DeadLetter, after func(error)) er
 	r := w.r
 	r.stats.DeadLetters.Add(1)
 	r.opt.Metrics.deadLetter(d.Reason)
-	r.opt.Logger.Warn("dead letter", "reason", d.Reason, "err", d.Err)
+	r.opt.Logger.Warn(DeadLetterWarning, "reason", d.Reason, "err", d.Err)
 	switch dl := r.opt.DeadLetters.(type) {
 	case nil:
 		after(nil)

@@ -15,6 +15,7 @@ import (
 
 	"github.com/neurostream/neurostream/internal/resultcols"
 	"github.com/neurostream/neurostream/pipeline/arrowout"
+	"github.com/neurostream/neurostream/pipeline/sinks"
 )
 
 // resultFile names a result part as `run` writes them: KIND-NNNNNN.arrows
@@ -219,9 +220,9 @@ func (r *Report) gather(dir string) (map[string]*session, error) {
 			r.problem(path, "empty file; skipped")
 			continue
 		}
-		recs, err := arrowout.ReadFile(path, memory.DefaultAllocator)
+		recs, err := sinks.ReadFile(path, memory.DefaultAllocator)
 		if err != nil {
-			r.problem(path, fmt.Sprintf("unreadable (%v); skipped", strings.TrimPrefix(err.Error(), "arrowout: "+path+": ")))
+			r.problem(path, fmt.Sprintf("unreadable (%v); skipped", strings.TrimPrefix(err.Error(), "sinks: "+path+": ")))
 			continue
 		}
 		r.Files++

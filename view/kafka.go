@@ -30,6 +30,17 @@ const (
 	Earliest
 )
 
+// ParseOffset reads an Offset by name: "latest" or "earliest".
+func ParseOffset(name string) (Offset, error) {
+	switch name {
+	case "latest":
+		return Latest, nil
+	case "earliest":
+		return Earliest, nil
+	}
+	return 0, fmt.Errorf("%q: want latest or earliest", name)
+}
+
 // KafkaConfig configures ConsumeKafka.
 type KafkaConfig struct {
 	pkafka.Connection

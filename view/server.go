@@ -128,3 +128,30 @@ func (h *Hub) Serve(ctx context.Context, addr string) (string, func() error, err
 		return err
 	}, nil
 }
+
+// Start runs a hub of cfg (Run) and serves it on addr (Serve) until ctx
+// ends or stop is called. It returns the hub, the address the server
+// listens on, and stop, which ends both and waits for them; a server
+// error is logged.
+func Start(ctx context.Context, cfg Config, addr string) (hub *Hub, bound string, stop func(), err error) {
+	hub = NewHub(cfg)
+	ctx, cancel := context.WithCancel(ctx)
+	hubDone := make(chan struct{})
+	go func() {
+		hub.Run(ctx)
+		close(hubDone)
+	}()
+	bound, wait, err := hub.Serve(ctx, addr)
+	if err != nil {
+		cancel()
+		<-hubDone
+		return nil, "", nil, err
+	}
+	return hub, bound, func() {
+		cancel()
+		<-hubDone
+		if err := wait(); err != nil {
+			hub.cfg.Logger.Warn("view: server", "error", err)
+		}
+	}, nil
+}

@@ -35,7 +35,7 @@ func readmeSQL(t *testing.T) string {
 // the pinned duckdb package on the Parquet files of a run of the demo
 // pipeline (builtin:demo.yaml, in a folder of its own so that the query's
 // 'out/…' path is the run's output), and checks every row against the
-// summary the run prints (arrowout.Summary, the same run). docs/schemas.md
+// summary the run prints (sinks.Summary, the same run). docs/schemas.md
 // shows the same query.
 func TestReadmeDuckDB(t *testing.T) {
 	py := testenv.Python(t)

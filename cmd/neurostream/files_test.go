@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/neurostream/neurostream/internal/testenv"
-	"github.com/neurostream/neurostream/pipeline/arrowout"
+	"github.com/neurostream/neurostream/pipeline/sinks"
 )
 
 // fileKillConfig is a file pipeline of four simulated 40 s sessions (19
@@ -144,7 +144,7 @@ print(json.dumps({"full": len(full), "rows": len(rows), "distinct": len({key(r) 
 	before := read()
 	check("after the kill", before, seen*1000)
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	rec, err := arrowout.Recover(arrowout.FileSinkConfig{Dir: killed, RowGroupRows: 300, Logger: quiet})
+	rec, err := sinks.Recover(sinks.FileSinkConfig{Dir: killed, RowGroupRows: 300, Logger: quiet})
 	if err != nil {
 		t.Fatal(err)
 	}

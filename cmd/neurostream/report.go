@@ -29,15 +29,7 @@ func newReportCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			out := cmd.OutOrStdout()
-			for _, p := range r.Problems {
-				fmt.Fprintf(out, "not used: %s\n", p)
-			}
-			for _, s := range r.Scores {
-				fmt.Fprintf(out, "seizure %s: %d reference events, TP %d, FP %d, sensitivity %.3g, precision %.3g, F1 %.3g\n",
-					s.Session, s.RefTrue, s.TP, s.FP, s.Sensitivity, s.Precision, s.F1)
-			}
-			fmt.Fprintf(out, "wrote %d figures (PNG and SVG) from %d result files; open %s\n", len(r.Figures), r.Files, r.Index)
+			r.Print(cmd.OutOrStdout())
 			switch {
 			case len(r.Figures) == 0:
 				return withCode(exitNothing, errors.New("no figure: no readable result file in "+cfg.In))

@@ -13,7 +13,7 @@ import (
 	"github.com/apache/arrow/go/v17/arrow/array"
 
 	"github.com/neurostream/neurostream/models/ssvep"
-	"github.com/neurostream/neurostream/pipeline/arrowout"
+	"github.com/neurostream/neurostream/pipeline/sinks"
 	"github.com/neurostream/neurostream/view/viewtest"
 )
 
@@ -81,7 +81,7 @@ type ssvepTally struct {
 // and 15 Hz (decision code−1).
 func tallySSVEP(t *testing.T, path string) ssvepTally {
 	t.Helper()
-	recs, err := arrowout.ReadFile(path, nil)
+	recs, err := sinks.ReadFile(path, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

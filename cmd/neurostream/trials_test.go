@@ -11,6 +11,7 @@ import (
 
 	"github.com/neurostream/neurostream/internal/testenv"
 	"github.com/neurostream/neurostream/pipeline/arrowout"
+	"github.com/neurostream/neurostream/pipeline/sinks"
 	"github.com/neurostream/neurostream/simulate"
 )
 
@@ -18,7 +19,7 @@ import (
 // dir; release them.
 func readResults(t *testing.T, dir string, k arrowout.Kind) []arrow.Record {
 	t.Helper()
-	recs, err := arrowout.ReadFiles(dir, k, nil)
+	recs, err := sinks.ReadFiles(dir, k, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

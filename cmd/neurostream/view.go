@@ -21,34 +21,17 @@ var viewHook func(addr string)
 // `run --view` before it runs.
 var runViewHook func(b *config.Built)
 
-// serveView starts a hub and its web server on addr until ctx ends, and
-// returns the hub, the address it listens on and a function that stops
-// both and waits for them.
-func serveView(ctx context.Context, cmd *cobra.Command, addr, source string) (*view.Hub, string, func(), error) {
-	hub := view.NewHub(view.Config{Source: source, Logger: slog.Default()})
-	ctx, cancel := context.WithCancel(ctx)
-	hubDone := make(chan struct{})
-	go func() {
-		hub.Run(ctx)
-		close(hubDone)
-	}()
-	bound, wait, err := hub.Serve(ctx, addr)
-	if err != nil {
-		cancel()
-		<-hubDone
-		return nil, "", nil, err
-	}
-	fmt.Fprintf(cmd.ErrOrStderr(), "view: http://%s/\n", bound)
-	if viewHook != nil {
-		viewHook(bound)
-	}
-	return hub, bound, func() {
-		cancel()
-		<-hubDone
-		if err := wait(); err != nil {
-			slog.Warn("view: server", "error", err)
+// serveView starts a hub and its web server on addr (view.Start) until
+// the command ends, and says where.
+func serveView(cmd *cobra.Command, addr, source string) (*view.Hub, string, func(), error) {
+	hub, bound, stop, err := view.Start(cmd.Context(), view.Config{Source: source, Logger: slog.Default()}, addr)
+	if err == nil {
+		fmt.Fprintf(cmd.ErrOrStderr(), "view: http://%s/\n", bound)
+		if viewHook != nil {
+			viewHook(bound)
 		}
-	}, nil
+	}
+	return hub, bound, stop, err
 }
 
 // runWithView runs c like `run`, with its results also going to a live
@@ -57,34 +40,28 @@ func serveView(ctx context.Context, cmd *cobra.Command, addr, source string) (*v
 // counted per session). After a finite input ends the view keeps serving
 // the final state until the command is interrupted.
 func runWithView(cmd *cobra.Command, c *config.Config, addr string) error {
-	ctx := cmd.Context()
-	source := fmt.Sprintf("run %s: %s", c.Name, c.Provenance()[config.MetaInput])
-	hub, bound, stop, err := serveView(ctx, cmd, addr, source)
+	hub, bound, stop, err := serveView(cmd, addr, fmt.Sprintf("run %s: %s", c.Name, c.Provenance()[config.MetaInput]))
 	if err != nil {
 		return withCode(exitUsage, err)
 	}
 	defer stop()
-	finite := true
 	err = runPipelineWith(cmd, c, nil, func(b *config.Built) {
 		b.Options.Sinks = append(b.Options.Sinks, view.Sink{Hub: hub})
 		b.Options.DeadLetters = view.DeadLetters{Hub: hub, Next: b.Options.DeadLetters}
-		finite = b.KafkaSource == nil
 		if runViewHook != nil {
 			runViewHook(b)
 		}
 	})
-	if finite && ctx.Err() == nil {
+	if len(c.Source.Kafka.Brokers) == 0 && cmd.Context().Err() == nil { // a finite input
 		fmt.Fprintf(cmd.ErrOrStderr(), "view: the input has ended; still serving http://%s/ until interrupted (Ctrl-C)\n", bound)
-		<-ctx.Done()
+		<-cmd.Context().Done()
 	}
 	return err
 }
 
 func newViewCmd() *cobra.Command {
-	var (
-		addr, file, prefix, group, deadLetterTopic, from string
-		brokers                                          []string
-	)
+	var addr, file, from string
+	var kc view.KafkaConfig
 	cmd := &cobra.Command{
 		Use:   "view",
 		Short: "Serve a live web view of the result topics in Kafka",
@@ -97,61 +74,48 @@ func newViewCmd() *cobra.Command {
 		Example: "  neurostream view --brokers 127.0.0.1:9092\n  neurostream view --config configs/seizure-monitor.yaml --addr 127.0.0.1:8080",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			kc := view.KafkaConfig{
-				Connection: pkafka.Connection{Brokers: brokers}, TopicPrefix: prefix, GroupID: group,
-				DeadLetterTopic: deadLetterTopic, Logger: slog.Default(),
-			}
 			if file != "" {
 				c, err := loadConfig(file)
 				if err != nil {
 					return err
 				}
-				ko, fl := c.Output.Kafka, cmd.Flags()
+				ko := c.Output.Kafka
 				if len(ko.Brokers) == 0 {
 					return withCode(exitUsage, fmt.Errorf("%s: output.kafka.brokers is empty: this pipeline writes no results to Kafka", file))
 				}
-				if !fl.Changed("brokers") {
-					kc.Brokers = ko.Brokers
-				}
-				if !fl.Changed("topic-prefix") {
-					kc.TopicPrefix = ko.TopicPrefix
-				}
-				if !fl.Changed("dead-letter-topic") {
-					kc.DeadLetterTopic = ko.DeadLetterTopic
+				// Flags set explicitly win over output.kafka.
+				for name, v := range map[string]string{"brokers": strings.Join(ko.Brokers, ","), "topic-prefix": ko.TopicPrefix, "dead-letter-topic": ko.DeadLetterTopic} {
+					if !cmd.Flags().Changed(name) {
+						cmd.Flags().Set(name, v)
+					}
 				}
 			}
-			switch from {
-			case "latest":
-				kc.StartOffset = view.Latest
-			case "earliest":
-				kc.StartOffset = view.Earliest
-			default:
-				return withCode(exitUsage, fmt.Errorf("--from %q: want latest or earliest", from))
+			kc.Logger = slog.Default()
+			var err error
+			if kc.StartOffset, err = view.ParseOffset(from); err != nil {
+				return withCode(exitUsage, fmt.Errorf("--from %w", err))
 			}
 			if err := kc.Validate(); err != nil {
 				return withCode(exitUsage, err)
 			}
-			ctx := cmd.Context()
-			source := fmt.Sprintf("Kafka topics %s* on %s, group %s", kc.Prefix(), strings.Join(kc.Brokers, ","), kc.Group())
-			hub, _, stop, err := serveView(ctx, cmd, addr, source)
+			hub, _, stop, err := serveView(cmd, addr, fmt.Sprintf("Kafka topics %s* on %s, group %s", kc.Prefix(), strings.Join(kc.Brokers, ","), kc.Group()))
 			if err != nil {
 				return withCode(exitUsage, err)
 			}
 			defer stop()
-			err = view.ConsumeKafka(ctx, kc, hub)
-			if errors.Is(err, context.Canceled) || ctx.Err() != nil {
-				return nil // a signal is the normal stop
+			if err := view.ConsumeKafka(cmd.Context(), kc, hub); !errors.Is(err, context.Canceled) && cmd.Context().Err() == nil {
+				return err
 			}
-			return err
+			return nil // a signal is the normal stop
 		},
 	}
 	f := cmd.Flags()
 	f.StringVar(&addr, "addr", "127.0.0.1:8080", "address to serve the page on, host:port")
 	f.StringVarP(&file, "config", "c", "", "take brokers, topic prefix and dead-letter topic from this pipeline's output.kafka (builtin:NAME.yaml for an embedded one)")
-	f.StringSliceVar(&brokers, "brokers", defaultBrokers(), "Kafka bootstrap brokers, host:port (the default is $NEUROSTREAM_KAFKA when set)")
-	f.StringVar(&prefix, "topic-prefix", pkafka.DefaultTopicPrefix, "result topics are this prefix + the result kind")
-	f.StringVar(&group, "group", view.DefaultGroupID, "consumer group of the view (not the pipeline's)")
-	f.StringVar(&deadLetterTopic, "dead-letter-topic", "neurostream.deadletters", "dead-letter topic, counted per session (\"\": none)")
+	f.StringSliceVar(&kc.Brokers, "brokers", defaultBrokers(), "Kafka bootstrap brokers, host:port (the default is $NEUROSTREAM_KAFKA when set)")
+	f.StringVar(&kc.TopicPrefix, "topic-prefix", pkafka.DefaultTopicPrefix, "result topics are this prefix + the result kind")
+	f.StringVar(&kc.GroupID, "group", view.DefaultGroupID, "consumer group of the view (not the pipeline's)")
+	f.StringVar(&kc.DeadLetterTopic, "dead-letter-topic", "neurostream.deadletters", "dead-letter topic, counted per session (\"\": none)")
 	f.StringVar(&from, "from", "latest", "where a new consumer group starts: latest (only new results) or earliest (everything kept)")
 	return cmd
 }

@@ -130,3 +130,33 @@ func (c *Columns) FloatLists(name string) func(i int) []float64 {
 		return raw[start:end]
 	}
 }
+
+// StringLists reads a list<utf8> column: a copy of row i's values; nil for
+// a null row.
+func (c *Columns) StringLists(name string) func(i int) []string {
+	a := c.col(name)
+	if a == nil {
+		return func(int) []string { return nil }
+	}
+	l, ok := a.(*array.List)
+	if !ok {
+		c.mistyped(name, a)
+		return func(int) []string { return nil }
+	}
+	vals, ok := l.ListValues().(*array.String)
+	if !ok {
+		c.mistyped(name, a)
+		return func(int) []string { return nil }
+	}
+	return func(i int) []string {
+		if l.IsNull(i) {
+			return nil
+		}
+		start, end := l.ValueOffsets(i)
+		out := make([]string, 0, end-start)
+		for j := start; j < end; j++ {
+			out = append(out, vals.Value(int(j)))
+		}
+		return out
+	}
+}

@@ -1,7 +1,8 @@
 // Package analyze plans what `neurostream analyze` runs on a recording:
 // the pipeline configurations (package config) a user would write for it,
 // chosen from what the recording holds, so that one command goes from "I
-// have an EDF" to numbers.
+// have an EDF" to numbers; Run plans and runs them over recordings as the
+// command does.
 //
 // Every recording gets the spectral pipeline: Welch PSD and band powers of
 // its data channels (EEG, MEG) in 2 s windows every 1 s, nperseg 2 s of

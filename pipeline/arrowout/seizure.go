@@ -1,10 +1,6 @@
 package arrowout
 
-import (
-	"github.com/apache/arrow/go/v17/arrow"
-	"github.com/apache/arrow/go/v17/arrow/array"
-	"github.com/apache/arrow/go/v17/arrow/memory"
-)
+import "github.com/apache/arrow/go/v17/arrow/memory"
 
 // Seizure row types.
 const (
@@ -17,6 +13,41 @@ const (
 const (
 	SeizureIctal      = "ictal"
 	SeizureBackground = "background"
+)
+
+// seizureRow is a seizure row after its key columns: a window's
+// probabilities and state, or an event (ev) and its channels, or the
+// session's end (ev's offset).
+type seizureRow struct {
+	typ                   string
+	probability, smoothed float64
+	ictal                 bool
+	ev                    SeizureEvent
+	channels              []string
+}
+
+func isWindow(r seizureRow) bool  { return r.typ == SeizureRowWindow }
+func isEvent(r seizureRow) bool   { return r.typ == SeizureRowEvent }
+func hasOffset(r seizureRow) bool { return r.typ != SeizureRowWindow }
+
+var seizureTable = newTable(KindSeizure, nil,
+	stringCol("row_type", 6, func(r seizureRow) string { return r.typ }),
+	float64Col("probability", func(r seizureRow) float64 { return r.probability }).nullUnless(isWindow),
+	float64Col("smoothed", func(r seizureRow) float64 { return r.smoothed }).nullUnless(isWindow),
+	stringCol("state", 10, func(r seizureRow) string {
+		if r.ictal {
+			return SeizureIctal
+		}
+		return SeizureBackground
+	}).nullUnless(isWindow),
+	float64Col("onset_seconds", func(r seizureRow) float64 { return r.ev.Onset }).nullUnless(isEvent),
+	float64Col("offset_seconds", func(r seizureRow) float64 { return r.ev.Offset }).nullUnless(hasOffset),
+	float64Col("confidence", func(r seizureRow) float64 { return r.ev.Confidence }).nullUnless(isEvent),
+	stringsCol("channels", func(r seizureRow) []string { return r.channels }).nullUnless(isEvent),
+	int64Col("onset_sample", func(r seizureRow) int64 { return r.ev.OnsetSample }).nullUnless(isEvent),
+	timeCol("onset_time", func(r seizureRow) int64 { return r.ev.OnsetTimeNS }).nullUnless(isEvent),
+	int64Col("offset_sample", func(r seizureRow) int64 { return r.ev.OffsetSample }).nullUnless(hasOffset),
+	timeCol("offset_time", func(r seizureRow) int64 { return r.ev.OffsetTimeNS }).nullUnless(hasOffset),
 )
 
 // SeizureSchema is the seizure result (no label columns). Every window has
@@ -34,21 +65,7 @@ const (
 // merge gap are written, then one row_type "end" row whose offset columns
 // give the session's end (offset_seconds is its duration, what an SzCORE
 // annotation file calls recordingDuration); its other columns are null.
-var SeizureSchema = schema(KindSeizure, nil,
-	arrow.Field{Name: "row_type", Type: arrow.BinaryTypes.String},
-	arrow.Field{Name: "probability", Type: arrow.PrimitiveTypes.Float64, Nullable: true},
-	arrow.Field{Name: "smoothed", Type: arrow.PrimitiveTypes.Float64, Nullable: true},
-	arrow.Field{Name: "state", Type: arrow.BinaryTypes.String, Nullable: true},
-	arrow.Field{Name: "onset_seconds", Type: arrow.PrimitiveTypes.Float64, Nullable: true},
-	arrow.Field{Name: "offset_seconds", Type: arrow.PrimitiveTypes.Float64, Nullable: true},
-	arrow.Field{Name: "confidence", Type: arrow.PrimitiveTypes.Float64, Nullable: true},
-	arrow.Field{Name: "channels", Type: arrow.ListOf(arrow.BinaryTypes.String), Nullable: true},
-	// After the columns above, whose positions readers (SzCORESink) use.
-	arrow.Field{Name: "onset_sample", Type: arrow.PrimitiveTypes.Int64, Nullable: true},
-	arrow.Field{Name: "onset_time", Type: arrow.FixedWidthTypes.Timestamp_ns, Nullable: true},
-	arrow.Field{Name: "offset_sample", Type: arrow.PrimitiveTypes.Int64, Nullable: true},
-	arrow.Field{Name: "offset_time", Type: arrow.FixedWidthTypes.Timestamp_ns, Nullable: true},
-)
+var SeizureSchema = seizureTable.schema
 
 // SeizureEvent is a seizure event as an event row gives it: [Onset,
 // Offset) in seconds from the session's sample 0, the same span in samples
@@ -62,110 +79,32 @@ type SeizureEvent struct {
 }
 
 // SeizureRows builds seizure records.
-type SeizureRows struct {
-	rows
-	rowType     *array.StringBuilder
-	probability *array.Float64Builder
-	smoothed    *array.Float64Builder
-	state       *array.StringBuilder
-	onset       *array.Float64Builder
-	offset      *array.Float64Builder
-	confidence  *array.Float64Builder
-	channels    *array.ListBuilder
-	chValues    *array.StringBuilder
-	onsetSample *array.Int64Builder
-	onsetTime   *array.TimestampBuilder
-	offSample   *array.Int64Builder
-	offTime     *array.TimestampBuilder
-}
+type SeizureRows struct{ rows[seizureRow] }
 
 // NewSeizureRows returns a builder of seizure records; mem nil means the
 // default allocator.
-func NewSeizureRows(mem memory.Allocator) *SeizureRows {
-	r := &SeizureRows{rows: newRows(mem, SeizureSchema, 0)}
-	r.rowType = r.field(0).(*array.StringBuilder)
-	r.probability = r.field(1).(*array.Float64Builder)
-	r.smoothed = r.field(2).(*array.Float64Builder)
-	r.state = r.field(3).(*array.StringBuilder)
-	r.onset = r.field(4).(*array.Float64Builder)
-	r.offset = r.field(5).(*array.Float64Builder)
-	r.confidence = r.field(6).(*array.Float64Builder)
-	r.channels = r.field(7).(*array.ListBuilder)
-	r.chValues = r.channels.ValueBuilder().(*array.StringBuilder)
-	r.onsetSample = r.field(8).(*array.Int64Builder)
-	r.onsetTime = r.field(9).(*array.TimestampBuilder)
-	r.offSample = r.field(10).(*array.Int64Builder)
-	r.offTime = r.field(11).(*array.TimestampBuilder)
-	return r
-}
+func NewSeizureRows(mem memory.Allocator) *SeizureRows { return &SeizureRows{seizureTable.rows(mem)} }
 
 // Reserve makes room for n rows, of which events carry channel lists of
 // channels labels of at most labelBytes bytes in all.
 func (r *SeizureRows) Reserve(n, events, channels, labelBytes int) {
-	r.reserve(n, 16)
-	r.rowType.ReserveData(n * 6)
-	r.state.ReserveData(n * 10)
-	r.chValues.Reserve(events * channels)
-	r.chValues.ReserveData(events * labelBytes)
+	r.reserve(n, 16, events*channels, events*labelBytes)
 }
 
 // AppendWindow adds window k's row: probability, smoothed probability and
 // whether the state is ictal.
 func (r *SeizureRows) AppendWindow(k WindowKey, probability, smoothed float64, ictal bool) {
-	r.windowKey(k)
-	r.rowType.Append(SeizureRowWindow)
-	r.probability.Append(probability)
-	r.smoothed.Append(smoothed)
-	if ictal {
-		r.state.Append(SeizureIctal)
-	} else {
-		r.state.Append(SeizureBackground)
-	}
-	r.onset.AppendNull()
-	r.offset.AppendNull()
-	r.confidence.AppendNull()
-	r.channels.AppendNull()
-	r.onsetSample.AppendNull()
-	r.onsetTime.AppendNull()
-	r.offSample.AppendNull()
-	r.offTime.AppendNull()
+	r.add(k, seizureRow{typ: SeizureRowWindow, probability: probability, smoothed: smoothed, ictal: ictal})
 }
 
 // AppendEnd adds the session's end row at key k: the session ends at
 // sample endSample, endTimeNS (unix ns), duration seconds after sample 0.
 func (r *SeizureRows) AppendEnd(k WindowKey, duration float64, endSample, endTimeNS int64) {
-	r.windowKey(k)
-	r.rowType.Append(SeizureRowEnd)
-	r.probability.AppendNull()
-	r.smoothed.AppendNull()
-	r.state.AppendNull()
-	r.onset.AppendNull()
-	r.offset.Append(duration)
-	r.confidence.AppendNull()
-	r.channels.AppendNull()
-	r.onsetSample.AppendNull()
-	r.onsetTime.AppendNull()
-	r.offSample.Append(endSample)
-	r.offTime.Append(arrow.Timestamp(endTimeNS))
+	r.add(k, seizureRow{typ: SeizureRowEnd, ev: SeizureEvent{Offset: duration, OffsetSample: endSample, OffsetTimeNS: endTimeNS}})
 }
 
 // AppendEvent adds event ev, finalised at window k, and the analysed
 // channels.
 func (r *SeizureRows) AppendEvent(k WindowKey, ev SeizureEvent, channels []string) {
-	r.windowKey(k)
-	r.rowType.Append(SeizureRowEvent)
-	r.probability.AppendNull()
-	r.smoothed.AppendNull()
-	r.state.AppendNull()
-	r.onset.Append(ev.Onset)
-	r.offset.Append(ev.Offset)
-	r.confidence.Append(ev.Confidence)
-	r.channels.Append(true)
-	for _, c := range channels {
-		r.chValues.Append(c)
-	}
-	r.onsetSample.Append(ev.OnsetSample)
-	r.onsetTime.Append(arrow.Timestamp(ev.OnsetTimeNS))
-	r.offSample.Append(ev.OffsetSample)
-	r.offTime.Append(arrow.Timestamp(ev.OffsetTimeNS))
+	r.add(k, seizureRow{typ: SeizureRowEvent, ev: ev, channels: channels})
 }

@@ -2,7 +2,6 @@ package arrowout
 
 import (
 	"github.com/apache/arrow/go/v17/arrow"
-	"github.com/apache/arrow/go/v17/arrow/array"
 	"github.com/apache/arrow/go/v17/arrow/memory"
 )
 
@@ -19,18 +18,20 @@ const (
 	EndOfInput = "end_of_input"
 )
 
+var sessionEndTable = newTable(KindSessionEnd, nil,
+	stringCol("reason", 0, func(r SessionEnd) string { return r.Reason }),
+	float64Col("sample_rate", func(r SessionEnd) float64 { return r.SampleRate }),
+	int64Col("chunks", func(r SessionEnd) int64 { return r.Chunks }),
+	int64Col("samples", func(r SessionEnd) int64 { return r.Samples }),
+	int64Col("windows", func(r SessionEnd) int64 { return r.Windows }),
+	int64Col("unfinished_samples", func(r SessionEnd) int64 { return r.Unfinished }),
+)
+
 // SessionEndSchema is the session_end result: one row per ended session.
 // Its window is the index the next window would have had and start_sample
 // one past the session's last sample, so (session, window) stays unique and
 // the idempotency key of a re-ended session after a restart is the same.
-var SessionEndSchema = schema(KindSessionEnd, nil,
-	arrow.Field{Name: "reason", Type: arrow.BinaryTypes.String},
-	arrow.Field{Name: "sample_rate", Type: arrow.PrimitiveTypes.Float64},
-	arrow.Field{Name: "chunks", Type: arrow.PrimitiveTypes.Int64},
-	arrow.Field{Name: "samples", Type: arrow.PrimitiveTypes.Int64},
-	arrow.Field{Name: "windows", Type: arrow.PrimitiveTypes.Int64},
-	arrow.Field{Name: "unfinished_samples", Type: arrow.PrimitiveTypes.Int64},
-)
+var SessionEndSchema = sessionEndTable.schema
 
 // SessionEnd is what one session_end row reports. Every count is taken on
 // the session's own clocks, not from what this process happened to see, so
@@ -52,13 +53,8 @@ type SessionEnd struct {
 
 // SessionEndRecord returns the one-row session_end record for key k.
 func SessionEndRecord(mem memory.Allocator, k WindowKey, e SessionEnd) arrow.Record {
-	r := newRows(mem, SessionEndSchema, 0)
+	r := sessionEndTable.rows(mem)
 	defer r.Release()
-	r.windowKey(k)
-	r.field(0).(*array.StringBuilder).Append(e.Reason)
-	r.field(1).(*array.Float64Builder).Append(e.SampleRate)
-	for i, v := range [...]int64{e.Chunks, e.Samples, e.Windows, e.Unfinished} {
-		r.field(2 + i).(*array.Int64Builder).Append(v)
-	}
+	r.add(k, e)
 	return r.Flush()
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/neurostream/neurostream/pipeline/arrowout"
 	pkafka "github.com/neurostream/neurostream/pipeline/kafka"
 	"github.com/neurostream/neurostream/pipeline/lslout"
+	"github.com/neurostream/neurostream/pipeline/sinks"
 	"github.com/neurostream/neurostream/pipeline/stages"
 	"github.com/neurostream/neurostream/pipeline/wire"
 	"github.com/neurostream/neurostream/simulate"
@@ -36,11 +37,11 @@ type Built struct {
 	// KafkaDeadLetters is the dead-letter topic's sink, when Kafka output
 	// is configured.
 	KafkaDeadLetters *pkafka.DeadLetterSink
-	Files            *arrowout.FileSink
-	SzCORE           *arrowout.SzCORESink
+	Files            *sinks.FileSink
+	SzCORE           *sinks.SzCORESink
 	// LSL is the output.lsl sink, when configured.
 	LSL         *lslout.Sink
-	Summary     *arrowout.Summary
+	Summary     *sinks.Summary
 	DeadLetters *pipeline.DeadLetterFile
 	// DeadLetterPath is the dead-letter file.
 	DeadLetterPath string
@@ -52,7 +53,7 @@ func (c *Config) Build(logger *slog.Logger) (*Built, error) {
 		logger = slog.Default()
 	}
 	c.logDeprecated(logger)
-	b := &Built{Summary: arrowout.NewSummary()}
+	b := &Built{Summary: sinks.NewSummary()}
 	src, err := c.buildSource(b, logger)
 	if err != nil {
 		return nil, err
@@ -61,7 +62,7 @@ func (c *Config) Build(logger *slog.Logger) (*Built, error) {
 	if err != nil {
 		return nil, err
 	}
-	sinks := []pipeline.Sink{b.Summary}
+	outs := []pipeline.Sink{b.Summary}
 	var dead pipeline.DeadLetterSink
 	if c.Output.Dir != "" {
 		var err error
@@ -76,14 +77,14 @@ func (c *Config) Build(logger *slog.Logger) (*Built, error) {
 		if c.Output.PartSeconds == 0 {
 			interval = -1 // no time limit
 		}
-		if b.Files, err = arrowout.NewFileSink(arrowout.FileSinkConfig{
-			Dir: c.Output.Dir, Format: arrowout.FileFormat(c.Output.Format),
+		if b.Files, err = sinks.NewFileSink(sinks.FileSinkConfig{
+			Dir: c.Output.Dir, Format: sinks.FileFormat(c.Output.Format),
 			PartRows: c.Output.PartRows, PartInterval: interval, RowGroupRows: c.Output.RowGroupRows,
 			Resume: resume, Logger: logger, Metadata: c.Provenance(),
 		}); err != nil {
 			return nil, fmt.Errorf("output.dir: %w", err)
 		}
-		sinks = append(sinks, b.Files)
+		outs = append(outs, b.Files)
 		// Dead letters go to a file only when they do not go to Kafka.
 		if len(c.Output.Kafka.Brokers) == 0 {
 			dl := c.Output.DeadLetters
@@ -100,10 +101,10 @@ func (c *Config) Build(logger *slog.Logger) (*Built, error) {
 	}
 	if c.Output.SzCORE != "" {
 		var err error
-		if b.SzCORE, err = arrowout.NewSzCORESink(c.Output.SzCORE); err != nil {
+		if b.SzCORE, err = sinks.NewSzCORESink(c.Output.SzCORE); err != nil {
 			return nil, fmt.Errorf("output.szcore: %w", err)
 		}
-		sinks = append(sinks, b.SzCORE)
+		outs = append(outs, b.SzCORE)
 	}
 	if ko := c.Output.Kafka; len(ko.Brokers) > 0 {
 		conn, err := c.KafkaConnection(ko.Brokers)
@@ -128,7 +129,7 @@ func (c *Config) Build(logger *slog.Logger) (*Built, error) {
 			return nil, fmt.Errorf("output.kafka: %w", err)
 		}
 		b.KafkaSink = rs
-		sinks = append(sinks, rs)
+		outs = append(outs, rs)
 		kd, err := pkafka.NewDeadLetterSink(pkafka.DeadLetterConfig{ProducerConfig: prod, Topic: ko.DeadLetterTopic})
 		if err != nil {
 			return nil, fmt.Errorf("output.kafka: %w", err)
@@ -143,7 +144,7 @@ func (c *Config) Build(logger *slog.Logger) (*Built, error) {
 			return nil, err
 		}
 		b.LSL = ls
-		sinks = append(sinks, ls)
+		outs = append(outs, ls)
 	}
 	warmup := c.Window.WarmupSeconds
 	if warmup == 0 && len(pre) > 0 {
@@ -157,7 +158,7 @@ func (c *Config) Build(logger *slog.Logger) (*Built, error) {
 		Source:      src,
 		Preprocess:  pre,
 		Stages:      builders,
-		Sinks:       sinks,
+		Sinks:       outs,
 		DeadLetters: dead,
 		Warmup:      pipeline.WindowSpec{LengthSeconds: warmup},
 		Window: pipeline.WindowSpec{

@@ -1,6 +1,7 @@
 // Package config reads pipeline descriptions from YAML (with NEUROSTREAM_*
-// environment overrides), checks them key by key, and builds the runtime
-// options they describe.
+// environment overrides), checks them key by key, builds the runtime
+// options they describe, and runs them (Config.Run: what `neurostream run`
+// runs, with its report, metrics endpoints and outcome).
 //
 // Keys are snake_case spellings of the Go field names below ("sample_rate"
 // for SampleRate). Every scalar key can be overridden from the environment:
@@ -280,7 +281,7 @@ type Output struct {
 	// files. Default: Dir/deadletters.jsonl.
 	DeadLetters string
 	// SzCORE writes each session's seizure events as an SzCORE annotation
-	// file under this folder when the session ends (arrowout.SzCORESink);
+	// file under this folder when the session ends (sinks.SzCORESink);
 	// empty for none. Needs a seizure stage.
 	SzCORE string `mapstructure:"szcore"`
 	// Kafka, when its brokers are set, receives results and dead letters.

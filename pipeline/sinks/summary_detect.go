@@ -1,14 +1,14 @@
-package arrowout
+package sinks
 
 import (
 	"fmt"
+	"github.com/neurostream/neurostream/internal/resultcols"
+	"github.com/neurostream/neurostream/pipeline/arrowout"
 	"io"
 	"maps"
 	"math"
 	"slices"
 	"strings"
-
-	"github.com/apache/arrow/go/v17/arrow/array"
 )
 
 // SeizureSummary is one session's seizure rows: how many windows were
@@ -21,7 +21,7 @@ type SeizureSummary struct {
 	MaxProbability float64
 	// Events are the event rows in the order they were written, with
 	// Onset, Offset (seconds from the session's sample 0) and Confidence.
-	Events []SeizureEvent
+	Events []arrowout.SeizureEvent
 }
 
 // SSVEPSummary is one session's ssvep rows: the number of decisions per
@@ -55,85 +55,92 @@ func (s *Summary) detections(id string) *detections {
 // addSeizure counts a seizure record's window rows and keeps its events.
 // Event and end rows carry the key of the window that finalised them, or
 // the window after the last: only window rows count as windows.
-func (s *Summary) addSeizure(r Result) {
+func (s *Summary) addSeizure(r arrowout.Result) error {
 	d := s.detections(r.Key.Session)
 	if d.seizure == nil {
 		d.seizure = &SeizureSummary{Session: r.Key.Session, MaxProbability: math.NaN()}
 	}
-	sz, rec := d.seizure, r.Record
-	rt := rec.Column(4).(*array.String)
-	prob := rec.Column(5).(*array.Float64)
-	state := rec.Column(7).(*array.String)
-	on, off := rec.Column(8).(*array.Float64), rec.Column(9).(*array.Float64)
-	conf := rec.Column(10).(*array.Float64)
-	onS, offS := rec.Column(12).(*array.Int64), rec.Column(14).(*array.Int64)
-	for i := range int(rec.NumRows()) {
-		switch rt.Value(i) {
-		case SeizureRowWindow:
+	sz, c := d.seizure, resultcols.New(r.Record, string(r.Kind))
+	rt, prob, state := c.Strings("row_type"), c.Floats("probability"), c.Strings("state")
+	on, off, conf := c.Floats("onset_seconds"), c.Floats("offset_seconds"), c.Floats("confidence")
+	onS, offS := c.Ints("onset_sample"), c.Ints("offset_sample")
+	if err := c.Err(); err != nil {
+		return err
+	}
+	for i := range int(r.Record.NumRows()) {
+		switch rt(i) {
+		case arrowout.SeizureRowWindow:
 			s.session(r.Key.Session).windows[r.Key.Window] = struct{}{}
 			sz.Windows++
-			if state.Value(i) == SeizureIctal {
+			if state(i) == arrowout.SeizureIctal {
 				sz.IctalWindows++
 			}
-			if p := prob.Value(i); math.IsNaN(sz.MaxProbability) || p > sz.MaxProbability {
+			if p := prob(i); math.IsNaN(sz.MaxProbability) || p > sz.MaxProbability {
 				sz.MaxProbability = p
 			}
-		case SeizureRowEvent:
-			sz.Events = append(sz.Events, SeizureEvent{
-				Onset: on.Value(i), Offset: off.Value(i), Confidence: conf.Value(i),
-				OnsetSample: onS.Value(i), OffsetSample: offS.Value(i),
+		case arrowout.SeizureRowEvent:
+			onSample, _ := onS(i)
+			offSample, _ := offS(i)
+			sz.Events = append(sz.Events, arrowout.SeizureEvent{
+				Onset: on(i), Offset: off(i), Confidence: conf(i),
+				OnsetSample: onSample, OffsetSample: offSample,
 			})
 		}
 	}
+	return nil
 }
 
 // addSSVEP counts an ssvep record's decisions.
-func (s *Summary) addSSVEP(r Result) {
+func (s *Summary) addSSVEP(r arrowout.Result) error {
 	s.session(r.Key.Session).windows[r.Key.Window] = struct{}{}
 	d := s.detections(r.Key.Session)
 	if d.ssvep == nil {
 		d.ssvep = &SSVEPSummary{Session: r.Key.Session, Decisions: map[float64]int{}}
 	}
-	rec := r.Record
-	dec := rec.Column(5).(*array.Int32)
-	freq := rec.Column(6).(*array.Float64)
-	for i := range int(rec.NumRows()) {
+	c := resultcols.New(r.Record, string(r.Kind))
+	dec, freq := c.Ints("decision"), c.Floats("frequency")
+	if err := c.Err(); err != nil {
+		return err
+	}
+	for i := range int(r.Record.NumRows()) {
 		d.ssvep.Windows++
-		if dec.Value(i) < 0 {
+		if v, _ := dec(i); v < 0 {
 			d.ssvep.Rest++
 		} else {
-			d.ssvep.Decisions[freq.Value(i)]++
+			d.ssvep.Decisions[freq(i)]++
 		}
 	}
+	return nil
 }
 
 // Seizures returns the seizure summary of each session that had seizure
 // rows, sorted by session id.
 func (s *Summary) Seizures() []SeizureSummary {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var out []SeizureSummary
-	for _, id := range slices.Sorted(maps.Keys(s.detect)) {
-		if sz := s.detect[id].seizure; sz != nil {
-			c := *sz
-			c.Events = slices.Clone(sz.Events)
-			out = append(out, c)
-		}
-	}
-	return out
+	return detected(s, func(d *detections) *SeizureSummary { return d.seizure }, func(c SeizureSummary) SeizureSummary {
+		c.Events = slices.Clone(c.Events)
+		return c
+	})
 }
 
 // SSVEPs returns the ssvep summary of each session that had ssvep rows,
 // sorted by session id.
 func (s *Summary) SSVEPs() []SSVEPSummary {
+	return detected(s, func(d *detections) *SSVEPSummary { return d.ssvep }, func(c SSVEPSummary) SSVEPSummary {
+		c.Decisions = maps.Clone(c.Decisions)
+		return c
+	})
+}
+
+// detected returns a copy (clone) of the summary get finds in each
+// session's detections, sorted by session id; sessions without one are
+// left out.
+func detected[T any](s *Summary, get func(*detections) *T, clone func(T) T) []T {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var out []SSVEPSummary
+	var out []T
 	for _, id := range slices.Sorted(maps.Keys(s.detect)) {
-		if sv := s.detect[id].ssvep; sv != nil {
-			c := *sv
-			c.Decisions = maps.Clone(sv.Decisions)
-			out = append(out, c)
+		if v := get(s.detect[id]); v != nil {
+			out = append(out, clone(*v))
 		}
 	}
 	return out

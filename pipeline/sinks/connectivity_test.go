@@ -1,70 +1,30 @@
-package arrowout
+package sinks
 
 import (
-	"context"
 	"encoding/json"
+	"github.com/neurostream/neurostream/pipeline/arrowout"
 	"math"
-	"os"
 	"os/exec"
-	"regexp"
 	"slices"
-	"strings"
 	"testing"
 
 	"github.com/neurostream/neurostream/internal/testenv"
 )
 
-// TestSchemasDocumented: every kind has a section in docs/schemas.md whose
-// table lists exactly its columns after the key columns, in order.
-func TestSchemasDocumented(t *testing.T) {
-	doc, err := os.ReadFile("../../docs/schemas.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	sections := map[string][]string{}
-	var cur string
-	name := regexp.MustCompile("`([a-z_]+)`")
-	for _, line := range strings.Split(string(doc), "\n") {
-		if h, ok := strings.CutPrefix(line, "## "); ok {
-			cur = strings.Trim(h, "`")
-			continue
-		}
-		if !strings.HasPrefix(line, "| `") {
-			continue
-		}
-		first := strings.SplitN(line[1:], " | ", 2)[0]
-		for _, m := range name.FindAllStringSubmatch(first, -1) {
-			sections[cur] = append(sections[cur], m[1])
-		}
-	}
-	keys := sections["Key columns (every kind)"]
-	for _, k := range Kinds() {
-		var cols []string
-		for _, f := range Schema(k).Fields() {
-			if !slices.Contains(keys, f.Name) {
-				cols = append(cols, f.Name)
-			}
-		}
-		if !slices.Equal(cols, sections[string(k)]) {
-			t.Errorf("%s: schema columns %v, docs/schemas.md lists %v", k, cols, sections[string(k)])
-		}
-	}
-}
-
 // TestConnectivityPyarrow writes coherence and xcorr rows to both file
 // formats and reads them with pyarrow: columns, nulls and values.
 func TestConnectivityPyarrow(t *testing.T) {
 	py := testenv.Python(t)
-	k := WindowKey{Session: "s", Window: 4, StartSample: 1024, StartTimeNS: 1_700_000_000_000_000_000}
-	coh := NewCoherenceRows(nil)
+	k := arrowout.WindowKey{Session: "s", Window: 4, StartSample: 1024, StartTimeNS: 1_700_000_000_000_000_000}
+	coh := arrowout.NewCoherenceRows(nil)
 	coh.Reserve(2)
 	coh.Append(k, "O2", "O1", "wpli", "alpha", 8, 12, 0.25, 7)
 	coh.AppendComplex(k, "O2", "O1", "cohy", "alpha", 8, 12, complex(0.6, -0.8), 7)
-	xc := NewXCorrRows(nil)
+	xc := arrowout.NewXCorrRows(nil)
 	xc.Reserve(2, 3)
-	xc.Append(k, &XCorrRow{Channel: "O1", Reference: "O1", PeakLag: 0, PeakCorr: 1, ZeroLag: 1, LagStart: -0.004, LagStep: 0.004, Corr: []float64{0.5, 1, 0.5}})
-	xc.Append(k, &XCorrRow{Channel: "O2", Reference: "O1", Envelope: true, PeakLag: 0.004, PeakCorr: -0.7, ZeroLag: 0.1, LagStart: -0.004, LagStep: 0.004})
-	rs := []Result{{Kind: KindCoherence, Key: k, Record: coh.Flush()}, {Kind: KindXCorr, Key: k, Record: xc.Flush()}}
+	xc.Append(k, &arrowout.XCorrRow{Channel: "O1", Reference: "O1", PeakLag: 0, PeakCorr: 1, ZeroLag: 1, LagStart: -0.004, LagStep: 0.004, Corr: []float64{0.5, 1, 0.5}})
+	xc.Append(k, &arrowout.XCorrRow{Channel: "O2", Reference: "O1", Envelope: true, PeakLag: 0.004, PeakCorr: -0.7, ZeroLag: 0.1, LagStart: -0.004, LagStep: 0.004})
+	rs := []arrowout.Result{{Kind: arrowout.KindCoherence, Key: k, Record: coh.Flush()}, {Kind: arrowout.KindXCorr, Key: k, Record: xc.Flush()}}
 	defer func() {
 		for _, r := range rs {
 			r.Record.Release()
@@ -76,12 +36,7 @@ func TestConnectivityPyarrow(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := sink.Write(context.Background(), rs); err != nil {
-			t.Fatal(err)
-		}
-		if err := sink.Close(); err != nil {
-			t.Fatal(err)
-		}
+		writeClose(t, sink, rs)
 		script := `
 import json, sys
 import pyarrow.ipc, pyarrow.parquet

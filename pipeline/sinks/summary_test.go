@@ -1,7 +1,8 @@
-package arrowout
+package sinks
 
 import (
 	"context"
+	"github.com/neurostream/neurostream/pipeline/arrowout"
 	"math"
 	"strings"
 	"testing"
@@ -14,8 +15,8 @@ func TestSummaryPerUnit(t *testing.T) {
 	const tol = 1e-12
 	s := NewSummary()
 	for win := range int64(2) {
-		key := WindowKey{Session: "s1", Window: win}
-		psd, bp := NewPSDRows(nil), NewBandPowerRows(nil)
+		key := arrowout.WindowKey{Session: "s1", Window: win}
+		psd, bp := arrowout.NewPSDRows(nil), arrowout.NewBandPowerRows(nil)
 		psd.Reserve(3, 4)
 		bp.Reserve(3)
 		for _, ch := range []struct {
@@ -28,9 +29,9 @@ func TestSummaryPerUnit(t *testing.T) {
 			psd.Append(key, ch.label, ch.unit+"^2/Hz", 9, 1, spec)
 			bp.Append(key, ch.label, ch.unit+"^2", "alpha", 8, 12, ch.alpha, 0.5)
 		}
-		err := s.Write(context.Background(), []Result{
-			{Kind: KindPSD, Key: key, Record: psd.Flush()},
-			{Kind: KindBandPower, Key: key, Record: bp.Flush()},
+		err := s.Write(context.Background(), []arrowout.Result{
+			{Kind: arrowout.KindPSD, Key: key, Record: psd.Flush()},
+			{Kind: arrowout.KindBandPower, Key: key, Record: bp.Flush()},
 		})
 		if err != nil {
 			t.Fatal(err)

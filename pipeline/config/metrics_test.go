@@ -1,4 +1,4 @@
-package main
+package config
 
 import (
 	"context"
@@ -15,16 +15,33 @@ import (
 	"github.com/neurostream/neurostream/formats"
 	"github.com/neurostream/neurostream/pipeline"
 	"github.com/neurostream/neurostream/pipeline/arrowout"
-	"github.com/neurostream/neurostream/pipeline/config"
 	"github.com/neurostream/neurostream/pipeline/stages"
 	"github.com/neurostream/neurostream/simulate"
 )
+
+// TestMetricsAddr: metrics.listen without a host serves on 127.0.0.1
+// only; other interfaces only where named.
+func TestMetricsAddr(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{":9464", "127.0.0.1:9464"},
+		{"9464", "127.0.0.1:9464"},
+		{":0", "127.0.0.1:0"},
+		{"127.0.0.1:9464", "127.0.0.1:9464"},
+		{"0.0.0.0:9464", "0.0.0.0:9464"},
+		{"[::]:9464", "[::]:9464"},
+		{"localhost:9464", "localhost:9464"},
+	} {
+		if got := metricsAddr(tc.in); got != tc.want {
+			t.Errorf("metricsAddr(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
 
 // TestHealthEndpoints: /healthz and /readyz answer 200 while a run goes
 // on and 503, naming the error, once a sink failure stopped it.
 func TestHealthEndpoints(t *testing.T) {
 	var runner atomic.Pointer[pipeline.Runner]
-	addr, stop, err := serveMetrics("127.0.0.1:0", prometheus.NewRegistry(), &config.Built{}, &runner)
+	addr, stop, err := (&Built{}).ServeMetrics("127.0.0.1:0", prometheus.NewRegistry(), runner.Load)
 	if err != nil {
 		t.Fatal(err)
 	}

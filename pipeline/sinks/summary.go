@@ -1,8 +1,11 @@
-package arrowout
+package sinks
 
 import (
 	"context"
 	"fmt"
+	"github.com/apache/arrow/go/v17/arrow"
+	"github.com/neurostream/neurostream/internal/resultcols"
+	"github.com/neurostream/neurostream/pipeline/arrowout"
 	"io"
 	"maps"
 	"math"
@@ -10,8 +13,6 @@ import (
 	"strings"
 	"sync"
 	"unicode/utf8"
-
-	"github.com/apache/arrow/go/v17/arrow/array"
 )
 
 // Summary is a sink that keeps, per session and per unit of power, the
@@ -72,7 +73,7 @@ func (ss *sessionSummary) unit(u string) *unitSummary {
 }
 
 // Write implements the pipeline's Sink.
-func (s *Summary) Write(_ context.Context, results []Result) error {
+func (s *Summary) Write(_ context.Context, results []arrowout.Result) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, r := range results {
@@ -80,63 +81,77 @@ func (s *Summary) Write(_ context.Context, results []Result) error {
 			continue
 		}
 		ss := s.session(r.Key.Session)
+		var err error
 		switch r.Kind {
-		case KindSeizure:
-			s.addSeizure(r)
-			continue
-		case KindSSVEP:
-			s.addSSVEP(r)
-			continue
-		case KindSessionEnd:
-			continue // keyed by the window after the last: not a window
+		case arrowout.KindSeizure:
+			err = s.addSeizure(r)
+		case arrowout.KindSSVEP:
+			err = s.addSSVEP(r)
+		case arrowout.KindSessionEnd:
+			// keyed by the window after the last: not a window
+		case arrowout.KindPSD:
+			ss.windows[r.Key.Window] = struct{}{}
+			err = ss.addPSD(r.Record)
+		case arrowout.KindBandPower:
+			ss.windows[r.Key.Window] = struct{}{}
+			err = ss.addBandPower(r.Record)
+		default:
+			ss.windows[r.Key.Window] = struct{}{}
 		}
-		ss.windows[r.Key.Window] = struct{}{}
-		rec := r.Record
-		switch r.Kind {
-		case KindPSD:
-			ch := rec.Column(4).(*array.String)
-			unit := rec.Column(5).(*array.String)
-			start := rec.Column(6).(*array.Float64)
-			step := rec.Column(7).(*array.Float64)
-			lists := rec.Column(8).(*array.List)
-			vals := lists.ListValues().(*array.Float64).Float64Values()
-			for i := 0; i < int(rec.NumRows()); i++ {
-				us := ss.unit(strings.TrimSuffix(unit.Value(i), "/Hz"))
-				us.channels[ch.Value(i)] = struct{}{}
-				b, e := lists.ValueOffsets(i)
-				row := vals[b:e]
-				if us.psdN == 0 {
-					us.freqStart, us.freqStep = start.Value(i), step.Value(i)
-					us.psdSum = make([]float64, len(row))
-				}
-				if len(row) != len(us.psdSum) {
-					return fmt.Errorf("arrowout: summary: session %s: psd rows of %d and %d bins", r.Key.Session, len(row), len(us.psdSum))
-				}
-				for k, v := range row {
-					us.psdSum[k] += v
-				}
-				us.psdN++
-			}
-		case KindBandPower:
-			ch := rec.Column(4).(*array.String)
-			unit := rec.Column(5).(*array.String)
-			band := rec.Column(6).(*array.String)
-			power := rec.Column(9).(*array.Float64)
-			rel := rec.Column(10).(*array.Float64)
-			for i := 0; i < int(rec.NumRows()); i++ {
-				us := ss.unit(unit.Value(i))
-				us.channels[ch.Value(i)] = struct{}{}
-				name := band.Value(i)
-				if _, ok := us.bandN[name]; !ok {
-					us.bands = append(us.bands, name)
-				}
-				us.bandSum[name] += power.Value(i)
-				if v := rel.Value(i); !math.IsNaN(v) {
-					us.relSum[name] += v
-				}
-				us.bandN[name]++
-			}
+		if err != nil {
+			return fmt.Errorf("sinks: summary: session %s: %w", r.Key.Session, err)
 		}
+	}
+	return nil
+}
+
+// addPSD adds psd rows to the means of their units.
+func (ss *sessionSummary) addPSD(rec arrow.Record) error {
+	c := resultcols.New(rec, string(arrowout.KindPSD))
+	ch, unit := c.Strings("channel"), c.Strings("unit")
+	start, step, psd := c.Floats("freq_start"), c.Floats("freq_step"), c.FloatLists("psd")
+	if err := c.Err(); err != nil {
+		return err
+	}
+	for i := range int(rec.NumRows()) {
+		us := ss.unit(strings.TrimSuffix(unit(i), "/Hz"))
+		us.channels[ch(i)] = struct{}{}
+		row := psd(i)
+		if us.psdN == 0 {
+			us.freqStart, us.freqStep = start(i), step(i)
+			us.psdSum = make([]float64, len(row))
+		}
+		if len(row) != len(us.psdSum) {
+			return fmt.Errorf("psd rows of %d and %d bins", len(row), len(us.psdSum))
+		}
+		for k, v := range row {
+			us.psdSum[k] += v
+		}
+		us.psdN++
+	}
+	return nil
+}
+
+// addBandPower adds bandpower rows to the band means of their units.
+func (ss *sessionSummary) addBandPower(rec arrow.Record) error {
+	c := resultcols.New(rec, string(arrowout.KindBandPower))
+	ch, unit, band := c.Strings("channel"), c.Strings("unit"), c.Strings("band")
+	power, rel := c.Floats("power"), c.Floats("relative")
+	if err := c.Err(); err != nil {
+		return err
+	}
+	for i := range int(rec.NumRows()) {
+		us := ss.unit(unit(i))
+		us.channels[ch(i)] = struct{}{}
+		name := band(i)
+		if _, ok := us.bandN[name]; !ok {
+			us.bands = append(us.bands, name)
+		}
+		us.bandSum[name] += power(i)
+		if v := rel(i); !math.IsNaN(v) {
+			us.relSum[name] += v
+		}
+		us.bandN[name]++
 	}
 	return nil
 }

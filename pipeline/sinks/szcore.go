@@ -1,20 +1,22 @@
-package arrowout
+package sinks
 
 import (
 	"context"
 	"crypto/sha256"
 	"fmt"
+	"github.com/neurostream/neurostream/pipeline/arrowout"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
-	"github.com/apache/arrow/go/v17/arrow/array"
-
 	"github.com/neurostream/neurostream/formats/szcore"
+	"github.com/neurostream/neurostream/internal/resultcols"
 )
 
 // SzCORESink writes each session's seizure events as an SzCORE annotation
@@ -49,33 +51,29 @@ func NewSzCORESink(dir string) (*SzCORESink, error) {
 }
 
 // Write implements the pipeline's Sink.
-func (s *SzCORESink) Write(_ context.Context, results []Result) error {
+func (s *SzCORESink) Write(_ context.Context, results []arrowout.Result) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, r := range results {
-		if r.Kind != KindSeizure || r.Record == nil {
+		if r.Kind != arrowout.KindSeizure || r.Record == nil {
 			continue
 		}
-		rec := r.Record
-		rt := rec.Column(4).(*array.String)
-		on, off := rec.Column(8).(*array.Float64), rec.Column(9).(*array.Float64)
-		conf := rec.Column(10).(*array.Float64)
-		chans := rec.Column(11).(*array.List)
-		labels := chans.ListValues().(*array.String)
-		for i := range int(rec.NumRows()) {
-			switch rt.Value(i) {
-			case SeizureRowEvent:
+		c := resultcols.New(r.Record, string(r.Kind))
+		rt, on, off := c.Strings("row_type"), c.Floats("onset_seconds"), c.Floats("offset_seconds")
+		conf, chans := c.Floats("confidence"), c.StringLists("channels")
+		if err := c.Err(); err != nil {
+			return fmt.Errorf("szcore output: %w", err)
+		}
+		for i := range int(r.Record.NumRows()) {
+			switch rt(i) {
+			case arrowout.SeizureRowEvent:
 				e := szcore.Event{
-					Onset: on.Value(i), Duration: off.Value(i) - on.Value(i), EventType: "sz",
-					Confidence: conf.Value(i), RecordingDuration: math.NaN(),
-				}
-				lo, hi := chans.ValueOffsets(i)
-				for j := lo; j < hi; j++ {
-					e.Channels = append(e.Channels, labels.Value(int(j)))
+					Onset: on(i), Duration: off(i) - on(i), EventType: "sz",
+					Confidence: conf(i), RecordingDuration: math.NaN(), Channels: chans(i),
 				}
 				s.events[r.Key.Session] = append(s.events[r.Key.Session], e)
-			case SeizureRowEnd:
-				if err := s.finish(r.Key, off.Value(i)); err != nil {
+			case arrowout.SeizureRowEnd:
+				if err := s.finish(r.Key, off(i)); err != nil {
 					return err
 				}
 			}
@@ -85,7 +83,7 @@ func (s *SzCORESink) Write(_ context.Context, results []Result) error {
 }
 
 // finish writes session k.Session's file; k is its end row's key.
-func (s *SzCORESink) finish(k WindowKey, duration float64) error {
+func (s *SzCORESink) finish(k arrowout.WindowKey, duration float64) error {
 	evs := s.events[k.Session]
 	delete(s.events, k.Session)
 	if len(evs) == 0 {
@@ -180,6 +178,15 @@ func (s *SzCORESink) Unfinished() []string {
 	}
 	slices.Sort(ids)
 	return ids
+}
+
+// Report writes how many annotation files the sink wrote, and the
+// sessions that had events but no file (Unfinished).
+func (s *SzCORESink) Report(w io.Writer) {
+	fmt.Fprintf(w, "wrote %d SzCORE annotation files under %s\n", len(s.Files()), s.dir)
+	if u := s.Unfinished(); len(u) > 0 {
+		fmt.Fprintf(w, "no SzCORE file for %d sessions that did not end: %s\n", len(u), strings.Join(u, ", "))
+	}
 }
 
 // Close implements the pipeline's Sink.

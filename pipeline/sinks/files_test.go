@@ -1,10 +1,11 @@
-package arrowout
+package sinks
 
 import (
 	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/neurostream/neurostream/pipeline/arrowout"
 	"io"
 	"log/slog"
 	"math"
@@ -27,27 +28,38 @@ import (
 )
 
 // results builds n windows of psd and bandpower rows for two sessions.
-func results(n int) []Result {
-	var out []Result
-	psd := NewPSDRows(nil)
-	bp := NewBandPowerRows(nil)
+func results(n int) []arrowout.Result {
+	var out []arrowout.Result
+	psd := arrowout.NewPSDRows(nil)
+	bp := arrowout.NewBandPowerRows(nil)
 	for _, s := range []string{"a", "b"} {
 		for w := range n {
-			k := WindowKey{Session: s, Window: int64(w), StartSample: int64(w * 128), StartTimeNS: 1_700_000_000_000_000_000 + int64(w)*500_000_000}
+			k := arrowout.WindowKey{Session: s, Window: int64(w), StartSample: int64(w * 128), StartTimeNS: 1_700_000_000_000_000_000 + int64(w)*500_000_000}
 			for _, ch := range []string{"C3", "C4"} {
 				psd.Append(k, ch, "V^2/Hz", 1, 0.5, []float64{float64(w), 1e-12, math.Pi})
 				bp.Append(k, ch, "V^2", "alpha", 8, 12, float64(w)*1e-12, 0.25)
 			}
-			out = append(out, Result{Kind: KindPSD, Key: k, Record: psd.Flush()}, Result{Kind: KindBandPower, Key: k, Record: bp.Flush()})
+			out = append(out, arrowout.Result{Kind: arrowout.KindPSD, Key: k, Record: psd.Flush()}, arrowout.Result{Kind: arrowout.KindBandPower, Key: k, Record: bp.Flush()})
 		}
 	}
 	return out
 }
 
+// writeClose writes rs to sink and closes it.
+func writeClose(t *testing.T, sink *FileSink, rs []arrowout.Result) {
+	t.Helper()
+	if err := sink.Write(context.Background(), rs); err != nil {
+		t.Fatal(err)
+	}
+	if err := sink.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // quiet discards the sinks' reports of leftovers, which tests check.
 var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 
-func release(rs []Result) {
+func release(rs []arrowout.Result) {
 	for _, r := range rs {
 		r.Record.Release()
 	}
@@ -70,7 +82,7 @@ func names(t *testing.T, dir string) []string {
 
 // partRows returns the rows of each finished part of kind k in dir, read
 // back in Go, and checks that no row group exceeds maxGroup rows.
-func partRows(t *testing.T, dir string, k Kind, maxGroup int64) []int64 {
+func partRows(t *testing.T, dir string, k arrowout.Kind, maxGroup int64) []int64 {
 	t.Helper()
 	var out []int64
 	for _, name := range names(t, dir) {
@@ -134,11 +146,11 @@ func TestFileSinkPyarrow(t *testing.T) {
 			if err := sink.Close(); err != nil {
 				t.Fatal(err)
 			}
-			if n := sink.Rows(KindBandPower); n != 2*7*2 {
+			if n := sink.Rows(arrowout.KindBandPower); n != 2*7*2 {
 				t.Errorf("sink counted %d bandpower rows", n)
 			}
 			ext := sink.ext()
-			if first, last, n := sink.Finished(KindPSD); first != filepath.Join(dir, "psd-000001"+ext) || last != filepath.Join(dir, "psd-000003"+ext) || n != 3 {
+			if first, last, n := sink.Finished(arrowout.KindPSD); first != filepath.Join(dir, "psd-000001"+ext) || last != filepath.Join(dir, "psd-000003"+ext) || n != 3 {
 				t.Errorf("psd parts %s … %s, %d of them", first, last, n)
 			}
 			script := `
@@ -177,7 +189,7 @@ print(json.dumps({
 			if err := json.Unmarshal(b, &got); err != nil {
 				t.Fatalf("%v: %s", err, b)
 			}
-			if got.Rows[0] != 28 || got.Rows[1] != 28 || got.Kind != "psd" || got.Version != SchemaVersion {
+			if got.Rows[0] != 28 || got.Rows[1] != 28 || got.Kind != "psd" || got.Version != arrowout.SchemaVersion {
 				t.Errorf("read back %+v", got)
 			}
 			if len(got.PSDB6) != 3 || got.PSDB6[0] != 6 || got.PSDB6[1] != 1e-12 || got.PSDB6[2] != math.Pi {
@@ -207,9 +219,9 @@ func TestFileSinkRollover(t *testing.T) {
 			}
 			rs := results(7) // 2 psd rows per result
 			defer release(rs)
-			var psd []Result
+			var psd []arrowout.Result
 			for _, r := range rs {
-				if r.Kind == KindPSD {
+				if r.Kind == arrowout.KindPSD {
 					psd = append(psd, r)
 				}
 			}
@@ -232,16 +244,16 @@ func TestFileSinkRollover(t *testing.T) {
 			if got := names(t, dir); !slices.Equal(got, want) {
 				t.Errorf("after Close: %v, want %v", got, want)
 			}
-			if got := partRows(t, dir, KindPSD, 4); !slices.Equal(got, []int64{6, 6, 6, 6, 4}) {
+			if got := partRows(t, dir, arrowout.KindPSD, 4); !slices.Equal(got, []int64{6, 6, 6, 6, 4}) {
 				t.Errorf("rows per part %v", got)
 			}
-			recs, err := ReadFiles(dir, KindPSD, nil)
+			recs, err := ReadFiles(dir, arrowout.KindPSD, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
 			var seq []string
 			for _, r := range recs {
-				if !r.Schema().Equal(PSDSchema) || !r.Schema().Metadata().Equal(PSDSchema.Metadata()) {
+				if !r.Schema().Equal(arrowout.PSDSchema) || !r.Schema().Metadata().Equal(arrowout.PSDSchema.Metadata()) {
 					t.Fatalf("read back with schema %v", r.Schema())
 				}
 				sess := r.Column(0).(*array.String)
@@ -266,7 +278,7 @@ func TestFileSinkRollover(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer wrote.Release()
-			recs, err = ReadFiles(dir, KindPSD, nil)
+			recs, err = ReadFiles(dir, arrowout.KindPSD, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -322,18 +334,13 @@ func TestFileSinkPartInterval(t *testing.T) {
 func TestFileSinkReplaceOrResume(t *testing.T) {
 	rs := results(3)
 	defer release(rs)
-	run := func(dir string, resume bool, rs []Result) {
+	run := func(dir string, resume bool, rs []arrowout.Result) {
 		t.Helper()
 		sink, err := NewFileSink(FileSinkConfig{Dir: dir, PartRows: 4, Resume: resume, Logger: quiet})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := sink.Write(context.Background(), rs); err != nil {
-			t.Fatal(err)
-		}
-		if err := sink.Close(); err != nil {
-			t.Fatal(err)
-		}
+		writeClose(t, sink, rs)
 	}
 	dir := t.TempDir()
 	run(dir, false, rs)     // 12 psd and 12 bandpower rows: 3 parts each
@@ -344,7 +351,7 @@ func TestFileSinkReplaceOrResume(t *testing.T) {
 		t.Errorf("after a replacing run: %v", got)
 	}
 	run(dir, true, rs[:1])
-	if got := partRows(t, dir, KindPSD, DefaultRowGroupRows); !slices.Equal(got, []int64{2, 2}) {
+	if got := partRows(t, dir, arrowout.KindPSD, DefaultRowGroupRows); !slices.Equal(got, []int64{2, 2}) {
 		t.Errorf("after a resuming run, psd parts of %v rows", got)
 	}
 }
@@ -378,7 +385,7 @@ func TestFileSinkRecover(t *testing.T) {
 			rs := results(5)
 			defer release(rs)
 			for _, r := range rs { // one batch of 2 rows per Write
-				if err := sink.Write(context.Background(), []Result{r}); err != nil {
+				if err := sink.Write(context.Background(), []arrowout.Result{r}); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -439,7 +446,7 @@ func TestFileSinkRecover(t *testing.T) {
 			if got := names(t, dir); !slices.Equal(got, []string{"bandpower-000001" + ext, "psd-000001" + ext, "seizure-000001" + ext}) {
 				t.Errorf("after recovery: %v", got)
 			}
-			if got := partRows(t, dir, KindPSD, DefaultRowGroupRows); !slices.Equal(got, []int64{18}) {
+			if got := partRows(t, dir, arrowout.KindPSD, DefaultRowGroupRows); !slices.Equal(got, []int64{18}) {
 				t.Errorf("psd rows kept %v", got)
 			}
 			// A resumed sink numbers after the recovered part.
@@ -453,7 +460,7 @@ func TestFileSinkRecover(t *testing.T) {
 			if err := s3.Close(); err != nil {
 				t.Fatal(err)
 			}
-			if got := partRows(t, dir, KindPSD, DefaultRowGroupRows); !slices.Equal(got, []int64{18, 2}) {
+			if got := partRows(t, dir, arrowout.KindPSD, DefaultRowGroupRows); !slices.Equal(got, []int64{18, 2}) {
 				t.Errorf("psd parts after resuming: %v", got)
 			}
 		})
@@ -504,7 +511,7 @@ func TestFileSinkBoundedMemory(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		b := NewPSDRows(nil)
+		b := arrowout.NewPSDRows(nil)
 		psd := make([]float64, bins)
 		var w int64
 		for range rows / 100 {
@@ -512,16 +519,16 @@ func TestFileSinkBoundedMemory(t *testing.T) {
 				for i := range psd {
 					psd[i] = float64(w*bins+int64(i)) * 1.000001 // incompressible enough
 				}
-				b.Append(WindowKey{Session: "s", Window: w}, "C3", "V^2/Hz", 0, 0.5, psd)
+				b.Append(arrowout.WindowKey{Session: "s", Window: w}, "C3", "V^2/Hz", 0, 0.5, psd)
 				w++
 			}
-			r := Result{Kind: KindPSD, Record: b.Flush()}
-			if err := sink.Write(context.Background(), []Result{r}); err != nil {
+			r := arrowout.Result{Kind: arrowout.KindPSD, Record: b.Flush()}
+			if err := sink.Write(context.Background(), []arrowout.Result{r}); err != nil {
 				t.Fatal(err)
 			}
 			r.Record.Release()
 		}
-		if got := partRows(t, dir, KindPSD, groupRows); len(got) != 1 || got[0] != rows {
+		if got := partRows(t, dir, arrowout.KindPSD, groupRows); len(got) != 1 || got[0] != rows {
 			t.Fatalf("rows per part %v", got)
 		}
 		if mem.cur.Load() != 0 {
@@ -536,13 +543,6 @@ func TestFileSinkBoundedMemory(t *testing.T) {
 	}
 	if whole < 20<<20 {
 		t.Errorf("peak %d bytes with one 40 MiB row group: the measure misses the buffers", whole)
-	}
-}
-
-func TestIdempotencyKey(t *testing.T) {
-	r := Result{Kind: KindBandPower, Key: WindowKey{Session: "s01", Window: 42}}
-	if k := r.IdempotencyKey(); k != "s01/bandpower/42" {
-		t.Errorf("key %q", k)
 	}
 }
 
@@ -565,15 +565,15 @@ func TestFileSinkKillHelper(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b := NewBandPowerRows(nil)
+	b := arrowout.NewBandPowerRows(nil)
 	var rows int64
 	for w := range int64(killWindows) {
-		k := WindowKey{Session: "s", Window: w, StartSample: w * 256}
+		k := arrowout.WindowKey{Session: "s", Window: w, StartSample: w * 256}
 		for i, band := range []string{"delta", "theta", "alpha", "beta", "gamma"} {
 			b.Append(k, "Cz", "V^2", band, float64(i), float64(i+1), float64(w), 0.2)
 		}
-		r := Result{Kind: KindBandPower, Key: k, Record: b.Flush()}
-		if err := sink.Write(context.Background(), []Result{r}); err != nil {
+		r := arrowout.Result{Kind: arrowout.KindBandPower, Key: k, Record: b.Flush()}
+		if err := sink.Write(context.Background(), []arrowout.Result{r}); err != nil {
 			t.Fatal(err)
 		}
 		r.Record.Release()
@@ -684,16 +684,16 @@ print(json.dumps({"parts": len(paths), "rows": t.num_rows, "windows": len(set(w)
 // cost of a part, conversion to Parquet included.
 func BenchmarkFileSink(b *testing.B) {
 	const windows = 100_000 / 95
-	bp := NewBandPowerRows(nil)
-	var rs []Result
+	bp := arrowout.NewBandPowerRows(nil)
+	var rs []arrowout.Result
 	for w := range int64(windows) {
-		k := WindowKey{Session: "s", Window: w, StartSample: w * 256}
+		k := arrowout.WindowKey{Session: "s", Window: w, StartSample: w * 256}
 		for ch := range 19 {
 			for i, band := range []string{"delta", "theta", "alpha", "beta", "gamma"} {
 				bp.Append(k, fmt.Sprintf("E%02d", ch), "V^2", band, float64(i), float64(i+1), float64(w*19+int64(ch))*1e-12, 0.2)
 			}
 		}
-		rs = append(rs, Result{Kind: KindBandPower, Key: k, Record: bp.Flush()})
+		rs = append(rs, arrowout.Result{Kind: arrowout.KindBandPower, Key: k, Record: bp.Flush()})
 	}
 	defer release(rs)
 	for _, format := range []FileFormat{FormatParquet, FormatArrow} {
@@ -714,7 +714,7 @@ func BenchmarkFileSink(b *testing.B) {
 				if err := sink.Close(); err != nil {
 					b.Fatal(err)
 				}
-				first, _, _ := sink.Finished(KindBandPower)
+				first, _, _ := sink.Finished(arrowout.KindBandPower)
 				fi, err := os.Stat(first)
 				if err != nil {
 					b.Fatal(err)
@@ -724,5 +724,52 @@ func BenchmarkFileSink(b *testing.B) {
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/(windows*95), "ns/row")
 			b.ReportMetric(float64(size)/(windows*95), "B/row")
 		})
+	}
+}
+
+// TestFileSinkReport: a line per kind written, naming its finished parts
+// (one, or the first … the last) and its rows, or saying that none was
+// finished.
+func TestFileSinkReport(t *testing.T) {
+	dir := t.TempDir()
+	sink, err := NewFileSink(FileSinkConfig{Dir: dir, Format: FormatArrow, PartRows: 4, PartInterval: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rs := results(3) // 12 psd and 12 bandpower rows
+	defer release(rs)
+	if err := sink.Write(context.Background(), rs); err != nil {
+		t.Fatal(err)
+	}
+	var report strings.Builder
+	sink.Report(&report)
+	want := "wrote " + filepath.Join(dir, "psd-000001.arrows") + " … psd-000003.arrows (12 rows)\n" +
+		"wrote " + filepath.Join(dir, "bandpower-000001.arrows") + " … bandpower-000003.arrows (12 rows)\n"
+	if report.String() != want {
+		t.Errorf("report\n%s\nwant\n%s", report.String(), want)
+	}
+	if err := sink.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	sink, err = NewFileSink(FileSinkConfig{Dir: t.TempDir(), PartRows: 12, PartInterval: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sink.Write(context.Background(), rs[:2]); err != nil {
+		t.Fatal(err)
+	}
+	report.Reset()
+	sink.Report(&report)
+	if want := "wrote 2 psd rows, in no finished file\nwrote 2 bandpower rows, in no finished file\n"; report.String() != want {
+		t.Errorf("report before Close %q, want %q", report.String(), want)
+	}
+	if err := sink.Close(); err != nil {
+		t.Fatal(err)
+	}
+	report.Reset()
+	sink.Report(&report)
+	if first, _, _ := sink.Finished(arrowout.KindPSD); !strings.HasPrefix(report.String(), "wrote "+first+" (2 rows)\n") {
+		t.Errorf("report after Close %q", report.String())
 	}
 }

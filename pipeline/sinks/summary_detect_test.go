@@ -1,7 +1,8 @@
-package arrowout
+package sinks
 
 import (
 	"context"
+	"github.com/neurostream/neurostream/pipeline/arrowout"
 	"math"
 	"strings"
 	"testing"
@@ -14,7 +15,7 @@ import (
 // window either. Print reports all of it.
 func TestSummaryDetections(t *testing.T) {
 	s := NewSummary()
-	write := func(rs ...Result) {
+	write := func(rs ...arrowout.Result) {
 		t.Helper()
 		if err := s.Write(context.Background(), rs); err != nil {
 			t.Fatal(err)
@@ -22,30 +23,30 @@ func TestSummaryDetections(t *testing.T) {
 	}
 	probs := []float64{0.1, 0.9, 0.95, 0.2}
 	for w, p := range probs {
-		k := WindowKey{Session: "p1", Window: int64(w), StartSample: int64(w) * 256}
-		sz := NewSeizureRows(nil)
+		k := arrowout.WindowKey{Session: "p1", Window: int64(w), StartSample: int64(w) * 256}
+		sz := arrowout.NewSeizureRows(nil)
 		sz.AppendWindow(k, p, p, p > 0.5)
 		if w == 3 {
-			sz.AppendEvent(k, SeizureEvent{Onset: 1, Offset: 6, OnsetSample: 256, OffsetSample: 1536, Confidence: 0.925}, []string{"Fp1"})
+			sz.AppendEvent(k, arrowout.SeizureEvent{Onset: 1, Offset: 6, OnsetSample: 256, OffsetSample: 1536, Confidence: 0.925}, []string{"Fp1"})
 		}
-		write(Result{Kind: KindSeizure, Key: k, Record: sz.Flush()})
+		write(arrowout.Result{Kind: arrowout.KindSeizure, Key: k, Record: sz.Flush()})
 	}
-	end := WindowKey{Session: "p1", Window: 4}
-	sz := NewSeizureRows(nil)
+	end := arrowout.WindowKey{Session: "p1", Window: 4}
+	sz := arrowout.NewSeizureRows(nil)
 	sz.AppendEnd(end, 8, 2048, 0)
-	write(Result{Kind: KindSeizure, Key: end, Record: sz.Flush()},
-		Result{Kind: KindSessionEnd, Key: end, Record: SessionEndRecord(nil, end, SessionEnd{Reason: "end", SampleRate: 256, Windows: 4})})
+	write(arrowout.Result{Kind: arrowout.KindSeizure, Key: end, Record: sz.Flush()},
+		arrowout.Result{Kind: arrowout.KindSessionEnd, Key: end, Record: arrowout.SessionEndRecord(nil, end, arrowout.SessionEnd{Reason: "end", SampleRate: 256, Windows: 4})})
 	for w, f := range []float64{8, 11, 8, math.NaN(), 8} {
-		k := WindowKey{Session: "s1", Window: int64(w)}
-		sv := NewSSVEPRows(nil)
+		k := arrowout.WindowKey{Session: "s1", Window: int64(w)}
+		sv := arrowout.NewSSVEPRows(nil)
 		dec := map[float64]int{8: 0, 11: 1}[f]
 		if math.IsNaN(f) {
 			dec = -1
 		}
-		sv.Append(k, &SSVEPRow{Method: "fbcca", Decision: dec, Frequency: f, Scores: []float64{1, 2}, Frequencies: []float64{8, 11}})
-		write(Result{Kind: KindSSVEP, Key: k, Record: sv.Flush()})
+		sv.Append(k, &arrowout.SSVEPRow{Method: "fbcca", Decision: dec, Frequency: f, Scores: []float64{1, 2}, Frequencies: []float64{8, 11}})
+		write(arrowout.Result{Kind: arrowout.KindSSVEP, Key: k, Record: sv.Flush()})
 	}
-	write(Result{Kind: KindSessionEnd, Key: WindowKey{Session: "s1", Window: 5}, Record: SessionEndRecord(nil, WindowKey{Session: "s1", Window: 5}, SessionEnd{})})
+	write(arrowout.Result{Kind: arrowout.KindSessionEnd, Key: arrowout.WindowKey{Session: "s1", Window: 5}, Record: arrowout.SessionEndRecord(nil, arrowout.WindowKey{Session: "s1", Window: 5}, arrowout.SessionEnd{})})
 
 	szs := s.Seizures()
 	if len(szs) != 1 || szs[0].Windows != 4 || szs[0].IctalWindows != 2 || szs[0].MaxProbability != 0.95 || len(szs[0].Events) != 1 {

@@ -1,4 +1,4 @@
-package arrowout
+package sinks
 
 import (
 	"bufio"
@@ -8,6 +8,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"github.com/neurostream/neurostream/pipeline/arrowout"
 	"io"
 	"io/fs"
 	"log/slog"
@@ -118,7 +119,7 @@ type FileSink struct {
 	log *slog.Logger
 
 	mu     sync.Mutex
-	kinds  map[Kind]*kindParts
+	kinds  map[arrowout.Kind]*kindParts
 	closed bool
 	// failed is the first error of a part finished by its timer; every
 	// later Write and Close returns it.
@@ -127,7 +128,7 @@ type FileSink struct {
 
 // kindParts is the state of one kind's series of parts.
 type kindParts struct {
-	kind Kind
+	kind arrowout.Kind
 	next int // number of the next part
 	cur  *part
 	rows int64 // rows written by this run
@@ -175,7 +176,7 @@ func newFileSink(cfg FileSinkConfig) (*FileSink, error) {
 		cfg.Format = FormatParquet
 	case FormatArrow, FormatParquet:
 	default:
-		return nil, fmt.Errorf("arrowout: unknown file format %q (want parquet or arrow)", cfg.Format)
+		return nil, fmt.Errorf("sinks: unknown file format %q (want parquet or arrow)", cfg.Format)
 	}
 	if cfg.PartRows == 0 {
 		cfg.PartRows = DefaultPartRows
@@ -187,9 +188,9 @@ func newFileSink(cfg FileSinkConfig) (*FileSink, error) {
 		cfg.RowGroupRows = DefaultRowGroupRows
 	}
 	if cfg.PartRows < 0 || cfg.RowGroupRows < 0 {
-		return nil, fmt.Errorf("arrowout: file sink: negative PartRows %d or RowGroupRows %d", cfg.PartRows, cfg.RowGroupRows)
+		return nil, fmt.Errorf("sinks: file sink: negative PartRows %d or RowGroupRows %d", cfg.PartRows, cfg.RowGroupRows)
 	}
-	s := &FileSink{cfg: cfg, mem: cfg.Allocator, log: cfg.Logger, kinds: map[Kind]*kindParts{}}
+	s := &FileSink{cfg: cfg, mem: cfg.Allocator, log: cfg.Logger, kinds: map[arrowout.Kind]*kindParts{}}
 	if s.mem == nil {
 		s.mem = memory.DefaultAllocator
 	}
@@ -197,14 +198,14 @@ func newFileSink(cfg FileSinkConfig) (*FileSink, error) {
 		s.log = slog.Default()
 	}
 	if err := os.MkdirAll(cfg.Dir, 0o755); err != nil {
-		return nil, fmt.Errorf("arrowout: %w", err)
+		return nil, fmt.Errorf("sinks: %w", err)
 	}
 	return s, nil
 }
 
 // Pattern returns the glob naming every finished part of kind k, as DuckDB
 // and Python's glob take it: DIR/KIND-*.parquet or DIR/KIND-*.arrows.
-func (s *FileSink) Pattern(k Kind) string {
+func (s *FileSink) Pattern(k arrowout.Kind) string {
 	return filepath.Join(s.cfg.Dir, string(k)+"-*"+s.ext())
 }
 
@@ -215,15 +216,15 @@ func (s *FileSink) ext() string {
 	return extParquet
 }
 
-func (s *FileSink) partPath(k Kind, n int, ext string) string {
+func (s *FileSink) partPath(k arrowout.Kind, n int, ext string) string {
 	return filepath.Join(s.cfg.Dir, fmt.Sprintf("%s-%06d%s", k, n, ext))
 }
 
 // Write appends results. It does not take ownership of the records.
 // Results of one kind handed to one call become one record batch.
-func (s *FileSink) Write(_ context.Context, results []Result) error {
-	byKind := map[Kind][]arrow.Record{}
-	var order []Kind
+func (s *FileSink) Write(_ context.Context, results []arrowout.Result) error {
+	byKind := map[arrowout.Kind][]arrow.Record{}
+	var order []arrowout.Kind
 	for _, r := range results {
 		if r.Record == nil || r.Record.NumRows() == 0 {
 			continue
@@ -236,7 +237,7 @@ func (s *FileSink) Write(_ context.Context, results []Result) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
-		return errors.New("arrowout: write to closed file sink")
+		return errors.New("sinks: write to closed file sink")
 	}
 	if s.failed != nil {
 		return s.failed
@@ -244,7 +245,7 @@ func (s *FileSink) Write(_ context.Context, results []Result) error {
 	for _, k := range order {
 		rec, err := concat(s.mem, byKind[k])
 		if err != nil {
-			return fmt.Errorf("arrowout: %s: %w", k, err)
+			return fmt.Errorf("sinks: %s: %w", k, err)
 		}
 		err = s.write(k, rec)
 		rec.Release()
@@ -256,7 +257,7 @@ func (s *FileSink) Write(_ context.Context, results []Result) error {
 }
 
 // write appends rec to kind k's parts, finishing each that fills up.
-func (s *FileSink) write(k Kind, rec arrow.Record) error {
+func (s *FileSink) write(k arrowout.Kind, rec arrow.Record) error {
 	kp, err := s.kindState(k)
 	if err != nil {
 		return err
@@ -282,7 +283,7 @@ func (s *FileSink) write(k Kind, rec arrow.Record) error {
 			slice.Release()
 		}
 		if err != nil {
-			return fmt.Errorf("arrowout: %s: %w", p.f.Name(), err)
+			return fmt.Errorf("sinks: %s: %w", p.f.Name(), err)
 		}
 		p.rows += n
 		kp.rows += n
@@ -298,7 +299,7 @@ func (s *FileSink) write(k Kind, rec arrow.Record) error {
 
 // kindState returns kind k's state, on its first result numbering its
 // parts after those in the folder (Resume) or deleting them.
-func (s *FileSink) kindState(k Kind) (*kindParts, error) {
+func (s *FileSink) kindState(k arrowout.Kind) (*kindParts, error) {
 	if kp, ok := s.kinds[k]; ok {
 		return kp, nil
 	}
@@ -316,7 +317,7 @@ func (s *FileSink) kindState(k Kind) (*kindParts, error) {
 			continue
 		}
 		if err := os.Remove(p.path); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return nil, fmt.Errorf("arrowout: replacing %s: %w", p.path, err)
+			return nil, fmt.Errorf("sinks: replacing %s: %w", p.path, err)
 		}
 	}
 	s.kinds[k] = kp
@@ -328,7 +329,7 @@ func (s *FileSink) open(kp *kindParts, schema *arrow.Schema) error {
 	path := s.partPath(kp.kind, kp.next, extArrow+extPartial)
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
 	if err != nil {
-		return fmt.Errorf("arrowout: %w", err)
+		return fmt.Errorf("sinks: %w", err)
 	}
 	p := &part{n: kp.next, f: f, buf: bufio.NewWriterSize(f, 64<<10)}
 	// The records keep the kind's schema: arrow.Schema.Equal, which the
@@ -368,7 +369,7 @@ func (s *FileSink) finish(kp *kindParts) error {
 		err = cerr
 	}
 	if err != nil {
-		return fmt.Errorf("arrowout: %s: %w", journal, err)
+		return fmt.Errorf("sinks: %s: %w", journal, err)
 	}
 	final, err := s.finishJournal(kp.kind, p.n, journal)
 	if err != nil {
@@ -385,14 +386,14 @@ func (s *FileSink) finish(kp *kindParts) error {
 // finishJournal turns part n's ended stream into the finished file and
 // returns its name. The journal is removed only once the finished file has
 // its final name, so that a crash in between leaves the rows somewhere.
-func (s *FileSink) finishJournal(k Kind, n int, journal string) (string, error) {
+func (s *FileSink) finishJournal(k arrowout.Kind, n int, journal string) (string, error) {
 	if s.cfg.Format == FormatArrow {
 		final := s.partPath(k, n, extArrow)
 		if err := syncFile(journal); err != nil {
 			return "", err
 		}
 		if err := os.Rename(journal, final); err != nil {
-			return "", fmt.Errorf("arrowout: %w", err)
+			return "", fmt.Errorf("sinks: %w", err)
 		}
 		return final, syncDir(s.cfg.Dir)
 	}
@@ -403,13 +404,13 @@ func (s *FileSink) finishJournal(k Kind, n int, journal string) (string, error) 
 		return "", err
 	}
 	if err := os.Rename(tmp, final); err != nil {
-		return "", fmt.Errorf("arrowout: %w", err)
+		return "", fmt.Errorf("sinks: %w", err)
 	}
 	if err := syncDir(s.cfg.Dir); err != nil {
 		return "", err
 	}
 	if err := os.Remove(journal); err != nil {
-		return "", fmt.Errorf("arrowout: %w", err)
+		return "", fmt.Errorf("sinks: %w", err)
 	}
 	return final, nil
 }
@@ -421,17 +422,17 @@ func (s *FileSink) finishJournal(k Kind, n int, journal string) (string, error) 
 func (s *FileSink) toParquet(dst, src string) error {
 	in, err := os.Open(src)
 	if err != nil {
-		return fmt.Errorf("arrowout: %w", err)
+		return fmt.Errorf("sinks: %w", err)
 	}
 	defer in.Close()
 	rd, err := ipc.NewReader(bufio.NewReader(in), ipc.WithAllocator(s.mem))
 	if err != nil {
-		return fmt.Errorf("arrowout: %s: %w", src, err)
+		return fmt.Errorf("sinks: %s: %w", src, err)
 	}
 	defer rd.Release()
 	out, err := os.Create(dst)
 	if err != nil {
-		return fmt.Errorf("arrowout: %w", err)
+		return fmt.Errorf("sinks: %w", err)
 	}
 	defer out.Close()
 	// A bufio.Writer, not the file: pqarrow closes a writer that is an
@@ -448,7 +449,7 @@ func (s *FileSink) toParquet(dst, src string) error {
 	pw, err := pqarrow.NewFileWriter(rd.Schema(), buf, props,
 		pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema(), pqarrow.WithAllocator(s.mem)))
 	if err != nil {
-		return fmt.Errorf("arrowout: %s: %w", dst, err)
+		return fmt.Errorf("sinks: %s: %w", dst, err)
 	}
 	// The stream's batches are one Write each, often a window's few rows:
 	// joined into one record per row group, they are encoded column by
@@ -486,33 +487,33 @@ func (s *FileSink) toParquet(dst, src string) error {
 			if groupRows == s.cfg.RowGroupRows {
 				if err := flush(); err != nil {
 					pw.Close()
-					return fmt.Errorf("arrowout: %s: %w", dst, err)
+					return fmt.Errorf("sinks: %s: %w", dst, err)
 				}
 			}
 		}
 	}
 	if err := rd.Err(); err != nil {
 		pw.Close()
-		return fmt.Errorf("arrowout: %s: %w", src, err)
+		return fmt.Errorf("sinks: %s: %w", src, err)
 	}
 	if err := flush(); err != nil {
 		pw.Close()
-		return fmt.Errorf("arrowout: %s: %w", dst, err)
+		return fmt.Errorf("sinks: %s: %w", dst, err)
 	}
 	if err := pw.Close(); err != nil {
-		return fmt.Errorf("arrowout: %s: %w", dst, err)
+		return fmt.Errorf("sinks: %s: %w", dst, err)
 	}
 	if err := buf.Flush(); err != nil {
-		return fmt.Errorf("arrowout: %s: %w", dst, err)
+		return fmt.Errorf("sinks: %s: %w", dst, err)
 	}
 	if err := out.Sync(); err != nil {
-		return fmt.Errorf("arrowout: %s: %w", dst, err)
+		return fmt.Errorf("sinks: %s: %w", dst, err)
 	}
 	return out.Close()
 }
 
 // Rows returns how many rows of kind k this sink wrote.
-func (s *FileSink) Rows(k Kind) int64 {
+func (s *FileSink) Rows(k arrowout.Kind) int64 {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if kp, ok := s.kinds[k]; ok {
@@ -523,13 +524,33 @@ func (s *FileSink) Rows(k Kind) int64 {
 
 // Finished returns the first and the last part of kind k this sink
 // finished, and how many it finished.
-func (s *FileSink) Finished(k Kind) (first, last string, n int) {
+func (s *FileSink) Finished(k arrowout.Kind) (first, last string, n int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if kp, ok := s.kinds[k]; ok {
 		return kp.first, kp.last, kp.finished
 	}
 	return "", "", 0
+}
+
+// Report writes a line per kind this sink wrote rows of: its finished
+// parts (the first … the last) and its rows, or that no part was
+// finished (the run failed before).
+func (s *FileSink) Report(w io.Writer) {
+	for _, k := range arrowout.Kinds() {
+		n := s.Rows(k)
+		if n == 0 {
+			continue
+		}
+		switch first, last, parts := s.Finished(k); parts {
+		case 0:
+			fmt.Fprintf(w, "wrote %d %s rows, in no finished file\n", n, k)
+		case 1:
+			fmt.Fprintf(w, "wrote %s (%d rows)\n", first, n)
+		default:
+			fmt.Fprintf(w, "wrote %s … %s (%d rows)\n", first, filepath.Base(last), n)
+		}
+	}
 }
 
 // Close finishes every unfinished part.
@@ -552,7 +573,7 @@ func (s *FileSink) Close() error {
 // partFile is a part file found in the folder.
 type partFile struct {
 	path    string
-	kind    Kind
+	kind    arrowout.Kind
 	n       int
 	ext     string // .arrows or .parquet
 	partial bool
@@ -562,7 +583,7 @@ type partFile struct {
 func scanParts(dir string) ([]partFile, error) {
 	ents, err := os.ReadDir(dir)
 	if err != nil {
-		return nil, fmt.Errorf("arrowout: %w", err)
+		return nil, fmt.Errorf("sinks: %w", err)
 	}
 	var parts []partFile
 	for _, e := range ents {
@@ -575,7 +596,7 @@ func scanParts(dir string) ([]partFile, error) {
 			continue
 		}
 		parts = append(parts, partFile{
-			path: filepath.Join(dir, e.Name()), kind: Kind(m[1]), n: n,
+			path: filepath.Join(dir, e.Name()), kind: arrowout.Kind(m[1]), n: n,
 			ext: m[3], partial: m[4] != "",
 		})
 	}
@@ -594,7 +615,7 @@ func (s *FileSink) dropPartials() error {
 			continue
 		}
 		if err := os.Remove(p.path); err != nil {
-			return fmt.Errorf("arrowout: %w", err)
+			return fmt.Errorf("sinks: %w", err)
 		}
 		s.log.Warn("deleted an unfinished result file of an earlier run", "file", p.path)
 	}
@@ -633,7 +654,7 @@ func (s *FileSink) recover() ([]Recovered, error) {
 			continue
 		}
 		if err := os.Remove(p.path); err != nil {
-			return out, fmt.Errorf("arrowout: %w", err)
+			return out, fmt.Errorf("sinks: %w", err)
 		}
 		s.log.Warn("deleted an unfinished Parquet result file (no footer); its rows are finished again from its Arrow stream",
 			"file", p.path)
@@ -647,7 +668,7 @@ func (s *FileSink) recover() ([]Recovered, error) {
 			// Finished before the crash, which came before the
 			// stream was removed.
 			if err := os.Remove(p.path); err != nil {
-				return out, fmt.Errorf("arrowout: %w", err)
+				return out, fmt.Errorf("sinks: %w", err)
 			}
 			s.log.Warn("deleted the stream of a result file finished before a crash", "file", p.path)
 			out = append(out, Recovered{File: p.path})
@@ -659,7 +680,7 @@ func (s *FileSink) recover() ([]Recovered, error) {
 		}
 		if rows == 0 {
 			if err := os.Remove(p.path); err != nil {
-				return out, fmt.Errorf("arrowout: %w", err)
+				return out, fmt.Errorf("sinks: %w", err)
 			}
 			s.log.Warn("deleted an unfinished result file without rows", "file", p.path)
 			out = append(out, Recovered{File: p.path})
@@ -693,7 +714,7 @@ func Recover(cfg FileSinkConfig) ([]Recovered, error) {
 func sealStream(path string) (int64, error) {
 	f, err := os.OpenFile(path, os.O_RDWR, 0)
 	if err != nil {
-		return 0, fmt.Errorf("arrowout: %w", err)
+		return 0, fmt.Errorf("sinks: %w", err)
 	}
 	defer f.Close()
 	cr := &countingReader{r: bufio.NewReader(f)}
@@ -713,12 +734,12 @@ func sealStream(path string) (int64, error) {
 		return 0, nil
 	}
 	if err := f.Truncate(good); err != nil {
-		return 0, fmt.Errorf("arrowout: %w", err)
+		return 0, fmt.Errorf("sinks: %w", err)
 	}
 	var eos [8]byte
 	binary.LittleEndian.PutUint32(eos[:], 0xFFFFFFFF)
 	if _, err := f.WriteAt(eos[:], good); err != nil {
-		return 0, fmt.Errorf("arrowout: %w", err)
+		return 0, fmt.Errorf("sinks: %w", err)
 	}
 	return rows, nil
 }
@@ -740,14 +761,14 @@ func (c *countingReader) Read(p []byte) (int, error) {
 func syncFile(path string) error {
 	f, err := os.OpenFile(path, os.O_RDWR, 0)
 	if err != nil {
-		return fmt.Errorf("arrowout: %w", err)
+		return fmt.Errorf("sinks: %w", err)
 	}
 	err = f.Sync()
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
 	if err != nil {
-		return fmt.Errorf("arrowout: %s: %w", path, err)
+		return fmt.Errorf("sinks: %s: %w", path, err)
 	}
 	return nil
 }
@@ -756,11 +777,11 @@ func syncFile(path string) error {
 func syncDir(dir string) error {
 	d, err := os.Open(dir)
 	if err != nil {
-		return fmt.Errorf("arrowout: %w", err)
+		return fmt.Errorf("sinks: %w", err)
 	}
 	defer d.Close()
 	if err := d.Sync(); err != nil {
-		return fmt.Errorf("arrowout: sync %s: %w", dir, err)
+		return fmt.Errorf("sinks: sync %s: %w", dir, err)
 	}
 	return nil
 }
@@ -769,7 +790,7 @@ func syncDir(dir string) error {
 // streams and Parquet files alike, in part order, one record per batch or
 // row group; release them. It is for Go programs and tests; other readers
 // take the files as they are (docs/schemas.md).
-func ReadFiles(dir string, k Kind, mem memory.Allocator) ([]arrow.Record, error) {
+func ReadFiles(dir string, k arrowout.Kind, mem memory.Allocator) ([]arrow.Record, error) {
 	if mem == nil {
 		mem = memory.DefaultAllocator
 	}
@@ -796,7 +817,7 @@ func ReadFiles(dir string, k Kind, mem memory.Allocator) ([]arrow.Record, error)
 		}
 		if err != nil {
 			release()
-			return nil, fmt.Errorf("arrowout: %s: %w", p.path, err)
+			return nil, fmt.Errorf("sinks: %s: %w", p.path, err)
 		}
 		out = append(out, recs...)
 	}
@@ -818,7 +839,7 @@ func ReadFile(path string, mem memory.Allocator) ([]arrow.Record, error) {
 		recs, err = readParquet(path, mem)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("arrowout: %s: %w", path, err)
+		return nil, fmt.Errorf("sinks: %s: %w", path, err)
 	}
 	return recs, nil
 }

@@ -1,7 +1,8 @@
-package arrowout
+package sinks
 
 import (
 	"context"
+	"github.com/neurostream/neurostream/pipeline/arrowout"
 	"testing"
 )
 
@@ -24,7 +25,7 @@ func TestFileSinkMetadata(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, k := range []Kind{KindPSD, KindBandPower} {
+		for _, k := range []arrowout.Kind{arrowout.KindPSD, arrowout.KindBandPower} {
 			recs, err := ReadFiles(dir, k, nil)
 			if err != nil {
 				t.Fatal(err)
@@ -34,7 +35,7 @@ func TestFileSinkMetadata(t *testing.T) {
 			}
 			for _, r := range recs {
 				md := r.Schema().Metadata()
-				want := []string{"neurostream.kind", string(k), "neurostream.schema_version", SchemaVersion, "a.first", "1", "neurostream.version", "v9"}
+				want := []string{"neurostream.kind", string(k), "neurostream.schema_version", arrowout.SchemaVersion, "a.first", "1", "neurostream.version", "v9"}
 				var got []string
 				for i, key := range md.Keys() {
 					got = append(got, key, md.Values()[i])

@@ -1,10 +1,12 @@
-package arrowout
+package sinks
 
 import (
 	"context"
+	"github.com/neurostream/neurostream/pipeline/arrowout"
 	"math"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -22,28 +24,30 @@ func TestSzCORESink(t *testing.T) {
 		t.Fatal(err)
 	}
 	t0 := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC).UnixNano()
-	key := func(session string, seconds float64) WindowKey {
-		return WindowKey{Session: session, Window: int64(seconds), StartSample: int64(seconds * 256), StartTimeNS: t0 + int64(seconds*1e9)}
+	key := func(session string, seconds float64) arrowout.WindowKey {
+		return arrowout.WindowKey{Session: session, Window: int64(seconds), StartSample: int64(seconds * 256), StartTimeNS: t0 + int64(seconds*1e9)}
 	}
-	rows := NewSeizureRows(nil)
-	write := func(k WindowKey, f func(WindowKey)) {
+	rows := arrowout.NewSeizureRows(nil)
+	write := func(k arrowout.WindowKey, f func(arrowout.WindowKey)) {
 		rows.Reserve(2, 1, 2, 4)
 		f(k)
 		rec := rows.Flush()
 		defer rec.Release()
-		if err := s.Write(context.Background(), []Result{{Kind: KindSeizure, Key: k, Record: rec}}); err != nil {
+		if err := s.Write(context.Background(), []arrowout.Result{{Kind: arrowout.KindSeizure, Key: k, Record: rec}}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	write(key("rec-a", 150), func(k WindowKey) {
-		rows.AppendEvent(k, SeizureEvent{Onset: 100, Offset: 140, Confidence: 0.9}, []string{"T3", "T5"})
+	write(key("rec-a", 150), func(k arrowout.WindowKey) {
+		rows.AppendEvent(k, arrowout.SeizureEvent{Onset: 100, Offset: 140, Confidence: 0.9}, []string{"T3", "T5"})
 	})
-	write(key("rec-a", 350), func(k WindowKey) {
-		rows.AppendEvent(k, SeizureEvent{Onset: 300, Offset: 310.5, Confidence: 0.75}, []string{"T3", "T5"})
+	write(key("rec-a", 350), func(k arrowout.WindowKey) {
+		rows.AppendEvent(k, arrowout.SeizureEvent{Onset: 300, Offset: 310.5, Confidence: 0.75}, []string{"T3", "T5"})
 	})
-	write(key("rec-a", 600), func(k WindowKey) { rows.AppendEnd(k, 600, 153600, 0) })
-	write(key("sub-01_ses-02_task-x_run-00", 60), func(k WindowKey) { rows.AppendEnd(k, 60, 15360, 0) })
-	write(key("open", 50), func(k WindowKey) { rows.AppendEvent(k, SeizureEvent{Onset: 10, Offset: 40, Confidence: 0.8}, nil) })
+	write(key("rec-a", 600), func(k arrowout.WindowKey) { rows.AppendEnd(k, 600, 153600, 0) })
+	write(key("sub-01_ses-02_task-x_run-00", 60), func(k arrowout.WindowKey) { rows.AppendEnd(k, 60, 15360, 0) })
+	write(key("open", 50), func(k arrowout.WindowKey) {
+		rows.AppendEvent(k, arrowout.SeizureEvent{Onset: 10, Offset: 40, Confidence: 0.8}, nil)
+	})
 
 	got, err := szcore.ReadFile(filepath.Join(dir, "rec-a_events.tsv"))
 	if err != nil {
@@ -63,6 +67,11 @@ func TestSzCORESink(t *testing.T) {
 	}
 	if u := s.Unfinished(); len(u) != 1 || u[0] != "open" || len(s.Files()) != 2 {
 		t.Errorf("unfinished %v, files %v", u, s.Files())
+	}
+	var report strings.Builder
+	s.Report(&report)
+	if want := "wrote 2 SzCORE annotation files under " + dir + "\nno SzCORE file for 1 sessions that did not end: open\n"; report.String() != want {
+		t.Errorf("report %q, want %q", report.String(), want)
 	}
 }
 
@@ -84,13 +93,13 @@ func TestSzCORESinkAtomic(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rows := NewSeizureRows(nil)
-	k := WindowKey{Session: "rec-a", Window: 50}
-	rows.AppendEvent(k, SeizureEvent{Onset: 10, Offset: 40, Confidence: 0.8}, []string{"T3\tT5"})
+	rows := arrowout.NewSeizureRows(nil)
+	k := arrowout.WindowKey{Session: "rec-a", Window: 50}
+	rows.AppendEvent(k, arrowout.SeizureEvent{Onset: 10, Offset: 40, Confidence: 0.8}, []string{"T3\tT5"})
 	rows.AppendEnd(k, 60, 15360, 0)
 	rec := rows.Flush()
 	defer rec.Release()
-	if err := s.Write(context.Background(), []Result{{Kind: KindSeizure, Key: k, Record: rec}}); err == nil {
+	if err := s.Write(context.Background(), []arrowout.Result{{Kind: arrowout.KindSeizure, Key: k, Record: rec}}); err == nil {
 		t.Fatal("a channel label with a tab was written")
 	}
 	after, err := os.ReadFile(path)
@@ -115,15 +124,15 @@ func TestSzCORESinkHostileSessions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rows := NewSeizureRows(nil)
+	rows := arrowout.NewSeizureRows(nil)
 	hostile := []string{"../../escaped", "a/../../b", "/etc/passwd", "..", ".", ".hidden", "nul\x00byte", "ctl\n\r\tx",
 		"a/b", "a_b", "sub-01/../../x", `..\..\win`, "", "ünïcødé"}
 	for _, id := range hostile {
-		k := WindowKey{Session: id, Window: 10, StartSample: 2560, StartTimeNS: 1e18}
+		k := arrowout.WindowKey{Session: id, Window: 10, StartSample: 2560, StartTimeNS: 1e18}
 		rows.Reserve(1, 0, 0, 0)
 		rows.AppendEnd(k, 10, 2560, 0)
 		rec := rows.Flush()
-		err := s.Write(context.Background(), []Result{{Kind: KindSeizure, Key: k, Record: rec}})
+		err := s.Write(context.Background(), []arrowout.Result{{Kind: arrowout.KindSeizure, Key: k, Record: rec}})
 		rec.Release()
 		if err != nil {
 			t.Fatalf("session %q: %v", id, err)
