@@ -16,6 +16,7 @@ import (
 	"github.com/neurostream/neurostream/formats"
 	"github.com/neurostream/neurostream/formats/open"
 	"github.com/neurostream/neurostream/formats/szcore"
+	"github.com/neurostream/neurostream/models/metrics"
 	"github.com/neurostream/neurostream/models/seizure"
 )
 
@@ -371,7 +372,13 @@ func crossValidateSeizure(stdout, stderr io.Writer, spec seizure.FeatureConfig, 
 		fmt.Fprintf(stderr, "note: cross-validation skipped: %d seizure and %d background groups (need 2 each)\n", pos, neg)
 		return nil
 	}
-	fold := seizure.StratifiedGroupFolds(groupLabel, k, o.seed)
+	cls := make([]int, len(groupLabel))
+	for g, l := range groupLabel {
+		if !l {
+			cls[g] = 1
+		}
+	}
+	fold := metrics.StratifiedGroupFoldsPerClass(cls, k, o.seed)
 	scores := make([]float64, len(set.y))
 	for f := range k {
 		var trX [][]float64

@@ -10,6 +10,6 @@
 // probabilities into seizure events, as the pipeline's seizure stage does.
 //
 // Evaluation helpers (AUROC by the Mann–Whitney statistic,
-// BalancedAccuracy, StratifiedGroupFolds) support the Bonn cross-validation
-// reported in docs/seizure.md.
+// BalancedAccuracy; folds from metrics.StratifiedGroupFoldsPerClass)
+// support the Bonn cross-validation reported in docs/seizure.md.
 package seizure
