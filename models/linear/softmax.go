@@ -1,6 +1,9 @@
-// Package linear holds linear classifiers for feature vectors that may be
-// sparse (bags of tokens) or dense (band powers): an L2-regularised
-// multinomial (softmax) logistic regression on standardised features.
+// Package linear holds the linear classifiers: an L2-regularised
+// multinomial (softmax) logistic regression on standardised feature
+// vectors that may be sparse (bags of tokens) or dense (band powers),
+// trained by L-BFGS (Train, Softmax); and the binary L2 logistic
+// regression trained by Newton's method to the last digits (TrainLogistic,
+// Logistic), which models/seizure's detector is.
 package linear
 
 import (
@@ -79,25 +82,12 @@ func Train(X []Sparse, y []int, classes, dim int, cfg Config) (*Softmax, error) 
 		cfg.MaxIter = 500
 	}
 	n := len(X)
-	count := make([]int, classes)
 	for i, l := range y {
 		if l < 0 || l >= classes {
 			return nil, fmt.Errorf("linear: item %d: label %d outside [0, %d)", i, l, classes)
 		}
-		count[l]++
 	}
-	w := make([]float64, n)
-	wsum := 0.0
-	for i, l := range y {
-		w[i] = 1
-		if cfg.Balanced {
-			w[i] = float64(n) / (float64(classes) * float64(count[l]))
-		}
-		wsum += w[i]
-	}
-	for i := range w {
-		w[i] /= wsum
-	}
+	w := SampleWeights(y, classes, cfg.Balanced)
 	// Feature mean and standard deviation (unweighted).
 	mean := make([]float64, dim)
 	sq := make([]float64, dim)

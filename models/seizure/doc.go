@@ -1,8 +1,8 @@
 // Package seizure detects epileptic seizures in EEG windows: a reusable
 // feature plan (Extractor) turns one multichannel window into a fixed-length
-// feature vector, and an L2-regularised logistic regression (Model), trained
-// in Go by Newton's method, turns the z-scored features into a seizure
-// probability; TrainConfig.Boost trains gradient-boosted trees instead. A
+// feature vector, and an L2-regularised logistic regression (Model, fitted
+// by models/linear's TrainLogistic, Newton's method) turns the z-scored
+// features into a seizure probability; TrainConfig.Boost trains gradient-boosted trees instead. A
 // Model is saved as a versioned JSON file holding the feature spec (window
 // length, sample rate, channels, Welch segment, extended features), the
 // normalisation and the weights or trees, so a loaded model scores

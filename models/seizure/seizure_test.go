@@ -391,3 +391,8 @@ func TestBestThreshold(t *testing.T) {
 		t.Errorf("threshold %v gives balanced accuracy %v, want 0.035 and 1", th, ba)
 	}
 }
+
+// softplus returns log(1+exp(e)) without overflow.
+func softplus(e float64) float64 {
+	return max(e, 0) + math.Log1p(math.Exp(-math.Abs(e)))
+}
