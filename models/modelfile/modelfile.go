@@ -13,6 +13,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
 )
 
 // Header identifies a model file. Embed it first in a family's file
@@ -80,4 +81,20 @@ func Write(w io.Writer, f File, indent string) error {
 		enc.SetIndent("", indent)
 	}
 	return enc.Encode(f)
+}
+
+// WriteFile creates the file at path and writes it with save (a model's
+// Save method). A failed close is an error too: the model may not be on
+// disk.
+func WriteFile(path string, save func(io.Writer) error) (err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+	}()
+	return save(f)
 }
