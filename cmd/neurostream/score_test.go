@@ -15,23 +15,15 @@ func runScore(t *testing.T, args ...string) (stdout, stderr string, err error) {
 	return runSub(t, newScoreCmd(), args...)
 }
 
-// writeSzcoreTSV writes an annotation file the way szcore-evaluation's tests do
-// (make_tsv): one sz row per (onset, duration), or one bckg row spanning
-// the recording.
-func writeSzcoreTSV(t *testing.T, path string, events [][2]float64, recordingDuration float64) {
+// writeSzcoreTSV writes an SzCORE annotation file with one seizure,
+// onset and duration in s, in a recording of recordingDuration s.
+func writeSzcoreTSV(t *testing.T, path string, onset, duration, recordingDuration float64) {
 	t.Helper()
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	var b strings.Builder
-	b.WriteString("onset\tduration\teventType\tconfidence\tchannels\tdateTime\trecordingDuration\n")
-	for _, e := range events {
-		fmt.Fprintf(&b, "%v\t%v\tsz\t1.0\tn/a\t2000-01-01 00:00:00\t%v\n", e[0], e[1], recordingDuration)
-	}
-	if len(events) == 0 {
-		fmt.Fprintf(&b, "0\t%v\tbckg\tn/a\tn/a\t2000-01-01 00:00:00\t%v\n", recordingDuration, recordingDuration)
-	}
-	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+	body := fmt.Sprintf("onset\tduration\teventType\trecordingDuration\n%v\t%v\tsz\t%v\n", onset, duration, recordingDuration)
+	if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -43,9 +35,9 @@ func writeSzcoreTSV(t *testing.T, path string, events [][2]float64, recordingDur
 func TestScoreCLI(t *testing.T) {
 	dir := t.TempDir()
 	ref, hyp := filepath.Join(dir, "ref"), filepath.Join(dir, "hyp")
-	writeSzcoreTSV(t, filepath.Join(ref, "sub-01", "a.tsv"), [][2]float64{{100, 30}}, 3600)
-	writeSzcoreTSV(t, filepath.Join(hyp, "sub-01", "a.tsv"), [][2]float64{{110, 10}}, 3601)
-	writeSzcoreTSV(t, filepath.Join(ref, "sub-02", "a.tsv"), [][2]float64{{500, 60}}, 3600)
+	writeSzcoreTSV(t, filepath.Join(ref, "sub-01", "a.tsv"), 100, 30, 3600)
+	writeSzcoreTSV(t, filepath.Join(hyp, "sub-01", "a.tsv"), 110, 10, 3601)
+	writeSzcoreTSV(t, filepath.Join(ref, "sub-02", "a.tsv"), 500, 60, 3600)
 	for _, c := range []struct {
 		args []string
 		want []string // in stdout
@@ -79,7 +71,7 @@ func TestScoreCLI(t *testing.T) {
 func TestScoreErrors(t *testing.T) {
 	dir := t.TempDir()
 	good := filepath.Join(dir, "good.tsv")
-	writeSzcoreTSV(t, good, [][2]float64{{1, 2}}, 60)
+	writeSzcoreTSV(t, good, 1, 2, 60)
 	for _, c := range []struct {
 		name string
 		args []string

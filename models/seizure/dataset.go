@@ -1,6 +1,7 @@
 package seizure
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -253,15 +254,7 @@ func seizureSpans(path string, annotations []formats.Annotation, cfg DatasetConf
 
 // mergeSpans sorts spans and merges the overlapping and touching ones.
 func mergeSpans(spans []span) []span {
-	slices.SortFunc(spans, func(a, b span) int {
-		switch {
-		case a.on < b.on:
-			return -1
-		case a.on > b.on:
-			return 1
-		}
-		return 0
-	})
+	slices.SortFunc(spans, func(a, b span) int { return cmp.Compare(a.on, b.on) })
 	var out []span
 	for _, s := range spans {
 		if n := len(out); n > 0 && s.on <= out[n-1].off {

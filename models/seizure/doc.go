@@ -2,12 +2,18 @@
 // feature plan (Extractor) turns one multichannel window into a fixed-length
 // feature vector, and an L2-regularised logistic regression (Model, fitted
 // by models/linear's TrainLogistic, Newton's method) turns the z-scored
-// features into a seizure probability; TrainConfig.Boost trains gradient-boosted trees instead. A
-// Model is saved as a versioned JSON file holding the feature spec (window
-// length, sample rate, channels, Welch segment, extended features), the
-// normalisation and the weights or trees, so a loaded model scores
-// identically. Smoother and Hysteresis turn a stream of window
-// probabilities into seizure events, as the pipeline's seizure stage does.
+// features into a seizure probability; TrainConfig.Boost trains
+// gradient-boosted trees instead. A Model is saved as a versioned JSON file
+// (models/modelfile) holding the feature spec (window length, sample rate,
+// channels, Welch segment, extended features), the normalisation and the
+// weights or trees, so a loaded model scores identically. Smoother and
+// Hysteresis turn a stream of window probabilities into seizure events, as
+// the pipeline's seizure stage does.
+//
+// Training from annotated recordings, as `neurostream train seizure` does,
+// is TrainRecordings: ReadDataset cuts and labels the windows (seizure
+// annotations, SzCORE events files), Train fits the model and
+// CrossValidate gives the grouped k-fold estimate.
 //
 // Evaluation helpers (AUROC by the Mann–Whitney statistic,
 // BalancedAccuracy; folds from metrics.StratifiedGroupFoldsPerClass)

@@ -30,9 +30,10 @@ import (
 // format name is kept for tree models so that one name identifies the file
 // family.
 //
-// The header is models/modelfile's, so a loaded model scores bit for bit
-// like the saved one. Readers refuse other formats and versions, unknown
-// keys, and a feature list that differs from what the spec computes today.
+// The header, reading and writing are models/modelfile's: JSON numbers
+// round-trip float64 exactly, so a loaded model scores bit for bit like the
+// saved one. Readers refuse other formats and versions, unknown keys, and a
+// feature list that differs from what the spec computes today.
 const (
 	ModelFormat  = "neurostream-seizure-logreg"
 	ModelVersion = 2

@@ -26,8 +26,9 @@ import (
 //
 // Everything a scorer needs is in the file: the filter bank is redesigned
 // from its spec on load and must come out with the recorded orders. The
-// header is models/modelfile's, so a loaded model scores bit for bit like
-// the saved one. Readers refuse other formats and versions.
+// header, reading and writing are models/modelfile's: JSON numbers
+// round-trip float64 exactly, so a loaded model scores bit for bit like the
+// saved one. Readers refuse other formats and versions.
 const (
 	ModelFormat  = "neurostream-ssvep-trca"
 	ModelVersion = 1
