@@ -4,16 +4,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"slices"
-	"strconv"
-	"strings"
+	"math"
 
 	"github.com/spf13/cobra"
 
-	"github.com/neurostream/neurostream/dsp"
-	"github.com/neurostream/neurostream/formats"
-	"github.com/neurostream/neurostream/formats/open"
+	"github.com/neurostream/neurostream/models/modelfile"
+	"github.com/neurostream/neurostream/models/seizure"
 	"github.com/neurostream/neurostream/models/ssvep"
 )
 
@@ -28,24 +24,11 @@ func newTrainCmd() *cobra.Command {
 	return cmd
 }
 
-// trainSSVEPOptions are the flags of `neurostream train ssvep`.
-type trainSSVEPOptions struct {
-	data      []string
-	events    string
-	rest      []string
-	offset    float64
-	length    float64
-	method    string
-	channels  []string
-	out       string
-	notch     float64
-	noControl string
-	subBands  int
-	noCV      bool
-}
-
+// newTrainSSVEPCmd is `train ssvep`: ssvep.TrainRecordings.
 func newTrainSSVEPCmd() *cobra.Command {
-	var o trainSSVEPOptions
+	var o ssvep.TrainRecordingsConfig
+	var data []string
+	var events, method, out string
 	cmd := &cobra.Command{
 		Use:   "ssvep --data FILES|DIRS --events CODE=FREQ,... --length S --out MODEL.json",
 		Short: "Train a TRCA or ensemble TRCA SSVEP model from calibration trials",
@@ -65,295 +48,113 @@ func newTrainSSVEPCmd() *cobra.Command {
 			"      --offset 0.14 --length 4 --method etrca --out subject01.json",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runTrainSSVEP(cmd.OutOrStdout(), cmd.ErrOrStderr(), o)
+			if len(data) == 0 || events == "" || out == "" {
+				return errors.New("give --data, --events and --out")
+			}
+			if method != "trca" && method != "etrca" {
+				return fmt.Errorf("--method %q: want trca or etrca", method)
+			}
+			var err error
+			if o.Calibration.Targets, err = ssvep.ParseTargets(events); err != nil {
+				return fmt.Errorf("--events: %w", err)
+			}
+			o.TRCA.Ensemble, o.Calibration.Notes, o.Log = method == "etrca", cmd.ErrOrStderr(), cmd.OutOrStdout()
+			m, err := ssvep.TrainRecordings(data, o)
+			if err != nil {
+				return err
+			}
+			return saveModel(cmd, out, m.Save)
 		},
 	}
 	f := cmd.Flags()
-	f.StringSliceVar(&o.data, "data", nil, "calibration recordings: files or folders (searched recursively)")
-	f.StringVar(&o.events, "events", "", "event codes and their stimulus frequencies in Hz: CODE=FREQ,...")
-	f.StringSliceVar(&o.rest, "rest", nil, "event codes of no-control (rest) trials")
-	f.Float64Var(&o.offset, "offset", 0, "trial start after the event onset in s (visual latency)")
-	f.Float64Var(&o.length, "length", 0, "trial length in s: the decision window the model scores")
-	f.StringVar(&o.method, "method", "etrca", "trca or etrca (ensemble TRCA)")
-	f.StringSliceVar(&o.channels, "channels", nil, "channels to use, in this order (default: every EEG channel)")
-	f.StringVar(&o.out, "out", "", "model file to write (JSON)")
-	f.Float64Var(&o.notch, "notch", 0, "mains frequency in Hz to notch (causal, Q 30) before cutting trials; 0: none")
-	f.StringVar(&o.noControl, "no-control", "margin", "no-control rule calibrated on --rest trials: top or margin")
-	f.IntVar(&o.subBands, "sub-bands", 0, "filter-bank sub-bands (default 5; 1 is plain TRCA on [6, 90] Hz)")
-	f.BoolVar(&o.noCV, "no-cv", false, "skip the leave-one-trial-out accuracy estimate")
+	f.StringSliceVar(&data, "data", nil, "calibration recordings: files or folders (searched recursively)")
+	f.StringVar(&events, "events", "", "event codes and their stimulus frequencies in Hz: CODE=FREQ,...")
+	f.StringSliceVar(&o.Calibration.Rest, "rest", nil, "event codes of no-control (rest) trials")
+	f.Float64Var(&o.Calibration.Offset, "offset", 0, "trial start after the event onset in s (visual latency)")
+	f.Float64Var(&o.Calibration.Length, "length", 0, "trial length in s: the decision window the model scores")
+	f.StringVar(&method, "method", "etrca", "trca or etrca (ensemble TRCA)")
+	f.StringSliceVar(&o.Calibration.Channels, "channels", nil, "channels to use, in this order (default: every EEG channel)")
+	f.StringVar(&out, "out", "", "model file to write (JSON)")
+	f.Float64Var(&o.Calibration.Notch, "notch", 0, "mains frequency in Hz to notch (causal, Q 30) before cutting trials; 0: none")
+	f.StringVar((*string)(&o.TRCA.NoControl), "no-control", "margin", "no-control rule calibrated on --rest trials: top or margin")
+	f.IntVar(&o.TRCA.FilterBank.SubBands, "sub-bands", 0, "filter-bank sub-bands (default 5; 1 is plain TRCA on [6, 90] Hz)")
+	f.BoolVar(&o.NoCV, "no-cv", false, "skip the leave-one-trial-out accuracy estimate")
 	return cmd
 }
 
-// parseSSVEPEvents parses CODE=FREQ,... and the rest codes into a code →
-// label map and the ascending distinct frequencies the labels index.
-func parseSSVEPEvents(spec string, rest []string) (map[string]int, []float64, error) {
-	byCode := map[string]float64{}
-	var freqs []float64
-	for item := range strings.SplitSeq(spec, ",") {
-		item = strings.TrimSpace(item)
-		if item == "" {
-			continue
-		}
-		i := strings.LastIndex(item, "=")
-		if i <= 0 {
-			return nil, nil, fmt.Errorf("--events %q: want CODE=FREQ", item)
-		}
-		code := item[:i]
-		f, err := strconv.ParseFloat(strings.TrimSpace(item[i+1:]), 64)
-		if err != nil || !(f > 0) {
-			return nil, nil, fmt.Errorf("--events %q: frequency must be a positive number", item)
-		}
-		if _, dup := byCode[code]; dup {
-			return nil, nil, fmt.Errorf("--events: code %q given twice", code)
-		}
-		byCode[code] = f
-		if !slices.Contains(freqs, f) {
-			freqs = append(freqs, f)
-		}
-	}
-	if len(freqs) < 2 {
-		return nil, nil, errors.New("--events: give at least two target frequencies (CODE=FREQ,...)")
-	}
-	slices.Sort(freqs)
-	codes := map[string]int{}
-	for c, f := range byCode {
-		codes[c] = slices.Index(freqs, f)
-	}
-	for _, c := range rest {
-		if _, dup := codes[c]; dup {
-			return nil, nil, fmt.Errorf("--rest %q is also a target code", c)
-		}
-		codes[c] = ssvep.Rest
-	}
-	return codes, freqs, nil
-}
-
-// ssvepCalibration is every trial cut from the calibration recordings.
-type ssvepCalibration struct {
-	rate     float64
-	channels []string
-	files    int // recordings with trials
-	trials   [][][]float64
-	labels   []int
-}
-
-// add reads the picked channels of path (every EEG channel
-// when picks is empty), notches them, and cuts its trials.
-func (c *ssvepCalibration) add(path string, o trainSSVEPOptions, codes map[string]int, stderr io.Writer) error {
-	if open.Detect(path) == open.KindText {
-		return fmt.Errorf("%s: a plain-text recording carries no sample rate, and train ssvep takes none: give recordings that do (EDF, BrainVision, GDF, FIF)", path)
-	}
-	r, err := open.File(path, open.Options{})
-	if err != nil {
-		return err
-	}
-	defer r.Close()
-	info := r.Info()
-	n := 0
-	for _, a := range info.Annotations {
-		if _, ok := codes[a.Description]; ok {
-			n++
-		}
-	}
-	if n == 0 {
-		fmt.Fprintf(stderr, "note: %s: none of the listed events, skipped\n", path)
-		return nil
-	}
-	idx, labels, err := pickChannels(info, o.channels, path)
-	if err != nil {
-		return err
-	}
-	if c.channels == nil {
-		c.rate, c.channels = info.SampleRate, labels
-	} else if info.SampleRate != c.rate || !slices.Equal(labels, c.channels) {
-		return fmt.Errorf("%s: %v Hz, channels %s; earlier recordings: %v Hz, channels %s",
-			path, info.SampleRate, strings.Join(labels, ","), c.rate, strings.Join(c.channels, ","))
-	}
-	all, err := formats.ReadAll(r)
-	if err != nil {
-		return fmt.Errorf("%s: %w", path, err)
-	}
-	data := make([][]float64, len(idx))
-	for i, k := range idx {
-		data[i] = all[k]
-	}
-	if o.notch > 0 {
-		sos, err := dsp.Notch(o.notch, 30, info.SampleRate)
-		if err != nil {
-			return fmt.Errorf("--notch: %w", err)
-		}
-		f, err := dsp.NewSOSFilter(sos, len(data), dsp.InitSteady)
-		if err != nil {
-			return err
-		}
-		f.FilterChannels(data, data)
-	}
-	trials, tl, skipped := ssvep.EventTrials(data, info.SampleRate, info.Annotations, codes, o.offset, o.length)
-	if skipped > 0 {
-		fmt.Fprintf(stderr, "note: %s: %d trials run past the recording, skipped\n", path, skipped)
-	}
-	c.trials = append(c.trials, trials...)
-	c.labels = append(c.labels, tl...)
-	c.files++
-	return nil
-}
-
-func runTrainSSVEP(stdout, stderr io.Writer, o trainSSVEPOptions) error {
-	if len(o.data) == 0 || o.events == "" || o.out == "" {
-		return errors.New("give --data, --events and --out")
-	}
-	if !(o.length > 0) {
-		return errors.New("--length: give the trial length in s (> 0)")
-	}
-	var ensemble bool
-	switch o.method {
-	case "trca":
-	case "etrca":
-		ensemble = true
-	default:
-		return fmt.Errorf("--method %q: want trca or etrca", o.method)
-	}
-	codes, freqs, err := parseSSVEPEvents(o.events, o.rest)
-	if err != nil {
-		return err
-	}
-	cfg := ssvep.TRCAConfig{Freqs: freqs, Ensemble: ensemble, FilterBank: ssvep.FilterBankConfig{SubBands: o.subBands}}
-	if len(o.rest) > 0 {
-		cfg.NoControl = ssvep.NoControlRule(o.noControl)
-		if cfg.NoControl == ssvep.NoControlNone || !cfg.NoControl.Valid() {
-			return fmt.Errorf("--no-control %q: want top or margin", o.noControl)
-		}
-	}
-	var files []string
-	for _, d := range o.data {
-		fs, err := open.Recordings(d)
-		if err != nil {
-			return err
-		}
-		files = append(files, fs...)
-	}
-	var cal ssvepCalibration
-	for _, f := range files {
-		if err := cal.add(f, o, codes, stderr); err != nil {
-			return err
-		}
-	}
-	if len(cal.trials) == 0 {
-		return errors.New("no trials: none of the recordings holds the listed events")
-	}
-	cfg.SampleRate, cfg.Channels = cal.rate, cal.channels
-
-	counts := make([]int, len(freqs))
-	rest := 0
-	for _, l := range cal.labels {
-		if l == ssvep.Rest {
-			rest++
-		} else {
-			counts[l]++
-		}
-	}
-	fmt.Fprintf(stdout, "%d recordings, %d trials of %v s at %v Hz, %d channels (%s)\n",
-		cal.files, len(cal.trials), o.length, cal.rate, len(cal.channels), strings.Join(cal.channels, ","))
-	for k, f := range freqs {
-		fmt.Fprintf(stdout, "  %v Hz: %d trials\n", f, counts[k])
-	}
-	if len(o.rest) > 0 {
-		fmt.Fprintf(stdout, "  rest: %d trials\n", rest)
-	}
-
-	model, err := ssvep.TrainTRCA(cfg, cal.trials, cal.labels)
-	if err != nil {
-		return err
-	}
-	if !o.noCV {
-		correct, total, err := leaveOneTrialOut(cfg, cal.trials, cal.labels)
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(stdout, "leave-one-trial-out accuracy (%s, targets only): %d/%d = %.1f%% (chance %.1f%%)\n",
-			o.method, correct, total, 100*float64(correct)/float64(total), 100/float64(len(freqs)))
-	}
-	if nc := model.NoControl(); nc.Rule != ssvep.NoControlNone {
-		fmt.Fprintf(stdout, "no-control rule %s, threshold %.6g\n", nc.Rule, nc.Threshold)
-	}
-	if err := writeFile(o.out, model.Save); err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "model written to %s\n", o.out)
-	return nil
-}
-
-// leaveOneTrialOut trains one model per target trial on the other target
-// trials (rest trials and no-control aside) and counts the held-out trials
-// whose top score is their target.
-func leaveOneTrialOut(cfg ssvep.TRCAConfig, trials [][][]float64, labels []int) (correct, total int, err error) {
-	cfg.NoControl = ssvep.NoControlNone
-	var x [][][]float64
-	var y []int
-	for i, l := range labels {
-		if l != ssvep.Rest {
-			x, y = append(x, trials[i]), append(y, l)
-		}
-	}
-	tx := make([][][]float64, 0, len(x)-1)
-	ty := make([]int, 0, len(y)-1)
-	var scores []float64
-	for i := range x {
-		tx, ty = append(append(tx[:0], x[:i]...), x[i+1:]...), append(append(ty[:0], y[:i]...), y[i+1:]...)
-		m, err := ssvep.TrainTRCA(cfg, tx, ty)
-		if err != nil {
-			return 0, 0, fmt.Errorf("leave-one-trial-out (trial %d held out): %w (--no-cv skips the estimate)", i, err)
-		}
-		scores, err = m.Scores(scores, x[i])
-		if err != nil {
-			return 0, 0, err
-		}
-		if ssvep.Argmax(scores) == y[i] {
-			correct++
-		}
-		total++
-	}
-	return correct, total, nil
-}
-
-// writeFile creates path and writes it with write; a failed close is an
-// error too (the data may not be on disk).
-func writeFile(path string, write func(io.Writer) error) (err error) {
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if cerr := f.Close(); err == nil {
-			err = cerr
-		}
-	}()
-	return write(f)
-}
-
-// pickChannels returns the indices and labels of the named channels of a
-// recording, or of all its EEG channels when names is empty.
-func pickChannels(info *formats.Info, names []string, path string) (idx []int, labels []string, err error) {
-	if len(names) == 0 {
-		for i, ch := range info.Channels {
-			if ch.Type == formats.EEG {
-				idx = append(idx, i)
-				labels = append(labels, ch.Label)
+// newTrainSeizureCmd is `train seizure`: seizure.TrainRecordings.
+func newTrainSeizureCmd() *cobra.Command {
+	var o seizure.TrainRecordingsConfig
+	var data []string
+	var out, classifier string
+	cmd := &cobra.Command{
+		Use:   "seizure --data FILES|DIRS --window S --hop S --out MODEL.json",
+		Short: "Train a seizure detector (logistic regression on window features) from annotated recordings",
+		Long: "seizure cuts windows of --window seconds every --hop seconds from each recording. Seizure spans are\n" +
+			"annotations whose description is one of --labels (EDF+/GDF annotations, simulated \"seizure\") and the\n" +
+			"seizure rows (eventType sz*) of an SzCORE events TSV: <name>_events.tsv next to the recording (a\n" +
+			"trailing _eeg of the name dropped), or in --events-tsv DIR. A window fully inside a span is ictal,\n" +
+			"one touching no span is background, and windows partly overlapping a span are skipped.\n\n" +
+			"It trains a class-balanced L2 logistic regression (models/seizure) on all windows, writes the\n" +
+			"versioned model file (seizure.Load), prints the windows per class and a k-fold cross-validated\n" +
+			"balanced accuracy (threshold 0.5) and AUROC over the pooled out-of-fold windows, folds grouped by\n" +
+			"recording when there are at least k recordings, otherwise by contiguous blocks of windows.",
+		Example: "  neurostream train seizure --data sessions/ --window 4 --hop 2 --out seizure.json\n" +
+			"  neurostream train seizure --data sub-01/ --events-tsv annotations/ --channels Fp1,Fp2,T3,T4 --out m.json",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			switch {
+			case len(data) == 0 || out == "":
+				return errors.New("give --data and --out")
+			case classifier != "logreg" && classifier != "gbt":
+				return fmt.Errorf("--classifier %q: want logreg or gbt", classifier)
+			case o.Dataset.Reference != "" && o.Dataset.Reference != "average":
+				return fmt.Errorf("--reference %q: want average (or nothing: as recorded)", o.Dataset.Reference)
+			case !(o.Dataset.Window > 0) || !(o.Dataset.Hop > 0):
+				return errors.New("--window and --hop: give lengths in s (> 0)")
+			case !(o.Train.Lambda >= 0):
+				return errors.New("--lambda must be ≥ 0")
+			case !o.NoCV && o.Folds < 2:
+				return errors.New("--folds must be at least 2")
+			case len(o.Dataset.Labels) == 0:
+				return errors.New("--labels: give at least one annotation description")
 			}
-		}
-		if len(idx) == 0 {
-			return nil, nil, fmt.Errorf("%s: no EEG channels; name them with --channels", path)
-		}
-		return idx, labels, nil
+			o.Train.Lambda = max(o.Train.Lambda, math.SmallestNonzeroFloat64) // 0 would take the default
+			o.Train.Balanced, o.Dataset.Notes, o.Log = true, cmd.ErrOrStderr(), cmd.OutOrStdout()
+			if classifier == "gbt" {
+				o.Train.Boost = &seizure.BoostConfig{}
+			}
+			m, err := seizure.TrainRecordings(data, o)
+			if err != nil {
+				return err
+			}
+			return saveModel(cmd, out, m.Save)
+		},
 	}
-	all := info.Labels()
-	for _, want := range names {
-		i := slices.Index(all, want)
-		if i < 0 {
-			return nil, nil, fmt.Errorf("%s: no channel %q (channels: %s)", path, want, strings.Join(all, ","))
-		}
-		idx = append(idx, i)
-		labels = append(labels, want)
+	f := cmd.Flags()
+	f.StringSliceVar(&data, "data", nil, "recordings: files or folders (searched recursively)")
+	f.StringSliceVar(&o.Dataset.Labels, "labels", []string{"seizure"}, "annotation descriptions that mark seizures (case-insensitive)")
+	f.StringVar(&o.Dataset.EventsDir, "events-tsv", "", "folder of SzCORE <name>_events.tsv files (default: next to each recording)")
+	f.Float64Var(&o.Dataset.Window, "window", 4, "window length in s")
+	f.Float64Var(&o.Dataset.Hop, "hop", 2, "hop between window starts in s")
+	f.StringSliceVar(&o.Dataset.Channels, "channels", nil, "channels to use, in this order (default: every EEG channel)")
+	f.Float64Var(&o.Train.Lambda, "lambda", 0.01, "L2 penalty on the z-scored feature weights")
+	f.BoolVar(&o.Dataset.Coherence, "coherence", false, "add inter-channel theta and alpha coherence features")
+	f.IntVar(&o.Folds, "folds", 5, "cross-validation folds")
+	f.Uint64Var(&o.Seed, "seed", 1, "seed of the fold assignment")
+	f.BoolVar(&o.NoCV, "no-cv", false, "skip the cross-validated estimate")
+	f.StringVar(&out, "out", "", "model file to write (JSON)")
+	f.StringVar(&classifier, "classifier", "logreg", "logreg (L2 logistic regression) or gbt (gradient-boosted trees, 200 of depth 3; --lambda unused)")
+	f.BoolVar(&o.Dataset.Extended, "extended", false, "add the extended per-channel features (models/seizure FeatureConfig.Extended)")
+	f.StringVar(&o.Dataset.Reference, "reference", "", "re-reference before the features: average (common average of the EEG channels, as the pipeline's reference step); default: as recorded")
+	return cmd
+}
+
+// saveModel writes a trained model's file and says so.
+func saveModel(cmd *cobra.Command, path string, save func(io.Writer) error) error {
+	if err := modelfile.WriteFile(path, save); err != nil {
+		return err
 	}
-	return idx, labels, nil
+	fmt.Fprintf(cmd.OutOrStdout(), "model written to %s\n", path)
+	return nil
 }

@@ -25,6 +25,9 @@ func seizureSim(t *testing.T, seed uint64, onset, dur float64) *simulate.Session
 	return s
 }
 
+// TestTrainSeizureSimulated: the flags reach seizure.TrainRecordings
+// (whose tests in models/seizure check the training itself) and the
+// command prints its summary and estimate and writes the model file.
 func TestTrainSeizureSimulated(t *testing.T) {
 	dir := t.TempDir()
 	for i, on := range []float64{60, 150} {
@@ -51,35 +54,9 @@ func TestTrainSeizureSimulated(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	m, err := seizure.Load(f)
-	if err != nil {
+	if _, err := seizure.Load(f); err != nil {
 		t.Fatal(err)
 	}
-	det, err := seizure.NewDetector(m)
-	if err != nil {
-		t.Fatal(err)
-	}
-	// Held-out session: a seizure at 100–150 s.
-	s := seizureSim(t, 99, 100, 50)
-	defer s.Close()
-	info := s.Info()
-	wl := m.Features.WindowLen
-	cut := func(t0 float64) [][]float64 {
-		all := make([][]float64, len(info.Channels))
-		for i := range all {
-			all[i] = make([]float64, wl)
-		}
-		if err := s.ReadSamples(all, int64(t0*info.SampleRate), int64(t0*info.SampleRate)+int64(wl)); err != nil {
-			t.Fatal(err)
-		}
-		return all
-	}
-	pIctal := det.Probability(cut(120))
-	pBack := det.Probability(cut(30))
-	if !(pIctal > pBack) {
-		t.Errorf("held-out seizure window scores %v, background %v", pIctal, pBack)
-	}
-	t.Logf("held-out: seizure %.3f, background %.3f", pIctal, pBack)
 }
 
 func TestTrainSeizureErrors(t *testing.T) {
@@ -89,16 +66,6 @@ func TestTrainSeizureErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 	a.Close()
-	cfg := simulate.DefaultConfig()
-	cfg.Duration, cfg.SampleRate = 60, 256
-	b, err := simulate.New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := writeEDF(filepath.Join(dir, "b.edf"), b, "sim", "sim"); err != nil {
-		t.Fatal(err)
-	}
-	b.Close()
 	out := filepath.Join(dir, "m.json")
 	for _, c := range []struct {
 		args []string
@@ -108,8 +75,8 @@ func TestTrainSeizureErrors(t *testing.T) {
 		{[]string{"seizure", "--data", dir}, "give --data and --out"},
 		{[]string{"seizure", "--data", dir, "--out", out, "--window", "0"}, "--window"},
 		{[]string{"seizure", "--data", dir, "--out", out, "--hop", "-1"}, "--hop"},
-		{[]string{"seizure", "--data", filepath.Join(dir, "a.edf"), "--data", filepath.Join(dir, "b.edf"), "--out", out}, "b.edf"},
-		{[]string{"seizure", "--data", filepath.Join(dir, "a.edf"), "--out", out, "--channels", "Nope"}, `no channel "Nope"`},
+		{[]string{"seizure", "--data", filepath.Join(dir, "a.edf"), "--out", out, "--folds", "1"}, "--folds must be at least 2"},
+		{[]string{"seizure", "--data", filepath.Join(dir, "a.edf"), "--out", out, "--labels", ""}, "--labels: give at least one"},
 		{[]string{"seizure", "--data", filepath.Join(dir, "a.edf"), "--out", out, "--labels", "spike"}, "both classes"},
 		{[]string{"seizure", "--data", filepath.Join(dir, "a.edf"), "--out", out, "--classifier", "svm"}, "--classifier \"svm\": want logreg or gbt"},
 		{[]string{"seizure", "--data", filepath.Join(dir, "a.edf"), "--out", out, "--reference", "bipolar"}, "--reference \"bipolar\""},

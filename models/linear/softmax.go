@@ -1,6 +1,9 @@
-// Package linear holds linear classifiers for feature vectors that may be
-// sparse (bags of tokens) or dense (band powers): an L2-regularised
-// multinomial (softmax) logistic regression on standardised features.
+// Package linear holds the linear classifiers: an L2-regularised
+// multinomial (softmax) logistic regression on standardised feature
+// vectors that may be sparse (bags of tokens) or dense (band powers),
+// trained by L-BFGS (Train, Softmax); and the binary L2 logistic
+// regression trained by Newton's method to the last digits (TrainLogistic,
+// Logistic), which models/seizure's detector is.
 package linear
 
 import (
@@ -78,130 +81,20 @@ func Train(X []Sparse, y []int, classes, dim int, cfg Config) (*Softmax, error) 
 	if cfg.MaxIter == 0 {
 		cfg.MaxIter = 500
 	}
-	n := len(X)
-	count := make([]int, classes)
 	for i, l := range y {
 		if l < 0 || l >= classes {
 			return nil, fmt.Errorf("linear: item %d: label %d outside [0, %d)", i, l, classes)
 		}
-		count[l]++
 	}
-	w := make([]float64, n)
-	wsum := 0.0
-	for i, l := range y {
-		w[i] = 1
-		if cfg.Balanced {
-			w[i] = float64(n) / (float64(classes) * float64(count[l]))
-		}
-		wsum += w[i]
-	}
-	for i := range w {
-		w[i] /= wsum
-	}
-	// Feature mean and standard deviation (unweighted).
-	mean := make([]float64, dim)
-	sq := make([]float64, dim)
-	for i, x := range X {
-		if len(x.Index) != len(x.Value) {
-			return nil, fmt.Errorf("linear: item %d: %d indices, %d values", i, len(x.Index), len(x.Value))
-		}
-		for k, j := range x.Index {
-			v := x.Value[k]
-			if j < 0 || int(j) >= dim || (k > 0 && j <= x.Index[k-1]) {
-				return nil, fmt.Errorf("linear: item %d: index %d out of order or outside [0, %d)", i, j, dim)
-			}
-			if math.IsNaN(v) || math.IsInf(v, 0) {
-				return nil, fmt.Errorf("linear: item %d: feature %d is %v", i, j, v)
-			}
-			mean[j] += v
-			sq[j] += v * v
-		}
-	}
-	inv := make([]float64, dim) // 1/std, 0 for a constant feature
-	for j := range mean {
-		mean[j] /= float64(n)
-		v := sq[j]/float64(n) - mean[j]*mean[j]
-		if v > 1e-12*(sq[j]/float64(n)) && v > 0 {
-			inv[j] = 1 / math.Sqrt(v)
-		}
+	w := SampleWeights(y, classes, cfg.Balanced)
+	mean, inv, err := featureStats(X, dim)
+	if err != nil {
+		return nil, err
 	}
 	K := classes
 	np := K*dim + K
-	// Scratch for the objective.
-	scores := make([]float64, K)
-	shift := make([]float64, K) // Σ_j W_kj·mean_j·inv_j
-	gk := make([]float64, K)
-	gsum := make([]float64, K)
-	eval := func(grad, theta []float64) float64 {
-		W, b := theta[:K*dim], theta[K*dim:]
-		for k := range K {
-			s := 0.0
-			row := W[k*dim : (k+1)*dim]
-			for j, v := range row {
-				s += v * mean[j] * inv[j]
-			}
-			shift[k] = s
-		}
-		var gW, gb []float64
-		if grad != nil {
-			clear(grad)
-			gW, gb = grad[:K*dim], grad[K*dim:]
-		}
-		clear(gsum)
-		loss := 0.0
-		for i, x := range X {
-			for k := range K {
-				s := b[k] - shift[k]
-				row := W[k*dim : (k+1)*dim]
-				for q, j := range x.Index {
-					s += row[j] * x.Value[q] * inv[j]
-				}
-				scores[k] = s
-			}
-			m := slices.Max(scores)
-			z := 0.0
-			for k := range K {
-				z += math.Exp(scores[k] - m)
-			}
-			lz := m + math.Log(z)
-			loss += w[i] * (lz - scores[y[i]])
-			if grad == nil {
-				continue
-			}
-			for k := range K {
-				p := math.Exp(scores[k] - lz)
-				g := p
-				if k == y[i] {
-					g--
-				}
-				g *= w[i]
-				gk[k] = g
-				gsum[k] += g
-			}
-			for k := range K {
-				row := gW[k*dim : (k+1)*dim]
-				for q, j := range x.Index {
-					row[j] += gk[k] * x.Value[q] * inv[j]
-				}
-			}
-		}
-		pen := 0.0
-		for _, v := range W {
-			pen += v * v
-		}
-		loss += cfg.Lambda / 2 * pen
-		if grad != nil {
-			for k := range K {
-				gb[k] = gsum[k]
-				row := gW[k*dim : (k+1)*dim]
-				wrow := W[k*dim : (k+1)*dim]
-				for j := range row {
-					row[j] += -gsum[k]*mean[j]*inv[j] + cfg.Lambda*wrow[j]
-				}
-			}
-		}
-		return loss
-	}
+	obj := &softmaxLoss{X: X, y: y, w: w, mean: mean, inv: inv, K: K, dim: dim, lambda: cfg.Lambda,
+		scores: make([]float64, K), shift: make([]float64, K), gk: make([]float64, K), gsum: make([]float64, K)}
 	// Func and Grad are called at the same points; cache the last one.
 	var lastX, lastG []float64
 	var lastF float64
@@ -213,7 +106,7 @@ func Train(X []Sparse, y []int, classes, dim int, cfg Config) (*Softmax, error) 
 			lastX, lastG = make([]float64, np), make([]float64, np)
 		}
 		copy(lastX, theta)
-		lastF = eval(lastG, theta)
+		lastF = obj.eval(lastG, theta)
 	}
 	p := optimize.Problem{
 		Func: func(theta []float64) float64 { both(theta); return lastF },
@@ -244,6 +137,128 @@ func Train(X []Sparse, y []int, classes, dim int, cfg Config) (*Softmax, error) 
 		}
 	}
 	return m, nil
+}
+
+// softmaxLoss is Train's objective: the class-weighted mean log loss on
+// standardised features plus lambda/2·‖W‖², with scratch space.
+type softmaxLoss struct {
+	X         []Sparse
+	y         []int
+	w         []float64 // item weights
+	mean, inv []float64 // feature mean and 1/std
+	K, dim    int
+	lambda    float64
+	// Scratch: class scores; shift_k = Σ_j W_kj·mean_j·inv_j; per-item
+	// and summed intercept gradients.
+	scores, shift, gk, gsum []float64
+}
+
+// eval returns the objective at theta (W row-major, then the intercepts)
+// and, when grad is not nil, writes its gradient there.
+func (o *softmaxLoss) eval(grad, theta []float64) float64 {
+	X, y, w, mean, inv, K, dim := o.X, o.y, o.w, o.mean, o.inv, o.K, o.dim
+	scores, shift, gk, gsum := o.scores, o.shift, o.gk, o.gsum
+	W, b := theta[:K*dim], theta[K*dim:]
+	for k := range K {
+		s := 0.0
+		row := W[k*dim : (k+1)*dim]
+		for j, v := range row {
+			s += v * mean[j] * inv[j]
+		}
+		shift[k] = s
+	}
+	var gW, gb []float64
+	if grad != nil {
+		clear(grad)
+		gW, gb = grad[:K*dim], grad[K*dim:]
+	}
+	clear(gsum)
+	loss := 0.0
+	for i, x := range X {
+		for k := range K {
+			s := b[k] - shift[k]
+			row := W[k*dim : (k+1)*dim]
+			for q, j := range x.Index {
+				s += row[j] * x.Value[q] * inv[j]
+			}
+			scores[k] = s
+		}
+		m := slices.Max(scores)
+		z := 0.0
+		for k := range K {
+			z += math.Exp(scores[k] - m)
+		}
+		lz := m + math.Log(z)
+		loss += w[i] * (lz - scores[y[i]])
+		if grad == nil {
+			continue
+		}
+		for k := range K {
+			p := math.Exp(scores[k] - lz)
+			g := p
+			if k == y[i] {
+				g--
+			}
+			g *= w[i]
+			gk[k] = g
+			gsum[k] += g
+		}
+		for k := range K {
+			row := gW[k*dim : (k+1)*dim]
+			for q, j := range x.Index {
+				row[j] += gk[k] * x.Value[q] * inv[j]
+			}
+		}
+	}
+	pen := 0.0
+	for _, v := range W {
+		pen += v * v
+	}
+	loss += o.lambda / 2 * pen
+	if grad != nil {
+		for k := range K {
+			gb[k] = gsum[k]
+			row := gW[k*dim : (k+1)*dim]
+			wrow := W[k*dim : (k+1)*dim]
+			for j := range row {
+				row[j] += -gsum[k]*mean[j]*inv[j] + o.lambda*wrow[j]
+			}
+		}
+	}
+	return loss
+}
+
+// featureStats checks the items and returns each feature's mean and
+// 1/standard deviation (unweighted; 0 for a constant feature).
+func featureStats(X []Sparse, dim int) (mean, inv []float64, err error) {
+	n := len(X)
+	mean = make([]float64, dim)
+	sq := make([]float64, dim)
+	for i, x := range X {
+		if len(x.Index) != len(x.Value) {
+			return nil, nil, fmt.Errorf("linear: item %d: %d indices, %d values", i, len(x.Index), len(x.Value))
+		}
+		for k, j := range x.Index {
+			v := x.Value[k]
+			if j < 0 || int(j) >= dim || (k > 0 && j <= x.Index[k-1]) {
+				return nil, nil, fmt.Errorf("linear: item %d: index %d out of order or outside [0, %d)", i, j, dim)
+			}
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				return nil, nil, fmt.Errorf("linear: item %d: feature %d is %v", i, j, v)
+			}
+			mean[j] += v
+			sq[j] += v * v
+		}
+	}
+	inv = make([]float64, dim)
+	for j := range mean {
+		mean[j] /= float64(n)
+		v := sq[j]/float64(n) - mean[j]*mean[j]
+		if v > 1e-12*(sq[j]/float64(n)) && v > 0 {
+			inv[j] = 1 / math.Sqrt(v)
+		}
+	}
+	return mean, inv, nil
 }
 
 // Scores fills dst (length Classes; nil allocates) with the class

@@ -9,7 +9,10 @@
 // adds the per-subject aggregation of szcore-evaluation 0.0.7
 // (szcore_evaluation/evaluate.py, evaluate_dataset): counts summed over a
 // subject's recordings, rates computed from the sums, then NaN-ignoring mean
-// and population standard deviation over subjects.
+// and population standard deviation over subjects. EvaluateDataset does
+// what szcore-evaluation does on files: it pairs reference and hypothesis
+// annotation files (read with formats/szcore), scores and aggregates them,
+// and adds each seizure's alarm latency.
 //
 // The package is named metrics, not szcore, because it is the home of every
 // classifier metric (SzCORE scoring now; ITR and kappa for the SSVEP models

@@ -89,6 +89,20 @@ func BalancedAccuracyMulti(pred, truth []int, classes int) float64 {
 // of a group share its fold. groupLabel[g] is group g's class. k must be
 // at least 2.
 func StratifiedGroupFolds(groupLabel []int, k int, seed uint64) []int {
+	return stratifiedGroupFolds(groupLabel, k, seed, false)
+}
+
+// StratifiedGroupFoldsPerClass is StratifiedGroupFolds with the deal
+// started again at fold 0 for every class: every fold still holds the same
+// number of groups of each class (±1), but the first folds may hold one
+// group more of several classes. It is the deal of the seizure
+// cross-validations (models/seizure, `train seizure`, docs/seizure.md),
+// kept so that their folds and numbers stay as published.
+func StratifiedGroupFoldsPerClass(groupLabel []int, k int, seed uint64) []int {
+	return stratifiedGroupFolds(groupLabel, k, seed, true)
+}
+
+func stratifiedGroupFolds(groupLabel []int, k int, seed uint64, perClass bool) []int {
 	if k < 2 {
 		panic("metrics: folds: k must be at least 2")
 	}
@@ -107,6 +121,9 @@ func StratifiedGroupFolds(groupLabel []int, k int, seed uint64) []int {
 			}
 		}
 		rng.Shuffle(len(gs), func(i, j int) { gs[i], gs[j] = gs[j], gs[i] })
+		if perClass {
+			next = 0
+		}
 		for _, g := range gs {
 			fold[g] = next
 			next = (next + 1) % k

@@ -9,6 +9,7 @@ import (
 
 	"github.com/neurostream/neurostream/formats/text"
 	"github.com/neurostream/neurostream/internal/testenv"
+	"github.com/neurostream/neurostream/models/metrics"
 )
 
 const bonnRate = 173.61 // Hz, SOURCES.md §1
@@ -66,7 +67,7 @@ func bonnCV(t *testing.T, segs []bonnSegment, windowLen int, seed uint64, lambda
 	t.Helper()
 	spec, X, seg, labels := bonnFeatures(t, segs, windowLen, extended)
 	const k = 5
-	fold := StratifiedGroupFolds(labels, k, seed)
+	fold := metrics.StratifiedGroupFoldsPerClass(groupClasses(labels), k, seed)
 	segScore := make([]float64, len(segs))
 	segCount := make([]int, len(segs))
 	winScore := make([]float64, len(X))
@@ -177,7 +178,7 @@ func segmentScores(t *testing.T, spec FeatureConfig, X [][]float64, seg []int, l
 func bonnNestedCV(t *testing.T, segs []bonnSegment, windowLen int, seed uint64, extended bool, tc TrainConfig) (float64, []float64) {
 	t.Helper()
 	spec, X, seg, labels := bonnFeatures(t, segs, windowLen, extended)
-	outer := StratifiedGroupFolds(labels, 5, seed)
+	outer := metrics.StratifiedGroupFoldsPerClass(groupClasses(labels), 5, seed)
 	decision := make([]float64, len(segs))
 	var thresholds []float64
 	for f := range 5 {
@@ -191,7 +192,7 @@ func bonnNestedCV(t *testing.T, segs []bonnSegment, windowLen int, seed uint64, 
 		for i, g := range tr {
 			trLabels[i] = labels[g]
 		}
-		inner := StratifiedGroupFolds(trLabels, 4, seed+100)
+		inner := metrics.StratifiedGroupFoldsPerClass(groupClasses(trLabels), 4, seed+100)
 		innerFold := map[int]int{}
 		for i, g := range tr {
 			innerFold[g] = inner[i]

@@ -3,7 +3,6 @@ package seizure
 import (
 	"fmt"
 	"math"
-	"math/rand/v2"
 	"slices"
 	"sort"
 )
@@ -73,30 +72,17 @@ func BalancedAccuracy(scores []float64, labels []bool, threshold float64) float6
 	return (float64(tp)/float64(np) + float64(tn)/float64(nn)) / 2
 }
 
-// StratifiedGroupFolds assigns each group (e.g. a recording segment) a fold
-// in [0, k): the groups of each class are shuffled with a PCG generator
-// seeded by seed and dealt round-robin, so every fold holds the same number
-// of groups of each class (±1) and all windows of a group share its fold.
-// groupLabel[g] is group g's class.
-func StratifiedGroupFolds(groupLabel []bool, k int, seed uint64) []int {
-	if k < 2 {
-		panic("seizure: folds: k must be at least 2")
-	}
-	rng := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
-	fold := make([]int, len(groupLabel))
-	for _, class := range []bool{true, false} {
-		var gs []int
-		for g, l := range groupLabel {
-			if l == class {
-				gs = append(gs, g)
-			}
-		}
-		rng.Shuffle(len(gs), func(i, j int) { gs[i], gs[j] = gs[j], gs[i] })
-		for i, g := range gs {
-			fold[g] = i % k
+// groupClasses returns the class of each group for
+// metrics.StratifiedGroupFoldsPerClass: 0 for a seizure group, 1 for
+// background, so seizure groups are dealt first.
+func groupClasses(groupLabel []bool) []int {
+	c := make([]int, len(groupLabel))
+	for g, l := range groupLabel {
+		if !l {
+			c[g] = 1
 		}
 	}
-	return fold
+	return c
 }
 
 // BestThreshold returns the decision threshold that maximises

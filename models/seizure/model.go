@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"math"
 
-	"gonum.org/v1/gonum/mat"
+	"github.com/neurostream/neurostream/models/linear"
 )
 
 // TrainConfig configures logistic-regression training.
@@ -50,10 +50,11 @@ type Model struct {
 }
 
 // Train fits a model on feature vectors X (rows from an Extractor built
-// from spec) with labels y (true = seizure). It minimises the (class-)
-// weighted mean log loss + Lambda/2·‖w‖² by Newton's method (IRLS) with
-// step halving, solving each step with a Cholesky factorisation. Errors
-// report unusable data (no rows, one class only, non-finite values).
+// from spec) with labels y (true = seizure): it z-scores the features and
+// fits linear.TrainLogistic (the (class-)weighted mean log loss +
+// Lambda/2·‖w‖² minimised by Newton's method) or, with cfg.Boost, boosted
+// trees. Errors report unusable data (no rows, one class only, non-finite
+// values).
 func Train(spec FeatureConfig, X [][]float64, y []bool, cfg TrainConfig) (*Model, error) {
 	ex, err := NewExtractor(spec)
 	if err != nil {
@@ -64,12 +65,6 @@ func Train(spec FeatureConfig, X [][]float64, y []bool, cfg TrainConfig) (*Model
 	}
 	if cfg.Lambda == 0 {
 		cfg.Lambda = 0.01
-	}
-	if cfg.MaxIter == 0 {
-		cfg.MaxIter = 100
-	}
-	if cfg.Tol == 0 {
-		cfg.Tol = 1e-10
 	}
 	if cfg.Lambda < 0 {
 		return nil, errors.New("seizure: TrainConfig.Lambda must not be negative")
@@ -96,7 +91,7 @@ func Train(spec FeatureConfig, X [][]float64, y []bool, cfg TrainConfig) (*Model
 		return nil, errors.New("seizure: train: labels hold one class only")
 	}
 	m := &Model{Features: ex.Config(), Names: append([]string(nil), ex.Names()...),
-		Mean: make([]float64, d), Std: make([]float64, d), Weights: make([]float64, d), Lambda: cfg.Lambda}
+		Mean: make([]float64, d), Std: make([]float64, d), Lambda: cfg.Lambda}
 	for _, row := range X {
 		for j, v := range row {
 			m.Mean[j] += v
@@ -116,167 +111,41 @@ func Train(spec FeatureConfig, X [][]float64, y []bool, cfg TrainConfig) (*Model
 			m.Std[j] = 1
 		}
 	}
+	Z := make([][]float64, n)
+	for i, row := range X {
+		Z[i] = make([]float64, d)
+		for j, v := range row {
+			Z[i][j] = (v - m.Mean[j]) / m.Std[j]
+		}
+	}
 	if cfg.Boost != nil {
 		bc := cfg.Boost.withDefaults()
 		if err := bc.check(); err != nil {
 			return nil, err
 		}
-		Z := make([][]float64, n)
-		for i, row := range X {
-			Z[i] = make([]float64, d)
-			for j, v := range row {
-				Z[i][j] = (v - m.Mean[j]) / m.Std[j]
+		labels := make([]int, n)
+		for i, l := range y {
+			if l {
+				labels[i] = 1
 			}
 		}
-		sw := sampleWeights(y, npos, cfg.Balanced)
-		m.Trees, m.Bias = boost(Z, y, sw, bc)
+		m.Trees, m.Bias = boost(Z, y, linear.SampleWeights(labels, 2, cfg.Balanced), bc)
 		m.Weights, m.Lambda = nil, 0
 		return m, nil
 	}
-	// Design matrix with a leading intercept column.
-	p := d + 1
-	Z := mat.NewDense(n, p, nil)
-	for i, row := range X {
-		Z.Set(i, 0, 1)
-		for j, v := range row {
-			Z.Set(i, j+1, (v-m.Mean[j])/m.Std[j])
-		}
+	lr, err := linear.TrainLogistic(Z, y, linear.LogisticConfig{
+		Lambda: cfg.Lambda, Balanced: cfg.Balanced, MaxIter: cfg.MaxIter, Tol: cfg.Tol})
+	if err != nil {
+		return nil, fmt.Errorf("seizure: train: %w", err)
 	}
-	sw := sampleWeights(y, npos, cfg.Balanced)
-	beta := make([]float64, p)
-	eta := make([]float64, n)
-	objective := func(b []float64) float64 {
-		mat.NewVecDense(n, eta).MulVec(Z, mat.NewVecDense(p, b))
-		var f float64
-		for i, e := range eta {
-			// log(1+exp(e)) − y·e, stably
-			l := softplus(e)
-			if y[i] {
-				l -= e
-			}
-			f += sw[i] * l
-		}
-		for _, v := range b[1:] {
-			f += cfg.Lambda / 2 * v * v
-		}
-		return f
-	}
-	grad := mat.NewVecDense(p, nil)
-	hess := mat.NewSymDense(p, nil)
-	r := make([]float64, n)
-	wz := mat.NewDense(n, p, nil)
-	var chol mat.Cholesky
-	step := mat.NewVecDense(p, nil)
-	trial := make([]float64, p)
-	f := objective(beta)
-	for iter := 0; ; iter++ {
-		if iter == cfg.MaxIter {
-			return nil, fmt.Errorf("seizure: train: Newton did not converge in %d iterations", cfg.MaxIter)
-		}
-		// eta holds Z·beta from the last objective call.
-		for i, e := range eta {
-			pr := sigmoid(e)
-			t := 0.0
-			if y[i] {
-				t = 1
-			}
-			r[i] = sw[i] * (pr - t)
-			h := sw[i] * pr * (1 - pr)
-			for j := range p {
-				wz.Set(i, j, h*Z.At(i, j))
-			}
-		}
-		grad.MulVec(Z.T(), mat.NewVecDense(n, r))
-		var hd mat.Dense
-		hd.Mul(Z.T(), wz)
-		for a := range p {
-			for b := a; b < p; b++ {
-				v := hd.At(a, b)
-				if a == b {
-					if a > 0 {
-						v += cfg.Lambda
-					} else {
-						v += 1e-12
-					}
-				}
-				hess.SetSym(a, b, v)
-			}
-			if a > 0 {
-				grad.SetVec(a, grad.AtVec(a)+cfg.Lambda*beta[a])
-			}
-		}
-		if !chol.Factorize(hess) {
-			return nil, errors.New("seizure: train: Hessian not positive definite")
-		}
-		if err := chol.SolveVecTo(step, grad); err != nil {
-			return nil, fmt.Errorf("seizure: train: %w", err)
-		}
-		var maxStep float64
-		for t := 1.0; ; t /= 2 {
-			for j := range p {
-				trial[j] = beta[j] - t*step.AtVec(j)
-			}
-			ft := objective(trial)
-			if ft <= f || t < 1e-10 {
-				maxStep = t * mat.Norm(step, math.Inf(1))
-				copy(beta, trial)
-				f = ft
-				break
-			}
-		}
-		if maxStep < cfg.Tol {
-			break
-		}
-	}
-	m.Bias = beta[0]
-	copy(m.Weights, beta[1:])
+	m.Weights, m.Bias = lr.Weights, lr.Bias
 	return m, nil
-}
-
-// sampleWeights returns each row's weight in the loss, summing to 1: equal,
-// or with balanced, n/(2·n_class) before normalising (scikit-learn's
-// class_weight='balanced'). npos counts the true labels.
-func sampleWeights(y []bool, npos int, balanced bool) []float64 {
-	n := len(y)
-	wPos, wNeg := 1.0, 1.0
-	if balanced {
-		wPos = float64(n) / (2 * float64(npos))
-		wNeg = float64(n) / (2 * float64(n-npos))
-	}
-	sw := make([]float64, n)
-	var wsum float64
-	for i := range y {
-		sw[i] = wNeg
-		if y[i] {
-			sw[i] = wPos
-		}
-		wsum += sw[i]
-	}
-	for i := range sw {
-		sw[i] /= wsum
-	}
-	return sw
-}
-
-func sigmoid(e float64) float64 {
-	if e >= 0 {
-		return 1 / (1 + math.Exp(-e))
-	}
-	x := math.Exp(e)
-	return x / (1 + x)
-}
-
-func softplus(e float64) float64 {
-	if e > 0 {
-		return e + math.Log1p(math.Exp(-e))
-	}
-	return math.Log1p(math.Exp(e))
 }
 
 // Probability returns the seizure probability of one feature vector (as an
 // Extractor for m.Features computes it). It panics on a wrong length.
 func (m *Model) Probability(features []float64) float64 {
-	return sigmoid(m.Logit(features))
+	return linear.Sigmoid(m.Logit(features))
 }
 
 // Logit returns Bias + Weights·z, the log-odds of a seizure.

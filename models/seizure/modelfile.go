@@ -1,12 +1,13 @@
 package seizure
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"math"
 	"slices"
+
+	"github.com/neurostream/neurostream/models/modelfile"
 )
 
 // Model file identification. A seizure model file is one JSON object:
@@ -29,15 +30,17 @@ import (
 // format name is kept for tree models so that one name identifies the file
 // family.
 //
-// JSON numbers round-trip float64 exactly (encoding/json writes the
-// shortest representation that parses back to the same value), so a loaded
-// model scores bit for bit like the saved one. Readers refuse other formats
-// and versions, and a feature list that differs from what the spec
-// computes today.
+// The header, reading and writing are models/modelfile's: JSON numbers
+// round-trip float64 exactly, so a loaded model scores bit for bit like the
+// saved one. Readers refuse other formats and versions, unknown keys, and a
+// feature list that differs from what the spec computes today.
 const (
 	ModelFormat  = "neurostream-seizure-logreg"
 	ModelVersion = 2
 )
+
+// modelKind is the family as this build reads it.
+var modelKind = modelfile.Kind{Format: ModelFormat, Oldest: 1, Newest: ModelVersion, Strict: true}
 
 type normalization struct {
 	Mean []float64 `json:"mean"`
@@ -45,8 +48,7 @@ type normalization struct {
 }
 
 type modelFile struct {
-	Format        string        `json:"format"`
-	Version       int           `json:"version"`
+	modelfile.Header
 	Classifier    string        `json:"classifier,omitempty"`
 	Features      FeatureConfig `json:"features"`
 	FeatureNames  []string      `json:"feature_names"`
@@ -60,7 +62,7 @@ type modelFile struct {
 // Save writes m to w as a versioned JSON model file: version 1 for a
 // logistic regression on the base features, else version 2.
 func (m *Model) Save(w io.Writer) error {
-	f := modelFile{Format: ModelFormat, Version: 1, Features: m.Features,
+	f := modelFile{Header: modelfile.Header{Format: ModelFormat, Version: 1}, Features: m.Features,
 		FeatureNames: m.Names, Normalization: normalization{Mean: m.Mean, Std: m.Std},
 		Weights: m.Weights, Bias: m.Bias, Lambda: m.Lambda, Trees: m.Trees}
 	if m.Trees != nil || m.Features.Extended {
@@ -69,9 +71,7 @@ func (m *Model) Save(w io.Writer) error {
 			f.Classifier = "gbt"
 		}
 	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", " ")
-	if err := enc.Encode(&f); err != nil {
+	if err := modelfile.Write(w, &f, " "); err != nil {
 		return fmt.Errorf("seizure: save model: %w", err)
 	}
 	return nil
@@ -82,17 +82,10 @@ func (m *Model) Save(w io.Writer) error {
 // vector lengths that do not match the spec, non-finite parameters.
 func Load(r io.Reader) (*Model, error) {
 	var f modelFile
-	dec := json.NewDecoder(r)
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&f); err != nil {
+	if err := modelKind.Read(r, &f); err != nil {
 		return nil, fmt.Errorf("seizure: load model: %w", err)
 	}
-	if f.Format != ModelFormat {
-		return nil, fmt.Errorf("seizure: load model: format %q, want %q", f.Format, ModelFormat)
-	}
 	switch {
-	case f.Version < 1 || f.Version > ModelVersion:
-		return nil, fmt.Errorf("seizure: load model: version %d, this build reads versions 1 to %d", f.Version, ModelVersion)
 	case f.Version == 1 && (f.Classifier != "" || f.Trees != nil || f.Features.Extended):
 		return nil, errors.New("seizure: load model: version 1 has no classifier, trees or extended features")
 	case f.Version == 2 && f.Classifier != "logreg" && f.Classifier != "gbt":

@@ -131,30 +131,6 @@ func TestBalancedAccuracy(t *testing.T) {
 	}
 }
 
-func TestStratifiedGroupFolds(t *testing.T) {
-	labels := make([]bool, 400)
-	for i := range 80 {
-		labels[i] = true
-	}
-	fold := StratifiedGroupFolds(labels, 5, 7)
-	var pos, neg [5]int
-	for g, f := range fold {
-		if labels[g] {
-			pos[f]++
-		} else {
-			neg[f]++
-		}
-	}
-	for f := range 5 {
-		if pos[f] != 16 || neg[f] != 64 {
-			t.Errorf("fold %d: %d positive, %d negative groups, want 16, 64", f, pos[f], neg[f])
-		}
-	}
-	if !slices.Equal(fold, StratifiedGroupFolds(labels, 5, 7)) {
-		t.Error("folds not deterministic for a seed")
-	}
-}
-
 // synthetic returns windows of background noise (false) and of a
 // high-amplitude rhythmic discharge in noise (true).
 func synthetic(n int, spec FeatureConfig, seed uint64) ([][][]float64, []bool) {
@@ -414,4 +390,9 @@ func TestBestThreshold(t *testing.T) {
 	if ba := BalancedAccuracy(sc, lb, th); ba != 1 || math.Abs(th-0.035) > 1e-15 {
 		t.Errorf("threshold %v gives balanced accuracy %v, want 0.035 and 1", th, ba)
 	}
+}
+
+// softplus returns log(1+exp(e)) without overflow.
+func softplus(e float64) float64 {
+	return max(e, 0) + math.Log1p(math.Exp(-math.Abs(e)))
 }

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"math"
 	"slices"
+
+	"github.com/neurostream/neurostream/models/linear"
 )
 
 // TreeNode is one node of a regression tree, stored in a flat slice with
@@ -133,7 +135,7 @@ func boost(Z [][]float64, y []bool, sw []float64, c BoostConfig) ([]Tree, float6
 	trees := make([]Tree, 0, c.Rounds)
 	for range c.Rounds {
 		for i := range f {
-			p := sigmoid(f[i])
+			p := linear.Sigmoid(f[i])
 			t := 0.0
 			if y[i] {
 				t = 1

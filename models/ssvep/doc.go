@@ -1,7 +1,9 @@
 // Package ssvep identifies the flicker frequency a user attends to from a
 // window of multichannel EEG (steady-state visually evoked potentials):
 // CCA, filter-bank CCA, TRCA and ensemble TRCA, no-control (rest)
-// detection, and the Wolpaw information transfer rate.
+// detection, and the Wolpaw information transfer rate. TrainRecordings
+// trains TRCA on the trials of labelled calibration recordings
+// (ReadCalibration), as `neurostream train ssvep` does.
 //
 // Conventions shared by every decoder:
 //

@@ -1,12 +1,13 @@
 package ssvep
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"math"
 	"slices"
+
+	"github.com/neurostream/neurostream/models/modelfile"
 )
 
 // Model file identification. A TRCA model file is one JSON object:
@@ -24,13 +25,17 @@ import (
 //	 "templates": [band][target][channel][sample]}
 //
 // Everything a scorer needs is in the file: the filter bank is redesigned
-// from its spec on load and must come out with the recorded orders. JSON
-// numbers round-trip float64 exactly, so a loaded model scores bit for bit
-// like the saved one. Readers refuse other formats and versions.
+// from its spec on load and must come out with the recorded orders. The
+// header, reading and writing are models/modelfile's: JSON numbers
+// round-trip float64 exactly, so a loaded model scores bit for bit like the
+// saved one. Readers refuse other formats and versions.
 const (
 	ModelFormat  = "neurostream-ssvep-trca"
 	ModelVersion = 1
 )
+
+// modelKind is the family as this build reads it.
+var modelKind = modelfile.Kind{Format: ModelFormat, Oldest: ModelVersion, Newest: ModelVersion}
 
 type filterDesign struct {
 	Family      string  `json:"family"`
@@ -41,8 +46,7 @@ type filterDesign struct {
 }
 
 type modelFile struct {
-	Format          string          `json:"format"`
-	Version         int             `json:"version"`
+	modelfile.Header
 	Method          string          `json:"method"`
 	Config          TRCAConfig      `json:"config"`
 	FilterDesign    filterDesign    `json:"filter_design"`
@@ -61,15 +65,14 @@ func (m *TRCA) Save(w io.Writer) error {
 		method = "etrca"
 	}
 	f := modelFile{
-		Format: ModelFormat, Version: ModelVersion, Method: method,
+		Header: modelfile.Header{Format: ModelFormat, Version: ModelVersion}, Method: method,
 		Config: m.Config(),
 		FilterDesign: filterDesign{Family: "cheby1", RippleDB: FilterRippleDB, PassLossDB: FilterPassLossDB,
 			StopAttenDB: FilterStopAttenDB, Orders: slices.Clone(m.fb.orders)},
 		Samples: m.samples, NumChannels: m.channels, TrialsPerTarget: m.trials,
 		NoControl: m.noControl, Filters: m.filters, Templates: m.templates,
 	}
-	enc := json.NewEncoder(w)
-	if err := enc.Encode(&f); err != nil {
+	if err := modelfile.Write(w, &f, ""); err != nil {
 		return fmt.Errorf("ssvep: save trca model: %w", err)
 	}
 	return nil
@@ -80,15 +83,8 @@ func (m *TRCA) Save(w io.Writer) error {
 // that no longer designs to the recorded orders, non-finite parameters.
 func LoadTRCA(r io.Reader) (*TRCA, error) {
 	var f modelFile
-	dec := json.NewDecoder(r)
-	if err := dec.Decode(&f); err != nil {
+	if err := modelKind.Read(r, &f); err != nil {
 		return nil, fmt.Errorf("ssvep: load trca model: %w", err)
-	}
-	if f.Format != ModelFormat {
-		return nil, fmt.Errorf("ssvep: load trca model: format %q, want %q", f.Format, ModelFormat)
-	}
-	if f.Version != ModelVersion {
-		return nil, fmt.Errorf("ssvep: load trca model: version %d, this build reads version %d", f.Version, ModelVersion)
 	}
 	m, err := modelFromFile(&f)
 	if err != nil {
