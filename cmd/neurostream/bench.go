@@ -35,13 +35,9 @@ func newBenchDSPCmd() *cobra.Command {
 	cfg := dspbench.DefaultConfig()
 	var asJSON bool
 	cmd := &cobra.Command{
-		Use:   "dsp",
-		Short: "Welch PSD and all-pairs CSD + coherence throughput, single-threaded",
-		Long: "bench dsp runs, on one core, Welch PSD of every channel (ours, and go-dsp's spectral.Pwelch as a\n" +
-			"baseline) and all-pairs cross-spectral density plus magnitude-squared coherence over the whole\n" +
-			"data, Hann window, 50% overlap, and prints channel-samples per second (best of --repeats).\n" +
-			"Data: seeded synthetic EEG-like noise, or --raw-f64 FILE (little-endian float64, channel-major).\n" +
-			"tools/bench/dsp_compare.py runs the same data through scipy, MNE and numpy and prints ratios.",
+		Use:     "dsp",
+		Short:   "Welch PSD and all-pairs CSD + coherence throughput, single-threaded",
+		Long:    help("bench-dsp.long"),
 		Example: "  neurostream bench dsp\n  neurostream bench dsp --raw-f64 data.f64 --channels 64 --rate 256 --json",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -71,32 +67,16 @@ func newBenchDSPCmd() *cobra.Command {
 // benchKafkaHelp is the help of `bench latency` and `bench throughput`.
 var benchKafkaHelp = map[kafkabench.Mode]struct{ Use, Short, Long, Example string }{
 	kafkabench.Latency: {
-		Use:   "latency",
-		Short: "End-to-end latency through Kafka: chunk produced → window result at a downstream consumer",
-		Long: "latency creates fresh topics on the broker, starts the pipeline `neurostream run` builds for a\n" +
-			"Kafka source → psd → Kafka results configuration (in this process, its own consumer group) and a\n" +
-			"downstream consumer of the result topics, then publishes --sessions simulated sessions at --pace\n" +
-			"times real time. For each window it measures from the moment the chunk that completes it (the one\n" +
-			"holding sample k·hop+length−1) is handed to the producer to the moment the last of the window's\n" +
-			"result records (psd and bandpower) reaches the consumer, and prints n, p50, p90, p99, max and mean,\n" +
-			"and the same split at the result sink: to_sink, sink_write (until the broker acknowledged) and\n" +
-			"to_consumer. Session i starts i/N of a chunk period after the first (independent devices);\n" +
-			"--aligned makes all sessions' chunks due at the same instants. The topics are deleted afterwards\n" +
-			"unless --keep-topics.",
+		Use:     "latency",
+		Short:   "End-to-end latency through Kafka: chunk produced → window result at a downstream consumer",
+		Long:    help("bench-latency.long"),
 		Example: "  neurostream bench latency --brokers 127.0.0.1:9092\n  neurostream bench latency --sessions 16 --seconds 60 --json",
 	},
 	kafkabench.Throughput: {
-		Use:   "throughput",
-		Short: "Sustained end-to-end throughput through Kafka, in channel-samples per second",
-		Long: "throughput creates fresh topics, publishes --sessions simulated sessions of --channels channels at\n" +
-			"--rate Hz and --seconds each to the input topic as fast as possible, then starts the pipeline\n" +
-			"`neurostream run` builds for a Kafka source → psd → Kafka results configuration (in this process)\n" +
-			"and a downstream consumer, and times the backlog: from the pipeline's first input record to the\n" +
-			"arrival of the last window result at the consumer. It prints the channel-samples per second\n" +
-			"processed end to end and whether that keeps real time, i.e. is at least sessions × channels × rate.\n" +
-			"The topics are deleted afterwards unless --keep-topics.",
-		Example: "  neurostream bench throughput --sessions 64 --channels 19 --rate 256\n" +
-			"  neurostream bench throughput --sessions 8 --channels 306 --rate 1000 --seconds 30 --json",
+		Use:     "throughput",
+		Short:   "Sustained end-to-end throughput through Kafka, in channel-samples per second",
+		Long:    help("bench-throughput.long"),
+		Example: help("bench-throughput.example"),
 	},
 }
 
@@ -152,16 +132,9 @@ func newBenchBCILoopCmd() *cobra.Command {
 		asJSON bool
 	)
 	cmd := &cobra.Command{
-		Use:   "bci-loop",
-		Short: "Closed-loop SSVEP latency: LSL outlet → ingest lsl → Kafka → ssvep stage → output.lsl → LSL inlet",
-		Long: "bench bci-loop plays a simulated SSVEP session (19-channel EEG, targets 8, 11, 13, 15 Hz) in real\n" +
-			"time from a Go LSL outlet, publishes it with the ingest of `ingest lsl` to fresh topics on --brokers,\n" +
-			"runs the pipeline of configs/ssvep-speller.yaml (FBCCA over 2 s windows every 0.25 s; with --trials\n" +
-			"that of configs/ssvep-trials.yaml, one decision per trial onset sent on an LSL marker stream) with\n" +
-			"output.lsl, and reads the decisions with an LSL inlet. For each window it measures the time from the\n" +
-			"push of the sample that completes the window to the arrival of its decision, and prints n, p50, p99,\n" +
-			"max and mean in ms and the decisions missing. LSL stays on this machine unless $LSLAPICFG or\n" +
-			"--lsl-config says otherwise. docs/benchmarks.md, \"BCI loop\", has figures.",
+		Use:     "bci-loop",
+		Short:   "Closed-loop SSVEP latency: LSL outlet → ingest lsl → Kafka → ssvep stage → output.lsl → LSL inlet",
+		Long:    help("bench-bci-loop.long"),
 		Example: "  neurostream bench bci-loop --brokers 127.0.0.1:9092\n  neurostream bench bci-loop --brokers 127.0.0.1:9092 --trials --json",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {

@@ -12,13 +12,9 @@ import (
 func newDemoCmd() *cobra.Command {
 	var out string
 	cmd := &cobra.Command{
-		Use:   "demo",
-		Short: "Run the built-in demo: simulated sessions and a recording through Kafka, no services needed",
-		Long: "demo writes a simulated 19-channel EDF+ recording with a seizure to OUT/demo-recording.edf,\n" +
-			"starts an in-process Kafka-protocol broker, publishes three simulated sessions and that file to it\n" +
-			"as wire chunks, and runs the embedded configs/demo.yaml pipeline on the topic with the same Kafka\n" +
-			"source and sink code a deployment uses: 2 s windows every 1 s, Welch PSD and band powers, results\n" +
-			"to Kafka topics and to Parquet files under OUT (OUT/psd-000001.parquet, …). It prints a per-session summary.",
+		Use:     "demo",
+		Short:   "Run the built-in demo: simulated sessions and a recording through Kafka, no services needed",
+		Long:    help("demo.long"),
 		Example: "  neurostream demo\n  neurostream demo --out /tmp/demo",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {

@@ -19,22 +19,11 @@ func newIngestLSLCmd() *cobra.Command {
 	var cfg lslin.Config
 	var sel lslin.Selectors
 	cmd := &cobra.Command{
-		Use:   "lsl",
-		Short: "Publish a Lab Streaming Layer EEG/MEG stream to Kafka as one live session",
-		Long: "ingest lsl resolves one EEG/MEG stream on the Lab Streaming Layer (by --type, --name, --source-id\n" +
-			"or --query) and publishes it to --topic as wire chunks of --chunk-seconds, keyed by session, as\n" +
-			"`replay` does for files: channel labels, types and units from the stream's XML (µV, mV → V),\n" +
-			"time stamps corrected with liblsl's clock offsets and dejittered onto the session's sample\n" +
-			"clock (gaps become wire gaps). Marker streams (--markers, string or integer) go into a stim\n" +
-			"channel (--stim; integers as codes, strings through --stim-events) and to --events-topic.\n" +
-			"The session is <source_id>_<UTC start>; it ends with a final chunk when the outlet is gone\n" +
-			"for --lost-after or on SIGINT/SIGTERM. A restarted outlet (same source_id) continues the\n" +
-			"session. Network settings come from liblsl's lsl_api.cfg (--lsl-config, $LSLAPICFG); without\n" +
-			"one only this machine is searched. docs/lsl.md describes the mapping and its bounds.",
-		Example: "  neurostream ingest lsl --type EEG\n" +
-			"  neurostream ingest lsl --name BioSemi --markers PsychoPyMarkers --stim-events left=1,right=2\n" +
-			"  LSLAPICFG=lab.cfg neurostream ingest lsl --source-id amp-serial-17 --brokers kafka:9092",
-		Args: cobra.NoArgs,
+		Use:     "lsl",
+		Short:   "Publish a Lab Streaming Layer EEG/MEG stream to Kafka as one live session",
+		Long:    help("ingest-lsl.long"),
+		Example: help("ingest-lsl.example"),
+		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := sel.Apply(&cfg); err != nil {
 				return withCode(exitUsage, err)

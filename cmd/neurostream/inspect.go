@@ -15,14 +15,11 @@ func newInspectCmd() *cobra.Command {
 		textOpt     config.Files
 	)
 	cmd := &cobra.Command{
-		Use:   "inspect FILE",
-		Short: "Describe a recording: channels, types, units, rates, duration, annotations",
-		Long: "inspect opens any supported recording (EDF/EDF+/BDF, BrainVision, GDF, FIF, text/CSV) and prints\n" +
-			"what it holds. --dump-csv writes every sample in SI units (V, T, T/m) as CSV; --annotations prints\n" +
-			"the annotations as TSV (onset, duration, description) instead of the description.",
-		Example: "  neurostream inspect recording.edf\n  neurostream inspect --annotations recording.edf\n" +
-			"  neurostream inspect --dump-csv samples.csv recording.vhdr\n  neurostream inspect --rate 173.61 Z001.txt",
-		Args: cobra.ExactArgs(1),
+		Use:     "inspect FILE",
+		Short:   "Describe a recording: channels, types, units, rates, duration, annotations",
+		Long:    help("inspect.long"),
+		Example: help("inspect.example"),
+		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			in, err := textOpt.Inspect(args[0], inspectTextFlags)
 			if err != nil {

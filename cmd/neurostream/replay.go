@@ -29,28 +29,11 @@ func newReplayCmd() *cobra.Command {
 		pseudonymKey        string
 	)
 	cmd := &cobra.Command{
-		Use:   "replay FILE|DIR ...",
-		Short: "Publish recordings to Kafka as wire chunks, one session per file, at real-time pace or faster",
-		Long: "replay streams recordings (EDF/EDF+/BDF, BrainVision, GDF, FIF, text/CSV; folders are searched\n" +
-			"recursively) to the input topic as wire chunks keyed by session, exactly what a live acquisition\n" +
-			"would produce: one session per file (the file name without extension; repeated names get -2, -3, …),\n" +
-			"chunks of --chunk-seconds, at --pace times real time (0: as fast as possible). All files play at\n" +
-			"once, as concurrent live sessions. Each annotation goes to --events-topic as one JSON message\n" +
-			"{session, onset, duration, description, sample}, keyed by session, when the replay reaches its\n" +
-			"onset. Missing topics are created with --partitions partitions. Progress goes to stderr: a bar on\n" +
-			"a terminal, otherwise (or with --quiet) one line per finished file.\n\n" +
-			"A secured cluster takes the --tls-* and --sasl-* flags, or the NEUROSTREAM_KAFKA_SECURITY_*\n" +
-			"variables that kafka.security of a pipeline file reads; the password comes from\n" +
-			"NEUROSTREAM_KAFKA_SECURITY_SASL_PASSWORD or --sasl-password-file, never from a flag.\n" +
-			"--pseudonym-key-file replaces every session id by its keyed pseudonym (ps-<HMAC-SHA256>) before\n" +
-			"anything is published (docs/operations.md, \"Security\").",
-		Example: "  neurostream replay --brokers 127.0.0.1:9092 recordings/\n" +
-			"  neurostream replay --stim-events 2=2,3=3,4=4 ssvep-exoskeleton/subject01/\n" +
-			"  neurostream replay --pace 10 --partitions 12 --topic eeg.chunks a.edf b.vhdr\n" +
-			"  neurostream replay --pace 0 --text-rate 173.61 --text-unit uV bonn/Z/\n" +
-			"  NEUROSTREAM_KAFKA_SECURITY_SASL_PASSWORD=... neurostream replay --brokers kafka:9093 --tls-ca-file ca.pem \\\n" +
-			"      --sasl-mechanism SCRAM-SHA-512 --sasl-username eeg-ingest --pseudonym-key-file /run/secrets/pseudonym-key recordings/",
-		Args: cobra.MinimumNArgs(1),
+		Use:     "replay FILE|DIR ...",
+		Short:   "Publish recordings to Kafka as wire chunks, one session per file, at real-time pace or faster",
+		Long:    help("replay.long"),
+		Example: help("replay.example"),
+		Args:    cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) (err error) {
 			if !(cfg.ChunkSeconds > 0) { // 0 would be the package's default
 				return fmt.Errorf("--chunk-seconds: want a positive duration, got %v", cfg.ChunkSeconds)

@@ -12,16 +12,9 @@ import (
 func newReportCmd() *cobra.Command {
 	var cfg report.Config
 	cmd := &cobra.Command{
-		Use:   "report --in DIR --out DIR",
-		Short: "Draw the result files of a run as PNG and SVG figures with an index.html",
-		Long: "report reads the result files in --in (Arrow or Parquet parts, as run writes them) and draws, per\n" +
-			"session: the mean PSD per channel, band power over time, a spectrogram, the coherence matrix per band,\n" +
-			"the seizure probability with its events (against the reference seizures of --ref, SzCORE annotation\n" +
-			"TSV files, with their event scores) and the SSVEP decisions, each as PNG and SVG, and one index.html\n" +
-			"linking them all. A file it cannot use (unknown kind, empty, truncated) is named with the reason and\n" +
-			"the rest are drawn.\n\n" +
-			"Exit codes: 0 every file used; 1 the report could not be written; 2 bad flags; 3 no figure;\n" +
-			"4 some files not used.",
+		Use:     "report --in DIR --out DIR",
+		Short:   "Draw the result files of a run as PNG and SVG figures with an index.html",
+		Long:    help("report.long"),
 		Example: "  neurostream report --in out --out out/report\n  neurostream report --in out --out rep --ref bids/",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {

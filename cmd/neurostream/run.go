@@ -15,22 +15,11 @@ import (
 func newRunCmd() *cobra.Command {
 	var file, viewAddr string
 	cmd := &cobra.Command{
-		Use:   "run --config FILE",
-		Short: "Run a pipeline described in YAML",
-		Long: "Run reads a pipeline description (see configs/), applies NEUROSTREAM_* environment overrides,\n" +
-			"checks it, runs it to the end of its input (or until interrupted: a soft drain, then a hard stop)\n" +
-			"and prints a per-session summary, with dead letters counted per session and reason.\n\n" +
-			"Exit codes (docs/operations.md, \"Exit codes\"):\n" +
-			"  0    every input processed\n" +
-			"  1    the run failed (a sink, source or file error)\n" +
-			"  2    bad flags, or a configuration that does not load or validate\n" +
-			"  3    nothing processed: every recording skipped, every chunk dead-lettered, or no input\n" +
-			"  4    partly processed: some recordings skipped, or some chunks or windows dead-lettered\n" +
-			"  130  interrupted (SIGINT; 143 for SIGTERM) before the end of a finite input; a Kafka\n" +
-			"       source has no end, so a signal is its normal stop and the code is one of the above",
-		Example: "  neurostream run --config configs/replay.yaml\n  NEUROSTREAM_OUTPUT_DIR=/tmp/r neurostream run --config configs/replay.yaml\n" +
-			"  neurostream run --config builtin:demo.yaml",
-		Args: cobra.NoArgs,
+		Use:     "run --config FILE",
+		Short:   "Run a pipeline described in YAML",
+		Long:    help("run.long"),
+		Example: help("run.example"),
+		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			c, err := loadConfig(file)
 			if err != nil {

@@ -21,16 +21,11 @@ func newSimulateCmd() *cobra.Command {
 		seizureRate       float64
 	)
 	cmd := &cobra.Command{
-		Use:   "simulate (--out FILE.edf | --chunks DIR)",
-		Short: "Generate synthetic EEG/MEG with known ground truth",
-		Long: "simulate generates a seeded, reproducible session: 1/f background mixed across channels, alpha,\n" +
-			"line noise, eye blinks, SSVEP responses on occipital channels and evolving seizure discharges that\n" +
-			"spread across channels. The ground truth (blink, ssvep/<f>Hz, seizure) is written as annotations.\n" +
-			"--out writes EDF+ (16-bit, µV); --chunks writes the session as wire chunks, one Arrow IPC stream\n" +
-			"file per chunk (SESSION-SEQ.arrows), exactly what a Kafka producer would send.",
-		Example: "  neurostream simulate --out sim.edf --duration 600 --ssvep 8,10,12 --seizure 120:40\n" +
-			"  neurostream simulate --chunks chunks/ --session s01 --duration 10",
-		Args: cobra.NoArgs,
+		Use:     "simulate (--out FILE.edf | --chunks DIR)",
+		Short:   "Generate synthetic EEG/MEG with known ground truth",
+		Long:    help("simulate.long"),
+		Example: help("simulate.example"),
+		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) (err error) {
 			if (out.EDF == "") == (out.ChunkDir == "") {
 				return fmt.Errorf("give exactly one of --out FILE.edf or --chunks DIR")

@@ -41,17 +41,11 @@ func newTrainTokenizerCmd() *cobra.Command {
 	var cfg corpus.TrainConfig
 	var out string
 	cmd := &cobra.Command{
-		Use:   "tokenizer --data FILES|DIRS --vocab 1024 --out VOCAB.arrow",
-		Short: "Learn a time-frequency motif vocabulary (tokenizer) from recordings",
-		Long: "tokenizer resamples every analysed channel of every recording to 200 Hz, cuts 1 s Hann frames every\n" +
-			"0.5 s, turns each frame into a normalised log-power spectrum in 5 Hz patches and each frame with its\n" +
-			"--context neighbours into a unit motif vector, and learns a two-level vocabulary of --vocab codewords\n" +
-			"(k-means++ and Lloyd iterations, dead-code restarts, deterministic for a --seed). It writes an Arrow\n" +
-			"IPC file with the codebook, the feature parameters and the training provenance (docs/tokenizer.md),\n" +
-			"and prints the codebook usage (perplexity) and reconstruction error on the training motifs.",
-		Example: "  neurostream train tokenizer --data ../shared/data/bonn-epilepsy --text-rate 173.61 \\\n" +
-			"      --data ../shared/data/eegmmidb-motor-imagery --vocab 1024 --out vocab.arrow",
-		Args: cobra.NoArgs,
+		Use:     "tokenizer --data FILES|DIRS --vocab 1024 --out VOCAB.arrow",
+		Short:   "Learn a time-frequency motif vocabulary (tokenizer) from recordings",
+		Long:    help("tokenizer.long"),
+		Example: help("tokenizer.example"),
+		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			switch {
 			case out == "":

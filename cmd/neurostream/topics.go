@@ -12,14 +12,10 @@ import (
 func newTopicsCmd() *cobra.Command {
 	var brokers []string
 	cmd := &cobra.Command{
-		Use:   "topics",
-		Short: "Create, list and describe Kafka topics",
-		Long: "topics manages the Kafka topics of a deployment with the client neurostream uses itself, so no\n" +
-			"Kafka tools are needed: create input topics with the partitions a consumer group needs, list\n" +
-			"what the cluster holds, and describe partitions, leaders, offsets and a group's lag.",
-		Example: "  neurostream topics create neurostream.raw --partitions 12\n" +
-			"  neurostream topics list\n" +
-			"  neurostream topics describe neurostream.raw --group neurostream",
+		Use:     "topics",
+		Short:   "Create, list and describe Kafka topics",
+		Long:    help("topics.long"),
+		Example: help("topics.example"),
 	}
 	cmd.PersistentFlags().StringSliceVar(&brokers, "brokers", defaultBrokers(), "Kafka bootstrap brokers, host:port (the default is $NEUROSTREAM_KAFKA when set)")
 	conn := func() pkafka.Connection { return pkafka.Connection{Brokers: brokers} }
@@ -34,16 +30,11 @@ func newTopicsCreateCmd(conn func() pkafka.Connection) *cobra.Command {
 		ifNotExists bool
 	)
 	cmd := &cobra.Command{
-		Use:   "create TOPIC...",
-		Short: "Create topics and wait until every partition has a leader",
-		Long: "create makes each TOPIC with --partitions partitions and --replication-factor replicas (0: the\n" +
-			"broker's num.partitions and default.replication.factor) and --config settings, and waits\n" +
-			"until every partition has a leader. A topic that exists is an error (exit 1), left as it is,\n" +
-			"unless --if-not-exists. The partition count bounds how many pipeline processes of one\n" +
-			"consumer group share the work (docs/operations.md, \"Partitions and ordering\").",
-		Example: "  neurostream topics create neurostream.raw --partitions 12\n" +
-			"  neurostream topics create neurostream.psd --config max.message.bytes=8388608",
-		Args: cobra.MinimumNArgs(1),
+		Use:     "create TOPIC...",
+		Short:   "Create topics and wait until every partition has a leader",
+		Long:    help("topics-create.long"),
+		Example: help("topics-create.example"),
+		Args:    cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if spec.Partitions < 0 || spec.ReplicationFactor < 0 {
 				return withCode(exitUsage, fmt.Errorf("--partitions %d, --replication-factor %d: want ≥ 1, or 0 for the broker's default", spec.Partitions, spec.ReplicationFactor))
@@ -97,13 +88,9 @@ func newTopicsListCmd(conn func() pkafka.Connection) *cobra.Command {
 func newTopicsDescribeCmd(conn func() pkafka.Connection) *cobra.Command {
 	var group string
 	cmd := &cobra.Command{
-		Use:   "describe TOPIC...",
-		Short: "Show each partition's leader, replicas, offsets and, with --group, a consumer group's lag",
-		Long: "describe prints per topic its settings (those made for the topic, not the broker's defaults)\n" +
-			"and per partition: the leader (broker id and address), the replicas and in-sync replicas, the\n" +
-			"first and next offsets (the records it holds are [start, end)), and with --group the group's\n" +
-			"committed offset (the next record it reads; - when it committed none) and its lag: end −\n" +
-			"committed, or the whole partition for a group that committed nothing.",
+		Use:     "describe TOPIC...",
+		Short:   "Show each partition's leader, replicas, offsets and, with --group, a consumer group's lag",
+		Long:    help("topics-describe.long"),
 		Example: "  neurostream topics describe neurostream.raw --group neurostream",
 		Args:    cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {

@@ -30,23 +30,11 @@ func newTrainSSVEPCmd() *cobra.Command {
 	var data []string
 	var events, method, out string
 	cmd := &cobra.Command{
-		Use:   "ssvep --data FILES|DIRS --events CODE=FREQ,... --length S --out MODEL.json",
-		Short: "Train a TRCA or ensemble TRCA SSVEP model from calibration trials",
-		Long: "ssvep cuts a trial of --length seconds at every listed event's onset plus --offset seconds from each\n" +
-			"recording (events are annotations whose description is the code: FIF -eve.fif events, EDF+/GDF\n" +
-			"annotations, simulated \"ssvep/<f>Hz\" trials), trains TRCA or ensemble TRCA with the default filter\n" +
-			"bank (Chen's 5 sub-bands, zero-phase) and writes the versioned model file (models/ssvep, LoadTRCA).\n" +
-			"Trials of --rest codes calibrate a no-control rule (--no-control) for asynchronous use.\n\n" +
-			"It prints the trials per class and a leave-one-trial-out accuracy estimate over the target trials\n" +
-			"(argmax, no rest detection; one model trained per held-out trial, --no-cv skips it).\n\n" +
-			"TRCA needs stimulation phase-locked to the event onsets: on recordings without it (the exoskeleton\n" +
-			"data) its accuracy stays at chance, and the training-free fbcca stage is the decoder (docs/ssvep.md).",
-		Example: "  neurostream simulate --out calibration.edf --duration 146 --ssvep 8,11,13,15 --seed 1\n" +
-			"  neurostream train ssvep --data calibration.edf --events 'ssvep/8Hz=8,ssvep/11Hz=11,ssvep/13Hz=13,ssvep/15Hz=15' \\\n" +
-			"      --notch 50 --offset 0.1 --length 2 --method etrca --out ssvep.json\n" +
-			"  neurostream train ssvep --data subject01/ --events 2=13,3=21,4=17 --rest 1 --notch 50 \\\n" +
-			"      --offset 0.14 --length 4 --method etrca --out subject01.json",
-		Args: cobra.NoArgs,
+		Use:     "ssvep --data FILES|DIRS --events CODE=FREQ,... --length S --out MODEL.json",
+		Short:   "Train a TRCA or ensemble TRCA SSVEP model from calibration trials",
+		Long:    help("train-ssvep.long"),
+		Example: help("train-ssvep.example"),
+		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if len(data) == 0 || events == "" || out == "" {
 				return errors.New("give --data, --events and --out")
@@ -88,20 +76,11 @@ func newTrainSeizureCmd() *cobra.Command {
 	var data []string
 	var out, classifier string
 	cmd := &cobra.Command{
-		Use:   "seizure --data FILES|DIRS --window S --hop S --out MODEL.json",
-		Short: "Train a seizure detector (logistic regression on window features) from annotated recordings",
-		Long: "seizure cuts windows of --window seconds every --hop seconds from each recording. Seizure spans are\n" +
-			"annotations whose description is one of --labels (EDF+/GDF annotations, simulated \"seizure\") and the\n" +
-			"seizure rows (eventType sz*) of an SzCORE events TSV: <name>_events.tsv next to the recording (a\n" +
-			"trailing _eeg of the name dropped), or in --events-tsv DIR. A window fully inside a span is ictal,\n" +
-			"one touching no span is background, and windows partly overlapping a span are skipped.\n\n" +
-			"It trains a class-balanced L2 logistic regression (models/seizure) on all windows, writes the\n" +
-			"versioned model file (seizure.Load), prints the windows per class and a k-fold cross-validated\n" +
-			"balanced accuracy (threshold 0.5) and AUROC over the pooled out-of-fold windows, folds grouped by\n" +
-			"recording when there are at least k recordings, otherwise by contiguous blocks of windows.",
-		Example: "  neurostream train seizure --data sessions/ --window 4 --hop 2 --out seizure.json\n" +
-			"  neurostream train seizure --data sub-01/ --events-tsv annotations/ --channels Fp1,Fp2,T3,T4 --out m.json",
-		Args: cobra.NoArgs,
+		Use:     "seizure --data FILES|DIRS --window S --hop S --out MODEL.json",
+		Short:   "Train a seizure detector (logistic regression on window features) from annotated recordings",
+		Long:    help("train-seizure.long"),
+		Example: help("train-seizure.example"),
+		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			switch {
 			case len(data) == 0 || out == "":

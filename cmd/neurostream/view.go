@@ -63,14 +63,9 @@ func newViewCmd() *cobra.Command {
 	var addr, file, from string
 	var kc view.KafkaConfig
 	cmd := &cobra.Command{
-		Use:   "view",
-		Short: "Serve a live web view of the result topics in Kafka",
-		Long: "view reads the result topics (TOPIC_PREFIX + kind: psd, bandpower, coherence, seizure, ssvep, …,\n" +
-			"docs/schemas.md) and the dead-letter topic with a consumer group of its own, and serves a web page that\n" +
-			"lists every session with its health and draws the session picked: PSD, band-power trends, spectrogram,\n" +
-			"coherence matrix, seizure probability with events and alarms, SSVEP decision (docs/view.md).\n" +
-			"Brokers, topic prefix and dead-letter topic come from --config's output.kafka when given, else from\n" +
-			"the flags; flags set explicitly win. The page loads nothing from the network.",
+		Use:     "view",
+		Short:   "Serve a live web view of the result topics in Kafka",
+		Long:    help("view.long"),
 		Example: "  neurostream view --brokers 127.0.0.1:9092\n  neurostream view --config configs/seizure-monitor.yaml --addr 127.0.0.1:8080",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
