@@ -94,7 +94,7 @@ func sims(t *testing.T, n int, seconds float64) []pipeline.RecordingSpec {
 
 func psdStage(t *testing.T) pipeline.StageBuilder {
 	t.Helper()
-	b, errs := stages.Build("psd", "", map[string]any{"nperseg": 128})
+	b, errs := stages.Build("psd", "", map[string]any{"n_per_seg": 128})
 	if errs != nil {
 		t.Fatal(errs)
 	}

@@ -58,7 +58,9 @@ func newBenchDSPCmd() *cobra.Command {
 	f.IntVar(&cfg.Channels, "channels", cfg.Channels, "channels")
 	f.Float64Var(&cfg.Rate, "rate", cfg.Rate, "sample rate in Hz")
 	f.Float64Var(&cfg.Seconds, "seconds", cfg.Seconds, "duration of synthetic data in seconds")
+	f.IntVar(&cfg.SegmentLen, "n-per-seg", cfg.SegmentLen, "Welch segment length (MNE's n_per_seg)")
 	f.IntVar(&cfg.SegmentLen, "nperseg", cfg.SegmentLen, "Welch segment length")
+	_ = f.MarkDeprecated("nperseg", "use --n-per-seg")
 	f.IntVar(&cfg.Repeats, "repeats", cfg.Repeats, "runs per measurement; the best is reported")
 	f.BoolVar(&asJSON, "json", false, "print JSON")
 	return cmd

@@ -125,7 +125,7 @@ func TestRunExitCodes(t *testing.T) {
 	})
 	t.Run("usage", func(t *testing.T) {
 		for _, args := range [][]string{{"run"}, {"run", "--bogus"}, {"bogus"}, {"inspect"},
-			{"run", "-c", writeYAML(t, sim+"}\nstages: [{type: psd, nperseg: -1}]")},
+			{"run", "-c", writeYAML(t, sim+"}\nstages: [{type: psd, n_per_seg: -1}]")},
 			{"run", "-c", filepath.Join(t.TempDir(), "missing.yaml")}} {
 			if _, errOut, code := cliCode(t, ctx, args...); code != exitUsage {
 				t.Errorf("%q: exit %d, want %d\n%s", args, code, exitUsage, errOut)
@@ -206,7 +206,7 @@ func TestReplayConfigAnyDataset(t *testing.T) {
 // configuration (and its hash), which input and which stage parameters
 // made it.
 func TestProvenance(t *testing.T) {
-	f := writeYAML(t, "window: {length_seconds: 2, hop_seconds: 1}\nsource: {simulate: {sessions: 1, duration: 5, seed: 9}}\nstages: [{type: psd, nperseg: 128}]")
+	f := writeYAML(t, "window: {length_seconds: 2, hop_seconds: 1}\nsource: {simulate: {sessions: 1, duration: 5, seed: 9}}\nstages: [{type: psd, n_per_seg: 128}]")
 	if out, errOut, code := cliCode(t, context.Background(), "run", "-c", f); code != 0 {
 		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
 	}
@@ -226,13 +226,13 @@ func TestProvenance(t *testing.T) {
 		}
 		cfg := get(config.MetaConfig)
 		sum := sha256.Sum256([]byte(cfg))
-		if h := get(config.MetaConfigSHA256); h != hex.EncodeToString(sum[:]) || !strings.Contains(cfg, `"nperseg":128`) || !strings.Contains(cfg, `"length_seconds":2`) {
+		if h := get(config.MetaConfigSHA256); h != hex.EncodeToString(sum[:]) || !strings.Contains(cfg, `"n_per_seg":128`) || !strings.Contains(cfg, `"length_seconds":2`) {
 			t.Errorf("%s: config %s, hash %s", k, cfg, h)
 		}
 		if in := get(config.MetaInput); in != "simulate: 1 sessions, seeds 9…9" {
 			t.Errorf("%s: input %q", k, in)
 		}
-		if st := get(config.MetaStages); !strings.Contains(st, `"type":"psd"`) || !strings.Contains(st, `"nperseg":128`) {
+		if st := get(config.MetaStages); !strings.Contains(st, `"type":"psd"`) || !strings.Contains(st, `"n_per_seg":128`) {
 			t.Errorf("%s: stages %s", k, st)
 		}
 		if get("neurostream.kind") != string(k) {

@@ -27,7 +27,7 @@ source:
 window: {length_seconds: 2, hop_seconds: 1}
 stages:
   - type: psd
-    nperseg: 256
+    n_per_seg: 256
     bands:
       - {name: delta, low: 1, high: 4}
       - {name: theta, low: 4, high: 8}

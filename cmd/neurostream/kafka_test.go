@@ -357,7 +357,7 @@ source:
 window: {length_seconds: 2, hop_seconds: 1}
 stages:
   - type: psd
-    nperseg: 256
+    n_per_seg: 256
 output:
   dir: ""
   kafka: {brokers: [%q], topic_prefix: %q, dead_letter_topic: %q}

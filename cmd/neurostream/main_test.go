@@ -278,7 +278,7 @@ func TestMetricsEndpoint(t *testing.T) {
 	os.WriteFile(f, []byte(`
 source: {pace: 10, simulate: {sessions: 1, duration: 6}}
 window: {length: 256, hop: 128}
-stages: [{type: psd, nperseg: 128}]
+stages: [{type: psd, n_per_seg: 128}]
 output: {dir: `+filepath.Join(t.TempDir(), "out")+`}
 metrics: {listen: "127.0.0.1:0"}
 `), 0o644)

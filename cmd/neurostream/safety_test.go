@@ -16,7 +16,7 @@ func TestMetricsListenDefault(t *testing.T) {
 	os.WriteFile(f, []byte(`
 source: {simulate: {sessions: 1, duration: 3}}
 window: {length: 256, hop: 256}
-stages: [{type: psd, nperseg: 128}]
+stages: [{type: psd, n_per_seg: 128}]
 output: {dir: `+filepath.Join(t.TempDir(), "out")+`}
 metrics: {listen: ":0"}
 `), 0o644)

@@ -78,7 +78,7 @@ workers: 2
 source:
   kafka: {brokers: [%q], topic: %q, group_id: %q}
 window: {length_seconds: 2, hop_seconds: 1}
-stages: [{type: psd, nperseg: 256}]
+stages: [{type: psd, n_per_seg: 256}]
 output:
   dir: %q
   kafka: {brokers: [%q], topic_prefix: %q, dead_letter_topic: %q}
@@ -392,7 +392,7 @@ func TestKafkaSecurity(t *testing.T) {
 			f := filepath.Join(t.TempDir(), "p.yaml")
 			os.WriteFile(f, []byte(fmt.Sprintf(`source: {files: {paths: [%q]}}
 window: {length_seconds: 2, hop_seconds: 1}
-stages: [{type: psd, nperseg: 256}]
+stages: [{type: psd, n_per_seg: 256}]
 output: {dir: "", kafka: {brokers: [%q], topic_prefix: %q, dead_letter_topic: %q}}
 kafka: {security: %s}
 `, rec, oc.addr, prefix, prefix+"dead", oc.security)), 0o600)

@@ -110,7 +110,7 @@ source:
 window: {length_seconds: 4, hop_seconds: 1, warmup_seconds: 0}
 preprocess: [{type: reference, types: [eeg]}]
 stages:
-  - {type: psd, nperseg: 256, noverlap: 128, fmax: 60}%s
+  - {type: psd, n_per_seg: 256, n_overlap: 128, fmax: 60}%s
 %s
 `, pace, sessions, duration, files, stages, output)
 	if err := os.WriteFile(cfg, []byte(yaml), 0o644); err != nil {

@@ -31,7 +31,7 @@ source:
 window: {length_seconds: 2, hop_seconds: 1}
 stages:
   - type: psd
-    nperseg: 100
+    n_per_seg: 100
     bands: [{name: alpha, low: 8, high: 12}]
 output: {dir: `+filepath.Join(tmp, "out")+`}
 `), 0o644)

@@ -58,7 +58,7 @@ type Result struct {
 
 // WriteText writes r as `neurostream bench dsp` prints it.
 func (r *Result) WriteText(w io.Writer) {
-	fmt.Fprintf(w, "%d ch × %g Hz × %g s, nperseg %d, 50%% overlap, Hann, one core\n", r.Channels, r.Rate, float64(r.Samples)/r.Rate, r.SegmentLen)
+	fmt.Fprintf(w, "%d ch × %g Hz × %g s, n_per_seg %d, 50%% overlap, Hann, one core\n", r.Channels, r.Rate, float64(r.Samples)/r.Rate, r.SegmentLen)
 	fmt.Fprintf(w, "  %-26s %10.3g channel-samples/s\n", "psd (dsp.Welch)", r.PSD)
 	fmt.Fprintf(w, "  %-26s %10.3g channel-samples/s\n", "psd (go-dsp Pwelch)", r.PSDGoDSP)
 	fmt.Fprintf(w, "  %-26s %10.3g channel-samples/s\n", "csd + coherence, all pairs", r.CSDCoherence)
