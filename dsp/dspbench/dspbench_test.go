@@ -69,7 +69,7 @@ func TestRun(t *testing.T) {
 	var out bytes.Buffer
 	res.WriteText(&out)
 	lines := strings.Split(out.String(), "\n")
-	if len(lines) != 5 || lines[0] != "3 ch × 256 Hz × 4 s, nperseg 256, 50% overlap, Hann, one core" ||
+	if len(lines) != 5 || lines[0] != "3 ch × 256 Hz × 4 s, n_per_seg 256, 50% overlap, Hann, one core" ||
 		!strings.HasPrefix(lines[1], "  psd (dsp.Welch) ") || !strings.HasSuffix(lines[3], " channel-samples/s") {
 		t.Errorf("text:\n%s", out.String())
 	}
