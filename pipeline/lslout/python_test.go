@@ -216,8 +216,16 @@ func TestPylslFloatSSVEPAndSeizure(t *testing.T) {
 	if err := s.Write(t.Context(), []arrowout.Result{ssvepResult("s1", 256, start, rows, []int64{4, 5})}); err != nil {
 		t.Fatal(err)
 	}
-	// Seizure: background, ictal (alarm), ictal, background (alarm_end),
-	// then an event row.
+	writeSeizureRows(t, s, start)
+	checkFloatSSVEP(t, ssvepIn, clock0)
+	checkSeizureMarkers(t, seizIn, clock0)
+}
+
+// writeSeizureRows writes session s1's seizure rows: background, ictal
+// (alarm), ictal, background (alarm_end), one window a second from start,
+// then an event row.
+func writeSeizureRows(t *testing.T, s *Sink, start int64) {
+	t.Helper()
 	b := arrowout.NewSeizureRows(nil)
 	for w, ictal := range []bool{false, true, true, false} {
 		k := arrowout.WindowKey{Session: "s1", Window: int64(w), StartSample: int64(256 * w), StartTimeNS: start + int64(w)*1e9}
@@ -231,9 +239,16 @@ func TestPylslFloatSSVEPAndSeizure(t *testing.T) {
 		t.Fatal(err)
 	}
 	rec.Release()
+}
+
+// checkFloatSSVEP reads the two float SSVEP samples of windows 4 and 5
+// (256 Hz, hop 64) and checks their values (NaN for rest's frequency)
+// and time stamps, the windows' starts on the LSL clock from clock0.
+func checkFloatSSVEP(t *testing.T, in func() pyEvent, clock0 float64) {
+	t.Helper()
 	for i, want := range [][]float64{{1, 11, 0.5, 0.25, 256 * 4 / 4 * 1}, {-1, math.NaN(), 0.1, 0, 320}} {
 		want[4] = float64(64 * (4 + i))
-		ev := ssvepIn()
+		ev := in()
 		if ev.Event != "sample" || len(ev.Values) != 5 {
 			t.Fatalf("ssvep sample %d: %+v", i, ev)
 		}
@@ -253,11 +268,18 @@ func TestPylslFloatSSVEPAndSeizure(t *testing.T) {
 			t.Errorf("ssvep sample %d: time stamp %.6f, want %.6f (the window start on the LSL clock)", i, ev.TS, wantTS)
 		}
 	}
+}
+
+// checkSeizureMarkers reads writeSeizureRows's markers: the alarm at 1 s,
+// its end at 3 s and the event at its onset, 1 s, on the LSL clock from
+// clock0.
+func checkSeizureMarkers(t *testing.T, in func() pyEvent, clock0 float64) {
+	t.Helper()
 	for i, want := range []struct {
 		typ string
 		ts  float64
 	}{{"alarm", clock0 + 1}, {"alarm_end", clock0 + 3}, {"event", clock0 + 1}} {
-		ev := seizIn()
+		ev := in()
 		var m seizureMarker
 		var text string
 		if len(ev.Values) != 1 || json.Unmarshal(ev.Values[0], &text) != nil || json.Unmarshal([]byte(text), &m) != nil {

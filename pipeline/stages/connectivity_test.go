@@ -154,18 +154,7 @@ type coherenceCase struct {
 func (tc coherenceCase) run(t *testing.T) {
 	const fs, n = 256.0, 1024
 	w := connWindow(n, 5, fs)
-	b, errs := Build("coherence", "", tc.opts)
-	if errs != nil {
-		t.Fatal(errs)
-	}
-	st, err := b.NewSession(session(w))
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := st.Process(w)
-	if err != nil {
-		t.Fatal(err)
-	}
+	res := processOnce(t, "coherence", tc.opts, w)
 	defer res[0].Record.Release()
 	tc.welch.SampleRate = fs
 	var ref cohReference
@@ -279,18 +268,7 @@ func TestCoherencePairsByLabel(t *testing.T) {
 	const tol = 1e-12
 	w := connWindow(768, 4, 256)
 	score := func(opts map[string]any) map[string]float64 {
-		b, errs := Build("coherence", "", opts)
-		if errs != nil {
-			t.Fatal(errs)
-		}
-		st, err := b.NewSession(session(w))
-		if err != nil {
-			t.Fatal(err)
-		}
-		res, err := st.Process(w)
-		if err != nil {
-			t.Fatal(err)
-		}
+		res := processOnce(t, "coherence", opts, w)
 		defer res[0].Record.Release()
 		rec := res[0].Record
 		seed := column[*array.String](t, rec, "seed")

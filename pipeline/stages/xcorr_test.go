@@ -53,18 +53,7 @@ type xcorrCase struct {
 func (tc xcorrCase) run(t *testing.T) {
 	const fs, n, delay = 250.0, 1000, 7
 	w := xcorrWindow(n, fs, delay)
-	b, errs := Build("xcorr", "", tc.opts)
-	if errs != nil {
-		t.Fatal(errs)
-	}
-	st, err := b.NewSession(session(w))
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := st.Process(w)
-	if err != nil {
-		t.Fatal(err)
-	}
+	res := processOnce(t, "xcorr", tc.opts, w)
 	rec := res[0].Record
 	defer rec.Release()
 	if int(rec.NumRows()) != len(w.Data) {
