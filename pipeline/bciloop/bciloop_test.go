@@ -1,27 +1,13 @@
 package bciloop
 
 import (
-	"fmt"
-	"os"
 	"path/filepath"
 	"testing"
-
-	"go.uber.org/goleak"
 
 	"github.com/neurostream/neurostream/pipeline/kafka/kafkatest"
 )
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	kafkatest.Close()
-	if code == 0 {
-		if err := goleak.Find(); err != nil {
-			fmt.Fprintf(os.Stderr, "goleak: %v\n", err)
-			code = 1
-		}
-	}
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { kafkatest.Main(m) }
 
 // TestClosedLoopTrials runs the whole loop in trial mode on 20 s of a
 // simulated SSVEP session: the trial onsets travel from an LSL marker

@@ -78,7 +78,21 @@ func (c *SSVEPConfig) Validate() []error {
 	if method == "" {
 		method = "fbcca"
 	}
-	trained := method == "trca" || method == "etrca"
+	errs = append(errs, c.validateMethod(method)...)
+	errs = append(errs, c.validateFrequencies()...)
+	errs = append(errs, c.validateOptions(method)...)
+	errs = append(errs, validateLabels("channels", c.Channels)...)
+	return append(errs, c.NoControl.validate()...)
+}
+
+// trainedMethod says whether method decodes with a trained model.
+func trainedMethod(method string) bool { return method == "trca" || method == "etrca" }
+
+// validateMethod checks the method and what it requires: a model for the
+// trained methods, frequencies for the others.
+func (c *SSVEPConfig) validateMethod(method string) []error {
+	var errs []error
+	trained := trainedMethod(method)
 	if !slices.Contains(ssvepMethods, method) {
 		errs = append(errs, fmt.Errorf("method: want cca, fbcca, trca or etrca, got %q", c.Method))
 	}
@@ -91,6 +105,13 @@ func (c *SSVEPConfig) Validate() []error {
 	if !trained && len(c.Frequencies) == 0 && slices.Contains(ssvepMethods, method) {
 		errs = append(errs, fmt.Errorf("frequencies: required for method %s (the targets' stimulus frequencies in Hz)", method))
 	}
+	return errs
+}
+
+// validateFrequencies checks that each frequency is positive and given
+// once.
+func (c *SSVEPConfig) validateFrequencies() []error {
+	var errs []error
 	for i, f := range c.Frequencies {
 		if !(f > 0) || math.IsInf(f, 0) {
 			errs = append(errs, fmt.Errorf("frequencies[%d]: want a positive frequency in Hz, got %g", i, f))
@@ -98,9 +119,16 @@ func (c *SSVEPConfig) Validate() []error {
 			errs = append(errs, fmt.Errorf("frequencies[%d]: %g Hz repeats frequencies[%d]", i, f, j))
 		}
 	}
+	return errs
+}
+
+// validateOptions checks harmonics, sub_bands and causal, and that each
+// is given only for the methods that use it.
+func (c *SSVEPConfig) validateOptions(method string) []error {
+	var errs []error
 	if c.Harmonics < 0 {
 		errs = append(errs, fmt.Errorf("harmonics: want ≥ 1 (0 for the default), got %d", c.Harmonics))
-	} else if c.Harmonics != 0 && trained {
+	} else if c.Harmonics != 0 && trainedMethod(method) {
 		errs = append(errs, fmt.Errorf("harmonics: only for methods cca and fbcca"))
 	}
 	if c.SubBands < 0 {
@@ -111,26 +139,24 @@ func (c *SSVEPConfig) Validate() []error {
 	if c.Causal && method != "fbcca" {
 		errs = append(errs, fmt.Errorf("causal: only for method fbcca (trca takes its filter bank from the model)"))
 	}
-	for i, l := range c.Channels {
-		if l == "" {
-			errs = append(errs, fmt.Errorf("channels[%d]: empty label", i))
-		} else if j := slices.Index(c.Channels, l); j < i {
-			errs = append(errs, fmt.Errorf("channels[%d]: %q repeats channels[%d]", i, l, j))
-		}
-	}
-	switch r := ssvep.NoControlRule(c.NoControl.Rule); {
+	return errs
+}
+
+// validate checks the rule and its threshold.
+func (c *SSVEPNoControlConfig) validate() []error {
+	switch r := ssvep.NoControlRule(c.Rule); {
 	case r == ssvep.NoControlNone:
-		if c.NoControl.Threshold != nil {
-			errs = append(errs, fmt.Errorf("no_control.threshold: needs no_control.rule (top or margin)"))
+		if c.Threshold != nil {
+			return []error{fmt.Errorf("no_control.threshold: needs no_control.rule (top or margin)")}
 		}
 	case !r.Valid():
-		errs = append(errs, fmt.Errorf("no_control.rule: want top or margin, got %q", c.NoControl.Rule))
-	case c.NoControl.Threshold == nil:
-		errs = append(errs, fmt.Errorf("no_control.threshold: required with rule %s", r))
-	case math.IsNaN(*c.NoControl.Threshold) || math.IsInf(*c.NoControl.Threshold, 0):
-		errs = append(errs, fmt.Errorf("no_control.threshold: want a finite number, got %g", *c.NoControl.Threshold))
+		return []error{fmt.Errorf("no_control.rule: want top or margin, got %q", c.Rule)}
+	case c.Threshold == nil:
+		return []error{fmt.Errorf("no_control.threshold: required with rule %s", r)}
+	case math.IsNaN(*c.Threshold) || math.IsInf(*c.Threshold, 0):
+		return []error{fmt.Errorf("no_control.threshold: want a finite number, got %g", *c.Threshold)}
 	}
-	return errs
+	return nil
 }
 
 // SSVEP builds ssvep stage instances.
