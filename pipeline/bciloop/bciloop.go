@@ -98,9 +98,15 @@ type Result struct {
 	P99  float64 `json:"p99_ms"`
 	Max  float64 `json:"max_ms"`
 	Mean float64 `json:"mean_ms"`
-	// Correct counts trial-mode decisions equal to the trial's target;
-	// -1 in asynchronous mode.
+	// Correct counts trial-mode decisions equal to the target of the
+	// trial whose onset is nearest the decision's window (within
+	// onsetTolerance samples); -1 in asynchronous mode.
 	Correct int `json:"correct"`
+	// OnsetError is the largest distance, in samples, between a trial's
+	// true onset and the onset the loop placed it at from its LSL marker
+	// (clock offset and dejitter over time stamps); 0 in asynchronous
+	// mode.
+	OnsetError int64 `json:"onset_error_samples"`
 	// Ingest says what the ingest did.
 	Ingest lslin.Stats `json:"ingest"`
 	// Decisions, in arrival order.
@@ -287,13 +293,33 @@ func render(cfg Config) (*session, error) {
 }
 
 // code returns the code of the trial with onset start, 0 if none.
-func (s *session) code(start int64) int {
+// onsetTolerance is how far, in samples, a placed onset may be from the
+// true one and still count as that trial: a marker's time stamp is
+// mapped onto the sample clock through a fitted clock, which under load
+// can land one sample either side (3.9 ms at 256 Hz); trials are seconds
+// apart.
+const onsetTolerance = 2
+
+// code returns the code of the trial nearest start, and the distance in
+// samples; code 0 when none is within onsetTolerance.
+func (s *session) code(start int64) (code int, dist int64) {
+	dist = math.MaxInt64
 	for _, tr := range s.trials {
-		if tr.onset == start {
-			return tr.code
+		if d := abs(tr.onset - start); d < dist {
+			code, dist = tr.code, d
 		}
 	}
-	return 0
+	if dist > onsetTolerance {
+		return 0, dist
+	}
+	return code, dist
+}
+
+func abs(x int64) int64 {
+	if x < 0 {
+		return -x
+	}
+	return x
 }
 
 func (l *loop) close() {
@@ -630,7 +656,7 @@ func (l *loop) finish(ctx context.Context) (Result, error) {
 }
 
 // summarize computes the figures over the first decision of each window.
-func summarize(ds []Decision, expected int, trials bool, code func(start int64) int) Result {
+func summarize(ds []Decision, expected int, trials bool, code func(start int64) (int, int64)) Result {
 	res := Result{Mode: "async", Expected: expected, Decisions: ds, Correct: -1}
 	if trials {
 		res.Mode, res.Correct = "trials", 0
@@ -646,8 +672,12 @@ func summarize(ds []Decision, expected int, trials bool, code func(start int64) 
 		if !math.IsNaN(d.Latency) {
 			lat = append(lat, d.Latency)
 		}
-		if trials && d.Decision+1 == code(d.StartSample) {
-			res.Correct++
+		if trials {
+			c, dist := code(d.StartSample)
+			res.OnsetError = max(res.OnsetError, dist)
+			if d.Decision+1 == c {
+				res.Correct++
+			}
 		}
 	}
 	res.N = len(seen)

@@ -33,7 +33,9 @@ func TestClosedLoopTrials(t *testing.T) {
 			t.Errorf("trial at sample %d: decision %d, event code %v", d.StartSample, d.Decision, d.EventCode)
 		}
 	}
-	if res.Correct != res.N || res.Ingest.Late != 0 || res.Ingest.Markers != int64(res.Expected) {
-		t.Errorf("correct %d of %d; ingest %+v", res.Correct, res.N, res.Ingest)
+	// A marker may land a sample from its onset (the fitted clock, under
+	// load); further, and the decision would score as wrong.
+	if res.Correct != res.N || res.OnsetError > onsetTolerance || res.Ingest.Late != 0 || res.Ingest.Markers != int64(res.Expected) {
+		t.Errorf("correct %d of %d, onsets within %d samples; ingest %+v", res.Correct, res.N, res.OnsetError, res.Ingest)
 	}
 }
