@@ -1,0 +1,154 @@
+package dsp
+
+import (
+	"fmt"
+	"math"
+	"math/cmplx"
+	"math/rand/v2"
+	"testing"
+)
+
+// fftLengths are the lengths the vector path is checked on: powers of 2
+// and 2^a·3^b·5^c from 4 to 65536, odd lengths and lengths with another
+// prime factor (which fall back to the pure-Go path or gonum).
+func fftLengths() []int {
+	var ns []int
+	for n := 4; n <= 1<<16; n++ {
+		r := n
+		for _, p := range []int{2, 3, 5} {
+			for r%p == 0 {
+				r /= p
+			}
+		}
+		if r == 1 {
+			ns = append(ns, n)
+		}
+	}
+	return append(ns, 1, 2, 3, 7, 14, 22, 98, 1001, 4097)
+}
+
+// pureRealFFT returns a plan for n that runs the pure-Go path whatever the
+// CPU: the oracle of the vector path.
+func pureRealFFT(n int) *RealFFT {
+	defer func(v bool) { vectorFFT = v }(vectorFFT)
+	vectorFFT = false
+	return NewRealFFT(n)
+}
+
+// TestRealFFTVector checks the vector path against the pure-Go path on
+// every length of fftLengths: the kernels perform the same floating-point
+// operations in the same order, so the results agree to the bit (up to
+// the sign of zeros); the test allows 1e-12 relative to Σ|x|.
+func TestRealFFTVector(t *testing.T) {
+	const tol = 1e-12
+	if !vectorFFT {
+		t.Skip("no vector FFT in this build or on this CPU (pure-Go path only)")
+	}
+	r := rand.New(rand.NewPCG(5, 6))
+	vectorLengths := 0
+	for _, n := range fftLengths() {
+		x := make([]float64, n)
+		var l1 float64
+		for i := range x {
+			x[i] = r.NormFloat64()
+			l1 += math.Abs(x[i])
+		}
+		f, ref := NewRealFFT(n), pureRealFFT(n)
+		if f.vec.on {
+			vectorLengths++
+		}
+		got := f.Coefficients(nil, x)
+		want := ref.Coefficients(nil, x)
+		if k, d := maxDiff(got, want); d > tol*l1 {
+			t.Errorf("n=%d (radices %v, vector %v): bin %d = %v, pure Go %v", n, f.radix, f.vec.on, k, got[k], want[k])
+		} else if d != 0 {
+			t.Logf("n=%d: max |Δ| %g", n, d)
+		}
+		p0 := make([]float64, n/2+1)
+		for k := range p0 {
+			p0[k] = float64(k)
+		}
+		gp := f.AddPower(append([]float64(nil), p0...), x)
+		wp := ref.AddPower(append([]float64(nil), p0...), x)
+		for k := range gp {
+			if d := math.Abs(gp[k] - wp[k]); d > tol*(l1*l1+p0[k]) {
+				t.Errorf("n=%d: AddPower bin %d = %v, pure Go %v", n, k, gp[k], wp[k])
+				break
+			}
+		}
+	}
+	if vectorLengths < 100 {
+		t.Errorf("only %d lengths ran the vector path", vectorLengths)
+	}
+}
+
+func maxDiff(a, b []complex128) (int, float64) {
+	k, d := 0, 0.0
+	for i := range a {
+		if e := cmplx.Abs(a[i] - b[i]); e > d || math.IsNaN(e) {
+			k, d = i, e
+		}
+	}
+	return k, d
+}
+
+// TestRealFFTAddPower checks AddPower against |Coefficients|² added to
+// dst, on whichever path the build runs.
+func TestRealFFTAddPower(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	for _, n := range []int{4, 7, 8, 30, 64, 100, 256, 1000} {
+		f := NewRealFFT(n)
+		x := make([]float64, n)
+		for i := range x {
+			x[i] = r.NormFloat64()
+		}
+		c := f.Coefficients(nil, x)
+		dst := make([]float64, n/2+1)
+		for k := range dst {
+			dst[k] = float64(k)
+		}
+		f.AddPower(dst, x)
+		for k, v := range c {
+			want := float64(k) + (real(v)*real(v) + imag(v)*imag(v))
+			if dst[k] != want {
+				t.Errorf("n=%d bin %d: %v, want %v", n, k, dst[k], want)
+			}
+		}
+		if got := f.AddPower(nil, x); got[1] != real(c[1])*real(c[1])+imag(c[1])*imag(c[1]) {
+			t.Errorf("n=%d: AddPower(nil) bin 1 = %v", n, got[1])
+		}
+	}
+}
+
+// BenchmarkRealFFT times Coefficients and AddPower on the vector path
+// (where the build and CPU have it) and the pure-Go path side by side.
+func BenchmarkRealFFT(b *testing.B) {
+	for _, n := range []int{128, 256, 500, 512, 1000, 1024, 4096} {
+		x := make([]float64, n)
+		for i := range x {
+			x[i] = rand.NormFloat64()
+		}
+		dst := make([]complex128, n/2+1)
+		pw := make([]float64, n/2+1)
+		for _, path := range []string{"vector", "purego"} {
+			f := NewRealFFT(n)
+			if path == "purego" {
+				f = pureRealFFT(n)
+			} else if !f.vec.on {
+				continue
+			}
+			b.Run(fmt.Sprintf("%s/n=%d", path, n), func(b *testing.B) {
+				b.ReportAllocs()
+				for b.Loop() {
+					f.Coefficients(dst, x)
+				}
+			})
+			b.Run(fmt.Sprintf("%s/power/n=%d", path, n), func(b *testing.B) {
+				b.ReportAllocs()
+				for b.Loop() {
+					f.AddPower(pw, x)
+				}
+			})
+		}
+	}
+}
