@@ -30,8 +30,8 @@ func fftLengths() []int {
 // pureRealFFT returns a plan for n that runs the pure-Go path whatever the
 // CPU: the oracle of the vector path.
 func pureRealFFT(n int) *RealFFT {
-	defer func(v bool) { vectorFFT = v }(vectorFFT)
-	vectorFFT = false
+	defer func(v bool) { useAVX2 = v }(useAVX2)
+	useAVX2 = false
 	return NewRealFFT(n)
 }
 
@@ -41,7 +41,7 @@ func pureRealFFT(n int) *RealFFT {
 // the sign of zeros); the test allows 1e-12 relative to Σ|x|.
 func TestRealFFTVector(t *testing.T) {
 	const tol = 1e-12
-	if !vectorFFT {
+	if !useAVX2 {
 		t.Skip("no vector FFT in this build or on this CPU (pure-Go path only)")
 	}
 	r := rand.New(rand.NewPCG(5, 6))
@@ -147,6 +147,73 @@ func BenchmarkRealFFT(b *testing.B) {
 				b.ReportAllocs()
 				for b.Loop() {
 					f.AddPower(pw, x)
+				}
+			})
+		}
+	}
+}
+
+// TestVectorKernels checks the sum and taper kernels against their
+// pure-Go forms, to the bit, on lengths around the block sizes.
+func TestVectorKernels(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 10))
+	for _, n := range []int{0, 1, 3, 4, 15, 16, 17, 31, 32, 33, 100, 256, 1000} {
+		x, w := make([]float64, n), make([]float64, n)
+		for i := range x {
+			x[i], w[i] = r.NormFloat64()*1e-6+1e-3, r.Float64()
+		}
+		nb := n &^ 15
+		want := 0.0
+		if nb > 0 {
+			want = sumBlocksGo(x[:nb])
+		}
+		for _, v := range x[nb:] {
+			want += v
+		}
+		if got := blockSum(x); got != want {
+			t.Errorf("n=%d: blockSum %v, pure Go %v", n, got, want)
+		}
+		var seq float64
+		for _, v := range x {
+			seq += v
+		}
+		if d := math.Abs(blockSum(x) - seq); d > 1e-15*float64(n)*math.Abs(seq) {
+			t.Errorf("n=%d: blockSum %v, left-to-right sum %v", n, blockSum(x), seq)
+		}
+		got, ref := make([]float64, n), make([]float64, n)
+		subMul(got, x, w, 1e-3)
+		subMulGo(ref, x, w, 1e-3)
+		for i := range got {
+			if got[i] != ref[i] {
+				t.Errorf("n=%d: subMul[%d] = %v, pure Go %v", n, i, got[i], ref[i])
+				break
+			}
+		}
+	}
+}
+
+// BenchmarkWelchPaths times Welch PSD (nperseg 256, 50 % overlap, Hann)
+// with the AVX2 kernels and with the pure-Go path, in one run.
+func BenchmarkWelchPaths(b *testing.B) {
+	for _, path := range []string{"vector", "purego"} {
+		for _, n := range []int{4096, 153600} {
+			b.Run(fmt.Sprintf("%s/n=%d", path, n), func(b *testing.B) {
+				if path == "vector" && !useAVX2 {
+					b.Skip("no vector kernels in this build or on this CPU")
+				}
+				defer func(v bool) { useAVX2 = v }(useAVX2)
+				useAVX2 = path == "vector"
+				w, _ := NewWelch(WelchConfig{SampleRate: 256, SegmentLen: 256})
+				r := rand.New(rand.NewPCG(1, 2))
+				x := make([]float64, n)
+				for i := range x {
+					x[i] = r.NormFloat64()
+				}
+				dst := make([]float64, w.Len())
+				b.ReportAllocs()
+				b.SetBytes(int64(8 * n))
+				for b.Loop() {
+					w.PSD(dst, x)
 				}
 			})
 		}

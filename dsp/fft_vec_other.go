@@ -2,10 +2,6 @@
 
 package dsp
 
-// vectorFFT is false: this build has no vector kernels (another
-// architecture, or -tags purego); RealFFT runs its pure-Go path.
-var vectorFFT = false
-
 // vecPlan is empty without vector kernels.
 type vecPlan struct{ on bool }
 

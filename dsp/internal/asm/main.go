@@ -1,6 +1,6 @@
-// Command asm generates package dsp's AVX2 kernels for RealFFT
-// (../../fft_amd64.s and its Go declarations ../../fft_amd64_stub.go) with
-// avo. Run it through `go generate ./dsp` from the repository root. It is a
+// Command asm generates package dsp's AVX2 kernels (../../vec_amd64.s and
+// its Go declarations ../../vec_amd64_stub.go) with avo: RealFFT's stages
+// and split step, and the sum and taper of Welch-type segments. Run it through `go generate ./dsp` from the repository root. It is a
 // module of its own so that the main module does not depend on avo.
 //
 // The kernels work on the "block" layout of the vector path: complex
@@ -30,6 +30,8 @@ func main() {
 	}
 	split(false)
 	split(true)
+	sum()
+	subMul()
 	Generate()
 }
 
@@ -493,6 +495,76 @@ func split(power bool) {
 	ADDQ(Imm(64), zk)
 	ADDQ(Imm(64), w)
 	DECQ(nb)
+	JNZ(LabelRef("loop"))
+	Label("done")
+	VZEROUPPER()
+	RET()
+}
+
+// sum returns Σ x[i] over the first 16·⌊len(x)/16⌋ elements in a fixed
+// order that sum16 in ../../vec.go reproduces: sixteen running sums
+// acc[j] = Σ_b x[16b + j], then v[l] = (acc[l] + acc[4+l]) +
+// (acc[8+l] + acc[12+l]), then (v[0] + v[2]) + (v[1] + v[3]).
+func sum() {
+	TEXT("sumAVX2", NOSPLIT, "func(x []float64) float64")
+	Doc("sumAVX2 is the blocked sum of sum16; see the generator.")
+	x := Load(Param("x").Base(), GP64())
+	n := Load(Param("x").Len(), GP64())
+	SHRQ(Imm(4), n)
+	acc := []reg.VecVirtual{YMM(), YMM(), YMM(), YMM()}
+	for _, a := range acc {
+		VXORPD(a, a, a)
+	}
+	TESTQ(n, n)
+	JZ(LabelRef("reduce"))
+	Label("loop")
+	for i, a := range acc {
+		VADDPD(Mem{Base: x, Disp: 32 * i}, a, a)
+	}
+	ADDQ(Imm(128), x)
+	DECQ(n)
+	JNZ(LabelRef("loop"))
+	Label("reduce")
+	VADDPD(acc[1], acc[0], acc[0])
+	VADDPD(acc[3], acc[2], acc[2])
+	VADDPD(acc[2], acc[0], acc[0])
+	hi := XMM()
+	VEXTRACTF128(Imm(1), acc[0], hi)
+	lo := acc[0].AsX()
+	VADDPD(hi, lo, lo) // (v0+v2, v1+v3)
+	h := XMM()
+	VPERMILPD(Imm(1), lo, h)
+	VADDSD(h, lo, lo)
+	Store(lo, ReturnIndex(0))
+	VZEROUPPER()
+	RET()
+}
+
+// subMul sets dst[i] = (x[i] − c)·w[i] for the first 4·⌊len(dst)/4⌋
+// elements: a segment's mean removal and taper.
+func subMul() {
+	TEXT("subMulAVX2", NOSPLIT, "func(dst, x, w []float64, c float64)")
+	Doc("subMulAVX2 sets dst[i] = (x[i] − c)·w[i] for whole blocks of 4; see the generator.")
+	dst := Load(Param("dst").Base(), GP64())
+	x := Load(Param("x").Base(), GP64())
+	w := Load(Param("w").Base(), GP64())
+	n := Load(Param("dst").Len(), GP64())
+	SHRQ(Imm(2), n)
+	cx := Load(Param("c"), XMM())
+	c := YMM()
+	VBROADCASTSD(cx, c)
+	TESTQ(n, n)
+	JZ(LabelRef("done"))
+	Label("loop")
+	t := YMM()
+	VMOVUPD(Mem{Base: x}, t)
+	VSUBPD(c, t, t)
+	VMULPD(Mem{Base: w}, t, t)
+	VMOVUPD(t, Mem{Base: dst})
+	ADDQ(Imm(32), x)
+	ADDQ(Imm(32), w)
+	ADDQ(Imm(32), dst)
+	DECQ(n)
 	JNZ(LabelRef("loop"))
 	Label("done")
 	VZEROUPPER()
