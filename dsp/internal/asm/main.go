@@ -281,14 +281,6 @@ func stage(r int) {
 	LEAQ(Mem{Base: x, Index: q, Scale: 1}, a)
 	o := GP64()
 	LEAQ(Mem{Base: y, Index: q, Scale: 1}, o)
-	w := func(k int) (Mem, Mem) {
-		wr, wi := YMM(), YMM()
-		VBROADCASTSD(Mem{Base: tw, Disp: 16 * (k - 1)}, wr)
-		VBROADCASTSD(Mem{Base: tw, Disp: 16*(k-1) + 8}, wi)
-		_ = wr
-		return Mem{}, Mem{}
-	}
-	_ = w
 	bw := func(k int) (reg.VecVirtual, reg.VecVirtual) {
 		wr, wi := YMM(), YMM()
 		VBROADCASTSD(Mem{Base: tw, Disp: 16 * (k - 1)}, wr)
