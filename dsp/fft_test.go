@@ -117,6 +117,9 @@ func TestRealFFTAddPower(t *testing.T) {
 		if got := f.AddPower(nil, x); got[1] != real(c[1])*real(c[1])+imag(c[1])*imag(c[1]) {
 			t.Errorf("n=%d: AddPower(nil) bin 1 = %v", n, got[1])
 		}
+		if a := testing.AllocsPerRun(10, func() { f.AddPower(dst, x); f.Coefficients(c, x) }); a != 0 {
+			t.Errorf("n=%d: %v allocations per AddPower and Coefficients, want 0", n, a)
+		}
 	}
 }
 
