@@ -14,7 +14,7 @@ DATA ?= $(abspath ../shared/data)
 
 export NEUROSTREAM_PYTHON := $(PYTHON)
 
-.PHONY: all build demo test test-go race bench bench-compare lint fuzz pyenv golden models eval-seizure clean kafka-up kafka-down kafka-wipe uplot
+.PHONY: all build demo test test-go test-purego generate race bench bench-compare lint fuzz pyenv golden models eval-seizure clean kafka-up kafka-down kafka-wipe uplot
 
 all: build
 
@@ -61,6 +61,19 @@ kafka-wipe:
 test: pyenv
 	$(GO) vet ./...
 	$(GO) test -count=1 ./...
+	$(MAKE) test-purego
+
+# The packages whose results go through dsp's FFT, built with -tags purego:
+# the pure-Go fallback of the AVX2 kernels (dsp/fft_amd64.s) against the
+# same golden files, as on a CPU without AVX2 or another architecture.
+test-purego:
+	$(GO) vet -tags purego ./dsp/...
+	$(GO) test -count=1 -tags purego ./dsp/... ./pipeline/stages/...
+
+# Regenerates dsp/fft_amd64.s from its avo generator (dsp/internal/asm, a
+# module of its own).
+generate:
+	$(GO) generate ./dsp
 
 # The race detector on the pipeline packages (goroutines, acknowledgements,
 # asynchronous writes).
