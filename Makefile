@@ -64,13 +64,13 @@ test: pyenv
 	$(MAKE) test-purego
 
 # The packages whose results go through dsp's FFT, built with -tags purego:
-# the pure-Go fallback of the AVX2 kernels (dsp/fft_amd64.s) against the
+# the pure-Go fallback of the AVX2 kernels (dsp/vec_amd64.s) against the
 # same golden files, as on a CPU without AVX2 or another architecture.
 test-purego:
 	$(GO) vet -tags purego ./dsp/...
 	$(GO) test -count=1 -tags purego ./dsp/... ./pipeline/stages/...
 
-# Regenerates dsp/fft_amd64.s from its avo generator (dsp/internal/asm, a
+# Regenerates dsp/vec_amd64.s from its avo generator (dsp/internal/asm, a
 # module of its own).
 generate:
 	$(GO) generate ./dsp
