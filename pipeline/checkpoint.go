@@ -407,7 +407,11 @@ func (r *Runner) save(q *ackQueue, g *ackGroup) {
 			q.saved(g, errStopped)
 			return
 		}
-		if err := r.opt.State.Save(r.runCtx, q.session, g.ckpt, func(err error) { q.saved(g, err) }); err != nil {
+		err := r.opt.State.Save(r.runCtx, q.session, g.ckpt, func(err error) { q.saved(g, err) })
+		switch {
+		case errors.Is(err, ErrStateTooLarge):
+			q.tooLarge(g, err)
+		case err != nil:
 			q.saved(g, err)
 		}
 	}()

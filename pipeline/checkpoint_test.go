@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -175,7 +176,7 @@ const ckRate = 256
 // seq counting from 0, the last one final: noise with a 10 Hz rhythm and
 // 50 Hz mains, 8 s bursts of ten times the amplitude every 20 s (which
 // the seizure model calls ictal), and stim onsets every 1.7 s.
-func ckSegment(t *testing.T, session string, seed uint64, from, to int64, stim bool) []pipeline.Message {
+func ckSegment(t testing.TB, session string, seed uint64, from, to int64, stim bool) []pipeline.Message {
 	t.Helper()
 	enc := wire.NewEncoder(memory.DefaultAllocator)
 	rng := rand.New(rand.NewPCG(seed, uint64(from)))
@@ -246,7 +247,7 @@ func ckMessages(t *testing.T, stim bool) []pipeline.Message {
 
 // ckModel saves a seizure model over C3 and C4 that reads the log
 // variance: probability near 1 in the bursts, near 0 between them.
-func ckModel(t *testing.T) string {
+func ckModel(t testing.TB) string {
 	spec := seizure.FeatureConfig{SampleRate: ckRate, WindowLen: 2 * ckRate, Channels: 2, SegmentLen: 2 * ckRate}
 	ex, err := seizure.NewExtractor(spec)
 	if err != nil {
@@ -277,7 +278,7 @@ func ckModel(t *testing.T) string {
 // ckOptions is configs/kafka.yaml's pipeline (bandpass 0.5–45 Hz order 4,
 // 50 Hz notch, psd, 2 s windows every 1 s, 5 s warm-up) plus the seizure
 // stage, or with stim, event windows from 0.5 s before each onset.
-func ckOptions(t *testing.T, model string, stim bool) pipeline.Options {
+func ckOptions(t testing.TB, model string, stim bool) pipeline.Options {
 	var pre []pipeline.Preprocessor
 	for _, c := range []struct {
 		typ  string
@@ -515,7 +516,7 @@ func TestCheckpointResume(t *testing.T) {
 
 // refRun runs opt to the end of its n messages: until all are
 // acknowledged.
-func refRun(t *testing.T, opt pipeline.Options, n int) {
+func refRun(t testing.TB, opt pipeline.Options, n int) {
 	t.Helper()
 	r, err := pipeline.New(opt)
 	if err != nil {
@@ -543,4 +544,119 @@ func refRun(t *testing.T, opt pipeline.Options, n int) {
 	if r.Stats().DeadLetters.Load() != 0 {
 		t.Fatalf("reference run: %d dead letters", r.Stats().DeadLetters.Load())
 	}
+}
+
+// smallStore refuses checkpoints over 100 bytes, as a store with a
+// message size limit does.
+type smallStore struct{ *pipeline.MemoryStateStore }
+
+func (s smallStore) Save(ctx context.Context, session string, state []byte, done func(error)) error {
+	if len(state) > 100 {
+		return fmt.Errorf("%d bytes: %w", len(state), pipeline.ErrStateTooLarge)
+	}
+	return s.MemoryStateStore.Save(ctx, session, state, done)
+}
+
+// TestCheckpointTooLarge: checkpoints the store refuses for their size do
+// not stop the run: the sessions go on without them, every message is
+// acknowledged, every window written, and no checkpoint is left.
+func TestCheckpointTooLarge(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	msgs := ckMessages(t, false)
+	opt := ckOptions(t, ckModel(t), false)
+	var never atomic.Bool
+	want := newEncodedSink(&never)
+	ref := opt
+	ref.Source, ref.Sinks = &partSource{msgs: msgs, start: map[int]int64{}, limit: -1, crash: &never, acks: map[[2]int64]error{}}, []pipeline.Sink{want}
+	refRun(t, ref, len(msgs))
+
+	store := pipeline.NewMemoryStateStore()
+	got := newEncodedSink(&never)
+	o := opt
+	o.State, o.CheckpointInterval = smallStore{store}, time.Millisecond
+	o.Source, o.Sinks = &partSource{msgs: msgs, start: map[int]int64{}, limit: -1, crash: &never, acks: map[[2]int64]error{}}, []pipeline.Sink{got}
+	refRun(t, o, len(msgs))
+	reference := map[string][]byte{}
+	for k, cs := range want.copies {
+		reference[k] = cs[0]
+	}
+	if differ, _ := compare(t, got, reference, true); differ != 0 {
+		t.Errorf("%d results differ", differ)
+	}
+	if n, saves := store.Sessions(); n != 0 {
+		t.Errorf("%d checkpoints left (%d saves)", n, saves)
+	}
+}
+
+// BenchmarkCheckpoint measures what checkpoints cost the runtime: 64
+// sessions of 19 channels at 256 Hz, 0.25 s chunks, through
+// configs/kafka.yaml's pipeline (bandpass, notch, psd), without a state
+// store, and with one in memory checkpointing each session every second
+// (the default) or after every chunk.
+func BenchmarkCheckpoint(b *testing.B) {
+	chans := make([]formats.Channel, 19)
+	for i := range chans {
+		chans[i] = formats.Channel{Label: fmt.Sprintf("E%d", i), Type: formats.EEG, Unit: "V"}
+	}
+	enc := wire.NewEncoder(memory.DefaultAllocator)
+	rng := rand.New(rand.NewPCG(1, 2))
+	var msgs []pipeline.Message
+	const sessions, seconds = 64, 20
+	offsets := map[int]int64{}
+	for k := range seconds * 4 {
+		for i := range sessions {
+			c := wire.Chunk{Session: fmt.Sprintf("b%d", i), SampleRate: ckRate, FirstSample: int64(k) * ckRate / 4, Seq: int64(k),
+				Channels: chans, Data: make([][]float32, len(chans)), Final: k == seconds*4-1}
+			for j := range c.Data {
+				c.Data[j] = make([]float32, ckRate/4)
+				for n := range c.Data[j] {
+					c.Data[j][n] = float32(1e-5 * rng.NormFloat64())
+				}
+			}
+			v, err := enc.Encode(nil, &c)
+			if err != nil {
+				b.Fatal(err)
+			}
+			p := i % 4
+			msgs = append(msgs, pipeline.Message{Key: c.Session, Value: v, Topic: "eeg", Partition: p, Offset: offsets[p]})
+			offsets[p]++
+		}
+	}
+	opt := ckOptions(b, ckModel(b), false)
+	opt.Stages = opt.Stages[:1] // psd
+	for _, c := range []struct {
+		name     string
+		state    bool
+		interval time.Duration
+	}{{"off", false, 0}, {"every 1s", true, time.Second}, {"every chunk", true, time.Nanosecond}} {
+		b.Run(c.name, func(b *testing.B) {
+			var never atomic.Bool
+			cpu0 := cpuTime()
+			for range b.N {
+				o := opt
+				o.Source = &partSource{msgs: msgs, start: map[int]int64{}, limit: -1, crash: &never, acks: map[[2]int64]error{}}
+				o.Sinks = []pipeline.Sink{discard{}}
+				if c.state {
+					o.State, o.CheckpointInterval = pipeline.NewMemoryStateStore(), c.interval
+				}
+				refRun(b, o, len(msgs))
+			}
+			// CPU time, which other processes on the machine disturb less
+			// than wall time.
+			b.ReportMetric(float64(cpuTime()-cpu0)/1e3/float64(len(msgs)*b.N), "cpu-µs/chunk")
+			b.ReportMetric(float64(len(msgs)*b.N)/b.Elapsed().Seconds(), "chunks/s")
+		})
+	}
+}
+
+type discard struct{}
+
+func (discard) Write(context.Context, []arrowout.Result) error { return nil }
+func (discard) Close() error                                   { return nil }
+
+// cpuTime is the process's user and system time so far, in ns.
+func cpuTime() int64 {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return ru.Utime.Nano() + ru.Stime.Nano()
 }

@@ -342,8 +342,12 @@ type ackQueue struct {
 	r      *Runner
 	mu     sync.Mutex
 	groups []*ackGroup
-	// session keys the session's checkpoints; "" when it has none.
+	// session keys the session's checkpoints; "" when it has none. It is
+	// set before the first group and never changed.
 	session string
+	// unsaved: the session's checkpoints are too large for the store; its
+	// acknowledgements go as without checkpoints.
+	unsaved bool
 	// saving: a checkpoint save is in flight.
 	saving bool
 	// abandoned, once set, is the error the acknowledgements still
@@ -419,6 +423,21 @@ func (q *ackQueue) saved(g *ackGroup, err error) {
 	q.release(ready, save)
 }
 
+// tooLarge ends the save of g's checkpoint, which the store refused for
+// its size: the session goes on without checkpoints (see
+// ErrStateTooLarge), and the one it has is deleted.
+func (q *ackQueue) tooLarge(g *ackGroup, err error) {
+	q.mu.Lock()
+	q.saving, q.unsaved = false, true
+	g.ckpt = nil
+	ready, _ := q.next()
+	q.mu.Unlock()
+	q.r.opt.Logger.Warn("checkpoint: too large for the state store; the session goes on without checkpoints and warms up after a restart or rebalance",
+		"session", q.session, "err", err)
+	q.r.opt.State.Save(q.r.runCtx, q.session, nil, func(error) {})
+	q.release(ready, nil)
+}
+
 // abandon releases with err the acknowledgements that wait for a
 // checkpoint, now and once their writes are durable: the session is gone.
 func (q *ackQueue) abandon(err error) {
@@ -458,7 +477,8 @@ func (q *ackQueue) uncovered() bool {
 // next, with q.mu held, removes the groups at the head that may be
 // released, and picks the checkpoint to save, if one is due.
 func (q *ackQueue) next() (ready []*ackGroup, save *ackGroup) {
-	if q.session != "" && !q.saving && q.abandoned == nil {
+	checkpointed := q.session != "" && !q.unsaved
+	if checkpointed && !q.saving && q.abandoned == nil {
 		for _, g := range q.groups {
 			if g.pending > 0 {
 				break
@@ -475,7 +495,7 @@ func (q *ackQueue) next() (ready []*ackGroup, save *ackGroup) {
 		if g.pending > 0 {
 			break
 		}
-		if q.session != "" && !g.covered && g.err == nil && !failed {
+		if checkpointed && !g.covered && g.err == nil && !failed {
 			if q.abandoned == nil && (len(g.acks) > 0 || g.ckpt != nil) {
 				break // waits for its checkpoint
 			}

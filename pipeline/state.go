@@ -30,6 +30,12 @@ type StateStore interface {
 	Close() error
 }
 
+// ErrStateTooLarge is returned by StateStore.Save (wrapped) for a
+// checkpoint larger than the store accepts. The runtime stops
+// checkpointing that session, deletes its checkpoint and goes on with the
+// warm-up, rather than stopping at the same session after every restart.
+var ErrStateTooLarge = errors.New("pipeline: checkpoint too large for the state store")
+
 // Committer is implemented by sources that commit read positions (Kafka).
 // Committed returns the committed offset of topic/partition (the offset a
 // new owner reads from), and false when this process does not know it
