@@ -91,10 +91,11 @@ type Options struct {
 	// Warmup is how much signal a session needs before its windows are
 	// trustworthy (filter state), as a WindowSpec-style length: samples
 	// or seconds. A session that starts mid-stream (after a restart or
-	// rebalance) emits no window starting within Warmup of its first
-	// sample, and a message is acknowledged only once it lies Warmup
-	// before the next window, so a re-read starts early enough to warm up
-	// and re-emitted windows equal the originals. Default: none.
+	// rebalance) without a checkpoint (State) emits no window starting
+	// within Warmup of its first sample, and a message is acknowledged
+	// only once it lies Warmup before the next window, so a re-read starts
+	// early enough to warm up and re-emitted windows equal the originals
+	// up to the filter transient left. Default: none.
 	Warmup WindowSpec
 	// DrainTimeout bounds the soft drain after the context ends: queued
 	// messages are processed for this long, then the run stops hard.
