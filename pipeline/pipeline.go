@@ -210,7 +210,10 @@ type Event struct {
 }
 
 // Stage is one analysis step run on every window of one session. A stage
-// instance belongs to one session and is never called concurrently.
+// instance belongs to one session and is never called concurrently. A
+// stage whose results depend on windows before (a smoother, an open
+// event) implements Checkpointer, so a session resumed elsewhere
+// (Options.State) continues exactly.
 type Stage interface {
 	// Process returns the window's results; the records are released by
 	// the runtime after the sinks wrote them.
@@ -246,7 +249,9 @@ type Preprocessor interface {
 	NewSession(s SessionInfo) (Preprocess, SessionInfo, error)
 }
 
-// Preprocess is one session's instance of a Preprocessor.
+// Preprocess is one session's instance of a Preprocessor. One that keeps
+// signal history (filters, resamplers) implements Checkpointer too;
+// otherwise its sessions are not checkpointed (Options.State).
 type Preprocess interface {
 	// Process transforms the chunk x whose first sample is first on the
 	// input clock, and returns the output and the index of its first

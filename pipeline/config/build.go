@@ -34,6 +34,9 @@ type Built struct {
 	Source      *pipeline.RecordingSource
 	KafkaSource *pkafka.Source
 	KafkaSink   *pkafka.ResultSink
+	// State is the checkpoints' store (source.kafka.checkpoints), when
+	// the source is Kafka.
+	State *pkafka.StateStore
 	// KafkaDeadLetters is the dead-letter topic's sink, when Kafka output
 	// is configured.
 	KafkaDeadLetters *pkafka.DeadLetterSink
@@ -178,6 +181,10 @@ func (c *Config) Build(logger *slog.Logger) (*Built, error) {
 	if c.SessionIdleSeconds > 0 {
 		b.Options.SessionIdle = seconds(c.SessionIdleSeconds)
 	}
+	if b.State != nil {
+		b.Options.State = b.State
+		b.Options.CheckpointInterval = seconds(c.Source.Kafka.CheckpointIntervalSeconds)
+	}
 	return b, nil
 }
 
@@ -199,6 +206,15 @@ func (c *Config) buildSource(b *Built, logger *slog.Logger) (pipeline.Source, er
 			return nil, fmt.Errorf("source.kafka: %w", err)
 		}
 		b.KafkaSource = ks
+		if k.CheckpointsOn() {
+			b.State, err = pkafka.NewStateStore(pkafka.StateStoreConfig{
+				ProducerConfig: pkafka.ProducerConfig{Connection: conn, Logger: logger, RetryTimeout: seconds(c.Output.Kafka.RetryTimeoutSeconds)},
+				Topic:          c.StateTopic(), InputTopic: k.Topic,
+			})
+			if err != nil {
+				return nil, fmt.Errorf("source.kafka.state_topic: %w", err)
+			}
+		}
 		return ks, nil
 	}
 	specs, err := c.Recordings()
@@ -419,10 +435,16 @@ func (l Limits) wire() wire.Limits {
 
 func seconds(x float64) time.Duration { return time.Duration(x * float64(time.Second)) }
 
-// Prepare creates the Kafka result and dead-letter topics the run will
-// write that are missing, before its first message (kafka.ResultSink's
-// Prepare). Without Kafka output it does nothing.
+// Prepare creates the Kafka result, dead-letter and state topics the run
+// will write that are missing, before its first message
+// (kafka.ResultSink's and kafka.StateStore's Prepare). Without Kafka it
+// does nothing.
 func (b *Built) Prepare(ctx context.Context) error {
+	if b.State != nil {
+		if err := b.State.Prepare(ctx); err != nil {
+			return fmt.Errorf("source.kafka.state_topic: %w", err)
+		}
+	}
 	if b.KafkaSink != nil {
 		if err := b.KafkaSink.Prepare(ctx); err != nil {
 			return fmt.Errorf("output.kafka: %w", err)

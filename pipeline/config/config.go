@@ -106,6 +106,34 @@ type KafkaSource struct {
 	// at start-up (reporting not ready meanwhile); 0 keeps trying.
 	// Default: 0.
 	ConnectTimeoutSeconds float64
+	// Checkpoints saves each session's state (filters, window position,
+	// events, stages) to StateTopic, so that a session whose partition
+	// moves to another replica, or whose process restarts, resumes
+	// exactly where it was instead of warming up (docs/operations.md,
+	// "Checkpoints"). Default: true.
+	Checkpoints *bool
+	// StateTopic is the compacted topic of the checkpoints, keyed by
+	// session; the run creates it when missing, with the input topic's
+	// partition count. Default: output.kafka.topic_prefix + "state"
+	// (neurostream.state).
+	StateTopic string
+	// CheckpointIntervalSeconds is the least time between two checkpoints
+	// of a session: a chunk is committed only once a checkpoint covering
+	// it is saved, so commits lag by up to this much more. 0 takes the
+	// default. Default: 1.
+	CheckpointIntervalSeconds float64
+}
+
+// CheckpointsOn reports whether source.kafka.checkpoints is on.
+func (k KafkaSource) CheckpointsOn() bool { return k.Checkpoints == nil || *k.Checkpoints }
+
+// StateTopic returns the checkpoints' topic (source.kafka.state_topic or
+// its default).
+func (c *Config) StateTopic() string {
+	if t := c.Source.Kafka.StateTopic; t != "" {
+		return t
+	}
+	return c.Output.Kafka.TopicPrefix + "state"
 }
 
 // KafkaOutput produces results (one topic per kind) and dead letters.

@@ -49,6 +49,7 @@ func (c *Config) validateRun(add func(error)) {
 		v   float64
 	}{
 		{"source.kafka.connect_timeout_seconds", c.Source.Kafka.ConnectTimeoutSeconds},
+		{"source.kafka.checkpoint_interval_seconds", c.Source.Kafka.CheckpointIntervalSeconds},
 		{"output.kafka.retry_timeout_seconds", c.Output.Kafka.RetryTimeoutSeconds},
 		{"output.kafka.partitions", float64(c.Output.Kafka.Partitions)},
 	} {

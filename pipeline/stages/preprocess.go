@@ -188,12 +188,16 @@ func (s *sosStep) NewSession(in pipeline.SessionInfo) (pipeline.Preprocess, pipe
 	if err != nil {
 		return nil, in, err
 	}
-	return sosSession{f: f, idx: idx}, in, nil
+	return sosSession{f: f, idx: idx, z: make([]float64, 2*len(sos)), sum: sosSum(sos, len(idx))}, in, nil
 }
 
 type sosSession struct {
 	f   *dsp.SOSFilter
 	idx []int // the filtered channels
+	// z is State's scratch; sum fingerprints the sections and channel
+	// count, so a checkpoint of another filter is refused.
+	z   []float64
+	sum uint64
 }
 
 func (s sosSession) Process(x [][]float64, first int64) ([][]float64, int64, error) {
