@@ -218,22 +218,29 @@ func (w *Welch) periodogram(seg []float64) {
 func taperSegment(buf, seg, window []float64, detrend Detrend) {
 	n := len(seg)
 	b := buf[:n]
-	copy(b, seg)
+	window = window[:n]
+	// One pass where the trend is a constant: the same operations in the
+	// same order as subtracting, then tapering, so the same values.
 	switch detrend {
 	case DetrendConstant:
 		var m float64
-		for _, v := range b {
+		for _, v := range seg {
 			m += v
 		}
 		m /= float64(n)
-		for i := range b {
-			b[i] -= m
+		for i, v := range seg {
+			b[i] = (v - m) * window[i]
 		}
 	case DetrendLinear:
+		copy(b, seg)
 		detrendLinear(b)
-	}
-	for i, t := range window {
-		b[i] *= t
+		for i, t := range window {
+			b[i] *= t
+		}
+	default:
+		for i, v := range seg {
+			b[i] = v * window[i]
+		}
 	}
 	clear(buf[n:])
 }
