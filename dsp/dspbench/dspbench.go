@@ -18,6 +18,7 @@ import (
 	"github.com/mjibson/go-dsp/spectral"
 
 	"github.com/neurostream/neurostream/dsp"
+	"github.com/neurostream/neurostream/tokenizer"
 )
 
 // Config is one measurement. Start from DefaultConfig.
@@ -37,11 +38,14 @@ type Config struct {
 	// Repeats is the runs per measurement; the best is reported.
 	// Default: 3
 	Repeats int
+	// Windows bounds the windows of each per-window measurement (the
+	// first ones of the data). Default: 200
+	Windows int
 }
 
 // DefaultConfig returns the defaults of `neurostream bench dsp`.
 func DefaultConfig() Config {
-	return Config{Channels: 64, Rate: 256, Seconds: 600, SegmentLen: 256, Repeats: 3}
+	return Config{Channels: 64, Rate: 256, Seconds: 600, SegmentLen: 256, Repeats: 3, Windows: 200}
 }
 
 // Result is the throughput of each estimator in channel-samples per
@@ -50,6 +54,10 @@ type Result struct {
 	CSDCoherence float64 `json:"csd_coherence"`
 	PSD          float64 `json:"psd"`
 	PSDGoDSP     float64 `json:"psd_go_dsp"`
+	// Rows are the other measurements: filters, resampling, STFT,
+	// multitaper, per-window CSD, the streaming psd and coherence, the
+	// tokenizer and the SSVEP decoders (see Run).
+	Rows []Row `json:"rows"`
 
 	// The data measured on.
 	Channels, Samples, SegmentLen int     `json:"-"`
@@ -62,6 +70,9 @@ func (r *Result) WriteText(w io.Writer) {
 	fmt.Fprintf(w, "  %-26s %10.3g channel-samples/s\n", "psd (dsp.Welch)", r.PSD)
 	fmt.Fprintf(w, "  %-26s %10.3g channel-samples/s\n", "psd (go-dsp Pwelch)", r.PSDGoDSP)
 	fmt.Fprintf(w, "  %-26s %10.3g channel-samples/s\n", "csd + coherence, all pairs", r.CSDCoherence)
+	for _, row := range r.Rows {
+		fmt.Fprintf(w, "  %-26s %10.3g %s: %s\n", row.Name, row.Value, row.Unit, row.What)
+	}
 }
 
 // Data reads cfg.RawFile, or makes Synthetic data when it is empty.
@@ -146,7 +157,58 @@ func Run(x [][]float64, cfg Config) (*Result, error) {
 		return nil, err
 	}
 	res.CSDCoherence = cs / csd.Seconds()
-	return res, nil
+	res.Rows, err = rows(x, cfg)
+	return res, err
+}
+
+// rows measures every Row on x: the filters, resampling to 200 Hz, the
+// STFT, the multitaper PSD, the per-window CSD, the streaming psd and
+// coherence, the tokenizer and the SSVEP decoders. A measurement the data
+// is too short for (fewer windows than it needs, too few motifs for a
+// vocabulary) is left out.
+func rows(x [][]float64, cfg Config) ([]Row, error) {
+	if cfg.Windows == 0 {
+		cfg.Windows = DefaultConfig().Windows
+	}
+	out, err := filterRows(x, cfg)
+	if err != nil {
+		return nil, err
+	}
+	up, down, err := tokenizer.Ratio(cfg.Rate)
+	if err != nil {
+		return nil, err
+	}
+	if up != down {
+		r, err := resampleRow(x, cfg, up, down)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	r, err := stftRow(x, cfg)
+	if err != nil {
+		return nil, err
+	}
+	out = append(out, r)
+	for _, f := range []func([][]float64, Config) ([]Row, error){multitaperRows, oneRow(csdWindowRow), streamRows, tokenizerRows, ssvepRows} {
+		rs, err := f(x, cfg)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, rs...)
+	}
+	return out, nil
+}
+
+// oneRow adapts a measurement of one row, which it leaves out when empty.
+func oneRow(f func([][]float64, Config) (Row, error)) func([][]float64, Config) ([]Row, error) {
+	return func(x [][]float64, cfg Config) ([]Row, error) {
+		r, err := f(x, cfg)
+		if err != nil || r.Name == "" {
+			return nil, err
+		}
+		return []Row{r}, nil
+	}
 }
 
 // timeCSD times all-pairs CSD plus magnitude-squared coherence of the
@@ -163,14 +225,4 @@ func timeCSD(x [][]float64, cfg Config) (time.Duration, error) {
 		plan.Compute(m, x)
 		m.Connectivity(coh, dsp.MSC, pairs)
 	}), nil
-}
-
-func bestOf(repeats int, fn func()) time.Duration {
-	best := time.Duration(math.MaxInt64)
-	for range max(1, repeats) {
-		t0 := time.Now()
-		fn()
-		best = min(best, time.Since(t0))
-	}
-	return best
 }

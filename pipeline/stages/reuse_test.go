@@ -178,7 +178,7 @@ func TestStagesReuseSegments(t *testing.T) {
 	}
 }
 
-func buildSession(t *testing.T, typ string, opts map[string]any, info pipeline.SessionInfo) pipeline.Stage {
+func buildSession(t testing.TB, typ string, opts map[string]any, info pipeline.SessionInfo) pipeline.Stage {
 	t.Helper()
 	b, errs := Build(typ, "", opts)
 	if errs != nil {
