@@ -1,9 +1,14 @@
-// Package dspbench measures the throughput of package dsp's spectral
-// estimators on one core: Welch PSD of every channel (with go-dsp's
+// Package dspbench measures the throughput of the analysis code on one
+// core, on the same data tools/bench/dsp_compare.py runs through scipy,
+// MNE and numpy: Welch PSD of every channel (with go-dsp's
 // spectral.Pwelch as a baseline) and all-pairs cross-spectral density plus
-// magnitude-squared coherence, Hann window, 50% overlap. It is what
-// `neurostream bench dsp` runs; tools/bench/dsp_compare.py runs the same
-// data through scipy, MNE and numpy.
+// magnitude-squared coherence over the whole data, Hann window, 50%
+// overlap (Result's three figures), then a Row for every other figure of
+// docs/benchmarks.md's DSP table: IIR filtering (causal and zero-phase),
+// resampling, the STFT, the multitaper PSD, the per-window CSD, the psd
+// and coherence of sliding windows with and without segment reuse, the
+// tokenizer and the SSVEP decoders. It is what `neurostream bench dsp`
+// runs.
 package dspbench
 
 import (
@@ -162,7 +167,7 @@ func Run(x [][]float64, cfg Config) (*Result, error) {
 }
 
 // rows measures every Row on x: the filters, resampling to 200 Hz, the
-// STFT, the multitaper PSD, the per-window CSD, the streaming psd and
+// STFT, the real FFT, the multitaper PSD, the per-window CSD, the streaming psd and
 // coherence, the tokenizer and the SSVEP decoders. A measurement the data
 // is too short for (fewer windows than it needs, too few motifs for a
 // vocabulary) is left out.
@@ -190,7 +195,7 @@ func rows(x [][]float64, cfg Config) ([]Row, error) {
 		return nil, err
 	}
 	out = append(out, r)
-	for _, f := range []func([][]float64, Config) ([]Row, error){multitaperRows, oneRow(csdWindowRow), streamRows, tokenizerRows, ssvepRows} {
+	for _, f := range []func([][]float64, Config) ([]Row, error){oneRow(rfftRow), multitaperRows, oneRow(csdWindowRow), streamRows, tokenizerRows, ssvepRows} {
 		rs, err := f(x, cfg)
 		if err != nil {
 			return nil, err

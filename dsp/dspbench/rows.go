@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/neurostream/neurostream/dsp"
+	"github.com/neurostream/neurostream/internal/cpuclock"
 )
 
 // Row is one measurement beyond Result's three whole-data figures: a
@@ -18,7 +19,9 @@ type Row struct {
 	// What says what was computed, on what.
 	What string `json:"what"`
 	// Unit of Value: "channel-samples/s" (input samples times channels),
-	// "windows/s" or "decisions/s".
+	// "windows/s" or "decisions/s", per second of the process's CPU time
+	// (internal/cpuclock: on a shared machine, wall-clock time would count
+	// the time spent waiting for a core), best of Config.Repeats runs.
 	Unit  string  `json:"unit"`
 	Value float64 `json:"value"`
 	// Params are the parameters of the work (filter coefficients, window
@@ -95,6 +98,27 @@ func filterRows(x [][]float64, cfg Config) ([]Row, error) {
 		}),
 	})
 	return rows, ferr
+}
+
+// rfftRow times dsp.RealFFT of every block of SegmentLen samples of every
+// channel: the transform under Welch, the CSD, the STFT and the
+// multitaper PSD.
+func rfftRow(x [][]float64, cfg Config) (Row, error) {
+	n := cfg.SegmentLen
+	f := dsp.NewRealFFT(n)
+	coef := make([]complex128, n/2+1)
+	blocks := len(x[0]) / n
+	return Row{
+		Name: "rfft", What: fmt.Sprintf("real FFT of every %d-sample block of every channel", n),
+		Unit: UnitChannelSamples, Params: map[string]any{"n": n},
+		Value: timed(cfg.Repeats, float64(len(x)*blocks*n), func() {
+			for _, row := range x {
+				for b := range blocks {
+					f.Coefficients(coef, row[b*n:(b+1)*n])
+				}
+			}
+		}),
+	}, nil
 }
 
 // resampleRow times dsp.ResamplePoly of every channel to 200 Hz (the
@@ -211,13 +235,26 @@ func newCoherence(channels int, cfg Config) (*coherence, error) {
 	return &coherence{plan: plan, m: plan.NewMatrix(), pairs: pairs, coh: make([]float64, len(pairs)*plan.Len())}, nil
 }
 
-// bestOf returns the shortest of repeats runs of fn (at least one).
+// bestOf returns the shortest of repeats runs of fn (at least one), in
+// CPU time (see Row).
 func bestOf(repeats int, fn func()) time.Duration {
-	best := time.Duration(math.MaxInt64)
+	return bestOfEach(repeats, fn)[0]
+}
+
+// bestOfEach runs the fns one after the other, repeats times over, and
+// returns the shortest run of each: alternating keeps a burst of load on
+// the machine from falling on one of them only.
+func bestOfEach(repeats int, fns ...func()) []time.Duration {
+	best := make([]time.Duration, len(fns))
+	for i := range best {
+		best[i] = time.Duration(math.MaxInt64)
+	}
 	for range max(1, repeats) {
-		t0 := time.Now()
-		fn()
-		best = min(best, time.Since(t0))
+		for i, fn := range fns {
+			t0 := cpuclock.Now()
+			fn()
+			best[i] = min(best[i], cpuclock.Since(t0))
+		}
 	}
 	return best
 }

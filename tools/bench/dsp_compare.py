@@ -21,6 +21,7 @@ then the same work single-threaded in Python on the same data, best of
                Butterworth band-pass 1-40 Hz)
   resample     scipy.signal.resample_poly to 200 Hz
   stft         scipy.signal.stft, 1 s frames, 50 % overlap
+  rfft         numpy.fft.rfft of every nperseg block, one batched call
   multitaper   MNE psd_array_multitaper per 2 s window, fixed and adaptive
   csd_window   the numpy batched CSD + coherence per 2 s window
   psd_window/SETTING     scipy.signal.welch per window
@@ -46,7 +47,10 @@ same per-window references.
 
 Thread pools are limited to one thread (OMP/OPENBLAS/MKL_NUM_THREADS=1) and
 the Go side runs with GOMAXPROCS 1, so the comparison is one core against
-one core. --out keeps everything (machine, date, versions, commands, every
+one core. Every figure is per second of the process's CPU time (Python's
+time.process_time, Go's getrusage), not of the wall clock: on a machine
+whose cores other jobs share, the wall clock also counts the time spent
+waiting for a core. --out keeps everything (machine, date, versions, commands, every
 figure); --markdown turns such a file into the table of docs/benchmarks.md,
 --update-doc rewrites the table there between its markers.
 """
@@ -71,11 +75,14 @@ BEGIN, END = "<!-- dsp-compare:begin -->", "<!-- dsp-compare:end -->"
 
 
 def best_of(fn, repeats):
+    """The shortest of repeats runs of fn in process CPU time, as the Go
+    side measures (internal/cpuclock): on a shared machine wall-clock time
+    also counts the time spent waiting for a core."""
     best = float("inf")
     for _ in range(repeats):
-        t0 = time.perf_counter()
+        t0 = time.process_time()
         fn()
-        best = min(best, time.perf_counter() - t0)
+        best = min(best, time.process_time() - t0)
     return best
 
 
@@ -144,6 +151,11 @@ class Refs:
     def ref_stft(self, p):
         return "scipy.signal.stft", self.rate(self.x.size, lambda: signal.stft(
             self.x, fs=self.a.rate, nperseg=p["nperseg"], axis=-1))
+
+    def ref_rfft(self, p):
+        n = p["n"]
+        blocks = self.x[:, :self.x.shape[1] // n * n].reshape(-1, n)
+        return "numpy.fft.rfft of the blocks (one batched call)", self.rate(blocks.size, lambda: np.fft.rfft(blocks, axis=-1))
 
     def windows(self, p):
         n, hop = p["length"], p.get("hop", p["length"])
@@ -273,25 +285,29 @@ def run_go(a, x, path):
     out = subprocess.run(cmd, check=True, capture_output=True, text=True, env=env).stdout
     shown = ["neurostream"] + cmd[len(a.neurostream.split()):]
     shown[shown.index("--raw-f64") + 1] = "DATA.f64"
+    shown[shown.index("--channels") + 1] = "C"
     return json.loads(out), " ".join(shown)
 
 
-STAGE_RE = re.compile(r"^BenchmarkStageWindows/(\w+)/ch=(\d+)/([\w.]+?)_[\w.]+/reuse=(on|off)\s+\d+\s+[\d.]+ ns/op\s+([\d.e+]+) windows/s")
+STAGE_RE = re.compile(r"^BenchmarkStageWindows/(\w+)/ch=(\d+)/([\w.]+?)_[\w.]+/reuse=(on|off)\s.*?([\d.e+]+) cpu-windows/s")
 
 
 def run_stages(a, channels):
+    """Best cpu-windows/s of --repeats sweeps of the stage benchmarks (one
+    `go test` per sweep, so that reuse on and off alternate)."""
     pattern = "StageWindows/(psd|coherence)/ch=(%s)/" % "|".join(str(c) for c in channels)
     cmd = [a.go, "test", "./pipeline/stages", "-run", "^$", "-bench", pattern, "-benchtime", "%dx" % a.windows,
-           "-count", str(a.repeats), "-cpu", "1"]
-    out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+           "-count", "1", "-cpu", "1"]
     best = {}
-    for line in out.splitlines():
-        m = STAGE_RE.match(line)
-        if m:
-            kind, ch, setting, reuse, v = m.groups()
-            key = (int(ch), "%s_stage/%s/%s" % (kind, setting, "reuse" if reuse == "on" else "oneshot"))
-            best[key] = max(best.get(key, 0), float(v))
-    return best, " ".join(cmd)
+    for _ in range(a.repeats):
+        out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+        for line in out.splitlines():
+            m = STAGE_RE.match(line)
+            if m:
+                kind, ch, setting, reuse, v = m.groups()
+                key = (int(ch), "%s_stage/%s/%s" % (kind, setting, "reuse" if reuse == "on" else "oneshot"))
+                best[key] = max(best.get(key, 0), float(v))
+    return best, " ".join(cmd) + "   # %d times" % a.repeats
 
 
 # ---------------------------------------------------------------- report
@@ -331,6 +347,7 @@ def compare(a):
     go_version = subprocess.run([a.go, "version"], capture_output=True, text=True).stdout.strip()
     out["machine"]["versions"]["go"] = go_version
     out["command"] = "tools/bench/dsp_compare.py " + " ".join(sys.argv[1:])
+    out["repeats"] = a.repeats
     channels = [int(c) for c in a.channels.split(",")]
     stages = {}
     if not a.no_stages:
@@ -395,29 +412,51 @@ def fmt(v, unit):
 
 
 def markdown(res):
+    """The DSP table of docs/benchmarks.md: one line per computation and
+    reference, the channel counts side by side."""
     m = res["machine"]
+    runs = res["runs"]
     lines = [
         "Measured %s on %s (%d logical CPUs; %s), %s; numpy %s, scipy %s, MNE %s, Python %s. "
-        "Load average %.1f before and %.1f after the run. Best of the run's repeats per row." % (
+        "Load average %.1f before and %.1f after the run (other developers' jobs). Figures per second of "
+        "process CPU time, best of %s runs per row; 2 s windows unless the row says otherwise." % (
             res["date"], m["cpu"], m["cpus"], m["system"], m["versions"].get("go", "Go"), m["versions"]["numpy"],
             m["versions"]["scipy"], m["versions"].get("mne", "—"), m["versions"]["python"],
-            res["load_before"][0], res["load_after"][0]),
+            res["load_before"][0], res["load_after"][0], res.get("repeats", "the")),
         "",
         "```sh",
         res["command"],
+        "# which ran, per channel count:",
         res.get("go_command", ""),
-        res.get("stages_command", ""),
-        "```",
-        "",
-        "| channels | computation | neurostream | reference | ratio |",
-        "| --- | --- | --- | --- | --- |",
     ]
-    for run in res["runs"]:
+    if res.get("stages_command"):
+        lines.append(res["stages_command"])
+    lines += ["```", ""]
+    head = "| computation | reference |"
+    rule = "| --- | --- |"
+    for run in runs:
+        head += " %d ch: neurostream | %d ch: reference | ratio |" % (run["channels"], run["channels"])
+        rule += " --- | --- | --- |"
+    lines += [head, rule]
+    keys, by = [], {}
+    for k, run in enumerate(runs):
         for r in run["rows"]:
-            ratio = "%.2f×" % r["ratio"] if r["ratio"] else "—"
-            ref = "%s %s" % (r["reference"], fmt(r["reference_value"], r["unit"])) if r["reference"] else "—"
-            lines.append("| %d | `%s`: %s (%s) | %s | %s | %s |" % (
-                run["channels"], r["name"], r["what"], r["unit"], fmt(r["neurostream"], r["unit"]), ref, ratio))
+            key = (r["name"], r["reference"])
+            if key not in by:
+                keys.append(key)
+                by[key] = {"row": r, "runs": {}}
+            by[key]["runs"][k] = r
+    for key in keys:
+        r = by[key]["row"]
+        line = "| `%s`: %s (%s) | %s |" % (r["name"], r["what"], r["unit"].replace("/s", " per s"), r["reference"] or "—")
+        for k in range(len(runs)):
+            x = by[key]["runs"].get(k)
+            if x is None:
+                line += " — | — | — |"
+                continue
+            ratio = "**%.2f×**" % x["ratio"] if x["ratio"] else "—"
+            line += " %s | %s | %s |" % (fmt(x["neurostream"], x["unit"]), fmt(x["reference_value"], x["unit"]), ratio)
+        lines.append(line)
     return "\n".join(lines) + "\n"
 
 
