@@ -84,10 +84,14 @@ bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 	$(GO) run ./cmd/neurostream bench dsp
 
-# neurostream against scipy, MNE and numpy on the same data, one core each.
+# neurostream against scipy, MNE and numpy on the same data, one core each:
+# every row of docs/benchmarks.md's DSP table, kept in docs/bench/dsp-compare.json
+# (`tools/bench/dsp_compare.py --markdown docs/bench/dsp-compare.json
+# --update-doc docs/benchmarks.md` rewrites the table from it).
 bench-compare: pyenv
 	$(GO) build -o $(NEUROSTREAM_CACHE)/neurostream ./cmd/neurostream
-	$(PYTHON) tools/bench/dsp_compare.py --neurostream $(NEUROSTREAM_CACHE)/neurostream
+	@mkdir -p docs/bench
+	$(PYTHON) tools/bench/dsp_compare.py --neurostream $(NEUROSTREAM_CACHE)/neurostream --go $(GO) --out docs/bench/dsp-compare.json
 
 lint:
 	$(GO) vet ./...

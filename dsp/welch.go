@@ -159,29 +159,42 @@ func (w *Welch) PSD(dst, x []float64) []float64 {
 		if median {
 			p := w.periods[s]
 			for k, c := range w.coef {
-				p[k] = real(c)*real(c) + imag(c)*imag(c)
+				p[k] = power(c)
 			}
 			continue
 		}
 		for k, c := range w.coef {
-			dst[k] += real(c)*real(c) + imag(c)*imag(c)
+			dst[k] += power(c)
 		}
 	}
-	norm := w.scale / float64(nseg)
-	if median {
-		col := w.col[:nseg]
-		bias := medianBias(nseg)
-		for k := range dst {
-			for s := range col {
-				col[s] = w.periods[s][k]
-			}
-			dst[k] = median64(col) / bias
-		}
-		norm = w.scale
+	if !median {
+		w.scale1(dst, w.scale/float64(nseg))
+		return dst
 	}
-	last := nf - 1
+	col := w.col[:nseg]
+	bias := medianBias(nseg)
+	for k := range dst {
+		for s := range col {
+			col[s] = w.periods[s][k]
+		}
+		dst[k] = median64(col) / bias
+	}
+	w.scale1(dst, w.scale)
+	return dst
+}
+
+// power returns |c|², rounded on its own (an explicit conversion), so that
+// the sum it enters is the same whether it is added at once (Welch.PSD) or
+// kept and added later (WelchStream.PSD), whatever the compiler fuses.
+func power(c complex128) float64 { return float64(real(c)*real(c) + imag(c)*imag(c)) }
+
+// scale1 turns the combined periodograms in dst into the one-sided
+// estimate: times norm, and times 2 for every bin but DC and (even NFFT)
+// Nyquist.
+func (w *Welch) scale1(dst []float64, norm float64) {
+	last := len(dst) - 1
 	if w.cfg.NFFT%2 == 1 {
-		last = nf
+		last = len(dst)
 	}
 	for k := range dst {
 		v := dst[k] * norm
@@ -190,7 +203,6 @@ func (w *Welch) PSD(dst, x []float64) []float64 {
 		}
 		dst[k] = v
 	}
-	return dst
 }
 
 // periodogram leaves the spectrum of one detrended, tapered segment in
@@ -206,22 +218,29 @@ func (w *Welch) periodogram(seg []float64) {
 func taperSegment(buf, seg, window []float64, detrend Detrend) {
 	n := len(seg)
 	b := buf[:n]
-	copy(b, seg)
+	window = window[:n]
+	// One pass where the trend is a constant: the same operations in the
+	// same order as subtracting, then tapering, so the same values.
 	switch detrend {
 	case DetrendConstant:
 		var m float64
-		for _, v := range b {
+		for _, v := range seg {
 			m += v
 		}
 		m /= float64(n)
-		for i := range b {
-			b[i] -= m
+		for i, v := range seg {
+			b[i] = (v - m) * window[i]
 		}
 	case DetrendLinear:
+		copy(b, seg)
 		detrendLinear(b)
-	}
-	for i, t := range window {
-		b[i] *= t
+		for i, t := range window {
+			b[i] *= t
+		}
+	default:
+		for i, v := range seg {
+			b[i] = v * window[i]
+		}
 	}
 	clear(buf[n:])
 }

@@ -198,6 +198,14 @@ type Window struct {
 	// Event is the stimulus event the window is locked to, with event
 	// windows (Options.Events); nil for sliding windows.
 	Event *Event
+	// RunStart is the first sample of the run of samples without a gap
+	// that holds the window: the session's first sample, or the first
+	// after its latest gap. Windows of a session with the same RunStart
+	// hold the same value at the same sample index, so a stage may keep
+	// what it computed from a range of samples for later windows (the psd
+	// and coherence stages keep their Welch segments' transforms) as long
+	// as RunStart does not change.
+	RunStart int64
 }
 
 // Event is a stimulus event read from a session's stim channel.

@@ -43,6 +43,9 @@ type session struct {
 	// -1 before the first chunk.
 	buf      [][]float64
 	bufStart int64
+	// runStart is the first sample of the run the buffer holds: bufStart
+	// when the buffer last restarted (Window.RunStart).
+	runStart int64
 	// next is the index of the next window to emit; it starts at
 	// next·hop.
 	next int64
@@ -151,6 +154,7 @@ func (s *session) add(c *wire.Chunk, ack AckFunc, m chunkMark) error {
 			s.buf[i] = s.buf[i][:0]
 		}
 		s.bufStart = outFirst
+		s.runStart = outFirst
 		if !s.resumed {
 			// The first window that lies wholly after the restart; a
 			// session joined mid-stream also skips its warm-up.
@@ -287,6 +291,7 @@ func (s *session) emit(fn func(*Window), w, start int64, ev *Event) {
 		Channels:   s.info.Channels,
 		Data:       s.data,
 		Event:      ev,
+		RunStart:   s.runStart,
 	}
 	fn(&s.win)
 }

@@ -362,7 +362,7 @@ func TestCoherenceAllocs(t *testing.T) {
 			process := processFunc(t, st, w)
 			process()
 			cs := st.(*coherenceSession)
-			return testing.AllocsPerRun(10, func() { cs.compute(w.Data) }), testing.AllocsPerRun(10, process)
+			return testing.AllocsPerRun(10, func() { cs.compute(w.Data, w.StartSample) }), testing.AllocsPerRun(10, process)
 		}
 		d, short := allocs(512, 4)
 		_, long := allocs(8192, 4)
