@@ -133,10 +133,9 @@ func (s *WelchStream) PSD(dst []float64, ch int, x []float64, start int64) []flo
 		if ok {
 			r.hits++
 		} else {
-			w.periodogram(x[off : off+w.cfg.SegmentLen])
-			for k, c := range w.coef {
-				p[k] = power(c)
-			}
+			taperSegment(w.seg, x[off:off+w.cfg.SegmentLen], w.cfg.Window, w.cfg.Detrend)
+			clear(p)
+			w.fft.AddPower(p, w.seg)
 			r.keys[slot] = start + int64(off)
 			r.transforms++
 		}
