@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"path/filepath"
 	"slices"
 
 	"github.com/neurostream/neurostream/formats"
@@ -118,6 +119,18 @@ func (c *Config) validateFiles(add func(error)) {
 	}
 	if f.SampleRate < 0 {
 		add(keyErr("source.files.sample_rate", "want a rate in Hz, got %v", f.SampleRate))
+	}
+	if f.ChannelFiles != "" {
+		if _, err := filepath.Match(f.ChannelFiles, ""); err != nil {
+			add(keyErr("source.files.channel_files", "want a file-name pattern such as \"ch*.inp\": %v", err))
+		} else if f.SampleRate == 0 && f.TimeColumn == "" {
+			add(keyErr("source.files.sample_rate", "required for recordings of plain-text channel files (source.files.channel_files): their rate in Hz"))
+		}
+	}
+	for i, l := range f.ChannelLabels {
+		if l == "" {
+			add(keyErr(fmt.Sprintf("source.files.channel_labels[%d]", i), "empty label"))
+		}
 	}
 	switch f.Unit {
 	case "V", "mV", "uV", "µV", "nV":
