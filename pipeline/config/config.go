@@ -187,7 +187,6 @@ type Files struct {
 	ChannelLabels []string
 }
 
-
 // Stim makes a stim channel from annotations, as
 // mne.events_from_annotations then raw.add_events: each annotation whose
 // description is listed in Events becomes a one-sample pulse of its code

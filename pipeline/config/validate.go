@@ -36,6 +36,24 @@ func (c *Config) Validate() error {
 	return errs
 }
 
+// ValidateInput checks what a run reads and how it windows it — the run
+// settings, source, stim, window and preprocess sections — as Validate
+// does, for a pipeline whose stages and outputs are the caller's (the
+// trainers of pipeline/train).
+func (c *Config) ValidateInput() error {
+	var errs Errors
+	add := func(err error) { errs = append(errs, err) }
+	c.validateRun(add)
+	c.validateSource(add)
+	c.validateStim(add)
+	c.validateWindow(add)
+	c.validatePreprocess(add)
+	if len(errs) == 0 {
+		return nil
+	}
+	return errs
+}
+
 // validateRun checks the keys of the run as a whole: workers, session
 // idling, Kafka timeouts and partitions, wire limits, non_finite.
 func (c *Config) validateRun(add func(error)) {
