@@ -76,42 +76,13 @@ var ssvepMethods = []string{"cca", "fbcca", "trca", "etrca"}
 // Validate reports each problem with its key (relative to the stage).
 func (c *SSVEPConfig) Validate() []error {
 	errs := append(c.ChannelPicks.validate(), c.ChannelPicks.exclusive("channels", c.Channels)...)
-	method := c.Method
-	if method == "" {
-		method = "fbcca"
-	}
-	trained := method == "trca" || method == "etrca"
-	if !slices.Contains(ssvepMethods, method) {
-		errs = append(errs, fmt.Errorf("method: want cca, fbcca, trca or etrca, got %q", c.Method))
-	}
-	if trained && c.Model == "" {
-		errs = append(errs, fmt.Errorf("model: required for method %s (a file from ssvep.TrainTRCA's Save)", method))
-	}
-	if !trained && c.Model == "" && len(c.Frequencies) == 0 && slices.Contains(ssvepMethods, method) {
-		errs = append(errs, fmt.Errorf("frequencies: required for method %s without a model (the targets' stimulus frequencies in Hz)", method))
-	}
-	if !trained && c.Model != "" && (c.Harmonics != 0 || c.SubBands != 0 || c.Causal) {
-		errs = append(errs, fmt.Errorf("harmonics, sub_bands, causal: the %s model sets them (as calibrated); remove them", method))
-	}
+	errs = append(errs, c.validateMethod()...)
 	for i, f := range c.Frequencies {
 		if !(f > 0) || math.IsInf(f, 0) {
 			errs = append(errs, fmt.Errorf("frequencies[%d]: want a positive frequency in Hz, got %g", i, f))
 		} else if j := slices.Index(c.Frequencies, f); j < i {
 			errs = append(errs, fmt.Errorf("frequencies[%d]: %g Hz repeats frequencies[%d]", i, f, j))
 		}
-	}
-	if c.Harmonics < 0 {
-		errs = append(errs, fmt.Errorf("harmonics: want ≥ 1 (0 for the default), got %d", c.Harmonics))
-	} else if c.Harmonics != 0 && trained {
-		errs = append(errs, fmt.Errorf("harmonics: only for methods cca and fbcca"))
-	}
-	if c.SubBands < 0 {
-		errs = append(errs, fmt.Errorf("sub_bands: want ≥ 1 (0 for the default 5), got %d", c.SubBands))
-	} else if c.SubBands != 0 && method != "fbcca" {
-		errs = append(errs, fmt.Errorf("sub_bands: only for method fbcca (trca takes its filter bank from the model)"))
-	}
-	if c.Causal && method != "fbcca" {
-		errs = append(errs, fmt.Errorf("causal: only for method fbcca (trca takes its filter bank from the model)"))
 	}
 	for i, l := range c.Channels {
 		if l == "" {
@@ -131,6 +102,43 @@ func (c *SSVEPConfig) Validate() []error {
 		errs = append(errs, fmt.Errorf("no_control.threshold: required with rule %s", r))
 	case math.IsNaN(*c.NoControl.Threshold) || math.IsInf(*c.NoControl.Threshold, 0):
 		errs = append(errs, fmt.Errorf("no_control.threshold: want a finite number, got %g", *c.NoControl.Threshold))
+	}
+	return errs
+}
+
+// validateMethod checks the method and what it needs or refuses: a
+// model, frequencies, harmonics, sub-bands, causal filtering.
+func (c *SSVEPConfig) validateMethod() []error {
+	var errs []error
+	method := c.Method
+	if method == "" {
+		method = "fbcca"
+	}
+	trained := method == "trca" || method == "etrca"
+	if !slices.Contains(ssvepMethods, method) {
+		errs = append(errs, fmt.Errorf("method: want cca, fbcca, trca or etrca, got %q", c.Method))
+	}
+	if trained && c.Model == "" {
+		errs = append(errs, fmt.Errorf("model: required for method %s (a file from ssvep.TrainTRCA's Save)", method))
+	}
+	if !trained && c.Model == "" && len(c.Frequencies) == 0 && slices.Contains(ssvepMethods, method) {
+		errs = append(errs, fmt.Errorf("frequencies: required for method %s without a model (the targets' stimulus frequencies in Hz)", method))
+	}
+	if !trained && c.Model != "" && (c.Harmonics != 0 || c.SubBands != 0 || c.Causal) {
+		errs = append(errs, fmt.Errorf("harmonics, sub_bands, causal: the %s model sets them (as calibrated); remove them", method))
+	}
+	if c.Harmonics < 0 {
+		errs = append(errs, fmt.Errorf("harmonics: want ≥ 1 (0 for the default), got %d", c.Harmonics))
+	} else if c.Harmonics != 0 && trained {
+		errs = append(errs, fmt.Errorf("harmonics: only for methods cca and fbcca"))
+	}
+	if c.SubBands < 0 {
+		errs = append(errs, fmt.Errorf("sub_bands: want ≥ 1 (0 for the default 5), got %d", c.SubBands))
+	} else if c.SubBands != 0 && method != "fbcca" {
+		errs = append(errs, fmt.Errorf("sub_bands: only for method fbcca (trca takes its filter bank from the model)"))
+	}
+	if c.Causal && method != "fbcca" {
+		errs = append(errs, fmt.Errorf("causal: only for method fbcca (trca takes its filter bank from the model)"))
 	}
 	return errs
 }

@@ -86,6 +86,30 @@ func TestSeizureDataset(t *testing.T) {
 	}
 }
 
+// TestSeizureDatasetBIDS reads a BIDS-EEG folder as run does: its
+// recordings (sub-*/ses-*/eeg/*_eeg.edf), their seizures from the sibling
+// *_events.tsv files.
+func TestSeizureDatasetBIDS(t *testing.T) {
+	root := t.TempDir()
+	for i, sub := range []string{"01", "02"} {
+		base := filepath.Join(root, "sub-"+sub, "ses-01", "eeg", "sub-"+sub+"_ses-01_task-szMonitoring_run-00")
+		writeEDF(t, base+"_eeg.edf", simSeizure(t, uint64(30+i)))
+		if err := szcore.WriteFile(base+"_events.tsv", []szcore.Event{
+			{Onset: 100, Duration: 40, EventType: "sz", Confidence: math.NaN(), RecordingDuration: 240}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	d, err := train.SeizureDataset(context.Background(), train.SeizureConfig{Input: train.Input{Files: config.Files{Paths: []string{root}}},
+		Channels: []string{"T3"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 100…136 s inside [100, 140) in each.
+	if ictal, back := d.Counts(); d.Recordings != 2 || ictal != 2*19 {
+		t.Errorf("%d recordings, %d seizure and %d background windows; want 2, 38", d.Recordings, ictal, back)
+	}
+}
+
 func TestSeizureDatasetErrors(t *testing.T) {
 	dir := t.TempDir()
 	a := writeEDF(t, filepath.Join(dir, "a.edf"), simSeizure(t, 1, [2]float64{60, 40}))
