@@ -59,9 +59,9 @@ const (
 	// KindSidecar is a BIDS or SzCORE table that lies next to recordings
 	// but holds none: NAME_events.tsv (SzCORE annotations), _channels,
 	// _electrodes, _scans, _sessions and participants.tsv.
-	KindSidecar Kind = "sidecar"
-	KindRejected    Kind = "rejected"
-	KindUnknown     Kind = ""
+	KindSidecar  Kind = "sidecar"
+	KindRejected Kind = "rejected"
+	KindUnknown  Kind = ""
 )
 
 // Detect names the kind of file at path from its name (and, for EDF-like
