@@ -167,6 +167,16 @@ func (in Input) stream(ctx context.Context, window config.Window, stim config.St
 	return r, nil
 }
 
+// rateHint adds to err, an error of recordings at different rates, what
+// to do when the rates were fitted from a time column: they differ a
+// little from file to file.
+func (in Input) rateHint(err error) error {
+	if in.Files.TimeColumn == "" || in.Files.SampleRate != 0 {
+		return err
+	}
+	return fmt.Errorf("%w (rates fitted from source.files.time_column differ a little per file: set source.files.sample_rate to read them at one rate)", err)
+}
+
 // rename names the configuration keys in err as in.Names does.
 func (in Input) rename(err error) error {
 	if err == nil || len(in.Names) == 0 {

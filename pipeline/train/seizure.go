@@ -151,7 +151,7 @@ func SeizureDataset(ctx context.Context, cfg SeizureConfig) (*seizure.Dataset, e
 	d := &seizure.Dataset{Window: cfg.Window, Hop: cfg.Hop}
 	for _, rec := range r.list() {
 		if err := addSeizure(d, rec, cfg.Notes); err != nil {
-			return nil, err
+			return nil, in.rename(in.rateHint(err))
 		}
 	}
 	if d.Channels == nil {

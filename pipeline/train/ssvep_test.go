@@ -181,4 +181,11 @@ func TestSSVEPMuseCSV(t *testing.T) {
 	if m == nil || !strings.Contains(log.String(), "accuracy on the calibration trials (fbcca, training-free, targets only)") {
 		t.Errorf("log:\n%s", log.String())
 	}
+	// Rates fitted from the time column differ a little per file; the
+	// error says which option fixes one.
+	in.Files.SampleRate = 0
+	_, err = train.SSVEPCalibration(context.Background(), train.SSVEPConfig{Input: in, Targets: map[string]float64{"1": 30, "2": 20}, Length: 2})
+	if err == nil || !strings.Contains(err.Error(), "set --rate to read them at one rate") {
+		t.Errorf("fitted rates: %v", err)
+	}
 }
