@@ -269,3 +269,16 @@ type Preprocess interface {
 	// Reset forgets the signal history, after a gap.
 	Reset()
 }
+
+// Flusher is implemented by preprocessing steps that hold samples back
+// (a resampler's filter delay). When a session ends (a final chunk, the
+// idle timeout, or the end of a finite input), Flush is called once,
+// after the last chunk, and returns the samples still owed, on the
+// output clock, as Process does; the later steps process them, and the
+// windows they complete are analysed before the stages' Finishers run.
+// Without it, a resampled recording would come out shorter than its
+// input by the filter delay, and so would the duration its results
+// report. The output is valid until the next call.
+type Flusher interface {
+	Flush() (out [][]float64, outFirst int64)
+}

@@ -595,6 +595,20 @@ func (w *worker) finish(ctx context.Context, s *session, g *ackGroup, reason str
 	if len(s.buf) == 0 || s.bufStart < 0 {
 		return nil
 	}
+	w.results = w.results[:0]
+	w.stageErrs = w.stageErrs[:0]
+	msg := Message{Key: s.info.Session, Origin: "end of session " + s.info.Session}
+	// The samples preprocessing held back complete the last windows.
+	if err := s.flush(); err != nil {
+		q := s.acks
+		q.hold(g)
+		if err := w.report(ctx, DeadLetter{Message: msg, Reason: ReasonPreprocess,
+			Err: fmt.Errorf("%s: flush: %w", msg.Origin, err)}, func(err error) { q.done(g, err) }); err != nil {
+			return err
+		}
+	} else if err := w.analyse(s, nil); err != nil {
+		return err
+	}
 	end := s.key(s.next, s.bufEnd())
 	unfinished := max(s.bufEnd()-max(s.next*s.hop, s.bufStart), 0)
 	if s.ev != nil {
@@ -604,8 +618,6 @@ func (w *worker) finish(ctx context.Context, s *session, g *ackGroup, reason str
 			unfinished = max(s.bufEnd()-max(s.ev.pending[0].Sample+s.ev.offset, s.bufStart), 0)
 		}
 	}
-	w.results = w.results[:0]
-	w.stageErrs = w.stageErrs[:0]
 	for i, st := range s.stages {
 		f, ok := st.(Finisher)
 		if !ok {
@@ -629,7 +641,6 @@ func (w *worker) finish(ctx context.Context, s *session, g *ackGroup, reason str
 			Reason: reason, SampleRate: s.info.SampleRate, Chunks: s.lastSeq + 1, Samples: s.bufEnd(),
 			Windows: windows, Unfinished: unfinished,
 		})})
-	msg := Message{Key: s.info.Session, Origin: "end of session " + s.info.Session}
 	err := w.write(ctx, s, g, msg)
 	w.release()
 	if err != nil {
@@ -718,29 +729,9 @@ func (w *worker) handle(ctx context.Context, j job) error {
 		s.recycle(mark.pre)
 		return w.deadLetter(ctx, j, ReasonPreprocess, fmt.Errorf("%s: session %s: %w", j.msg.Origin, c.Session, err))
 	}
-	windows, err := s.windows(func(win *Window) {
-		for i, st := range s.stages {
-			t0 := time.Now()
-			res, err := st.Process(win)
-			r.opt.Metrics.stage(r.opt.Stages[i].Name(), time.Since(t0))
-			if err != nil {
-				w.stageErrs = append(w.stageErrs, stageErr{r.opt.Stages[i].Name(), win.WindowKey.Window, err})
-				continue
-			}
-			w.results = append(w.results, res...)
-		}
-	})
-	if err != nil {
+	if err := w.analyse(s, c); err != nil {
 		return err
 	}
-	r.stats.Windows.Add(windows)
-	r.opt.Metrics.chunk()
-	r.opt.Metrics.window(windows)
-	r.mu.Lock()
-	s.stats.Chunks++
-	s.stats.Samples += int64(c.Len())
-	s.stats.Windows += windows
-	r.mu.Unlock()
 	g := s.acks.open()
 	if len(w.results) > 0 {
 		err := w.write(ctx, s, g, j.msg)
@@ -767,6 +758,41 @@ func (w *worker) handle(ctx context.Context, j job) error {
 	if c.Final {
 		return w.endSession(ctx, s, arrowout.EndFinal)
 	}
+	return nil
+}
+
+// analyse runs the stages on every window s completed, appending to
+// w.results and w.stageErrs, and counts the windows and the chunk c that
+// completed them (nil: the flush at the session's end).
+func (w *worker) analyse(s *session, c *wire.Chunk) error {
+	r := w.r
+	windows, err := s.windows(func(win *Window) {
+		for i, st := range s.stages {
+			t0 := time.Now()
+			res, err := st.Process(win)
+			r.opt.Metrics.stage(r.opt.Stages[i].Name(), time.Since(t0))
+			if err != nil {
+				w.stageErrs = append(w.stageErrs, stageErr{r.opt.Stages[i].Name(), win.WindowKey.Window, err})
+				continue
+			}
+			w.results = append(w.results, res...)
+		}
+	})
+	if err != nil {
+		return err
+	}
+	r.stats.Windows.Add(windows)
+	if c != nil {
+		r.opt.Metrics.chunk()
+	}
+	r.opt.Metrics.window(windows)
+	r.mu.Lock()
+	if c != nil {
+		s.stats.Chunks++
+		s.stats.Samples += int64(c.Len())
+	}
+	s.stats.Windows += windows
+	r.mu.Unlock()
 	return nil
 }
 

@@ -140,15 +140,60 @@ func (s *session) add(c *wire.Chunk, ack AckFunc, m chunkMark) error {
 		}
 		s.in[i] = in
 	}
-	out, outFirst := s.in, c.FirstSample
-	for _, p := range s.pre {
-		var err error
-		if out, outFirst, err = p.Process(out, outFirst); err != nil {
-			return err
-		}
+	out, outFirst, err := runSteps(s.pre, s.in, c.FirstSample)
+	if err != nil {
+		return err
 	}
 	s.inEnd = c.LastSample()
 	s.lastSeq = c.Seq
+	s.push(out, outFirst, first)
+	// On the output clock: with resampling, Warmup must also cover the
+	// resampler's delay (see Options.Warmup).
+	s.pending = append(s.pending, pendingAck{end: s.bufEnd(), ack: ack, mark: m})
+	if s.ck != nil {
+		s.ck.lastOffset = m.offset
+	}
+	return nil
+}
+
+// runSteps runs x, whose first sample is first, through steps.
+func runSteps(steps []Preprocess, x [][]float64, first int64) ([][]float64, int64, error) {
+	for _, p := range steps {
+		var err error
+		if x, first, err = p.Process(x, first); err != nil {
+			return nil, 0, err
+		}
+	}
+	return x, first, nil
+}
+
+// flush ends the preprocessing at the end of the session: each Flusher's
+// held-back samples go through the steps after it into the buffer.
+func (s *session) flush() error {
+	if s.bufStart < 0 {
+		return nil
+	}
+	for i, p := range s.pre {
+		f, ok := p.(Flusher)
+		if !ok {
+			continue
+		}
+		out, outFirst := f.Flush()
+		if len(out) == 0 || len(out[0]) == 0 {
+			continue
+		}
+		out, outFirst, err := runSteps(s.pre[i+1:], out, outFirst)
+		if err != nil {
+			return err
+		}
+		s.push(out, outFirst, false)
+	}
+	return nil
+}
+
+// push appends preprocessed samples whose first is outFirst to the
+// buffer; first is true for the session's first chunk.
+func (s *session) push(out [][]float64, outFirst int64, first bool) {
 	if first || outFirst != s.bufEnd() {
 		for i := range s.buf {
 			s.buf[i] = s.buf[i][:0]
@@ -175,13 +220,6 @@ func (s *session) add(c *wire.Chunk, ack AckFunc, m chunkMark) error {
 	if s.ev != nil {
 		s.ev.find(s.buf[s.ev.stim], s.bufStart)
 	}
-	// On the output clock: with resampling, Warmup must also cover the
-	// resampler's delay (see Options.Warmup).
-	s.pending = append(s.pending, pendingAck{end: s.bufEnd(), ack: ack, mark: m})
-	if s.ck != nil {
-		s.ck.lastOffset = m.offset
-	}
-	return nil
 }
 
 // find scans the stim channel stim (whose first sample is start) from

@@ -200,6 +200,19 @@ type Files struct {
 	// TimeColumn and MarkerColumn name CSV columns holding timestamps
 	// (seconds) and event codes; neither becomes a channel.
 	TimeColumn, MarkerColumn string
+	// ChannelFiles reads recordings stored one channel per file: a
+	// file-name pattern (path.Match, e.g. "ch*.inp") of plain-text files
+	// that each hold one channel. Every folder under Paths that holds
+	// such files is one recording, its channels those files in name
+	// order, named by the file names (or ChannelLabels), its session by
+	// the folder; files of the folder that do not match (a README) are
+	// not read. Paths that are files are read as usual. Default: "",
+	// every file is a recording.
+	ChannelFiles string
+	// ChannelLabels name the channels of plain-text recordings, in order,
+	// instead of their header or file names (e.g. the Malow record's
+	// Fp1, Fp2, …). Default: none.
+	ChannelLabels []string
 }
 
 // Stim makes a stim channel from annotations, as

@@ -41,6 +41,8 @@ var keyCases = []keyCase{
 	{key: "source.files.unit", yaml: "mV", want: "mV", got: func(c *Config) any { return c.Source.Files.Unit }},
 	{key: "source.files.time_column", yaml: "t", want: "t", got: func(c *Config) any { return c.Source.Files.TimeColumn }},
 	{key: "source.files.marker_column", yaml: "Marker0", want: "Marker0", got: func(c *Config) any { return c.Source.Files.MarkerColumn }},
+	{key: "source.files.channel_files", yaml: "ch*.inp", want: "ch*.inp", got: func(c *Config) any { return c.Source.Files.ChannelFiles }},
+	{key: "source.files.channel_labels", yaml: "[Fp1, Fp2]", env: "Fp1,Fp2", want: []string{"Fp1", "Fp2"}, got: func(c *Config) any { return c.Source.Files.ChannelLabels }},
 	{key: "source.simulate.sessions", yaml: "3", want: 3, got: func(c *Config) any { return c.Source.Simulate.Sessions }},
 	{key: "source.simulate.seed", yaml: "9", want: uint64(9), got: func(c *Config) any { return c.Source.Simulate.Config.Seed }},
 	{key: "source.simulate.sample_rate", yaml: "512", want: 512.0, got: func(c *Config) any { return c.Source.Simulate.Config.SampleRate }},

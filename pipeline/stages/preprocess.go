@@ -308,6 +308,27 @@ func (r *resampleSession) Process(x [][]float64, first int64) ([][]float64, int6
 	return r.out, outFirst, nil
 }
 
+// Flush implements pipeline.Flusher: the outputs the filter delay held
+// back, computed with zeros after the last sample as resample_poly pads,
+// so a session of n input samples comes out ⌈n·Up/Down⌉ samples long (from
+// its aligned start), as one resample_poly of the whole recording.
+func (r *resampleSession) Flush() ([][]float64, int64) {
+	if r.start < 0 {
+		return nil, 0
+	}
+	for i := range r.out {
+		n := r.rs.FlushLen(i)
+		if cap(r.out[i]) < n {
+			r.out[i] = make([]float64, n)
+		}
+		r.out[i] = r.rs.Flush(r.out[i][:n], i)
+	}
+	outFirst := r.start + r.emitted
+	// The resampler starts over after a flush; so does the run.
+	r.start, r.emitted = -1, 0
+	return r.out, outFirst
+}
+
 func (r *resampleSession) Reset() {
 	r.rs.Reset()
 	r.start = -1
