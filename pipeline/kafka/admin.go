@@ -150,6 +150,11 @@ func CreateTopics(ctx context.Context, c Connection, specs []TopicSpec) error {
 		return nil
 	}
 	return c.withClient(func(cl *kafkago.Client) error {
+		// As in EnsureTopics: the metadata request says why a connection
+		// failed, where CreateTopics says only "Broker Not Available".
+		if _, err := cl.Metadata(ctx, &kafkago.MetadataRequest{Topics: []string{}}); err != nil {
+			return fmt.Errorf("kafka: metadata from %v: %w", c.Brokers, err)
+		}
 		res, err := cl.CreateTopics(ctx, req)
 		if err != nil {
 			return fmt.Errorf("kafka: create topics: %w", err)
