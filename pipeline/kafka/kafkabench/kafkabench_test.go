@@ -118,12 +118,12 @@ func TestValidate(t *testing.T) {
 		edit func(*Config)
 		want string
 	}{
-		{func(c *Config) { c.Mode = 0 }, "kafkabench: Mode: want Latency or Throughput, got Mode(0)"},
-		{func(c *Config) { c.Sessions = 0 }, "kafkabench: Sessions: want ≥ 1, got 0"},
-		{func(c *Config) { c.Seconds = 1 }, "kafkabench: Seconds: 1 is shorter than one window (2 s)"},
-		{func(c *Config) { c.HopSeconds = 3 }, "kafkabench: WindowSeconds, HopSeconds: want 0 < hop ≤ window, got 2, 3"},
-		{func(c *Config) { c.Pace = -1 }, "kafkabench: Pace: want ≥ 0, got -1"},
-		{func(c *Config) { c.Workers = 0 }, "kafkabench: Partitions, Workers: want ≥ 1, got 4, 0"},
+		{func(c *Config) { c.Mode = 0 }, "kafkabench: mode: want Latency or Throughput, got Mode(0)"},
+		{func(c *Config) { c.Sessions = 0 }, "kafkabench: sessions: want ≥ 1, got 0"},
+		{func(c *Config) { c.Seconds = 1 }, "kafkabench: seconds: 1 is shorter than one window (2 s)"},
+		{func(c *Config) { c.HopSeconds = 3 }, "kafkabench: window, hop: want 0 < hop ≤ window, got 2, 3"},
+		{func(c *Config) { c.Pace = -1 }, "kafkabench: pace: want ≥ 0, got -1"},
+		{func(c *Config) { c.Workers = 0 }, "kafkabench: partitions, workers: want ≥ 1, got 4, 0"},
 	} {
 		c := DefaultConfig(Latency)
 		tc.edit(&c)
