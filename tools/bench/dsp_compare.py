@@ -279,7 +279,7 @@ class Refs:
 def run_go(a, x, path):
     x.astype("<f8").tofile(path)
     cmd = a.neurostream.split() + ["bench", "dsp", "--raw-f64", path, "--channels", str(x.shape[0]),
-                                   "--rate", str(a.rate), "--nperseg", str(a.nperseg),
+                                   "--rate", str(a.rate), "--n-per-seg", str(a.nperseg),
                                    "--repeats", str(a.repeats), "--json"]
     env = dict(os.environ, GOMAXPROCS="1")
     out = subprocess.run(cmd, check=True, capture_output=True, text=True, env=env).stdout
