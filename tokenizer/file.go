@@ -11,6 +11,8 @@ import (
 	"github.com/apache/arrow/go/v17/arrow/array"
 	"github.com/apache/arrow/go/v17/arrow/ipc"
 	"github.com/apache/arrow/go/v17/arrow/memory"
+
+	"github.com/neurostream/neurostream/internal/fileio"
 )
 
 // FileVersion is the vocabulary file format version.
@@ -113,17 +115,9 @@ func (v *Vocabulary) Write(w io.WriteSeeker) error {
 }
 
 // WriteFile writes v to path (see Write).
-func (v *Vocabulary) WriteFile(path string) (err error) {
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if cerr := f.Close(); err == nil {
-			err = cerr
-		}
-	}()
-	return v.Write(f)
+func (v *Vocabulary) WriteFile(path string) error {
+	// fileio hands write the *os.File, which seeks.
+	return fileio.WriteFile(path, func(w io.Writer) error { return v.Write(w.(io.WriteSeeker)) })
 }
 
 // ReadFile reads a vocabulary file written by Write; errors name the file
