@@ -25,6 +25,11 @@ type ExtendedConfig struct {
 	// BandWidth/2, f_k + BandWidth/2]. Default: 1 (MOABB's [f − 0.5,
 	// f + 0.5]).
 	BandWidth float64 `json:"band_width,omitempty"`
+	// Harmonics is the number of harmonics h = 1…Harmonics of every
+	// frequency that get a band, centred on h·f (harmonic-major: all
+	// frequencies' bands at h = 1, then at h = 2, …). Default: 1 (MOABB's
+	// bands at the stimulus frequencies only).
+	Harmonics int `json:"harmonics,omitempty"`
 	// Order is the Butterworth order of each band-pass (2·Order poles).
 	// Default: 4 (MNE's IIR default, which MOABB's raw.filter(method="iir")
 	// uses).
@@ -49,6 +54,9 @@ func (c ExtendedConfig) resolve() (ExtendedConfig, error) {
 	if c.Order == 0 {
 		c.Order = 4
 	}
+	if c.Harmonics == 0 {
+		c.Harmonics = 1
+	}
 	if len(c.Freqs) == 0 {
 		return c, fmt.Errorf("riemann: extended signal: no stimulus frequencies")
 	}
@@ -58,10 +66,10 @@ func (c ExtendedConfig) resolve() (ExtendedConfig, error) {
 	if !(c.SampleRate > 0) || math.IsInf(c.SampleRate, 0) {
 		return c, fmt.Errorf("riemann: extended signal: sample rate %v Hz, want > 0", c.SampleRate)
 	}
-	if !(c.BandWidth > 0) || c.Order < 1 {
-		return c, fmt.Errorf("riemann: extended signal: band width %v Hz and order %d, want > 0 and ≥ 1", c.BandWidth, c.Order)
+	if !(c.BandWidth > 0) || c.Order < 1 || c.Harmonics < 1 {
+		return c, fmt.Errorf("riemann: extended signal: band width %v Hz, order %d and harmonics %d, want > 0, ≥ 1 and ≥ 1", c.BandWidth, c.Order, c.Harmonics)
 	}
-	for i, f := range c.Freqs {
+	for i, f := range c.centres() {
 		lo, hi := f-c.BandWidth/2, f+c.BandWidth/2
 		if !(lo > 0 && hi < c.SampleRate/2) {
 			return c, fmt.Errorf("riemann: extended signal: band %d [%v, %v] Hz outside (0, %v) Hz", i, lo, hi, c.SampleRate/2)
@@ -69,6 +77,17 @@ func (c ExtendedConfig) resolve() (ExtendedConfig, error) {
 	}
 	c.Freqs = slices.Clone(c.Freqs)
 	return c, nil
+}
+
+// centres returns the bands' centre frequencies in Hz, harmonic-major.
+func (c ExtendedConfig) centres() []float64 {
+	var out []float64
+	for h := 1; h <= c.Harmonics; h++ {
+		for _, f := range c.Freqs {
+			out = append(out, float64(h)*f)
+		}
+	}
+	return out
 }
 
 // Extended builds extended SSVEP signals and their covariances. It is not
@@ -83,7 +102,8 @@ type Extended struct {
 }
 
 // NewExtended designs the bands: band k is dsp.Butter(Order, [f_k −
-// BandWidth/2, f_k + BandWidth/2], Bandpass, SampleRate), scipy's
+// BandWidth/2, f_k + BandWidth/2], Bandpass, SampleRate), f_k its centre
+// (a stimulus frequency or a harmonic of one), scipy's
 // butter(Order, band, 'bandpass', fs=SampleRate, output='sos') and MNE's
 // construct_iir_filter with its default iir_params. An error reports an
 // invalid configuration or a band outside (0, SampleRate/2).
@@ -93,7 +113,7 @@ func NewExtended(cfg ExtendedConfig) (*Extended, error) {
 		return nil, err
 	}
 	e := &Extended{cfg: cfg}
-	for i, f := range cfg.Freqs {
+	for i, f := range cfg.centres() {
 		sos, err := dsp.Butter(cfg.Order, []float64{f - cfg.BandWidth/2, f + cfg.BandWidth/2}, dsp.Bandpass, cfg.SampleRate)
 		if err != nil {
 			return nil, fmt.Errorf("riemann: extended signal band %d: %w", i, err)
@@ -123,7 +143,7 @@ func (e *Extended) Config() ExtendedConfig {
 	return c
 }
 
-// Bands returns the number of bands (len(Freqs)).
+// Bands returns the number of bands (len(Freqs)·Harmonics).
 func (e *Extended) Bands() int { return len(e.sos) }
 
 // SOS returns a copy of band k's second-order sections, for a streaming
@@ -153,7 +173,7 @@ func (e *Extended) MinSamples() int {
 // Signal writes the extended signal of the window x[channel][sample] into
 // dst (Dim() rows of len(x[0]) samples; nil allocates) and returns it: row
 // k·Channels + c is channel c band-passed around Freqs[k] (MOABB's
-// ExtendedSSVEPSignal order: band-major), after Channels rows of the
+// ExtendedSSVEPSignal order: band-major; bands as Harmonics says), after Channels rows of the
 // unfiltered window with Broadband. A window of the wrong shape panics; an
 // error reports a zero-phase window not longer than the filters' padding.
 func (e *Extended) Signal(dst, x [][]float64) ([][]float64, error) {

@@ -17,11 +17,12 @@ import (
 // RestConfig configures a rest (no-control) detector. The zero value is
 // the defaults.
 type RestConfig struct {
-	// Estimator, BandWidth, Order and Broadband select the extended
-	// covariance whose tangent vector is part of the features (see
-	// RiemannConfig). Defaults: oas, 1 Hz, 4, false.
+	// Estimator, BandWidth, Harmonics, Order and Broadband select the
+	// extended covariance whose tangent vector is part of the features
+	// (see RiemannConfig). Defaults: oas, 1 Hz, 1, 4, false.
 	Estimator riemann.Estimator `json:"estimator,omitempty"`
 	BandWidth float64           `json:"band_width,omitempty"`
+	Harmonics int               `json:"harmonics,omitempty"`
 	Order     int               `json:"order,omitempty"`
 	Broadband bool              `json:"broadband,omitempty"`
 	// Mean configures the tangent space's reference. Default: pyriemann's.
@@ -138,7 +139,7 @@ func TrainRest(base Decoder, cfg RestConfig, scores [][]float64, trials [][][]fl
 func (d *RestDetector) build() error {
 	var err error
 	d.ext, err = riemann.NewExtended(riemann.ExtendedConfig{Freqs: d.base.Freqs(), SampleRate: d.base.SampleRate(),
-		Channels: d.base.Channels(), BandWidth: d.cfg.BandWidth, Order: d.cfg.Order, Broadband: d.cfg.Broadband})
+		Channels: d.base.Channels(), BandWidth: d.cfg.BandWidth, Harmonics: d.cfg.Harmonics, Order: d.cfg.Order, Broadband: d.cfg.Broadband})
 	if err != nil {
 		return fmt.Errorf("ssvep: rest detector: %w", err)
 	}

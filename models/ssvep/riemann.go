@@ -42,6 +42,9 @@ type RiemannConfig struct {
 	Estimator riemann.Estimator `json:"estimator,omitempty"`
 	// BandWidth is the width of each target's band in Hz. Default: 1.
 	BandWidth float64 `json:"band_width,omitempty"`
+	// Harmonics is the number of harmonics of every target that get a
+	// band (riemann.ExtendedConfig). Default: 1.
+	Harmonics int `json:"harmonics,omitempty"`
 	// Order is the Butterworth order of the bands. Default: 4.
 	Order int `json:"order,omitempty"`
 	// Broadband adds the unfiltered window to the extended signal.
@@ -64,7 +67,7 @@ type RiemannConfig struct {
 // channels.
 func (c RiemannConfig) extended(channels int) riemann.ExtendedConfig {
 	return riemann.ExtendedConfig{Freqs: c.Freqs, SampleRate: c.SampleRate, Channels: channels,
-		BandWidth: c.BandWidth, Order: c.Order, Broadband: c.Broadband, Causal: c.Causal}
+		BandWidth: c.BandWidth, Harmonics: c.Harmonics, Order: c.Order, Broadband: c.Broadband, Causal: c.Causal}
 }
 
 func (c RiemannConfig) resolve() (RiemannConfig, error) {

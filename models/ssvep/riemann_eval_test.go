@@ -30,9 +30,11 @@ type riemannSession struct {
 
 var riemannVariants = []string{"window", "stream", "offline"}
 
-// exoRiemannSessions loads every exoskeleton session with trials of
-// length s starting delay s after each event.
-func exoRiemannSessions(t testing.TB, cfg ssvep.RiemannConfig, delay, length float64) []*riemannSession {
+// exoRiemannSessions loads every exoskeleton session with trials of each
+// of lengths s starting delay s after each event: out[j] holds the
+// sessions cut to lengths[j]. The continuous recordings are filtered once
+// for all lengths.
+func exoRiemannSessions(t testing.TB, cfg ssvep.RiemannConfig, delay float64, lengths []float64, variants []string) [][]*riemannSession {
 	t.Helper()
 	dir := filepath.Join(testenv.DataDir(t), "ssvep-exoskeleton")
 	files, _ := filepath.Glob(filepath.Join(dir, "subject*", "*_raw.fif"))
@@ -40,57 +42,71 @@ func exoRiemannSessions(t testing.TB, cfg ssvep.RiemannConfig, delay, length flo
 		t.Fatalf("no exoskeleton recordings in %s", dir)
 	}
 	sort.Strings(files)
-	var out []*riemannSession
+	if cfg.Estimator == "" {
+		cfg.Estimator = riemann.OAS // RiemannConfig's default
+	}
+	out := make([][]*riemannSession, len(lengths))
 	for _, f := range files {
 		info, data := recording(t, f, open.Options{}, nil, exoMains)
-		s := &riemannSession{subject: filepath.Base(filepath.Dir(f)), covs: map[string][]*mat.SymDense{}}
-		s.trials, s.labels, _ = ssvep.EventTrials(data, info.SampleRate, info.Annotations, exoCodes, delay, length)
-		ecfg := riemann.ExtendedConfig{Freqs: exoFreqs, SampleRate: info.SampleRate, Channels: len(data),
-			BandWidth: cfg.BandWidth, Order: cfg.Order, Broadband: cfg.Broadband}
-		ext, err := riemann.NewExtended(ecfg)
+		ext, err := riemann.NewExtended(riemann.ExtendedConfig{Freqs: exoFreqs, SampleRate: info.SampleRate, Channels: len(data),
+			BandWidth: cfg.BandWidth, Harmonics: cfg.Harmonics, Order: cfg.Order, Broadband: cfg.Broadband})
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, x := range s.trials {
-			c, err := ext.Covariance(nil, x, cfg.Estimator)
-			if err != nil {
-				t.Fatal(err)
+		// filtered[variant][band] is the continuous recording's band.
+		filtered := map[string][][][]float64{}
+		for _, v := range variants {
+			if v == "window" {
+				continue
 			}
-			s.covs["window"] = append(s.covs["window"], c)
-		}
-		for _, v := range []string{"stream", "offline"} {
-			var bands [][][][]float64 // [band][trial][channel][sample]
 			for k := range ext.Bands() {
-				filtered := make([][]float64, len(data))
+				b := make([][]float64, len(data))
 				if v == "stream" {
-					f, err := dsp.NewSOSFilter(ext.SOS(k), len(data), dsp.InitSteady)
+					sf, err := dsp.NewSOSFilter(ext.SOS(k), len(data), dsp.InitSteady)
 					if err != nil {
 						t.Fatal(err)
 					}
-					f.FilterChannels(filtered, data)
+					sf.FilterChannels(b, data)
 				} else {
 					for c := range data {
-						if filtered[c], err = dsp.SOSFiltFilt(nil, data[c], ext.SOS(k)); err != nil {
+						if b[c], err = dsp.SOSFiltFilt(nil, data[c], ext.SOS(k)); err != nil {
 							t.Fatal(err)
 						}
 					}
 				}
-				bt, _, _ := ssvep.EventTrials(filtered, info.SampleRate, info.Annotations, exoCodes, delay, length)
-				bands = append(bands, bt)
+				filtered[v] = append(filtered[v], b)
 			}
-			for i := range s.trials {
-				b := make([][][]float64, len(bands))
-				for k := range bands {
-					b[k] = bands[k][i]
-				}
-				c, err := ext.StackCovariance(nil, s.trials[i], b, cfg.Estimator)
+		}
+		for j, length := range lengths {
+			s := &riemannSession{subject: filepath.Base(filepath.Dir(f)), covs: map[string][]*mat.SymDense{}}
+			s.trials, s.labels, _ = ssvep.EventTrials(data, info.SampleRate, info.Annotations, exoCodes, delay, length)
+			for _, x := range s.trials {
+				c, err := ext.Covariance(nil, x, cfg.Estimator)
 				if err != nil {
 					t.Fatal(err)
 				}
-				s.covs[v] = append(s.covs[v], c)
+				s.covs["window"] = append(s.covs["window"], c)
 			}
+			for v, bands := range filtered {
+				var cut [][][][]float64 // [band][trial][channel][sample]
+				for _, b := range bands {
+					bt, _, _ := ssvep.EventTrials(b, info.SampleRate, info.Annotations, exoCodes, delay, length)
+					cut = append(cut, bt)
+				}
+				for i := range s.trials {
+					b := make([][][]float64, len(cut))
+					for k := range cut {
+						b[k] = cut[k][i]
+					}
+					c, err := ext.StackCovariance(nil, s.trials[i], b, cfg.Estimator)
+					if err != nil {
+						t.Fatal(err)
+					}
+					s.covs[v] = append(s.covs[v], c)
+				}
+			}
+			out[j] = append(out[j], s)
 		}
-		out = append(out, s)
 	}
 	return out
 }
@@ -167,80 +183,125 @@ func riemannLOSO(t *testing.T, sessions []*riemannSession, train func(tr []*riem
 	return out
 }
 
+// riemannEvalConfigs are the extended covariances evaluated: MOABB's
+// (bands [f − 0.5, f + 0.5] Hz) and wider bands at the stimulus
+// frequencies and their second harmonics.
+var riemannEvalConfigs = []struct {
+	name string
+	cfg  ssvep.RiemannConfig
+}{
+	{"moabb", ssvep.RiemannConfig{}},
+	{"2 Hz, 2 harmonics", ssvep.RiemannConfig{BandWidth: 2, Harmonics: 2}},
+}
+
+// riemannRow formats one method's per-subject figures and returns the
+// mean accuracy.
+func riemannRow(tb *table, subjects []string, res map[string]*confusion, length float64, cells ...string) float64 {
+	var acc, bal, itr float64
+	for _, sub := range subjects {
+		c := res[sub]
+		r := ssvep.ITR(4, c.accuracy(), length+gazeShift)
+		cells = append(cells, fmt.Sprintf("%.2f / %.2f / %.1f", c.accuracy(), c.balanced(), r))
+		acc += c.accuracy() / float64(len(subjects))
+		bal += c.balanced() / float64(len(subjects))
+		itr += r / float64(len(subjects))
+	}
+	tb.add(append(cells, fmt.Sprintf("%.3f", acc), fmt.Sprintf("%.3f", bal), fmt.Sprintf("%.1f", itr))...)
+	return acc
+}
+
 // TestRiemannExoskeleton logs the 4-class (rest as a class) accuracy,
 // balanced accuracy and ITR of the Riemannian decoders on the shared
 // exoskeleton subjects 01–06, leave-one-session-out within subject,
-// windows [0.5, 2.5] s and [0.5, 4.5] s after the cue. It checks only a
+// windows [0.5, 2.5] s and [0.5, 4.5] s after the cue: mdm and ts-lr with
+// rest as a class, and a 3-class ts-lr with a RestDetector (calibrated by
+// TrainWithRest, 4 folds of the training session). It checks only a
 // sanity lower bound (well above the 0.25 of chance); the figures are in
 // docs/ssvep.md.
 func TestRiemannExoskeleton(t *testing.T) {
 	if testing.Short() {
-		t.Skip("the evaluation on the shared recordings takes ~30 s")
+		t.Skip("the evaluation on the shared recordings takes ~1 min")
 	}
-	const delay = 0.5
-	type method struct {
-		name    string
-		variant string
-		cfg     ssvep.RiemannConfig
-	}
-	var methods []method
-	for _, v := range riemannVariants {
-		methods = append(methods,
-			method{"mdm", v, ssvep.RiemannConfig{Method: ssvep.MethodMDM}},
-			method{"ts-lr", v, ssvep.RiemannConfig{Method: ssvep.MethodTSLR}})
-	}
+	const delay, rate = 0.5, 256.0
 	means := map[string]float64{}
-	for _, length := range []float64{2, 4} {
-		sessions := exoRiemannSessions(t, ssvep.RiemannConfig{Estimator: riemann.OAS}, delay, length)
-		rate := 256.0
-		tb := &table{head: []string{"method", "filtering"}}
-		subjects := []string{}
-		for _, s := range sessions {
-			if len(subjects) == 0 || subjects[len(subjects)-1] != s.subject {
-				subjects = append(subjects, s.subject)
-				tb.head = append(tb.head, s.subject)
+	lengths := []float64{2, 4}
+	tables := make([]*table, len(lengths))
+	subjects := make([][]string, len(lengths))
+	for _, ec := range riemannEvalConfigs {
+		all := exoRiemannSessions(t, ec.cfg, delay, lengths, riemannVariants)
+		for j, length := range lengths {
+			sessions := all[j]
+			if tables[j] == nil {
+				tables[j] = &table{head: []string{"bands", "method", "filtering"}}
 			}
-		}
-		tb.head = append(tb.head, "mean acc", "mean bal. acc", "mean ITR")
-		for _, m := range methods {
+			tb := tables[j]
+			if subjects[j] == nil {
+				for _, s := range sessions {
+					if len(subjects[j]) == 0 || subjects[j][len(subjects[j])-1] != s.subject {
+						subjects[j] = append(subjects[j], s.subject)
+					}
+				}
+				tb.head = append(append(tb.head, subjects[j]...), "mean acc", "mean bal. acc", "mean ITR")
+			}
+			for _, variant := range riemannVariants {
+				for _, method := range []string{ssvep.MethodMDM, ssvep.MethodTSLR} {
+					res := riemannLOSO(t, sessions, func(tr []*riemannSession) func(*riemannSession, int) int {
+						var covs []*mat.SymDense
+						var labels []int
+						for _, s := range tr {
+							covs = append(covs, s.covs[variant]...)
+							labels = append(labels, s.labels...)
+						}
+						cfg := ec.cfg
+						cfg.Method, cfg.SampleRate, cfg.Freqs = method, rate, exoFreqs
+						d, err := ssvep.TrainRiemannCovariances(cfg, len(tr[0].trials[0]), covs, labels)
+						if err != nil {
+							t.Fatal(err)
+						}
+						return func(s *riemannSession, i int) int {
+							l, err := d.DecideCovariance(s.covs[variant][i])
+							if err != nil {
+								t.Fatal(err)
+							}
+							return l
+						}
+					})
+					acc := riemannRow(tb, subjects[j], res, length, ec.name, method, variant)
+					means[fmt.Sprintf("%s %s %s %gs", ec.name, method, variant, length)] = acc
+				}
+			}
 			res := riemannLOSO(t, sessions, func(tr []*riemannSession) func(*riemannSession, int) int {
-				var covs []*mat.SymDense
-				var labels []int
+				var trials [][][]float64
+				var labels, folds []int
 				for _, s := range tr {
-					covs = append(covs, s.covs[m.variant]...)
+					trials = append(trials, s.trials...)
 					labels = append(labels, s.labels...)
 				}
-				cfg := m.cfg
-				cfg.SampleRate, cfg.Freqs = rate, exoFreqs
-				d, err := ssvep.TrainRiemannCovariances(cfg, len(tr[0].trials[0]), covs, labels)
+				for i := range trials {
+					folds = append(folds, i%4)
+				}
+				cfg := ssvep.TrainConfig{Method: ssvep.MethodTSLR, SampleRate: rate, Freqs: exoFreqs, Riemann: ec.cfg}
+				rc := ssvep.RestConfig{BandWidth: ec.cfg.BandWidth, Harmonics: ec.cfg.Harmonics}
+				d, err := ssvep.TrainWithRest(cfg, rc, trials, labels, folds)
 				if err != nil {
 					t.Fatal(err)
 				}
 				return func(s *riemannSession, i int) int {
-					l, err := d.DecideCovariance(s.covs[m.variant][i])
+					l, err := d.Decide(s.trials[i])
 					if err != nil {
 						t.Fatal(err)
 					}
 					return l
 				}
 			})
-			row := []string{m.name, m.variant}
-			var acc, bal, itr float64
-			for _, sub := range subjects {
-				c := res[sub]
-				r := ssvep.ITR(4, c.accuracy(), length+gazeShift)
-				row = append(row, fmt.Sprintf("%.2f / %.2f / %.1f", c.accuracy(), c.balanced(), r))
-				acc += c.accuracy() / float64(len(subjects))
-				bal += c.balanced() / float64(len(subjects))
-				itr += r / float64(len(subjects))
-			}
-			row = append(row, fmt.Sprintf("%.3f", acc), fmt.Sprintf("%.3f", bal), fmt.Sprintf("%.1f", itr))
-			tb.add(row...)
-			means[fmt.Sprintf("%s %s %gs", m.name, m.variant, length)] = acc
+			means[fmt.Sprintf("%s ts-lr+rest window %gs", ec.name, length)] = riemannRow(tb, subjects[j], res, length, ec.name, "ts-lr + rest detector", "window")
 		}
-		t.Logf("exoskeleton, 4 classes (rest as a class), window [%g, %g] s, per subject accuracy / balanced accuracy / ITR (bits/min):%v", delay, delay+length, tb)
 	}
-	// Sanity bound only: chance is 0.25.
-	check(t, "ts-lr stream 4 s mean accuracy", means["ts-lr stream 4s"], 0.5)
-	check(t, "mdm stream 4 s mean accuracy", means["mdm stream 4s"], 0.5)
+	for j, length := range lengths {
+		t.Logf("exoskeleton, 4 classes, window [%g, %g] s, per subject accuracy / balanced accuracy / ITR (bits/min):%v", delay, delay+length, tables[j])
+	}
+	// Sanity bounds only: chance is 0.25.
+	check(t, "moabb ts-lr offline 4 s mean accuracy", means["moabb ts-lr offline 4s"], 0.5)
+	check(t, "moabb mdm window 4 s mean accuracy", means["moabb mdm window 4s"], 0.5)
+	check(t, "2 Hz, 2 harmonics ts-lr window 4 s mean accuracy", means["2 Hz, 2 harmonics ts-lr window 4s"], 0.5)
 }
