@@ -58,12 +58,16 @@ func (c RestConfig) resolve() (RestConfig, error) {
 // L2 logistic regression (linear.TrainLogistic, classes balanced) on the
 // standardised features
 //
-//	[s_1 … s_K, s_top − s_second, v]
+//	[s_1 … s_K, s_top − s_second, δ(C, M_rest), δ(C, M_control), diag L]
 //
-// where s are the base decoder's target scores and v the tangent vector of
-// the window's extended covariance (the ts-lr features: the bands around
-// every target frequency, at the Riemannian mean of the calibration
-// windows). A window whose probability of rest reaches Threshold is
+// where s are the base decoder's target scores, C the window's extended
+// covariance (the bands around every target frequency), δ the Riemannian
+// distance, M_rest and M_control the Riemannian means of the rest and of
+// the target calibration windows, and L = log(M^{−1/2}·C·M^{−1/2}) C's
+// logarithmic map at the mean M of all calibration windows, whose
+// diagonal is each band's log power relative to M. These few covariance
+// features, not the whole tangent vector (hundreds of values for a few
+// dozen calibration windows), keep the regression from fitting noise. A window whose probability of rest reaches Threshold is
 // decided Rest; otherwise the base decoder's top target. The scores tell
 // how well the best target matches; the covariance features tell whether
 // the occipital rhythms at the target frequencies look like those of
@@ -75,6 +79,9 @@ type RestDetector struct {
 	cfg     RestConfig
 	ext     *riemann.Extended
 	ts      *riemann.TangentSpace
+	means   [2]*mat.SymDense // rest, control
+	dist    [2]riemann.Distancer
+	logm    *mat.SymDense
 	lr      *linear.Logistic
 	mean    []float64 // feature standardisation
 	std     []float64
@@ -85,7 +92,7 @@ type RestDetector struct {
 
 // restFeatureLen returns the number of features for K targets and an n×n
 // extended covariance.
-func restFeatureLen(targets, n int) int { return targets + 1 + riemann.VectorLen(n) }
+func restFeatureLen(targets, n int) int { return targets + 3 + n }
 
 // TrainRest trains a rest detector for base on labelled windows: trials
 // (target index or Rest in labels, both needed) and scores[i], base's
@@ -116,6 +123,26 @@ func TrainRest(base Decoder, cfg RestConfig, scores [][]float64, trials [][][]fl
 	if d.ts, err = riemann.FitTangentSpace(covs, cfg.Mean); err != nil {
 		return nil, fmt.Errorf("ssvep: rest detector: %w", err)
 	}
+	var groups [2][]*mat.SymDense
+	for i, c := range covs {
+		if y[i] {
+			groups[0] = append(groups[0], c)
+		} else {
+			groups[1] = append(groups[1], c)
+		}
+	}
+	for g, name := range []string{"rest", "target"} {
+		if len(groups[g]) == 0 {
+			return nil, fmt.Errorf("ssvep: rest detector: no %s trials", name)
+		}
+		m, _, err := riemann.Mean(nil, groups[g], nil, cfg.Mean)
+		if err != nil {
+			return nil, fmt.Errorf("ssvep: rest detector: %s mean: %w", name, err)
+		}
+		if err := d.setMean(g, m); err != nil {
+			return nil, err
+		}
+	}
 	X := make([][]float64, len(trials))
 	for i := range trials {
 		if len(scores[i]) != len(base.Freqs()) {
@@ -144,6 +171,7 @@ func (d *RestDetector) build() error {
 		return fmt.Errorf("ssvep: rest detector: %w", err)
 	}
 	d.cov = mat.NewSymDense(d.ext.Dim(), nil)
+	d.logm = mat.NewSymDense(d.ext.Dim(), nil)
 	d.feature = make([]float64, restFeatureLen(len(d.base.Freqs()), d.ext.Dim()))
 	return nil
 }
@@ -177,8 +205,29 @@ func (d *RestDetector) features(dst []float64, s []float64, c mat.Symmetric) ([]
 		second = top
 	}
 	dst[len(s)] = top - second
-	_, err := d.ts.Transform(dst[len(s)+1:], c)
-	return dst, err
+	for g := range d.dist {
+		v, err := d.dist[g].Distance(c)
+		if err != nil {
+			return dst, err
+		}
+		dst[len(s)+1+g] = v
+	}
+	if _, err := d.ts.LogMap(d.logm, c); err != nil {
+		return dst, err
+	}
+	for i := range c.SymmetricDim() {
+		dst[len(s)+3+i] = d.logm.At(i, i)
+	}
+	return dst, nil
+}
+
+// setMean sets the rest (g = 0) or control (g = 1) mean.
+func (d *RestDetector) setMean(g int, m *mat.SymDense) error {
+	d.means[g] = m
+	if err := d.dist[g].SetReference(m); err != nil {
+		return fmt.Errorf("ssvep: rest detector: %w", err)
+	}
+	return nil
 }
 
 // standardize returns each column's mean and standard deviation (1 for a
@@ -299,6 +348,7 @@ func TrainWithRest(cfg TrainConfig, rest RestConfig, trials [][][]float64, label
 //	{"format": "neurostream-ssvep-rest", "version": 1,
 //	 "base": {the base decoder's model file},
 //	 "config": RestConfig, "reference": [row][col],
+//	 "rest_mean": [row][col], "control_mean": [row][col],
 //	 "feature_mean": [...], "feature_std": [...],
 //	 "weights": [...], "bias": b, "lambda": λ}
 const (
@@ -313,6 +363,8 @@ type restFile struct {
 	Base        json.RawMessage `json:"base"`
 	Config      RestConfig      `json:"config"`
 	Reference   [][]float64     `json:"reference"`
+	RestMean    [][]float64     `json:"rest_mean"`
+	ControlMean [][]float64     `json:"control_mean"`
 	FeatureMean []float64       `json:"feature_mean"`
 	FeatureStd  []float64       `json:"feature_std"`
 	Weights     []float64       `json:"weights"`
@@ -328,6 +380,7 @@ func (d *RestDetector) Save(w io.Writer) error {
 	}
 	f := restFile{Header: modelfile.Header{Format: RestModelFormat, Version: RestModelVersion},
 		Base: bytes.TrimSpace(base.Bytes()), Config: d.cfg, Reference: symRows(d.ts.Reference()),
+		RestMean: symRows(d.means[0]), ControlMean: symRows(d.means[1]),
 		FeatureMean: d.mean, FeatureStd: d.std, Weights: d.lr.Weights, Bias: d.lr.Bias, Lambda: d.lr.Lambda}
 	if err := modelfile.Write(w, &f, ""); err != nil {
 		return fmt.Errorf("ssvep: save rest detector: %w", err)
@@ -374,6 +427,18 @@ func restFromFile(f *restFile) (*RestDetector, error) {
 	}
 	if d.ts, err = riemann.NewTangentSpace(ref); err != nil {
 		return nil, err
+	}
+	for g, rows := range [][][]float64{f.RestMean, f.ControlMean} {
+		m, err := rowsSym(rows)
+		if err != nil {
+			return nil, fmt.Errorf("%s mean: %w", []string{"rest", "control"}[g], err)
+		}
+		if m.SymmetricDim() != d.ext.Dim() {
+			return nil, fmt.Errorf("%s mean is %d×%d, the extended signal has %d rows", []string{"rest", "control"}[g], m.SymmetricDim(), m.SymmetricDim(), d.ext.Dim())
+		}
+		if err := d.setMean(g, m); err != nil {
+			return nil, err
+		}
 	}
 	p := len(d.feature)
 	for name, v := range map[string][]float64{"feature_mean": f.FeatureMean, "feature_std": f.FeatureStd, "weights": f.Weights} {
