@@ -1,7 +1,10 @@
 // Package ssvep identifies the flicker frequency a user attends to from a
 // window of multichannel EEG (steady-state visually evoked potentials):
-// CCA, filter-bank CCA, TRCA and ensemble TRCA, no-control (rest)
-// detection, and the Wolpaw information transfer rate. TrainRecordings
+// CCA, filter-bank CCA, TRCA and ensemble TRCA, the Riemannian decoders
+// of MOABB's SSVEP pipelines (mdm, ts-lr; on models/riemann), no-control
+// (rest) detection, and the Wolpaw information transfer rate. Trained
+// methods share the Decoder interface: TrainDecoder trains one by name,
+// LoadDecoder reads any of their model files. TrainRecordings
 // trains TRCA on the trials of labelled calibration recordings
 // (ReadCalibration), as `neurostream train ssvep` does.
 //
