@@ -12,12 +12,14 @@ import (
 )
 
 // Decoder is a trained SSVEP decoder as training, evaluation and a stage
-// use it, whatever its method: TRCA and ensemble TRCA, the Riemannian
-// decoders (Riemann) and a decoder with a rest detector (RestDetector).
+// use it, whatever its method: CCA and FBCCA (TrainingFree), TRCA and
+// ensemble TRCA, the Riemannian decoders (Riemann) and a decoder with a
+// rest detector (RestDetector).
 // TrainDecoder trains one by method name, LoadDecoder reads any of their
 // model files.
 type Decoder interface {
-	// Method is the method name ("trca", "etrca", "mdm", "ts-lr").
+	// Method is the method name ("cca", "fbcca", "trca", "etrca", "mdm",
+	// "ts-lr").
 	Method() string
 	// Freqs are the targets' frequencies in Hz; score k is Freqs[k]'s.
 	Freqs() []float64
@@ -47,6 +49,10 @@ type TrainConfig struct {
 	Freqs []float64
 	// Channels optionally names the trials' channels.
 	Channels []string
+	// FBCCA holds the cca/fbcca options (Harmonics; FilterBank for
+	// fbcca); its Freqs, SampleRate, Channels and Samples are set from the
+	// above and the trials.
+	FBCCA FBCCAConfig
 	// TRCA holds the trca/etrca options (FilterBank, NoControl); its
 	// SampleRate, Freqs, Channels and Ensemble are set from the above.
 	TRCA TRCAConfig
@@ -59,6 +65,8 @@ type trainFunc func(cfg TrainConfig, trials [][][]float64, labels []int) (Decode
 
 // trainers is the method registry.
 var trainers = map[string]trainFunc{
+	"cca":      trainTrainingFree("cca"),
+	"fbcca":    trainTrainingFree("fbcca"),
 	"trca":     trainTRCA(false),
 	"etrca":    trainTRCA(true),
 	MethodMDM:  trainRiemann,
@@ -72,7 +80,7 @@ func TrainedMethods() []string { return slices.Sorted(maps.Keys(trainers)) }
 // TrainDecoder trains cfg.Method on trials[i][channel][sample] labelled by
 // target index or Rest (see each method for what it does with rest
 // trials: TRCA calibrates its NoControl rule on them, mdm and ts-lr learn
-// rest as a class). An error reports an unknown method or the method's
+// rest as a class; cca and fbcca only take the window shape). An error reports an unknown method or the method's
 // training error.
 func TrainDecoder(cfg TrainConfig, trials [][][]float64, labels []int) (Decoder, error) {
 	train, ok := trainers[cfg.Method]
@@ -126,8 +134,9 @@ func (d trcaDecoder) Decide(x [][]float64) (int, error) {
 func (d *Riemann) SampleRate() float64 { return d.cfg.SampleRate }
 
 // LoadDecoder reads any SSVEP model file this build writes — TRCA
-// (ModelFormat), Riemannian (RiemannModelFormat), with a rest detector
-// (RestModelFormat) — choosing the reader by the file's format. An error
+// (ModelFormat), Riemannian (RiemannModelFormat), training-free
+// (TrainingFreeModelFormat), with a rest detector (RestModelFormat) —
+// choosing the reader by the file's format. An error
 // names an unknown format or the reader's error.
 func LoadDecoder(r io.Reader) (Decoder, error) {
 	b, err := io.ReadAll(r)
@@ -149,8 +158,10 @@ func LoadDecoder(r io.Reader) (Decoder, error) {
 		return LoadRiemann(bytes.NewReader(b))
 	case RestModelFormat:
 		return LoadRest(bytes.NewReader(b))
+	case TrainingFreeModelFormat:
+		return LoadTrainingFree(bytes.NewReader(b))
 	}
-	return nil, fmt.Errorf("ssvep: load model: format %q: want %s, %s or %s", h.Format, ModelFormat, RiemannModelFormat, RestModelFormat)
+	return nil, fmt.Errorf("ssvep: load model: format %q: want %s, %s, %s or %s", h.Format, ModelFormat, RiemannModelFormat, TrainingFreeModelFormat, RestModelFormat)
 }
 
 // CrossValidatedScores returns every trial's target scores from a decoder

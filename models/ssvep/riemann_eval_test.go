@@ -214,8 +214,9 @@ func riemannRow(tb *table, subjects []string, res map[string]*confusion, length 
 // balanced accuracy and ITR of the Riemannian decoders on the shared
 // exoskeleton subjects 01–06, leave-one-session-out within subject,
 // windows [0.5, 2.5] s and [0.5, 4.5] s after the cue: mdm and ts-lr with
-// rest as a class, and a 3-class ts-lr with a RestDetector (calibrated by
-// TrainWithRest, 4 folds of the training session). It checks only a
+// rest as a class, and a 3-class ts-lr or FBCCA (3 harmonics, as the
+// issue's baseline) with a RestDetector (calibrated by TrainWithRest, 4
+// folds of the training session). It checks only a
 // sanity lower bound (well above the 0.25 of chance); the figures are in
 // docs/ssvep.md.
 func TestRiemannExoskeleton(t *testing.T) {
@@ -295,6 +296,31 @@ func TestRiemannExoskeleton(t *testing.T) {
 				}
 			})
 			means[fmt.Sprintf("%s ts-lr+rest window %gs", ec.name, length)] = riemannRow(tb, subjects[j], res, length, ec.name, "ts-lr + rest detector", "window")
+			res = riemannLOSO(t, sessions, func(tr []*riemannSession) func(*riemannSession, int) int {
+				var trials [][][]float64
+				var labels, folds []int
+				for _, s := range tr {
+					trials = append(trials, s.trials...)
+					labels = append(labels, s.labels...)
+				}
+				for i := range trials {
+					folds = append(folds, i%4)
+				}
+				cfg := ssvep.TrainConfig{Method: "fbcca", SampleRate: rate, Freqs: exoFreqs, FBCCA: ssvep.FBCCAConfig{CCAConfig: ssvep.CCAConfig{Harmonics: 3}}}
+				rc := ssvep.RestConfig{BandWidth: ec.cfg.BandWidth, Harmonics: ec.cfg.Harmonics}
+				d, err := ssvep.TrainWithRest(cfg, rc, trials, labels, folds)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return func(s *riemannSession, i int) int {
+					l, err := d.Decide(s.trials[i])
+					if err != nil {
+						t.Fatal(err)
+					}
+					return l
+				}
+			})
+			means[fmt.Sprintf("%s fbcca+rest window %gs", ec.name, length)] = riemannRow(tb, subjects[j], res, length, ec.name, "fbcca (3 harmonics) + rest detector", "window")
 		}
 	}
 	for j, length := range lengths {
@@ -304,4 +330,5 @@ func TestRiemannExoskeleton(t *testing.T) {
 	check(t, "moabb ts-lr offline 4 s mean accuracy", means["moabb ts-lr offline 4s"], 0.5)
 	check(t, "moabb mdm window 4 s mean accuracy", means["moabb mdm window 4s"], 0.5)
 	check(t, "2 Hz, 2 harmonics ts-lr window 4 s mean accuracy", means["2 Hz, 2 harmonics ts-lr window 4s"], 0.5)
+	check(t, "moabb fbcca+rest window 2 s mean accuracy", means["moabb fbcca+rest window 2s"], 0.5)
 }

@@ -152,12 +152,16 @@ func TestLoadDecoderErrors(t *testing.T) {
 func TestTrainDecoder(t *testing.T) {
 	s := newSynth(exoFreqs, 0.5*math.Pi, 256, 8, 0.5, 6)
 	train, tl := s.trials(3, 300)
-	want := []string{"etrca", "mdm", "trca", "ts-lr"}
+	want := []string{"cca", "etrca", "fbcca", "mdm", "trca", "ts-lr"}
 	if got := ssvep.TrainedMethods(); !slices.Equal(got, want) {
 		t.Fatalf("TrainedMethods %v, want %v", got, want)
 	}
 	for _, m := range want {
 		cfg := ssvep.TrainConfig{Method: m, SampleRate: 256, Freqs: exoFreqs, TRCA: ssvep.TRCAConfig{FilterBank: ssvep.FilterBankConfig{SubBands: 2}}}
+		if m == "fbcca" {
+			cfg.FBCCA.FilterBank.SubBands = 3
+			cfg.FBCCA.Harmonics = 3
+		}
 		d, err := ssvep.TrainDecoder(cfg, train, tl)
 		if err != nil {
 			t.Fatalf("%s: %v", m, err)
@@ -178,6 +182,11 @@ func TestTrainDecoder(t *testing.T) {
 		b, _ := loaded.Decide(x)
 		if a != 1 || b != 1 {
 			t.Errorf("%s: decided %d, loaded %d, want 1", m, a, b)
+		}
+		sa, _ := d.Scores(nil, x)
+		sb, _ := loaded.Scores(nil, x)
+		if !slices.Equal(sa, sb) {
+			t.Errorf("%s: scores %v, loaded %v", m, sa, sb)
 		}
 	}
 	if _, err := ssvep.TrainDecoder(ssvep.TrainConfig{Method: "svm"}, train, tl); err == nil || !strings.Contains(err.Error(), "svm") {
