@@ -121,6 +121,7 @@ golden: pyenv
 	$(PYTHON) dsp/testdata/make_filter_golden.py dsp/testdata/filter_golden.json
 	$(PYTHON) dsp/testdata/make_mt_golden.py dsp/testdata/mt_golden.json
 	$(PYTHON) dsp/testdata/make_csd_golden.py dsp/testdata/csd_golden.json
+	$(PYTHON) models/riemann/testdata/make_golden.py models/riemann/testdata/golden.json
 
 # Rewrite the example model and vocabulary files configs/ load, under
 # configs/models and configs/vocab (deterministic). Never edit them by hand.
