@@ -48,6 +48,7 @@ func newTrainSSVEPCmd() *cobra.Command {
 		Example: help("train-ssvep.example"),
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			o.Progress = cmd.ErrOrStderr()
 			if len(o.Files.Paths) == 0 || events == "" || out == "" {
 				return errors.New("give --data, --events and --out")
 			}
@@ -91,6 +92,7 @@ func newTrainSeizureCmd() *cobra.Command {
 		Example: help("train-seizure.example"),
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			o.Progress = cmd.ErrOrStderr()
 			switch {
 			case len(o.Files.Paths) == 0 || out == "":
 				return errors.New("give --data and --out")

@@ -107,7 +107,7 @@ func (c *Config) Run(ctx context.Context, opt RunOptions) (*Run, error) {
 		return nil, err
 	}
 	runner.Store(run.Runner)
-	bar := recordingProgress(opt.Progress, b.Source)
+	bar := RecordingProgress(opt.Progress, b.Source)
 	err = run.run(ctx, opt.Watch)
 	bar.Close()
 	if opt.Report != nil {
@@ -122,9 +122,10 @@ func (c *Config) Run(ctx context.Context, opt RunOptions) (*Run, error) {
 	return run, run.Outcome()
 }
 
-// recordingProgress is the bar of a run over recordings on a terminal,
-// nil (which Close accepts) otherwise.
-func recordingProgress(w io.Writer, src *pipeline.RecordingSource) *progress.Reporter {
+// RecordingProgress is the bar of a run over recordings when w is a
+// terminal, nil (which Close accepts) otherwise: the share of the
+// recordings' samples read and the recordings finished.
+func RecordingProgress(w io.Writer, src *pipeline.RecordingSource) *progress.Reporter {
 	if w == nil || src == nil || !progress.IsTerminal(w) {
 		return nil
 	}

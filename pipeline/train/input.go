@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"maps"
 	"slices"
@@ -32,6 +33,10 @@ type Input struct {
 	// caller's names for them (FlagNames), in errors. Default: none, the
 	// keys.
 	Names map[string]string
+	// Progress, when it is a terminal, shows a bar while the recordings
+	// are read (as run over recordings does); elsewhere nothing is
+	// written. Default: nil.
+	Progress io.Writer
 }
 
 // FlagNames are `neurostream train`'s flags for the keys of Input and the
@@ -155,7 +160,9 @@ func (in Input) stream(ctx context.Context, window config.Window, stim config.St
 	if err != nil {
 		return nil, err
 	}
+	bar := config.RecordingProgress(in.Progress, src)
 	err = runner.Run(ctx)
+	bar.Close()
 	switch {
 	case dead.err != nil:
 		return nil, in.rename(fmt.Errorf("train: %w", dead.err))
