@@ -495,7 +495,9 @@ func TestCheckpointResume(t *testing.T) {
 							t.Errorf("session %s ended, but its checkpoint is left", id)
 						}
 					}
-					if _, saves := store.Sessions(); len(left) >= 4 {
+					// Only a run that settled before each kill gets to the
+					// deletions; with settle 0 every kill may cut them off.
+					if _, saves := store.Sessions(); c.settle > 0 && len(left) >= 4 {
 						t.Errorf("ended markers of %d of the 5 sessions left (%d saves): deleted none", len(left), saves)
 					}
 				})
