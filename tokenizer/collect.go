@@ -10,6 +10,10 @@ type Collector struct {
 	rs   map[float64]*Resampler
 	// Motifs holds the motif vectors collected so far, Dim values each.
 	Motifs []float64
+	// Powers holds the power levels (Token.Power) of the collected
+	// motifs' centre frames by channel type, in the order collected: what
+	// TrainConfig.Powers takes.
+	Powers map[string][]float64
 }
 
 // NewCollector returns a Collector of motifs with features cfg (zero
@@ -19,19 +23,26 @@ func NewCollector(cfg FeatureConfig) (*Collector, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Collector{cfg: fc, feat: newFeaturizer(fc), rs: map[float64]*Resampler{}}, nil
+	return &Collector{cfg: fc, feat: newFeaturizer(fc), rs: map[float64]*Resampler{}, Powers: map[string][]float64{}}, nil
 }
 
 // Features returns the motif parameters, defaults filled in.
 func (c *Collector) Features() FeatureConfig { return c.cfg }
 
+// Reset empties the collector, keeping its resamplers.
+func (c *Collector) Reset() {
+	c.Motifs = c.Motifs[:0]
+	clear(c.Powers)
+}
+
 // Len returns the number of motifs collected.
 func (c *Collector) Len() int { return len(c.Motifs) / c.cfg.Dim() }
 
-// Add resamples x, one channel at rate Hz, to SampleRate and appends the
-// motif of every frame Tokenize would tokenize. It returns how many it
-// added.
-func (c *Collector) Add(x []float64, rate float64) (int, error) {
+// Add resamples x, one channel of type kind ("eeg", "meg_mag", "meg_grad":
+// formats.ChannelType) at rate Hz, to SampleRate and appends the motif of
+// every frame Tokenize would tokenize, and its power level under kind. It
+// returns how many it added.
+func (c *Collector) Add(x []float64, rate float64, kind string) (int, error) {
 	r, ok := c.rs[rate]
 	if !ok {
 		var err error
@@ -41,6 +52,6 @@ func (c *Collector) Add(x []float64, rate float64) (int, error) {
 		c.rs[rate] = r
 	}
 	before := len(c.Motifs)
-	c.Motifs = appendMotifs(c.feat, c.Motifs, r.Resample(x))
+	c.Motifs, c.Powers[kind] = appendMotifs(c.feat, c.Motifs, c.Powers[kind], r.Resample(x))
 	return (len(c.Motifs) - before) / c.cfg.Dim(), nil
 }

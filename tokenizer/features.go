@@ -100,9 +100,15 @@ func newFeaturizer(cfg FeatureConfig) *featurizer {
 // the NFFT samples x: patch p is log(Σ power of bins p·PatchBins … +
 // PatchBins−1 + floor), then the patches are z-scored across the frame. The
 // floor, 1e-10 of the mean patch power, keeps silent bands finite without
-// depending on the unit; a frame whose patches are all equal (a silent or
-// constant channel) gives zeros.
-func (f *featurizer) frame(dst, x []float64) {
+// depending on the unit; a frame whose patches are all equal (a constant
+// channel) gives zeros.
+//
+// It returns the frame's power level, the mean of the log patches that the
+// z-scoring removes: ln of the geometric mean patch power, in ln(unit²) of
+// x (for x in V, 2·ln(1 µV) ≈ −27.6 is a patch power of 1 µV²). A silent
+// frame (no power) gives −Inf, one with non-finite samples NaN; dst is
+// zero for both.
+func (f *featurizer) frame(dst, x []float64) float64 {
 	f.stft.Power(f.power, x[:NFFT])
 	w := f.cfg.PatchBins
 	total := 0.0
@@ -110,9 +116,12 @@ func (f *featurizer) frame(dst, x []float64) {
 		total += f.power[k]
 	}
 	floor := 1e-10 * total / float64(len(dst))
-	if !(floor > 0) {
+	if !(floor > 0) || math.IsInf(floor, 0) {
 		clear(dst)
-		return
+		if total == 0 {
+			return math.Inf(-1)
+		}
+		return math.NaN()
 	}
 	mean := 0.0
 	for p := range dst {
@@ -133,12 +142,13 @@ func (f *featurizer) frame(dst, x []float64) {
 	sd := math.Sqrt(ss / float64(len(dst)))
 	if !(sd > 1e-9) || math.IsInf(sd, 0) {
 		clear(dst)
-		return
+		return mean
 	}
 	inv := 1 / sd
 	for p := range dst {
 		dst[p] *= inv
 	}
+	return mean
 }
 
 // motif fills dst (length Dim) with the concatenation of the frame

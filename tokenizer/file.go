@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"strconv"
+	"strings"
 
 	"github.com/apache/arrow/go/v17/arrow"
 	"github.com/apache/arrow/go/v17/arrow/array"
@@ -13,8 +14,15 @@ import (
 	"github.com/apache/arrow/go/v17/arrow/memory"
 )
 
-// FileVersion is the vocabulary file format version.
-const FileVersion = "1"
+// FileVersion is the vocabulary file format version Write writes for a
+// vocabulary with power levels: version 2 adds them (the metadata
+// neurostream.tokenizer.power_levels) to version 1, which Write still
+// writes for a vocabulary without levels so that older builds read it.
+// Read reads both.
+const FileVersion = "2"
+
+// fileVersion1 is the format without power levels.
+const fileVersion1 = "1"
 
 // Metadata keys of a vocabulary file's schema.
 const (
@@ -30,8 +38,23 @@ const (
 	metaSize       = "neurostream.tokenizer.size"
 	metaCells      = "neurostream.tokenizer.cells"
 	metaProvenance = "neurostream.tokenizer.provenance"
+	metaLevels     = "neurostream.tokenizer.power_levels"
 	kindVocabulary = "tokenizer-vocabulary"
 )
+
+// powerLevels is the JSON of metaLevels.
+type powerLevels struct {
+	// Levels is the number of power levels per channel type.
+	Levels int `json:"levels"`
+	// Power says what is quantised (Token.Power).
+	Power string `json:"power"`
+	// Edges are the Levels−1 ascending edges per channel type.
+	Edges map[string][]float64 `json:"edges"`
+}
+
+// powerDefinition is powerLevels.Power: the mean of the frame's log patch
+// powers (natural log of the unit², patches of PatchBins bins).
+const powerDefinition = "mean ln patch power"
 
 // Row levels of a vocabulary file.
 const (
@@ -54,8 +77,9 @@ func fileSchema(dim int, md arrow.Metadata) *arrow.Schema {
 // Write writes v as an Arrow IPC file: one row per coarse centroid (level
 // 0: index = cell) and per codeword (level 1: index = token id, cell =
 // its cell), with the training count and the vector as float64; the
-// schema metadata holds the feature parameters and the provenance as
-// JSON (docs/tokenizer.md).
+// schema metadata holds the feature parameters, the provenance and the
+// power level edges as JSON (docs/tokenizer.md). A vocabulary without
+// power levels is written as version 1.
 func (v *Vocabulary) Write(w io.WriteSeeker) error {
 	prov, err := json.Marshal(v.Provenance)
 	if err != nil {
@@ -63,11 +87,20 @@ func (v *Vocabulary) Write(w io.WriteSeeker) error {
 	}
 	fc := v.Features
 	ctx := fc.Context
-	md := arrow.NewMetadata(
-		[]string{metaKind, metaVersion, metaRate, metaNFFT, metaHop, metaBins, metaWindow, metaPatch, metaContext, metaSize, metaCells, metaProvenance},
-		[]string{kindVocabulary, FileVersion, strconv.Itoa(SampleRate), strconv.Itoa(NFFT), strconv.Itoa(Hop), strconv.Itoa(Bins),
-			"hann", strconv.Itoa(fc.PatchBins), strconv.Itoa(ctx), strconv.Itoa(v.Size()), strconv.Itoa(v.Cells()), string(prov)},
-	)
+	mdKeys := []string{metaKind, metaVersion, metaRate, metaNFFT, metaHop, metaBins, metaWindow, metaPatch, metaContext, metaSize, metaCells, metaProvenance}
+	mdVals := []string{kindVocabulary, fileVersion1, strconv.Itoa(SampleRate), strconv.Itoa(NFFT), strconv.Itoa(Hop), strconv.Itoa(Bins),
+		"hann", strconv.Itoa(fc.PatchBins), strconv.Itoa(ctx), strconv.Itoa(v.Size()), strconv.Itoa(v.Cells()), string(prov)}
+	if v.levels > 0 {
+		// encoding/json writes float64 in the shortest form that reads
+		// back to the same value, so the edges round-trip exactly.
+		lv, err := json.Marshal(powerLevels{Levels: v.levels, Power: powerDefinition, Edges: v.edges})
+		if err != nil {
+			return err
+		}
+		mdVals[1] = FileVersion
+		mdKeys, mdVals = append(mdKeys, metaLevels), append(mdVals, string(lv))
+	}
+	md := arrow.NewMetadata(mdKeys, mdVals)
 	s := fileSchema(v.dim, md)
 	b := array.NewRecordBuilder(memory.DefaultAllocator, s)
 	defer b.Release()
@@ -170,8 +203,9 @@ func Read(r interface {
 	if k := get(metaKind); k != kindVocabulary {
 		return nil, fmt.Errorf("schema metadata %s is %q, want %q: not a tokenizer vocabulary", metaKind, k, kindVocabulary)
 	}
-	if ver := get(metaVersion); ver != FileVersion {
-		return nil, fmt.Errorf("vocabulary file version %q, this build reads %q", ver, FileVersion)
+	ver := get(metaVersion)
+	if ver != FileVersion && ver != fileVersion1 {
+		return nil, fmt.Errorf("vocabulary file version %q, this build reads %q and %q", ver, fileVersion1, FileVersion)
 	}
 	// The fixed STFT must be this build's.
 	for _, c := range []struct {
@@ -216,6 +250,12 @@ func Read(r interface {
 	var prov Provenance
 	if err := json.Unmarshal([]byte(get(metaProvenance)), &prov); err != nil {
 		return nil, fmt.Errorf("metadata %s: %w", metaProvenance, err)
+	}
+	var lv powerLevels
+	if ver == FileVersion {
+		if lv, err = readLevels(get(metaLevels)); err != nil {
+			return nil, err
+		}
 	}
 	want := fileSchema(fc.Dim(), md)
 	if !fr.Schema().Equal(want) {
@@ -288,8 +328,29 @@ func Read(r interface {
 	}
 	v = newVocabulary(fc, centroids, cellStart, codes, counts)
 	v.Provenance = prov
+	v.levels, v.edges = lv.Levels, lv.Edges
 	if err := v.check(); err != nil {
 		return nil, err
 	}
 	return v, nil
+}
+
+// readLevels parses and checks the power levels of a version 2 file.
+func readLevels(s string) (powerLevels, error) {
+	var lv powerLevels
+	if s == "" {
+		return lv, fmt.Errorf("metadata %s: missing from a version %s file", metaLevels, FileVersion)
+	}
+	dec := json.NewDecoder(strings.NewReader(s))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&lv); err != nil {
+		return lv, fmt.Errorf("metadata %s: %w", metaLevels, err)
+	}
+	if lv.Power != powerDefinition {
+		return lv, fmt.Errorf("metadata %s: power %q, this build computes %q", metaLevels, lv.Power, powerDefinition)
+	}
+	if err := checkLevels(lv.Levels, lv.Edges); err != nil {
+		return lv, fmt.Errorf("metadata %s: %w", metaLevels, err)
+	}
+	return lv, nil
 }

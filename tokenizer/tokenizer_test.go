@@ -36,7 +36,7 @@ func simVocab(t testing.TB, size int, seed uint64) (*Vocabulary, *Collector) {
 		t.Fatal(err)
 	}
 	for _, ch := range x {
-		if _, err := col.Add(ch, rate); err != nil {
+		if _, err := col.Add(ch, rate, "eeg"); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -238,7 +238,7 @@ func TestFrameFeature(t *testing.T) {
 	cfg, _ := FeatureConfig{}.withDefaults()
 	f := newFeaturizer(cfg)
 	got := make([]float64, cfg.Patches())
-	f.frame(got, x)
+	level := f.frame(got, x)
 
 	mean := 0.0
 	for _, v := range x {
@@ -280,6 +280,14 @@ func TestFrameFeature(t *testing.T) {
 		ss += want[p] * want[p]
 	}
 	sd := math.Sqrt(ss / 20)
+	// The power level is the mean log patch, at dsp.STFT's scale.
+	sw := 0.0
+	for _, v := range w {
+		sw += v
+	}
+	if want := m - 2*math.Log(sw); math.Abs(level-want) > 1e-9 {
+		t.Errorf("power level %v, want %v", level, want)
+	}
 	for p := range want {
 		want[p] /= sd
 		if math.Abs(got[p]-want[p]) > 1e-9 {
@@ -290,15 +298,21 @@ func TestFrameFeature(t *testing.T) {
 	if slices.Index(got, slices.Max(got)) != 2 {
 		t.Errorf("largest patch %d, want 2: %v", slices.Index(got, slices.Max(got)), got)
 	}
-	// A constant frame gives zeros.
+	// A constant frame gives zeros, and a silent one power −Inf.
 	for i := range x {
 		x[i] = 3
 	}
-	f.frame(got, x)
+	if level := f.frame(got, x); !math.IsInf(level, -1) {
+		t.Errorf("constant frame: power level %v, want -Inf", level)
+	}
 	for _, v := range got {
 		if v != 0 {
 			t.Fatalf("constant frame: %v", got)
 		}
+	}
+	x[7] = math.NaN()
+	if level := f.frame(got, x); !math.IsNaN(level) || slices.ContainsFunc(got, func(v float64) bool { return v != 0 }) {
+		t.Errorf("frame with a NaN: power level %v, vector %v", level, got)
 	}
 }
 

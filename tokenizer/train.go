@@ -29,6 +29,16 @@ type TrainConfig struct {
 	// Seed seeds the subsampling and the k-means++ seeding; the same
 	// seed and motifs give a bit-identical vocabulary.
 	Seed uint64
+	// Powers are the power levels (Token.Power) of the training motifs'
+	// centre frames by channel type, as Collector.Powers holds them; the
+	// vocabulary's level edges are their quantiles (see Level), for every
+	// type with at least Levels finite values. Default: none, and the
+	// vocabulary has no power levels.
+	Powers map[string][]float64
+	// Levels is the number of power levels per channel type, 2 …
+	// MaxLevels, or NoLevels for none. Default: Cells (at least 2), so that a level
+	// and a cell together take as many values as there are tokens.
+	Levels int
 	// Progress, when set, is called as training advances: step names
 	// the k-means run ("coarse" or "fine"), done of total units.
 	Progress func(step string, done, total int)
@@ -43,6 +53,10 @@ type TrainConfig struct {
 //     holds (largest remainders, at least one), so every token covers
 //     about the same share of the data — what maximises codebook
 //     perplexity — and its codewords are a k-means of the cell's motifs.
+//
+// With cfg.Powers, the power levels get Levels quantile edges per channel
+// type, so that every level, too, holds about the same share of the
+// training frames.
 //
 // After every Lloyd update a codeword that lost all its motifs (a dead
 // code) is restarted at the motif farthest from its own codeword, which
@@ -67,6 +81,12 @@ func Train(motifs []float64, cfg TrainConfig) (*Vocabulary, error) {
 	}
 	if cfg.Cells < 1 || cfg.Cells > cfg.Size {
 		return nil, fmt.Errorf("tokenizer: %d cells: want 1 to the vocabulary size %d", cfg.Cells, cfg.Size)
+	}
+	if cfg.Levels == 0 {
+		cfg.Levels = max(2, cfg.Cells)
+	}
+	if cfg.Levels != NoLevels && (cfg.Levels < 2 || cfg.Levels > MaxLevels) {
+		return nil, fmt.Errorf("tokenizer: %d power levels: want 2 to %d (or NoLevels)", cfg.Levels, MaxLevels)
 	}
 	if cfg.Iterations == 0 {
 		cfg.Iterations = 30
@@ -177,6 +197,16 @@ func Train(motifs []float64, cfg TrainConfig) (*Vocabulary, error) {
 		v.counts[id]++
 	}
 	v.Provenance = prov
+	if cfg.Levels != NoLevels {
+		for kind, p := range cfg.Powers {
+			if e := levelEdges(p, cfg.Levels); e != nil {
+				if v.edges == nil {
+					v.levels, v.edges = cfg.Levels, map[string][]float64{}
+				}
+				v.edges[kind] = e
+			}
+		}
+	}
 	return v, v.check()
 }
 

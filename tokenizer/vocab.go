@@ -18,6 +18,9 @@ import (
 // definition of a token, and Nearest gives the global nearest codeword
 // for comparison.
 //
+// A vocabulary trained with power levels also quantises each frame's power
+// level (Token.Power) per channel type: see Level.
+//
 // A Vocabulary is read-only after Train or Read and safe for concurrent
 // use; each goroutine tokenizes with its own Tokenizer.
 type Vocabulary struct {
@@ -34,6 +37,8 @@ type Vocabulary struct {
 	codes     []float64 // Size×dim
 	half      []float64 // ½‖codeword‖²
 	counts    []int64   // training motifs per codeword
+	levels    int                  // power levels per channel type, 0 for none
+	edges     map[string][]float64 // power level edges by channel type
 }
 
 // Provenance records how a vocabulary was trained.
@@ -201,6 +206,11 @@ type Token struct {
 	// Distance is the Euclidean distance between the unit-norm motif and
 	// its codeword (0 … 2): the quantization error.
 	Distance float64
+	// Power is the centre frame's power level, which the motif's
+	// normalisation removes: the mean over its patches of ln(patch
+	// power), in ln(unit²) of the signal; −Inf for a silent frame.
+	// Vocabulary.Level quantises it.
+	Power float64
 }
 
 // Tokenizer tokenizes signals with a vocabulary. It holds scratch buffers
@@ -210,6 +220,7 @@ type Tokenizer struct {
 	v      *Vocabulary
 	feat   *featurizer
 	frames []float64 // frame vectors, Patches each
+	powers []float64 // the frames' power levels
 	motif  []float64
 }
 
@@ -251,18 +262,19 @@ func (t *Tokenizer) AppendFrames(dst []Token, x []float64, x0, from, to int64) [
 	nf := int(to - from + 2*ctx)
 	if cap(t.frames) < nf*p {
 		t.frames = make([]float64, nf*p)
+		t.powers = make([]float64, nf)
 	}
-	frames := t.frames[:nf*p]
+	frames, powers := t.frames[:nf*p], t.powers[:nf]
 	for k := range nf {
 		s := lo + int64(k)*Hop
-		t.feat.frame(frames[k*p:(k+1)*p], x[s:s+NFFT])
+		powers[k] = t.feat.frame(frames[k*p:(k+1)*p], x[s:s+NFFT])
 	}
 	dim := t.v.dim
 	for j := from; j < to; j++ {
 		k := int(j - from)
 		motif(t.motif, frames[k*p:k*p+dim])
 		id, d := t.v.Quantize(t.motif)
-		dst = append(dst, Token{Frame: j, ID: int32(id), Distance: d})
+		dst = append(dst, Token{Frame: j, ID: int32(id), Distance: d, Power: powers[k+int(ctx)]})
 	}
 	return dst
 }
@@ -270,26 +282,30 @@ func (t *Tokenizer) AppendFrames(dst []Token, x []float64, x0, from, to int64) [
 // Motifs appends the motif vectors of the frames Tokenize would tokenize
 // in x (Dim values each, frame order) to dst.
 func (t *Tokenizer) Motifs(dst []float64, x []float64) []float64 {
-	return appendMotifs(t.feat, dst, x)
+	dst, _ = appendMotifs(t.feat, dst, nil, x)
+	return dst
 }
 
-// appendMotifs appends the motifs of every full-context frame of x.
-func appendMotifs(f *featurizer, dst []float64, x []float64) []float64 {
+// appendMotifs appends the motifs of every full-context frame of x to dst,
+// and their centre frames' power levels to powers.
+func appendMotifs(f *featurizer, dst, powers []float64, x []float64) ([]float64, []float64) {
 	fc := f.cfg
 	nf := NumFrames(len(x))
 	if nf < fc.Frames() {
-		return dst
+		return dst, powers
 	}
 	p := fc.Patches()
 	dim := fc.Dim()
 	frames := make([]float64, nf*p)
+	pw := make([]float64, nf)
 	for k := range nf {
-		f.frame(frames[k*p:(k+1)*p], x[k*Hop:k*Hop+NFFT])
+		pw[k] = f.frame(frames[k*p:(k+1)*p], x[k*Hop:k*Hop+NFFT])
 	}
 	m := make([]float64, dim)
 	for k := 0; k+fc.Frames() <= nf; k++ {
 		motif(m, frames[k*p:k*p+dim])
 		dst = append(dst, m...)
+		powers = append(powers, pw[k+fc.Context])
 	}
-	return dst
+	return dst, powers
 }
