@@ -31,12 +31,12 @@ type Vocabulary struct {
 	Provenance Provenance
 
 	dim       int
-	centroids []float64 // Cells×dim
-	cHalf     []float64 // ½‖centroid‖²
-	cellStart []int     // Cells+1 offsets into the codewords
-	codes     []float64 // Size×dim
-	half      []float64 // ½‖codeword‖²
-	counts    []int64   // training motifs per codeword
+	centroids []float64            // Cells×dim
+	cHalf     []float64            // ½‖centroid‖²
+	cellStart []int                // Cells+1 offsets into the codewords
+	codes     []float64            // Size×dim
+	half      []float64            // ½‖codeword‖²
+	counts    []int64              // training motifs per codeword
 	levels    int                  // power levels per channel type, 0 for none
 	edges     map[string][]float64 // power level edges by channel type
 }

@@ -49,8 +49,8 @@ func tokensVocab(t *testing.T) (string, *tokenizer.Vocabulary) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, ch := range x {
-		if _, err := col.Add(ch, info.SampleRate); err != nil {
+	for c, ch := range x {
+		if _, err := col.Add(ch, info.SampleRate, string(info.Channels[c].Type)); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -154,8 +154,8 @@ func load(in corpus.Input, files []string, v *tokenizer.Vocabulary, lab *labels,
 		}
 		d.ex = append(d.ex, ex...)
 		col.Motifs = col.Motifs[:0]
-		for _, ch := range x {
-			col.Add(ch, tokenizer.SampleRate)
+		for c, ch := range x {
+			col.Add(ch, tokenizer.SampleRate, string(rec.Types[c]))
 		}
 		d.motifs = append(d.motifs, slices.Clone(col.Motifs))
 		d.x = append(d.x, x)
