@@ -7,12 +7,14 @@ type tokensRow struct {
 	frame    int64
 	token    int32
 	distance float64
+	level    int32 // power level, negative for none (null)
 }
 
 var tokensTable = newTable(KindTokens, channelLabels,
 	int64Col("frame", func(r tokensRow) int64 { return r.frame }),
 	int32Col("token", func(r tokensRow) int32 { return r.token }),
 	float64Col("distance", func(r tokensRow) float64 { return r.distance }),
+	int32Col("power_level", func(r tokensRow) int32 { return r.level }).nullUnless(func(r tokensRow) bool { return r.level >= 0 }),
 )
 
 // TokensSchema is the tokens result: one row per channel and 0.5 s frame,
@@ -20,7 +22,9 @@ var tokensTable = newTable(KindTokens, channelLabels,
 // covers samples [100·j, 100·j+200) of the session's 200 Hz clock (the
 // token describes frames j−context … j+context); token is the id in the
 // vocabulary and distance the Euclidean distance between the unit-norm
-// motif and its codeword (0 … 2).
+// motif and its codeword (0 … 2); power_level is the centre frame's power
+// level in [0, levels) (tokenizer.Vocabulary.Level), null when the
+// vocabulary has no levels for the channel's type.
 var TokensSchema = tokensTable.schema
 
 // TokensRows builds tokens records.
@@ -34,7 +38,14 @@ func NewTokensRows(mem memory.Allocator) *TokensRows { return &TokensRows{tokens
 // labelBytes bytes.
 func (r *TokensRows) Reserve(n, labelBytes int) { r.reserve(n, max(16, labelBytes), 0, 0) }
 
-// Append adds one channel's token of frame for window k.
+// Append adds one channel's token of frame for window k, without a power
+// level (null).
 func (r *TokensRows) Append(k WindowKey, channel string, frame int64, token int32, distance float64) {
-	r.add(k, tokensRow{frame: frame, token: token, distance: distance}, channel)
+	r.AppendLevel(k, channel, frame, token, distance, -1)
+}
+
+// AppendLevel adds one channel's token of frame for window k with the
+// frame's power level; a negative level is written as null.
+func (r *TokensRows) AppendLevel(k WindowKey, channel string, frame int64, token int32, distance float64, level int32) {
+	r.add(k, tokensRow{frame: frame, token: token, distance: distance, level: level}, channel)
 }

@@ -11,8 +11,9 @@ import (
 
 // TokensConfig configures the tokens stage: every channel is turned into
 // one time-frequency motif token per 0.5 s frame with a vocabulary from
-// `neurostream train tokenizer` (docs/tokenizer.md). Rows are of kind
-// tokens (docs/schemas.md).
+// `neurostream train tokenizer` (docs/tokenizer.md), and, when the
+// vocabulary has power levels for the channel's type, the frame's power
+// level. Rows are of kind tokens (docs/schemas.md).
 //
 // The session must be at the tokenizer's 200 Hz: add a resample
 // preprocess step (its streamed output equals a one-shot resample, so the
@@ -104,6 +105,7 @@ func (t *Tokens) NewSession(si pipeline.SessionInfo) (pipeline.Stage, error) {
 	}
 	for _, i := range idx {
 		st.labels = append(st.labels, si.Channels[i].Label)
+		st.kinds = append(st.kinds, string(si.Channels[i].Type))
 		st.labelBytes = max(st.labelBytes, len(si.Channels[i].Label)+len(si.Session))
 	}
 	return st, nil
@@ -113,6 +115,7 @@ type tokensSession struct {
 	tk         *tokenizer.Tokenizer
 	idx        []int
 	labels     []string
+	kinds      []string // channel types, for the power levels
 	labelBytes int
 	length     int64 // window length in samples
 	ctx, span  int64
@@ -170,7 +173,8 @@ func (s *tokensSession) Process(w *pipeline.Window) ([]arrowout.Result, error) {
 	for i, c := range s.idx {
 		s.buf = s.tk.AppendFrames(s.buf[:0], w.Data[c], w.StartSample, from, to)
 		for _, t := range s.buf {
-			s.rows.Append(w.WindowKey, s.labels[i], t.Frame, t.ID, t.Distance)
+			level := s.tk.Vocabulary().Level(s.kinds[i], t.Power)
+			s.rows.AppendLevel(w.WindowKey, s.labels[i], t.Frame, t.ID, t.Distance, int32(level))
 		}
 	}
 	return []arrowout.Result{{Kind: arrowout.KindTokens, Key: w.WindowKey, Record: s.rows.Flush()}}, nil

@@ -40,9 +40,15 @@ func readSim(t *testing.T, cfg simulate.Config) ([][]float64, *formats.Info) {
 	return formatstest.ReadAll(t, s), s.Info()
 }
 
-// tokensVocab trains a 128-token vocabulary on a simulated session and
-// writes it; it returns the file and the vocabulary.
+// tokensVocab trains a 128-token vocabulary with 11 power levels per
+// channel type on a simulated session and writes it; it returns the file
+// and the vocabulary.
 func tokensVocab(t *testing.T) (string, *tokenizer.Vocabulary) {
+	return tokensVocabLevels(t, 0)
+}
+
+// tokensVocabLevels is tokensVocab with the given TrainConfig.Levels.
+func tokensVocabLevels(t *testing.T, levels int) (string, *tokenizer.Vocabulary) {
 	t.Helper()
 	x, info := readSim(t, tokensSim(21, 40))
 	col, err := tokenizer.NewCollector(tokenizer.FeatureConfig{})
@@ -54,7 +60,7 @@ func tokensVocab(t *testing.T) (string, *tokenizer.Vocabulary) {
 			t.Fatal(err)
 		}
 	}
-	v, err := tokenizer.Train(col.Motifs, tokenizer.TrainConfig{Size: 128, Seed: 1})
+	v, err := tokenizer.Train(col.Motifs, tokenizer.TrainConfig{Size: 128, Seed: 1, Powers: col.Powers, Levels: levels})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,6 +78,7 @@ type tokenRow struct {
 	frame    int64
 	token    int32
 	distance float64
+	level    int32 // power_level, −1 for null
 }
 
 func tokenRows(t *testing.T, res []arrowout.Result) []tokenRow {
@@ -90,8 +97,13 @@ func tokenRows(t *testing.T, res []arrowout.Result) []tokenRow {
 		fr := column[*array.Int64](t, rec, "frame")
 		tok := column[*array.Int32](t, rec, "token")
 		dist := column[*array.Float64](t, rec, "distance")
+		lvl := column[*array.Int32](t, rec, "power_level")
 		for i := range int(rec.NumRows()) {
-			out = append(out, tokenRow{win.Value(i), ch.Value(i), fr.Value(i), tok.Value(i), dist.Value(i)})
+			level := int32(-1)
+			if lvl.IsValid(i) {
+				level = lvl.Value(i)
+			}
+			out = append(out, tokenRow{win.Value(i), ch.Value(i), fr.Value(i), tok.Value(i), dist.Value(i), level})
 		}
 	}
 	return out
@@ -183,7 +195,9 @@ func TestTokensStreamEqualsOneShot(t *testing.T) {
 	x, info := readSim(t, cfg)
 	tk := v.NewTokenizer()
 	want := map[string][]tokenizer.Token{}
+	kind := map[string]string{}
 	for c, ch := range x {
+		kind[info.Channels[c].Label] = string(info.Channels[c].Type)
 		// The wire carries float32 samples.
 		for i, v := range ch {
 			ch[i] = float64(float32(v))
@@ -269,8 +283,9 @@ func TestTokensStreamEqualsOneShot(t *testing.T) {
 					if !ok {
 						t.Fatalf("channel %s: frame %d (span ends at %d) missing; last window ends at %d", label, tok.Frame, end, lastEnd)
 					}
-					if row.token != tok.ID || row.distance != tok.Distance {
-						t.Fatalf("channel %s frame %d: stream token %d (%v), one-shot %d (%v)", label, tok.Frame, row.token, row.distance, tok.ID, tok.Distance)
+					if row.token != tok.ID || row.distance != tok.Distance || row.level != int32(v.Level(kind[label], tok.Power)) || row.level < 0 {
+						t.Fatalf("channel %s frame %d: stream token %d (%v) level %d, one-shot %d (%v) level %d",
+							label, tok.Frame, row.token, row.distance, row.level, tok.ID, tok.Distance, v.Level(kind[label], tok.Power))
 					}
 					delete(g, tok.Frame)
 				}
@@ -335,5 +350,57 @@ func TestTokensRestart(t *testing.T) {
 		if len(ra) == 0 || !slices.Equal(ra, rb) {
 			t.Fatalf("window %d: %d rows live, %d after the restart, or different", k, len(ra), len(rb))
 		}
+	}
+}
+
+// TestTokensPowerLevel: with a vocabulary with power levels every row
+// carries its frame's level, and the levels spread over the range; with
+// one without them (a version 1 file) the column is null and the tokens
+// are the same.
+func TestTokensPowerLevel(t *testing.T) {
+	withPath, with := tokensVocabLevels(t, 4)
+	withoutPath, without := tokensVocabLevels(t, tokenizer.NoLevels)
+	if with.Levels() != 4 || without.Levels() != 0 {
+		t.Fatalf("levels %d and %d", with.Levels(), without.Levels())
+	}
+	x, info := readSim(t, tokensSim(7, 20))
+	for c := range x {
+		var err error
+		if x[c], err = dsp.ResamplePoly(nil, x[c], 25, 32); err != nil {
+			t.Fatal(err)
+		}
+	}
+	si := pipeline.SessionInfo{Session: "s", SampleRate: 200, Channels: info.Channels, WindowLength: 400}
+	var rows [2][]tokenRow
+	for i, path := range []string{withPath, withoutPath} {
+		b, errs := Build("tokens", "", map[string]any{"vocab": path})
+		if errs != nil {
+			t.Fatal(errs)
+		}
+		st, err := b.NewSession(si)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for k := int64(0); (k+4)*100 <= int64(len(x[0])); k++ {
+			w := &pipeline.Window{WindowKey: arrowout.WindowKey{Session: "s", Window: k, StartSample: k * 100}, SampleRate: 200, Channels: info.Channels}
+			for c := range x {
+				w.Data = append(w.Data, x[c][k*100:k*100+400])
+			}
+			res, err := st.Process(w)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rows[i] = append(rows[i], tokenRows(t, res)...)
+		}
+	}
+	seen := map[int32]int{}
+	for j, r := range rows[0] {
+		seen[r.level]++
+		if o := rows[1][j]; o.level != -1 || o.token != r.token || o.frame != r.frame {
+			t.Fatalf("row %d: %+v with levels, %+v without", j, r, o)
+		}
+	}
+	if len(seen) != 4 || seen[-1] != 0 {
+		t.Errorf("levels written %v, want each of 0…3", seen)
 	}
 }
