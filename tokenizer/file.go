@@ -194,69 +194,11 @@ func Read(r interface {
 	}
 	defer fr.Close()
 	md := fr.Schema().Metadata()
-	get := func(k string) string {
-		if i := md.FindKey(k); i >= 0 {
-			return md.Values()[i]
-		}
-		return ""
-	}
-	if k := get(metaKind); k != kindVocabulary {
-		return nil, fmt.Errorf("schema metadata %s is %q, want %q: not a tokenizer vocabulary", metaKind, k, kindVocabulary)
-	}
-	ver := get(metaVersion)
-	if ver != FileVersion && ver != fileVersion1 {
-		return nil, fmt.Errorf("vocabulary file version %q, this build reads %q and %q", ver, fileVersion1, FileVersion)
-	}
-	// The fixed STFT must be this build's.
-	for _, c := range []struct {
-		key  string
-		want string
-	}{{metaRate, strconv.Itoa(SampleRate)}, {metaNFFT, strconv.Itoa(NFFT)}, {metaHop, strconv.Itoa(Hop)}, {metaBins, strconv.Itoa(Bins)}, {metaWindow, "hann"}} {
-		if got := get(c.key); got != c.want {
-			return nil, fmt.Errorf("metadata %s is %q, this build computes %q", c.key, got, c.want)
-		}
-	}
-	atoi := func(k string) (int, error) {
-		n, err := strconv.Atoi(get(k))
-		if err != nil {
-			return 0, fmt.Errorf("metadata %s: %q is not an integer", k, get(k))
-		}
-		return n, nil
-	}
-	var fc FeatureConfig
-	if fc.PatchBins, err = atoi(metaPatch); err != nil {
-		return nil, err
-	}
-	if fc.Context, err = atoi(metaContext); err != nil {
-		return nil, err
-	}
-	if fc.Context == 0 {
-		fc.Context = NoContext
-	}
-	if fc, err = fc.withDefaults(); err != nil {
-		return nil, err
-	}
-	size, err := atoi(metaSize)
+	m, err := readMeta(md)
 	if err != nil {
 		return nil, err
 	}
-	cells, err := atoi(metaCells)
-	if err != nil {
-		return nil, err
-	}
-	if size < 1 || size > MaxSize || cells < 1 || cells > size {
-		return nil, fmt.Errorf("metadata: %d tokens in %d cells: want 1 ≤ cells ≤ size ≤ %d", size, cells, MaxSize)
-	}
-	var prov Provenance
-	if err := json.Unmarshal([]byte(get(metaProvenance)), &prov); err != nil {
-		return nil, fmt.Errorf("metadata %s: %w", metaProvenance, err)
-	}
-	var lv powerLevels
-	if ver == FileVersion {
-		if lv, err = readLevels(get(metaLevels)); err != nil {
-			return nil, err
-		}
-	}
+	fc, size, cells, prov, lv := m.fc, m.size, m.cells, m.prov, m.lv
 	want := fileSchema(fc.Dim(), md)
 	if !fr.Schema().Equal(want) {
 		return nil, fmt.Errorf("schema %v, want %v", fr.Schema(), want)
@@ -308,6 +250,24 @@ func Read(r interface {
 			row++
 		}
 	}
+	cellStart, err := cellOffsets(seenC, seenT, cellOf)
+	if err != nil {
+		return nil, err
+	}
+	v = newVocabulary(fc, centroids, cellStart, codes, counts)
+	v.Provenance = prov
+	v.levels, v.edges = lv.Levels, lv.Edges
+	if err := v.check(); err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
+// cellOffsets checks that every cell and token had its row and that
+// cells hold contiguous token ids, and returns the cells' first ids
+// (Vocabulary.cellStart).
+func cellOffsets(seenC, seenT []bool, cellOf []int) ([]int, error) {
+	cells := len(seenC)
 	for c, ok := range seenC {
 		if !ok {
 			return nil, fmt.Errorf("no centroid row for cell %d", c)
@@ -326,13 +286,81 @@ func Read(r interface {
 	for c := range cells {
 		cellStart[c+1] += cellStart[c]
 	}
-	v = newVocabulary(fc, centroids, cellStart, codes, counts)
-	v.Provenance = prov
-	v.levels, v.edges = lv.Levels, lv.Edges
-	if err := v.check(); err != nil {
-		return nil, err
+	return cellStart, nil
+}
+
+// fileMeta is what a vocabulary file's schema metadata says.
+type fileMeta struct {
+	fc          FeatureConfig
+	size, cells int
+	prov        Provenance
+	lv          powerLevels
+}
+
+// readMeta reads and checks a vocabulary file's schema metadata.
+func readMeta(md arrow.Metadata) (fileMeta, error) {
+	var m fileMeta
+	get := func(k string) string {
+		if i := md.FindKey(k); i >= 0 {
+			return md.Values()[i]
+		}
+		return ""
 	}
-	return v, nil
+	if k := get(metaKind); k != kindVocabulary {
+		return m, fmt.Errorf("schema metadata %s is %q, want %q: not a tokenizer vocabulary", metaKind, k, kindVocabulary)
+	}
+	ver := get(metaVersion)
+	if ver != FileVersion && ver != fileVersion1 {
+		return m, fmt.Errorf("vocabulary file version %q, this build reads %q and %q", ver, fileVersion1, FileVersion)
+	}
+	// The fixed STFT must be this build's.
+	for _, c := range []struct {
+		key  string
+		want string
+	}{{metaRate, strconv.Itoa(SampleRate)}, {metaNFFT, strconv.Itoa(NFFT)}, {metaHop, strconv.Itoa(Hop)}, {metaBins, strconv.Itoa(Bins)}, {metaWindow, "hann"}} {
+		if got := get(c.key); got != c.want {
+			return m, fmt.Errorf("metadata %s is %q, this build computes %q", c.key, got, c.want)
+		}
+	}
+	atoi := func(k string) (int, error) {
+		n, err := strconv.Atoi(get(k))
+		if err != nil {
+			return 0, fmt.Errorf("metadata %s: %q is not an integer", k, get(k))
+		}
+		return n, nil
+	}
+	fc := &m.fc
+	var err error
+	if fc.PatchBins, err = atoi(metaPatch); err != nil {
+		return m, err
+	}
+	if fc.Context, err = atoi(metaContext); err != nil {
+		return m, err
+	}
+	if fc.Context == 0 {
+		fc.Context = NoContext
+	}
+	if *fc, err = fc.withDefaults(); err != nil {
+		return m, err
+	}
+	if m.size, err = atoi(metaSize); err != nil {
+		return m, err
+	}
+	if m.cells, err = atoi(metaCells); err != nil {
+		return m, err
+	}
+	if m.size < 1 || m.size > MaxSize || m.cells < 1 || m.cells > m.size {
+		return m, fmt.Errorf("metadata: %d tokens in %d cells: want 1 ≤ cells ≤ size ≤ %d", m.size, m.cells, MaxSize)
+	}
+	if err := json.Unmarshal([]byte(get(metaProvenance)), &m.prov); err != nil {
+		return m, fmt.Errorf("metadata %s: %w", metaProvenance, err)
+	}
+	if ver == FileVersion {
+		if m.lv, err = readLevels(get(metaLevels)); err != nil {
+			return m, err
+		}
+	}
+	return m, nil
 }
 
 // readLevels parses and checks the power levels of a version 2 file.

@@ -52,6 +52,19 @@ func (v *Vocabulary) Level(kind string, power float64) int {
 	return sort.Search(len(e), func(i int) bool { return e[i] > power })
 }
 
+// learnLevels sets v's power levels: n per channel type of powers, at the
+// quantiles of its values, for every type with at least n finite values.
+func (v *Vocabulary) learnLevels(powers map[string][]float64, n int) {
+	for kind, p := range powers {
+		if e := levelEdges(p, n); e != nil {
+			if v.edges == nil {
+				v.levels, v.edges = n, map[string][]float64{}
+			}
+			v.edges[kind] = e
+		}
+	}
+}
+
 // levelEdges returns the n−1 edges splitting the finite values of powers
 // into n equally full levels: edge k is the value of rank ⌊k·m/n⌋ among
 // the m finite values in ascending order. It returns nil when there are

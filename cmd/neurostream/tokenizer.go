@@ -26,6 +26,7 @@ var tokenFlags = map[string]string{
 	"corpus.TrainConfig.Size": "--vocab", "corpus.TrainConfig.Levels": "--levels", "corpus.TrainConfig.Features": "--context/--patch",
 	"evaluate.Config.VocabFile": "--vocab", "evaluate.Config.Labels": "--labels", "evaluate.Config.Folds": "--folds",
 	"evaluate.Config.InnerFolds": "--inner-folds", "evaluate.Config.Lambdas": "--lambdas", "evaluate.Config.TokenFeatures": "--token-features",
+	"evaluate.Config.TestPaths": "--test-data",
 }
 
 // flagError names the flag, not the Go field, of a bad configuration field.

@@ -56,9 +56,7 @@ func TestTrain(t *testing.T) {
 			}
 		}
 		v := tr.Vocabulary
-		if v.Levels() != 11 || len(v.LevelTypes()) != 1 || v.LevelTypes()[0] != "eeg" {
-			t.Errorf("power levels %d of types %v, want 11 of eeg", v.Levels(), v.LevelTypes())
-		}
+		wantLevels(t, v, 11, "eeg")
 		if v.Size() != 128 || len(v.Provenance.Sources) != 2 || v.Provenance.Software != "corpus test" {
 			t.Fatalf("vocabulary %d tokens, provenance %+v", v.Size(), v.Provenance)
 		}
@@ -84,6 +82,14 @@ func TestTrain(t *testing.T) {
 	}
 	if !bytes.Equal(files[0], files[1]) {
 		t.Error("two runs with the same seed wrote different files")
+	}
+}
+
+// wantLevels checks that v has n power levels of channel type kind only.
+func wantLevels(t *testing.T, v *tokenizer.Vocabulary, n int, kind string) {
+	t.Helper()
+	if v.Levels() != n || !slices.Equal(v.LevelTypes(), []string{kind}) || len(v.LevelEdges(kind)) != n-1 {
+		t.Errorf("power levels %d of types %v, want %d of %s", v.Levels(), v.LevelTypes(), n, kind)
 	}
 }
 

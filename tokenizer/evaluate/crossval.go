@@ -6,6 +6,7 @@ import (
 	"io"
 	"math"
 	"runtime"
+	"slices"
 	"sync"
 
 	"github.com/neurostream/neurostream/models/linear"
@@ -74,44 +75,90 @@ func recordingLabels(d *data, ex []int) (groupLabel []int, mixed bool, used int)
 // featureSet is one feature set of the downstream check.
 type featureSet struct {
 	name string
-	// x returns the features of every example for outer fold f.
-	x func(f int) ([]linear.Sparse, int, error)
+	// x returns, for outer fold f, the candidate feature sets of every
+	// example; the inner cross-validation chooses one with the penalty.
+	x func(f int) ([]candidate, error)
 }
 
-// featureSets returns the bag of tokens (with the vocabulary retrained
-// per fold when cfg.Refit) and the log and relative band powers.
-func featureSets(cfg *Config, parts bagParts, v *tokenizer.Vocabulary, d *data, toks [][][]int32, fold []int) []featureSet {
-	pool := cfg.PoolChannels || d.channels <= 0
-	tokX := func(v *tokenizer.Vocabulary, toks [][][]int32) ([]linear.Sparse, int) {
-		X := make([]linear.Sparse, len(d.ex))
-		dim := 0
-		for i := range d.ex {
-			X[i], dim = tokenFeatures(v, toks[i], pool, parts)
-		}
-		return X, dim
+// candidate is one way of computing a feature set's features.
+type candidate struct {
+	// name is what the report calls the choice ("shape", "levels",
+	// "both"); empty when there is no choice.
+	name string
+	X    []linear.Sparse
+	dim  int
+}
+
+// bagCandidates returns the bags of tokens the inner cross-validation
+// chooses from for the parts p: p itself, and, when p holds both shape
+// and power-level parts, each of the two alone.
+func bagCandidates(p bagParts) (names []string, bags []bagParts) {
+	if p.shape() == (bagParts{}) || p.power() == (bagParts{}) {
+		return []string{""}, []bagParts{p}
 	}
-	tx, tdim := tokX(v, toks)
-	sets := []featureSet{{"tokens (" + parts.String() + ")", func(f int) ([]linear.Sparse, int, error) {
-		if !cfg.Refit {
-			return tx, tdim, nil
-		}
-		// Retrain the vocabulary on the fold's training recordings.
-		var motifs []float64
-		for r, m := range d.motifs {
-			if fold[r] != f && fold[r] >= 0 {
-				motifs = append(motifs, m...)
+	return []string{"both", "shape", "levels"}, []bagParts{p, p.shape(), p.power()}
+}
+
+// featureSets returns the bags of tokens (with the vocabulary retrained
+// per fold when cfg.Refit) and the log and relative band powers. When the
+// parts mix shape and power levels, the shape-only bag comes first, for
+// comparison, then the bag whose parts the inner cross-validation
+// chooses.
+func featureSets(cfg *Config, parts bagParts, v *tokenizer.Vocabulary, d *data, toks [][][]tokenizer.Token, fold []int) []featureSet {
+	pool := cfg.PoolChannels || d.channels <= 0
+	tokX := func(v *tokenizer.Vocabulary, toks [][][]tokenizer.Token, names []string, bags []bagParts) []candidate {
+		var cs []candidate
+		for b, p := range bags {
+			c := candidate{name: names[b], X: make([]linear.Sparse, len(d.ex))}
+			for i, e := range d.ex {
+				c.X[i], c.dim = tokenFeatures(v, toks[i], d.kinds[e.rec], pool, p)
 			}
+			cs = append(cs, c)
 		}
-		fv, err := tokenizer.Train(motifs, tokenizer.TrainConfig{
-			Features: refitFeatures(v.Features), Size: v.Size(), Cells: v.Cells(),
-			Iterations: v.Provenance.Iterations, Seed: v.Provenance.Seed,
+		return cs
+	}
+	// Per-fold vocabularies are trained once, by the first job that
+	// needs one, and shared by the bags.
+	type tokens struct {
+		v    *tokenizer.Vocabulary
+		toks [][][]tokenizer.Token
+	}
+	refits := make([]func() (tokens, error), slices.Max(fold)+1)
+	for f := range refits {
+		refits[f] = sync.OnceValues(func() (tokens, error) {
+			fv, err := refit(v, d, fold, f)
+			if err != nil {
+				return tokens{}, err
+			}
+			return tokens{fv, tokenize(fv, d)}, nil
 		})
-		if err != nil {
-			return nil, 0, fmt.Errorf("fold %d: retraining the vocabulary: %w", f, err)
+	}
+	foldTokens := func(f int) (*tokenizer.Vocabulary, [][][]tokenizer.Token, error) {
+		if !cfg.Refit {
+			return v, toks, nil
 		}
-		x, dim := tokX(fv, tokenize(fv, d))
-		return x, dim, nil
-	}}}
+		t, err := refits[f]()
+		return t.v, t.toks, err
+	}
+	var sets []featureSet
+	names, bags := bagCandidates(parts)
+	if len(bags) > 1 {
+		s := parts.shape()
+		sets = append(sets, featureSet{"tokens (" + s.String() + ")", func(f int) ([]candidate, error) {
+			fv, ft, err := foldTokens(f)
+			if err != nil {
+				return nil, err
+			}
+			return tokX(fv, ft, []string{""}, []bagParts{s}), nil
+		}})
+	}
+	sets = append(sets, featureSet{"tokens (" + parts.String() + ")", func(f int) ([]candidate, error) {
+		fv, ft, err := foldTokens(f)
+		if err != nil {
+			return nil, err
+		}
+		return tokX(fv, ft, names, bags), nil
+	}})
 	for _, rel := range []bool{false, true} {
 		X := make([]linear.Sparse, len(d.ex))
 		dim := 0
@@ -129,13 +176,43 @@ func featureSets(cfg *Config, parts bagParts, v *tokenizer.Vocabulary, d *data, 
 		if rel {
 			name = "band power (relative)"
 		}
-		sets = append(sets, featureSet{name, func(int) ([]linear.Sparse, int, error) { return X, dim, nil }})
+		sets = append(sets, featureSet{name, func(int) ([]candidate, error) { return []candidate{{X: X, dim: dim}}, nil }})
 	}
 	return sets
 }
 
+// refit retrains v's vocabulary, power levels included, with the same
+// parameters and seed on the motifs of the training recordings of outer
+// fold f.
+func refit(v *tokenizer.Vocabulary, d *data, fold []int, f int) (*tokenizer.Vocabulary, error) {
+	var motifs []float64
+	powers := map[string][]float64{}
+	for r, m := range d.motifs {
+		if fold[r] != f && fold[r] >= 0 {
+			motifs = append(motifs, m...)
+			for k, p := range d.powers[r] {
+				powers[k] = append(powers[k], p...)
+			}
+		}
+	}
+	levels := v.Levels()
+	if levels == 0 {
+		levels = tokenizer.NoLevels
+	}
+	fv, err := tokenizer.Train(motifs, tokenizer.TrainConfig{
+		Features: refitFeatures(v.Features), Size: v.Size(), Cells: v.Cells(),
+		Iterations: v.Provenance.Iterations, Seed: v.Provenance.Seed,
+		Powers: powers, Levels: levels,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("fold %d: retraining the vocabulary: %w", f, err)
+	}
+	return fv, nil
+}
+
 // crossValidate runs the outer cross-validation of every feature set,
-// with the same folds (fold[recording], k of them).
+// with the same folds (fold[recording], k of them), and scores the
+// predictions of the examples in folds 0 … k−1.
 func crossValidate(cfg *Config, sets []featureSet, d *data, fold []int, k, classes int, log io.Writer) ([]Result, error) {
 	y := make([]int, len(d.ex))
 	exFold := make([]int, len(d.ex))
@@ -146,9 +223,11 @@ func crossValidate(cfg *Config, sets []featureSet, d *data, fold []int, k, class
 	type job struct{ s, f int }
 	pred := make([][]int, len(sets))
 	lams := make([][]float64, len(sets))
+	bags := make([][]string, len(sets))
 	for s := range sets {
 		pred[s] = make([]int, len(d.ex))
 		lams[s] = make([]float64, k)
+		bags[s] = make([]string, k)
 	}
 	errs := make([]error, len(sets)*k)
 	var wg sync.WaitGroup
@@ -159,11 +238,11 @@ func crossValidate(cfg *Config, sets []featureSet, d *data, fold []int, k, class
 	for range runtime.GOMAXPROCS(0) {
 		wg.Go(func() {
 			for j := range jobs {
-				X, dim, err := sets[j.s].x(j.f)
+				cs, err := sets[j.s].x(j.f)
 				if err == nil {
-					var lam float64
-					lam, err = fitFold(cfg, X, y, exFold, j.f, d, dim, classes, pred[j.s])
-					lams[j.s][j.f] = lam
+					var ch choice
+					ch, err = fitFold(cfg, cs, y, exFold, j.f, d, classes, pred[j.s])
+					lams[j.s][j.f], bags[j.s][j.f] = ch.lambda, ch.bag
 				}
 				errs[j.s*k+j.f] = err
 				mu.Lock()
@@ -183,14 +262,28 @@ func crossValidate(cfg *Config, sets []featureSet, d *data, fold []int, k, class
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
+	var scored []int
+	for i, f := range exFold {
+		if f >= 0 && f < k {
+			scored = append(scored, i)
+		}
+	}
 	var out []Result
 	for s, st := range sets {
-		out = append(out, Result{
+		var p, t []int
+		for _, i := range scored {
+			p, t = append(p, pred[s][i]), append(t, y[i])
+		}
+		res := Result{
 			Features:         st.name,
-			Kappa:            metrics.CohenKappa(pred[s], y, classes),
-			BalancedAccuracy: metrics.BalancedAccuracyMulti(pred[s], y, classes),
+			Kappa:            metrics.CohenKappa(p, t, classes),
+			BalancedAccuracy: metrics.BalancedAccuracyMulti(p, t, classes),
 			Lambdas:          lams[s],
-		})
+		}
+		if bags[s][0] != "" {
+			res.Bags = bags[s]
+		}
+		out = append(out, res)
 	}
 	return out, nil
 }
@@ -204,48 +297,63 @@ func refitFeatures(fc tokenizer.FeatureConfig) tokenizer.FeatureConfig {
 	return fc
 }
 
-// fitFold chooses the penalty by inner cross-validation on the training
-// examples of outer fold f, trains on all of them and writes the
-// predictions of fold f's examples into pred. It returns the penalty.
-func fitFold(cfg *Config, X []linear.Sparse, y, exFold []int, f int, d *data, dim, classes int, pred []int) (float64, error) {
+// choice is what the inner cross-validation chose: a candidate's name
+// and a penalty.
+type choice struct {
+	bag    string
+	lambda float64
+}
+
+// fitFold chooses the candidate and the penalty by inner cross-validation
+// on the training examples of outer fold f, trains on all of them and
+// writes the predictions of fold f's examples into pred.
+func fitFold(cfg *Config, cs []candidate, y, exFold []int, f int, d *data, classes int, pred []int) (choice, error) {
 	var train []int
 	for i, ef := range exFold {
 		if ef != f {
 			train = append(train, i)
 		}
 	}
-	lambda := cfg.Lambdas[0]
+	best := 0
+	ch := choice{bag: cs[0].name, lambda: cfg.Lambdas[0]}
 	// Inner folds over the training recordings.
-	if groupLabel, mixed, used := recordingLabels(d, train); len(cfg.Lambdas) > 1 && used >= 2 {
+	if groupLabel, mixed, used := recordingLabels(d, train); (len(cfg.Lambdas) > 1 || len(cs) > 1) && used >= 2 {
 		ki := min(cfg.InnerFolds, used)
 		inner := groupFolds(groupLabel, mixed, ki, cfg.Seed+uint64(f)+1)
-		var err error
-		if lambda, err = choosePenalty(cfg.Lambdas, X, y, train, inner, ki, d, dim, classes); err != nil {
-			return 0, err
+		top := math.Inf(-1)
+		for i, c := range cs {
+			// Ties go to the earlier candidate.
+			lam, score, err := choosePenalty(cfg.Lambdas, c.X, y, train, inner, ki, d, c.dim, classes)
+			if err != nil {
+				return ch, err
+			}
+			if score > top {
+				top, best, ch = score, i, choice{bag: c.name, lambda: lam}
+			}
 		}
 	}
 	var tx []linear.Sparse
 	var ty []int
 	for _, i := range train {
-		tx, ty = append(tx, X[i]), append(ty, y[i])
+		tx, ty = append(tx, cs[best].X[i]), append(ty, y[i])
 	}
-	m, err := linear.Train(tx, ty, classes, dim, linear.Config{Lambda: lambda, Balanced: true})
+	m, err := linear.Train(tx, ty, classes, cs[best].dim, linear.Config{Lambda: ch.lambda, Balanced: true})
 	if err != nil {
-		return 0, fmt.Errorf("fold %d: %w", f, err)
+		return ch, fmt.Errorf("fold %d: %w", f, err)
 	}
 	for i, ef := range exFold {
 		if ef == f {
-			pred[i] = m.Predict(X[i])
+			pred[i] = m.Predict(cs[best].X[i])
 		}
 	}
-	return lambda, nil
+	return ch, nil
 }
 
 // choosePenalty returns the penalty of lambdas whose pooled inner
 // out-of-fold predictions (ki folds inner[recording] over the examples
-// train) have the highest kappa; ties go to the later penalty (the
-// larger, for ascending lambdas).
-func choosePenalty(lambdas []float64, X []linear.Sparse, y, train, inner []int, ki int, d *data, dim, classes int) (float64, error) {
+// train) have the highest kappa, and that kappa; ties go to the later
+// penalty (the larger, for ascending lambdas).
+func choosePenalty(lambdas []float64, X []linear.Sparse, y, train, inner []int, ki int, d *data, dim, classes int) (float64, float64, error) {
 	best, lambda := math.Inf(-1), lambdas[0]
 	for _, lam := range lambdas {
 		var ip, it []int
@@ -265,7 +373,7 @@ func choosePenalty(lambdas []float64, X []linear.Sparse, y, train, inner []int, 
 			}
 			m, err := linear.Train(tx, ty, classes, dim, linear.Config{Lambda: lam, Balanced: true})
 			if err != nil {
-				return 0, err
+				return 0, 0, err
 			}
 			for _, i := range hold {
 				ip, it = append(ip, m.Predict(X[i])), append(it, y[i])
@@ -279,5 +387,5 @@ func choosePenalty(lambdas []float64, X []linear.Sparse, y, train, inner []int, 
 			best, lambda = score, lam
 		}
 	}
-	return lambda, nil
+	return lambda, best, nil
 }

@@ -2,6 +2,7 @@ package evaluate
 
 import (
 	"math"
+	"math/rand/v2"
 	"slices"
 	"testing"
 
@@ -25,12 +26,13 @@ func TestTokenFeatures(t *testing.T) {
 	for v.Cell(int(o)) == c3 || v.Cell(int(o)) == c200 {
 		o--
 	}
-	toks := [][]int32{{3, 3, 200}, {o}}
+	toks := [][]tokenizer.Token{{{ID: 3}, {ID: 3}, {ID: 200}}, {{ID: o}}}
+	kinds := []string{"eeg", "eeg"}
 	c7 := v.Cell(int(o))
 	if c3 == c200 {
 		t.Fatalf("tokens 3 and 200 share cell %d; the test wants two cells", c3)
 	}
-	all := bagParts{true, true, true}
+	all := bagParts{tokens: true, cells: true, bigrams: true}
 	for _, tc := range []struct {
 		pool  bool
 		parts bagParts
@@ -49,7 +51,7 @@ func TestTokenFeatures(t *testing.T) {
 		}},
 		{false, bagParts{tokens: true}, 2 * per, map[int32]float64{3: 2.0 / 3, 200: 1.0 / 3, int32(per) + o: 1}},
 	} {
-		s, dim := tokenFeatures(v, toks, tc.pool, tc.parts)
+		s, dim := tokenFeatures(v, toks, kinds, tc.pool, tc.parts)
 		if dim != tc.dim || !slices.IsSorted(s.Index) || len(s.Index) != len(tc.want) {
 			t.Errorf("pool %v, %v: dim %d, indices %v, want dim %d and %d entries", tc.pool, tc.parts, dim, s.Index, tc.dim, len(tc.want))
 			continue
@@ -59,6 +61,70 @@ func TestTokenFeatures(t *testing.T) {
 				t.Errorf("pool %v, %v: feature %d = %v, want %v", tc.pool, tc.parts, j, s.Value[i], tc.want[j])
 			}
 		}
+	}
+}
+
+// TestLevelFeatures checks the power-level parts of the bag: the share
+// of frames at level ≥ k, and of frames in cell i at level ≥ k, per
+// channel; a channel whose type has no levels has none.
+func TestLevelFeatures(t *testing.T) {
+	const tol = 1e-12
+	// A vocabulary of 16 tokens in 4 cells with 4 levels for eeg, cut at
+	// 25, 50 and 75 (powers 0 … 99).
+	r := rand.New(rand.NewPCG(1, 2))
+	motifs := make([]float64, 100*60)
+	for i := range motifs {
+		motifs[i] = r.NormFloat64()
+	}
+	powers := make([]float64, 100)
+	for i := range powers {
+		powers[i] = float64(i)
+	}
+	v, err := tokenizer.Train(motifs, tokenizer.TrainConfig{Size: 16, Cells: 4, Seed: 1, Powers: map[string][]float64{"eeg": powers}, Levels: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e := v.LevelEdges("eeg"); !slices.Equal(e, []float64{25, 50, 75}) {
+		t.Fatalf("edges %v", e)
+	}
+	l := newBagLayout(v)
+	if l.per != 16+4+16+3+4*3 {
+		t.Fatalf("layout %+v", l)
+	}
+	a, b := int32(0), int32(15) // cells 0 and 3
+	ca, cb := v.Cell(int(a)), v.Cell(int(b))
+	// Channel 0: levels 0, 3, 2 (powers 10, 80, 60); channel 1 (eog):
+	// no levels.
+	toks := [][]tokenizer.Token{{{ID: a, Power: 10}, {ID: b, Power: 80}, {ID: b, Power: 60}}, {{ID: a, Power: 90}}}
+	kinds := []string{"eeg", "eog"}
+	lv := func(k int) int32 { return int32(l.levels + k - 1) }
+	lc := func(cell, k int) int32 { return int32(l.levelCells + cell*3 + k - 1) }
+	s, dim := tokenFeatures(v, toks, kinds, false, bagParts{levels: true, levelCells: true})
+	want := map[int32]float64{
+		lv(1): 2.0 / 3, lv(2): 2.0 / 3, lv(3): 1.0 / 3,
+		lc(cb, 1): 2.0 / 3, lc(cb, 2): 2.0 / 3, lc(cb, 3): 1.0 / 3,
+	}
+	if ca == cb || dim != 2*l.per || len(s.Index) != len(want) {
+		t.Fatalf("cells %d %d, dim %d, features %v %v, want %v", ca, cb, dim, s.Index, s.Value, want)
+	}
+	for i, j := range s.Index {
+		if math.Abs(s.Value[i]-want[j]) > tol {
+			t.Errorf("feature %d = %v, want %v", j, s.Value[i], want[j])
+		}
+	}
+}
+
+// TestBagCandidates: mixed parts offer both, shape and levels; others
+// one bag.
+func TestBagCandidates(t *testing.T) {
+	p, _ := parseBagParts([]string{"cells", "levels", "bigrams"})
+	names, bags := bagCandidates(p)
+	if !slices.Equal(names, []string{"both", "shape", "levels"}) || bags[0] != p || bags[1].String() != "cells+bigrams" || bags[2].String() != "levels" {
+		t.Errorf("candidates %v %v", names, bags)
+	}
+	p, _ = parseBagParts([]string{"levels", "level-cells"})
+	if names, bags := bagCandidates(p); len(bags) != 1 || names[0] != "" || bags[0].String() != "levels+level-cells" {
+		t.Errorf("candidates %v %v", names, bags)
 	}
 }
 
