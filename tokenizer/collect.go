@@ -10,9 +10,9 @@ type Collector struct {
 	rs   map[float64]*Resampler
 	// Motifs holds the motif vectors collected so far, Dim values each.
 	Motifs []float64
-	// Powers holds the power levels (Token.Power) of the collected
-	// motifs' centre frames by channel type, in the order collected: what
-	// TrainConfig.Powers takes.
+	// Powers holds the band powers (Token.Powers, NumBands values each)
+	// of the collected motifs' centre frames by channel type, in the
+	// order collected: what TrainConfig.Powers takes.
 	Powers map[string][]float64
 }
 
@@ -40,7 +40,7 @@ func (c *Collector) Len() int { return len(c.Motifs) / c.cfg.Dim() }
 
 // Add resamples x, one channel of type kind ("eeg", "meg_mag", "meg_grad":
 // formats.ChannelType) at rate Hz, to SampleRate and appends the motif of
-// every frame Tokenize would tokenize, and its power level under kind. It
+// every frame Tokenize would tokenize, and its band powers under kind. It
 // returns how many it added.
 func (c *Collector) Add(x []float64, rate float64, kind string) (int, error) {
 	r, ok := c.rs[rate]

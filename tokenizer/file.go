@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -44,17 +45,36 @@ const (
 
 // powerLevels is the JSON of metaLevels.
 type powerLevels struct {
-	// Levels is the number of power levels per channel type.
+	// Levels is the number of power levels per band and channel type.
 	Levels int `json:"levels"`
-	// Power says what is quantised (Token.Power).
+	// Power says what is quantised (Token.Powers).
 	Power string `json:"power"`
-	// Edges are the Levels−1 ascending edges per channel type.
-	Edges map[string][]float64 `json:"edges"`
+	// Bands are the bands, Bands of the build that wrote the file.
+	Bands []fileBand `json:"bands"`
+	// Edges are, per channel type, the Levels−1 ascending edges of each
+	// band.
+	Edges map[string][][]float64 `json:"edges"`
 }
 
-// powerDefinition is powerLevels.Power: the mean of the frame's log patch
-// powers (natural log of the unit², patches of PatchBins bins).
-const powerDefinition = "mean ln patch power"
+// fileBand is a Band in a file.
+type fileBand struct {
+	Name string `json:"name"`
+	Low  int    `json:"low_hz"`
+	High int    `json:"high_hz"`
+}
+
+// powerDefinition is powerLevels.Power: ln of the sum of the frame's power
+// bins of each band (natural log of the unit²).
+const powerDefinition = "ln band power"
+
+// fileBands returns Bands as written in a file.
+func fileBands() []fileBand {
+	var fb []fileBand
+	for _, b := range Bands {
+		fb = append(fb, fileBand{b.Name, b.Low, b.High})
+	}
+	return fb
+}
 
 // Row levels of a vocabulary file.
 const (
@@ -93,7 +113,7 @@ func (v *Vocabulary) Write(w io.WriteSeeker) error {
 	if v.levels > 0 {
 		// encoding/json writes float64 in the shortest form that reads
 		// back to the same value, so the edges round-trip exactly.
-		lv, err := json.Marshal(powerLevels{Levels: v.levels, Power: powerDefinition, Edges: v.edges})
+		lv, err := json.Marshal(powerLevels{Levels: v.levels, Power: powerDefinition, Bands: fileBands(), Edges: v.edges})
 		if err != nil {
 			return err
 		}
@@ -374,8 +394,8 @@ func readLevels(s string) (powerLevels, error) {
 	if err := dec.Decode(&lv); err != nil {
 		return lv, fmt.Errorf("metadata %s: %w", metaLevels, err)
 	}
-	if lv.Power != powerDefinition {
-		return lv, fmt.Errorf("metadata %s: power %q, this build computes %q", metaLevels, lv.Power, powerDefinition)
+	if lv.Power != powerDefinition || !slices.Equal(lv.Bands, fileBands()) {
+		return lv, fmt.Errorf("metadata %s: power %q in bands %v, this build computes %q in %v", metaLevels, lv.Power, lv.Bands, powerDefinition, fileBands())
 	}
 	if err := checkLevels(lv.Levels, lv.Edges); err != nil {
 		return lv, fmt.Errorf("metadata %s: %w", metaLevels, err)

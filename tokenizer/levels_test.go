@@ -24,8 +24,8 @@ func levelVocab(t *testing.T) (*Vocabulary, *Collector) {
 			t.Fatal(err)
 		}
 	}
-	if len(col.Powers["eeg"]) != col.Len() {
-		t.Fatalf("%d power levels for %d motifs", len(col.Powers["eeg"]), col.Len())
+	if len(col.Powers["eeg"]) != NumBands*col.Len() {
+		t.Fatalf("%d band powers for %d motifs", len(col.Powers["eeg"]), col.Len())
 	}
 	v, err := Train(col.Motifs, TrainConfig{Size: 128, Seed: 1, Powers: col.Powers, Levels: 8})
 	if err != nil {
@@ -34,27 +34,34 @@ func levelVocab(t *testing.T) (*Vocabulary, *Collector) {
 	return v, col
 }
 
-// TestPowerLevels: the training frames fill the levels equally, the
-// tokenizer's Power is the collector's, levels follow the gain of the
-// channel while the tokens do not, and unknown types have no level.
+// TestPowerLevels: the training frames fill every band's levels equally,
+// the tokenizer's band powers are the collector's, levels follow the gain
+// of the channel while the tokens do not, and unknown types have no
+// level.
 func TestPowerLevels(t *testing.T) {
 	v, col := levelVocab(t)
-	if v.Levels() != 8 || !slices.Equal(v.LevelTypes(), []string{"eeg"}) || len(v.LevelEdges("eeg")) != 7 {
-		t.Fatalf("%d levels, types %v, edges %v", v.Levels(), v.LevelTypes(), v.LevelEdges("eeg"))
+	if v.Levels() != 8 || !slices.Equal(v.LevelTypes(), []string{"eeg"}) || !v.HasLevels("eeg") || v.HasLevels("eog") {
+		t.Fatalf("%d levels, types %v", v.Levels(), v.LevelTypes())
 	}
-	n := make([]int, v.Levels())
-	for _, p := range col.Powers["eeg"] {
-		n[v.Level("eeg", p)]++
-	}
-	for l, c := range n {
-		if share := float64(c) / float64(col.Len()); math.Abs(share-1.0/8) > 0.01 {
-			t.Errorf("level %d holds %.3f of the training frames, want 1/8: %v", l, share, n)
+	p := col.Powers["eeg"]
+	for b := range NumBands {
+		if len(v.LevelEdges("eeg", b)) != 7 {
+			t.Fatalf("band %d: edges %v", b, v.LevelEdges("eeg", b))
+		}
+		n := make([]int, v.Levels())
+		for i := b; i < len(p); i += NumBands {
+			n[v.Level("eeg", b, p[i])]++
+		}
+		for l, c := range n {
+			if share := float64(c) / float64(col.Len()); math.Abs(share-1.0/8) > 0.01 {
+				t.Errorf("band %s, level %d holds %.3f of the training frames, want 1/8: %v", Bands[b].Name, l, share, n)
+			}
 		}
 	}
-	if v.Level("eeg", math.Inf(-1)) != 0 || v.Level("eeg", math.NaN()) != 0 || v.Level("eeg", math.Inf(1)) != 7 || v.Level("meg_mag", 0) != -1 {
+	if v.Level("eeg", 0, math.Inf(-1)) != 0 || v.Level("eeg", 1, math.NaN()) != 0 || v.Level("eeg", 4, math.Inf(1)) != 7 || v.Level("meg_mag", 0, 0) != -1 {
 		t.Error("levels of −Inf, NaN, +Inf or of an unknown type")
 	}
-	// The tokenizer's powers are the collector's, frame for frame.
+	// The tokenizer's band powers are the collector's, frame for frame.
 	x, rate := simChannels(t, 60, 3)
 	y, err := Resample(x[0], rate)
 	if err != nil {
@@ -62,24 +69,35 @@ func TestPowerLevels(t *testing.T) {
 	}
 	toks := v.NewTokenizer().Tokenize(nil, y)
 	for i, tok := range toks {
-		if tok.Power != col.Powers["eeg"][i] {
-			t.Fatalf("frame %d: power %v, collected %v", tok.Frame, tok.Power, col.Powers["eeg"][i])
+		if !slices.Equal(tok.Powers[:], p[i*NumBands:(i+1)*NumBands]) {
+			t.Fatalf("frame %d: band powers %v, collected %v", tok.Frame, tok.Powers, p[i*NumBands:(i+1)*NumBands])
+		}
+		lv := v.AppendLevels(nil, "eeg", &tok)
+		for b, l := range lv {
+			if int(l) != v.Level("eeg", b, tok.Powers[b]) {
+				t.Fatalf("frame %d: AppendLevels %v", tok.Frame, lv)
+			}
+		}
+		if len(lv) != NumBands || v.AppendLevels(nil, "eog", &tok) != nil {
+			t.Fatalf("frame %d: levels %v, and for eog %v", tok.Frame, lv, v.AppendLevels(nil, "eog", &tok))
 		}
 	}
-	// A gain of 1000 (V → mV) adds ln(10⁶) to every power.
+	// A gain of 1000 (V → mV) adds ln(10⁶) to every band power.
 	z := make([]float64, len(y))
 	for i, s := range y {
 		z[i] = 1e3 * s
 	}
 	for i, tok := range v.NewTokenizer().Tokenize(nil, z) {
-		if tok.ID != toks[i].ID || math.Abs(tok.Power-toks[i].Power-math.Log(1e6)) > 1e-9 {
-			t.Fatalf("frame %d: token %d power %v at gain 1000, token %d power %v", tok.Frame, tok.ID, tok.Power, toks[i].ID, toks[i].Power)
+		for b, p := range tok.Powers {
+			if tok.ID != toks[i].ID || math.Abs(p-toks[i].Powers[b]-math.Log(1e6)) > 1e-9 {
+				t.Fatalf("frame %d: token %d powers %v at gain 1000, token %d powers %v", tok.Frame, tok.ID, tok.Powers, toks[i].ID, toks[i].Powers)
+			}
 		}
 	}
 }
 
 // TestLevelEdges: edge k is the value of rank ⌊k·m/n⌋ of the m finite
-// values; too few values give none.
+// values; too few values give none, in any band.
 func TestLevelEdges(t *testing.T) {
 	p := []float64{9, math.Inf(-1), 1, 8, 2, 7, 3, math.NaN(), 6, 4, 5, 0}
 	if e := levelEdges(p, 4); !slices.Equal(e, []float64{2, 5, 7}) {
@@ -87,6 +105,17 @@ func TestLevelEdges(t *testing.T) {
 	}
 	if e := levelEdges(p, 11); e != nil {
 		t.Errorf("10 finite values in 11 levels: %v", e)
+	}
+	// Channel type a has 4 frames with finite band powers, b 4 frames of
+	// which only 1 has a finite delta power.
+	var v Vocabulary
+	inf := math.Inf(-1)
+	v.learnLevels(map[string][]float64{
+		"a": {0, 1, 2, 3, 4, 1, 2, 3, 4, 5, 2, 3, 4, 5, 6, 3, 4, 5, 6, 7},
+		"b": {0, 1, 2, 3, 4, inf, 2, 3, 4, 5, inf, 3, 4, 5, 6, inf, 4, 5, 6, 7},
+	}, 2)
+	if v.Levels() != 2 || !slices.Equal(v.LevelTypes(), []string{"a"}) || !slices.Equal(v.LevelEdges("a", 4), []float64{6}) {
+		t.Errorf("levels %d of %v, edges of band 4 %v", v.Levels(), v.LevelTypes(), v.LevelEdges("a", 4))
 	}
 	if _, err := Train(make([]float64, 60*16), TrainConfig{Size: 2, Levels: 1}); err == nil || !strings.Contains(err.Error(), "1 power levels") {
 		t.Errorf("1 level: %v", err)
@@ -106,37 +135,41 @@ func TestLevelsFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if w.Levels() != 8 || !slices.Equal(w.LevelEdges("eeg"), v.LevelEdges("eeg")) {
-		t.Errorf("levels %d, edges %v after the round trip, want %v", w.Levels(), w.LevelEdges("eeg"), v.LevelEdges("eeg"))
+	for b := range NumBands {
+		if w.Levels() != 8 || !slices.Equal(w.LevelEdges("eeg", b), v.LevelEdges("eeg", b)) {
+			t.Errorf("band %d: levels %d, edges %v after the round trip, want %v", b, w.Levels(), w.LevelEdges("eeg", b), v.LevelEdges("eeg", b))
+		}
 	}
-	raw, _ := os.ReadFile(path)
-	if !bytes.Contains(raw, []byte(`"levels":8,"power":"mean ln patch power"`)) {
+	if raw := mustRead(t, path); !bytes.Contains(raw, []byte(`"levels":8,"power":"ln band power","bands":[{"name":"delta","low_hz":1,"high_hz":4},`)) {
 		t.Error("no power level metadata in the file")
 	}
 	old, err := ReadFile(fixturePath)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if old.Levels() != 0 || old.Level("eeg", 0) != -1 || old.LevelTypes() != nil {
+	if old.Levels() != 0 || old.Level("eeg", 0, 0) != -1 || old.LevelTypes() != nil {
 		t.Errorf("version 1 file: %d levels", old.Levels())
 	}
 	oldPath := filepath.Join(t.TempDir(), "old.arrow")
 	if err := old.WriteFile(oldPath); err != nil {
 		t.Fatal(err)
 	}
-	if a, _ := os.ReadFile(oldPath); !bytes.Equal(a, mustRead(t, fixturePath)) {
+	if !bytes.Equal(mustRead(t, oldPath), mustRead(t, fixturePath)) {
 		t.Error("a vocabulary without levels is not written as the version 1 file it was read from")
 	}
+	good := v.edges["eeg"]
+	five := func(e []float64) [][]float64 { return [][]float64{e, e, e, e, e} }
 	for _, bad := range []struct {
 		levels int
-		edges  map[string][]float64
+		edges  map[string][][]float64
 		want   string
 	}{
-		{1, map[string][]float64{"eeg": {}}, "1 power levels: want 2 to 1024"},
-		{3, map[string][]float64{"eeg": {1}}, "channel type eeg: 1 power level edges, want 2"},
-		{3, map[string][]float64{"eeg": {2, 1}}, "channel type eeg: power level edge 1 is 1: want finite ascending edges"},
-		{3, map[string][]float64{"": {1, 2}}, "unnamed channel type"},
-		{3, map[string][]float64{}, "without edges"},
+		{1, map[string][][]float64{"eeg": five(nil)}, "1 power levels: want 2 to 256"},
+		{3, map[string][][]float64{"eeg": five([]float64{1})}, "channel type eeg, band delta: 1 power level edges, want 2"},
+		{3, map[string][][]float64{"eeg": five([]float64{2, 1})}, "channel type eeg, band delta: power level edge 1 is 1: want finite ascending edges"},
+		{8, map[string][][]float64{"eeg": good[:4]}, "channel type eeg: power level edges of 4 bands, want 5"},
+		{8, map[string][][]float64{"": good}, "unnamed channel type"},
+		{8, map[string][][]float64{}, "without edges"},
 	} {
 		c := *v
 		c.levels, c.edges = bad.levels, bad.edges
@@ -147,6 +180,15 @@ func TestLevelsFile(t *testing.T) {
 		if _, err := ReadFile(p); err == nil || !strings.Contains(err.Error(), bad.want) || !strings.Contains(err.Error(), metaLevels) {
 			t.Errorf("levels %d, edges %v: %v, want an error with %q", bad.levels, bad.edges, err, bad.want)
 		}
+	}
+	// Another build's bands are refused.
+	raw := bytes.Replace(mustRead(t, path), []byte(`"high_hz":45`), []byte(`"high_hz":46`), -1)
+	p := filepath.Join(t.TempDir(), "bands.arrow")
+	if err := os.WriteFile(p, raw, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ReadFile(p); err == nil || !strings.Contains(err.Error(), "this build computes") {
+		t.Errorf("other bands: %v", err)
 	}
 }
 

@@ -29,15 +29,16 @@ type TrainConfig struct {
 	// Seed seeds the subsampling and the k-means++ seeding; the same
 	// seed and motifs give a bit-identical vocabulary.
 	Seed uint64
-	// Powers are the power levels (Token.Power) of the training motifs'
-	// centre frames by channel type, as Collector.Powers holds them; the
-	// vocabulary's level edges are their quantiles (see Level), for every
-	// type with at least Levels finite values. Default: none, and the
+	// Powers are the band powers (Token.Powers, NumBands values each) of
+	// the training motifs' centre frames by channel type, as
+	// Collector.Powers holds them; the vocabulary's level edges are their
+	// quantiles per band (see Level), for every type with at least
+	// Levels finite values in each band. Default: none, and the
 	// vocabulary has no power levels.
 	Powers map[string][]float64
-	// Levels is the number of power levels per channel type, 2 …
-	// MaxLevels, or NoLevels for none. Default: Cells (at least 2), so that a level
-	// and a cell together take as many values as there are tokens.
+	// Levels is the number of power levels per band and channel type, 2
+	// … MaxLevels, or NoLevels for none. Default: 16 (about the
+	// resolution a 1 s frame's band power allows: docs/tokenizer.md).
 	Levels int
 	// Progress, when set, is called as training advances: step names
 	// the k-means run ("coarse" or "fine"), done of total units.
@@ -54,9 +55,9 @@ type TrainConfig struct {
 //     about the same share of the data — what maximises codebook
 //     perplexity — and its codewords are a k-means of the cell's motifs.
 //
-// With cfg.Powers, the power levels get Levels quantile edges per channel
-// type, so that every level, too, holds about the same share of the
-// training frames.
+// With cfg.Powers, the band powers get Levels levels per band and channel
+// type at quantiles, so that every level, too, holds about the same share
+// of the training frames.
 //
 // After every Lloyd update a codeword that lost all its motifs (a dead
 // code) is restarted at the motif farthest from its own codeword, which
@@ -183,7 +184,7 @@ func (cfg TrainConfig) withDefaults() (TrainConfig, FeatureConfig, error) {
 		return cfg, fc, fmt.Errorf("tokenizer: %d cells: want 1 to the vocabulary size %d", cfg.Cells, cfg.Size)
 	}
 	if cfg.Levels == 0 {
-		cfg.Levels = max(2, cfg.Cells)
+		cfg.Levels = 16
 	}
 	if cfg.Levels != NoLevels && (cfg.Levels < 2 || cfg.Levels > MaxLevels) {
 		return cfg, fc, fmt.Errorf("tokenizer: %d power levels: want 2 to %d (or NoLevels)", cfg.Levels, MaxLevels)

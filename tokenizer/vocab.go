@@ -18,8 +18,8 @@ import (
 // definition of a token, and Nearest gives the global nearest codeword
 // for comparison.
 //
-// A vocabulary trained with power levels also quantises each frame's power
-// level (Token.Power) per channel type: see Level.
+// A vocabulary trained with power levels also quantises each frame's band
+// powers (Token.Powers) per channel type: see Level.
 //
 // A Vocabulary is read-only after Train or Read and safe for concurrent
 // use; each goroutine tokenizes with its own Tokenizer.
@@ -31,14 +31,14 @@ type Vocabulary struct {
 	Provenance Provenance
 
 	dim       int
-	centroids []float64            // Cells×dim
-	cHalf     []float64            // ½‖centroid‖²
-	cellStart []int                // Cells+1 offsets into the codewords
-	codes     []float64            // Size×dim
-	half      []float64            // ½‖codeword‖²
-	counts    []int64              // training motifs per codeword
-	levels    int                  // power levels per channel type, 0 for none
-	edges     map[string][]float64 // power level edges by channel type
+	centroids []float64              // Cells×dim
+	cHalf     []float64              // ½‖centroid‖²
+	cellStart []int                  // Cells+1 offsets into the codewords
+	codes     []float64              // Size×dim
+	half      []float64              // ½‖codeword‖²
+	counts    []int64                // training motifs per codeword
+	levels    int                    // power levels per band and channel type, 0 for none
+	edges     map[string][][]float64 // power level edges by channel type and band
 }
 
 // Provenance records how a vocabulary was trained.
@@ -206,11 +206,11 @@ type Token struct {
 	// Distance is the Euclidean distance between the unit-norm motif and
 	// its codeword (0 … 2): the quantization error.
 	Distance float64
-	// Power is the centre frame's power level, which the motif's
-	// normalisation removes: the mean over its patches of ln(patch
-	// power), in ln(unit²) of the signal; −Inf for a silent frame.
-	// Vocabulary.Level quantises it.
-	Power float64
+	// Powers are the centre frame's band powers, which the motif's
+	// normalisation removes: ln of its power in each of Bands, in
+	// ln(unit²) of the signal; −Inf for a band without power.
+	// Vocabulary.Level quantises them.
+	Powers [NumBands]float64
 }
 
 // Tokenizer tokenizes signals with a vocabulary. It holds scratch buffers
@@ -220,7 +220,7 @@ type Tokenizer struct {
 	v      *Vocabulary
 	feat   *featurizer
 	frames []float64 // frame vectors, Patches each
-	powers []float64 // the frames' power levels
+	powers []float64 // the frames' band powers, NumBands each
 	motif  []float64
 }
 
@@ -262,19 +262,22 @@ func (t *Tokenizer) AppendFrames(dst []Token, x []float64, x0, from, to int64) [
 	nf := int(to - from + 2*ctx)
 	if cap(t.frames) < nf*p {
 		t.frames = make([]float64, nf*p)
-		t.powers = make([]float64, nf)
+		t.powers = make([]float64, nf*NumBands)
 	}
-	frames, powers := t.frames[:nf*p], t.powers[:nf]
+	frames, powers := t.frames[:nf*p], t.powers[:nf*NumBands]
 	for k := range nf {
 		s := lo + int64(k)*Hop
-		powers[k] = t.feat.frame(frames[k*p:(k+1)*p], x[s:s+NFFT])
+		t.feat.frame(frames[k*p:(k+1)*p], powers[k*NumBands:(k+1)*NumBands], x[s:s+NFFT])
 	}
 	dim := t.v.dim
 	for j := from; j < to; j++ {
 		k := int(j - from)
 		motif(t.motif, frames[k*p:k*p+dim])
 		id, d := t.v.Quantize(t.motif)
-		dst = append(dst, Token{Frame: j, ID: int32(id), Distance: d, Power: powers[k+int(ctx)]})
+		tok := Token{Frame: j, ID: int32(id), Distance: d}
+		c := k + int(ctx)
+		copy(tok.Powers[:], powers[c*NumBands:(c+1)*NumBands])
+		dst = append(dst, tok)
 	}
 	return dst
 }
@@ -287,7 +290,7 @@ func (t *Tokenizer) Motifs(dst []float64, x []float64) []float64 {
 }
 
 // appendMotifs appends the motifs of every full-context frame of x to dst,
-// and their centre frames' power levels to powers.
+// and their centre frames' band powers (NumBands each) to powers.
 func appendMotifs(f *featurizer, dst, powers []float64, x []float64) ([]float64, []float64) {
 	fc := f.cfg
 	nf := NumFrames(len(x))
@@ -297,15 +300,16 @@ func appendMotifs(f *featurizer, dst, powers []float64, x []float64) ([]float64,
 	p := fc.Patches()
 	dim := fc.Dim()
 	frames := make([]float64, nf*p)
-	pw := make([]float64, nf)
+	pw := make([]float64, nf*NumBands)
 	for k := range nf {
-		pw[k] = f.frame(frames[k*p:(k+1)*p], x[k*Hop:k*Hop+NFFT])
+		f.frame(frames[k*p:(k+1)*p], pw[k*NumBands:(k+1)*NumBands], x[k*Hop:k*Hop+NFFT])
 	}
 	m := make([]float64, dim)
 	for k := 0; k+fc.Frames() <= nf; k++ {
 		motif(m, frames[k*p:k*p+dim])
 		dst = append(dst, m...)
-		powers = append(powers, pw[k+fc.Context])
+		c := k + fc.Context
+		powers = append(powers, pw[c*NumBands:(c+1)*NumBands]...)
 	}
 	return dst, powers
 }

@@ -75,7 +75,7 @@ func newTrainTokenizerCmd() *cobra.Command {
 	f := cmd.Flags()
 	f.IntVar(&cfg.Size, "vocab", 1024, fmt.Sprintf("vocabulary size (tokens), 2 to %d", corpus.MaxSize))
 	f.IntVar(&cfg.Cells, "cells", 0, "coarse cells of the two-level vocabulary (default √vocab)")
-	f.IntVar(&cfg.Levels, "levels", 0, "power levels per channel type (default: as many as cells; -1: none)")
+	f.IntVar(&cfg.Levels, "levels", 16, "power levels per band (delta…gamma) and channel type (-1: none)")
 	f.IntVar(&cfg.Features.Context, "context", 1, "frames of context on each side of a motif's centre frame (0: none)")
 	f.IntVar(&cfg.Features.PatchBins, "patch", 5, "frequency patch width in 1 Hz bins (divides 100)")
 	f.IntVar(&cfg.Iterations, "iterations", 30, "Lloyd iterations per k-means run")

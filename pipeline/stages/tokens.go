@@ -13,7 +13,7 @@ import (
 // one time-frequency motif token per 0.5 s frame with a vocabulary from
 // `neurostream train tokenizer` (docs/tokenizer.md), and, when the
 // vocabulary has power levels for the channel's type, the frame's power
-// level. Rows are of kind tokens (docs/schemas.md).
+// levels. Rows are of kind tokens (docs/schemas.md).
 //
 // The session must be at the tokenizer's 200 Hz: add a resample
 // preprocess step (its streamed output equals a one-shot resample, so the
@@ -120,6 +120,7 @@ type tokensSession struct {
 	length     int64 // window length in samples
 	ctx, span  int64
 	buf        []tokenizer.Token
+	levels     []int32 // one row's power levels
 	rows       *arrowout.TokensRows
 }
 
@@ -172,9 +173,15 @@ func (s *tokensSession) Process(w *pipeline.Window) ([]arrowout.Result, error) {
 	s.rows.Reserve(len(s.idx)*int(to-from), s.labelBytes)
 	for i, c := range s.idx {
 		s.buf = s.tk.AppendFrames(s.buf[:0], w.Data[c], w.StartSample, from, to)
-		for _, t := range s.buf {
-			level := s.tk.Vocabulary().Level(s.kinds[i], t.Power)
-			s.rows.AppendLevel(w.WindowKey, s.labels[i], t.Frame, t.ID, t.Distance, int32(level))
+		v := s.tk.Vocabulary()
+		for j := range s.buf {
+			t := &s.buf[j]
+			var levels []int32 // nil: null
+			if v.HasLevels(s.kinds[i]) {
+				s.levels = v.AppendLevels(s.levels[:0], s.kinds[i], t)
+				levels = s.levels
+			}
+			s.rows.AppendLevels(w.WindowKey, s.labels[i], t.Frame, t.ID, t.Distance, levels)
 		}
 	}
 	return []arrowout.Result{{Kind: arrowout.KindTokens, Key: w.WindowKey, Record: s.rows.Flush()}}, nil

@@ -78,7 +78,7 @@ type tokenRow struct {
 	frame    int64
 	token    int32
 	distance float64
-	level    int32 // power_level, −1 for null
+	levels   string // power_levels as fmt prints them, "null" for null
 }
 
 func tokenRows(t *testing.T, res []arrowout.Result) []tokenRow {
@@ -97,13 +97,15 @@ func tokenRows(t *testing.T, res []arrowout.Result) []tokenRow {
 		fr := column[*array.Int64](t, rec, "frame")
 		tok := column[*array.Int32](t, rec, "token")
 		dist := column[*array.Float64](t, rec, "distance")
-		lvl := column[*array.Int32](t, rec, "power_level")
+		lvl := column[*array.List](t, rec, "power_levels")
+		lv := lvl.ListValues().(*array.Int32).Int32Values()
 		for i := range int(rec.NumRows()) {
-			level := int32(-1)
+			levels := "null"
 			if lvl.IsValid(i) {
-				level = lvl.Value(i)
+				lo, hi := lvl.ValueOffsets(i)
+				levels = fmt.Sprint(lv[lo:hi])
 			}
-			out = append(out, tokenRow{win.Value(i), ch.Value(i), fr.Value(i), tok.Value(i), dist.Value(i), level})
+			out = append(out, tokenRow{win.Value(i), ch.Value(i), fr.Value(i), tok.Value(i), dist.Value(i), levels})
 		}
 	}
 	return out
@@ -283,9 +285,10 @@ func TestTokensStreamEqualsOneShot(t *testing.T) {
 					if !ok {
 						t.Fatalf("channel %s: frame %d (span ends at %d) missing; last window ends at %d", label, tok.Frame, end, lastEnd)
 					}
-					if row.token != tok.ID || row.distance != tok.Distance || row.level != int32(v.Level(kind[label], tok.Power)) || row.level < 0 {
-						t.Fatalf("channel %s frame %d: stream token %d (%v) level %d, one-shot %d (%v) level %d",
-							label, tok.Frame, row.token, row.distance, row.level, tok.ID, tok.Distance, v.Level(kind[label], tok.Power))
+					levels := fmt.Sprint(v.AppendLevels(nil, kind[label], &tok))
+					if row.token != tok.ID || row.distance != tok.Distance || row.levels != levels {
+						t.Fatalf("channel %s frame %d: stream token %d (%v) levels %s, one-shot %d (%v) levels %s",
+							label, tok.Frame, row.token, row.distance, row.levels, tok.ID, tok.Distance, levels)
 					}
 					delete(g, tok.Frame)
 				}
@@ -353,11 +356,11 @@ func TestTokensRestart(t *testing.T) {
 	}
 }
 
-// TestTokensPowerLevel: with a vocabulary with power levels every row
-// carries its frame's level, and the levels spread over the range; with
-// one without them (a version 1 file) the column is null and the tokens
-// are the same.
-func TestTokensPowerLevel(t *testing.T) {
+// TestTokensPowerLevels: with a vocabulary with power levels every row
+// carries its frame's levels, and they spread over the range in every
+// band; with one without them (a version 1 file) the column is null and
+// the tokens are the same.
+func TestTokensPowerLevels(t *testing.T) {
 	withPath, with := tokensVocabLevels(t, 4)
 	withoutPath, without := tokensVocabLevels(t, tokenizer.NoLevels)
 	if with.Levels() != 4 || without.Levels() != 0 {
@@ -393,14 +396,20 @@ func TestTokensPowerLevel(t *testing.T) {
 			rows[i] = append(rows[i], tokenRows(t, res)...)
 		}
 	}
-	seen := map[int32]int{}
+	seen := map[string]int{}
 	for j, r := range rows[0] {
-		seen[r.level]++
-		if o := rows[1][j]; o.level != -1 || o.token != r.token || o.frame != r.frame {
+		var lv [tokenizer.NumBands]int
+		if n, err := fmt.Sscanf(r.levels, "[%d %d %d %d %d]", &lv[0], &lv[1], &lv[2], &lv[3], &lv[4]); n != tokenizer.NumBands || err != nil {
+			t.Fatalf("row %d: power levels %s", j, r.levels)
+		}
+		for b, l := range lv {
+			seen[fmt.Sprint(b, l)]++
+		}
+		if o := rows[1][j]; o.levels != "null" || o.token != r.token || o.frame != r.frame {
 			t.Fatalf("row %d: %+v with levels, %+v without", j, r, o)
 		}
 	}
-	if len(seen) != 4 || seen[-1] != 0 {
-		t.Errorf("levels written %v, want each of 0…3", seen)
+	if len(seen) != 4*tokenizer.NumBands {
+		t.Errorf("band and level pairs written %v, want each level 0…3 in each band", seen)
 	}
 }

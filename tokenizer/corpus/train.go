@@ -27,8 +27,8 @@ type TrainConfig struct {
 	Input Input
 	// TrainConfig sets the motif features and the vocabulary: size,
 	// cells, power levels, iterations, subsampling and seed, with
-	// tokenizer's defaults (Size 1024, as many power levels per channel
-	// type as cells). Powers is ignored: Train collects them from the
+	// tokenizer's defaults (Size 1024, 16 power levels per band and
+	// channel type). Powers is ignored: Train collects them from the
 	// recordings, under each channel's type. Progress, when nil, prints
 	// the k-means progress to Log.
 	tokenizer.TrainConfig
@@ -164,12 +164,11 @@ func (t *Trained) Write(w io.Writer) error {
 	if err != nil || v.Levels() == 0 {
 		return err
 	}
-	var types []string
-	for _, k := range v.LevelTypes() {
-		e := v.LevelEdges(k)
-		types = append(types, fmt.Sprintf("%s (edges %.2f … %.2f)", k, e[0], e[len(e)-1]))
+	var bands []string
+	for _, b := range tokenizer.Bands {
+		bands = append(bands, fmt.Sprintf("%s %d–%d Hz", b.Name, b.Low, b.High))
 	}
-	_, err = fmt.Fprintf(w, "power levels: %d per channel type, at quantiles of the training frames' mean ln patch power: %s\n",
-		v.Levels(), strings.Join(types, ", "))
+	_, err = fmt.Fprintf(w, "power levels: %d per band (%s) and channel type (%s), at quantiles of the training frames' band powers\n",
+		v.Levels(), strings.Join(bands, ", "), strings.Join(v.LevelTypes(), ", "))
 	return err
 }

@@ -59,12 +59,14 @@ type Config struct {
 	// TokenFeatures are the parts of the bag of tokens: "tokens" (token
 	// frequencies), "cells" (cell frequencies), "bigrams" (cell bigrams
 	// of consecutive frames) describe the spectral shape; "levels"
-	// (power levels) and "level-cells" (level × cell pairs) the power,
-	// and need a vocabulary with power levels. When the parts mix both
-	// kinds, the inner cross-validation chooses, with the penalty,
-	// between all of them, the shape parts and the level parts, and the
-	// report adds the shape parts alone for comparison. Default: every
-	// part the vocabulary has.
+	// (band power levels) and "level-cells" (band level × cell pairs)
+	// the power, and need a vocabulary with power levels. When the parts
+	// mix both kinds, the inner cross-validation chooses, with the
+	// penalty, between all of them, the shape parts and the level parts,
+	// and the report adds the shape parts alone for comparison. Default:
+	// tokens, cells, bigrams, and levels when the vocabulary has them
+	// (level × cell pairs multiply the level features by the cells for
+	// little more information on short examples).
 	TokenFeatures []string
 	// Lambdas are the L2 penalties the inner cross-validation chooses
 	// from, each positive. Default: 0.001, 0.01, 0.1, 1, 10, 100.
@@ -144,9 +146,9 @@ type Report struct {
 	Reconstruction tokenizer.Reconstruction
 	// MutualInformation is between a token and its example's label, with
 	// 20 shuffles of the examples' labels; LevelInformation the same for
-	// the power level, nil without levels.
+	// the power level of each band (tokenizer.Bands), nil without levels.
 	MutualInformation tokenizer.MutualInformation
-	LevelInformation  *tokenizer.MutualInformation
+	LevelInformation  []tokenizer.MutualInformation
 	// Folds is the number of outer folds used (1 with test data),
 	// InnerFolds and Lambdas the inner cross-validation's, Refit whether
 	// the vocabulary was retrained per fold.
@@ -228,7 +230,7 @@ func Run(cfg Config) (*Report, error) {
 func vocabParts(parts bagParts, v *tokenizer.Vocabulary) (bagParts, error) {
 	switch {
 	case parts == bagParts{} && v.Levels() > 0:
-		return bagParts{true, true, true, true, true}, nil
+		return bagParts{tokens: true, cells: true, bigrams: true, levels: true}, nil
 	case parts == bagParts{}:
 		return bagParts{tokens: true, cells: true, bigrams: true}, nil
 	case parts.power() != bagParts{} && v.Levels() == 0:
@@ -326,7 +328,8 @@ func (r *Report) folds(cfg *Config, d *data) (fold []int, k int, err error) {
 func (r *Report) measure(d *data, toks [][][]tokenizer.Token, seed uint64) {
 	v := r.Vocabulary
 	counts := make([]int64, v.Size())
-	var flat, levels []int32
+	var flat []int32
+	var levels [tokenizer.NumBands][]int32
 	var flatLabel, flatEx, levelLabel, levelEx []int
 	var motifs []float64
 	for rec, m := range d.motifs {
@@ -344,8 +347,10 @@ func (r *Report) measure(d *data, toks [][][]tokenizer.Token, seed uint64) {
 				flat = append(flat, t.ID)
 				flatLabel = append(flatLabel, e.class)
 				flatEx = append(flatEx, i)
-				if l := v.Level(d.kinds[e.rec][c], t.Power); l >= 0 {
-					levels = append(levels, int32(l))
+				if kind := d.kinds[e.rec][c]; v.HasLevels(kind) {
+					for b, p := range t.Powers {
+						levels[b] = append(levels[b], int32(v.Level(kind, b, p)))
+					}
 					levelLabel = append(levelLabel, e.class)
 					levelEx = append(levelEx, i)
 				}
@@ -356,9 +361,10 @@ func (r *Report) measure(d *data, toks [][][]tokenizer.Token, seed uint64) {
 	r.Perplexity = tokenizer.Perplexity(counts)
 	r.Reconstruction = v.Reconstruct(motifs, 20000)
 	r.MutualInformation = tokenizer.TokenLabelMI(flat, flatLabel, flatEx, v.Size(), len(r.Classes), 20, seed)
-	if len(levels) > 0 {
-		mi := tokenizer.TokenLabelMI(levels, levelLabel, levelEx, v.Levels(), len(r.Classes), 20, seed)
-		r.LevelInformation = &mi
+	if len(levelLabel) > 0 {
+		for b := range levels {
+			r.LevelInformation = append(r.LevelInformation, tokenizer.TokenLabelMI(levels[b], levelLabel, levelEx, v.Levels(), len(r.Classes), 20, seed))
+		}
 	}
 }
 
@@ -372,7 +378,7 @@ func (r *Report) Write(w io.Writer) error {
 	}
 	levels := ""
 	if v.Levels() > 0 {
-		levels = fmt.Sprintf(", %d power levels (%s)", v.Levels(), strings.Join(v.LevelTypes(), ", "))
+		levels = fmt.Sprintf(", %d power levels per band (%s)", v.Levels(), strings.Join(v.LevelTypes(), ", "))
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "vocabulary%s: %d tokens in %d cells, context ±%d frames, %d Hz patches%s, trained on %d motifs (seed %d)\n",
@@ -389,7 +395,11 @@ func (r *Report) Write(w io.Writer) error {
 		rc.Relative, rc.Unexplained, rc.Baseline, 100*rc.Recall)
 	writeMI(&b, "token", mi)
 	if r.LevelInformation != nil {
-		writeMI(&b, "power level", *r.LevelInformation)
+		var ex []string
+		for i, m := range r.LevelInformation {
+			ex = append(ex, fmt.Sprintf("%s %.4f", tokenizer.Bands[i].Name, m.Excess()))
+		}
+		fmt.Fprintf(&b, "mutual information power level;label, excess over shuffled example labels per band: %s bits\n", strings.Join(ex, ", "))
 	}
 	r.writeResults(&b)
 	_, err := io.WriteString(w, b.String())

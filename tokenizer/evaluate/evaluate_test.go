@@ -72,12 +72,12 @@ func TestRun(t *testing.T) {
 		if r.Folds != 3 || !r.Mixed || !r.LeaveOneOut || r.Recordings != 3 || r.Examples != r.PerClass[0]+r.PerClass[1] || r.Vocabulary.Size() != 128 {
 			t.Errorf("report %+v", r)
 		}
-		names := []string{"tokens (tokens+cells+bigrams)", "tokens (tokens+cells+bigrams+levels+level-cells)", "band power (log10)", "band power (relative)"}
+		names := []string{"tokens (tokens+cells+bigrams)", "tokens (tokens+cells+bigrams+levels)", "band power (log10)", "band power (relative)"}
 		if len(r.Results) != len(names) {
 			t.Fatalf("%d results", len(r.Results))
 		}
-		if r.LevelInformation == nil || r.LevelInformation.N != r.Tokens || !strings.Contains(out.String(), "mutual information power level;label") ||
-			!strings.Contains(out.String(), "11 power levels (eeg)") || r.Bags["levels"] != "levels+level-cells" {
+		if len(r.LevelInformation) != tokenizer.NumBands || r.LevelInformation[0].N != r.Tokens || !strings.Contains(out.String(), "mutual information power level;label, excess over shuffled example labels per band: delta ") ||
+			!strings.Contains(out.String(), "16 power levels per band (eeg)") || r.Bags["levels"] != "levels" || r.Bags["both"] != "tokens+cells+bigrams+levels" {
 			t.Errorf("power levels missing from the report")
 		}
 		for i, res := range r.Results {

@@ -13,8 +13,9 @@ import (
 )
 
 // bagParts selects the parts of a bag of tokens: the token, cell and
-// cell-bigram frequencies describe the spectral shape, the power levels
-// and level×cell pairs the power the shape's normalisation removed.
+// cell-bigram frequencies describe the spectral shape, the band power
+// levels and level×cell pairs the power the shape's normalisation
+// removed.
 type bagParts struct{ tokens, cells, bigrams, levels, levelCells bool }
 
 // partNames are the parts' names, in the order String writes them.
@@ -76,22 +77,23 @@ func newBagLayout(v *tokenizer.Vocabulary) bagLayout {
 	l.cells = l.V
 	l.bigrams = l.cells + l.C
 	l.levels = l.bigrams + l.C*l.C
-	l.levelCells = l.levels + l.L - 1
-	l.per = l.levelCells + l.C*(l.L-1)
+	l.levelCells = l.levels + tokenizer.NumBands*(l.L-1)
+	l.per = l.levelCells + l.C*tokenizer.NumBands*(l.L-1)
 	return l
 }
 
 // tokenFeatures is the bag of tokens of one example: per channel c (or
 // pooled over channels), the frequencies of the example's tokens, of
-// their cells and of consecutive-frame cell bigrams, and the power levels
-// as the share of frames at level ≥ k (k = 1 … L−1) and of frames in cell
-// i at level ≥ k. Levels are ordered, so they are coded cumulatively: a
-// linear weight on "level ≥ k" is the step from level k−1 to k, and the
-// L2 penalty then favours scores that change smoothly with the level
-// rather than one free weight per level. toks[c] are channel c's tokens,
-// kinds[c] its type (for Vocabulary.Level); a channel without levels for
-// its type has no level features. Each channel's features are normalised
-// by its token count. It returns the vector and the feature dimension.
+// their cells and of consecutive-frame cell bigrams, and the power levels:
+// per band b, the share of frames at level ≥ k in b (k = 1 … L−1), and of
+// frames in cell i at level ≥ k in b. Levels are ordered, so they are
+// coded cumulatively: a linear weight on "level ≥ k" is the step from
+// level k−1 to k, and the L2 penalty then favours scores that change
+// smoothly with the level rather than one free weight per level. toks[c]
+// are channel c's tokens, kinds[c] its type (for Vocabulary.Level); a
+// channel without levels for its type has no level features. Each
+// channel's features are normalised by its token count. It returns the
+// vector and the feature dimension.
 func tokenFeatures(v *tokenizer.Vocabulary, toks [][]tokenizer.Token, kinds []string, pool bool, parts bagParts) (linear.Sparse, int) {
 	l := newBagLayout(v)
 	nch := len(toks)
@@ -111,6 +113,7 @@ func tokenFeatures(v *tokenizer.Vocabulary, toks [][]tokenizer.Token, kinds []st
 		if pool {
 			w /= float64(len(toks))
 		}
+		levels := (parts.levels || parts.levelCells) && v.HasLevels(kinds[c])
 		prev := -1
 		for _, t := range ch {
 			cell := v.Cell(int(t.ID))
@@ -124,14 +127,8 @@ func tokenFeatures(v *tokenizer.Vocabulary, toks [][]tokenizer.Token, kinds []st
 				m[base+int32(l.bigrams+prev*l.C+cell)] += w
 			}
 			prev = cell
-			level := v.Level(kinds[c], t.Power)
-			for k := 1; k <= level; k++ {
-				if parts.levels {
-					m[base+int32(l.levels+k-1)] += w
-				}
-				if parts.levelCells {
-					m[base+int32(l.levelCells+cell*(l.L-1)+k-1)] += w
-				}
+			if levels {
+				addLevels(m, v, l, base, cell, kinds[c], &t, w, parts)
 			}
 		}
 	}
@@ -144,6 +141,23 @@ func tokenFeatures(v *tokenizer.Vocabulary, toks [][]tokenizer.Token, kinds []st
 		s.Value = append(s.Value, m[j])
 	}
 	return s, nch * l.per
+}
+
+// addLevels adds weight w to the cumulative level features of token t
+// (of cell cell, on a channel of type kind) in m.
+func addLevels(m map[int32]float64, v *tokenizer.Vocabulary, l bagLayout, base int32, cell int, kind string, t *tokenizer.Token, w float64, parts bagParts) {
+	for b, p := range t.Powers {
+		level := v.Level(kind, b, p)
+		off := b * (l.L - 1)
+		for k := 1; k <= level; k++ {
+			if parts.levels {
+				m[base+int32(l.levels+off+k-1)] += w
+			}
+			if parts.levelCells {
+				m[base+int32(l.levelCells+cell*tokenizer.NumBands*(l.L-1)+off+k-1)] += w
+			}
+		}
+	}
 }
 
 // poolBP averages band-power features over channels (5 bands each).

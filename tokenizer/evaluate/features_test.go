@@ -64,41 +64,47 @@ func TestTokenFeatures(t *testing.T) {
 	}
 }
 
-// TestLevelFeatures checks the power-level parts of the bag: the share
-// of frames at level ≥ k, and of frames in cell i at level ≥ k, per
-// channel; a channel whose type has no levels has none.
+// TestLevelFeatures checks the power-level parts of the bag: per band,
+// the share of frames at level ≥ k, and of frames in cell i at level ≥ k,
+// per channel; a channel whose type has no levels has none.
 func TestLevelFeatures(t *testing.T) {
 	const tol = 1e-12
-	// A vocabulary of 16 tokens in 4 cells with 4 levels for eeg, cut at
-	// 25, 50 and 75 (powers 0 … 99).
+	// A vocabulary of 16 tokens in 4 cells with 4 levels per band for
+	// eeg, cut at 25, 50 and 75 (band powers 0 … 99 in every band).
 	r := rand.New(rand.NewPCG(1, 2))
 	motifs := make([]float64, 100*60)
 	for i := range motifs {
 		motifs[i] = r.NormFloat64()
 	}
-	powers := make([]float64, 100)
-	for i := range powers {
-		powers[i] = float64(i)
+	var powers []float64
+	for i := range 100 {
+		for range tokenizer.NumBands {
+			powers = append(powers, float64(i))
+		}
 	}
 	v, err := tokenizer.Train(motifs, tokenizer.TrainConfig{Size: 16, Cells: 4, Seed: 1, Powers: map[string][]float64{"eeg": powers}, Levels: 4})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if e := v.LevelEdges("eeg"); !slices.Equal(e, []float64{25, 50, 75}) {
+	if e := v.LevelEdges("eeg", 3); !slices.Equal(e, []float64{25, 50, 75}) {
 		t.Fatalf("edges %v", e)
 	}
+	const nb = tokenizer.NumBands
 	l := newBagLayout(v)
-	if l.per != 16+4+16+3+4*3 {
+	if l.per != 16+4+16+nb*3+4*nb*3 {
 		t.Fatalf("layout %+v", l)
 	}
 	a, b := int32(0), int32(15) // cells 0 and 3
 	ca, cb := v.Cell(int(a)), v.Cell(int(b))
-	// Channel 0: levels 0, 3, 2 (powers 10, 80, 60); channel 1 (eog):
-	// no levels.
-	toks := [][]tokenizer.Token{{{ID: a, Power: 10}, {ID: b, Power: 80}, {ID: b, Power: 60}}, {{ID: a, Power: 90}}}
+	// Channel 0: beta (band 3) levels 0, 3, 2 (powers 10, 80, 60), every
+	// other band level 0; channel 1 (eog): no levels.
+	tok := func(id int32, beta float64) tokenizer.Token {
+		return tokenizer.Token{ID: id, Powers: [nb]float64{0, 0, 0, beta, 0}}
+	}
+	toks := [][]tokenizer.Token{{tok(a, 10), tok(b, 80), tok(b, 60)}, {tok(a, 90)}}
 	kinds := []string{"eeg", "eog"}
-	lv := func(k int) int32 { return int32(l.levels + k - 1) }
-	lc := func(cell, k int) int32 { return int32(l.levelCells + cell*3 + k - 1) }
+	lv := func(k int) int32 { return int32(l.levels + 3*3 + k - 1) }
+	lc := func(cell, k int) int32 { return int32(l.levelCells + cell*nb*3 + 3*3 + k - 1) }
 	s, dim := tokenFeatures(v, toks, kinds, false, bagParts{levels: true, levelCells: true})
 	want := map[int32]float64{
 		lv(1): 2.0 / 3, lv(2): 2.0 / 3, lv(3): 1.0 / 3,
