@@ -125,14 +125,7 @@ var Bands = [NumBands]Band{{"delta", 1, 4}, {"theta", 4, 8}, {"alpha", 8, 12}, {
 // Hann-windowed frame, as dsp.STFT computes it); −Inf for a band without
 // power, NaN for a frame with non-finite samples.
 func (f *featurizer) frame(dst, bands, x []float64) {
-	f.stft.Power(f.power, x[:NFFT])
-	for b, band := range Bands {
-		s := 0.0
-		for _, v := range f.power[band.Low:band.High] {
-			s += v
-		}
-		bands[b] = math.Log(s)
-	}
+	f.bandPowers(bands, x)
 	w := f.cfg.PatchBins
 	total := 0.0
 	for k := range Bins {
@@ -167,6 +160,19 @@ func (f *featurizer) frame(dst, bands, x []float64) {
 	inv := 1 / sd
 	for p := range dst {
 		dst[p] *= inv
+	}
+}
+
+// bandPowers fills bands (length NumBands) with the band powers of the
+// NFFT samples x (see frame), leaving their power spectrum in f.power.
+func (f *featurizer) bandPowers(bands, x []float64) {
+	f.stft.Power(f.power, x[:NFFT])
+	for b, band := range Bands {
+		s := 0.0
+		for _, v := range f.power[band.Low:band.High] {
+			s += v
+		}
+		bands[b] = math.Log(s)
 	}
 }
 

@@ -82,6 +82,17 @@ func TestPowerLevels(t *testing.T) {
 			t.Fatalf("frame %d: levels %v, and for eog %v", tok.Frame, lv, v.AppendLevels(nil, "eog", &tok))
 		}
 	}
+	// Every frame has band powers, those of the token frames equal to
+	// the tokens', and they depend on the frame's samples only.
+	nf := int64(NumFrames(len(y)))
+	all := v.NewTokenizer().AppendPowers(nil, y, 0, 0, nf)
+	if len(all) != int(nf)*NumBands || !slices.Equal(all[NumBands:len(all)-NumBands], p[:len(toks)*NumBands]) {
+		t.Fatalf("%d band powers of %d frames, or not the tokens'", len(all), nf)
+	}
+	win := slices.Clone(y[250:760])
+	if got := v.NewTokenizer().AppendPowers(nil, win, 250, 3, 6); !slices.Equal(got, all[3*NumBands:6*NumBands]) {
+		t.Errorf("frames 3…5 from samples [250, 760): %v, want %v", got, all[3*NumBands:6*NumBands])
+	}
 	// A gain of 1000 (V → mV) adds ln(10⁶) to every band power.
 	z := make([]float64, len(y))
 	for i, s := range y {

@@ -282,6 +282,30 @@ func (t *Tokenizer) AppendFrames(dst []Token, x []float64, x0, from, to int64) [
 	return dst
 }
 
+// AppendPowers appends the band powers (Token.Powers: NumBands values per
+// frame, frame order) of frames from … to−1 to dst, frame j covering
+// samples [j·Hop, j·Hop+NFFT) on the clock where x[0] is sample x0. A
+// frame's band powers depend on its own samples only, so they exist for
+// frames too close to the signal's ends for a token; every sample of the
+// frames must lie in x, and AppendPowers panics otherwise.
+func (t *Tokenizer) AppendPowers(dst []float64, x []float64, x0, from, to int64) []float64 {
+	if to <= from {
+		return dst
+	}
+	lo, hi := from*Hop-x0, (to-1)*Hop+NFFT-x0
+	if lo < 0 || hi > int64(len(x)) {
+		panic(fmt.Sprintf("tokenizer: frames %d…%d need samples [%d, %d) of a signal holding [%d, %d)",
+			from, to-1, lo+x0, hi+x0, x0, x0+int64(len(x))))
+	}
+	var bands [NumBands]float64
+	for j := from; j < to; j++ {
+		s := j*Hop - x0
+		t.feat.bandPowers(bands[:], x[s:s+NFFT])
+		dst = append(dst, bands[:]...)
+	}
+	return dst
+}
+
 // Motifs appends the motif vectors of the frames Tokenize would tokenize
 // in x (Dim values each, frame order) to dst.
 func (t *Tokenizer) Motifs(dst []float64, x []float64) []float64 {

@@ -111,7 +111,7 @@ func featureSets(cfg *Config, parts bagParts, v *tokenizer.Vocabulary, d *data, 
 		for b, p := range bags {
 			c := candidate{name: names[b], X: make([]linear.Sparse, len(d.ex))}
 			for i, e := range d.ex {
-				c.X[i], c.dim = tokenFeatures(v, toks[i], d.kinds[e.rec], pool, p)
+				c.X[i], c.dim = tokenFeatures(v, toks[i], e.powers, d.kinds[e.rec], pool, p)
 			}
 			cs = append(cs, c)
 		}

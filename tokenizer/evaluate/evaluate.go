@@ -258,7 +258,7 @@ func loadAll(cfg *Config, v *tokenizer.Vocabulary, lab *labels) (*data, error) {
 			return nil, err
 		}
 	}
-	l, err := newLoader(cfg.Input, v.Features, lab, cfg.Log)
+	l, err := newLoader(cfg.Input, v, lab, cfg.Log)
 	if err != nil {
 		return nil, err
 	}

@@ -24,6 +24,10 @@ type example struct {
 	lo, hi   int
 	logBP    []float64 // log10 band power per channel and band
 	relBP    []float64 // relative band power per channel and band
+	// powers[c] are channel c's band powers (tokenizer.Token.Powers,
+	// NumBands per frame) of every frame in [lo, hi): the token frames
+	// and their context.
+	powers [][]float64
 }
 
 // data is every recording with examples at 200 Hz, and its examples.
@@ -126,9 +130,11 @@ type loader struct {
 	bp  *bandPower
 	rs  map[float64]*tokenizer.Resampler
 	col *tokenizer.Collector
+	tk  *tokenizer.Tokenizer // for the frames' band powers
 }
 
-func newLoader(in corpus.Input, fc tokenizer.FeatureConfig, lab *labels, log io.Writer) (*loader, error) {
+func newLoader(in corpus.Input, v *tokenizer.Vocabulary, lab *labels, log io.Writer) (*loader, error) {
+	fc := v.Features
 	bp, err := newBandPower()
 	if err != nil {
 		return nil, err
@@ -137,7 +143,7 @@ func newLoader(in corpus.Input, fc tokenizer.FeatureConfig, lab *labels, log io.
 	if err != nil {
 		return nil, err
 	}
-	return &loader{in: in, fc: fc, lab: lab, log: log, bp: bp, rs: map[float64]*tokenizer.Resampler{}, col: col}, nil
+	return &loader{in: in, fc: fc, lab: lab, log: log, bp: bp, rs: map[float64]*tokenizer.Resampler{}, col: col, tk: v.NewTokenizer()}, nil
 }
 
 // load reads the recordings files, resamples them to 200 Hz and adds
@@ -174,6 +180,12 @@ func (l *loader) load(d *data, files []string, test bool) error {
 			fmt.Fprintf(l.log, "note: %s: no labelled span long enough for a token, skipped\n", path)
 			progress(step, fi+1, len(files))
 			continue
+		}
+		for i := range ex {
+			e := &ex[i]
+			for _, ch := range x {
+				e.powers = append(e.powers, l.tk.AppendPowers(nil, ch[e.lo:e.hi], int64(e.lo), int64(e.lo/tokenizer.Hop), e.to+int64(l.fc.Context)))
+			}
 		}
 		d.ex = append(d.ex, ex...)
 		l.col.Reset()

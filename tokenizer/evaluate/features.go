@@ -86,15 +86,19 @@ func newBagLayout(v *tokenizer.Vocabulary) bagLayout {
 // pooled over channels), the frequencies of the example's tokens, of
 // their cells and of consecutive-frame cell bigrams, and the power levels:
 // per band b, the share of frames at level ≥ k in b (k = 1 … L−1), and of
-// frames in cell i at level ≥ k in b. Levels are ordered, so they are
-// coded cumulatively: a linear weight on "level ≥ k" is the step from
-// level k−1 to k, and the L2 penalty then favours scores that change
-// smoothly with the level rather than one free weight per level. toks[c]
-// are channel c's tokens, kinds[c] its type (for Vocabulary.Level); a
-// channel without levels for its type has no level features. Each
-// channel's features are normalised by its token count. It returns the
-// vector and the feature dimension.
-func tokenFeatures(v *tokenizer.Vocabulary, toks [][]tokenizer.Token, kinds []string, pool bool, parts bagParts) (linear.Sparse, int) {
+// tokens of cell i whose centre frame is at level ≥ k in b. Levels are
+// ordered, so they are coded cumulatively: a linear weight on "level ≥ k"
+// is the step from level k−1 to k, and the L2 penalty then favours scores
+// that change smoothly with the level rather than one free weight per
+// level. A frame's level depends on that frame alone, so the level shares
+// count every frame of the example, powers[c] (NumBands band powers per
+// frame), context frames included, as band power does; the level × cell
+// pairs count the tokens' centre frames. toks[c] are channel c's tokens,
+// kinds[c] its type (for Vocabulary.Level); a channel without levels for
+// its type has no level features. Each part is normalised by the
+// channel's count of tokens or frames. It returns the vector and the
+// feature dimension.
+func tokenFeatures(v *tokenizer.Vocabulary, toks [][]tokenizer.Token, powers [][]float64, kinds []string, pool bool, parts bagParts) (linear.Sparse, int) {
 	l := newBagLayout(v)
 	nch := len(toks)
 	if pool {
@@ -106,14 +110,17 @@ func tokenFeatures(v *tokenizer.Vocabulary, toks [][]tokenizer.Token, kinds []st
 		if pool {
 			base = 0
 		}
+		pw := 1.0
+		if pool {
+			pw = 1 / float64(len(toks))
+		}
+		if parts.levels && v.HasLevels(kinds[c]) && len(powers[c]) > 0 {
+			addLevels(m, v, kinds[c], powers[c], base+int32(l.levels), l.L, pw*tokenizer.NumBands/float64(len(powers[c])))
+		}
 		if len(ch) == 0 {
 			continue
 		}
-		w := 1 / float64(len(ch))
-		if pool {
-			w /= float64(len(toks))
-		}
-		levels := (parts.levels || parts.levelCells) && v.HasLevels(kinds[c])
+		w := pw / float64(len(ch))
 		prev := -1
 		for _, t := range ch {
 			cell := v.Cell(int(t.ID))
@@ -127,8 +134,9 @@ func tokenFeatures(v *tokenizer.Vocabulary, toks [][]tokenizer.Token, kinds []st
 				m[base+int32(l.bigrams+prev*l.C+cell)] += w
 			}
 			prev = cell
-			if levels {
-				addLevels(m, v, l, base, cell, kinds[c], &t, w, parts)
+			if parts.levelCells && v.HasLevels(kinds[c]) {
+				off := base + int32(l.levelCells+cell*tokenizer.NumBands*(l.L-1))
+				addLevels(m, v, kinds[c], t.Powers[:], off, l.L, w)
 			}
 		}
 	}
@@ -143,19 +151,15 @@ func tokenFeatures(v *tokenizer.Vocabulary, toks [][]tokenizer.Token, kinds []st
 	return s, nch * l.per
 }
 
-// addLevels adds weight w to the cumulative level features of token t
-// (of cell cell, on a channel of type kind) in m.
-func addLevels(m map[int32]float64, v *tokenizer.Vocabulary, l bagLayout, base int32, cell int, kind string, t *tokenizer.Token, w float64, parts bagParts) {
-	for b, p := range t.Powers {
-		level := v.Level(kind, b, p)
-		off := b * (l.L - 1)
-		for k := 1; k <= level; k++ {
-			if parts.levels {
-				m[base+int32(l.levels+off+k-1)] += w
-			}
-			if parts.levelCells {
-				m[base+int32(l.levelCells+cell*tokenizer.NumBands*(l.L-1)+off+k-1)] += w
-			}
+// addLevels adds weight w to m[off + b·(L−1) + k−1] for every band b and
+// level k = 1 … the level of each frame's band power in powers
+// (NumBands per frame) on a channel of type kind.
+func addLevels(m map[int32]float64, v *tokenizer.Vocabulary, kind string, powers []float64, off int32, L int, w float64) {
+	for i, p := range powers {
+		b := i % tokenizer.NumBands
+		base := off + int32(b*(L-1))
+		for k := range v.Level(kind, b, p) {
+			m[base+int32(k)] += w
 		}
 	}
 }

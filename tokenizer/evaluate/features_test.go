@@ -51,7 +51,7 @@ func TestTokenFeatures(t *testing.T) {
 		}},
 		{false, bagParts{tokens: true}, 2 * per, map[int32]float64{3: 2.0 / 3, 200: 1.0 / 3, int32(per) + o: 1}},
 	} {
-		s, dim := tokenFeatures(v, toks, kinds, tc.pool, tc.parts)
+		s, dim := tokenFeatures(v, toks, [][]float64{nil, nil}, kinds, tc.pool, tc.parts)
 		if dim != tc.dim || !slices.IsSorted(s.Index) || len(s.Index) != len(tc.want) {
 			t.Errorf("pool %v, %v: dim %d, indices %v, want dim %d and %d entries", tc.pool, tc.parts, dim, s.Index, tc.dim, len(tc.want))
 			continue
@@ -65,8 +65,9 @@ func TestTokenFeatures(t *testing.T) {
 }
 
 // TestLevelFeatures checks the power-level parts of the bag: per band,
-// the share of frames at level ≥ k, and of frames in cell i at level ≥ k,
-// per channel; a channel whose type has no levels has none.
+// the share of the example's frames at level ≥ k, and of the tokens of
+// cell i whose centre frame is at level ≥ k, per channel; a channel whose
+// type has no levels has none.
 func TestLevelFeatures(t *testing.T) {
 	const tol = 1e-12
 	// A vocabulary of 16 tokens in 4 cells with 4 levels per band for
@@ -96,18 +97,21 @@ func TestLevelFeatures(t *testing.T) {
 	}
 	a, b := int32(0), int32(15) // cells 0 and 3
 	ca, cb := v.Cell(int(a)), v.Cell(int(b))
-	// Channel 0: beta (band 3) levels 0, 3, 2 (powers 10, 80, 60), every
-	// other band level 0; channel 1 (eog): no levels.
+	// Channel 0: three tokens whose centre frames have beta (band 3)
+	// levels 0, 3, 2 (powers 10, 80, 60), every other band level 0, in
+	// four frames whose beta levels are 1, 0, 3, 2 (30, 10, 80, 60) and
+	// whose alpha levels are 0, 0, 0, 1; channel 1 (eog): no levels.
 	tok := func(id int32, beta float64) tokenizer.Token {
 		return tokenizer.Token{ID: id, Powers: [nb]float64{0, 0, 0, beta, 0}}
 	}
 	toks := [][]tokenizer.Token{{tok(a, 10), tok(b, 80), tok(b, 60)}, {tok(a, 90)}}
+	frames := [][]float64{{0, 0, 0, 30, 0, 0, 0, 0, 10, 0, 0, 0, 0, 80, 0, 0, 0, 30, 60, 0}, {0, 0, 0, 90, 0}}
 	kinds := []string{"eeg", "eog"}
-	lv := func(k int) int32 { return int32(l.levels + 3*3 + k - 1) }
+	lv := func(b, k int) int32 { return int32(l.levels + b*3 + k - 1) }
 	lc := func(cell, k int) int32 { return int32(l.levelCells + cell*nb*3 + 3*3 + k - 1) }
-	s, dim := tokenFeatures(v, toks, kinds, false, bagParts{levels: true, levelCells: true})
+	s, dim := tokenFeatures(v, toks, frames, kinds, false, bagParts{levels: true, levelCells: true})
 	want := map[int32]float64{
-		lv(1): 2.0 / 3, lv(2): 2.0 / 3, lv(3): 1.0 / 3,
+		lv(3, 1): 3.0 / 4, lv(3, 2): 2.0 / 4, lv(3, 3): 1.0 / 4, lv(2, 1): 1.0 / 4,
 		lc(cb, 1): 2.0 / 3, lc(cb, 2): 2.0 / 3, lc(cb, 3): 1.0 / 3,
 	}
 	if ca == cb || dim != 2*l.per || len(s.Index) != len(want) {
