@@ -75,47 +75,34 @@ func recordingLabels(d *data, ex []int) (groupLabel []int, mixed bool, used int)
 // featureSet is one feature set of the downstream check.
 type featureSet struct {
 	name string
-	// x returns, for outer fold f, the candidate feature sets of every
-	// example; the inner cross-validation chooses one with the penalty.
-	x func(f int) ([]candidate, error)
+	// x returns, for outer fold f, the features of every example: one
+	// feature set, or, for a product of experts, one per expert.
+	x func(f int) ([]features, error)
 }
 
-// candidate is one way of computing a feature set's features.
-type candidate struct {
-	// name is what the report calls the choice ("shape", "levels",
-	// "both"); empty when there is no choice.
-	name string
-	X    []linear.Sparse
-	dim  int
-}
-
-// bagCandidates returns the bags of tokens the inner cross-validation
-// chooses from for the parts p: p itself, and, when p holds both shape
-// and power-level parts, each of the two alone.
-func bagCandidates(p bagParts) (names []string, bags []bagParts) {
-	if p.shape() == (bagParts{}) || p.power() == (bagParts{}) {
-		return []string{""}, []bagParts{p}
-	}
-	return []string{"both", "shape", "levels"}, []bagParts{p, p.shape(), p.power()}
+// features are the features of every example.
+type features struct {
+	X   []linear.Sparse
+	dim int
 }
 
 // featureSets returns the bags of tokens (with the vocabulary retrained
 // per fold when cfg.Refit) and the log and relative band powers. When the
-// parts mix shape and power levels, the shape-only bag comes first, for
-// comparison, then the bag whose parts the inner cross-validation
-// chooses.
+// parts mix shape (tokens, cells, bigrams) and power levels, there are
+// three bags: the shape parts, the level parts, and their product of
+// experts (see fitFold), which is the bag of all the parts.
 func featureSets(cfg *Config, parts bagParts, v *tokenizer.Vocabulary, d *data, toks [][][]tokenizer.Token, fold []int) []featureSet {
 	pool := cfg.PoolChannels || d.channels <= 0
-	tokX := func(v *tokenizer.Vocabulary, toks [][][]tokenizer.Token, names []string, bags []bagParts) []candidate {
-		var cs []candidate
-		for b, p := range bags {
-			c := candidate{name: names[b], X: make([]linear.Sparse, len(d.ex))}
+	tokX := func(v *tokenizer.Vocabulary, toks [][][]tokenizer.Token, bags []bagParts) []features {
+		var fs []features
+		for _, p := range bags {
+			f := features{X: make([]linear.Sparse, len(d.ex))}
 			for i, e := range d.ex {
-				c.X[i], c.dim = tokenFeatures(v, toks[i], e.powers, d.kinds[e.rec], pool, p)
+				f.X[i], f.dim = tokenFeatures(v, toks[i], e.powers, d.kinds[e.rec], pool, p)
 			}
-			cs = append(cs, c)
+			fs = append(fs, f)
 		}
-		return cs
+		return fs
 	}
 	// Per-fold vocabularies are trained once, by the first job that
 	// needs one, and shared by the bags.
@@ -133,32 +120,25 @@ func featureSets(cfg *Config, parts bagParts, v *tokenizer.Vocabulary, d *data, 
 			return tokens{fv, tokenize(fv, d)}, nil
 		})
 	}
-	foldTokens := func(f int) (*tokenizer.Vocabulary, [][][]tokenizer.Token, error) {
-		if !cfg.Refit {
-			return v, toks, nil
-		}
-		t, err := refits[f]()
-		return t.v, t.toks, err
-	}
-	var sets []featureSet
-	names, bags := bagCandidates(parts)
-	if len(bags) > 1 {
-		s := parts.shape()
-		sets = append(sets, featureSet{"tokens (" + s.String() + ")", func(f int) ([]candidate, error) {
-			fv, ft, err := foldTokens(f)
+	bagSet := func(name string, bags ...bagParts) featureSet {
+		return featureSet{name, func(f int) ([]features, error) {
+			if !cfg.Refit {
+				return tokX(v, toks, bags), nil
+			}
+			t, err := refits[f]()
 			if err != nil {
 				return nil, err
 			}
-			return tokX(fv, ft, []string{""}, []bagParts{s}), nil
-		}})
+			return tokX(t.v, t.toks, bags), nil
+		}}
 	}
-	sets = append(sets, featureSet{"tokens (" + parts.String() + ")", func(f int) ([]candidate, error) {
-		fv, ft, err := foldTokens(f)
-		if err != nil {
-			return nil, err
-		}
-		return tokX(fv, ft, names, bags), nil
-	}})
+	var sets []featureSet
+	if shape, power := parts.shape(), parts.power(); shape != (bagParts{}) && power != (bagParts{}) {
+		sets = append(sets, bagSet("tokens ("+shape.String()+")", shape), bagSet("tokens ("+power.String()+")", power),
+			bagSet("tokens ("+shape.String()+") × ("+power.String()+")", shape, power))
+	} else {
+		sets = append(sets, bagSet("tokens ("+parts.String()+")", parts))
+	}
 	for _, rel := range []bool{false, true} {
 		X := make([]linear.Sparse, len(d.ex))
 		dim := 0
@@ -176,7 +156,7 @@ func featureSets(cfg *Config, parts bagParts, v *tokenizer.Vocabulary, d *data, 
 		if rel {
 			name = "band power (relative)"
 		}
-		sets = append(sets, featureSet{name, func(int) ([]candidate, error) { return []candidate{{X: X, dim: dim}}, nil }})
+		sets = append(sets, featureSet{name, func(int) ([]features, error) { return []features{{X: X, dim: dim}}, nil }})
 	}
 	return sets
 }
@@ -222,12 +202,10 @@ func crossValidate(cfg *Config, sets []featureSet, d *data, fold []int, k, class
 	}
 	type job struct{ s, f int }
 	pred := make([][]int, len(sets))
-	lams := make([][]float64, len(sets))
-	bags := make([][]string, len(sets))
+	lams := make([][][]float64, len(sets)) // [set][fold][expert]
 	for s := range sets {
 		pred[s] = make([]int, len(d.ex))
-		lams[s] = make([]float64, k)
-		bags[s] = make([]string, k)
+		lams[s] = make([][]float64, k)
 	}
 	errs := make([]error, len(sets)*k)
 	var wg sync.WaitGroup
@@ -238,11 +216,9 @@ func crossValidate(cfg *Config, sets []featureSet, d *data, fold []int, k, class
 	for range runtime.GOMAXPROCS(0) {
 		wg.Go(func() {
 			for j := range jobs {
-				cs, err := sets[j.s].x(j.f)
+				fs, err := sets[j.s].x(j.f)
 				if err == nil {
-					var ch choice
-					ch, err = fitFold(cfg, cs, y, exFold, j.f, d, classes, pred[j.s])
-					lams[j.s][j.f], bags[j.s][j.f] = ch.lambda, ch.bag
+					lams[j.s][j.f], err = fitFold(cfg, fs, y, exFold, j.f, d, classes, pred[j.s])
 				}
 				errs[j.s*k+j.f] = err
 				mu.Lock()
@@ -278,10 +254,12 @@ func crossValidate(cfg *Config, sets []featureSet, d *data, fold []int, k, class
 			Features:         st.name,
 			Kappa:            metrics.CohenKappa(p, t, classes),
 			BalancedAccuracy: metrics.BalancedAccuracyMulti(p, t, classes),
-			Lambdas:          lams[s],
 		}
-		if bags[s][0] != "" {
-			res.Bags = bags[s]
+		for _, l := range lams[s] {
+			res.Lambdas = append(res.Lambdas, l[0])
+			if len(l) > 1 {
+				res.LevelLambdas = append(res.LevelLambdas, l[1])
+			}
 		}
 		out = append(out, res)
 	}
@@ -297,63 +275,75 @@ func refitFeatures(fc tokenizer.FeatureConfig) tokenizer.FeatureConfig {
 	return fc
 }
 
-// choice is what the inner cross-validation chose: a candidate's name
-// and a penalty.
-type choice struct {
-	bag    string
-	lambda float64
-}
-
-// fitFold chooses the candidate and the penalty by inner cross-validation
-// on the training examples of outer fold f, trains on all of them and
-// writes the predictions of fold f's examples into pred.
-func fitFold(cfg *Config, cs []candidate, y, exFold []int, f int, d *data, classes int, pred []int) (choice, error) {
-	var train []int
+// fitFold trains on the training examples of outer fold f and writes the
+// predictions of fold f's examples into pred. With one feature set the
+// penalty is chosen by inner cross-validation on the training examples;
+// with several (a product of experts: the shape and the power-level bag)
+// each expert gets its own penalty so, and its own classifier, and an
+// example's class is the one with the largest sum of the experts'
+// log-probabilities. Each expert's inner cross-validation sets how much
+// it weighs, through its penalty: a strongly regularised expert has
+// nearly flat probabilities and barely moves the sum, and neither
+// expert's dimension (a few thousand shape features per channel against
+// 75 level features) crowds out the other, as in one classifier over the
+// concatenated bags. It returns the penalty of each feature set.
+func fitFold(cfg *Config, fs []features, y, exFold []int, f int, d *data, classes int, pred []int) ([]float64, error) {
+	var train, test []int
 	for i, ef := range exFold {
 		if ef != f {
 			train = append(train, i)
+		} else {
+			test = append(test, i)
 		}
 	}
-	best := 0
-	ch := choice{bag: cs[0].name, lambda: cfg.Lambdas[0]}
-	// Inner folds over the training recordings.
-	if groupLabel, mixed, used := recordingLabels(d, train); (len(cfg.Lambdas) > 1 || len(cs) > 1) && used >= 2 {
-		ki := min(cfg.InnerFolds, used)
-		inner := groupFolds(groupLabel, mixed, ki, cfg.Seed+uint64(f)+1)
-		top := math.Inf(-1)
-		for i, c := range cs {
-			// Ties go to the earlier candidate.
-			lam, score, err := choosePenalty(cfg.Lambdas, c.X, y, train, inner, ki, d, c.dim, classes)
-			if err != nil {
-				return ch, err
+	lambdas := make([]float64, len(fs))
+	logp := make([]float64, len(test)*classes)
+	prob := make([]float64, classes)
+	for e, ft := range fs {
+		lambdas[e] = cfg.Lambdas[0]
+		// Inner folds over the training recordings.
+		if groupLabel, mixed, used := recordingLabels(d, train); len(cfg.Lambdas) > 1 && used >= 2 {
+			ki := min(cfg.InnerFolds, used)
+			inner := groupFolds(groupLabel, mixed, ki, cfg.Seed+uint64(f)+1)
+			var err error
+			if lambdas[e], err = choosePenalty(cfg.Lambdas, ft.X, y, train, inner, ki, d, ft.dim, classes); err != nil {
+				return nil, err
 			}
-			if score > top {
-				top, best, ch = score, i, choice{bag: c.name, lambda: lam}
+		}
+		var tx []linear.Sparse
+		var ty []int
+		for _, i := range train {
+			tx, ty = append(tx, ft.X[i]), append(ty, y[i])
+		}
+		m, err := linear.Train(tx, ty, classes, ft.dim, linear.Config{Lambda: lambdas[e], Balanced: true})
+		if err != nil {
+			return nil, fmt.Errorf("fold %d: %w", f, err)
+		}
+		for t, i := range test {
+			if len(fs) == 1 {
+				pred[i] = m.Predict(ft.X[i])
+				continue
+			}
+			m.Probabilities(prob, ft.X[i])
+			for c, p := range prob {
+				logp[t*classes+c] += math.Log(max(p, 1e-300))
 			}
 		}
 	}
-	var tx []linear.Sparse
-	var ty []int
-	for _, i := range train {
-		tx, ty = append(tx, cs[best].X[i]), append(ty, y[i])
-	}
-	m, err := linear.Train(tx, ty, classes, cs[best].dim, linear.Config{Lambda: ch.lambda, Balanced: true})
-	if err != nil {
-		return ch, fmt.Errorf("fold %d: %w", f, err)
-	}
-	for i, ef := range exFold {
-		if ef == f {
-			pred[i] = m.Predict(cs[best].X[i])
+	if len(fs) > 1 {
+		for t, i := range test {
+			row := logp[t*classes : (t+1)*classes]
+			pred[i] = slices.Index(row, slices.Max(row)) // ties to the lower class
 		}
 	}
-	return ch, nil
+	return lambdas, nil
 }
 
 // choosePenalty returns the penalty of lambdas whose pooled inner
 // out-of-fold predictions (ki folds inner[recording] over the examples
-// train) have the highest kappa, and that kappa; ties go to the later
-// penalty (the larger, for ascending lambdas).
-func choosePenalty(lambdas []float64, X []linear.Sparse, y, train, inner []int, ki int, d *data, dim, classes int) (float64, float64, error) {
+// train) have the highest kappa; ties go to the later penalty (the
+// larger, for ascending lambdas).
+func choosePenalty(lambdas []float64, X []linear.Sparse, y, train, inner []int, ki int, d *data, dim, classes int) (float64, error) {
 	best, lambda := math.Inf(-1), lambdas[0]
 	for _, lam := range lambdas {
 		var ip, it []int
@@ -373,7 +363,7 @@ func choosePenalty(lambdas []float64, X []linear.Sparse, y, train, inner []int, 
 			}
 			m, err := linear.Train(tx, ty, classes, dim, linear.Config{Lambda: lam, Balanced: true})
 			if err != nil {
-				return 0, 0, err
+				return 0, err
 			}
 			for _, i := range hold {
 				ip, it = append(ip, m.Predict(X[i])), append(it, y[i])
@@ -387,5 +377,5 @@ func choosePenalty(lambdas []float64, X []linear.Sparse, y, train, inner []int, 
 			best, lambda = score, lam
 		}
 	}
-	return lambda, best, nil
+	return lambda, nil
 }

@@ -61,9 +61,9 @@ type Config struct {
 	// of consecutive frames) describe the spectral shape; "levels"
 	// (band power levels) and "level-cells" (band level × cell pairs)
 	// the power, and need a vocabulary with power levels. When the parts
-	// mix both kinds, the inner cross-validation chooses, with the
-	// penalty, between all of them, the shape parts and the level parts,
-	// and the report adds the shape parts alone for comparison. Default:
+	// mix both kinds, the report has three bags: the shape parts, the
+	// level parts, and their product of experts (two classifiers whose
+	// log-probabilities add up, each with its own penalty). Default:
 	// tokens, cells, bigrams, and levels when the vocabulary has them
 	// (level × cell pairs multiply the level features by the cells for
 	// little more information on short examples).
@@ -163,10 +163,6 @@ type Report struct {
 	// Results are the downstream check of each feature set: the bags of
 	// tokens, then log10 and relative band power.
 	Results []Result
-	// Bags names the bags the inner cross-validation chose from (see
-	// Result.Bags): "both" is the parts of the bag, "shape" and
-	// "levels" its shape and power-level parts.
-	Bags map[string]string
 }
 
 // Result is the cross-validated classification with one feature set.
@@ -177,11 +173,10 @@ type Result struct {
 	// accuracy of the pooled out-of-fold predictions (of the test
 	// recordings' examples with Config.TestPaths).
 	Kappa, BalancedAccuracy float64
-	// Lambdas are the penalties chosen in each outer fold.
-	Lambdas []float64
-	// Bags are the bags of tokens chosen in each outer fold, nil when
-	// the feature set offers no choice.
-	Bags []string
+	// Lambdas are the penalties chosen in each outer fold; for a product
+	// of experts, the shape expert's, and LevelLambdas the power-level
+	// expert's (nil otherwise).
+	Lambdas, LevelLambdas []float64
 }
 
 // Run cuts the labelled examples of cfg.Input, tokenizes them with the
@@ -215,12 +210,6 @@ func Run(cfg Config) (*Report, error) {
 	sets := featureSets(&cfg, parts, v, d, toks, fold)
 	if r.Results, err = crossValidate(&cfg, sets, d, fold, k, len(r.Classes), cfg.Log); err != nil {
 		return nil, err
-	}
-	if names, bags := bagCandidates(parts); len(bags) > 1 {
-		r.Bags = map[string]string{}
-		for i, n := range names {
-			r.Bags[n] = bags[i].String()
-		}
 	}
 	return r, nil
 }
@@ -442,9 +431,11 @@ func (r *Report) writeResults(b *strings.Builder) {
 	case r.Refit:
 		fmt.Fprintf(b, "vocabulary retrained in every fold on its training recordings only\n")
 	}
-	if r.Bags != nil {
-		fmt.Fprintf(b, "bag of tokens chosen with the penalty by the inner CV: both (%s), shape (%s) or levels (%s)\n",
-			r.Bags["both"], r.Bags["shape"], r.Bags["levels"])
+	for _, res := range r.Results {
+		if res.LevelLambdas != nil {
+			fmt.Fprintf(b, "A × B: product of two classifiers, on bags A and B, each with its penalty by the inner CV (λ A + λ B)\n")
+			break
+		}
 	}
 	width := 32
 	for _, res := range r.Results {
@@ -457,8 +448,8 @@ func (r *Report) writeResults(b *strings.Builder) {
 	fmt.Fprintf(b, "  %-*s %7s %18s %s\n", width, "features", "kappa", "balanced accuracy", perFold)
 	for _, res := range r.Results {
 		fmt.Fprintf(b, "  %-*s %7.3f %18.3f %v", width, res.Features, res.Kappa, res.BalancedAccuracy, res.Lambdas)
-		if res.Bags != nil {
-			fmt.Fprintf(b, " bag %v", res.Bags)
+		if res.LevelLambdas != nil {
+			fmt.Fprintf(b, " + %v", res.LevelLambdas)
 		}
 		b.WriteByte('\n')
 	}

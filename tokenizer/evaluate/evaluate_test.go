@@ -72,22 +72,17 @@ func TestRun(t *testing.T) {
 		if r.Folds != 3 || !r.Mixed || !r.LeaveOneOut || r.Recordings != 3 || r.Examples != r.PerClass[0]+r.PerClass[1] || r.Vocabulary.Size() != 128 {
 			t.Errorf("report %+v", r)
 		}
-		names := []string{"tokens (tokens+cells+bigrams)", "tokens (tokens+cells+bigrams+levels)", "band power (log10)", "band power (relative)"}
+		names := []string{"tokens (tokens+cells+bigrams)", "tokens (levels)", "tokens (tokens+cells+bigrams) × (levels)", "band power (log10)", "band power (relative)"}
 		if len(r.Results) != len(names) {
 			t.Fatalf("%d results", len(r.Results))
 		}
 		if len(r.LevelInformation) != tokenizer.NumBands || r.LevelInformation[0].N != r.Tokens || !strings.Contains(out.String(), "mutual information power level;label, excess over shuffled example labels per band: delta ") ||
-			!strings.Contains(out.String(), "16 power levels per band (eeg)") || r.Bags["levels"] != "levels" || r.Bags["both"] != "tokens+cells+bigrams+levels" {
+			!strings.Contains(out.String(), "16 power levels per band (eeg)") || !strings.Contains(out.String(), "A × B: product of two classifiers") {
 			t.Errorf("power levels missing from the report")
 		}
 		for i, res := range r.Results {
-			if res.Features != names[i] || len(res.Lambdas) != 3 || (res.Bags != nil) != (i == 1) {
+			if res.Features != names[i] || len(res.Lambdas) != 3 || (res.LevelLambdas != nil) != (i == 2) || (i == 2 && len(res.LevelLambdas) != 3) {
 				t.Errorf("result %d: %+v", i, res)
-			}
-			for _, b := range res.Bags {
-				if r.Bags[b] == "" {
-					t.Errorf("result %d: bag %q not one of %v", i, b, r.Bags)
-				}
 			}
 			if res.Kappa < 0.5 {
 				t.Errorf("%s: kappa %.3f on an easy task", res.Features, res.Kappa)

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/neurostream/neurostream/models/linear"
 	"github.com/neurostream/neurostream/tokenizer"
 )
 
@@ -124,17 +125,59 @@ func TestLevelFeatures(t *testing.T) {
 	}
 }
 
-// TestBagCandidates: mixed parts offer both, shape and levels; others
-// one bag.
-func TestBagCandidates(t *testing.T) {
-	p, _ := parseBagParts([]string{"cells", "levels", "bigrams"})
-	names, bags := bagCandidates(p)
-	if !slices.Equal(names, []string{"both", "shape", "levels"}) || bags[0] != p || bags[1].String() != "cells+bigrams" || bags[2].String() != "levels" {
-		t.Errorf("candidates %v %v", names, bags)
+// TestProductOfExperts: with several feature sets, fitFold trains one
+// classifier on each and predicts the class of the largest sum of their
+// log-probabilities; it differs from either expert alone here.
+func TestProductOfExperts(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	const n, classes = 60, 3
+	d := &data{x: make([][][]float64, 4)}
+	var y, exFold []int
+	var a, b []linear.Sparse
+	for i := range n {
+		c := i % classes
+		d.ex = append(d.ex, example{rec: i % 4, class: c})
+		y, exFold = append(y, c), append(exFold, min(1, i%4))
+		// Expert a sees classes 0 and 1 apart, b classes 1 and 2.
+		a = append(a, linear.Dense([]float64{float64(min(c, 1)) + r.NormFloat64(), r.NormFloat64()}))
+		b = append(b, linear.Dense([]float64{float64(max(c, 1)) + r.NormFloat64()}))
 	}
-	p, _ = parseBagParts([]string{"levels", "level-cells"})
-	if names, bags := bagCandidates(p); len(bags) != 1 || names[0] != "" || bags[0].String() != "levels+level-cells" {
-		t.Errorf("candidates %v %v", names, bags)
+	cfg := &Config{Lambdas: []float64{0.1}, InnerFolds: 2}
+	pred := make([]int, n)
+	lams, err := fitFold(cfg, []features{{a, 2}, {b, 1}}, y, exFold, 0, d, classes, pred)
+	if err != nil || !slices.Equal(lams, []float64{0.1, 0.1}) {
+		t.Fatalf("penalties %v, %v", lams, err)
+	}
+	var ta, tb []linear.Sparse
+	var ty []int
+	for i := range n {
+		if exFold[i] != 0 {
+			ta, tb, ty = append(ta, a[i]), append(tb, b[i]), append(ty, y[i])
+		}
+	}
+	ma, _ := linear.Train(ta, ty, classes, 2, linear.Config{Lambda: 0.1, Balanced: true})
+	mb, _ := linear.Train(tb, ty, classes, 1, linear.Config{Lambda: 0.1, Balanced: true})
+	differs := 0
+	for i := range n {
+		if exFold[i] != 0 {
+			continue
+		}
+		pa, pb := ma.Probabilities(nil, a[i]), mb.Probabilities(nil, b[i])
+		best, score := -1, math.Inf(-1)
+		for c := range classes {
+			if s := math.Log(pa[c]) + math.Log(pb[c]); s > score {
+				best, score = c, s
+			}
+		}
+		if pred[i] != best {
+			t.Errorf("example %d: predicted %d, product of experts %d", i, pred[i], best)
+		}
+		if best != ma.Predict(a[i]) || best != mb.Predict(b[i]) {
+			differs++
+		}
+	}
+	if differs == 0 {
+		t.Error("the product never differs from the experts alone: the test shows nothing")
 	}
 }
 
