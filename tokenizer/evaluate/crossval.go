@@ -203,9 +203,11 @@ func crossValidate(cfg *Config, sets []featureSet, d *data, fold []int, k, class
 	type job struct{ s, f int }
 	pred := make([][]int, len(sets))
 	lams := make([][][]float64, len(sets)) // [set][fold][expert]
+	wts := make([][][]float64, len(sets))
 	for s := range sets {
 		pred[s] = make([]int, len(d.ex))
 		lams[s] = make([][]float64, k)
+		wts[s] = make([][]float64, k)
 	}
 	errs := make([]error, len(sets)*k)
 	var wg sync.WaitGroup
@@ -218,7 +220,7 @@ func crossValidate(cfg *Config, sets []featureSet, d *data, fold []int, k, class
 			for j := range jobs {
 				fs, err := sets[j.s].x(j.f)
 				if err == nil {
-					lams[j.s][j.f], err = fitFold(cfg, fs, y, exFold, j.f, d, classes, pred[j.s])
+					lams[j.s][j.f], wts[j.s][j.f], err = fitFold(cfg, fs, y, exFold, j.f, d, classes, pred[j.s])
 				}
 				errs[j.s*k+j.f] = err
 				mu.Lock()
@@ -255,10 +257,11 @@ func crossValidate(cfg *Config, sets []featureSet, d *data, fold []int, k, class
 			Kappa:            metrics.CohenKappa(p, t, classes),
 			BalancedAccuracy: metrics.BalancedAccuracyMulti(p, t, classes),
 		}
-		for _, l := range lams[s] {
+		for f, l := range lams[s] {
 			res.Lambdas = append(res.Lambdas, l[0])
 			if len(l) > 1 {
 				res.LevelLambdas = append(res.LevelLambdas, l[1])
+				res.Weights = append(res.Weights, wts[s][f])
 			}
 		}
 		out = append(out, res)
@@ -276,18 +279,18 @@ func refitFeatures(fc tokenizer.FeatureConfig) tokenizer.FeatureConfig {
 }
 
 // fitFold trains on the training examples of outer fold f and writes the
-// predictions of fold f's examples into pred. With one feature set the
-// penalty is chosen by inner cross-validation on the training examples;
-// with several (a product of experts: the shape and the power-level bag)
-// each expert gets its own penalty so, and its own classifier, and an
-// example's class is the one with the largest sum of the experts'
-// log-probabilities. Each expert's inner cross-validation sets how much
-// it weighs, through its penalty: a strongly regularised expert has
-// nearly flat probabilities and barely moves the sum, and neither
-// expert's dimension (a few thousand shape features per channel against
-// 75 level features) crowds out the other, as in one classifier over the
-// concatenated bags. It returns the penalty of each feature set.
-func fitFold(cfg *Config, fs []features, y, exFold []int, f int, d *data, classes int, pred []int) ([]float64, error) {
+// predictions of fold f's examples into pred. The penalty of each feature
+// set is chosen by inner cross-validation on the training examples. With
+// several feature sets (experts: the shape and the power-level bag) each
+// gets its own classifier, and an example's class is the one with the
+// largest weighted sum of the experts' log-probabilities, the weights
+// fitted to the inner cross-validation's out-of-fold probabilities
+// (stackWeights): an expert that does not help predict held-out
+// recordings gets a small or zero weight, and neither expert's dimension
+// (2080 shape features per channel against 75 level features) crowds out
+// the other, as in one classifier over the concatenated bags. It returns
+// the penalty of each feature set and, with several, their weights.
+func fitFold(cfg *Config, fs []features, y, exFold []int, f int, d *data, classes int, pred []int) (lambdas, weights []float64, err error) {
 	var train, test []int
 	for i, ef := range exFold {
 		if ef != f {
@@ -296,18 +299,18 @@ func fitFold(cfg *Config, fs []features, y, exFold []int, f int, d *data, classe
 			test = append(test, i)
 		}
 	}
-	lambdas := make([]float64, len(fs))
-	logp := make([]float64, len(test)*classes)
-	prob := make([]float64, classes)
+	lambdas = make([]float64, len(fs))
+	weights = make([]float64, len(fs))
+	oof := make([][]float64, len(fs)) // inner out-of-fold log-probabilities
+	models := make([]*linear.Softmax, len(fs))
 	for e, ft := range fs {
-		lambdas[e] = cfg.Lambdas[0]
+		lambdas[e], weights[e] = cfg.Lambdas[0], 1
 		// Inner folds over the training recordings.
-		if groupLabel, mixed, used := recordingLabels(d, train); len(cfg.Lambdas) > 1 && used >= 2 {
+		if groupLabel, mixed, used := recordingLabels(d, train); (len(cfg.Lambdas) > 1 || len(fs) > 1) && used >= 2 {
 			ki := min(cfg.InnerFolds, used)
 			inner := groupFolds(groupLabel, mixed, ki, cfg.Seed+uint64(f)+1)
-			var err error
-			if lambdas[e], err = choosePenalty(cfg.Lambdas, ft.X, y, train, inner, ki, d, ft.dim, classes); err != nil {
-				return nil, err
+			if lambdas[e], oof[e], err = choosePenalty(cfg.Lambdas, ft.X, y, train, inner, ki, d, ft.dim, classes); err != nil {
+				return nil, nil, err
 			}
 		}
 		var tx []linear.Sparse
@@ -315,45 +318,57 @@ func fitFold(cfg *Config, fs []features, y, exFold []int, f int, d *data, classe
 		for _, i := range train {
 			tx, ty = append(tx, ft.X[i]), append(ty, y[i])
 		}
-		m, err := linear.Train(tx, ty, classes, ft.dim, linear.Config{Lambda: lambdas[e], Balanced: true})
-		if err != nil {
-			return nil, fmt.Errorf("fold %d: %w", f, err)
+		if models[e], err = linear.Train(tx, ty, classes, ft.dim, linear.Config{Lambda: lambdas[e], Balanced: true}); err != nil {
+			return nil, nil, fmt.Errorf("fold %d: %w", f, err)
 		}
-		for t, i := range test {
-			if len(fs) == 1 {
-				pred[i] = m.Predict(ft.X[i])
-				continue
-			}
-			m.Probabilities(prob, ft.X[i])
+	}
+	if len(fs) == 1 {
+		for _, i := range test {
+			pred[i] = models[0].Predict(fs[0].X[i])
+		}
+		return lambdas, nil, nil
+	}
+	if oof[0] != nil {
+		var ty []int
+		for _, i := range train {
+			ty = append(ty, y[i])
+		}
+		weights = stackWeights(oof, ty, classes)
+	}
+	prob := make([]float64, classes)
+	score := make([]float64, classes)
+	for _, i := range test {
+		clear(score)
+		for e, m := range models {
+			m.Probabilities(prob, fs[e].X[i])
 			for c, p := range prob {
-				logp[t*classes+c] += math.Log(max(p, 1e-300))
+				score[c] += weights[e] * math.Log(max(p, 1e-300))
 			}
 		}
+		pred[i] = slices.Index(score, slices.Max(score)) // ties to the lower class
 	}
-	if len(fs) > 1 {
-		for t, i := range test {
-			row := logp[t*classes : (t+1)*classes]
-			pred[i] = slices.Index(row, slices.Max(row)) // ties to the lower class
-		}
-	}
-	return lambdas, nil
+	return lambdas, weights, nil
 }
 
 // choosePenalty returns the penalty of lambdas whose pooled inner
 // out-of-fold predictions (ki folds inner[recording] over the examples
-// train) have the highest kappa; ties go to the later penalty (the
-// larger, for ascending lambdas).
-func choosePenalty(lambdas []float64, X []linear.Sparse, y, train, inner []int, ki int, d *data, dim, classes int) (float64, error) {
+// train) have the highest kappa, ties going to the later penalty (the
+// larger, for ascending lambdas), and the out-of-fold log-probabilities
+// with it (classes per example of train, in train's order; an example
+// whose inner fold could not be trained has zeros).
+func choosePenalty(lambdas []float64, X []linear.Sparse, y, train, inner []int, ki int, d *data, dim, classes int) (float64, []float64, error) {
 	best, lambda := math.Inf(-1), lambdas[0]
+	var bestLogp []float64
 	for _, lam := range lambdas {
 		var ip, it []int
+		logp := make([]float64, len(train)*classes)
 		for g := range ki {
 			var tx []linear.Sparse
 			var ty []int
-			var hold []int
-			for _, i := range train {
+			var hold []int // positions in train
+			for k, i := range train {
 				if inner[d.ex[i].rec] == g {
-					hold = append(hold, i)
+					hold = append(hold, k)
 				} else {
 					tx, ty = append(tx, X[i]), append(ty, y[i])
 				}
@@ -363,9 +378,15 @@ func choosePenalty(lambdas []float64, X []linear.Sparse, y, train, inner []int, 
 			}
 			m, err := linear.Train(tx, ty, classes, dim, linear.Config{Lambda: lam, Balanced: true})
 			if err != nil {
-				return 0, err
+				return 0, nil, err
 			}
-			for _, i := range hold {
+			for _, k := range hold {
+				i := train[k]
+				row := logp[k*classes : (k+1)*classes]
+				m.Probabilities(row, X[i])
+				for c, p := range row {
+					row[c] = math.Log(max(p, 1e-300))
+				}
 				ip, it = append(ip, m.Predict(X[i])), append(it, y[i])
 			}
 		}
@@ -374,8 +395,8 @@ func choosePenalty(lambdas []float64, X []linear.Sparse, y, train, inner []int, 
 			score = -1
 		}
 		if score >= best { // ties go to the larger penalty
-			best, lambda = score, lam
+			best, lambda, bestLogp = score, lam, logp
 		}
 	}
-	return lambda, nil
+	return lambda, bestLogp, nil
 }

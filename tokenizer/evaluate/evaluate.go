@@ -175,8 +175,9 @@ type Result struct {
 	Kappa, BalancedAccuracy float64
 	// Lambdas are the penalties chosen in each outer fold; for a product
 	// of experts, the shape expert's, and LevelLambdas the power-level
-	// expert's (nil otherwise).
+	// expert's, Weights their weights in each fold (nil otherwise).
 	Lambdas, LevelLambdas []float64
+	Weights               [][]float64
 }
 
 // Run cuts the labelled examples of cfg.Input, tokenizes them with the
@@ -433,7 +434,7 @@ func (r *Report) writeResults(b *strings.Builder) {
 	}
 	for _, res := range r.Results {
 		if res.LevelLambdas != nil {
-			fmt.Fprintf(b, "A × B: product of two classifiers, on bags A and B, each with its penalty by the inner CV (λ A + λ B)\n")
+			fmt.Fprintf(b, "A × B: product of two classifiers, on bags A and B, each with its penalty by the inner CV (λ A + λ B), weighted to fit the inner CV's probabilities (weights A B)\n")
 			break
 		}
 	}
@@ -449,7 +450,7 @@ func (r *Report) writeResults(b *strings.Builder) {
 	for _, res := range r.Results {
 		fmt.Fprintf(b, "  %-*s %7.3f %18.3f %v", width, res.Features, res.Kappa, res.BalancedAccuracy, res.Lambdas)
 		if res.LevelLambdas != nil {
-			fmt.Fprintf(b, " + %v", res.LevelLambdas)
+			fmt.Fprintf(b, " + %v, weights %v", res.LevelLambdas, res.Weights)
 		}
 		b.WriteByte('\n')
 	}

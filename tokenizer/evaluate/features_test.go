@@ -126,8 +126,8 @@ func TestLevelFeatures(t *testing.T) {
 }
 
 // TestProductOfExperts: with several feature sets, fitFold trains one
-// classifier on each and predicts the class of the largest sum of their
-// log-probabilities; it differs from either expert alone here.
+// classifier on each and predicts the class of the largest weighted sum
+// of their log-probabilities; it differs from either expert alone here.
 func TestProductOfExperts(t *testing.T) {
 	r := rand.New(rand.NewPCG(5, 6))
 	const n, classes = 60, 3
@@ -144,9 +144,9 @@ func TestProductOfExperts(t *testing.T) {
 	}
 	cfg := &Config{Lambdas: []float64{0.1}, InnerFolds: 2}
 	pred := make([]int, n)
-	lams, err := fitFold(cfg, []features{{a, 2}, {b, 1}}, y, exFold, 0, d, classes, pred)
-	if err != nil || !slices.Equal(lams, []float64{0.1, 0.1}) {
-		t.Fatalf("penalties %v, %v", lams, err)
+	lams, w, err := fitFold(cfg, []features{{a, 2}, {b, 1}}, y, exFold, 0, d, classes, pred)
+	if err != nil || !slices.Equal(lams, []float64{0.1, 0.1}) || len(w) != 2 || w[0] == 0 || w[1] == 0 {
+		t.Fatalf("penalties %v, weights %v, %v", lams, w, err)
 	}
 	var ta, tb []linear.Sparse
 	var ty []int
@@ -165,7 +165,7 @@ func TestProductOfExperts(t *testing.T) {
 		pa, pb := ma.Probabilities(nil, a[i]), mb.Probabilities(nil, b[i])
 		best, score := -1, math.Inf(-1)
 		for c := range classes {
-			if s := math.Log(pa[c]) + math.Log(pb[c]); s > score {
+			if s := w[0]*math.Log(pa[c]) + w[1]*math.Log(pb[c]); s > score {
 				best, score = c, s
 			}
 		}
@@ -178,6 +178,35 @@ func TestProductOfExperts(t *testing.T) {
 	}
 	if differs == 0 {
 		t.Error("the product never differs from the experts alone: the test shows nothing")
+	}
+}
+
+// TestStackWeights: an informative expert gets weight, one of noise
+// none, and the weights are on the grid.
+func TestStackWeights(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	const n, classes = 300, 2
+	good := make([]float64, n*classes)
+	noise := make([]float64, n*classes)
+	y := make([]int, n)
+	for i := range y {
+		y[i] = i % classes
+		// The good expert gives the right class 0.7.
+		good[i*classes+y[i]], good[i*classes+1-y[i]] = math.Log(0.7), math.Log(0.3)
+		q := r.Float64()
+		noise[i*classes], noise[i*classes+1] = math.Log(q), math.Log(1-q)
+	}
+	w := stackWeights([][]float64{good, noise}, y, classes)
+	if w[1] != 0 || !(w[0] > 0.5) || !slices.Contains(weightGrid, w[0]) {
+		t.Errorf("weights %v: want the good expert weighted, the noise not", w)
+	}
+	// Rows never held out (all zero) are left out.
+	for i := range n / 2 {
+		good[i*classes], good[i*classes+1] = 0, 0
+		noise[i*classes], noise[i*classes+1] = 0, 0
+	}
+	if w2 := stackWeights([][]float64{good, noise}, y, classes); !slices.Equal(w2, w) {
+		t.Errorf("weights %v with half the rows empty, %v with all", w2, w)
 	}
 }
 
