@@ -121,7 +121,8 @@ func (cfg Config) withDefaults() (Config, *labels, bagParts, error) {
 
 // Report is what Run measured.
 type Report struct {
-	// VocabFile and Vocabulary are the vocabulary evaluated.
+	// VocabFile and Vocabulary are the vocabulary evaluated: with test
+	// data and Refit, the file's retrained on the training recordings.
 	VocabFile  string
 	Vocabulary *tokenizer.Vocabulary
 	// Classes are the class names, PerClass the examples of each.
@@ -205,6 +206,14 @@ func Run(cfg Config) (*Report, error) {
 	fold, k, err := r.folds(&cfg, d)
 	if err != nil {
 		return nil, err
+	}
+	if r.Test && cfg.Refit {
+		// One training set: retrain the vocabulary on it once, and
+		// measure everything with it.
+		if v, err = refit(v, d, fold, 0); err != nil {
+			return nil, err
+		}
+		r.Vocabulary, cfg.Refit = v, false
 	}
 	toks := tokenize(v, d)
 	r.measure(d, toks, cfg.Seed)

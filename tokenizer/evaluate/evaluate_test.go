@@ -187,6 +187,11 @@ func TestRunTestData(t *testing.T) {
 	if !r.Test || r.Recordings != 1 || r.TrainRecordings != 2 || r.Examples+r.TrainExamples != all.Examples || r.Examples == 0 || r.Folds != 1 {
 		t.Errorf("test report %+v; %d examples in all", r, all.Examples)
 	}
+	// The vocabulary measured is the one retrained on the two training
+	// recordings: fewer motifs than the file's three.
+	if r.Vocabulary.Provenance.Motifs >= all.Vocabulary.Provenance.Motifs || r.Vocabulary.Provenance.Motifs == 0 {
+		t.Errorf("vocabulary of %d motifs, the file's %d", r.Vocabulary.Provenance.Motifs, all.Vocabulary.Provenance.Motifs)
+	}
 	for _, want := range []string{"training data: ", "test data: ", "trained on the training data, tested on the test data", "vocabulary retrained on the training recordings only"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("report lacks %q", want)
