@@ -14,7 +14,7 @@ DATA ?= $(abspath ../shared/data)
 
 export NEUROSTREAM_PYTHON := $(PYTHON)
 
-.PHONY: all build demo test test-go race bench bench-compare lint fuzz pyenv golden models eval-seizure clean kafka-up kafka-down kafka-wipe uplot
+.PHONY: all build demo test test-go test-purego generate race bench bench-compare lint fuzz pyenv golden models eval-seizure clean kafka-up kafka-down kafka-wipe uplot
 
 all: build
 
@@ -61,6 +61,19 @@ kafka-wipe:
 test: pyenv
 	$(GO) vet ./...
 	$(GO) test -count=1 ./...
+	$(MAKE) test-purego
+
+# The packages whose results go through dsp's FFT, built with -tags purego:
+# the pure-Go fallback of the AVX2 kernels (dsp/vec_amd64.s) against the
+# same golden files, as on a CPU without AVX2 or another architecture.
+test-purego:
+	$(GO) vet -tags purego ./dsp/...
+	$(GO) test -count=1 -tags purego ./dsp/... ./pipeline/stages/...
+
+# Regenerates dsp/vec_amd64.s from its avo generator (dsp/internal/asm, a
+# module of its own).
+generate:
+	$(GO) generate ./dsp
 
 # The race detector on the pipeline packages (goroutines, acknowledgements,
 # asynchronous writes).
@@ -71,10 +84,14 @@ bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 	$(GO) run ./cmd/neurostream bench dsp
 
-# neurostream against scipy, MNE and numpy on the same data, one core each.
+# neurostream against scipy, MNE and numpy on the same data, one core each:
+# every row of docs/benchmarks.md's DSP table, kept in docs/bench/dsp-compare.json
+# (`tools/bench/dsp_compare.py --markdown docs/bench/dsp-compare.json
+# --update-doc docs/benchmarks.md` rewrites the table from it).
 bench-compare: pyenv
 	$(GO) build -o $(NEUROSTREAM_CACHE)/neurostream ./cmd/neurostream
-	$(PYTHON) tools/bench/dsp_compare.py --neurostream $(NEUROSTREAM_CACHE)/neurostream
+	@mkdir -p docs/bench
+	$(PYTHON) tools/bench/dsp_compare.py --neurostream $(NEUROSTREAM_CACHE)/neurostream --go $(GO) --out docs/bench/dsp-compare.json
 
 lint:
 	$(GO) vet ./...
@@ -104,6 +121,7 @@ golden: pyenv
 	$(PYTHON) dsp/testdata/make_filter_golden.py dsp/testdata/filter_golden.json
 	$(PYTHON) dsp/testdata/make_mt_golden.py dsp/testdata/mt_golden.json
 	$(PYTHON) dsp/testdata/make_csd_golden.py dsp/testdata/csd_golden.json
+	$(PYTHON) models/riemann/testdata/make_golden.py models/riemann/testdata/golden.json
 
 # Rewrite the example model and vocabulary files configs/ load, under
 # configs/models and configs/vocab (deterministic). Never edit them by hand.

@@ -572,18 +572,37 @@ func connBandMean[T float64 | complex128](op string, dst, scores []T, freqs []fl
 	}
 	np := len(scores) / nf
 	dst = useDst(dst, np*len(bands), op)
-	for p := range np {
-		row := scores[p*nf : (p+1)*nf]
-		for b, band := range bands {
-			var s T
-			var cnt int
-			for k, f := range freqs {
-				if f >= band.Low && f <= band.High {
-					s += row[k]
-					cnt++
+	if !slices.IsSorted(freqs) {
+		for p := range np {
+			row := scores[p*nf : (p+1)*nf]
+			for b, band := range bands {
+				var s T
+				var cnt int
+				for k, f := range freqs {
+					if f >= band.Low && f <= band.High {
+						s += row[k]
+						cnt++
+					}
 				}
+				dst[p*len(bands)+b] = mean(s, cnt)
 			}
-			dst[p*len(bands)+b] = mean(s, cnt)
+		}
+		return dst
+	}
+	// Ascending frequencies (every plan's): a band's bins are one run
+	// [k0, k1), summed in the same order as the scan above.
+	for b, band := range bands {
+		k0, _ := slices.BinarySearch(freqs, band.Low)
+		k1 := k0
+		for k1 < nf && band.Low <= band.High && freqs[k1] <= band.High {
+			k1++
+		}
+		for p := range np {
+			var s T
+			for _, v := range scores[p*nf+k0 : p*nf+k1] {
+				s += v
+			}
+			dst[p*len(bands)+b] = mean(s, k1-k0)
 		}
 	}
 	return dst

@@ -482,3 +482,48 @@ func ExampleHilbert() {
 	fmt.Printf("%.6f %.6f\n", env[0], env[100])
 	// Output: 3.000000 3.000000
 }
+
+// TestConnBandMeanRuns: with ascending frequencies (summed as runs of
+// bins) the band means equal, bit for bit, those of the same frequencies
+// in another order (the bin-by-bin scan), for bands at, between and
+// outside the bins, empty and inverted ones included.
+func TestConnBandMeanRuns(t *testing.T) {
+	r := rand.New(rand.NewPCG(4, 9))
+	const nf, np = 65, 7
+	freqs := make([]float64, nf)
+	for k := range freqs {
+		freqs[k] = 0.5 * float64(k)
+	}
+	scores := make([]float64, np*nf)
+	for i := range scores {
+		scores[i] = r.NormFloat64()
+	}
+	bands := []Band{{"a", 1, 4}, {"b", 3.9, 8.2}, {"c", 0, 32}, {"d", 31.9, 100}, {"e", 40, 50}, {"f", 5, 4}, {"g", 2.25, 2.3}, {"h", math.NaN(), 3}}
+	got := ConnBandMean(nil, scores, freqs, bands)
+	// The same frequencies and scores, bins reversed: the scan path.
+	rf := slices.Clone(freqs)
+	slices.Reverse(rf)
+	rs := make([]float64, len(scores))
+	for p := range np {
+		for k := range nf {
+			rs[p*nf+k] = scores[p*nf+nf-1-k]
+		}
+	}
+	scan := ConnBandMean(nil, rs, rf, bands)
+	for i, v := range scan {
+		// The scan sums in descending frequency order there: compare with
+		// a tolerance, and exactly where a band holds at most two bins.
+		if math.IsNaN(v) != math.IsNaN(got[i]) || (!math.IsNaN(v) && math.Abs(v-got[i]) > 1e-12) {
+			t.Errorf("pair %d band %s: runs %v, scan %v", i/len(bands), bands[i%len(bands)].Name, got[i], v)
+		}
+	}
+	for p := range np {
+		var s float64
+		for k := 2; k <= 8; k++ { // band a: 1 … 4 Hz
+			s += scores[p*nf+k]
+		}
+		if want := s / 7; got[p*len(bands)] != want {
+			t.Errorf("pair %d band a: %v, want %v", p, got[p*len(bands)], want)
+		}
+	}
+}

@@ -199,19 +199,26 @@ func (c *CSD) Compute(dst *CSDMatrix, x [][]float64) *CSDMatrix {
 				c.transform(row[start:start+c.cfg.SegmentLen], c.spec, s*n+ch, b*n, 2*b*n, g)
 			}
 		}
-		for k := range c.nf {
-			acc := dst.Data[k*c.np : (k+1)*c.np]
-			u := c.spec[2*k*b*n : 2*(k+1)*b*n]
-			if n >= csdGemvChannels && b >= csdGemvSegments {
-				c.gemvAdd(acc, u, b)
-				continue
-			}
-			for s := range b {
-				csdOuterAdd(acc, u[s*n:(s+1)*n], u[(b+s)*n:(b+s+1)*n])
-			}
-		}
+		c.addProducts(dst, b)
 	}
 	return dst
+}
+
+// addProducts adds Σ conj(X_s)ᵀX_s over the batch of b segments in c.spec
+// to dst, bin by bin.
+func (c *CSD) addProducts(dst *CSDMatrix, b int) {
+	n := c.n
+	for k := range c.nf {
+		acc := dst.Data[k*c.np : (k+1)*c.np]
+		u := c.spec[2*k*b*n : 2*(k+1)*b*n]
+		if n >= csdGemvChannels && b >= csdGemvSegments {
+			c.gemvAdd(acc, u, b)
+			continue
+		}
+		for s := range b {
+			csdOuterAdd(acc, u[s*n:(s+1)*n], u[(b+s)*n:(b+s+1)*n])
+		}
+	}
 }
 
 // gemvAdd adds Σ_s conj(X_s)ᵀX_s over the b segments of one bin,
@@ -318,6 +325,29 @@ func (c *CSD) transform(seg []float64, out []float64, off, imOff, stride int, g 
 		}
 		out[off+k*stride] = h * real(v)
 		out[off+imOff+k*stride] = h * imag(v)
+	}
+}
+
+// scatter is transform for spectra computed before, every channel at
+// once: channel ch of sp, scaled as transform scales it (the same product,
+// so the same value bit for bit), goes to out[off+ch+k*stride] and
+// out[off+ch+imOff+k*stride].
+func (c *CSD) scatter(sp *SegmentSpectra, out []float64, off, imOff, stride int, g float64) {
+	g2 := g * math.Sqrt2
+	n := c.n
+	for k := range c.nf {
+		h := g2
+		if k == 0 || k >= c.last {
+			h = g
+		}
+		o := off + k*stride
+		re, im := out[o:o+n], out[o+imOff:o+imOff+n]
+		for ch, v := range sp.Re[k*n : (k+1)*n] {
+			re[ch] = h * v
+		}
+		for ch, v := range sp.Im[k*n : (k+1)*n] {
+			im[ch] = h * v
+		}
 	}
 }
 

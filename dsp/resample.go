@@ -96,6 +96,39 @@ func (r *Resampler) Taps() []float64 {
 // Channels returns the number of channels.
 func (r *Resampler) Channels() int { return len(r.chans) }
 
+// HistoryLen returns how many past input samples each channel keeps: the
+// length of State's history.
+func (r *Resampler) HistoryLen() int { return r.hist }
+
+// State returns channel ch's stream state, so that a stream can be resumed
+// elsewhere (SetState): the input samples consumed and output samples
+// emitted since the start, and the last HistoryLen input samples (zeros
+// before the start), written into hist (length HistoryLen; nil allocates).
+func (r *Resampler) State(hist []float64, ch int) (seen, emitted int, h []float64) {
+	c := r.channel("Resampler.State", ch)
+	hist = useOut(hist, r.hist, "Resampler.State", "hist")
+	copy(hist, c.buf)
+	return c.seen, c.emitted, hist
+}
+
+// SetState resumes channel ch from a state State returned, by a resampler
+// of the same up, down and channel count: the outputs that follow are bit
+// for bit those the original stream would have produced. An error reports
+// a state this resampler cannot have reached (a history of another
+// length, counts out of range); the channel is then unchanged.
+func (r *Resampler) SetState(ch, seen, emitted int, hist []float64) error {
+	c := r.channel("Resampler.SetState", ch)
+	switch {
+	case len(hist) != r.hist:
+		return fmt.Errorf("dsp: resample: state history of %d samples, want %d", len(hist), r.hist)
+	case seen < 0 || emitted != r.ready(seen):
+		return fmt.Errorf("dsp: resample: state of %d samples seen and %d emitted: a stream by %d/%d emits %d outputs after %d samples", seen, emitted, r.up, r.down, r.ready(max(seen, 0)), seen)
+	}
+	c.seen, c.emitted = seen, emitted
+	copy(c.buf, hist)
+	return nil
+}
+
 // Reset starts every channel over at the beginning of a new stream.
 func (r *Resampler) Reset() {
 	for c := range r.chans {

@@ -74,6 +74,54 @@ func TestResamplerChunking(t *testing.T) {
 // TestResamplerLatency checks that a stream emits outputs as soon as
 // their filter support is complete: after n inputs, all outputs m with
 // m·down + L < n·up are out.
+// TestResamplerState: a stream stopped after any chunk and resumed in a
+// new Resampler from State continues bit for bit; a state the resampler
+// cannot have reached is refused.
+func TestResamplerState(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	x := make([]float64, 997)
+	for i := range x {
+		x[i] = rng.NormFloat64()
+	}
+	for _, f := range [][2]int{{1, 1}, {2, 1}, {1, 3}, {5, 7}} {
+		whole, _ := NewResampler(f[0], f[1], 1)
+		want := whole.Process(nil, x, 0)
+		for _, cut := range []int{0, 1, 13, 400, 996} {
+			a, _ := NewResampler(f[0], f[1], 1)
+			got := a.Process(nil, x[:cut], 0)
+			seen, emitted, hist := a.State(nil, 0)
+			b, _ := NewResampler(f[0], f[1], 1)
+			if err := b.SetState(0, seen, emitted, hist); err != nil {
+				t.Fatalf("%d/%d cut %d: %v", f[0], f[1], cut, err)
+			}
+			got = append(got, b.Process(nil, x[cut:], 0)...)
+			if len(got) != len(want) {
+				t.Fatalf("%d/%d cut %d: %d outputs, want %d", f[0], f[1], cut, len(got), len(want))
+			}
+			for i := range want {
+				if math.Float64bits(got[i]) != math.Float64bits(want[i]) {
+					t.Fatalf("%d/%d cut %d: output %d = %v, want %v", f[0], f[1], cut, i, got[i], want[i])
+				}
+			}
+		}
+	}
+	r, _ := NewResampler(2, 3, 1)
+	r.Process(nil, x[:50], 0)
+	seen, emitted, hist := r.State(nil, 0)
+	for _, bad := range []struct {
+		seen, emitted int
+		hist          []float64
+	}{
+		{seen, emitted + 1, hist},
+		{-1, 0, hist},
+		{seen, emitted, hist[1:]},
+	} {
+		if err := r.SetState(0, bad.seen, bad.emitted, bad.hist); err == nil {
+			t.Errorf("SetState(%d, %d, %d samples of history) accepted", bad.seen, bad.emitted, len(bad.hist))
+		}
+	}
+}
+
 func TestResamplerLatency(t *testing.T) {
 	r, _ := NewResampler(2, 5, 1) // L = 50
 	x := make([]float64, 1000)

@@ -72,7 +72,6 @@ type Welch struct {
 	scale   float64
 	fft     *RealFFT
 	seg     []float64
-	coef    []complex128
 	periods [][]float64 // per-segment periodograms, only for AverageMedian
 	col     []float64
 }
@@ -91,7 +90,6 @@ func NewWelch(cfg WelchConfig) (*Welch, error) {
 		step: cfg.SegmentLen - cfg.Overlap,
 		fft:  NewRealFFT(cfg.NFFT),
 		seg:  make([]float64, cfg.NFFT),
-		coef: make([]complex128, cfg.NFFT/2+1),
 	}
 	switch cfg.Scaling {
 	case ScalingDensity:
@@ -155,33 +153,40 @@ func (w *Welch) PSD(dst, x []float64) []float64 {
 		clear(dst)
 	}
 	for s := 0; s < nseg; s++ {
-		w.periodogram(x[s*w.step : s*w.step+w.cfg.SegmentLen])
+		// The FFT's split step and |X|² in one pass (RealFFT.AddPower),
+		// as WelchStream does, so both sum the same periodograms.
+		taperSegment(w.seg, x[s*w.step:s*w.step+w.cfg.SegmentLen], w.cfg.Window, w.cfg.Detrend)
 		if median {
 			p := w.periods[s]
-			for k, c := range w.coef {
-				p[k] = real(c)*real(c) + imag(c)*imag(c)
-			}
+			clear(p)
+			w.fft.AddPower(p, w.seg)
 			continue
 		}
-		for k, c := range w.coef {
-			dst[k] += real(c)*real(c) + imag(c)*imag(c)
-		}
+		w.fft.AddPower(dst, w.seg)
 	}
-	norm := w.scale / float64(nseg)
-	if median {
-		col := w.col[:nseg]
-		bias := medianBias(nseg)
-		for k := range dst {
-			for s := range col {
-				col[s] = w.periods[s][k]
-			}
-			dst[k] = median64(col) / bias
-		}
-		norm = w.scale
+	if !median {
+		w.scale1(dst, w.scale/float64(nseg))
+		return dst
 	}
-	last := nf - 1
+	col := w.col[:nseg]
+	bias := medianBias(nseg)
+	for k := range dst {
+		for s := range col {
+			col[s] = w.periods[s][k]
+		}
+		dst[k] = median64(col) / bias
+	}
+	w.scale1(dst, w.scale)
+	return dst
+}
+
+// scale1 turns the combined periodograms in dst into the one-sided
+// estimate: times norm, and times 2 for every bin but DC and (even NFFT)
+// Nyquist.
+func (w *Welch) scale1(dst []float64, norm float64) {
+	last := len(dst) - 1
 	if w.cfg.NFFT%2 == 1 {
-		last = nf
+		last = len(dst)
 	}
 	for k := range dst {
 		v := dst[k] * norm
@@ -190,14 +195,6 @@ func (w *Welch) PSD(dst, x []float64) []float64 {
 		}
 		dst[k] = v
 	}
-	return dst
-}
-
-// periodogram leaves the spectrum of one detrended, tapered segment in
-// w.coef.
-func (w *Welch) periodogram(seg []float64) {
-	taperSegment(w.seg, seg, w.cfg.Window, w.cfg.Detrend)
-	w.fft.Coefficients(w.coef, w.seg)
 }
 
 // taperSegment copies seg into buf (of the FFT length), removes its trend,
@@ -206,22 +203,19 @@ func (w *Welch) periodogram(seg []float64) {
 func taperSegment(buf, seg, window []float64, detrend Detrend) {
 	n := len(seg)
 	b := buf[:n]
-	copy(b, seg)
+	window = window[:n]
+	// One pass where the trend is a constant (subMul: (x − m)·w, on the
+	// AVX2 kernel where it runs); blockSum's fixed blocked order gives the
+	// same mean on every path.
 	switch detrend {
 	case DetrendConstant:
-		var m float64
-		for _, v := range b {
-			m += v
-		}
-		m /= float64(n)
-		for i := range b {
-			b[i] -= m
-		}
+		subMul(b, seg, window, blockSum(seg)/float64(n))
 	case DetrendLinear:
+		copy(b, seg)
 		detrendLinear(b)
-	}
-	for i, t := range window {
-		b[i] *= t
+		subMul(b, b, window, 0)
+	default:
+		subMul(b, seg, window, 0)
 	}
 	clear(buf[n:])
 }

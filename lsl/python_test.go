@@ -1,21 +1,17 @@
 package lsl
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"math"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/neurostream/neurostream/internal/testenv"
+	"github.com/neurostream/neurostream/internal/pyhelper"
 )
 
 // These tests put real liblsl, through pylsl in the pinned virtualenv, on
@@ -92,7 +88,6 @@ func jsonValue(t testing.TB, f ChannelFormat, raw json.RawMessage) any {
 // pyEvent is one line the helper prints.
 type pyEvent struct {
 	Event          string            `json:"event"`
-	Error          string            `json:"error"`
 	UID            string            `json:"uid"`
 	Clock          float64           `json:"clock"`
 	T0             float64           `json:"t0"`
@@ -109,117 +104,33 @@ type pyEvent struct {
 	Channels       int               `json:"channels"`
 }
 
+// pyProc is testdata/pylsl_helper.py running.
 type pyProc struct {
-	t      testing.TB
-	cmd    *exec.Cmd
-	events chan pyEvent
-	mu     sync.Mutex
-	stderr bytes.Buffer
-	done   chan error
-}
-
-func (p *pyProc) Write(b []byte) (int, error) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.stderr.Write(b)
-}
-
-func (p *pyProc) log() string {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.stderr.String()
+	*pyhelper.Proc
+	t testing.TB
 }
 
 // startPy runs testdata/pylsl_helper.py in mode with params.
-func startPy(t testing.TB, mode string, params map[string]any) *pyProc {
+func startPy(t testing.TB, mode string, params map[string]any) pyProc {
 	t.Helper()
-	py := testenv.Python(t)
-	if out, err := exec.Command(py, "-c", "import pylsl").CombinedOutput(); err != nil {
-		missingPylsl(t, py, string(out))
-	}
 	cfg, _ := filepath.Abs(filepath.Join("testdata", "lsl_api.cfg"))
-	script, _ := filepath.Abs(filepath.Join("testdata", "pylsl_helper.py"))
-	arg, _ := json.Marshal(params)
-	p := &pyProc{t: t, events: make(chan pyEvent, 1<<16), done: make(chan error, 1)}
-	p.cmd = exec.CommandContext(t.Context(), py, script, mode, string(arg))
-	p.cmd.Env = append(os.Environ(), "LSLAPICFG="+cfg, "PYTHONIOENCODING=utf-8")
-	p.cmd.Stderr = p
-	out, err := p.cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := p.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() {
-		sc := bufio.NewScanner(out)
-		sc.Buffer(nil, 1<<20)
-		for sc.Scan() {
-			var ev pyEvent
-			if err := json.Unmarshal(sc.Bytes(), &ev); err != nil {
-				ev = pyEvent{Event: "error", Error: "bad line: " + sc.Text()}
-			}
-			p.events <- ev
-		}
-		close(p.events)
-		p.done <- p.cmd.Wait()
-	}()
-	t.Cleanup(func() {
-		p.cmd.Process.Kill()
-		<-p.done
-	})
-	return p
+	return pyProc{pyhelper.Start(t, pyhelper.Config{
+		Script:   filepath.Join("testdata", "pylsl_helper.py"),
+		Args:     []string{mode},
+		Params:   params,
+		Env:      []string{"LSLAPICFG=" + cfg},
+		Requires: "pylsl",
+		Name:     "pylsl helper",
+	}), t}
 }
 
-func missingPylsl(t testing.TB, py, out string) {
-	t.Helper()
-	msg := fmt.Sprintf("pylsl not importable by %s (run `make pyenv`): %s", py, out)
-	if os.Getenv("CI") == "true" {
-		t.Fatal(msg + " (CI=true: the set-up is broken)")
-	}
-	t.Skip(msg)
-}
-
-// next returns the next event, failing the test on an error event, an
-// early exit or timeout.
-func (p *pyProc) next(timeout time.Duration) pyEvent {
+// expect returns the helper's next event, failing the test unless it is
+// the one named.
+func (p pyProc) expect(event string, timeout time.Duration) pyEvent {
 	p.t.Helper()
-	select {
-	case ev, ok := <-p.events:
-		if !ok {
-			p.t.Fatalf("pylsl helper exited early:\n%s", p.log())
-		}
-		if ev.Event == "error" {
-			p.t.Fatalf("pylsl helper: %s\n%s", ev.Error, p.log())
-		}
-		return ev
-	case <-time.After(timeout):
-		p.t.Fatalf("pylsl helper: no event within %v:\n%s", timeout, p.log())
-	}
-	return pyEvent{}
-}
-
-func (p *pyProc) expect(event string, timeout time.Duration) pyEvent {
-	p.t.Helper()
-	ev := p.next(timeout)
-	if ev.Event != event {
-		p.t.Fatalf("pylsl helper: got %q, want %q:\n%s", ev.Event, event, p.log())
-	}
+	var ev pyEvent
+	p.Expect(event, timeout, &ev)
 	return ev
-}
-
-// wait checks that the helper exits cleanly.
-func (p *pyProc) wait(timeout time.Duration) {
-	p.t.Helper()
-	select {
-	case err := <-p.done:
-		p.done <- err
-		if err != nil {
-			p.t.Fatalf("pylsl helper: %v\n%s", err, p.log())
-		}
-	case <-time.After(timeout):
-		p.t.Fatalf("pylsl helper still running after %v:\n%s", timeout, p.log())
-	}
 }
 
 func pullN(t testing.TB, in *Inlet, n int, timeout time.Duration, each func(c *Chunk)) {
@@ -320,7 +231,7 @@ func TestPylslOutletToGoInlet(t *testing.T) {
 				t.Fatalf("%d samples, want %d", i, n)
 			}
 			py.expect("closed", 10*time.Second)
-			py.wait(10 * time.Second)
+			py.Wait(10 * time.Second)
 		})
 	}
 }
@@ -389,7 +300,7 @@ func TestGoOutletToPylslInlet(t *testing.T) {
 			if done.N != n {
 				t.Errorf("pylsl counted %d samples", done.N)
 			}
-			py.wait(10 * time.Second)
+			py.Wait(10 * time.Second)
 		})
 	}
 }
@@ -408,7 +319,7 @@ func TestPylslOutletRestart(t *testing.T) {
 	first.expect("pushed", 20*time.Second)
 
 	params["start"] = n
-	var second *pyProc
+	var second pyProc
 	i, recovered := 0, 0
 	var uids []string
 	pullN(t, in, 2*n, 40*time.Second, func(c *Chunk) {
@@ -426,13 +337,13 @@ func TestPylslOutletRestart(t *testing.T) {
 			}
 			i++
 		}
-		if i == n && second == nil {
+		if i == n && second.Proc == nil {
 			first.expect("closed", 10*time.Second)
-			first.wait(10 * time.Second)
+			first.Wait(10 * time.Second)
 			second = startPy(t, "outlet", params)
 		}
 	})
-	if second == nil {
+	if second.Proc == nil {
 		t.Fatal("no second outlet")
 	}
 	second.expect("ready", time.Second)
@@ -476,7 +387,7 @@ func TestGoOutletRestartPylslInlet(t *testing.T) {
 	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
 	defer cancel()
 	if err := o2.WaitForConsumers(ctx); err != nil {
-		t.Fatalf("liblsl inlet did not reconnect: %v\n%s", err, py.log())
+		t.Fatalf("liblsl inlet did not reconnect: %v\n%s", err, py.Log())
 	}
 	push(o2, n)
 	for i := n; i < 2*n; i++ {

@@ -19,6 +19,9 @@ type Metrics struct {
 	endedC      *prometheus.CounterVec
 	stageErrors *prometheus.CounterVec
 	failedG     prometheus.Gauge
+	ckSaved     prometheus.Counter
+	ckLoads     *prometheus.CounterVec
+	ckSkipped   prometheus.Counter
 }
 
 // NewMetrics registers the runtime's series on reg:
@@ -32,6 +35,10 @@ type Metrics struct {
 //	neurostream_sessions_ended_total{reason} sessions ended: final, idle, end_of_input
 //	neurostream_stage_errors_total{stage}    windows a stage failed on
 //	neurostream_pipeline_failed              1 once a sink failure stopped the run
+//	neurostream_checkpoints_saved_total      session checkpoints saved (Options.State)
+//	neurostream_checkpoint_loads_total{result} sessions started with a checkpoint looked up:
+//	                                         restored, none, ended, stale, invalid, error
+//	neurostream_checkpoint_skipped_chunks_total re-read chunks a checkpoint covered
 func NewMetrics(reg prometheus.Registerer) *Metrics {
 	buckets := prometheus.ExponentialBuckets(1e-5, 2.5, 14) // 10 µs … 1.5 s
 	m := &Metrics{
@@ -62,9 +69,20 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		failedG: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "neurostream_pipeline_failed", Help: "1 once a sink or dead-letter sink failure stopped the run.",
 		}),
+		ckSaved: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "neurostream_checkpoints_saved_total", Help: "Session checkpoints saved to the state store.",
+		}),
+		ckLoads: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "neurostream_checkpoint_loads_total",
+			Help: "Sessions started in this process whose checkpoint was looked up, by result: restored, none, ended (a new session after an ended one), stale, invalid, error (the last three warm up instead).",
+		}, []string{"result"}),
+		ckSkipped: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "neurostream_checkpoint_skipped_chunks_total", Help: "Re-read chunks acknowledged unprocessed because a checkpoint covered them.",
+		}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.chunks, m.windows, m.deadLetters, m.stageTime, m.sinkTime, m.sessions, m.endedC, m.stageErrors, m.failedG)
+		reg.MustRegister(m.chunks, m.windows, m.deadLetters, m.stageTime, m.sinkTime, m.sessions, m.endedC, m.stageErrors, m.failedG,
+			m.ckSaved, m.ckLoads, m.ckSkipped)
 	}
 	return m
 }
@@ -120,5 +138,23 @@ func (m *Metrics) stageError(stage string) {
 func (m *Metrics) failed() {
 	if m != nil {
 		m.failedG.Set(1)
+	}
+}
+
+func (m *Metrics) checkpointSaved() {
+	if m != nil {
+		m.ckSaved.Inc()
+	}
+}
+
+func (m *Metrics) checkpointLoad(result string) {
+	if m != nil {
+		m.ckLoads.WithLabelValues(result).Inc()
+	}
+}
+
+func (m *Metrics) checkpointSkip() {
+	if m != nil {
+		m.ckSkipped.Inc()
 	}
 }

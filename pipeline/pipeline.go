@@ -198,6 +198,14 @@ type Window struct {
 	// Event is the stimulus event the window is locked to, with event
 	// windows (Options.Events); nil for sliding windows.
 	Event *Event
+	// RunStart is the first sample of the run of samples without a gap
+	// that holds the window: the session's first sample, or the first
+	// after its latest gap. Windows of a session with the same RunStart
+	// hold the same value at the same sample index, so a stage may keep
+	// what it computed from a range of samples for later windows (the psd
+	// and coherence stages keep their Welch segments' transforms) as long
+	// as RunStart does not change.
+	RunStart int64
 }
 
 // Event is a stimulus event read from a session's stim channel.
@@ -210,7 +218,10 @@ type Event struct {
 }
 
 // Stage is one analysis step run on every window of one session. A stage
-// instance belongs to one session and is never called concurrently.
+// instance belongs to one session and is never called concurrently. A
+// stage whose results depend on windows before (a smoother, an open
+// event) implements Checkpointer, so a session resumed elsewhere
+// (Options.State) continues exactly.
 type Stage interface {
 	// Process returns the window's results; the records are released by
 	// the runtime after the sinks wrote them.
@@ -246,7 +257,9 @@ type Preprocessor interface {
 	NewSession(s SessionInfo) (Preprocess, SessionInfo, error)
 }
 
-// Preprocess is one session's instance of a Preprocessor.
+// Preprocess is one session's instance of a Preprocessor. One that keeps
+// signal history (filters, resamplers) implements Checkpointer too;
+// otherwise its sessions are not checkpointed (Options.State).
 type Preprocess interface {
 	// Process transforms the chunk x whose first sample is first on the
 	// input clock, and returns the output and the index of its first
@@ -255,4 +268,17 @@ type Preprocess interface {
 	Process(x [][]float64, first int64) (out [][]float64, outFirst int64, err error)
 	// Reset forgets the signal history, after a gap.
 	Reset()
+}
+
+// Flusher is implemented by preprocessing steps that hold samples back
+// (a resampler's filter delay). When a session ends (a final chunk, the
+// idle timeout, or the end of a finite input), Flush is called once,
+// after the last chunk, and returns the samples still owed, on the
+// output clock, as Process does; the later steps process them, and the
+// windows they complete are analysed before the stages' Finishers run.
+// Without it, a resampled recording would come out shorter than its
+// input by the filter delay, and so would the duration its results
+// report. The output is valid until the next call.
+type Flusher interface {
+	Flush() (out [][]float64, outFirst int64)
 }

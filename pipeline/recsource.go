@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"math"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/apache/arrow/go/v17/arrow/memory"
@@ -54,7 +55,17 @@ type RecordingSource struct {
 	mu       sync.Mutex
 	errs     []error
 	warnings []string
+
+	// done counts progress in Progress's units: each recording weighs
+	// the same, and advances by its share as its samples are read (or
+	// all at once when it is skipped).
+	done     atomic.Int64
+	finished atomic.Int64
 }
+
+// progressUnit is about the whole input in Progress's units (rounded
+// down to a multiple of the number of recordings).
+const progressUnit = 1_000_000
 
 type recStream struct {
 	spec  RecordingSpec
@@ -101,6 +112,38 @@ func (s *RecordingSource) Warnings() []string {
 	return append([]string(nil), s.warnings...)
 }
 
+// Progress reports how much of the input has been read (done of total,
+// about a million units, each recording weighing the same), and how many
+// recordings are finished (read to the end or skipped) out of how many.
+// Safe to call from any goroutine.
+func (s *RecordingSource) Progress() (done, total int64, finished, recordings int) {
+	w := progressUnit / int64(max(1, len(s.specs)))
+	return s.done.Load(), w * int64(max(1, len(s.specs))), int(s.finished.Load()), len(s.specs)
+}
+
+// advance adds the share of a recording's weight that n of its nSamples
+// samples stand for; the last chunk adds the rounding rest.
+func (s *RecordingSource) advance(st *recStream, n int64) {
+	w := progressUnit / int64(max(1, len(s.specs)))
+	if st.pos+n >= st.info.NSamples {
+		s.done.Add(w - w*st.pos/st.info.NSamples)
+		s.finished.Add(1)
+		return
+	}
+	s.done.Add(w*(st.pos+n)/st.info.NSamples - w*st.pos/st.info.NSamples)
+}
+
+// skip counts the part of a recording not read because it failed.
+func (s *RecordingSource) skip(st *recStream) {
+	w := progressUnit / int64(max(1, len(s.specs)))
+	var read int64
+	if st != nil && st.info != nil && st.info.NSamples > 0 {
+		read = w * st.pos / st.info.NSamples
+	}
+	s.done.Add(w - read)
+	s.finished.Add(1)
+}
+
 func (s *RecordingSource) fail(err error) {
 	s.cfg.Logger.Error("recording skipped", "err", err)
 	s.mu.Lock()
@@ -115,6 +158,7 @@ func (s *RecordingSource) fill() {
 		s.next++
 		rec, err := spec.Open()
 		if err != nil {
+			s.skip(nil)
 			s.fail(fmt.Errorf("session %s: %w", spec.Session, err))
 			continue
 		}
@@ -127,6 +171,7 @@ func (s *RecordingSource) fill() {
 		}
 		if info.NSamples == 0 || len(info.Channels) == 0 || !(info.SampleRate > 0) {
 			rec.Close()
+			s.skip(nil)
 			s.fail(fmt.Errorf("session %s: %s: no samples to stream (%d channels, %d samples)", spec.Session, spec.Name, len(info.Channels), info.NSamples))
 			continue
 		}
@@ -188,6 +233,7 @@ func (s *RecordingSource) Read(ctx context.Context) (Message, AckFunc, error) {
 		}
 		msg, err := s.encode(st)
 		if err != nil {
+			s.skip(st)
 			st.rec.Close()
 			s.open = append(s.open[:i], s.open[i+1:]...)
 			s.fail(fmt.Errorf("session %s: %w", st.spec.Session, err))
@@ -233,6 +279,7 @@ func (s *RecordingSource) encode(st *recStream) (Message, error) {
 		Time:   time.Now(),
 	}
 	c.Seq++
+	s.advance(st, n)
 	st.pos += n
 	return msg, nil
 }

@@ -2,6 +2,7 @@ package pipeline_test
 
 import (
 	"bytes"
+	"errors"
 	"log/slog"
 	"strings"
 	"testing"
@@ -37,5 +38,32 @@ func TestRecordingWarnings(t *testing.T) {
 	}
 	if n := strings.Count(log.String(), "5 complete records"); n != 1 {
 		t.Errorf("warning logged %d times:\n%s", n, log.String())
+	}
+}
+
+// TestRecordingProgress: the share read grows with every chunk, a
+// recording that fails to open counts as finished, and the end of input
+// is exactly the whole.
+func TestRecordingProgress(t *testing.T) {
+	specs := sims(t, 3, 3)
+	specs[2].Open = func() (formats.Recording, error) { return nil, errors.New("gone") }
+	src := pipeline.NewRecordingSource(specs, pipeline.RecordingSourceConfig{ChunkSeconds: 0.5, Logger: slog.New(slog.DiscardHandler)})
+	if err := src.Connect(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	var last int64
+	for {
+		_, _, err := src.Read(t.Context())
+		done, total, finished, n := src.Progress()
+		if err != nil {
+			if !errors.Is(err, pipeline.ErrEndOfInput) || done != total || finished != 3 || n != 3 {
+				t.Fatalf("end: err %v, done %d of %d, %d of %d finished", err, done, total, finished, n)
+			}
+			return
+		}
+		if done <= last || done > total {
+			t.Fatalf("done %d after %d, of %d", done, last, total)
+		}
+		last = done
 	}
 }

@@ -91,10 +91,11 @@ type Options struct {
 	// Warmup is how much signal a session needs before its windows are
 	// trustworthy (filter state), as a WindowSpec-style length: samples
 	// or seconds. A session that starts mid-stream (after a restart or
-	// rebalance) emits no window starting within Warmup of its first
-	// sample, and a message is acknowledged only once it lies Warmup
-	// before the next window, so a re-read starts early enough to warm up
-	// and re-emitted windows equal the originals. Default: none.
+	// rebalance) without a checkpoint (State) emits no window starting
+	// within Warmup of its first sample, and a message is acknowledged
+	// only once it lies Warmup before the next window, so a re-read starts
+	// early enough to warm up and re-emitted windows equal the originals
+	// up to the filter transient left. Default: none.
 	Warmup WindowSpec
 	// DrainTimeout bounds the soft drain after the context ends: queued
 	// messages are processed for this long, then the run stops hard.
@@ -107,6 +108,20 @@ type Options struct {
 	// producer is gone. Negative: sessions end only on a final chunk or
 	// at the end of a finite input. Default: 60s.
 	SessionIdle time.Duration
+	// State, when set, keeps a checkpoint of every session read from a
+	// partitioned source (Message.Topic set): the state of its
+	// preprocessing, window position, events and stages, saved before the
+	// chunks it covers are acknowledged. A session that moves to another
+	// process or restarts resumes from it and goes on bit for bit as if
+	// never interrupted, instead of warming up; chunks a checkpoint covers
+	// are acknowledged unprocessed when re-read. A session's checkpoint is
+	// deleted once it ended and its last chunk is committed (with a
+	// Committer source). Default: none (sessions warm up, see Warmup).
+	State StateStore
+	// CheckpointInterval is the least time between two checkpoints of a
+	// session: its acknowledgements wait up to this long (and then for the
+	// save) before they go. Default: 1s.
+	CheckpointInterval time.Duration
 	// Logger default: slog.Default().
 	Logger *slog.Logger
 	// Metrics default: none recorded.
@@ -132,6 +147,14 @@ type Runner struct {
 	// ended lists ended sessions' ids, oldest first, so that the
 	// statistics of a 24/7 run stay bounded (maxEndedStats).
 	ended []string
+
+	// runCtx is Run's hard context and failRun its fail, for checkpoint
+	// saves started from write completions; saves counts those in
+	// flight, and stateClosed is set when the store is closing.
+	runCtx      context.Context
+	failRun     func(error)
+	saves       sync.WaitGroup
+	stateClosed atomic.Bool
 }
 
 // maxEndedStats bounds how many ended sessions keep their statistics for
@@ -182,6 +205,9 @@ func New(opt Options) (*Runner, error) {
 	}
 	if opt.SessionIdle == 0 {
 		opt.SessionIdle = DefaultSessionIdle
+	}
+	if opt.CheckpointInterval <= 0 {
+		opt.CheckpointInterval = DefaultCheckpointInterval
 	}
 	if opt.Logger == nil {
 		opt.Logger = slog.Default()
@@ -254,6 +280,7 @@ func (r *Runner) Run(ctx context.Context) error {
 		cancelHard(err)
 		cancelRead(err)
 	}
+	r.runCtx, r.failRun = hard, fail
 
 	// endOfInput is set when the source is exhausted, before the queues
 	// close: only then are unfinished windows final.
@@ -265,7 +292,7 @@ func (r *Runner) Run(ctx context.Context) error {
 		queues[i] = make(chan job, 16)
 		dec := wire.NewDecoder(memory.DefaultAllocator)
 		dec.Limits = r.opt.Limits
-		w := &worker{r: r, dec: dec, sessions: map[string]*session{}, endOfInput: &endOfInput, fail: fail}
+		w := &worker{r: r, dec: dec, sessions: map[string]*session{}, endOfInput: &endOfInput, fail: fail, loaded: map[string]loadedCheckpoint{}}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -323,6 +350,18 @@ func (r *Runner) Run(ctx context.Context) error {
 			errs = append(errs, fmt.Errorf("pipeline: close dead-letter sink: %w", err))
 		}
 	}
+	// The writes' completions start checkpoint saves, whose completions
+	// acknowledge messages: the store closes after the sinks and before
+	// the source.
+	if r.opt.State != nil {
+		if err := r.closeBounded(func() error { r.saves.Wait(); return nil }); err != nil {
+			errs = append(errs, fmt.Errorf("pipeline: checkpoint saves: %w", err))
+		}
+		r.stateClosed.Store(true)
+		if err := r.closeBounded(r.opt.State.Close); err != nil {
+			errs = append(errs, fmt.Errorf("pipeline: close state store: %w", err))
+		}
+	}
 	if err := src.Close(context.WithoutCancel(ctx)); err != nil {
 		errs = append(errs, fmt.Errorf("pipeline: close source: %w", err))
 	}
@@ -366,6 +405,12 @@ type worker struct {
 	fail func(error)
 	// epoch is the newest source epoch this worker has seen.
 	epoch int64
+	// loaded holds checkpoints of sessions whose re-read chunks are
+	// still being skipped; tombs the ended sessions whose checkpoints are
+	// to be deleted (Options.State).
+	loaded map[string]loadedCheckpoint
+	tombs  []tomb
+	warned bool
 }
 
 type stageErr struct {
@@ -383,10 +428,13 @@ func idleTick(idle time.Duration) time.Duration {
 func (w *worker) run(ctx context.Context, q <-chan job) error {
 	var tick <-chan time.Time
 	_, owner := w.r.opt.Source.(Owner)
-	if w.r.opt.SessionIdle > 0 || owner {
+	if w.r.opt.SessionIdle > 0 || owner || w.r.opt.State != nil {
 		every := time.Second // how soon sessions that moved away are dropped
 		if w.r.opt.SessionIdle > 0 {
 			every = idleTick(w.r.opt.SessionIdle)
+		}
+		if w.r.opt.State != nil {
+			every = min(every, max(w.r.opt.CheckpointInterval/2, 10*time.Millisecond))
 		}
 		t := time.NewTicker(every)
 		defer t.Stop()
@@ -478,6 +526,9 @@ func (w *worker) endIdle(ctx context.Context, now time.Time) error {
 	if _, ok := w.r.opt.Source.(Owner); ok {
 		w.dropMoved()
 	}
+	if w.r.opt.State != nil {
+		w.checkpointTick(ctx, now)
+	}
 	if w.r.opt.SessionIdle <= 0 {
 		return nil
 	}
@@ -507,7 +558,16 @@ func (w *worker) endSession(ctx context.Context, s *session, reason string) erro
 		s.ackAll(err)
 		s.acks.done(g, err)
 	} else {
-		s.acks.finish(g, s.takeAll())
+		// A checkpointed session's chunks go once its end is saved: a
+		// restart before they are committed skips them, and a later chunk
+		// starts a new session, as here.
+		var ckpt []byte
+		if s.ck != nil {
+			ckpt = s.capture(true)
+			w.tombs = append(w.tombs, tomb{session: s.info.Session, topic: s.topic, partition: s.partition, epoch: s.epoch,
+				from: s.ck.lastOffset + 1, acks: s.acks})
+		}
+		s.acks.finish(g, s.takeAll(), ckpt)
 	}
 	delete(w.sessions, s.info.Session)
 	r.opt.Metrics.session(-1)
@@ -535,6 +595,20 @@ func (w *worker) finish(ctx context.Context, s *session, g *ackGroup, reason str
 	if len(s.buf) == 0 || s.bufStart < 0 {
 		return nil
 	}
+	w.results = w.results[:0]
+	w.stageErrs = w.stageErrs[:0]
+	msg := Message{Key: s.info.Session, Origin: "end of session " + s.info.Session}
+	// The samples preprocessing held back complete the last windows.
+	if err := s.flush(); err != nil {
+		q := s.acks
+		q.hold(g)
+		if err := w.report(ctx, DeadLetter{Message: msg, Reason: ReasonPreprocess,
+			Err: fmt.Errorf("%s: flush: %w", msg.Origin, err)}, func(err error) { q.done(g, err) }); err != nil {
+			return err
+		}
+	} else if err := w.analyse(s, nil); err != nil {
+		return err
+	}
 	end := s.key(s.next, s.bufEnd())
 	unfinished := max(s.bufEnd()-max(s.next*s.hop, s.bufStart), 0)
 	if s.ev != nil {
@@ -544,8 +618,6 @@ func (w *worker) finish(ctx context.Context, s *session, g *ackGroup, reason str
 			unfinished = max(s.bufEnd()-max(s.ev.pending[0].Sample+s.ev.offset, s.bufStart), 0)
 		}
 	}
-	w.results = w.results[:0]
-	w.stageErrs = w.stageErrs[:0]
 	for i, st := range s.stages {
 		f, ok := st.(Finisher)
 		if !ok {
@@ -569,7 +641,6 @@ func (w *worker) finish(ctx context.Context, s *session, g *ackGroup, reason str
 			Reason: reason, SampleRate: s.info.SampleRate, Chunks: s.lastSeq + 1, Samples: s.bufEnd(),
 			Windows: windows, Unfinished: unfinished,
 		})})
-	msg := Message{Key: s.info.Session, Origin: "end of session " + s.info.Session}
 	err := w.write(ctx, s, g, msg)
 	w.release()
 	if err != nil {
@@ -623,29 +694,19 @@ func (w *worker) handle(ctx context.Context, j job) error {
 		w.epoch = j.msg.Epoch
 		w.dropMoved()
 	}
-	s := w.sessions[c.Session]
-	if s != nil && s.epoch != j.msg.Epoch {
-		// Ownership changed: what this session held is superseded; it
-		// is rebuilt from this message on, as a restart would.
-		s.ackAll(errSuperseded)
-		s = nil
-		r.opt.Metrics.session(-1)
+	s, skip, err := w.sessionFor(ctx, j, c)
+	if err != nil {
+		return w.deadLetter(ctx, j, ReasonSessionStart, fmt.Errorf("%s: %w", j.msg.Origin, err))
 	}
-	if s == nil {
-		var err error
-		s, err = w.newSession(c)
-		if err != nil {
-			return w.deadLetter(ctx, j, ReasonSessionStart, fmt.Errorf("%s: %w", j.msg.Origin, err))
-		}
-		s.epoch = j.msg.Epoch
-		s.topic, s.partition = j.msg.Topic, j.msg.Partition
-		w.sessions[c.Session] = s
-		r.opt.Metrics.session(1)
+	if skip {
+		return nil
 	}
 	s.lastSeen = time.Now()
+	mark := s.mark(j.msg.Offset)
 	if err := s.validator.Check(c); err != nil {
 		var we *wire.Error
 		if !errors.As(err, &we) || we.Reason != wire.ReasonGap {
+			s.recycle(mark.pre)
 			return w.deadLetter(ctx, j, string(wire.ReasonOf(err)), fmt.Errorf("%s: %w", j.msg.Origin, err))
 		}
 		// A gap is reported, not bridged: the chunk itself is good, so it
@@ -664,32 +725,13 @@ func (w *worker) handle(ctx context.Context, j job) error {
 	}
 	w.results = w.results[:0]
 	w.stageErrs = w.stageErrs[:0]
-	if err := s.add(c, j.ack); err != nil {
+	if err := s.add(c, j.ack, mark); err != nil {
+		s.recycle(mark.pre)
 		return w.deadLetter(ctx, j, ReasonPreprocess, fmt.Errorf("%s: session %s: %w", j.msg.Origin, c.Session, err))
 	}
-	windows, err := s.windows(func(win *Window) {
-		for i, st := range s.stages {
-			t0 := time.Now()
-			res, err := st.Process(win)
-			r.opt.Metrics.stage(r.opt.Stages[i].Name(), time.Since(t0))
-			if err != nil {
-				w.stageErrs = append(w.stageErrs, stageErr{r.opt.Stages[i].Name(), win.WindowKey.Window, err})
-				continue
-			}
-			w.results = append(w.results, res...)
-		}
-	})
-	if err != nil {
+	if err := w.analyse(s, c); err != nil {
 		return err
 	}
-	r.stats.Windows.Add(windows)
-	r.opt.Metrics.chunk()
-	r.opt.Metrics.window(windows)
-	r.mu.Lock()
-	s.stats.Chunks++
-	s.stats.Samples += int64(c.Len())
-	s.stats.Windows += windows
-	r.mu.Unlock()
 	g := s.acks.open()
 	if len(w.results) > 0 {
 		err := w.write(ctx, s, g, j.msg)
@@ -708,11 +750,49 @@ func (w *worker) handle(ctx context.Context, j job) error {
 		return err
 	}
 	// The chunks no unfinished window needs are acknowledged once the
-	// results written so far are durable.
-	s.acks.finish(g, s.doneAcks())
+	// results written so far are durable, and, for a checkpointed session,
+	// once a checkpoint covering them is saved (at most one per
+	// CheckpointInterval).
+	acks := s.doneAcks()
+	s.acks.finish(g, acks, s.checkpointDue(len(acks) > 0))
 	if c.Final {
 		return w.endSession(ctx, s, arrowout.EndFinal)
 	}
+	return nil
+}
+
+// analyse runs the stages on every window s completed, appending to
+// w.results and w.stageErrs, and counts the windows and the chunk c that
+// completed them (nil: the flush at the session's end).
+func (w *worker) analyse(s *session, c *wire.Chunk) error {
+	r := w.r
+	windows, err := s.windows(func(win *Window) {
+		for i, st := range s.stages {
+			t0 := time.Now()
+			res, err := st.Process(win)
+			r.opt.Metrics.stage(r.opt.Stages[i].Name(), time.Since(t0))
+			if err != nil {
+				w.stageErrs = append(w.stageErrs, stageErr{r.opt.Stages[i].Name(), win.WindowKey.Window, err})
+				continue
+			}
+			w.results = append(w.results, res...)
+		}
+	})
+	if err != nil {
+		return err
+	}
+	r.stats.Windows.Add(windows)
+	if c != nil {
+		r.opt.Metrics.chunk()
+	}
+	r.opt.Metrics.window(windows)
+	r.mu.Lock()
+	if c != nil {
+		s.stats.Chunks++
+		s.stats.Samples += int64(c.Len())
+	}
+	s.stats.Windows += windows
+	r.mu.Unlock()
 	return nil
 }
 
@@ -860,6 +940,7 @@ func (w *worker) newSession(c *wire.Chunk) (*session, error) {
 		}
 	}
 	s := &session{
+		r:         w.r,
 		info:      info,
 		validator: wire.NewValidator(w.r.opt.NonFinite),
 		length:    length,

@@ -1,6 +1,8 @@
 package pipeline
 
 import (
+	"errors"
+	"fmt"
 	"math"
 	"slices"
 	"sync"
@@ -12,6 +14,7 @@ import (
 
 // session is one session's state, owned by one worker.
 type session struct {
+	r         *Runner
 	info      SessionInfo
 	validator *wire.Validator
 	stages    []Stage
@@ -40,6 +43,9 @@ type session struct {
 	// -1 before the first chunk.
 	buf      [][]float64
 	bufStart int64
+	// runStart is the first sample of the run the buffer holds: bufStart
+	// when the buffer last restarted (Window.RunStart).
+	runStart int64
 	// next is the index of the next window to emit; it starts at
 	// next·hop.
 	next int64
@@ -53,6 +59,36 @@ type session struct {
 	// acks releases acknowledgements once the results before them are
 	// durable.
 	acks *ackQueue
+	// ck is the checkpoint bookkeeping of a session whose state is saved
+	// (Options.State); nil otherwise.
+	ck *sessionCkpt
+	// resumed is set by restore until the first chunk is added: the
+	// window position and event state are the checkpoint's, not to be
+	// reset by the buffer's restart.
+	resumed bool
+}
+
+// sessionCkpt is a checkpointed session's bookkeeping.
+type sessionCkpt struct {
+	// inRate is the input sample rate (the session's first chunk's).
+	inRate float64
+	// lastOffset is the source offset of the last chunk added.
+	lastOffset int64
+	// lastCapture is when the last checkpoint was taken.
+	lastCapture time.Time
+	// free holds mark buffers for reuse; scratch is AppendState's.
+	free    [][]byte
+	scratch []byte
+}
+
+// chunkMark is a checkpointed session's state just before one of its
+// chunks: what a checkpoint needs when that chunk is the oldest one still
+// pending (checkpoint's "before the chunk at From").
+type chunkMark struct {
+	offset                                    int64
+	inEnd, outEnd, lastSeq, valSeq, valSample int64
+	// pre is the preprocessing chain's state, appendPre's encoding.
+	pre []byte
 }
 
 // eventState finds stimulus onsets in a session's stim channel and holds
@@ -74,6 +110,9 @@ type eventState struct {
 type pendingAck struct {
 	end int64 // one past the chunk's last sample
 	ack AckFunc
+	// mark is the state before the chunk, for checkpoints; zero when the
+	// session is not checkpointed.
+	mark chunkMark
 }
 
 func (s *session) bufEnd() int64 { return s.bufStart + int64(len(s.buf[0])) }
@@ -83,7 +122,11 @@ func (s *session) bufEnd() int64 { return s.bufStart + int64(len(s.buf[0])) }
 // preprocessing and restarts the buffer at the chunk's first output sample:
 // no window ever spans missing samples and no filter carries state across
 // them.
-func (s *session) add(c *wire.Chunk, ack AckFunc) error {
+//
+// m is the session's state before c (mark), kept with c's acknowledgement
+// for checkpoints. The first chunk after restore continues the restored
+// window position and event state.
+func (s *session) add(c *wire.Chunk, ack AckFunc, m chunkMark) error {
 	first := s.bufStart < 0
 	if !first && c.FirstSample != s.inEnd {
 		for _, p := range s.pre {
@@ -97,41 +140,86 @@ func (s *session) add(c *wire.Chunk, ack AckFunc) error {
 		}
 		s.in[i] = in
 	}
-	out, outFirst := s.in, c.FirstSample
-	for _, p := range s.pre {
-		var err error
-		if out, outFirst, err = p.Process(out, outFirst); err != nil {
-			return err
-		}
+	out, outFirst, err := runSteps(s.pre, s.in, c.FirstSample)
+	if err != nil {
+		return err
 	}
 	s.inEnd = c.LastSample()
 	s.lastSeq = c.Seq
+	s.push(out, outFirst, first)
+	// On the output clock: with resampling, Warmup must also cover the
+	// resampler's delay (see Options.Warmup).
+	s.pending = append(s.pending, pendingAck{end: s.bufEnd(), ack: ack, mark: m})
+	if s.ck != nil {
+		s.ck.lastOffset = m.offset
+	}
+	return nil
+}
+
+// runSteps runs x, whose first sample is first, through steps.
+func runSteps(steps []Preprocess, x [][]float64, first int64) ([][]float64, int64, error) {
+	for _, p := range steps {
+		var err error
+		if x, first, err = p.Process(x, first); err != nil {
+			return nil, 0, err
+		}
+	}
+	return x, first, nil
+}
+
+// flush ends the preprocessing at the end of the session: each Flusher's
+// held-back samples go through the steps after it into the buffer.
+func (s *session) flush() error {
+	if s.bufStart < 0 {
+		return nil
+	}
+	for i, p := range s.pre {
+		f, ok := p.(Flusher)
+		if !ok {
+			continue
+		}
+		out, outFirst := f.Flush()
+		if len(out) == 0 || len(out[0]) == 0 {
+			continue
+		}
+		out, outFirst, err := runSteps(s.pre[i+1:], out, outFirst)
+		if err != nil {
+			return err
+		}
+		s.push(out, outFirst, false)
+	}
+	return nil
+}
+
+// push appends preprocessed samples whose first is outFirst to the
+// buffer; first is true for the session's first chunk.
+func (s *session) push(out [][]float64, outFirst int64, first bool) {
 	if first || outFirst != s.bufEnd() {
 		for i := range s.buf {
 			s.buf[i] = s.buf[i][:0]
 		}
 		s.bufStart = outFirst
-		// The first window that lies wholly after the restart; a session
-		// joined mid-stream also skips its warm-up.
-		from := outFirst
-		if first && outFirst > 0 {
-			from += s.warmup
-		}
-		s.next = max(s.next, ceilDiv(from, s.hop))
-		if s.ev != nil {
-			s.ev.scan, s.ev.prev, s.ev.minStart = outFirst, math.NaN(), from
+		s.runStart = outFirst
+		if !s.resumed {
+			// The first window that lies wholly after the restart; a
+			// session joined mid-stream also skips its warm-up.
+			from := outFirst
+			if first && outFirst > 0 {
+				from += s.warmup
+			}
+			s.next = max(s.next, ceilDiv(from, s.hop))
+			if s.ev != nil {
+				s.ev.scan, s.ev.prev, s.ev.minStart = outFirst, math.NaN(), from
+			}
 		}
 	}
+	s.resumed = false
 	for i, col := range out {
 		s.buf[i] = append(s.buf[i], col...)
 	}
 	if s.ev != nil {
 		s.ev.find(s.buf[s.ev.stim], s.bufStart)
 	}
-	// On the output clock: with resampling, Warmup must also cover the
-	// resampler's delay (see Options.Warmup).
-	s.pending = append(s.pending, pendingAck{end: s.bufEnd(), ack: ack})
-	return nil
 }
 
 // find scans the stim channel stim (whose first sample is start) from
@@ -139,6 +227,9 @@ func (s *session) add(c *wire.Chunk, ack AckFunc) error {
 // the previous one's (mne.find_events with consecutive='increasing').
 func (e *eventState) find(stim []float64, start int64) {
 	end := start + int64(len(stim))
+	if e.scan >= end {
+		return // a resumed session re-adding chunks its checkpoint scanned
+	}
 	for i := e.scan; i < end; i++ {
 		v := stim[i-start]
 		if v != 0 && v > e.prev { // false while prev is NaN
@@ -238,6 +329,7 @@ func (s *session) emit(fn func(*Window), w, start int64, ev *Event) {
 		Channels:   s.info.Channels,
 		Data:       s.data,
 		Event:      ev,
+		RunStart:   s.runStart,
 	}
 	fn(&s.win)
 }
@@ -266,21 +358,45 @@ func (s *session) compact(from int64) {
 }
 
 // ackGroup holds the acknowledgements of one handled message (or session
-// end) until the asynchronous writes of its results are durable.
+// end) until the asynchronous writes of its results are durable and, for
+// a checkpointed session, a checkpoint covering them is saved.
 type ackGroup struct {
 	pending int // writes in flight, plus one while the worker fills acks
 	err     error
 	acks    []AckFunc
+	// ckpt is the session's checkpoint as of this group (session.capture),
+	// saved once this group and every one before it are durable; nil when
+	// none was taken.
+	ckpt []byte
+	// covered: a checkpoint taken at or after this group is saved.
+	covered bool
 }
 
 // ackQueue releases a session's ack groups in the order they were opened,
 // each once its writes are durable: an acknowledgement never overtakes a
-// result written before it. Completions of asynchronous writes call done
-// from other goroutines.
+// result written before it. For a checkpointed session the
+// acknowledgements also wait until a checkpoint taken at or after their
+// group is saved, so a committed offset never runs ahead of the saved
+// state; the newest checkpoint among the durable groups at the head is
+// saved, one save at a time, so a session's saves stay in order.
+// Completions of asynchronous writes and saves call done and saved from
+// other goroutines.
 type ackQueue struct {
 	r      *Runner
 	mu     sync.Mutex
 	groups []*ackGroup
+	// session keys the session's checkpoints; "" when it has none. It is
+	// set before the first group and never changed.
+	session string
+	// unsaved: the session's checkpoints are too large for the store; its
+	// acknowledgements go as without checkpoints.
+	unsaved bool
+	// saving: a checkpoint save is in flight.
+	saving bool
+	// abandoned, once set, is the error the acknowledgements still
+	// waiting for a checkpoint are released with: the session is gone
+	// (moved, stopped), and no checkpoint will cover them.
+	abandoned error
 }
 
 // open starts a group held by the caller until finish or done.
@@ -299,30 +415,147 @@ func (q *ackQueue) hold(g *ackGroup) {
 	q.mu.Unlock()
 }
 
-// finish gives g its acknowledgements and drops the caller's hold.
-func (q *ackQueue) finish(g *ackGroup, acks []AckFunc) {
+// finish gives g its acknowledgements and checkpoint (nil: none) and
+// drops the caller's hold.
+func (q *ackQueue) finish(g *ackGroup, acks []AckFunc, ckpt []byte) {
 	q.mu.Lock()
-	g.acks = acks
+	g.acks, g.ckpt = acks, ckpt
 	q.mu.Unlock()
 	q.done(g, nil)
 }
 
 // done ends one pending write of g (or the caller's hold) and
-// acknowledges every group at the head whose writes are all done: with
-// nil, unless a write failed or the run failed since.
+// acknowledges every group at the head that may go: with nil, unless a
+// write failed or the run failed since.
 func (q *ackQueue) done(g *ackGroup, err error) {
 	q.mu.Lock()
 	g.pending--
 	if err != nil && g.err == nil {
 		g.err = err
 	}
-	var ready []*ackGroup
-	for len(q.groups) > 0 && q.groups[0].pending == 0 {
-		ready = append(ready, q.groups[0])
+	ready, save := q.next()
+	q.mu.Unlock()
+	q.release(ready, save)
+}
+
+// saved ends the save of g's checkpoint: on success every group up to g is
+// covered; a failure stops the run, and those groups are acknowledged with
+// it.
+func (q *ackQueue) saved(g *ackGroup, err error) {
+	q.mu.Lock()
+	q.saving = false
+	g.ckpt = nil
+	if i := slices.Index(q.groups, g); i >= 0 {
+		for _, h := range q.groups[:i+1] {
+			h.ckpt = nil // older than g's, never to be saved
+			if err == nil {
+				h.covered = true
+			} else if h.err == nil {
+				h.err = err
+			}
+		}
+	}
+	ready, save := q.next()
+	q.mu.Unlock()
+	if err == nil {
+		q.r.opt.Metrics.checkpointSaved()
+	} else if !errors.Is(err, errStopped) {
+		// Before the release, so no later group is acknowledged as done.
+		q.r.failRun(fmt.Errorf("pipeline: session %s: checkpoint: %w", q.session, err))
+	}
+	q.release(ready, save)
+}
+
+// tooLarge ends the save of g's checkpoint, which the store refused for
+// its size: the session goes on without checkpoints (see
+// ErrStateTooLarge), and the one it has is deleted.
+func (q *ackQueue) tooLarge(g *ackGroup, err error) {
+	q.mu.Lock()
+	q.saving, q.unsaved = false, true
+	g.ckpt = nil
+	ready, _ := q.next()
+	q.mu.Unlock()
+	q.r.opt.Logger.Warn("checkpoint: too large for the state store; the session goes on without checkpoints and warms up after a restart or rebalance",
+		"session", q.session, "err", err)
+	q.r.opt.State.Save(q.r.runCtx, q.session, nil, func(error) {})
+	q.release(ready, nil)
+}
+
+// abandon releases with err the acknowledgements that wait for a
+// checkpoint, now and once their writes are durable: the session is gone.
+func (q *ackQueue) abandon(err error) {
+	q.mu.Lock()
+	if q.abandoned == nil {
+		q.abandoned = err
+	}
+	ready, save := q.next()
+	q.mu.Unlock()
+	q.release(ready, save)
+}
+
+// empty reports whether every group was released.
+func (q *ackQueue) empty() bool {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return len(q.groups) == 0
+}
+
+// uncovered reports whether acknowledgements wait for a checkpoint not
+// taken yet (rate-limited, see Options.CheckpointInterval).
+func (q *ackQueue) uncovered() bool {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	waiting := false
+	for _, g := range q.groups {
+		switch {
+		case g.ckpt != nil:
+			waiting = false
+		case len(g.acks) > 0 && !g.covered:
+			waiting = true
+		}
+	}
+	return waiting
+}
+
+// next, with q.mu held, removes the groups at the head that may be
+// released, and picks the checkpoint to save, if one is due.
+func (q *ackQueue) next() (ready []*ackGroup, save *ackGroup) {
+	checkpointed := q.session != "" && !q.unsaved
+	if checkpointed && !q.saving && q.abandoned == nil {
+		for _, g := range q.groups {
+			if g.pending > 0 {
+				break
+			}
+			if g.ckpt != nil && !g.covered && g.err == nil {
+				save = g
+			}
+		}
+		q.saving = save != nil
+	}
+	failed := q.r.Failure() != nil
+	for len(q.groups) > 0 {
+		g := q.groups[0]
+		if g.pending > 0 {
+			break
+		}
+		if checkpointed && !g.covered && g.err == nil && !failed {
+			if q.abandoned == nil && (len(g.acks) > 0 || g.ckpt != nil) {
+				break // waits for its checkpoint
+			}
+			if len(g.acks) > 0 {
+				g.err = q.abandoned
+			}
+		}
+		ready = append(ready, g)
 		q.groups[0] = nil
 		q.groups = q.groups[1:]
 	}
-	q.mu.Unlock()
+	return ready, save
+}
+
+// release acknowledges the groups next removed, and starts the save it
+// picked.
+func (q *ackQueue) release(ready []*ackGroup, save *ackGroup) {
 	for _, g := range ready {
 		err := g.err
 		if err == nil && len(g.acks) > 0 {
@@ -331,6 +564,9 @@ func (q *ackQueue) done(g *ackGroup, err error) {
 		for _, a := range g.acks {
 			a(err)
 		}
+	}
+	if save != nil {
+		q.r.save(q, save)
 	}
 }
 
@@ -351,6 +587,7 @@ func (s *session) doneAcks() []AckFunc {
 	i := 0
 	for ; i < len(s.pending) && s.pending[i].end <= need; i++ {
 		acks = append(acks, s.pending[i].ack)
+		s.recycle(s.pending[i].mark.pre)
 		s.pending[i] = pendingAck{}
 	}
 	s.pending = append(s.pending[:0], s.pending[i:]...)
@@ -362,19 +599,22 @@ func (s *session) takeAll() []AckFunc {
 	acks := make([]AckFunc, len(s.pending))
 	for i := range s.pending {
 		acks[i] = s.pending[i].ack
+		s.recycle(s.pending[i].mark.pre)
 		s.pending[i] = pendingAck{}
 	}
 	s.pending = s.pending[:0]
 	return acks
 }
 
-// ackAll acknowledges every pending chunk with err.
+// ackAll acknowledges every pending chunk with err, and every chunk whose
+// acknowledgement waits for a checkpoint that will not be taken.
 func (s *session) ackAll(err error) {
 	for i := range s.pending {
 		s.pending[i].ack(err)
 		s.pending[i] = pendingAck{}
 	}
 	s.pending = s.pending[:0]
+	s.acks.abandon(err)
 }
 
 func ceilDiv(a, b int64) int64 {

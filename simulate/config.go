@@ -429,75 +429,18 @@ func (c *Config) validate() error {
 		return err
 	}
 
-	if b := c.Background; b.Enabled {
-		for _, f := range []struct {
-			name string
-			v    float64
-		}{{"Amplitude", b.Amplitude}, {"Exponent", b.Exponent}, {"HighPass", b.HighPass}, {"Spread", b.Spread}} {
-			if err := positive("Background."+f.name, f.v); err != nil {
-				return err
-			}
-		}
-		if b.Exponent > 4 {
-			return bad("Background.Exponent", "%v, want at most 4", b.Exponent)
-		}
-		if b.HighPass >= nyq {
-			return bad("Background.HighPass", "%v Hz, want below the Nyquist frequency %v Hz", b.HighPass, nyq)
-		}
-		if b.Sources < 1 || b.Sources > 4096 {
-			return bad("Background.Sources", "%d, want 1 to 4096", b.Sources)
-		}
+	if err := c.validateBackground(nyq); err != nil {
+		return err
 	}
-
-	if a := c.Alpha; a.Enabled {
-		for _, f := range []struct {
-			name string
-			v    float64
-		}{{"Frequency", a.Frequency}, {"Bandwidth", a.Bandwidth}, {"Amplitude", a.Amplitude}, {"Spread", a.Spread}} {
-			if err := positive("Alpha."+f.name, f.v); err != nil {
-				return err
-			}
-		}
-		if a.Frequency+a.Bandwidth >= nyq {
-			return bad("Alpha.Frequency", "%v Hz (bandwidth %v Hz), want the band below the Nyquist frequency %v Hz", a.Frequency, a.Bandwidth, nyq)
-		}
+	if err := c.validateAlpha(nyq); err != nil {
+		return err
 	}
-
-	if l := c.LineNoise; l.Enabled {
-		if err := positive("LineNoise.Frequency", l.Frequency); err != nil {
-			return err
-		}
-		if l.Frequency >= nyq {
-			return bad("LineNoise.Frequency", "%v Hz, want below the Nyquist frequency %v Hz", l.Frequency, nyq)
-		}
-		if err := positive("LineNoise.Amplitude", l.Amplitude); err != nil {
-			return err
-		}
-		if l.Harmonics < 1 || l.Harmonics > 100 {
-			return bad("LineNoise.Harmonics", "%d, want 1 to 100", l.Harmonics)
-		}
-		if err := positive("LineNoise.HarmonicDecay", l.HarmonicDecay); err != nil {
-			return err
-		}
+	if err := c.validateLineNoise(nyq); err != nil {
+		return err
 	}
-
-	if k := c.Blinks; k.Enabled {
-		for _, f := range []struct {
-			name string
-			v    float64
-		}{{"Rate", k.Rate}, {"MinAmplitude", k.MinAmplitude}, {"MaxAmplitude", k.MaxAmplitude}, {"Duration", k.Duration}, {"Spread", k.Spread}} {
-			if err := positive("Blinks."+f.name, f.v); err != nil {
-				return err
-			}
-		}
-		if k.MaxAmplitude < k.MinAmplitude {
-			return bad("Blinks.MaxAmplitude", "%v V, want at least MinAmplitude %v V", k.MaxAmplitude, k.MinAmplitude)
-		}
-		if k.Rate*2*k.Duration >= 1 {
-			return bad("Blinks.Rate", "%v/s with Duration %v s, want Rate < 1/(2*Duration) (blinks do not overlap)", k.Rate, k.Duration)
-		}
+	if err := c.validateBlinks(); err != nil {
+		return err
 	}
-
 	if s := c.SSVEP; s.Enabled {
 		if err := c.validateSSVEP(nyq); err != nil {
 			return err
@@ -507,6 +450,93 @@ func (c *Config) validate() error {
 		if err := c.validateSeizures(nyq); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// allPositive checks that each value is finite and > 0, naming the
+// first that is not as prefix + its name.
+func allPositive(prefix string, fields ...namedValue) error {
+	for _, f := range fields {
+		if err := positive(prefix+f.name, f.v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+type namedValue struct {
+	name string
+	v    float64
+}
+
+func (c *Config) validateBackground(nyq float64) error {
+	b := c.Background
+	if !b.Enabled {
+		return nil
+	}
+	if err := allPositive("Background.", namedValue{"Amplitude", b.Amplitude}, namedValue{"Exponent", b.Exponent}, namedValue{"HighPass", b.HighPass}, namedValue{"Spread", b.Spread}); err != nil {
+		return err
+	}
+	if b.Exponent > 4 {
+		return bad("Background.Exponent", "%v, want at most 4", b.Exponent)
+	}
+	if b.HighPass >= nyq {
+		return bad("Background.HighPass", "%v Hz, want below the Nyquist frequency %v Hz", b.HighPass, nyq)
+	}
+	if b.Sources < 1 || b.Sources > 4096 {
+		return bad("Background.Sources", "%d, want 1 to 4096", b.Sources)
+	}
+	return nil
+}
+
+func (c *Config) validateAlpha(nyq float64) error {
+	a := c.Alpha
+	if !a.Enabled {
+		return nil
+	}
+	if err := allPositive("Alpha.", namedValue{"Frequency", a.Frequency}, namedValue{"Bandwidth", a.Bandwidth}, namedValue{"Amplitude", a.Amplitude}, namedValue{"Spread", a.Spread}); err != nil {
+		return err
+	}
+	if a.Frequency+a.Bandwidth >= nyq {
+		return bad("Alpha.Frequency", "%v Hz (bandwidth %v Hz), want the band below the Nyquist frequency %v Hz", a.Frequency, a.Bandwidth, nyq)
+	}
+	return nil
+}
+
+func (c *Config) validateLineNoise(nyq float64) error {
+	l := c.LineNoise
+	if !l.Enabled {
+		return nil
+	}
+	if err := positive("LineNoise.Frequency", l.Frequency); err != nil {
+		return err
+	}
+	if l.Frequency >= nyq {
+		return bad("LineNoise.Frequency", "%v Hz, want below the Nyquist frequency %v Hz", l.Frequency, nyq)
+	}
+	if err := positive("LineNoise.Amplitude", l.Amplitude); err != nil {
+		return err
+	}
+	if l.Harmonics < 1 || l.Harmonics > 100 {
+		return bad("LineNoise.Harmonics", "%d, want 1 to 100", l.Harmonics)
+	}
+	return positive("LineNoise.HarmonicDecay", l.HarmonicDecay)
+}
+
+func (c *Config) validateBlinks() error {
+	k := c.Blinks
+	if !k.Enabled {
+		return nil
+	}
+	if err := allPositive("Blinks.", namedValue{"Rate", k.Rate}, namedValue{"MinAmplitude", k.MinAmplitude}, namedValue{"MaxAmplitude", k.MaxAmplitude}, namedValue{"Duration", k.Duration}, namedValue{"Spread", k.Spread}); err != nil {
+		return err
+	}
+	if k.MaxAmplitude < k.MinAmplitude {
+		return bad("Blinks.MaxAmplitude", "%v V, want at least MinAmplitude %v V", k.MaxAmplitude, k.MinAmplitude)
+	}
+	if k.Rate*2*k.Duration >= 1 {
+		return bad("Blinks.Rate", "%v/s with Duration %v s, want Rate < 1/(2*Duration) (blinks do not overlap)", k.Rate, k.Duration)
 	}
 	return nil
 }

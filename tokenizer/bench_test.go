@@ -15,7 +15,7 @@ func benchSetup(b *testing.B, seconds float64) (*Vocabulary, []float64, []float6
 		b.Fatal(err)
 	}
 	for _, ch := range x {
-		col.Add(ch, rate, "eeg")
+		col.Add(ch, rate)
 	}
 	v, err := Train(col.Motifs, TrainConfig{Seed: 1})
 	if err != nil {

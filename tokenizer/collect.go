@@ -38,11 +38,22 @@ func (c *Collector) Reset() {
 // Len returns the number of motifs collected.
 func (c *Collector) Len() int { return len(c.Motifs) / c.cfg.Dim() }
 
-// Add resamples x, one channel of type kind ("eeg", "meg_mag", "meg_grad":
-// formats.ChannelType) at rate Hz, to SampleRate and appends the motif of
-// every frame Tokenize would tokenize, and its band powers under kind. It
-// returns how many it added.
-func (c *Collector) Add(x []float64, rate float64, kind string) (int, error) {
+// Add resamples x, one channel at rate Hz, to SampleRate and appends the
+// motif of every frame Tokenize would tokenize. It returns how many it
+// added. It collects no band powers: a vocabulary trained on them alone
+// has no power levels (see AddChannel).
+func (c *Collector) Add(x []float64, rate float64) (int, error) {
+	return c.add(x, rate, "", false)
+}
+
+// AddChannel is Add for a channel of type kind ("eeg", "meg_mag",
+// "meg_grad": formats.ChannelType), which also appends the band powers of
+// the motifs' centre frames to Powers[kind].
+func (c *Collector) AddChannel(x []float64, rate float64, kind string) (int, error) {
+	return c.add(x, rate, kind, true)
+}
+
+func (c *Collector) add(x []float64, rate float64, kind string, powers bool) (int, error) {
 	r, ok := c.rs[rate]
 	if !ok {
 		var err error
@@ -52,6 +63,10 @@ func (c *Collector) Add(x []float64, rate float64, kind string) (int, error) {
 		c.rs[rate] = r
 	}
 	before := len(c.Motifs)
-	c.Motifs, c.Powers[kind] = appendMotifs(c.feat, c.Motifs, c.Powers[kind], r.Resample(x))
+	if powers {
+		c.Motifs, c.Powers[kind] = appendMotifs(c.feat, c.Motifs, c.Powers[kind], r.Resample(x))
+	} else {
+		c.Motifs, _ = appendMotifs(c.feat, c.Motifs, nil, r.Resample(x))
+	}
 	return (len(c.Motifs) - before) / c.cfg.Dim(), nil
 }

@@ -13,6 +13,8 @@ import (
 	"github.com/apache/arrow/go/v17/arrow/array"
 	"github.com/apache/arrow/go/v17/arrow/ipc"
 	"github.com/apache/arrow/go/v17/arrow/memory"
+
+	"github.com/neurostream/neurostream/internal/fileio"
 )
 
 // FileVersion is the vocabulary file format version Write writes for a
@@ -166,17 +168,9 @@ func (v *Vocabulary) Write(w io.WriteSeeker) error {
 }
 
 // WriteFile writes v to path (see Write).
-func (v *Vocabulary) WriteFile(path string) (err error) {
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if cerr := f.Close(); err == nil {
-			err = cerr
-		}
-	}()
-	return v.Write(f)
+func (v *Vocabulary) WriteFile(path string) error {
+	// fileio hands write the *os.File, which seeks.
+	return fileio.WriteFile(path, func(w io.Writer) error { return v.Write(w.(io.WriteSeeker)) })
 }
 
 // ReadFile reads a vocabulary file written by Write; errors name the file
@@ -214,112 +208,50 @@ func Read(r interface {
 	}
 	defer fr.Close()
 	md := fr.Schema().Metadata()
-	m, err := readMeta(md)
+	h, err := readMetadata(md)
 	if err != nil {
 		return nil, err
 	}
-	fc, size, cells, prov, lv := m.fc, m.size, m.cells, m.prov, m.lv
-	want := fileSchema(fc.Dim(), md)
+	dim := h.fc.Dim()
+	want := fileSchema(dim, md)
 	if !fr.Schema().Equal(want) {
 		return nil, fmt.Errorf("schema %v, want %v", fr.Schema(), want)
 	}
-	dim := fc.Dim()
-	centroids := make([]float64, cells*dim)
-	codes := make([]float64, size*dim)
-	counts := make([]int64, size)
-	cellOf := make([]int, size)
-	seenC := make([]bool, cells)
-	seenT := make([]bool, size)
-	row := 0
+	rows := newVocabRows(h.size, h.cells, dim)
 	for i := range fr.NumRecords() {
 		rec, err := fr.Record(i)
 		if err != nil {
 			return nil, fmt.Errorf("record batch %d: %w", i, err)
 		}
-		level := rec.Column(0).(*array.Int8)
-		index := rec.Column(1).(*array.Int32)
-		cell := rec.Column(2).(*array.Int32)
-		count := rec.Column(3).(*array.Int64)
-		vec := rec.Column(4).(*array.FixedSizeList)
-		vals := vec.ListValues().(*array.Float64).Float64Values()
-		for j := range int(rec.NumRows()) {
-			if level.IsNull(j) || index.IsNull(j) || cell.IsNull(j) || vec.IsNull(j) {
-				return nil, fmt.Errorf("row %d: null value", row)
-			}
-			idx, c := int(index.Value(j)), int(cell.Value(j))
-			off := (int(vec.Offset()) + j) * dim
-			x := vals[off : off+dim]
-			switch level.Value(j) {
-			case levelCentroid:
-				if idx < 0 || idx >= cells || seenC[idx] || c != idx {
-					return nil, fmt.Errorf("row %d: centroid index %d, cell %d: want each cell 0…%d once", row, idx, c, cells-1)
-				}
-				seenC[idx] = true
-				copy(centroids[idx*dim:], x)
-			case levelCodeword:
-				if idx < 0 || idx >= size || seenT[idx] || c < 0 || c >= cells {
-					return nil, fmt.Errorf("row %d: token %d in cell %d: want each token 0…%d once in a cell 0…%d", row, idx, c, size-1, cells-1)
-				}
-				seenT[idx] = true
-				copy(codes[idx*dim:], x)
-				counts[idx] = count.Value(j)
-				cellOf[idx] = c
-			default:
-				return nil, fmt.Errorf("row %d: level %d, want 0 (centroid) or 1 (codeword)", row, level.Value(j))
-			}
-			row++
+		if err := rows.add(rec); err != nil {
+			return nil, err
 		}
 	}
-	cellStart, err := cellOffsets(seenC, seenT, cellOf)
+	cellStart, err := rows.cellStart()
 	if err != nil {
 		return nil, err
 	}
-	v = newVocabulary(fc, centroids, cellStart, codes, counts)
-	v.Provenance = prov
-	v.levels, v.edges = lv.Levels, lv.Edges
+	v = newVocabulary(h.fc, rows.centroids, cellStart, rows.codes, rows.counts)
+	v.Provenance = h.prov
+	v.levels, v.edges = h.lv.Levels, h.lv.Edges
 	if err := v.check(); err != nil {
 		return nil, err
 	}
 	return v, nil
 }
 
-// cellOffsets checks that every cell and token had its row and that
-// cells hold contiguous token ids, and returns the cells' first ids
-// (Vocabulary.cellStart).
-func cellOffsets(seenC, seenT []bool, cellOf []int) ([]int, error) {
-	cells := len(seenC)
-	for c, ok := range seenC {
-		if !ok {
-			return nil, fmt.Errorf("no centroid row for cell %d", c)
-		}
-	}
-	cellStart := make([]int, cells+1)
-	for id, ok := range seenT {
-		if !ok {
-			return nil, fmt.Errorf("no codeword row for token %d", id)
-		}
-		if id > 0 && cellOf[id] < cellOf[id-1] {
-			return nil, fmt.Errorf("token %d is in cell %d after a token of cell %d: cells must hold contiguous ids", id, cellOf[id], cellOf[id-1])
-		}
-		cellStart[cellOf[id]+1]++
-	}
-	for c := range cells {
-		cellStart[c+1] += cellStart[c]
-	}
-	return cellStart, nil
-}
-
-// fileMeta is what a vocabulary file's schema metadata says.
-type fileMeta struct {
+// fileMetadata is what a vocabulary file's schema metadata says.
+type fileMetadata struct {
 	fc          FeatureConfig
 	size, cells int
 	prov        Provenance
-	lv          powerLevels
+	lv          powerLevels // version 2
 }
 
-// readMeta reads and checks a vocabulary file's schema metadata.
-func readMeta(md arrow.Metadata) (fileMeta, error) {
-	var m fileMeta
+// readMetadata checks a vocabulary file's kind, version and STFT, and
+// reads its features, size and provenance.
+func readMetadata(md arrow.Metadata) (fileMetadata, error) {
+	var h fileMetadata
 	get := func(k string) string {
 		if i := md.FindKey(k); i >= 0 {
 			return md.Values()[i]
@@ -327,11 +259,11 @@ func readMeta(md arrow.Metadata) (fileMeta, error) {
 		return ""
 	}
 	if k := get(metaKind); k != kindVocabulary {
-		return m, fmt.Errorf("schema metadata %s is %q, want %q: not a tokenizer vocabulary", metaKind, k, kindVocabulary)
+		return h, fmt.Errorf("schema metadata %s is %q, want %q: not a tokenizer vocabulary", metaKind, k, kindVocabulary)
 	}
 	ver := get(metaVersion)
 	if ver != FileVersion && ver != fileVersion1 {
-		return m, fmt.Errorf("vocabulary file version %q, this build reads %q and %q", ver, fileVersion1, FileVersion)
+		return h, fmt.Errorf("vocabulary file version %q, this build reads %q and %q", ver, fileVersion1, FileVersion)
 	}
 	// The fixed STFT must be this build's.
 	for _, c := range []struct {
@@ -339,48 +271,48 @@ func readMeta(md arrow.Metadata) (fileMeta, error) {
 		want string
 	}{{metaRate, strconv.Itoa(SampleRate)}, {metaNFFT, strconv.Itoa(NFFT)}, {metaHop, strconv.Itoa(Hop)}, {metaBins, strconv.Itoa(Bins)}, {metaWindow, "hann"}} {
 		if got := get(c.key); got != c.want {
-			return m, fmt.Errorf("metadata %s is %q, this build computes %q", c.key, got, c.want)
+			return h, fmt.Errorf("metadata %s is %q, this build computes %q", c.key, got, c.want)
 		}
 	}
-	atoi := func(k string) (int, error) {
+	atoi := func(k string, dst *int) error {
 		n, err := strconv.Atoi(get(k))
 		if err != nil {
-			return 0, fmt.Errorf("metadata %s: %q is not an integer", k, get(k))
+			return fmt.Errorf("metadata %s: %q is not an integer", k, get(k))
 		}
-		return n, nil
+		*dst = n
+		return nil
 	}
-	fc := &m.fc
+	if err := atoi(metaPatch, &h.fc.PatchBins); err != nil {
+		return h, err
+	}
+	if err := atoi(metaContext, &h.fc.Context); err != nil {
+		return h, err
+	}
+	if h.fc.Context == 0 {
+		h.fc.Context = NoContext
+	}
 	var err error
-	if fc.PatchBins, err = atoi(metaPatch); err != nil {
-		return m, err
+	if h.fc, err = h.fc.withDefaults(); err != nil {
+		return h, err
 	}
-	if fc.Context, err = atoi(metaContext); err != nil {
-		return m, err
+	if err := atoi(metaSize, &h.size); err != nil {
+		return h, err
 	}
-	if fc.Context == 0 {
-		fc.Context = NoContext
+	if err := atoi(metaCells, &h.cells); err != nil {
+		return h, err
 	}
-	if *fc, err = fc.withDefaults(); err != nil {
-		return m, err
+	if h.size < 1 || h.size > MaxSize || h.cells < 1 || h.cells > h.size {
+		return h, fmt.Errorf("metadata: %d tokens in %d cells: want 1 ≤ cells ≤ size ≤ %d", h.size, h.cells, MaxSize)
 	}
-	if m.size, err = atoi(metaSize); err != nil {
-		return m, err
-	}
-	if m.cells, err = atoi(metaCells); err != nil {
-		return m, err
-	}
-	if m.size < 1 || m.size > MaxSize || m.cells < 1 || m.cells > m.size {
-		return m, fmt.Errorf("metadata: %d tokens in %d cells: want 1 ≤ cells ≤ size ≤ %d", m.size, m.cells, MaxSize)
-	}
-	if err := json.Unmarshal([]byte(get(metaProvenance)), &m.prov); err != nil {
-		return m, fmt.Errorf("metadata %s: %w", metaProvenance, err)
+	if err := json.Unmarshal([]byte(get(metaProvenance)), &h.prov); err != nil {
+		return h, fmt.Errorf("metadata %s: %w", metaProvenance, err)
 	}
 	if ver == FileVersion {
-		if m.lv, err = readLevels(get(metaLevels)); err != nil {
-			return m, err
+		if h.lv, err = readLevels(get(metaLevels)); err != nil {
+			return h, err
 		}
 	}
-	return m, nil
+	return h, nil
 }
 
 // readLevels parses and checks the power levels of a version 2 file.
@@ -401,4 +333,93 @@ func readLevels(s string) (powerLevels, error) {
 		return lv, fmt.Errorf("metadata %s: %w", metaLevels, err)
 	}
 	return lv, nil
+}
+
+// vocabRows gathers a vocabulary file's rows: each cell's centroid and
+// each token's codeword, count and cell, every one exactly once.
+type vocabRows struct {
+	dim          int
+	centroids    []float64
+	codes        []float64
+	counts       []int64
+	cellOf       []int
+	seenC, seenT []bool
+	// row counts the rows read, for errors.
+	row int
+}
+
+func newVocabRows(size, cells, dim int) *vocabRows {
+	return &vocabRows{
+		dim:       dim,
+		centroids: make([]float64, cells*dim),
+		codes:     make([]float64, size*dim),
+		counts:    make([]int64, size),
+		cellOf:    make([]int, size),
+		seenC:     make([]bool, cells),
+		seenT:     make([]bool, size),
+	}
+}
+
+// add reads the rows of one record batch.
+func (r *vocabRows) add(rec arrow.Record) error {
+	level := rec.Column(0).(*array.Int8)
+	index := rec.Column(1).(*array.Int32)
+	cell := rec.Column(2).(*array.Int32)
+	count := rec.Column(3).(*array.Int64)
+	vec := rec.Column(4).(*array.FixedSizeList)
+	vals := vec.ListValues().(*array.Float64).Float64Values()
+	cells, size, dim := len(r.seenC), len(r.seenT), r.dim
+	for j := range int(rec.NumRows()) {
+		if level.IsNull(j) || index.IsNull(j) || cell.IsNull(j) || vec.IsNull(j) {
+			return fmt.Errorf("row %d: null value", r.row)
+		}
+		idx, c := int(index.Value(j)), int(cell.Value(j))
+		off := (int(vec.Offset()) + j) * dim
+		x := vals[off : off+dim]
+		switch level.Value(j) {
+		case levelCentroid:
+			if idx < 0 || idx >= cells || r.seenC[idx] || c != idx {
+				return fmt.Errorf("row %d: centroid index %d, cell %d: want each cell 0…%d once", r.row, idx, c, cells-1)
+			}
+			r.seenC[idx] = true
+			copy(r.centroids[idx*dim:], x)
+		case levelCodeword:
+			if idx < 0 || idx >= size || r.seenT[idx] || c < 0 || c >= cells {
+				return fmt.Errorf("row %d: token %d in cell %d: want each token 0…%d once in a cell 0…%d", r.row, idx, c, size-1, cells-1)
+			}
+			r.seenT[idx] = true
+			copy(r.codes[idx*dim:], x)
+			r.counts[idx] = count.Value(j)
+			r.cellOf[idx] = c
+		default:
+			return fmt.Errorf("row %d: level %d, want 0 (centroid) or 1 (codeword)", r.row, level.Value(j))
+		}
+		r.row++
+	}
+	return nil
+}
+
+// cellStart checks that every cell and token had its row and that cells
+// hold contiguous token ids, and returns where each cell's ids start.
+func (r *vocabRows) cellStart() ([]int, error) {
+	for c, ok := range r.seenC {
+		if !ok {
+			return nil, fmt.Errorf("no centroid row for cell %d", c)
+		}
+	}
+	cells := len(r.seenC)
+	cellStart := make([]int, cells+1)
+	for id, ok := range r.seenT {
+		if !ok {
+			return nil, fmt.Errorf("no codeword row for token %d", id)
+		}
+		if id > 0 && r.cellOf[id] < r.cellOf[id-1] {
+			return nil, fmt.Errorf("token %d is in cell %d after a token of cell %d: cells must hold contiguous ids", id, r.cellOf[id], r.cellOf[id-1])
+		}
+		cellStart[r.cellOf[id]+1]++
+	}
+	for c := range cells {
+		cellStart[c+1] += cellStart[c]
+	}
+	return cellStart, nil
 }

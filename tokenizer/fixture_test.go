@@ -23,7 +23,7 @@ func fixtureVocab(t *testing.T) *Vocabulary {
 		t.Fatal(err)
 	}
 	for _, ch := range x {
-		col.Add(ch, rate, "eeg")
+		col.Add(ch, rate)
 	}
 	v, err := Train(col.Motifs, TrainConfig{Size: 256, Seed: 1})
 	if err != nil {

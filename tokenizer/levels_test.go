@@ -20,7 +20,7 @@ func levelVocab(t *testing.T) (*Vocabulary, *Collector) {
 		t.Fatal(err)
 	}
 	for _, ch := range x {
-		if _, err := col.Add(ch, rate, "eeg"); err != nil {
+		if _, err := col.AddChannel(ch, rate, "eeg"); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -60,6 +60,12 @@ func TestPowerLevels(t *testing.T) {
 	}
 	if v.Level("eeg", 0, math.Inf(-1)) != 0 || v.Level("eeg", 1, math.NaN()) != 0 || v.Level("eeg", 4, math.Inf(1)) != 7 || v.Level("meg_mag", 0, 0) != -1 {
 		t.Error("levels of −Inf, NaN, +Inf or of an unknown type")
+	}
+	// Add, without a channel type, collects motifs only.
+	plain, _ := NewCollector(FeatureConfig{})
+	x0, rate0 := simChannels(t, 10, 3)
+	if n, err := plain.Add(x0[0], rate0); err != nil || n == 0 || len(plain.Powers) != 0 {
+		t.Errorf("Add: %d motifs, powers of %d types, %v", n, len(plain.Powers), err)
 	}
 	// The tokenizer's band powers are the collector's, frame for frame.
 	x, rate := simChannels(t, 60, 3)

@@ -36,7 +36,7 @@ func simVocab(t testing.TB, size int, seed uint64) (*Vocabulary, *Collector) {
 		t.Fatal(err)
 	}
 	for _, ch := range x {
-		if _, err := col.Add(ch, rate, "eeg"); err != nil {
+		if _, err := col.Add(ch, rate); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -285,7 +285,7 @@ func TestTextHintsUseFlagNames(t *testing.T) {
 		t.Errorf("config validate: exit %d", code)
 	}
 	_, errOut, _ = cliCode(t, ctx, "train", "ssvep", "--data", text, "--events", "1=8,2=10", "--length", "2", "--out", filepath.Join(t.TempDir(), "m.json"))
-	check("train ssvep", errOut, "a plain-text recording carries no sample rate")
+	check("train ssvep", errOut, "--rate: required for the plain-text recording")
 }
 
 // TestPositiveFlags: a count typed as 0 is refused as a usage error

@@ -55,7 +55,7 @@ var metricsHook func(addr string)
 // runOptions are the options of config.Run for run and analyze: the report
 // on stdout, every dead letter logged with -v.
 func runOptions(cmd *cobra.Command) config.RunOptions {
-	return config.RunOptions{Report: cmd.OutOrStdout(), MetricsListening: metricsHook,
+	return config.RunOptions{Report: cmd.OutOrStdout(), MetricsListening: metricsHook, Progress: cmd.ErrOrStderr(),
 		EveryDeadLetter: slog.Default().Enabled(cmd.Context(), slog.LevelDebug)}
 }
 

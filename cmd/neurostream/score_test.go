@@ -68,6 +68,39 @@ func TestScoreCLI(t *testing.T) {
 	}
 }
 
+// TestScoreDurationMismatchLoud: a hypothesis 1 s longer than its
+// reference is scored as no detections (as szcore-evaluation does), and
+// score says so in capitals on stderr, in the table and in the JSON, not in
+// a note one may miss.
+func TestScoreDurationMismatchLoud(t *testing.T) {
+	dir := t.TempDir()
+	ref, hyp := filepath.Join(dir, "ref.tsv"), filepath.Join(dir, "hyp.tsv")
+	writeSzcoreTSV(t, ref, 100, 30, 500)
+	writeSzcoreTSV(t, hyp, 100, 30, 499)
+	stdout, stderr, err := runScore(t, "--ref", ref, "--hyp", hyp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, out := range []string{stdout, stderr} {
+		if !strings.Contains(out, "WARNING") || !strings.Contains(out, "hypothesis lasts 499 s, reference 500 s") || !strings.Contains(out, "--duration-tolerance") {
+			t.Errorf("no warning naming the mismatch and the flag:\n%s", out)
+		}
+	}
+	if !strings.Contains(stdout, "1 of 1 recordings scored as NO DETECTIONS") {
+		t.Errorf("table lacks the count:\n%s", stdout)
+	}
+	js, _, err := runScore(t, "--ref", ref, "--hyp", hyp, "--json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(js, `"warnings": [`) {
+		t.Errorf("JSON lacks warnings:\n%s", js)
+	}
+	if js, _, _ = runScore(t, "--ref", ref, "--hyp", hyp, "--json", "--duration-tolerance", "1"); strings.Contains(js, "warnings") {
+		t.Errorf("warning despite the tolerance:\n%s", js)
+	}
+}
+
 func TestScoreErrors(t *testing.T) {
 	dir := t.TempDir()
 	good := filepath.Join(dir, "good.tsv")

@@ -161,165 +161,30 @@ func topicExists(t *testing.T, b *kafkatest.SecureBroker, topic string) bool {
 func TestKafkaSecurity(t *testing.T) {
 	b := kafkatest.StartSecureBroker(t)
 	dir := t.TempDir()
-	rec := filepath.Join(dir, "patient-0042.edf")
-	ktSim(t, rec, 7, 6, 0) // 6 s: 5 windows of 2 s every 1 s
-	pwFile := filepath.Join(dir, "password")
-	os.WriteFile(pwFile, []byte(b.Password+"\n"), 0o600)
-	const wrong = "Wr0ng-But-Plausible-Passw0rd"
-	secrets := []string{b.Password, wrong}
-	ca := b.File("ca.pem")
-
-	// sasl returns the flags and the kafka.security body of a mechanism;
-	// the password comes from pwFile, else the environment.
-	sasl := func(mech, pwFile string) (flags []string, yaml string) {
-		flags = []string{"--tls-ca-file", ca, "--sasl-mechanism", mech, "--sasl-username", b.Username}
-		yaml = fmt.Sprintf("    tls: {ca_file: %q}\n    sasl: {mechanism: %s, username: %s", ca, mech, b.Username)
-		if pwFile != "" {
-			flags = append(flags, "--sasl-password-file", pwFile)
-			yaml += fmt.Sprintf(", password_file: %q", pwFile)
-		}
-		return flags, yaml + "}"
-	}
+	e := &secEnv{b: b, dir: dir, rec: filepath.Join(dir, "patient-0042.edf"), pwFile: filepath.Join(dir, "password"), ca: b.File("ca.pem")}
+	ktSim(t, e.rec, 7, 6, 0) // 6 s: 5 windows of 2 s every 1 s
+	os.WriteFile(e.pwFile, []byte(b.Password+"\n"), 0o600)
+	e.secrets = []string{b.Password, secWrongPassword}
+	ca := e.ca
 
 	t.Run("mechanisms", func(t *testing.T) {
-		for _, mc := range []struct {
-			name, addr string
-			pwFile     bool // else the environment
-			pseudonyms bool
-		}{
+		for _, mc := range []secMechanism{
 			{name: "PLAIN", addr: b.SASLSSL},
 			{name: "SCRAM-SHA-256", addr: b.SASLSSL, pwFile: true},
 			{name: "SCRAM-SHA-512", addr: b.SASLSSL, pseudonyms: true},
 			{name: "mTLS", addr: b.MTLS},
 		} {
-			t.Run(mc.name, func(t *testing.T) {
-				var flags []string
-				var yaml string
-				switch {
-				case mc.name == "mTLS":
-					flags = []string{"--tls-ca-file", ca, "--tls-cert-file", b.File("client.pem"), "--tls-key-file", b.File("client-key.pem")}
-					yaml = fmt.Sprintf("    tls: {ca_file: %q, cert_file: %q, key_file: %q}", ca, b.File("client.pem"), b.File("client-key.pem"))
-				case mc.pwFile:
-					flags, yaml = sasl(mc.name, pwFile)
-				default:
-					flags, yaml = sasl(mc.name, "")
-					t.Setenv("NEUROSTREAM_KAFKA_SECURITY_SASL_PASSWORD", b.Password)
-				}
-				p := newSecPipeline(t, b, mc.addr, yaml)
-				session := "patient-0042"
-				if mc.pseudonyms {
-					key := filepath.Join(dir, "pseudonym.key")
-					os.WriteFile(key, []byte("0123456789abcdef0123456789abcdef-test-key"), 0o600)
-					flags = append(flags, "--pseudonym-key-file", key)
-				}
-				// Chunks in: replay creates the topic over the secured
-				// listener.
-				rout, rerr, code := secCLI(t.Context(), append([]string{"replay", "--brokers", mc.addr, "--topic", p.input, "--events-topic", "",
-					"--partitions", "1", "--pace", "0", "--quiet", rec}, flags...)...)
-				if code != 0 {
-					t.Fatalf("replay: exit %d\n%s%s", code, rout, rerr)
-				}
-				secretsAbsent(t, "replay output", secrets, rout, rerr)
-				in := ktRead(t, b.Plaintext, p.input)
-				waitFor(t, 10*time.Second, "24 chunks", func() bool { return in.len() >= 24 })
-				if mc.pseudonyms {
-					session = checkPseudonymised(t, in.snapshot(), "patient-0042")
-				}
-
-				// Results out: a pipeline on the same listener.
-				plainTopics(t, b, p.results...)
-				results := ktRead(t, b.Plaintext, p.results...)
-				addr := make(chan string, 1)
-				metricsHook = func(a string) { addr <- a }
-				defer func() { metricsHook = nil }()
-				ctx, cancel := context.WithCancel(t.Context())
-				defer cancel()
-				type res struct {
-					out, err string
-					code     int
-				}
-				done := make(chan res, 1)
-				go func() {
-					o, e, c := secCLI(ctx, "run", "--config", p.cfg)
-					done <- res{o, e, c}
-				}()
-				var metricsURL string
-				select {
-				case a := <-addr:
-					metricsURL = "http://" + a + "/metrics"
-				case r := <-done:
-					t.Fatalf("run ended: exit %d\n%s%s", r.code, r.out, r.err)
-				}
-				select {
-				case r := <-done:
-					t.Fatalf("run ended: exit %d\n%s%s", r.code, r.out, r.err)
-				default:
-				}
-				waitFor(t, 60*time.Second, "11 results", func() bool { return results.len() >= 11 })
-				metrics := get(t, metricsURL)
-				if !strings.Contains(metrics, "neurostream_kafka_source_ready 1") {
-					t.Errorf("/metrics: source not ready")
-				}
-				cancel()
-				var r res
-				select {
-				case r = <-done:
-				case <-time.After(30 * time.Second):
-					t.Fatal("run did not stop within 30 s of its context")
-				}
-				if r.code != 0 {
-					t.Errorf("run: exit %d\n%s%s", r.code, r.out, r.err)
-				}
-				kinds := map[string]int{}
-				for _, m := range results.snapshot() {
-					kinds[resultHeader(&m, pkafka.HeaderKind)]++
-					if !strings.HasPrefix(resultHeader(&m, pkafka.HeaderIdempotencyKey), session+"/") {
-						t.Errorf("result %s: not of session %s", resultHeader(&m, pkafka.HeaderIdempotencyKey), session)
-					}
-				}
-				if kinds["psd"] != 5 || kinds["bandpower"] != 5 || kinds["session_end"] != 1 {
-					t.Errorf("results by kind %v, want 5 psd, 5 bandpower, 1 session_end", kinds)
-				}
-				if got := committed(t, b, p.group, p.input); got != 24 {
-					t.Errorf("committed offset %d, want 24 (every chunk)", got)
-				}
-				// Nothing holds a secret: output, debug log, /metrics, the
-				// result files with their provenance.
-				var files []string
-				filepath.Walk(p.out, func(path string, info os.FileInfo, err error) error {
-					if err == nil && !info.IsDir() {
-						b, _ := os.ReadFile(path)
-						files = append(files, string(b))
-					}
-					return nil
-				})
-				if len(files) == 0 {
-					t.Error("no result files")
-				}
-				secretsAbsent(t, "run output and log", secrets, r.out, r.err)
-				secretsAbsent(t, "/metrics", secrets, metrics)
-				secretsAbsent(t, "result files", secrets, files...)
-				if mc.pseudonyms {
-					secretsAbsent(t, "result files", []string{"patient-0042"}, files...)
-				}
-				t.Logf("%s: %d results, committed 24; log %d bytes, /metrics %d bytes: no secret", mc.name, results.len(), len(r.err), len(metrics))
-			})
+			t.Run(mc.name, func(t *testing.T) { e.mechanism(t, mc) })
 		}
 	})
 
 	// Each failure: one error naming the cause, and nothing consumed,
 	// committed or written.
 	t.Run("failures", func(t *testing.T) {
-		for _, fc := range []struct {
-			name, addr string
-			security   string // kafka.security body
-			password   string // NEUROSTREAM_KAFKA_SECURITY_SASL_PASSWORD
-			code       int
-			want       []string
-		}{
-			{"wrong password SCRAM-SHA-512", b.SASLSSL, fmt.Sprintf("    tls: {ca_file: %q}\n    sasl: {mechanism: SCRAM-SHA-512, username: %s}", ca, b.Username), wrong, exitFailed,
+		for _, fc := range []secFailure{
+			{"wrong password SCRAM-SHA-512", b.SASLSSL, fmt.Sprintf("    tls: {ca_file: %q}\n    sasl: {mechanism: SCRAM-SHA-512, username: %s}", ca, b.Username), secWrongPassword, exitFailed,
 				[]string{`SASL authentication of user "neurostream" with SCRAM-SHA-512 failed with the brokers at ` + b.SASLSSL, "wrong user name or password"}},
-			{"wrong password PLAIN", b.SASLSSL, fmt.Sprintf("    tls: {ca_file: %q}\n    sasl: {mechanism: PLAIN, username: %s}", ca, b.Username), wrong, exitFailed,
+			{"wrong password PLAIN", b.SASLSSL, fmt.Sprintf("    tls: {ca_file: %q}\n    sasl: {mechanism: PLAIN, username: %s}", ca, b.Username), secWrongPassword, exitFailed,
 				[]string{`SASL authentication of user "neurostream" with PLAIN failed`, "Invalid username or password"}},
 			{"unknown user SCRAM-SHA-256", b.SASLSSL, fmt.Sprintf("    tls: {ca_file: %q}\n    sasl: {mechanism: SCRAM-SHA-256, username: mallory}", ca), b.Password, exitFailed,
 				[]string{`SASL authentication of user "mallory" with SCRAM-SHA-256 failed`}},
@@ -336,112 +201,309 @@ func TestKafkaSecurity(t *testing.T) {
 			{"plaintext client", b.SASLSSL, "    protocol: plaintext", "", exitFailed,
 				[]string{"the brokers at " + b.SASLSSL + " expect TLS, but the protocol is plaintext"}},
 		} {
-			t.Run(fc.name, func(t *testing.T) {
-				p := newSecPipeline(t, b, fc.addr, fc.security)
-				// Chunks waiting in the input topic (written in plaintext).
-				plainTopics(t, b, p.input)
-				if out, errOut, code := secCLI(t.Context(), "replay", "--brokers", b.Plaintext, "--topic", p.input, "--events-topic", "", "--pace", "0", "--quiet", rec); code != 0 {
-					t.Fatalf("replay: exit %d\n%s%s", code, out, errOut)
-				}
-				if fc.password != "" {
-					t.Setenv("NEUROSTREAM_KAFKA_SECURITY_SASL_PASSWORD", fc.password)
-				}
-				ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
-				defer cancel()
-				t0 := time.Now()
-				out, errOut, code := secCLI(ctx, "run", "--config", p.cfg)
-				if ctx.Err() != nil {
-					t.Fatalf("run did not end by itself within 60 s (it retried?):\n%s", errOut)
-				}
-				last := errOut[strings.LastIndex(strings.TrimSpace(errOut), "\n")+1:]
-				if code != fc.code {
-					t.Errorf("exit %d, want %d", code, fc.code)
-				}
-				for _, w := range fc.want {
-					if !strings.Contains(last, w) {
-						t.Errorf("the error lacks %q:\n%s", w, last)
-					}
-				}
-				secretsAbsent(t, "run output and log", secrets, out, errOut)
-				if got := committed(t, b, p.group, p.input); got != -1 {
-					t.Errorf("committed offset %d: something was consumed", got)
-				}
-				for _, topic := range append(p.results, p.dead) {
-					if topicExists(t, b, topic) {
-						t.Errorf("topic %s exists: something was written", topic)
-					}
-				}
-				t.Logf("after %v: %s", time.Since(t0).Round(time.Millisecond), strings.TrimSpace(last))
-			})
+			t.Run(fc.name, func(t *testing.T) { e.failure(t, fc) })
 		}
 	})
 
 	// A file pipeline whose only Kafka connection is its output stops with
 	// the cause rather than retrying a refused password or certificate
 	// forever.
-	for _, oc := range []struct {
-		name, addr, security, password, want string
-	}{
-		{"output only, wrong password", b.SASLSSL, fmt.Sprintf("{tls: {ca_file: %q}, sasl: {mechanism: SCRAM-SHA-512, username: %s}}", ca, b.Username), wrong,
+	for _, oc := range []secOutputFailure{
+		{"output only, wrong password", b.SASLSSL, fmt.Sprintf("{tls: {ca_file: %q}, sasl: {mechanism: SCRAM-SHA-512, username: %s}}", ca, b.Username), secWrongPassword,
 			`SASL authentication of user "neurostream" with SCRAM-SHA-512 failed`},
 		{"output only, no client certificate", b.MTLS, fmt.Sprintf("{tls: {ca_file: %q}}", ca), "",
 			"refused the connection without a client certificate"},
 	} {
-		t.Run(oc.name, func(t *testing.T) {
-			prefix := kafkatest.Name(t, "results") + "."
-			f := filepath.Join(t.TempDir(), "p.yaml")
-			os.WriteFile(f, []byte(fmt.Sprintf(`source: {files: {paths: [%q]}}
+		t.Run(oc.name, func(t *testing.T) { e.outputFailure(t, oc) })
+	}
+
+	t.Run("replay wrong password", e.replayWrongPassword)
+	t.Run("bench", e.bench)
+}
+
+// secWrongPassword is TestKafkaSecurity's wrong password.
+const secWrongPassword = "Wr0ng-But-Plausible-Passw0rd"
+
+// secEnv is TestKafkaSecurity's broker and files: the recording rec, the
+// password in pwFile, the CA, and the secrets no output may hold.
+type secEnv struct {
+	b                    *kafkatest.SecureBroker
+	dir, rec, pwFile, ca string
+	secrets              []string
+}
+
+// sasl returns the flags and the kafka.security body of a mechanism;
+// the password comes from pwFile, else the environment.
+func (e *secEnv) sasl(mech, pwFile string) (flags []string, yaml string) {
+	flags = []string{"--tls-ca-file", e.ca, "--sasl-mechanism", mech, "--sasl-username", e.b.Username}
+	yaml = fmt.Sprintf("    tls: {ca_file: %q}\n    sasl: {mechanism: %s, username: %s", e.ca, mech, e.b.Username)
+	if pwFile != "" {
+		flags = append(flags, "--sasl-password-file", pwFile)
+		yaml += fmt.Sprintf(", password_file: %q", pwFile)
+	}
+	return flags, yaml + "}"
+}
+
+// secMechanism is a way to connect: a SASL mechanism (the password from
+// a file or the environment) or mTLS, with pseudonymised sessions or not.
+type secMechanism struct {
+	name, addr string
+	pwFile     bool // else the environment
+	pseudonyms bool
+}
+
+// flags returns the command-line flags and the kafka.security body of
+// mc, setting the password's environment variable where it comes from
+// there.
+func (e *secEnv) flags(t *testing.T, mc secMechanism) (flags []string, yaml string) {
+	switch {
+	case mc.name == "mTLS":
+		flags = []string{"--tls-ca-file", e.ca, "--tls-cert-file", e.b.File("client.pem"), "--tls-key-file", e.b.File("client-key.pem")}
+		yaml = fmt.Sprintf("    tls: {ca_file: %q, cert_file: %q, key_file: %q}", e.ca, e.b.File("client.pem"), e.b.File("client-key.pem"))
+	case mc.pwFile:
+		flags, yaml = e.sasl(mc.name, e.pwFile)
+	default:
+		flags, yaml = e.sasl(mc.name, "")
+		t.Setenv("NEUROSTREAM_KAFKA_SECURITY_SASL_PASSWORD", e.b.Password)
+	}
+	if mc.pseudonyms {
+		key := filepath.Join(e.dir, "pseudonym.key")
+		os.WriteFile(key, []byte("0123456789abcdef0123456789abcdef-test-key"), 0o600)
+		flags = append(flags, "--pseudonym-key-file", key)
+	}
+	return flags, yaml
+}
+
+// mechanism carries the recording through replay and run over mc: every
+// result arrives, every chunk is committed, and no secret shows.
+func (e *secEnv) mechanism(t *testing.T, mc secMechanism) {
+	flags, yaml := e.flags(t, mc)
+	p := newSecPipeline(t, e.b, mc.addr, yaml)
+	session := "patient-0042"
+	// Chunks in: replay creates the topic over the secured listener.
+	rout, rerr, code := secCLI(t.Context(), append([]string{"replay", "--brokers", mc.addr, "--topic", p.input, "--events-topic", "",
+		"--partitions", "1", "--pace", "0", "--quiet", e.rec}, flags...)...)
+	if code != 0 {
+		t.Fatalf("replay: exit %d\n%s%s", code, rout, rerr)
+	}
+	secretsAbsent(t, "replay output", e.secrets, rout, rerr)
+	in := ktRead(t, e.b.Plaintext, p.input)
+	waitFor(t, 10*time.Second, "24 chunks", func() bool { return in.len() >= 24 })
+	if mc.pseudonyms {
+		session = checkPseudonymised(t, in.snapshot(), "patient-0042")
+	}
+
+	// Results out: a pipeline on the same listener.
+	plainTopics(t, e.b, p.results...)
+	results := ktRead(t, e.b.Plaintext, p.results...)
+	r, metrics := secRun(t, p, func() bool { return results.len() >= 11 })
+	if r.code != 0 {
+		t.Errorf("run: exit %d\n%s%s", r.code, r.out, r.err)
+	}
+	kinds := map[string]int{}
+	for _, m := range results.snapshot() {
+		kinds[resultHeader(&m, pkafka.HeaderKind)]++
+		if !strings.HasPrefix(resultHeader(&m, pkafka.HeaderIdempotencyKey), session+"/") {
+			t.Errorf("result %s: not of session %s", resultHeader(&m, pkafka.HeaderIdempotencyKey), session)
+		}
+	}
+	if kinds["psd"] != 5 || kinds["bandpower"] != 5 || kinds["session_end"] != 1 {
+		t.Errorf("results by kind %v, want 5 psd, 5 bandpower, 1 session_end", kinds)
+	}
+	if got := committed(t, e.b, p.group, p.input); got != 24 {
+		t.Errorf("committed offset %d, want 24 (every chunk)", got)
+	}
+	// Nothing holds a secret: output, debug log, /metrics, the result
+	// files with their provenance.
+	files := fileContents(p.out)
+	if len(files) == 0 {
+		t.Error("no result files")
+	}
+	secretsAbsent(t, "run output and log", e.secrets, r.out, r.err)
+	secretsAbsent(t, "/metrics", e.secrets, metrics)
+	secretsAbsent(t, "result files", e.secrets, files...)
+	if mc.pseudonyms {
+		secretsAbsent(t, "result files", []string{"patient-0042"}, files...)
+	}
+	t.Logf("%s: %d results, committed 24; log %d bytes, /metrics %d bytes: no secret", mc.name, results.len(), len(r.err), len(metrics))
+}
+
+// secResult is how a command ended.
+type secResult struct {
+	out, err string
+	code     int
+}
+
+// secRun runs p's pipeline until done holds (60 s at most), checking on
+// the way that its source is ready by /metrics, then stops it; it returns
+// how it ended and the /metrics page.
+func secRun(t *testing.T, p *secPipeline, done func() bool) (secResult, string) {
+	t.Helper()
+	addr := make(chan string, 1)
+	metricsHook = func(a string) { addr <- a }
+	defer func() { metricsHook = nil }()
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	ended := make(chan secResult, 1)
+	go func() {
+		o, e, c := secCLI(ctx, "run", "--config", p.cfg)
+		ended <- secResult{o, e, c}
+	}()
+	var metricsURL string
+	select {
+	case a := <-addr:
+		metricsURL = "http://" + a + "/metrics"
+	case r := <-ended:
+		t.Fatalf("run ended: exit %d\n%s%s", r.code, r.out, r.err)
+	}
+	select {
+	case r := <-ended:
+		t.Fatalf("run ended: exit %d\n%s%s", r.code, r.out, r.err)
+	default:
+	}
+	waitFor(t, 60*time.Second, "11 results", done)
+	metrics := get(t, metricsURL)
+	if !strings.Contains(metrics, "neurostream_kafka_source_ready 1") {
+		t.Errorf("/metrics: source not ready")
+	}
+	cancel()
+	var r secResult
+	select {
+	case r = <-ended:
+	case <-time.After(30 * time.Second):
+		t.Fatal("run did not stop within 30 s of its context")
+	}
+	return r, metrics
+}
+
+// fileContents returns the contents of every file below dir.
+func fileContents(dir string) []string {
+	var files []string
+	filepath.Walk(dir, func(path string, info os.FileInfo, err error) error {
+		if err == nil && !info.IsDir() {
+			b, _ := os.ReadFile(path)
+			files = append(files, string(b))
+		}
+		return nil
+	})
+	return files
+}
+
+// secFailure is a wrong setting of a pipeline's Kafka source and output.
+type secFailure struct {
+	name, addr string
+	security   string // kafka.security body
+	password   string // NEUROSTREAM_KAFKA_SECURITY_SASL_PASSWORD
+	code       int
+	want       []string
+}
+
+// failure runs a pipeline set up as fc over chunks waiting in its input:
+// it ends by itself with exit code fc.code and an error saying fc.want,
+// no secret, nothing consumed, committed or written.
+func (e *secEnv) failure(t *testing.T, fc secFailure) {
+	b := e.b
+	p := newSecPipeline(t, b, fc.addr, fc.security)
+	// Chunks waiting in the input topic (written in plaintext).
+	plainTopics(t, b, p.input)
+	if out, errOut, code := secCLI(t.Context(), "replay", "--brokers", b.Plaintext, "--topic", p.input, "--events-topic", "", "--pace", "0", "--quiet", e.rec); code != 0 {
+		t.Fatalf("replay: exit %d\n%s%s", code, out, errOut)
+	}
+	if fc.password != "" {
+		t.Setenv("NEUROSTREAM_KAFKA_SECURITY_SASL_PASSWORD", fc.password)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
+	defer cancel()
+	t0 := time.Now()
+	out, errOut, code := secCLI(ctx, "run", "--config", p.cfg)
+	if ctx.Err() != nil {
+		t.Fatalf("run did not end by itself within 60 s (it retried?):\n%s", errOut)
+	}
+	last := errOut[strings.LastIndex(strings.TrimSpace(errOut), "\n")+1:]
+	if code != fc.code {
+		t.Errorf("exit %d, want %d", code, fc.code)
+	}
+	for _, w := range fc.want {
+		if !strings.Contains(last, w) {
+			t.Errorf("the error lacks %q:\n%s", w, last)
+		}
+	}
+	secretsAbsent(t, "run output and log", e.secrets, out, errOut)
+	if got := committed(t, b, p.group, p.input); got != -1 {
+		t.Errorf("committed offset %d: something was consumed", got)
+	}
+	for _, topic := range append(p.results, p.dead) {
+		if topicExists(t, b, topic) {
+			t.Errorf("topic %s exists: something was written", topic)
+		}
+	}
+	t.Logf("after %v: %s", time.Since(t0).Round(time.Millisecond), strings.TrimSpace(last))
+}
+
+// secOutputFailure is a wrong setting of a file pipeline's Kafka output.
+type secOutputFailure struct {
+	name, addr, security, password, want string
+}
+
+// outputFailure runs a file pipeline with its results to Kafka set up as
+// oc: it ends with the cause, no secret, nothing written.
+func (e *secEnv) outputFailure(t *testing.T, oc secOutputFailure) {
+	prefix := kafkatest.Name(t, "results") + "."
+	f := filepath.Join(t.TempDir(), "p.yaml")
+	os.WriteFile(f, []byte(fmt.Sprintf(`source: {files: {paths: [%q]}}
 window: {length_seconds: 2, hop_seconds: 1}
 stages: [{type: psd, n_per_seg: 256}]
 output: {dir: "", kafka: {brokers: [%q], topic_prefix: %q, dead_letter_topic: %q}}
 kafka: {security: %s}
-`, rec, oc.addr, prefix, prefix+"dead", oc.security)), 0o600)
-			if oc.password != "" {
-				t.Setenv("NEUROSTREAM_KAFKA_SECURITY_SASL_PASSWORD", oc.password)
-			}
-			ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
-			defer cancel()
-			out, errOut, code := secCLI(ctx, "run", "--config", f)
-			if ctx.Err() != nil || code != exitFailed || !strings.Contains(errOut, oc.want) {
-				t.Errorf("exit %d (context %v):\n%s", code, ctx.Err(), errOut[max(0, len(errOut)-2000):])
-			}
-			secretsAbsent(t, "run output and log", secrets, out, errOut)
-			if topicExists(t, b, prefix+"psd") {
-				t.Error("results were written")
-			}
-		})
+`, e.rec, oc.addr, prefix, prefix+"dead", oc.security)), 0o600)
+	if oc.password != "" {
+		t.Setenv("NEUROSTREAM_KAFKA_SECURITY_SASL_PASSWORD", oc.password)
 	}
+	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
+	defer cancel()
+	out, errOut, code := secCLI(ctx, "run", "--config", f)
+	if ctx.Err() != nil || code != exitFailed || !strings.Contains(errOut, oc.want) {
+		t.Errorf("exit %d (context %v):\n%s", code, ctx.Err(), errOut[max(0, len(errOut)-2000):])
+	}
+	secretsAbsent(t, "run output and log", e.secrets, out, errOut)
+	if topicExists(t, e.b, prefix+"psd") {
+		t.Error("results were written")
+	}
+}
 
-	t.Run("replay wrong password", func(t *testing.T) {
-		topic := kafkatest.Name(t, "raw")
-		t.Setenv("NEUROSTREAM_KAFKA_SECURITY_SASL_PASSWORD", wrong)
-		flags, _ := sasl("SCRAM-SHA-256", "")
-		out, errOut, code := secCLI(t.Context(), append([]string{"replay", "--brokers", b.SASLSSL, "--topic", topic, "--events-topic", "", "--pace", "0", rec}, flags...)...)
-		if code != exitFailed || !strings.Contains(errOut, `SASL authentication of user "neurostream" with SCRAM-SHA-256 failed`) {
-			t.Errorf("exit %d:\n%s", code, errOut)
-		}
-		secretsAbsent(t, "replay output", secrets, out, errOut)
-		if topicExists(t, b, topic) {
-			t.Error("replay created its topic")
-		}
-	})
+// replayWrongPassword: replay with a wrong password fails naming the
+// cause and creates no topic.
+func (e *secEnv) replayWrongPassword(t *testing.T) {
+	topic := kafkatest.Name(t, "raw")
+	t.Setenv("NEUROSTREAM_KAFKA_SECURITY_SASL_PASSWORD", secWrongPassword)
+	flags, _ := e.sasl("SCRAM-SHA-256", "")
+	out, errOut, code := secCLI(t.Context(), append([]string{"replay", "--brokers", e.b.SASLSSL, "--topic", topic, "--events-topic", "", "--pace", "0", e.rec}, flags...)...)
+	if code != exitFailed || !strings.Contains(errOut, `SASL authentication of user "neurostream" with SCRAM-SHA-256 failed`) {
+		t.Errorf("exit %d:\n%s", code, errOut)
+	}
+	secretsAbsent(t, "replay output", e.secrets, out, errOut)
+	if topicExists(t, e.b, topic) {
+		t.Error("replay created its topic")
+	}
+}
 
-	t.Run("bench", func(t *testing.T) {
-		t.Setenv("NEUROSTREAM_KAFKA_SECURITY_SASL_PASSWORD", b.Password)
-		flags, _ := sasl("SCRAM-SHA-512", "")
-		out, errOut, code := secCLI(t.Context(), append([]string{"bench", "throughput", "--brokers", b.SASLSSL, "--sessions", "1", "--seconds", "4", "--partitions", "1", "--json"}, flags...)...)
-		if code != 0 {
-			t.Fatalf("bench throughput: exit %d\n%s%s", code, out, errOut[max(0, len(errOut)-3000):])
-		}
-		var tp throughputReport
-		if err := json.Unmarshal([]byte(out), &tp); err != nil {
-			t.Fatalf("%v: %s", err, out)
-		}
-		if tp.Windows != 3 || tp.WindowsMissing != 0 {
-			t.Errorf("throughput report %+v", tp)
-		}
-		secretsAbsent(t, "bench output", secrets, out, errOut)
-	})
+// bench: bench throughput over SCRAM-SHA-512 decides every window and
+// shows no secret.
+func (e *secEnv) bench(t *testing.T) {
+	t.Setenv("NEUROSTREAM_KAFKA_SECURITY_SASL_PASSWORD", e.b.Password)
+	flags, _ := e.sasl("SCRAM-SHA-512", "")
+	out, errOut, code := secCLI(t.Context(), append([]string{"bench", "throughput", "--brokers", e.b.SASLSSL, "--sessions", "1", "--seconds", "4", "--partitions", "1", "--json"}, flags...)...)
+	if code != 0 {
+		t.Fatalf("bench throughput: exit %d\n%s%s", code, out, errOut[max(0, len(errOut)-3000):])
+	}
+	var tp throughputReport
+	if err := json.Unmarshal([]byte(out), &tp); err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	if tp.Windows != 3 || tp.WindowsMissing != 0 {
+		t.Errorf("throughput report %+v", tp)
+	}
+	secretsAbsent(t, "bench output", e.secrets, out, errOut)
 }
 
 // checkPseudonymised checks that the chunks carry a pseudonym of id as

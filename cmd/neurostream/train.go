@@ -7,10 +7,11 @@ import (
 	"math"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/neurostream/neurostream/models/modelfile"
-	"github.com/neurostream/neurostream/models/seizure"
 	"github.com/neurostream/neurostream/models/ssvep"
+	"github.com/neurostream/neurostream/pipeline/train"
 )
 
 func newTrainCmd() *cobra.Command {
@@ -24,30 +25,39 @@ func newTrainCmd() *cobra.Command {
 	return cmd
 }
 
-// newTrainSSVEPCmd is `train ssvep`: ssvep.TrainRecordings.
+// recordingFlags adds the flags of train's recordings: run's source.files.
+func recordingFlags(f *pflag.FlagSet, in *train.Input) {
+	in.Names = train.FlagNames
+	f.StringSliceVar(&in.Files.Paths, "data", nil, "recordings: files or folders (searched recursively; a folder of sub-* folders is BIDS)")
+	f.Float64Var(&in.Files.SampleRate, "rate", 0, "sample rate in Hz of plain-text recordings")
+	f.StringVar(&in.Files.Unit, "unit", "uV", "unit of plain-text values: V, mV, uV or nV")
+	f.StringVar(&in.Files.TimeColumn, "time-column", "", "CSV column of timestamps in seconds (not a channel)")
+	f.StringVar(&in.Files.MarkerColumn, "marker-column", "", "CSV column of event codes (become annotations: the codes of --events)")
+	f.StringVar(&in.Files.ChannelFiles, "channel-files", "", `recordings stored one channel per file: a file-name pattern ("ch*.inp"); each folder of such files is one recording`)
+	f.StringSliceVar(&in.Files.ChannelLabels, "channel-labels", nil, "labels of plain-text channels, in order")
+}
+
+// newTrainSSVEPCmd is `train ssvep`: train.SSVEP.
 func newTrainSSVEPCmd() *cobra.Command {
-	var o ssvep.TrainRecordingsConfig
-	var data []string
-	var events, method, out string
+	var o train.SSVEPConfig
+	var events, out string
 	cmd := &cobra.Command{
 		Use:     "ssvep --data FILES|DIRS --events CODE=FREQ,... --length S --out MODEL.json",
-		Short:   "Train a TRCA or ensemble TRCA SSVEP model from calibration trials",
+		Short:   "Train TRCA/eTRCA, or calibrate CCA/FBCCA, from SSVEP calibration trials",
 		Long:    help("train-ssvep.long"),
 		Example: help("train-ssvep.example"),
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if len(data) == 0 || events == "" || out == "" {
+			o.Progress = cmd.ErrOrStderr()
+			if len(o.Files.Paths) == 0 || events == "" || out == "" {
 				return errors.New("give --data, --events and --out")
 			}
-			if method != "trca" && method != "etrca" {
-				return fmt.Errorf("--method %q: want trca or etrca", method)
-			}
 			var err error
-			if o.Calibration.Targets, err = ssvep.ParseTargets(events); err != nil {
+			if o.Targets, err = ssvep.ParseTargets(events); err != nil {
 				return fmt.Errorf("--events: %w", err)
 			}
-			o.TRCA.Ensemble, o.Calibration.Notes, o.Log = method == "etrca", cmd.ErrOrStderr(), cmd.OutOrStdout()
-			m, err := ssvep.TrainRecordings(data, o)
+			o.Notes, o.Model.Log = cmd.ErrOrStderr(), cmd.OutOrStdout()
+			m, err := train.SSVEP(cmd.Context(), o)
 			if err != nil {
 				return err
 			}
@@ -55,26 +65,26 @@ func newTrainSSVEPCmd() *cobra.Command {
 		},
 	}
 	f := cmd.Flags()
-	f.StringSliceVar(&data, "data", nil, "calibration recordings: files or folders (searched recursively)")
+	recordingFlags(f, &o.Input)
 	f.StringVar(&events, "events", "", "event codes and their stimulus frequencies in Hz: CODE=FREQ,...")
-	f.StringSliceVar(&o.Calibration.Rest, "rest", nil, "event codes of no-control (rest) trials")
-	f.Float64Var(&o.Calibration.Offset, "offset", 0, "trial start after the event onset in s (visual latency)")
-	f.Float64Var(&o.Calibration.Length, "length", 0, "trial length in s: the decision window the model scores")
-	f.StringVar(&method, "method", "etrca", "trca or etrca (ensemble TRCA)")
-	f.StringSliceVar(&o.Calibration.Channels, "channels", nil, "channels to use, in this order (default: every EEG channel)")
+	f.StringSliceVar(&o.Rest, "rest", nil, "event codes of no-control (rest) trials")
+	f.Float64Var(&o.Offset, "offset", 0, "trial start after the event onset in s (visual latency)")
+	f.Float64Var(&o.Length, "length", 0, "trial length in s: the decision window the model scores")
+	f.StringVar(&o.Model.Method, "method", "etrca", "trca, etrca (trained), cca or fbcca (training-free: calibrated)")
+	f.StringSliceVar(&o.Channels, "channels", nil, "channels to use, in this order (default: every EEG channel)")
 	f.StringVar(&out, "out", "", "model file to write (JSON)")
-	f.Float64Var(&o.Calibration.Notch, "notch", 0, "mains frequency in Hz to notch (causal, Q 30) before cutting trials; 0: none")
-	f.StringVar((*string)(&o.TRCA.NoControl), "no-control", "margin", "no-control rule calibrated on --rest trials: top or margin")
-	f.IntVar(&o.TRCA.FilterBank.SubBands, "sub-bands", 0, "filter-bank sub-bands (default 5; 1 is plain TRCA on [6, 90] Hz)")
-	f.BoolVar(&o.NoCV, "no-cv", false, "skip the leave-one-trial-out accuracy estimate")
+	f.Float64Var(&o.Notch, "notch", 0, "mains frequency in Hz: the pipeline's notch step (Q 30) before the trials; 0: none")
+	f.StringVar((*string)(&o.Model.NoControl), "no-control", "margin", "no-control rule calibrated on --rest trials: top or margin")
+	f.IntVar(&o.Model.SubBands, "sub-bands", 0, "filter-bank sub-bands of fbcca, trca, etrca (default 5; 1 is plain TRCA on [6, 90] Hz)")
+	f.IntVar(&o.Model.Harmonics, "harmonics", 0, "harmonics of the cca/fbcca references (default 5, fewer below Nyquist)")
+	f.BoolVar(&o.Model.NoCV, "no-cv", false, "skip the leave-one-trial-out accuracy estimate (trca, etrca)")
 	return cmd
 }
 
-// newTrainSeizureCmd is `train seizure`: seizure.TrainRecordings.
+// newTrainSeizureCmd is `train seizure`: train.Seizure.
 func newTrainSeizureCmd() *cobra.Command {
-	var o seizure.TrainRecordingsConfig
-	var data []string
-	var out, classifier string
+	var o train.SeizureConfig
+	var out string
 	cmd := &cobra.Command{
 		Use:     "seizure --data FILES|DIRS --window S --hop S --out MODEL.json",
 		Short:   "Train a seizure detector (logistic regression on window features) from annotated recordings",
@@ -82,28 +92,19 @@ func newTrainSeizureCmd() *cobra.Command {
 		Example: help("train-seizure.example"),
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			o.Progress = cmd.ErrOrStderr()
 			switch {
-			case len(data) == 0 || out == "":
+			case len(o.Files.Paths) == 0 || out == "":
 				return errors.New("give --data and --out")
-			case classifier != "logreg" && classifier != "gbt":
-				return fmt.Errorf("--classifier %q: want logreg or gbt", classifier)
-			case o.Dataset.Reference != "" && o.Dataset.Reference != "average":
-				return fmt.Errorf("--reference %q: want average (or nothing: as recorded)", o.Dataset.Reference)
-			case !(o.Dataset.Window > 0) || !(o.Dataset.Hop > 0):
+			case o.Window == 0 || o.Hop == 0: // 0 would take the default
 				return errors.New("--window and --hop: give lengths in s (> 0)")
-			case !(o.Train.Lambda >= 0):
-				return errors.New("--lambda must be ≥ 0")
-			case !o.NoCV && o.Folds < 2:
-				return errors.New("--folds must be at least 2")
-			case len(o.Dataset.Labels) == 0:
-				return errors.New("--labels: give at least one annotation description")
+			}
+			if err := o.Validate(); err != nil {
+				return err
 			}
 			o.Train.Lambda = max(o.Train.Lambda, math.SmallestNonzeroFloat64) // 0 would take the default
-			o.Train.Balanced, o.Dataset.Notes, o.Log = true, cmd.ErrOrStderr(), cmd.OutOrStdout()
-			if classifier == "gbt" {
-				o.Train.Boost = &seizure.BoostConfig{}
-			}
-			m, err := seizure.TrainRecordings(data, o)
+			o.Notes, o.Log = cmd.ErrOrStderr(), cmd.OutOrStdout()
+			m, err := train.Seizure(cmd.Context(), o)
 			if err != nil {
 				return err
 			}
@@ -111,21 +112,21 @@ func newTrainSeizureCmd() *cobra.Command {
 		},
 	}
 	f := cmd.Flags()
-	f.StringSliceVar(&data, "data", nil, "recordings: files or folders (searched recursively)")
-	f.StringSliceVar(&o.Dataset.Labels, "labels", []string{"seizure"}, "annotation descriptions that mark seizures (case-insensitive)")
-	f.StringVar(&o.Dataset.EventsDir, "events-tsv", "", "folder of SzCORE <name>_events.tsv files (default: next to each recording)")
-	f.Float64Var(&o.Dataset.Window, "window", 4, "window length in s")
-	f.Float64Var(&o.Dataset.Hop, "hop", 2, "hop between window starts in s")
-	f.StringSliceVar(&o.Dataset.Channels, "channels", nil, "channels to use, in this order (default: every EEG channel)")
+	recordingFlags(f, &o.Input)
+	f.StringSliceVar(&o.Labels, "labels", []string{"seizure"}, "annotation descriptions that mark seizures (case-insensitive)")
+	f.StringVar(&o.EventsDir, "events-tsv", "", "folder of SzCORE <name>_events.tsv files (default: next to each recording)")
+	f.Float64Var(&o.Window, "window", 4, "window length in s")
+	f.Float64Var(&o.Hop, "hop", 2, "hop between window starts in s")
+	f.StringSliceVar(&o.Channels, "channels", nil, "channels to use, in this order (default: every EEG channel)")
 	f.Float64Var(&o.Train.Lambda, "lambda", 0.01, "L2 penalty on the z-scored feature weights")
-	f.BoolVar(&o.Dataset.Coherence, "coherence", false, "add inter-channel theta and alpha coherence features")
+	f.BoolVar(&o.Coherence, "coherence", false, "add inter-channel theta and alpha coherence features")
 	f.IntVar(&o.Folds, "folds", 5, "cross-validation folds")
 	f.Uint64Var(&o.Seed, "seed", 1, "seed of the fold assignment")
 	f.BoolVar(&o.NoCV, "no-cv", false, "skip the cross-validated estimate")
 	f.StringVar(&out, "out", "", "model file to write (JSON)")
-	f.StringVar(&classifier, "classifier", "logreg", "logreg (L2 logistic regression) or gbt (gradient-boosted trees, 200 of depth 3; --lambda unused)")
-	f.BoolVar(&o.Dataset.Extended, "extended", false, "add the extended per-channel features (models/seizure FeatureConfig.Extended)")
-	f.StringVar(&o.Dataset.Reference, "reference", "", "re-reference before the features: average (common average of the EEG channels, as the pipeline's reference step); default: as recorded")
+	f.StringVar(&o.Classifier, "classifier", "logreg", "logreg (L2 logistic regression) or gbt (gradient-boosted trees, 200 of depth 3; --lambda unused)")
+	f.BoolVar(&o.Extended, "extended", false, "add the extended per-channel features (models/seizure FeatureConfig.Extended)")
+	f.StringVar(&o.Reference, "reference", "", "re-reference before the features: average (the pipeline's reference step: common average of the EEG channels); default: as recorded")
 	return cmd
 }
 

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/neurostream/neurostream/internal/testenv"
 	"github.com/neurostream/neurostream/models/seizure"
 	"github.com/neurostream/neurostream/simulate"
 )
@@ -114,5 +115,87 @@ func TestTrainSeizureTrees(t *testing.T) {
 	}
 	if len(m.Trees) == 0 || m.Weights != nil || !m.Features.Extended {
 		t.Errorf("model: %d trees, %d weights, extended %v; want a tree model on extended features", len(m.Trees), len(m.Weights), m.Features.Extended)
+	}
+}
+
+// TestTrainSeizureEventsTSVInFolder: a --data folder holding recordings
+// and their documented sibling <name>_events.tsv files trains, the TSV
+// rows labelling the seizure. Before, the folder's listing took the .tsv
+// for a plain-text recording ("text: Options.SampleRate is required").
+func TestTrainSeizureEventsTSVInFolder(t *testing.T) {
+	dir := t.TempDir()
+	// b's seizure is labelled only by its events file.
+	cfg := simulate.DefaultConfig()
+	cfg.Seed, cfg.Duration, cfg.SampleRate = 23, 240, 128
+	plain, err := simulate.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer plain.Close()
+	a := seizureSim(t, 21, 60, 50)
+	defer a.Close()
+	if err := writeEDF(filepath.Join(dir, "a.edf"), a, "sim", "sim"); err != nil {
+		t.Fatal(err)
+	}
+	if err := writeEDF(filepath.Join(dir, "b.edf"), plain, "sim", "sim"); err != nil {
+		t.Fatal(err)
+	}
+	writeSzcoreTSV(t, filepath.Join(dir, "b_events.tsv"), 100, 40, 240)
+	out := filepath.Join(dir, "m.json")
+	stdout, stderr, err := runTrain(t, "seizure", "--data", dir, "--no-cv", "--out", out)
+	if err != nil {
+		t.Fatalf("%v\n%s%s", err, stdout, stderr)
+	}
+	// a: starts 60…106 s inside [60, 110); b: 100…136 s inside [100, 140).
+	if !strings.Contains(stdout, "2 recordings, ") || !strings.Contains(stdout, "seizure: 43 windows") {
+		t.Errorf("output:\n%s%s", stdout, stderr)
+	}
+}
+
+// TestTrainSeizurePlainText trains on Bonn segments, plain-text files
+// with no sample rate of their own, given by --rate; S001's whole segment
+// is a seizure by its events file in --events-tsv. Before, train seizure
+// had no rate option and refused plain-text recordings.
+func TestTrainSeizurePlainText(t *testing.T) {
+	bonn := filepath.Join(testenv.DataDir(t), "bonn-epilepsy")
+	events := t.TempDir()
+	writeSzcoreTSV(t, filepath.Join(events, "S001_events.tsv"), 0, 23.6, 23.6)
+	var data []string
+	for _, f := range []string{"S/S001.txt", "Z/Z001.txt", "O/O001.txt"} {
+		data = append(data, filepath.Join(bonn, f))
+	}
+	out := filepath.Join(t.TempDir(), "bonn.json")
+	stdout, stderr, err := runTrain(t, "seizure", "--data", strings.Join(data, ","), "--rate", "173.61", "--events-tsv", events, "--no-cv", "--out", out)
+	if err != nil {
+		t.Fatalf("%v\n%s%s", err, stdout, stderr)
+	}
+	t.Logf("\n%s%s", stdout, stderr)
+	if !strings.Contains(stdout, "3 recordings, 30 windows of 4 s every 2 s at 173.61 Hz, 1 channels (S001)") || !strings.Contains(stdout, "seizure: 10 windows") {
+		t.Errorf("output:\n%s", stdout)
+	}
+	if _, _, err := runTrain(t, "seizure", "--data", data[0], "--out", out); err == nil || !strings.Contains(err.Error(), "--rate: required for the plain-text recording") {
+		t.Errorf("no --rate: %v", err)
+	}
+}
+
+// TestTrainSeizureChannelFiles trains on the Malow record, 21 text files
+// of one channel each in one folder beside a README, read as one
+// recording with --channel-files (and named by --channel-labels); its
+// seizure (from 355 s) comes from an events file in --events-tsv: 249
+// windows, of which the two straddling the onset (352, 354 s) are skipped.
+func TestTrainSeizureChannelFiles(t *testing.T) {
+	malow := filepath.Join(testenv.DataDir(t), "malow-seizure-eeg")
+	events := t.TempDir()
+	writeSzcoreTSV(t, filepath.Join(events, "malow-seizure-eeg_events.tsv"), 355, 145, 500)
+	out := filepath.Join(t.TempDir(), "malow.json")
+	labels := "Fp1,Fp2,F3,F4,C3,C4,P3,P4,O1,O2,SP1,SP2,F7,F8,T3,T4,T5,T6,Fz,Cz,Pz"
+	stdout, stderr, err := runTrain(t, "seizure", "--data", malow, "--channel-files", "ch*.inp", "--rate", "100",
+		"--channel-labels", labels, "--channels", "T3,T5,O1", "--events-tsv", events, "--no-cv", "--out", out)
+	if err != nil {
+		t.Fatalf("%v\n%s%s", err, stdout, stderr)
+	}
+	t.Logf("\n%s%s", stdout, stderr)
+	if !strings.Contains(stdout, "1 recordings, 247 windows of 4 s every 2 s at 100 Hz, 3 channels (T3,T5,O1)") {
+		t.Errorf("output:\n%s", stdout)
 	}
 }

@@ -3,9 +3,11 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
+	"github.com/neurostream/neurostream/internal/testenv"
 	"github.com/neurostream/neurostream/models/ssvep"
 	"github.com/neurostream/neurostream/simulate"
 )
@@ -80,11 +82,63 @@ func TestTrainSSVEPErrors(t *testing.T) {
 		{"ssvep", "--data", "x.edf", "--events", "a=8", "--length", "1", "--out", "x.json"},     // one target
 		{"ssvep", "--data", "x.edf", "--events", "a=8,b=x", "--length", "1", "--out", "x.json"}, // bad frequency
 		{"ssvep", "--data", "x.edf", "--events", "a=8,b=9", "--out", "x.json"},                  // no length
-		{"ssvep", "--data", "x.edf", "--events", "a=8,b=9", "--length", "1", "--method", "cca", "--out", "x.json"},
+		{"ssvep", "--data", "x.edf", "--events", "a=8,b=9", "--length", "1", "--method", "svm", "--out", "x.json"},
 		{"ssvep", "--data", "x.edf", "--events", "a=8,b=9", "--rest", "a", "--length", "1", "--out", "x.json"},
 	} {
 		if _, _, err := runTrain(t, args...); err == nil {
 			t.Errorf("%q: no error", args)
 		}
+	}
+}
+
+// TestTrainSSVEPFBCCA: --method fbcca (and cca) is allowed: with --rest
+// trials it calibrates the no-control rule and writes a model file the
+// ssvep stage loads. Before, train ssvep refused them, so rest detection
+// for the training-free decoders had no CLI.
+func TestTrainSSVEPFBCCA(t *testing.T) {
+	dir := filepath.Join(testenv.DataDir(t), "ssvep-exoskeleton", "subject01")
+	out := filepath.Join(t.TempDir(), "fbcca.json")
+	stdout, stderr, err := runTrain(t, "ssvep", "--data", dir, "--events", "2=13,3=21,4=17", "--rest", "1", "--notch", "50",
+		"--offset", "0.14", "--length", "2", "--method", "fbcca", "--harmonics", "3", "--sub-bands", "4", "--out", out)
+	if err != nil {
+		t.Fatalf("%v\n%s%s", err, stdout, stderr)
+	}
+	t.Logf("\n%s%s", stdout, stderr)
+	f, err := os.Open(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	m, err := ssvep.LoadCanonical(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Method != "fbcca" || m.NoControl.Rule != ssvep.NoControlMargin || m.Config.Harmonics != 3 || m.Config.FilterBank.SubBands != 4 || m.RestTrials != 16 {
+		t.Errorf("model %+v", m)
+	}
+	if !strings.Contains(stdout, "accuracy on the calibration trials (fbcca") || !strings.Contains(stdout, "no-control rule margin, threshold") {
+		t.Errorf("output:\n%s", stdout)
+	}
+}
+
+// TestTrainSSVEPCSV: the NeuroTechX Muse CSVs (timestamps and Marker0
+// columns) are read with --time-column and --marker-column, their marker
+// values being the event codes. Before, train ssvep could not read them.
+func TestTrainSSVEPCSV(t *testing.T) {
+	path := filepath.Join(testenv.DataDir(t), "ssvep-muse-eeg-notebooks", "subject1", "session1", "data_2017-09-14-21.20.04.csv")
+	out := filepath.Join(t.TempDir(), "muse.json")
+	stdout, stderr, err := runTrain(t, "ssvep", "--data", path, "--time-column", "timestamps", "--marker-column", "Marker0",
+		"--events", "1=30,2=20", "--length", "2", "--method", "cca", "--out", out)
+	if err != nil {
+		t.Fatalf("%v\n%s%s", err, stdout, stderr)
+	}
+	t.Logf("\n%s%s", stdout, stderr)
+	if !regexp.MustCompile(`1 recordings, \d+ trials of 2 s at 256\.\d* Hz, 5 channels \(TP9,AF7,AF8,TP10,Right AUX\)`).MatchString(stdout) {
+		t.Errorf("output:\n%s", stdout)
+	}
+	// Without the columns, the marker column is a channel and no event is
+	// found: the error says what to give.
+	if _, _, err := runTrain(t, "ssvep", "--data", path, "--events", "1=30,2=20", "--length", "2", "--out", out); err == nil || !strings.Contains(err.Error(), "--rate") {
+		t.Errorf("no rate, no time column: %v", err)
 	}
 }

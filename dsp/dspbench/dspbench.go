@@ -1,9 +1,14 @@
-// Package dspbench measures the throughput of package dsp's spectral
-// estimators on one core: Welch PSD of every channel (with go-dsp's
+// Package dspbench measures the throughput of the analysis code on one
+// core, on the same data tools/bench/dsp_compare.py runs through scipy,
+// MNE and numpy: Welch PSD of every channel (with go-dsp's
 // spectral.Pwelch as a baseline) and all-pairs cross-spectral density plus
-// magnitude-squared coherence, Hann window, 50% overlap. It is what
-// `neurostream bench dsp` runs; tools/bench/dsp_compare.py runs the same
-// data through scipy, MNE and numpy.
+// magnitude-squared coherence over the whole data, Hann window, 50%
+// overlap (Result's three figures), then a Row for every other figure of
+// docs/benchmarks.md's DSP table: IIR filtering (causal and zero-phase),
+// resampling, the STFT, the multitaper PSD, the per-window CSD, the psd
+// and coherence of sliding windows with and without segment reuse, the
+// tokenizer and the SSVEP decoders. It is what `neurostream bench dsp`
+// runs.
 package dspbench
 
 import (
@@ -18,6 +23,7 @@ import (
 	"github.com/mjibson/go-dsp/spectral"
 
 	"github.com/neurostream/neurostream/dsp"
+	"github.com/neurostream/neurostream/tokenizer"
 )
 
 // Config is one measurement. Start from DefaultConfig.
@@ -37,11 +43,14 @@ type Config struct {
 	// Repeats is the runs per measurement; the best is reported.
 	// Default: 3
 	Repeats int
+	// Windows bounds the windows of each per-window measurement (the
+	// first ones of the data). Default: 200
+	Windows int
 }
 
 // DefaultConfig returns the defaults of `neurostream bench dsp`.
 func DefaultConfig() Config {
-	return Config{Channels: 64, Rate: 256, Seconds: 600, SegmentLen: 256, Repeats: 3}
+	return Config{Channels: 64, Rate: 256, Seconds: 600, SegmentLen: 256, Repeats: 3, Windows: 200}
 }
 
 // Result is the throughput of each estimator in channel-samples per
@@ -50,6 +59,10 @@ type Result struct {
 	CSDCoherence float64 `json:"csd_coherence"`
 	PSD          float64 `json:"psd"`
 	PSDGoDSP     float64 `json:"psd_go_dsp"`
+	// Rows are the other measurements: filters, resampling, STFT,
+	// multitaper, per-window CSD, the streaming psd and coherence, the
+	// tokenizer and the SSVEP decoders (see Run).
+	Rows []Row `json:"rows"`
 
 	// The data measured on.
 	Channels, Samples, SegmentLen int     `json:"-"`
@@ -62,6 +75,9 @@ func (r *Result) WriteText(w io.Writer) {
 	fmt.Fprintf(w, "  %-26s %10.3g channel-samples/s\n", "psd (dsp.Welch)", r.PSD)
 	fmt.Fprintf(w, "  %-26s %10.3g channel-samples/s\n", "psd (go-dsp Pwelch)", r.PSDGoDSP)
 	fmt.Fprintf(w, "  %-26s %10.3g channel-samples/s\n", "csd + coherence, all pairs", r.CSDCoherence)
+	for _, row := range r.Rows {
+		fmt.Fprintf(w, "  %-26s %10.3g %s: %s\n", row.Name, row.Value, row.Unit, row.What)
+	}
 }
 
 // Data reads cfg.RawFile, or makes Synthetic data when it is empty.
@@ -146,7 +162,58 @@ func Run(x [][]float64, cfg Config) (*Result, error) {
 		return nil, err
 	}
 	res.CSDCoherence = cs / csd.Seconds()
-	return res, nil
+	res.Rows, err = rows(x, cfg)
+	return res, err
+}
+
+// rows measures every Row on x: the filters, resampling to 200 Hz, the
+// STFT, the real FFT, the multitaper PSD, the per-window CSD, the streaming psd and
+// coherence, the tokenizer and the SSVEP decoders. A measurement the data
+// is too short for (fewer windows than it needs, too few motifs for a
+// vocabulary) is left out.
+func rows(x [][]float64, cfg Config) ([]Row, error) {
+	if cfg.Windows == 0 {
+		cfg.Windows = DefaultConfig().Windows
+	}
+	out, err := filterRows(x, cfg)
+	if err != nil {
+		return nil, err
+	}
+	up, down, err := tokenizer.Ratio(cfg.Rate)
+	if err != nil {
+		return nil, err
+	}
+	if up != down {
+		r, err := resampleRow(x, cfg, up, down)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	r, err := stftRow(x, cfg)
+	if err != nil {
+		return nil, err
+	}
+	out = append(out, r)
+	for _, f := range []func([][]float64, Config) ([]Row, error){oneRow(rfftRow), multitaperRows, oneRow(csdWindowRow), streamRows, tokenizerRows, ssvepRows} {
+		rs, err := f(x, cfg)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, rs...)
+	}
+	return out, nil
+}
+
+// oneRow adapts a measurement of one row, which it leaves out when empty.
+func oneRow(f func([][]float64, Config) (Row, error)) func([][]float64, Config) ([]Row, error) {
+	return func(x [][]float64, cfg Config) ([]Row, error) {
+		r, err := f(x, cfg)
+		if err != nil || r.Name == "" {
+			return nil, err
+		}
+		return []Row{r}, nil
+	}
 }
 
 // timeCSD times all-pairs CSD plus magnitude-squared coherence of the
@@ -163,14 +230,4 @@ func timeCSD(x [][]float64, cfg Config) (time.Duration, error) {
 		plan.Compute(m, x)
 		m.Connectivity(coh, dsp.MSC, pairs)
 	}), nil
-}
-
-func bestOf(repeats int, fn func()) time.Duration {
-	best := time.Duration(math.MaxInt64)
-	for range max(1, repeats) {
-		t0 := time.Now()
-		fn()
-		best = min(best, time.Since(t0))
-	}
-	return best
 }

@@ -62,18 +62,70 @@ func TestRun(t *testing.T) {
 		t.Errorf("result %+v", res)
 	}
 	b, _ := json.Marshal(res)
-	var keys map[string]float64
-	if err := json.Unmarshal(b, &keys); err != nil || len(keys) != 3 || keys["psd"] != res.PSD || keys["psd_go_dsp"] != res.PSDGoDSP || keys["csd_coherence"] != res.CSDCoherence {
+	var keys map[string]any
+	if err := json.Unmarshal(b, &keys); err != nil || len(keys) != 4 || keys["psd"] != res.PSD || keys["psd_go_dsp"] != res.PSDGoDSP || keys["csd_coherence"] != res.CSDCoherence {
 		t.Errorf("JSON %s", b)
 	}
 	var out bytes.Buffer
 	res.WriteText(&out)
 	lines := strings.Split(out.String(), "\n")
-	if len(lines) != 5 || lines[0] != "3 ch × 256 Hz × 4 s, n_per_seg 256, 50% overlap, Hann, one core" ||
-		!strings.HasPrefix(lines[1], "  psd (dsp.Welch) ") || !strings.HasSuffix(lines[3], " channel-samples/s") {
+	if len(lines) != 5+len(res.Rows) || lines[0] != "3 ch × 256 Hz × 4 s, n_per_seg 256, 50% overlap, Hann, one core" ||
+		!strings.HasPrefix(lines[1], "  psd (dsp.Welch) ") || !strings.HasSuffix(lines[3], " channel-samples/s") ||
+		!strings.HasPrefix(lines[4], "  sosfilt ") {
 		t.Errorf("text:\n%s", out.String())
 	}
 	if _, err := Run(nil, cfg); err == nil {
 		t.Error("no data accepted")
+	}
+}
+
+// TestRows: with enough data every row is measured, positive, with the
+// parameters dsp_compare.py reads; with too little the rows that need
+// more are left out rather than failing.
+func TestRows(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains a tokenizer vocabulary")
+	}
+	cfg := Config{Channels: 8, Rate: 256, Seconds: 260, SegmentLen: 256, Repeats: 1, Windows: 12}
+	x, err := Data(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rs, err := rows(x, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"sosfilt", "sosfiltfilt", "resample", "stft", "rfft", "multitaper", "multitaper_adaptive", "csd_window",
+		"psd_window/demo/reuse", "coherence_window/demo/reuse", "psd_window/demo/oneshot", "coherence_window/demo/oneshot",
+		"psd_window/seizure/reuse", "coherence_window/seizure/reuse", "psd_window/seizure/oneshot", "coherence_window/seizure/oneshot",
+		"tokenize", "tokenize_exhaustive", "tokenize_resample", "ssvep_cca", "ssvep_fbcca", "ssvep_trca", "ssvep_etrca"}
+	var got []string
+	for _, r := range rs {
+		got = append(got, r.Name)
+		if !(r.Value > 0) || r.Unit == "" || r.What == "" {
+			t.Errorf("row %+v", r)
+		}
+	}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("rows %v, want %v", got, want)
+	}
+	for _, r := range rs {
+		if r.Name == "psd_window/seizure/reuse" && (r.Params["length"] != 1024 || r.Params["hop"] != 256 || r.Params["windows"] != 12) {
+			t.Errorf("%s params %v", r.Name, r.Params)
+		}
+		if r.Name == "ssvep_fbcca" && len(r.Params["sub_band_sos"].([]any)) != 5 {
+			t.Errorf("%s params %v", r.Name, r.Params)
+		}
+	}
+	short := Config{Channels: 2, Rate: 256, Seconds: 3, SegmentLen: 256, Repeats: 1}
+	x, _ = Data(short)
+	rs, err = rows(x, short)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rs {
+		if strings.HasPrefix(r.Name, "tokenize") || strings.HasPrefix(r.Name, "ssvep") || strings.Contains(r.Name, "seizure") {
+			t.Errorf("row %s measured on 3 s of data", r.Name)
+		}
 	}
 }

@@ -4,12 +4,12 @@ import (
 	"bufio"
 	"fmt"
 	"io"
-	"os"
 	"strconv"
 	"strings"
 	"text/tabwriter"
 
 	"github.com/neurostream/neurostream/formats"
+	"github.com/neurostream/neurostream/internal/fileio"
 )
 
 // Inspection is an open recording and what `neurostream inspect` prints
@@ -155,17 +155,8 @@ func (in *Inspection) WriteCSV(w io.Writer) error {
 
 // WriteCSVFile writes the CSV of WriteCSV to a new file at path
 // (truncating one that exists).
-func (in *Inspection) WriteCSVFile(path string) (err error) {
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if cerr := f.Close(); err == nil {
-			err = cerr
-		}
-	}()
-	return in.WriteCSV(f)
+func (in *Inspection) WriteCSVFile(path string) error {
+	return fileio.WriteFile(path, in.WriteCSV)
 }
 
 // csvField quotes s as CSV needs it.

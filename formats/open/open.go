@@ -6,7 +6,9 @@
 // annotations), XDF (.xdf, LabRecorder's multi-stream files: one stream is
 // the recording, marker streams its annotations; see formats/xdf), and
 // plain text/CSV samples (.txt, .csv, .inp, .tsv) with a caller-given
-// sample rate. KIT (.con, .sqd) and MATLAB (.mat) files are
+// sample rate. BIDS and SzCORE sidecar tables (NAME_events.tsv, …) are
+// recognised as such and never taken for plain-text recordings, so a
+// folder may hold them beside its recordings. KIT (.con, .sqd) and MATLAB (.mat) files are
 // recognised and rejected with an error saying what to do instead.
 package open
 
@@ -54,8 +56,12 @@ const (
 	KindFIFEvents   Kind = "fif-events"
 	KindXDF         Kind = "xdf"
 	KindText        Kind = "text"
-	KindRejected    Kind = "rejected"
-	KindUnknown     Kind = ""
+	// KindSidecar is a BIDS or SzCORE table that lies next to recordings
+	// but holds none: NAME_events.tsv (SzCORE annotations), _channels,
+	// _electrodes, _scans, _sessions and participants.tsv.
+	KindSidecar  Kind = "sidecar"
+	KindRejected Kind = "rejected"
+	KindUnknown  Kind = ""
 )
 
 // Detect names the kind of file at path from its name (and, for EDF-like
@@ -77,12 +83,31 @@ func Detect(path string) Kind {
 		return KindFIF
 	case ext == ".xdf":
 		return KindXDF
+	case isSidecar(name):
+		return KindSidecar
 	case ext == ".txt" || ext == ".csv" || ext == ".tsv" || ext == ".inp":
 		return KindText
 	case ext == ".con" || ext == ".sqd" || ext == ".mat":
 		return KindRejected
 	}
 	return sniff(path)
+}
+
+// sidecarSuffixes end the names of BIDS sidecar tables (lower case).
+var sidecarSuffixes = []string{"_events.tsv", "_channels.tsv", "_electrodes.tsv", "_scans.tsv", "_sessions.tsv"}
+
+// isSidecar reports whether the lower-case file name is a BIDS or SzCORE
+// sidecar table, which a folder of recordings holds beside them.
+func isSidecar(name string) bool {
+	if name == "participants.tsv" {
+		return true
+	}
+	for _, s := range sidecarSuffixes {
+		if strings.HasSuffix(name, s) {
+			return true
+		}
+	}
+	return false
 }
 
 // sniff recognises EDF/BDF and GDF by their version field, XDF by its
@@ -139,6 +164,8 @@ func File(path string, opt Options) (formats.Recording, error) {
 		return text.Open(path, opt.Text)
 	case KindFIFEvents:
 		return nil, &formats.Error{File: path, Offset: -1, Msg: "an events file, not a recording: open the matching _raw.fif (its events are added from here)"}
+	case KindSidecar:
+		return nil, &formats.Error{File: path, Offset: -1, Msg: "a BIDS/SzCORE sidecar table (events, channels, scans), not a recording: open the recording beside it"}
 	case KindRejected:
 		if err := reject.Check(path); err != nil {
 			return nil, err

@@ -174,7 +174,8 @@ func TestDetect(t *testing.T) {
 		"a.EDF": KindEDF, "a.bdf": KindEDF, "x.vhdr": KindBrainVision, "x.vmrk": KindUnknown,
 		"r_raw.fif": KindFIF, "r-eve.fif": KindFIFEvents, "s.gdf": KindGDF, "Z001.TXT": KindText,
 		"m.csv": KindText, "c.inp": KindText, "k.con": KindRejected, "f.mat": KindRejected,
-		"session.XDF": KindXDF,
+		"session.XDF": KindXDF, "a_events.tsv": KindSidecar, "sub-01_ses-01_task-x_run-00_events.tsv": KindSidecar,
+		"sub-01_channels.tsv": KindSidecar, "participants.tsv": KindSidecar, "events.tsv": KindText,
 	} {
 		if got := Detect(path); got != want {
 			t.Errorf("Detect(%q) = %q, want %q", path, got, want)
@@ -214,5 +215,25 @@ func TestXDF(t *testing.T) {
 	files, err := Recordings(dir)
 	if err != nil || len(files) != 3 {
 		t.Errorf("Recordings(%s) = %q, %v; want the 3 XDF files", dir, files, err)
+	}
+}
+
+// TestRecordingsSkipsSidecars: a folder holding recordings and their
+// documented SzCORE <name>_events.tsv files lists the recordings only.
+func TestRecordingsSkipsSidecars(t *testing.T) {
+	dir := t.TempDir()
+	for _, name := range []string{"a.txt", "a_events.tsv", "b_eeg.csv", "b_events.tsv", "participants.tsv"} {
+		formatstest.WriteFile(t, dir, name, []byte("onset\tduration\n1\t2\n"))
+	}
+	files, err := Recordings(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{filepath.Join(dir, "a.txt"), filepath.Join(dir, "b_eeg.csv")}
+	if strings.Join(files, ",") != strings.Join(want, ",") {
+		t.Errorf("Recordings = %q, want %q", files, want)
+	}
+	if _, err := File(filepath.Join(dir, "a_events.tsv"), Options{}); err == nil || !strings.Contains(err.Error(), "sidecar") {
+		t.Errorf("File(events TSV): %v", err)
 	}
 }

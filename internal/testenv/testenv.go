@@ -6,6 +6,7 @@
 package testenv
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -56,6 +57,18 @@ func Python(t testing.TB) string {
 	}
 	if _, err := exec.LookPath(py); err != nil {
 		missing(t, "python virtualenv not found at %s: run `make pyenv` (or `make test`)", py)
+	}
+	return py
+}
+
+// PythonWith returns the pinned virtualenv's interpreter after checking
+// that it imports modules (a comma-separated import list, "pylsl" or
+// "confluent_kafka, pyarrow"); where it does not, the test skips.
+func PythonWith(t testing.TB, modules string) string {
+	t.Helper()
+	py := Python(t)
+	if out, err := exec.Command(py, "-c", "import "+modules).CombinedOutput(); err != nil {
+		missing(t, "%s", fmt.Sprintf("%s not importable by %s (run `make pyenv`): %s", modules, py, out))
 	}
 	return py
 }

@@ -42,6 +42,11 @@ type Config struct {
 	Balanced bool
 	// MaxIter bounds the L-BFGS iterations. Default: 500.
 	MaxIter int
+	// Raw skips the standardisation: the penalty acts on the weights of
+	// the features as given, as in scikit-learn's LogisticRegression
+	// (whose objective, mean log loss + ‖W‖²/(2·C·n), is Lambda = 1/(C·n)
+	// here). Default: false (standardise).
+	Raw bool
 }
 
 // Softmax is a trained multinomial logistic regression. The probability
@@ -59,7 +64,8 @@ type Softmax struct {
 
 // Train fits a Softmax on items X (features < dim) with labels y in [0,
 // classes). Each feature is standardised by its training mean and
-// standard deviation (a constant feature is left out), then the class-weighted mean
+// standard deviation (a constant feature is left out; not with cfg.Raw),
+// then the class-weighted mean
 // log loss plus Lambda/2·‖W‖² is minimised by L-BFGS (gonum/optimize).
 // Errors report unusable data.
 func Train(X []Sparse, y []int, classes, dim int, cfg Config) (*Softmax, error) {
@@ -90,6 +96,12 @@ func Train(X []Sparse, y []int, classes, dim int, cfg Config) (*Softmax, error) 
 	mean, inv, err := featureStats(X, dim)
 	if err != nil {
 		return nil, err
+	}
+	if cfg.Raw {
+		clear(mean)
+		for j := range inv {
+			inv[j] = 1
+		}
 	}
 	K := classes
 	np := K*dim + K

@@ -191,6 +191,12 @@ type RecordingScore struct {
 	// says why it was scored as an all-negative hypothesis (missing, or of
 	// a different length) or how it was padded or truncated.
 	Note string
+	// Discarded is set when the hypothesis's detections were thrown away
+	// because its duration differs from the reference's by more than the
+	// tolerance: the recording was scored as having no detections. That
+	// hides a detector's results behind a bookkeeping error (a pipeline
+	// that lost samples at the end), so callers must say it loudly.
+	Discarded bool
 }
 
 // ErrEmptyReference is returned for a reference mask with no samples.
@@ -215,6 +221,7 @@ func ScoreRecording(ref, hyp []bool, durationTolerance float64) (RecordingScore,
 		return RecordingScore{}, ErrEmptyReference
 	}
 	var note string
+	discarded := false
 	switch {
 	case hyp == nil:
 		note = "no hypothesis: scored as no detections"
@@ -226,6 +233,7 @@ func ScoreRecording(ref, hyp []bool, durationTolerance float64) (RecordingScore,
 			note = fmt.Sprintf("hypothesis lasts %d s, reference %d s: scored as no detections, as szcore-evaluation does",
 				len(hyp), len(ref))
 			hyp = make([]bool, len(ref))
+			discarded = true
 		case len(hyp) < len(ref):
 			note = fmt.Sprintf("hypothesis zero-padded from %d s to the reference's %d s", len(hyp), len(ref))
 			hyp = append(slices.Clip(hyp), make([]bool, len(ref)-len(hyp))...)
@@ -240,5 +248,5 @@ func ScoreRecording(ref, hyp []bool, durationTolerance float64) (RecordingScore,
 	if err != nil { // unreachable: lengths are equal here
 		return RecordingScore{}, err
 	}
-	return RecordingScore{Sample: sample, Event: EventScoring(r, h, DefaultEventParams()), Note: note}, nil
+	return RecordingScore{Sample: sample, Event: EventScoring(r, h, DefaultEventParams()), Note: note, Discarded: discarded}, nil
 }

@@ -53,13 +53,19 @@ func EvaluateDataset(ref, hyp string, cfg EvaluateConfig) (*Evaluation, error) {
 		return nil, err
 	}
 	var ds Dataset
+	var warnings []string
 	lat := map[string][]fileLatency{}
 	for _, r := range recs {
 		rs, err := scoreFiles(r, cfg.DurationTolerance)
 		if err != nil {
 			return nil, err
 		}
-		if rs.Note != "" {
+		switch {
+		case rs.Discarded:
+			w := fmt.Sprintf("%s: %s: its detections are DISCARDED; a duration off by a little usually means samples lost at the end of a stream: allow the difference with a duration tolerance (score --duration-tolerance S)", r.hyp, rs.Note)
+			warnings = append(warnings, w)
+			fmt.Fprintf(cfg.Notes, "WARNING: %s\n", w)
+		case rs.Note != "":
 			fmt.Fprintf(cfg.Notes, "note: %s: %s\n", r.hyp, rs.Note)
 		}
 		ds.Add(r.subject, rs)
@@ -67,7 +73,9 @@ func EvaluateDataset(ref, hyp string, cfg EvaluateConfig) (*Evaluation, error) {
 			lat[r.subject] = append(lat[r.subject], fileLatency{r.ref, l})
 		}
 	}
-	return newEvaluation(&ds, lat, cfg.Cumulated), nil
+	ev := newEvaluation(&ds, lat, cfg.Cumulated)
+	ev.Warnings = warnings
+	return ev, nil
 }
 
 // recordingFiles is one reference file and where its hypothesis should be.
@@ -223,6 +231,10 @@ type Evaluation struct {
 	Latency    LatencyResults      `json:"alarm_latency"`
 	Recordings int                 `json:"recordings"`
 	Subjects   []SubjectEvaluation `json:"subjects"`
+	// Warnings name every recording whose hypothesis was scored as no
+	// detections because its duration differs from the reference's by
+	// more than the tolerance (RecordingScore.Discarded).
+	Warnings []string `json:"warnings,omitempty"`
 	// Cumulated is EvaluateConfig.Cumulated: the rates are those of the
 	// summed counts, with no *_std.
 	Cumulated bool `json:"-"`
@@ -327,6 +339,12 @@ func (ev *Evaluation) WriteText(w io.Writer) error {
 	hours := float64(ev.Sample.Duration) / 3600
 	fmt.Fprintf(w, "SzCORE scoring: %d recordings of %d subjects, %.2f h (timescoring 0.0.7 rules, szcore-evaluation 0.0.7 aggregation)\n",
 		ev.Recordings, len(ev.Subjects), hours)
+	if n := len(ev.Warnings); n > 0 {
+		fmt.Fprintf(w, "\nWARNING: %d of %d recordings scored as NO DETECTIONS because of a duration mismatch:\n", n, ev.Recordings)
+		for _, s := range ev.Warnings {
+			fmt.Fprintf(w, "  %s\n", s)
+		}
+	}
 	ev.writeSection(w, "event scoring (refTrue, tp, fp count events; 30 s before / 60 s after tolerance, merge < 90 s, split > 300 s)",
 		func(s SubjectEvaluation) Results { return s.Event }, ev.Event)
 	ev.writeSection(w, "sample scoring (1 Hz; refTrue, tp, fp count seconds)",

@@ -13,7 +13,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
+
+	"github.com/neurostream/neurostream/internal/fileio"
 )
 
 // Header identifies a model file. Embed it first in a family's file
@@ -86,15 +87,6 @@ func Write(w io.Writer, f File, indent string) error {
 // WriteFile creates the file at path and writes it with save (a model's
 // Save method). A failed close is an error too: the model may not be on
 // disk.
-func WriteFile(path string, save func(io.Writer) error) (err error) {
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if cerr := f.Close(); err == nil {
-			err = cerr
-		}
-	}()
-	return save(f)
+func WriteFile(path string, save func(io.Writer) error) error {
+	return fileio.WriteFile(path, save)
 }

@@ -32,6 +32,25 @@ func (s *Smoother) Add(p float64) float64 {
 	return sum / float64(k)
 }
 
+// State returns what the average depends on, so that SetState can resume
+// it elsewhere: a copy of the ring of the last N probabilities (slot n%N
+// takes the next one) and how many probabilities were added.
+func (s *Smoother) State() (ring []float64, n int) {
+	return append([]float64(nil), s.ring...), s.n
+}
+
+// SetState resumes the average from a State of a Smoother over the same
+// N; the means that follow are bit for bit the original's. An error
+// reports a ring of another length or a negative count.
+func (s *Smoother) SetState(ring []float64, n int) error {
+	if len(ring) != len(s.ring) || n < 0 {
+		return fmt.Errorf("seizure: smoother state of %d probabilities and count %d, want %d and a count ≥ 0", len(ring), n, len(s.ring))
+	}
+	copy(s.ring, ring)
+	s.n = n
+	return nil
+}
+
 // AlarmEvent is a detected seizure in seconds from the stream's first
 // sample, with the sum and count of the smoothed probabilities of its ictal
 // windows.
@@ -56,6 +75,28 @@ type Hysteresis struct {
 	cur     AlarmEvent // the open event, while ictal
 	pending bool       // a closed event waits out its merge gap
 	last    AlarmEvent // that event
+}
+
+// HysteresisState is what a Hysteresis carries from one window to the
+// next (besides its thresholds), so that a stream can be resumed
+// elsewhere.
+type HysteresisState struct {
+	// Ictal says an event is open: Open.
+	Ictal bool
+	Open  AlarmEvent
+	// Pending says a closed event waits out its merge gap: Last.
+	Pending bool
+	Last    AlarmEvent
+}
+
+// State returns h's state between windows.
+func (h *Hysteresis) State() HysteresisState {
+	return HysteresisState{Ictal: h.ictal, Open: h.cur, Pending: h.pending, Last: h.last}
+}
+
+// SetState resumes h from a State; the thresholds are h's own.
+func (h *Hysteresis) SetState(st HysteresisState) {
+	h.ictal, h.cur, h.pending, h.last = st.Ictal, st.Open, st.Pending, st.Last
 }
 
 // Step takes the next window's start and end in seconds (windows in order)

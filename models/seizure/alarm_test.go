@@ -90,3 +90,48 @@ func TestHysteresis(t *testing.T) {
 		}
 	}
 }
+
+// TestAlarmState: a smoother and state machine stopped after any window
+// and resumed from their State in new instances give the same means,
+// alarms and events, bit for bit, as one uninterrupted run.
+func TestAlarmState(t *testing.T) {
+	p := seqP([]float64{0.1, 0.8, 0.9, 0.5, 0.4, 0.2}, repeatP(0.05, 3), repeatP(0.95, 6), repeatP(0, 10))
+	type step struct {
+		sm    float64
+		ictal bool
+		ev    AlarmEvent
+		ok    bool
+	}
+	newPair := func() (*Smoother, *Hysteresis) {
+		return NewSmoother(3), &Hysteresis{On: 0.7, Off: 0.3, MinDuration: 3, MergeGap: 5}
+	}
+	run := func(s *Smoother, h *Hysteresis, from, to int, out []step) []step {
+		for i := from; i < to; i++ {
+			sm := s.Add(p[i])
+			ictal, ev, ok := h.Step(float64(i), float64(i+2), sm)
+			out = append(out, step{sm, ictal, ev, ok})
+		}
+		return out
+	}
+	s, h := newPair()
+	want := run(s, h, 0, len(p), nil)
+	for cut := range len(p) {
+		s1, h1 := newPair()
+		got := run(s1, h1, 0, cut, nil)
+		ring, n := s1.State()
+		s2, h2 := newPair()
+		if err := s2.SetState(ring, n); err != nil {
+			t.Fatal(err)
+		}
+		h2.SetState(h1.State())
+		got = run(s2, h2, cut, len(p), got)
+		for i := range want {
+			if got[i] != want[i] {
+				t.Fatalf("resumed after window %d: window %d gives %+v, uninterrupted %+v", cut, i, got[i], want[i])
+			}
+		}
+	}
+	if err := NewSmoother(3).SetState(make([]float64, 2), 1); err == nil {
+		t.Error("a ring of 2 accepted by a smoother over 3")
+	}
+}

@@ -117,13 +117,10 @@ func (d *Dataset) groups(k int, cv *CrossValidation) (group []int, groupLabel []
 	return group, groupLabel
 }
 
-// TrainRecordingsConfig configures TrainRecordings.
-type TrainRecordingsConfig struct {
-	// Dataset says which windows are cut from the recordings and how they
-	// are labelled.
-	Dataset DatasetConfig
-	// Train configures the model. Its Balanced should be true: the
-	// recordings hold far fewer seizure windows than background ones.
+// TrainDatasetConfig configures TrainDataset.
+type TrainDatasetConfig struct {
+	// Train configures the model. Its Balanced should be true: recordings
+	// hold far fewer seizure windows than background ones.
 	Train TrainConfig
 	// Folds is k of the cross-validated estimate. Default: 5.
 	Folds int
@@ -134,14 +131,17 @@ type TrainRecordingsConfig struct {
 	// Log receives what training found as it goes: the dataset summary,
 	// then the cross-validated estimate. Default: nil, discarded.
 	Log io.Writer
+	// Notes receives why the estimate was skipped, when it was. Default:
+	// nil, discarded.
+	Notes io.Writer
 }
 
-// TrainRecordings trains a model on every window of the recordings of
-// paths (ReadDataset), as `neurostream train seizure` does: it writes the
-// dataset's summary to cfg.Log, trains on all windows, and unless
+// TrainDataset trains a model on every window of d, as `neurostream train
+// seizure` does: it writes d's summary to cfg.Log, refuses a dataset
+// without windows of both classes, trains on all windows, and unless
 // cfg.NoCV writes the CrossValidate estimate (to cfg.Log, or why it was
-// skipped to cfg.Dataset.Notes).
-func TrainRecordings(paths []string, cfg TrainRecordingsConfig) (*Model, error) {
+// skipped to cfg.Notes).
+func TrainDataset(d *Dataset, cfg TrainDatasetConfig) (*Model, error) {
 	if cfg.Folds == 0 {
 		cfg.Folds = 5
 	}
@@ -151,9 +151,8 @@ func TrainRecordings(paths []string, cfg TrainRecordingsConfig) (*Model, error) 
 	if cfg.Log == nil {
 		cfg.Log = io.Discard
 	}
-	d, err := ReadDataset(paths, cfg.Dataset)
-	if err != nil {
-		return nil, err
+	if cfg.Notes == nil {
+		cfg.Notes = io.Discard
 	}
 	fmt.Fprintln(cfg.Log, d)
 	if ictal, back := d.Counts(); ictal == 0 || back == 0 {
@@ -167,9 +166,9 @@ func TrainRecordings(paths []string, cfg TrainRecordingsConfig) (*Model, error) 
 	switch {
 	case err != nil:
 		return nil, fmt.Errorf("%w (skip the estimate to train without it)", err)
-	case cv.Skipped != "" && cfg.Dataset.Notes != nil:
-		fmt.Fprintf(cfg.Dataset.Notes, "note: %v\n", cv)
-	case cv.Skipped == "":
+	case cv.Skipped != "":
+		fmt.Fprintf(cfg.Notes, "note: %v\n", cv)
+	default:
 		fmt.Fprintln(cfg.Log, cv)
 	}
 	return m, nil

@@ -11,9 +11,11 @@
 // the pipeline's seizure stage does.
 //
 // Training from annotated recordings, as `neurostream train seizure` does,
-// is TrainRecordings: ReadDataset cuts and labels the windows (seizure
-// annotations, SzCORE events files), Train fits the model and
-// CrossValidate gives the grouped k-fold estimate.
+// is pipeline/train's: it streams the recordings through the pipeline's
+// source, preprocessing and windows, labels the windows (SeizureSpans,
+// WindowClass, EventsFile) and fills a Dataset with their features; then
+// TrainDataset fits the model (Train) and gives the grouped k-fold
+// estimate (CrossValidate). This package reads no recordings itself.
 //
 // Evaluation helpers (AUROC by the Mann–Whitney statistic,
 // BalancedAccuracy; folds from metrics.StratifiedGroupFoldsPerClass)

@@ -96,20 +96,50 @@ func (c BoostConfig) check() error {
 // boost fits trees on the z-scored rows Z with labels y and row weights sw
 // (summing to 1); it returns the trees and the initial log-odds.
 func boost(Z [][]float64, y []bool, sw []float64, c BoostConfig) ([]Tree, float64) {
-	n, d := len(Z), len(Z[0])
-	// Start from the weighted log-odds of the classes.
+	n := len(Z)
+	base := baseLogOdds(y, sw)
+	f := make([]float64, n)
+	for i := range f {
+		f[i] = base
+	}
+	b := &booster{
+		Z: Z, y: y, sw: sw, c: c,
+		order: featureOrders(Z),
+		// l2 is relative to a row of average weight.
+		l2:   c.L2 / float64(n),
+		g:    make([]float64, n),
+		h:    make([]float64, n),
+		node: make([]int, n),
+	}
+	trees := make([]Tree, 0, c.Rounds)
+	for range c.Rounds {
+		b.gradients(f)
+		tree := b.grow()
+		b.leafValues(tree)
+		for i := range n {
+			f[i] += tree[b.node[i]].Value
+		}
+		trees = append(trees, tree)
+	}
+	return trees, base
+}
+
+// baseLogOdds returns the weighted log-odds of the classes, where boosting
+// starts.
+func baseLogOdds(y []bool, sw []float64) float64 {
 	var wp float64
 	for i := range y {
 		if y[i] {
 			wp += sw[i]
 		}
 	}
-	base := math.Log(wp / (1 - wp))
-	f := make([]float64, n)
-	for i := range f {
-		f[i] = base
-	}
-	// Rows sorted by each feature once; nodes filter this order.
+	return math.Log(wp / (1 - wp))
+}
+
+// featureOrders returns, per feature, the rows sorted (stably) by that
+// feature: sorted once, tree nodes then filter this order.
+func featureOrders(Z [][]float64) [][]int {
+	n, d := len(Z), len(Z[0])
 	order := make([][]int, d)
 	for j := range d {
 		o := make([]int, n)
@@ -127,119 +157,154 @@ func boost(Z [][]float64, y []bool, sw []float64, c BoostConfig) ([]Tree, float6
 		})
 		order[j] = o
 	}
-	// l2 is relative to a row of average weight.
-	l2 := c.L2 / float64(n)
-	minH := 0.0
-	g, h := make([]float64, n), make([]float64, n)
-	node := make([]int, n) // node of each row in the tree being grown
-	trees := make([]Tree, 0, c.Rounds)
-	for range c.Rounds {
-		for i := range f {
-			p := linear.Sigmoid(f[i])
-			t := 0.0
-			if y[i] {
-				t = 1
-			}
-			g[i], h[i] = sw[i]*(p-t), sw[i]*max(p*(1-p), 1e-16)
+	return order
+}
+
+// booster holds the state of one boost run shared by its steps.
+type booster struct {
+	Z     [][]float64
+	y     []bool
+	sw    []float64
+	c     BoostConfig
+	order [][]int   // rows sorted by each feature (featureOrders)
+	l2    float64   // leaf penalty per row of average weight
+	g, h  []float64 // gradient and Hessian of each row's loss this round
+	node  []int     // node of each row in the tree being grown
+}
+
+// minHessian is the smallest Hessian sum a child of a split may have.
+const minHessian = 0.0
+
+// split is the best split found for a frontier node; feat −1 is none.
+type split struct {
+	gain, thr float64
+	feat      int
+}
+
+// gradients sets g and h to the weighted log-loss gradient and Hessian of
+// each row at the current log-odds f.
+func (b *booster) gradients(f []float64) {
+	for i := range f {
+		p := linear.Sigmoid(f[i])
+		t := 0.0
+		if b.y[i] {
+			t = 1
 		}
-		clear(node)
-		tree := Tree{{Feature: -1}}
-		count := []int{n}
-		frontier := []int{0}
-		for depth := 0; depth < c.Depth && len(frontier) > 0; depth++ {
-			// Per frontier node: totals, then the best split over all
-			// features in one pass over each feature's order.
-			type best struct {
-				gain, thr float64
-				feat      int
-			}
-			pos := map[int]int{}
-			for k, nd := range frontier {
-				pos[nd] = k
-			}
-			G, H := make([]float64, len(frontier)), make([]float64, len(frontier))
-			for i := range n {
-				if k, ok := pos[node[i]]; ok {
-					G[k] += g[i]
-					H[k] += h[i]
-				}
-			}
-			bs := make([]best, len(frontier))
-			for k := range bs {
-				bs[k].feat = -1
-			}
-			gl, hl, cl := make([]float64, len(frontier)), make([]float64, len(frontier)), make([]int, len(frontier))
-			last := make([]int, len(frontier))
-			for j := range d {
-				clear(gl)
-				clear(hl)
-				clear(cl)
-				for k := range last {
-					last[k] = -1
-				}
-				for _, i := range order[j] {
-					k, ok := pos[node[i]]
-					if !ok {
-						continue
-					}
-					// A split between the previous row of this node and i.
-					if prev := last[k]; prev >= 0 && Z[prev][j] < Z[i][j] &&
-						cl[k] >= c.MinLeaf && count[frontier[k]]-cl[k] >= c.MinLeaf && hl[k] > minH && H[k]-hl[k] > minH {
-						gr, hr := G[k]-gl[k], H[k]-hl[k]
-						gain := gl[k]*gl[k]/(hl[k]+l2) + gr*gr/(hr+l2) - G[k]*G[k]/(H[k]+l2)
-						if gain > bs[k].gain+1e-15 {
-							bs[k] = best{gain, (Z[prev][j] + Z[i][j]) / 2, j}
-						}
-					}
-					gl[k] += g[i]
-					hl[k] += h[i]
-					cl[k]++
-					last[k] = i
-				}
-			}
-			var next []int
-			for k, nd := range frontier {
-				if bs[k].feat < 0 {
-					continue
-				}
-				l, r := len(tree), len(tree)+1
-				tree = append(tree, TreeNode{Feature: -1}, TreeNode{Feature: -1})
-				count = append(count, 0, 0)
-				tree[nd] = TreeNode{Feature: bs[k].feat, Threshold: bs[k].thr, Left: l, Right: r}
-				next = append(next, l, r)
-			}
-			for i := range n {
-				// Rows of a frontier node just split move to its children.
-				if _, ok := pos[node[i]]; !ok || tree[node[i]].Feature < 0 {
-					continue
-				}
-				t := tree[node[i]]
-				if Z[i][t.Feature] <= t.Threshold {
-					node[i] = t.Left
-				} else {
-					node[i] = t.Right
-				}
-				count[node[i]]++
-			}
-			frontier = next
-		}
-		// Leaf values: Newton steps, shrunk.
-		G, H := make([]float64, len(tree)), make([]float64, len(tree))
-		for i := range n {
-			G[node[i]] += g[i]
-			H[node[i]] += h[i]
-		}
-		for k := range tree {
-			if tree[k].Feature < 0 {
-				tree[k].Value = -c.Rate * G[k] / (H[k] + l2)
-			}
-		}
-		for i := range n {
-			f[i] += tree[node[i]].Value
-		}
-		trees = append(trees, tree)
+		b.g[i], b.h[i] = b.sw[i]*(p-t), b.sw[i]*max(p*(1-p), 1e-16)
 	}
-	return trees, base
+}
+
+// grow grows one tree level by level to depth c.Depth, leaving each row's
+// leaf in node; leaf values are left zero.
+func (b *booster) grow() Tree {
+	clear(b.node)
+	tree := Tree{{Feature: -1}}
+	count := []int{len(b.Z)}
+	frontier := []int{0}
+	for depth := 0; depth < b.c.Depth && len(frontier) > 0; depth++ {
+		pos := map[int]int{}
+		for k, nd := range frontier {
+			pos[nd] = k
+		}
+		bs := b.bestSplits(frontier, pos, count)
+		tree, count, frontier = b.applySplits(tree, count, frontier, pos, bs)
+	}
+	return tree
+}
+
+// bestSplits returns, per frontier node (pos maps a node to its index in
+// frontier; count holds each node's rows), the best split over all
+// features, found in one pass over each feature's order.
+func (b *booster) bestSplits(frontier []int, pos map[int]int, count []int) []split {
+	Z, g, h, node, c, l2 := b.Z, b.g, b.h, b.node, b.c, b.l2
+	G, H := make([]float64, len(frontier)), make([]float64, len(frontier))
+	for i := range len(Z) {
+		if k, ok := pos[node[i]]; ok {
+			G[k] += g[i]
+			H[k] += h[i]
+		}
+	}
+	bs := make([]split, len(frontier))
+	for k := range bs {
+		bs[k].feat = -1
+	}
+	gl, hl, cl := make([]float64, len(frontier)), make([]float64, len(frontier)), make([]int, len(frontier))
+	last := make([]int, len(frontier))
+	for j := range b.order {
+		clear(gl)
+		clear(hl)
+		clear(cl)
+		for k := range last {
+			last[k] = -1
+		}
+		for _, i := range b.order[j] {
+			k, ok := pos[node[i]]
+			if !ok {
+				continue
+			}
+			// A split between the previous row of this node and i.
+			if prev := last[k]; prev >= 0 && Z[prev][j] < Z[i][j] &&
+				cl[k] >= c.MinLeaf && count[frontier[k]]-cl[k] >= c.MinLeaf && hl[k] > minHessian && H[k]-hl[k] > minHessian {
+				gr, hr := G[k]-gl[k], H[k]-hl[k]
+				gain := gl[k]*gl[k]/(hl[k]+l2) + gr*gr/(hr+l2) - G[k]*G[k]/(H[k]+l2)
+				if gain > bs[k].gain+1e-15 {
+					bs[k] = split{gain, (Z[prev][j] + Z[i][j]) / 2, j}
+				}
+			}
+			gl[k] += g[i]
+			hl[k] += h[i]
+			cl[k]++
+			last[k] = i
+		}
+	}
+	return bs
+}
+
+// applySplits turns the frontier nodes with a split in bs into inner nodes
+// with two new leaves each, moves their rows to the children, and returns
+// the grown tree, the row counts and the next frontier (the new leaves).
+func (b *booster) applySplits(tree Tree, count, frontier []int, pos map[int]int, bs []split) (Tree, []int, []int) {
+	var next []int
+	for k, nd := range frontier {
+		if bs[k].feat < 0 {
+			continue
+		}
+		l, r := len(tree), len(tree)+1
+		tree = append(tree, TreeNode{Feature: -1}, TreeNode{Feature: -1})
+		count = append(count, 0, 0)
+		tree[nd] = TreeNode{Feature: bs[k].feat, Threshold: bs[k].thr, Left: l, Right: r}
+		next = append(next, l, r)
+	}
+	node := b.node
+	for i := range node {
+		// Rows of a frontier node just split move to its children.
+		if _, ok := pos[node[i]]; !ok || tree[node[i]].Feature < 0 {
+			continue
+		}
+		t := tree[node[i]]
+		if b.Z[i][t.Feature] <= t.Threshold {
+			node[i] = t.Left
+		} else {
+			node[i] = t.Right
+		}
+		count[node[i]]++
+	}
+	return tree, count, next
+}
+
+// leafValues sets the leaves of tree to their Newton steps, shrunk by the
+// learning rate.
+func (b *booster) leafValues(tree Tree) {
+	G, H := make([]float64, len(tree)), make([]float64, len(tree))
+	for i, nd := range b.node {
+		G[nd] += b.g[i]
+		H[nd] += b.h[i]
+	}
+	for k := range tree {
+		if tree[k].Feature < 0 {
+			tree[k].Value = -b.c.Rate * G[k] / (H[k] + b.l2)
+		}
+	}
 }
 
 // checkTrees validates trees for d features: indices in range, every node

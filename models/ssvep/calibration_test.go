@@ -1,16 +1,15 @@
 package ssvep_test
 
 import (
+	"bytes"
 	"maps"
-	"os"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
 	"testing"
 
-	"github.com/neurostream/neurostream/formats/edf"
-	"github.com/neurostream/neurostream/internal/testenv"
+	"github.com/neurostream/neurostream/dsp"
+	"github.com/neurostream/neurostream/formats"
 	"github.com/neurostream/neurostream/models/ssvep"
 	"github.com/neurostream/neurostream/simulate"
 )
@@ -29,21 +28,6 @@ func ssvepSession(t *testing.T, seed uint64, duration float64, ssvepOn bool) *si
 	}
 	t.Cleanup(func() { s.Close() })
 	return s
-}
-
-// writeEDF writes s as EDF+ at path.
-func writeEDF(t *testing.T, path string, s *simulate.Session) {
-	t.Helper()
-	f, err := os.Create(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := edf.WriteRecording(f, s, edf.WriteOptions{Patient: "X", Recording: "calibration", RecordDuration: 1}); err != nil {
-		t.Fatal(err)
-	}
-	if err := f.Close(); err != nil {
-		t.Fatal(err)
-	}
 }
 
 var simTargets = map[string]float64{"ssvep/8Hz": 8, "ssvep/11Hz": 11, "ssvep/13Hz": 13, "ssvep/15Hz": 15}
@@ -68,61 +52,95 @@ func TestParseTargets(t *testing.T) {
 	}
 }
 
-// TestReadCalibration cuts the 24 trials of a simulated 146 s session (6
-// per target; codes sharing a frequency share a label) and skips a
-// recording without any of the events, with a note.
-func TestReadCalibration(t *testing.T) {
-	dir := t.TempDir()
-	writeEDF(t, filepath.Join(dir, "a.edf"), ssvepSession(t, 1, 146, true))
-	writeEDF(t, filepath.Join(dir, "b.edf"), ssvepSession(t, 2, 20, false))
-	targets := maps.Clone(simTargets)
-	targets["ssvep/15Hz"] = 13 // two codes, one target
-	var notes strings.Builder
-	cal, err := ssvep.ReadCalibration([]string{dir}, ssvep.CalibrationConfig{Targets: targets, Offset: 0.1, Length: 2,
-		Channels: []string{"O1", "O2"}, Notch: 50, Notes: &notes})
+// simCalibration cuts trials of 2 s from 0.1 s after each target onset of
+// a simulated session's channels notched at 50 Hz, as pipeline/train does
+// from recordings (which tests it against the stage), and adds rest trials
+// at the same times from a session without SSVEP when rest is set.
+func simCalibration(t *testing.T, channels []string, rest bool) *ssvep.Calibration {
+	t.Helper()
+	restCodes := []string(nil)
+	if rest {
+		restCodes = []string{"rest"}
+	}
+	cal, labels, err := ssvep.NewCalibration(simTargets, restCodes, 2)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := "1 recordings, 24 trials of 2 s at 256 Hz, 2 channels (O1,O2)\n  8 Hz: 6 trials\n  11 Hz: 6 trials\n  13 Hz: 12 trials"
-	if got := cal.String(); got != want {
-		t.Errorf("summary\n%s\nwant\n%s", got, want)
+	read := func(s *simulate.Session) ([][]float64, *formats.Info) {
+		info := s.Info()
+		all, err := formats.ReadAll(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var x [][]float64
+		for _, l := range channels {
+			x = append(x, all[slices.Index(info.Labels(), l)])
+		}
+		sos, err := dsp.Notch(50, 30, info.SampleRate)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f, err := dsp.NewSOSFilter(sos, len(x), dsp.InitZero)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.FilterChannels(x, x)
+		return x, info
 	}
-	if len(cal.Trials[0]) != 2 || len(cal.Trials[0][0]) != 512 {
-		t.Errorf("trial of %d×%d, want 2×512", len(cal.Trials[0]), len(cal.Trials[0][0]))
+	x, info := read(ssvepSession(t, 1, 146, true))
+	cal.SampleRate, cal.Channels, cal.Recordings = info.SampleRate, channels, 1
+	cal.Trials, cal.Labels, _ = ssvep.EventTrials(x, info.SampleRate, info.Annotations, labels, 0.1, 2)
+	if rest {
+		y, _ := read(ssvepSession(t, 2, 146, false))
+		var onsets []formats.Annotation
+		for _, a := range info.Annotations {
+			if _, ok := simTargets[a.Description]; ok {
+				onsets = append(onsets, formats.Annotation{Onset: a.Onset, Description: "rest"})
+			}
+		}
+		trials, restLabels, _ := ssvep.EventTrials(y, info.SampleRate, onsets[:8], labels, 0.1, 2)
+		cal.Trials, cal.Labels = append(cal.Trials, trials...), append(cal.Labels, restLabels...)
 	}
-	if !strings.Contains(notes.String(), "b.edf: none of the listed events, skipped") {
-		t.Errorf("notes: %q", notes.String())
-	}
+	return cal
+}
 
+// TestNewCalibration: codes sharing a frequency share a label, labels
+// index the ascending frequencies, and bad targets are refused.
+func TestNewCalibration(t *testing.T) {
+	targets := maps.Clone(simTargets)
+	targets["ssvep/15Hz"] = 13 // two codes, one target
+	cal, labels, err := ssvep.NewCalibration(targets, []string{"rest"}, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]int{"ssvep/8Hz": 0, "ssvep/11Hz": 1, "ssvep/13Hz": 2, "ssvep/15Hz": 2, "rest": ssvep.Rest}
+	if !slices.Equal(cal.Freqs, []float64{8, 11, 13}) || !maps.Equal(labels, want) {
+		t.Errorf("freqs %v, labels %v", cal.Freqs, labels)
+	}
 	for _, c := range []struct {
-		cfg  ssvep.CalibrationConfig
-		want string
+		targets map[string]float64
+		rest    []string
+		length  float64
+		want    string
 	}{
-		{ssvep.CalibrationConfig{Targets: simTargets}, "trial length 0 s"},
-		{ssvep.CalibrationConfig{Targets: map[string]float64{"a": 8, "b": 8}, Length: 1}, "at least two target frequencies"},
-		{ssvep.CalibrationConfig{Targets: simTargets, Rest: []string{"ssvep/8Hz"}, Length: 1}, `rest code "ssvep/8Hz" is also a target code`},
-		{ssvep.CalibrationConfig{Targets: map[string]float64{"x": 8, "y": 9}, Length: 1}, "no trials"},
-		{ssvep.CalibrationConfig{Targets: simTargets, Length: 1, Channels: []string{"Nope"}}, `no channel "Nope"`},
+		{simTargets, nil, 0, "trial length 0 s"},
+		{map[string]float64{"a": 8, "b": 8}, nil, 1, "at least two target frequencies"},
+		{simTargets, []string{"ssvep/8Hz"}, 1, `rest code "ssvep/8Hz" is also a target code`},
 	} {
-		if _, err := ssvep.ReadCalibration([]string{dir}, c.cfg); err == nil || !strings.Contains(err.Error(), c.want) {
-			t.Errorf("%+v: error %v, want %q", c.cfg, err, c.want)
+		if _, _, err := ssvep.NewCalibration(c.targets, c.rest, c.length); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%v %v %v: error %v, want %q", c.targets, c.rest, c.length, err, c.want)
 		}
 	}
 }
 
-// TestTrainRecordingsSimulated trains eTRCA on a simulated calibration
+// TestTrainCalibrationTRCA trains eTRCA on a simulated calibration
 // session and decodes another session's trials (other noise, blinks and
 // trial order, no notch) read straight from the simulator.
-func TestTrainRecordingsSimulated(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "calibration.edf")
-	writeEDF(t, path, ssvepSession(t, 1, 146, true))
+func TestTrainCalibrationTRCA(t *testing.T) {
 	channels := []string{"O1", "O2", "P3", "Pz", "P4", "T5", "T6"}
 	var log strings.Builder
-	m, err := ssvep.TrainRecordings([]string{path}, ssvep.TrainRecordingsConfig{
-		Calibration: ssvep.CalibrationConfig{Targets: simTargets, Offset: 0.1, Length: 2, Channels: channels, Notch: 50},
-		TRCA:        ssvep.TRCAConfig{Ensemble: true, NoControl: ssvep.NoControlMargin}, // no rest trials: no rule
-		Log:         &log,
-	})
+	model, err := ssvep.TrainCalibration(simCalibration(t, channels, false), ssvep.TrainCalibrationConfig{
+		Method: "etrca", NoControl: ssvep.NoControlMargin, Log: &log}) // no rest trials: no rule
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -130,6 +148,7 @@ func TestTrainRecordingsSimulated(t *testing.T) {
 	if !regexp.MustCompile(`(?m)^leave-one-trial-out accuracy \(etrca, targets only\): 2[0-4]/24 = [0-9.]+% \(chance 25.0%\)$`).MatchString(log.String()) {
 		t.Errorf("log lacks a leave-one-trial-out accuracy of at least 20/24:\n%s", log.String())
 	}
+	m := model.(*ssvep.TRCA)
 	cfg := m.Config()
 	if !cfg.Ensemble || cfg.SampleRate != 256 || strings.Join(cfg.Channels, ",") != strings.Join(channels, ",") || len(cfg.Freqs) != 4 || m.NoControl().Rule != ssvep.NoControlNone {
 		t.Fatalf("model config %+v, no-control %+v", cfg, m.NoControl())
@@ -137,11 +156,8 @@ func TestTrainRecordingsSimulated(t *testing.T) {
 
 	test := ssvepSession(t, 2, 146, true)
 	info := test.Info()
-	all := make([][]float64, len(info.Channels))
-	for c := range all {
-		all[c] = make([]float64, info.NSamples)
-	}
-	if err := test.ReadSamples(all, 0, info.NSamples); err != nil {
+	all, err := formats.ReadAll(test)
+	if err != nil {
 		t.Fatal(err)
 	}
 	var data [][]float64
@@ -169,37 +185,55 @@ func TestTrainRecordingsSimulated(t *testing.T) {
 	}
 }
 
-// TestTrainRecordingsExoskeleton trains on exoskeleton subject 1 with its
-// rest trials: the margin no-control rule is calibrated, and the targets
-// are the three frequencies, ascending.
-func TestTrainRecordingsExoskeleton(t *testing.T) {
-	files, _ := filepath.Glob(filepath.Join(testenv.DataDir(t), "ssvep-exoskeleton", "subject01", "*_raw.fif"))
-	if len(files) == 0 {
-		t.Skip("no exoskeleton subject01 recordings")
+// TestTrainCalibrationCanonical calibrates FBCCA and CCA with rest trials:
+// the margin rule's threshold is chosen on their scores, the model file
+// round-trips, and its decoder scores as the calibration did.
+func TestTrainCalibrationCanonical(t *testing.T) {
+	channels := []string{"O1", "O2", "Pz"}
+	cal := simCalibration(t, channels, true)
+	for _, method := range []string{"fbcca", "cca"} {
+		var log strings.Builder
+		model, err := ssvep.TrainCalibration(cal, ssvep.TrainCalibrationConfig{Method: method, NoControl: ssvep.NoControlMargin,
+			SubBands: 3, Harmonics: 3, Log: &log})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("\n%s", log.String())
+		m := model.(*ssvep.CanonicalModel)
+		if !strings.Contains(log.String(), "rest: 8 trials") || !strings.Contains(log.String(), "accuracy on the calibration trials ("+method+", training-free, targets only): ") ||
+			!strings.Contains(log.String(), "no-control rule margin, threshold") {
+			t.Errorf("%s: log:\n%s", method, log.String())
+		}
+		if m.NoControl.Rule != ssvep.NoControlMargin || !(m.NoControl.Threshold > 0) || m.RestTrials != 8 || m.Config.Harmonics != 3 ||
+			m.Config.Samples != 512 || !slices.Equal(m.ChannelNames, channels) || (method == "fbcca") != (m.Config.FilterBank.SubBands == 3) {
+			t.Errorf("%s: model %+v", method, m)
+		}
+		var buf bytes.Buffer
+		if err := m.Save(&buf); err != nil {
+			t.Fatal(err)
+		}
+		back, err := ssvep.LoadCanonical(&buf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		d1, _ := m.Decoder()
+		d2, err := back.Decoder()
+		if err != nil {
+			t.Fatal(err)
+		}
+		s1, _ := d1.Scores(nil, cal.Trials[0])
+		s2, _ := d2.Scores(nil, cal.Trials[0])
+		if !slices.Equal(s1, s2) || back.NoControl != m.NoControl {
+			t.Errorf("%s: reloaded model scores %v, %+v; saved %v, %+v", method, s2, back.NoControl, s1, m.NoControl)
+		}
 	}
-	var log strings.Builder
-	m, err := ssvep.TrainRecordings(files, ssvep.TrainRecordingsConfig{
-		Calibration: ssvep.CalibrationConfig{Targets: map[string]float64{"2": 13, "3": 21, "4": 17}, Rest: []string{"1"},
-			Notch: 50, Offset: 0.14, Length: 2},
-		TRCA: ssvep.TRCAConfig{Ensemble: true, NoControl: ssvep.NoControlMargin},
-		Log:  &log,
-	})
-	if err != nil {
-		t.Fatal(err)
+	if _, err := ssvep.TrainCalibration(cal, ssvep.TrainCalibrationConfig{Method: "fbcca"}); err == nil || !strings.Contains(err.Error(), `no-control rule "": want top or margin`) {
+		t.Errorf("rest trials without a rule: %v", err)
 	}
-	t.Logf("\n%s", log.String())
-	if !regexp.MustCompile(`rest: \d+ trials`).MatchString(log.String()) || !strings.Contains(log.String(), "no-control rule margin, threshold") {
-		t.Errorf("log lacks the rest trial count or the threshold:\n%s", log.String())
+	if _, err := ssvep.TrainCalibration(cal, ssvep.TrainCalibrationConfig{Method: "svm", NoControl: ssvep.NoControlTop}); err == nil || !strings.Contains(err.Error(), `method "svm"`) {
+		t.Errorf("unknown method: %v", err)
 	}
-	if nc := m.NoControl(); nc.Rule != ssvep.NoControlMargin {
-		t.Errorf("no-control %+v, want the margin rule", nc)
-	}
-	if got := m.Config().Freqs; len(got) != 3 || got[0] != 13 || got[2] != 21 {
-		t.Errorf("freqs %v, want [13 17 21]", got)
-	}
-	_, err = ssvep.TrainRecordings(files, ssvep.TrainRecordingsConfig{
-		Calibration: ssvep.CalibrationConfig{Targets: map[string]float64{"2": 13, "3": 21}, Rest: []string{"1"}, Length: 2}})
-	if err == nil || !strings.Contains(err.Error(), `no-control rule "": want top or margin`) {
-		t.Errorf("rest trials without a rule: error %v", err)
+	if _, err := ssvep.LoadCanonical(strings.NewReader(`{"format": "neurostream-ssvep-cca", "version": 1, "method": "fbcca", "config": {"freqs": [8, 9], "sample_rate": 256, "samples": 512, "channels": 2}, "channel_names": ["a"], "trials_per_target": [1, 1]}`)); err == nil || !strings.Contains(err.Error(), "1 channel names for 2 channels") {
+		t.Errorf("bad file: %v", err)
 	}
 }

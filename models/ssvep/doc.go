@@ -1,9 +1,14 @@
 // Package ssvep identifies the flicker frequency a user attends to from a
 // window of multichannel EEG (steady-state visually evoked potentials):
-// CCA, filter-bank CCA, TRCA and ensemble TRCA, no-control (rest)
-// detection, and the Wolpaw information transfer rate. TrainRecordings
-// trains TRCA on the trials of labelled calibration recordings
-// (ReadCalibration), as `neurostream train ssvep` does.
+// CCA, filter-bank CCA, TRCA and ensemble TRCA, the Riemannian decoders
+// of MOABB's SSVEP pipelines (mdm, ts-lr; on models/riemann), no-control
+// (rest) detection, and the Wolpaw information transfer rate. Trained
+// methods share the Decoder interface: TrainDecoder trains one by name,
+// LoadDecoder reads their model files. TrainCalibration trains TRCA, or
+// calibrates CCA/FBCCA (CanonicalModel), on the trials of a Calibration,
+// as `neurostream train ssvep` does; pipeline/train cuts those trials from
+// labelled recordings through the pipeline, so they are the windows the
+// ssvep stage decodes. This package reads no recordings itself.
 //
 // Conventions shared by every decoder:
 //

@@ -106,43 +106,75 @@ func (nc NoControl) Decide(scores []float64) int {
 // [Rest, targets), or calibration data without both rest and target
 // windows.
 func CalibrateNoControl(rule NoControlRule, scores [][]float64, labels []int) (NoControl, error) {
+	nc := NoControl{Rule: rule}
+	stat, hit, count, err := nc.calibrationStats(scores, labels)
+	if err != nil {
+		return NoControl{}, err
+	}
+	cands := thresholdCandidates(stat)
+	value := calibrationAccuracies(cands, stat, hit, labels, count)
+	nc.Threshold = cands[middleOfLongestBest(value)]
+	return nc, nil
+}
+
+// calibrationStats validates CalibrateNoControl's arguments and returns
+// each window's statistic, whether it is a target window whose top score is
+// its target (a hit), and the windows per class: count[0] rest, count[k+1]
+// target k.
+func (nc NoControl) calibrationStats(scores [][]float64, labels []int) (stat []float64, hit []bool, count []int, err error) {
+	rule := nc.Rule
 	if rule == NoControlNone || !rule.Valid() {
-		return NoControl{}, fmt.Errorf("ssvep: no-control calibration needs rule %q or %q, got %q", NoControlTop, NoControlMargin, rule)
+		return nil, nil, nil, fmt.Errorf("ssvep: no-control calibration needs rule %q or %q, got %q", NoControlTop, NoControlMargin, rule)
 	}
 	if len(scores) != len(labels) {
-		return NoControl{}, fmt.Errorf("ssvep: no-control calibration: %d score rows for %d labels", len(scores), len(labels))
+		return nil, nil, nil, fmt.Errorf("ssvep: no-control calibration: %d score rows for %d labels", len(scores), len(labels))
 	}
 	if len(scores) == 0 {
-		return NoControl{}, fmt.Errorf("ssvep: no-control calibration without windows")
+		return nil, nil, nil, fmt.Errorf("ssvep: no-control calibration without windows")
 	}
 	nt := len(scores[0])
 	if nt == 0 || (rule == NoControlMargin && nt < 2) {
-		return NoControl{}, fmt.Errorf("ssvep: no-control calibration: %d targets is too few for rule %q", nt, rule)
+		return nil, nil, nil, fmt.Errorf("ssvep: no-control calibration: %d targets is too few for rule %q", nt, rule)
 	}
-	nc := NoControl{Rule: rule}
-	count := make([]int, nt+1) // count[0] rest, count[k+1] target k
-	stat := make([]float64, len(scores))
-	hit := make([]bool, len(scores))
+	count = make([]int, nt+1)
+	stat = make([]float64, len(scores))
+	hit = make([]bool, len(scores))
 	for i, s := range scores {
-		if len(s) != nt {
-			return NoControl{}, fmt.Errorf("ssvep: no-control calibration: window %d has %d scores, want %d", i, len(s), nt)
+		if err := checkCalibrationWindow(s, i, labels[i], nt); err != nil {
+			return nil, nil, nil, err
 		}
 		l := labels[i]
-		if l < Rest || l >= nt {
-			return NoControl{}, fmt.Errorf("ssvep: no-control calibration: window %d label %d outside [%d, %d)", i, l, Rest, nt)
-		}
-		for _, v := range s {
-			if math.IsNaN(v) || math.IsInf(v, 0) {
-				return NoControl{}, fmt.Errorf("ssvep: no-control calibration: window %d has score %v", i, v)
-			}
-		}
 		count[l+1]++
 		stat[i] = nc.Statistic(s)
 		hit[i] = l != Rest && Argmax(s) == l
 	}
 	if count[0] == 0 || len(scores) == count[0] {
-		return NoControl{}, fmt.Errorf("ssvep: no-control calibration needs both rest and target windows (%d rest of %d)", count[0], len(scores))
+		return nil, nil, nil, fmt.Errorf("ssvep: no-control calibration needs both rest and target windows (%d rest of %d)", count[0], len(scores))
 	}
+	return stat, hit, count, nil
+}
+
+// checkCalibrationWindow checks calibration window i: nt finite scores s
+// and a label l in [Rest, nt).
+func checkCalibrationWindow(s []float64, i, l, nt int) error {
+	if len(s) != nt {
+		return fmt.Errorf("ssvep: no-control calibration: window %d has %d scores, want %d", i, len(s), nt)
+	}
+	if l < Rest || l >= nt {
+		return fmt.Errorf("ssvep: no-control calibration: window %d label %d outside [%d, %d)", i, l, Rest, nt)
+	}
+	for _, v := range s {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return fmt.Errorf("ssvep: no-control calibration: window %d has score %v", i, v)
+		}
+	}
+	return nil
+}
+
+// thresholdCandidates returns the smallest statistic, the midpoints
+// between consecutive distinct statistics, and the next float above the
+// largest, in increasing order.
+func thresholdCandidates(stat []float64) []float64 {
 	sorted := slices.Clone(stat)
 	slices.Sort(sorted)
 	sorted = slices.Compact(sorted)
@@ -151,14 +183,19 @@ func CalibrateNoControl(rule NoControlRule, scores [][]float64, labels []int) (N
 	for j := 1; j < len(sorted); j++ {
 		cands = append(cands, sorted[j-1]+(sorted[j]-sorted[j-1])/2)
 	}
-	cands = append(cands, math.Nextafter(sorted[len(sorted)-1], math.Inf(1)))
+	return append(cands, math.Nextafter(sorted[len(sorted)-1], math.Inf(1)))
+}
+
+// calibrationAccuracies returns the balanced accuracy of each candidate
+// threshold over the classes present in count (see calibrationStats).
+func calibrationAccuracies(cands, stat []float64, hit []bool, labels, count []int) []float64 {
 	classes := 0
 	for _, c := range count {
 		if c > 0 {
 			classes++
 		}
 	}
-	correct := make([]int, nt+1)
+	correct := make([]int, len(count))
 	value := make([]float64, len(cands))
 	for j, t := range cands {
 		clear(correct)
@@ -180,6 +217,13 @@ func CalibrateNoControl(rule NoControlRule, scores [][]float64, labels []int) (N
 		}
 		value[j] = v / float64(classes)
 	}
+	return value
+}
+
+// middleOfLongestBest returns the index of the middle element of the
+// longest run of consecutive maxima of value (the first such run on ties;
+// the lower middle of an even run).
+func middleOfLongestBest(value []float64) int {
 	best := slices.Max(value)
 	bestStart, bestLen := -1, 0
 	for j := 0; j < len(value); {
@@ -196,6 +240,5 @@ func CalibrateNoControl(rule NoControlRule, scores [][]float64, labels []int) (N
 		}
 		j = k
 	}
-	nc.Threshold = cands[bestStart+(bestLen-1)/2]
-	return nc, nil
+	return bestStart + (bestLen-1)/2
 }

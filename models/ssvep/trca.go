@@ -87,60 +87,9 @@ type TRCA struct {
 // data, including calibration data whose channels are linearly dependent
 // (Q not positive definite).
 func TrainTRCA(cfg TRCAConfig, trials [][][]float64, labels []int) (*TRCA, error) {
-	if err := validateTargets(cfg.Freqs, cfg.SampleRate); err != nil {
+	channels, samples, err := checkTRCATrials(cfg, trials, labels)
+	if err != nil {
 		return nil, err
-	}
-	if !cfg.NoControl.Valid() {
-		return nil, fmt.Errorf("ssvep: trca: unknown no-control rule %q", cfg.NoControl)
-	}
-	if len(trials) == 0 || len(trials) != len(labels) {
-		return nil, fmt.Errorf("ssvep: trca: %d trials with %d labels", len(trials), len(labels))
-	}
-	channels := len(trials[0])
-	if channels == 0 {
-		return nil, errors.New("ssvep: trca: trial 0 has no channels")
-	}
-	samples := len(trials[0][0])
-	if cfg.Channels != nil && len(cfg.Channels) != channels {
-		return nil, fmt.Errorf("ssvep: trca: %d channel names for %d channels", len(cfg.Channels), channels)
-	}
-	nt := len(cfg.Freqs)
-	count := make([]int, nt)
-	rest := 0
-	for i, tr := range trials {
-		if len(tr) != channels {
-			return nil, fmt.Errorf("ssvep: trca: trial %d has %d channels, want %d", i, len(tr), channels)
-		}
-		for c, row := range tr {
-			if len(row) != samples {
-				return nil, fmt.Errorf("ssvep: trca: trial %d channel %d has %d samples, want %d", i, c, len(row), samples)
-			}
-		}
-		if err := checkWindow(tr, channels, samples); err != nil {
-			return nil, fmt.Errorf("ssvep: trca: trial %d: %w", i, err)
-		}
-		switch l := labels[i]; {
-		case l == Rest:
-			rest++
-		case l >= 0 && l < nt:
-			count[l]++
-		default:
-			return nil, fmt.Errorf("ssvep: trca: trial %d label %d outside [%d, %d)", i, l, Rest, nt)
-		}
-	}
-	need := 2
-	if cfg.NoControl != NoControlNone {
-		need = 3
-		if rest == 0 {
-			return nil, fmt.Errorf("ssvep: trca: no-control rule %q needs trials labelled Rest", cfg.NoControl)
-		}
-	} else if rest > 0 {
-		return nil, fmt.Errorf("ssvep: trca: %d rest trials but no no-control rule to calibrate", rest)
-	}
-	for k, n := range count {
-		if n < need {
-			return nil, fmt.Errorf("ssvep: trca: target %d (%v Hz) has %d trials, want ≥ %d", k, cfg.Freqs[k], n, need)
-		}
 	}
 	fb, err := NewFilterBank(cfg.FilterBank, cfg.SampleRate, channels)
 	if err != nil {
@@ -153,15 +102,9 @@ func TrainTRCA(cfg TRCAConfig, trials [][][]float64, labels []int) (*TRCA, error
 	cfg.Freqs = slices.Clone(cfg.Freqs)
 	cfg.Channels = slices.Clone(cfg.Channels)
 
-	// sub[n][i] is trial i's sub-band n.
-	sub := make([][][][]float64, fb.Len())
-	for n := range sub {
-		sub[n] = make([][][]float64, len(trials))
-		for i, tr := range trials {
-			if sub[n][i], err = fb.Filter(nil, tr, n); err != nil {
-				return nil, err
-			}
-		}
+	sub, err := subBandTrials(fb, trials)
+	if err != nil {
+		return nil, err
 	}
 	m, err := fitTRCA(cfg, fb, sub, labels, -1)
 	if err != nil {
@@ -170,9 +113,104 @@ func TrainTRCA(cfg TRCAConfig, trials [][][]float64, labels []int) (*TRCA, error
 	if cfg.NoControl == NoControlNone {
 		return m, nil
 	}
-	// Calibrate on leave-one-trial-out scores of target trials and the
-	// full model's scores of rest trials (which no template contains).
-	scores := make([][]float64, len(trials))
+	if m.noControl, err = calibrateTRCA(m, sub, labels); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// checkTRCATrials validates TrainTRCA's configuration and training data
+// and returns the trials' channel and sample counts.
+func checkTRCATrials(cfg TRCAConfig, trials [][][]float64, labels []int) (channels, samples int, err error) {
+	if err := validateTargets(cfg.Freqs, cfg.SampleRate); err != nil {
+		return 0, 0, err
+	}
+	if !cfg.NoControl.Valid() {
+		return 0, 0, fmt.Errorf("ssvep: trca: unknown no-control rule %q", cfg.NoControl)
+	}
+	if len(trials) == 0 || len(trials) != len(labels) {
+		return 0, 0, fmt.Errorf("ssvep: trca: %d trials with %d labels", len(trials), len(labels))
+	}
+	channels = len(trials[0])
+	if channels == 0 {
+		return 0, 0, errors.New("ssvep: trca: trial 0 has no channels")
+	}
+	samples = len(trials[0][0])
+	if cfg.Channels != nil && len(cfg.Channels) != channels {
+		return 0, 0, fmt.Errorf("ssvep: trca: %d channel names for %d channels", len(cfg.Channels), channels)
+	}
+	nt := len(cfg.Freqs)
+	count := make([]int, nt)
+	rest := 0
+	for i, tr := range trials {
+		if err := checkTRCATrial(tr, i, channels, samples); err != nil {
+			return 0, 0, err
+		}
+		switch l := labels[i]; {
+		case l == Rest:
+			rest++
+		case l >= 0 && l < nt:
+			count[l]++
+		default:
+			return 0, 0, fmt.Errorf("ssvep: trca: trial %d label %d outside [%d, %d)", i, l, Rest, nt)
+		}
+	}
+	need := 2
+	if cfg.NoControl != NoControlNone {
+		need = 3
+		if rest == 0 {
+			return 0, 0, fmt.Errorf("ssvep: trca: no-control rule %q needs trials labelled Rest", cfg.NoControl)
+		}
+	} else if rest > 0 {
+		return 0, 0, fmt.Errorf("ssvep: trca: %d rest trials but no no-control rule to calibrate", rest)
+	}
+	for k, n := range count {
+		if n < need {
+			return 0, 0, fmt.Errorf("ssvep: trca: target %d (%v Hz) has %d trials, want ≥ %d", k, cfg.Freqs[k], n, need)
+		}
+	}
+	return channels, samples, nil
+}
+
+// checkTRCATrial checks that training trial i, tr, is channels×samples and
+// usable as a window.
+func checkTRCATrial(tr [][]float64, i, channels, samples int) error {
+	if len(tr) != channels {
+		return fmt.Errorf("ssvep: trca: trial %d has %d channels, want %d", i, len(tr), channels)
+	}
+	for c, row := range tr {
+		if len(row) != samples {
+			return fmt.Errorf("ssvep: trca: trial %d channel %d has %d samples, want %d", i, c, len(row), samples)
+		}
+	}
+	if err := checkWindow(tr, channels, samples); err != nil {
+		return fmt.Errorf("ssvep: trca: trial %d: %w", i, err)
+	}
+	return nil
+}
+
+// subBandTrials filters every trial through fb: sub[n][i] is trial i's
+// sub-band n.
+func subBandTrials(fb *FilterBank, trials [][][]float64) ([][][][]float64, error) {
+	sub := make([][][][]float64, fb.Len())
+	for n := range sub {
+		sub[n] = make([][][]float64, len(trials))
+		for i, tr := range trials {
+			var err error
+			if sub[n][i], err = fb.Filter(nil, tr, n); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return sub, nil
+}
+
+// calibrateTRCA calibrates the no-control rule of m's configuration on
+// leave-one-trial-out scores of target trials and the full model m's
+// scores of rest trials (which no template contains).
+func calibrateTRCA(m *TRCA, sub [][][][]float64, labels []int) (NoControl, error) {
+	cfg, fb := m.cfg, m.fb
+	scores := make([][]float64, len(labels))
 	window := make([][][]float64, fb.Len())
 	for i, l := range labels {
 		for n := range window {
@@ -180,17 +218,15 @@ func TrainTRCA(cfg TRCAConfig, trials [][][]float64, labels []int) (*TRCA, error
 		}
 		scorer := m
 		if l != Rest {
+			var err error
 			if scorer, err = fitTRCA(cfg, fb, sub, labels, i); err != nil {
-				return nil, fmt.Errorf("ssvep: trca: leave-one-out without trial %d: %w", i, err)
+				return NoControl{}, fmt.Errorf("ssvep: trca: leave-one-out without trial %d: %w", i, err)
 			}
 		}
-		scores[i] = make([]float64, nt)
+		scores[i] = make([]float64, len(cfg.Freqs))
 		scorer.scoreSubBands(scores[i], window)
 	}
-	if m.noControl, err = CalibrateNoControl(cfg.NoControl, scores, labels); err != nil {
-		return nil, err
-	}
-	return m, nil
+	return CalibrateNoControl(cfg.NoControl, scores, labels)
 }
 
 // fitTRCA computes filters and templates from sub-band trials

@@ -31,7 +31,7 @@ func goldenRecords() map[arrowout.Kind][]arrow.Record {
 	psd.Append(k0, "C3", "V^2/Hz", 1, 0.5, []float64{1e-12, 2e-12, math.NaN()})
 	psd.Append(k0, "C4", "V^2/Hz", 1, 0.5, []float64{})
 	out[arrowout.KindPSD] = append(out[arrowout.KindPSD], psd.Flush())
-	psd.Append(k1, "MEG 0113", "T/m^2/Hz", 0.25, 0.125, []float64{math.Inf(1), -0.0, 3})
+	psd.Append(k1, "MEG 0113", "T/m^2/Hz", 0.25, 0.125, []float64{math.Inf(1), 0, 3})
 	out[arrowout.KindPSD] = append(out[arrowout.KindPSD], psd.Flush())
 
 	bp := arrowout.NewBandPowerRows(nil)

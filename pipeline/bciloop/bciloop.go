@@ -98,9 +98,15 @@ type Result struct {
 	P99  float64 `json:"p99_ms"`
 	Max  float64 `json:"max_ms"`
 	Mean float64 `json:"mean_ms"`
-	// Correct counts trial-mode decisions equal to the trial's target;
-	// -1 in asynchronous mode.
+	// Correct counts trial-mode decisions equal to the target of the
+	// trial whose onset is nearest the decision's window (within
+	// onsetTolerance samples); -1 in asynchronous mode.
 	Correct int `json:"correct"`
+	// OnsetError is the largest distance, in samples, between a trial's
+	// true onset and the onset the loop placed it at from its LSL marker
+	// (clock offset and dejitter over time stamps); 0 in asynchronous
+	// mode.
+	OnsetError int64 `json:"onset_error_samples"`
 	// Ingest says what the ingest did.
 	Ingest lslin.Stats `json:"ingest"`
 	// Decisions, in arrival order.
@@ -173,18 +179,84 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	if cfg.Seconds < windowSeconds+1 {
 		return Result{}, fmt.Errorf("bci loop: Seconds: %v is shorter than a window (%v s) and a second", cfg.Seconds, windowSeconds)
 	}
-	log := cfg.Logger
-	net := lslin.ThisMachine()
+	l, err := newLoop(cfg)
+	if err != nil {
+		return Result{}, err
+	}
+	defer l.close()
+	if err := l.start(ctx); err != nil {
+		return Result{}, err
+	}
+	if err := l.waitReady(ctx); err != nil {
+		return Result{}, err
+	}
+	if err := l.play(ctx); err != nil {
+		return Result{}, err
+	}
+	return l.finish(ctx)
+}
+
+// loop is one run's parts. Each part started adds its stop to undo, and
+// close stops them in reverse: the decisions' reader, the ingest, the
+// outlets, the decisions' inlet, the pipeline, and last the topic.
+type loop struct {
+	cfg  Config
+	log  *slog.Logger
+	net  lsl.Config
+	conn pkafka.Connection
+	// topic, group and prefix name the run's Kafka topic, consumer group
+	// and LSL streams.
+	topic, group, prefix string
+	sess                 *session
+
+	built    *config.Built
+	runner   *pipeline.Runner
+	pipeDone chan error
+	decIn    *lsl.Inlet
+	amp, mk  *lsl.Outlet // mk: trial mode only
+	ingest   *ingestRun
+	dec      *decisionLog
+
+	undo []func()
+}
+
+// session is the simulated SSVEP session, rendered ahead: the outlet must
+// not wait for it.
+type session struct {
+	data   [][]float64
+	info   *formats.Info
+	n, nch int
+	// L and hop are the window's length and hop in samples.
+	L, hop int64
+	// codes are the stim codes of the targets' annotations; trials the
+	// annotations whose window fits in the session.
+	codes  map[string]int
+	trials []trial
+}
+
+type trial struct {
+	onset int64
+	code  int
+	desc  string
+}
+
+func newLoop(cfg Config) (*loop, error) {
+	l := &loop{cfg: cfg, log: cfg.Logger, net: lslin.ThisMachine(), conn: pkafka.Connection{Brokers: cfg.Brokers}}
 	if cfg.LSLConfigFile != "" {
 		var err error
-		if net, err = lsl.LoadConfig(cfg.LSLConfigFile); err != nil {
-			return Result{}, fmt.Errorf("bci loop: %w", err)
+		if l.net, err = lsl.LoadConfig(cfg.LSLConfigFile); err != nil {
+			return nil, fmt.Errorf("bci loop: %w", err)
 		}
 	}
 	id := fmt.Sprintf("bci-loop-%d-%d", os.Getpid(), time.Now().UnixNano()%1e9)
-	topic, group, prefix := "bench."+id+".raw", "bench."+id, "bench-"+id
+	l.topic, l.group, l.prefix = "bench."+id+".raw", "bench."+id, "bench-"+id
+	var err error
+	l.sess, err = render(cfg)
+	return l, err
+}
 
-	// The session, rendered ahead: the outlet must not wait for it.
+// render simulates the session cfg describes.
+func render(cfg Config) (*session, error) {
 	sim := simulate.DefaultConfig()
 	// One sample more than the seconds: it completes no window, and is
 	// left for the ingest's final chunk.
@@ -193,53 +265,104 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	sim.SSVEP.Enabled, sim.SSVEP.Frequencies = true, frequencies
 	ss, err := simulate.New(sim)
 	if err != nil {
-		return Result{}, err
+		return nil, err
 	}
 	data, err := formats.ReadAll(ss)
 	info := ss.Info()
 	ss.Close()
 	if err != nil {
-		return Result{}, err
+		return nil, err
 	}
-	n := len(data[0])
-	nch := len(info.Channels)
-	L := int64(math.Round(windowSeconds * cfg.Rate))
-	hop := int64(math.Round(hopSeconds * cfg.Rate))
-	type trial struct {
-		onset int64
-		code  int
-		desc  string
+	s := &session{
+		data: data, info: info, n: len(data[0]), nch: len(info.Channels),
+		L:     int64(math.Round(windowSeconds * cfg.Rate)),
+		hop:   int64(math.Round(hopSeconds * cfg.Rate)),
+		codes: map[string]int{},
 	}
-	var trials []trial
-	codes := map[string]int{}
 	for k, f := range frequencies {
-		codes[fmt.Sprintf("ssvep/%gHz", f)] = k + 1
+		s.codes[fmt.Sprintf("ssvep/%gHz", f)] = k + 1
 	}
 	for _, a := range info.Annotations {
-		if c, ok := codes[a.Description]; ok {
-			if s := int64(math.Round(a.Onset * cfg.Rate)); s+L <= int64(n) {
-				trials = append(trials, trial{s, c, a.Description})
+		if c, ok := s.codes[a.Description]; ok {
+			if on := int64(math.Round(a.Onset * cfg.Rate)); on+s.L <= int64(s.n) {
+				s.trials = append(s.trials, trial{on, c, a.Description})
 			}
 		}
 	}
+	return s, nil
+}
 
+// code returns the code of the trial with onset start, 0 if none.
+// onsetTolerance is how far, in samples, a placed onset may be from the
+// true one and still count as that trial: a marker's time stamp is
+// mapped onto the sample clock through a fitted clock, which under load
+// can land one sample either side (3.9 ms at 256 Hz); trials are seconds
+// apart.
+const onsetTolerance = 2
+
+// code returns the code of the trial nearest start, and the distance in
+// samples; code 0 when none is within onsetTolerance.
+func (s *session) code(start int64) (code int, dist int64) {
+	dist = math.MaxInt64
+	for _, tr := range s.trials {
+		if d := abs(tr.onset - start); d < dist {
+			code, dist = tr.code, d
+		}
+	}
+	if dist > onsetTolerance {
+		return 0, dist
+	}
+	return code, dist
+}
+
+func abs(x int64) int64 {
+	if x < 0 {
+		return -x
+	}
+	return x
+}
+
+func (l *loop) close() {
+	for i := len(l.undo) - 1; i >= 0; i-- {
+		l.undo[i]()
+	}
+}
+
+// start makes the topic and starts the pipeline, the decisions' inlet, the
+// outlets, the ingest and the decisions' reader, in that order.
+func (l *loop) start(ctx context.Context) error {
 	// Topics first: the pipeline's source does not wait for its topic.
-	conn := pkafka.Connection{Brokers: cfg.Brokers}
 	tctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	err = pkafka.EnsureTopics(tctx, conn, []string{topic}, cfg.Partitions)
+	err := pkafka.EnsureTopics(tctx, l.conn, []string{l.topic}, l.cfg.Partitions)
 	cancel()
 	if err != nil {
-		return Result{}, fmt.Errorf("bci loop: %w", err)
+		return fmt.Errorf("bci loop: %w", err)
 	}
-	if !cfg.KeepTopics {
-		defer deleteTopics(cfg.Brokers, []string{topic}, log)
+	if !l.cfg.KeepTopics {
+		l.undo = append(l.undo, func() { deleteTopics(l.cfg.Brokers, []string{l.topic}, l.log) })
 	}
+	if err := l.startPipeline(ctx); err != nil {
+		return err
+	}
+	if err := l.openDecisions(ctx); err != nil {
+		return err
+	}
+	if err := l.openOutlets(); err != nil {
+		return err
+	}
+	l.startIngest(ctx)
+	l.dec = readDecisions(ctx, l.decIn, l.sess, l.log)
+	l.undo = append(l.undo, l.dec.stop)
+	return nil
+}
 
-	// The pipeline: configs/ssvep-speller.yaml (or ssvep-trials.yaml)
-	// reading the topic, results over LSL only.
+// startPipeline runs configs/ssvep-speller.yaml (or ssvep-trials.yaml),
+// reading the topic, results over LSL only.
+func (l *loop) startPipeline(ctx context.Context) error {
+	cfg := l.cfg
 	pc := config.Default()
 	pc.Name, pc.Workers = "bci-loop", 1
-	pc.Source.Kafka = config.KafkaSource{Kafka: config.Kafka{Brokers: cfg.Brokers}, Topic: topic, GroupID: group}
+	pc.Source.Kafka = config.KafkaSource{Kafka: config.Kafka{Brokers: cfg.Brokers}, Topic: l.topic, GroupID: l.group}
 	pc.Window = config.Window{LengthSeconds: windowSeconds, HopSeconds: hopSeconds}
 	if cfg.Trials {
 		pc.Window = config.Window{LengthSeconds: windowSeconds, Events: config.Events{StimChannel: "STI", Codes: []int{1, 2, 3, 4}}}
@@ -250,148 +373,210 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 		"channels": []string{"O1", "O2", "P3", "Pz", "P4"},
 	}}}
 	pc.Output = config.Output{Dir: "", Format: "parquet", PartRows: 1, RowGroupRows: 1,
-		LSL: config.LSLOutput{Kinds: []string{"ssvep"}, Prefix: prefix, ConfigFile: cfg.LSLConfigFile}}
+		LSL: config.LSLOutput{Kinds: []string{"ssvep"}, Prefix: l.prefix, ConfigFile: cfg.LSLConfigFile}}
 	if err := pc.Validate(); err != nil {
-		return Result{}, fmt.Errorf("bci loop: pipeline: %w", err)
+		return fmt.Errorf("bci loop: pipeline: %w", err)
 	}
-	built, err := pc.Build(log)
+	built, err := pc.Build(l.log)
 	if err != nil {
-		return Result{}, fmt.Errorf("bci loop: pipeline: %w", err)
+		return fmt.Errorf("bci loop: pipeline: %w", err)
 	}
 	runner, err := pipeline.New(built.Options)
 	if err != nil {
 		built.LSL.Close()
-		return Result{}, err
+		return err
 	}
+	l.built, l.runner = built, runner
 	pctx, stopPipeline := context.WithCancel(context.WithoutCancel(ctx))
-	pipeDone := make(chan error, 1)
-	go func() { pipeDone <- runner.Run(pctx) }()
-	defer func() {
+	l.pipeDone = make(chan error, 1)
+	go func() { l.pipeDone <- runner.Run(pctx) }()
+	l.undo = append(l.undo, func() {
 		stopPipeline()
-		<-pipeDone
-	}()
+		<-l.pipeDone
+	})
+	return nil
+}
 
-	// The stimulus program's side: an inlet of the decisions.
-	dq, _ := lsl.Prop("source_id", prefix+"-ssvep")
+// openDecisions opens the stimulus program's side: an inlet of the
+// decisions.
+func (l *loop) openDecisions(ctx context.Context) error {
+	dq, _ := lsl.Prop("source_id", l.prefix+"-ssvep")
 	rctx, cancel := context.WithTimeout(ctx, 20*time.Second)
-	found, err := lsl.Resolve(rctx, net, dq, 1)
+	found, err := lsl.Resolve(rctx, l.net, dq, 1)
 	cancel()
 	if err != nil {
-		return Result{}, fmt.Errorf("bci loop: the decisions' stream: %w", err)
+		return fmt.Errorf("bci loop: the decisions' stream: %w", err)
 	}
 	dctx, cancel := context.WithTimeout(ctx, 20*time.Second)
-	decIn, err := lsl.NewInlet(dctx, found[0], lsl.InletConfig{Config: net})
+	l.decIn, err = lsl.NewInlet(dctx, found[0], lsl.InletConfig{Config: l.net})
 	cancel()
 	if err != nil {
-		return Result{}, fmt.Errorf("bci loop: the decisions' stream: %w", err)
+		return fmt.Errorf("bci loop: the decisions' stream: %w", err)
 	}
-	defer decIn.Close()
+	l.undo = append(l.undo, func() { l.decIn.Close() })
+	return nil
+}
 
-	// The amplifier (and, in trial mode, the stimulus program's markers).
-	eegID := prefix + "-eeg"
-	ei := lsl.StreamInfo{Name: eegID, Type: "EEG", ChannelCount: nch, NominalRate: cfg.Rate, Format: lsl.FormatFloat32, SourceID: eegID}
+// openOutlets opens the amplifier and, in trial mode, the stimulus
+// program's markers.
+func (l *loop) openOutlets() error {
+	eegID := l.prefix + "-eeg"
+	ei := lsl.StreamInfo{Name: eegID, Type: "EEG", ChannelCount: l.sess.nch, NominalRate: l.cfg.Rate, Format: lsl.FormatFloat32, SourceID: eegID}
 	var chs []lsl.ChannelInfo
-	for _, c := range info.Channels {
+	for _, c := range l.sess.info.Channels {
 		chs = append(chs, lsl.ChannelInfo{Label: c.Label, Unit: "microvolts", Type: "EEG"})
 	}
 	ei.SetChannels(chs)
-	amp, err := lsl.NewOutlet(ei, lsl.OutletConfig{Config: net})
-	if err != nil {
-		return Result{}, fmt.Errorf("bci loop: %w", err)
+	var err error
+	if l.amp, err = lsl.NewOutlet(ei, lsl.OutletConfig{Config: l.net}); err != nil {
+		return fmt.Errorf("bci loop: %w", err)
 	}
-	defer amp.Close()
-	var mk *lsl.Outlet
+	l.undo = append(l.undo, func() { l.amp.Close() })
+	if !l.cfg.Trials {
+		return nil
+	}
+	mkID := l.prefix + "-markers"
+	if l.mk, err = lsl.NewOutlet(lsl.StreamInfo{Name: mkID, Type: "Markers", ChannelCount: 1, Format: lsl.FormatString, SourceID: mkID}, lsl.OutletConfig{Config: l.net}); err != nil {
+		return fmt.Errorf("bci loop: %w", err)
+	}
+	l.undo = append(l.undo, func() { l.mk.Close() })
+	return nil
+}
+
+// ingestRun is the ingest running in the background.
+type ingestRun struct {
+	stop context.CancelFunc
+	done chan ingestDone
+}
+
+type ingestDone struct {
+	res lslin.Result
+	err error
+}
+
+// startIngest runs `ingest lsl` on the amplifier (and the markers).
+func (l *loop) startIngest(ctx context.Context) {
 	icfg := lslin.Config{
-		LSL: net, Producer: pkafka.ProducerConfig{Connection: conn, Logger: log}, Topic: topic,
-		ChunkSeconds: cfg.ChunkSeconds, Logger: log,
+		LSL: l.net, Producer: pkafka.ProducerConfig{Connection: l.conn, Logger: l.log}, Topic: l.topic,
+		ChunkSeconds: l.cfg.ChunkSeconds, Logger: l.log,
 	}
-	icfg.Query, _ = lsl.Prop("source_id", eegID)
-	if cfg.Trials {
-		mkID := prefix + "-markers"
-		mk, err = lsl.NewOutlet(lsl.StreamInfo{Name: mkID, Type: "Markers", ChannelCount: 1, Format: lsl.FormatString, SourceID: mkID}, lsl.OutletConfig{Config: net})
-		if err != nil {
-			return Result{}, fmt.Errorf("bci loop: %w", err)
-		}
-		defer mk.Close()
-		q, _ := lsl.Prop("source_id", mkID)
-		icfg.Markers, icfg.StimCodes, icfg.MarkerDelay = []string{q}, codes, cfg.MarkerDelay
+	icfg.Query, _ = lsl.Prop("source_id", l.prefix+"-eeg")
+	if l.mk != nil {
+		q, _ := lsl.Prop("source_id", l.prefix+"-markers")
+		icfg.Markers, icfg.StimCodes, icfg.MarkerDelay = []string{q}, l.sess.codes, l.cfg.MarkerDelay
 	}
-	ictx, stopIngest := context.WithCancel(context.WithoutCancel(ctx))
-	defer stopIngest()
-	type ingestDone struct {
-		res lslin.Result
-		err error
-	}
-	ingDone := make(chan ingestDone, 1)
+	ictx, stop := context.WithCancel(context.WithoutCancel(ctx))
+	l.ingest = &ingestRun{stop: stop, done: make(chan ingestDone, 1)}
+	l.undo = append(l.undo, stop)
 	go func() {
 		r, err := lslin.Run(ictx, icfg)
-		ingDone <- ingestDone{r, err}
+		l.ingest.done <- ingestDone{r, err}
 	}()
+}
 
-	// Decisions.
-	push := make([]float64, n) // LSL clock at each sample's push
-	var mu sync.Mutex
-	var decisions []Decision
-	got := make(chan struct{}, 1)
+// decisionLog reads the decisions' inlet in the background and keeps each
+// decision with its latency from push, the LSL clock at each sample's
+// push, which play fills in.
+type decisionLog struct {
+	mu        sync.Mutex
+	push      []float64
+	decisions []Decision
+	// got is signalled after each chunk of decisions.
+	got  chan struct{}
+	stop func()
+}
+
+func readDecisions(ctx context.Context, in *lsl.Inlet, sess *session, log *slog.Logger) *decisionLog {
+	d := &decisionLog{push: make([]float64, sess.n), got: make(chan struct{}, 1)}
 	readCtx, stopRead := context.WithCancel(context.WithoutCancel(ctx))
 	readDone := make(chan error, 1)
 	go func() {
 		var c lsl.Chunk
 		for {
-			if err := decIn.Pull(readCtx, &c, 0); err != nil {
+			if err := in.Pull(readCtx, &c, 0); err != nil {
 				readDone <- err
 				return
 			}
-			at := lsl.LocalClock()
-			mu.Lock()
-			for _, s := range c.Strings {
-				var d Decision
-				if err := json.Unmarshal([]byte(s), &d); err != nil {
-					log.Warn("bci loop: a decision that is not JSON", "text", s)
-					continue
-				}
-				if last := d.StartSample + L - 1; last >= 0 && last < int64(n) && push[last] > 0 {
-					d.Latency = 1e3 * (at - push[last])
-				} else {
-					d.Latency = math.NaN()
-				}
-				decisions = append(decisions, d)
-			}
-			mu.Unlock()
+			d.add(c.Strings, lsl.LocalClock(), sess, log)
 			select {
-			case got <- struct{}{}:
+			case d.got <- struct{}{}:
 			default:
 			}
 		}
 	}()
-	defer func() {
+	d.stop = func() {
 		stopRead()
 		<-readDone
-	}()
+	}
+	return d
+}
 
-	// Wait until the ingest reads the amplifier and the pipeline owns its
-	// partitions, then play the session in real time.
+// add keeps the decisions of texts, received at LSL time at.
+func (d *decisionLog) add(texts []string, at float64, sess *session, log *slog.Logger) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for _, s := range texts {
+		var dec Decision
+		if err := json.Unmarshal([]byte(s), &dec); err != nil {
+			log.Warn("bci loop: a decision that is not JSON", "text", s)
+			continue
+		}
+		if last := dec.StartSample + sess.L - 1; last >= 0 && last < int64(sess.n) && d.push[last] > 0 {
+			dec.Latency = 1e3 * (at - d.push[last])
+		} else {
+			dec.Latency = math.NaN()
+		}
+		d.decisions = append(d.decisions, dec)
+	}
+}
+
+// pushed records the LSL time of the push of samples [from, to).
+func (d *decisionLog) pushed(from, to int, now float64) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for i := from; i < to; i++ {
+		d.push[i] = now
+	}
+}
+
+func (d *decisionLog) len() int {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return len(d.decisions)
+}
+
+// waitReady waits until the ingest reads the amplifier (and the markers)
+// and the pipeline owns its partitions.
+func (l *loop) waitReady(ctx context.Context) error {
 	wctx, cancel := context.WithTimeout(ctx, 60*time.Second)
 	defer cancel()
-	if err := amp.WaitForConsumers(wctx); err != nil {
-		return Result{}, fmt.Errorf("bci loop: the ingest did not connect: %w", err)
+	if err := l.amp.WaitForConsumers(wctx); err != nil {
+		return fmt.Errorf("bci loop: the ingest did not connect: %w", err)
 	}
-	if mk != nil {
-		if err := mk.WaitForConsumers(wctx); err != nil {
-			return Result{}, fmt.Errorf("bci loop: the ingest did not connect to the markers: %w", err)
+	if l.mk != nil {
+		if err := l.mk.WaitForConsumers(wctx); err != nil {
+			return fmt.Errorf("bci loop: the ingest did not connect to the markers: %w", err)
 		}
 	}
-	for built.KafkaSource.Stats().Partitions < cfg.Partitions {
+	for l.built.KafkaSource.Stats().Partitions < l.cfg.Partitions {
 		select {
 		case <-wctx.Done():
-			return Result{}, fmt.Errorf("bci loop: the pipeline was not assigned its partitions: %w", wctx.Err())
-		case e := <-pipeDone:
-			return Result{}, fmt.Errorf("bci loop: the pipeline stopped: %w", e)
+			return fmt.Errorf("bci loop: the pipeline was not assigned its partitions: %w", wctx.Err())
+		case e := <-l.pipeDone:
+			return fmt.Errorf("bci loop: the pipeline stopped: %w", e)
 		case <-time.After(10 * time.Millisecond):
 		}
 	}
 	time.Sleep(200 * time.Millisecond) // the ingest's clock offsets
-	log.Info("bci loop: playing", "seconds", cfg.Seconds, "channels", nch, "rate", cfg.Rate, "trials", len(trials))
+	return nil
+}
+
+// play pushes the session in real time, Push samples at once, and in
+// trial mode each trial's marker, stamped at its onset.
+func (l *loop) play(ctx context.Context) error {
+	cfg, sess := l.cfg, l.sess
+	n, nch := sess.n, sess.nch
+	l.log.Info("bci loop: playing", "seconds", cfg.Seconds, "channels", nch, "rate", cfg.Rate, "trials", len(sess.trials))
 	nextTrial := 0
 	sample := make([]float32, nch*cfg.Push)
 	t0 := time.Now()
@@ -401,81 +586,77 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 		if d := time.Until(due); d > 0 {
 			select {
 			case <-ctx.Done():
-				return Result{}, ctx.Err()
+				return ctx.Err()
 			case <-time.After(d):
 			}
 		}
 		c := lsl.Chunk{Format: lsl.FormatFloat32, Channels: nch, Float32: sample[:m*nch]}
 		for i := range m {
 			for ch := range nch {
-				c.Float32[i*nch+ch] = float32(data[ch][k+i] * 1e6)
+				c.Float32[i*nch+ch] = float32(sess.data[ch][k+i] * 1e6)
 			}
 		}
 		now := lsl.LocalClock()
-		if err := amp.PushChunk(&c); err != nil {
-			return Result{}, err
+		if err := l.amp.PushChunk(&c); err != nil {
+			return err
 		}
-		mu.Lock()
-		for i := range m {
-			// A block's samples are stamped back from its push (liblsl's
-			// push_chunk): the last one completes any window it ends.
-			push[k+i] = now
-		}
-		mu.Unlock()
-		for ; mk != nil && nextTrial < len(trials) && trials[nextTrial].onset < int64(k+m); nextTrial++ {
-			tr := trials[nextTrial]
+		// A block's samples are stamped back from its push (liblsl's
+		// push_chunk): the last one completes any window it ends.
+		l.dec.pushed(k, k+m, now)
+		for ; l.mk != nil && nextTrial < len(sess.trials) && sess.trials[nextTrial].onset < int64(k+m); nextTrial++ {
+			tr := sess.trials[nextTrial]
 			ts := now - float64(int64(k+m-1)-tr.onset)/cfg.Rate
-			if err := mk.PushString([]string{tr.desc}, ts); err != nil {
-				return Result{}, err
+			if err := l.mk.PushString([]string{tr.desc}, ts); err != nil {
+				return err
 			}
 		}
 	}
-	// Wait for the last decisions.
-	expected := int((int64(n)-L)/hop + 1)
-	if cfg.Trials {
-		expected = len(trials)
-	}
-	deadline := time.After(cfg.Wait)
-wait:
-	for {
-		mu.Lock()
-		k := len(decisions)
-		mu.Unlock()
-		if k >= expected {
-			break
-		}
+	return nil
+}
+
+// awaitDecisions waits until expected decisions arrived, or Wait passed.
+func (l *loop) awaitDecisions(ctx context.Context, expected int) error {
+	deadline := time.After(l.cfg.Wait)
+	for l.dec.len() < expected {
 		select {
-		case <-got:
+		case <-l.dec.got:
 		case <-deadline:
-			break wait
+			return nil
 		case <-ctx.Done():
-			return Result{}, ctx.Err()
+			return ctx.Err()
 		}
 	}
-	stopIngest()
-	ing := <-ingDone
+	return nil
+}
+
+// finish waits for the last decisions (Wait at most), stops the ingest
+// and sums up.
+func (l *loop) finish(ctx context.Context) (Result, error) {
+	sess := l.sess
+	expected := int((int64(sess.n)-sess.L)/sess.hop + 1)
+	if l.cfg.Trials {
+		expected = len(sess.trials)
+	}
+	if err := l.awaitDecisions(ctx, expected); err != nil {
+		return Result{}, err
+	}
+	l.ingest.stop()
+	ing := <-l.ingest.done
 	if ing.err != nil {
 		return Result{}, fmt.Errorf("bci loop: ingest: %w", ing.err)
 	}
-	mu.Lock()
-	res := summarize(slices.Clone(decisions), expected, cfg.Trials, func(start int64) int {
-		for _, tr := range trials {
-			if tr.onset == start {
-				return tr.code
-			}
-		}
-		return 0
-	})
-	mu.Unlock()
+	l.dec.mu.Lock()
+	res := summarize(slices.Clone(l.dec.decisions), expected, l.cfg.Trials, sess.code)
+	l.dec.mu.Unlock()
 	res.Ingest = ing.res.Stats
-	if err := runner.Failure(); err != nil {
+	if err := l.runner.Failure(); err != nil {
 		return res, fmt.Errorf("bci loop: pipeline: %w", err)
 	}
 	return res, nil
 }
 
 // summarize computes the figures over the first decision of each window.
-func summarize(ds []Decision, expected int, trials bool, code func(start int64) int) Result {
+func summarize(ds []Decision, expected int, trials bool, code func(start int64) (int, int64)) Result {
 	res := Result{Mode: "async", Expected: expected, Decisions: ds, Correct: -1}
 	if trials {
 		res.Mode, res.Correct = "trials", 0
@@ -491,8 +672,12 @@ func summarize(ds []Decision, expected int, trials bool, code func(start int64) 
 		if !math.IsNaN(d.Latency) {
 			lat = append(lat, d.Latency)
 		}
-		if trials && d.Decision+1 == code(d.StartSample) {
-			res.Correct++
+		if trials {
+			c, dist := code(d.StartSample)
+			res.OnsetError = max(res.OnsetError, dist)
+			if d.Decision+1 == c {
+				res.Correct++
+			}
 		}
 	}
 	res.N = len(seen)

@@ -1,27 +1,13 @@
 package bciloop
 
 import (
-	"fmt"
-	"os"
 	"path/filepath"
 	"testing"
-
-	"go.uber.org/goleak"
 
 	"github.com/neurostream/neurostream/pipeline/kafka/kafkatest"
 )
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	kafkatest.Close()
-	if code == 0 {
-		if err := goleak.Find(); err != nil {
-			fmt.Fprintf(os.Stderr, "goleak: %v\n", err)
-			code = 1
-		}
-	}
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { kafkatest.Main(m) }
 
 // TestClosedLoopTrials runs the whole loop in trial mode on 20 s of a
 // simulated SSVEP session: the trial onsets travel from an LSL marker
@@ -47,7 +33,9 @@ func TestClosedLoopTrials(t *testing.T) {
 			t.Errorf("trial at sample %d: decision %d, event code %v", d.StartSample, d.Decision, d.EventCode)
 		}
 	}
-	if res.Correct != res.N || res.Ingest.Late != 0 || res.Ingest.Markers != int64(res.Expected) {
-		t.Errorf("correct %d of %d; ingest %+v", res.Correct, res.N, res.Ingest)
+	// A marker may land a sample from its onset (the fitted clock, under
+	// load); further, and the decision would score as wrong.
+	if res.Correct != res.N || res.OnsetError > onsetTolerance || res.Ingest.Late != 0 || res.Ingest.Markers != int64(res.Expected) {
+		t.Errorf("correct %d of %d, onsets within %d samples; ingest %+v", res.Correct, res.N, res.OnsetError, res.Ingest)
 	}
 }

@@ -3,6 +3,7 @@ package config
 import (
 	"context"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -34,6 +35,9 @@ type Built struct {
 	Source      *pipeline.RecordingSource
 	KafkaSource *pkafka.Source
 	KafkaSink   *pkafka.ResultSink
+	// State is the checkpoints' store (source.kafka.checkpoints), when
+	// the source is Kafka.
+	State *pkafka.StateStore
 	// KafkaDeadLetters is the dead-letter topic's sink, when Kafka output
 	// is configured.
 	KafkaDeadLetters *pkafka.DeadLetterSink
@@ -178,6 +182,10 @@ func (c *Config) Build(logger *slog.Logger) (*Built, error) {
 	if c.SessionIdleSeconds > 0 {
 		b.Options.SessionIdle = seconds(c.SessionIdleSeconds)
 	}
+	if b.State != nil {
+		b.Options.State = b.State
+		b.Options.CheckpointInterval = seconds(c.Source.Kafka.CheckpointIntervalSeconds)
+	}
 	return b, nil
 }
 
@@ -199,6 +207,15 @@ func (c *Config) buildSource(b *Built, logger *slog.Logger) (pipeline.Source, er
 			return nil, fmt.Errorf("source.kafka: %w", err)
 		}
 		b.KafkaSource = ks
+		if k.CheckpointsOn() {
+			b.State, err = pkafka.NewStateStore(pkafka.StateStoreConfig{
+				ProducerConfig: pkafka.ProducerConfig{Connection: conn, Logger: logger, RetryTimeout: seconds(c.Output.Kafka.RetryTimeoutSeconds)},
+				Topic:          c.StateTopic(), InputTopic: k.Topic,
+			})
+			if err != nil {
+				return nil, fmt.Errorf("source.kafka.state_topic: %w", err)
+			}
+		}
 		return ks, nil
 	}
 	specs, err := c.Recordings()
@@ -287,11 +304,7 @@ func (c *Config) Recordings() ([]pipeline.RecordingSpec, error) {
 			Open:    func() (formats.Recording, error) { return simulate.New(cfg) },
 		})
 	}
-	opt := open.Options{Text: text.Options{
-		SampleRate: c.Source.Files.SampleRate, Unit: c.Source.Files.Unit,
-		TimeColumn: c.Source.Files.TimeColumn, MarkerColumn: c.Source.Files.MarkerColumn,
-	}}
-	files, err := FileRecordings(c.Source.Files.Paths, opt, ids)
+	files, err := c.Source.Files.Recordings(ids)
 	if err != nil {
 		return nil, fmt.Errorf("source.files.paths: %w", err)
 	}
@@ -383,6 +396,82 @@ func FileRecordings(paths []string, opt open.Options, ids SessionIDs) ([]pipelin
 	return specs, nil
 }
 
+// options are the readers' options f sets.
+func (f Files) options() open.Options {
+	return open.Options{Text: text.Options{
+		SampleRate: f.SampleRate, Unit: f.Unit, TimeColumn: f.TimeColumn, MarkerColumn: f.MarkerColumn,
+		Labels: f.ChannelLabels,
+	}}
+}
+
+// Recordings lists one session per recording of f (FileRecordings, or
+// with ChannelFiles ChannelFileRecordings), read with f's options and
+// made unique in ids.
+func (f Files) Recordings(ids SessionIDs) ([]pipeline.RecordingSpec, error) {
+	if f.ChannelFiles != "" {
+		return ChannelFileRecordings(f.Paths, f.ChannelFiles, f.options(), ids)
+	}
+	return FileRecordings(f.Paths, f.options(), ids)
+}
+
+// ChannelFileRecordings lists one session per folder under paths
+// (searched recursively, in name order) that holds files whose names
+// match pattern: those files, in name order, are the channels of one
+// plain-text recording (text.OpenChannels), named by the folder. Paths
+// that are files are recordings as in FileRecordings. No such folder is
+// an error.
+func ChannelFileRecordings(paths []string, pattern string, opt open.Options, ids SessionIDs) ([]pipeline.RecordingSpec, error) {
+	if _, err := filepath.Match(pattern, ""); err != nil {
+		return nil, fmt.Errorf("channel files %q: %w", pattern, err)
+	}
+	var specs []pipeline.RecordingSpec
+	for _, p := range paths {
+		if st, err := os.Stat(p); err != nil {
+			return nil, err
+		} else if !st.IsDir() {
+			specs = append(specs, pipeline.RecordingSpec{Session: ids.Unique(SessionID(p)), Name: p,
+				Open: func() (formats.Recording, error) { return open.File(p, opt) }})
+			continue
+		}
+		n := len(specs)
+		err := filepath.WalkDir(p, func(dir string, d fs.DirEntry, err error) error {
+			if err != nil || !d.IsDir() {
+				return err
+			}
+			files, err := channelFiles(dir, pattern)
+			if err != nil || len(files) == 0 {
+				return err
+			}
+			specs = append(specs, pipeline.RecordingSpec{Session: ids.Unique(SessionID(dir)), Name: dir,
+				Open: func() (formats.Recording, error) { return text.OpenChannels(files, opt.Text) }})
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+		if len(specs) == n {
+			return nil, fmt.Errorf("%s: no folder here holds channel files matching %q", p, pattern)
+		}
+	}
+	return specs, nil
+}
+
+// channelFiles returns the files directly in dir whose names match
+// pattern, in name order.
+func channelFiles(dir, pattern string) ([]string, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	var files []string
+	for _, e := range entries {
+		if ok, _ := filepath.Match(pattern, e.Name()); ok && !e.IsDir() {
+			files = append(files, filepath.Join(dir, e.Name()))
+		}
+	}
+	return files, nil
+}
+
 // isBIDS reports whether dir is a folder with a sub-* folder in it.
 func isBIDS(dir string) bool {
 	subs, _ := filepath.Glob(filepath.Join(dir, "sub-*"))
@@ -419,10 +508,16 @@ func (l Limits) wire() wire.Limits {
 
 func seconds(x float64) time.Duration { return time.Duration(x * float64(time.Second)) }
 
-// Prepare creates the Kafka result and dead-letter topics the run will
-// write that are missing, before its first message (kafka.ResultSink's
-// Prepare). Without Kafka output it does nothing.
+// Prepare creates the Kafka result, dead-letter and state topics the run
+// will write that are missing, before its first message
+// (kafka.ResultSink's and kafka.StateStore's Prepare). Without Kafka it
+// does nothing.
 func (b *Built) Prepare(ctx context.Context) error {
+	if b.State != nil {
+		if err := b.State.Prepare(ctx); err != nil {
+			return fmt.Errorf("source.kafka.state_topic: %w", err)
+		}
+	}
 	if b.KafkaSink != nil {
 		if err := b.KafkaSink.Prepare(ctx); err != nil {
 			return fmt.Errorf("output.kafka: %w", err)

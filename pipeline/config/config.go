@@ -106,6 +106,34 @@ type KafkaSource struct {
 	// at start-up (reporting not ready meanwhile); 0 keeps trying.
 	// Default: 0.
 	ConnectTimeoutSeconds float64
+	// Checkpoints saves each session's state (filters, window position,
+	// events, stages) to StateTopic, so that a session whose partition
+	// moves to another replica, or whose process restarts, resumes
+	// exactly where it was instead of warming up (docs/operations.md,
+	// "Checkpoints"). Default: true.
+	Checkpoints *bool
+	// StateTopic is the compacted topic of the checkpoints, keyed by
+	// session; the run creates it when missing, with the input topic's
+	// partition count. Default: output.kafka.topic_prefix + "state"
+	// (neurostream.state).
+	StateTopic string
+	// CheckpointIntervalSeconds is the least time between two checkpoints
+	// of a session: a chunk is committed only once a checkpoint covering
+	// it is saved, so commits lag by up to this much more. 0 takes the
+	// default. Default: 1.
+	CheckpointIntervalSeconds float64
+}
+
+// CheckpointsOn reports whether source.kafka.checkpoints is on.
+func (k KafkaSource) CheckpointsOn() bool { return k.Checkpoints == nil || *k.Checkpoints }
+
+// StateTopic returns the checkpoints' topic (source.kafka.state_topic or
+// its default).
+func (c *Config) StateTopic() string {
+	if t := c.Source.Kafka.StateTopic; t != "" {
+		return t
+	}
+	return c.Output.Kafka.TopicPrefix + "state"
 }
 
 // KafkaOutput produces results (one topic per kind) and dead letters.
@@ -172,6 +200,19 @@ type Files struct {
 	// TimeColumn and MarkerColumn name CSV columns holding timestamps
 	// (seconds) and event codes; neither becomes a channel.
 	TimeColumn, MarkerColumn string
+	// ChannelFiles reads recordings stored one channel per file: a
+	// file-name pattern (path.Match, e.g. "ch*.inp") of plain-text files
+	// that each hold one channel. Every folder under Paths that holds
+	// such files is one recording, its channels those files in name
+	// order, named by the file names (or ChannelLabels), its session by
+	// the folder; files of the folder that do not match (a README) are
+	// not read. Paths that are files are read as usual. Default: "",
+	// every file is a recording.
+	ChannelFiles string
+	// ChannelLabels name the channels of plain-text recordings, in order,
+	// instead of their header or file names (e.g. the Malow record's
+	// Fp1, Fp2, …). Default: none.
+	ChannelLabels []string
 }
 
 // Stim makes a stim channel from annotations, as

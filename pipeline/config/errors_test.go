@@ -54,6 +54,9 @@ var validateErrors = []errorCase{
 	{yaml: "source: {files: {paths: [Z001.txt]}}\n" + windowOK + psdOK + outOK, want: "source.files.sample_rate: required for the plain-text recording Z001.txt (source.files.paths[0]): its rate in Hz, or source.files.time_column naming a column of timestamps"},
 	{yaml: "source: {files: {paths: [a.edf], sample_rate: -5}}\n" + windowOK + psdOK + outOK, want: "source.files.sample_rate: want a rate in Hz, got -5"},
 	{yaml: "source: {files: {paths: [a.edf], unit: kV}}\n" + windowOK + psdOK + outOK, want: `source.files.unit: want V, mV, uV or nV, got "kV"`},
+	{yaml: "source: {files: {paths: [d], sample_rate: 100, channel_files: \"ch[\"}}\n" + windowOK + psdOK + outOK, want: `source.files.channel_files: want a file-name pattern such as "ch*.inp": syntax error in pattern`},
+	{yaml: "source: {files: {paths: [d], channel_files: \"ch*.inp\"}}\n" + windowOK + psdOK + outOK, want: "source.files.sample_rate: required for recordings of plain-text channel files (source.files.channel_files): their rate in Hz"},
+	{yaml: "source: {files: {paths: [a.edf], channel_labels: [Fp1, \"\"]}}\n" + windowOK + psdOK + outOK, want: "source.files.channel_labels[1]: empty label"},
 	{yaml: "source: {files: {paths: [a.edf]}, simulate: {sessions: -1}}\n" + windowOK + psdOK + outOK, want: "source.simulate.sessions: want ≥ 0, got -1"},
 	{yaml: "source: {simulate: {sessions: 1, sample_rate: -256}}\n" + windowOK + psdOK + outOK, want: "source.simulate: simulate: config SampleRate: -256, want a finite value > 0"},
 

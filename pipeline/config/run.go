@@ -12,6 +12,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/neurostream/neurostream/internal/progress"
 	"github.com/neurostream/neurostream/pipeline"
 )
 
@@ -38,6 +39,11 @@ type RunOptions struct {
 	// MetricsListening, when not nil, learns the address the metrics
 	// endpoints (metrics.listen) listen on.
 	MetricsListening func(addr string)
+	// Progress, when it is a terminal, shows a bar of a run over
+	// recordings (files, simulations): the share of their samples read
+	// and the recordings finished. Elsewhere (a pipe, a log file, nil)
+	// nothing is written, and a Kafka run never has one. Default: nil.
+	Progress io.Writer
 }
 
 // Run is a run of a pipeline: what it built and ran, and what came of it.
@@ -101,7 +107,9 @@ func (c *Config) Run(ctx context.Context, opt RunOptions) (*Run, error) {
 		return nil, err
 	}
 	runner.Store(run.Runner)
+	bar := RecordingProgress(opt.Progress, b.Source)
 	err = run.run(ctx, opt.Watch)
+	bar.Close()
 	if opt.Report != nil {
 		run.Report(opt.Report)
 	}
@@ -112,6 +120,20 @@ func (c *Config) Run(ctx context.Context, opt RunOptions) (*Run, error) {
 		return run, &Interrupted{context.Cause(ctx)}
 	}
 	return run, run.Outcome()
+}
+
+// RecordingProgress is the bar of a run over recordings when w is a
+// terminal, nil (which Close accepts) otherwise: the share of the
+// recordings' samples read and the recordings finished.
+func RecordingProgress(w io.Writer, src *pipeline.RecordingSource) *progress.Reporter {
+	if w == nil || src == nil || !progress.IsTerminal(w) {
+		return nil
+	}
+	_, total, _, _ := src.Progress()
+	return progress.New(w, progress.Config{Mode: progress.Bar, Total: total, Poll: func() (int64, string) {
+		done, _, finished, n := src.Progress()
+		return done, fmt.Sprintf("%d/%d recordings", finished, n)
+	}})
 }
 
 // run runs the pipeline, with watch, when not nil, beside it.

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"path/filepath"
 	"slices"
 
 	"github.com/neurostream/neurostream/formats"
@@ -35,6 +36,24 @@ func (c *Config) Validate() error {
 	return errs
 }
 
+// ValidateInput checks what a run reads and how it windows it — the run
+// settings, source, stim, window and preprocess sections — as Validate
+// does, for a pipeline whose stages and outputs are the caller's (the
+// trainers of pipeline/train).
+func (c *Config) ValidateInput() error {
+	var errs Errors
+	add := func(err error) { errs = append(errs, err) }
+	c.validateRun(add)
+	c.validateSource(add)
+	c.validateStim(add)
+	c.validateWindow(add)
+	c.validatePreprocess(add)
+	if len(errs) == 0 {
+		return nil
+	}
+	return errs
+}
+
 // validateRun checks the keys of the run as a whole: workers, session
 // idling, Kafka timeouts and partitions, wire limits, non_finite.
 func (c *Config) validateRun(add func(error)) {
@@ -49,6 +68,7 @@ func (c *Config) validateRun(add func(error)) {
 		v   float64
 	}{
 		{"source.kafka.connect_timeout_seconds", c.Source.Kafka.ConnectTimeoutSeconds},
+		{"source.kafka.checkpoint_interval_seconds", c.Source.Kafka.CheckpointIntervalSeconds},
 		{"output.kafka.retry_timeout_seconds", c.Output.Kafka.RetryTimeoutSeconds},
 		{"output.kafka.partitions", float64(c.Output.Kafka.Partitions)},
 	} {
@@ -118,6 +138,18 @@ func (c *Config) validateFiles(add func(error)) {
 	}
 	if f.SampleRate < 0 {
 		add(keyErr("source.files.sample_rate", "want a rate in Hz, got %v", f.SampleRate))
+	}
+	if f.ChannelFiles != "" {
+		if _, err := filepath.Match(f.ChannelFiles, ""); err != nil {
+			add(keyErr("source.files.channel_files", "want a file-name pattern such as \"ch*.inp\": %v", err))
+		} else if f.SampleRate == 0 && f.TimeColumn == "" {
+			add(keyErr("source.files.sample_rate", "required for recordings of plain-text channel files (source.files.channel_files): their rate in Hz"))
+		}
+	}
+	for i, l := range f.ChannelLabels {
+		if l == "" {
+			add(keyErr(fmt.Sprintf("source.files.channel_labels[%d]", i), "empty label"))
+		}
 	}
 	switch f.Unit {
 	case "V", "mV", "uV", "µV", "nV":

@@ -150,6 +150,11 @@ func CreateTopics(ctx context.Context, c Connection, specs []TopicSpec) error {
 		return nil
 	}
 	return c.withClient(func(cl *kafkago.Client) error {
+		// As in EnsureTopics: the metadata request says why a connection
+		// failed, where CreateTopics says only "Broker Not Available".
+		if _, err := cl.Metadata(ctx, &kafkago.MetadataRequest{Topics: []string{}}); err != nil {
+			return fmt.Errorf("kafka: metadata from %v: %w", c.Brokers, err)
+		}
 		res, err := cl.CreateTopics(ctx, req)
 		if err != nil {
 			return fmt.Errorf("kafka: create topics: %w", err)
@@ -265,104 +270,149 @@ func DescribeTopics(ctx context.Context, c Connection, topics []string, group st
 		if err != nil {
 			return fmt.Errorf("kafka: describe topics %v: %w", topics, err)
 		}
-		byName := map[string]kafkago.Topic{}
-		for _, t := range md.Topics {
-			byName[t.Name] = t
-		}
-		var errs []error
-		offsets := map[string][]kafkago.OffsetRequest{}
-		parts := map[string][]int{}
-		for _, name := range topics {
-			t, ok := byName[name]
-			switch {
-			case !ok:
-				errs = append(errs, fmt.Errorf("kafka: topic %s: not in the cluster's metadata", name))
-				continue
-			case t.Error != nil:
-				errs = append(errs, fmt.Errorf("kafka: topic %s: %w", name, t.Error))
-				continue
-			}
-			td := TopicDescription{Name: name, Internal: t.Internal}
-			for _, p := range t.Partitions {
-				pd := PartitionDescription{ID: p.ID, Leader: -1, StartOffset: -1, EndOffset: -1, Committed: -1, Lag: -1, Err: p.Error}
-				if p.Leader.Host != "" {
-					pd.Leader, pd.LeaderAddr = p.Leader.ID, net.JoinHostPort(p.Leader.Host, strconv.Itoa(p.Leader.Port))
-					offsets[name] = append(offsets[name], kafkago.FirstOffsetOf(p.ID), kafkago.LastOffsetOf(p.ID))
-				} else if pd.Err == nil {
-					pd.Err = errors.New("no leader")
-				}
-				for _, r := range p.Replicas {
-					pd.Replicas = append(pd.Replicas, r.ID)
-				}
-				for _, r := range p.Isr {
-					pd.ISR = append(pd.ISR, r.ID)
-				}
-				parts[name] = append(parts[name], p.ID)
-				td.Partitions = append(td.Partitions, pd)
-			}
-			slices.SortFunc(td.Partitions, func(a, b PartitionDescription) int { return a.ID - b.ID })
-			out = append(out, td)
-		}
-		missing := errors.Join(errs...)
+		var missing error
+		out, missing = describeMetadata(md, topics)
 		if len(out) == 0 {
 			return missing
 		}
 		if err := topicConfigs(ctx, cl, out); err != nil {
 			return err
 		}
-		if len(offsets) > 0 {
-			res, err := cl.ListOffsets(ctx, &kafkago.ListOffsetsRequest{Topics: offsets})
-			if err != nil {
-				return fmt.Errorf("kafka: describe topics: list offsets: %w", err)
-			}
-			for i := range out {
-				for j := range out[i].Partitions {
-					pd := &out[i].Partitions[j]
-					k := slices.IndexFunc(res.Topics[out[i].Name], func(o kafkago.PartitionOffsets) bool { return o.Partition == pd.ID })
-					switch {
-					case k < 0:
-					case res.Topics[out[i].Name][k].Error != nil:
-						pd.Err = fmt.Errorf("offsets: %w", res.Topics[out[i].Name][k].Error)
-					default:
-						pd.StartOffset, pd.EndOffset = res.Topics[out[i].Name][k].FirstOffset, res.Topics[out[i].Name][k].LastOffset
-					}
-				}
-			}
+		if err := describeOffsets(ctx, cl, out); err != nil {
+			return err
 		}
 		if group == "" {
 			return missing
 		}
-		res, err := cl.OffsetFetch(ctx, &kafkago.OffsetFetchRequest{GroupID: group, Topics: parts})
-		if err == nil {
-			err = res.Error
-		}
-		if err != nil {
-			return fmt.Errorf("kafka: describe topics: committed offsets of group %s: %w", group, err)
-		}
-		for i := range out {
-			for j := range out[i].Partitions {
-				pd := &out[i].Partitions[j]
-				k := slices.IndexFunc(res.Topics[out[i].Name], func(o kafkago.OffsetFetchPartition) bool { return o.Partition == pd.ID })
-				if k < 0 {
-					continue
-				}
-				if o := res.Topics[out[i].Name][k]; o.Error != nil {
-					pd.Err = errors.Join(pd.Err, fmt.Errorf("committed offset: %w", o.Error))
-				} else if o.CommittedOffset >= 0 {
-					pd.Committed = o.CommittedOffset
-				}
-				switch {
-				case pd.EndOffset < 0:
-				case pd.Committed >= 0:
-					pd.Lag = max(0, pd.EndOffset-pd.Committed)
-				default:
-					pd.Lag = pd.EndOffset - pd.StartOffset
-				}
-			}
+		if err := describeCommitted(ctx, cl, out, group); err != nil {
+			return err
 		}
 		return missing
 	})
 	return out, err
+}
+
+// describeMetadata describes the partitions of each of topics found in
+// md, in topics' order; the error names those not found.
+func describeMetadata(md *kafkago.MetadataResponse, topics []string) ([]TopicDescription, error) {
+	byName := map[string]kafkago.Topic{}
+	for _, t := range md.Topics {
+		byName[t.Name] = t
+	}
+	var out []TopicDescription
+	var errs []error
+	for _, name := range topics {
+		t, ok := byName[name]
+		switch {
+		case !ok:
+			errs = append(errs, fmt.Errorf("kafka: topic %s: not in the cluster's metadata", name))
+			continue
+		case t.Error != nil:
+			errs = append(errs, fmt.Errorf("kafka: topic %s: %w", name, t.Error))
+			continue
+		}
+		td := TopicDescription{Name: name, Internal: t.Internal}
+		for _, p := range t.Partitions {
+			td.Partitions = append(td.Partitions, describePartition(p))
+		}
+		slices.SortFunc(td.Partitions, func(a, b PartitionDescription) int { return a.ID - b.ID })
+		out = append(out, td)
+	}
+	return out, errors.Join(errs...)
+}
+
+// describePartition is p's leader and replicas; its offsets are not known
+// yet.
+func describePartition(p kafkago.Partition) PartitionDescription {
+	pd := PartitionDescription{ID: p.ID, Leader: -1, StartOffset: -1, EndOffset: -1, Committed: -1, Lag: -1, Err: p.Error}
+	if p.Leader.Host != "" {
+		pd.Leader, pd.LeaderAddr = p.Leader.ID, net.JoinHostPort(p.Leader.Host, strconv.Itoa(p.Leader.Port))
+	} else if pd.Err == nil {
+		pd.Err = errors.New("no leader")
+	}
+	for _, r := range p.Replicas {
+		pd.Replicas = append(pd.Replicas, r.ID)
+	}
+	for _, r := range p.Isr {
+		pd.ISR = append(pd.ISR, r.ID)
+	}
+	return pd
+}
+
+// describeOffsets fills the start and end offsets of the partitions of ds
+// that have a leader.
+func describeOffsets(ctx context.Context, cl *kafkago.Client, ds []TopicDescription) error {
+	offsets := map[string][]kafkago.OffsetRequest{}
+	for _, d := range ds {
+		for _, pd := range d.Partitions {
+			if pd.LeaderAddr != "" {
+				offsets[d.Name] = append(offsets[d.Name], kafkago.FirstOffsetOf(pd.ID), kafkago.LastOffsetOf(pd.ID))
+			}
+		}
+	}
+	if len(offsets) == 0 {
+		return nil
+	}
+	res, err := cl.ListOffsets(ctx, &kafkago.ListOffsetsRequest{Topics: offsets})
+	if err != nil {
+		return fmt.Errorf("kafka: describe topics: list offsets: %w", err)
+	}
+	for i := range ds {
+		got := res.Topics[ds[i].Name]
+		for j := range ds[i].Partitions {
+			pd := &ds[i].Partitions[j]
+			k := slices.IndexFunc(got, func(o kafkago.PartitionOffsets) bool { return o.Partition == pd.ID })
+			switch {
+			case k < 0:
+			case got[k].Error != nil:
+				pd.Err = fmt.Errorf("offsets: %w", got[k].Error)
+			default:
+				pd.StartOffset, pd.EndOffset = got[k].FirstOffset, got[k].LastOffset
+			}
+		}
+	}
+	return nil
+}
+
+// describeCommitted fills group's committed offset and lag in each
+// partition of ds.
+func describeCommitted(ctx context.Context, cl *kafkago.Client, ds []TopicDescription, group string) error {
+	parts := map[string][]int{}
+	for _, d := range ds {
+		for _, pd := range d.Partitions {
+			parts[d.Name] = append(parts[d.Name], pd.ID)
+		}
+	}
+	res, err := cl.OffsetFetch(ctx, &kafkago.OffsetFetchRequest{GroupID: group, Topics: parts})
+	if err == nil {
+		err = res.Error
+	}
+	if err != nil {
+		return fmt.Errorf("kafka: describe topics: committed offsets of group %s: %w", group, err)
+	}
+	for i := range ds {
+		got := res.Topics[ds[i].Name]
+		for j := range ds[i].Partitions {
+			pd := &ds[i].Partitions[j]
+			k := slices.IndexFunc(got, func(o kafkago.OffsetFetchPartition) bool { return o.Partition == pd.ID })
+			if k < 0 {
+				continue
+			}
+			if o := got[k]; o.Error != nil {
+				pd.Err = errors.Join(pd.Err, fmt.Errorf("committed offset: %w", o.Error))
+			} else if o.CommittedOffset >= 0 {
+				pd.Committed = o.CommittedOffset
+			}
+			switch {
+			case pd.EndOffset < 0:
+			case pd.Committed >= 0:
+				pd.Lag = max(0, pd.EndOffset-pd.Committed)
+			default:
+				pd.Lag = pd.EndOffset - pd.StartOffset
+			}
+		}
+	}
+	return nil
 }
 
 // topicConfigSource is DescribeConfigs' source of a setting made for the

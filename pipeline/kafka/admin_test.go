@@ -27,6 +27,25 @@ func TestTopicsAdmin(t *testing.T) {
 	a, b, group := kafkatest.Name(t, "a"), kafkatest.Name(t, "b"), kafkatest.Name(t, "group")
 	t.Cleanup(func() { deleteTopics(t, broker, a, b) })
 
+	createTestTopics(t, ctx, conn, broker, a, b)
+	checkListTopics(t, ctx, conn, a, b)
+	writeAndCommit(t, ctx, broker, a, group)
+	checkDescribeTopics(t, ctx, conn, a, group)
+
+	missing := kafkatest.Name(t, "missing")
+	if ds, err := nskafka.DescribeTopics(ctx, conn, []string{a, missing}, ""); err == nil || !strings.Contains(err.Error(), missing) || len(ds) != 1 || ds[0].Name != a {
+		t.Errorf("describe of a missing topic beside %s: %v, %+v; want an error naming it and %s described", a, err, ds, a)
+	}
+	if topics, _ := nskafka.ListTopics(ctx, conn, false); slices.ContainsFunc(topics, func(ti nskafka.TopicInfo) bool { return ti.Name == missing }) {
+		t.Errorf("describe created %s", missing)
+	}
+}
+
+// createTestTopics creates a (3 partitions, a retention setting) and b
+// (the broker's defaults), and checks that creating a again, or a topic
+// with a replication factor the one-broker cluster cannot hold, fails.
+func createTestTopics(t *testing.T, ctx context.Context, conn nskafka.Connection, broker, a, b string) {
+	t.Helper()
 	err := nskafka.CreateTopics(ctx, conn, []nskafka.TopicSpec{
 		{Name: a, Partitions: 3, ReplicationFactor: 1, Configs: map[string]string{"retention.ms": "3600000"}},
 		{Name: b},
@@ -44,7 +63,12 @@ func TestTopicsAdmin(t *testing.T) {
 		t.Errorf("replication factor 2 on one broker: %v, want InvalidReplicationFactor", err)
 		deleteTopics(t, broker, bad)
 	}
+}
 
+// checkListTopics checks ListTopics: a and b listed as created, in name
+// order, internal topics only when asked for.
+func checkListTopics(t *testing.T, ctx context.Context, conn nskafka.Connection, a, b string) {
+	t.Helper()
 	topics, err := nskafka.ListTopics(ctx, conn, false)
 	if err != nil {
 		t.Fatal(err)
@@ -73,11 +97,15 @@ func TestTopicsAdmin(t *testing.T) {
 	if !slices.ContainsFunc(all, func(ti nskafka.TopicInfo) bool { return ti.Name == "__consumer_offsets" && ti.Internal }) {
 		t.Error("list with internal topics lacks __consumer_offsets")
 	}
+}
 
-	// Five records into partition 1; the group has read two of them.
+// writeAndCommit writes five records into partition 1 of topic; group
+// commits offset 2 there (it has read two of them).
+func writeAndCommit(t *testing.T, ctx context.Context, broker, topic, group string) {
+	t.Helper()
 	tr := &kafkago.Transport{}
 	defer tr.CloseIdleConnections()
-	w := &kafkago.Writer{Addr: kafkago.TCP(broker), Topic: a, Balancer: partitionOne{}, BatchTimeout: time.Millisecond, Transport: tr}
+	w := &kafkago.Writer{Addr: kafkago.TCP(broker), Topic: topic, Balancer: partitionOne{}, BatchTimeout: time.Millisecond, Transport: tr}
 	defer w.Close()
 	for i := range 5 {
 		if err := w.WriteMessages(ctx, kafkago.Message{Value: []byte{byte(i)}}); err != nil {
@@ -86,16 +114,22 @@ func TestTopicsAdmin(t *testing.T) {
 	}
 	cl := &kafkago.Client{Addr: kafkago.TCP(broker), Transport: tr}
 	res, err := cl.OffsetCommit(ctx, &kafkago.OffsetCommitRequest{GroupID: group, GenerationID: -1,
-		Topics: map[string][]kafkago.OffsetCommit{a: {{Partition: 1, Offset: 2}}}})
+		Topics: map[string][]kafkago.OffsetCommit{topic: {{Partition: 1, Offset: 2}}}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, p := range res.Topics[a] {
+	for _, p := range res.Topics[topic] {
 		if p.Error != nil {
 			t.Fatal(p.Error)
 		}
 	}
+}
 
+// checkDescribeTopics checks DescribeTopics of a after writeAndCommit:
+// its setting, leaders and replicas, offsets, and group's committed
+// offset and lag; without a group, no committed offset or lag.
+func checkDescribeTopics(t *testing.T, ctx context.Context, conn nskafka.Connection, a, group string) {
+	t.Helper()
 	ds, err := nskafka.DescribeTopics(ctx, conn, []string{a}, group)
 	if err != nil {
 		t.Fatal(err)
@@ -125,14 +159,6 @@ func TestTopicsAdmin(t *testing.T) {
 	}
 	if p := ds[0].Partitions[1]; p.EndOffset != 5 || p.Committed != -1 || p.Lag != -1 {
 		t.Errorf("describe without a group: %+v", p)
-	}
-
-	missing := kafkatest.Name(t, "missing")
-	if ds, err := nskafka.DescribeTopics(ctx, conn, []string{a, missing}, ""); err == nil || !strings.Contains(err.Error(), missing) || len(ds) != 1 || ds[0].Name != a {
-		t.Errorf("describe of a missing topic beside %s: %v, %+v; want an error naming it and %s described", a, err, ds, a)
-	}
-	if topics, _ := nskafka.ListTopics(ctx, conn, false); slices.ContainsFunc(topics, func(ti nskafka.TopicInfo) bool { return ti.Name == missing }) {
-		t.Errorf("describe created %s", missing)
 	}
 }
 

@@ -17,7 +17,6 @@ import (
 	"github.com/apache/arrow/go/v17/arrow/array"
 	"github.com/apache/arrow/go/v17/arrow/ipc"
 	kafkago "github.com/segmentio/kafka-go"
-	"go.uber.org/goleak"
 
 	"github.com/neurostream/neurostream/formats"
 	"github.com/neurostream/neurostream/pipeline"
@@ -28,17 +27,7 @@ import (
 	"github.com/neurostream/neurostream/simulate"
 )
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	kafkatest.Close()
-	if code == 0 {
-		if err := goleak.Find(); err != nil {
-			fmt.Fprintf(os.Stderr, "goleak: %v\n", err)
-			code = 1
-		}
-	}
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { kafkatest.Main(m) }
 
 // tol is the relative tolerance between results of the same input.
 const tol = 1e-12

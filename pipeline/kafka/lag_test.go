@@ -111,71 +111,18 @@ func TestPartitionLag(t *testing.T) {
 	}
 	defer src.Close(context.Background())
 
+	lc := &lagCheck{t: t, ctx: ctx, src: src, reg: reg, topic: tp.input, partitions: partitions}
+
 	// Nothing read, nothing committed: the lag is every record.
 	end := endOffsets(t, tp.broker, tp.input, partitions)
-	waitFor(t, 20*time.Second, "ready with the lag of every partition known", func() (bool, string) {
-		ok, why := src.Ready()
-		ps := src.PartitionStats()
-		if !ok || len(ps) != partitions {
-			return false, why
-		}
-		for _, p := range ps {
-			if p.Lag < 0 {
-				return false, statsString(ps)
-			}
-		}
-		return true, ""
-	})
-	var total int64
-	for _, p := range src.PartitionStats() {
-		if p.Committed != -1 || p.LogStart != 0 || p.LogEnd != end[p.Partition] || p.Lag != end[p.Partition] || p.Assignments != 1 {
-			t.Errorf("before reading: %s want committed -1, log 0–%d, lag %d, one assignment", statsString([]nskafka.PartitionStats{p}), end[p.Partition], end[p.Partition])
-		}
-		total += p.Lag
-	}
-	if total != int64(half) || src.Lag() != int64(half) {
-		t.Errorf("lag %d (Lag() %d) before reading, want every record written: %d", total, src.Lag(), half)
-	}
-	lag := series(t, reg, "neurostream_kafka_partition_lag")
-	for p := range partitions {
-		if k := fmt.Sprintf("%s/%d", tp.input, p); lag[k] != float64(end[p]) {
-			t.Errorf("neurostream_kafka_partition_lag{%s} = %v, want %d (all series %v)", k, lag[k], end[p], lag)
-		}
-	}
-	if c := series(t, reg, "neurostream_kafka_partition_committed_offset"); len(c) != 0 {
-		t.Errorf("committed offsets %v exported for a group that never committed", c)
-	}
-	if r := series(t, reg, "neurostream_kafka_source_ready"); r[""] != 1 {
-		t.Errorf("neurostream_kafka_source_ready = %v, want 1", r)
-	}
+	lc.checkUnread(end, int64(half))
 
 	// Read and acknowledge everything: committed and position reach the
 	// end, the lag 0.
-	readAll := func(n int) {
-		t.Helper()
-		for range n {
-			_, ack, err := src.Read(ctx)
-			if err != nil {
-				t.Fatal(err)
-			}
-			ack(nil)
-		}
-	}
-	caughtUp := func(want map[int]int64) func() (bool, string) {
-		return func() (bool, string) {
-			ps := src.PartitionStats()
-			for _, p := range ps {
-				if p.Committed != want[p.Partition] || p.Position != want[p.Partition] || p.LogEnd != want[p.Partition] || p.Lag != 0 {
-					return false, statsString(ps)
-				}
-			}
-			return len(ps) == partitions && src.Lag() == 0, statsString(ps)
-		}
-	}
-	readAll(half)
-	waitFor(t, 10*time.Second, "lag 0 after everything was acknowledged", caughtUp(end))
+	lc.readAll(half)
+	waitFor(t, 10*time.Second, "lag 0 after everything was acknowledged", lc.caughtUp(end))
 	committed := series(t, reg, "neurostream_kafka_partition_committed_offset")
-	lag = series(t, reg, "neurostream_kafka_partition_lag")
+	lag := series(t, reg, "neurostream_kafka_partition_lag")
 	for p := range partitions {
 		k := fmt.Sprintf("%s/%d", tp.input, p)
 		if committed[k] != float64(end[p]) || lag[k] != 0 {
@@ -192,15 +139,101 @@ func TestPartitionLag(t *testing.T) {
 	waitFor(t, 10*time.Second, "lag of the records written later", func() (bool, string) {
 		return src.Lag() == int64(len(msgs)-half), statsString(src.PartitionStats())
 	})
-	readAll(len(msgs) - half)
-	waitFor(t, 10*time.Second, "lag 0 again", caughtUp(end2))
+	lc.readAll(len(msgs) - half)
+	waitFor(t, 10*time.Second, "lag 0 again", lc.caughtUp(end2))
+	lc.checkEnd()
+}
+
+// lagCheck is TestPartitionLag's source and its collector's registry.
+type lagCheck struct {
+	t          *testing.T
+	ctx        context.Context
+	src        *nskafka.Source
+	reg        *prometheus.Registry
+	topic      string
+	partitions int
+}
+
+// checkUnread checks the lag of a group that read and committed nothing:
+// every record, total of them, end[p] in partition p; exported too.
+func (lc *lagCheck) checkUnread(end map[int]int64, total int64) {
+	t, src := lc.t, lc.src
+	t.Helper()
+	waitFor(t, 20*time.Second, "ready with the lag of every partition known", func() (bool, string) {
+		ok, why := src.Ready()
+		ps := src.PartitionStats()
+		if !ok || len(ps) != lc.partitions {
+			return false, why
+		}
+		for _, p := range ps {
+			if p.Lag < 0 {
+				return false, statsString(ps)
+			}
+		}
+		return true, ""
+	})
+	var sum int64
+	for _, p := range src.PartitionStats() {
+		if p.Committed != -1 || p.LogStart != 0 || p.LogEnd != end[p.Partition] || p.Lag != end[p.Partition] || p.Assignments != 1 {
+			t.Errorf("before reading: %s want committed -1, log 0–%d, lag %d, one assignment", statsString([]nskafka.PartitionStats{p}), end[p.Partition], end[p.Partition])
+		}
+		sum += p.Lag
+	}
+	if sum != total || src.Lag() != total {
+		t.Errorf("lag %d (Lag() %d) before reading, want every record written: %d", sum, src.Lag(), total)
+	}
+	lag := series(t, lc.reg, "neurostream_kafka_partition_lag")
+	for p := range lc.partitions {
+		if k := fmt.Sprintf("%s/%d", lc.topic, p); lag[k] != float64(end[p]) {
+			t.Errorf("neurostream_kafka_partition_lag{%s} = %v, want %d (all series %v)", k, lag[k], end[p], lag)
+		}
+	}
+	if c := series(t, lc.reg, "neurostream_kafka_partition_committed_offset"); len(c) != 0 {
+		t.Errorf("committed offsets %v exported for a group that never committed", c)
+	}
+	if r := series(t, lc.reg, "neurostream_kafka_source_ready"); r[""] != 1 {
+		t.Errorf("neurostream_kafka_source_ready = %v, want 1", r)
+	}
+}
+
+// readAll reads and acknowledges n messages.
+func (lc *lagCheck) readAll(n int) {
+	lc.t.Helper()
+	for range n {
+		_, ack, err := lc.src.Read(lc.ctx)
+		if err != nil {
+			lc.t.Fatal(err)
+		}
+		ack(nil)
+	}
+}
+
+// caughtUp is a waitFor condition: committed offset, position and log end
+// at want in every partition, the lag 0.
+func (lc *lagCheck) caughtUp(want map[int]int64) func() (bool, string) {
+	return func() (bool, string) {
+		ps := lc.src.PartitionStats()
+		for _, p := range ps {
+			if p.Committed != want[p.Partition] || p.Position != want[p.Partition] || p.LogEnd != want[p.Partition] || p.Lag != 0 {
+				return false, statsString(ps)
+			}
+		}
+		return len(ps) == lc.partitions && lc.src.Lag() == 0, statsString(ps)
+	}
+}
+
+// checkEnd checks that the source saw no rebalance and no offsets error,
+// one assignment per partition, and is not ready once closed.
+func (lc *lagCheck) checkEnd() {
+	t, src := lc.t, lc.src
+	t.Helper()
 	if st := src.Stats(); st.Rebalances != 0 || st.OffsetsErrors != 0 {
 		t.Errorf("stats %+v: want no rebalance, no offsets error", st)
 	}
-	if r := series(t, reg, "neurostream_kafka_rebalances_total"); r[""] != 0 {
+	if r := series(t, lc.reg, "neurostream_kafka_rebalances_total"); r[""] != 0 {
 		t.Errorf("neurostream_kafka_rebalances_total = %v", r)
 	}
-	if a := series(t, reg, "neurostream_kafka_partition_assignments_total"); len(a) != partitions {
+	if a := series(t, lc.reg, "neurostream_kafka_partition_assignments_total"); len(a) != lc.partitions {
 		t.Errorf("assignments %v, want one per partition", a)
 	}
 	if err := src.Close(context.Background()); err != nil {

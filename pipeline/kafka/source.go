@@ -774,6 +774,20 @@ func (s *Source) Owned(topic string, partition int, epoch int64) bool {
 	return p != nil && p.epoch == epoch
 }
 
+// Committed implements pipeline.Committer: the offset this member last
+// committed for topic/partition (where a new owner starts reading), while
+// it owns the partition.
+func (s *Source) Committed(topic string, partition int) (int64, bool) {
+	s.mu.Lock()
+	p := s.cur.find(topic, partition)
+	s.mu.Unlock()
+	if p == nil {
+		return 0, false
+	}
+	o := p.t.committedOffset()
+	return o, o >= 0
+}
+
 func (g *generation) find(topic string, id int) *partition {
 	if g == nil {
 		return nil

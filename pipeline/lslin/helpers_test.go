@@ -1,41 +1,25 @@
 package lslin
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"math/rand/v2"
-	"os"
-	"os/exec"
 	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/apache/arrow/go/v17/arrow/memory"
 	kafkago "github.com/segmentio/kafka-go"
-	"go.uber.org/goleak"
 
-	"github.com/neurostream/neurostream/internal/testenv"
+	"github.com/neurostream/neurostream/internal/pyhelper"
 	"github.com/neurostream/neurostream/lsl"
 	"github.com/neurostream/neurostream/pipeline/kafka/kafkatest"
 	"github.com/neurostream/neurostream/pipeline/wire"
 )
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	kafkatest.Close()
-	if code == 0 {
-		if err := goleak.Find(); err != nil {
-			fmt.Fprintf(os.Stderr, "goleak: %v\n", err)
-			code = 1
-		}
-	}
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { kafkatest.Main(m) }
 
 // lslConfigFile is the liblsl configuration every test uses: IPv6 off,
 // queries to 127.0.0.1 only.
@@ -60,92 +44,36 @@ func uniqueName(prefix string) string {
 // pyEvent is one line the helper prints.
 type pyEvent struct {
 	Event string  `json:"event"`
-	Error string  `json:"error"`
 	UID   string  `json:"uid"`
 	T0    float64 `json:"t0"`
 	K     int     `json:"k"`
 }
 
+// pyProc is testdata/lsl_source.py running.
 type pyProc struct {
-	t      testing.TB
-	cmd    *exec.Cmd
-	events chan pyEvent
-	mu     sync.Mutex
-	stderr bytes.Buffer
-	done   chan error
-}
-
-func (p *pyProc) Write(b []byte) (int, error) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.stderr.Write(b)
-}
-
-func (p *pyProc) log() string {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.stderr.String()
+	*pyhelper.Proc
+	t testing.TB
 }
 
 // startPy runs testdata/lsl_source.py with params; without pylsl the test
 // skips (fails under CI=true).
-func startPy(t testing.TB, params map[string]any) *pyProc {
+func startPy(t testing.TB, params map[string]any) pyProc {
 	t.Helper()
-	py := testenv.Python(t)
-	if out, err := exec.Command(py, "-c", "import pylsl").CombinedOutput(); err != nil {
-		msg := fmt.Sprintf("pylsl not importable by %s (run `make pyenv`): %s", py, out)
-		if os.Getenv("CI") == "true" {
-			t.Fatal(msg + " (CI=true: the set-up is broken)")
-		}
-		t.Skip(msg)
-	}
-	script, _ := filepath.Abs(filepath.Join("testdata", "lsl_source.py"))
-	arg, _ := json.Marshal(params)
-	p := &pyProc{t: t, events: make(chan pyEvent, 1024), done: make(chan error, 1)}
-	p.cmd = exec.CommandContext(t.Context(), py, script, string(arg))
-	p.cmd.Env = append(os.Environ(), "LSLAPICFG="+lslConfigFile, "PYTHONIOENCODING=utf-8")
-	p.cmd.Stderr = p
-	out, err := p.cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := p.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() {
-		sc := bufio.NewScanner(out)
-		for sc.Scan() {
-			var ev pyEvent
-			if err := json.Unmarshal(sc.Bytes(), &ev); err != nil {
-				ev = pyEvent{Event: "error", Error: "bad line: " + sc.Text()}
-			}
-			p.events <- ev
-		}
-		close(p.events)
-		p.done <- p.cmd.Wait()
-	}()
-	t.Cleanup(func() {
-		p.cmd.Process.Kill()
-		<-p.done
-	})
-	return p
+	return pyProc{pyhelper.Start(t, pyhelper.Config{
+		Script:   filepath.Join("testdata", "lsl_source.py"),
+		Params:   params,
+		Env:      []string{"LSLAPICFG=" + lslConfigFile},
+		Requires: "pylsl",
+	}), t}
 }
 
-func (p *pyProc) expect(event string, timeout time.Duration) pyEvent {
+// expect returns the helper's next event, failing the test unless it is
+// the one named.
+func (p pyProc) expect(event string, timeout time.Duration) pyEvent {
 	p.t.Helper()
-	select {
-	case ev, ok := <-p.events:
-		if !ok {
-			p.t.Fatalf("python helper exited early:\n%s", p.log())
-		}
-		if ev.Event == "error" || ev.Event != event {
-			p.t.Fatalf("python helper: got %q (%s), want %q:\n%s", ev.Event, ev.Error, event, p.log())
-		}
-		return ev
-	case <-time.After(timeout):
-		p.t.Fatalf("python helper: no %q within %v:\n%s", event, timeout, p.log())
-	}
-	return pyEvent{}
+	var ev pyEvent
+	p.Expect(event, timeout, &ev)
+	return ev
 }
 
 // ingestRun runs Run in the background.

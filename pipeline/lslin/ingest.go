@@ -238,7 +238,6 @@ func Ingest(ctx context.Context, cfg Config, eeg lsl.StreamInfo, markers []lsl.S
 		return res, err
 	}
 	defer func() { res.Elapsed = time.Since(t0) }()
-	log := cfg.Logger
 	// The readers and the writers outlive ctx by as long as the final
 	// chunk needs; the writers outlive the readers.
 	bg, cancelAll := context.WithCancel(context.WithoutCancel(ctx))
@@ -246,101 +245,123 @@ func Ingest(ctx context.Context, cfg Config, eeg lsl.StreamInfo, markers []lsl.S
 	pubCtx, cancelPub := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelPub()
 
-	icfg := lsl.InletConfig{Config: cfg.LSL, RecoverTimeout: cfg.RecoverTimeout, Logger: log}
+	g := &ingest{cfg: cfg, log: cfg.Logger}
+	defer g.closeInlets()
+	if err := g.openInlets(ctx, eeg, markers); err != nil {
+		return g.res, err
+	}
+	if g.pub, err = startPublisher(ctx, pubCtx, &g.cfg); err != nil {
+		return g.res, err
+	}
+	defer g.pub.w.Close()
+	g.newAssembler()
+
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	defer cancelAll()
+	g.startReaders(ctx, bg, &wg)
+	endErr := g.pump(ctx)
+	cancelAll() // stops the readers; inlets are closed by the defers
+	if ok, err := g.asm.finish(); err != nil {
+		endErr = errors.Join(endErr, err)
+	} else if !ok {
+		g.log.Warn("lsl ingest: the session published no chunk, so it has no end to mark",
+			"session", g.asm.session)
+	}
+	close(g.pub.out.ch)
+	// The writes left get what a producer's retries need, not forever.
+	stopPub := time.AfterFunc(flushTimeout, cancelPub)
+	defer stopPub.Stop()
+	endErr = g.flush(endErr)
+	g.res.Stats = g.asm.stats
+	g.res.Reconnects = g.in.Reconnects()
+	return g.res, endErr
+}
+
+// ingest is one Ingest's parts.
+type ingest struct {
+	cfg Config
+	log *slog.Logger
+	// in is the signal's inlet, mins the markers'; opened every inlet
+	// opened, for closeInlets.
+	in     *lsl.Inlet
+	mins   []*lsl.Inlet
+	opened []*lsl.Inlet
+	info   lsl.StreamInfo
+	// chans are the session's channels (the stim channel last, with
+	// markers), scale the signal's factors to SI units.
+	chans []formats.Channel
+	scale []float64
+	pub   *publisher
+	asm   *assembler
+	eegCh chan eegItem
+	mkCh  chan markerItem
+	res   Result
+}
+
+// openInlets connects to the signal's and the markers' streams, checks
+// them, and makes the session's channels.
+func (g *ingest) openInlets(ctx context.Context, eeg lsl.StreamInfo, markers []lsl.StreamInfo) error {
+	icfg := lsl.InletConfig{Config: g.cfg.LSL, RecoverTimeout: g.cfg.RecoverTimeout, Logger: g.log}
 	in, err := openInlet(ctx, eeg, icfg)
 	if err != nil {
-		return res, err
+		return err
 	}
-	defer in.Close()
+	g.in, g.opened = in, append(g.opened, in)
 	info := in.Info()
-	res.Stream = info
+	g.info, g.res.Stream = info, info
 	if err := checkSignal(info); err != nil {
-		return res, err
+		return err
 	}
-	chans, scale := xdf.Channels(info.Type, info.NominalRate, info.ChannelCount, xdfChannels(info.Channels()))
-	var mins []*lsl.Inlet
+	g.chans, g.scale = xdf.Channels(info.Type, info.NominalRate, info.ChannelCount, xdfChannels(info.Channels()))
 	for _, m := range markers {
 		mi, err := openInlet(ctx, m, icfg)
 		if err != nil {
-			return res, err
+			return err
 		}
-		defer mi.Close()
+		g.opened = append(g.opened, mi)
 		if err := checkMarkers(mi.Info()); err != nil {
-			return res, err
+			return err
 		}
-		mins = append(mins, mi)
+		g.mins = append(g.mins, mi)
 	}
-	if len(mins) > 0 {
-		for _, ch := range chans {
-			if ch.Label == cfg.StimChannel {
-				return res, fmt.Errorf("lsl ingest: stream %q already has a channel %q: choose another stim channel label", info.Name, cfg.StimChannel)
-			}
+	if len(g.mins) == 0 {
+		return nil
+	}
+	for _, ch := range g.chans {
+		if ch.Label == g.cfg.StimChannel {
+			return fmt.Errorf("lsl ingest: stream %q already has a channel %q: choose another stim channel label", info.Name, g.cfg.StimChannel)
 		}
-		chans = append(chans, formats.Channel{Label: cfg.StimChannel, Type: formats.Stim, Unit: "NA", SampleRate: info.NominalRate})
 	}
+	g.chans = append(g.chans, formats.Channel{Label: g.cfg.StimChannel, Type: formats.Stim, Unit: "NA", SampleRate: info.NominalRate})
+	return nil
+}
 
-	// Kafka.
-	topics := []string{cfg.Topic}
-	if cfg.EventsTopic != "" {
-		topics = append(topics, cfg.EventsTopic)
+// closeInlets closes the inlets opened, the last first.
+func (g *ingest) closeInlets() {
+	for i := len(g.opened) - 1; i >= 0; i-- {
+		g.opened[i].Close()
 	}
-	tctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	err = pkafka.EnsureTopics(tctx, cfg.Producer.Connection, topics, cfg.Partitions)
-	cancel()
-	if err != nil {
-		return res, fmt.Errorf("lsl ingest: %w", err)
-	}
-	w, err := pkafka.NewChunkWriter(pkafka.ChunkWriterConfig{ProducerConfig: cfg.Producer, Topic: cfg.Topic})
-	if err != nil {
-		return res, err
-	}
-	defer w.Close()
-	var ev *eventWriter
-	if cfg.EventsTopic != "" {
-		ew, err := pkafka.NewChunkWriter(pkafka.ChunkWriterConfig{ProducerConfig: cfg.Producer, Topic: cfg.EventsTopic})
-		if err != nil {
-			return res, err
-		}
-		ev = newEventWriter(pubCtx, ew)
-	}
+}
 
-	out := &chanSource{ch: make(chan pipeline.Message, 1024)}
-	pubDone := make(chan error, 1)
-	go func() {
-		_, err := w.Publish(pubCtx, out)
-		pubDone <- err
-	}()
-	var pubErr error
-	pubFailed := false
-	emit := func(m pipeline.Message, _ *wire.Chunk) {
-		if pubFailed {
-			return
-		}
-		select {
-		case out.ch <- m:
-		case pubErr = <-pubDone:
-			pubFailed = true
-		}
-	}
-	evt := func(e Event) {
-		if ev != nil {
-			ev.publish(e)
-		}
-	}
+// newAssembler makes the assembler of the session's chunks, emitting them
+// and its events to the publisher.
+func (g *ingest) newAssembler() {
+	cfg, info := &g.cfg, g.info
 	source := info.SourceID
 	if source == "" {
 		source = info.UID
 	}
 	delay := cfg.MarkerDelay
-	if len(mins) == 0 {
+	if len(g.mins) == 0 {
 		delay = -1
 	}
 	rate := info.NominalRate
-	asm := newAssembler(asmConfig{
+	g.asm = newAssembler(asmConfig{
 		rate:     rate,
 		chunkLen: max(1, int64(math.Round(cfg.ChunkSeconds*rate))),
-		channels: chans,
-		stim:     len(mins) > 0,
+		channels: g.chans,
+		stim:     len(g.mins) > 0,
 		gapThr:   max(cfg.GapThreshold.Seconds(), 4/rate),
 		confirm:  cfg.GapConfirm.Seconds(),
 		maxHold:  cfg.MaxHold,
@@ -349,130 +370,192 @@ func Ingest(ctx context.Context, cfg Config, eeg lsl.StreamInfo, markers []lsl.S
 		sessionID: func(ns int64) string {
 			return SessionID(source, time.Unix(0, ns))
 		},
-		logger: log,
+		logger: g.log,
 		now:    time.Now,
 		local:  lsl.LocalClock,
-	}, emit, evt)
+	}, g.pub.emit, g.pub.event)
+}
 
-	// Readers. The clock offsets are measured first, all at once, so that
-	// no reader waits for its own while the others' samples flow.
-	offs := newOffsets(log)
+// startReaders starts, on bg and counted by wg, a reader per stream and
+// the clock offsets' refresh. The offsets are measured first, all at
+// once, so that no reader waits for its own while the others' samples
+// flow.
+func (g *ingest) startReaders(ctx, bg context.Context, wg *sync.WaitGroup) {
+	offs := newOffsets(g.log)
 	var mwg sync.WaitGroup
-	for _, i := range append([]*lsl.Inlet{in}, mins...) {
+	for _, i := range append([]*lsl.Inlet{g.in}, g.mins...) {
 		mwg.Add(1)
 		go func() {
 			defer mwg.Done()
 			if err := offs.measure(ctx, i); err != nil && ctx.Err() == nil {
-				log.Warn("lsl ingest: clock offset not measured: time stamps used as they are until it is", "stream", i.Info().Name, "err", err)
+				g.log.Warn("lsl ingest: clock offset not measured: time stamps used as they are until it is", "stream", i.Info().Name, "err", err)
 			}
 		}()
 	}
 	mwg.Wait()
-	var wg sync.WaitGroup
-	defer wg.Wait()
-	defer cancelAll()
-	eegCh := make(chan eegItem, 64)
+	g.eegCh = make(chan eegItem, 64)
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		readSignal(bg, in, scale, offs, eegCh)
+		readSignal(bg, g.in, g.scale, offs, g.eegCh)
 	}()
-	mkCh := make(chan markerItem, 1024)
-	for i, mi := range mins {
+	g.mkCh = make(chan markerItem, 1024)
+	for i, mi := range g.mins {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			readMarkers(bg, mi, i, cfg.StimCodes, offs, mkCh)
+			readMarkers(bg, mi, i, g.cfg.StimCodes, offs, g.mkCh)
 		}()
 	}
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		offs.refresh(bg, cfg.OffsetInterval, append([]*lsl.Inlet{in}, mins...))
+		offs.refresh(bg, g.cfg.OffsetInterval, append([]*lsl.Inlet{g.in}, g.mins...))
 	}()
+}
 
-	// The loop: samples, markers and release times, until the end.
+// pump hands the assembler samples, markers and release times until the
+// stream ends, ctx ends (and a sample carries the final mark, or
+// FinalWait passes), publishing fails or the assembler does. It returns
+// the error that ends the ingest, and sets res.Ended.
+func (g *ingest) pump(ctx context.Context) error {
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
 	stopped := ctx.Done()
-	var endErr error
 	var finalBy <-chan time.Time // set once stopped with nothing left to carry the final mark
-loop:
 	for {
 		var tc <-chan time.Time
-		if d := asm.due(); !d.IsZero() {
+		if d := g.asm.due(); !d.IsZero() {
 			timer.Reset(time.Until(d))
 			tc = timer.C
 		}
 		select {
-		case it := <-eegCh:
+		case it := <-g.eegCh:
 			if it.err != nil {
-				switch {
-				case errors.Is(it.err, lsl.ErrStreamLost):
-					res.Ended = "stream lost"
-					log.Info("lsl ingest: the outlet is gone", "stream", info.Name, "err", it.err)
-				default:
-					res.Ended = it.err.Error()
-					endErr = fmt.Errorf("lsl ingest: stream %q: %w", info.Name, it.err)
-				}
-				break loop
+				return g.streamEnded(it.err)
 			}
-			asm.samples(it.vals, it.ts, it.recovered, it.arrival)
+			g.asm.samples(it.vals, it.ts, it.recovered, it.arrival)
 			if finalBy != nil {
-				break loop
+				return nil
 			}
-		case m := <-mkCh:
+		case m := <-g.mkCh:
 			if m.err != nil {
-				log.Warn("lsl ingest: marker stream ended: its markers stop", "stream", mins[m.stream].Info().Name, "err", m.err)
+				g.log.Warn("lsl ingest: marker stream ended: its markers stop", "stream", g.mins[m.stream].Info().Name, "err", m.err)
 				continue
 			}
-			asm.addMarker(m.m)
+			g.asm.addMarker(m.m)
 		case <-tc:
 		case <-stopped:
 			stopped = nil
-			res.Ended = "stopped"
-			if asm.pending() {
-				break loop
+			g.res.Ended = "stopped"
+			if g.asm.pending() {
+				return nil
 			}
 			// No sample is left to carry neurostream.final: wait for one.
-			finalBy = time.After(cfg.FinalWait)
+			finalBy = time.After(g.cfg.FinalWait)
 		case <-finalBy:
-			break loop
-		case pubErr = <-pubDone:
-			pubFailed = true
-			break loop
+			return nil
+		case g.pub.err = <-g.pub.done:
+			g.pub.failed = true
+			return nil
 		}
-		if err := asm.release(time.Now()); err != nil {
-			endErr = err
-			break loop
+		if err := g.asm.release(time.Now()); err != nil {
+			return err
 		}
 	}
-	cancelAll() // stops the readers; inlets are closed by the defers
-	if ok, err := asm.finish(); err != nil {
-		endErr = errors.Join(endErr, err)
-	} else if !ok {
-		log.Warn("lsl ingest: the session published no chunk, so it has no end to mark",
-			"session", asm.session)
+}
+
+// streamEnded says why the signal's reader stopped: the outlet lost (a
+// normal end), or an error.
+func (g *ingest) streamEnded(err error) error {
+	if errors.Is(err, lsl.ErrStreamLost) {
+		g.res.Ended = "stream lost"
+		g.log.Info("lsl ingest: the outlet is gone", "stream", g.info.Name, "err", err)
+		return nil
 	}
-	close(out.ch)
-	// The writes left get what a producer's retries need, not forever.
-	stopPub := time.AfterFunc(flushTimeout, cancelPub)
-	defer stopPub.Stop()
-	if !pubFailed {
-		pubErr = <-pubDone
+	g.res.Ended = err.Error()
+	return fmt.Errorf("lsl ingest: stream %q: %w", g.info.Name, err)
+}
+
+// flush waits for the publisher's last writes and the events', and
+// returns endErr with their errors; a chunk lost unmarks the final one.
+func (g *ingest) flush(endErr error) error {
+	p := g.pub
+	if !p.failed {
+		p.err = <-p.done
 	}
-	if pubErr != nil {
-		endErr = errors.Join(endErr, fmt.Errorf("lsl ingest: publish to %s: %w", cfg.Topic, pubErr))
-		asm.stats.Final = false
+	if p.err != nil {
+		endErr = errors.Join(endErr, fmt.Errorf("lsl ingest: publish to %s: %w", g.cfg.Topic, p.err))
+		g.asm.stats.Final = false
 	}
-	if ev != nil {
-		if err := ev.close(); err != nil {
+	if p.ev != nil {
+		if err := p.ev.close(); err != nil {
 			endErr = errors.Join(endErr, err)
 		}
 	}
-	res.Stats = asm.stats
-	res.Reconnects = in.Reconnects()
-	return res, endErr
+	return endErr
+}
+
+// publisher writes the session's chunks to Topic in the background, and
+// its events to EventsTopic.
+type publisher struct {
+	w   *pkafka.ChunkWriter
+	ev  *eventWriter // nil without EventsTopic
+	out *chanSource
+	// done has Publish's error; err and failed keep it once received.
+	done   chan error
+	err    error
+	failed bool
+}
+
+// startPublisher makes the topics and starts publishing on pubCtx.
+func startPublisher(ctx, pubCtx context.Context, cfg *Config) (*publisher, error) {
+	topics := []string{cfg.Topic}
+	if cfg.EventsTopic != "" {
+		topics = append(topics, cfg.EventsTopic)
+	}
+	tctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	err := pkafka.EnsureTopics(tctx, cfg.Producer.Connection, topics, cfg.Partitions)
+	cancel()
+	if err != nil {
+		return nil, fmt.Errorf("lsl ingest: %w", err)
+	}
+	w, err := pkafka.NewChunkWriter(pkafka.ChunkWriterConfig{ProducerConfig: cfg.Producer, Topic: cfg.Topic})
+	if err != nil {
+		return nil, err
+	}
+	p := &publisher{w: w, out: &chanSource{ch: make(chan pipeline.Message, 1024)}, done: make(chan error, 1)}
+	if cfg.EventsTopic != "" {
+		ew, err := pkafka.NewChunkWriter(pkafka.ChunkWriterConfig{ProducerConfig: cfg.Producer, Topic: cfg.EventsTopic})
+		if err != nil {
+			w.Close()
+			return nil, err
+		}
+		p.ev = newEventWriter(pubCtx, ew)
+	}
+	go func() {
+		_, err := w.Publish(pubCtx, p.out)
+		p.done <- err
+	}()
+	return p, nil
+}
+
+// emit hands a chunk to Publish, unless publishing failed.
+func (p *publisher) emit(m pipeline.Message, _ *wire.Chunk) {
+	if p.failed {
+		return
+	}
+	select {
+	case p.out.ch <- m:
+	case p.err = <-p.done:
+		p.failed = true
+	}
+}
+
+func (p *publisher) event(e Event) {
+	if p.ev != nil {
+		p.ev.publish(e)
+	}
 }
 
 // flushTimeout bounds the writes left when an ingest ends.

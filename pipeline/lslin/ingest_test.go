@@ -13,6 +13,7 @@ import (
 	"github.com/neurostream/neurostream/lsl"
 	pkafka "github.com/neurostream/neurostream/pipeline/kafka"
 	"github.com/neurostream/neurostream/pipeline/kafka/kafkatest"
+	"github.com/neurostream/neurostream/pipeline/wire"
 )
 
 // TestIngestClockOffset: the EEG outlet's clock runs 1234.5 s ahead of
@@ -51,54 +52,14 @@ func TestIngestClockOffset(t *testing.T) {
 	if err := mk.WaitForConsumers(ctx); err != nil {
 		t.Fatal(err)
 	}
-	// Real time: 4 samples every 20 ms, stamped by the outlet's clock; a
-	// marker after every 40th sample, stamped by the marker outlet's. The
-	// amplifier goes on after the ingest stops.
+	// The amplifier goes on after the ingest stops.
 	first := time.Now()
-	var mu sync.Mutex
-	truth := map[int64]int32{}
-	pushed := make(chan struct{})
-	stopPush := make(chan struct{})
-	pushDone := make(chan error, 1)
-	go func() {
-		tick := time.NewTicker(20 * time.Millisecond)
-		defer tick.Stop()
-		for k := 0; ; {
-			select {
-			case <-stopPush:
-				pushDone <- nil
-				return
-			case <-tick.C:
-			}
-			c := lsl.Chunk{Format: lsl.FormatFloat32, Channels: nch}
-			for i := range 4 {
-				c.Float32 = append(c.Float32, float32(k+i), 1, 2, 3)
-			}
-			if err := eeg.PushChunk(&c); err != nil {
-				pushDone <- err
-				return
-			}
-			k += 4
-			if k%40 == 0 {
-				code := int32(k/40%5 + 1)
-				mu.Lock()
-				truth[int64(k-1)] = code
-				mu.Unlock()
-				if err := mk.PushInt32([]int32{code}, 0); err != nil {
-					pushDone <- err
-					return
-				}
-			}
-			if k == 800 {
-				close(pushed)
-			}
-		}
-	}()
-	<-pushed
+	push := startClockPush(eeg, mk, nch)
+	<-push.pushed
 	run.cancel() // a stop: SIGINT in the command
 	res, err := run.wait(t, 10*time.Second)
-	close(stopPush)
-	if err := <-pushDone; err != nil {
+	close(push.stop)
+	if err := <-push.done; err != nil {
 		t.Fatal(err)
 	}
 	if err != nil {
@@ -117,6 +78,74 @@ func TestIngestClockOffset(t *testing.T) {
 	if u := chunks[0].Channels[3].Unit; u != "V" {
 		t.Errorf("EOG unit %q", u)
 	}
+	stim, n := stimPulses(t, chunks, nch)
+	if n < 700 {
+		t.Fatalf("%d samples, want about 800 (what arrived before the stop)", n)
+	}
+	checkPlaced(t, stim, push.truth, int64(n))
+	t.Logf("stats %+v", res.Stats)
+}
+
+// clockPush is the amplifier and the stimulus program of
+// TestIngestClockOffset.
+type clockPush struct {
+	mu sync.Mutex
+	// truth has each marker's code by the sample pushed with it; mu
+	// guards it until done has the pushes' end.
+	truth map[int64]int32
+	// pushed closes after 800 samples; closing stop ends the pushes,
+	// whose error done then has.
+	pushed, stop chan struct{}
+	done         chan error
+}
+
+// startClockPush pushes in real time 4 samples (k, 1, 2, 3: nch is 4)
+// every 20 ms to eeg, stamped by its clock, and a marker after every 40th
+// sample to mk, stamped by its clock.
+func startClockPush(eeg, mk *lsl.Outlet, nch int) *clockPush {
+	p := &clockPush{truth: map[int64]int32{}, pushed: make(chan struct{}), stop: make(chan struct{}), done: make(chan error, 1)}
+	go func() {
+		tick := time.NewTicker(20 * time.Millisecond)
+		defer tick.Stop()
+		for k := 0; ; {
+			select {
+			case <-p.stop:
+				p.done <- nil
+				return
+			case <-tick.C:
+			}
+			c := lsl.Chunk{Format: lsl.FormatFloat32, Channels: nch}
+			for i := range 4 {
+				c.Float32 = append(c.Float32, float32(k+i), 1, 2, 3)
+			}
+			if err := eeg.PushChunk(&c); err != nil {
+				p.done <- err
+				return
+			}
+			k += 4
+			if k%40 == 0 {
+				code := int32(k/40%5 + 1)
+				p.mu.Lock()
+				p.truth[int64(k-1)] = code
+				p.mu.Unlock()
+				if err := mk.PushInt32([]int32{code}, 0); err != nil {
+					p.done <- err
+					return
+				}
+			}
+			if k == 800 {
+				close(p.pushed)
+			}
+		}
+	}()
+	return p
+}
+
+// stimPulses checks that channel 0 of chunks holds sample k's index k (in
+// µV → V) and returns the stim channel's (channel nch) pulses by sample,
+// and the number of samples.
+func stimPulses(t *testing.T, chunks []wire.Chunk, nch int) (map[int64]float32, int) {
+	t.Helper()
 	stim := map[int64]float32{}
 	n := 0
 	for _, c := range chunks {
@@ -130,13 +159,17 @@ func TestIngestClockOffset(t *testing.T) {
 			n++
 		}
 	}
-	if n < 700 {
-		t.Fatalf("%d samples, want about 800 (what arrived before the stop)", n)
-	}
-	n64 := int64(n)
+	return stim, n
+}
+
+// checkPlaced checks that each marker of truth before the session's last
+// of n samples is a pulse of its code within a sample of its sample, and
+// that there is no other pulse.
+func checkPlaced(t *testing.T, stim map[int64]float32, truth map[int64]int32, n int64) {
+	t.Helper()
 	placed := 0
 	for s, code := range truth {
-		if s >= n64-1 {
+		if s >= n-1 {
 			continue // after the session's end
 		}
 		placed++
@@ -151,7 +184,6 @@ func TestIngestClockOffset(t *testing.T) {
 	if len(stim) != placed {
 		t.Errorf("%d stim pulses, want %d", len(stim), placed)
 	}
-	t.Logf("stats %+v", res.Stats)
 }
 
 // fakeOutlet is a TCP peer that answers an inlet's requests with handle.

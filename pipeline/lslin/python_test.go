@@ -11,6 +11,7 @@ import (
 	"github.com/neurostream/neurostream/lsl"
 	pkafka "github.com/neurostream/neurostream/pipeline/kafka"
 	"github.com/neurostream/neurostream/pipeline/kafka/kafkatest"
+	"github.com/neurostream/neurostream/pipeline/wire"
 )
 
 // These tests put real liblsl (pylsl, testdata/lsl_source.py) on the
@@ -79,18 +80,45 @@ func TestPylsl60s(t *testing.T) {
 	if !strings.HasPrefix(c0.Session, id+"_") || c0.SampleRate != rate {
 		t.Fatalf("session %q, rate %v", c0.Session, c0.SampleRate)
 	}
-	for i, ch := range c0.Channels {
+	checkLabels(t, c0, labels, rate)
+	if d := time.Since(time.Unix(0, c0.StartTimeNS)); d < 0 || d > 2*time.Minute {
+		t.Errorf("start time %v ago", d)
+	}
+	stim := checkSamples(t, chunks, nch, n)
+	checkStim(t, stim, n, every)
+	events := readEvents(t, broker, cfg.EventsTopic, n/every, 30*time.Second)
+	for i, e := range events {
+		k := int64(60 + i*every)
+		if e.Session != c0.Session || math.Abs(float64(e.Sample-k)) > 1 || e.Description != []string{"left", "right", "other"}[i%3] {
+			t.Errorf("event %d: %+v, want sample %d", i, e, k)
+		}
+	}
+	if res.Late > 0 || res.Dropped > 0 || res.Gaps > 0 {
+		t.Errorf("stats %+v", res.Stats)
+	}
+	t.Logf("%d chunks; stats %+v", len(chunks), res.Stats)
+}
+
+// checkLabels checks c's channels: labels' EEG channels in V, then the
+// stim channel STI.
+func checkLabels(t *testing.T, c wire.Chunk, labels []string, rate float64) {
+	t.Helper()
+	for i, ch := range c.Channels {
 		want := formats.Channel{Label: "STI", Type: formats.Stim, Unit: "NA", SampleRate: rate}
-		if i < nch {
+		if i < len(labels) {
 			want = formats.Channel{Label: labels[i], Type: formats.EEG, Unit: "V", SampleRate: rate}
 		}
 		if ch.Label != want.Label || ch.Type != want.Type || ch.Unit != want.Unit {
 			t.Errorf("channel %d: %+v, want %+v", i, ch, want)
 		}
 	}
-	if d := time.Since(time.Unix(0, c0.StartTimeNS)); d < 0 || d > 2*time.Minute {
-		t.Errorf("start time %v ago", d)
-	}
+}
+
+// checkSamples checks that chunks (of at most 0.25 s) carry lsl_source.py's
+// n samples of nch channels once each, in order, and returns the stim
+// channel's pulses (channel nch) by sample.
+func checkSamples(t *testing.T, chunks []wire.Chunk, nch, n int) map[int64]float32 {
+	t.Helper()
 	seen := 0
 	stim := map[int64]float32{}
 	for _, c := range chunks {
@@ -116,6 +144,14 @@ func TestPylsl60s(t *testing.T) {
 	if seen != n {
 		t.Fatalf("%d samples, want %d", seen, n)
 	}
+	return stim
+}
+
+// checkStim checks that the markers lsl_source.py sends from sample 60
+// on, every every samples, cycling "left", "right", "other", are pulses
+// 1 and 2 within a sample of theirs ("other" has no code), and no other.
+func checkStim(t *testing.T, stim map[int64]float32, n, every int) {
+	t.Helper()
 	var want int
 	for k := 60; k < n; k += every {
 		code := [...]float32{1, 2, 0}[(k/every)%3]
@@ -136,17 +172,6 @@ func TestPylsl60s(t *testing.T) {
 	if len(stim) != want {
 		t.Errorf("%d stim pulses, want %d", len(stim), want)
 	}
-	events := readEvents(t, broker, cfg.EventsTopic, n/every, 30*time.Second)
-	for i, e := range events {
-		k := int64(60 + i*every)
-		if e.Session != c0.Session || math.Abs(float64(e.Sample-k)) > 1 || e.Description != []string{"left", "right", "other"}[i%3] {
-			t.Errorf("event %d: %+v, want sample %d", i, e, k)
-		}
-	}
-	if res.Late > 0 || res.Dropped > 0 || res.Gaps > 0 {
-		t.Errorf("stats %+v", res.Stats)
-	}
-	t.Logf("%d chunks; stats %+v", len(chunks), res.Stats)
 }
 
 // TestPylslRestart: the liblsl outlet goes away after 500 samples and a

@@ -1,25 +1,21 @@
 package lslout
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"math"
 	"math/rand/v2"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"go.uber.org/goleak"
 
-	"github.com/neurostream/neurostream/internal/testenv"
+	"github.com/neurostream/neurostream/internal/pyhelper"
 	"github.com/neurostream/neurostream/lsl"
 	"github.com/neurostream/neurostream/pipeline/arrowout"
 )
@@ -46,72 +42,16 @@ func uniquePrefix() string {
 }
 
 // python runs script with args under the pinned virtualenv with pylsl,
-// LSLAPICFG set; it skips without pylsl (fails under CI=true). Its stdout
-// lines arrive on the returned channel.
-func python(t *testing.T, script string, args ...string) (<-chan string, func() string) {
+// LSLAPICFG set; it skips without pylsl (fails under CI=true).
+func python(t *testing.T, script string, args ...string) *pyhelper.Proc {
 	t.Helper()
-	py := testenv.Python(t)
-	if out, err := exec.Command(py, "-c", "import pylsl").CombinedOutput(); err != nil {
-		msg := fmt.Sprintf("pylsl not importable by %s (run `make pyenv`): %s", py, out)
-		if os.Getenv("CI") == "true" {
-			t.Fatal(msg + " (CI=true: the set-up is broken)")
-		}
-		t.Skip(msg)
-	}
-	cmd := exec.CommandContext(t.Context(), py, append([]string{script}, args...)...)
-	cmd.Env = append(os.Environ(), "LSLAPICFG="+lslConfigFile, "PYTHONIOENCODING=utf-8")
-	var mu sync.Mutex
-	var stderr bytes.Buffer
-	cmd.Stderr = writerFunc(func(b []byte) (int, error) {
-		mu.Lock()
-		defer mu.Unlock()
-		return stderr.Write(b)
+	return pyhelper.Start(t, pyhelper.Config{
+		Script:   script,
+		Args:     args,
+		Env:      []string{"LSLAPICFG=" + lslConfigFile},
+		Requires: "pylsl",
+		Name:     "python",
 	})
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	lines := make(chan string, 1024)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		sc := bufio.NewScanner(out)
-		for sc.Scan() {
-			lines <- sc.Text()
-		}
-		close(lines)
-		cmd.Wait()
-	}()
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		<-done
-	})
-	return lines, func() string {
-		mu.Lock()
-		defer mu.Unlock()
-		return stderr.String()
-	}
-}
-
-type writerFunc func([]byte) (int, error)
-
-func (f writerFunc) Write(b []byte) (int, error) { return f(b) }
-
-func next(t *testing.T, lines <-chan string, log func() string) string {
-	t.Helper()
-	select {
-	case l, ok := <-lines:
-		if !ok {
-			t.Fatalf("python exited early:\n%s", log())
-		}
-		return l
-	case <-time.After(30 * time.Second):
-		t.Fatalf("python: no line within 30 s:\n%s", log())
-	}
-	return ""
 }
 
 // docScript extracts the python block of docs/bci.md's stimulus loop.
@@ -159,8 +99,8 @@ func TestDocStimulusLoop(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	lines, log := python(t, docScript(t), prefix+"-ssvep", "3")
-	if l := next(t, lines, log); l != "connected" {
+	py := python(t, docScript(t), prefix+"-ssvep", "3")
+	if l := py.Line(30 * time.Second); l != "connected" {
 		t.Fatalf("first line %q", l)
 	}
 	ssvep, _ := s.Outlets()
@@ -189,10 +129,10 @@ func TestDocStimulusLoop(t *testing.T) {
 		regexp.MustCompile(`^trial 2: 8 Hz \(window 12, score 0\.700, margin 0\.300\), window began (\d+) ms ago$`),
 	}
 	for i, re := range want {
-		l := next(t, lines, log)
+		l := py.Line(30 * time.Second)
 		m := re.FindStringSubmatch(l)
 		if m == nil {
-			t.Fatalf("line %d: %q, want %v\n%s", i, l, re, log())
+			t.Fatalf("line %d: %q, want %v\n%s", i, l, re, py.Log())
 		}
 		if len(m) > 1 {
 			// Window 10 began 10·64/256 s after start, 3 s ago: 500 ms
@@ -213,7 +153,6 @@ func TestDocStimulusLoop(t *testing.T) {
 // pyEvent is a line of lsl/testdata/pylsl_helper.py's inlet mode.
 type pyEvent struct {
 	Event  string            `json:"event"`
-	Error  string            `json:"error"`
 	TS     float64           `json:"ts"`
 	Recv   float64           `json:"recv"`
 	Values []json.RawMessage `json:"values"`
@@ -224,21 +163,19 @@ type pyEvent struct {
 }
 
 // pylslInlet runs the lsl package's pylsl helper as an inlet of the
-// stream with source_id id, reading n samples.
-func pylslInlet(t *testing.T, id string, n int) (func() pyEvent, func() string) {
-	script, _ := filepath.Abs(filepath.Join("..", "..", "lsl", "testdata", "pylsl_helper.py"))
+// stream with source_id id, reading n samples; its function returns the
+// helper's next event.
+func pylslInlet(t *testing.T, id string, n int) func() pyEvent {
+	t.Helper()
+	script := filepath.Join("..", "..", "lsl", "testdata", "pylsl_helper.py")
 	arg, _ := json.Marshal(map[string]any{"source_id": id, "n": n, "timeout": 30})
-	lines, log := python(t, script, "inlet", string(arg))
+	p := python(t, script, "inlet", string(arg))
 	return func() pyEvent {
 		t.Helper()
 		var ev pyEvent
-		// Python's json writes NaN, which is not JSON.
-		l := strings.ReplaceAll(next(t, lines, log), "NaN", "null")
-		if err := json.Unmarshal([]byte(l), &ev); err != nil || ev.Event == "error" {
-			t.Fatalf("python: %q (%v)\n%s", l, err, log())
-		}
+		p.Next(30*time.Second, &ev)
 		return ev
-	}, log
+	}
 }
 
 // TestPylslFloatSSVEPAndSeizure: the float SSVEP stream and the seizure
@@ -251,8 +188,8 @@ func TestPylslFloatSSVEPAndSeizure(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	ssvepIn, _ := pylslInlet(t, prefix+"-ssvep", 2)
-	seizIn, _ := pylslInlet(t, prefix+"-seizure", 3)
+	ssvepIn := pylslInlet(t, prefix+"-ssvep", 2)
+	seizIn := pylslInlet(t, prefix+"-seizure", 3)
 	ready := ssvepIn()
 	if ready.Event != "ready" || strings.Join(ready.Labels, ",") != strings.Join(SSVEPChannels, ",") {
 		t.Fatalf("ssvep stream: %+v", ready)
@@ -279,8 +216,16 @@ func TestPylslFloatSSVEPAndSeizure(t *testing.T) {
 	if err := s.Write(t.Context(), []arrowout.Result{ssvepResult("s1", 256, start, rows, []int64{4, 5})}); err != nil {
 		t.Fatal(err)
 	}
-	// Seizure: background, ictal (alarm), ictal, background (alarm_end),
-	// then an event row.
+	writeSeizureRows(t, s, start)
+	checkFloatSSVEP(t, ssvepIn, clock0)
+	checkSeizureMarkers(t, seizIn, clock0)
+}
+
+// writeSeizureRows writes session s1's seizure rows: background, ictal
+// (alarm), ictal, background (alarm_end), one window a second from start,
+// then an event row.
+func writeSeizureRows(t *testing.T, s *Sink, start int64) {
+	t.Helper()
 	b := arrowout.NewSeizureRows(nil)
 	for w, ictal := range []bool{false, true, true, false} {
 		k := arrowout.WindowKey{Session: "s1", Window: int64(w), StartSample: int64(256 * w), StartTimeNS: start + int64(w)*1e9}
@@ -294,9 +239,16 @@ func TestPylslFloatSSVEPAndSeizure(t *testing.T) {
 		t.Fatal(err)
 	}
 	rec.Release()
+}
+
+// checkFloatSSVEP reads the two float SSVEP samples of windows 4 and 5
+// (256 Hz, hop 64) and checks their values (NaN for rest's frequency)
+// and time stamps, the windows' starts on the LSL clock from clock0.
+func checkFloatSSVEP(t *testing.T, in func() pyEvent, clock0 float64) {
+	t.Helper()
 	for i, want := range [][]float64{{1, 11, 0.5, 0.25, 256 * 4 / 4 * 1}, {-1, math.NaN(), 0.1, 0, 320}} {
 		want[4] = float64(64 * (4 + i))
-		ev := ssvepIn()
+		ev := in()
 		if ev.Event != "sample" || len(ev.Values) != 5 {
 			t.Fatalf("ssvep sample %d: %+v", i, ev)
 		}
@@ -316,11 +268,18 @@ func TestPylslFloatSSVEPAndSeizure(t *testing.T) {
 			t.Errorf("ssvep sample %d: time stamp %.6f, want %.6f (the window start on the LSL clock)", i, ev.TS, wantTS)
 		}
 	}
+}
+
+// checkSeizureMarkers reads writeSeizureRows's markers: the alarm at 1 s,
+// its end at 3 s and the event at its onset, 1 s, on the LSL clock from
+// clock0.
+func checkSeizureMarkers(t *testing.T, in func() pyEvent, clock0 float64) {
+	t.Helper()
 	for i, want := range []struct {
 		typ string
 		ts  float64
 	}{{"alarm", clock0 + 1}, {"alarm_end", clock0 + 3}, {"event", clock0 + 1}} {
-		ev := seizIn()
+		ev := in()
 		var m seizureMarker
 		var text string
 		if len(ev.Values) != 1 || json.Unmarshal(ev.Values[0], &text) != nil || json.Unmarshal([]byte(text), &m) != nil {
@@ -361,7 +320,7 @@ func TestPylslBandPower(t *testing.T) {
 		}
 	}
 	write(0) // opens the session's stream
-	in, _ := pylslInlet(t, prefix+"-bandpower/sub-07", 3)
+	in := pylslInlet(t, prefix+"-bandpower/sub-07", 3)
 	ready := in()
 	if ready.Rate != 4 || strings.Join(ready.Labels, ",") != "O1/alpha,O1/beta,O2/alpha,O2/beta" || ready.Units[0] != "V²" {
 		t.Fatalf("band-power stream: %+v", ready)

@@ -17,7 +17,6 @@ import (
 
 	"github.com/apache/arrow/go/v17/arrow/memory"
 	kafkago "github.com/segmentio/kafka-go"
-	"go.uber.org/goleak"
 
 	"github.com/neurostream/neurostream/formats/open"
 	pkafka "github.com/neurostream/neurostream/pipeline/kafka"
@@ -29,17 +28,7 @@ import (
 	"github.com/neurostream/neurostream/simulate/simwrite"
 )
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	kafkatest.Close()
-	if code == 0 {
-		if err := goleak.Find(); err != nil {
-			fmt.Fprintf(os.Stderr, "goleak: %v\n", err)
-			code = 1
-		}
-	}
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { kafkatest.Main(m) }
 
 // writeSim writes a simulated 19-channel EDF+ recording of the given
 // length with a 1 s seizure at seizureAt (none when 0).

@@ -188,6 +188,10 @@ func (c *Coherence) NewSession(s pipeline.SessionInfo) (pipeline.Stage, error) {
 		plan:  plan,
 		freqs: freqs,
 		rows:  arrowout.NewCoherenceRows(nil),
+		run:   -1,
+	}
+	if c.cfg.reuse() {
+		st.stream = plan.NewStream()
 	}
 	// Seed and target labels per scored pair, in score order.
 	scored := pairs
@@ -235,10 +239,14 @@ func (c *Coherence) NewSession(s pipeline.SessionInfo) (pipeline.Stage, error) {
 }
 
 type coherenceSession struct {
-	c      *Coherence
-	idx    []int       // the channels of the CSD
-	x      [][]float64 // their data, aliasing the window's
-	plan   *dsp.CSD
+	c    *Coherence
+	idx  []int       // the channels of the CSD
+	x    [][]float64 // their data, aliasing the window's
+	plan *dsp.CSD
+	// stream keeps the segments' spectra across windows of the run of
+	// samples starting at run (nil: every window on its own).
+	stream *dsp.CSDStream
+	run    int64
 	freqs  []float64
 	useCSD bool
 	// matrix is the window's CSD (useCSD), acc and spectra the epoch
@@ -269,7 +277,11 @@ func (c *coherenceSession) Process(w *pipeline.Window) ([]arrowout.Result, error
 	for i, ch := range c.idx {
 		c.x[i] = w.Data[ch]
 	}
-	nseg := c.compute(c.x)
+	if c.stream != nil && w.RunStart != c.run {
+		c.stream.Reset() // a gap: the sample indices hold other samples now
+		c.run = w.RunStart
+	}
+	nseg := c.compute(c.x, w.StartSample)
 	clear(c.x)
 	bands := c.c.bands
 	nb := len(bands)
@@ -289,16 +301,24 @@ func (c *coherenceSession) Process(w *pipeline.Window) ([]arrowout.Result, error
 	return []arrowout.Result{{Kind: arrowout.KindCoherence, Key: w.WindowKey, Record: c.rows.Flush()}}, nil
 }
 
-// compute fills bandMeans (cbandMeans for cohy) from the window x and
-// returns its segment count. It allocates nothing.
-func (c *coherenceSession) compute(x [][]float64) int {
+// compute fills bandMeans (cbandMeans for cohy) from the window x, whose
+// first sample is start, and returns its segment count. It allocates
+// nothing.
+func (c *coherenceSession) compute(x [][]float64, start int64) int {
 	nseg := c.plan.Segments(len(x[0]))
-	if c.useCSD {
+	switch {
+	case c.useCSD && c.stream != nil:
+		c.stream.Compute(c.matrix, x, start)
+	case c.useCSD:
 		c.plan.Compute(c.matrix, x)
-	} else {
+	default:
 		c.acc.Reset()
 		for s := range nseg {
-			c.acc.Accumulate(c.plan.Spectra(c.spectra, x, s*c.plan.Step()))
+			if c.stream != nil {
+				c.acc.Accumulate(c.stream.Spectra(x, start, s))
+			} else {
+				c.acc.Accumulate(c.plan.Spectra(c.spectra, x, s*c.plan.Step()))
+			}
 		}
 	}
 	for i, m := range c.c.methods {

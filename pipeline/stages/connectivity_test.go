@@ -116,18 +116,9 @@ func connReference(t *testing.T, x [][]float64, wc dsp.WelchConfig, pairs []dsp.
 // phase method or listed pairs are configured; then ConnBandMean. The
 // other route agrees to rounding.
 func TestCoherenceStage(t *testing.T) {
-	const fs, n = 256.0, 1024
-	const tol = 1e-12 // between the two routes
+	const n = 1024
 	hannSym := dsp.Hann(nil, 128, false)
-	for _, tc := range []struct {
-		name    string
-		opts    map[string]any
-		welch   dsp.WelchConfig
-		methods []dsp.ConnMethod
-		pairs   []dsp.ChannelPair
-		bands   []dsp.Band
-		csd     bool
-	}{
+	for _, tc := range []coherenceCase{
 		{"defaults", map[string]any{}, dsp.WelchConfig{SegmentLen: 256, Window: dsp.Hann(nil, 256, false)},
 			[]dsp.ConnMethod{dsp.Coh}, nil, dsp.StandardBands, true},
 		{"coherence methods", map[string]any{"n_per_seg": 128, "methods": []any{"msc", "coh", "cohy", "imcoh"}},
@@ -144,82 +135,128 @@ func TestCoherenceStage(t *testing.T) {
 		{"n_per_seg capped", map[string]any{"n_per_seg": 4096, "methods": []any{"wpli"}},
 			dsp.WelchConfig{SegmentLen: n, Window: dsp.Hann(nil, n, false)}, []dsp.ConnMethod{dsp.WPLI}, nil, dsp.StandardBands, false},
 	} {
-		t.Run(tc.name, func(t *testing.T) {
-			w := connWindow(n, 5, fs)
-			b, errs := Build("coherence", "", tc.opts)
-			if errs != nil {
-				t.Fatal(errs)
+		t.Run(tc.name, tc.run)
+	}
+}
+
+// coherenceCase is a TestCoherenceStage case: the stage's options and
+// what they mean for the direct dsp calls (csd: the CSD matrix route).
+type coherenceCase struct {
+	name    string
+	opts    map[string]any
+	welch   dsp.WelchConfig
+	methods []dsp.ConnMethod
+	pairs   []dsp.ChannelPair
+	bands   []dsp.Band
+	csd     bool
+}
+
+func (tc coherenceCase) run(t *testing.T) {
+	const fs, n = 256.0, 1024
+	w := connWindow(n, 5, fs)
+	res := processOnce(t, "coherence", tc.opts, w)
+	defer res[0].Record.Release()
+	tc.welch.SampleRate = fs
+	var ref cohReference
+	ref.want, ref.wantCohy, ref.nseg = connReference(t, w.Data, tc.welch, tc.pairs, tc.methods, tc.bands, tc.csd)
+	ref.other, ref.otherCohy, _ = connReference(t, w.Data, tc.welch, tc.pairs, tc.methods, tc.bands, !tc.csd)
+	pairs := tc.pairs
+	if pairs == nil {
+		pairs = dsp.AllChannelPairs(len(w.Data))
+	}
+	rec := res[0].Record
+	if res[0].Kind != arrowout.KindCoherence || res[0].Key != w.WindowKey {
+		t.Fatalf("result %v %+v", res[0].Kind, res[0].Key)
+	}
+	nb := len(tc.bands)
+	if rows := int(rec.NumRows()); rows != len(pairs)*len(tc.methods)*nb {
+		t.Fatalf("%d rows, want %d pairs × %d methods × %d bands", rows, len(pairs), len(tc.methods), nb)
+	}
+	if s := column[*array.String](t, rec, "session").Value(0); s != "s" {
+		t.Errorf("session %q", s)
+	}
+	cols := cohColumns(t, rec)
+	i := 0
+	for p, pr := range pairs {
+		for _, m := range tc.methods {
+			for bi, bd := range tc.bands {
+				cols.check(t, i, w.Channels[pr.Seed].Label, w.Channels[pr.Target].Label, m, bd, ref.nseg)
+				cols.checkValue(t, i, m, &ref, p*nb+bi)
+				i++
 			}
-			st, err := b.NewSession(session(w))
-			if err != nil {
-				t.Fatal(err)
-			}
-			res, err := st.Process(w)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer res[0].Record.Release()
-			tc.welch.SampleRate = fs
-			want, wantCohy, nseg := connReference(t, w.Data, tc.welch, tc.pairs, tc.methods, tc.bands, tc.csd)
-			other, otherCohy, _ := connReference(t, w.Data, tc.welch, tc.pairs, tc.methods, tc.bands, !tc.csd)
-			pairs := tc.pairs
-			if pairs == nil {
-				pairs = dsp.AllChannelPairs(len(w.Data))
-			}
-			rec := res[0].Record
-			if res[0].Kind != arrowout.KindCoherence || res[0].Key != w.WindowKey {
-				t.Fatalf("result %v %+v", res[0].Kind, res[0].Key)
-			}
-			nb := len(tc.bands)
-			if rows := int(rec.NumRows()); rows != len(pairs)*len(tc.methods)*nb {
-				t.Fatalf("%d rows, want %d pairs × %d methods × %d bands", rows, len(pairs), len(tc.methods), nb)
-			}
-			seed := column[*array.String](t, rec, "seed")
-			target := column[*array.String](t, rec, "target")
-			method := column[*array.String](t, rec, "method")
-			band := column[*array.String](t, rec, "band")
-			fmin := column[*array.Float64](t, rec, "fmin")
-			fmax := column[*array.Float64](t, rec, "fmax")
-			value := column[*array.Float64](t, rec, "value")
-			re := column[*array.Float64](t, rec, "real")
-			im := column[*array.Float64](t, rec, "imag")
-			segs := column[*array.Int32](t, rec, "n_segments")
-			if s := column[*array.String](t, rec, "session").Value(0); s != "s" {
-				t.Errorf("session %q", s)
-			}
-			i := 0
-			for p, pr := range pairs {
-				for _, m := range tc.methods {
-					for bi, bd := range tc.bands {
-						where := fmt.Sprintf("row %d (%s–%s %s %s)", i, seed.Value(i), target.Value(i), method.Value(i), band.Value(i))
-						if seed.Value(i) != w.Channels[pr.Seed].Label || target.Value(i) != w.Channels[pr.Target].Label ||
-							method.Value(i) != string(m) || band.Value(i) != bd.Name || fmin.Value(i) != bd.Low || fmax.Value(i) != bd.High ||
-							int(segs.Value(i)) != nseg {
-							t.Fatalf("%s: want %s–%s %s %s [%g, %g] %d segments", where,
-								w.Channels[pr.Seed].Label, w.Channels[pr.Target].Label, m, bd.Name, bd.Low, bd.High, nseg)
-						}
-						if m == dsp.Cohy {
-							z, o := wantCohy[p*nb+bi], otherCohy[p*nb+bi]
-							if re.IsNull(i) || re.Value(i) != real(z) || im.Value(i) != imag(z) || value.Value(i) != cmplx.Abs(z) {
-								t.Errorf("%s: %g%+gi |%g|, dsp %v", where, re.Value(i), im.Value(i), value.Value(i), z)
-							}
-							if cmplx.Abs(z-o) > tol*cmplx.Abs(z) {
-								t.Errorf("%s: routes differ: %v and %v", where, z, o)
-							}
-						} else {
-							v := want[m][p*nb+bi]
-							if value.Value(i) != v || !re.IsNull(i) || !im.IsNull(i) {
-								t.Errorf("%s: %g (real null %v), dsp %g", where, value.Value(i), re.IsNull(i), v)
-							}
-							if o, ok := other[m]; ok && math.Abs(v-o[p*nb+bi]) > tol*math.Abs(v) {
-								t.Errorf("%s: routes differ: %g and %g", where, v, o[p*nb+bi])
-							}
-						}
-						i++
-					}
-				}
-			}
-		})
+		}
+	}
+}
+
+// cohReference is a window's connectivity by the direct dsp calls, by
+// both routes: want by the case's, other by the other.
+type cohReference struct {
+	want, other         map[dsp.ConnMethod][]float64
+	wantCohy, otherCohy []complex128
+	nseg                int
+}
+
+// cohRows are the columns of a coherence record.
+type cohRows struct {
+	seed, target, method, band *array.String
+	fmin, fmax, value, re, im  *array.Float64
+	segs                       *array.Int32
+}
+
+func cohColumns(t *testing.T, rec arrow.Record) cohRows {
+	t.Helper()
+	return cohRows{
+		seed:   column[*array.String](t, rec, "seed"),
+		target: column[*array.String](t, rec, "target"),
+		method: column[*array.String](t, rec, "method"),
+		band:   column[*array.String](t, rec, "band"),
+		fmin:   column[*array.Float64](t, rec, "fmin"),
+		fmax:   column[*array.Float64](t, rec, "fmax"),
+		value:  column[*array.Float64](t, rec, "value"),
+		re:     column[*array.Float64](t, rec, "real"),
+		im:     column[*array.Float64](t, rec, "imag"),
+		segs:   column[*array.Int32](t, rec, "n_segments"),
+	}
+}
+
+func (r cohRows) where(i int) string {
+	return fmt.Sprintf("row %d (%s–%s %s %s)", i, r.seed.Value(i), r.target.Value(i), r.method.Value(i), r.band.Value(i))
+}
+
+// check checks row i's labels (the pair, method and band) and number of
+// segments.
+func (r cohRows) check(t *testing.T, i int, seed, target string, m dsp.ConnMethod, bd dsp.Band, nseg int) {
+	t.Helper()
+	if r.seed.Value(i) != seed || r.target.Value(i) != target ||
+		r.method.Value(i) != string(m) || r.band.Value(i) != bd.Name || r.fmin.Value(i) != bd.Low || r.fmax.Value(i) != bd.High ||
+		int(r.segs.Value(i)) != nseg {
+		t.Fatalf("%s: want %s–%s %s %s [%g, %g] %d segments", r.where(i), seed, target, m, bd.Name, bd.Low, bd.High, nseg)
+	}
+}
+
+// checkValue checks row i's value (and, for cohy, its real and imaginary
+// parts) against ref's k-th value of method m: equal to the case's route,
+// to rounding to the other's.
+func (r cohRows) checkValue(t *testing.T, i int, m dsp.ConnMethod, ref *cohReference, k int) {
+	t.Helper()
+	const tol = 1e-12 // between the two routes
+	where := r.where(i)
+	if m == dsp.Cohy {
+		z, o := ref.wantCohy[k], ref.otherCohy[k]
+		if r.re.IsNull(i) || r.re.Value(i) != real(z) || r.im.Value(i) != imag(z) || r.value.Value(i) != cmplx.Abs(z) {
+			t.Errorf("%s: %g%+gi |%g|, dsp %v", where, r.re.Value(i), r.im.Value(i), r.value.Value(i), z)
+		}
+		if cmplx.Abs(z-o) > tol*cmplx.Abs(z) {
+			t.Errorf("%s: routes differ: %v and %v", where, z, o)
+		}
+		return
+	}
+	v := ref.want[m][k]
+	if r.value.Value(i) != v || !r.re.IsNull(i) || !r.im.IsNull(i) {
+		t.Errorf("%s: %g (real null %v), dsp %g", where, r.value.Value(i), r.re.IsNull(i), v)
+	}
+	if o, ok := ref.other[m]; ok && math.Abs(v-o[k]) > tol*math.Abs(v) {
+		t.Errorf("%s: routes differ: %g and %g", where, v, o[k])
 	}
 }
 
@@ -231,18 +268,7 @@ func TestCoherencePairsByLabel(t *testing.T) {
 	const tol = 1e-12
 	w := connWindow(768, 4, 256)
 	score := func(opts map[string]any) map[string]float64 {
-		b, errs := Build("coherence", "", opts)
-		if errs != nil {
-			t.Fatal(errs)
-		}
-		st, err := b.NewSession(session(w))
-		if err != nil {
-			t.Fatal(err)
-		}
-		res, err := st.Process(w)
-		if err != nil {
-			t.Fatal(err)
-		}
+		res := processOnce(t, "coherence", opts, w)
 		defer res[0].Record.Release()
 		rec := res[0].Record
 		seed := column[*array.String](t, rec, "seed")
@@ -336,7 +362,7 @@ func TestCoherenceAllocs(t *testing.T) {
 			process := processFunc(t, st, w)
 			process()
 			cs := st.(*coherenceSession)
-			return testing.AllocsPerRun(10, func() { cs.compute(w.Data) }), testing.AllocsPerRun(10, process)
+			return testing.AllocsPerRun(10, func() { cs.compute(w.Data, w.StartSample) }), testing.AllocsPerRun(10, process)
 		}
 		d, short := allocs(512, 4)
 		_, long := allocs(8192, 4)

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/neurostream/neurostream/pipeline"
+	"github.com/neurostream/neurostream/pipeline/arrowout"
 )
 
 // newStage builds a stage of type typ from opts and its instance for the
@@ -20,6 +21,17 @@ func newStage(t *testing.T, typ string, opts map[string]any, w *pipeline.Window)
 		t.Fatal(err)
 	}
 	return st
+}
+
+// processOnce builds a stage of type typ from opts for w's session and
+// returns its results for w.
+func processOnce(t *testing.T, typ string, opts map[string]any, w *pipeline.Window) []arrowout.Result {
+	t.Helper()
+	res, err := newStage(t, typ, opts, w).Process(w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
 }
 
 // processFunc returns a function that runs st on w and releases the

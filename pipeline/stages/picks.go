@@ -166,6 +166,20 @@ func pickChannels(what string, labels []string, p *ChannelPicks, chs []formats.C
 	return idx, nil
 }
 
+// validateLabels reports empty and repeated labels of the channel list
+// key.
+func validateLabels(key string, labels []string) []error {
+	var errs []error
+	for i, l := range labels {
+		if l == "" {
+			errs = append(errs, fmt.Errorf("%s[%d]: empty label", key, i))
+		} else if j := slices.Index(labels, l); j < i {
+			errs = append(errs, fmt.Errorf("%s[%d]: %q repeats %s[%d]", key, i, l, key, j))
+		}
+	}
+	return errs
+}
+
 // exclusive reports picks/exclude given together with a channel list.
 func (p *ChannelPicks) exclusive(key string, list []string) []error {
 	if len(list) > 0 && p.set() {

@@ -188,12 +188,16 @@ func (s *sosStep) NewSession(in pipeline.SessionInfo) (pipeline.Preprocess, pipe
 	if err != nil {
 		return nil, in, err
 	}
-	return sosSession{f: f, idx: idx}, in, nil
+	return sosSession{f: f, idx: idx, z: make([]float64, 2*len(sos)), sum: sosSum(sos, len(idx))}, in, nil
 }
 
 type sosSession struct {
 	f   *dsp.SOSFilter
 	idx []int // the filtered channels
+	// z is State's scratch; sum fingerprints the sections and channel
+	// count, so a checkpoint of another filter is refused.
+	z   []float64
+	sum uint64
 }
 
 func (s sosSession) Process(x [][]float64, first int64) ([][]float64, int64, error) {
@@ -302,6 +306,27 @@ func (r *resampleSession) Process(x [][]float64, first int64) ([][]float64, int6
 	outFirst := r.start + r.emitted
 	r.emitted += int64(len(r.out[0]))
 	return r.out, outFirst, nil
+}
+
+// Flush implements pipeline.Flusher: the outputs the filter delay held
+// back, computed with zeros after the last sample as resample_poly pads,
+// so a session of n input samples comes out ⌈n·Up/Down⌉ samples long (from
+// its aligned start), as one resample_poly of the whole recording.
+func (r *resampleSession) Flush() ([][]float64, int64) {
+	if r.start < 0 {
+		return nil, 0
+	}
+	for i := range r.out {
+		n := r.rs.FlushLen(i)
+		if cap(r.out[i]) < n {
+			r.out[i] = make([]float64, n)
+		}
+		r.out[i] = r.rs.Flush(r.out[i][:n], i)
+	}
+	outFirst := r.start + r.emitted
+	// The resampler starts over after a flush; so does the run.
+	r.start, r.emitted = -1, 0
+	return r.out, outFirst
 }
 
 func (r *resampleSession) Reset() {

@@ -1,13 +1,20 @@
 package stages
 
 import (
+	"context"
+	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
+	"sync"
 	"testing"
+
+	"go.uber.org/goleak"
 
 	"github.com/neurostream/neurostream/dsp"
 	"github.com/neurostream/neurostream/formats"
 	"github.com/neurostream/neurostream/pipeline"
+	"github.com/neurostream/neurostream/pipeline/arrowout"
 )
 
 func signal(channels, n int) [][]float64 {
@@ -167,6 +174,115 @@ func TestPreprocessConfigErrors(t *testing.T) {
 	} {
 		if _, errs := BuildPreprocess(typ, "", opts); errs == nil {
 			t.Errorf("%s %v accepted", typ, opts)
+		}
+	}
+}
+
+// memRecording is a recording held in memory (V, EEG channels).
+type memRecording struct {
+	info formats.Info
+	x    [][]float64
+}
+
+func newMemRecording(rate float64, x [][]float64) *memRecording {
+	r := &memRecording{x: x, info: formats.Info{SampleRate: rate, NSamples: int64(len(x[0]))}}
+	for c := range x {
+		r.info.Channels = append(r.info.Channels, formats.Channel{Label: fmt.Sprintf("E%d", c), Type: formats.EEG, Unit: "V", SampleRate: rate})
+	}
+	return r
+}
+
+func (r *memRecording) Info() *formats.Info { return &r.info }
+func (r *memRecording) Close() error        { return nil }
+func (r *memRecording) ReadSamples(dst [][]float64, start, stop int64) error {
+	if err := formats.CheckRange(&r.info, dst, start, stop); err != nil {
+		return err
+	}
+	for c := range dst {
+		copy(dst[c], r.x[c][start:stop])
+	}
+	return nil
+}
+
+// windowLog is a stage that keeps every window's start and samples and
+// the end key the runtime finishes the session with.
+type windowLog struct {
+	mu     sync.Mutex
+	starts []int64
+	data   [][][]float64
+	end    int64
+}
+
+func (l *windowLog) Name() string { return "log" }
+func (l *windowLog) NewSession(pipeline.SessionInfo) (pipeline.Stage, error) {
+	return l, nil
+}
+func (l *windowLog) Process(w *pipeline.Window) ([]arrowout.Result, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	d := make([][]float64, len(w.Data))
+	for c := range d {
+		d[c] = slices.Clone(w.Data[c])
+	}
+	l.starts, l.data = append(l.starts, w.StartSample), append(l.data, d)
+	return nil, nil
+}
+func (l *windowLog) Finish(end arrowout.WindowKey) ([]arrowout.Result, error) {
+	l.end = end.StartSample
+	return nil, nil
+}
+
+type nopSink struct{}
+
+func (nopSink) Write(context.Context, []arrowout.Result) error { return nil }
+func (nopSink) Close() error                                   { return nil }
+
+// TestResampleFlushedAtEnd: a 500 s recording at 100 Hz resampled to
+// 256 Hz through the runtime lasts 500 s (128000 samples), not 499.90 s:
+// at the end of the input the resample step flushes what its filter delay
+// held back, the last window ends at the last sample, and its samples
+// equal one resample_poly of the whole recording (as the wire carries it,
+// float32) bit for bit.
+func TestResampleFlushedAtEnd(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	const rate, seconds, up, down = 100, 500, 64, 25
+	x := signal(2, rate*seconds)
+	rs, errs := BuildPreprocess("resample", "", map[string]any{"up": up, "down": down})
+	if errs != nil {
+		t.Fatal(errs)
+	}
+	log := &windowLog{}
+	run, err := pipeline.New(pipeline.Options{
+		Source: pipeline.NewRecordingSource([]pipeline.RecordingSpec{{Session: "s", Name: "memory",
+			Open: func() (formats.Recording, error) { return newMemRecording(rate, x), nil }}}, pipeline.RecordingSourceConfig{}),
+		Preprocess: []pipeline.Preprocessor{rs}, Stages: []pipeline.StageBuilder{log}, Sinks: []pipeline.Sink{nopSink{}},
+		Window: pipeline.WindowSpec{LengthSeconds: 4, HopSeconds: 1}, Logger: quietLogger,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := run.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	n := int64(dsp.ResampledLen(rate*seconds, up, down))
+	if log.end != n {
+		t.Fatalf("session ends at sample %d (%.2f s), want %d (%d s)", log.end, float64(log.end)/256, n, seconds)
+	}
+	last := len(log.starts) - 1
+	if end := log.starts[last] + 1024; end != n {
+		t.Fatalf("last window ends at %d, want %d", end, n)
+	}
+	for c := range x {
+		x32 := make([]float64, len(x[c]))
+		for i, v := range x[c] {
+			x32[i] = float64(float32(v))
+		}
+		want, err := dsp.ResamplePoly(nil, x32, up, down)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := log.data[last][c]; !slices.Equal(got, want[n-1024:]) {
+			t.Errorf("channel %d: last window differs from resample_poly of the recording", c)
 		}
 	}
 }

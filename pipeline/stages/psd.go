@@ -212,6 +212,7 @@ func (p *PSD) NewSession(s pipeline.SessionInfo) (pipeline.Stage, error) {
 		cfg:      c,
 		idx:      idx,
 		welch:    w,
+		run:      -1,
 		freqs:    w.Freqs(nil),
 		psd:      make([]float64, w.Len()),
 		units:    make([]string, len(idx)),
@@ -238,6 +239,9 @@ func (p *PSD) NewSession(s pipeline.SessionInfo) (pipeline.Stage, error) {
 	}
 	if c.EmitPSD == nil || *c.EmitPSD {
 		st.rows = arrowout.NewPSDRows(nil)
+	}
+	if c.reuse() && pl.welch.Average == dsp.AverageMean {
+		st.stream = w.NewStream(len(idx))
 	}
 	return st, nil
 }
@@ -266,9 +270,13 @@ type psdSession struct {
 	cfg   PSDConfig
 	idx   []int // the picked channels
 	welch *dsp.Welch
-	freqs []float64
-	psd   []float64
-	units []string
+	// stream keeps the segments' periodograms across windows of the run
+	// of samples starting at run (nil: every window on its own).
+	stream *dsp.WelchStream
+	run    int64
+	freqs  []float64
+	psd    []float64
+	units  []string
 	// psdUnits are units+"/Hz", built once so windows do not allocate them.
 	psdUnits []string
 	lo, hi   int
@@ -285,8 +293,16 @@ func (p *psdSession) Process(w *pipeline.Window) ([]arrowout.Result, error) {
 		p.rows.Reserve(len(p.idx), p.hi-p.lo)
 	}
 	p.bp.Reserve(len(p.idx) * len(p.cfg.Bands))
+	if p.stream != nil && w.RunStart != p.run {
+		p.stream.Reset() // a gap: the sample indices hold other samples now
+		p.run = w.RunStart
+	}
 	for i, c := range p.idx {
-		p.welch.PSD(p.psd, w.Data[c])
+		if p.stream != nil {
+			p.stream.PSD(p.psd, i, w.Data[c], w.StartSample)
+		} else {
+			p.welch.PSD(p.psd, w.Data[c])
+		}
 		label := w.Channels[c].Label
 		if p.rows != nil {
 			p.rows.Append(w.WindowKey, label, p.psdUnits[i], p.freqs[p.lo], step, p.psd[p.lo:p.hi])

@@ -20,7 +20,19 @@ type SegmentConfig struct {
 	NFFT int `mapstructure:"n_fft"`
 	// Detrend is "constant", "linear" or "none". Default: constant.
 	Detrend string `mapstructure:"detrend"`
+	// ReuseSegments keeps each Welch segment's transform for the later
+	// windows that hold the same segment (sliding windows overlap: 4 s
+	// windows every 1 s share three quarters of their samples), so a
+	// segment is transformed once per session rather than once per
+	// window. The results are the same bit for bit; it costs one
+	// window's transforms of memory per session. Off, every window is
+	// computed on its own. Median averaging always computes every
+	// window on its own. Default: true.
+	ReuseSegments *bool `mapstructure:"reuse_segments"`
 }
+
+// reuse reports whether segments are kept across windows.
+func (c *SegmentConfig) reuse() bool { return c.ReuseSegments == nil || *c.ReuseSegments }
 
 // validate reports each problem with its key.
 func (c *SegmentConfig) validate() []error {

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 	"os"
-	"slices"
 
 	"github.com/neurostream/neurostream/models/seizure"
 	"github.com/neurostream/neurostream/pipeline"
@@ -61,13 +60,7 @@ func (c *SeizureConfig) Validate() []error {
 	if c.Model == "" {
 		errs = append(errs, fmt.Errorf("model: required (a file from seizure.Model.Save)"))
 	}
-	for i, l := range c.Channels {
-		if l == "" {
-			errs = append(errs, fmt.Errorf("channels[%d]: empty label", i))
-		} else if j := slices.Index(c.Channels, l); j < i {
-			errs = append(errs, fmt.Errorf("channels[%d]: %q repeats channels[%d]", i, l, j))
-		}
-	}
+	errs = append(errs, validateLabels("channels", c.Channels)...)
 	if c.Smoothing < 0 {
 		errs = append(errs, fmt.Errorf("smoothing: want ≥ 1 windows (0 for the default 3), got %d", c.Smoothing))
 	}

@@ -12,6 +12,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/apache/arrow/go/v17/arrow"
 	"github.com/apache/arrow/go/v17/arrow/array"
 	"go.uber.org/goleak"
 
@@ -150,13 +151,7 @@ func TestSeizureStageRows(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Windows of 2 s every 1 s: 5 background, 6 ictal, 10 background.
-	var probs, smoothed []float64
-	var states []string
-	type event struct{ onset, offset, conf float64 }
-	var events []event
-	var eventAt []int64
-	type span struct{ onSample, offSample, onTime, offTime, rowTime int64 }
-	var spans []span
+	var rows seizureRows
 	for k := range 21 {
 		w := bg
 		if k >= 5 && k < 11 {
@@ -170,34 +165,10 @@ func TestSeizureStageRows(t *testing.T) {
 		if len(res) != 1 || res[0].Kind != arrowout.KindSeizure || !res[0].Record.Schema().Equal(arrowout.SeizureSchema) {
 			t.Fatalf("window %d: results %v", k, res)
 		}
-		rec := res[0].Record
-		rt := column[*array.String](t, rec, "row_type")
-		for i := range int(rec.NumRows()) {
-			switch rt.Value(i) {
-			case "window":
-				probs = append(probs, column[*array.Float64](t, rec, "probability").Value(i))
-				smoothed = append(smoothed, column[*array.Float64](t, rec, "smoothed").Value(i))
-				states = append(states, column[*array.String](t, rec, "state").Value(i))
-				if !column[*array.Float64](t, rec, "onset_seconds").IsNull(i) || !column[*array.List](t, rec, "channels").IsNull(i) ||
-					!column[*array.Int64](t, rec, "onset_sample").IsNull(i) || !column[*array.Timestamp](t, rec, "offset_time").IsNull(i) {
-					t.Errorf("window %d: event columns not null", k)
-				}
-			case "event":
-				events = append(events, event{column[*array.Float64](t, rec, "onset_seconds").Value(i),
-					column[*array.Float64](t, rec, "offset_seconds").Value(i), column[*array.Float64](t, rec, "confidence").Value(i)})
-				eventAt = append(eventAt, column[*array.Int64](t, rec, "window").Value(i))
-				spans = append(spans, span{column[*array.Int64](t, rec, "onset_sample").Value(i), column[*array.Int64](t, rec, "offset_sample").Value(i),
-					int64(column[*array.Timestamp](t, rec, "onset_time").Value(i)), int64(column[*array.Timestamp](t, rec, "offset_time").Value(i)),
-					int64(column[*array.Timestamp](t, rec, "start_time").Value(i))})
-				ch := column[*array.List](t, rec, "channels")
-				lo, hi := ch.ValueOffsets(i)
-				if hi-lo != 2 || ch.ListValues().(*array.String).Value(int(lo)) != "E0" || !column[*array.Float64](t, rec, "smoothed").IsNull(i) {
-					t.Errorf("event row %d: channels or nulls wrong", i)
-				}
-			}
-		}
-		rec.Release()
+		rows.add(t, k, res[0].Record)
+		res[0].Record.Release()
 	}
+	probs, smoothed, states := rows.probs, rows.smoothed, rows.states
 	for k := range probs {
 		want := probs[k]
 		if k > 0 {
@@ -217,6 +188,7 @@ func TestSeizureStageRows(t *testing.T) {
 	for _, v := range smoothed[6:12] {
 		conf += v / 6
 	}
+	events, eventAt := rows.events, rows.eventAt
 	if len(events) != 1 || events[0].onset != 6 || events[0].offset != 13 || math.Abs(events[0].conf-conf) > 1e-12 || eventAt[0] != 17 {
 		t.Fatalf("events %+v at windows %v, want [6, 13) s, confidence %v, at window 17", events, eventAt, conf)
 	}
@@ -226,10 +198,17 @@ func TestSeizureStageRows(t *testing.T) {
 		}
 	}
 	// [6, 13) s at 128 Hz; the row's start_time is window 17's.
-	if want := (span{6 * 128, 13 * 128, t0 + 6e9, t0 + 13e9, t0 + 17e9}); spans[0] != want {
-		t.Errorf("event span %+v, want %+v", spans[0], want)
+	if want := (seizureSpan{6 * 128, 13 * 128, t0 + 6e9, t0 + 13e9, t0 + 17e9}); rows.spans[0] != want {
+		t.Errorf("event span %+v, want %+v", rows.spans[0], want)
 	}
 
+	checkSeizureEnd(t, st, t0)
+}
+
+// checkSeizureEnd finishes TestSeizureStageRows's session after window 20
+// (a 22 s session at 128 Hz from t0) and checks its end row.
+func checkSeizureEnd(t *testing.T, st pipeline.Stage, t0 int64) {
+	t.Helper()
 	end := arrowout.WindowKey{Session: "s", Window: 21, StartSample: 22 * 128, StartTimeNS: t0 + 22e9}
 	res, err := st.(pipeline.Finisher).Finish(end)
 	if err != nil {
@@ -242,6 +221,53 @@ func TestSeizureStageRows(t *testing.T) {
 		column[*array.Float64](t, rec, "offset_seconds").Value(last) != 22 || column[*array.Int64](t, rec, "offset_sample").Value(last) != 22*128 ||
 		int64(column[*array.Timestamp](t, rec, "offset_time").Value(last)) != t0+22e9 || !column[*array.Int64](t, rec, "onset_sample").IsNull(last) {
 		t.Errorf("end row wrong: %v", rec)
+	}
+}
+
+// seizureRows gathers a seizure stage's rows: per window row its
+// probability, smoothed probability and state; per event row its onset,
+// offset and confidence, the window that emitted it and its span.
+type seizureRows struct {
+	probs, smoothed []float64
+	states          []string
+	events          []seizureEvent
+	eventAt         []int64
+	spans           []seizureSpan
+}
+
+type seizureEvent struct{ onset, offset, conf float64 }
+
+type seizureSpan struct{ onSample, offSample, onTime, offTime, rowTime int64 }
+
+// add gathers the rows of rec, window k's result, checking that window
+// rows have null event columns and event rows a null smoothed column and
+// the channels E0, E1.
+func (r *seizureRows) add(t *testing.T, k int, rec arrow.Record) {
+	t.Helper()
+	rt := column[*array.String](t, rec, "row_type")
+	for i := range int(rec.NumRows()) {
+		switch rt.Value(i) {
+		case "window":
+			r.probs = append(r.probs, column[*array.Float64](t, rec, "probability").Value(i))
+			r.smoothed = append(r.smoothed, column[*array.Float64](t, rec, "smoothed").Value(i))
+			r.states = append(r.states, column[*array.String](t, rec, "state").Value(i))
+			if !column[*array.Float64](t, rec, "onset_seconds").IsNull(i) || !column[*array.List](t, rec, "channels").IsNull(i) ||
+				!column[*array.Int64](t, rec, "onset_sample").IsNull(i) || !column[*array.Timestamp](t, rec, "offset_time").IsNull(i) {
+				t.Errorf("window %d: event columns not null", k)
+			}
+		case "event":
+			r.events = append(r.events, seizureEvent{column[*array.Float64](t, rec, "onset_seconds").Value(i),
+				column[*array.Float64](t, rec, "offset_seconds").Value(i), column[*array.Float64](t, rec, "confidence").Value(i)})
+			r.eventAt = append(r.eventAt, column[*array.Int64](t, rec, "window").Value(i))
+			r.spans = append(r.spans, seizureSpan{column[*array.Int64](t, rec, "onset_sample").Value(i), column[*array.Int64](t, rec, "offset_sample").Value(i),
+				int64(column[*array.Timestamp](t, rec, "onset_time").Value(i)), int64(column[*array.Timestamp](t, rec, "offset_time").Value(i)),
+				int64(column[*array.Timestamp](t, rec, "start_time").Value(i))})
+			ch := column[*array.List](t, rec, "channels")
+			lo, hi := ch.ValueOffsets(i)
+			if hi-lo != 2 || ch.ListValues().(*array.String).Value(int(lo)) != "E0" || !column[*array.Float64](t, rec, "smoothed").IsNull(i) {
+				t.Errorf("event row %d: channels or nulls wrong", i)
+			}
+		}
 	}
 }
 
@@ -322,55 +348,8 @@ func seizureSim(seed uint64, duration float64, events []simulate.SeizureEvent) s
 // ictal windows 122…159 (starts in s), event [122, 163) s.
 func TestSeizurePipeline(t *testing.T) {
 	defer goleak.VerifyNone(t)
-	const fs, winSec, hopSec = 256.0, 4.0, 1.0
-	n := int(winSec * fs)
-	train := seizureSim(3, 600, []simulate.SeizureEvent{{Onset: 60, Duration: 40}, {Onset: 200, Duration: 30}, {Onset: 350, Duration: 50}, {Onset: 480, Duration: 45}})
-	rec, err := simulate.New(train)
-	if err != nil {
-		t.Fatal(err)
-	}
-	truth := rec.Truth()
-	channels := len(rec.Info().Channels)
-	spec := seizure.FeatureConfig{SampleRate: fs, WindowLen: n, Channels: channels}
-	ex, err := seizure.NewExtractor(spec)
-	if err != nil {
-		t.Fatal(err)
-	}
-	buf := make([][]float64, channels)
-	for c := range buf {
-		buf[c] = make([]float64, n)
-	}
-	var X [][]float64
-	var y []bool
-	for start := 0.0; start+winSec <= train.Duration; start += 2 {
-		inside, overlap := false, false
-		for _, e := range truth {
-			if e.Kind != simulate.KindSeizure {
-				continue
-			}
-			if start >= e.Onset && start+winSec <= e.Onset+e.Duration {
-				inside = true
-			} else if start < e.Onset+e.Duration && start+winSec > e.Onset {
-				overlap = true
-			}
-		}
-		if overlap {
-			continue // partly ictal: ambiguous, left out
-		}
-		s := int64(start * fs)
-		if err := rec.ReadSamples(buf, s, s+int64(n)); err != nil {
-			t.Fatal(err)
-		}
-		X = append(X, ex.Features(nil, buf))
-		y = append(y, inside)
-	}
-	rec.Close()
-	m, err := seizure.Train(spec, X, y, seizure.TrainConfig{Lambda: 0.1, Balanced: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	model := saveSeizureModel(t, m)
-
+	const winSec, hopSec = 4.0, 1.0
+	model := trainSimSeizureModel(t, winSec)
 	b, errs := Build("seizure", "", map[string]any{"model": model})
 	if errs != nil {
 		t.Fatal(errs)
@@ -413,6 +392,77 @@ func TestSeizurePipeline(t *testing.T) {
 		}
 	}
 	t.Logf("ictal windows %d…%d; events %v (true seizure [120, 160) s)", first, last, sink.events)
+	checkSimSeizureEvents(t, sink)
+}
+
+// trainSimSeizureModel trains a detector on a simulated 600 s session at
+// 256 Hz with four seizures, on windows of winSec every 2 s labelled by
+// the simulation's truth (those partly ictal left out), and saves it; it
+// returns the file.
+func trainSimSeizureModel(t *testing.T, winSec float64) string {
+	t.Helper()
+	const fs = 256.0
+	n := int(winSec * fs)
+	train := seizureSim(3, 600, []simulate.SeizureEvent{{Onset: 60, Duration: 40}, {Onset: 200, Duration: 30}, {Onset: 350, Duration: 50}, {Onset: 480, Duration: 45}})
+	rec, err := simulate.New(train)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rec.Close()
+	truth := rec.Truth()
+	channels := len(rec.Info().Channels)
+	spec := seizure.FeatureConfig{SampleRate: fs, WindowLen: n, Channels: channels}
+	ex, err := seizure.NewExtractor(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	buf := make([][]float64, channels)
+	for c := range buf {
+		buf[c] = make([]float64, n)
+	}
+	var X [][]float64
+	var y []bool
+	for start := 0.0; start+winSec <= train.Duration; start += 2 {
+		inside, overlap := seizureLabel(truth, start, winSec)
+		if overlap {
+			continue // partly ictal: ambiguous, left out
+		}
+		s := int64(start * fs)
+		if err := rec.ReadSamples(buf, s, s+int64(n)); err != nil {
+			t.Fatal(err)
+		}
+		X = append(X, ex.Features(nil, buf))
+		y = append(y, inside)
+	}
+	m, err := seizure.Train(spec, X, y, seizure.TrainConfig{Lambda: 0.1, Balanced: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return saveSeizureModel(t, m)
+}
+
+// seizureLabel says whether the window [start, start+length) s lies inside
+// a seizure of truth, or overlaps one only partly.
+func seizureLabel(truth []simulate.Event, start, length float64) (inside, overlap bool) {
+	for _, e := range truth {
+		if e.Kind != simulate.KindSeizure {
+			continue
+		}
+		if start >= e.Onset && start+length <= e.Onset+e.Duration {
+			inside = true
+		} else if start < e.Onset+e.Duration && start+length > e.Onset {
+			overlap = true
+		}
+	}
+	return inside, overlap
+}
+
+// checkSimSeizureEvents checks TestSeizurePipeline's events: one in sim-0,
+// overlapping its seizure at 120–160 s, and its end row at 300 s; in
+// sim-1, the seizure open at the end as an event ending at 300 s, then
+// the end row.
+func checkSimSeizureEvents(t *testing.T, sink *seizureSink) {
+	t.Helper()
 	if len(sink.events) != 1 {
 		t.Fatalf("events %v, want exactly one", sink.events)
 	}

@@ -30,33 +30,35 @@ type SSVEPConfig struct {
 	// Method is the decoder: cca, fbcca, trca or etrca. Default: fbcca.
 	Method string `mapstructure:"method"`
 	// Frequencies are the targets' stimulus frequencies in Hz. Required
-	// for cca and fbcca; for trca and etrca they come from the model and,
-	// if given, must equal it.
+	// for cca and fbcca without a model; with a model they come from it
+	// and, if given, must equal it.
 	Frequencies []float64 `mapstructure:"frequencies"`
 	// Harmonics is the number of harmonics of the cca/fbcca references.
-	// Default: 5, or fewer if the highest would reach the Nyquist
-	// frequency.
+	// Default: the model's, else 5, or fewer if the highest would reach
+	// the Nyquist frequency.
 	Harmonics int `mapstructure:"harmonics"`
 	// Channels are the labels of the channels to decode. Default: the
-	// model's channels for trca/etrca if it names them, else the picked
-	// channels.
+	// model's channels if it names them, else the picked channels.
 	Channels []string `mapstructure:"channels"`
 	// ChannelPicks selects the channels (picks, exclude) when neither
 	// Channels nor the model names them. Default: the data channels (eeg,
 	// meg_mag, meg_grad).
 	ChannelPicks `mapstructure:",squash"`
 	// SubBands is the number of fbcca sub-bands (Chen et al.: sub-band n
-	// passes [8n−2, 90] Hz). Default: 5.
+	// passes [8n−2, 90] Hz). Default: the model's, else 5.
 	SubBands int `mapstructure:"sub_bands"`
 	// Causal filters fbcca's sub-bands forward only instead of zero-phase
 	// per window (see above). Default: false.
 	Causal bool `mapstructure:"causal"`
-	// Model is the trca/etrca model file written by ssvep.TRCA.Save (its
-	// filter bank, sample rate and window length apply).
+	// Model is the model file `neurostream train ssvep` writes: required
+	// for trca/etrca (ssvep.TRCA.Save: its filter bank, sample rate and
+	// window length apply); for cca/fbcca, optional (ssvep.CanonicalModel:
+	// its frequencies, harmonics, filter bank, channels, sample rate,
+	// window length and calibrated no-control rule apply).
 	Model string `mapstructure:"model"`
 	// NoControl refuses a target (decision rest) when the rule's
-	// statistic is below the threshold. Default: for trca/etrca the
-	// model's calibrated rule, otherwise none (always a target).
+	// statistic is below the threshold. Default: the model's calibrated
+	// rule, otherwise none (always a target).
 	NoControl SSVEPNoControlConfig `mapstructure:"no_control"`
 }
 
@@ -78,19 +80,40 @@ func (c *SSVEPConfig) Validate() []error {
 	if method == "" {
 		method = "fbcca"
 	}
-	trained := method == "trca" || method == "etrca"
+	errs = append(errs, c.validateMethod(method)...)
+	errs = append(errs, c.validateFrequencies()...)
+	errs = append(errs, c.validateOptions(method)...)
+	errs = append(errs, validateLabels("channels", c.Channels)...)
+	return append(errs, c.NoControl.validate()...)
+}
+
+// trainedMethod says whether method decodes with a trained model.
+func trainedMethod(method string) bool { return method == "trca" || method == "etrca" }
+
+// validateMethod checks the method and what it requires: a model for the
+// trained methods, frequencies for the others.
+func (c *SSVEPConfig) validateMethod(method string) []error {
+	var errs []error
+	trained := trainedMethod(method)
 	if !slices.Contains(ssvepMethods, method) {
 		errs = append(errs, fmt.Errorf("method: want cca, fbcca, trca or etrca, got %q", c.Method))
 	}
 	if trained && c.Model == "" {
 		errs = append(errs, fmt.Errorf("model: required for method %s (a file from ssvep.TrainTRCA's Save)", method))
 	}
-	if !trained && c.Model != "" {
-		errs = append(errs, fmt.Errorf("model: only for methods trca and etrca, not %s", method))
+	if !trained && c.Model == "" && len(c.Frequencies) == 0 && slices.Contains(ssvepMethods, method) {
+		errs = append(errs, fmt.Errorf("frequencies: required for method %s without a model (the targets' stimulus frequencies in Hz)", method))
 	}
-	if !trained && len(c.Frequencies) == 0 && slices.Contains(ssvepMethods, method) {
-		errs = append(errs, fmt.Errorf("frequencies: required for method %s (the targets' stimulus frequencies in Hz)", method))
+	if !trained && c.Model != "" && (c.Harmonics != 0 || c.SubBands != 0 || c.Causal) {
+		errs = append(errs, fmt.Errorf("harmonics, sub_bands, causal: the %s model sets them (as calibrated); remove them", method))
 	}
+	return errs
+}
+
+// validateFrequencies checks that each frequency is positive and given
+// once.
+func (c *SSVEPConfig) validateFrequencies() []error {
+	var errs []error
 	for i, f := range c.Frequencies {
 		if !(f > 0) || math.IsInf(f, 0) {
 			errs = append(errs, fmt.Errorf("frequencies[%d]: want a positive frequency in Hz, got %g", i, f))
@@ -98,9 +121,16 @@ func (c *SSVEPConfig) Validate() []error {
 			errs = append(errs, fmt.Errorf("frequencies[%d]: %g Hz repeats frequencies[%d]", i, f, j))
 		}
 	}
+	return errs
+}
+
+// validateOptions checks harmonics, sub_bands and causal, and that each
+// is given only for the methods that use it.
+func (c *SSVEPConfig) validateOptions(method string) []error {
+	var errs []error
 	if c.Harmonics < 0 {
 		errs = append(errs, fmt.Errorf("harmonics: want ≥ 1 (0 for the default), got %d", c.Harmonics))
-	} else if c.Harmonics != 0 && trained {
+	} else if c.Harmonics != 0 && trainedMethod(method) {
 		errs = append(errs, fmt.Errorf("harmonics: only for methods cca and fbcca"))
 	}
 	if c.SubBands < 0 {
@@ -111,43 +141,42 @@ func (c *SSVEPConfig) Validate() []error {
 	if c.Causal && method != "fbcca" {
 		errs = append(errs, fmt.Errorf("causal: only for method fbcca (trca takes its filter bank from the model)"))
 	}
-	for i, l := range c.Channels {
-		if l == "" {
-			errs = append(errs, fmt.Errorf("channels[%d]: empty label", i))
-		} else if j := slices.Index(c.Channels, l); j < i {
-			errs = append(errs, fmt.Errorf("channels[%d]: %q repeats channels[%d]", i, l, j))
-		}
-	}
-	switch r := ssvep.NoControlRule(c.NoControl.Rule); {
+	return errs
+}
+
+// validate checks the rule and its threshold.
+func (c *SSVEPNoControlConfig) validate() []error {
+	switch r := ssvep.NoControlRule(c.Rule); {
 	case r == ssvep.NoControlNone:
-		if c.NoControl.Threshold != nil {
-			errs = append(errs, fmt.Errorf("no_control.threshold: needs no_control.rule (top or margin)"))
+		if c.Threshold != nil {
+			return []error{fmt.Errorf("no_control.threshold: needs no_control.rule (top or margin)")}
 		}
 	case !r.Valid():
-		errs = append(errs, fmt.Errorf("no_control.rule: want top or margin, got %q", c.NoControl.Rule))
-	case c.NoControl.Threshold == nil:
-		errs = append(errs, fmt.Errorf("no_control.threshold: required with rule %s", r))
-	case math.IsNaN(*c.NoControl.Threshold) || math.IsInf(*c.NoControl.Threshold, 0):
-		errs = append(errs, fmt.Errorf("no_control.threshold: want a finite number, got %g", *c.NoControl.Threshold))
+		return []error{fmt.Errorf("no_control.rule: want top or margin, got %q", c.Rule)}
+	case c.Threshold == nil:
+		return []error{fmt.Errorf("no_control.threshold: required with rule %s", r)}
+	case math.IsNaN(*c.Threshold) || math.IsInf(*c.Threshold, 0):
+		return []error{fmt.Errorf("no_control.threshold: want a finite number, got %g", *c.Threshold)}
 	}
-	return errs
+	return nil
 }
 
 // SSVEP builds ssvep stage instances.
 type SSVEP struct {
-	name  string
-	cfg   SSVEPConfig
-	model *ssvep.TRCA // trca/etrca: the loaded model, cloned per session
+	name      string
+	cfg       SSVEPConfig
+	model     *ssvep.TRCA           // trca/etrca: the loaded model, cloned per session
+	canonical *ssvep.CanonicalModel // cca/fbcca with a model file
 }
 
 // NewSSVEP returns the ssvep stage builder; cfg must have passed Validate.
-// For trca/etrca it loads the model file; an error names the key.
+// It loads the model file, if any; an error names the key.
 func NewSSVEP(name string, cfg SSVEPConfig) (*SSVEP, error) {
 	if cfg.Method == "" {
 		cfg.Method = "fbcca"
 	}
 	s := &SSVEP{name: name, cfg: cfg}
-	if cfg.Method != "trca" && cfg.Method != "etrca" {
+	if cfg.Model == "" {
 		return s, nil
 	}
 	f, err := os.Open(cfg.Model)
@@ -155,6 +184,9 @@ func NewSSVEP(name string, cfg SSVEPConfig) (*SSVEP, error) {
 		return nil, fmt.Errorf("model: %w", err)
 	}
 	defer f.Close()
+	if cfg.Method != "trca" && cfg.Method != "etrca" {
+		return s.loadCanonical(f)
+	}
 	m, err := ssvep.LoadTRCA(f)
 	if err != nil {
 		return nil, fmt.Errorf("model: %s: %w", cfg.Model, err)
@@ -174,6 +206,21 @@ func NewSSVEP(name string, cfg SSVEPConfig) (*SSVEP, error) {
 	return s, nil
 }
 
+// loadCanonical reads a cca/fbcca model file from f.
+func (s *SSVEP) loadCanonical(f *os.File) (*SSVEP, error) {
+	m, err := ssvep.LoadCanonical(f)
+	switch {
+	case err != nil:
+		return nil, fmt.Errorf("model: %s: %w", s.cfg.Model, err)
+	case m.Method != s.cfg.Method:
+		return nil, fmt.Errorf("method: %s, but model %s is a %s model", s.cfg.Method, s.cfg.Model, m.Method)
+	case len(s.cfg.Frequencies) > 0 && !slices.Equal(s.cfg.Frequencies, m.Config.Freqs):
+		return nil, fmt.Errorf("frequencies: %v, but model %s has targets %v Hz", s.cfg.Frequencies, s.cfg.Model, m.Config.Freqs)
+	}
+	s.canonical = m
+	return s, nil
+}
+
 // Name implements pipeline.StageBuilder.
 func (s *SSVEP) Name() string { return s.name }
 
@@ -183,14 +230,19 @@ type ssvepDecoder interface {
 }
 
 // NewSession implements pipeline.StageBuilder. It fails when a configured
-// channel is not in the session, the picks select none, or the decoder cannot be built for the session's rate and
-// window length (a trca model trained on other windows, a window too
-// short for fbcca's zero-phase filters).
+// channel is not in the session, the picks select none, or the decoder
+// cannot be built for the session's rate and window length (a model
+// trained or calibrated on other windows, a window too short for fbcca's
+// zero-phase filters).
 func (s *SSVEP) NewSession(si pipeline.SessionInfo) (pipeline.Stage, error) {
 	c := s.cfg
 	labels := c.Channels
-	if len(labels) == 0 && s.model != nil {
+	switch {
+	case len(labels) > 0:
+	case s.model != nil:
 		labels = s.model.Config().Channels
+	case s.canonical != nil:
+		labels = s.canonical.ChannelNames
 	}
 	if len(c.Channels) == 0 && len(labels) > 0 && c.ChannelPicks.set() {
 		return nil, fmt.Errorf("ssvep: picks/exclude: model %s names its channels already", c.Model)
@@ -207,30 +259,7 @@ func (s *SSVEP) NewSession(si pipeline.SessionInfo) (pipeline.Stage, error) {
 		x:      make([][]float64, len(idx)),
 		rows:   arrowout.NewSSVEPRows(nil),
 	}
-	cca := ssvep.CCAConfig{Freqs: c.Frequencies, SampleRate: si.SampleRate, Samples: n, Channels: len(idx), Harmonics: c.Harmonics}
-	switch c.Method {
-	case "cca":
-		st.dec, err = ssvep.NewCCA(cca)
-		st.freqs = slices.Clone(c.Frequencies)
-	case "fbcca":
-		st.dec, err = ssvep.NewFBCCA(ssvep.FBCCAConfig{CCAConfig: cca, FilterBank: ssvep.FilterBankConfig{SubBands: c.SubBands, Causal: c.Causal}})
-		st.freqs = slices.Clone(c.Frequencies)
-	default:
-		m := s.model.Clone()
-		mc := m.Config()
-		switch {
-		case m.Channels() != len(idx):
-			err = fmt.Errorf("model %s is for %d channels, the stage decodes %d", c.Model, m.Channels(), len(idx))
-		case mc.SampleRate != si.SampleRate:
-			err = fmt.Errorf("model %s is for %g Hz, the session is at %g Hz", c.Model, mc.SampleRate, si.SampleRate)
-		case m.Samples() != n:
-			err = fmt.Errorf("model %s is for windows of %d samples, the session's are %d", c.Model, m.Samples(), n)
-		}
-		st.dec = m
-		st.freqs = mc.Freqs
-		st.nc = m.NoControl()
-	}
-	if err != nil {
+	if err := s.decoder(st, si); err != nil {
 		return nil, fmt.Errorf("ssvep: %w", err)
 	}
 	if c.NoControl.Rule != "" {
@@ -241,6 +270,49 @@ func (s *SSVEP) NewSession(si pipeline.SessionInfo) (pipeline.Stage, error) {
 	}
 	st.scores = make([]float64, len(st.freqs))
 	return st, nil
+}
+
+// decoder sets st's decoder, targets and model no-control rule for the
+// session si.
+func (s *SSVEP) decoder(st *ssvepSession, si pipeline.SessionInfo) error {
+	c := s.cfg
+	var err error
+	switch {
+	case s.model != nil:
+		m := s.model.Clone()
+		mc := m.Config()
+		st.dec, st.freqs, st.nc = m, mc.Freqs, m.NoControl()
+		return s.checkModel(m.Channels(), mc.SampleRate, m.Samples(), len(st.idx), si.SampleRate, st.n)
+	case s.canonical != nil:
+		m := s.canonical
+		if st.dec, err = m.Decoder(); err != nil {
+			return err
+		}
+		st.freqs, st.nc = slices.Clone(m.Config.Freqs), m.NoControl
+		return s.checkModel(m.Config.Channels, m.Config.SampleRate, m.Config.Samples, len(st.idx), si.SampleRate, st.n)
+	}
+	cca := ssvep.CCAConfig{Freqs: c.Frequencies, SampleRate: si.SampleRate, Samples: st.n, Channels: len(st.idx), Harmonics: c.Harmonics}
+	st.freqs = slices.Clone(c.Frequencies)
+	if c.Method == "cca" {
+		st.dec, err = ssvep.NewCCA(cca)
+	} else {
+		st.dec, err = ssvep.NewFBCCA(ssvep.FBCCAConfig{CCAConfig: cca, FilterBank: ssvep.FilterBankConfig{SubBands: c.SubBands, Causal: c.Causal}})
+	}
+	return err
+}
+
+// checkModel reports a model for other channels, rate or windows than the
+// session's.
+func (s *SSVEP) checkModel(channels int, rate float64, samples, sessionChannels int, sessionRate float64, sessionSamples int) error {
+	switch {
+	case channels != sessionChannels:
+		return fmt.Errorf("model %s is for %d channels, the stage decodes %d", s.cfg.Model, channels, sessionChannels)
+	case rate != sessionRate:
+		return fmt.Errorf("model %s is for %g Hz, the session is at %g Hz", s.cfg.Model, rate, sessionRate)
+	case samples != sessionSamples:
+		return fmt.Errorf("model %s is for windows of %d samples, the session's are %d", s.cfg.Model, samples, sessionSamples)
+	}
+	return nil
 }
 
 type ssvepSession struct {

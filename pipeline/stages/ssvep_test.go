@@ -88,6 +88,7 @@ func TestSSVEPStage(t *testing.T) {
 	const fs, n, channels = 256.0, 512, 4
 	model := trcaModel(t, n, channels, fs, false)
 	emodel := trcaModel(t, n, channels, fs, true)
+	fbccaModel := canonicalModel(t, "fbcca", n, fs, []string{"E2", "E0"}, 3, 2)
 	freqs := []any{8, 11, 13, 15}
 	cca := ssvep.CCAConfig{Freqs: ssvepFreqs, SampleRate: fs, Samples: n, Channels: channels}
 	for _, tc := range []struct {
@@ -109,6 +110,12 @@ func TestSSVEPStage(t *testing.T) {
 			}, []int{0, 1, 2, 3}},
 		{map[string]any{"method": "trca", "model": model}, func() (ssvepDecoder, error) { return loadModel(model) }, []int{0, 1, 2, 3}},
 		{map[string]any{"method": "etrca", "model": emodel, "frequencies": freqs}, func() (ssvepDecoder, error) { return loadModel(emodel) }, []int{0, 1, 2, 3}},
+		// A calibrated fbcca model names its channels (E2, E0), harmonics
+		// and sub-bands; the stage decodes with them.
+		{map[string]any{"method": "fbcca", "model": fbccaModel}, func() (ssvepDecoder, error) {
+			return ssvep.NewFBCCA(ssvep.FBCCAConfig{CCAConfig: ssvep.CCAConfig{Freqs: ssvepFreqs, SampleRate: fs, Samples: n, Channels: 2, Harmonics: 3},
+				FilterBank: ssvep.FilterBankConfig{SubBands: 2}})
+		}, []int{2, 0}},
 	} {
 		b, errs := Build("ssvep", "", tc.opts)
 		if errs != nil {
@@ -153,6 +160,41 @@ func TestSSVEPStage(t *testing.T) {
 		}
 		res[0].Record.Release()
 	}
+}
+
+// canonicalModel calibrates a cca or fbcca model (harmonics, sub-bands)
+// on windows like ssvepWindow's, with rest windows of noise, for the
+// channels labels, and saves it; it returns the file.
+func canonicalModel(t *testing.T, method string, n int, fs float64, labels []string, harmonics, subBands int) string {
+	t.Helper()
+	cal, _, err := ssvep.NewCalibration(map[string]float64{"a": 8, "b": 11, "c": 13, "d": 15}, []string{"rest"}, float64(n)/fs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cal.SampleRate, cal.Channels = fs, labels
+	for rep := range 3 {
+		for k, f := range append([]float64{0}, ssvepFreqs...) {
+			w := ssvepWindow(n, len(labels), fs, f, 0, uint64(200+rep*10+k))
+			cal.Trials, cal.Labels = append(cal.Trials, w.Data[:len(labels)]), append(cal.Labels, k-1)
+		}
+	}
+	m, err := ssvep.TrainCalibration(cal, ssvep.TrainCalibrationConfig{Method: method, NoControl: ssvep.NoControlMargin,
+		Harmonics: harmonics, SubBands: subBands})
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), method+".json")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Save(f); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }
 
 func loadModel(path string) (*ssvep.TRCA, error) {
@@ -238,21 +280,24 @@ func TestSSVEPNoControl(t *testing.T) {
 
 func TestSSVEPConfigErrors(t *testing.T) {
 	model := trcaModel(t, 256, 2, 256, false)
+	fbcca := canonicalModel(t, "fbcca", 512, 256, []string{"E0", "E1"}, 0, 0)
 	for want, opts := range map[string]map[string]any{
-		"method: want cca, fbcca, trca or etrca":       {"method": "svm", "frequencies": []any{8}},
-		"frequencies: required for method fbcca":       {},
-		"frequencies[1]: want a positive frequency":    {"frequencies": []any{8, -1}},
-		"frequencies[1]: 8 Hz repeats frequencies[0]":  {"frequencies": []any{8, 8}},
-		"model: required for method trca":              {"method": "trca"},
-		"model: only for methods trca and etrca":       {"method": "cca", "frequencies": []any{8}, "model": "m.json"},
-		"harmonics: want ≥ 1":                          {"frequencies": []any{8}, "harmonics": -1},
-		"harmonics: only for methods cca and fbcca":    {"method": "trca", "model": model, "harmonics": 3},
-		"sub_bands: only for method fbcca":             {"method": "cca", "frequencies": []any{8}, "sub_bands": 3},
-		"causal: only for method fbcca":                {"method": "cca", "frequencies": []any{8}, "causal": true},
-		"channels[1]: \"O1\" repeats channels[0]":      {"frequencies": []any{8}, "channels": []any{"O1", "O1"}},
-		"no_control.rule: want top or margin":          {"frequencies": []any{8}, "no_control": map[string]any{"rule": "best", "threshold": 1}},
-		"no_control.threshold: required with rule top": {"frequencies": []any{8}, "no_control": map[string]any{"rule": "top"}},
-		"no_control.threshold: needs no_control.rule":  {"frequencies": []any{8}, "no_control": map[string]any{"threshold": 1}},
+		"method: want cca, fbcca, trca or etrca":                {"method": "svm", "frequencies": []any{8}},
+		"frequencies: required for method fbcca":                {},
+		"frequencies[1]: want a positive frequency":             {"frequencies": []any{8, -1}},
+		"frequencies[1]: 8 Hz repeats frequencies[0]":           {"frequencies": []any{8, 8}},
+		"model: required for method trca":                       {"method": "trca"},
+		"harmonics, sub_bands, causal: the cca model sets them": {"method": "cca", "model": "m.json", "harmonics": 3},
+		"method: cca, but model":                                {"method": "cca", "model": fbcca},
+		"frequencies: [8 11 13 16], but model":                  {"method": "fbcca", "model": fbcca, "frequencies": []any{8, 11, 13, 16}},
+		"harmonics: want ≥ 1":                                   {"frequencies": []any{8}, "harmonics": -1},
+		"harmonics: only for methods cca and fbcca":             {"method": "trca", "model": model, "harmonics": 3},
+		"sub_bands: only for method fbcca":                      {"method": "cca", "frequencies": []any{8}, "sub_bands": 3},
+		"causal: only for method fbcca":                         {"method": "cca", "frequencies": []any{8}, "causal": true},
+		"channels[1]: \"O1\" repeats channels[0]":               {"frequencies": []any{8}, "channels": []any{"O1", "O1"}},
+		"no_control.rule: want top or margin":                   {"frequencies": []any{8}, "no_control": map[string]any{"rule": "best", "threshold": 1}},
+		"no_control.threshold: required with rule top":          {"frequencies": []any{8}, "no_control": map[string]any{"rule": "top"}},
+		"no_control.threshold: needs no_control.rule":           {"frequencies": []any{8}, "no_control": map[string]any{"threshold": 1}},
 		"model: open":                    {"method": "trca", "model": filepath.Join(t.TempDir(), "none.json")},
 		"method: etrca, but model":       {"method": "etrca", "model": model},
 		"frequencies: [8 11], but model": {"method": "trca", "model": model, "frequencies": []any{8, 11}},
@@ -266,11 +311,14 @@ func TestSSVEPConfigErrors(t *testing.T) {
 func TestSSVEPSessionErrors(t *testing.T) {
 	const fs = 256.0
 	model := trcaModel(t, 256, 2, fs, false)
+	cca := canonicalModel(t, "cca", 256, fs, []string{"E0", "E1"}, 0, 0)
 	w := ssvepWindow(512, 4, fs, 8, 0, 1)
 	for want, opts := range map[string]map[string]any{
 		"ssvep: channels: channel \"Oz\" is not in this session": {"frequencies": []any{8}, "channels": []any{"E1", "Oz"}},
 		"for windows of 256 samples, the session's are 512":      {"method": "trca", "model": model, "channels": []any{"E0", "E1"}},
 		"is for 2 channels, the stage decodes 4":                 {"method": "trca", "model": model},
+		"cca.json is for windows of 256 samples":                 {"method": "cca", "model": cca},
+		"cca.json is for 2 channels, the stage decodes 3":        {"method": "cca", "model": cca, "channels": []any{"E0", "E1", "E2"}},
 		"margin needs at least two targets":                      {"frequencies": []any{8}, "no_control": map[string]any{"rule": "margin", "threshold": 0.1}},
 	} {
 		b, errs := Build("ssvep", "", opts)

@@ -2,7 +2,6 @@ package stages
 
 import (
 	"fmt"
-	"slices"
 
 	"github.com/neurostream/neurostream/pipeline"
 	"github.com/neurostream/neurostream/pipeline/arrowout"
@@ -43,13 +42,7 @@ func (c *TokensConfig) Validate() []error {
 	if c.Vocab == "" {
 		errs = append(errs, fmt.Errorf("vocab: required (a file from `neurostream train tokenizer`)"))
 	}
-	for i, l := range c.Channels {
-		if l == "" {
-			errs = append(errs, fmt.Errorf("channels[%d]: empty label", i))
-		} else if j := slices.Index(c.Channels, l); j < i {
-			errs = append(errs, fmt.Errorf("channels[%d]: %q repeats channels[%d]", i, l, j))
-		}
-	}
+	errs = append(errs, validateLabels("channels", c.Channels)...)
 	return errs
 }
 

@@ -56,7 +56,7 @@ func tokensVocabLevels(t *testing.T, levels int) (string, *tokenizer.Vocabulary)
 		t.Fatal(err)
 	}
 	for c, ch := range x {
-		if _, err := col.Add(ch, info.SampleRate, string(info.Channels[c].Type)); err != nil {
+		if _, err := col.AddChannel(ch, info.SampleRate, string(info.Channels[c].Type)); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -244,12 +244,9 @@ func TestTokensStreamEqualsOneShot(t *testing.T) {
 			}
 			rows := sink.rows["sim"]
 			// The runtime's windows end at the last k·hop+length within the
-			// resampled session, streamed without a final flush.
-			rsp, err := dsp.NewResampler(25, 32, 1)
-			if err != nil {
-				t.Fatal(err)
-			}
-			n := int64(rsp.OutputLen(0, int(info.NSamples)))
+			// resampled session, which the resample step flushes at the
+			// end of the input: as long as one resample_poly of it.
+			n := int64(dsp.ResampledLen(int(info.NSamples), 25, 32))
 			L, H := int64(wc.length*200), int64(wc.hop*200)
 			wantEnd := (n-L)/H*H + L
 			got := map[string]map[int64]tokenRow{}

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/apache/arrow/go/v17/arrow"
 	"github.com/apache/arrow/go/v17/arrow/array"
 
 	"github.com/neurostream/neurostream/dsp"
@@ -29,100 +30,123 @@ func xcorrWindow(n int, fs float64, delay int) *pipeline.Window {
 // largest |r|, signed, and a delayed copy of the reference peaks at its
 // delay with a positive lag.
 func TestXCorrStage(t *testing.T) {
-	const fs, n, delay = 250.0, 1000, 7
-	for _, tc := range []struct {
-		opts     map[string]any
-		envelope bool
-		demean   bool
-		maxLag   int
-	}{
-		{map[string]any{"reference": "O1", "max_lag_seconds": 0.1, "emit_curve": true}, false, true, 25},
-		{map[string]any{"reference": "O1", "max_lag_seconds": 0.1, "emit_curve": true, "envelope": true}, true, true, 25},
-		{map[string]any{"reference": "O1", "max_lag_seconds": 0.5, "emit_curve": true, "demean": false}, false, false, 125},
-		{map[string]any{"reference": "O1", "max_lag_seconds": 0.1, "emit_curve": false}, false, true, 25},
+	for _, tc := range []xcorrCase{
+		{"raw", map[string]any{"reference": "O1", "max_lag_seconds": 0.1, "emit_curve": true}, false, true, 25},
+		{"envelope", map[string]any{"reference": "O1", "max_lag_seconds": 0.1, "emit_curve": true, "envelope": true}, true, true, 25},
+		{"no demean", map[string]any{"reference": "O1", "max_lag_seconds": 0.5, "emit_curve": true, "demean": false}, false, false, 125},
+		{"no curve", map[string]any{"reference": "O1", "max_lag_seconds": 0.1, "emit_curve": false}, false, true, 25},
 	} {
-		w := xcorrWindow(n, fs, delay)
-		b, errs := Build("xcorr", "", tc.opts)
-		if errs != nil {
-			t.Fatal(errs)
-		}
-		st, err := b.NewSession(session(w))
-		if err != nil {
-			t.Fatal(err)
-		}
-		res, err := st.Process(w)
-		if err != nil {
-			t.Fatal(err)
-		}
-		rec := res[0].Record
-		if int(rec.NumRows()) != len(w.Data) {
-			t.Fatalf("%v: %d rows", tc.opts, rec.NumRows())
-		}
-		plan, err := dsp.NewXCorr(dsp.XCorrConfig{Len: n, MaxLag: tc.maxLag, Demean: tc.demean})
-		if err != nil {
-			t.Fatal(err)
-		}
-		hil := dsp.NewHilbert(n)
-		ref := w.Data[0]
+		t.Run(tc.name, tc.run)
+	}
+}
+
+// xcorrCase is a TestXCorrStage case: the stage's options and what they
+// mean for dsp.XCorr.
+type xcorrCase struct {
+	name     string
+	opts     map[string]any
+	envelope bool
+	demean   bool
+	maxLag   int
+}
+
+func (tc xcorrCase) run(t *testing.T) {
+	const fs, n, delay = 250.0, 1000, 7
+	w := xcorrWindow(n, fs, delay)
+	res := processOnce(t, "xcorr", tc.opts, w)
+	rec := res[0].Record
+	defer rec.Release()
+	if int(rec.NumRows()) != len(w.Data) {
+		t.Fatalf("%v: %d rows", tc.opts, rec.NumRows())
+	}
+	plan, err := dsp.NewXCorr(dsp.XCorrConfig{Len: n, MaxLag: tc.maxLag, Demean: tc.demean})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hil := dsp.NewHilbert(n)
+	ref := w.Data[0]
+	if tc.envelope {
+		ref = hil.Envelope(nil, ref)
+	}
+	rows := xcorrColumns(t, rec)
+	for c, x := range w.Data {
 		if tc.envelope {
-			ref = hil.Envelope(nil, ref)
+			x = hil.Envelope(nil, x)
 		}
-		ch := column[*array.String](t, rec, "channel")
-		refCol := column[*array.String](t, rec, "reference")
-		env := column[*array.Boolean](t, rec, "envelope")
-		peakLag := column[*array.Float64](t, rec, "peak_lag_seconds")
-		peak := column[*array.Float64](t, rec, "peak_corr")
-		zero := column[*array.Float64](t, rec, "zero_lag_corr")
-		start := column[*array.Float64](t, rec, "lag_start_seconds")
-		step := column[*array.Float64](t, rec, "lag_step_seconds")
-		curves := column[*array.List](t, rec, "corr")
-		vals := curves.ListValues().(*array.Float64).Float64Values()
-		for c, x := range w.Data {
-			if tc.envelope {
-				x = hil.Envelope(nil, x)
-			}
-			want := plan.Compute(nil, x, ref)
-			at := 0
-			for i, v := range want {
-				if math.Abs(v) > math.Abs(want[at]) || (math.Abs(v) == math.Abs(want[at]) && math.Abs(float64(i-tc.maxLag)) < math.Abs(float64(at-tc.maxLag))) {
-					at = i
-				}
-			}
-			if ch.Value(c) != w.Channels[c].Label || refCol.Value(c) != "O1" || env.Value(c) != tc.envelope {
-				t.Errorf("%v: row %d labels %s/%s/%v", tc.opts, c, ch.Value(c), refCol.Value(c), env.Value(c))
-			}
-			if peak.Value(c) != want[at] || peakLag.Value(c) != float64(at-tc.maxLag)/fs || zero.Value(c) != want[tc.maxLag] {
-				t.Errorf("%v: %s: peak %g at %g s, zero lag %g; dsp %g at %g s, %g", tc.opts, ch.Value(c),
-					peak.Value(c), peakLag.Value(c), zero.Value(c), want[at], float64(at-tc.maxLag)/fs, want[tc.maxLag])
-			}
-			if start.Value(c) != -float64(tc.maxLag)/fs || step.Value(c) != 1/fs {
-				t.Errorf("%v: lag axis %g + i·%g", tc.opts, start.Value(c), step.Value(c))
-			}
-			if !tc.opts["emit_curve"].(bool) {
-				if !curves.IsNull(c) {
-					t.Errorf("%v: curve emitted", tc.opts)
-				}
-				continue
-			}
-			lo, hi := curves.ValueOffsets(c)
-			for i, v := range vals[lo:hi] {
-				if v != want[i] {
-					t.Fatalf("%v: %s lag %d: %g, dsp %g", tc.opts, ch.Value(c), i-tc.maxLag, v, want[i])
-				}
-			}
+		tc.checkRow(t, rows, c, w.Channels[c].Label, plan.Compute(nil, x, ref), fs)
+	}
+	if rows.peakLag.Value(0) != 0 || math.Abs(rows.peak.Value(0)-1) > 1e-12 {
+		t.Errorf("%v: reference with itself peaks at %g s, r %g", tc.opts, rows.peakLag.Value(0), rows.peak.Value(0))
+	}
+	if !tc.envelope {
+		// Channel 2 is the reference delayed by 7 samples; raw signals
+		// with noise peak exactly there. (Envelopes are smooth, with a
+		// broad peak, and need not.)
+		if got := rows.peakLag.Value(2); got != delay/fs || rows.peak.Value(2) < 0.99 {
+			t.Errorf("%v: delayed copy peaks at %g s (r %g), want %g s", tc.opts, got, rows.peak.Value(2), delay/fs)
 		}
-		if peakLag.Value(0) != 0 || math.Abs(peak.Value(0)-1) > 1e-12 {
-			t.Errorf("%v: reference with itself peaks at %g s, r %g", tc.opts, peakLag.Value(0), peak.Value(0))
+	}
+}
+
+// xcorrRows are the columns of an xcorr record.
+type xcorrRows struct {
+	ch, ref             *array.String
+	env                 *array.Boolean
+	peakLag, peak, zero *array.Float64
+	start, step         *array.Float64
+	curves              *array.List
+	vals                []float64
+}
+
+func xcorrColumns(t *testing.T, rec arrow.Record) xcorrRows {
+	t.Helper()
+	curves := column[*array.List](t, rec, "corr")
+	return xcorrRows{
+		ch:      column[*array.String](t, rec, "channel"),
+		ref:     column[*array.String](t, rec, "reference"),
+		env:     column[*array.Boolean](t, rec, "envelope"),
+		peakLag: column[*array.Float64](t, rec, "peak_lag_seconds"),
+		peak:    column[*array.Float64](t, rec, "peak_corr"),
+		zero:    column[*array.Float64](t, rec, "zero_lag_corr"),
+		start:   column[*array.Float64](t, rec, "lag_start_seconds"),
+		step:    column[*array.Float64](t, rec, "lag_step_seconds"),
+		curves:  curves,
+		vals:    curves.ListValues().(*array.Float64).Float64Values(),
+	}
+}
+
+// checkRow checks row c, of channel label, against want, dsp.XCorr's
+// curve: labels, peak (the largest |r|, the nearest to lag 0 among
+// equals), zero lag, lag axis and, if emitted, the curve.
+func (tc xcorrCase) checkRow(t *testing.T, r xcorrRows, c int, label string, want []float64, fs float64) {
+	t.Helper()
+	at := 0
+	for i, v := range want {
+		if math.Abs(v) > math.Abs(want[at]) || (math.Abs(v) == math.Abs(want[at]) && math.Abs(float64(i-tc.maxLag)) < math.Abs(float64(at-tc.maxLag))) {
+			at = i
 		}
-		if !tc.envelope {
-			// Channel 2 is the reference delayed by 7 samples; raw signals
-			// with noise peak exactly there. (Envelopes are smooth, with a
-			// broad peak, and need not.)
-			if got := peakLag.Value(2); got != delay/fs || peak.Value(2) < 0.99 {
-				t.Errorf("%v: delayed copy peaks at %g s (r %g), want %g s", tc.opts, got, peak.Value(2), delay/fs)
-			}
+	}
+	if r.ch.Value(c) != label || r.ref.Value(c) != "O1" || r.env.Value(c) != tc.envelope {
+		t.Errorf("%v: row %d labels %s/%s/%v", tc.opts, c, r.ch.Value(c), r.ref.Value(c), r.env.Value(c))
+	}
+	if r.peak.Value(c) != want[at] || r.peakLag.Value(c) != float64(at-tc.maxLag)/fs || r.zero.Value(c) != want[tc.maxLag] {
+		t.Errorf("%v: %s: peak %g at %g s, zero lag %g; dsp %g at %g s, %g", tc.opts, r.ch.Value(c),
+			r.peak.Value(c), r.peakLag.Value(c), r.zero.Value(c), want[at], float64(at-tc.maxLag)/fs, want[tc.maxLag])
+	}
+	if r.start.Value(c) != -float64(tc.maxLag)/fs || r.step.Value(c) != 1/fs {
+		t.Errorf("%v: lag axis %g + i·%g", tc.opts, r.start.Value(c), r.step.Value(c))
+	}
+	if !tc.opts["emit_curve"].(bool) {
+		if !r.curves.IsNull(c) {
+			t.Errorf("%v: curve emitted", tc.opts)
 		}
-		rec.Release()
+		return
+	}
+	lo, hi := r.curves.ValueOffsets(c)
+	for i, v := range r.vals[lo:hi] {
+		if v != want[i] {
+			t.Fatalf("%v: %s lag %d: %g, dsp %g", tc.opts, r.ch.Value(c), i-tc.maxLag, v, want[i])
+		}
 	}
 }
 

@@ -19,6 +19,7 @@ import (
 	"github.com/neurostream/neurostream/formats"
 	"github.com/neurostream/neurostream/formats/edf"
 	"github.com/neurostream/neurostream/formats/szcore"
+	"github.com/neurostream/neurostream/internal/fileio"
 	"github.com/neurostream/neurostream/pipeline/wire"
 	"github.com/neurostream/neurostream/simulate"
 )
@@ -131,20 +132,13 @@ func WriteSeizureTSV(path string, info *formats.Info) (int, error) {
 
 // WriteEDF writes rec as EDF+C with 1 s data records, making path's
 // folder when missing.
-func WriteEDF(path string, rec formats.Recording, patient, recording string) (err error) {
+func WriteEDF(path string, rec formats.Recording, patient, recording string) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
 	}
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if cerr := f.Close(); err == nil {
-			err = cerr
-		}
-	}()
-	return edf.WriteRecording(f, rec, edf.WriteOptions{Patient: patient, Recording: recording, RecordDuration: 1})
+	return fileio.WriteFile(path, func(w io.Writer) error {
+		return edf.WriteRecording(w, rec, edf.WriteOptions{Patient: patient, Recording: recording, RecordDuration: 1})
+	})
 }
 
 // WriteChunks writes rec as wire chunk files dir/SESSION-SEQ.arrows of

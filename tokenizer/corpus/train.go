@@ -137,7 +137,7 @@ func collect(col *tokenizer.Collector, in Input, path string) (tokenizer.Source,
 	}
 	src.Rate, src.Channels = rec.Info.SampleRate, len(rec.X)
 	for c, x := range rec.X {
-		n, err := col.Add(x, rec.Info.SampleRate, string(rec.Types[c]))
+		n, err := col.AddChannel(x, rec.Info.SampleRate, string(rec.Types[c]))
 		if err != nil {
 			return src, 0, fmt.Errorf("%s: %w", path, err)
 		}

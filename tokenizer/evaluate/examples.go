@@ -190,7 +190,7 @@ func (l *loader) load(d *data, files []string, test bool) error {
 		d.ex = append(d.ex, ex...)
 		l.col.Reset()
 		for c, ch := range x {
-			l.col.Add(ch, tokenizer.SampleRate, kinds[c])
+			l.col.AddChannel(ch, tokenizer.SampleRate, kinds[c])
 		}
 		powers := map[string][]float64{}
 		for k, p := range l.col.Powers {

@@ -111,27 +111,27 @@ func (c *Config) Validate() error {
 	var err error
 	switch {
 	case c.Mode != Latency && c.Mode != Throughput:
-		err = fmt.Errorf("Mode: want Latency or Throughput, got %v", c.Mode)
+		err = fmt.Errorf("mode: want Latency or Throughput, got %v", c.Mode)
 	case len(c.Brokers) == 0:
-		err = errors.New("Brokers: none")
+		err = errors.New("brokers: none")
 	case c.Sessions < 1:
-		err = fmt.Errorf("Sessions: want ≥ 1, got %d", c.Sessions)
+		err = fmt.Errorf("sessions: want ≥ 1, got %d", c.Sessions)
 	case c.Channels < 1:
-		err = fmt.Errorf("Channels: want ≥ 1, got %d", c.Channels)
+		err = fmt.Errorf("channels: want ≥ 1, got %d", c.Channels)
 	case !(c.Rate > 0):
-		err = fmt.Errorf("Rate: want a positive rate in Hz, got %v", c.Rate)
+		err = fmt.Errorf("rate: want a positive rate in Hz, got %v", c.Rate)
 	case !(c.Seconds > 0):
-		err = fmt.Errorf("Seconds: want > 0, got %v", c.Seconds)
+		err = fmt.Errorf("seconds: want > 0, got %v", c.Seconds)
 	case !(c.ChunkSeconds > 0):
-		err = fmt.Errorf("ChunkSeconds: want > 0, got %v", c.ChunkSeconds)
+		err = fmt.Errorf("chunk-seconds: want > 0, got %v", c.ChunkSeconds)
 	case !(c.HopSeconds > 0) || c.WindowSeconds < c.HopSeconds:
-		err = fmt.Errorf("WindowSeconds, HopSeconds: want 0 < hop ≤ window, got %v, %v", c.WindowSeconds, c.HopSeconds)
+		err = fmt.Errorf("window, hop: want 0 < hop ≤ window, got %v, %v", c.WindowSeconds, c.HopSeconds)
 	case c.Seconds < c.WindowSeconds:
-		err = fmt.Errorf("Seconds: %v is shorter than one window (%v s)", c.Seconds, c.WindowSeconds)
+		err = fmt.Errorf("seconds: %v is shorter than one window (%v s)", c.Seconds, c.WindowSeconds)
 	case c.Partitions < 1 || c.Workers < 1:
-		err = fmt.Errorf("Partitions, Workers: want ≥ 1, got %d, %d", c.Partitions, c.Workers)
+		err = fmt.Errorf("partitions, workers: want ≥ 1, got %d, %d", c.Partitions, c.Workers)
 	case !(c.Pace >= 0):
-		err = fmt.Errorf("Pace: want ≥ 0, got %v", c.Pace)
+		err = fmt.Errorf("pace: want ≥ 0, got %v", c.Pace)
 	}
 	if err != nil {
 		return fmt.Errorf("kafkabench: %w", err)

@@ -138,7 +138,9 @@ func (h *harness) cleanup() {
 	defer cancel()
 	cl, done := h.conn.NewClient()
 	defer done()
-	topics := append([]string{h.input, h.dead}, h.resultTopics...)
+	// Besides the topics made here, the pipeline's Prepare made the
+	// session_end topic and the checkpoints' state topic.
+	topics := append([]string{h.input, h.dead, h.prefix + "state", h.prefix + string(arrowout.KindSessionEnd)}, h.resultTopics...)
 	if _, err := cl.DeleteTopics(ctx, &kafkago.DeleteTopicsRequest{Topics: topics}); err != nil {
 		h.log.Warn("bench: delete topics", "topics", topics, "err", err)
 	}

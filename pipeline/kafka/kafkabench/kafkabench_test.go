@@ -3,7 +3,6 @@ package kafkabench
 import (
 	"bytes"
 	"encoding/json"
-	"fmt"
 	"log/slog"
 	"os"
 	"regexp"
@@ -11,22 +10,10 @@ import (
 	"testing"
 	"time"
 
-	"go.uber.org/goleak"
-
 	"github.com/neurostream/neurostream/pipeline/kafka/kafkatest"
 )
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	kafkatest.Close()
-	if code == 0 {
-		if err := goleak.Find(); err != nil {
-			fmt.Fprintf(os.Stderr, "goleak: %v\n", err)
-			code = 1
-		}
-	}
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { kafkatest.Main(m) }
 
 func quiet() *slog.Logger { return slog.New(slog.DiscardHandler) }
 
@@ -131,12 +118,12 @@ func TestValidate(t *testing.T) {
 		edit func(*Config)
 		want string
 	}{
-		{func(c *Config) { c.Mode = 0 }, "kafkabench: Mode: want Latency or Throughput, got Mode(0)"},
-		{func(c *Config) { c.Sessions = 0 }, "kafkabench: Sessions: want ≥ 1, got 0"},
-		{func(c *Config) { c.Seconds = 1 }, "kafkabench: Seconds: 1 is shorter than one window (2 s)"},
-		{func(c *Config) { c.HopSeconds = 3 }, "kafkabench: WindowSeconds, HopSeconds: want 0 < hop ≤ window, got 2, 3"},
-		{func(c *Config) { c.Pace = -1 }, "kafkabench: Pace: want ≥ 0, got -1"},
-		{func(c *Config) { c.Workers = 0 }, "kafkabench: Partitions, Workers: want ≥ 1, got 4, 0"},
+		{func(c *Config) { c.Mode = 0 }, "kafkabench: mode: want Latency or Throughput, got Mode(0)"},
+		{func(c *Config) { c.Sessions = 0 }, "kafkabench: sessions: want ≥ 1, got 0"},
+		{func(c *Config) { c.Seconds = 1 }, "kafkabench: seconds: 1 is shorter than one window (2 s)"},
+		{func(c *Config) { c.HopSeconds = 3 }, "kafkabench: window, hop: want 0 < hop ≤ window, got 2, 3"},
+		{func(c *Config) { c.Pace = -1 }, "kafkabench: pace: want ≥ 0, got -1"},
+		{func(c *Config) { c.Workers = 0 }, "kafkabench: partitions, workers: want ≥ 1, got 4, 0"},
 	} {
 		c := DefaultConfig(Latency)
 		tc.edit(&c)

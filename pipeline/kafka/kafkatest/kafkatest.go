@@ -22,6 +22,7 @@ import (
 
 	kafkago "github.com/segmentio/kafka-go"
 	"github.com/twmb/franz-go/pkg/kfake"
+	"go.uber.org/goleak"
 )
 
 var (
@@ -117,4 +118,21 @@ func Close() {
 	if fake != nil {
 		fake.Close()
 	}
+}
+
+// Main is the TestMain of a package whose tests use the broker: it runs
+// the tests, stops the in-process broker (Close), and then, where the
+// tests passed, fails the test binary if a goroutine outlived them, as
+// goleak.VerifyTestMain does (which would look before Close and find the
+// in-process broker's goroutines).
+func Main(m *testing.M) {
+	code := m.Run()
+	Close()
+	if code == 0 {
+		if err := goleak.Find(); err != nil {
+			fmt.Fprintf(os.Stderr, "goleak: %v\n", err)
+			code = 1
+		}
+	}
+	os.Exit(code)
 }
