@@ -19,6 +19,12 @@
 //     stretch (2 s by default) centred on its frame.
 //  5. The motif's token is its codeword in a two-level vocabulary (see
 //     Vocabulary), learned by Train with k-means++ and Lloyd iterations.
+//  6. What step 3 removes, the power of the token's centre frame, is
+//     kept as its band powers (Token.Powers: ln of the power in each of
+//     Bands, delta to gamma), which a vocabulary trained with levels
+//     quantises into power levels (Vocabulary.Level) at quantiles of the
+//     training frames per band and channel type: the token says the
+//     spectral shape, the levels how loud each band is.
 //
 // Frame j's token exists when frames j−Context … j+Context all lie inside
 // the signal; it depends on the samples [(j−Context)·Hop,

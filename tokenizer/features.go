@@ -96,14 +96,36 @@ func newFeaturizer(cfg FeatureConfig) *featurizer {
 	return &featurizer{cfg: cfg, stft: stft, power: make([]float64, NFFT/2+1)}
 }
 
+// NumBands is the number of frequency bands of a frame's power levels.
+const NumBands = 5
+
+// Band is a frequency band of whole 1 Hz bins: Low … High−1 Hz.
+type Band struct {
+	Name      string
+	Low, High int
+}
+
+// Bands are the bands of a frame's band powers (Token.Powers) and power
+// levels: the classical EEG bands of dsp.StandardBands (delta 1–4, theta
+// 4–8, alpha 8–12, beta 12–30, gamma 30–45 Hz), each summing the frame's
+// bins from its low edge up to, not including, its high edge, so that no
+// bin counts twice.
+var Bands = [NumBands]Band{{"delta", 1, 4}, {"theta", 4, 8}, {"alpha", 8, 12}, {"beta", 12, 30}, {"gamma", 30, 45}}
+
 // frame fills dst (length Patches) with the normalised log-patch vector of
 // the NFFT samples x: patch p is log(Σ power of bins p·PatchBins … +
 // PatchBins−1 + floor), then the patches are z-scored across the frame. The
 // floor, 1e-10 of the mean patch power, keeps silent bands finite without
 // depending on the unit; a frame whose patches are all equal (a silent or
 // constant channel) gives zeros.
-func (f *featurizer) frame(dst, x []float64) {
-	f.stft.Power(f.power, x[:NFFT])
+//
+// It also fills bands (length NumBands) with the frame's band powers, the
+// level that the normalisation removes: ln of the sum of the power bins of
+// each of Bands, in ln(unit²) of x (the one-sided power spectrum of the
+// Hann-windowed frame, as dsp.STFT computes it); −Inf for a band without
+// power, NaN for a frame with non-finite samples.
+func (f *featurizer) frame(dst, bands, x []float64) {
+	f.bandPowers(bands, x)
 	w := f.cfg.PatchBins
 	total := 0.0
 	for k := range Bins {
@@ -138,6 +160,19 @@ func (f *featurizer) frame(dst, x []float64) {
 	inv := 1 / sd
 	for p := range dst {
 		dst[p] *= inv
+	}
+}
+
+// bandPowers fills bands (length NumBands) with the band powers of the
+// NFFT samples x (see frame), leaving their power spectrum in f.power.
+func (f *featurizer) bandPowers(bands, x []float64) {
+	f.stft.Power(f.power, x[:NFFT])
+	for b, band := range Bands {
+		s := 0.0
+		for _, v := range f.power[band.Low:band.High] {
+			s += v
+		}
+		bands[b] = math.Log(s)
 	}
 }
 

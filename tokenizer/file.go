@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/apache/arrow/go/v17/arrow"
 	"github.com/apache/arrow/go/v17/arrow/array"
@@ -15,8 +17,15 @@ import (
 	"github.com/neurostream/neurostream/internal/fileio"
 )
 
-// FileVersion is the vocabulary file format version.
-const FileVersion = "1"
+// FileVersion is the vocabulary file format version Write writes for a
+// vocabulary with power levels: version 2 adds them (the metadata
+// neurostream.tokenizer.power_levels) to version 1, which Write still
+// writes for a vocabulary without levels so that older builds read it.
+// Read reads both.
+const FileVersion = "2"
+
+// fileVersion1 is the format without power levels.
+const fileVersion1 = "1"
 
 // Metadata keys of a vocabulary file's schema.
 const (
@@ -32,8 +41,42 @@ const (
 	metaSize       = "neurostream.tokenizer.size"
 	metaCells      = "neurostream.tokenizer.cells"
 	metaProvenance = "neurostream.tokenizer.provenance"
+	metaLevels     = "neurostream.tokenizer.power_levels"
 	kindVocabulary = "tokenizer-vocabulary"
 )
+
+// powerLevels is the JSON of metaLevels.
+type powerLevels struct {
+	// Levels is the number of power levels per band and channel type.
+	Levels int `json:"levels"`
+	// Power says what is quantised (Token.Powers).
+	Power string `json:"power"`
+	// Bands are the bands, Bands of the build that wrote the file.
+	Bands []fileBand `json:"bands"`
+	// Edges are, per channel type, the Levels−1 ascending edges of each
+	// band.
+	Edges map[string][][]float64 `json:"edges"`
+}
+
+// fileBand is a Band in a file.
+type fileBand struct {
+	Name string `json:"name"`
+	Low  int    `json:"low_hz"`
+	High int    `json:"high_hz"`
+}
+
+// powerDefinition is powerLevels.Power: ln of the sum of the frame's power
+// bins of each band (natural log of the unit²).
+const powerDefinition = "ln band power"
+
+// fileBands returns Bands as written in a file.
+func fileBands() []fileBand {
+	var fb []fileBand
+	for _, b := range Bands {
+		fb = append(fb, fileBand{b.Name, b.Low, b.High})
+	}
+	return fb
+}
 
 // Row levels of a vocabulary file.
 const (
@@ -56,8 +99,9 @@ func fileSchema(dim int, md arrow.Metadata) *arrow.Schema {
 // Write writes v as an Arrow IPC file: one row per coarse centroid (level
 // 0: index = cell) and per codeword (level 1: index = token id, cell =
 // its cell), with the training count and the vector as float64; the
-// schema metadata holds the feature parameters and the provenance as
-// JSON (docs/tokenizer.md).
+// schema metadata holds the feature parameters, the provenance and the
+// power level edges as JSON (docs/tokenizer.md). A vocabulary without
+// power levels is written as version 1.
 func (v *Vocabulary) Write(w io.WriteSeeker) error {
 	prov, err := json.Marshal(v.Provenance)
 	if err != nil {
@@ -65,11 +109,20 @@ func (v *Vocabulary) Write(w io.WriteSeeker) error {
 	}
 	fc := v.Features
 	ctx := fc.Context
-	md := arrow.NewMetadata(
-		[]string{metaKind, metaVersion, metaRate, metaNFFT, metaHop, metaBins, metaWindow, metaPatch, metaContext, metaSize, metaCells, metaProvenance},
-		[]string{kindVocabulary, FileVersion, strconv.Itoa(SampleRate), strconv.Itoa(NFFT), strconv.Itoa(Hop), strconv.Itoa(Bins),
-			"hann", strconv.Itoa(fc.PatchBins), strconv.Itoa(ctx), strconv.Itoa(v.Size()), strconv.Itoa(v.Cells()), string(prov)},
-	)
+	mdKeys := []string{metaKind, metaVersion, metaRate, metaNFFT, metaHop, metaBins, metaWindow, metaPatch, metaContext, metaSize, metaCells, metaProvenance}
+	mdVals := []string{kindVocabulary, fileVersion1, strconv.Itoa(SampleRate), strconv.Itoa(NFFT), strconv.Itoa(Hop), strconv.Itoa(Bins),
+		"hann", strconv.Itoa(fc.PatchBins), strconv.Itoa(ctx), strconv.Itoa(v.Size()), strconv.Itoa(v.Cells()), string(prov)}
+	if v.levels > 0 {
+		// encoding/json writes float64 in the shortest form that reads
+		// back to the same value, so the edges round-trip exactly.
+		lv, err := json.Marshal(powerLevels{Levels: v.levels, Power: powerDefinition, Bands: fileBands(), Edges: v.edges})
+		if err != nil {
+			return err
+		}
+		mdVals[1] = FileVersion
+		mdKeys, mdVals = append(mdKeys, metaLevels), append(mdVals, string(lv))
+	}
+	md := arrow.NewMetadata(mdKeys, mdVals)
 	s := fileSchema(v.dim, md)
 	b := array.NewRecordBuilder(memory.DefaultAllocator, s)
 	defer b.Release()
@@ -180,6 +233,7 @@ func Read(r interface {
 	}
 	v = newVocabulary(h.fc, rows.centroids, cellStart, rows.codes, rows.counts)
 	v.Provenance = h.prov
+	v.levels, v.edges = h.lv.Levels, h.lv.Edges
 	if err := v.check(); err != nil {
 		return nil, err
 	}
@@ -191,6 +245,7 @@ type fileMetadata struct {
 	fc          FeatureConfig
 	size, cells int
 	prov        Provenance
+	lv          powerLevels // version 2
 }
 
 // readMetadata checks a vocabulary file's kind, version and STFT, and
@@ -206,8 +261,9 @@ func readMetadata(md arrow.Metadata) (fileMetadata, error) {
 	if k := get(metaKind); k != kindVocabulary {
 		return h, fmt.Errorf("schema metadata %s is %q, want %q: not a tokenizer vocabulary", metaKind, k, kindVocabulary)
 	}
-	if ver := get(metaVersion); ver != FileVersion {
-		return h, fmt.Errorf("vocabulary file version %q, this build reads %q", ver, FileVersion)
+	ver := get(metaVersion)
+	if ver != FileVersion && ver != fileVersion1 {
+		return h, fmt.Errorf("vocabulary file version %q, this build reads %q and %q", ver, fileVersion1, FileVersion)
 	}
 	// The fixed STFT must be this build's.
 	for _, c := range []struct {
@@ -251,7 +307,32 @@ func readMetadata(md arrow.Metadata) (fileMetadata, error) {
 	if err := json.Unmarshal([]byte(get(metaProvenance)), &h.prov); err != nil {
 		return h, fmt.Errorf("metadata %s: %w", metaProvenance, err)
 	}
+	if ver == FileVersion {
+		if h.lv, err = readLevels(get(metaLevels)); err != nil {
+			return h, err
+		}
+	}
 	return h, nil
+}
+
+// readLevels parses and checks the power levels of a version 2 file.
+func readLevels(s string) (powerLevels, error) {
+	var lv powerLevels
+	if s == "" {
+		return lv, fmt.Errorf("metadata %s: missing from a version %s file", metaLevels, FileVersion)
+	}
+	dec := json.NewDecoder(strings.NewReader(s))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&lv); err != nil {
+		return lv, fmt.Errorf("metadata %s: %w", metaLevels, err)
+	}
+	if lv.Power != powerDefinition || !slices.Equal(lv.Bands, fileBands()) {
+		return lv, fmt.Errorf("metadata %s: power %q in bands %v, this build computes %q in %v", metaLevels, lv.Power, lv.Bands, powerDefinition, fileBands())
+	}
+	if err := checkLevels(lv.Levels, lv.Edges); err != nil {
+		return lv, fmt.Errorf("metadata %s: %w", metaLevels, err)
+	}
+	return lv, nil
 }
 
 // vocabRows gathers a vocabulary file's rows: each cell's centroid and

@@ -238,7 +238,8 @@ func TestFrameFeature(t *testing.T) {
 	cfg, _ := FeatureConfig{}.withDefaults()
 	f := newFeaturizer(cfg)
 	got := make([]float64, cfg.Patches())
-	f.frame(got, x)
+	bands := make([]float64, NumBands)
+	f.frame(got, bands, x)
 
 	mean := 0.0
 	for _, v := range x {
@@ -280,6 +281,20 @@ func TestFrameFeature(t *testing.T) {
 		ss += want[p] * want[p]
 	}
 	sd := math.Sqrt(ss / 20)
+	// The band powers sum the bins of each band, at dsp.STFT's scale.
+	sw := 0.0
+	for _, v := range w {
+		sw += v
+	}
+	for b, band := range []struct{ lo, hi int }{{1, 4}, {4, 8}, {8, 12}, {12, 30}, {30, 45}} {
+		s := 0.0
+		for k := band.lo; k < band.hi; k++ {
+			s += power[k]
+		}
+		if want := math.Log(s / (sw * sw)); math.Abs(bands[b]-want) > 1e-9 {
+			t.Errorf("band %d power %v, want %v", b, bands[b], want)
+		}
+	}
 	for p := range want {
 		want[p] /= sd
 		if math.Abs(got[p]-want[p]) > 1e-9 {
@@ -290,14 +305,19 @@ func TestFrameFeature(t *testing.T) {
 	if slices.Index(got, slices.Max(got)) != 2 {
 		t.Errorf("largest patch %d, want 2: %v", slices.Index(got, slices.Max(got)), got)
 	}
-	// A constant frame gives zeros.
+	// A constant frame gives zeros, and band powers −Inf.
 	for i := range x {
 		x[i] = 3
 	}
-	f.frame(got, x)
+	f.frame(got, bands, x)
 	for _, v := range got {
 		if v != 0 {
 			t.Fatalf("constant frame: %v", got)
+		}
+	}
+	for _, p := range bands {
+		if !math.IsInf(p, -1) {
+			t.Fatalf("constant frame: band powers %v, want -Inf", bands)
 		}
 	}
 }

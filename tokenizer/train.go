@@ -29,6 +29,17 @@ type TrainConfig struct {
 	// Seed seeds the subsampling and the k-means++ seeding; the same
 	// seed and motifs give a bit-identical vocabulary.
 	Seed uint64
+	// Powers are the band powers (Token.Powers, NumBands values each) of
+	// the training motifs' centre frames by channel type, as
+	// Collector.Powers holds them; the vocabulary's level edges are their
+	// quantiles per band (see Level), for every type with at least
+	// Levels finite values in each band. Default: none, and the
+	// vocabulary has no power levels.
+	Powers map[string][]float64
+	// Levels is the number of power levels per band and channel type, 2
+	// … MaxLevels, or NoLevels for none. Default: 16 (about the
+	// resolution a 1 s frame's band power allows: docs/tokenizer.md).
+	Levels int
 	// Progress, when set, is called as training advances: step names
 	// the k-means run ("coarse" or "fine"), done of total units.
 	Progress func(step string, done, total int)
@@ -44,6 +55,10 @@ type TrainConfig struct {
 //     about the same share of the data — what maximises codebook
 //     perplexity — and its codewords are a k-means of the cell's motifs.
 //
+// With cfg.Powers, the band powers get Levels levels per band and channel
+// type at quantiles, so that every level, too, holds about the same share
+// of the training frames.
+//
 // After every Lloyd update a codeword that lost all its motifs (a dead
 // code) is restarted at the motif farthest from its own codeword, which
 // splits the loosest cluster; Provenance.Restarts counts them.
@@ -51,29 +66,11 @@ type TrainConfig struct {
 // The result does not depend on GOMAXPROCS: work is split into fixed
 // pieces whose results are combined in order.
 func Train(motifs []float64, cfg TrainConfig) (*Vocabulary, error) {
-	fc, err := cfg.Features.withDefaults()
+	cfg, fc, err := cfg.withDefaults()
 	if err != nil {
 		return nil, err
 	}
 	dim := fc.Dim()
-	if cfg.Size == 0 {
-		cfg.Size = 1024
-	}
-	if cfg.Size < 2 || cfg.Size > MaxSize {
-		return nil, fmt.Errorf("tokenizer: vocabulary size %d: want 2 to %d", cfg.Size, MaxSize)
-	}
-	if cfg.Cells == 0 {
-		cfg.Cells = int(math.Round(math.Sqrt(float64(cfg.Size))))
-	}
-	if cfg.Cells < 1 || cfg.Cells > cfg.Size {
-		return nil, fmt.Errorf("tokenizer: %d cells: want 1 to the vocabulary size %d", cfg.Cells, cfg.Size)
-	}
-	if cfg.Iterations == 0 {
-		cfg.Iterations = 30
-	}
-	if cfg.MaxMotifs == 0 {
-		cfg.MaxMotifs = 1 << 18
-	}
 	if len(motifs)%dim != 0 {
 		return nil, fmt.Errorf("tokenizer: %d motif values are not a multiple of the motif length %d", len(motifs), dim)
 	}
@@ -85,23 +82,7 @@ func Train(motifs []float64, cfg TrainConfig) (*Vocabulary, error) {
 	prov := Provenance{Seed: cfg.Seed, Iterations: cfg.Iterations, Available: n}
 	rng := rand.New(rand.NewPCG(cfg.Seed, 0x746f6b656e697a65))
 	if n > cfg.MaxMotifs {
-		// A partial Fisher–Yates shuffle picks MaxMotifs motifs; they
-		// are kept in their original order.
-		idx := make([]int, n)
-		for i := range idx {
-			idx[i] = i
-		}
-		for i := range cfg.MaxMotifs {
-			j := i + rng.IntN(n-i)
-			idx[i], idx[j] = idx[j], idx[i]
-		}
-		pick := idx[:cfg.MaxMotifs]
-		slices.Sort(pick)
-		sub := make([]float64, 0, len(pick)*dim)
-		for _, i := range pick {
-			sub = append(sub, motifs[i*dim:(i+1)*dim]...)
-		}
-		motifs, n = sub, len(pick)
+		motifs, n = subsample(motifs, dim, cfg.MaxMotifs, rng), cfg.MaxMotifs
 	}
 	prov.Motifs = n
 	progress := cfg.Progress
@@ -177,7 +158,65 @@ func Train(motifs []float64, cfg TrainConfig) (*Vocabulary, error) {
 		v.counts[id]++
 	}
 	v.Provenance = prov
+	if cfg.Levels != NoLevels {
+		v.learnLevels(cfg.Powers, cfg.Levels)
+	}
 	return v, v.check()
+}
+
+// withDefaults returns cfg and its features with the defaults filled in,
+// or an error naming the bad field.
+func (cfg TrainConfig) withDefaults() (TrainConfig, FeatureConfig, error) {
+	fc, err := cfg.Features.withDefaults()
+	if err != nil {
+		return cfg, fc, err
+	}
+	if cfg.Size == 0 {
+		cfg.Size = 1024
+	}
+	if cfg.Size < 2 || cfg.Size > MaxSize {
+		return cfg, fc, fmt.Errorf("tokenizer: vocabulary size %d: want 2 to %d", cfg.Size, MaxSize)
+	}
+	if cfg.Cells == 0 {
+		cfg.Cells = int(math.Round(math.Sqrt(float64(cfg.Size))))
+	}
+	if cfg.Cells < 1 || cfg.Cells > cfg.Size {
+		return cfg, fc, fmt.Errorf("tokenizer: %d cells: want 1 to the vocabulary size %d", cfg.Cells, cfg.Size)
+	}
+	if cfg.Levels == 0 {
+		cfg.Levels = 16
+	}
+	if cfg.Levels != NoLevels && (cfg.Levels < 2 || cfg.Levels > MaxLevels) {
+		return cfg, fc, fmt.Errorf("tokenizer: %d power levels: want 2 to %d (or NoLevels)", cfg.Levels, MaxLevels)
+	}
+	if cfg.Iterations == 0 {
+		cfg.Iterations = 30
+	}
+	if cfg.MaxMotifs == 0 {
+		cfg.MaxMotifs = 1 << 18
+	}
+	return cfg, fc, nil
+}
+
+// subsample returns k of the motifs (dim values each) picked at random
+// by a partial Fisher–Yates shuffle, kept in their original order.
+func subsample(motifs []float64, dim, k int, rng *rand.Rand) []float64 {
+	n := len(motifs) / dim
+	idx := make([]int, n)
+	for i := range idx {
+		idx[i] = i
+	}
+	for i := range k {
+		j := i + rng.IntN(n-i)
+		idx[i], idx[j] = idx[j], idx[i]
+	}
+	pick := idx[:k]
+	slices.Sort(pick)
+	sub := make([]float64, 0, k*dim)
+	for _, i := range pick {
+		sub = append(sub, motifs[i*dim:(i+1)*dim]...)
+	}
+	return sub
 }
 
 // allocate splits total codewords over cells in proportion to sizes

@@ -18,6 +18,9 @@ import (
 // definition of a token, and Nearest gives the global nearest codeword
 // for comparison.
 //
+// A vocabulary trained with power levels also quantises each frame's band
+// powers (Token.Powers) per channel type: see Level.
+//
 // A Vocabulary is read-only after Train or Read and safe for concurrent
 // use; each goroutine tokenizes with its own Tokenizer.
 type Vocabulary struct {
@@ -28,12 +31,14 @@ type Vocabulary struct {
 	Provenance Provenance
 
 	dim       int
-	centroids []float64 // Cells×dim
-	cHalf     []float64 // ½‖centroid‖²
-	cellStart []int     // Cells+1 offsets into the codewords
-	codes     []float64 // Size×dim
-	half      []float64 // ½‖codeword‖²
-	counts    []int64   // training motifs per codeword
+	centroids []float64              // Cells×dim
+	cHalf     []float64              // ½‖centroid‖²
+	cellStart []int                  // Cells+1 offsets into the codewords
+	codes     []float64              // Size×dim
+	half      []float64              // ½‖codeword‖²
+	counts    []int64                // training motifs per codeword
+	levels    int                    // power levels per band and channel type, 0 for none
+	edges     map[string][][]float64 // power level edges by channel type and band
 }
 
 // Provenance records how a vocabulary was trained.
@@ -201,6 +206,11 @@ type Token struct {
 	// Distance is the Euclidean distance between the unit-norm motif and
 	// its codeword (0 … 2): the quantization error.
 	Distance float64
+	// Powers are the centre frame's band powers, which the motif's
+	// normalisation removes: ln of its power in each of Bands, in
+	// ln(unit²) of the signal; −Inf for a band without power.
+	// Vocabulary.Level quantises them.
+	Powers [NumBands]float64
 }
 
 // Tokenizer tokenizes signals with a vocabulary. It holds scratch buffers
@@ -210,6 +220,7 @@ type Tokenizer struct {
 	v      *Vocabulary
 	feat   *featurizer
 	frames []float64 // frame vectors, Patches each
+	powers []float64 // the frames' band powers, NumBands each
 	motif  []float64
 }
 
@@ -251,18 +262,46 @@ func (t *Tokenizer) AppendFrames(dst []Token, x []float64, x0, from, to int64) [
 	nf := int(to - from + 2*ctx)
 	if cap(t.frames) < nf*p {
 		t.frames = make([]float64, nf*p)
+		t.powers = make([]float64, nf*NumBands)
 	}
-	frames := t.frames[:nf*p]
+	frames, powers := t.frames[:nf*p], t.powers[:nf*NumBands]
 	for k := range nf {
 		s := lo + int64(k)*Hop
-		t.feat.frame(frames[k*p:(k+1)*p], x[s:s+NFFT])
+		t.feat.frame(frames[k*p:(k+1)*p], powers[k*NumBands:(k+1)*NumBands], x[s:s+NFFT])
 	}
 	dim := t.v.dim
 	for j := from; j < to; j++ {
 		k := int(j - from)
 		motif(t.motif, frames[k*p:k*p+dim])
 		id, d := t.v.Quantize(t.motif)
-		dst = append(dst, Token{Frame: j, ID: int32(id), Distance: d})
+		tok := Token{Frame: j, ID: int32(id), Distance: d}
+		c := k + int(ctx)
+		copy(tok.Powers[:], powers[c*NumBands:(c+1)*NumBands])
+		dst = append(dst, tok)
+	}
+	return dst
+}
+
+// AppendPowers appends the band powers (Token.Powers: NumBands values per
+// frame, frame order) of frames from … to−1 to dst, frame j covering
+// samples [j·Hop, j·Hop+NFFT) on the clock where x[0] is sample x0. A
+// frame's band powers depend on its own samples only, so they exist for
+// frames too close to the signal's ends for a token; every sample of the
+// frames must lie in x, and AppendPowers panics otherwise.
+func (t *Tokenizer) AppendPowers(dst []float64, x []float64, x0, from, to int64) []float64 {
+	if to <= from {
+		return dst
+	}
+	lo, hi := from*Hop-x0, (to-1)*Hop+NFFT-x0
+	if lo < 0 || hi > int64(len(x)) {
+		panic(fmt.Sprintf("tokenizer: frames %d…%d need samples [%d, %d) of a signal holding [%d, %d)",
+			from, to-1, lo+x0, hi+x0, x0, x0+int64(len(x))))
+	}
+	var bands [NumBands]float64
+	for j := from; j < to; j++ {
+		s := j*Hop - x0
+		t.feat.bandPowers(bands[:], x[s:s+NFFT])
+		dst = append(dst, bands[:]...)
 	}
 	return dst
 }
@@ -270,26 +309,31 @@ func (t *Tokenizer) AppendFrames(dst []Token, x []float64, x0, from, to int64) [
 // Motifs appends the motif vectors of the frames Tokenize would tokenize
 // in x (Dim values each, frame order) to dst.
 func (t *Tokenizer) Motifs(dst []float64, x []float64) []float64 {
-	return appendMotifs(t.feat, dst, x)
+	dst, _ = appendMotifs(t.feat, dst, nil, x)
+	return dst
 }
 
-// appendMotifs appends the motifs of every full-context frame of x.
-func appendMotifs(f *featurizer, dst []float64, x []float64) []float64 {
+// appendMotifs appends the motifs of every full-context frame of x to dst,
+// and their centre frames' band powers (NumBands each) to powers.
+func appendMotifs(f *featurizer, dst, powers []float64, x []float64) ([]float64, []float64) {
 	fc := f.cfg
 	nf := NumFrames(len(x))
 	if nf < fc.Frames() {
-		return dst
+		return dst, powers
 	}
 	p := fc.Patches()
 	dim := fc.Dim()
 	frames := make([]float64, nf*p)
+	pw := make([]float64, nf*NumBands)
 	for k := range nf {
-		f.frame(frames[k*p:(k+1)*p], x[k*Hop:k*Hop+NFFT])
+		f.frame(frames[k*p:(k+1)*p], pw[k*NumBands:(k+1)*NumBands], x[k*Hop:k*Hop+NFFT])
 	}
 	m := make([]float64, dim)
 	for k := 0; k+fc.Frames() <= nf; k++ {
 		motif(m, frames[k*p:k*p+dim])
 		dst = append(dst, m...)
+		c := k + fc.Context
+		powers = append(powers, pw[c*NumBands:(c+1)*NumBands]...)
 	}
-	return dst
+	return dst, powers
 }

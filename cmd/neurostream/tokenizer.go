@@ -23,9 +23,10 @@ func inputFlags(cmd *cobra.Command, in *corpus.Input) {
 // tokenFlags are the flags of the corpus and evaluate configuration fields.
 var tokenFlags = map[string]string{
 	"corpus.Input.Paths": "--data", "corpus.Input.Channels": "--channels", "corpus.Input.Text.SampleRate": "--text-rate",
-	"corpus.TrainConfig.Size": "--vocab", "corpus.TrainConfig.Features": "--context/--patch",
+	"corpus.TrainConfig.Size": "--vocab", "corpus.TrainConfig.Levels": "--levels", "corpus.TrainConfig.Features": "--context/--patch",
 	"evaluate.Config.VocabFile": "--vocab", "evaluate.Config.Labels": "--labels", "evaluate.Config.Folds": "--folds",
 	"evaluate.Config.InnerFolds": "--inner-folds", "evaluate.Config.Lambdas": "--lambdas", "evaluate.Config.TokenFeatures": "--token-features",
+	"evaluate.Config.TestPaths": "--test-data",
 }
 
 // flagError names the flag, not the Go field, of a bad configuration field.
@@ -74,6 +75,7 @@ func newTrainTokenizerCmd() *cobra.Command {
 	f := cmd.Flags()
 	f.IntVar(&cfg.Size, "vocab", 1024, fmt.Sprintf("vocabulary size (tokens), 2 to %d", corpus.MaxSize))
 	f.IntVar(&cfg.Cells, "cells", 0, "coarse cells of the two-level vocabulary (default √vocab)")
+	f.IntVar(&cfg.Levels, "levels", 16, "power levels per band (delta…gamma) and channel type (-1: none)")
 	f.IntVar(&cfg.Features.Context, "context", 1, "frames of context on each side of a motif's centre frame (0: none)")
 	f.IntVar(&cfg.Features.PatchBins, "patch", 5, "frequency patch width in 1 Hz bins (divides 100)")
 	f.IntVar(&cfg.Iterations, "iterations", 30, "Lloyd iterations per k-means run")

@@ -93,7 +93,7 @@ func TestTokensReport(t *testing.T) {
 		{"--labels folder --folds 1", "--folds 1: want at least 2"},
 		{"--labels folder --inner-folds 1", "--inner-folds 1: want at least 2"},
 		{"--labels folder --lambdas 1,-1", "--lambdas: -1 is not a positive penalty"},
-		{"--labels folder --token-features words", `--token-features "words": want tokens, cells or bigrams`},
+		{"--labels folder --token-features words", `--token-features "words": want tokens, cells, bigrams, levels or level-cells`},
 		{"--labels folder --vocab " + filepath.Join(dir, "none.arrow"), "--vocab: open " + filepath.Join(dir, "none.arrow") + ": no such file or directory"},
 		{"--labels x=a,y=b", "no labelled examples: check --labels"},
 	} {
@@ -104,6 +104,26 @@ func TestTokensReport(t *testing.T) {
 	}
 	if _, _, err := runTokens(t, "report", "--labels", "folder", "--vocab", vocab); err == nil || err.Error() != "give --data" {
 		t.Errorf("no --data: %v", err)
+	}
+	// Held-out test data: --train-data and --test-data reach
+	// evaluate.Config, and their errors name them.
+	s0, s1, s2 := filepath.Join(rec, "s0.edf"), filepath.Join(rec, "s1.edf"), filepath.Join(rec, "s2.edf")
+	stdout, _, err = runTokens(t, "report", "--vocab", vocab, "--train-data", s0+","+s1, "--test-data", s2,
+		"--labels", "ssvep/8Hz=8Hz,ssvep/15Hz=15Hz", "--channels", "O1,O2,Pz", "--lambdas", "0.01,1")
+	if err != nil || !strings.Contains(stdout, "training data: 11 examples from 2 recordings") || !strings.Contains(stdout, "test data: 6 examples from 1 recordings") {
+		t.Errorf("--train-data/--test-data: %v\n%s", err, stdout)
+	}
+	for _, tc := range []struct{ args, want string }{
+		{"--train-data " + s0, "--train-data needs --test-data (to cross-validate, give --data)"},
+		{"--test-data " + s0, "--test-data needs --train-data"},
+		{"--data " + s0 + " --train-data " + s1 + " --test-data " + s2, "give --data (cross-validation) or --train-data with --test-data, not both"},
+		{"--train-data " + s0 + " --test-data " + filepath.Join(dir, "none"), "--test-data " + filepath.Join(dir, "none") + ": stat"},
+		{"--train-data " + filepath.Join(dir, "none") + " --test-data " + s0, "--train-data " + filepath.Join(dir, "none") + ": stat"},
+	} {
+		_, _, err := runTokens(t, append([]string{"report", "--vocab", vocab, "--labels", "folder"}, strings.Fields(tc.args)...)...)
+		if err == nil || !strings.HasPrefix(err.Error(), tc.want) {
+			t.Errorf("%s: %v, want %q", tc.args, err, tc.want)
+		}
 	}
 	if _, _, err := runTokens(t, "report", "--labels", "folder", "--data", rec); err == nil || err.Error() != "give --vocab" {
 		t.Errorf("no --vocab: %v", err)

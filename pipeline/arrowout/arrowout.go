@@ -20,7 +20,7 @@ import (
 )
 
 // SchemaVersion is written as neurostream.schema_version in every schema.
-const SchemaVersion = "1"
+const SchemaVersion = "2"
 
 // Kind names a result kind; it is the file stem and, in Kafka, the topic
 // suffix.

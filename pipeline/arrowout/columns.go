@@ -93,6 +93,11 @@ func float64sCol[R any](name string, get func(R) []float64) column[R] {
 	return listCol[R, float64, *array.Float64Builder](name, arrow.PrimitiveTypes.Float64, get)
 }
 
+// int32sCol is a list<int32> column.
+func int32sCol[R any](name string, get func(R) []int32) column[R] {
+	return listCol[R, int32, *array.Int32Builder](name, arrow.PrimitiveTypes.Int32, get)
+}
+
 // stringsCol is a list<utf8> column.
 func stringsCol[R any](name string, get func(R) []string) column[R] {
 	return listCol[R, string, *array.StringBuilder](name, arrow.BinaryTypes.String, get)

@@ -90,11 +90,12 @@ func goldenRecords() map[arrowout.Kind][]arrow.Record {
 	tk := arrowout.NewTokensRows(nil)
 	defer tk.Release()
 	tk.Reserve(3, 4)
-	tk.Append(k0, "C3", 0, 17, 0.5)
+	tk.AppendLevels(k0, "C3", 0, 17, 0.5, []int32{5, 6, 7, 8, 9})
 	tk.Append(k0, "C3", 1, 0, 0)
 	tk.Append(k0, "Cz", 1, 255, 2)
 	out[arrowout.KindTokens] = append(out[arrowout.KindTokens], tk.Flush())
-	tk.Append(k1, "T7", 9, 3, math.NaN())
+	tk.AppendLevels(k1, "T7", 9, 3, math.NaN(), []int32{0, 0, 0, 0, 0})
+	tk.AppendLevels(k1, "T8", 9, 4, 1, []int32{255, 1, 2, 3, 4})
 	out[arrowout.KindTokens] = append(out[arrowout.KindTokens], tk.Flush())
 
 	out[arrowout.KindSessionEnd] = []arrow.Record{

@@ -10,8 +10,9 @@ import (
 
 // TokensConfig configures the tokens stage: every channel is turned into
 // one time-frequency motif token per 0.5 s frame with a vocabulary from
-// `neurostream train tokenizer` (docs/tokenizer.md). Rows are of kind
-// tokens (docs/schemas.md).
+// `neurostream train tokenizer` (docs/tokenizer.md), and, when the
+// vocabulary has power levels for the channel's type, the frame's power
+// levels. Rows are of kind tokens (docs/schemas.md).
 //
 // The session must be at the tokenizer's 200 Hz: add a resample
 // preprocess step (its streamed output equals a one-shot resample, so the
@@ -97,6 +98,7 @@ func (t *Tokens) NewSession(si pipeline.SessionInfo) (pipeline.Stage, error) {
 	}
 	for _, i := range idx {
 		st.labels = append(st.labels, si.Channels[i].Label)
+		st.kinds = append(st.kinds, string(si.Channels[i].Type))
 		st.labelBytes = max(st.labelBytes, len(si.Channels[i].Label)+len(si.Session))
 	}
 	return st, nil
@@ -106,10 +108,12 @@ type tokensSession struct {
 	tk         *tokenizer.Tokenizer
 	idx        []int
 	labels     []string
+	kinds      []string // channel types, for the power levels
 	labelBytes int
 	length     int64 // window length in samples
 	ctx, span  int64
 	buf        []tokenizer.Token
+	levels     []int32 // one row's power levels
 	rows       *arrowout.TokensRows
 }
 
@@ -162,8 +166,15 @@ func (s *tokensSession) Process(w *pipeline.Window) ([]arrowout.Result, error) {
 	s.rows.Reserve(len(s.idx)*int(to-from), s.labelBytes)
 	for i, c := range s.idx {
 		s.buf = s.tk.AppendFrames(s.buf[:0], w.Data[c], w.StartSample, from, to)
-		for _, t := range s.buf {
-			s.rows.Append(w.WindowKey, s.labels[i], t.Frame, t.ID, t.Distance)
+		v := s.tk.Vocabulary()
+		for j := range s.buf {
+			t := &s.buf[j]
+			var levels []int32 // nil: null
+			if v.HasLevels(s.kinds[i]) {
+				s.levels = v.AppendLevels(s.levels[:0], s.kinds[i], t)
+				levels = s.levels
+			}
+			s.rows.AppendLevels(w.WindowKey, s.labels[i], t.Frame, t.ID, t.Distance, levels)
 		}
 	}
 	return []arrowout.Result{{Kind: arrowout.KindTokens, Key: w.WindowKey, Record: s.rows.Flush()}}, nil

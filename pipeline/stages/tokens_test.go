@@ -40,21 +40,27 @@ func readSim(t *testing.T, cfg simulate.Config) ([][]float64, *formats.Info) {
 	return formatstest.ReadAll(t, s), s.Info()
 }
 
-// tokensVocab trains a 128-token vocabulary on a simulated session and
-// writes it; it returns the file and the vocabulary.
+// tokensVocab trains a 128-token vocabulary with 11 power levels per
+// channel type on a simulated session and writes it; it returns the file
+// and the vocabulary.
 func tokensVocab(t *testing.T) (string, *tokenizer.Vocabulary) {
+	return tokensVocabLevels(t, 0)
+}
+
+// tokensVocabLevels is tokensVocab with the given TrainConfig.Levels.
+func tokensVocabLevels(t *testing.T, levels int) (string, *tokenizer.Vocabulary) {
 	t.Helper()
 	x, info := readSim(t, tokensSim(21, 40))
 	col, err := tokenizer.NewCollector(tokenizer.FeatureConfig{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, ch := range x {
-		if _, err := col.Add(ch, info.SampleRate); err != nil {
+	for c, ch := range x {
+		if _, err := col.AddChannel(ch, info.SampleRate, string(info.Channels[c].Type)); err != nil {
 			t.Fatal(err)
 		}
 	}
-	v, err := tokenizer.Train(col.Motifs, tokenizer.TrainConfig{Size: 128, Seed: 1})
+	v, err := tokenizer.Train(col.Motifs, tokenizer.TrainConfig{Size: 128, Seed: 1, Powers: col.Powers, Levels: levels})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,6 +78,7 @@ type tokenRow struct {
 	frame    int64
 	token    int32
 	distance float64
+	levels   string // power_levels as fmt prints them, "null" for null
 }
 
 func tokenRows(t *testing.T, res []arrowout.Result) []tokenRow {
@@ -90,8 +97,15 @@ func tokenRows(t *testing.T, res []arrowout.Result) []tokenRow {
 		fr := column[*array.Int64](t, rec, "frame")
 		tok := column[*array.Int32](t, rec, "token")
 		dist := column[*array.Float64](t, rec, "distance")
+		lvl := column[*array.List](t, rec, "power_levels")
+		lv := lvl.ListValues().(*array.Int32).Int32Values()
 		for i := range int(rec.NumRows()) {
-			out = append(out, tokenRow{win.Value(i), ch.Value(i), fr.Value(i), tok.Value(i), dist.Value(i)})
+			levels := "null"
+			if lvl.IsValid(i) {
+				lo, hi := lvl.ValueOffsets(i)
+				levels = fmt.Sprint(lv[lo:hi])
+			}
+			out = append(out, tokenRow{win.Value(i), ch.Value(i), fr.Value(i), tok.Value(i), dist.Value(i), levels})
 		}
 	}
 	return out
@@ -183,7 +197,9 @@ func TestTokensStreamEqualsOneShot(t *testing.T) {
 	x, info := readSim(t, cfg)
 	tk := v.NewTokenizer()
 	want := map[string][]tokenizer.Token{}
+	kind := map[string]string{}
 	for c, ch := range x {
+		kind[info.Channels[c].Label] = string(info.Channels[c].Type)
 		// The wire carries float32 samples.
 		for i, v := range ch {
 			ch[i] = float64(float32(v))
@@ -266,8 +282,10 @@ func TestTokensStreamEqualsOneShot(t *testing.T) {
 					if !ok {
 						t.Fatalf("channel %s: frame %d (span ends at %d) missing; last window ends at %d", label, tok.Frame, end, lastEnd)
 					}
-					if row.token != tok.ID || row.distance != tok.Distance {
-						t.Fatalf("channel %s frame %d: stream token %d (%v), one-shot %d (%v)", label, tok.Frame, row.token, row.distance, tok.ID, tok.Distance)
+					levels := fmt.Sprint(v.AppendLevels(nil, kind[label], &tok))
+					if row.token != tok.ID || row.distance != tok.Distance || row.levels != levels {
+						t.Fatalf("channel %s frame %d: stream token %d (%v) levels %s, one-shot %d (%v) levels %s",
+							label, tok.Frame, row.token, row.distance, row.levels, tok.ID, tok.Distance, levels)
 					}
 					delete(g, tok.Frame)
 				}
@@ -332,5 +350,63 @@ func TestTokensRestart(t *testing.T) {
 		if len(ra) == 0 || !slices.Equal(ra, rb) {
 			t.Fatalf("window %d: %d rows live, %d after the restart, or different", k, len(ra), len(rb))
 		}
+	}
+}
+
+// TestTokensPowerLevels: with a vocabulary with power levels every row
+// carries its frame's levels, and they spread over the range in every
+// band; with one without them (a version 1 file) the column is null and
+// the tokens are the same.
+func TestTokensPowerLevels(t *testing.T) {
+	withPath, with := tokensVocabLevels(t, 4)
+	withoutPath, without := tokensVocabLevels(t, tokenizer.NoLevels)
+	if with.Levels() != 4 || without.Levels() != 0 {
+		t.Fatalf("levels %d and %d", with.Levels(), without.Levels())
+	}
+	x, info := readSim(t, tokensSim(7, 20))
+	for c := range x {
+		var err error
+		if x[c], err = dsp.ResamplePoly(nil, x[c], 25, 32); err != nil {
+			t.Fatal(err)
+		}
+	}
+	si := pipeline.SessionInfo{Session: "s", SampleRate: 200, Channels: info.Channels, WindowLength: 400}
+	var rows [2][]tokenRow
+	for i, path := range []string{withPath, withoutPath} {
+		b, errs := Build("tokens", "", map[string]any{"vocab": path})
+		if errs != nil {
+			t.Fatal(errs)
+		}
+		st, err := b.NewSession(si)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for k := int64(0); (k+4)*100 <= int64(len(x[0])); k++ {
+			w := &pipeline.Window{WindowKey: arrowout.WindowKey{Session: "s", Window: k, StartSample: k * 100}, SampleRate: 200, Channels: info.Channels}
+			for c := range x {
+				w.Data = append(w.Data, x[c][k*100:k*100+400])
+			}
+			res, err := st.Process(w)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rows[i] = append(rows[i], tokenRows(t, res)...)
+		}
+	}
+	seen := map[string]int{}
+	for j, r := range rows[0] {
+		var lv [tokenizer.NumBands]int
+		if n, err := fmt.Sscanf(r.levels, "[%d %d %d %d %d]", &lv[0], &lv[1], &lv[2], &lv[3], &lv[4]); n != tokenizer.NumBands || err != nil {
+			t.Fatalf("row %d: power levels %s", j, r.levels)
+		}
+		for b, l := range lv {
+			seen[fmt.Sprint(b, l)]++
+		}
+		if o := rows[1][j]; o.levels != "null" || o.token != r.token || o.frame != r.frame {
+			t.Fatalf("row %d: %+v with levels, %+v without", j, r, o)
+		}
+	}
+	if len(seen) != 4*tokenizer.NumBands {
+		t.Errorf("band and level pairs written %v, want each level 0…3 in each band", seen)
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/neurostream/neurostream/formats"
 	"github.com/neurostream/neurostream/tokenizer"
 	"github.com/neurostream/neurostream/tokenizer/corpus"
 	"github.com/neurostream/neurostream/tokenizer/corpus/corpustest"
@@ -37,7 +38,8 @@ func TestTrain(t *testing.T) {
 		}
 		if i == 0 {
 			t.Log(out.String())
-			for _, want := range []string{"2 recordings, 38 channels", "motifs of 60 values (context ±1 frames, 5 Hz patches)", "vocabulary: 128 tokens in 11 cells"} {
+			for _, want := range []string{"2 recordings, 38 channels", "motifs of 60 values (context ±1 frames, 5 Hz patches)", "vocabulary: 128 tokens in 11 cells",
+				"power levels: 16 per band (delta 1–4 Hz, theta 4–8 Hz, alpha 8–12 Hz, beta 12–30 Hz, gamma 30–45 Hz) and channel type (eeg)"} {
 				if !strings.Contains(out.String(), want) {
 					t.Errorf("summary lacks %q:\n%s", want, out.String())
 				}
@@ -54,6 +56,7 @@ func TestTrain(t *testing.T) {
 			}
 		}
 		v := tr.Vocabulary
+		wantLevels(t, v, 16, "eeg")
 		if v.Size() != 128 || len(v.Provenance.Sources) != 2 || v.Provenance.Software != "corpus test" {
 			t.Fatalf("vocabulary %d tokens, provenance %+v", v.Size(), v.Provenance)
 		}
@@ -82,6 +85,14 @@ func TestTrain(t *testing.T) {
 	}
 }
 
+// wantLevels checks that v has n power levels of channel type kind only.
+func wantLevels(t *testing.T, v *tokenizer.Vocabulary, n int, kind string) {
+	t.Helper()
+	if v.Levels() != n || !slices.Equal(v.LevelTypes(), []string{kind}) || len(v.LevelEdges(kind, tokenizer.NumBands-1)) != n-1 {
+		t.Errorf("power levels %d of types %v, want %d of %s", v.Levels(), v.LevelTypes(), n, kind)
+	}
+}
+
 // TestTrainConfigErrors: a bad size or feature is refused, naming the
 // field, before any recording is read.
 func TestTrainConfigErrors(t *testing.T) {
@@ -93,6 +104,7 @@ func TestTrainConfigErrors(t *testing.T) {
 	}{
 		{corpus.TrainConfig{Input: missing, TrainConfig: tokenizer.TrainConfig{Size: 9000}}, "corpus.TrainConfig.Size", "corpus.TrainConfig.Size 9000: want 2 to 8192"},
 		{corpus.TrainConfig{Input: missing, TrainConfig: tokenizer.TrainConfig{Size: 1}}, "corpus.TrainConfig.Size", "want 2 to 8192"},
+		{corpus.TrainConfig{Input: missing, TrainConfig: tokenizer.TrainConfig{Levels: 1}}, "corpus.TrainConfig.Levels", "corpus.TrainConfig.Levels 1: want 2 to 256 (or -1 for none)"},
 		{corpus.TrainConfig{Input: missing, TrainConfig: tokenizer.TrainConfig{Features: tokenizer.FeatureConfig{PatchBins: 7}}}, "corpus.TrainConfig.Features", "patch bins 7 must divide 100"},
 		{corpus.TrainConfig{Input: missing}, "corpus.Input.Paths", "missing: stat"},
 		{corpus.TrainConfig{}, "corpus.Input.Paths", "give corpus.Input.Paths"},
@@ -122,7 +134,7 @@ func TestRead(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rec.X) != 19 || len(rec.Labels) != 19 || rec.Labels[0] != rec.Info.Channels[0].Label || len(rec.X[0]) != int(rec.Info.NSamples) {
+	if len(rec.X) != 19 || len(rec.Labels) != 19 || len(rec.Types) != 19 || rec.Types[0] != formats.EEG || rec.Labels[0] != rec.Info.Channels[0].Label || len(rec.X[0]) != int(rec.Info.NSamples) {
 		t.Errorf("every EEG channel: %d rows, labels %q", len(rec.X), rec.Labels)
 	}
 	rec2, err := corpus.Input{Channels: []string{"Pz", "O1"}}.Read(edfPath)

@@ -57,8 +57,10 @@ type Recording struct {
 	Path string
 	// Info describes the whole recording (every channel).
 	Info *formats.Info
-	// Labels are the labels of the channels read, X's rows.
+	// Labels are the labels of the channels read, X's rows, and Types
+	// their channel types.
 	Labels []string
+	Types  []formats.ChannelType
 	// X[c] is channel Labels[c] at Info.SampleRate, in SI units.
 	X [][]float64
 }
@@ -86,6 +88,7 @@ func (in Input) Read(path string) (*Recording, error) {
 	rec := &Recording{Path: path, Info: info, Labels: labels}
 	for _, i := range idx {
 		rec.X = append(rec.X, all[i])
+		rec.Types = append(rec.Types, info.Channels[i].Type)
 	}
 	return rec, nil
 }

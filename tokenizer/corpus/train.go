@@ -3,6 +3,7 @@ package corpus
 import (
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/neurostream/neurostream/tokenizer"
 )
@@ -14,6 +15,10 @@ const (
 	NoContext = tokenizer.NoContext
 	// MaxSize is the largest vocabulary (Size) Train builds.
 	MaxSize = tokenizer.MaxSize
+	// NoLevels is the Levels of a vocabulary without power levels.
+	NoLevels = tokenizer.NoLevels
+	// MaxLevels is the largest number of power levels.
+	MaxLevels = tokenizer.MaxLevels
 )
 
 // TrainConfig configures Train. Zero fields take the defaults.
@@ -21,8 +26,11 @@ type TrainConfig struct {
 	// Input names the training recordings and their channels.
 	Input Input
 	// TrainConfig sets the motif features and the vocabulary: size,
-	// cells, iterations, subsampling and seed, with tokenizer's defaults
-	// (Size 1024). Progress, when nil, prints the k-means progress to Log.
+	// cells, power levels, iterations, subsampling and seed, with
+	// tokenizer's defaults (Size 1024, 16 power levels per band and
+	// channel type). Powers is ignored: Train collects them from the
+	// recordings, under each channel's type. Progress, when nil, prints
+	// the k-means progress to Log.
 	tokenizer.TrainConfig
 	// Software names the program in the vocabulary's provenance.
 	// Default: none.
@@ -63,6 +71,9 @@ func Train(cfg TrainConfig) (*Trained, error) {
 	if cfg.Size != 0 && (cfg.Size < 2 || cfg.Size > tokenizer.MaxSize) {
 		return nil, &FieldError{Field: "corpus.TrainConfig.Size", Msg: fmt.Sprintf("%d: want 2 to %d", cfg.Size, tokenizer.MaxSize)}
 	}
+	if cfg.Levels != 0 && cfg.Levels != NoLevels && (cfg.Levels < 2 || cfg.Levels > MaxLevels) {
+		return nil, &FieldError{Field: "corpus.TrainConfig.Levels", Msg: fmt.Sprintf("%d: want 2 to %d (or %d for none)", cfg.Levels, MaxLevels, NoLevels)}
+	}
 	col, err := tokenizer.NewCollector(cfg.Features)
 	if err != nil {
 		return nil, &FieldError{Field: "corpus.TrainConfig.Features", Err: err}
@@ -92,6 +103,7 @@ func Train(cfg TrainConfig) (*Trained, error) {
 	}
 	t.Motifs = col.Len()
 	tc := cfg.TrainConfig
+	tc.Powers = col.Powers
 	if tc.Progress == nil {
 		tc.Progress = func(step string, done, total int) { progress("k-means "+step, done, total) }
 	}
@@ -124,8 +136,8 @@ func collect(col *tokenizer.Collector, in Input, path string) (tokenizer.Source,
 		return src, 0, err
 	}
 	src.Rate, src.Channels = rec.Info.SampleRate, len(rec.X)
-	for _, x := range rec.X {
-		n, err := col.Add(x, rec.Info.SampleRate)
+	for c, x := range rec.X {
+		n, err := col.AddChannel(x, rec.Info.SampleRate, string(rec.Types[c]))
 		if err != nil {
 			return src, 0, fmt.Errorf("%s: %w", path, err)
 		}
@@ -149,5 +161,14 @@ func (t *Trained) Write(w io.Writer) error {
 		t.Used, v.Size(), t.Perplexity, t.Perplexity/float64(v.Size()),
 		rc.Relative, rc.Unexplained, rc.Baseline,
 		100*rc.Recall)
+	if err != nil || v.Levels() == 0 {
+		return err
+	}
+	var bands []string
+	for _, b := range tokenizer.Bands {
+		bands = append(bands, fmt.Sprintf("%s %d–%d Hz", b.Name, b.Low, b.High))
+	}
+	_, err = fmt.Fprintf(w, "power levels: %d per band (%s) and channel type (%s), at quantiles of the training frames' band powers\n",
+		v.Levels(), strings.Join(bands, ", "), strings.Join(v.LevelTypes(), ", "))
 	return err
 }

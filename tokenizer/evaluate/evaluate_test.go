@@ -72,12 +72,16 @@ func TestRun(t *testing.T) {
 		if r.Folds != 3 || !r.Mixed || !r.LeaveOneOut || r.Recordings != 3 || r.Examples != r.PerClass[0]+r.PerClass[1] || r.Vocabulary.Size() != 128 {
 			t.Errorf("report %+v", r)
 		}
-		names := []string{"tokens (tokens+cells+bigrams)", "band power (log10)", "band power (relative)"}
+		names := []string{"tokens (tokens+cells+bigrams)", "tokens (levels)", "tokens (tokens+cells+bigrams) × (levels)", "band power (log10)", "band power (relative)"}
 		if len(r.Results) != len(names) {
 			t.Fatalf("%d results", len(r.Results))
 		}
+		if len(r.LevelInformation) != tokenizer.NumBands || r.LevelInformation[0].N != r.Tokens || !strings.Contains(out.String(), "mutual information power level;label, excess over shuffled example labels per band: delta ") ||
+			!strings.Contains(out.String(), "16 power levels per band (eeg)") || !strings.Contains(out.String(), "A × B: product of two classifiers") {
+			t.Errorf("power levels missing from the report")
+		}
 		for i, res := range r.Results {
-			if res.Features != names[i] || len(res.Lambdas) != 3 {
+			if res.Features != names[i] || len(res.Lambdas) != 3 || (res.LevelLambdas != nil) != (i == 2) || (i == 2 && len(res.LevelLambdas) != 3) {
 				t.Errorf("result %d: %+v", i, res)
 			}
 			if res.Kappa < 0.5 {
@@ -136,7 +140,9 @@ func TestConfigErrors(t *testing.T) {
 		{func(c *evaluate.Config) { c.Folds = 1 }, "evaluate.Config.Folds", "evaluate.Config.Folds 1: want at least 2"},
 		{func(c *evaluate.Config) { c.InnerFolds = -3 }, "evaluate.Config.InnerFolds", "-3: want at least 2"},
 		{func(c *evaluate.Config) { c.Lambdas = []float64{1, 0} }, "evaluate.Config.Lambdas", "evaluate.Config.Lambdas: 0 is not a positive penalty"},
-		{func(c *evaluate.Config) { c.TokenFeatures = []string{"tokens", "words"} }, "evaluate.Config.TokenFeatures", `"words": want tokens, cells or bigrams`},
+		{func(c *evaluate.Config) { c.TokenFeatures = []string{"tokens", "words"} }, "evaluate.Config.TokenFeatures", `"words": want tokens, cells, bigrams, levels or level-cells`},
+		{func(c *evaluate.Config) { c.TokenFeatures = []string{"tokens", "level-cells"} }, "evaluate.Config.TokenFeatures",
+			"evaluate.Config.TokenFeatures level-cells: the vocabulary has no power levels (a version 1 file)"},
 		{func(c *evaluate.Config) { c.Labels = "" }, "evaluate.Config.Labels", "give evaluate.Config.Labels: folder, or"},
 		{func(c *evaluate.Config) { c.Labels = "T0=rest,T1" }, "evaluate.Config.Labels", `"T1": want DESC=CLASS`},
 		{func(c *evaluate.Config) { c.Labels = "T0=rest,T0=imagery" }, "evaluate.Config.Labels", `description "T0" given twice`},
@@ -150,6 +156,56 @@ func TestConfigErrors(t *testing.T) {
 		if !errors.As(err, &fe) || fe.Field != tc.field || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("got %v, want a %s error with %q", err, tc.field, tc.want)
 		}
+	}
+}
+
+// TestRunTestData trains the classifiers on two recordings and tests them
+// on a third: the report counts and measures the test data only, the
+// same report as cross-validation would not be, and bad test paths are
+// named.
+func TestRunTestData(t *testing.T) {
+	rec, vocab := ssvepData(t)
+	in := corpus.Input{Paths: []string{filepath.Join(rec, "s0.edf"), filepath.Join(rec, "s1.edf")}, Channels: []string{"O1", "O2", "Pz"}}
+	cfg := evaluate.Config{Input: in, TestPaths: []string{filepath.Join(rec, "s2.edf")}, VocabFile: vocab,
+		Labels: "ssvep/8Hz=8Hz,ssvep/15Hz=15Hz", Seed: 1, Lambdas: []float64{0.01, 1}, Refit: true}
+	r, err := evaluate.Run(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	if err := r.Write(&out); err != nil {
+		t.Fatal(err)
+	}
+	t.Log(out.String())
+	// The test recording alone, cross-validated over nothing: count its
+	// examples with a report on all three.
+	all, err := evaluate.Run(evaluate.Config{Input: corpus.Input{Paths: []string{rec}, Channels: in.Channels}, VocabFile: vocab,
+		Labels: cfg.Labels, Seed: 1, Lambdas: []float64{0.01, 1}, TokenFeatures: []string{"cells"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !r.Test || r.Recordings != 1 || r.TrainRecordings != 2 || r.Examples+r.TrainExamples != all.Examples || r.Examples == 0 || r.Folds != 1 {
+		t.Errorf("test report %+v; %d examples in all", r, all.Examples)
+	}
+	// The vocabulary measured is the one retrained on the two training
+	// recordings: fewer motifs than the file's three.
+	if r.Vocabulary.Provenance.Motifs >= all.Vocabulary.Provenance.Motifs || r.Vocabulary.Provenance.Motifs == 0 {
+		t.Errorf("vocabulary of %d motifs, the file's %d", r.Vocabulary.Provenance.Motifs, all.Vocabulary.Provenance.Motifs)
+	}
+	for _, want := range []string{"training data: ", "test data: ", "trained on the training data, tested on the test data", "vocabulary retrained on the training recordings only"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("report lacks %q", want)
+		}
+	}
+	for _, res := range r.Results {
+		if len(res.Lambdas) != 1 || res.Kappa < 0.5 {
+			t.Errorf("%s: kappa %.3f, λ %v", res.Features, res.Kappa, res.Lambdas)
+		}
+	}
+	cfg.TestPaths = []string{filepath.Join(rec, "missing")}
+	var fe *corpus.FieldError
+	if _, err := evaluate.Run(cfg); !errors.As(err, &fe) || fe.Field != "evaluate.Config.TestPaths" {
+		t.Errorf("missing test data: %v", err)
 	}
 }
 

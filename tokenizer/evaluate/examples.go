@@ -24,15 +24,22 @@ type example struct {
 	lo, hi   int
 	logBP    []float64 // log10 band power per channel and band
 	relBP    []float64 // relative band power per channel and band
+	// powers[c] are channel c's band powers (tokenizer.Token.Powers,
+	// NumBands per frame) of every frame in [lo, hi): the token frames
+	// and their context.
+	powers [][]float64
 }
 
 // data is every recording with examples at 200 Hz, and its examples.
 type data struct {
 	x        [][][]float64 // x[rec][channel] at 200 Hz
 	labels   [][]string    // channel labels per recording
+	kinds    [][]string    // channel types per recording
+	test     []bool        // recordings of the test data (Config.TestPaths)
 	ex       []example
-	channels int // channels per recording when all agree, else 0
-	motifs   [][]float64
+	channels int                    // channels per recording when all agree, else 0
+	motifs   [][]float64            // motifs per recording
+	powers   []map[string][]float64 // their power levels by channel type
 }
 
 // span is a labelled stretch of a recording, in seconds.
@@ -114,81 +121,110 @@ func (b *bandPower) cut(x [][]float64, rec int, spans []span, fc tokenizer.Featu
 	return out
 }
 
-// load reads the recordings, resamples them to 200 Hz and cuts the
-// labelled examples with their band powers. Recordings without an
-// example are left out.
-func load(in corpus.Input, files []string, v *tokenizer.Vocabulary, lab *labels, log io.Writer) (*data, error) {
-	d := &data{channels: -1}
+// loader reads recordings into a data.
+type loader struct {
+	in  corpus.Input
+	fc  tokenizer.FeatureConfig
+	lab *labels
+	log io.Writer
+	bp  *bandPower
+	rs  map[float64]*tokenizer.Resampler
+	col *tokenizer.Collector
+	tk  *tokenizer.Tokenizer // for the frames' band powers
+}
+
+func newLoader(in corpus.Input, v *tokenizer.Vocabulary, lab *labels, log io.Writer) (*loader, error) {
+	fc := v.Features
 	bp, err := newBandPower()
 	if err != nil {
 		return nil, err
 	}
-	rs := map[float64]*tokenizer.Resampler{}
-	col, err := tokenizer.NewCollector(v.Features)
+	col, err := tokenizer.NewCollector(fc)
 	if err != nil {
 		return nil, err
 	}
-	progress := corpus.Progress(log)
+	return &loader{in: in, fc: fc, lab: lab, log: log, bp: bp, rs: map[float64]*tokenizer.Resampler{}, col: col, tk: v.NewTokenizer()}, nil
+}
+
+// load reads the recordings files, resamples them to 200 Hz and adds
+// their labelled examples, with their band powers, to d, marking them as
+// test data when test is set. Recordings without an example are left
+// out.
+func (l *loader) load(d *data, files []string, test bool) error {
+	progress := corpus.Progress(l.log)
+	step := "read recordings"
+	if test {
+		step = "read test recordings"
+	}
 	for fi, path := range files {
-		rec, err := in.Read(path)
+		rec, err := l.in.Read(path)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		rate := rec.Info.SampleRate
-		r, ok := rs[rate]
+		r, ok := l.rs[rate]
 		if !ok {
 			if r, err = tokenizer.NewResampler(rate); err != nil {
-				return nil, fmt.Errorf("%s: %w", path, err)
+				return fmt.Errorf("%s: %w", path, err)
 			}
-			rs[rate] = r
+			l.rs[rate] = r
 		}
 		x := make([][]float64, len(rec.X))
+		kinds := make([]string, len(rec.X))
 		for c, ch := range rec.X {
 			x[c] = r.Resample(ch)
+			kinds[c] = string(rec.Types[c])
 		}
-		ex := bp.cut(x, len(d.x), lab.spans(rec, len(x[0])), v.Features)
+		ex := l.bp.cut(x, len(d.x), l.lab.spans(rec, len(x[0])), l.fc)
 		if len(ex) == 0 {
-			fmt.Fprintf(log, "note: %s: no labelled span long enough for a token, skipped\n", path)
-			progress("read recordings", fi+1, len(files))
+			fmt.Fprintf(l.log, "note: %s: no labelled span long enough for a token, skipped\n", path)
+			progress(step, fi+1, len(files))
 			continue
 		}
-		d.ex = append(d.ex, ex...)
-		col.Motifs = col.Motifs[:0]
-		for _, ch := range x {
-			col.Add(ch, tokenizer.SampleRate)
+		for i := range ex {
+			e := &ex[i]
+			for _, ch := range x {
+				e.powers = append(e.powers, l.tk.AppendPowers(nil, ch[e.lo:e.hi], int64(e.lo), int64(e.lo/tokenizer.Hop), e.to+int64(l.fc.Context)))
+			}
 		}
-		d.motifs = append(d.motifs, slices.Clone(col.Motifs))
+		d.ex = append(d.ex, ex...)
+		l.col.Reset()
+		for c, ch := range x {
+			l.col.AddChannel(ch, tokenizer.SampleRate, kinds[c])
+		}
+		powers := map[string][]float64{}
+		for k, p := range l.col.Powers {
+			powers[k] = slices.Clone(p)
+		}
+		d.motifs = append(d.motifs, slices.Clone(l.col.Motifs))
+		d.powers = append(d.powers, powers)
 		d.x = append(d.x, x)
 		d.labels = append(d.labels, rec.Labels)
+		d.kinds = append(d.kinds, kinds)
+		d.test = append(d.test, test)
 		switch {
 		case d.channels == -1:
 			d.channels = len(x)
 		case d.channels != len(x) || !slices.Equal(rec.Labels, d.labels[0]):
 			d.channels = 0
 		}
-		progress("read recordings", fi+1, len(files))
+		progress(step, fi+1, len(files))
 	}
-	return d, nil
+	return nil
 }
 
-// tokenize returns toks[example][channel] = the example's token ids.
-func tokenize(v *tokenizer.Vocabulary, d *data) [][][]int32 {
-	toks := make([][][]int32, len(d.ex))
+// tokenize returns toks[example][channel] = the example's tokens.
+func tokenize(v *tokenizer.Vocabulary, d *data) [][][]tokenizer.Token {
+	toks := make([][][]tokenizer.Token, len(d.ex))
 	var wg sync.WaitGroup
 	next := make(chan int)
 	for range runtime.GOMAXPROCS(0) {
 		wg.Go(func() {
 			tk := v.NewTokenizer()
-			var buf []tokenizer.Token
 			for i := range next {
 				e := d.ex[i]
 				for _, ch := range d.x[e.rec] {
-					buf = tk.AppendFrames(buf[:0], ch[e.lo:e.hi], int64(e.lo), e.from, e.to)
-					ids := make([]int32, len(buf))
-					for j, t := range buf {
-						ids[j] = t.ID
-					}
-					toks[i] = append(toks[i], ids)
+					toks[i] = append(toks[i], tk.AppendFrames(nil, ch[e.lo:e.hi], int64(e.lo), e.from, e.to))
 				}
 			}
 		})

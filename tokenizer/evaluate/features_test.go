@@ -2,9 +2,11 @@ package evaluate
 
 import (
 	"math"
+	"math/rand/v2"
 	"slices"
 	"testing"
 
+	"github.com/neurostream/neurostream/models/linear"
 	"github.com/neurostream/neurostream/tokenizer"
 )
 
@@ -25,12 +27,13 @@ func TestTokenFeatures(t *testing.T) {
 	for v.Cell(int(o)) == c3 || v.Cell(int(o)) == c200 {
 		o--
 	}
-	toks := [][]int32{{3, 3, 200}, {o}}
+	toks := [][]tokenizer.Token{{{ID: 3}, {ID: 3}, {ID: 200}}, {{ID: o}}}
+	kinds := []string{"eeg", "eeg"}
 	c7 := v.Cell(int(o))
 	if c3 == c200 {
 		t.Fatalf("tokens 3 and 200 share cell %d; the test wants two cells", c3)
 	}
-	all := bagParts{true, true, true}
+	all := bagParts{tokens: true, cells: true, bigrams: true}
 	for _, tc := range []struct {
 		pool  bool
 		parts bagParts
@@ -49,7 +52,7 @@ func TestTokenFeatures(t *testing.T) {
 		}},
 		{false, bagParts{tokens: true}, 2 * per, map[int32]float64{3: 2.0 / 3, 200: 1.0 / 3, int32(per) + o: 1}},
 	} {
-		s, dim := tokenFeatures(v, toks, tc.pool, tc.parts)
+		s, dim := tokenFeatures(v, toks, [][]float64{nil, nil}, kinds, tc.pool, tc.parts)
 		if dim != tc.dim || !slices.IsSorted(s.Index) || len(s.Index) != len(tc.want) {
 			t.Errorf("pool %v, %v: dim %d, indices %v, want dim %d and %d entries", tc.pool, tc.parts, dim, s.Index, tc.dim, len(tc.want))
 			continue
@@ -59,6 +62,151 @@ func TestTokenFeatures(t *testing.T) {
 				t.Errorf("pool %v, %v: feature %d = %v, want %v", tc.pool, tc.parts, j, s.Value[i], tc.want[j])
 			}
 		}
+	}
+}
+
+// TestLevelFeatures checks the power-level parts of the bag: per band,
+// the share of the example's frames at level ≥ k, and of the tokens of
+// cell i whose centre frame is at level ≥ k, per channel; a channel whose
+// type has no levels has none.
+func TestLevelFeatures(t *testing.T) {
+	const tol = 1e-12
+	// A vocabulary of 16 tokens in 4 cells with 4 levels per band for
+	// eeg, cut at 25, 50 and 75 (band powers 0 … 99 in every band).
+	r := rand.New(rand.NewPCG(1, 2))
+	motifs := make([]float64, 100*60)
+	for i := range motifs {
+		motifs[i] = r.NormFloat64()
+	}
+	var powers []float64
+	for i := range 100 {
+		for range tokenizer.NumBands {
+			powers = append(powers, float64(i))
+		}
+	}
+	v, err := tokenizer.Train(motifs, tokenizer.TrainConfig{Size: 16, Cells: 4, Seed: 1, Powers: map[string][]float64{"eeg": powers}, Levels: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e := v.LevelEdges("eeg", 3); !slices.Equal(e, []float64{25, 50, 75}) {
+		t.Fatalf("edges %v", e)
+	}
+	const nb = tokenizer.NumBands
+	l := newBagLayout(v)
+	if l.per != 16+4+16+nb*3+4*nb*3 {
+		t.Fatalf("layout %+v", l)
+	}
+	a, b := int32(0), int32(15) // cells 0 and 3
+	ca, cb := v.Cell(int(a)), v.Cell(int(b))
+	// Channel 0: three tokens whose centre frames have beta (band 3)
+	// levels 0, 3, 2 (powers 10, 80, 60), every other band level 0, in
+	// four frames whose beta levels are 1, 0, 3, 2 (30, 10, 80, 60) and
+	// whose alpha levels are 0, 0, 0, 1; channel 1 (eog): no levels.
+	tok := func(id int32, beta float64) tokenizer.Token {
+		return tokenizer.Token{ID: id, Powers: [nb]float64{0, 0, 0, beta, 0}}
+	}
+	toks := [][]tokenizer.Token{{tok(a, 10), tok(b, 80), tok(b, 60)}, {tok(a, 90)}}
+	frames := [][]float64{{0, 0, 0, 30, 0, 0, 0, 0, 10, 0, 0, 0, 0, 80, 0, 0, 0, 30, 60, 0}, {0, 0, 0, 90, 0}}
+	kinds := []string{"eeg", "eog"}
+	lv := func(b, k int) int32 { return int32(l.levels + b*3 + k - 1) }
+	lc := func(cell, k int) int32 { return int32(l.levelCells + cell*nb*3 + 3*3 + k - 1) }
+	s, dim := tokenFeatures(v, toks, frames, kinds, false, bagParts{levels: true, levelCells: true})
+	want := map[int32]float64{
+		lv(3, 1): 3.0 / 4, lv(3, 2): 2.0 / 4, lv(3, 3): 1.0 / 4, lv(2, 1): 1.0 / 4,
+		lc(cb, 1): 2.0 / 3, lc(cb, 2): 2.0 / 3, lc(cb, 3): 1.0 / 3,
+	}
+	if ca == cb || dim != 2*l.per || len(s.Index) != len(want) {
+		t.Fatalf("cells %d %d, dim %d, features %v %v, want %v", ca, cb, dim, s.Index, s.Value, want)
+	}
+	for i, j := range s.Index {
+		if math.Abs(s.Value[i]-want[j]) > tol {
+			t.Errorf("feature %d = %v, want %v", j, s.Value[i], want[j])
+		}
+	}
+}
+
+// TestProductOfExperts: with several feature sets, fitFold trains one
+// classifier on each and predicts the class of the largest weighted sum
+// of their log-probabilities; it differs from either expert alone here.
+func TestProductOfExperts(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	const n, classes = 60, 3
+	d := &data{x: make([][][]float64, 4)}
+	var y, exFold []int
+	var a, b []linear.Sparse
+	for i := range n {
+		c := i % classes
+		d.ex = append(d.ex, example{rec: i % 4, class: c})
+		y, exFold = append(y, c), append(exFold, min(1, i%4))
+		// Expert a sees classes 0 and 1 apart, b classes 1 and 2.
+		a = append(a, linear.Dense([]float64{float64(min(c, 1)) + r.NormFloat64(), r.NormFloat64()}))
+		b = append(b, linear.Dense([]float64{float64(max(c, 1)) + r.NormFloat64()}))
+	}
+	cfg := &Config{Lambdas: []float64{0.1}, InnerFolds: 2}
+	pred := make([]int, n)
+	lams, w, err := fitFold(cfg, []features{{a, 2}, {b, 1}}, y, exFold, 0, d, classes, pred)
+	if err != nil || !slices.Equal(lams, []float64{0.1, 0.1}) || len(w) != 2 || w[0] == 0 || w[1] == 0 {
+		t.Fatalf("penalties %v, weights %v, %v", lams, w, err)
+	}
+	var ta, tb []linear.Sparse
+	var ty []int
+	for i := range n {
+		if exFold[i] != 0 {
+			ta, tb, ty = append(ta, a[i]), append(tb, b[i]), append(ty, y[i])
+		}
+	}
+	ma, _ := linear.Train(ta, ty, classes, 2, linear.Config{Lambda: 0.1, Balanced: true})
+	mb, _ := linear.Train(tb, ty, classes, 1, linear.Config{Lambda: 0.1, Balanced: true})
+	differs := 0
+	for i := range n {
+		if exFold[i] != 0 {
+			continue
+		}
+		pa, pb := ma.Probabilities(nil, a[i]), mb.Probabilities(nil, b[i])
+		best, score := -1, math.Inf(-1)
+		for c := range classes {
+			if s := w[0]*math.Log(pa[c]) + w[1]*math.Log(pb[c]); s > score {
+				best, score = c, s
+			}
+		}
+		if pred[i] != best {
+			t.Errorf("example %d: predicted %d, product of experts %d", i, pred[i], best)
+		}
+		if best != ma.Predict(a[i]) || best != mb.Predict(b[i]) {
+			differs++
+		}
+	}
+	if differs == 0 {
+		t.Error("the product never differs from the experts alone: the test shows nothing")
+	}
+}
+
+// TestStackWeights: an informative expert gets weight, one of noise
+// none, and the weights are on the grid.
+func TestStackWeights(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	const n, classes = 300, 2
+	good := make([]float64, n*classes)
+	noise := make([]float64, n*classes)
+	y := make([]int, n)
+	for i := range y {
+		y[i] = i % classes
+		// The good expert gives the right class 0.7.
+		good[i*classes+y[i]], good[i*classes+1-y[i]] = math.Log(0.7), math.Log(0.3)
+		q := r.Float64()
+		noise[i*classes], noise[i*classes+1] = math.Log(q), math.Log(1-q)
+	}
+	w := stackWeights([][]float64{good, noise}, y, classes)
+	if w[1] != 0 || !(w[0] > 0.5) || !slices.Contains(weightGrid, w[0]) {
+		t.Errorf("weights %v: want the good expert weighted, the noise not", w)
+	}
+	// Rows never held out (all zero) are left out.
+	for i := range n / 2 {
+		good[i*classes], good[i*classes+1] = 0, 0
+		noise[i*classes], noise[i*classes+1] = 0, 0
+	}
+	if w2 := stackWeights([][]float64{good, noise}, y, classes); !slices.Equal(w2, w) {
+		t.Errorf("weights %v with half the rows empty, %v with all", w2, w)
 	}
 }
 
