@@ -165,3 +165,59 @@ func (r *Reporter) Close() {
 		fmt.Fprintln(r.w)
 	})
 }
+
+// Steps returns a progress callback for work reported as named steps
+// counted up to a total (tokenizer.TrainConfig.Progress, the tokens
+// report's reading and folds). On a terminal each step gets its own bar,
+// redrawn in place and ended when the step is done or the next begins;
+// elsewhere it writes one line when a step is done ("step total/total"),
+// so logs get whole lines only. A nil w gives a callback that does
+// nothing. The callback is not safe for concurrent use.
+func Steps(w io.Writer) func(step string, done, total int) {
+	if w == nil {
+		return func(string, int, int) {}
+	}
+	if !IsTerminal(w) {
+		return stepLines(w)
+	}
+	return stepBars(w)
+}
+
+// stepBars draws a bar per step.
+func stepBars(w io.Writer) func(step string, done, total int) {
+	var bar *progressbar.ProgressBar
+	current := ""
+	return func(step string, done, total int) {
+		if bar == nil || step != current {
+			if bar != nil {
+				fmt.Fprintln(w)
+			}
+			current = step
+			bar = progressbar.NewOptions(max(total, 1),
+				progressbar.OptionSetWriter(w),
+				progressbar.OptionSetWidth(24),
+				progressbar.OptionSetDescription(step),
+				progressbar.OptionShowCount(),
+				progressbar.OptionSetTheme(progressbar.Theme{Saucer: "#", SaucerPadding: "-", BarStart: "[", BarEnd: "]"}),
+				progressbar.OptionSetPredictTime(false),
+				progressbar.OptionThrottle(100*time.Millisecond),
+			)
+		}
+		bar.Set(min(max(done, 0), max(total, 1)))
+		if done >= total {
+			// Set draws a full bar whatever the throttle; end its line so
+			// that the next step or output starts on a new one.
+			fmt.Fprintln(w)
+			bar = nil
+		}
+	}
+}
+
+// stepLines writes "step total/total" once per finished step.
+func stepLines(w io.Writer) func(step string, done, total int) {
+	return func(step string, done, total int) {
+		if done >= total {
+			fmt.Fprintf(w, "%s %d/%d\n", step, done, total)
+		}
+	}
+}

@@ -89,3 +89,44 @@ func TestBar(t *testing.T) {
 		t.Errorf("want one line end, at the end: %q", out)
 	}
 }
+
+// TestStepsLines: off a terminal a step writes one line when it is done,
+// and nothing while it runs; a nil writer writes nothing.
+func TestStepsLines(t *testing.T) {
+	var b bytes.Buffer
+	p := Steps(&b)
+	for i := 1; i <= 100; i++ {
+		p("a", i, 100)
+		p("b", i, 100)
+	}
+	p("c", 0, 1)
+	p("c", 1, 1)
+	if got, want := b.String(), "a 100/100\nb 100/100\nc 1/1\n"; got != want {
+		t.Errorf("step lines: got %q, want %q", got, want)
+	}
+	Steps(nil)("a", 1, 1) // does nothing
+}
+
+// TestStepBars: each step gets its own bar, ends full with its count and
+// on its own line; a step cut short by the next one ends its line too.
+func TestStepBars(t *testing.T) {
+	var b bytes.Buffer
+	p := stepBars(&b)
+	for i := 1; i <= 50; i++ {
+		p("coarse", i, 100) // cut short by the next step
+	}
+	for i := 1; i <= 10; i++ {
+		p("fine", i, 10)
+	}
+	lines := strings.Split(strings.TrimSuffix(b.String(), "\n"), "\n")
+	if len(lines) != 2 {
+		t.Fatalf("want 2 lines (one per step), got %d: %q", len(lines), b.String())
+	}
+	if !strings.Contains(lines[0], "coarse") || strings.Contains(lines[0], "fine") {
+		t.Errorf("first line %q: want step coarse only", lines[0])
+	}
+	last := lines[1][strings.LastIndex(lines[1], "\r")+1:]
+	if !strings.Contains(last, "fine") || !strings.Contains(last, "[########################]") || !strings.Contains(last, "10/10") {
+		t.Errorf("last drawing of step fine %q: want a full bar and 10/10", last)
+	}
+}

@@ -165,21 +165,3 @@ func TestRead(t *testing.T) {
 		t.Fatalf("plain text at 100 Hz: %v", err)
 	}
 }
-
-// TestProgress prints every 5 % and the end of each step.
-func TestProgress(t *testing.T) {
-	var b bytes.Buffer
-	p := corpus.Progress(&b)
-	for i := 1; i <= 100; i++ {
-		p("a", i, 100)
-		p("b", i, 100)
-	}
-	p("c", 1, 1)
-	if n := strings.Count(b.String(), "a "); n != 20 {
-		t.Errorf("%d lines of step a, want 20:\n%s", n, b.String())
-	}
-	if !strings.Contains(b.String(), "a 5/100\nb 5/100\n") || !strings.HasSuffix(b.String(), "a 100/100\nb 100/100\nc 1/1\n") {
-		t.Errorf("progress:\n%s", b.String())
-	}
-	corpus.Progress(nil)("a", 1, 1) // does nothing
-}

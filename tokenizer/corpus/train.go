@@ -5,6 +5,8 @@ import (
 	"io"
 	"strings"
 
+	"github.com/neurostream/neurostream/internal/progress"
+
 	"github.com/neurostream/neurostream/tokenizer"
 )
 
@@ -86,7 +88,7 @@ func Train(cfg TrainConfig) (*Trained, error) {
 	if log == nil {
 		log = io.Discard
 	}
-	progress := Progress(cfg.Log)
+	show := progress.Steps(cfg.Log)
 	t := &Trained{Recordings: len(files), Features: col.Features()}
 	var sources []tokenizer.Source
 	for i, path := range files {
@@ -99,13 +101,13 @@ func Train(cfg TrainConfig) (*Trained, error) {
 		}
 		t.Channels += channels
 		sources = append(sources, src)
-		progress("read recordings", i+1, len(files))
+		show("read recordings", i+1, len(files))
 	}
 	t.Motifs = col.Len()
 	tc := cfg.TrainConfig
 	tc.Powers = col.Powers
 	if tc.Progress == nil {
-		tc.Progress = func(step string, done, total int) { progress("k-means "+step, done, total) }
+		tc.Progress = func(step string, done, total int) { show("k-means "+step, done, total) }
 	}
 	v, err := tokenizer.Train(col.Motifs, tc)
 	if err != nil {

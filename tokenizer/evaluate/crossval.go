@@ -9,10 +9,11 @@ import (
 	"slices"
 	"sync"
 
+	"github.com/neurostream/neurostream/internal/progress"
+
 	"github.com/neurostream/neurostream/models/linear"
 	"github.com/neurostream/neurostream/models/metrics"
 	"github.com/neurostream/neurostream/tokenizer"
-	"github.com/neurostream/neurostream/tokenizer/corpus"
 )
 
 // groupFolds assigns recordings folds: stratified by class when each holds
@@ -214,7 +215,7 @@ func crossValidate(cfg *Config, sets []featureSet, d *data, fold []int, k, class
 	jobs := make(chan job)
 	var mu sync.Mutex
 	done := 0
-	progress := corpus.Progress(log)
+	show := progress.Steps(log)
 	for range runtime.GOMAXPROCS(0) {
 		wg.Go(func() {
 			for j := range jobs {
@@ -225,7 +226,7 @@ func crossValidate(cfg *Config, sets []featureSet, d *data, fold []int, k, class
 				errs[j.s*k+j.f] = err
 				mu.Lock()
 				done++
-				progress("cross-validation", done, len(sets)*k)
+				show("cross-validation", done, len(sets)*k)
 				mu.Unlock()
 			}
 		})

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/neurostream/neurostream/internal/progress"
+
 	"github.com/neurostream/neurostream/dsp"
 	"github.com/neurostream/neurostream/tokenizer"
 	"github.com/neurostream/neurostream/tokenizer/corpus"
@@ -151,7 +153,7 @@ func newLoader(in corpus.Input, v *tokenizer.Vocabulary, lab *labels, log io.Wri
 // test data when test is set. Recordings without an example are left
 // out.
 func (l *loader) load(d *data, files []string, test bool) error {
-	progress := corpus.Progress(l.log)
+	show := progress.Steps(l.log)
 	step := "read recordings"
 	if test {
 		step = "read test recordings"
@@ -178,7 +180,7 @@ func (l *loader) load(d *data, files []string, test bool) error {
 		ex := l.bp.cut(x, len(d.x), l.lab.spans(rec, len(x[0])), l.fc)
 		if len(ex) == 0 {
 			fmt.Fprintf(l.log, "note: %s: no labelled span long enough for a token, skipped\n", path)
-			progress(step, fi+1, len(files))
+			show(step, fi+1, len(files))
 			continue
 		}
 		for i := range ex {
@@ -208,7 +210,7 @@ func (l *loader) load(d *data, files []string, test bool) error {
 		case d.channels != len(x) || !slices.Equal(rec.Labels, d.labels[0]):
 			d.channels = 0
 		}
-		progress(step, fi+1, len(files))
+		show(step, fi+1, len(files))
 	}
 	return nil
 }
