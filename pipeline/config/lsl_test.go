@@ -2,10 +2,11 @@ package config
 
 import (
 	"fmt"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/neurostream/neurostream/lsl/lsltest"
 )
 
 // TestValidateOutputLSL: output.lsl alone is an output; its kinds must be
@@ -49,7 +50,7 @@ func TestValidateOutputLSL(t *testing.T) {
 // TestBuildOutputLSL: Build opens the outlets (on this machine, from the
 // tests' lsl_api.cfg) and adds the sink to the pipeline's.
 func TestBuildOutputLSL(t *testing.T) {
-	cfgFile, _ := filepath.Abs(filepath.Join("..", "..", "lsl", "testdata", "lsl_api.cfg"))
+	cfgFile := lsltest.ConfigFile
 	prefix := fmt.Sprintf("ns-test-cfg-%d", time.Now().UnixNano()%1e9)
 	c := load(t, fmt.Sprintf(`
 source: {simulate: {sessions: 1, duration: 4}}

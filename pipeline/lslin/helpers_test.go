@@ -14,28 +14,12 @@ import (
 	kafkago "github.com/segmentio/kafka-go"
 
 	"github.com/neurostream/neurostream/internal/pyhelper"
-	"github.com/neurostream/neurostream/lsl"
+	"github.com/neurostream/neurostream/lsl/lsltest"
 	"github.com/neurostream/neurostream/pipeline/kafka/kafkatest"
 	"github.com/neurostream/neurostream/pipeline/wire"
 )
 
 func TestMain(m *testing.M) { kafkatest.Main(m) }
-
-// lslConfigFile is the liblsl configuration every test uses: IPv6 off,
-// queries to 127.0.0.1 only.
-var lslConfigFile, _ = filepath.Abs(filepath.Join("..", "..", "lsl", "testdata", "lsl_api.cfg"))
-
-// testLSL is the Go side of lslConfigFile.
-func testLSL(t testing.TB) lsl.Config {
-	t.Helper()
-	cfg, err := lsl.LoadConfig(lslConfigFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.ListenAddress = "127.0.0.1"
-	cfg.ResolveInterval = 200 * time.Millisecond
-	return cfg
-}
 
 func uniqueName(prefix string) string {
 	return fmt.Sprintf("ns-test-%s-%d-%08x", prefix, time.Now().UnixNano()%1e6, rand.Uint32())
@@ -62,7 +46,7 @@ func startPy(t testing.TB, params map[string]any) pyProc {
 	return pyProc{pyhelper.Start(t, pyhelper.Config{
 		Script:   filepath.Join("testdata", "lsl_source.py"),
 		Params:   params,
-		Env:      []string{"LSLAPICFG=" + lslConfigFile},
+		Env:      []string{"LSLAPICFG=" + lsltest.ConfigFile},
 		Requires: "pylsl",
 	}), t}
 }

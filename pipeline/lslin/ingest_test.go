@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/neurostream/neurostream/lsl"
+	"github.com/neurostream/neurostream/lsl/lsltest"
 	pkafka "github.com/neurostream/neurostream/pipeline/kafka"
 	"github.com/neurostream/neurostream/pipeline/kafka/kafkatest"
 	"github.com/neurostream/neurostream/pipeline/wire"
@@ -28,13 +29,14 @@ func TestIngestClockOffset(t *testing.T) {
 	id, mid := uniqueName("shifted"), uniqueName("shifted-mk")
 	info := lsl.StreamInfo{Name: id, Type: "EEG", ChannelCount: nch, NominalRate: rate, Format: lsl.FormatFloat32, SourceID: id}
 	info.SetChannels([]lsl.ChannelInfo{{Label: "Oz", Unit: "µV", Type: "EEG"}, {Label: "O1", Unit: "µV", Type: "EEG"}, {Label: "O2", Unit: "µV", Type: "EEG"}, {Label: "EOG", Unit: "mV", Type: "EOG"}})
-	eeg, err := lsl.NewOutlet(info, lsl.OutletConfig{Config: testLSL(t), Clock: func() float64 { return lsl.LocalClock() + 1234.5 }})
+	const eegShift, mkShift = 1234.5, -777.25
+	eeg, err := lsl.NewOutlet(info, lsl.OutletConfig{Config: lsltest.Config(t), Clock: func() float64 { return lsl.LocalClock() + eegShift }})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer eeg.Close()
 	mk, err := lsl.NewOutlet(lsl.StreamInfo{Name: mid, Type: "Markers", ChannelCount: 1, Format: lsl.FormatInt32, SourceID: mid},
-		lsl.OutletConfig{Config: testLSL(t), Clock: func() float64 { return lsl.LocalClock() - 777.25 }})
+		lsl.OutletConfig{Config: lsltest.Config(t), Clock: func() float64 { return lsl.LocalClock() + mkShift }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,7 +56,7 @@ func TestIngestClockOffset(t *testing.T) {
 	}
 	// The amplifier goes on after the ingest stops.
 	first := time.Now()
-	push := startClockPush(eeg, mk, nch)
+	push := startClockPush(eeg, mk, nch, rate, eegShift, mkShift)
 	<-push.pushed
 	run.cancel() // a stop: SIGINT in the command
 	res, err := run.wait(t, 10*time.Second)
@@ -99,11 +101,18 @@ type clockPush struct {
 	done         chan error
 }
 
-// startClockPush pushes in real time 4 samples (k, 1, 2, 3: nch is 4)
-// every 20 ms to eeg, stamped by its clock, and a marker after every 40th
-// sample to mk, stamped by its clock.
-func startClockPush(eeg, mk *lsl.Outlet, nch int) *clockPush {
+// startClockPush pushes 4 samples (k, 1, 2, 3: nch is 4) every 20 ms to
+// eeg and a marker after every 40th sample to mk, each stamped with the
+// time its sample was due on its outlet's clock (eegShift and mkShift
+// from this machine's): an amplifier whose samples come at 200 Hz
+// whatever this machine's load, and a stimulus program that stamps the
+// moment it showed the stimulus, as with pylsl's push_sample(x,
+// timestamp). A late tick pushes every sample due since, so a loaded
+// machine delays samples but never moves them.
+func startClockPush(eeg, mk *lsl.Outlet, nch int, rate, eegShift, mkShift float64) *clockPush {
 	p := &clockPush{truth: map[int64]int32{}, pushed: make(chan struct{}), stop: make(chan struct{}), done: make(chan error, 1)}
+	t0 := lsl.LocalClock()
+	due := func(k int) float64 { return t0 + float64(k)/rate }
 	go func() {
 		tick := time.NewTicker(20 * time.Millisecond)
 		defer tick.Stop()
@@ -114,27 +123,29 @@ func startClockPush(eeg, mk *lsl.Outlet, nch int) *clockPush {
 				return
 			case <-tick.C:
 			}
-			c := lsl.Chunk{Format: lsl.FormatFloat32, Channels: nch}
-			for i := range 4 {
-				c.Float32 = append(c.Float32, float32(k+i), 1, 2, 3)
-			}
-			if err := eeg.PushChunk(&c); err != nil {
-				p.done <- err
-				return
-			}
-			k += 4
-			if k%40 == 0 {
-				code := int32(k/40%5 + 1)
-				p.mu.Lock()
-				p.truth[int64(k-1)] = code
-				p.mu.Unlock()
-				if err := mk.PushInt32([]int32{code}, 0); err != nil {
+			for ; due(k+3) <= lsl.LocalClock(); k += 4 {
+				c := lsl.Chunk{Format: lsl.FormatFloat32, Channels: nch}
+				for i := range 4 {
+					c.Float32 = append(c.Float32, float32(k+i), 1, 2, 3)
+					c.Timestamps = append(c.Timestamps, due(k+i)+eegShift)
+				}
+				if err := eeg.PushChunk(&c); err != nil {
 					p.done <- err
 					return
 				}
-			}
-			if k == 800 {
-				close(p.pushed)
+				if (k+4)%40 == 0 {
+					code := int32((k+4)/40%5 + 1)
+					p.mu.Lock()
+					p.truth[int64(k+3)] = code
+					p.mu.Unlock()
+					if err := mk.PushInt32([]int32{code}, due(k+3)+mkShift); err != nil {
+						p.done <- err
+						return
+					}
+				}
+				if k+4 == 800 {
+					close(p.pushed)
+				}
 			}
 		}
 	}()
@@ -251,7 +262,7 @@ func TestIngestBadPeer(t *testing.T) {
 			port := fakeOutlet(t, tc.handle)
 			info := good
 			info.V4Address, info.V4DataPort = "127.0.0.1", port
-			cfg := Config{LSL: testLSL(t), Producer: pkafka.ProducerConfig{Connection: pkafka.Connection{Brokers: []string{kafkatest.Addr()}}}}
+			cfg := Config{LSL: lsltest.Config(t), Producer: pkafka.ProducerConfig{Connection: pkafka.Connection{Brokers: []string{kafkatest.Addr()}}}}
 			done := make(chan error, 1)
 			go func() {
 				_, err := Ingest(t.Context(), cfg, info, nil)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/neurostream/neurostream/formats"
 	"github.com/neurostream/neurostream/lsl"
+	"github.com/neurostream/neurostream/lsl/lsltest"
 	pkafka "github.com/neurostream/neurostream/pipeline/kafka"
 	"github.com/neurostream/neurostream/pipeline/kafka/kafkatest"
 	"github.com/neurostream/neurostream/pipeline/wire"
@@ -24,7 +25,7 @@ func ingestConfig(t testing.TB, broker, query string) Config {
 		t.Fatal(err)
 	}
 	return Config{
-		LSL:            testLSL(t),
+		LSL:            lsltest.Config(t),
 		Query:          q,
 		Producer:       pkafka.ProducerConfig{Connection: pkafka.Connection{Brokers: []string{broker}}},
 		Topic:          kafkatest.Name(t, "raw"),

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/neurostream/neurostream/lsl"
+	"github.com/neurostream/neurostream/lsl/lsltest"
 )
 
 func TestSelectorsApply(t *testing.T) {
@@ -60,7 +61,7 @@ func TestSelectorsApply(t *testing.T) {
 // TestSelectorsLSLConfig: the configuration file comes from LSLConfig,
 // else from $LSLAPICFG.
 func TestSelectorsLSLConfig(t *testing.T) {
-	path, _ := filepath.Abs(filepath.Join("..", "..", "lsl", "testdata", "lsl_api.cfg"))
+	path := lsltest.ConfigFile
 	want, err := lsl.LoadConfig(path)
 	if err != nil {
 		t.Fatal(err)

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/neurostream/neurostream/lsl"
+	"github.com/neurostream/neurostream/lsl/lsltest"
 	"github.com/neurostream/neurostream/pipeline/arrowout"
 )
 
@@ -33,7 +34,7 @@ func TestConfigValidate(t *testing.T) {
 // bounded queue: 20000 decisions are handed over without waiting for it.
 func TestWriteNeverWaits(t *testing.T) {
 	prefix := uniquePrefix()
-	s, err := New(Config{LSL: testLSL(t), Kinds: []arrowout.Kind{arrowout.KindSSVEP}, Prefix: prefix, MaxBuffered: time.Second})
+	s, err := New(Config{LSL: lsltest.Config(t), Kinds: []arrowout.Kind{arrowout.KindSSVEP}, Prefix: prefix, MaxBuffered: time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -41,11 +42,11 @@ func TestWriteNeverWaits(t *testing.T) {
 	q, _ := lsl.Prop("source_id", prefix+"-ssvep")
 	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
 	defer cancel()
-	found, err := lsl.Resolve(ctx, testLSL(t), q, 1)
+	found, err := lsl.Resolve(ctx, lsltest.Config(t), q, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
-	in, err := lsl.NewInlet(ctx, found[0], lsl.InletConfig{Config: testLSL(t)})
+	in, err := lsl.NewInlet(ctx, found[0], lsl.InletConfig{Config: lsltest.Config(t)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,25 +17,11 @@ import (
 
 	"github.com/neurostream/neurostream/internal/pyhelper"
 	"github.com/neurostream/neurostream/lsl"
+	"github.com/neurostream/neurostream/lsl/lsltest"
 	"github.com/neurostream/neurostream/pipeline/arrowout"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
-
-// lslConfigFile is the liblsl configuration of the tests: IPv6 off,
-// queries to 127.0.0.1 only.
-var lslConfigFile, _ = filepath.Abs(filepath.Join("..", "..", "lsl", "testdata", "lsl_api.cfg"))
-
-func testLSL(t testing.TB) lsl.Config {
-	t.Helper()
-	cfg, err := lsl.LoadConfig(lslConfigFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.ListenAddress = "127.0.0.1"
-	cfg.ResolveInterval = 200 * time.Millisecond
-	return cfg
-}
 
 func uniquePrefix() string {
 	return fmt.Sprintf("ns-test-out-%d-%08x", time.Now().UnixNano()%1e6, rand.Uint32())
@@ -48,7 +34,7 @@ func python(t *testing.T, script string, args ...string) *pyhelper.Proc {
 	return pyhelper.Start(t, pyhelper.Config{
 		Script:   script,
 		Args:     args,
-		Env:      []string{"LSLAPICFG=" + lslConfigFile},
+		Env:      []string{"LSLAPICFG=" + lsltest.ConfigFile},
 		Requires: "pylsl",
 		Name:     "python",
 	})
@@ -94,7 +80,7 @@ func ssvepResult(session string, rate float64, startNS int64, rows []arrowout.SS
 // the LSL time of its window's start.
 func TestDocStimulusLoop(t *testing.T) {
 	prefix := uniquePrefix()
-	s, err := New(Config{LSL: testLSL(t), Kinds: []arrowout.Kind{arrowout.KindSSVEP}, Prefix: prefix})
+	s, err := New(Config{LSL: lsltest.Config(t), Kinds: []arrowout.Kind{arrowout.KindSSVEP}, Prefix: prefix})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -183,7 +169,7 @@ func pylslInlet(t *testing.T, id string, n int) func() pyEvent {
 // clock; seizure alarms only where the state changes.
 func TestPylslFloatSSVEPAndSeizure(t *testing.T) {
 	prefix := uniquePrefix()
-	s, err := New(Config{LSL: testLSL(t), Kinds: []arrowout.Kind{arrowout.KindSSVEP, arrowout.KindSeizure}, Prefix: prefix, SSVEPFormat: FormatFloat})
+	s, err := New(Config{LSL: lsltest.Config(t), Kinds: []arrowout.Kind{arrowout.KindSSVEP, arrowout.KindSeizure}, Prefix: prefix, SSVEPFormat: FormatFloat})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -298,7 +284,7 @@ func checkSeizureMarkers(t *testing.T, in func() pyEvent, clock0 float64) {
 // liblsl, one channel per (channel, band), until the session ends.
 func TestPylslBandPower(t *testing.T) {
 	prefix := uniquePrefix()
-	s, err := New(Config{LSL: testLSL(t), Kinds: []arrowout.Kind{arrowout.KindBandPower}, Prefix: prefix, BandPowerRate: 4})
+	s, err := New(Config{LSL: lsltest.Config(t), Kinds: []arrowout.Kind{arrowout.KindBandPower}, Prefix: prefix, BandPowerRate: 4})
 	if err != nil {
 		t.Fatal(err)
 	}
