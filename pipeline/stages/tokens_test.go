@@ -320,17 +320,7 @@ func TestTokensRestart(t *testing.T) {
 		}
 		return w
 	}
-	build := func() pipeline.Stage {
-		b, errs := Build("tokens", "", map[string]any{"vocab": path})
-		if errs != nil {
-			t.Fatal(errs)
-		}
-		st, err := b.NewSession(si)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return st
-	}
+	build := func() pipeline.Stage { return newTokensSession(t, path, si) }
 	live, restarted := build(), build()
 	last := (int64(len(y[0])) - L) / H
 	for k := range last + 1 {
@@ -373,14 +363,7 @@ func TestTokensPowerLevels(t *testing.T) {
 	si := pipeline.SessionInfo{Session: "s", SampleRate: 200, Channels: info.Channels, WindowLength: 400}
 	var rows [2][]tokenRow
 	for i, path := range []string{withPath, withoutPath} {
-		b, errs := Build("tokens", "", map[string]any{"vocab": path})
-		if errs != nil {
-			t.Fatal(errs)
-		}
-		st, err := b.NewSession(si)
-		if err != nil {
-			t.Fatal(err)
-		}
+		st := newTokensSession(t, path, si)
 		for k := int64(0); (k+4)*100 <= int64(len(x[0])); k++ {
 			w := &pipeline.Window{WindowKey: arrowout.WindowKey{Session: "s", Window: k, StartSample: k * 100}, SampleRate: 200, Channels: info.Channels}
 			for c := range x {
@@ -409,4 +392,19 @@ func TestTokensPowerLevels(t *testing.T) {
 	if len(seen) != 4*tokenizer.NumBands {
 		t.Errorf("band and level pairs written %v, want each level 0…3 in each band", seen)
 	}
+}
+
+// newTokensSession builds the tokens stage of the vocabulary at path for
+// the session si.
+func newTokensSession(t *testing.T, path string, si pipeline.SessionInfo) pipeline.Stage {
+	t.Helper()
+	b, errs := Build("tokens", "", map[string]any{"vocab": path})
+	if errs != nil {
+		t.Fatal(errs)
+	}
+	st, err := b.NewSession(si)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st
 }

@@ -51,15 +51,7 @@ func TestRun(t *testing.T) {
 	}
 	for _, refit := range []bool{false, true} {
 		cfg.Refit = refit
-		r, err := evaluate.Run(cfg)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var out bytes.Buffer
-		if err := r.Write(&out); err != nil {
-			t.Fatal(err)
-		}
-		t.Log(out.String())
+		r, out := runReport(t, cfg)
 		for _, want := range []string{"3 recordings, 2 classes (8Hz ", "3-fold cross-validation over recordings (recordings hold several classes, not stratified, leave-one-recording-out)",
 			"perplexity", "mutual information", "Miller–Madow", "penalty from [0.01 1] by 3-fold inner CV"} {
 			if !strings.Contains(out.String(), want) {
@@ -168,15 +160,7 @@ func TestRunTestData(t *testing.T) {
 	in := corpus.Input{Paths: []string{filepath.Join(rec, "s0.edf"), filepath.Join(rec, "s1.edf")}, Channels: []string{"O1", "O2", "Pz"}}
 	cfg := evaluate.Config{Input: in, TestPaths: []string{filepath.Join(rec, "s2.edf")}, VocabFile: vocab,
 		Labels: "ssvep/8Hz=8Hz,ssvep/15Hz=15Hz", Seed: 1, Lambdas: []float64{0.01, 1}, Refit: true}
-	r, err := evaluate.Run(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out bytes.Buffer
-	if err := r.Write(&out); err != nil {
-		t.Fatal(err)
-	}
-	t.Log(out.String())
+	r, out := runReport(t, cfg)
 	// The test recording alone, cross-validated over nothing: count its
 	// examples with a report on all three.
 	all, err := evaluate.Run(evaluate.Config{Input: corpus.Input{Paths: []string{rec}, Channels: in.Channels}, VocabFile: vocab,
@@ -250,4 +234,19 @@ func TestRunBonn(t *testing.T) {
 	if res := r.Results[0]; res.Features != "tokens (tokens+cells+bigrams)" || res.Kappa < 0.6 {
 		t.Errorf("Bonn 5-class kappa with tokens: %+v", res)
 	}
+}
+
+// runReport runs the report of cfg and returns it with its text, logged.
+func runReport(t *testing.T, cfg evaluate.Config) (*evaluate.Report, *bytes.Buffer) {
+	t.Helper()
+	r, err := evaluate.Run(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	if err := r.Write(&out); err != nil {
+		t.Fatal(err)
+	}
+	t.Log(out.String())
+	return r, &out
 }
