@@ -1,7 +1,6 @@
 package eval
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"math"
@@ -12,13 +11,6 @@ import (
 
 	"github.com/neurostream/neurostream/models/metrics"
 )
-
-// WriteJSON writes ev as one indented JSON object.
-func (ev *SSVEPEvaluation) WriteJSON(w io.Writer) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(ev)
-}
 
 // WriteText writes ev as two tables: a row per test session, then the
 // means over subjects.
@@ -54,6 +46,52 @@ func (ev *SSVEPEvaluation) WriteText(w io.Writer, gazeShift float64) error {
 			fixed(s.MeanAccuracy, 3), fixed(s.MeanBalancedAccuracy, 3), fixed(s.MeanITR, 1))
 	}
 	return tw.Flush()
+}
+
+// WriteText writes ev as two tables, event and sample scoring, with a row
+// per recording and the total.
+func (ev *SeizureEvaluation) WriteText(w io.Writer) error {
+	fmt.Fprintf(w, "seizure evaluation: %d recordings, %.2f h; SzCORE scoring (timescoring 0.0.7 rules), totals of the summed counts\n",
+		len(ev.Records), float64(ev.Total.Sample.Duration)/3600)
+	sections := []struct {
+		title string
+		get   func(SeizureScores) metrics.Results
+	}{
+		{"event scoring (refTrue, tp, fp count events; 30 s before / 60 s after tolerance, merge < 90 s, split > 300 s)", func(s SeizureScores) metrics.Results { return s.Event }},
+		{"sample scoring (1 Hz; refTrue, tp, fp count seconds)", func(s SeizureScores) metrics.Results { return s.Sample }},
+	}
+	for _, sec := range sections {
+		fmt.Fprintf(w, "\n%s\n", sec.title)
+		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "subject\tsession\thours\trefTrue\ttp\tfp\tsensitivity\tprecision\tf1\tFP/24h\talarm latency (s)")
+		row := func(subject, session string, s SeizureScores) {
+			r := sec.get(s)
+			fmt.Fprintf(tw, "%s\t%s\t%.2f\t%d\t%d\t%d\t%s\t%s\t%s\t%s\t%s\n", subject, session, float64(r.Duration)/3600,
+				r.RefTrue, r.TP, r.FP, fixed(r.Sensitivity, 3), fixed(r.Precision, 3), fixed(r.F1, 3), fixed(r.FPRate, 2), latencies(s.AlarmLatency))
+		}
+		for _, r := range ev.Records {
+			row(r.Subject, r.Session, r.SeizureScores)
+		}
+		row("total", "", ev.Total)
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// latencies lists alarm latencies, "missed" for null ones.
+func latencies(l []metrics.JSONFloat) string {
+	if len(l) == 0 {
+		return "–"
+	}
+	s := make([]string, len(l))
+	for i, v := range l {
+		if s[i] = fixed(v, 1); math.IsNaN(float64(v)) {
+			s[i] = "missed"
+		}
+	}
+	return strings.Join(s, ",")
 }
 
 // fixed formats v with prec decimals, NaN as n/a.
