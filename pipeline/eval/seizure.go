@@ -122,6 +122,8 @@ func Seizure(ctx context.Context, cfg SeizureConfig) (*SeizureEvaluation, error)
 			return nil, err
 		}
 		defer os.RemoveAll(work)
+	} else if err := os.MkdirAll(work, 0o755); err != nil {
+		return nil, err
 	}
 	c, err := seizureRun(cfg, work)
 	if err != nil {
