@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"maps"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -17,11 +18,13 @@ import (
 // folder's layout.
 type Recording struct {
 	// Subject is the BIDS subject ("sub-01") of a BIDS file name, else the
-	// name of the folder holding the recording ("subject01").
+	// name of the folder holding the recording ("subject01"), or of the
+	// one above when that is a session folder (subject1/session1/).
 	Subject string
 	// Session is the rest of a BIDS file's entities ("ses-01_task-x"),
 	// else the recording's file name without extension and _raw suffix
-	// (config.SessionID).
+	// (config.SessionID), after its session folder's name if it has one
+	// ("session1/data_2017").
 	Session string
 	// Spec is how run opens it; Spec.Name is its path.
 	Spec pipeline.RecordingSpec
@@ -55,7 +58,9 @@ func Recordings(in train.Input) ([]Recording, error) {
 	return recs, nil
 }
 
-// layout returns the subject and session of the recording at path. The
+// layout returns the subject and session of the recording at path: a
+// BIDS name's entities, else the folder holding it and its name, or the
+// folder above a session folder and session/name. The
 // session id is run's without the suffix that keeps it unique in a run
 // (another file of the same name elsewhere, a GDF twin): sessions are
 // told apart within their subject.
@@ -65,8 +70,16 @@ func layout(path string) (subject, session string) {
 		session = strings.TrimPrefix(strings.TrimPrefix(e.ID(), subject), "_")
 		return subject, session
 	}
-	return filepath.Base(filepath.Dir(path)), config.SessionID(path)
+	dir := filepath.Dir(path)
+	if parent := filepath.Base(dir); sessionFolder.MatchString(parent) {
+		return filepath.Base(filepath.Dir(dir)), parent + "/" + config.SessionID(path)
+	}
+	return filepath.Base(dir), config.SessionID(path)
 }
+
+// sessionFolder matches the name of a session folder inside a subject's
+// (subject1/session1/, as the Muse set has).
+var sessionFolder = regexp.MustCompile(`(?i)^(ses|session)[-_]?[a-z0-9]*$`)
 
 // only returns in reading the one recording at path.
 func only(in train.Input, path string) train.Input {
