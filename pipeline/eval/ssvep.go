@@ -154,9 +154,10 @@ func (c SSVEPConfig) Validate() error {
 // A method that needs calibration — every method with rest (4 classes),
 // trca, etrca, mdm and ts-lr with 3 — is calibrated on some of a subject's
 // sessions and tested on the others: leave-one-session-out, or
-// cfg.CalibrateOn. cca, fbcca, trca and etrca are calibrated as `train
-// ssvep` does (ssvep.TrainCalibration), mdm and ts-lr trained by
-// ssvep.TrainDecoder (rest a class of its own). cca and fbcca with 3
+// cfg.CalibrateOn. Methods are calibrated as `train ssvep` does
+// (ssvep.TrainCalibration) and decide as the model file it writes does;
+// a method it does not calibrate (mdm and ts-lr today) is trained by
+// ssvep.TrainDecoder with rest a class of its own. cca and fbcca with 3
 // classes are training-free and tested on every session. 4-class rows are
 // made only for test sessions with rest trials whose calibration sessions
 // have them too.
@@ -375,16 +376,17 @@ func decoder(cfg SSVEPConfig, method string, sp split, w float64, rest bool) (fu
 	if err != nil {
 		return nil, err
 	}
-	switch method {
-	case ssvep.MethodCCA, ssvep.MethodFBCCA, ssvep.MethodTRCA, ssvep.MethodETRCA:
-		mc := cfg.Model
-		mc.Method, mc.Log = method, nil
-		m, err := ssvep.TrainCalibration(cal, mc)
-		if err != nil {
-			return nil, err
-		}
+	mc := cfg.Model
+	mc.Method, mc.Log = method, nil
+	m, err := ssvep.TrainCalibration(cal, mc)
+	switch {
+	case err == nil:
 		return decide(m)
+	case slices.Contains(calibrated, method):
+		return nil, err
 	}
+	// A method `train ssvep` does not calibrate yet (mdm, ts-lr): trained
+	// with its defaults, rest a class of its own.
 	d, err := ssvep.TrainDecoder(ssvep.TrainConfig{Method: method, SampleRate: cal.SampleRate, Freqs: cal.Freqs,
 		Channels: cal.Channels}, cal.Trials, cal.Labels)
 	if err != nil {
@@ -392,6 +394,11 @@ func decoder(cfg SSVEPConfig, method string, sp split, w float64, rest bool) (fu
 	}
 	return d.Decide, nil
 }
+
+// calibrated are the methods ssvep.TrainCalibration (`train ssvep`)
+// calibrates; SSVEP trains the others with ssvep.TrainDecoder until it
+// calibrates them too.
+var calibrated = []string{ssvep.MethodCCA, ssvep.MethodFBCCA, ssvep.MethodTRCA, ssvep.MethodETRCA}
 
 // decide returns the decision function of a calibrated model, as the
 // ssvep stage decides with its model file: a decoder's own Decide, or the
