@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 
 	"github.com/spf13/cobra"
@@ -40,18 +41,9 @@ func newEvalSSVEPCmd() *cobra.Command {
 			if o.Targets, err = ssvep.ParseTargets(events); err != nil {
 				return fmt.Errorf("--events: %w", err)
 			}
-			if !asJSON {
-				o.Input.Progress = cmd.ErrOrStderr()
-			}
-			o.Notes = cmd.ErrOrStderr()
+			o.Input.Progress, o.Notes = progressUnless(cmd, asJSON), cmd.ErrOrStderr()
 			ev, err := eval.SSVEP(cmd.Context(), o)
-			if err != nil {
-				return err
-			}
-			if asJSON {
-				return writeJSON(cmd, ev)
-			}
-			return ev.WriteText(cmd.OutOrStdout(), o.GazeShift)
+			return printEval(cmd, asJSON, ev, err, func(w io.Writer) error { return ev.WriteText(w, o.GazeShift) })
 		},
 	}
 	f := cmd.Flags()
@@ -87,18 +79,9 @@ func newEvalSeizureCmd() *cobra.Command {
 			if len(o.Input.Files.Paths) == 0 {
 				return errors.New("give --data")
 			}
-			if !asJSON {
-				o.Input.Progress = cmd.ErrOrStderr()
-			}
-			o.Notes, o.Logger = cmd.ErrOrStderr(), slog.Default()
+			o.Input.Progress, o.Notes, o.Logger = progressUnless(cmd, asJSON), cmd.ErrOrStderr(), slog.Default()
 			ev, err := eval.Seizure(cmd.Context(), o)
-			if err != nil {
-				return err
-			}
-			if asJSON {
-				return writeJSON(cmd, ev)
-			}
-			return ev.WriteText(cmd.OutOrStdout())
+			return printEval(cmd, asJSON, ev, err, func(w io.Writer) error { return ev.WriteText(w) })
 		},
 	}
 	f := cmd.Flags()
@@ -113,9 +96,24 @@ func newEvalSeizureCmd() *cobra.Command {
 	return cmd
 }
 
-// writeJSON prints v as one indented JSON object.
-func writeJSON(cmd *cobra.Command, v any) error {
-	enc := json.NewEncoder(cmd.OutOrStdout())
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
+// progressUnless is where a progress bar goes: stderr, unless the
+// output is JSON (one object on stdout, nothing else on the terminal).
+func progressUnless(cmd *cobra.Command, asJSON bool) io.Writer {
+	if asJSON {
+		return nil
+	}
+	return cmd.ErrOrStderr()
+}
+
+// printEval prints an evaluation: one indented JSON object, or its text.
+func printEval(cmd *cobra.Command, asJSON bool, ev any, err error, text func(io.Writer) error) error {
+	switch {
+	case err != nil:
+		return err
+	case asJSON:
+		enc := json.NewEncoder(cmd.OutOrStdout())
+		enc.SetIndent("", "  ")
+		return enc.Encode(ev)
+	}
+	return text(cmd.OutOrStdout())
 }
