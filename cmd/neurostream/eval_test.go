@@ -201,12 +201,16 @@ func TestEvalSSVEPCalibrateOn(t *testing.T) {
 	}
 }
 
-func TestEvalSSVEPErrors(t *testing.T) {
-	dir := t.TempDir()
+func TestEvalErrors(t *testing.T) {
+	dir, text := t.TempDir(), bonnText(t)
 	for _, c := range []struct {
 		args []string
 		want string
 	}{
+		{[]string{"ssvep", "--data", text, "--events", simEvents, "--window", "1"}, "--rate: required for the plain-text recording"},
+		{[]string{"seizure", "--data", text}, "--rate: required for the plain-text recording"},
+		{[]string{"seizure"}, "give --data"},
+		{[]string{"seizure", "--data", text, "--rate", "100", "--config", "builtin:ssvep-trials.yaml"}, "has no seizure stage"},
 		{[]string{"ssvep", "--data", dir, "--events", simEvents}, "--window"},
 		{[]string{"ssvep", "--data", dir, "--events", "1=8", "--window", "1"}, "two target"},
 		{[]string{"ssvep", "--data", dir, "--events", simEvents, "--window", "1", "--method", "svm"}, `method "svm"`},
