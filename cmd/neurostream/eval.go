@@ -41,7 +41,7 @@ func newEvalSSVEPCmd() *cobra.Command {
 			if o.Targets, err = ssvep.ParseTargets(events); err != nil {
 				return fmt.Errorf("--events: %w", err)
 			}
-			o.Input.Progress, o.Notes = progressUnless(cmd, asJSON), cmd.ErrOrStderr()
+			o.Notes = cmd.ErrOrStderr()
 			ev, err := eval.SSVEP(cmd.Context(), o)
 			return printEval(cmd, asJSON, ev, err, func(w io.Writer) error { return ev.WriteText(w, o.GazeShift) })
 		},

@@ -21,7 +21,8 @@ import (
 type SSVEPConfig struct {
 	// Input, Targets, Rest, Offset, Channels and Notch say which trials
 	// are cut from which recordings and how the stream prepares them, as
-	// for `train ssvep` (train.SSVEPConfig). Targets is required.
+	// for `train ssvep` (train.SSVEPConfig; Input.Progress is unused: each
+	// recording is a short run of its own). Targets is required.
 	Input    train.Input
 	Targets  map[string]float64
 	Rest     []string
@@ -199,7 +200,7 @@ func sessions(ctx context.Context, cfg SSVEPConfig, recs []Recording, length flo
 	for _, r := range recs {
 		tc := train.SSVEPConfig{Input: only(cfg.Input, r.Spec.Name), Targets: cfg.Targets, Rest: cfg.Rest,
 			Offset: cfg.Offset, Length: length, Channels: cfg.Channels, Notch: cfg.Notch}
-		tc.Progress = nil
+		tc.Progress = nil // a bar per short run would only flicker
 		cal, err := train.SSVEPCalibration(ctx, tc)
 		if err != nil {
 			if none, oerr := holdsNone(r, cfg); oerr == nil && none {
