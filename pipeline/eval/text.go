@@ -54,20 +54,30 @@ func (ev *SeizureEvaluation) WriteText(w io.Writer) error {
 	fmt.Fprintf(w, "seizure evaluation: %d recordings, %.2f h; SzCORE scoring (timescoring 0.0.7 rules), totals of the summed counts\n",
 		len(ev.Records), float64(ev.Total.Sample.Duration)/3600)
 	sections := []struct {
-		title string
-		get   func(SeizureScores) metrics.Results
+		title   string
+		get     func(SeizureScores) metrics.Results
+		latency bool
 	}{
-		{"event scoring (refTrue, tp, fp count events; 30 s before / 60 s after tolerance, merge < 90 s, split > 300 s)", func(s SeizureScores) metrics.Results { return s.Event }},
-		{"sample scoring (1 Hz; refTrue, tp, fp count seconds)", func(s SeizureScores) metrics.Results { return s.Sample }},
+		{"event scoring (refTrue, tp, fp count events; 30 s before / 60 s after tolerance, merge < 90 s, split > 300 s; alarm latency: detected/seizures, median (min–max) s)",
+			func(s SeizureScores) metrics.Results { return s.Event }, true},
+		{"sample scoring (1 Hz; refTrue, tp, fp count seconds)", func(s SeizureScores) metrics.Results { return s.Sample }, false},
 	}
 	for _, sec := range sections {
 		fmt.Fprintf(w, "\n%s\n", sec.title)
 		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "subject\tsession\thours\trefTrue\ttp\tfp\tsensitivity\tprecision\tf1\tFP/24h\talarm latency (s)")
+		head := "subject\tsession\thours\trefTrue\ttp\tfp\tsensitivity\tprecision\tf1\tFP/24h"
+		if sec.latency {
+			head += "\talarm latency"
+		}
+		fmt.Fprintln(tw, head)
 		row := func(subject, session string, s SeizureScores) {
 			r := sec.get(s)
-			fmt.Fprintf(tw, "%s\t%s\t%.2f\t%d\t%d\t%d\t%s\t%s\t%s\t%s\t%s\n", subject, session, float64(r.Duration)/3600,
-				r.RefTrue, r.TP, r.FP, fixed(r.Sensitivity, 3), fixed(r.Precision, 3), fixed(r.F1, 3), fixed(r.FPRate, 2), latencies(s.AlarmLatency))
+			fmt.Fprintf(tw, "%s\t%s\t%.2f\t%d\t%d\t%d\t%s\t%s\t%s\t%s", subject, session, float64(r.Duration)/3600,
+				r.RefTrue, r.TP, r.FP, fixed(r.Sensitivity, 3), fixed(r.Precision, 3), fixed(r.F1, 3), fixed(r.FPRate, 2))
+			if sec.latency {
+				fmt.Fprintf(tw, "\t%s", latencies(s.AlarmLatency))
+			}
+			fmt.Fprintln(tw)
 		}
 		for _, r := range ev.Records {
 			row(r.Subject, r.Session, r.SeizureScores)
@@ -80,18 +90,21 @@ func (ev *SeizureEvaluation) WriteText(w io.Writer) error {
 	return nil
 }
 
-// latencies lists alarm latencies, "missed" for null ones.
+// latencies summarises alarm latencies: detected of all, and the median
+// and range of the detected ones.
 func latencies(l []metrics.JSONFloat) string {
 	if len(l) == 0 {
 		return "–"
 	}
-	s := make([]string, len(l))
+	ls := make([]metrics.Latency, len(l))
 	for i, v := range l {
-		if s[i] = fixed(v, 1); math.IsNaN(float64(v)) {
-			s[i] = "missed"
-		}
+		ls[i] = metrics.Latency{Detected: !math.IsNaN(float64(v)), Latency: float64(v)}
 	}
-	return strings.Join(s, ",")
+	sum := metrics.SummarizeLatencies(ls)
+	if sum.Detected == 0 {
+		return fmt.Sprintf("0/%d", sum.Events)
+	}
+	return fmt.Sprintf("%d/%d, %.1f (%.1f–%.1f) s", sum.Detected, sum.Events, sum.Median, sum.Min, sum.Max)
 }
 
 // fixed formats v with prec decimals, NaN as n/a.
