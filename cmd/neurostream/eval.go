@@ -61,7 +61,7 @@ func newEvalSSVEPCmd() *cobra.Command {
 	f.IntVar(&o.Model.Harmonics, "harmonics", 0, "harmonics of the cca/fbcca references (default 5, fewer below Nyquist)")
 	f.BoolVar(&o.Model.NoCV, "no-cv", false, "skip trca/etrca's leave-one-trial-out estimate while calibrating (it is not reported)")
 	f.Float64Var(&o.GazeShift, "gaze-shift", 0.5, "seconds added to the window for the ITR's time per selection")
-	f.BoolVar(&asJSON, "json", false, `print one JSON object: {"results": [...], "summary": [...]}`)
+	f.BoolVar(&asJSON, "json", false, `print one JSON object: {"results": [...], "summary": [...], "subjects": [...]}`)
 	return cmd
 }
 

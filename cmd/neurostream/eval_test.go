@@ -109,6 +109,16 @@ type ssvepEvalJSON struct {
 		MeanBalanced  *float64 `json:"mean_balanced_accuracy"`
 		MeanITR       *float64 `json:"mean_itr_bits_per_min"`
 	} `json:"summary"`
+	Subjects []struct {
+		Subject          string   `json:"subject"`
+		Method           string   `json:"method"`
+		WindowSeconds    float64  `json:"window_seconds"`
+		Classes          int      `json:"classes"`
+		N                int      `json:"n"`
+		Accuracy         *float64 `json:"accuracy"`
+		BalancedAccuracy *float64 `json:"balanced_accuracy"`
+		ITR              *float64 `json:"itr_bits_per_min"`
+	} `json:"subjects"`
 }
 
 // evalSSVEP runs `eval ssvep --json` on dir and decodes its output, which
@@ -165,8 +175,13 @@ func TestEvalSSVEPSimulated(t *testing.T) {
 			t.Errorf("row %s %s %s: calibrated on %v, want the other session for trained methods, none for training-free ones", r.Subject, r.Session, r.Method, r.CalibratedOn)
 		}
 	}
-	if len(clean.Summary) != len(methods)*2 {
-		t.Errorf("%d summary rows, want %d", len(clean.Summary), len(methods)*2)
+	if len(clean.Summary) != len(methods)*2 || len(clean.Subjects) != 2*len(methods)*2 {
+		t.Errorf("%d summary and %d subject rows, want %d and %d", len(clean.Summary), len(clean.Subjects), len(methods)*2, 2*len(methods)*2)
+	}
+	for _, s := range clean.Subjects {
+		if s.N != 2*clean.Results[0].N || s.Accuracy == nil || s.ITR == nil {
+			t.Errorf("subject row %+v: want both sessions' trials pooled", s)
+		}
 	}
 	shuffled := evalSSVEP(t, writeSSVEPFolder(t, 2, 2, false, true), "--window", "2", "--method", strings.Join(methods, ","))
 	for _, m := range methods {

@@ -49,6 +49,12 @@ func TestSSVEPExoskeletonSubject01(t *testing.T) {
 			t.Errorf("%d classes: %d subjects, accuracy %v, want 1 and %v/%v", s.Classes, s.Subjects, s.MeanAccuracy, w.correct, w.n)
 		}
 	}
+	for _, s := range ev.Subjects {
+		w := want[s.Classes]
+		if s.Subject != "subject01" || s.N != w.n || float64(s.Accuracy) != w.correct/float64(w.n) {
+			t.Errorf("subject row %+v: want subject01, %v of %v", s, w.correct, w.n)
+		}
+	}
 	n := map[int]int{}
 	for _, r := range ev.Results {
 		n[r.Classes] += r.N

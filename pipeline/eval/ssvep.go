@@ -84,6 +84,19 @@ type SSVEPResult struct {
 	targets     int
 }
 
+// SSVEPSubject is one subject's figures for one method, window length
+// and number of classes: the trials of its test sessions pooled.
+type SSVEPSubject struct {
+	Subject          string            `json:"subject"`
+	Method           string            `json:"method"`
+	WindowSeconds    float64           `json:"window_seconds"`
+	Classes          int               `json:"classes"`
+	N                int               `json:"n"`
+	Accuracy         metrics.JSONFloat `json:"accuracy"`
+	BalancedAccuracy metrics.JSONFloat `json:"balanced_accuracy"`
+	ITR              metrics.JSONFloat `json:"itr_bits_per_min"`
+}
+
 // SSVEPSummary is one method's figures for one window length and number
 // of classes over subjects: each subject's trials pooled over its test
 // sessions, then the mean over subjects.
@@ -103,6 +116,9 @@ type SSVEPSummary struct {
 type SSVEPEvaluation struct {
 	Results []SSVEPResult  `json:"results"`
 	Summary []SSVEPSummary `json:"summary"`
+	// Subjects are each subject's figures, its test sessions pooled; the
+	// summary's means are theirs.
+	Subjects []SSVEPSubject `json:"subjects"`
 }
 
 // session is one recording's trials at one window length.
@@ -171,7 +187,7 @@ func SSVEP(ctx context.Context, cfg SSVEPConfig) (*SSVEPEvaluation, error) {
 	if err != nil {
 		return nil, err
 	}
-	ev := &SSVEPEvaluation{Results: []SSVEPResult{}, Summary: []SSVEPSummary{}}
+	ev := &SSVEPEvaluation{Results: []SSVEPResult{}, Summary: []SSVEPSummary{}, Subjects: []SSVEPSubject{}}
 	for _, w := range cfg.Windows {
 		subjects, err := sessions(ctx, cfg, recs, w)
 		if err != nil {
@@ -184,8 +200,8 @@ func SSVEP(ctx context.Context, cfg SSVEPConfig) (*SSVEPEvaluation, error) {
 					return nil, err
 				}
 				ev.Results = append(ev.Results, rows...)
-				if s, ok := summarize(rows, cfg.GazeShift); ok {
-					ev.Summary = append(ev.Summary, s)
+				if subjects, s, ok := summarize(rows, cfg.GazeShift); ok {
+					ev.Subjects, ev.Summary = append(ev.Subjects, subjects...), append(ev.Summary, s)
 				}
 			}
 		}
@@ -486,33 +502,36 @@ func accuracy(pred, truth []int) float64 {
 	return float64(correct) / float64(len(pred))
 }
 
-// summarize returns the means over subjects of rows (one method, window
-// and number of classes), each subject's rows pooled by their trial
-// counts; false when there are no rows.
-func summarize(rows []SSVEPResult, gazeShift float64) (SSVEPSummary, bool) {
+// summarize returns each subject's figures for rows (one method, window
+// and number of classes), its test sessions pooled, and their means over
+// subjects; false when there are no rows.
+func summarize(rows []SSVEPResult, gazeShift float64) ([]SSVEPSubject, SSVEPSummary, bool) {
 	if len(rows) == 0 {
-		return SSVEPSummary{}, false
+		return nil, SSVEPSummary{}, false
 	}
-	type pooled struct{ pred, truth []int }
-	by := map[string]*pooled{}
+	var names []string
+	pred, truth := map[string][]int{}, map[string][]int{}
 	for _, r := range rows {
-		p := by[r.Subject]
-		if p == nil {
-			p = &pooled{}
-			by[r.Subject] = p
+		if !slices.Contains(names, r.Subject) {
+			names = append(names, r.Subject)
 		}
-		p.pred, p.truth = append(p.pred, r.pred...), append(p.truth, r.truth...)
+		pred[r.Subject], truth[r.Subject] = append(pred[r.Subject], r.pred...), append(truth[r.Subject], r.truth...)
 	}
-	s := SSVEPSummary{Method: rows[0].Method, WindowSeconds: rows[0].WindowSeconds, Classes: rows[0].Classes, Subjects: len(by)}
+	r0 := rows[0]
+	sum := SSVEPSummary{Method: r0.Method, WindowSeconds: r0.WindowSeconds, Classes: r0.Classes, Subjects: len(names)}
+	subjects := make([]SSVEPSubject, len(names))
 	var acc, bal, itr float64
-	for _, p := range by {
-		a := accuracy(p.pred, p.truth)
-		acc += a
+	for i, name := range names {
+		p, t := pred[name], truth[name]
+		a := accuracy(p, t)
 		// Targets are classes 1…k, rest 0: k+1 classes in all.
-		bal += metrics.BalancedAccuracyMulti(p.pred, p.truth, rows[0].targets+1)
-		itr += ssvep.ITR(s.Classes, a, s.WindowSeconds+gazeShift)
+		b := metrics.BalancedAccuracyMulti(p, t, r0.targets+1)
+		r := ssvep.ITR(r0.Classes, a, r0.WindowSeconds+gazeShift)
+		subjects[i] = SSVEPSubject{Subject: name, Method: r0.Method, WindowSeconds: r0.WindowSeconds, Classes: r0.Classes,
+			N: len(p), Accuracy: metrics.JSONFloat(a), BalancedAccuracy: metrics.JSONFloat(b), ITR: metrics.JSONFloat(r)}
+		acc, bal, itr = acc+a, bal+b, itr+r
 	}
-	n := float64(len(by))
-	s.MeanAccuracy, s.MeanBalancedAccuracy, s.MeanITR = metrics.JSONFloat(acc/n), metrics.JSONFloat(bal/n), metrics.JSONFloat(itr/n)
-	return s, true
+	n := float64(len(names))
+	sum.MeanAccuracy, sum.MeanBalancedAccuracy, sum.MeanITR = metrics.JSONFloat(acc/n), metrics.JSONFloat(bal/n), metrics.JSONFloat(itr/n)
+	return subjects, sum, true
 }

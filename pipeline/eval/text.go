@@ -12,8 +12,8 @@ import (
 	"github.com/neurostream/neurostream/models/metrics"
 )
 
-// WriteText writes ev as two tables: a row per test session, then the
-// means over subjects.
+// WriteText writes ev as three tables: a row per test session, per
+// subject, then the means over subjects.
 func (ev *SSVEPEvaluation) WriteText(w io.Writer, gazeShift float64) error {
 	var subjects, sessions []string
 	for _, r := range ev.Results {
@@ -38,7 +38,17 @@ func (ev *SSVEPEvaluation) WriteText(w io.Writer, gazeShift float64) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "\nmean over subjects (each subject's test sessions pooled)\n")
+	fmt.Fprintf(w, "\nper subject (its test sessions pooled)\n")
+	tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "subject\tmethod\twindow\tclasses\tn\taccuracy\tbalanced\tITR")
+	for _, r := range ev.Subjects {
+		fmt.Fprintf(tw, "%s\t%s\t%g s\t%d\t%d\t%s\t%s\t%s\n", r.Subject, r.Method, r.WindowSeconds, r.Classes, r.N,
+			fixed(r.Accuracy, 3), fixed(r.BalancedAccuracy, 3), fixed(r.ITR, 1))
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "\nmean over subjects\n")
 	tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "method\twindow\tclasses\tsubjects\taccuracy\tbalanced\tITR")
 	for _, s := range ev.Summary {
