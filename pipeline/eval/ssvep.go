@@ -9,6 +9,7 @@ import (
 	"maps"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/neurostream/neurostream/formats"
 	"github.com/neurostream/neurostream/models/metrics"
@@ -200,8 +201,8 @@ func SSVEP(ctx context.Context, cfg SSVEPConfig) (*SSVEPEvaluation, error) {
 					return nil, err
 				}
 				ev.Results = append(ev.Results, rows...)
-				if subjects, s, ok := summarize(rows, cfg.GazeShift); ok {
-					ev.Subjects, ev.Summary = append(ev.Subjects, subjects...), append(ev.Summary, s)
+				if per, s, ok := summarize(rows, cfg.GazeShift); ok {
+					ev.Subjects, ev.Summary = append(ev.Subjects, per...), append(ev.Summary, s)
 				}
 			}
 		}
@@ -209,7 +210,7 @@ func SSVEP(ctx context.Context, cfg SSVEPConfig) (*SSVEPEvaluation, error) {
 	return ev, nil
 }
 
-// sessions cuts the trials of length s of every recording and groups the
+// sessions cuts the trials of length seconds of every recording and groups the
 // recordings with trials by subject, subjects and sessions in name order.
 func sessions(ctx context.Context, cfg SSVEPConfig, recs []Recording, length float64) ([][]session, error) {
 	bySubject := map[string][]session{}
@@ -230,7 +231,7 @@ func sessions(ctx context.Context, cfg SSVEPConfig, recs []Recording, length flo
 	var out [][]session
 	for _, sub := range slices.Sorted(maps.Keys(bySubject)) {
 		ss := bySubject[sub]
-		slices.SortFunc(ss, func(a, b session) int { return compareStrings(a.rec.Session, b.rec.Session) })
+		slices.SortFunc(ss, func(a, b session) int { return strings.Compare(a.rec.Session, b.rec.Session) })
 		for _, s := range ss[1:] {
 			if s.cal.SampleRate != ss[0].cal.SampleRate || !slices.Equal(s.cal.Channels, ss[0].cal.Channels) {
 				return nil, fmt.Errorf("eval: subject %s: %s has %v Hz and channels %v, %s %v Hz and %v",
@@ -243,16 +244,6 @@ func sessions(ctx context.Context, cfg SSVEPConfig, recs []Recording, length flo
 		return nil, errors.New("eval: no trials: none of the recordings holds the listed events")
 	}
 	return out, nil
-}
-
-func compareStrings(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // holdsNone reports whether the recording has none of the events of cfg.
@@ -343,8 +334,10 @@ func evaluate(cfg SSVEPConfig, subjects [][]session, method string, w float64, r
 			if err != nil {
 				return nil, fmt.Errorf("eval: %s, session %s, %s: %w", sp.test.rec.Subject, sp.test.rec.Session, method, err)
 			}
-			row.Method, row.WindowSeconds = method, w
-			rows = append(rows, row)
+			if row.N > 0 {
+				row.Method, row.WindowSeconds = method, w
+				rows = append(rows, row)
+			}
 		}
 	}
 	return rows, nil
@@ -485,6 +478,9 @@ func score(cfg SSVEPConfig, sp split, decide func([][]float64) (int, error), res
 		row.CalibratedOn = append(row.CalibratedOn, s.rec.Session)
 	}
 	row.pred, row.truth, row.targets = pred, truth, k
+	if len(pred) == 0 {
+		return row, nil // no trial of the kind: no row
+	}
 	acc := accuracy(pred, truth)
 	row.Accuracy = metrics.JSONFloat(acc)
 	row.BalancedAccuracy = metrics.JSONFloat(metrics.BalancedAccuracyMulti(pred, truth, k+1))
