@@ -129,7 +129,7 @@ func newRoot() *cobra.Command {
 	root.AddCommand(newRunCmd(), newDemoCmd(), newInspectCmd(), newSimulateCmd(), newConfigCmd(), newBenchCmd(), newScoreCmd(), newReplayCmd(), newTrainCmd())
 	root.AddCommand(newTokensCmd(), newViewCmd(), newReportCmd())
 	root.AddCommand(newTopicsCmd(), newAnalyzeCmd())
-	root.AddCommand(newIngestCmd())
+	root.AddCommand(newIngestCmd(), newEvalCmd())
 	markRunErrors(root)
 	return root
 }

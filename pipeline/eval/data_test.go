@@ -1,0 +1,68 @@
+package eval
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+
+	"github.com/neurostream/neurostream/internal/testenv"
+	"github.com/neurostream/neurostream/models/ssvep"
+	"github.com/neurostream/neurostream/pipeline/config"
+	"github.com/neurostream/neurostream/pipeline/train"
+)
+
+// exoskeleton is the evaluation of docs/ssvep.md on the shared
+// exoskeleton set: -eve.fif codes 2 = 13 Hz, 3 = 21 Hz, 4 = 17 Hz, 1 rest;
+// trials 0.14 s after the onset; 50 Hz notch.
+func exoskeleton(t *testing.T, subject string, windows []float64, methods ...string) *SSVEPEvaluation {
+	t.Helper()
+	dir := filepath.Join(testenv.DataDir(t), "ssvep-exoskeleton", subject)
+	ev, err := SSVEP(context.Background(), SSVEPConfig{
+		Input:   train.Input{Files: config.Files{Paths: []string{dir}}},
+		Targets: map[string]float64{"2": 13, "3": 21, "4": 17}, Rest: []string{"1"}, Offset: 0.14, Notch: 50,
+		Windows: windows, Methods: methods, Model: ssvep.TrainCalibrationConfig{NoControl: ssvep.NoControlMargin},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ev
+}
+
+// TestSSVEPExoskeletonSubject01 evaluates subject01 (its 2 sessions; the
+// GDF twin of one has other codes and is skipped) at 2 s with FBCCA and
+// checks the figures against docs/ssvep.md's offline tables, which
+// models/ssvep's TestReport computes from its own epoching of the same
+// recordings: 3 targets 62.5% (30 of 48), 4 classes 46.9% (30 of 64),
+// the no-control threshold calibrated on the other session.
+func TestSSVEPExoskeletonSubject01(t *testing.T) {
+	ev := exoskeleton(t, "subject01", []float64{2}, ssvep.MethodFBCCA)
+	if len(ev.Results) != 4 {
+		t.Fatalf("%d rows, want 4 (2 sessions × 3 and 4 classes): %+v", len(ev.Results), ev.Results)
+	}
+	want := map[int]struct {
+		n       int
+		correct float64
+	}{3: {48, 30}, 4: {64, 30}}
+	for _, s := range ev.Summary {
+		w := want[s.Classes]
+		if s.Subjects != 1 || float64(s.MeanAccuracy) != w.correct/float64(w.n) {
+			t.Errorf("%d classes: %d subjects, accuracy %v, want 1 and %v/%v", s.Classes, s.Subjects, s.MeanAccuracy, w.correct, w.n)
+		}
+	}
+	for _, s := range ev.Subjects {
+		w := want[s.Classes]
+		if s.Subject != "subject01" || s.N != w.n || float64(s.Accuracy) != w.correct/float64(w.n) {
+			t.Errorf("subject row %+v: want subject01, %v of %v", s, w.correct, w.n)
+		}
+	}
+	n := map[int]int{}
+	for _, r := range ev.Results {
+		n[r.Classes] += r.N
+		if r.Classes == 4 && len(r.CalibratedOn) != 1 || r.Classes == 3 && len(r.CalibratedOn) != 0 {
+			t.Errorf("row %+v: 4-class rows calibrated on the other session, 3-class ones training-free", r)
+		}
+	}
+	if n[3] != 48 || n[4] != 64 {
+		t.Errorf("trials: %v, want 48 targets, 64 with rest", n)
+	}
+}

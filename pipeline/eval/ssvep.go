@@ -1,0 +1,533 @@
+package eval
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/neurostream/neurostream/formats"
+	"github.com/neurostream/neurostream/models/metrics"
+	"github.com/neurostream/neurostream/models/ssvep"
+	"github.com/neurostream/neurostream/pipeline/train"
+)
+
+// SSVEPConfig configures SSVEP: the recordings and their trials as
+// train.SSVEPConfig has them, and what is evaluated.
+type SSVEPConfig struct {
+	// Input, Targets, Rest, Offset, Channels and Notch say which trials
+	// are cut from which recordings and how the stream prepares them, as
+	// for `train ssvep` (train.SSVEPConfig; Input.Progress is unused: each
+	// recording is a short run of its own). Targets is required.
+	Input    train.Input
+	Targets  map[string]float64
+	Rest     []string
+	Offset   float64
+	Channels []string
+	Notch    float64
+	// Windows are the trial lengths in s evaluated, each a run of its
+	// own. Required.
+	Windows []float64
+	// Methods are the decoders evaluated: names of
+	// ssvep.TrainedMethods(). Default: every one of them.
+	Methods []string
+	// Model are the calibration options of `train ssvep`
+	// (ssvep.TrainCalibration) for cca, fbcca, trca and etrca; its Method
+	// is set per method, its Log unused. Harmonics and SubBands also
+	// configure the training-free cca and fbcca of the 3-class rows.
+	Model ssvep.TrainCalibrationConfig
+	// CalibrateOn names the sessions every subject's calibrated methods
+	// are calibrated on (a session id, or its 1-based place among the
+	// subject's sessions in name order); the subject's other sessions are
+	// the test sets. Default: none, leave-one-session-out within each
+	// subject.
+	CalibrateOn []string
+	// GazeShift is the time in s added to the window for the time per
+	// selection of the ITR (ssvep.ITR). Default: 0.5, as in Chen et al.
+	// 2015 and Nakanishi et al. 2018.
+	GazeShift float64
+	// Notes receives a line for each recording, subject or method
+	// skipped and why. Default: nil, discarded.
+	Notes io.Writer
+}
+
+// SSVEPResult is one test session's figures for one method, window length
+// and number of classes.
+type SSVEPResult struct {
+	Subject string `json:"subject"`
+	Session string `json:"session"`
+	Method  string `json:"method"`
+	// WindowSeconds is the trial length in s.
+	WindowSeconds float64 `json:"window_seconds"`
+	// Classes is 3 (targets only: the target trials, decided among the
+	// targets) or 4 (with rest: every trial, rest a decision too); in
+	// general the number of targets, or one more.
+	Classes int `json:"classes"`
+	// N counts the trials decided.
+	N int `json:"n"`
+	// Accuracy is the share of trials decided right; BalancedAccuracy the
+	// mean over the classes present of their recall.
+	Accuracy         metrics.JSONFloat `json:"accuracy"`
+	BalancedAccuracy metrics.JSONFloat `json:"balanced_accuracy"`
+	// ITR is the Wolpaw ITR of Accuracy among Classes classes, T =
+	// window + SSVEPConfig.GazeShift.
+	ITR metrics.JSONFloat `json:"itr_bits_per_min"`
+	// CalibratedOn are the sessions the decoder was calibrated or trained
+	// on; empty for a training-free decoder.
+	CalibratedOn []string `json:"calibrated_on"`
+
+	pred, truth []int // decisions and labels: 0 rest, k+1 target k
+	targets     int
+}
+
+// SSVEPSubject is one subject's figures for one method, window length
+// and number of classes: the trials of its test sessions pooled.
+type SSVEPSubject struct {
+	Subject          string            `json:"subject"`
+	Method           string            `json:"method"`
+	WindowSeconds    float64           `json:"window_seconds"`
+	Classes          int               `json:"classes"`
+	N                int               `json:"n"`
+	Accuracy         metrics.JSONFloat `json:"accuracy"`
+	BalancedAccuracy metrics.JSONFloat `json:"balanced_accuracy"`
+	ITR              metrics.JSONFloat `json:"itr_bits_per_min"`
+}
+
+// SSVEPSummary is one method's figures for one window length and number
+// of classes over subjects: each subject's trials pooled over its test
+// sessions, then the mean over subjects.
+type SSVEPSummary struct {
+	Method        string  `json:"method"`
+	WindowSeconds float64 `json:"window_seconds"`
+	Classes       int     `json:"classes"`
+	// Subjects counts the subjects averaged.
+	Subjects             int               `json:"subjects"`
+	MeanAccuracy         metrics.JSONFloat `json:"mean_accuracy"`
+	MeanBalancedAccuracy metrics.JSONFloat `json:"mean_balanced_accuracy"`
+	MeanITR              metrics.JSONFloat `json:"mean_itr_bits_per_min"`
+}
+
+// SSVEPEvaluation is what SSVEP found; its JSON is `neurostream eval ssvep
+// --json`'s.
+type SSVEPEvaluation struct {
+	Results []SSVEPResult  `json:"results"`
+	Summary []SSVEPSummary `json:"summary"`
+	// Subjects are each subject's figures, its test sessions pooled; the
+	// summary's means are theirs.
+	Subjects []SSVEPSubject `json:"subjects"`
+}
+
+// session is one recording's trials at one window length.
+type session struct {
+	rec Recording
+	cal *ssvep.Calibration // nil: no trials
+}
+
+func (c SSVEPConfig) withDefaults() SSVEPConfig {
+	if c.Methods == nil {
+		c.Methods = ssvep.TrainedMethods()
+	}
+	if c.GazeShift == 0 {
+		c.GazeShift = 0.5
+	}
+	if c.Notes == nil {
+		c.Notes = io.Discard
+	}
+	return c
+}
+
+// Validate reports the first setting SSVEP cannot evaluate with.
+func (c SSVEPConfig) Validate() error {
+	c = c.withDefaults()
+	switch {
+	case len(c.Windows) == 0:
+		return errors.New("eval: give at least one window length")
+	case !(c.GazeShift >= 0):
+		return fmt.Errorf("eval: gaze shift %v s: want ≥ 0", c.GazeShift)
+	}
+	for _, w := range c.Windows {
+		if !(w > 0) {
+			return fmt.Errorf("eval: window %v s: want > 0", w)
+		}
+	}
+	for _, m := range c.Methods {
+		if !slices.Contains(ssvep.TrainedMethods(), m) {
+			return fmt.Errorf("eval: method %q: want one of %v", m, ssvep.TrainedMethods())
+		}
+	}
+	_, _, err := ssvep.NewCalibration(c.Targets, c.Rest, c.Windows[0])
+	return err
+}
+
+// SSVEP evaluates every method of cfg at every window length on the
+// recordings of cfg.Input, as `neurostream eval ssvep` does. Each
+// recording's trials are cut by train.SSVEPCalibration (the stream's
+// path); a recording holding none of the events is skipped with a note.
+//
+// A method that needs calibration — every method with rest (4 classes),
+// trca, etrca, mdm and ts-lr with 3 — is calibrated on some of a subject's
+// sessions and tested on the others: leave-one-session-out, or
+// cfg.CalibrateOn. Methods are calibrated as `train ssvep` does
+// (ssvep.TrainCalibration) and decide as the model file it writes does;
+// a method it does not calibrate (mdm and ts-lr today) is trained by
+// ssvep.TrainDecoder with rest a class of its own. cca and fbcca with 3
+// classes are training-free and tested on every session. 4-class rows are
+// made only for test sessions with rest trials whose calibration sessions
+// have them too.
+func SSVEP(ctx context.Context, cfg SSVEPConfig) (*SSVEPEvaluation, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	cfg = cfg.withDefaults()
+	recs, err := Recordings(cfg.Input)
+	if err != nil {
+		return nil, err
+	}
+	ev := &SSVEPEvaluation{Results: []SSVEPResult{}, Summary: []SSVEPSummary{}, Subjects: []SSVEPSubject{}}
+	for _, w := range cfg.Windows {
+		subjects, err := sessions(ctx, cfg, recs, w)
+		if err != nil {
+			return nil, err
+		}
+		for _, method := range cfg.Methods {
+			for _, rest := range []bool{false, true} {
+				rows, err := evaluate(cfg, subjects, method, w, rest)
+				if err != nil {
+					return nil, err
+				}
+				ev.Results = append(ev.Results, rows...)
+				if per, s, ok := summarize(rows, cfg.GazeShift); ok {
+					ev.Subjects, ev.Summary = append(ev.Subjects, per...), append(ev.Summary, s)
+				}
+			}
+		}
+	}
+	return ev, nil
+}
+
+// sessions cuts the trials of length seconds of every recording and groups the
+// recordings with trials by subject, subjects and sessions in name order.
+func sessions(ctx context.Context, cfg SSVEPConfig, recs []Recording, length float64) ([][]session, error) {
+	bySubject := map[string][]session{}
+	for _, r := range recs {
+		tc := train.SSVEPConfig{Input: only(cfg.Input, r.Spec.Name), Targets: cfg.Targets, Rest: cfg.Rest,
+			Offset: cfg.Offset, Length: length, Channels: cfg.Channels, Notch: cfg.Notch}
+		tc.Progress = nil // a bar per short run would only flicker
+		cal, err := train.SSVEPCalibration(ctx, tc)
+		if err != nil {
+			if none, oerr := holdsNone(r, cfg); oerr == nil && none {
+				fmt.Fprintf(cfg.Notes, "note: %s: none of the listed events, skipped\n", r.Spec.Name)
+				continue
+			}
+			return nil, err
+		}
+		bySubject[r.Subject] = append(bySubject[r.Subject], session{rec: r, cal: cal})
+	}
+	var out [][]session
+	for _, sub := range slices.Sorted(maps.Keys(bySubject)) {
+		ss := bySubject[sub]
+		slices.SortFunc(ss, func(a, b session) int { return strings.Compare(a.rec.Session, b.rec.Session) })
+		for _, s := range ss[1:] {
+			if s.cal.SampleRate != ss[0].cal.SampleRate || !slices.Equal(s.cal.Channels, ss[0].cal.Channels) {
+				return nil, fmt.Errorf("eval: subject %s: %s has %v Hz and channels %v, %s %v Hz and %v",
+					sub, s.rec.Spec.Name, s.cal.SampleRate, s.cal.Channels, ss[0].rec.Spec.Name, ss[0].cal.SampleRate, ss[0].cal.Channels)
+			}
+		}
+		out = append(out, ss)
+	}
+	if len(out) == 0 {
+		return nil, errors.New("eval: no trials: none of the recordings holds the listed events")
+	}
+	return out, nil
+}
+
+// holdsNone reports whether the recording has none of the events of cfg.
+func holdsNone(r Recording, cfg SSVEPConfig) (bool, error) {
+	rec, err := r.Spec.Open()
+	if err != nil {
+		return false, err
+	}
+	defer rec.Close()
+	return !slices.ContainsFunc(rec.Info().Annotations, func(a formats.Annotation) bool {
+		_, target := cfg.Targets[a.Description]
+		return target || slices.Contains(cfg.Rest, a.Description)
+	}), nil
+}
+
+// needsCalibration reports whether method must be calibrated for rows of
+// that kind: every method with rest, all but the training-free ones
+// without.
+func needsCalibration(method string, rest bool) bool {
+	return rest || (method != ssvep.MethodCCA && method != ssvep.MethodFBCCA)
+}
+
+// split is one test session and the sessions its decoder is calibrated on.
+type split struct {
+	test  session
+	calib []session
+}
+
+// splits returns the test sessions of a subject and their calibration
+// sessions, or a note on why the subject has none.
+func splits(cfg SSVEPConfig, ss []session, calibrate bool) ([]split, string) {
+	if !calibrate {
+		out := make([]split, len(ss))
+		for i, s := range ss {
+			out[i] = split{test: s}
+		}
+		return out, ""
+	}
+	if len(cfg.CalibrateOn) > 0 {
+		var sp split
+		var tests []session
+		for i, s := range ss {
+			if slices.Contains(cfg.CalibrateOn, s.rec.Session) || slices.Contains(cfg.CalibrateOn, strconv.Itoa(i+1)) {
+				sp.calib = append(sp.calib, s)
+			} else {
+				tests = append(tests, s)
+			}
+		}
+		if len(sp.calib) == 0 || len(tests) == 0 {
+			return nil, fmt.Sprintf("%d of its %d sessions are calibration sessions: want at least one of each", len(sp.calib), len(ss))
+		}
+		out := make([]split, len(tests))
+		for i, t := range tests {
+			out[i] = split{test: t, calib: sp.calib}
+		}
+		return out, ""
+	}
+	if len(ss) < 2 {
+		return nil, "one session: leave-one-session-out needs two"
+	}
+	out := make([]split, len(ss))
+	for i, s := range ss {
+		out[i] = split{test: s, calib: append(slices.Clone(ss[:i]), ss[i+1:]...)}
+	}
+	return out, ""
+}
+
+// evaluate returns the rows of method at window length w for every
+// subject's test sessions: 3-class rows, or with rest 4-class rows.
+func evaluate(cfg SSVEPConfig, subjects [][]session, method string, w float64, rest bool) ([]SSVEPResult, error) {
+	var rows []SSVEPResult
+	for _, ss := range subjects {
+		sps, note := splits(cfg, ss, needsCalibration(method, rest))
+		if note != "" {
+			fmt.Fprintf(cfg.Notes, "note: subject %s, %s: %s; skipped\n", ss[0].rec.Subject, method, note)
+			continue
+		}
+		for _, sp := range sps {
+			if rest && (!hasRest(sp.test) || !slices.ContainsFunc(sp.calib, hasRest)) {
+				continue
+			}
+			decide, err := decoder(cfg, method, sp, w, rest)
+			if err != nil {
+				fmt.Fprintf(cfg.Notes, "note: subject %s, session %s, %s, %g s: %v; skipped\n", sp.test.rec.Subject, sp.test.rec.Session, method, w, err)
+				continue
+			}
+			row, err := score(cfg, sp, decide, rest)
+			if err != nil {
+				return nil, fmt.Errorf("eval: %s, session %s, %s: %w", sp.test.rec.Subject, sp.test.rec.Session, method, err)
+			}
+			if row.N > 0 {
+				row.Method, row.WindowSeconds = method, w
+				rows = append(rows, row)
+			}
+		}
+	}
+	return rows, nil
+}
+
+func hasRest(s session) bool { return slices.Contains(s.cal.Labels, ssvep.Rest) }
+
+// trials returns the calibration of the sessions' trials: every trial
+// with rest, the target trials without.
+func trials(ss []session, w float64, targets map[string]float64, restCodes []string, rest bool) (*ssvep.Calibration, error) {
+	if !rest {
+		restCodes = nil
+	}
+	cal, _, err := ssvep.NewCalibration(targets, restCodes, w)
+	if err != nil {
+		return nil, err
+	}
+	for _, s := range ss {
+		cal.SampleRate, cal.Channels = s.cal.SampleRate, s.cal.Channels
+		for i, l := range s.cal.Labels {
+			if rest || l != ssvep.Rest {
+				cal.Trials, cal.Labels = append(cal.Trials, s.cal.Trials[i]), append(cal.Labels, l)
+			}
+		}
+		cal.Recordings++
+	}
+	return cal, nil
+}
+
+// decoder calibrates or builds method for the split's test session.
+func decoder(cfg SSVEPConfig, method string, sp split, w float64, rest bool) (func([][]float64) (int, error), error) {
+	if len(sp.calib) == 0 { // training-free cca or fbcca, targets only
+		t := sp.test.cal
+		fc := ssvep.FBCCAConfig{CCAConfig: ssvep.CCAConfig{Freqs: t.Freqs, SampleRate: t.SampleRate,
+			Samples: len(t.Trials[0][0]), Channels: len(t.Channels), Harmonics: cfg.Model.Harmonics}}
+		if method == ssvep.MethodFBCCA {
+			fc.FilterBank.SubBands = cfg.Model.SubBands
+		}
+		d, err := ssvep.NewTrainingFree(method, fc)
+		if err != nil {
+			return nil, err
+		}
+		return d.Decide, nil
+	}
+	cal, err := trials(sp.calib, w, cfg.Targets, cfg.Rest, rest)
+	if err != nil {
+		return nil, err
+	}
+	mc := cfg.Model
+	mc.Method, mc.Log = method, nil
+	m, err := ssvep.TrainCalibration(cal, mc)
+	switch {
+	case err == nil:
+		return decide(m)
+	case slices.Contains(calibrated, method):
+		return nil, err
+	}
+	// A method `train ssvep` does not calibrate yet (mdm, ts-lr): trained
+	// with its defaults, rest a class of its own.
+	d, err := ssvep.TrainDecoder(ssvep.TrainConfig{Method: method, SampleRate: cal.SampleRate, Freqs: cal.Freqs,
+		Channels: cal.Channels}, cal.Trials, cal.Labels)
+	if err != nil {
+		return nil, err
+	}
+	return d.Decide, nil
+}
+
+// calibrated are the methods ssvep.TrainCalibration (`train ssvep`)
+// calibrates; SSVEP trains the others with ssvep.TrainDecoder until it
+// calibrates them too.
+var calibrated = []string{ssvep.MethodCCA, ssvep.MethodFBCCA, ssvep.MethodTRCA, ssvep.MethodETRCA}
+
+// decide returns the decision function of a calibrated model, as the
+// ssvep stage decides with its model file: a decoder's own Decide, or the
+// top score under the model's no-control rule.
+func decide(m ssvep.Model) (func([][]float64) (int, error), error) {
+	switch m := m.(type) {
+	case ssvep.Decoder:
+		return m.Decide, nil
+	case *ssvep.TRCA:
+		return func(x [][]float64) (int, error) {
+			s, err := m.Scores(nil, x)
+			if err != nil {
+				return ssvep.Rest, err
+			}
+			return m.NoControl().Decide(s), nil
+		}, nil
+	case *ssvep.CanonicalModel:
+		d, err := m.Decoder()
+		if err != nil {
+			return nil, err
+		}
+		return func(x [][]float64) (int, error) {
+			s, err := d.Scores(nil, x)
+			if err != nil {
+				return ssvep.Rest, err
+			}
+			return m.NoControl.Decide(s), nil
+		}, nil
+	}
+	// Any other model: through its file, as the stage loads it.
+	var b bytes.Buffer
+	if err := m.Save(&b); err != nil {
+		return nil, err
+	}
+	d, err := ssvep.LoadDecoder(&b)
+	if err != nil {
+		return nil, err
+	}
+	return d.Decide, nil
+}
+
+// score decides the test session's trials (the target trials, or with
+// rest all) and returns the row's figures.
+func score(cfg SSVEPConfig, sp split, decide func([][]float64) (int, error), rest bool) (SSVEPResult, error) {
+	t := sp.test
+	k := len(t.cal.Freqs)
+	var pred, truth []int
+	for i, x := range t.cal.Trials {
+		l := t.cal.Labels[i]
+		if l == ssvep.Rest && !rest {
+			continue
+		}
+		d, err := decide(x)
+		if err != nil {
+			return SSVEPResult{}, fmt.Errorf("trial %d: %w", i, err)
+		}
+		// Class 0 is rest: a decoder may decide rest in a 3-class row,
+		// which is wrong there.
+		pred, truth = append(pred, d+1), append(truth, l+1)
+	}
+	classes := k
+	if rest {
+		classes++
+	}
+	row := SSVEPResult{Subject: t.rec.Subject, Session: t.rec.Session, Classes: classes, N: len(pred), CalibratedOn: []string{}}
+	for _, s := range sp.calib {
+		row.CalibratedOn = append(row.CalibratedOn, s.rec.Session)
+	}
+	row.pred, row.truth, row.targets = pred, truth, k
+	if len(pred) == 0 {
+		return row, nil // no trial of the kind: no row
+	}
+	acc := accuracy(pred, truth)
+	row.Accuracy = metrics.JSONFloat(acc)
+	row.BalancedAccuracy = metrics.JSONFloat(metrics.BalancedAccuracyMulti(pred, truth, k+1))
+	row.ITR = metrics.JSONFloat(ssvep.ITR(classes, acc, t.cal.Length+cfg.GazeShift))
+	return row, nil
+}
+
+func accuracy(pred, truth []int) float64 {
+	correct := 0
+	for i := range pred {
+		if pred[i] == truth[i] {
+			correct++
+		}
+	}
+	return float64(correct) / float64(len(pred))
+}
+
+// summarize returns each subject's figures for rows (one method, window
+// and number of classes), its test sessions pooled, and their means over
+// subjects; false when there are no rows.
+func summarize(rows []SSVEPResult, gazeShift float64) ([]SSVEPSubject, SSVEPSummary, bool) {
+	if len(rows) == 0 {
+		return nil, SSVEPSummary{}, false
+	}
+	var names []string
+	pred, truth := map[string][]int{}, map[string][]int{}
+	for _, r := range rows {
+		if !slices.Contains(names, r.Subject) {
+			names = append(names, r.Subject)
+		}
+		pred[r.Subject], truth[r.Subject] = append(pred[r.Subject], r.pred...), append(truth[r.Subject], r.truth...)
+	}
+	r0 := rows[0]
+	sum := SSVEPSummary{Method: r0.Method, WindowSeconds: r0.WindowSeconds, Classes: r0.Classes, Subjects: len(names)}
+	subjects := make([]SSVEPSubject, len(names))
+	var acc, bal, itr float64
+	for i, name := range names {
+		p, t := pred[name], truth[name]
+		a := accuracy(p, t)
+		// Targets are classes 1…k, rest 0: k+1 classes in all.
+		b := metrics.BalancedAccuracyMulti(p, t, r0.targets+1)
+		r := ssvep.ITR(r0.Classes, a, r0.WindowSeconds+gazeShift)
+		subjects[i] = SSVEPSubject{Subject: name, Method: r0.Method, WindowSeconds: r0.WindowSeconds, Classes: r0.Classes,
+			N: len(p), Accuracy: metrics.JSONFloat(a), BalancedAccuracy: metrics.JSONFloat(b), ITR: metrics.JSONFloat(r)}
+		acc, bal, itr = acc+a, bal+b, itr+r
+	}
+	n := float64(len(names))
+	sum.MeanAccuracy, sum.MeanBalancedAccuracy, sum.MeanITR = metrics.JSONFloat(acc/n), metrics.JSONFloat(bal/n), metrics.JSONFloat(itr/n)
+	return subjects, sum, true
+}
