@@ -88,6 +88,24 @@ func (m *Model) Save(w io.Writer) error {
 	return nil
 }
 
+// checkKind checks that the version holds the fields given and that the
+// classifier's parameters are there.
+func (f *modelFile) checkKind() error {
+	switch {
+	case f.Version == 1 && (f.Classifier != "" || f.Trees != nil || f.Features.Extended):
+		return errors.New("version 1 has no classifier, trees or extended features")
+	case f.Version < 3 && (f.Features.BaselineSeconds != 0 || f.Features.PoolChannels):
+		return fmt.Errorf("version %d has no baseline_seconds or pool_channels (version 3)", f.Version)
+	case f.Version >= 2 && f.Classifier != "logreg" && f.Classifier != "gbt":
+		return fmt.Errorf("classifier %q, want \"logreg\" or \"gbt\"", f.Classifier)
+	case f.Classifier == "gbt" && (len(f.Trees) == 0 || f.Weights != nil):
+		return errors.New("a gbt model has trees and no weights")
+	case f.Classifier != "gbt" && f.Trees != nil:
+		return errors.New("a logreg model has no trees")
+	}
+	return nil
+}
+
 // Load reads a model file written by Save. An error names what is wrong:
 // another format or version, an invalid feature spec, feature names or
 // vector lengths that do not match the spec, non-finite parameters.
@@ -96,21 +114,10 @@ func Load(r io.Reader) (*Model, error) {
 	if err := modelKind.Read(r, &f); err != nil {
 		return nil, fmt.Errorf("seizure: load model: %w", err)
 	}
-	switch {
-	case f.Version == 1 && (f.Classifier != "" || f.Trees != nil || f.Features.Extended):
-		return nil, errors.New("seizure: load model: version 1 has no classifier, trees or extended features")
-	case f.Version < 3 && (f.Features.BaselineSeconds != 0 || f.Features.PoolChannels):
-		return nil, fmt.Errorf("seizure: load model: version %d has no baseline_seconds or pool_channels (version 3)", f.Version)
-	case f.Version >= 2 && f.Classifier != "logreg" && f.Classifier != "gbt":
-		return nil, fmt.Errorf("seizure: load model: classifier %q, want \"logreg\" or \"gbt\"", f.Classifier)
+	if err := f.checkKind(); err != nil {
+		return nil, fmt.Errorf("seizure: load model: %w", err)
 	}
 	gbt := f.Classifier == "gbt"
-	if gbt && (len(f.Trees) == 0 || f.Weights != nil) {
-		return nil, errors.New("seizure: load model: a gbt model has trees and no weights")
-	}
-	if !gbt && f.Trees != nil {
-		return nil, errors.New("seizure: load model: a logreg model has no trees")
-	}
 	ex, err := NewExtractor(f.Features)
 	if err != nil {
 		return nil, fmt.Errorf("seizure: load model: %w", err)

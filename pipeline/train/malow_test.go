@@ -22,6 +22,7 @@ import (
 var (
 	malowModel  = flag.String("malow-model", "", "TestMalowMonitor: this model file instead of the shipped one")
 	malowWindow = flag.String("malow-window", "", "TestMalowMonitor: window length,hop in s instead of the shipped config's")
+	malowSmooth = flag.Int("malow-smoothing", 0, "TestMalowMonitor: this smoothing (windows) instead of the shipped config's")
 )
 
 // malowOnset is the Malow record's seizure onset in s (SOURCES.md §2:
@@ -65,8 +66,8 @@ func (r malowRun) falseAlarms() []float64 {
 // Malow record from files: the 21 text channels at 100 Hz, named as
 // SOURCES.md gives them, resampled to the model's 256 Hz first (the
 // config's comment: recordings at another rate need a resample step).
-// The flags -malow-model and -malow-window replace the model file and the
-// window.
+// The flags -malow-model, -malow-window and -malow-smoothing replace the
+// model file, the window and the smoothing.
 func runMalowMonitor(t *testing.T) malowRun {
 	dir := filepath.Join(testenv.DataDir(t), "malow-seizure-eeg")
 	c, err := config.Load(nil, "../../configs/seizure-monitor.yaml")
@@ -85,6 +86,9 @@ func runMalowMonitor(t *testing.T) malowRun {
 		model = *malowModel
 	}
 	c.Stages[0].Options["model"] = model
+	if *malowSmooth > 0 {
+		c.Stages[0].Options["smoothing"] = *malowSmooth
+	}
 	if w := *malowWindow; w != "" {
 		l, h, _ := strings.Cut(w, ",")
 		var err1, err2 error
