@@ -126,6 +126,8 @@ func newTrainSeizureCmd() *cobra.Command {
 	f.StringVar(&out, "out", "", "model file to write (JSON)")
 	f.StringVar(&o.Classifier, "classifier", "logreg", "logreg (L2 logistic regression) or gbt (gradient-boosted trees, 200 of depth 3; --lambda unused)")
 	f.BoolVar(&o.Extended, "extended", false, "add the extended per-channel features (models/seizure FeatureConfig.Extended)")
+	f.Float64Var(&o.Baseline, "baseline", 0, "z-score the model inputs against each recording's running baseline with this time constant in s (models/seizure Baseline); 0: absolute features")
+	f.BoolVar(&o.PoolChannels, "pool-channels", false, "give the model each feature's mean, smallest and largest value over the channels instead of each channel's (models/seizure FeatureConfig.PoolChannels)")
 	f.StringVar(&o.Reference, "reference", "", "re-reference before the features: average (the pipeline's reference step: common average of the EEG channels); default: as recorded")
 	return cmd
 }

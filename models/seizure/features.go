@@ -29,6 +29,20 @@ type FeatureConfig struct {
 	// the 17 of every model. Default: false. Omitted from the model file
 	// when false, so such files read as before.
 	Extended bool `json:"extended,omitempty"`
+	// BaselineSeconds, when > 0, makes the features relative to the
+	// recording's own running baseline (Baseline, time constant
+	// BaselineSeconds): the detector sees each feature's z-score against
+	// its exponentially weighted mean and variance over the recording's
+	// earlier windows. Default: 0, absolute features. Omitted from the
+	// model file when 0, so such files read as before.
+	BaselineSeconds float64 `json:"baseline_seconds,omitempty"`
+	// PoolChannels gives the model, instead of each channel's features,
+	// their mean, smallest and largest value over the channels (after the
+	// baseline, when there is one), so that it does not learn where the
+	// training seizures were: "mean_<f>", "min_<f>", "max_<f>" for each
+	// per-channel feature f, then the coherence features. Default: false.
+	// Omitted from the model file when false.
+	PoolChannels bool `json:"pool_channels,omitempty"`
 }
 
 // Spectral ranges in Hz. Bands are dsp.StandardBands (delta 1–4, theta
@@ -121,6 +135,7 @@ type Extractor struct {
 	coh   []float64
 	band  []float64
 	names []string
+	input []string // the model's input names (pooled, or names)
 }
 
 // NewExtractor returns a plan for cfg; errors name the invalid field.
@@ -133,6 +148,9 @@ func NewExtractor(cfg FeatureConfig) (*Extractor, error) {
 	}
 	if cfg.WindowLen < 8 {
 		return nil, errors.New("seizure: FeatureConfig.WindowLen must be at least 8 samples")
+	}
+	if !(cfg.BaselineSeconds >= 0) || math.IsInf(cfg.BaselineSeconds, 0) {
+		return nil, fmt.Errorf("seizure: FeatureConfig.BaselineSeconds %v: want a finite time constant ≥ 0 s", cfg.BaselineSeconds)
 	}
 	if cfg.SegmentLen == 0 {
 		n := 1
@@ -173,7 +191,59 @@ func NewExtractor(cfg FeatureConfig) (*Extractor, error) {
 		e.coh = make([]float64, cfg.Channels*(cfg.Channels-1)/2*e.csd.Len())
 		e.names = append(e.names, "mean_msc_theta", "mean_msc_alpha")
 	}
+	e.input = e.names
+	if cfg.PoolChannels {
+		per := e.perChannel()
+		e.input = nil
+		for _, agg := range []string{"mean_", "min_", "max_"} {
+			for _, n := range e.names[:per] {
+				e.input = append(e.input, agg+n[len("ch0_"):])
+			}
+		}
+		e.input = append(e.input, e.names[per*cfg.Channels:]...)
+	}
 	return e, nil
+}
+
+// perChannel returns the number of features of each channel.
+func (e *Extractor) perChannel() int {
+	if e.cfg.Extended {
+		return len(channelFeatures) + len(extendedFeatures)
+	}
+	return len(channelFeatures)
+}
+
+// InputNames returns the names of the model's inputs: Names, or with
+// PoolChannels the pooled features. The slice must not be modified.
+func (e *Extractor) InputNames() []string { return e.input }
+
+// InputLen returns the number of model inputs.
+func (e *Extractor) InputLen() int { return len(e.input) }
+
+// Input fills dst (InputLen) with the model's inputs from the features f
+// (Len, as Features gives them, after the baseline when there is one) and
+// returns it: f itself without PoolChannels (dst unused), else each
+// per-channel feature's mean, smallest and largest value over the
+// channels, then the features of no channel. It does not allocate.
+func (e *Extractor) Input(dst, f []float64) []float64 {
+	if !e.cfg.PoolChannels {
+		return f
+	}
+	if len(f) != len(e.names) || len(dst) != len(e.input) {
+		panic(fmt.Sprintf("seizure: input: %d features into %d inputs, want %d into %d", len(f), len(dst), len(e.names), len(e.input)))
+	}
+	per, nc := e.perChannel(), e.cfg.Channels
+	for j := range per {
+		sum, lo, hi := 0.0, math.Inf(1), math.Inf(-1)
+		for c := range nc {
+			v := f[c*per+j]
+			sum += v
+			lo, hi = min(lo, v), max(hi, v)
+		}
+		dst[j], dst[per+j], dst[2*per+j] = sum/float64(nc), lo, hi
+	}
+	copy(dst[3*per:], f[per*nc:])
+	return dst
 }
 
 // Config returns the configuration with defaults filled in.

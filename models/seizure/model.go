@@ -49,8 +49,8 @@ type Model struct {
 	Trees []Tree
 }
 
-// Train fits a model on feature vectors X (rows from an Extractor built
-// from spec) with labels y (true = seizure): it z-scores the features and
+// Train fits a model on feature vectors X (rows of model inputs from an
+// Extractor built from spec: Input, after the Baseline when spec has one) with labels y (true = seizure): it z-scores the features and
 // fits linear.TrainLogistic (the (class-)weighted mean log loss +
 // Lambda/2·‖w‖² minimised by Newton's method) or, with cfg.Boost, boosted
 // trees. Errors report unusable data (no rows, one class only, non-finite
@@ -69,7 +69,7 @@ func Train(spec FeatureConfig, X [][]float64, y []bool, cfg TrainConfig) (*Model
 	if cfg.Lambda < 0 {
 		return nil, errors.New("seizure: TrainConfig.Lambda must not be negative")
 	}
-	n, d := len(X), ex.Len()
+	n, d := len(X), ex.InputLen()
 	if n == 0 {
 		return nil, errors.New("seizure: train: no rows")
 	}
@@ -80,7 +80,7 @@ func Train(spec FeatureConfig, X [][]float64, y []bool, cfg TrainConfig) (*Model
 		}
 		for j, v := range row {
 			if math.IsNaN(v) || math.IsInf(v, 0) {
-				return nil, fmt.Errorf("seizure: train: row %d feature %s is %v", i, ex.Names()[j], v)
+				return nil, fmt.Errorf("seizure: train: row %d feature %s is %v", i, ex.InputNames()[j], v)
 			}
 		}
 		if y[i] {
@@ -90,7 +90,7 @@ func Train(spec FeatureConfig, X [][]float64, y []bool, cfg TrainConfig) (*Model
 	if npos == 0 || npos == n {
 		return nil, errors.New("seizure: train: labels hold one class only")
 	}
-	m := &Model{Features: ex.Config(), Names: append([]string(nil), ex.Names()...),
+	m := &Model{Features: ex.Config(), Names: append([]string(nil), ex.InputNames()...),
 		Mean: make([]float64, d), Std: make([]float64, d), Lambda: cfg.Lambda}
 	for _, row := range X {
 		for j, v := range row {
@@ -166,12 +166,15 @@ func (m *Model) Logit(features []float64) float64 {
 	return s
 }
 
-// Detector scores raw windows with a model: it owns an Extractor and a
-// feature buffer, and is not safe for concurrent use.
+// Detector scores raw windows with a model: it owns an Extractor, feature
+// buffers and, for a model on baseline-relative features
+// (FeatureConfig.BaselineSeconds), the recording's running Baseline. It is
+// not safe for concurrent use; use one per recording.
 type Detector struct {
-	m    *Model
-	ex   *Extractor
-	feat []float64
+	m        *Model
+	ex       *Extractor
+	feat, in []float64
+	base     *Baseline // nil for absolute features
 }
 
 // NewDetector returns a Detector for m.
@@ -180,15 +183,40 @@ func NewDetector(m *Model) (*Detector, error) {
 	if err != nil {
 		return nil, err
 	}
-	if ex.Len() != len(m.Mean) || m.Trees == nil && len(m.Weights) != len(m.Mean) {
-		return nil, fmt.Errorf("seizure: model has %d weights and %d means, feature spec gives %d features", len(m.Weights), len(m.Mean), ex.Len())
+	if ex.InputLen() != len(m.Mean) || m.Trees == nil && len(m.Weights) != len(m.Mean) {
+		return nil, fmt.Errorf("seizure: model has %d weights and %d means, feature spec gives %d features", len(m.Weights), len(m.Mean), ex.InputLen())
 	}
-	return &Detector{m: m, ex: ex, feat: make([]float64, ex.Len())}, nil
+	d := &Detector{m: m, ex: ex, feat: make([]float64, ex.Len()), in: make([]float64, ex.InputLen())}
+	if tau := m.Features.BaselineSeconds; tau > 0 {
+		d.base = NewBaseline(ex.InputLen(), tau)
+	}
+	return d, nil
 }
 
 // Probability returns the seizure probability of the window x (Channels
-// rows of WindowLen samples, in V). It does not allocate.
+// rows of WindowLen samples, in V). It does not allocate. It panics for a
+// model on baseline-relative features, which needs the window's time:
+// use ProbabilityAt.
 func (d *Detector) Probability(x [][]float64) float64 {
-	d.ex.Features(d.feat, x)
-	return d.m.Probability(d.feat)
+	if d.base != nil {
+		panic("seizure: Detector.Probability of a model on baseline-relative features; use ProbabilityAt")
+	}
+	return d.ProbabilityAt(x, 0)
 }
+
+// ProbabilityAt returns the seizure probability of the window x starting
+// at t seconds into the recording (windows in order). For a model on
+// baseline-relative features the window is scored against the baseline
+// of the windows before it, then joins it; otherwise t is unused. It does
+// not allocate.
+func (d *Detector) ProbabilityAt(x [][]float64, t float64) float64 {
+	in := d.ex.Input(d.in, d.ex.Features(d.feat, x))
+	if d.base != nil {
+		d.base.Relative(in, t)
+	}
+	return d.m.Probability(in)
+}
+
+// Baseline returns the detector's running baseline, nil for a model on
+// absolute features: its State and SetState checkpoint a stream.
+func (d *Detector) Baseline() *Baseline { return d.base }

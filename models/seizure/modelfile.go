@@ -12,11 +12,13 @@ import (
 
 // Model file identification. A seizure model file is one JSON object:
 //
-//	{"format": "neurostream-seizure-logreg", "version": 1 or 2,
-//	 "classifier": "logreg" or "gbt",            (version 2 only)
+//	{"format": "neurostream-seizure-logreg", "version": 1, 2 or 3,
+//	 "classifier": "logreg" or "gbt",            (versions 2 and 3)
 //	 "features": {"sample_rate": Hz, "window_len": samples,
 //	              "channels": n, "segment_len": samples,
-//	              "coherence": bool, "extended": bool},
+//	              "coherence": bool, "extended": bool,
+//	              "baseline_seconds": τ,         (version 3 only)
+//	              "pool_channels": bool},         (version 3 only)
 //	 "feature_names": [...],
 //	 "normalization": {"mean": [...], "std": [...]},
 //	 "weights": [...], "bias": b, "lambda": λ,   (logreg)
@@ -25,8 +27,10 @@ import (
 //
 // Version 1 is a logistic regression on the 17 base features per channel;
 // version 2 adds the classifier field, gradient-boosted trees and the
-// extended features. Save writes version 1 whenever the model needs none of
-// that, so such files stay readable by older builds; Load reads both. The
+// extended features; version 3 adds baseline-relative features
+// (FeatureConfig.BaselineSeconds) and channel pooling (PoolChannels). Save writes the oldest version that
+// holds the model, so such files stay readable by older builds; Load
+// reads all three. The
 // format name is kept for tree models so that one name identifies the file
 // family.
 //
@@ -36,7 +40,7 @@ import (
 // feature list that differs from what the spec computes today.
 const (
 	ModelFormat  = "neurostream-seizure-logreg"
-	ModelVersion = 2
+	ModelVersion = 3
 )
 
 // modelKind is the family as this build reads it.
@@ -60,7 +64,8 @@ type modelFile struct {
 }
 
 // Save writes m to w as a versioned JSON model file: version 1 for a
-// logistic regression on the base features, else version 2.
+// logistic regression on the base features, version 3 for a model on
+// baseline-relative features, else version 2.
 func (m *Model) Save(w io.Writer) error {
 	f := modelFile{Header: modelfile.Header{Format: ModelFormat, Version: 1}, Features: m.Features,
 		FeatureNames: m.Names, Normalization: normalization{Mean: m.Mean, Std: m.Std},
@@ -71,8 +76,32 @@ func (m *Model) Save(w io.Writer) error {
 			f.Classifier = "gbt"
 		}
 	}
+	if m.Features.BaselineSeconds > 0 || m.Features.PoolChannels {
+		f.Version, f.Classifier = 3, "logreg"
+		if m.Trees != nil {
+			f.Classifier = "gbt"
+		}
+	}
 	if err := modelfile.Write(w, &f, " "); err != nil {
 		return fmt.Errorf("seizure: save model: %w", err)
+	}
+	return nil
+}
+
+// checkKind checks that the version holds the fields given and that the
+// classifier's parameters are there.
+func (f *modelFile) checkKind() error {
+	switch {
+	case f.Version == 1 && (f.Classifier != "" || f.Trees != nil || f.Features.Extended):
+		return errors.New("version 1 has no classifier, trees or extended features")
+	case f.Version < 3 && (f.Features.BaselineSeconds != 0 || f.Features.PoolChannels):
+		return fmt.Errorf("version %d has no baseline_seconds or pool_channels (version 3)", f.Version)
+	case f.Version >= 2 && f.Classifier != "logreg" && f.Classifier != "gbt":
+		return fmt.Errorf("classifier %q, want \"logreg\" or \"gbt\"", f.Classifier)
+	case f.Classifier == "gbt" && (len(f.Trees) == 0 || f.Weights != nil):
+		return errors.New("a gbt model has trees and no weights")
+	case f.Classifier != "gbt" && f.Trees != nil:
+		return errors.New("a logreg model has no trees")
 	}
 	return nil
 }
@@ -85,19 +114,10 @@ func Load(r io.Reader) (*Model, error) {
 	if err := modelKind.Read(r, &f); err != nil {
 		return nil, fmt.Errorf("seizure: load model: %w", err)
 	}
-	switch {
-	case f.Version == 1 && (f.Classifier != "" || f.Trees != nil || f.Features.Extended):
-		return nil, errors.New("seizure: load model: version 1 has no classifier, trees or extended features")
-	case f.Version == 2 && f.Classifier != "logreg" && f.Classifier != "gbt":
-		return nil, fmt.Errorf("seizure: load model: classifier %q, want \"logreg\" or \"gbt\"", f.Classifier)
+	if err := f.checkKind(); err != nil {
+		return nil, fmt.Errorf("seizure: load model: %w", err)
 	}
 	gbt := f.Classifier == "gbt"
-	if gbt && (len(f.Trees) == 0 || f.Weights != nil) {
-		return nil, errors.New("seizure: load model: a gbt model has trees and no weights")
-	}
-	if !gbt && f.Trees != nil {
-		return nil, errors.New("seizure: load model: a logreg model has no trees")
-	}
 	ex, err := NewExtractor(f.Features)
 	if err != nil {
 		return nil, fmt.Errorf("seizure: load model: %w", err)
@@ -105,10 +125,10 @@ func Load(r io.Reader) (*Model, error) {
 	if ex.Config() != f.Features {
 		return nil, errors.New("seizure: load model: feature spec has unset fields (segment_len)")
 	}
-	if !slices.Equal(ex.Names(), f.FeatureNames) {
-		return nil, fmt.Errorf("seizure: load model: feature_names differ from the %d features the spec computes", ex.Len())
+	if !slices.Equal(ex.InputNames(), f.FeatureNames) {
+		return nil, fmt.Errorf("seizure: load model: feature_names differ from the %d features the spec computes", ex.InputLen())
 	}
-	d := ex.Len()
+	d := ex.InputLen()
 	for _, v := range []struct {
 		name string
 		x    []float64

@@ -7,11 +7,12 @@ import (
 )
 
 // TestModelFilesUnchanged loads model files written by earlier builds (the
-// shipped version 1 example, version 2 logistic regression and trees on
-// the extended features) and saves them again: the bytes must be the same,
-// so the file format has not moved.
+// shipped version 3 example on pooled baseline-relative features, the
+// version 1 example shipped before it, version 2 logistic regression and
+// trees on the extended features) and saves them again: the bytes must be
+// the same, so the file format has not moved.
 func TestModelFilesUnchanged(t *testing.T) {
-	for _, path := range []string{"../../configs/models/seizure-sim.json", "testdata/logreg-extended.json", "testdata/gbt-extended.json"} {
+	for _, path := range []string{"../../configs/models/seizure-sim.json", "testdata/logreg-v1-sim.json", "testdata/logreg-extended.json", "testdata/gbt-extended.json"} {
 		want, err := os.ReadFile(path)
 		if err != nil {
 			t.Fatal(err)

@@ -272,7 +272,7 @@ func TestSaveLoad(t *testing.T) {
 		}
 	}
 	for _, c := range []struct{ from, to, err string }{
-		{`"version": 1`, `"version": 3`, "version 3"},
+		{`"version": 1`, `"version": 4`, "version 4"},
 		{`"version": 1`, `"version": 2`, `classifier ""`},
 		{`"format": "neurostream-seizure-logreg"`, `"format": "x"`, "format"},
 		{`"window_len": 512`, `"window_len": 4`, "WindowLen"},

@@ -151,6 +151,25 @@ func TestPlanResampledSeizure(t *testing.T) {
 	if caution, err := p.SeizureCaution(); err != nil || caution != "" {
 		t.Errorf("caution %q, %v for a 40 s seizure in 180 s", caution, err)
 	}
+	// The same file with the event widened to 150 s of the 180: cautioned.
+	files, _ := filepath.Glob(filepath.Join(p.Seizure.Output.SzCORE, "*_events.tsv"))
+	if len(files) != 1 {
+		t.Fatalf("annotation files %v", files)
+	}
+	b, err := os.ReadFile(files[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(string(b), "\n")
+	f := strings.Split(lines[1], "\t")
+	f[0], f[1] = "10", "150"
+	lines[1] = strings.Join(f, "\t")
+	if err := os.WriteFile(files[0], []byte(strings.Join(lines, "\n")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if caution, err := p.SeizureCaution(); err != nil || !strings.Contains(caution, "the events cover 83% of the recording") {
+		t.Errorf("caution %q, %v for 150 s of seizure in 180 s", caution, err)
+	}
 
 	ss := run(t, p.Spectral).Summary.Sessions()
 	if len(ss) != 1 || ss[0].Channels != 21 || ss[0].Windows != 179 || len(ss[0].Bands) != 5 {

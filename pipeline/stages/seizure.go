@@ -184,10 +184,10 @@ func (s *seizureSession) Process(w *pipeline.Window) ([]arrowout.Result, error) 
 	for i, c := range s.idx {
 		s.x[i] = w.Data[c]
 	}
-	p := s.det.Probability(s.x)
+	start := float64(w.StartSample) / s.rate
+	p := s.det.ProbabilityAt(s.x, start)
 	clear(s.x)
 	sm := s.smooth.Add(p)
-	start := float64(w.StartSample) / s.rate
 	ictal, ev, ok := s.hyst.Step(start, start+s.length, sm)
 	s.rows.Reserve(2, 1, len(s.labels), s.labelBytes)
 	s.rows.AppendWindow(w.WindowKey, p, sm, ictal)

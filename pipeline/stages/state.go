@@ -168,7 +168,10 @@ func (r *resampleSession) RestoreState(b []byte) error {
 
 // AppendState implements pipeline.Checkpointer: the moving average's ring
 // and count, then the event state machine (open event, event waiting out
-// its merge gap).
+// its merge gap), then, for a model on baseline-relative features, the
+// recording's running baseline (window count, first and latest window
+// starts, the mean and variance of each feature). A model on absolute features has no baseline, so
+// its state is as before baselines existed.
 func (s *seizureSession) AppendState(dst []byte) []byte {
 	ring, n := s.smooth.State()
 	dst = binary.AppendVarint(dst, int64(len(ring)))
@@ -186,6 +189,13 @@ func (s *seizureSession) AppendState(dst []byte) []byte {
 	for _, ev := range []seizure.AlarmEvent{h.Open, h.Last} {
 		dst = appendFloats(dst, []float64{ev.Onset, ev.Offset, ev.Sum})
 		dst = binary.AppendVarint(dst, int64(ev.N))
+	}
+	if b := s.det.Baseline(); b != nil {
+		st := b.State()
+		dst = binary.AppendVarint(dst, int64(st.N))
+		dst = appendFloats(dst, []float64{st.First, st.Last})
+		dst = appendFloats(dst, st.Mean)
+		dst = appendFloats(dst, st.Var)
 	}
 	return dst
 }
@@ -222,6 +232,26 @@ func (s *seizureSession) RestoreState(b []byte) error {
 			return err
 		}
 		*ev = seizure.AlarmEvent{Onset: v[0], Offset: v[1], Sum: v[2], N: int(count)}
+	}
+	if base := s.det.Baseline(); base != nil {
+		var count int64
+		if b, err = readInts(b, &count); err != nil {
+			return fmt.Errorf("seizure state: baseline: %w", err)
+		}
+		if count < 0 || count > maxStateCount {
+			return fmt.Errorf("seizure state: baseline of %d windows", count)
+		}
+		st := seizure.BaselineState{N: int(count), Mean: make([]float64, base.Len()), Var: make([]float64, base.Len())}
+		times := make([]float64, 2)
+		for _, v := range [][]float64{times, st.Mean, st.Var} {
+			if b, err = readFloats(v, b); err != nil {
+				return fmt.Errorf("seizure state: baseline: %w", err)
+			}
+		}
+		st.First, st.Last = times[0], times[1]
+		if err := base.SetState(st); err != nil {
+			return err
+		}
 	}
 	if len(b) != 0 {
 		return fmt.Errorf("seizure state: %d bytes too many", len(b))

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/neurostream/neurostream/models/seizure"
 	"github.com/neurostream/neurostream/pipeline"
 	"github.com/neurostream/neurostream/pipeline/arrowout"
 )
@@ -112,10 +113,43 @@ func appendRows(dst, y [][]float64) [][]float64 {
 
 // TestSeizureState: the seizure stage resumed from its state after any
 // window writes the rows an uninterrupted one writes, events included,
-// and its end rows.
+// and its end rows; for a model on absolute features and for one on
+// pooled baseline-relative features, whose running baseline is part of
+// the state.
 func TestSeizureState(t *testing.T) {
 	const n, channels, fs = 256, 2, 128.0
-	model := syntheticSeizureModel(t, n, channels, fs)
+	for _, model := range []string{syntheticSeizureModel(t, n, channels, fs), baselineSeizureModel(t, n, channels, fs)} {
+		testSeizureState(t, model)
+	}
+}
+
+// baselineSeizureModel is syntheticSeizureModel on the windows' pooled
+// features relative to a 5 s baseline.
+func baselineSeizureModel(t *testing.T, n, channels int, fs float64) string {
+	t.Helper()
+	spec := seizure.FeatureConfig{SampleRate: fs, WindowLen: n, Channels: channels, BaselineSeconds: 5, PoolChannels: true}
+	ex, err := seizure.NewExtractor(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := seizure.NewBaseline(ex.InputLen(), spec.BaselineSeconds)
+	var X [][]float64
+	var y []bool
+	for k := range 60 {
+		w := seizureWindow(n, channels, fs, (k/6)%2 == 1, uint64(100+k))
+		in := ex.Input(make([]float64, ex.InputLen()), ex.Features(nil, w.Data[:channels]))
+		b.Relative(in, float64(k))
+		X, y = append(X, in), append(y, (k/6)%2 == 1)
+	}
+	m, err := seizure.Train(spec, X, y, seizure.TrainConfig{Lambda: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return saveSeizureModel(t, m)
+}
+
+func testSeizureState(t *testing.T, model string) {
+	const n, channels, fs = 256, 2, 128.0
 	opts := map[string]any{"model": model, "smoothing": 2, "min_duration_seconds": 3, "merge_gap_seconds": 4}
 	var windows []*pipeline.Window
 	for k := range 40 {
@@ -160,7 +194,7 @@ func TestSeizureState(t *testing.T) {
 		}
 		got = append(append(got, rows(b, windows[stop:])...), end(b))
 		if strings.Join(got, "\n") != strings.Join(want, "\n") {
-			t.Fatalf("resumed after window %d: rows differ from the uninterrupted run's", stop)
+			t.Fatalf("%s: resumed after window %d: rows differ from the uninterrupted run's", model, stop)
 		}
 	}
 	other := newStage(t, "seizure", map[string]any{"model": model, "smoothing": 3}, windows[0])

@@ -56,6 +56,7 @@ var FlagNames = map[string]string{
 	"SeizureConfig.Train.Lambda":  "--lambda",
 	"SeizureConfig.Folds":         "--folds",
 	"SeizureConfig.Labels":        "--labels",
+	"SeizureConfig.Baseline":      "--baseline",
 }
 
 // AverageReference is the pipeline's common average reference of the

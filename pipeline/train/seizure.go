@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 
 	"github.com/neurostream/neurostream/formats/szcore"
 	"github.com/neurostream/neurostream/models/seizure"
@@ -41,6 +42,16 @@ type SeizureConfig struct {
 	// Coherence and Extended add those features (seizure.FeatureConfig).
 	// Default: false.
 	Coherence, Extended bool
+	// Baseline, when > 0, trains on features relative to each
+	// recording's running baseline with this time constant in s
+	// (seizure.FeatureConfig.BaselineSeconds): every window, labelled or
+	// not, joins the baseline in stream order, as in the stage. Default:
+	// 0, absolute features.
+	Baseline float64
+	// PoolChannels trains on each feature's mean, smallest and largest
+	// value over the channels (seizure.FeatureConfig.PoolChannels).
+	// Default: false.
+	PoolChannels bool
 	// Classifier is logreg (L2 logistic regression) or gbt
 	// (gradient-boosted trees, Train.Boost's defaults). Default: logreg.
 	Classifier string
@@ -95,6 +106,8 @@ func (c SeizureConfig) Validate() error {
 		err = fmt.Errorf("SeizureConfig.Reference %q: want average (or nothing: as recorded)", c.Reference)
 	case c.Classifier != "logreg" && c.Classifier != "gbt":
 		err = fmt.Errorf("SeizureConfig.Classifier %q: want logreg or gbt", c.Classifier)
+	case !(c.Baseline >= 0) || math.IsInf(c.Baseline, 0):
+		err = fmt.Errorf("SeizureConfig.Baseline %v s: want a finite time constant ≥ 0", c.Baseline)
 	case !(c.Train.Lambda >= 0):
 		err = errors.New("SeizureConfig.Train.Lambda must be ≥ 0")
 	case !c.NoCV && c.Folds < 2:
@@ -228,7 +241,7 @@ func (c *seizureCollector) NewSession(si pipeline.SessionInfo) (pipeline.Stage, 
 		return nil, fmt.Errorf("%s: %w", rec.name, err)
 	}
 	ex, err := seizure.NewExtractor(seizure.FeatureConfig{SampleRate: si.SampleRate, WindowLen: int(si.WindowLength),
-		Channels: len(idx), Coherence: c.cfg.Coherence, Extended: c.cfg.Extended})
+		Channels: len(idx), Coherence: c.cfg.Coherence, Extended: c.cfg.Extended, BaselineSeconds: c.cfg.Baseline, PoolChannels: c.cfg.PoolChannels})
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", rec.name, err)
 	}
@@ -242,8 +255,12 @@ func (c *seizureCollector) NewSession(si pipeline.SessionInfo) (pipeline.Stage, 
 	}
 	rec.seizure = &seizureRecording{features: ex.Config(), channels: labels,
 		spans: seizure.SeizureSpans(rec.info.Annotations, c.cfg.Labels, events)}
-	return &seizureSession{rec: rec.seizure, ex: ex, idx: idx, x: make([][]float64, len(idx)),
-		rate: si.SampleRate, length: si.WindowLength}, nil
+	ss := &seizureSession{rec: rec.seizure, ex: ex, idx: idx, x: make([][]float64, len(idx)),
+		rate: si.SampleRate, length: si.WindowLength}
+	if c.cfg.Baseline > 0 {
+		ss.base = seizure.NewBaseline(ex.InputLen(), c.cfg.Baseline)
+	}
+	return ss, nil
 }
 
 type seizureSession struct {
@@ -253,21 +270,34 @@ type seizureSession struct {
 	x      [][]float64 // the picked channels, aliasing the window
 	rate   float64
 	length int64
+	base   *seizure.Baseline // nil for absolute features
 }
 
 // Process labels the window and, unless it is skipped, keeps its
-// features.
+// features. With a baseline, every window's features join it, skipped
+// ones too, as the stage's do.
 func (s *seizureSession) Process(w *pipeline.Window) ([]arrowout.Result, error) {
 	s.rec.windows = int(w.Window) + 1
-	class := seizure.WindowClass(float64(w.StartSample)/s.rate, float64(w.StartSample+s.length)/s.rate, s.rec.spans)
-	if class < 0 {
+	start := float64(w.StartSample) / s.rate
+	class := seizure.WindowClass(start, float64(w.StartSample+s.length)/s.rate, s.rec.spans)
+	if class < 0 && s.base == nil {
 		return nil, nil
 	}
 	for i, c := range s.idx {
 		s.x[i] = w.Data[c]
 	}
-	s.rec.x = append(s.rec.x, s.ex.Features(nil, s.x))
+	f := s.ex.Features(nil, s.x)
 	clear(s.x)
+	if s.ex.Config().PoolChannels {
+		f = s.ex.Input(make([]float64, s.ex.InputLen()), f)
+	}
+	if s.base != nil {
+		s.base.Relative(f, start) // as seizure.Detector.ProbabilityAt
+		if class < 0 {
+			return nil, nil
+		}
+	}
+	s.rec.x = append(s.rec.x, f)
 	s.rec.y = append(s.rec.y, class == 1)
 	s.rec.position = append(s.rec.position, int(w.Window))
 	return nil, nil

@@ -2,6 +2,7 @@ package train_test
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -145,18 +146,29 @@ func TestSeizureDatasetErrors(t *testing.T) {
 // scores every window exactly as it scores the training features of that
 // window: the stage computes, bit for bit, the features training saw.
 // (Before, training read the file in float64, referenced by hand and
-// computed features the wire's float32 samples never give.)
+// computed features the wire's float32 samples never give.) With a
+// running baseline and pooled channels too: training's baseline sees
+// every window, the skipped ones included, as the stage's does.
 func TestSeizureFeaturesMatchStage(t *testing.T) {
 	dir := t.TempDir()
 	path := writeEDF(t, filepath.Join(dir, "a.edf"), simSeizure(t, 5, [2]float64{80, 60}))
+	for _, cfg := range []train.SeizureConfig{{}, {Baseline: 20, PoolChannels: true}} {
+		t.Run(fmt.Sprintf("baseline=%v,pool=%v", cfg.Baseline, cfg.PoolChannels), func(t *testing.T) {
+			testSeizureFeaturesMatchStage(t, path, cfg)
+		})
+	}
+}
+
+func testSeizureFeaturesMatchStage(t *testing.T, path string, cfg train.SeizureConfig) {
 	channels := []string{"Fp1", "F3", "C3", "T3", "T5", "O1", "Cz"}
-	d, err := train.SeizureDataset(context.Background(), train.SeizureConfig{Input: train.Input{Files: config.Files{Paths: []string{path}}},
-		Reference: "average", Channels: channels})
+	cfg.Input = train.Input{Files: config.Files{Paths: []string{path}}}
+	cfg.Reference, cfg.Channels = "average", channels
+	d, err := train.SeizureDataset(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := train.Seizure(context.Background(), train.SeizureConfig{Input: train.Input{Files: config.Files{Paths: []string{path}}},
-		Reference: "average", Channels: channels, NoCV: true})
+	cfg.NoCV = true
+	m, err := train.Seizure(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -178,6 +190,9 @@ func TestSeizureFeaturesMatchStage(t *testing.T) {
 	got := sink.got["a"]
 	if len(got) != 119 {
 		t.Fatalf("stage scored %d windows, want 119", len(got))
+	}
+	if got, want := m.Features.BaselineSeconds, cfg.Baseline; got != want {
+		t.Fatalf("model's baseline %v s, want %v", got, want)
 	}
 	for i, x := range d.X {
 		start := int64(d.Position[i]) * 256
