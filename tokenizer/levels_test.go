@@ -43,21 +43,8 @@ func TestPowerLevels(t *testing.T) {
 	if v.Levels() != 8 || !slices.Equal(v.LevelTypes(), []string{"eeg"}) || !v.HasLevels("eeg") || v.HasLevels("eog") {
 		t.Fatalf("%d levels, types %v", v.Levels(), v.LevelTypes())
 	}
+	checkLevelShares(t, v, col)
 	p := col.Powers["eeg"]
-	for b := range NumBands {
-		if len(v.LevelEdges("eeg", b)) != 7 {
-			t.Fatalf("band %d: edges %v", b, v.LevelEdges("eeg", b))
-		}
-		n := make([]int, v.Levels())
-		for i := b; i < len(p); i += NumBands {
-			n[v.Level("eeg", b, p[i])]++
-		}
-		for l, c := range n {
-			if share := float64(c) / float64(col.Len()); math.Abs(share-1.0/8) > 0.01 {
-				t.Errorf("band %s, level %d holds %.3f of the training frames, want 1/8: %v", Bands[b].Name, l, share, n)
-			}
-		}
-	}
 	if v.Level("eeg", 0, math.Inf(-1)) != 0 || v.Level("eeg", 1, math.NaN()) != 0 || v.Level("eeg", 4, math.Inf(1)) != 7 || v.Level("meg_mag", 0, 0) != -1 {
 		t.Error("levels of −Inf, NaN, +Inf or of an unknown type")
 	}
@@ -108,6 +95,27 @@ func TestPowerLevels(t *testing.T) {
 		for b, p := range tok.Powers {
 			if tok.ID != toks[i].ID || math.Abs(p-toks[i].Powers[b]-math.Log(1e6)) > 1e-9 {
 				t.Fatalf("frame %d: token %d powers %v at gain 1000, token %d powers %v", tok.Frame, tok.ID, tok.Powers, toks[i].ID, toks[i].Powers)
+			}
+		}
+	}
+}
+
+// checkLevelShares checks that each band's levels hold equal shares of
+// the training frames collected in col.
+func checkLevelShares(t *testing.T, v *Vocabulary, col *Collector) {
+	t.Helper()
+	p := col.Powers["eeg"]
+	for b := range NumBands {
+		if len(v.LevelEdges("eeg", b)) != 7 {
+			t.Fatalf("band %d: edges %v", b, v.LevelEdges("eeg", b))
+		}
+		n := make([]int, v.Levels())
+		for i := b; i < len(p); i += NumBands {
+			n[v.Level("eeg", b, p[i])]++
+		}
+		for l, c := range n {
+			if share := float64(c) / float64(col.Len()); math.Abs(share-1.0/8) > 0.01 {
+				t.Errorf("band %s, level %d holds %.3f of the training frames, want 1/8: %v", Bands[b].Name, l, share, n)
 			}
 		}
 	}
