@@ -319,8 +319,20 @@ func TestEvalSeizureSimulated(t *testing.T) {
 	if *ev.Total.Event["duration"] != 1000 || *ev.Total.Event["tp"] != 1 || len(ev.Total.AlarmLatency) != 1 {
 		t.Errorf("total %+v", ev.Total)
 	}
+	checkEvalEqualsScore(t, ev, ref, filepath.Join(keep, "szcore"))
+	// No reference seizure: the detection is a false alarm.
+	none := evalSeizure(t, "--data", data, "--labels", "no-such-label")
+	if e := none.Total.Event; *e["refTrue"] != 0 || *e["tp"] != 0 || *e["fp"] != 1 || *e["fpRate"] <= 0 || len(none.Total.AlarmLatency) != 0 {
+		t.Errorf("without reference seizures: event %v, latencies %v: want one false alarm", e, none.Total.AlarmLatency)
+	}
+}
+
+// checkEvalEqualsScore checks that the totals of ev equal `score
+// --cumulated` on the reference files in ref and the detections in hyp.
+func checkEvalEqualsScore(t *testing.T, ev seizureEvalJSON, ref, hyp string) {
+	t.Helper()
 	// The same scores as `score --cumulated` on the files.
-	stdout, stderr, err := runSub(t, newScoreCmd(), "--ref", ref, "--hyp", filepath.Join(keep, "szcore"), "--json", "--cumulated")
+	stdout, stderr, err := runSub(t, newScoreCmd(), "--ref", ref, "--hyp", hyp, "--json", "--cumulated")
 	if err != nil {
 		t.Fatalf("score: %v\n%s", err, stderr)
 	}
@@ -339,11 +351,6 @@ func TestEvalSeizureSimulated(t *testing.T) {
 				t.Errorf("total %s %s: eval %v, score %v", p.name, k, deref(p.got), deref(p.want))
 			}
 		}
-	}
-	// No reference seizure: the detection is a false alarm.
-	none := evalSeizure(t, "--data", data, "--labels", "no-such-label")
-	if e := none.Total.Event; *e["refTrue"] != 0 || *e["tp"] != 0 || *e["fp"] != 1 || *e["fpRate"] <= 0 || len(none.Total.AlarmLatency) != 0 {
-		t.Errorf("without reference seizures: event %v, latencies %v: want one false alarm", e, none.Total.AlarmLatency)
 	}
 }
 
