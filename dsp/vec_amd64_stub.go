@@ -30,3 +30,6 @@ func sumAVX2(x []float64) float64
 
 // subMulAVX2 sets dst[i] = (x[i] − c)·w[i] for whole blocks of 4; see the generator.
 func subMulAVX2(dst []float64, x []float64, w []float64, c float64)
+
+// crossAVX2 adds a column pair's cross-products, eight rows at a time; see the generator.
+func crossAVX2(d0 []complex128, d1 []complex128, u []float64, ld int, b int, j int, i0 int, nblk int)
