@@ -49,6 +49,10 @@ type CSD struct {
 	seg   []float64
 	coef  []complex128
 	freqs []float64
+	// Four channels' segments and spectra, for RealFFT's four-at-once
+	// path (lengths without a vector path of their own: n = 250, 500).
+	seg4  [4][]float64
+	coef4 [4][]complex128
 
 	// Spectra of a batch of b segments, layout [bin][2b][ld]: for bin k,
 	// rows 0..b-1 hold the segments' real parts and rows b..2b-1 their
@@ -106,6 +110,13 @@ func NewCSD(cfg CSDConfig) (*CSD, error) {
 		seg:   make([]float64, nfft),
 		coef:  make([]complex128, nfft/2+1),
 		freqs: w.Freqs(nil),
+	}
+	c.coef4[0] = c.coef
+	if c.fft.on4() {
+		c.seg4 = newSeg4(nfft)
+		for i := 1; i < 4; i++ {
+			c.coef4[i] = make([]complex128, c.nf)
+		}
 	}
 	c.last = c.nf - 1
 	if nfft%2 == 1 {
@@ -195,13 +206,17 @@ func (c *CSD) Compute(dst *CSDMatrix, x [][]float64) *CSDMatrix {
 	// Fold the scaling and the mean into the spectra: g² = scale/nseg.
 	g := math.Sqrt(c.scale / float64(nseg))
 	c.grow(min(c.batch, nseg))
-	ld := c.ld
+	n, ld := c.n, c.ld
 	for s0 := 0; s0 < nseg; s0 += c.batch {
 		b := min(c.batch, nseg-s0)
 		for s := range b {
 			start := (s0 + s) * c.step
-			for ch, row := range x {
-				c.transform(row[start:start+c.cfg.SegmentLen], c.spec, s*ld+ch, b*ld, 2*b*ld, g)
+			for ch := 0; ch < n; {
+				k := c.coefs(x, start, ch)
+				for i := range k {
+					c.put(c.coef4[i], c.spec, s*ld+ch+i, b*ld, 2*b*ld, g)
+				}
+				ch += k
 			}
 		}
 		c.addProducts(dst, b)
@@ -336,8 +351,12 @@ func (c *CSD) median(dst *CSDMatrix, x [][]float64, nseg int) {
 	g := math.Sqrt(c.scale)
 	n := c.n
 	for s := range nseg {
-		for ch, row := range x {
-			c.transform(row[s*c.step:s*c.step+c.cfg.SegmentLen], c.spec, s*n+ch, nseg*n, 2*nseg*n, g)
+		for ch := 0; ch < n; {
+			k := c.coefs(x, s*c.step, ch)
+			for i := range k {
+				c.put(c.coef4[i], c.spec, s*n+ch+i, nseg*n, 2*nseg*n, g)
+			}
+			ch += k
 		}
 	}
 	bias := medianBias(nseg)
@@ -393,13 +412,35 @@ func (c *CSD) spectrum(seg []float64) {
 	c.fft.Coefficients(c.coef, c.seg)
 }
 
-// transform computes seg's spectrum and writes bin k's coefficient times
-// g, times √2 for the bins the one-sided estimate doubles, to
-// out[off+k*stride] (real part) and out[off+imOff+k*stride] (imaginary).
-func (c *CSD) transform(seg []float64, out []float64, off, imOff, stride int, g float64) {
-	c.spectrum(seg)
+// coefs computes the spectra of the segments x[ch+i][start :
+// start+SegmentLen] into c.coef4[i] for i < k and returns k: four
+// channels at once where the FFT runs four at once and four remain, one
+// otherwise (c.coef4[0] is c.coef). The spectra are those of spectrum.
+func (c *CSD) coefs(x [][]float64, start, ch int) int {
+	end := start + c.cfg.SegmentLen
+	if ch+4 <= c.n && c.fft.on4() {
+		if c.seg4[0] == nil {
+			c.seg4 = newSeg4(c.cfg.NFFT)
+			for i := 1; i < 4; i++ {
+				c.coef4[i] = make([]complex128, c.nf)
+			}
+		}
+		for i := range 4 {
+			taperSegment(c.seg4[i], x[ch+i][start:end], c.cfg.Window, c.cfg.Detrend)
+		}
+		c.fft.coefficients4(&c.coef4, &c.seg4)
+		return 4
+	}
+	c.spectrum(x[ch][start:end])
+	return 1
+}
+
+// put writes bin k of the spectrum coef times g, times √2 for the bins
+// the one-sided estimate doubles, to out[off+k*stride] (real part) and
+// out[off+imOff+k*stride] (imaginary).
+func (c *CSD) put(coef []complex128, out []float64, off, imOff, stride int, g float64) {
 	g2 := g * math.Sqrt2
-	for k, v := range c.coef {
+	for k, v := range coef {
 		h := g2
 		if k == 0 || k >= c.last {
 			h = g
@@ -409,7 +450,7 @@ func (c *CSD) transform(seg []float64, out []float64, off, imOff, stride int, g 
 	}
 }
 
-// scatter is transform for spectra computed before, every channel at
+// scatter is put for spectra computed before, every channel at
 // once: channel ch of sp, scaled as transform scales it (the same product,
 // so the same value bit for bit), goes to out[off+ch+k*stride] and
 // out[off+ch+imOff+k*stride].
@@ -529,11 +570,16 @@ func (c *CSD) Spectra(dst *SegmentSpectra, x [][]float64, start int) *SegmentSpe
 		if start < 0 || start+c.cfg.SegmentLen > len(row) {
 			panic(fmt.Sprintf("dsp: %s: segment [%d, %d) outside x[%d] of %d samples", op, start, start+c.cfg.SegmentLen, ch, len(row)))
 		}
-		c.spectrum(row[start : start+c.cfg.SegmentLen])
-		for k, v := range c.coef {
-			dst.Re[k*c.n+ch] = real(v)
-			dst.Im[k*c.n+ch] = imag(v)
+	}
+	for ch := 0; ch < c.n; {
+		k := c.coefs(x, start, ch)
+		for i := range k {
+			for b, v := range c.coef4[i] {
+				dst.Re[b*c.n+ch+i] = real(v)
+				dst.Im[b*c.n+ch+i] = imag(v)
+			}
 		}
+		ch += k
 	}
 	return dst
 }
