@@ -22,9 +22,9 @@ import (
 // paths agree to the bit; -tags purego builds the pure-Go path only.
 // Other even lengths of factors 2, 3 and 5 (n = 250, 500: 1 s at 250 and
 // 500 Hz) have no stage a single transform can vectorise; there Welch.PSD,
-// CSD.Compute and CSD.Spectra transform four segments or channels at once
-// on the same kernels (2–3× faster, the same bits); one-at-a-time callers
-// (WelchStream, STFT, multitaper) run the pure-Go path.
+// CSD.Compute, CSD.Spectra and Multitaper.PSD transform four segments,
+// channels or tapers at once on the same kernels (the same bits);
+// one-at-a-time callers (WelchStream, STFT) run the pure-Go path.
 type RealFFT struct {
 	n        int
 	fallback *fourier.FFT

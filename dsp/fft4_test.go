@@ -156,3 +156,37 @@ func equalFloats(a, b []float64) bool {
 	}
 	return true
 }
+
+// TestFourAtOnceMultitaper checks Multitaper.PSD at window lengths that
+// run four tapers at once (2 s at 250 Hz, 1 s at 500 Hz) against the pure-Go
+// path one taper at a time: equal to the bit, fixed and adaptive weights,
+// tapers in groups of four and a remainder.
+func TestFourAtOnceMultitaper(t *testing.T) {
+	if !useAVX2 {
+		t.Skip("no vector FFT in this build or on this CPU (pure-Go path only)")
+	}
+	defer func(v bool) { useAVX2 = v }(useAVX2)
+	x := csdRandom(1, 500)[0]
+	for _, rate := range []float64{250, 500} {
+		for _, adaptive := range []bool{false, true} {
+			cfg := MultitaperConfig{SampleRate: rate, Len: 500, Bandwidth: 8 * rate / 500, Adaptive: adaptive} // NW 4: 7 tapers
+			run := func(vec bool) []float64 {
+				useAVX2 = vec
+				p, err := NewMultitaper(cfg)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if vec && !p.fft.on4() {
+					t.Fatal("not four at once")
+				}
+				if vec && (p.ntapers < 4 || p.ntapers%4 == 0) {
+					t.Fatalf("%d tapers: no group of four and remainder to test", p.ntapers)
+				}
+				return p.PSD(nil, x)
+			}
+			if got, want := run(true), run(false); !equalFloats(got, want) {
+				t.Errorf("rate %v adaptive %v: four tapers at once differ from one at a time", rate, adaptive)
+			}
+		}
+	}
+}
