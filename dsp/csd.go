@@ -225,10 +225,10 @@ func (c *CSD) Compute(dst *CSDMatrix, x [][]float64) *CSDMatrix {
 }
 
 // addProducts adds Σ conj(X_s)ᵀX_s over the batch of b segments in c.spec
-// to dst, bin by bin.
-// With the AVX2 kernel (crossAVX2) the sums are those of csdOuterAdd
-// segment after segment, bit for bit; without it, from csdGemvChannels
-// channels and csdGemvSegments segments, gonum's dgemv forms each bin's
+// to dst, bin by bin: on the AVX2 cross kernel where it runs and pays
+// (crossWorth), whose sums are csdOuterAdd's segment after segment, bit
+// for bit; otherwise csdOuterAdd itself or, from csdGemvChannels channels
+// and csdGemvSegments segments, gonum's dgemv, which forms each bin's
 // batch sum before adding it (another rounding order).
 func (c *CSD) addProducts(dst *CSDMatrix, b int) {
 	n, ld := c.n, c.ld
@@ -251,10 +251,10 @@ func (c *CSD) addProducts(dst *CSDMatrix, b int) {
 // crossWorth reports whether the cross kernel beats csdOuterAdd for b
 // segments of n channels: it loads and stores each sum once per call and
 // handles the diagonal blocks through a tile, which a few segments of a
-// few channels do not pay back (measured with per-window Compute and
-// Accumulate at 4–64 channels, 1–31 segments: the kernel is 1.3–2.9×
-// faster from 4 segments or 24 channels, up to 2× slower below).
-// Both give the same bits.
+// few channels do not pay back (measured in CPU time with Compute and
+// Accumulate at 4–64 channels and 1–31 segments, the kernel switched
+// alone: 1.0–2.6× faster from 4 segments or 24 channels, up to 2.6×
+// slower with one segment of 8–19 channels). Both give the same bits.
 func crossWorth(n, b int) bool { return b >= 4 || n >= 24 }
 
 // crossStride returns the padded row length of the cross kernel's
