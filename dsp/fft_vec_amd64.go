@@ -127,7 +127,9 @@ func (f *RealFFT) vectorAddPower(dst, x []float64) {
 // stage of stride s into a stage of stride 4s of one length-4m sequence
 // whose twiddles depend on p alone: the stage kernels run unchanged, on
 // any radix sequence, and perform each transform's operations of the
-// pure-Go path in its order (the same bits).
+// pure-Go path in its order (the same bits). The split step runs
+// vectorised over the four transforms too (split4AVX2, split4PowerAVX2).
+// The packing into the interleaved layout stays in Go.
 
 // on4 reports whether the plan runs four transforms at once on the vector
 // path (addPower4); otherwise callers transform one at a time.
@@ -176,21 +178,19 @@ func (f *RealFFT) transform4(x *[4][]float64) []float64 {
 func (f *RealFFT) addPower4(dst *[4][]float64, x *[4][]float64) {
 	m := f.n / 2
 	z := f.transform4(x)
-	split := f.split[:m+1]
+	// The split step and |X|² of bins 1..m−1 in the kernel, into the
+	// buffer transform4 did not return.
+	p := f.vec.za[:4*m]
+	if &z[0] == &f.vec.za[0] {
+		p = f.vec.zb[:4*m]
+	}
+	split4PowerAVX2(p, z, f.split[:m], m)
 	for c := range 4 {
 		d := dst[c][:m+1]
 		r0, i0 := z[c], z[4+c]
 		d[0] += (r0 + i0) * (r0 + i0)
 		for k := 1; k < m; k++ {
-			zr, zi := z[8*k+c], z[8*k+4+c]
-			cr, ci := z[8*(m-k)+c], z[8*(m-k)+4+c]
-			// As Coefficients: E = (Z[k] + conj Z[m−k])/2,
-			// O = (Z[k] − conj Z[m−k])/(2i), X = E + w·O.
-			er, ei := (zr+cr)/2, (zi-ci)/2
-			or, oi := (zi+ci)/2, -(zr-cr)/2
-			w := split[k]
-			re, im := er+real(w)*or-imag(w)*oi, ei+real(w)*oi+imag(w)*or
-			d[k] += re*re + im*im
+			d[k] += p[4*k+c]
 		}
 		d[m] += (r0 - i0) * (r0 - i0)
 	}
@@ -201,19 +201,18 @@ func (f *RealFFT) addPower4(dst *[4][]float64, x *[4][]float64) {
 func (f *RealFFT) coefficients4(dst *[4][]complex128, x *[4][]float64) {
 	m := f.n / 2
 	z := f.transform4(x)
-	split := f.split[:m+1]
+	o := f.vec.za[:8*m]
+	if &z[0] == &f.vec.za[0] {
+		o = f.vec.zb[:8*m]
+	}
+	split4AVX2(o, z, f.split[:m], m)
 	for c := range 4 {
 		d := dst[c][:m+1]
 		r0, i0 := z[c], z[4+c]
 		d[0] = complex(r0+i0, 0)
 		d[m] = complex(r0-i0, 0)
 		for k := 1; k < m; k++ {
-			zr, zi := z[8*k+c], z[8*k+4+c]
-			cr, ci := z[8*(m-k)+c], z[8*(m-k)+4+c]
-			er, ei := (zr+cr)/2, (zi-ci)/2
-			or, oi := (zi+ci)/2, -(zr-cr)/2
-			w := split[k]
-			d[k] = complex(er+real(w)*or-imag(w)*oi, ei+real(w)*oi+imag(w)*or)
+			d[k] = complex(o[8*k+c], o[8*k+4+c])
 		}
 	}
 }

@@ -827,3 +827,113 @@ seg:
 done:
 	VZEROUPPER
 	RET
+
+// func split4AVX2(out []float64, z []float64, w []complex128, m int)
+// Requires: AVX
+TEXT ·split4AVX2(SB), NOSPLIT, $0-80
+	MOVQ out_base+0(FP), AX
+	MOVQ z_base+24(FP), CX
+	MOVQ w_base+48(FP), DX
+	MOVQ m+72(FP), BX
+	MOVQ BX, SI
+	SHLQ $0x06, SI
+	ADDQ CX, SI
+	SUBQ $0x40, SI
+	ADDQ $0x40, CX
+	ADDQ $0x10, DX
+	ADDQ $0x40, AX
+	DECQ BX
+	JLE  done
+
+loop:
+	VMOVUPD      (CX), Y0
+	VMOVUPD      32(CX), Y1
+	VMOVUPD      (SI), Y2
+	VMOVUPD      32(SI), Y3
+	VADDPD       Y2, Y0, Y4
+	VMULPD       half<>+0(SB), Y4, Y4
+	VSUBPD       Y3, Y1, Y5
+	VMULPD       half<>+0(SB), Y5, Y5
+	VADDPD       Y3, Y1, Y1
+	VMULPD       half<>+0(SB), Y1, Y1
+	VSUBPD       Y2, Y0, Y0
+	VXORPD       signbits<>+0(SB), Y0, Y0
+	VMULPD       half<>+0(SB), Y0, Y0
+	VBROADCASTSD (DX), Y2
+	VBROADCASTSD 8(DX), Y3
+	VMULPD       Y2, Y1, Y6
+	VADDPD       Y6, Y4, Y4
+	VMULPD       Y3, Y0, Y6
+	VSUBPD       Y6, Y4, Y4
+	VMULPD       Y2, Y0, Y6
+	VADDPD       Y6, Y5, Y5
+	VMULPD       Y3, Y1, Y6
+	VADDPD       Y6, Y5, Y5
+	VMOVUPD      Y4, (AX)
+	VMOVUPD      Y5, 32(AX)
+	ADDQ         $0x40, AX
+	ADDQ         $0x40, CX
+	SUBQ         $0x40, SI
+	ADDQ         $0x10, DX
+	DECQ         BX
+	JNZ          loop
+
+done:
+	VZEROUPPER
+	RET
+
+// func split4PowerAVX2(out []float64, z []float64, w []complex128, m int)
+// Requires: AVX
+TEXT ·split4PowerAVX2(SB), NOSPLIT, $0-80
+	MOVQ out_base+0(FP), AX
+	MOVQ z_base+24(FP), CX
+	MOVQ w_base+48(FP), DX
+	MOVQ m+72(FP), BX
+	MOVQ BX, SI
+	SHLQ $0x06, SI
+	ADDQ CX, SI
+	SUBQ $0x40, SI
+	ADDQ $0x40, CX
+	ADDQ $0x10, DX
+	ADDQ $0x20, AX
+	DECQ BX
+	JLE  done
+
+loop:
+	VMOVUPD      (CX), Y0
+	VMOVUPD      32(CX), Y1
+	VMOVUPD      (SI), Y2
+	VMOVUPD      32(SI), Y3
+	VADDPD       Y2, Y0, Y4
+	VMULPD       half<>+0(SB), Y4, Y4
+	VSUBPD       Y3, Y1, Y5
+	VMULPD       half<>+0(SB), Y5, Y5
+	VADDPD       Y3, Y1, Y1
+	VMULPD       half<>+0(SB), Y1, Y1
+	VSUBPD       Y2, Y0, Y0
+	VXORPD       signbits<>+0(SB), Y0, Y0
+	VMULPD       half<>+0(SB), Y0, Y0
+	VBROADCASTSD (DX), Y2
+	VBROADCASTSD 8(DX), Y3
+	VMULPD       Y2, Y1, Y6
+	VADDPD       Y6, Y4, Y4
+	VMULPD       Y3, Y0, Y6
+	VSUBPD       Y6, Y4, Y4
+	VMULPD       Y2, Y0, Y6
+	VADDPD       Y6, Y5, Y5
+	VMULPD       Y3, Y1, Y6
+	VADDPD       Y6, Y5, Y5
+	VMULPD       Y4, Y4, Y4
+	VMULPD       Y5, Y5, Y5
+	VADDPD       Y5, Y4, Y4
+	VMOVUPD      Y4, (AX)
+	ADDQ         $0x20, AX
+	ADDQ         $0x40, CX
+	SUBQ         $0x40, SI
+	ADDQ         $0x10, DX
+	DECQ         BX
+	JNZ          loop
+
+done:
+	VZEROUPPER
+	RET

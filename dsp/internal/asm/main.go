@@ -33,6 +33,8 @@ func main() {
 	sum()
 	subMul()
 	cross()
+	split4(false)
+	split4(true)
 	Generate()
 }
 
@@ -231,6 +233,91 @@ func cross() {
 	ADDQ(Imm(128), d1)
 	DECQ(nblk)
 	JNZ(LabelRef("block"))
+	Label("done")
+	VZEROUPPER()
+	RET()
+}
+
+// split4 is the real-FFT split step of four interleaved transforms (lane
+// c of block t holds element t of transform c; fft_vec_amd64.go's
+// transform4) for k = 1..m−1, vectorised over the four transforms with
+// the twiddle w[k] = e^{−2πik/(2m)} broadcast: X[k] = E + w·O with
+// E = (Z[k] + conj Z[m−k])/2 and O = (Z[k] − conj Z[m−k])/(2i), in the
+// pure-Go order. It stores X[k]'s real and imaginary parts in block k of
+// out (8 float64 per block) or, with power, |X[k]|² = re·re + im·im at
+// out[4k..4k+3].
+func split4(power bool) {
+	name := "split4AVX2"
+	if power {
+		name = "split4PowerAVX2"
+	}
+	TEXT(name, NOSPLIT, "func(out, z []float64, w []complex128, m int)")
+	Doc(name + " is the split step of four interleaved transforms; see the generator.")
+	out := Load(Param("out").Base(), GP64())
+	z := Load(Param("z").Base(), GP64())
+	w := Load(Param("w").Base(), GP64())
+	m := Load(Param("m"), GP64())
+	zc := GP64() // block m−k
+	MOVQ(m, zc)
+	SHLQ(Imm(6), zc)
+	ADDQ(z, zc)
+	SUBQ(Imm(64), zc)
+	ADDQ(Imm(64), z) // block k = 1
+	ADDQ(Imm(16), w) // w[1]
+	if power {
+		ADDQ(Imm(32), out)
+	} else {
+		ADDQ(Imm(64), out)
+	}
+	n := GP64()
+	MOVQ(m, n)
+	DECQ(n)
+	JLE(LabelRef("done"))
+	half, sign := k("half", 0.5), signMask()
+	Label("loop")
+	zr, zi, cr, ci := YMM(), YMM(), YMM(), YMM()
+	VMOVUPD(Mem{Base: z}, zr)
+	VMOVUPD(Mem{Base: z, Disp: 32}, zi)
+	VMOVUPD(Mem{Base: zc}, cr)
+	VMOVUPD(Mem{Base: zc, Disp: 32}, ci)
+	er, ei, or, oi := YMM(), YMM(), YMM(), YMM()
+	VADDPD(cr, zr, er)
+	VMULPD(half, er, er)
+	VSUBPD(ci, zi, ei)
+	VMULPD(half, ei, ei)
+	VADDPD(ci, zi, or)
+	VMULPD(half, or, or)
+	VSUBPD(cr, zr, oi)
+	VXORPD(sign, oi, oi)
+	VMULPD(half, oi, oi)
+	wr, wi := YMM(), YMM()
+	VBROADCASTSD(Mem{Base: w}, wr)
+	VBROADCASTSD(Mem{Base: w, Disp: 8}, wi)
+	t := YMM()
+	VMULPD(wr, or, t)
+	VADDPD(t, er, er)
+	VMULPD(wi, oi, t)
+	VSUBPD(t, er, er)
+	VMULPD(wr, oi, t)
+	VADDPD(t, ei, ei)
+	VMULPD(wi, or, t)
+	VADDPD(t, ei, ei)
+	if power {
+		VMULPD(er, er, er)
+		VMULPD(ei, ei, ei)
+		VADDPD(ei, er, er)
+		VMOVUPD(er, Mem{Base: out})
+		ADDQ(Imm(32), out)
+	} else {
+		VMOVUPD(er, Mem{Base: out})
+		VMOVUPD(ei, Mem{Base: out, Disp: 32})
+		ADDQ(Imm(64), out)
+	}
+	ADDQ(Imm(64), z)
+	SUBQ(Imm(64), zc)
+	ADDQ(Imm(16), w)
+	DECQ(n)
+	JNZ(LabelRef("loop"))
 	Label("done")
 	VZEROUPPER()
 	RET()
