@@ -305,10 +305,23 @@ func TestCSDAccumulator(t *testing.T) {
 	}
 }
 
-// TestCSDKernels checks the batched BLAS kernel used from csdGemvChannels
-// channels (the golden data has 4) against the scalar kernel of the
-// accumulator and against the definition, across several batches.
+// TestCSDKernels checks the batched kernels used from csdGemvChannels
+// channels (the golden data has 4) — the AVX2 cross kernel where it runs,
+// gonum's dgemv without it — against the scalar kernel of the accumulator
+// and against the definition, across several batches.
 func TestCSDKernels(t *testing.T) {
+	paths := []bool{false}
+	if useCross {
+		paths = append(paths, true)
+	}
+	defer func(v bool) { useCross = v }(useCross)
+	for _, cross := range paths {
+		useCross = cross
+		t.Run(fmt.Sprintf("cross=%v", cross), testCSDKernels)
+	}
+}
+
+func testCSDKernels(t *testing.T) {
 	const tol = 1e-12 // relative to the largest |S|; same sums, other order
 	for _, ch := range []int{csdGemvChannels, 33} {
 		plan, err := NewCSD(CSDConfig{WelchConfig: WelchConfig{SampleRate: 100, SegmentLen: 64, Scaling: ScalingSpectrum}, Channels: ch})

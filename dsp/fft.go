@@ -20,6 +20,11 @@ import (
 // 4–5× faster; fft_vec_amd64.go). They perform the pure-Go path's
 // floating-point operations in the same order, without FMA, so the two
 // paths agree to the bit; -tags purego builds the pure-Go path only.
+// Other even lengths of factors 2, 3 and 5 (n = 250, 500: 1 s at 250 and
+// 500 Hz) have no stage a single transform can vectorise; there Welch.PSD,
+// CSD.Compute, CSD.Spectra and Multitaper.PSD transform four segments,
+// channels or tapers at once on the same kernels (the same bits);
+// one-at-a-time callers (WelchStream, STFT) run the pure-Go path.
 type RealFFT struct {
 	n        int
 	fallback *fourier.FFT

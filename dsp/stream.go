@@ -249,11 +249,11 @@ func (s *CSDStream) Compute(dst *CSDMatrix, x [][]float64, start int64) *CSDMatr
 	// As Compute: the scaling and the mean folded into the spectra.
 	g := math.Sqrt(c.scale / float64(nseg))
 	c.grow(min(c.batch, nseg))
-	n := c.n
+	ld := c.ld
 	for s0 := 0; s0 < nseg; s0 += c.batch {
 		b := min(c.batch, nseg-s0)
 		for i := range b {
-			c.scatter(s.segment(x, start, s0+i, nseg), c.spec, i*n, b*n, 2*b*n, g)
+			c.scatter(s.segment(x, start, s0+i, nseg), c.spec, i*ld, b*ld, 2*b*ld, g)
 		}
 		c.addProducts(dst, b)
 	}

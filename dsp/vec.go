@@ -51,3 +51,28 @@ func subMulGo(dst, x, w []float64, c float64) {
 		dst[i] = (x[i] - c) * w[i]
 	}
 }
+
+// crossGo is the column-pair kernel of the packed cross-spectral sums: for
+// blocks blk < nblk of eight rows i = i0 + 8·blk + l (l < 8) and the
+// columns c = j, j+1 of one frequency bin's segment spectra u (segment s,
+// channel c: u[s·ld+c] + i·u[(b+s)·ld+c]), it adds conj(x_si)·x_sc to
+// d0[8·blk+l] (c = j) and d1[8·blk+l] (c = j+1) for s = 0..b−1 in order,
+// each product computed as csdOuterAdd computes it. u must hold rows up
+// to i0 + 8·nblk and columns up to j+1 for every segment; d0 and d1 at
+// least 8·nblk entries.
+func crossGo(d0, d1 []complex128, u []float64, ld, b, j, i0, nblk int) {
+	im := b * ld
+	for c, d := range [2][]complex128{d0, d1} {
+		d = d[:8*nblk]
+		for r := range d {
+			i := i0 + r
+			acc := d[r]
+			for s := range b {
+				xr, xi := u[s*ld+i], u[im+s*ld+i]
+				yr, yi := u[s*ld+j+c], u[im+s*ld+j+c]
+				acc += complex(xr*yr+xi*yi, xr*yi-xi*yr)
+			}
+			d[r] = acc
+		}
+	}
+}

@@ -31,3 +31,23 @@ func subMul(dst, x, w []float64, c float64) {
 	subMulAVX2(dst[:n], x[:n], w[:n], c)
 	subMulGo(dst[n:], x[n:], w[n:], c)
 }
+
+// useCross reports whether the CSD sums run on the cross kernel
+// (crossAVX2 through crossScratch.add) rather than on csdOuterAdd and
+// gonum's dgemv. It is useAVX2; tests and benchmarks switch it alone.
+var useCross = useAVX2
+
+// cross is crossGo, on the AVX2 kernel where it runs.
+func cross(d0, d1 []complex128, u []float64, ld, b, j, i0, nblk int) {
+	if !useAVX2 {
+		crossGo(d0, d1, u, ld, b, j, i0, nblk)
+		return
+	}
+	// The kernel does not check bounds: check them here, once per call.
+	if nblk > 0 && b > 0 {
+		_ = d0[8*nblk-1]
+		_ = d1[8*nblk-1]
+		_ = u[(2*b-1)*ld+max(i0+8*nblk-1, j+1)]
+	}
+	crossAVX2(d0, d1, u, ld, b, j, i0, nblk)
+}

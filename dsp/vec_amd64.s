@@ -698,3 +698,242 @@ loop:
 done:
 	VZEROUPPER
 	RET
+
+// func crossAVX2(d0 []complex128, d1 []complex128, u []float64, ld int, b int, j int, i0 int, nblk int)
+// Requires: AVX
+TEXT ·crossAVX2(SB), NOSPLIT, $0-112
+	MOVQ  d0_base+0(FP), AX
+	MOVQ  d1_base+24(FP), CX
+	MOVQ  u_base+48(FP), DX
+	MOVQ  ld+72(FP), BX
+	MOVQ  b+80(FP), SI
+	MOVQ  j+88(FP), DI
+	MOVQ  i0+96(FP), R8
+	MOVQ  nblk+104(FP), R9
+	SHLQ  $0x03, BX
+	MOVQ  BX, R10
+	IMULQ SI, R10
+	LEAQ  (DX)(R8*8), R8
+	LEAQ  (DX)(DI*8), DX
+	TESTQ R9, R9
+	JZ    done
+	TESTQ SI, SI
+	JZ    done
+
+block:
+	VMOVUPD    (AX), Y0
+	VMOVUPD    32(AX), Y1
+	VPERM2F128 $0x20, Y1, Y0, Y2
+	VPERM2F128 $0x31, Y1, Y0, Y0
+	VUNPCKLPD  Y0, Y2, Y1
+	VUNPCKHPD  Y0, Y2, Y0
+	VMOVUPD    64(AX), Y2
+	VMOVUPD    96(AX), Y3
+	VPERM2F128 $0x20, Y3, Y2, Y4
+	VPERM2F128 $0x31, Y3, Y2, Y2
+	VUNPCKLPD  Y2, Y4, Y3
+	VUNPCKHPD  Y2, Y4, Y2
+	VMOVUPD    (CX), Y4
+	VMOVUPD    32(CX), Y5
+	VPERM2F128 $0x20, Y5, Y4, Y6
+	VPERM2F128 $0x31, Y5, Y4, Y4
+	VUNPCKLPD  Y4, Y6, Y5
+	VUNPCKHPD  Y4, Y6, Y4
+	VMOVUPD    64(CX), Y6
+	VMOVUPD    96(CX), Y7
+	VPERM2F128 $0x20, Y7, Y6, Y8
+	VPERM2F128 $0x31, Y7, Y6, Y6
+	VUNPCKLPD  Y6, Y8, Y7
+	VUNPCKHPD  Y6, Y8, Y6
+	MOVQ       R8, DI
+	MOVQ       DX, R11
+	MOVQ       SI, R12
+
+seg:
+	VMOVUPD      (DI), Y8
+	VMOVUPD      (DI)(R10*1), Y9
+	VMOVUPD      32(DI), Y10
+	VMOVUPD      32(DI)(R10*1), Y11
+	VBROADCASTSD (R11), Y12
+	VBROADCASTSD (R11)(R10*1), Y13
+	VMULPD       Y12, Y8, Y14
+	VMULPD       Y13, Y9, Y15
+	VADDPD       Y15, Y14, Y14
+	VADDPD       Y14, Y1, Y1
+	VMULPD       Y13, Y8, Y14
+	VMULPD       Y12, Y9, Y15
+	VSUBPD       Y15, Y14, Y14
+	VADDPD       Y14, Y0, Y0
+	VMULPD       Y12, Y10, Y14
+	VMULPD       Y13, Y11, Y15
+	VADDPD       Y15, Y14, Y14
+	VADDPD       Y14, Y3, Y3
+	VMULPD       Y13, Y10, Y14
+	VMULPD       Y12, Y11, Y15
+	VSUBPD       Y15, Y14, Y14
+	VADDPD       Y14, Y2, Y2
+	VBROADCASTSD 8(R11), Y12
+	VBROADCASTSD 8(R11)(R10*1), Y13
+	VMULPD       Y12, Y8, Y14
+	VMULPD       Y13, Y9, Y15
+	VADDPD       Y15, Y14, Y14
+	VADDPD       Y14, Y5, Y5
+	VMULPD       Y13, Y8, Y14
+	VMULPD       Y12, Y9, Y15
+	VSUBPD       Y15, Y14, Y14
+	VADDPD       Y14, Y4, Y4
+	VMULPD       Y12, Y10, Y8
+	VMULPD       Y13, Y11, Y9
+	VADDPD       Y9, Y8, Y8
+	VADDPD       Y8, Y7, Y7
+	VMULPD       Y13, Y10, Y8
+	VMULPD       Y12, Y11, Y9
+	VSUBPD       Y9, Y8, Y8
+	VADDPD       Y8, Y6, Y6
+	ADDQ         BX, DI
+	ADDQ         BX, R11
+	DECQ         R12
+	JNZ          seg
+	VUNPCKLPD    Y0, Y1, Y8
+	VUNPCKHPD    Y0, Y1, Y0
+	VPERM2F128   $0x20, Y0, Y8, Y1
+	VMOVUPD      Y1, (AX)
+	VPERM2F128   $0x31, Y0, Y8, Y1
+	VMOVUPD      Y1, 32(AX)
+	VUNPCKLPD    Y2, Y3, Y0
+	VUNPCKHPD    Y2, Y3, Y1
+	VPERM2F128   $0x20, Y1, Y0, Y2
+	VMOVUPD      Y2, 64(AX)
+	VPERM2F128   $0x31, Y1, Y0, Y2
+	VMOVUPD      Y2, 96(AX)
+	VUNPCKLPD    Y4, Y5, Y0
+	VUNPCKHPD    Y4, Y5, Y1
+	VPERM2F128   $0x20, Y1, Y0, Y2
+	VMOVUPD      Y2, (CX)
+	VPERM2F128   $0x31, Y1, Y0, Y2
+	VMOVUPD      Y2, 32(CX)
+	VUNPCKLPD    Y6, Y7, Y0
+	VUNPCKHPD    Y6, Y7, Y1
+	VPERM2F128   $0x20, Y1, Y0, Y2
+	VMOVUPD      Y2, 64(CX)
+	VPERM2F128   $0x31, Y1, Y0, Y2
+	VMOVUPD      Y2, 96(CX)
+	ADDQ         $0x40, R8
+	ADDQ         $0x80, AX
+	ADDQ         $0x80, CX
+	DECQ         R9
+	JNZ          block
+
+done:
+	VZEROUPPER
+	RET
+
+// func split4AVX2(out []float64, z []float64, w []complex128, m int)
+// Requires: AVX
+TEXT ·split4AVX2(SB), NOSPLIT, $0-80
+	MOVQ out_base+0(FP), AX
+	MOVQ z_base+24(FP), CX
+	MOVQ w_base+48(FP), DX
+	MOVQ m+72(FP), BX
+	MOVQ BX, SI
+	SHLQ $0x06, SI
+	ADDQ CX, SI
+	SUBQ $0x40, SI
+	ADDQ $0x40, CX
+	ADDQ $0x10, DX
+	ADDQ $0x40, AX
+	DECQ BX
+	JLE  done
+
+loop:
+	VMOVUPD      (CX), Y0
+	VMOVUPD      32(CX), Y1
+	VMOVUPD      (SI), Y2
+	VMOVUPD      32(SI), Y3
+	VADDPD       Y2, Y0, Y4
+	VMULPD       half<>+0(SB), Y4, Y4
+	VSUBPD       Y3, Y1, Y5
+	VMULPD       half<>+0(SB), Y5, Y5
+	VADDPD       Y3, Y1, Y1
+	VMULPD       half<>+0(SB), Y1, Y1
+	VSUBPD       Y2, Y0, Y0
+	VXORPD       signbits<>+0(SB), Y0, Y0
+	VMULPD       half<>+0(SB), Y0, Y0
+	VBROADCASTSD (DX), Y2
+	VBROADCASTSD 8(DX), Y3
+	VMULPD       Y2, Y1, Y6
+	VADDPD       Y6, Y4, Y4
+	VMULPD       Y3, Y0, Y6
+	VSUBPD       Y6, Y4, Y4
+	VMULPD       Y2, Y0, Y6
+	VADDPD       Y6, Y5, Y5
+	VMULPD       Y3, Y1, Y6
+	VADDPD       Y6, Y5, Y5
+	VMOVUPD      Y4, (AX)
+	VMOVUPD      Y5, 32(AX)
+	ADDQ         $0x40, AX
+	ADDQ         $0x40, CX
+	SUBQ         $0x40, SI
+	ADDQ         $0x10, DX
+	DECQ         BX
+	JNZ          loop
+
+done:
+	VZEROUPPER
+	RET
+
+// func split4PowerAVX2(out []float64, z []float64, w []complex128, m int)
+// Requires: AVX
+TEXT ·split4PowerAVX2(SB), NOSPLIT, $0-80
+	MOVQ out_base+0(FP), AX
+	MOVQ z_base+24(FP), CX
+	MOVQ w_base+48(FP), DX
+	MOVQ m+72(FP), BX
+	MOVQ BX, SI
+	SHLQ $0x06, SI
+	ADDQ CX, SI
+	SUBQ $0x40, SI
+	ADDQ $0x40, CX
+	ADDQ $0x10, DX
+	ADDQ $0x20, AX
+	DECQ BX
+	JLE  done
+
+loop:
+	VMOVUPD      (CX), Y0
+	VMOVUPD      32(CX), Y1
+	VMOVUPD      (SI), Y2
+	VMOVUPD      32(SI), Y3
+	VADDPD       Y2, Y0, Y4
+	VMULPD       half<>+0(SB), Y4, Y4
+	VSUBPD       Y3, Y1, Y5
+	VMULPD       half<>+0(SB), Y5, Y5
+	VADDPD       Y3, Y1, Y1
+	VMULPD       half<>+0(SB), Y1, Y1
+	VSUBPD       Y2, Y0, Y0
+	VXORPD       signbits<>+0(SB), Y0, Y0
+	VMULPD       half<>+0(SB), Y0, Y0
+	VBROADCASTSD (DX), Y2
+	VBROADCASTSD 8(DX), Y3
+	VMULPD       Y2, Y1, Y6
+	VADDPD       Y6, Y4, Y4
+	VMULPD       Y3, Y0, Y6
+	VSUBPD       Y6, Y4, Y4
+	VMULPD       Y2, Y0, Y6
+	VADDPD       Y6, Y5, Y5
+	VMULPD       Y3, Y1, Y6
+	VADDPD       Y6, Y5, Y5
+	VMULPD       Y4, Y4, Y4
+	VMULPD       Y5, Y5, Y5
+	VADDPD       Y5, Y4, Y4
+	VMOVUPD      Y4, (AX)
+	ADDQ         $0x20, AX
+	ADDQ         $0x40, CX
+	SUBQ         $0x40, SI
+	ADDQ         $0x10, DX
+	DECQ         BX
+	JNZ          loop
+
+done:
+	VZEROUPPER
+	RET

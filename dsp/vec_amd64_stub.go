@@ -30,3 +30,12 @@ func sumAVX2(x []float64) float64
 
 // subMulAVX2 sets dst[i] = (x[i] − c)·w[i] for whole blocks of 4; see the generator.
 func subMulAVX2(dst []float64, x []float64, w []float64, c float64)
+
+// crossAVX2 adds a column pair's cross-products, eight rows at a time; see the generator.
+func crossAVX2(d0 []complex128, d1 []complex128, u []float64, ld int, b int, j int, i0 int, nblk int)
+
+// split4AVX2 is the split step of four interleaved transforms; see the generator.
+func split4AVX2(out []float64, z []float64, w []complex128, m int)
+
+// split4PowerAVX2 is the split step of four interleaved transforms; see the generator.
+func split4PowerAVX2(out []float64, z []float64, w []complex128, m int)

@@ -168,7 +168,8 @@ func Run(x [][]float64, cfg Config) (*Result, error) {
 
 // rows measures every Row on x: the filters, resampling to 200 Hz, the
 // STFT, the real FFT, the multitaper PSD, the per-window CSD, the streaming psd and
-// coherence, the tokenizer and the SSVEP decoders. A measurement the data
+// coherence, the tokenizer, the SSVEP decoders and the whole-data PSD and
+// CSD with 250-sample segments. A measurement the data
 // is too short for (fewer windows than it needs, too few motifs for a
 // vocabulary) is left out.
 func rows(x [][]float64, cfg Config) ([]Row, error) {
@@ -195,7 +196,7 @@ func rows(x [][]float64, cfg Config) ([]Row, error) {
 		return nil, err
 	}
 	out = append(out, r)
-	for _, f := range []func([][]float64, Config) ([]Row, error){oneRow(rfftRow), multitaperRows, oneRow(csdWindowRow), streamRows, tokenizerRows, ssvepRows} {
+	for _, f := range []func([][]float64, Config) ([]Row, error){oneRow(rfftRow), multitaperRows, oneRow(csdWindowRow), streamRows, tokenizerRows, ssvepRows, odd4Rows} {
 		rs, err := f(x, cfg)
 		if err != nil {
 			return nil, err

@@ -98,7 +98,8 @@ func TestRows(t *testing.T) {
 	want := []string{"sosfilt", "sosfiltfilt", "resample", "stft", "rfft", "multitaper", "multitaper_adaptive", "csd_window",
 		"psd_window/demo/reuse", "coherence_window/demo/reuse", "psd_window/demo/oneshot", "coherence_window/demo/oneshot",
 		"psd_window/seizure/reuse", "coherence_window/seizure/reuse", "psd_window/seizure/oneshot", "coherence_window/seizure/oneshot",
-		"tokenize", "tokenize_exhaustive", "tokenize_resample", "ssvep_cca", "ssvep_fbcca", "ssvep_trca", "ssvep_etrca"}
+		"tokenize", "tokenize_exhaustive", "tokenize_resample", "ssvep_cca", "ssvep_fbcca", "ssvep_trca", "ssvep_etrca",
+		"psd_nperseg", "csd_coherence_nperseg"}
 	var got []string
 	for _, r := range rs {
 		got = append(got, r.Name)

@@ -258,3 +258,45 @@ func bestOfEach(repeats int, fns ...func()) []time.Duration {
 	}
 	return best
 }
+
+// odd4Rows times the whole-data Welch PSD and all-pairs CSD + coherence
+// with segments of 250 samples (1 s at 250 Hz, 2 s at 125 Hz): a length
+// whose half, 125, is not a multiple of 4, so that no Stockham stage of one
+// transform vectorises and the plans transform four segments (Welch) or
+// channels (CSD) at once. The sample rate does not change the work.
+func odd4Rows(x [][]float64, cfg Config) ([]Row, error) {
+	const n = 250
+	if len(x[0]) < n {
+		return nil, nil
+	}
+	wc := dsp.WelchConfig{SampleRate: cfg.Rate, SegmentLen: n}
+	w, err := dsp.NewWelch(wc)
+	if err != nil {
+		return nil, err
+	}
+	c, err := dsp.NewCSD(dsp.CSDConfig{WelchConfig: wc, Channels: len(x)})
+	if err != nil {
+		return nil, err
+	}
+	psd := make([]float64, w.Len())
+	m := c.NewMatrix()
+	pairs := dsp.AllChannelPairs(len(x))
+	coh := make([]float64, len(pairs)*c.Len())
+	work := float64(len(x) * len(x[0]))
+	params := map[string]any{"nperseg": n}
+	best := bestOfEach(cfg.Repeats, func() {
+		for _, ch := range x {
+			w.PSD(psd, ch)
+		}
+	}, func() {
+		c.Compute(m, x)
+		m.Connectivity(coh, dsp.MSC, pairs)
+	})
+	return []Row{{
+		Name: "psd_nperseg", Unit: UnitChannelSamples, Value: work / best[0].Seconds(), Params: params,
+		What: fmt.Sprintf("Welch PSD of every channel, whole data, nperseg %d (four transforms at once), 50 %% overlap", n),
+	}, {
+		Name: "csd_coherence_nperseg", Unit: UnitChannelSamples, Value: work / best[1].Seconds(), Params: params,
+		What: fmt.Sprintf("all-pairs CSD + magnitude-squared coherence, whole data, nperseg %d (four transforms at once)", n),
+	}}, nil
+}

@@ -33,6 +33,9 @@ then the same work single-threaded in Python on the same data, best of
                z-score, motifs) and the exhaustive nearest of a codebook of
                the vocabulary's size and dimension (one matrix product);
                with resample_poly from the data's rate for tokenize_resample
+  psd_nperseg, csd_coherence_nperseg   scipy.signal.welch and the numpy
+               batched CSD + coherence of the whole data with 250-sample
+               segments (a length the Go plans transform four at once)
   ssvep_*      numpy/scipy per 2 s window of 8 channels, 4 targets: CCA
                (QR of the centred window, SVD against each target's
                precomputed reference basis), FBCCA (sosfiltfilt with
@@ -151,6 +154,14 @@ class Refs:
     def ref_stft(self, p):
         return "scipy.signal.stft", self.rate(self.x.size, lambda: signal.stft(
             self.x, fs=self.a.rate, nperseg=p["nperseg"], axis=-1))
+
+    def ref_psd_nperseg(self, p):
+        n = p["nperseg"]
+        return "scipy.signal.welch", self.rate(self.x.size, lambda: signal.welch(
+            self.x, fs=self.a.rate, nperseg=n, noverlap=n // 2))
+
+    def ref_csd_coherence_nperseg(self, p):
+        return "numpy batched csd+coherence", self.rate(self.x.size, lambda: numpy_csd_coherence(self.x, p["nperseg"]))
 
     def ref_rfft(self, p):
         n = p["n"]

@@ -32,6 +32,9 @@ func main() {
 	split(true)
 	sum()
 	subMul()
+	cross()
+	split4(false)
+	split4(true)
 	Generate()
 }
 
@@ -129,6 +132,195 @@ func load(m Mem) cplx {
 	VMOVUPD(m, c.r)
 	VMOVUPD(m.Offset(32), c.i)
 	return c
+}
+
+// cross adds the cross-products of a pair of columns of one frequency
+// bin's segment spectra to a packed cross-spectral matrix: for blocks
+// blk < nblk of eight rows i = i0 + 8·blk + l (l < 8) and the columns
+// c = j, j+1, it adds Σ_s conj(x_si)·x_sc to d0[8·blk + l] (c = j) and
+// d1[8·blk + l] (c = j+1), where x_sc = u[s·ld + c] + i·u[(b+s)·ld + c].
+// Each entry is loaded, the segments' products are added to it one at a
+// time in segment order, each as Go computes csdOuterAdd's
+// (xr·yr + xi·yi, xr·yi − xi·yr) without FMA, and it is stored back: the
+// same operations in the same order as the pure-Go path, so the same bits.
+// The 8×2 tile keeps its 16 complex sums (8 registers), the rows' four
+// vectors and a column's two broadcasts in the 16 YMM registers, so each
+// segment costs 4 loads and 4 broadcasts for 16 multiplies and 16 adds.
+func cross() {
+	TEXT("crossAVX2", NOSPLIT, "func(d0, d1 []complex128, u []float64, ld, b, j, i0, nblk int)")
+	Doc("crossAVX2 adds a column pair's cross-products, eight rows at a time; see the generator.")
+	d0 := Load(Param("d0").Base(), GP64())
+	d1 := Load(Param("d1").Base(), GP64())
+	u := Load(Param("u").Base(), GP64())
+	ld := Load(Param("ld"), GP64())
+	b := Load(Param("b"), GP64())
+	j := Load(Param("j"), GP64())
+	i0 := Load(Param("i0"), GP64())
+	nblk := Load(Param("nblk"), GP64())
+	SHLQ(Imm(3), ld) // bytes between segments
+	im := GP64()     // bytes from a real part to its imaginary part: 8·b·ld
+	MOVQ(ld, im)
+	IMULQ(b, im)
+	xb := GP64() // the block's first row, segment 0
+	LEAQ(Mem{Base: u, Index: i0, Scale: 8}, xb)
+	yb := GP64() // column j, segment 0
+	LEAQ(Mem{Base: u, Index: j, Scale: 8}, yb)
+	TESTQ(nblk, nblk)
+	JZ(LabelRef("done"))
+	TESTQ(b, b)
+	JZ(LabelRef("done"))
+	Label("block")
+	// Load the tile: per column, two vectors of four real parts and two
+	// of four imaginary parts, deinterleaved from complex128.
+	var re, imv [2][2]reg.VecVirtual
+	for c, d := range []reg.Register{d0, d1} {
+		for v := range 2 {
+			a, e := YMM(), YMM()
+			VMOVUPD(Mem{Base: d, Disp: 64 * v}, a)    // r0 i0 r1 i1
+			VMOVUPD(Mem{Base: d, Disp: 64*v + 32}, e) // r2 i2 r3 i3
+			lo, hi := YMM(), YMM()
+			VPERM2F128(Imm(0x20), e, a, lo) // r0 i0 r2 i2
+			VPERM2F128(Imm(0x31), e, a, hi) // r1 i1 r3 i3
+			re[c][v], imv[c][v] = YMM(), YMM()
+			VUNPCKLPD(hi, lo, re[c][v])  // r0 r1 r2 r3
+			VUNPCKHPD(hi, lo, imv[c][v]) // i0 i1 i2 i3
+		}
+	}
+	ps, ys, s := GP64(), GP64(), GP64()
+	MOVQ(xb, ps)
+	MOVQ(yb, ys)
+	MOVQ(b, s)
+	Label("seg")
+	var xr, xi [2]reg.VecVirtual
+	for v := range 2 {
+		xr[v], xi[v] = YMM(), YMM()
+		VMOVUPD(Mem{Base: ps, Disp: 32 * v}, xr[v])
+		VMOVUPD(Mem{Base: ps, Index: im, Scale: 1, Disp: 32 * v}, xi[v])
+	}
+	for c := range 2 {
+		yr, yi := YMM(), YMM()
+		VBROADCASTSD(Mem{Base: ys, Disp: 8 * c}, yr)
+		VBROADCASTSD(Mem{Base: ys, Index: im, Scale: 1, Disp: 8 * c}, yi)
+		for v := range 2 {
+			t1, t2 := YMM(), YMM()
+			VMULPD(yr, xr[v], t1)
+			VMULPD(yi, xi[v], t2)
+			VADDPD(t2, t1, t1)
+			VADDPD(t1, re[c][v], re[c][v])
+			VMULPD(yi, xr[v], t1)
+			VMULPD(yr, xi[v], t2)
+			VSUBPD(t2, t1, t1)
+			VADDPD(t1, imv[c][v], imv[c][v])
+		}
+	}
+	ADDQ(ld, ps)
+	ADDQ(ld, ys)
+	DECQ(s)
+	JNZ(LabelRef("seg"))
+	for c, d := range []reg.Register{d0, d1} {
+		for v := range 2 {
+			lo, hi, t := YMM(), YMM(), YMM()
+			VUNPCKLPD(imv[c][v], re[c][v], lo) // r0 i0 r2 i2
+			VUNPCKHPD(imv[c][v], re[c][v], hi) // r1 i1 r3 i3
+			VPERM2F128(Imm(0x20), hi, lo, t)
+			VMOVUPD(t, Mem{Base: d, Disp: 64 * v})
+			VPERM2F128(Imm(0x31), hi, lo, t)
+			VMOVUPD(t, Mem{Base: d, Disp: 64*v + 32})
+		}
+	}
+	ADDQ(Imm(64), xb)
+	ADDQ(Imm(128), d0)
+	ADDQ(Imm(128), d1)
+	DECQ(nblk)
+	JNZ(LabelRef("block"))
+	Label("done")
+	VZEROUPPER()
+	RET()
+}
+
+// split4 is the real-FFT split step of four interleaved transforms (lane
+// c of block t holds element t of transform c; fft_vec_amd64.go's
+// transform4) for k = 1..m−1, vectorised over the four transforms with
+// the twiddle w[k] = e^{−2πik/(2m)} broadcast: X[k] = E + w·O with
+// E = (Z[k] + conj Z[m−k])/2 and O = (Z[k] − conj Z[m−k])/(2i), in the
+// pure-Go order. It stores X[k]'s real and imaginary parts in block k of
+// out (8 float64 per block) or, with power, |X[k]|² = re·re + im·im at
+// out[4k..4k+3].
+func split4(power bool) {
+	name := "split4AVX2"
+	if power {
+		name = "split4PowerAVX2"
+	}
+	TEXT(name, NOSPLIT, "func(out, z []float64, w []complex128, m int)")
+	Doc(name + " is the split step of four interleaved transforms; see the generator.")
+	out := Load(Param("out").Base(), GP64())
+	z := Load(Param("z").Base(), GP64())
+	w := Load(Param("w").Base(), GP64())
+	m := Load(Param("m"), GP64())
+	zc := GP64() // block m−k
+	MOVQ(m, zc)
+	SHLQ(Imm(6), zc)
+	ADDQ(z, zc)
+	SUBQ(Imm(64), zc)
+	ADDQ(Imm(64), z) // block k = 1
+	ADDQ(Imm(16), w) // w[1]
+	if power {
+		ADDQ(Imm(32), out)
+	} else {
+		ADDQ(Imm(64), out)
+	}
+	n := GP64()
+	MOVQ(m, n)
+	DECQ(n)
+	JLE(LabelRef("done"))
+	half, sign := k("half", 0.5), signMask()
+	Label("loop")
+	zr, zi, cr, ci := YMM(), YMM(), YMM(), YMM()
+	VMOVUPD(Mem{Base: z}, zr)
+	VMOVUPD(Mem{Base: z, Disp: 32}, zi)
+	VMOVUPD(Mem{Base: zc}, cr)
+	VMOVUPD(Mem{Base: zc, Disp: 32}, ci)
+	er, ei, or, oi := YMM(), YMM(), YMM(), YMM()
+	VADDPD(cr, zr, er)
+	VMULPD(half, er, er)
+	VSUBPD(ci, zi, ei)
+	VMULPD(half, ei, ei)
+	VADDPD(ci, zi, or)
+	VMULPD(half, or, or)
+	VSUBPD(cr, zr, oi)
+	VXORPD(sign, oi, oi)
+	VMULPD(half, oi, oi)
+	wr, wi := YMM(), YMM()
+	VBROADCASTSD(Mem{Base: w}, wr)
+	VBROADCASTSD(Mem{Base: w, Disp: 8}, wi)
+	t := YMM()
+	VMULPD(wr, or, t)
+	VADDPD(t, er, er)
+	VMULPD(wi, oi, t)
+	VSUBPD(t, er, er)
+	VMULPD(wr, oi, t)
+	VADDPD(t, ei, ei)
+	VMULPD(wi, or, t)
+	VADDPD(t, ei, ei)
+	if power {
+		VMULPD(er, er, er)
+		VMULPD(ei, ei, ei)
+		VADDPD(ei, er, er)
+		VMOVUPD(er, Mem{Base: out})
+		ADDQ(Imm(32), out)
+	} else {
+		VMOVUPD(er, Mem{Base: out})
+		VMOVUPD(ei, Mem{Base: out, Disp: 32})
+		ADDQ(Imm(64), out)
+	}
+	ADDQ(Imm(64), z)
+	SUBQ(Imm(64), zc)
+	ADDQ(Imm(16), w)
+	DECQ(n)
+	JNZ(LabelRef("loop"))
+	Label("done")
+	VZEROUPPER()
+	RET()
 }
 
 // stage0Radix4 is the first stage (stride 1) of a length-M transform
