@@ -209,24 +209,24 @@ func (p *PSD) NewSession(s pipeline.SessionInfo) (pipeline.Stage, error) {
 		return nil, err
 	}
 	st := &psdSession{
-		cfg:      c,
-		idx:      idx,
-		welch:    w,
-		run:      -1,
-		freqs:    w.Freqs(nil),
-		psd:      make([]float64, w.Len()),
-		units:    make([]string, len(idx)),
-		psdUnits: make([]string, len(idx)),
-		bp:       arrowout.NewBandPowerRows(nil),
+		cfg:   c,
+		idx:   idx,
+		welch: w,
+		run:   -1,
+		freqs: w.Freqs(nil),
+		psd:   make([]float64, w.Len()),
 	}
+	labels, units, psdUnits := make([]string, len(idx)), make([]string, len(idx)), make([]string, len(idx))
 	for i, c := range idx {
 		u := s.Channels[c].Unit
 		if u == "" {
 			u = "1"
 		}
-		st.units[i] = u + "^2"
-		st.psdUnits[i] = u + "^2/Hz"
+		labels[i] = s.Channels[c].Label
+		units[i] = u + "^2"
+		psdUnits[i] = u + "^2/Hz"
 	}
+	st.labels = labels
 	fmax := c.FMax
 	if fmax == 0 {
 		fmax = math.Inf(1)
@@ -238,8 +238,18 @@ func (p *PSD) NewSession(s pipeline.SessionInfo) (pipeline.Stage, error) {
 		}
 	}
 	if c.EmitPSD == nil || *c.EmitPSD {
-		st.rows = arrowout.NewPSDRows(nil)
+		st.rows = arrowout.NewPSDWindows(labels, psdUnits, st.freqs[st.lo], st.freqs[1]-st.freqs[0], st.hi-st.lo)
+		st.rowPSD = make([]float64, len(idx)*(st.hi-st.lo))
 	}
+	bands := make([]arrowout.Band, len(c.Bands))
+	for j, b := range c.Bands {
+		bands[j] = arrowout.Band{Name: b.Name, Low: b.Low, High: b.High}
+		st.bins = append(st.bins, bandBins(st.freqs, b.Low, b.High))
+	}
+	st.total = bandBins(st.freqs, c.Total[0], c.Total[1])
+	st.bp = arrowout.NewBandPowerWindows(labels, units, bands)
+	st.power = make([]float64, len(idx)*len(bands))
+	st.relative = make([]float64, len(idx)*len(bands))
 	if c.reuse() && pl.welch.Average == dsp.AverageMean {
 		st.stream = w.NewStream(len(idx))
 	}
@@ -276,51 +286,83 @@ type psdSession struct {
 	run    int64
 	freqs  []float64
 	psd    []float64
-	units  []string
-	// psdUnits are units+"/Hz", built once so windows do not allocate them.
-	psdUnits []string
-	lo, hi   int
-	rows     *arrowout.PSDRows
-	bp       *arrowout.BandPowerRows
+	lo, hi int // the psd rows' bins
+	// bins are the bins of each band, total those of the total range.
+	bins  []binRange
+	total binRange
+	// labels are the picked channels' labels, refreshed from each window.
+	labels []string
+	// rows (nil: no psd rows) and bp build the records from rowPSD
+	// (channel after channel, bins lo to hi) and power and relative
+	// (channel after channel, band after band).
+	rows            *arrowout.PSDWindows
+	bp              *arrowout.BandPowerWindows
+	rowPSD          []float64
+	power, relative []float64
+}
+
+// binRange is the bins k in [lo, hi): those with low ≤ freqs[k] ≤ high
+// for a band [low, high], consecutive as the frequencies rise.
+type binRange struct{ lo, hi int }
+
+// bandBins returns the bins in [low, high].
+func bandBins(freqs []float64, low, high float64) binRange {
+	r := binRange{len(freqs), len(freqs)}
+	for k, f := range freqs {
+		if f >= low && f <= high {
+			if r.lo == len(freqs) {
+				r.lo = k
+			}
+			r.hi = k + 1
+		}
+	}
+	return r
+}
+
+// power integrates psd over the bins of r with the trapezoidal rule: the
+// operations of dsp.BandPower(psd, freqs, low, high) in its order, so the
+// same bits, without looking at the bins outside the band.
+func (r binRange) power(psd, freqs []float64) float64 {
+	var p float64
+	for k := r.lo + 1; k < r.hi; k++ {
+		p += (freqs[k] - freqs[k-1]) * (psd[k] + psd[k-1]) / 2
+	}
+	return p
 }
 
 func (p *psdSession) Process(w *pipeline.Window) ([]arrowout.Result, error) {
 	if int(len(w.Data[0])) < p.welch.Config().SegmentLen {
 		return nil, fmt.Errorf("psd: window of %d samples shorter than n_per_seg %d", len(w.Data[0]), p.welch.Config().SegmentLen)
 	}
-	step := p.freqs[1] - p.freqs[0]
-	if p.rows != nil {
-		p.rows.Reserve(len(p.idx), p.hi-p.lo)
-	}
-	p.bp.Reserve(len(p.idx) * len(p.cfg.Bands))
 	if p.stream != nil && w.RunStart != p.run {
 		p.stream.Reset() // a gap: the sample indices hold other samples now
 		p.run = w.RunStart
 	}
+	nb, bins := len(p.bins), p.hi-p.lo
 	for i, c := range p.idx {
 		if p.stream != nil {
 			p.stream.PSD(p.psd, i, w.Data[c], w.StartSample)
 		} else {
 			p.welch.PSD(p.psd, w.Data[c])
 		}
-		label := w.Channels[c].Label
+		p.labels[i] = w.Channels[c].Label
 		if p.rows != nil {
-			p.rows.Append(w.WindowKey, label, p.psdUnits[i], p.freqs[p.lo], step, p.psd[p.lo:p.hi])
+			copy(p.rowPSD[i*bins:(i+1)*bins], p.psd[p.lo:p.hi])
 		}
-		total := dsp.BandPower(p.psd, p.freqs, p.cfg.Total[0], p.cfg.Total[1])
-		for _, b := range p.cfg.Bands {
-			bp := dsp.BandPower(p.psd, p.freqs, b.Low, b.High)
+		total := p.total.power(p.psd, p.freqs)
+		for j, b := range p.bins {
+			bp := b.power(p.psd, p.freqs)
 			rel := math.NaN()
 			if total > 0 {
 				rel = bp / total
 			}
-			p.bp.Append(w.WindowKey, label, p.units[i], b.Name, b.Low, b.High, bp, rel)
+			p.power[i*nb+j], p.relative[i*nb+j] = bp, rel
 		}
 	}
 	out := make([]arrowout.Result, 0, 2)
 	if p.rows != nil {
-		out = append(out, arrowout.Result{Kind: arrowout.KindPSD, Key: w.WindowKey, Record: p.rows.Flush()})
+		out = append(out, arrowout.Result{Kind: arrowout.KindPSD, Key: w.WindowKey, Record: p.rows.Record(w.WindowKey, p.labels, p.rowPSD)})
 	}
-	out = append(out, arrowout.Result{Kind: arrowout.KindBandPower, Key: w.WindowKey, Record: p.bp.Flush()})
+	out = append(out, arrowout.Result{Kind: arrowout.KindBandPower, Key: w.WindowKey, Record: p.bp.Record(w.WindowKey, p.labels, p.power, p.relative)})
 	return out, nil
 }
