@@ -89,6 +89,20 @@ func benchStage(b *testing.B, typ string, opts map[string]any, channels, length,
 			w.Data = append(w.Data, ch[start:start+length:start+length])
 		}
 	}
+	// One pass over the windows first, untimed: a session's first
+	// windows size the segment rings and fill the record builders'
+	// pools, and a session runs for hours. Without it the first
+	// benchmark of a process (psd/ch=19/demo/reuse=on in `make
+	// bench-compare`'s sweeps) also paid the process's warm-up.
+	for k := range wins {
+		res, err := st.Process(&wins[k])
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, r := range res {
+			r.Record.Release()
+		}
+	}
 	b.ReportAllocs()
 	k := 0
 	t0 := cpuclock.Now()
