@@ -1,7 +1,9 @@
 // Package arrowout defines the Arrow schemas of neurostream's results, the
 // Result and Kind types that carry them, and a row builder per kind; each
-// kind's schema and builder come from one column table (columns.go). The
-// sinks that write results (files, SzCORE annotations, the run summary)
+// kind's schema and builder come from one column table (columns.go).
+// PSDWindows and BandPowerWindows (fixed.go) build the psd stage's records,
+// whose rows are the same in every window, sharing the columns that do not
+// change between windows. The sinks that write results (files, SzCORE annotations, the run summary)
 // are in package pipeline/sinks.
 //
 // Every result row starts with the same key columns: session, window (index
