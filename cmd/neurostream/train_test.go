@@ -109,12 +109,12 @@ func TestTrainSSVEPFBCCA(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	m, err := ssvep.LoadCanonical(f)
+	m, err := ssvep.LoadTrainingFree(f)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if m.Method != "fbcca" || m.NoControl.Rule != ssvep.NoControlMargin || m.Config.Harmonics != 3 || m.Config.FilterBank.SubBands != 4 || m.RestTrials != 16 {
-		t.Errorf("model %+v", m)
+	if c := m.Config(); m.Method() != "fbcca" || m.NoControl().Rule != ssvep.NoControlMargin || c.Harmonics != 3 || c.FilterBank.SubBands != 4 {
+		t.Errorf("model %s %+v, no-control %+v", m.Method(), c, m.NoControl())
 	}
 	if !strings.Contains(stdout, "accuracy on the calibration trials (fbcca") || !strings.Contains(stdout, "no-control rule margin, threshold") {
 		t.Errorf("output:\n%s", stdout)

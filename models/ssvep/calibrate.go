@@ -7,7 +7,7 @@ import (
 )
 
 // Model is a trained or calibrated decoder that saves itself as a model
-// file: a *TRCA or a *CanonicalModel.
+// file. Every Decoder is one.
 type Model interface {
 	Save(w io.Writer) error
 }
@@ -56,7 +56,7 @@ type TrainCalibrationConfig struct {
 // calibrated on the rest and target trials (TRCA: on leave-one-trial-out
 // scores, see TRCAConfig.NoControl; CCA/FBCCA: on their scores, which no
 // training biased) and written.
-func TrainCalibration(cal *Calibration, cfg TrainCalibrationConfig) (Model, error) {
+func TrainCalibration(cal *Calibration, cfg TrainCalibrationConfig) (Decoder, error) {
 	if cfg.Method == "" {
 		cfg.Method = MethodETRCA
 	}
@@ -108,26 +108,24 @@ func trainTRCA(cal *Calibration, tc TRCAConfig, cfg TrainCalibrationConfig) (*TR
 // calibrateCanonical builds the cca/fbcca decoder for cal's trials,
 // scores every trial, logs the accuracy over the target trials, and
 // calibrates rule on the scores.
-func calibrateCanonical(cal *Calibration, cfg TrainCalibrationConfig, rule NoControlRule) (*CanonicalModel, error) {
-	m := &CanonicalModel{Method: cfg.Method, ChannelNames: cal.Channels, TrialsPerTarget: make([]int, len(cal.Freqs))}
-	m.Config.CCAConfig = CCAConfig{Freqs: cal.Freqs, SampleRate: cal.SampleRate, Samples: len(cal.Trials[0][0]),
-		Channels: len(cal.Channels), Harmonics: cfg.Harmonics}
-	m.Config.FilterBank.SubBands = cfg.SubBands
-	dec, err := m.Decoder()
+func calibrateCanonical(cal *Calibration, cfg TrainCalibrationConfig, rule NoControlRule) (*TrainingFree, error) {
+	fc := FBCCAConfig{CCAConfig: CCAConfig{Harmonics: cfg.Harmonics}}
+	if cfg.Method == MethodFBCCA {
+		fc.FilterBank.SubBands = cfg.SubBands
+	}
+	dec, err := TrainDecoder(TrainConfig{Method: cfg.Method, SampleRate: cal.SampleRate, Freqs: cal.Freqs, Channels: cal.Channels, FBCCA: fc}, cal.Trials, cal.Labels)
 	if err != nil {
 		return nil, err
 	}
-	m.Config = dec.config()
+	m := dec.(*TrainingFree)
+	m.trials, m.rest = cal.Counts()
 	scores := make([][]float64, len(cal.Trials))
 	correct, total := 0, 0
 	for i, x := range cal.Trials {
-		if scores[i], err = dec.Scores(nil, x); err != nil {
+		if scores[i], err = m.Scores(nil, x); err != nil {
 			return nil, fmt.Errorf("ssvep: trial %d: %w", i, err)
 		}
-		if l := cal.Labels[i]; l == Rest {
-			m.RestTrials++
-		} else {
-			m.TrialsPerTarget[l]++
+		if l := cal.Labels[i]; l != Rest {
 			total++
 			if Argmax(scores[i]) == l {
 				correct++
@@ -139,10 +137,14 @@ func calibrateCanonical(cal *Calibration, cfg TrainCalibrationConfig, rule NoCon
 			cfg.Method, correct, total, 100*float64(correct)/float64(total), 100/float64(len(cal.Freqs)))
 	}
 	if rule != NoControlNone {
-		if m.NoControl, err = CalibrateNoControl(rule, scores, cal.Labels); err != nil {
+		nc, err := CalibrateNoControl(rule, scores, cal.Labels)
+		if err != nil {
 			return nil, err
 		}
-		fmt.Fprintf(cfg.Log, "no-control rule %s, threshold %.6g\n", m.NoControl.Rule, m.NoControl.Threshold)
+		if err := m.SetNoControl(nc); err != nil {
+			return nil, err
+		}
+		fmt.Fprintf(cfg.Log, "no-control rule %s, threshold %.6g\n", nc.Rule, nc.Threshold)
 	}
 	return m, nil
 }

@@ -48,12 +48,10 @@ type SSVEPConfig struct {
 	Notes io.Writer
 }
 
-// SSVEP trains or calibrates an SSVEP decoder (cfg.Model.Method: trca,
-// etrca, cca, fbcca) on the trials of the recordings (SSVEPCalibration),
-// as `neurostream train ssvep` does: a *ssvep.TRCA or a
-// *ssvep.CanonicalModel, whose Save writes the model file the ssvep stage
-// loads.
-func SSVEP(ctx context.Context, cfg SSVEPConfig) (ssvep.Model, error) {
+// SSVEP trains or calibrates an SSVEP decoder (cfg.Model.Method) on the
+// trials of the recordings (SSVEPCalibration), as `neurostream train
+// ssvep` does; its Save writes the model file the ssvep stage loads.
+func SSVEP(ctx context.Context, cfg SSVEPConfig) (ssvep.Decoder, error) {
 	cal, err := SSVEPCalibration(ctx, cfg)
 	if err != nil {
 		return nil, err

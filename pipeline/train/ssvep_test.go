@@ -146,12 +146,7 @@ func TestSSVEPExoskeleton(t *testing.T) {
 		}
 		var freqs []float64
 		var nc ssvep.NoControl
-		switch m := m.(type) {
-		case *ssvep.TRCA:
-			freqs, nc = m.Config().Freqs, m.NoControl()
-		case *ssvep.CanonicalModel:
-			freqs, nc = m.Config.Freqs, m.NoControl
-		}
+		freqs, nc = m.Freqs(), m.(interface{ NoControl() ssvep.NoControl }).NoControl()
 		if nc.Rule != ssvep.NoControlMargin || !slices.Equal(freqs, []float64{13, 17, 21}) {
 			t.Errorf("%s: no-control %+v, freqs %v; want the margin rule, [13 17 21]", method, nc, freqs)
 		}
