@@ -43,7 +43,7 @@ func newTrainSSVEPCmd() *cobra.Command {
 	var events, out string
 	cmd := &cobra.Command{
 		Use:     "ssvep --data FILES|DIRS --events CODE=FREQ,... --length S --out MODEL.json",
-		Short:   "Train TRCA/eTRCA, or calibrate CCA/FBCCA, from SSVEP calibration trials",
+		Short:   "Train TRCA/eTRCA/MDM/TS-LR, or calibrate CCA/FBCCA, from SSVEP calibration trials",
 		Long:    help("train-ssvep.long"),
 		Example: help("train-ssvep.example"),
 		Args:    cobra.NoArgs,
@@ -70,11 +70,11 @@ func newTrainSSVEPCmd() *cobra.Command {
 	f.StringSliceVar(&o.Rest, "rest", nil, "event codes of no-control (rest) trials")
 	f.Float64Var(&o.Offset, "offset", 0, "trial start after the event onset in s (visual latency)")
 	f.Float64Var(&o.Length, "length", 0, "trial length in s: the decision window the model scores")
-	f.StringVar(&o.Model.Method, "method", "etrca", "trca, etrca (trained), cca or fbcca (training-free: calibrated)")
+	f.StringVar(&o.Model.Method, "method", "etrca", "trca, etrca, mdm, ts-lr (trained), cca or fbcca (training-free: calibrated)")
 	f.StringSliceVar(&o.Channels, "channels", nil, "channels to use, in this order (default: every EEG channel)")
 	f.StringVar(&out, "out", "", "model file to write (JSON)")
 	f.Float64Var(&o.Notch, "notch", 0, "mains frequency in Hz: the pipeline's notch step (Q 30) before the trials; 0: none")
-	f.StringVar((*string)(&o.Model.NoControl), "no-control", "margin", "no-control rule calibrated on --rest trials: top or margin")
+	f.StringVar((*string)(&o.Model.NoControl), "no-control", "margin", "decision rule calibrated on --rest trials: top or margin (score threshold), detector (rest detector), class (rest as a class: mdm, ts-lr)")
 	f.IntVar(&o.Model.SubBands, "sub-bands", 0, "filter-bank sub-bands of fbcca, trca, etrca (default 5; 1 is plain TRCA on [6, 90] Hz)")
 	f.IntVar(&o.Model.Harmonics, "harmonics", 0, "harmonics of the cca/fbcca references (default 5, fewer below Nyquist)")
 	f.BoolVar(&o.Model.NoCV, "no-cv", false, "skip the leave-one-trial-out accuracy estimate (trca, etrca)")

@@ -55,6 +55,10 @@ type Calibration struct {
 	// labels, a target index or Rest, in recording and event order.
 	Trials [][][]float64
 	Labels []int
+	// Sessions[i] is the index (from 0, in recording order) of the
+	// recording trial i was cut from; nil counts every trial as one
+	// recording's.
+	Sessions []int
 
 	rest bool // rest codes were given
 }
@@ -94,6 +98,42 @@ func NewCalibration(targets map[string]float64, rest []string, length float64) (
 		labels[code] = Rest
 	}
 	return &Calibration{Freqs: freqs, Length: length, rest: len(rest) > 0}, labels, nil
+}
+
+// blocksPerSession is the number of folds of a one-recording calibration:
+// contiguous blocks of its trials in event order.
+const blocksPerSession = 4
+
+// Folds returns each trial's cross-validation fold: its recording, when
+// the trials come from two recordings or more (leave-one-session-out),
+// else one of blocksPerSession contiguous blocks of the trials in event
+// order (never a shuffle: neighbouring trials share the session's state,
+// which a shuffled fold would leak). Folds are numbered from 0.
+func (c *Calibration) Folds() []int {
+	folds := make([]int, len(c.Trials))
+	ids := slices.Clone(c.Sessions)
+	slices.Sort(ids)
+	if ids = slices.Compact(ids); len(c.Sessions) == len(c.Trials) && len(ids) >= 2 {
+		for i, s := range c.Sessions {
+			folds[i] = slices.Index(ids, s)
+		}
+		return folds
+	}
+	k := min(blocksPerSession, len(c.Trials))
+	for i := range folds {
+		folds[i] = i * k / len(c.Trials)
+	}
+	return folds
+}
+
+// foldKind says what Folds' folds are.
+func (c *Calibration) foldKind() string {
+	ids := slices.Clone(c.Sessions)
+	slices.Sort(ids)
+	if len(c.Sessions) == len(c.Trials) && len(slices.Compact(ids)) >= 2 {
+		return "one per recording"
+	}
+	return "contiguous blocks of one recording's trials"
 }
 
 // Counts returns the number of trials of each target and of rest.

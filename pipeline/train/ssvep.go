@@ -129,6 +129,9 @@ func addTrials(cal *ssvep.Calibration, rec *recording, labels map[string]int, no
 	}
 	cal.Trials = append(cal.Trials, sr.trials...)
 	cal.Labels = append(cal.Labels, sr.labels...)
+	for range sr.trials {
+		cal.Sessions = append(cal.Sessions, cal.Recordings)
+	}
 	cal.Recordings++
 	return nil
 }
