@@ -57,26 +57,37 @@ func newTrainSSVEPCmd() *cobra.Command {
 				return fmt.Errorf("--events: %w", err)
 			}
 			o.Notes, o.Model.Log = cmd.ErrOrStderr(), cmd.OutOrStdout()
+			if cmd.Flags().Changed("offset") || o.Model.NoControl != ssvep.NoControlAuto || (o.Model.Method != ssvep.MethodCCA && o.Model.Method != ssvep.MethodFBCCA) {
+				o.Offsets = nil // the offset is given, or the method does not choose it
+			}
 			m, err := train.SSVEP(cmd.Context(), o)
 			if err != nil {
 				return err
 			}
-			return saveModel(cmd, out, m.Save)
+			if err := saveModel(cmd, out, m.Save); err != nil {
+				return err
+			}
+			if w, ok := m.(interface{ Offset() float64 }); ok && w.Offset() > 0 {
+				fmt.Fprintf(cmd.OutOrStdout(), "trial mode: window.events.offset_seconds %g with length_seconds %g, or offset_seconds 0 with length_seconds ≥ %g (the stage decodes from %g s)\n",
+					w.Offset(), o.Length, w.Offset()+o.Length, w.Offset())
+			}
+			return nil
 		},
 	}
 	f := cmd.Flags()
 	recordingFlags(f, &o.Input)
 	f.StringVar(&events, "events", "", "event codes and their stimulus frequencies in Hz: CODE=FREQ,...")
 	f.StringSliceVar(&o.Rest, "rest", nil, "event codes of no-control (rest) trials")
-	f.Float64Var(&o.Offset, "offset", 0, "trial start after the event onset in s (visual latency)")
+	f.Float64Var(&o.Offset, "offset", 0, "trial start after the event onset in s (visual latency); cca/fbcca with --no-control auto choose it among --offsets unless given")
+	f.Float64SliceVar(&o.Offsets, "offsets", []float64{0, 0.15, 0.3, 0.5}, "candidate offsets in s that cca/fbcca with --no-control auto choose from by cross-validation")
 	f.Float64Var(&o.Length, "length", 0, "trial length in s: the decision window the model scores")
 	f.StringVar(&o.Model.Method, "method", "etrca", "trca, etrca, mdm, ts-lr (trained), cca or fbcca (training-free: calibrated)")
 	f.StringSliceVar(&o.Channels, "channels", nil, "channels to use, in this order (default: every EEG channel)")
 	f.StringVar(&out, "out", "", "model file to write (JSON)")
 	f.Float64Var(&o.Notch, "notch", 0, "mains frequency in Hz: the pipeline's notch step (Q 30) before the trials; 0: none")
-	f.StringVar((*string)(&o.Model.NoControl), "no-control", "margin", "decision rule calibrated on --rest trials: top or margin (score threshold), detector (rest detector), class (rest as a class: mdm, ts-lr)")
-	f.IntVar(&o.Model.SubBands, "sub-bands", 0, "filter-bank sub-bands of fbcca, trca, etrca (default 5; 1 is plain TRCA on [6, 90] Hz)")
-	f.IntVar(&o.Model.Harmonics, "harmonics", 0, "harmonics of the cca/fbcca references (default 5, fewer below Nyquist)")
+	f.StringVar((*string)(&o.Model.NoControl), "no-control", "auto", "decision rule calibrated on --rest trials: auto (cca/fbcca: chosen by cross-validation with the offset, harmonics and filter bank; trca/etrca: margin; mdm/ts-lr: detector), top or margin (score threshold), detector (rest detector), class (rest as a class: mdm, ts-lr)")
+	f.IntVar(&o.Model.SubBands, "sub-bands", 0, "filter-bank sub-bands of fbcca, trca, etrca (default: trca/etrca 5, 1 is plain TRCA on [6, 90] Hz; fbcca auto: chosen among standard banks)")
+	f.IntVar(&o.Model.Harmonics, "harmonics", 0, "harmonics of the cca/fbcca references (default: auto: chosen among 2-5; else 5, fewer below Nyquist)")
 	f.BoolVar(&o.Model.NoCV, "no-cv", false, "skip the leave-one-trial-out accuracy estimate (trca, etrca)")
 	return cmd
 }

@@ -100,7 +100,7 @@ func TestTrainSSVEPFBCCA(t *testing.T) {
 	dir := filepath.Join(testenv.DataDir(t), "ssvep-exoskeleton", "subject01")
 	out := filepath.Join(t.TempDir(), "fbcca.json")
 	stdout, stderr, err := runTrain(t, "ssvep", "--data", dir, "--events", "2=13,3=21,4=17", "--rest", "1", "--notch", "50",
-		"--offset", "0.14", "--length", "2", "--method", "fbcca", "--harmonics", "3", "--sub-bands", "4", "--out", out)
+		"--offset", "0.14", "--length", "2", "--method", "fbcca", "--harmonics", "3", "--sub-bands", "4", "--no-control", "margin", "--out", out)
 	if err != nil {
 		t.Fatalf("%v\n%s%s", err, stdout, stderr)
 	}

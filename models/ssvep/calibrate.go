@@ -38,11 +38,14 @@ type TrainCalibrationConfig struct {
 	// Method is the decoder: trca, etrca, mdm or ts-lr (trained), cca or
 	// fbcca (training-free: calibrated). Default: etrca.
 	Method string
-	// NoControl is how rest trials are decided: top or margin (a
-	// threshold on the scores, calibrated on the rest trials; cca, fbcca,
-	// trca, etrca), detector (a RestDetector, any method) or class (rest
-	// learnt as a class; mdm, ts-lr). Required when the calibration has
-	// rest codes; unused otherwise.
+	// NoControl is how rest trials are decided: auto (cca, fbcca: chosen
+	// with the offset, harmonics and filter bank by SelectTrainingFree;
+	// see NoControlAuto for the others), top or margin (a threshold on the
+	// scores, calibrated on the rest trials; cca, fbcca, trca, etrca),
+	// detector (a RestDetector, any method) or class (rest learnt as a
+	// class; mdm, ts-lr). Required when the calibration has rest codes;
+	// otherwise only auto matters (cca, fbcca: the selection without a
+	// rule).
 	NoControl NoControlRule
 	// SubBands is the number of filter-bank sub-bands of fbcca, trca and
 	// etrca (1 for trca/etrca is plain TRCA on [6, 90] Hz). Default: 5.
@@ -94,7 +97,13 @@ func TrainCalibration(cal *Calibration, cfg TrainCalibrationConfig) (Decoder, er
 		return nil, errors.New("ssvep: no trials: none of the recordings holds the listed events")
 	}
 	fmt.Fprintln(cfg.Log, cal)
+	selecting := cfg.NoControl == NoControlAuto && (cfg.Method == MethodCCA || cfg.Method == MethodFBCCA)
+	if len(cal.Offsets) > 0 && !selecting {
+		return nil, fmt.Errorf("ssvep: candidate offsets %v: only cca and fbcca with rule auto choose among them", cal.Offsets)
+	}
 	switch {
+	case selecting:
+		return SelectTrainingFree(cal, cfg)
 	case rule == NoControlDetector:
 		return trainDetector(cal, cfg)
 	case cfg.Method == MethodTRCA || cfg.Method == MethodETRCA:
@@ -124,6 +133,13 @@ func calibrationRule(cal *Calibration, cfg TrainCalibrationConfig) (NoControlRul
 	}
 	riemannian := cfg.Method == MethodMDM || cfg.Method == MethodTSLR
 	switch rule {
+	case NoControlAuto:
+		switch cfg.Method {
+		case MethodTRCA, MethodETRCA:
+			return NoControlMargin, nil
+		case MethodMDM, MethodTSLR:
+			return NoControlDetector, nil
+		}
 	case NoControlDetector:
 	case NoControlClass:
 		if !riemannian {
@@ -135,9 +151,9 @@ func calibrationRule(cal *Calibration, cfg TrainCalibrationConfig) (NoControlRul
 		}
 	default:
 		if riemannian {
-			return "", fmt.Errorf("ssvep: no-control rule %q: want class or detector", rule)
+			return "", fmt.Errorf("ssvep: no-control rule %q: want auto, class or detector", rule)
 		}
-		return "", fmt.Errorf("ssvep: no-control rule %q: want top, margin or detector", rule)
+		return "", fmt.Errorf("ssvep: no-control rule %q: want auto, top, margin or detector", rule)
 	}
 	return rule, nil
 }

@@ -234,7 +234,7 @@ func TestTrainCalibrationCanonical(t *testing.T) {
 			t.Errorf("%s: reloaded no-control %+v, channels %v", method, b.NoControl(), b.ChannelNames())
 		}
 	}
-	if _, err := ssvep.TrainCalibration(cal, ssvep.TrainCalibrationConfig{Method: "fbcca"}); err == nil || !strings.Contains(err.Error(), `no-control rule "": want top, margin or detector`) {
+	if _, err := ssvep.TrainCalibration(cal, ssvep.TrainCalibrationConfig{Method: "fbcca"}); err == nil || !strings.Contains(err.Error(), `no-control rule "": want auto, top, margin or detector`) {
 		t.Errorf("rest trials without a rule: %v", err)
 	}
 	if _, err := ssvep.TrainCalibration(cal, ssvep.TrainCalibrationConfig{Method: "svm", NoControl: ssvep.NoControlTop}); err == nil || !strings.Contains(err.Error(), `method "svm"`) {

@@ -286,6 +286,15 @@ func (d *RestDetector) ChannelNames() []string {
 	return nil
 }
 
+// Offset returns the base decoder's window offset after a trial's onset
+// in s (see TrainingFree.Offset), 0 if it has none.
+func (d *RestDetector) Offset() float64 {
+	if o, ok := d.base.(interface{ Offset() float64 }); ok {
+		return o.Offset()
+	}
+	return 0
+}
+
 // Threshold returns the probability of rest at or above which Decide
 // returns Rest.
 func (d *RestDetector) Threshold() float64 { return d.cfg.Threshold }

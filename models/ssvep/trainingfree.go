@@ -28,6 +28,7 @@ type TrainingFree struct {
 	// Calibration counts: trials per target and rest trials.
 	trials []int
 	rest   int
+	sel    *Selection // what SelectTrainingFree chose, if it made d
 	scores []float64
 }
 
@@ -126,6 +127,26 @@ func (d *TrainingFree) Channels() int { return d.cfg.Channels }
 // nil when the calibration did not name them.
 func (d *TrainingFree) ChannelNames() []string { return slices.Clone(d.names) }
 
+// Selection returns what SelectTrainingFree chose, or nil if the
+// configuration was given.
+func (d *TrainingFree) Selection() *Selection {
+	if d.sel == nil {
+		return nil
+	}
+	s := *d.sel
+	return &s
+}
+
+// Offset returns the start of the decoded window after a trial's onset in
+// s that the selection chose (0 without a selection): the ssvep stage
+// decodes a trial window that long longer from there.
+func (d *TrainingFree) Offset() float64 {
+	if d.sel == nil {
+		return 0
+	}
+	return d.sel.OffsetSeconds
+}
+
 // Samples returns the number of samples per window.
 func (d *TrainingFree) Samples() int { return d.cfg.Samples }
 
@@ -154,10 +175,13 @@ func (d *TrainingFree) Decide(x [][]float64) (int, error) {
 //	           harmonics, filter_bank {sub_bands, bands, weights, causal};
 //	           filter_bank empty for cca),
 //	 "channel_names": [...], "trials_per_target": [...], "rest_trials": n,
-//	 "no_control": {"rule", "threshold"}}
+//	 "no_control": {"rule", "threshold"},
+//	 "selection": Selection (offset_seconds, harmonics, filter_bank, rule,
+//	              rest_threshold, folds, fold_kind, cv_accuracy, candidates)}
 //
-// channel_names, the trial counts and no_control are left out when unset
-// (no_control: none, every window decided a target).
+// channel_names, the trial counts, no_control and selection are left out
+// when unset (no_control: none, every window decided a target; selection:
+// the configuration was given, not chosen).
 const (
 	TrainingFreeModelFormat  = "neurostream-ssvep-trainingfree"
 	TrainingFreeModelVersion = 1
@@ -173,13 +197,14 @@ type trainingFreeFile struct {
 	TrialsPerTarget []int       `json:"trials_per_target,omitempty"`
 	RestTrials      int         `json:"rest_trials,omitempty"`
 	NoControl       *NoControl  `json:"no_control,omitempty"`
+	Selection       *Selection  `json:"selection,omitempty"`
 }
 
 // Save writes the decoder's configuration and calibration as a model
 // file.
 func (d *TrainingFree) Save(w io.Writer) error {
 	f := trainingFreeFile{Header: modelfile.Header{Format: TrainingFreeModelFormat, Version: TrainingFreeModelVersion},
-		Method: d.method, Config: d.Config(), ChannelNames: d.names, TrialsPerTarget: d.trials, RestTrials: d.rest}
+		Method: d.method, Config: d.Config(), ChannelNames: d.names, TrialsPerTarget: d.trials, RestTrials: d.rest, Selection: d.sel}
 	if d.method == MethodCCA {
 		f.Config.FilterBank = FilterBankConfig{}
 	}
@@ -228,6 +253,9 @@ func (d *TrainingFree) setCalibration(f *trainingFreeFile) error {
 			return err
 		}
 	}
-	d.names, d.trials, d.rest = f.ChannelNames, f.TrialsPerTarget, f.RestTrials
+	if sel := f.Selection; sel != nil && (!(sel.OffsetSeconds >= 0) || math.IsInf(sel.OffsetSeconds, 0)) {
+		return fmt.Errorf("selection offset %v s: want ≥ 0", sel.OffsetSeconds)
+	}
+	d.names, d.trials, d.rest, d.sel = f.ChannelNames, f.TrialsPerTarget, f.RestTrials, f.Selection
 	return nil
 }

@@ -240,6 +240,7 @@ func (s *SSVEP) NewSession(si pipeline.SessionInfo) (pipeline.Stage, error) {
 	st := &ssvepSession{
 		method: c.Method,
 		idx:    idx,
+		window: n,
 		n:      n,
 		x:      make([][]float64, len(idx)),
 		rows:   arrowout.NewSSVEPRows(nil),
@@ -270,6 +271,16 @@ func (s *SSVEP) decoder(st *ssvepSession, si pipeline.SessionInfo) error {
 		samples := st.n
 		if w, ok := d.(interface{ Samples() int }); ok {
 			samples = w.Samples()
+		}
+		if o, ok := d.(interface{ Offset() float64 }); ok && samples != st.n && o.Offset() > 0 {
+			// A window from the onset itself: decode the model's part,
+			// from its calibrated offset.
+			skip := int(math.Round(o.Offset() * si.SampleRate))
+			if st.n < skip+samples {
+				return fmt.Errorf("model %s is for windows of %d samples %g s after the onset: want windows of that length from the offset, or of ≥ %d samples from the onset; the session's are %d",
+					s.cfg.Model, samples, o.Offset(), skip+samples, st.n)
+			}
+			st.from, st.n = skip, samples
 		}
 		return s.checkModel(d.Channels(), d.SampleRate(), samples, len(st.idx), si.SampleRate, st.n)
 	}
@@ -303,7 +314,9 @@ func (s *SSVEP) checkModel(channels int, rate float64, samples, sessionChannels 
 type ssvepSession struct {
 	method string
 	idx    []int
-	n      int
+	window int // samples per window
+	from   int // first sample decoded (a model's calibrated offset)
+	n      int // samples decoded
 	dec    ssvep.Decoder
 	freqs  []float64
 	nc     *ssvep.NoControl // the configuration's rule, in place of the decoder's decision
@@ -314,11 +327,11 @@ type ssvepSession struct {
 
 // Process scores the window against every target and decides.
 func (s *ssvepSession) Process(w *pipeline.Window) ([]arrowout.Result, error) {
-	if len(w.Data[0]) != s.n {
-		return nil, fmt.Errorf("ssvep: window of %d samples, the decoder's is %d", len(w.Data[0]), s.n)
+	if len(w.Data[0]) != s.window {
+		return nil, fmt.Errorf("ssvep: window of %d samples, the session's are %d", len(w.Data[0]), s.window)
 	}
 	for i, c := range s.idx {
-		s.x[i] = w.Data[c]
+		s.x[i] = w.Data[c][s.from : s.from+s.n]
 	}
 	scores, decision, err := ssvep.ScoreDecide(s.dec, s.scores, s.x)
 	clear(s.x)

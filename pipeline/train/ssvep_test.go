@@ -88,10 +88,16 @@ func TestSSVEPTrialsMatchStage(t *testing.T) {
 	}{
 		{"etrca", ""}, {ssvep.MethodMDM, ""}, {ssvep.MethodTSLR, ""},
 		{ssvep.MethodMDM, ssvep.NoControlClass}, {ssvep.MethodTSLR, ssvep.NoControlDetector},
-		{"fbcca", ssvep.NoControlDetector}, {"fbcca", ssvep.NoControlMargin},
+		{"fbcca", ssvep.NoControlDetector}, {"fbcca", ssvep.NoControlMargin}, {"fbcca", ssvep.NoControlAuto},
 	} {
 		cfg := train.SSVEPConfig{Input: files(path), Targets: simTargets, Offset: 0.1, Length: 2, Channels: channels, Notch: 50,
 			Model: ssvep.TrainCalibrationConfig{Method: tc.method, NoControl: tc.rule, NoCV: true}}
+		if tc.rule == ssvep.NoControlAuto {
+			// Offset, harmonics, bank and rule chosen by cross-validation;
+			// the pipeline cuts windows from the onset, the stage decodes
+			// the model's part of them.
+			cfg.Offsets = []float64{0.05, 0.1, 0.2}
+		}
 		if tc.rule != "" {
 			cfg.Targets = maps.Clone(simTargets)
 			delete(cfg.Targets, "ssvep/15Hz")
@@ -115,6 +121,15 @@ func trialsMatchStage(t *testing.T, cfg train.SSVEPConfig, path string) {
 		t.Fatal(name, err)
 	}
 	model := writeModel(t, "model.json", m.Save)
+	window := config.Window{LengthSeconds: 2, Events: config.Events{StimChannel: "STI", OffsetSeconds: 0.1}}
+	if cfg.Offsets != nil {
+		offset := m.(interface{ Offset() float64 }).Offset()
+		if cal, err = cal.AtOffset(offset); err != nil {
+			t.Fatal(err)
+		}
+		window = config.Window{LengthSeconds: 2.5, Events: config.Events{StimChannel: "STI"}}
+		t.Logf("%s: offset %g s chosen", name, offset)
+	}
 
 	c := config.Default()
 	c.Source.Files.Paths = []string{path}
@@ -123,7 +138,7 @@ func trialsMatchStage(t *testing.T, cfg train.SSVEPConfig, path string) {
 		codes = append(codes, config.StimEvent{Description: d, Code: i + 1})
 	}
 	c.Source.Stim = config.Stim{Channel: "STI", Events: codes}
-	c.Window = config.Window{LengthSeconds: 2, Events: config.Events{StimChannel: "STI", OffsetSeconds: 0.1}}
+	c.Window = window
 	c.Preprocess = []config.Stage{{Type: "notch", Options: map[string]any{"freq": 50}}}
 	c.Stages = []config.Stage{{Type: "ssvep", Options: map[string]any{"model": model}}}
 	type decoded struct {
@@ -194,7 +209,7 @@ func TestSSVEPExoskeleton(t *testing.T) {
 	}
 	_, err := train.SSVEP(context.Background(), train.SSVEPConfig{Input: files(dir),
 		Targets: map[string]float64{"2": 13, "3": 21}, Rest: []string{"1"}, Length: 2})
-	if err == nil || !strings.Contains(err.Error(), `no-control rule "": want top, margin or detector`) {
+	if err == nil || !strings.Contains(err.Error(), `no-control rule "": want auto, top, margin or detector`) {
 		t.Errorf("rest trials without a rule: error %v", err)
 	}
 }
