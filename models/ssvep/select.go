@@ -31,7 +31,7 @@ type FilterBankChoice struct {
 // FBCCA weights k^−1.25 + 0.25. Sub-bands that would start above the
 // upper edge are left out (a bank with none is not returned).
 func StandardFilterBanks(freqs []float64, sampleRate float64) []FilterBankChoice {
-	out := []FilterBankChoice{{"chen-3", FilterBankConfig{SubBands: 3}}, {"chen-5", FilterBankConfig{SubBands: 5}}}
+	out := []FilterBankChoice{{"chen-5", FilterBankConfig{SubBands: 5}}, {"chen-3", FilterBankConfig{SubBands: 3}}}
 	chen, err := ChenSubBands(1, sampleRate)
 	if err != nil || len(freqs) == 0 {
 		return out
@@ -79,6 +79,10 @@ type Selection struct {
 	Candidates int `json:"candidates"`
 }
 
+// selectRules are the decision rules the selection compares, in order
+// of preference.
+var selectRules = []NoControlRule{NoControlDetector, NoControlMargin, NoControlTop}
+
 // restThresholds are the rest detector's probability thresholds the
 // selection compares.
 var restThresholds = []float64{0.3, 0.4, 0.5, 0.6, 0.7}
@@ -95,22 +99,45 @@ type candidate struct {
 	targetAcc float64
 }
 
+// oneStandardError returns the index of the first of the candidates,
+// in order of preference, whose accuracy (over n trials) is within one
+// standard error, √(p(1 − p)/n) at the best accuracy p, of the best
+// (Breiman's one-standard-error rule): a small calibration cannot tell
+// candidates apart that closely, and choosing the best of many by
+// chance costs more than it gains (measured: docs/ssvep.md).
+func oneStandardError(acc []float64, n int) int {
+	best := slices.Max(acc)
+	se := math.Sqrt(best * (1 - best) / float64(max(n, 1)))
+	for i, a := range acc {
+		if a >= best-se-1e-12 {
+			return i
+		}
+	}
+	return slices.Index(acc, best)
+}
+
 // SelectTrainingFree calibrates cca or fbcca (cfg.Method) choosing, by
 // cross-validation over cal.Folds (leave-one-recording-out, or
 // contiguous blocks of a single recording's trials), the latency offset
-// among cal.Offsets, the number of harmonics (2–5, or cfg.Harmonics), the
-// filter bank (StandardFilterBanks, or Chen's with cfg.SubBands) and,
-// with rest trials, the decision rule: a margin or top threshold, or a
-// rest detector with its probability threshold.
+// among cal.Offsets, the number of harmonics (5, 4, 3, 2, or
+// cfg.Harmonics), the filter bank (StandardFilterBanks, or Chen's with
+// cfg.SubBands) and, with rest trials, the decision rule: a rest detector
+// with its probability threshold, a margin or a top threshold.
 //
 // CCA and FBCCA learn nothing, so a configuration's scores of the
 // calibration trials are unbiased: per offset, the harmonics and filter
-// bank whose top score picks the target of most target trials are kept.
-// Each decision rule is then fitted on all folds but one and decides the
-// held-out fold's trials; the offset and rule with the most correct
-// out-of-fold decisions (rest as a class) win, ties to the smaller offset
-// and the simpler rule (margin, top, detector). The winner is refitted on
-// every trial. The result's Selection says what was chosen.
+// bank are chosen on the accuracy of the top score over the target
+// trials. Each decision rule is then fitted on all folds but one and
+// decides the held-out fold's trials (the thresholds, the detector and
+// its probability threshold are fitted per subject inside the training
+// folds); the offset and rule are chosen on the out-of-fold accuracy over
+// every trial, rest as a class. Every choice takes the first candidate in
+// order of preference (the latest offset; 5 harmonics; chen-5; detector,
+// margin, top) whose accuracy is within one standard error of the best
+// (oneStandardError): picking the best of many candidates on 32 trials
+// chose by chance and lost accuracy on held-out sessions (docs/ssvep.md).
+// The winner is refitted on every trial. The result's Selection says
+// what was chosen.
 func SelectTrainingFree(cal *Calibration, cfg TrainCalibrationConfig) (Decoder, error) {
 	if cfg.Log == nil {
 		cfg.Log = io.Discard
@@ -121,7 +148,17 @@ func SelectTrainingFree(cal *Calibration, cfg TrainCalibrationConfig) (Decoder, 
 	}
 	folds := cal.Folds()
 	nfolds := slices.Max(folds) + 1
-	var best []*candidate
+	// Offsets in order of preference: the latest first, which starts the
+	// window after the gaze has settled on the target.
+	offsets = slices.Clone(offsets)
+	slices.Reverse(offsets)
+	type choice struct {
+		c         *candidate
+		rule      NoControlRule
+		threshold float64
+	}
+	var choices []choice
+	var accs []float64
 	count := 0
 	for _, o := range offsets {
 		c, n, err := bestConfiguration(cal, cfg, o)
@@ -129,33 +166,31 @@ func SelectTrainingFree(cal *Calibration, cfg TrainCalibrationConfig) (Decoder, 
 			return nil, err
 		}
 		count += n
-		best = append(best, c)
 		fmt.Fprintf(cfg.Log, "offset %.3g s: %s, accuracy on the target trials %.3f\n", o, c.name(cfg), c.targetAcc)
-	}
-	sel := Selection{Folds: nfolds, FoldKind: cal.foldKind()}
-	var win *candidate
-	winAcc, winRule, winThreshold := -1.0, NoControlNone, 0.0
-	for _, c := range best {
 		if !cal.rest {
-			if c.targetAcc > winAcc {
-				win, winAcc = c, c.targetAcc
-			}
+			choices, accs = append(choices, choice{c, NoControlNone, 0}), append(accs, c.targetAcc)
 			continue
 		}
 		var line []string
-		for _, rule := range []NoControlRule{NoControlMargin, NoControlTop, NoControlDetector} {
+		for _, rule := range selectRules {
 			acc, threshold, err := c.foldAccuracy(rule, cfg.Rest, folds, nfolds)
 			if err != nil {
 				return nil, err
 			}
 			count++
 			line = append(line, fmt.Sprintf("%s %.3f", rule, acc))
-			if acc > winAcc {
-				win, winAcc, winRule, winThreshold = c, acc, rule, threshold
-			}
+			choices, accs = append(choices, choice{c, rule, threshold}), append(accs, acc)
 		}
 		fmt.Fprintf(cfg.Log, "offset %.3g s, out-of-fold accuracy (%d folds, rest as a class): %s\n", c.offset, nfolds, strings.Join(line, ", "))
 	}
+	n := len(cal.Trials)
+	if !cal.rest {
+		_, rest := cal.Counts()
+		n -= rest
+	}
+	pick := choices[oneStandardError(accs, n)]
+	win, winAcc, winRule, winThreshold := pick.c, accs[slices.IndexFunc(choices, func(c choice) bool { return c == pick })], pick.rule, pick.threshold
+	sel := Selection{Folds: nfolds, FoldKind: cal.foldKind()}
 	sel.OffsetSeconds, sel.Harmonics, sel.Rule, sel.Accuracy, sel.Candidates = win.offset, win.dec.cfg.Harmonics, winRule, winAcc, count
 	if win.bank >= 0 {
 		sel.FilterBank = filterBanks(cal, cfg)[win.bank].Name
@@ -220,7 +255,7 @@ func bestConfiguration(cal *Calibration, cfg TrainCalibrationConfig, o float64) 
 	if err != nil {
 		return nil, 0, err
 	}
-	harmonics := []int{2, 3, 4, 5}
+	harmonics := []int{5, 4, 3, 2} // in order of preference: Chen et al.'s 5 first
 	if cfg.Harmonics > 0 {
 		harmonics = []int{cfg.Harmonics}
 	}
@@ -231,7 +266,7 @@ func bestConfiguration(cal *Calibration, cfg TrainCalibrationConfig, o float64) 
 			banks = append(banks, b)
 		}
 	}
-	var best *candidate
+	var cands []*candidate
 	n := 0
 	for _, b := range banks {
 		for _, h := range harmonics {
@@ -263,15 +298,18 @@ func bestConfiguration(cal *Calibration, cfg TrainCalibrationConfig, o float64) 
 			}
 			c.targetAcc = float64(hit) / float64(max(total, 1))
 			n++
-			if best == nil || c.targetAcc > best.targetAcc {
-				best = c
-			}
+			cands = append(cands, c)
 		}
 	}
-	if best == nil {
+	if len(cands) == 0 {
 		return nil, 0, fmt.Errorf("ssvep: no decoder configuration to choose from")
 	}
-	return best, n, nil
+	acc := make([]float64, len(cands))
+	for i, c := range cands {
+		acc[i] = c.targetAcc
+	}
+	_, rest := cal.Counts()
+	return cands[oneStandardError(acc, len(cal.Trials)-rest)], n, nil
 }
 
 // foldAccuracy returns the out-of-fold accuracy of rule on c's scores:

@@ -11,10 +11,11 @@ import (
 	"github.com/neurostream/neurostream/models/ssvep"
 )
 
-// latencyCalibration is two sessions of 1 s trials whose response starts
-// latency s after the onset, cut at the candidate offsets 0 and 0.5 s:
-// 8 trials of each of 4 targets and 8 of rest (noise) per session.
-func latencyCalibration(t *testing.T, latency, amp float64, rest bool) *ssvep.Calibration {
+// latencyCalibration is two sessions of 1 s trials whose response lasts
+// from `from` to `to` s after the onset, cut at the candidate offsets 0
+// and 0.5 s: 8 trials of each of 4 targets and 8 of rest (noise) per
+// session.
+func latencyCalibration(t *testing.T, from, to, amp float64, rest bool) *ssvep.Calibration {
 	t.Helper()
 	const fs, channels = 256.0, 3
 	var restCodes []string
@@ -40,7 +41,7 @@ func latencyCalibration(t *testing.T, latency, amp float64, rest bool) *ssvep.Ca
 					x[c] = make([]float64, n)
 					for i := range x[c] {
 						x[c][i] = r.NormFloat64()
-						if tt := float64(i) / fs; k != ssvep.Rest && tt >= latency {
+						if tt := float64(i) / fs; k != ssvep.Rest && tt >= from && tt < to {
 							x[c][i] += amp * math.Sin(2*math.Pi*cal.Freqs[k]*tt+phase+0.4*float64(c))
 						}
 					}
@@ -57,9 +58,11 @@ func latencyCalibration(t *testing.T, latency, amp float64, rest bool) *ssvep.Ca
 // onset, the cross-validated calibration chooses the 0.5 s offset and a
 // rule for the rest trials, across the two sessions; the model file keeps
 // the choice, and the reloaded model decides as the calibrated one.
-// Without rest trials the rule is none.
+// With responses that end 1 s after the onset it chooses offset 0 (the
+// preferred 0.5 s would see half a response). Without rest trials the
+// rule is none.
 func TestSelectTrainingFree(t *testing.T) {
-	cal := latencyCalibration(t, 0.5, 0.3, true)
+	cal := latencyCalibration(t, 0.5, 2, 0.3, true)
 	for _, method := range []string{"fbcca", "cca"} {
 		var log strings.Builder
 		d, err := ssvep.TrainCalibration(cal, ssvep.TrainCalibrationConfig{Method: method, NoControl: ssvep.NoControlAuto, Log: &log})
@@ -102,7 +105,14 @@ func TestSelectTrainingFree(t *testing.T) {
 			t.Errorf("%s: reloaded offset %g", method, o)
 		}
 	}
-	d, err := ssvep.TrainCalibration(latencyCalibration(t, 0.5, 0.3, false), ssvep.TrainCalibrationConfig{Method: "fbcca", NoControl: ssvep.NoControlAuto})
+	early, err := ssvep.TrainCalibration(latencyCalibration(t, 0, 1, 0.3, true), ssvep.TrainCalibrationConfig{Method: "fbcca", NoControl: ssvep.NoControlAuto})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o := early.(interface{ Offset() float64 }).Offset(); o != 0 {
+		t.Errorf("responses in [0, 1) s: offset %g chosen, want 0", o)
+	}
+	d, err := ssvep.TrainCalibration(latencyCalibration(t, 0.5, 2, 0.3, false), ssvep.TrainCalibrationConfig{Method: "fbcca", NoControl: ssvep.NoControlAuto})
 	if err != nil {
 		t.Fatal(err)
 	}
