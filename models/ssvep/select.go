@@ -384,3 +384,15 @@ func (c *candidate) foldAccuracy(rule NoControlRule, rc RestConfig, folds []int,
 	}
 	return bestAcc, bestT, nil
 }
+
+// Offset returns the window offset after a trial's onset in s that d's
+// calibration chose (SelectTrainingFree; through a RestDetector, its
+// base's), or 0 when d has none: trials for d start that long after
+// their onsets (Calibration.AtOffset cuts them from a calibration of
+// candidate offsets).
+func Offset(d Decoder) float64 {
+	if o, ok := d.(interface{ Offset() float64 }); ok {
+		return o.Offset()
+	}
+	return 0
+}

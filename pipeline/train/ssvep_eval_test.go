@@ -145,7 +145,7 @@ func nestedLOSO(t *testing.T, sessions []nestedSession, cfg ssvep.TrainCalibrati
 		if err != nil {
 			t.Fatal(held.subject, err)
 		}
-		offset := d.(interface{ Offset() float64 }).Offset()
+		offset := ssvep.Offset(d)
 		test, err := held.cal.AtOffset(offset)
 		if err != nil {
 			t.Fatal(err)
