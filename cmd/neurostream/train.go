@@ -81,7 +81,7 @@ func newTrainSSVEPCmd() *cobra.Command {
 	f.Float64Var(&o.Offset, "offset", 0, "trial start after the event onset in s (visual latency); cca/fbcca with --no-control auto choose it among --offsets unless given")
 	f.Float64SliceVar(&o.Offsets, "offsets", []float64{0, 0.15, 0.3, 0.5}, "candidate offsets in s that cca/fbcca with --no-control auto choose from by cross-validation")
 	f.Float64Var(&o.Length, "length", 0, "trial length in s: the decision window the model scores")
-	f.StringVar(&o.Model.Method, "method", "etrca", "trca, etrca, mdm, ts-lr (trained), cca or fbcca (training-free: calibrated)")
+	f.StringVar(&o.Model.Method, "method", "etrca", "trca, etrca, mdm, ts-lr, fbcca+ts-lr (trained; the last stacks both), cca or fbcca (training-free: calibrated)")
 	f.StringSliceVar(&o.Channels, "channels", nil, "channels to use, in this order (default: every EEG channel)")
 	f.StringVar(&out, "out", "", "model file to write (JSON)")
 	f.Float64Var(&o.Notch, "notch", 0, "mains frequency in Hz: the pipeline's notch step (Q 30) before the trials; 0: none")

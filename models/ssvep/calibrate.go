@@ -35,8 +35,8 @@ const (
 
 // TrainCalibrationConfig configures TrainCalibration.
 type TrainCalibrationConfig struct {
-	// Method is the decoder: trca, etrca, mdm or ts-lr (trained), cca or
-	// fbcca (training-free: calibrated). Default: etrca.
+	// Method is the decoder: trca, etrca, mdm, ts-lr or fbcca+ts-lr
+	// (trained), cca or fbcca (training-free: calibrated). Default: etrca.
 	Method string
 	// NoControl is how rest trials are decided: auto (cca, fbcca: chosen
 	// with the offset, harmonics and filter bank by SelectTrainingFree;
@@ -104,6 +104,12 @@ func TrainCalibration(cal *Calibration, cfg TrainCalibrationConfig) (Decoder, er
 	switch {
 	case selecting:
 		return SelectTrainingFree(cal, cfg)
+	case cfg.Method == MethodStack:
+		d, err := TrainStacked(cal.trainConfig(cfg), cal.Trials, cal.Labels, cal.Folds())
+		if err == nil {
+			fmt.Fprintf(cfg.Log, "stacked fbcca + ts-lr on their scores out of %d folds (%s)\n", slices.Max(cal.Folds())+1, cal.foldKind())
+		}
+		return d, err
 	case rule == NoControlDetector:
 		return trainDetector(cal, cfg)
 	case cfg.Method == MethodTRCA || cfg.Method == MethodETRCA:
@@ -124,12 +130,18 @@ func TrainCalibration(cal *Calibration, cfg TrainCalibrationConfig) (Decoder, er
 // has rest trials, and returns the rule to apply (none without rest
 // codes).
 func calibrationRule(cal *Calibration, cfg TrainCalibrationConfig) (NoControlRule, error) {
-	if !slices.Contains(TrainedMethods(), cfg.Method) {
-		return "", fmt.Errorf("ssvep: method %q: want one of %v", cfg.Method, TrainedMethods())
+	if !slices.Contains(TrainedMethods(), cfg.Method) && cfg.Method != MethodStack {
+		return "", fmt.Errorf("ssvep: method %q: want one of %v or %s", cfg.Method, TrainedMethods(), MethodStack)
 	}
 	rule := cfg.NoControl
 	if !cal.rest {
 		return NoControlNone, nil
+	}
+	if cfg.Method == MethodStack {
+		if rule != NoControlAuto && rule != NoControlClass {
+			return "", fmt.Errorf("ssvep: no-control rule %q: %s learns rest as a class (auto or class)", rule, MethodStack)
+		}
+		return NoControlClass, nil
 	}
 	riemannian := cfg.Method == MethodMDM || cfg.Method == MethodTSLR
 	switch rule {

@@ -164,8 +164,10 @@ func LoadDecoder(r io.Reader) (Decoder, error) {
 		return LoadRest(bytes.NewReader(b))
 	case TrainingFreeModelFormat:
 		return LoadTrainingFree(bytes.NewReader(b))
+	case StackModelFormat:
+		return LoadStacked(bytes.NewReader(b))
 	}
-	return nil, fmt.Errorf("ssvep: load model: format %q: want %s, %s, %s or %s", h.Format, ModelFormat, RiemannModelFormat, TrainingFreeModelFormat, RestModelFormat)
+	return nil, fmt.Errorf("ssvep: load model: format %q: want %s, %s, %s, %s or %s", h.Format, ModelFormat, RiemannModelFormat, TrainingFreeModelFormat, RestModelFormat, StackModelFormat)
 }
 
 // CrossValidatedScores returns every trial's target scores from a decoder

@@ -76,7 +76,8 @@ func TestSSVEPCalibration(t *testing.T) {
 // decodes, bit for bit, the trials training saw, whatever the method and
 // decision rule (eTRCA; mdm and ts-lr; the 15 Hz trials taken as rest for
 // mdm with rest as a class, ts-lr and fbcca with a rest detector, fbcca
-// with a margin threshold). (Before, training notched from the steady
+// with a margin threshold, fbcca chosen by cross-validation, the stacked
+// fbcca+ts-lr). (Before, training notched from the steady
 // state in float64 and cut trials at round((onset + offset)·rate); the
 // stage decoded cca, fbcca, trca and etrca only.)
 func TestSSVEPTrialsMatchStage(t *testing.T) {
@@ -89,6 +90,7 @@ func TestSSVEPTrialsMatchStage(t *testing.T) {
 		{"etrca", ""}, {ssvep.MethodMDM, ""}, {ssvep.MethodTSLR, ""},
 		{ssvep.MethodMDM, ssvep.NoControlClass}, {ssvep.MethodTSLR, ssvep.NoControlDetector},
 		{"fbcca", ssvep.NoControlDetector}, {"fbcca", ssvep.NoControlMargin}, {"fbcca", ssvep.NoControlAuto},
+		{ssvep.MethodStack, ssvep.NoControlClass},
 	} {
 		cfg := train.SSVEPConfig{Input: files(path), Targets: simTargets, Offset: 0.1, Length: 2, Channels: channels, Notch: 50,
 			Model: ssvep.TrainCalibrationConfig{Method: tc.method, NoControl: tc.rule, NoCV: true}}
