@@ -60,7 +60,9 @@ func (s *nestedScore) accuracy() (acc, balanced float64) {
 // bank and decision rule by cross-validation inside it (one session: 4
 // contiguous blocks); the chosen model then decides the held-out
 // session's trials at its chosen offset. The held-out session is never
-// seen by the choice. Logged: accuracy / balanced accuracy / ITR per
+// seen by the choice. The stacked fbcca+ts-lr (ts-lr with 2 Hz bands and
+// 2 harmonics) chooses no offset: it is trained at the latest candidate,
+// 0.5 s. Logged: accuracy / balanced accuracy / ITR per
 // subject and window (ITR over window + 0.5 s gaze shift); it checks only
 // a sanity bound (chance is 0.25). The figures are in docs/ssvep.md.
 func TestSSVEPNestedExoskeleton(t *testing.T) {
@@ -72,7 +74,7 @@ func TestSSVEPNestedExoskeleton(t *testing.T) {
 		t.Fatalf("want the 12 recordings of exoskeleton subjects 01–06, found %d", len(files))
 	}
 	sort.Strings(files)
-	methods := []string{"fbcca", "cca"}
+	methods := []string{"fbcca", "cca", ssvep.MethodStack}
 	var out strings.Builder
 	means := map[string]float64{}
 	for _, length := range []float64{1, 2, 3, 4} {
@@ -86,7 +88,13 @@ func TestSSVEPNestedExoskeleton(t *testing.T) {
 			sessions = append(sessions, nestedSession{filepath.Base(filepath.Dir(f)), cal})
 		}
 		for _, method := range methods {
-			scores := nestedLOSO(t, sessions, ssvep.TrainCalibrationConfig{Method: method, NoControl: ssvep.NoControlAuto})
+			cfg := ssvep.TrainCalibrationConfig{Method: method, NoControl: ssvep.NoControlAuto}
+			if method == ssvep.MethodStack {
+				// The stack chooses no offset: the latest candidate, as
+				// fbcca auto prefers; ts-lr with bands [h·f ± 1] Hz, h = 1, 2.
+				cfg.Riemann = ssvep.RiemannConfig{BandWidth: 2, Harmonics: 2}
+			}
+			scores := nestedLOSO(t, sessions, cfg)
 			fmt.Fprintf(&out, "\n%s auto, %g s:", method, length)
 			var acc, bal, itr float64
 			for _, sub := range sortedKeys(scores) {
@@ -141,11 +149,21 @@ func nestedLOSO(t *testing.T, sessions []nestedSession, cfg ssvep.TrainCalibrati
 		if cal.Trials == nil {
 			t.Fatalf("%s: one session only", held.subject)
 		}
+		if cfg.Method == ssvep.MethodStack {
+			c, err := cal.AtOffset(cal.Offsets[len(cal.Offsets)-1])
+			if err != nil {
+				t.Fatal(err)
+			}
+			cal = c
+		}
 		d, err := ssvep.TrainCalibration(cal, cfg)
 		if err != nil {
 			t.Fatal(held.subject, err)
 		}
 		offset := ssvep.Offset(d)
+		if cfg.Method == ssvep.MethodStack {
+			offset = cal.Offset
+		}
 		test, err := held.cal.AtOffset(offset)
 		if err != nil {
 			t.Fatal(err)
