@@ -9,7 +9,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/neurostream/neurostream/models/ssvep"
 	"github.com/neurostream/neurostream/pipeline/eval"
 )
 
@@ -25,8 +24,8 @@ func newEvalCmd() *cobra.Command {
 // newEvalSSVEPCmd is `eval ssvep`: eval.SSVEP.
 func newEvalSSVEPCmd() *cobra.Command {
 	var o eval.SSVEPConfig
-	var events string
 	var asJSON bool
+	tf := ssvepTrials{rest: &o.Rest, offset: &o.Offset, offsets: &o.Offsets, channels: &o.Channels, notch: &o.Notch, model: &o.Model}
 	cmd := &cobra.Command{
 		Use:     "ssvep --data DIRS --events CODE=FREQ,... --window S,... [--rest CODES] [--method M,...]",
 		Short:   "Accuracy, balanced accuracy and ITR of SSVEP decoders per subject, session, method and window length",
@@ -34,12 +33,12 @@ func newEvalSSVEPCmd() *cobra.Command {
 		Example: help("eval-ssvep.example"),
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if len(o.Input.Files.Paths) == 0 || events == "" || len(o.Windows) == 0 {
+			if len(o.Input.Files.Paths) == 0 || tf.events == "" || len(o.Windows) == 0 {
 				return errors.New("give --data, --events and --window")
 			}
 			var err error
-			if o.Targets, err = ssvep.ParseTargets(events); err != nil {
-				return fmt.Errorf("--events: %w", err)
+			if o.Targets, err = tf.targets(cmd); err != nil {
+				return err
 			}
 			o.Notes = cmd.ErrOrStderr()
 			ev, err := eval.SSVEP(cmd.Context(), o)
@@ -48,18 +47,10 @@ func newEvalSSVEPCmd() *cobra.Command {
 	}
 	f := cmd.Flags()
 	recordingFlags(f, &o.Input)
-	f.StringVar(&events, "events", "", "event codes and their stimulus frequencies in Hz: CODE=FREQ,...")
-	f.StringSliceVar(&o.Rest, "rest", nil, "event codes of no-control (rest) trials: adds the 4-class rows")
-	f.Float64Var(&o.Offset, "offset", 0, "trial start after the event onset in s (visual latency)")
+	tf.add(f, "")
 	f.Float64SliceVar(&o.Windows, "window", nil, "trial lengths in s, each evaluated: 1,2,3,4")
-	f.StringSliceVar(&o.Methods, "method", nil, fmt.Sprintf("methods to evaluate (default: all of %v)", ssvep.TrainedMethods()))
+	f.StringSliceVar(&o.Methods, "method", nil, fmt.Sprintf("methods to evaluate (default: all of %v)", eval.Methods()))
 	f.StringSliceVar(&o.CalibrateOn, "calibrate-on", nil, "sessions (ids, or 1-based places among each subject's sessions) to calibrate on, testing on the others (default: leave-one-session-out)")
-	f.StringSliceVar(&o.Channels, "channels", nil, "channels to use, in this order (default: every EEG channel)")
-	f.Float64Var(&o.Notch, "notch", 0, "mains frequency in Hz: the pipeline's notch step (Q 30) before the trials; 0: none")
-	f.StringVar((*string)(&o.Model.NoControl), "no-control", "margin", "no-control rule of cca, fbcca, trca, etrca calibrated on --rest trials: top or margin")
-	f.IntVar(&o.Model.SubBands, "sub-bands", 0, "filter-bank sub-bands of fbcca, trca, etrca (default 5)")
-	f.IntVar(&o.Model.Harmonics, "harmonics", 0, "harmonics of the cca/fbcca references (default 5, fewer below Nyquist)")
-	f.BoolVar(&o.Model.NoCV, "no-cv", false, "skip trca/etrca's leave-one-trial-out estimate while calibrating (it is not reported)")
 	f.Float64Var(&o.GazeShift, "gaze-shift", 0.5, "seconds added to the window for the ITR's time per selection")
 	f.BoolVar(&asJSON, "json", false, `print one JSON object: {"results": [...], "summary": [...], "subjects": [...]}`)
 	return cmd

@@ -37,47 +37,90 @@ func recordingFlags(f *pflag.FlagSet, in *train.Input) {
 	f.StringSliceVar(&in.Files.ChannelLabels, "channel-labels", nil, "labels of plain-text channels, in order")
 }
 
+// ssvepTrials are the flags of `train ssvep` and `eval ssvep` that say
+// which trials are cut and how decoders are calibrated on them.
+type ssvepTrials struct {
+	events   string
+	rest     *[]string
+	offset   *float64
+	offsets  *[]float64
+	channels *[]string
+	notch    *float64
+	model    *ssvep.TrainCalibrationConfig
+}
+
+func (t *ssvepTrials) add(f *pflag.FlagSet, method string) {
+	f.StringVar(&t.events, "events", "", "event codes and their stimulus frequencies in Hz: CODE=FREQ,...")
+	f.StringSliceVar(t.rest, "rest", nil, "event codes of no-control (rest) trials")
+	f.Float64Var(t.offset, "offset", 0, "trial start after the event onset in s (visual latency); cca/fbcca with --no-control auto choose it among --offsets unless given")
+	f.Float64SliceVar(t.offsets, "offsets", []float64{0, 0.15, 0.3, 0.5}, "candidate offsets in s that cca/fbcca with --no-control auto choose from by cross-validation")
+	f.StringSliceVar(t.channels, "channels", nil, "channels to use, in this order (default: every EEG channel)")
+	f.Float64Var(t.notch, "notch", 0, "mains frequency in Hz: the pipeline's notch step (Q 30) before the trials; 0: none")
+	f.StringVar((*string)(&t.model.NoControl), "no-control", "auto", "decision rule calibrated on --rest trials: auto (cca/fbcca: chosen by cross-validation with the offset, harmonics and filter bank; trca/etrca: margin; mdm/ts-lr: detector), top or margin (score threshold), detector (rest detector), class (rest as a class: mdm, ts-lr)")
+	f.IntVar(&t.model.SubBands, "sub-bands", 0, "filter-bank sub-bands of fbcca, trca, etrca (default: trca/etrca 5, 1 is plain TRCA on [6, 90] Hz; fbcca auto: chosen among standard banks)")
+	f.IntVar(&t.model.Harmonics, "harmonics", 0, "harmonics of the cca/fbcca references (default: auto: chosen among 2-5; else 5, fewer below Nyquist)")
+	f.BoolVar(&t.model.NoCV, "no-cv", false, "skip the leave-one-trial-out accuracy estimate (trca, etrca)")
+	if method != "" {
+		f.StringVar(&t.model.Method, "method", method, "trca, etrca, mdm, ts-lr, fbcca+ts-lr (trained; the last stacks both), cca or fbcca (training-free: calibrated)")
+	}
+}
+
+// targets parses --events; the candidate offsets are dropped when
+// --offset is given or the rule is not auto.
+func (t *ssvepTrials) targets(cmd *cobra.Command) (map[string]float64, error) {
+	if cmd.Flags().Changed("offset") || t.model.NoControl != ssvep.NoControlAuto {
+		*t.offsets = nil
+	}
+	m, err := ssvep.ParseTargets(t.events)
+	if err != nil {
+		return nil, fmt.Errorf("--events: %w", err)
+	}
+	return m, nil
+}
+
 // newTrainSSVEPCmd is `train ssvep`: train.SSVEP.
 func newTrainSSVEPCmd() *cobra.Command {
 	var o train.SSVEPConfig
-	var events, out string
+	var out string
+	tf := ssvepTrials{rest: &o.Rest, offset: &o.Offset, offsets: &o.Offsets, channels: &o.Channels, notch: &o.Notch, model: &o.Model}
 	cmd := &cobra.Command{
 		Use:     "ssvep --data FILES|DIRS --events CODE=FREQ,... --length S --out MODEL.json",
-		Short:   "Train TRCA/eTRCA, or calibrate CCA/FBCCA, from SSVEP calibration trials",
+		Short:   "Train TRCA/eTRCA/MDM/TS-LR, or calibrate CCA/FBCCA, from SSVEP calibration trials",
 		Long:    help("train-ssvep.long"),
 		Example: help("train-ssvep.example"),
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			o.Progress = cmd.ErrOrStderr()
-			if len(o.Files.Paths) == 0 || events == "" || out == "" {
+			if len(o.Files.Paths) == 0 || tf.events == "" || out == "" {
 				return errors.New("give --data, --events and --out")
 			}
 			var err error
-			if o.Targets, err = ssvep.ParseTargets(events); err != nil {
-				return fmt.Errorf("--events: %w", err)
+			if o.Targets, err = tf.targets(cmd); err != nil {
+				return err
 			}
 			o.Notes, o.Model.Log = cmd.ErrOrStderr(), cmd.OutOrStdout()
+			if o.Model.Method != ssvep.MethodCCA && o.Model.Method != ssvep.MethodFBCCA {
+				o.Offsets = nil // the method does not choose its offset
+			}
 			m, err := train.SSVEP(cmd.Context(), o)
 			if err != nil {
 				return err
 			}
-			return saveModel(cmd, out, m.Save)
+			if err := saveModel(cmd, out, m.Save); err != nil {
+				return err
+			}
+			if w, ok := m.(interface{ Offset() float64 }); ok && w.Offset() > 0 {
+				fmt.Fprintf(cmd.OutOrStdout(), "trial mode: window.events.offset_seconds %g with length_seconds %g, or offset_seconds 0 with length_seconds ≥ %g (the stage decodes from %g s)\n",
+					w.Offset(), o.Length, w.Offset()+o.Length, w.Offset())
+			}
+			return nil
 		},
 	}
 	f := cmd.Flags()
 	recordingFlags(f, &o.Input)
-	f.StringVar(&events, "events", "", "event codes and their stimulus frequencies in Hz: CODE=FREQ,...")
-	f.StringSliceVar(&o.Rest, "rest", nil, "event codes of no-control (rest) trials")
-	f.Float64Var(&o.Offset, "offset", 0, "trial start after the event onset in s (visual latency)")
+	tf.add(f, "etrca")
 	f.Float64Var(&o.Length, "length", 0, "trial length in s: the decision window the model scores")
-	f.StringVar(&o.Model.Method, "method", "etrca", "trca, etrca (trained), cca or fbcca (training-free: calibrated)")
-	f.StringSliceVar(&o.Channels, "channels", nil, "channels to use, in this order (default: every EEG channel)")
 	f.StringVar(&out, "out", "", "model file to write (JSON)")
-	f.Float64Var(&o.Notch, "notch", 0, "mains frequency in Hz: the pipeline's notch step (Q 30) before the trials; 0: none")
-	f.StringVar((*string)(&o.Model.NoControl), "no-control", "margin", "no-control rule calibrated on --rest trials: top or margin")
-	f.IntVar(&o.Model.SubBands, "sub-bands", 0, "filter-bank sub-bands of fbcca, trca, etrca (default 5; 1 is plain TRCA on [6, 90] Hz)")
-	f.IntVar(&o.Model.Harmonics, "harmonics", 0, "harmonics of the cca/fbcca references (default 5, fewer below Nyquist)")
-	f.BoolVar(&o.Model.NoCV, "no-cv", false, "skip the leave-one-trial-out accuracy estimate (trca, etrca)")
 	return cmd
 }
 

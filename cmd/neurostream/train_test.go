@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -99,7 +100,7 @@ func TestTrainSSVEPFBCCA(t *testing.T) {
 	dir := filepath.Join(testenv.DataDir(t), "ssvep-exoskeleton", "subject01")
 	out := filepath.Join(t.TempDir(), "fbcca.json")
 	stdout, stderr, err := runTrain(t, "ssvep", "--data", dir, "--events", "2=13,3=21,4=17", "--rest", "1", "--notch", "50",
-		"--offset", "0.14", "--length", "2", "--method", "fbcca", "--harmonics", "3", "--sub-bands", "4", "--out", out)
+		"--offset", "0.14", "--length", "2", "--method", "fbcca", "--harmonics", "3", "--sub-bands", "4", "--no-control", "margin", "--out", out)
 	if err != nil {
 		t.Fatalf("%v\n%s%s", err, stdout, stderr)
 	}
@@ -109,15 +110,46 @@ func TestTrainSSVEPFBCCA(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	m, err := ssvep.LoadCanonical(f)
+	m, err := ssvep.LoadTrainingFree(f)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if m.Method != "fbcca" || m.NoControl.Rule != ssvep.NoControlMargin || m.Config.Harmonics != 3 || m.Config.FilterBank.SubBands != 4 || m.RestTrials != 16 {
-		t.Errorf("model %+v", m)
+	if c := m.Config(); m.Method() != "fbcca" || m.NoControl().Rule != ssvep.NoControlMargin || c.Harmonics != 3 || c.FilterBank.SubBands != 4 {
+		t.Errorf("model %s %+v, no-control %+v", m.Method(), c, m.NoControl())
 	}
 	if !strings.Contains(stdout, "accuracy on the calibration trials (fbcca") || !strings.Contains(stdout, "no-control rule margin, threshold") {
 		t.Errorf("output:\n%s", stdout)
+	}
+}
+
+// TestTrainSSVEPRiemannRest: --method mdm|ts-lr and the rest detector
+// have a CLI: ts-lr with --no-control detector and mdm with rest as a
+// class write model files LoadDecoder reads, of the right method and
+// format. Before, train ssvep refused both methods and had no detector.
+func TestTrainSSVEPRiemannRest(t *testing.T) {
+	dir := filepath.Join(testenv.DataDir(t), "ssvep-exoskeleton", "subject01")
+	for _, c := range []struct{ method, rule, format string }{
+		{"ts-lr", "detector", ssvep.RestModelFormat},
+		{"mdm", "class", ssvep.RiemannModelFormat},
+	} {
+		out := filepath.Join(t.TempDir(), c.method+".json")
+		stdout, stderr, err := runTrain(t, "ssvep", "--data", dir, "--events", "2=13,3=21,4=17", "--rest", "1", "--notch", "50",
+			"--offset", "0.5", "--length", "2", "--method", c.method, "--no-control", c.rule, "--out", out)
+		if err != nil {
+			t.Fatalf("%s: %v\n%s%s", c.method, err, stdout, stderr)
+		}
+		t.Logf("\n%s%s", stdout, stderr)
+		b, err := os.ReadFile(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := ssvep.LoadDecoder(bytes.NewReader(b))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m.Method() != c.method || !strings.Contains(string(b), `"format":"`+c.format+`"`) {
+			t.Errorf("%s: model of method %s, file %.80s", c.method, m.Method(), b)
+		}
 	}
 }
 

@@ -4,15 +4,16 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 )
 
 // Model is a trained or calibrated decoder that saves itself as a model
-// file: a *TRCA or a *CanonicalModel.
+// file. Every Decoder is one.
 type Model interface {
 	Save(w io.Writer) error
 }
 
-// Methods TrainCalibration knows.
+// Methods TrainCalibration knows (and MethodMDM, MethodTSLR).
 const (
 	MethodCCA   = "cca"
 	MethodFBCCA = "fbcca"
@@ -20,14 +21,31 @@ const (
 	MethodETRCA = "etrca"
 )
 
+// Decision rules for the rest (no-control) trials of a calibration,
+// besides NoControlTop and NoControlMargin (a threshold on the scores).
+// They are TrainCalibrationConfig.NoControl values only, not NoControl
+// rules.
+const (
+	// NoControlDetector trains a RestDetector on the method's
+	// out-of-fold scores and the windows' covariances.
+	NoControlDetector NoControlRule = "detector"
+	// NoControlClass learns rest as a class of its own (mdm, ts-lr).
+	NoControlClass NoControlRule = "class"
+)
+
 // TrainCalibrationConfig configures TrainCalibration.
 type TrainCalibrationConfig struct {
-	// Method is the decoder: trca or etrca (trained on the target
-	// trials), cca or fbcca (training-free: calibrated). Default: etrca.
+	// Method is the decoder: trca, etrca, mdm, ts-lr or fbcca+ts-lr
+	// (trained), cca or fbcca (training-free: calibrated). Default: etrca.
 	Method string
-	// NoControl is the rule whose threshold is calibrated on the rest
-	// trials: top or margin. Required when the calibration has rest codes;
-	// unused otherwise.
+	// NoControl is how rest trials are decided: auto (cca, fbcca: chosen
+	// with the offset, harmonics and filter bank by SelectTrainingFree;
+	// see NoControlAuto for the others), top or margin (a threshold on the
+	// scores, calibrated on the rest trials; cca, fbcca, trca, etrca),
+	// detector (a RestDetector, any method) or class (rest learnt as a
+	// class; mdm, ts-lr). Required when the calibration has rest codes;
+	// otherwise only auto matters (cca, fbcca: the selection without a
+	// rule).
 	NoControl NoControlRule
 	// SubBands is the number of filter-bank sub-bands of fbcca, trca and
 	// etrca (1 for trca/etrca is plain TRCA on [6, 90] Hz). Default: 5.
@@ -36,6 +54,12 @@ type TrainCalibrationConfig struct {
 	// references. Default: 5, or fewer if the highest would reach the
 	// Nyquist frequency.
 	Harmonics int
+	// Riemann holds the mdm/ts-lr options (its Method, SampleRate, Freqs
+	// and Channels are the calibration's). Default: MOABB's.
+	Riemann RiemannConfig
+	// Rest configures the detector of NoControlDetector. Default:
+	// RestConfig's defaults.
+	Rest RestConfig
 	// NoCV skips the leave-one-trial-out estimate of trca and etrca.
 	// Default: false.
 	NoCV bool
@@ -52,19 +76,19 @@ type TrainCalibrationConfig struct {
 // cfg.NoCV, write the leave-one-trial-out accuracy over the target trials.
 // cca and fbcca need no training: the decoder is built for the trials'
 // rate, length and channels, and the accuracy over the target trials is
-// written. With rest codes, the no-control threshold of cfg.NoControl is
-// calibrated on the rest and target trials (TRCA: on leave-one-trial-out
-// scores, see TRCAConfig.NoControl; CCA/FBCCA: on their scores, which no
-// training biased) and written.
-func TrainCalibration(cal *Calibration, cfg TrainCalibrationConfig) (Model, error) {
+// written. mdm and ts-lr train a Riemann decoder on the target trials, or
+// with rule class on every trial. With rest codes, the no-control rule of
+// cfg.NoControl is calibrated on the rest and target trials: a threshold
+// (TRCA: on leave-one-trial-out scores, see TRCAConfig.NoControl;
+// CCA/FBCCA: on their scores, which no training biased), or a rest
+// detector (TrainWithRest, folds: Calibration.Folds).
+func TrainCalibration(cal *Calibration, cfg TrainCalibrationConfig) (Decoder, error) {
 	if cfg.Method == "" {
 		cfg.Method = MethodETRCA
 	}
-	rule := cfg.NoControl
-	if !cal.rest {
-		rule = NoControlNone
-	} else if rule == NoControlNone || !rule.Valid() {
-		return nil, fmt.Errorf("ssvep: no-control rule %q: want top or margin", rule)
+	rule, err := calibrationRule(cal, cfg)
+	if err != nil {
+		return nil, err
 	}
 	if cfg.Log == nil {
 		cfg.Log = io.Discard
@@ -73,15 +97,117 @@ func TrainCalibration(cal *Calibration, cfg TrainCalibrationConfig) (Model, erro
 		return nil, errors.New("ssvep: no trials: none of the recordings holds the listed events")
 	}
 	fmt.Fprintln(cfg.Log, cal)
-	switch cfg.Method {
-	case MethodTRCA, MethodETRCA:
+	selecting := cfg.NoControl == NoControlAuto && (cfg.Method == MethodCCA || cfg.Method == MethodFBCCA)
+	if len(cal.Offsets) > 0 && !selecting {
+		return nil, fmt.Errorf("ssvep: candidate offsets %v: only cca and fbcca with rule auto choose among them", cal.Offsets)
+	}
+	switch {
+	case selecting:
+		return SelectTrainingFree(cal, cfg)
+	case cfg.Method == MethodStack:
+		d, err := TrainStacked(cal.trainConfig(cfg), cal.Trials, cal.Labels, cal.Folds())
+		if err == nil {
+			fmt.Fprintf(cfg.Log, "stacked fbcca + ts-lr on their scores out of %d folds (%s)\n", slices.Max(cal.Folds())+1, cal.foldKind())
+		}
+		return d, err
+	case rule == NoControlDetector:
+		return trainDetector(cal, cfg)
+	case cfg.Method == MethodTRCA || cfg.Method == MethodETRCA:
 		tc := TRCAConfig{Freqs: cal.Freqs, SampleRate: cal.SampleRate, Channels: cal.Channels,
 			Ensemble: cfg.Method == MethodETRCA, FilterBank: FilterBankConfig{SubBands: cfg.SubBands}, NoControl: rule}
 		return trainTRCA(cal, tc, cfg)
-	case MethodCCA, MethodFBCCA:
+	case cfg.Method == MethodCCA || cfg.Method == MethodFBCCA:
 		return calibrateCanonical(cal, cfg, rule)
 	}
-	return nil, fmt.Errorf("ssvep: method %q: want trca, etrca, cca or fbcca", cfg.Method)
+	x, y := cal.Trials, cal.Labels
+	if rule != NoControlClass {
+		x, y = targetTrials(x, y)
+	}
+	return TrainDecoder(cal.trainConfig(cfg), x, y)
+}
+
+// calibrationRule checks cfg.NoControl against the method and whether cal
+// has rest trials, and returns the rule to apply (none without rest
+// codes).
+func calibrationRule(cal *Calibration, cfg TrainCalibrationConfig) (NoControlRule, error) {
+	if !slices.Contains(TrainedMethods(), cfg.Method) && cfg.Method != MethodStack {
+		return "", fmt.Errorf("ssvep: method %q: want one of %v or %s", cfg.Method, TrainedMethods(), MethodStack)
+	}
+	rule := cfg.NoControl
+	if !cal.rest {
+		return NoControlNone, nil
+	}
+	if cfg.Method == MethodStack {
+		if rule != NoControlAuto && rule != NoControlClass {
+			return "", fmt.Errorf("ssvep: no-control rule %q: %s learns rest as a class (auto or class)", rule, MethodStack)
+		}
+		return NoControlClass, nil
+	}
+	riemannian := cfg.Method == MethodMDM || cfg.Method == MethodTSLR
+	switch rule {
+	case NoControlAuto:
+		switch cfg.Method {
+		case MethodTRCA, MethodETRCA:
+			return NoControlMargin, nil
+		case MethodMDM, MethodTSLR:
+			return NoControlDetector, nil
+		}
+	case NoControlDetector:
+	case NoControlClass:
+		if !riemannian {
+			return "", fmt.Errorf("ssvep: no-control rule class is for mdm and ts-lr; %s: want top, margin or detector", cfg.Method)
+		}
+	case NoControlTop, NoControlMargin:
+		if riemannian {
+			return "", fmt.Errorf("ssvep: no-control rule %s is for score thresholds; %s: want class or detector", rule, cfg.Method)
+		}
+	default:
+		if riemannian {
+			return "", fmt.Errorf("ssvep: no-control rule %q: want auto, class or detector", rule)
+		}
+		return "", fmt.Errorf("ssvep: no-control rule %q: want auto, top, margin or detector", rule)
+	}
+	return rule, nil
+}
+
+// trainConfig returns the TrainDecoder configuration of cfg for cal's
+// trials.
+func (c *Calibration) trainConfig(cfg TrainCalibrationConfig) TrainConfig {
+	tc := TrainConfig{Method: cfg.Method, SampleRate: c.SampleRate, Freqs: c.Freqs, Channels: c.Channels,
+		TRCA: TRCAConfig{FilterBank: FilterBankConfig{SubBands: cfg.SubBands}}, Riemann: cfg.Riemann}
+	tc.FBCCA.Harmonics = cfg.Harmonics
+	if cfg.Method == MethodFBCCA {
+		tc.FBCCA.FilterBank.SubBands = cfg.SubBands
+	}
+	return tc
+}
+
+// targetTrials returns the trials whose label is a target.
+func targetTrials(trials [][][]float64, labels []int) ([][][]float64, []int) {
+	var x [][][]float64
+	var y []int
+	for i, l := range labels {
+		if l != Rest {
+			x, y = append(x, trials[i]), append(y, l)
+		}
+	}
+	return x, y
+}
+
+// trainDetector trains cfg's method on cal's target trials and a rest
+// detector on its out-of-fold scores (TrainWithRest), and logs the folds.
+func trainDetector(cal *Calibration, cfg TrainCalibrationConfig) (*RestDetector, error) {
+	folds := cal.Folds()
+	d, err := TrainWithRest(cal.trainConfig(cfg), cfg.Rest, cal.Trials, cal.Labels, folds)
+	if err != nil {
+		return nil, err
+	}
+	if tf, ok := d.base.(*TrainingFree); ok {
+		tf.trials, tf.rest = cal.Counts()
+	}
+	fmt.Fprintf(cfg.Log, "rest detector on %s's scores out of %d folds (%s), rest at probability ≥ %.3g\n",
+		cfg.Method, slices.Max(folds)+1, cal.foldKind(), d.Threshold())
+	return d, nil
 }
 
 // trainTRCA trains tc on cal's trials and logs the estimate and the
@@ -108,26 +234,20 @@ func trainTRCA(cal *Calibration, tc TRCAConfig, cfg TrainCalibrationConfig) (*TR
 // calibrateCanonical builds the cca/fbcca decoder for cal's trials,
 // scores every trial, logs the accuracy over the target trials, and
 // calibrates rule on the scores.
-func calibrateCanonical(cal *Calibration, cfg TrainCalibrationConfig, rule NoControlRule) (*CanonicalModel, error) {
-	m := &CanonicalModel{Method: cfg.Method, ChannelNames: cal.Channels, TrialsPerTarget: make([]int, len(cal.Freqs))}
-	m.Config.CCAConfig = CCAConfig{Freqs: cal.Freqs, SampleRate: cal.SampleRate, Samples: len(cal.Trials[0][0]),
-		Channels: len(cal.Channels), Harmonics: cfg.Harmonics}
-	m.Config.FilterBank.SubBands = cfg.SubBands
-	dec, err := m.Decoder()
+func calibrateCanonical(cal *Calibration, cfg TrainCalibrationConfig, rule NoControlRule) (*TrainingFree, error) {
+	dec, err := TrainDecoder(cal.trainConfig(cfg), cal.Trials, cal.Labels)
 	if err != nil {
 		return nil, err
 	}
-	m.Config = dec.config()
+	m := dec.(*TrainingFree)
+	m.trials, m.rest = cal.Counts()
 	scores := make([][]float64, len(cal.Trials))
 	correct, total := 0, 0
 	for i, x := range cal.Trials {
-		if scores[i], err = dec.Scores(nil, x); err != nil {
+		if scores[i], err = m.Scores(nil, x); err != nil {
 			return nil, fmt.Errorf("ssvep: trial %d: %w", i, err)
 		}
-		if l := cal.Labels[i]; l == Rest {
-			m.RestTrials++
-		} else {
-			m.TrialsPerTarget[l]++
+		if l := cal.Labels[i]; l != Rest {
 			total++
 			if Argmax(scores[i]) == l {
 				correct++
@@ -139,10 +259,14 @@ func calibrateCanonical(cal *Calibration, cfg TrainCalibrationConfig, rule NoCon
 			cfg.Method, correct, total, 100*float64(correct)/float64(total), 100/float64(len(cal.Freqs)))
 	}
 	if rule != NoControlNone {
-		if m.NoControl, err = CalibrateNoControl(rule, scores, cal.Labels); err != nil {
+		nc, err := CalibrateNoControl(rule, scores, cal.Labels)
+		if err != nil {
 			return nil, err
 		}
-		fmt.Fprintf(cfg.Log, "no-control rule %s, threshold %.6g\n", m.NoControl.Rule, m.NoControl.Threshold)
+		if err := m.SetNoControl(nc); err != nil {
+			return nil, err
+		}
+		fmt.Fprintf(cfg.Log, "no-control rule %s, threshold %.6g\n", nc.Rule, nc.Threshold)
 	}
 	return m, nil
 }

@@ -3,6 +3,7 @@ package ssvep
 import (
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -49,12 +50,25 @@ type Calibration struct {
 	Channels   []string
 	// Length is the trial length in s.
 	Length float64
+	// Offset is the trials' start after their event's onset in s (the
+	// visual latency), Offsets[0] when candidate offsets are given.
+	Offset float64
+	// Offsets, when set, are candidate offsets in s, ascending, for
+	// TrainCalibration to choose from: each trial then spans from
+	// Offsets[0] to at least the last offset plus Length, and AtOffset
+	// cuts the trials of one offset, round(Length·rate) samples, from it.
+	// Default: nil, the trials are of Length s from Offset.
+	Offsets []float64
 	// Recordings counts the recordings that gave trials.
 	Recordings int
 	// Trials and Labels are the trials (channel × sample) and their
 	// labels, a target index or Rest, in recording and event order.
 	Trials [][][]float64
 	Labels []int
+	// Sessions[i] is the index (from 0, in recording order) of the
+	// recording trial i was cut from; nil counts every trial as one
+	// recording's.
+	Sessions []int
 
 	rest bool // rest codes were given
 }
@@ -94,6 +108,87 @@ func NewCalibration(targets map[string]float64, rest []string, length float64) (
 		labels[code] = Rest
 	}
 	return &Calibration{Freqs: freqs, Length: length, rest: len(rest) > 0}, labels, nil
+}
+
+// samples returns the length in samples of the trials at one offset:
+// round(Length·rate) as the pipeline's windows, or the stored trials'.
+func (c *Calibration) samples() int {
+	if len(c.Offsets) > 0 {
+		return int(math.Round(c.Length * c.SampleRate))
+	}
+	if len(c.Trials) == 0 || len(c.Trials[0]) == 0 {
+		return 0
+	}
+	return len(c.Trials[0][0])
+}
+
+// offsetSamples is an offset in samples as the pipeline's event windows
+// round it: a window starts round(onset·rate) + round(offset·rate).
+func offsetSamples(offset, rate float64) int { return int(math.Round(offset * rate)) }
+
+// AtOffset returns the calibration of the trials that start o s after
+// their onsets (one of Offsets): views of c's trials, sharing their
+// samples. Without Offsets, o must be Offset and c itself is returned.
+func (c *Calibration) AtOffset(o float64) (*Calibration, error) {
+	if len(c.Offsets) == 0 {
+		if o != c.Offset {
+			return nil, fmt.Errorf("ssvep: trials at offset %v s: the calibration's are at %v s", o, c.Offset)
+		}
+		return c, nil
+	}
+	if !slices.Contains(c.Offsets, o) {
+		return nil, fmt.Errorf("ssvep: offset %v s is not a candidate (%v)", o, c.Offsets)
+	}
+	v := *c
+	v.Offset, v.Offsets = o, nil
+	from, n := offsetSamples(o, c.SampleRate)-offsetSamples(c.Offsets[0], c.SampleRate), c.samples()
+	v.Trials = make([][][]float64, len(c.Trials))
+	for i, x := range c.Trials {
+		if len(x) == 0 || from+n > len(x[0]) {
+			return nil, fmt.Errorf("ssvep: trial %d is too short for offset %v s", i, o)
+		}
+		v.Trials[i] = make([][]float64, len(x))
+		for ch, row := range x {
+			v.Trials[i][ch] = row[from : from+n : from+n]
+		}
+	}
+	return &v, nil
+}
+
+// blocksPerSession is the number of folds of a one-recording calibration:
+// contiguous blocks of its trials in event order.
+const blocksPerSession = 4
+
+// Folds returns each trial's cross-validation fold: its recording, when
+// the trials come from two recordings or more (leave-one-session-out),
+// else one of blocksPerSession contiguous blocks of the trials in event
+// order (never a shuffle: neighbouring trials share the session's state,
+// which a shuffled fold would leak). Folds are numbered from 0.
+func (c *Calibration) Folds() []int {
+	folds := make([]int, len(c.Trials))
+	ids := slices.Clone(c.Sessions)
+	slices.Sort(ids)
+	if ids = slices.Compact(ids); len(c.Sessions) == len(c.Trials) && len(ids) >= 2 {
+		for i, s := range c.Sessions {
+			folds[i] = slices.Index(ids, s)
+		}
+		return folds
+	}
+	k := min(blocksPerSession, len(c.Trials))
+	for i := range folds {
+		folds[i] = i * k / len(c.Trials)
+	}
+	return folds
+}
+
+// foldKind says what Folds' folds are.
+func (c *Calibration) foldKind() string {
+	ids := slices.Clone(c.Sessions)
+	slices.Sort(ids)
+	if len(c.Sessions) == len(c.Trials) && len(slices.Compact(ids)) >= 2 {
+		return "one per recording"
+	}
+	return "contiguous blocks of one recording's trials"
 }
 
 // Counts returns the number of trials of each target and of rest.

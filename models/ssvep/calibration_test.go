@@ -199,41 +199,55 @@ func TestTrainCalibrationCanonical(t *testing.T) {
 			t.Fatal(err)
 		}
 		t.Logf("\n%s", log.String())
-		m := model.(*ssvep.CanonicalModel)
+		m := model.(*ssvep.TrainingFree)
 		if !strings.Contains(log.String(), "rest: 8 trials") || !strings.Contains(log.String(), "accuracy on the calibration trials ("+method+", training-free, targets only): ") ||
 			!strings.Contains(log.String(), "no-control rule margin, threshold") {
 			t.Errorf("%s: log:\n%s", method, log.String())
 		}
-		if m.NoControl.Rule != ssvep.NoControlMargin || !(m.NoControl.Threshold > 0) || m.RestTrials != 8 || m.Config.Harmonics != 3 ||
-			m.Config.Samples != 512 || !slices.Equal(m.ChannelNames, channels) || (method == "fbcca") != (m.Config.FilterBank.SubBands == 3) {
-			t.Errorf("%s: model %+v", method, m)
+		c := m.Config()
+		if m.NoControl().Rule != ssvep.NoControlMargin || !(m.NoControl().Threshold > 0) || c.Harmonics != 3 ||
+			c.Samples != 512 || !slices.Equal(m.ChannelNames(), channels) || (method == "fbcca") != (c.FilterBank.SubBands == 3) {
+			t.Errorf("%s: model %+v", method, c)
 		}
 		var buf bytes.Buffer
 		if err := m.Save(&buf); err != nil {
 			t.Fatal(err)
 		}
-		back, err := ssvep.LoadCanonical(&buf)
+		saved := buf.String()
+		if !strings.Contains(saved, `"rest_trials":8`) {
+			t.Errorf("%s: model file lacks the rest trial count:\n%s", method, saved)
+		}
+		back, err := ssvep.LoadDecoder(&buf)
 		if err != nil {
 			t.Fatal(err)
 		}
-		d1, _ := m.Decoder()
-		d2, err := back.Decoder()
-		if err != nil {
-			t.Fatal(err)
+		for i, x := range cal.Trials {
+			s1, _ := m.Scores(nil, x)
+			s2, _ := back.Scores(nil, x)
+			d1, _ := m.Decide(x)
+			d2, _ := back.Decide(x)
+			if !slices.Equal(s1, s2) || d1 != d2 {
+				t.Errorf("%s: trial %d: reloaded model scores %v, decides %d; saved %v, %d", method, i, s2, d2, s1, d1)
+			}
 		}
-		s1, _ := d1.Scores(nil, cal.Trials[0])
-		s2, _ := d2.Scores(nil, cal.Trials[0])
-		if !slices.Equal(s1, s2) || back.NoControl != m.NoControl {
-			t.Errorf("%s: reloaded model scores %v, %+v; saved %v, %+v", method, s2, back.NoControl, s1, m.NoControl)
+		if b := back.(*ssvep.TrainingFree); b.NoControl() != m.NoControl() || !slices.Equal(b.ChannelNames(), channels) {
+			t.Errorf("%s: reloaded no-control %+v, channels %v", method, b.NoControl(), b.ChannelNames())
 		}
 	}
-	if _, err := ssvep.TrainCalibration(cal, ssvep.TrainCalibrationConfig{Method: "fbcca"}); err == nil || !strings.Contains(err.Error(), `no-control rule "": want top or margin`) {
+	if _, err := ssvep.TrainCalibration(cal, ssvep.TrainCalibrationConfig{Method: "fbcca"}); err == nil || !strings.Contains(err.Error(), `no-control rule "": want auto, top, margin or detector`) {
 		t.Errorf("rest trials without a rule: %v", err)
 	}
 	if _, err := ssvep.TrainCalibration(cal, ssvep.TrainCalibrationConfig{Method: "svm", NoControl: ssvep.NoControlTop}); err == nil || !strings.Contains(err.Error(), `method "svm"`) {
 		t.Errorf("unknown method: %v", err)
 	}
-	if _, err := ssvep.LoadCanonical(strings.NewReader(`{"format": "neurostream-ssvep-cca", "version": 1, "method": "fbcca", "config": {"freqs": [8, 9], "sample_rate": 256, "samples": 512, "channels": 2}, "channel_names": ["a"], "trials_per_target": [1, 1]}`)); err == nil || !strings.Contains(err.Error(), "1 channel names for 2 channels") {
-		t.Errorf("bad file: %v", err)
+	for _, c := range []struct{ extra, want string }{
+		{`"channel_names": ["a"]`, "1 channel names for 2 channels"},
+		{`"trials_per_target": [1]`, "1 trial counts for 2 targets"},
+		{`"no_control": {"rule": "peak", "threshold": 1}`, `no-control rule "peak"`},
+	} {
+		file := `{"format": "neurostream-ssvep-trainingfree", "version": 1, "method": "fbcca", "config": {"freqs": [8, 9], "sample_rate": 256, "samples": 512, "channels": 2}, ` + c.extra + `}`
+		if _, err := ssvep.LoadTrainingFree(strings.NewReader(file)); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("bad file %s: %v, want %q", c.extra, err, c.want)
+		}
 	}
 }

@@ -98,7 +98,7 @@ func trcaTrainer(ensemble bool) trainFunc {
 		if err != nil {
 			return nil, err
 		}
-		return trcaDecoder{m}, nil
+		return m, nil
 	}
 }
 
@@ -108,30 +108,38 @@ func trainRiemann(cfg TrainConfig, trials [][][]float64, labels []int) (Decoder,
 	return TrainRiemann(rc, trials, labels)
 }
 
-// trcaDecoder is a TRCA as a Decoder: Decide applies its calibrated
-// no-control rule.
-type trcaDecoder struct{ *TRCA }
-
-func (d trcaDecoder) Method() string {
-	if d.cfg.Ensemble {
-		return "etrca"
+// Method returns "trca", or "etrca" for an ensemble TRCA.
+func (m *TRCA) Method() string {
+	if m.cfg.Ensemble {
+		return MethodETRCA
 	}
-	return "trca"
+	return MethodTRCA
 }
 
-func (d trcaDecoder) Freqs() []float64    { return slices.Clone(d.cfg.Freqs) }
-func (d trcaDecoder) SampleRate() float64 { return d.cfg.SampleRate }
+// Freqs returns the targets' frequencies in Hz.
+func (m *TRCA) Freqs() []float64 { return slices.Clone(m.cfg.Freqs) }
 
-func (d trcaDecoder) Decide(x [][]float64) (int, error) {
-	s, err := d.Scores(nil, x)
+// SampleRate returns the windows' sample rate in Hz.
+func (m *TRCA) SampleRate() float64 { return m.cfg.SampleRate }
+
+// ChannelNames returns the labels of the channels decoded, or nil.
+func (m *TRCA) ChannelNames() []string { return slices.Clone(m.cfg.Channels) }
+
+// Decide returns the top-scoring target, or Rest when the calibrated
+// no-control rule refuses it.
+func (m *TRCA) Decide(x [][]float64) (int, error) {
+	s, err := m.Scores(nil, x)
 	if err != nil {
 		return Rest, err
 	}
-	return d.noControl.Decide(s), nil
+	return m.noControl.Decide(s), nil
 }
 
 // SampleRate returns the windows' sample rate in Hz.
 func (d *Riemann) SampleRate() float64 { return d.cfg.SampleRate }
+
+// ChannelNames returns the labels of the channels decoded, or nil.
+func (d *Riemann) ChannelNames() []string { return slices.Clone(d.cfg.Channels) }
 
 // LoadDecoder reads any SSVEP model file this build writes — TRCA
 // (ModelFormat), Riemannian (RiemannModelFormat), training-free
@@ -149,19 +157,17 @@ func LoadDecoder(r io.Reader) (Decoder, error) {
 	}
 	switch h.Format {
 	case ModelFormat:
-		m, err := LoadTRCA(bytes.NewReader(b))
-		if err != nil {
-			return nil, err
-		}
-		return trcaDecoder{m}, nil
+		return LoadTRCA(bytes.NewReader(b))
 	case RiemannModelFormat:
 		return LoadRiemann(bytes.NewReader(b))
 	case RestModelFormat:
 		return LoadRest(bytes.NewReader(b))
 	case TrainingFreeModelFormat:
 		return LoadTrainingFree(bytes.NewReader(b))
+	case StackModelFormat:
+		return LoadStacked(bytes.NewReader(b))
 	}
-	return nil, fmt.Errorf("ssvep: load model: format %q: want %s, %s, %s or %s", h.Format, ModelFormat, RiemannModelFormat, TrainingFreeModelFormat, RestModelFormat)
+	return nil, fmt.Errorf("ssvep: load model: format %q: want %s, %s, %s, %s or %s", h.Format, ModelFormat, RiemannModelFormat, TrainingFreeModelFormat, RestModelFormat, StackModelFormat)
 }
 
 // CrossValidatedScores returns every trial's target scores from a decoder
@@ -203,4 +209,64 @@ func CrossValidatedScores(cfg TrainConfig, trials [][][]float64, labels, folds [
 		}
 	}
 	return out, nil
+}
+
+// ScoreDecide returns the window's target scores (written into dst, as
+// Decoder.Scores) and d's decision (as Decoder.Decide), computing what the
+// two share once for the decoders of this package: what the ssvep stage
+// writes for every window. An error is Scores' or Decide's.
+func ScoreDecide(d Decoder, dst []float64, x [][]float64) ([]float64, int, error) {
+	if sd, ok := d.(interface {
+		scoreDecide(dst []float64, x [][]float64) ([]float64, int, error)
+	}); ok {
+		return sd.scoreDecide(dst, x)
+	}
+	dst, err := d.Scores(dst, x)
+	if err != nil {
+		return dst, Rest, err
+	}
+	l, err := d.Decide(x)
+	return dst, l, err
+}
+
+func (d *TrainingFree) scoreDecide(dst []float64, x [][]float64) ([]float64, int, error) {
+	dst, err := d.d.Scores(dst, x)
+	if err != nil {
+		return dst, Rest, err
+	}
+	return dst, d.nc.Decide(dst), nil
+}
+
+func (m *TRCA) scoreDecide(dst []float64, x [][]float64) ([]float64, int, error) {
+	dst, err := m.Scores(dst, x)
+	if err != nil {
+		return dst, Rest, err
+	}
+	return dst, m.noControl.Decide(dst), nil
+}
+
+func (d *Riemann) scoreDecide(dst []float64, x [][]float64) ([]float64, int, error) {
+	c, err := d.Covariance(d.cov, x)
+	if err != nil {
+		return useVector(dst, len(d.cfg.Freqs)), Rest, err
+	}
+	if dst, err = d.ScoresCovariance(dst, c); err != nil {
+		return dst, Rest, err
+	}
+	return dst, d.classes[Argmax(d.cls)], nil
+}
+
+func (d *RestDetector) scoreDecide(dst []float64, x [][]float64) ([]float64, int, error) {
+	dst, err := d.base.Scores(dst, x)
+	if err != nil {
+		return dst, Rest, err
+	}
+	p, err := d.RestProbability(dst, x)
+	if err != nil {
+		return dst, Rest, err
+	}
+	if p >= d.cfg.Threshold {
+		return dst, Rest, nil
+	}
+	return dst, Argmax(dst), nil
 }

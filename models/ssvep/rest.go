@@ -278,6 +278,23 @@ func (d *RestDetector) SampleRate() float64 { return d.base.SampleRate() }
 // Channels returns the number of channels per window.
 func (d *RestDetector) Channels() int { return d.base.Channels() }
 
+// ChannelNames returns the base decoder's channel labels, or nil.
+func (d *RestDetector) ChannelNames() []string {
+	if n, ok := d.base.(interface{ ChannelNames() []string }); ok {
+		return n.ChannelNames()
+	}
+	return nil
+}
+
+// Offset returns the base decoder's window offset after a trial's onset
+// in s (see TrainingFree.Offset), 0 if it has none.
+func (d *RestDetector) Offset() float64 {
+	if o, ok := d.base.(interface{ Offset() float64 }); ok {
+		return o.Offset()
+	}
+	return 0
+}
+
 // Threshold returns the probability of rest at or above which Decide
 // returns Rest.
 func (d *RestDetector) Threshold() float64 { return d.cfg.Threshold }

@@ -1,7 +1,6 @@
 package eval
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -30,14 +29,20 @@ type SSVEPConfig struct {
 	Offset   float64
 	Channels []string
 	Notch    float64
+	// Offsets are the candidate offsets in s among which cca and fbcca
+	// calibrated with the auto rule choose (train.SSVEPConfig.Offsets):
+	// their calibration trials are cut at every candidate and each test
+	// session is decided from the offset the model chose. Default: none,
+	// every method at Offset.
+	Offsets []float64
 	// Windows are the trial lengths in s evaluated, each a run of its
 	// own. Required.
 	Windows []float64
-	// Methods are the decoders evaluated: names of
-	// ssvep.TrainedMethods(). Default: every one of them.
+	// Methods are the decoders evaluated: names of Methods().
+	// Default: every one of them.
 	Methods []string
 	// Model are the calibration options of `train ssvep`
-	// (ssvep.TrainCalibration) for cca, fbcca, trca and etrca; its Method
+	// (ssvep.TrainCalibration) of every method; its Method
 	// is set per method, its Log unused. Harmonics and SubBands also
 	// configure the training-free cca and fbcca of the 3-class rows.
 	Model ssvep.TrainCalibrationConfig
@@ -130,7 +135,7 @@ type session struct {
 
 func (c SSVEPConfig) withDefaults() SSVEPConfig {
 	if c.Methods == nil {
-		c.Methods = ssvep.TrainedMethods()
+		c.Methods = Methods()
 	}
 	if c.GazeShift == 0 {
 		c.GazeShift = 0.5
@@ -156,9 +161,12 @@ func (c SSVEPConfig) Validate() error {
 		}
 	}
 	for _, m := range c.Methods {
-		if !slices.Contains(ssvep.TrainedMethods(), m) {
-			return fmt.Errorf("eval: method %q: want one of %v", m, ssvep.TrainedMethods())
+		if !slices.Contains(Methods(), m) {
+			return fmt.Errorf("eval: method %q: want one of %v", m, Methods())
 		}
+	}
+	if len(c.Offsets) > 0 && c.Model.NoControl != ssvep.NoControlAuto {
+		return fmt.Errorf("eval: candidate offsets %v: only cca and fbcca under the auto rule choose among them", c.Offsets)
 	}
 	_, _, err := ssvep.NewCalibration(c.Targets, c.Rest, c.Windows[0])
 	return err
@@ -190,13 +198,23 @@ func SSVEP(ctx context.Context, cfg SSVEPConfig) (*SSVEPEvaluation, error) {
 	}
 	ev := &SSVEPEvaluation{Results: []SSVEPResult{}, Summary: []SSVEPSummary{}, Subjects: []SSVEPSubject{}}
 	for _, w := range cfg.Windows {
-		subjects, err := sessions(ctx, cfg, recs, w)
+		subjects, err := sessions(ctx, cfg, recs, w, nil)
 		if err != nil {
 			return nil, err
 		}
+		var chosen [][]session // trials at every candidate offset
+		if len(cfg.Offsets) > 0 && slices.ContainsFunc(cfg.Methods, func(m string) bool { return choosesOffset(cfg, m, true) }) {
+			if chosen, err = sessions(ctx, cfg, recs, w, cfg.Offsets); err != nil {
+				return nil, err
+			}
+		}
 		for _, method := range cfg.Methods {
 			for _, rest := range []bool{false, true} {
-				rows, err := evaluate(cfg, subjects, method, w, rest)
+				ss := subjects
+				if choosesOffset(cfg, method, rest) {
+					ss = chosen
+				}
+				rows, err := evaluate(cfg, ss, method, w, rest)
 				if err != nil {
 					return nil, err
 				}
@@ -210,13 +228,26 @@ func SSVEP(ctx context.Context, cfg SSVEPConfig) (*SSVEPEvaluation, error) {
 	return ev, nil
 }
 
-// sessions cuts the trials of length seconds of every recording and groups the
+// Methods are the methods SSVEP evaluates: every one `train ssvep`
+// trains or calibrates, the stacked fbcca+ts-lr too.
+func Methods() []string { return append(ssvep.TrainedMethods(), ssvep.MethodStack) }
+
+// choosesOffset reports whether method, calibrated for rows of that kind,
+// chooses its offset among cfg.Offsets: cca and fbcca calibrated (with
+// rest) under the auto rule, as `train ssvep` calibrates them.
+func choosesOffset(cfg SSVEPConfig, method string, rest bool) bool {
+	return len(cfg.Offsets) > 0 && rest && cfg.Model.NoControl == ssvep.NoControlAuto &&
+		(method == ssvep.MethodCCA || method == ssvep.MethodFBCCA)
+}
+
+// sessions cuts the trials of length seconds of every recording — at
+// cfg.Offset, or at every one of offsets when given — and groups the
 // recordings with trials by subject, subjects and sessions in name order.
-func sessions(ctx context.Context, cfg SSVEPConfig, recs []Recording, length float64) ([][]session, error) {
+func sessions(ctx context.Context, cfg SSVEPConfig, recs []Recording, length float64, offsets []float64) ([][]session, error) {
 	bySubject := map[string][]session{}
 	for _, r := range recs {
 		tc := train.SSVEPConfig{Input: only(cfg.Input, r.Spec.Name), Targets: cfg.Targets, Rest: cfg.Rest,
-			Offset: cfg.Offset, Length: length, Channels: cfg.Channels, Notch: cfg.Notch}
+			Offset: cfg.Offset, Offsets: offsets, Length: length, Channels: cfg.Channels, Notch: cfg.Notch}
 		tc.Progress = nil // a bar per short run would only flicker
 		cal, err := train.SSVEPCalibration(ctx, tc)
 		if err != nil {
@@ -325,12 +356,12 @@ func evaluate(cfg SSVEPConfig, subjects [][]session, method string, w float64, r
 			if rest && (!hasRest(sp.test) || !slices.ContainsFunc(sp.calib, hasRest)) {
 				continue
 			}
-			decide, err := decoder(cfg, method, sp, w, rest)
+			decide, offset, err := decoder(cfg, method, sp, w, rest)
 			if err != nil {
 				fmt.Fprintf(cfg.Notes, "note: subject %s, session %s, %s, %g s: %v; skipped\n", sp.test.rec.Subject, sp.test.rec.Session, method, w, err)
 				continue
 			}
-			row, err := score(cfg, sp, decide, rest)
+			row, err := score(cfg, sp, decide, offset, rest)
 			if err != nil {
 				return nil, fmt.Errorf("eval: %s, session %s, %s: %w", sp.test.rec.Subject, sp.test.rec.Session, method, err)
 			}
@@ -355,11 +386,13 @@ func trials(ss []session, w float64, targets map[string]float64, restCodes []str
 	if err != nil {
 		return nil, err
 	}
-	for _, s := range ss {
+	for k, s := range ss {
 		cal.SampleRate, cal.Channels = s.cal.SampleRate, s.cal.Channels
+		cal.Offset, cal.Offsets = s.cal.Offset, s.cal.Offsets
 		for i, l := range s.cal.Labels {
 			if rest || l != ssvep.Rest {
 				cal.Trials, cal.Labels = append(cal.Trials, s.cal.Trials[i]), append(cal.Labels, l)
+				cal.Sessions = append(cal.Sessions, k)
 			}
 		}
 		cal.Recordings++
@@ -367,8 +400,10 @@ func trials(ss []session, w float64, targets map[string]float64, restCodes []str
 	return cal, nil
 }
 
-// decoder calibrates or builds method for the split's test session.
-func decoder(cfg SSVEPConfig, method string, sp split, w float64, rest bool) (func([][]float64) (int, error), error) {
+// decoder calibrates or builds method for the split's test session and
+// returns its decision function and the offset in s after the onset its
+// trials start at.
+func decoder(cfg SSVEPConfig, method string, sp split, w float64, rest bool) (func([][]float64) (int, error), float64, error) {
 	if len(sp.calib) == 0 { // training-free cca or fbcca, targets only
 		t := sp.test.cal
 		fc := ssvep.FBCCAConfig{CCAConfig: ssvep.CCAConfig{Freqs: t.Freqs, SampleRate: t.SampleRate,
@@ -378,86 +413,51 @@ func decoder(cfg SSVEPConfig, method string, sp split, w float64, rest bool) (fu
 		}
 		d, err := ssvep.NewTrainingFree(method, fc)
 		if err != nil {
-			return nil, err
+			return nil, 0, err
 		}
-		return d.Decide, nil
+		return d.Decide, t.Offset, nil
 	}
 	cal, err := trials(sp.calib, w, cfg.Targets, cfg.Rest, rest)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	mc := cfg.Model
 	mc.Method, mc.Log = method, nil
-	m, err := ssvep.TrainCalibration(cal, mc)
+	d, err := ssvep.TrainCalibration(cal, mc)
 	switch {
+	case err == nil && len(cal.Offsets) > 0:
+		return d.Decide, ssvep.Offset(d), nil
 	case err == nil:
-		return decide(m)
-	case slices.Contains(calibrated, method):
-		return nil, err
+		return d.Decide, cal.Offset, nil
+	case rest || slices.Contains(calibrated, method):
+		return nil, 0, err
 	}
-	// A method `train ssvep` does not calibrate yet (mdm, ts-lr): trained
-	// with its defaults, rest a class of its own.
-	d, err := ssvep.TrainDecoder(ssvep.TrainConfig{Method: method, SampleRate: cal.SampleRate, Freqs: cal.Freqs,
+	// mdm and ts-lr without rest trials, which their auto rule (the rest
+	// detector) needs: trained with rest a class of its own.
+	d, err = ssvep.TrainDecoder(ssvep.TrainConfig{Method: method, SampleRate: cal.SampleRate, Freqs: cal.Freqs,
 		Channels: cal.Channels}, cal.Trials, cal.Labels)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
-	return d.Decide, nil
+	return d.Decide, cal.Offset, nil
 }
 
-// calibrated are the methods ssvep.TrainCalibration (`train ssvep`)
-// calibrates; SSVEP trains the others with ssvep.TrainDecoder until it
-// calibrates them too.
+// calibrated are the methods ssvep.TrainCalibration calibrates without
+// rest trials; the others fall back to ssvep.TrainDecoder then.
 var calibrated = []string{ssvep.MethodCCA, ssvep.MethodFBCCA, ssvep.MethodTRCA, ssvep.MethodETRCA}
-
-// decide returns the decision function of a calibrated model, as the
-// ssvep stage decides with its model file: a decoder's own Decide, or the
-// top score under the model's no-control rule.
-func decide(m ssvep.Model) (func([][]float64) (int, error), error) {
-	switch m := m.(type) {
-	case ssvep.Decoder:
-		return m.Decide, nil
-	case *ssvep.TRCA:
-		return func(x [][]float64) (int, error) {
-			s, err := m.Scores(nil, x)
-			if err != nil {
-				return ssvep.Rest, err
-			}
-			return m.NoControl().Decide(s), nil
-		}, nil
-	case *ssvep.CanonicalModel:
-		d, err := m.Decoder()
-		if err != nil {
-			return nil, err
-		}
-		return func(x [][]float64) (int, error) {
-			s, err := d.Scores(nil, x)
-			if err != nil {
-				return ssvep.Rest, err
-			}
-			return m.NoControl.Decide(s), nil
-		}, nil
-	}
-	// Any other model: through its file, as the stage loads it.
-	var b bytes.Buffer
-	if err := m.Save(&b); err != nil {
-		return nil, err
-	}
-	d, err := ssvep.LoadDecoder(&b)
-	if err != nil {
-		return nil, err
-	}
-	return d.Decide, nil
-}
 
 // score decides the test session's trials (the target trials, or with
 // rest all) and returns the row's figures.
-func score(cfg SSVEPConfig, sp split, decide func([][]float64) (int, error), rest bool) (SSVEPResult, error) {
+func score(cfg SSVEPConfig, sp split, decide func([][]float64) (int, error), offset float64, rest bool) (SSVEPResult, error) {
 	t := sp.test
-	k := len(t.cal.Freqs)
+	cal, err := t.cal.AtOffset(offset)
+	if err != nil {
+		return SSVEPResult{}, err
+	}
+	k := len(cal.Freqs)
 	var pred, truth []int
-	for i, x := range t.cal.Trials {
-		l := t.cal.Labels[i]
+	for i, x := range cal.Trials {
+		l := cal.Labels[i]
 		if l == ssvep.Rest && !rest {
 			continue
 		}
@@ -484,7 +484,7 @@ func score(cfg SSVEPConfig, sp split, decide func([][]float64) (int, error), res
 	acc := accuracy(pred, truth)
 	row.Accuracy = metrics.JSONFloat(acc)
 	row.BalancedAccuracy = metrics.JSONFloat(metrics.BalancedAccuracyMulti(pred, truth, k+1))
-	row.ITR = metrics.JSONFloat(ssvep.ITR(classes, acc, t.cal.Length+cfg.GazeShift))
+	row.ITR = metrics.JSONFloat(ssvep.ITR(classes, acc, cal.Length+cfg.GazeShift))
 	return row, nil
 }
 

@@ -1,10 +1,12 @@
 package stages
 
 import (
+	"bytes"
 	"fmt"
 	"math"
 	"os"
 	"slices"
+	"strings"
 
 	"github.com/neurostream/neurostream/models/ssvep"
 	"github.com/neurostream/neurostream/pipeline"
@@ -27,7 +29,9 @@ import (
 // runs forward only, started from the steady state of the window's first
 // sample, and adds the filters' group delay.
 type SSVEPConfig struct {
-	// Method is the decoder: cca, fbcca, trca or etrca. Default: fbcca.
+	// Method is the decoder: cca, fbcca, trca, etrca, mdm, ts-lr or
+	// fbcca+ts-lr.
+	// Default: the model's method, else fbcca.
 	Method string `mapstructure:"method"`
 	// Frequencies are the targets' stimulus frequencies in Hz. Required
 	// for cca and fbcca without a model; with a model they come from it
@@ -50,15 +54,17 @@ type SSVEPConfig struct {
 	// Causal filters fbcca's sub-bands forward only instead of zero-phase
 	// per window (see above). Default: false.
 	Causal bool `mapstructure:"causal"`
-	// Model is the model file `neurostream train ssvep` writes: required
-	// for trca/etrca (ssvep.TRCA.Save: its filter bank, sample rate and
-	// window length apply); for cca/fbcca, optional (ssvep.CanonicalModel:
-	// its frequencies, harmonics, filter bank, channels, sample rate,
-	// window length and calibrated no-control rule apply).
+	// Model is a model file `neurostream train ssvep` writes, any method
+	// (ssvep.LoadDecoder): required for trca, etrca, mdm, ts-lr and
+	// fbcca+ts-lr,
+	// optional for cca and fbcca. The model's frequencies, channels,
+	// sample rate, window length, method options and decision rule (its
+	// calibrated no-control threshold or rest detector) apply.
 	Model string `mapstructure:"model"`
 	// NoControl refuses a target (decision rest) when the rule's
-	// statistic is below the threshold. Default: the model's calibrated
-	// rule, otherwise none (always a target).
+	// statistic is below the threshold, in place of the model's decision
+	// rule. Default: the model's decision, otherwise none (always a
+	// target).
 	NoControl SSVEPNoControlConfig `mapstructure:"no_control"`
 }
 
@@ -71,13 +77,13 @@ type SSVEPNoControlConfig struct {
 	Threshold *float64 `mapstructure:"threshold"`
 }
 
-var ssvepMethods = []string{"cca", "fbcca", "trca", "etrca"}
+var ssvepMethods = []string{"cca", "fbcca", "trca", "etrca", "mdm", "ts-lr", "fbcca+ts-lr"}
 
 // Validate reports each problem with its key (relative to the stage).
 func (c *SSVEPConfig) Validate() []error {
 	errs := append(c.ChannelPicks.validate(), c.ChannelPicks.exclusive("channels", c.Channels)...)
 	method := c.Method
-	if method == "" {
+	if method == "" && c.Model == "" {
 		method = "fbcca"
 	}
 	errs = append(errs, c.validateMethod(method)...)
@@ -87,19 +93,21 @@ func (c *SSVEPConfig) Validate() []error {
 	return append(errs, c.NoControl.validate()...)
 }
 
-// trainedMethod says whether method decodes with a trained model.
-func trainedMethod(method string) bool { return method == "trca" || method == "etrca" }
+// trainedMethod says whether method decodes with a trained model. With a
+// model and no method, the model's method is not known before it is read:
+// it counts as trained (the model sets the options).
+func trainedMethod(method string) bool { return method != "cca" && method != "fbcca" }
 
 // validateMethod checks the method and what it requires: a model for the
 // trained methods, frequencies for the others.
 func (c *SSVEPConfig) validateMethod(method string) []error {
 	var errs []error
 	trained := trainedMethod(method)
-	if !slices.Contains(ssvepMethods, method) {
-		errs = append(errs, fmt.Errorf("method: want cca, fbcca, trca or etrca, got %q", c.Method))
+	if method != "" && !slices.Contains(ssvepMethods, method) {
+		errs = append(errs, fmt.Errorf("method: want one of %v, got %q", ssvepMethods, c.Method))
 	}
-	if trained && c.Model == "" {
-		errs = append(errs, fmt.Errorf("model: required for method %s (a file from ssvep.TrainTRCA's Save)", method))
+	if trained && c.Model == "" && slices.Contains(ssvepMethods, method) {
+		errs = append(errs, fmt.Errorf("model: required for method %s (a file `neurostream train ssvep` writes)", method))
 	}
 	if !trained && c.Model == "" && len(c.Frequencies) == 0 && slices.Contains(ssvepMethods, method) {
 		errs = append(errs, fmt.Errorf("frequencies: required for method %s without a model (the targets' stimulus frequencies in Hz)", method))
@@ -131,15 +139,15 @@ func (c *SSVEPConfig) validateOptions(method string) []error {
 	if c.Harmonics < 0 {
 		errs = append(errs, fmt.Errorf("harmonics: want ≥ 1 (0 for the default), got %d", c.Harmonics))
 	} else if c.Harmonics != 0 && trainedMethod(method) {
-		errs = append(errs, fmt.Errorf("harmonics: only for methods cca and fbcca"))
+		errs = append(errs, fmt.Errorf("harmonics: only for methods cca and fbcca without a model"))
 	}
 	if c.SubBands < 0 {
 		errs = append(errs, fmt.Errorf("sub_bands: want ≥ 1 (0 for the default 5), got %d", c.SubBands))
 	} else if c.SubBands != 0 && method != "fbcca" {
-		errs = append(errs, fmt.Errorf("sub_bands: only for method fbcca (trca takes its filter bank from the model)"))
+		errs = append(errs, fmt.Errorf("sub_bands: only for method fbcca (a model sets its filter bank)"))
 	}
 	if c.Causal && method != "fbcca" {
-		errs = append(errs, fmt.Errorf("causal: only for method fbcca (trca takes its filter bank from the model)"))
+		errs = append(errs, fmt.Errorf("causal: only for method fbcca (a model sets its filter bank)"))
 	}
 	return errs
 }
@@ -163,71 +171,52 @@ func (c *SSVEPNoControlConfig) validate() []error {
 
 // SSVEP builds ssvep stage instances.
 type SSVEP struct {
-	name      string
-	cfg       SSVEPConfig
-	model     *ssvep.TRCA           // trca/etrca: the loaded model, cloned per session
-	canonical *ssvep.CanonicalModel // cca/fbcca with a model file
+	name  string
+	cfg   SSVEPConfig
+	model []byte        // the model file, read again per session (decoders are not safe for concurrent use)
+	dec   ssvep.Decoder // the model's decoder as loaded, for its metadata
 }
 
 // NewSSVEP returns the ssvep stage builder; cfg must have passed Validate.
 // It loads the model file, if any; an error names the key.
 func NewSSVEP(name string, cfg SSVEPConfig) (*SSVEP, error) {
-	if cfg.Method == "" {
-		cfg.Method = "fbcca"
-	}
 	s := &SSVEP{name: name, cfg: cfg}
 	if cfg.Model == "" {
+		if s.cfg.Method == "" {
+			s.cfg.Method = "fbcca"
+		}
 		return s, nil
 	}
-	f, err := os.Open(cfg.Model)
-	if err != nil {
+	var err error
+	if s.model, err = os.ReadFile(cfg.Model); err != nil {
 		return nil, fmt.Errorf("model: %w", err)
 	}
-	defer f.Close()
-	if cfg.Method != "trca" && cfg.Method != "etrca" {
-		return s.loadCanonical(f)
-	}
-	m, err := ssvep.LoadTRCA(f)
-	if err != nil {
+	if s.dec, err = ssvep.LoadDecoder(bytes.NewReader(s.model)); err != nil {
 		return nil, fmt.Errorf("model: %s: %w", cfg.Model, err)
 	}
-	mc := m.Config()
-	if mc.Ensemble != (cfg.Method == "etrca") {
-		kind := "trca"
-		if mc.Ensemble {
-			kind = "etrca"
-		}
-		return nil, fmt.Errorf("method: %s, but model %s is an %s model", cfg.Method, cfg.Model, kind)
+	m := s.dec.Method()
+	switch {
+	case cfg.Method != "" && cfg.Method != m:
+		return nil, fmt.Errorf("method: %s, but model %s is a%s %s model", cfg.Method, cfg.Model, article(m), m)
+	case len(cfg.Frequencies) > 0 && !slices.Equal(cfg.Frequencies, s.dec.Freqs()):
+		return nil, fmt.Errorf("frequencies: %v, but model %s has targets %v Hz", cfg.Frequencies, cfg.Model, s.dec.Freqs())
+	case (m == "cca" || m == "fbcca") && (cfg.Harmonics != 0 || cfg.SubBands != 0 || cfg.Causal):
+		return nil, fmt.Errorf("harmonics, sub_bands, causal: the %s model sets them (as calibrated); remove them", m)
 	}
-	if len(cfg.Frequencies) > 0 && !slices.Equal(cfg.Frequencies, mc.Freqs) {
-		return nil, fmt.Errorf("frequencies: %v, but model %s has targets %v Hz", cfg.Frequencies, cfg.Model, mc.Freqs)
-	}
-	s.model = m
+	s.cfg.Method = m
 	return s, nil
 }
 
-// loadCanonical reads a cca/fbcca model file from f.
-func (s *SSVEP) loadCanonical(f *os.File) (*SSVEP, error) {
-	m, err := ssvep.LoadCanonical(f)
-	switch {
-	case err != nil:
-		return nil, fmt.Errorf("model: %s: %w", s.cfg.Model, err)
-	case m.Method != s.cfg.Method:
-		return nil, fmt.Errorf("method: %s, but model %s is a %s model", s.cfg.Method, s.cfg.Model, m.Method)
-	case len(s.cfg.Frequencies) > 0 && !slices.Equal(s.cfg.Frequencies, m.Config.Freqs):
-		return nil, fmt.Errorf("frequencies: %v, but model %s has targets %v Hz", s.cfg.Frequencies, s.cfg.Model, m.Config.Freqs)
+// article is "n" before a method name that starts with a vowel sound.
+func article(method string) string {
+	if strings.HasPrefix(method, "e") {
+		return "n"
 	}
-	s.canonical = m
-	return s, nil
+	return ""
 }
 
 // Name implements pipeline.StageBuilder.
 func (s *SSVEP) Name() string { return s.name }
-
-// ssvepDecoder is what the stage needs of CCA, FBCCA and TRCA.
-type ssvepDecoder interface {
-	Scores(dst []float64, x [][]float64) ([]float64, error)
-}
 
 // NewSession implements pipeline.StageBuilder. It fails when a configured
 // channel is not in the session, the picks select none, or the decoder
@@ -237,12 +226,10 @@ type ssvepDecoder interface {
 func (s *SSVEP) NewSession(si pipeline.SessionInfo) (pipeline.Stage, error) {
 	c := s.cfg
 	labels := c.Channels
-	switch {
-	case len(labels) > 0:
-	case s.model != nil:
-		labels = s.model.Config().Channels
-	case s.canonical != nil:
-		labels = s.canonical.ChannelNames
+	if len(labels) == 0 && s.dec != nil {
+		if n, ok := s.dec.(interface{ ChannelNames() []string }); ok {
+			labels = n.ChannelNames()
+		}
 	}
 	if len(c.Channels) == 0 && len(labels) > 0 && c.ChannelPicks.set() {
 		return nil, fmt.Errorf("ssvep: picks/exclude: model %s names its channels already", c.Model)
@@ -255,6 +242,7 @@ func (s *SSVEP) NewSession(si pipeline.SessionInfo) (pipeline.Stage, error) {
 	st := &ssvepSession{
 		method: c.Method,
 		idx:    idx,
+		window: n,
 		n:      n,
 		x:      make([][]float64, len(idx)),
 		rows:   arrowout.NewSSVEPRows(nil),
@@ -263,42 +251,52 @@ func (s *SSVEP) NewSession(si pipeline.SessionInfo) (pipeline.Stage, error) {
 		return nil, fmt.Errorf("ssvep: %w", err)
 	}
 	if c.NoControl.Rule != "" {
-		st.nc = ssvep.NoControl{Rule: ssvep.NoControlRule(c.NoControl.Rule), Threshold: *c.NoControl.Threshold}
-	}
-	if st.nc.Rule == ssvep.NoControlMargin && len(st.freqs) < 2 {
-		return nil, fmt.Errorf("ssvep: no_control.rule: margin needs at least two targets")
+		st.nc = &ssvep.NoControl{Rule: ssvep.NoControlRule(c.NoControl.Rule), Threshold: *c.NoControl.Threshold}
+		if st.nc.Rule == ssvep.NoControlMargin && len(st.freqs) < 2 {
+			return nil, fmt.Errorf("ssvep: no_control.rule: margin needs at least two targets")
+		}
 	}
 	st.scores = make([]float64, len(st.freqs))
 	return st, nil
 }
 
-// decoder sets st's decoder, targets and model no-control rule for the
-// session si.
+// decoder sets st's decoder and targets for the session si: the model's,
+// loaded anew, or the cca/fbcca of the configuration.
 func (s *SSVEP) decoder(st *ssvepSession, si pipeline.SessionInfo) error {
 	c := s.cfg
-	var err error
-	switch {
-	case s.model != nil:
-		m := s.model.Clone()
-		mc := m.Config()
-		st.dec, st.freqs, st.nc = m, mc.Freqs, m.NoControl()
-		return s.checkModel(m.Channels(), mc.SampleRate, m.Samples(), len(st.idx), si.SampleRate, st.n)
-	case s.canonical != nil:
-		m := s.canonical
-		if st.dec, err = m.Decoder(); err != nil {
+	if s.model != nil {
+		d, err := ssvep.LoadDecoder(bytes.NewReader(s.model))
+		if err != nil {
 			return err
 		}
-		st.freqs, st.nc = slices.Clone(m.Config.Freqs), m.NoControl
-		return s.checkModel(m.Config.Channels, m.Config.SampleRate, m.Config.Samples, len(st.idx), si.SampleRate, st.n)
+		st.dec, st.freqs = d, d.Freqs()
+		samples := st.n
+		if w, ok := d.(interface{ Samples() int }); ok {
+			samples = w.Samples()
+		}
+		if o, ok := d.(interface{ Offset() float64 }); ok && samples != st.n && o.Offset() > 0 {
+			// A window from the onset itself: decode the model's part,
+			// from its calibrated offset.
+			skip := int(math.Round(o.Offset() * si.SampleRate))
+			if st.n < skip+samples {
+				return fmt.Errorf("model %s is for windows of %d samples %g s after the onset: want windows of that length from the offset, or of ≥ %d samples from the onset; the session's are %d",
+					s.cfg.Model, samples, o.Offset(), skip+samples, st.n)
+			}
+			st.from, st.n = skip, samples
+		}
+		return s.checkModel(d.Channels(), d.SampleRate(), samples, len(st.idx), si.SampleRate, st.n)
 	}
 	cca := ssvep.CCAConfig{Freqs: c.Frequencies, SampleRate: si.SampleRate, Samples: st.n, Channels: len(st.idx), Harmonics: c.Harmonics}
-	st.freqs = slices.Clone(c.Frequencies)
+	fb := ssvep.FilterBankConfig{SubBands: c.SubBands, Causal: c.Causal}
 	if c.Method == "cca" {
-		st.dec, err = ssvep.NewCCA(cca)
-	} else {
-		st.dec, err = ssvep.NewFBCCA(ssvep.FBCCAConfig{CCAConfig: cca, FilterBank: ssvep.FilterBankConfig{SubBands: c.SubBands, Causal: c.Causal}})
+		fb = ssvep.FilterBankConfig{}
 	}
-	return err
+	d, err := ssvep.NewTrainingFree(c.Method, ssvep.FBCCAConfig{CCAConfig: cca, FilterBank: fb})
+	if err != nil {
+		return err
+	}
+	st.dec, st.freqs = d, d.Freqs()
+	return nil
 }
 
 // checkModel reports a model for other channels, rate or windows than the
@@ -318,27 +316,33 @@ func (s *SSVEP) checkModel(channels int, rate float64, samples, sessionChannels 
 type ssvepSession struct {
 	method string
 	idx    []int
-	n      int
-	dec    ssvepDecoder
+	window int // samples per window
+	from   int // first sample decoded (a model's calibrated offset)
+	n      int // samples decoded
+	dec    ssvep.Decoder
 	freqs  []float64
-	nc     ssvep.NoControl
-	x      [][]float64 // the decoded channels, aliasing the window
+	nc     *ssvep.NoControl // the configuration's rule, in place of the decoder's decision
+	x      [][]float64      // the decoded channels, aliasing the window
 	scores []float64
 	rows   *arrowout.SSVEPRows
 }
 
 // Process scores the window against every target and decides.
 func (s *ssvepSession) Process(w *pipeline.Window) ([]arrowout.Result, error) {
-	if len(w.Data[0]) != s.n {
-		return nil, fmt.Errorf("ssvep: window of %d samples, the decoder's is %d", len(w.Data[0]), s.n)
+	if len(w.Data[0]) != s.window {
+		return nil, fmt.Errorf("ssvep: window of %d samples, the session's are %d", len(w.Data[0]), s.window)
 	}
 	for i, c := range s.idx {
-		s.x[i] = w.Data[c]
+		s.x[i] = w.Data[c][s.from : s.from+s.n]
 	}
-	scores, err := s.dec.Scores(s.scores, s.x)
+	scores, decision, err := ssvep.ScoreDecide(s.dec, s.scores, s.x)
 	clear(s.x)
 	if err != nil {
 		return nil, err
+	}
+	s.scores = scores
+	if s.nc != nil {
+		decision = s.nc.Decide(scores)
 	}
 	row := arrowout.SSVEPRow{Method: s.method, Scores: scores, Frequencies: s.freqs}
 	if w.Event != nil {
@@ -346,8 +350,8 @@ func (s *ssvepSession) Process(w *pipeline.Window) ([]arrowout.Result, error) {
 	}
 	row.Decision, row.Frequency = ssvep.Rest, math.NaN()
 	row.Score, row.Margin = topMargin(scores)
-	if d := s.nc.Decide(scores); d != ssvep.Rest {
-		row.Decision, row.Frequency = d, s.freqs[d]
+	if decision != ssvep.Rest {
+		row.Decision, row.Frequency = decision, s.freqs[decision]
 	}
 	s.rows.Reserve(1, len(scores))
 	s.rows.Append(w.WindowKey, &row)

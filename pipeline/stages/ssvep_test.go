@@ -93,26 +93,26 @@ func TestSSVEPStage(t *testing.T) {
 	cca := ssvep.CCAConfig{Freqs: ssvepFreqs, SampleRate: fs, Samples: n, Channels: channels}
 	for _, tc := range []struct {
 		opts map[string]any
-		dec  func() (ssvepDecoder, error)
+		dec  func() (scorer, error)
 		pick []int
 	}{
-		{map[string]any{"method": "cca", "frequencies": freqs}, func() (ssvepDecoder, error) { return ssvep.NewCCA(cca) }, []int{0, 1, 2, 3}},
+		{map[string]any{"method": "cca", "frequencies": freqs}, func() (scorer, error) { return ssvep.NewCCA(cca) }, []int{0, 1, 2, 3}},
 		{map[string]any{"method": "cca", "frequencies": freqs, "harmonics": 2, "channels": []any{"E3", "E1"}},
-			func() (ssvepDecoder, error) {
+			func() (scorer, error) {
 				c := cca
 				c.Harmonics, c.Channels = 2, 2
 				return ssvep.NewCCA(c)
 			}, []int{3, 1}},
-		{map[string]any{"frequencies": freqs}, func() (ssvepDecoder, error) { return ssvep.NewFBCCA(ssvep.FBCCAConfig{CCAConfig: cca}) }, []int{0, 1, 2, 3}},
+		{map[string]any{"frequencies": freqs}, func() (scorer, error) { return ssvep.NewFBCCA(ssvep.FBCCAConfig{CCAConfig: cca}) }, []int{0, 1, 2, 3}},
 		{map[string]any{"method": "fbcca", "frequencies": freqs, "sub_bands": 3, "causal": true},
-			func() (ssvepDecoder, error) {
+			func() (scorer, error) {
 				return ssvep.NewFBCCA(ssvep.FBCCAConfig{CCAConfig: cca, FilterBank: ssvep.FilterBankConfig{SubBands: 3, Causal: true}})
 			}, []int{0, 1, 2, 3}},
-		{map[string]any{"method": "trca", "model": model}, func() (ssvepDecoder, error) { return loadModel(model) }, []int{0, 1, 2, 3}},
-		{map[string]any{"method": "etrca", "model": emodel, "frequencies": freqs}, func() (ssvepDecoder, error) { return loadModel(emodel) }, []int{0, 1, 2, 3}},
+		{map[string]any{"method": "trca", "model": model}, func() (scorer, error) { return loadModel(model) }, []int{0, 1, 2, 3}},
+		{map[string]any{"method": "etrca", "model": emodel, "frequencies": freqs}, func() (scorer, error) { return loadModel(emodel) }, []int{0, 1, 2, 3}},
 		// A calibrated fbcca model names its channels (E2, E0), harmonics
 		// and sub-bands; the stage decodes with them.
-		{map[string]any{"method": "fbcca", "model": fbccaModel}, func() (ssvepDecoder, error) {
+		{map[string]any{"method": "fbcca", "model": fbccaModel}, func() (scorer, error) {
 			return ssvep.NewFBCCA(ssvep.FBCCAConfig{CCAConfig: ssvep.CCAConfig{Freqs: ssvepFreqs, SampleRate: fs, Samples: n, Channels: 2, Harmonics: 3},
 				FilterBank: ssvep.FilterBankConfig{SubBands: 2}})
 		}, []int{2, 0}},
@@ -282,22 +282,22 @@ func TestSSVEPConfigErrors(t *testing.T) {
 	model := trcaModel(t, 256, 2, 256, false)
 	fbcca := canonicalModel(t, "fbcca", 512, 256, []string{"E0", "E1"}, 0, 0)
 	for want, opts := range map[string]map[string]any{
-		"method: want cca, fbcca, trca or etrca":                {"method": "svm", "frequencies": []any{8}},
-		"frequencies: required for method fbcca":                {},
-		"frequencies[1]: want a positive frequency":             {"frequencies": []any{8, -1}},
-		"frequencies[1]: 8 Hz repeats frequencies[0]":           {"frequencies": []any{8, 8}},
-		"model: required for method trca":                       {"method": "trca"},
-		"harmonics, sub_bands, causal: the cca model sets them": {"method": "cca", "model": "m.json", "harmonics": 3},
-		"method: cca, but model":                                {"method": "cca", "model": fbcca},
-		"frequencies: [8 11 13 16], but model":                  {"method": "fbcca", "model": fbcca, "frequencies": []any{8, 11, 13, 16}},
-		"harmonics: want ≥ 1":                                   {"frequencies": []any{8}, "harmonics": -1},
-		"harmonics: only for methods cca and fbcca":             {"method": "trca", "model": model, "harmonics": 3},
-		"sub_bands: only for method fbcca":                      {"method": "cca", "frequencies": []any{8}, "sub_bands": 3},
-		"causal: only for method fbcca":                         {"method": "cca", "frequencies": []any{8}, "causal": true},
-		"channels[1]: \"O1\" repeats channels[0]":               {"frequencies": []any{8}, "channels": []any{"O1", "O1"}},
-		"no_control.rule: want top or margin":                   {"frequencies": []any{8}, "no_control": map[string]any{"rule": "best", "threshold": 1}},
-		"no_control.threshold: required with rule top":          {"frequencies": []any{8}, "no_control": map[string]any{"rule": "top"}},
-		"no_control.threshold: needs no_control.rule":           {"frequencies": []any{8}, "no_control": map[string]any{"threshold": 1}},
+		"method: want one of [cca fbcca trca etrca mdm ts-lr fbcca+ts-lr]": {"method": "svm", "frequencies": []any{8}},
+		"frequencies: required for method fbcca":                           {},
+		"frequencies[1]: want a positive frequency":                        {"frequencies": []any{8, -1}},
+		"frequencies[1]: 8 Hz repeats frequencies[0]":                      {"frequencies": []any{8, 8}},
+		"model: required for method trca":                                  {"method": "trca"},
+		"harmonics, sub_bands, causal: the cca model sets them":            {"method": "cca", "model": "m.json", "harmonics": 3},
+		"method: cca, but model":                                           {"method": "cca", "model": fbcca},
+		"frequencies: [8 11 13 16], but model":                             {"method": "fbcca", "model": fbcca, "frequencies": []any{8, 11, 13, 16}},
+		"harmonics: want ≥ 1":                                              {"frequencies": []any{8}, "harmonics": -1},
+		"harmonics: only for methods cca and fbcca":                        {"method": "trca", "model": model, "harmonics": 3},
+		"sub_bands: only for method fbcca":                                 {"method": "cca", "frequencies": []any{8}, "sub_bands": 3},
+		"causal: only for method fbcca":                                    {"method": "cca", "frequencies": []any{8}, "causal": true},
+		"channels[1]: \"O1\" repeats channels[0]":                          {"frequencies": []any{8}, "channels": []any{"O1", "O1"}},
+		"no_control.rule: want top or margin":                              {"frequencies": []any{8}, "no_control": map[string]any{"rule": "best", "threshold": 1}},
+		"no_control.threshold: required with rule top":                     {"frequencies": []any{8}, "no_control": map[string]any{"rule": "top"}},
+		"no_control.threshold: needs no_control.rule":                      {"frequencies": []any{8}, "no_control": map[string]any{"threshold": 1}},
 		"model: open":                    {"method": "trca", "model": filepath.Join(t.TempDir(), "none.json")},
 		"method: etrca, but model":       {"method": "etrca", "model": model},
 		"frequencies: [8 11], but model": {"method": "trca", "model": model, "frequencies": []any{8, 11}},
@@ -440,4 +440,9 @@ func TestSSVEPPipeline(t *testing.T) {
 	if inside < 50 || acc < 0.7 {
 		t.Errorf("%d of %d windows inside trials correct (%.0f%%): want ≥ 70%%", correct, inside, 100*acc)
 	}
+}
+
+// scorer is what TestSSVEPStage compares the stage's scores with.
+type scorer interface {
+	Scores(dst []float64, x [][]float64) ([]float64, error)
 }

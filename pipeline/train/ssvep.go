@@ -30,6 +30,11 @@ type SSVEPConfig struct {
 	// Offset is the trial start after the event onset in s (the visual
 	// latency): the ssvep stage's window.events.offset_seconds. Default: 0.
 	Offset float64
+	// Offsets are candidate offsets in s for the calibration to choose
+	// from by cross-validation (cca and fbcca with Model.NoControl auto;
+	// ssvep.Calibration.Offsets); Offset is then unused. Default: none,
+	// Offset.
+	Offsets []float64
 	// Length is the trial length in s: the decision window the model
 	// scores. Required.
 	Length float64
@@ -48,12 +53,10 @@ type SSVEPConfig struct {
 	Notes io.Writer
 }
 
-// SSVEP trains or calibrates an SSVEP decoder (cfg.Model.Method: trca,
-// etrca, cca, fbcca) on the trials of the recordings (SSVEPCalibration),
-// as `neurostream train ssvep` does: a *ssvep.TRCA or a
-// *ssvep.CanonicalModel, whose Save writes the model file the ssvep stage
-// loads.
-func SSVEP(ctx context.Context, cfg SSVEPConfig) (ssvep.Model, error) {
+// SSVEP trains or calibrates an SSVEP decoder (cfg.Model.Method) on the
+// trials of the recordings (SSVEPCalibration), as `neurostream train
+// ssvep` does; its Save writes the model file the ssvep stage loads.
+func SSVEP(ctx context.Context, cfg SSVEPConfig) (ssvep.Decoder, error) {
 	cal, err := SSVEPCalibration(ctx, cfg)
 	if err != nil {
 		return nil, err
@@ -88,7 +91,16 @@ func SSVEPCalibration(ctx context.Context, cfg SSVEPConfig) (*ssvep.Calibration,
 	if cfg.Notch > 0 {
 		in.Preprocess = append(in.Preprocess[:len(in.Preprocess):len(in.Preprocess)], Notch(cfg.Notch))
 	}
-	window := config.Window{LengthSeconds: cfg.Length, Events: config.Events{StimChannel: stimLabel, OffsetSeconds: cfg.Offset}}
+	offset, length := cfg.Offset, cfg.Length
+	if len(cfg.Offsets) > 0 {
+		cal.Offsets = slices.Sorted(slices.Values(cfg.Offsets))
+		cal.Offsets = slices.Compact(cal.Offsets)
+		// One window from the first candidate past the last, with a
+		// margin for rounding: AtOffset cuts each candidate's trials.
+		offset, length = cal.Offsets[0], cfg.Length+cal.Offsets[len(cal.Offsets)-1]-cal.Offsets[0]+offsetMargin
+	}
+	cal.Offset = offset
+	window := config.Window{LengthSeconds: length, Events: config.Events{StimChannel: stimLabel, OffsetSeconds: offset}}
 	r, err := in.stream(ctx, window, stim, func(r *run) pipeline.StageBuilder {
 		return &ssvepCollector{channels: cfg.Channels, labels: codeLabel, run: r}
 	})
@@ -105,6 +117,10 @@ func SSVEPCalibration(ctx context.Context, cfg SSVEPConfig) (*ssvep.Calibration,
 	}
 	return cal, nil
 }
+
+// offsetMargin lengthens the window of several candidate offsets, so
+// that every candidate's trial, rounded to samples, fits in it.
+const offsetMargin = 0.05
 
 // addTrials appends the trials rec gave to cal, with notes on what it
 // did not give.
@@ -131,6 +147,9 @@ func addTrials(cal *ssvep.Calibration, rec *recording, labels map[string]int, no
 	}
 	cal.Trials = append(cal.Trials, sr.trials...)
 	cal.Labels = append(cal.Labels, sr.labels...)
+	for range sr.trials {
+		cal.Sessions = append(cal.Sessions, cal.Recordings)
+	}
 	cal.Recordings++
 	return nil
 }

@@ -68,27 +68,70 @@ func TestSSVEPCalibration(t *testing.T) {
 	}
 }
 
-// TestSSVEPTrialsMatchStage is the one-path test for SSVEP: an eTRCA
-// model trained by train.SSVEP (notch 50 Hz, 2 s from 0.1 s after each
-// onset) and run by `run`'s pipeline in trial mode with the ssvep stage
-// over the same recording scores every trial exactly as it scores the
-// training trial matrix of that event: the stage decodes, bit for bit,
-// the trials training saw. (Before, training notched from the steady
-// state in float64 and cut trials at round((onset + offset)·rate).)
+// TestSSVEPTrialsMatchStage is the one-path test for SSVEP: a model
+// trained by train.SSVEP (notch 50 Hz, 2 s from 0.1 s after each onset)
+// and run by `run`'s pipeline in trial mode with the ssvep stage over the
+// same recording scores and decides every trial exactly as the model
+// scores and decides the training trial matrix of that event: the stage
+// decodes, bit for bit, the trials training saw, whatever the method and
+// decision rule (eTRCA; mdm and ts-lr; the 15 Hz trials taken as rest for
+// mdm with rest as a class, ts-lr and fbcca with a rest detector, fbcca
+// with a margin threshold, fbcca chosen by cross-validation, the stacked
+// fbcca+ts-lr). (Before, training notched from the steady
+// state in float64 and cut trials at round((onset + offset)·rate); the
+// stage decoded cca, fbcca, trca and etrca only.)
 func TestSSVEPTrialsMatchStage(t *testing.T) {
 	path := writeEDF(t, filepath.Join(t.TempDir(), "cal.edf"), simSSVEP(t, 1, 146))
 	channels := []string{"O1", "O2", "P3", "Pz", "P4"}
-	cfg := train.SSVEPConfig{Input: files(path), Targets: simTargets, Offset: 0.1, Length: 2, Channels: channels, Notch: 50,
-		Model: ssvep.TrainCalibrationConfig{Method: "etrca", NoCV: true}}
+	for _, tc := range []struct {
+		method string
+		rule   ssvep.NoControlRule
+	}{
+		{"etrca", ""}, {ssvep.MethodMDM, ""}, {ssvep.MethodTSLR, ""},
+		{ssvep.MethodMDM, ssvep.NoControlClass}, {ssvep.MethodTSLR, ssvep.NoControlDetector},
+		{"fbcca", ssvep.NoControlDetector}, {"fbcca", ssvep.NoControlMargin}, {"fbcca", ssvep.NoControlAuto},
+		{ssvep.MethodStack, ssvep.NoControlClass},
+	} {
+		cfg := train.SSVEPConfig{Input: files(path), Targets: simTargets, Offset: 0.1, Length: 2, Channels: channels, Notch: 50,
+			Model: ssvep.TrainCalibrationConfig{Method: tc.method, NoControl: tc.rule, NoCV: true}}
+		if tc.rule == ssvep.NoControlAuto {
+			// Offset, harmonics, bank and rule chosen by cross-validation;
+			// the pipeline cuts windows from the onset, the stage decodes
+			// the model's part of them.
+			cfg.Offsets = []float64{0.05, 0.1, 0.2}
+		}
+		if tc.rule != "" {
+			cfg.Targets = maps.Clone(simTargets)
+			delete(cfg.Targets, "ssvep/15Hz")
+			cfg.Rest = []string{"ssvep/15Hz"}
+		}
+		trialsMatchStage(t, cfg, path)
+	}
+}
+
+// trialsMatchStage trains cfg's model on the recording at path, runs it
+// through the pipeline and compares.
+func trialsMatchStage(t *testing.T, cfg train.SSVEPConfig, path string) {
+	t.Helper()
+	name := cfg.Model.Method + "/" + string(cfg.Model.NoControl)
 	cal, err := train.SSVEPCalibration(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	m, err := train.SSVEP(context.Background(), cfg)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatal(name, err)
 	}
-	model := writeModel(t, "etrca.json", m.Save)
+	model := writeModel(t, "model.json", m.Save)
+	window := config.Window{LengthSeconds: 2, Events: config.Events{StimChannel: "STI", OffsetSeconds: 0.1}}
+	if cfg.Offsets != nil {
+		offset := m.(interface{ Offset() float64 }).Offset()
+		if cal, err = cal.AtOffset(offset); err != nil {
+			t.Fatal(err)
+		}
+		window = config.Window{LengthSeconds: 2.5, Events: config.Events{StimChannel: "STI"}}
+		t.Logf("%s: offset %g s chosen", name, offset)
+	}
 
 	c := config.Default()
 	c.Source.Files.Paths = []string{path}
@@ -97,31 +140,46 @@ func TestSSVEPTrialsMatchStage(t *testing.T) {
 		codes = append(codes, config.StimEvent{Description: d, Code: i + 1})
 	}
 	c.Source.Stim = config.Stim{Channel: "STI", Events: codes}
-	c.Window = config.Window{LengthSeconds: 2, Events: config.Events{StimChannel: "STI", OffsetSeconds: 0.1}}
+	c.Window = window
 	c.Preprocess = []config.Stage{{Type: "notch", Options: map[string]any{"freq": 50}}}
-	c.Stages = []config.Stage{{Type: "ssvep", Options: map[string]any{"method": "etrca", "model": model}}}
+	c.Stages = []config.Stage{{Type: "ssvep", Options: map[string]any{"model": model}}}
+	type decoded struct {
+		scores   []float64
+		decision int
+	}
 	sink := &rows{kind: arrowout.KindSSVEP, got: map[string]map[int64]any{}, windows: map[string][]int64{},
 		keep: func(rec arrow.Record, i int) (any, bool) {
 			l := column[*array.List](rec, "scores")
 			v := l.ListValues().(*array.Float64)
 			from, to := l.ValueOffsets(i)
-			return slices.Clone(v.Float64Values()[from:to]), true
+			return decoded{slices.Clone(v.Float64Values()[from:to]), int(column[*array.Int32](rec, "decision").Value(i))}, true
 		}}
 	runConfig(t, &c, sink)
 	starts := sink.windows["cal"]
 	if len(starts) != len(cal.Trials) {
-		t.Fatalf("stage decoded %d trials, training cut %d", len(starts), len(cal.Trials))
+		t.Fatalf("%s: stage decoded %d trials, training cut %d", name, len(starts), len(cal.Trials))
 	}
+	rest := 0
 	for i, x := range cal.Trials {
-		want, err := m.(*ssvep.TRCA).Scores(nil, x)
+		want, err := m.Scores(nil, x)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := sink.got["cal"][starts[i]].([]float64); !slices.Equal(got, want) {
-			t.Fatalf("trial %d (window at %d): stage scores %v, training trial gives %v", i, starts[i], got, want)
+		l, err := m.Decide(x)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if l == ssvep.Rest {
+			rest++
+		}
+		if got := sink.got["cal"][starts[i]].(decoded); !slices.Equal(got.scores, want) || got.decision != l {
+			t.Fatalf("%s: trial %d (window at %d): stage scores %v, decision %d; training trial gives %v, %d", name, i, starts[i], got.scores, got.decision, want, l)
 		}
 	}
-	t.Logf("%d trials: the stage's scores equal the model's on the training trial matrices, bit for bit", len(cal.Trials))
+	if cfg.Rest != nil && rest == 0 {
+		t.Errorf("%s: no trial decided rest: the rule is not exercised", name)
+	}
+	t.Logf("%s: %d trials (%d decided rest): the stage's scores and decisions equal the model's on the training trial matrices, bit for bit", name, len(cal.Trials), rest)
 }
 
 // TestSSVEPExoskeleton trains eTRCA and calibrates FBCCA on exoskeleton
@@ -146,19 +204,14 @@ func TestSSVEPExoskeleton(t *testing.T) {
 		}
 		var freqs []float64
 		var nc ssvep.NoControl
-		switch m := m.(type) {
-		case *ssvep.TRCA:
-			freqs, nc = m.Config().Freqs, m.NoControl()
-		case *ssvep.CanonicalModel:
-			freqs, nc = m.Config.Freqs, m.NoControl
-		}
+		freqs, nc = m.Freqs(), m.(interface{ NoControl() ssvep.NoControl }).NoControl()
 		if nc.Rule != ssvep.NoControlMargin || !slices.Equal(freqs, []float64{13, 17, 21}) {
 			t.Errorf("%s: no-control %+v, freqs %v; want the margin rule, [13 17 21]", method, nc, freqs)
 		}
 	}
 	_, err := train.SSVEP(context.Background(), train.SSVEPConfig{Input: files(dir),
 		Targets: map[string]float64{"2": 13, "3": 21}, Rest: []string{"1"}, Length: 2})
-	if err == nil || !strings.Contains(err.Error(), `no-control rule "": want top or margin`) {
+	if err == nil || !strings.Contains(err.Error(), `no-control rule "": want auto, top, margin or detector`) {
 		t.Errorf("rest trials without a rule: error %v", err)
 	}
 }
