@@ -3,6 +3,7 @@ package main
 import (
 	"github.com/spf13/cobra"
 
+	"github.com/neurostream/neurostream/internal/cli"
 	"github.com/neurostream/neurostream/pipeline/analyze"
 	"github.com/neurostream/neurostream/pipeline/config"
 )
@@ -19,7 +20,7 @@ func newAnalyzeCmd() *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			// analyze's names for the plain-text options, for errors
 			opt.TextNames = config.TextOptionNames{SampleRate: "--rate", Unit: "--unit", TimeColumn: "source.files.time_column", MarkerColumn: "source.files.marker_column"}
-			return outcomeExit(analyze.Run(cmd.Context(), cmd.OutOrStdout(), args, out, opt, runOptions(cmd)))
+			return cli.OutcomeExit(analyze.Run(cmd.Context(), cmd.OutOrStdout(), args, out, opt, runOptions(cmd)))
 		},
 	}
 	f := cmd.Flags()

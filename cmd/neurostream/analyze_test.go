@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/neurostream/neurostream/internal/cli"
 	"github.com/neurostream/neurostream/internal/testenv"
 )
 
@@ -76,18 +77,18 @@ func TestAnalyzeExitCodes(t *testing.T) {
 		code int
 		want string
 	}{
-		{[]string{"c.txt"}, exitUsage, "c.txt: a plain-text recording carries no sample rate: give it with --rate (Hz)"},
-		{[]string{"in", "c.txt"}, exitUsage, "give it with --rate"},
-		{[]string{"missing.edf"}, exitUsage, "missing.edf"},
-		{[]string{"--rate", "100", "c.txt"}, exitOK, "text, 1 channel (1 eeg), 100 Hz, 30.0 s"},
-		{[]string{"in"}, exitPartial, "skipped: in/b.edf: byte 300: signal headers"},
-		{[]string{"in/b.edf"}, exitNothing, "nothing processed: in/b.edf skipped"},
+		{[]string{"c.txt"}, cli.ExitUsage, "c.txt: a plain-text recording carries no sample rate: give it with --rate (Hz)"},
+		{[]string{"in", "c.txt"}, cli.ExitUsage, "give it with --rate"},
+		{[]string{"missing.edf"}, cli.ExitUsage, "missing.edf"},
+		{[]string{"--rate", "100", "c.txt"}, cli.ExitOK, "text, 1 channel (1 eeg), 100 Hz, 30.0 s"},
+		{[]string{"in"}, cli.ExitPartial, "skipped: in/b.edf: byte 300: signal headers"},
+		{[]string{"in/b.edf"}, cli.ExitNothing, "nothing processed: in/b.edf skipped"},
 	} {
 		stdout, stderr, code := cliCode(t, context.Background(), append([]string{"analyze"}, tc.args...)...)
 		if code != tc.code || !strings.Contains(stdout+stderr, tc.want) {
 			t.Errorf("analyze %s: exit %d, want %d and %q:\n%s%s", strings.Join(tc.args, " "), code, tc.code, tc.want, stdout, stderr)
 		}
-		if _, err := os.Stat("out"); code == exitUsage && err == nil {
+		if _, err := os.Stat("out"); code == cli.ExitUsage && err == nil {
 			t.Errorf("analyze %s: the usage error left an output folder", strings.Join(tc.args, " "))
 		}
 	}

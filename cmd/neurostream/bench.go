@@ -26,9 +26,14 @@ func printResult(w io.Writer, asJSON bool, indent string, res interface{ WriteTe
 		res.WriteText(w)
 		return nil
 	}
+	return printJSON(w, indent, res)
+}
+
+// printJSON writes v as JSON, indented by indent.
+func printJSON(w io.Writer, indent string, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", indent)
-	return enc.Encode(res)
+	return enc.Encode(v)
 }
 
 func newBenchDSPCmd() *cobra.Command {

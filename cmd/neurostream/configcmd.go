@@ -3,6 +3,7 @@ package main
 import (
 	"github.com/spf13/cobra"
 
+	"github.com/neurostream/neurostream/internal/cli"
 	"github.com/neurostream/neurostream/pipeline/config"
 )
 
@@ -16,7 +17,7 @@ func newConfigCmd() *cobra.Command {
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := readConfig(args[0])
-			return withCode(exitUsage, config.Report(cmd.OutOrStdout(), args[0], c, err))
+			return cli.WithCode(cli.ExitUsage, config.Report(cmd.OutOrStdout(), args[0], c, err))
 		},
 	})
 	return cmd

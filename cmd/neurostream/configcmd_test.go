@@ -4,6 +4,8 @@ import (
 	"context"
 	"strings"
 	"testing"
+
+	"github.com/neurostream/neurostream/internal/cli"
 )
 
 // TestConfigDeprecatedKeys: a stage option under its old scipy name
@@ -31,7 +33,7 @@ func TestConfigDeprecatedKeys(t *testing.T) {
 
 	both := writeYAML(t, sim+"stages: [{type: psd, nperseg: 128, n_per_seg: 256}]")
 	out, _, code = cliCode(t, context.Background(), "config", "validate", both)
-	if code != exitUsage || !strings.Contains(out, both+": stages[0].n_per_seg: also given as nperseg, its deprecated name: keep n_per_seg only\n") {
+	if code != cli.ExitUsage || !strings.Contains(out, both+": stages[0].n_per_seg: also given as nperseg, its deprecated name: keep n_per_seg only\n") {
 		t.Errorf("both names: exit %d\n%s", code, out)
 	}
 }

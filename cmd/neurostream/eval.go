@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -101,10 +100,8 @@ func printEval(cmd *cobra.Command, asJSON bool, ev any, err error, text func(io.
 	switch {
 	case err != nil:
 		return err
-	case asJSON:
-		enc := json.NewEncoder(cmd.OutOrStdout())
-		enc.SetIndent("", "  ")
-		return enc.Encode(ev)
+	case !asJSON:
+		return text(cmd.OutOrStdout())
 	}
-	return text(cmd.OutOrStdout())
+	return printJSON(cmd.OutOrStdout(), "  ", ev)
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/neurostream/neurostream/internal/buildinfo"
+	"github.com/neurostream/neurostream/internal/cli"
 	"github.com/neurostream/neurostream/internal/testenv"
 	"github.com/neurostream/neurostream/pipeline/arrowout"
 	"github.com/neurostream/neurostream/pipeline/config"
@@ -36,7 +37,7 @@ func cliCode(t *testing.T, ctx context.Context, args ...string) (stdout, stderr 
 	if err != nil {
 		fmt.Fprintln(&errb, "neurostream:", err)
 	}
-	return out.String(), errb.String(), exitCode(err)
+	return out.String(), errb.String(), cli.ExitCode(err)
 }
 
 // writeYAML writes a pipeline file into a temporary folder whose out/
@@ -78,7 +79,7 @@ func TestRunExitCodes(t *testing.T) {
 
 	t.Run("ok", func(t *testing.T) {
 		out, errOut, code := cliCode(t, ctx, "run", "-c", writeYAML(t, sim+"}\nstages: [{type: psd}]"))
-		if code != exitOK {
+		if code != cli.ExitOK {
 			t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
 		}
 	})
@@ -86,8 +87,8 @@ func TestRunExitCodes(t *testing.T) {
 		// A channel the session does not have: every chunk fails to
 		// start the session.
 		out, errOut, code := cliCode(t, ctx, "run", "-c", writeYAML(t, sim+"}\nstages: [{type: coherence, pairs: [[Nope, O1]]}]"))
-		if code != exitNothing {
-			t.Fatalf("exit %d, want %d\n%s\n%s", code, exitNothing, out, errOut)
+		if code != cli.ExitNothing {
+			t.Fatalf("exit %d, want %d\n%s\n%s", code, cli.ExitNothing, out, errOut)
 		}
 		// 30 s in 0.25 s chunks: 120 dead letters, one warning.
 		if n := strings.Count(errOut, `msg="dead letter"`); n != 1 {
@@ -103,21 +104,21 @@ func TestRunExitCodes(t *testing.T) {
 	t.Run("every input skipped", func(t *testing.T) {
 		out, errOut, code := cliCode(t, ctx, "run", "-c", writeYAML(t,
 			"window: {length_seconds: 2, hop_seconds: 1}\nsource: {files: {paths: ["+text+"]}}\nstages: [{type: psd}]"))
-		if code != exitNothing || !strings.Contains(errOut, "nothing processed: 1 of 1 recordings skipped") {
-			t.Fatalf("exit %d, want %d\n%s\n%s", code, exitNothing, out, errOut)
+		if code != cli.ExitNothing || !strings.Contains(errOut, "nothing processed: 1 of 1 recordings skipped") {
+			t.Fatalf("exit %d, want %d\n%s\n%s", code, cli.ExitNothing, out, errOut)
 		}
 	})
 	t.Run("partial", func(t *testing.T) {
 		out, errOut, code := cliCode(t, ctx, "run", "-c", writeYAML(t, sim+", files: {paths: ["+text+"]}}\nstages: [{type: psd}]"))
-		if code != exitPartial || !strings.Contains(errOut, "partly processed: 1 of 2 recordings skipped") {
-			t.Fatalf("exit %d, want %d\n%s\n%s", code, exitPartial, out, errOut)
+		if code != cli.ExitPartial || !strings.Contains(errOut, "partly processed: 1 of 2 recordings skipped") {
+			t.Fatalf("exit %d, want %d\n%s\n%s", code, cli.ExitPartial, out, errOut)
 		}
 	})
 	t.Run("interrupted", func(t *testing.T) {
 		// Real time: 30 s of signal, interrupted after a fraction.
 		f := writeYAML(t, "window: {length_seconds: 2, hop_seconds: 1}\nsource: {pace: 1, simulate: {sessions: 1, duration: 30}}\nstages: [{type: psd}]")
 		ctx, cancel := context.WithCancelCause(ctx)
-		time.AfterFunc(500*time.Millisecond, func() { cancel(interrupted{syscall.SIGINT}) })
+		time.AfterFunc(500*time.Millisecond, func() { cancel(cli.Interrupted{Sig: syscall.SIGINT}) })
 		out, errOut, code := cliCode(t, ctx, "run", "-c", f)
 		if code != 130 || !strings.Contains(errOut, "interrupted by SIGINT before the end of the input") {
 			t.Fatalf("exit %d, want 130\n%s\n%s", code, out, errOut)
@@ -127,12 +128,12 @@ func TestRunExitCodes(t *testing.T) {
 		for _, args := range [][]string{{"run"}, {"run", "--bogus"}, {"bogus"}, {"inspect"},
 			{"run", "-c", writeYAML(t, sim+"}\nstages: [{type: psd, n_per_seg: -1}]")},
 			{"run", "-c", filepath.Join(t.TempDir(), "missing.yaml")}} {
-			if _, errOut, code := cliCode(t, ctx, args...); code != exitUsage {
-				t.Errorf("%q: exit %d, want %d\n%s", args, code, exitUsage, errOut)
+			if _, errOut, code := cliCode(t, ctx, args...); code != cli.ExitUsage {
+				t.Errorf("%q: exit %d, want %d\n%s", args, code, cli.ExitUsage, errOut)
 			}
 		}
-		if _, errOut, code := cliCode(t, ctx, "inspect", filepath.Join(t.TempDir(), "missing.edf")); code != exitFailed {
-			t.Errorf("inspect a missing file: exit %d, want %d\n%s", code, exitFailed, errOut)
+		if _, errOut, code := cliCode(t, ctx, "inspect", filepath.Join(t.TempDir(), "missing.edf")); code != cli.ExitFailed {
+			t.Errorf("inspect a missing file: exit %d, want %d\n%s", code, cli.ExitFailed, errOut)
 		}
 	})
 }
@@ -170,7 +171,7 @@ func TestBuiltinConfigs(t *testing.T) {
 		t.Fatalf("run builtin:demo.yaml from a new folder: exit %d\n%s\n%s", code, out, errOut)
 	}
 	_, errOut, code = cliCode(t, ctx, "config", "validate", "builtin:nope.yaml")
-	if code != exitUsage || !strings.Contains(errOut, "builtin:replay.yaml") {
+	if code != cli.ExitUsage || !strings.Contains(errOut, "builtin:replay.yaml") {
 		t.Errorf("unknown builtin: exit %d\n%s", code, errOut)
 	}
 }
@@ -281,7 +282,7 @@ func TestTextHintsUseFlagNames(t *testing.T) {
 	check("run (folder)", out+errOut, "source.files.sample_rate is required unless source.files.time_column")
 	out, _, code := cliCode(t, ctx, "config", "validate", writeYAML(t, "window: {length_seconds: 2, hop_seconds: 1}\nsource: {files: {paths: ["+text+"]}}\nstages: [{type: psd}]"))
 	check("config validate", out, "source.files.sample_rate: required for the plain-text recording")
-	if code != exitUsage {
+	if code != cli.ExitUsage {
 		t.Errorf("config validate: exit %d", code)
 	}
 	_, errOut, _ = cliCode(t, ctx, "train", "ssvep", "--data", text, "--events", "1=8,2=10", "--length", "2", "--out", filepath.Join(t.TempDir(), "m.json"))
@@ -296,8 +297,8 @@ func TestPositiveFlags(t *testing.T) {
 		{"tokens", "report", "--inner-folds", "-1", "--vocab", "v", "--data", "d", "--labels", "folder"},
 	} {
 		_, stderr, code := cliCode(t, context.Background(), args...)
-		if code != exitUsage || !strings.Contains(stderr, "--"+strings.TrimPrefix(args[2], "--")+" ") || !strings.Contains(stderr, "must be above 0") {
-			t.Errorf("%v: exit %d, stderr %q; want exit %d naming %s", args, code, stderr, exitUsage, args[2])
+		if code != cli.ExitUsage || !strings.Contains(stderr, "--"+strings.TrimPrefix(args[2], "--")+" ") || !strings.Contains(stderr, "must be above 0") {
+			t.Errorf("%v: exit %d, stderr %q; want exit %d naming %s", args, code, stderr, cli.ExitUsage, args[2])
 		}
 	}
 }

@@ -45,7 +45,7 @@ func TestFileKillHelper(t *testing.T) {
 	if cfg == "" {
 		t.Skip("run by TestFileKill")
 	}
-	if out, err := cli(t, "run", "--config", cfg); err != nil {
+	if out, err := runMain(t, "run", "--config", cfg); err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}
 }
@@ -68,7 +68,7 @@ func TestFileKill(t *testing.T) {
 		}
 		return p
 	}
-	if out, err := cli(t, "run", "--config", write("full.yaml", fileKillConfig(full, 0))); err != nil {
+	if out, err := runMain(t, "run", "--config", write("full.yaml", fileKillConfig(full, 0))); err != nil {
 		t.Fatalf("complete run: %v\n%s", err, out)
 	}
 

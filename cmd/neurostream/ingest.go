@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/neurostream/neurostream/internal/cli"
 	"github.com/neurostream/neurostream/pipeline/lslin"
 )
 
@@ -26,13 +27,13 @@ func newIngestLSLCmd() *cobra.Command {
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := sel.Apply(&cfg); err != nil {
-				return withCode(exitUsage, err)
+				return cli.WithCode(cli.ExitUsage, err)
 			}
 			if cfg.MarkerDelay == 0 {
 				cfg.MarkerDelay = -1 // none
 			}
 			if !(cfg.ChunkSeconds > 0) {
-				return withCode(exitUsage, fmt.Errorf("--chunk-seconds: want a positive duration, got %v", cfg.ChunkSeconds))
+				return cli.WithCode(cli.ExitUsage, fmt.Errorf("--chunk-seconds: want a positive duration, got %v", cfg.ChunkSeconds))
 			}
 			res, err := lslin.Run(cmd.Context(), cfg)
 			res.Summary(cmd.OutOrStdout(), cfg)

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/neurostream/neurostream/internal/cli"
 	"github.com/neurostream/neurostream/lsl"
 	"github.com/neurostream/neurostream/pipeline/kafka/kafkatest"
 )
@@ -25,8 +26,8 @@ func TestIngestLSLUsage(t *testing.T) {
 		{[]string{"--chunk-seconds", "0"}, "--chunk-seconds: want a positive duration"},
 	} {
 		_, errOut, code := cliCode(t, context.Background(), append([]string{"ingest", "lsl"}, tc.args...)...)
-		if code != exitUsage || !strings.Contains(errOut, tc.want) {
-			t.Errorf("%v: exit %d, %q; want exit %d and %q", tc.args, code, errOut, exitUsage, tc.want)
+		if code != cli.ExitUsage || !strings.Contains(errOut, tc.want) {
+			t.Errorf("%v: exit %d, %q; want exit %d and %q", tc.args, code, errOut, cli.ExitUsage, tc.want)
 		}
 	}
 }
@@ -65,7 +66,7 @@ func TestIngestLSLCommand(t *testing.T) {
 	}()
 	stdout, errOut, code := cliCode(t, t.Context(), "ingest", "lsl", "--source-id", id, "--brokers", broker, "--topic", kafkatest.Name(t, "raw"),
 		"--events-topic", "", "--partitions", "1", "--lost-after", "1s", "--lsl-config", cfgFile)
-	if code != exitOK {
+	if code != cli.ExitOK {
 		t.Fatalf("exit %d:\n%s%s", code, stdout, errOut)
 	}
 	for _, want := range []string{"ingested \"" + id + "\" as session " + id + "_", "260 samples (2.6 s at 100 Hz)", "ended: stream lost", "final chunk true"} {

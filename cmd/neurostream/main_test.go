@@ -19,8 +19,8 @@ import (
 	"github.com/neurostream/neurostream/internal/testenv"
 )
 
-// cli runs the neurostream command in-process.
-func cli(t *testing.T, args ...string) (string, error) {
+// runMain runs the neurostream command in-process.
+func runMain(t *testing.T, args ...string) (string, error) {
 	t.Helper()
 	root := newRoot()
 	var out bytes.Buffer
@@ -51,7 +51,7 @@ func runSub(t *testing.T, c *cobra.Command, args ...string) (stdout, stderr stri
 func TestDemoPyarrow(t *testing.T) {
 	py := testenv.Python(t)
 	dir := t.TempDir()
-	out, err := cli(t, "demo", "--out", dir)
+	out, err := runMain(t, "demo", "--out", dir)
 	if err != nil {
 		t.Fatalf("demo: %v\n%s", err, out)
 	}
@@ -161,7 +161,7 @@ stages:
   - type: wavelet
 output: {format: csv}
 `), 0o644)
-	out, err := cli(t, "config", "validate", bad)
+	out, err := runMain(t, "config", "validate", bad)
 	if err == nil {
 		t.Fatalf("validate accepted a bad file:\n%s", out)
 	}
@@ -186,7 +186,7 @@ output: {format: csv}
 		t.Fatalf("configs: %v", shipped)
 	}
 	for _, f := range shipped {
-		if out, err := cli(t, "config", "validate", f); err != nil {
+		if out, err := runMain(t, "config", "validate", f); err != nil {
 			t.Errorf("%s: %v\n%s", f, err, out)
 		}
 	}
@@ -196,7 +196,7 @@ output: {format: csv}
 func TestConfigUnknownKey(t *testing.T) {
 	f := filepath.Join(t.TempDir(), "typo.yaml")
 	os.WriteFile(f, []byte("window: {length: 10, hop: 5, hopp: 3}\nsource: {simulate: {sessions: 1}}\nstages: [{type: psd}]\n"), 0o644)
-	out, err := cli(t, "config", "validate", f)
+	out, err := runMain(t, "config", "validate", f)
 	if err == nil || !strings.Contains(out+err.Error(), "hopp") {
 		t.Errorf("misspelt key not named: %v\n%s", err, out)
 	}
@@ -207,7 +207,7 @@ func TestEnvOverride(t *testing.T) {
 	f := filepath.Join(t.TempDir(), "p.yaml")
 	os.WriteFile(f, []byte("workers: 1\nwindow: {length: 10, hop: 5}\nsource: {simulate: {sessions: 1}}\nstages: [{type: psd}]\n"), 0o644)
 	t.Setenv("NEUROSTREAM_WORKERS", "0")
-	out, err := cli(t, "config", "validate", f)
+	out, err := runMain(t, "config", "validate", f)
 	if err == nil || !strings.Contains(out, "workers: want at least 1, got 0") {
 		t.Errorf("NEUROSTREAM_WORKERS=0 not applied: %v\n%s", err, out)
 	}
@@ -218,10 +218,10 @@ func TestEnvOverride(t *testing.T) {
 func TestSimulateInspect(t *testing.T) {
 	dir := t.TempDir()
 	edf := filepath.Join(dir, "s.edf")
-	if out, err := cli(t, "simulate", "--out", edf, "--duration", "20", "--seizure", "5:10", "--ssvep", "12"); err != nil {
+	if out, err := runMain(t, "simulate", "--out", edf, "--duration", "20", "--seizure", "5:10", "--ssvep", "12"); err != nil {
 		t.Fatalf("simulate: %v\n%s", err, out)
 	}
-	out, err := cli(t, "inspect", edf)
+	out, err := runMain(t, "inspect", edf)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -230,7 +230,7 @@ func TestSimulateInspect(t *testing.T) {
 			t.Errorf("inspect output lacks %q:\n%s", want, out)
 		}
 	}
-	out, err = cli(t, "inspect", "--annotations", edf)
+	out, err = runMain(t, "inspect", "--annotations", edf)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -238,7 +238,7 @@ func TestSimulateInspect(t *testing.T) {
 		t.Errorf("annotations TSV:\n%s", out)
 	}
 	csvPath := filepath.Join(dir, "s.csv")
-	if _, err := cli(t, "inspect", "--dump-csv", csvPath, edf); err != nil {
+	if _, err := runMain(t, "inspect", "--dump-csv", csvPath, edf); err != nil {
 		t.Fatal(err)
 	}
 	f, err := os.Open(csvPath)
@@ -260,13 +260,13 @@ func TestInspectErrors(t *testing.T) {
 	dir := t.TempDir()
 	bad := filepath.Join(dir, "broken.edf")
 	os.WriteFile(bad, []byte("0       not really an EDF header"), 0o644)
-	_, err := cli(t, "inspect", bad)
+	_, err := runMain(t, "inspect", bad)
 	if err == nil || !strings.Contains(err.Error(), "broken.edf") {
 		t.Errorf("error %v does not name the file", err)
 	}
 	unknown := filepath.Join(dir, "x.xyz")
 	os.WriteFile(unknown, []byte("hello"), 0o644)
-	if _, err := cli(t, "inspect", unknown); err == nil || !strings.Contains(err.Error(), "unknown file type") {
+	if _, err := runMain(t, "inspect", unknown); err == nil || !strings.Contains(err.Error(), "unknown file type") {
 		t.Errorf("unknown type error: %v", err)
 	}
 }
@@ -299,7 +299,7 @@ metrics: {listen: "127.0.0.1:0"}
 		}()
 	}
 	defer func() { metricsHook = nil }()
-	if out, err := cli(t, "run", "--config", f); err != nil {
+	if out, err := runMain(t, "run", "--config", f); err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}
 	r := <-got

@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/neurostream/neurostream/internal/cli"
 	"github.com/neurostream/neurostream/pipeline"
 	"github.com/neurostream/neurostream/pipeline/config"
 	"github.com/neurostream/neurostream/pipeline/replay"
@@ -43,7 +44,7 @@ func newReplayCmd() *cobra.Command {
 			}
 			if pseudonymKey != "" {
 				if cfg.Pseudonyms, err = pipeline.ReadPseudonymKey(pseudonymKey); err != nil {
-					return withCode(exitUsage, fmt.Errorf("--pseudonym-key-file: %w", err))
+					return cli.WithCode(cli.ExitUsage, fmt.Errorf("--pseudonym-key-file: %w", err))
 				}
 			}
 			if cfg.StimEvents, err = replay.ParseStimEvents(stimEvents); err != nil {

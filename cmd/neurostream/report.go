@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/neurostream/neurostream/internal/cli"
 	"github.com/neurostream/neurostream/report"
 )
 
@@ -25,9 +26,9 @@ func newReportCmd() *cobra.Command {
 			r.Print(cmd.OutOrStdout())
 			switch {
 			case len(r.Figures) == 0:
-				return withCode(exitNothing, errors.New("no figure: no readable result file in "+cfg.In))
+				return cli.WithCode(cli.ExitNothing, errors.New("no figure: no readable result file in "+cfg.In))
 			case len(r.Problems) > 0:
-				return withCode(exitPartial, fmt.Errorf("%d files not used; see above", len(r.Problems)))
+				return cli.WithCode(cli.ExitPartial, fmt.Errorf("%d files not used; see above", len(r.Problems)))
 			}
 			return nil
 		},

@@ -64,7 +64,7 @@ output: {dir: %s, resume: true}
 		if err := os.WriteFile(cfg, []byte(yaml), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		if o, err := cli(t, "run", "--config", cfg); err != nil {
+		if o, err := runMain(t, "run", "--config", cfg); err != nil {
 			t.Fatalf("run (%g s windows): %v\n%s", l, err, o)
 		}
 	}
@@ -144,7 +144,7 @@ func TestReportSSVEP(t *testing.T) {
 	lengths := []float64{0.5, 1, 2}
 	out := ssvepReportRuns(t, dir, lengths...)
 	rep := filepath.Join(dir, "report")
-	o, err := cli(t, "report", "--in", out, "--out", rep)
+	o, err := runMain(t, "report", "--in", out, "--out", rep)
 	if err != nil {
 		t.Fatalf("report: %v\n%s", err, o)
 	}
@@ -202,7 +202,7 @@ func TestReportSSVEP(t *testing.T) {
 	dir1 := t.TempDir()
 	out1 := ssvepReportRuns(t, dir1, 2)
 	rep1 := filepath.Join(dir1, "report")
-	if o, err := cli(t, "report", "--in", out1, "--out", rep1); err != nil {
+	if o, err := runMain(t, "report", "--in", out1, "--out", rep1); err != nil {
 		t.Fatalf("report: %v\n%s", err, o)
 	}
 	b, _ = os.ReadFile(filepath.Join(rep1, "index.html"))

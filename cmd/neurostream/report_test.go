@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"errors"
 	"image/png"
 	"os"
 	"path/filepath"
@@ -11,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/neurostream/neurostream/internal/cli"
 	"github.com/neurostream/neurostream/view/viewtest"
 )
 
@@ -25,11 +25,11 @@ func reportRun(t *testing.T, dir string) (out, ref string) {
 	if err := os.MkdirAll(ref, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if o, err := cli(t, "simulate", "--out", filepath.Join(dir, "ref.edf"), "--duration", "120", "--seizure", "50:40", "--seed", "7",
+	if o, err := runMain(t, "simulate", "--out", filepath.Join(dir, "ref.edf"), "--duration", "120", "--seizure", "50:40", "--seed", "7",
 		"--events-tsv", filepath.Join(ref, "sz_events.tsv")); err != nil {
 		t.Fatalf("%v\n%s", err, o)
 	}
-	if o, err := cli(t, "run", "--config", cfg); err != nil {
+	if o, err := runMain(t, "run", "--config", cfg); err != nil {
 		t.Fatalf("run: %v\n%s", err, o)
 	}
 	return out, ref
@@ -105,7 +105,7 @@ func TestReport(t *testing.T) {
 	dir := t.TempDir()
 	out, ref := reportRun(t, dir)
 	rep := filepath.Join(dir, "report")
-	o, err := cli(t, "report", "--in", out, "--out", rep, "--ref", ref)
+	o, err := runMain(t, "report", "--in", out, "--out", rep, "--ref", ref)
 	if err != nil {
 		t.Fatalf("report: %v\n%s", err, o)
 	}
@@ -137,10 +137,9 @@ func TestReport(t *testing.T) {
 	os.WriteFile(filepath.Join(bad, "bandpower-000077.parquet"), nil, 0o644)
 	os.WriteFile(filepath.Join(bad, "psd-000078.parquet"), psd[:len(psd)/2], 0o644)
 	rep2 := filepath.Join(dir, "report-bad")
-	o, err = cli(t, "report", "--in", bad, "--out", rep2, "--ref", ref)
-	var ee *exitError
-	if !errors.As(err, &ee) || ee.code != exitPartial {
-		t.Errorf("report over bad files: %v, want exit %d", err, exitPartial)
+	o, err = runMain(t, "report", "--in", bad, "--out", rep2, "--ref", ref)
+	if cli.ExitCode(err) != cli.ExitPartial {
+		t.Errorf("report over bad files: %v, want exit %d", err, cli.ExitPartial)
 	}
 	for _, want := range []string{
 		"not used: " + filepath.Join(bad, "mystery-000001.parquet") + `: unknown result kind "mystery"`,

@@ -7,8 +7,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/neurostream/neurostream/internal/cli"
 	"github.com/neurostream/neurostream/pipeline"
-	"github.com/neurostream/neurostream/pipeline/analyze"
 	"github.com/neurostream/neurostream/pipeline/config"
 )
 
@@ -43,10 +43,10 @@ func newRunCmd() *cobra.Command {
 func readConfig(file string) (*config.Config, error) { return config.LoadFile(file) }
 
 // loadConfig reads and validates a configuration (config.Open); its
-// errors exit with exitUsage.
+// errors exit with cli.ExitUsage.
 func loadConfig(file string) (*config.Config, error) {
 	c, err := config.Open(file)
-	return c, withCode(exitUsage, err)
+	return c, cli.WithCode(cli.ExitUsage, err)
 }
 
 // metricsHook, when set (by tests), learns the metrics server's address.
@@ -72,27 +72,8 @@ func runPipelineWith(cmd *cobra.Command, c *config.Config, watch func(ctx contex
 	opt := runOptions(cmd)
 	opt.Watch, opt.Prepare = watch, prepare
 	run, err := c.Run(cmd.Context(), opt)
-	if errors.As(err, new(*config.Interrupted)) && !errors.As(err, new(interrupted)) {
+	if errors.As(err, new(*config.Interrupted)) && !errors.As(err, new(cli.Interrupted)) {
 		err = run.Outcome() // only a signal interrupts a command
 	}
-	return outcomeExit(err)
-}
-
-// outcomeExit gives an outcome of package config or analyze its exit code:
-// a signal 128 + its number, nothing processed 3, part of it 4, bad
-// arguments 2; other errors pass.
-func outcomeExit(err error) error {
-	var sig interrupted
-	var inc *config.Incomplete
-	switch {
-	case errors.As(err, new(*config.Interrupted)) && errors.As(err, &sig):
-		return withCode(exitSignal+int(sig.sig), err)
-	case errors.As(err, &inc) && inc.Nothing:
-		return withCode(exitNothing, err)
-	case errors.As(err, &inc):
-		return withCode(exitPartial, err)
-	case errors.As(err, new(*analyze.OptionError)):
-		return withCode(exitUsage, err)
-	}
-	return err
+	return cli.OutcomeExit(err)
 }

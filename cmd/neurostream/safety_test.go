@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/neurostream/neurostream/internal/cli"
 )
 
 // TestMetricsListenDefault: `run` with metrics.listen ":0" serves on
@@ -23,7 +25,7 @@ metrics: {listen: ":0"}
 	var addr string
 	metricsHook = func(a string) { addr = a }
 	defer func() { metricsHook = nil }()
-	if out, err := cli(t, "run", "--config", f); err != nil {
+	if out, err := runMain(t, "run", "--config", f); err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}
 	host, _, err := net.SplitHostPort(addr)
@@ -47,7 +49,7 @@ func TestSecretFlagsRefused(t *testing.T) {
 		{"bench", "latency", "--brokers", "127.0.0.1:1", "--sasl-password", pw},
 	} {
 		out, errOut, code := cliCode(t, ctx, args...)
-		if code != exitUsage || !strings.Contains(errOut, "--sasl-password: a password on the command line is visible to every user") {
+		if code != cli.ExitUsage || !strings.Contains(errOut, "--sasl-password: a password on the command line is visible to every user") {
 			t.Errorf("%v: exit %d\n%s", args[:2], code, errOut)
 		}
 		if strings.Contains(out+errOut, pw) {
@@ -57,12 +59,12 @@ func TestSecretFlagsRefused(t *testing.T) {
 
 	t.Setenv("NEUROSTREAM_SOURCE_KAFKA_TLS", "true")
 	_, errOut, code := cliCode(t, ctx, "replay", "--brokers", "127.0.0.1:1", "x.edf")
-	if code != exitUsage || !strings.Contains(errOut, "NEUROSTREAM_SOURCE_KAFKA_TLS: environment variable matches no configuration key") {
+	if code != cli.ExitUsage || !strings.Contains(errOut, "NEUROSTREAM_SOURCE_KAFKA_TLS: environment variable matches no configuration key") {
 		t.Errorf("replay: exit %d\n%s", code, errOut)
 	}
 	f := writeYAML(t, "window: {length: 10, hop: 5}\nsource: {simulate: {sessions: 1}}\nstages: [{type: psd}]")
 	out, errOut, code := cliCode(t, ctx, "config", "validate", f)
-	if code != exitUsage || !strings.Contains(out+errOut, "NEUROSTREAM_SOURCE_KAFKA_TLS: environment variable matches no configuration key") {
+	if code != cli.ExitUsage || !strings.Contains(out+errOut, "NEUROSTREAM_SOURCE_KAFKA_TLS: environment variable matches no configuration key") {
 		t.Errorf("config validate: exit %d\n%s%s", code, out, errOut)
 	}
 }

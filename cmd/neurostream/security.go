@@ -3,6 +3,7 @@ package main
 import (
 	"github.com/spf13/cobra"
 
+	"github.com/neurostream/neurostream/internal/cli"
 	"github.com/neurostream/neurostream/pipeline/config"
 	pkafka "github.com/neurostream/neurostream/pipeline/kafka"
 )
@@ -18,7 +19,7 @@ func (k *kafkaSecurityFlags) register(cmd *cobra.Command) { k.RegisterFlags(cmd.
 // given, checked; its errors are usage errors.
 func (k *kafkaSecurityFlags) security(*cobra.Command) (pkafka.Security, error) {
 	s, err := k.Security()
-	return s, withCode(exitUsage, err)
+	return s, cli.WithCode(cli.ExitUsage, err)
 }
 
 // connection returns a connection to brokers with security applied.

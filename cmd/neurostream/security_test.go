@@ -19,6 +19,7 @@ import (
 	"github.com/apache/arrow/go/v17/arrow/memory"
 	kafkago "github.com/segmentio/kafka-go"
 
+	"github.com/neurostream/neurostream/internal/cli"
 	"github.com/neurostream/neurostream/pipeline/arrowout"
 	pkafka "github.com/neurostream/neurostream/pipeline/kafka"
 	"github.com/neurostream/neurostream/pipeline/kafka/kafkatest"
@@ -57,7 +58,7 @@ func secCLI(ctx context.Context, args ...string) (stdout, stderr string, code in
 	if err != nil {
 		fmt.Fprintln(&errb, "neurostream:", err)
 	}
-	return out.String(), errb.String(), exitCode(err)
+	return out.String(), errb.String(), cli.ExitCode(err)
 }
 
 // secretsAbsent fails t if any secret occurs in any text.
@@ -182,23 +183,23 @@ func TestKafkaSecurity(t *testing.T) {
 	// committed or written.
 	t.Run("failures", func(t *testing.T) {
 		for _, fc := range []secFailure{
-			{"wrong password SCRAM-SHA-512", b.SASLSSL, fmt.Sprintf("    tls: {ca_file: %q}\n    sasl: {mechanism: SCRAM-SHA-512, username: %s}", ca, b.Username), secWrongPassword, exitFailed,
+			{"wrong password SCRAM-SHA-512", b.SASLSSL, fmt.Sprintf("    tls: {ca_file: %q}\n    sasl: {mechanism: SCRAM-SHA-512, username: %s}", ca, b.Username), secWrongPassword, cli.ExitFailed,
 				[]string{`SASL authentication of user "neurostream" with SCRAM-SHA-512 failed with the brokers at ` + b.SASLSSL, "wrong user name or password"}},
-			{"wrong password PLAIN", b.SASLSSL, fmt.Sprintf("    tls: {ca_file: %q}\n    sasl: {mechanism: PLAIN, username: %s}", ca, b.Username), secWrongPassword, exitFailed,
+			{"wrong password PLAIN", b.SASLSSL, fmt.Sprintf("    tls: {ca_file: %q}\n    sasl: {mechanism: PLAIN, username: %s}", ca, b.Username), secWrongPassword, cli.ExitFailed,
 				[]string{`SASL authentication of user "neurostream" with PLAIN failed`, "Invalid username or password"}},
-			{"unknown user SCRAM-SHA-256", b.SASLSSL, fmt.Sprintf("    tls: {ca_file: %q}\n    sasl: {mechanism: SCRAM-SHA-256, username: mallory}", ca), b.Password, exitFailed,
+			{"unknown user SCRAM-SHA-256", b.SASLSSL, fmt.Sprintf("    tls: {ca_file: %q}\n    sasl: {mechanism: SCRAM-SHA-256, username: mallory}", ca), b.Password, cli.ExitFailed,
 				[]string{`SASL authentication of user "mallory" with SCRAM-SHA-256 failed`}},
-			{"untrusted CA", b.SASLSSL, fmt.Sprintf("    tls: {ca_file: %q}\n    sasl: {mechanism: PLAIN, username: %s}", b.File("untrusted-ca.pem"), b.Username), b.Password, exitFailed,
+			{"untrusted CA", b.SASLSSL, fmt.Sprintf("    tls: {ca_file: %q}\n    sasl: {mechanism: PLAIN, username: %s}", b.File("untrusted-ca.pem"), b.Username), b.Password, cli.ExitFailed,
 				[]string{"TLS: the certificate of the brokers at " + b.SASLSSL, "is not signed by an authority in " + b.File("untrusted-ca.pem") + " (untrusted CA)"}},
-			{"expired server certificate", b.Expired, fmt.Sprintf("    tls: {ca_file: %q}", ca), "", exitFailed,
+			{"expired server certificate", b.Expired, fmt.Sprintf("    tls: {ca_file: %q}", ca), "", cli.ExitFailed,
 				[]string{"TLS: the certificate of the brokers at " + b.Expired, "has expired or is not yet valid"}},
-			{"expired client certificate", b.MTLS, fmt.Sprintf("    tls: {ca_file: %q, cert_file: %q, key_file: %q}", ca, b.File("expired-client.pem"), b.File("expired-client-key.pem")), "", exitUsage,
+			{"expired client certificate", b.MTLS, fmt.Sprintf("    tls: {ca_file: %q, cert_file: %q, key_file: %q}", ca, b.File("expired-client.pem"), b.File("expired-client-key.pem")), "", cli.ExitUsage,
 				[]string{"kafka.security.tls.cert_file: " + b.File("expired-client.pem") + ": the client certificate (CN=neurostream client (expired)", "expired at"}},
-			{"no client certificate", b.MTLS, fmt.Sprintf("    tls: {ca_file: %q}", ca), "", exitFailed,
+			{"no client certificate", b.MTLS, fmt.Sprintf("    tls: {ca_file: %q}", ca), "", cli.ExitFailed,
 				[]string{"TLS: the brokers at " + b.MTLS + " refused the connection without a client certificate"}},
-			{"client certificate of another CA", b.MTLS, fmt.Sprintf("    tls: {ca_file: %q, cert_file: %q, key_file: %q}", ca, b.File("untrusted-client.pem"), b.File("untrusted-client-key.pem")), "", exitFailed,
+			{"client certificate of another CA", b.MTLS, fmt.Sprintf("    tls: {ca_file: %q, cert_file: %q, key_file: %q}", ca, b.File("untrusted-client.pem"), b.File("untrusted-client-key.pem")), "", cli.ExitFailed,
 				[]string{"TLS: the brokers at " + b.MTLS + " rejected the client certificate " + b.File("untrusted-client.pem")}},
-			{"plaintext client", b.SASLSSL, "    protocol: plaintext", "", exitFailed,
+			{"plaintext client", b.SASLSSL, "    protocol: plaintext", "", cli.ExitFailed,
 				[]string{"the brokers at " + b.SASLSSL + " expect TLS, but the protocol is plaintext"}},
 		} {
 			t.Run(fc.name, func(t *testing.T) { e.failure(t, fc) })
@@ -462,7 +463,7 @@ kafka: {security: %s}
 	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
 	defer cancel()
 	out, errOut, code := secCLI(ctx, "run", "--config", f)
-	if ctx.Err() != nil || code != exitFailed || !strings.Contains(errOut, oc.want) {
+	if ctx.Err() != nil || code != cli.ExitFailed || !strings.Contains(errOut, oc.want) {
 		t.Errorf("exit %d (context %v):\n%s", code, ctx.Err(), errOut[max(0, len(errOut)-2000):])
 	}
 	secretsAbsent(t, "run output and log", e.secrets, out, errOut)
@@ -478,7 +479,7 @@ func (e *secEnv) replayWrongPassword(t *testing.T) {
 	t.Setenv("NEUROSTREAM_KAFKA_SECURITY_SASL_PASSWORD", secWrongPassword)
 	flags, _ := e.sasl("SCRAM-SHA-256", "")
 	out, errOut, code := secCLI(t.Context(), append([]string{"replay", "--brokers", e.b.SASLSSL, "--topic", topic, "--events-topic", "", "--pace", "0", e.rec}, flags...)...)
-	if code != exitFailed || !strings.Contains(errOut, `SASL authentication of user "neurostream" with SCRAM-SHA-256 failed`) {
+	if code != cli.ExitFailed || !strings.Contains(errOut, `SASL authentication of user "neurostream" with SCRAM-SHA-256 failed`) {
 		t.Errorf("exit %d:\n%s", code, errOut)
 	}
 	secretsAbsent(t, "replay output", e.secrets, out, errOut)

@@ -20,7 +20,7 @@ func simulateBIDS(t *testing.T, root string, seeds []uint64, duration float64) {
 			t.Fatal(err)
 		}
 		base := filepath.Join(dir, "sub-"+sub+"_ses-01_task-szMonitoring_run-00")
-		if out, err := cli(t, "simulate", "--out", base+"_eeg.edf", "--events-tsv", base+"_events.tsv",
+		if out, err := runMain(t, "simulate", "--out", base+"_eeg.edf", "--events-tsv", base+"_events.tsv",
 			"--duration", fmt.Sprint(duration), "--seizure-rate", "6", "--seed", fmt.Sprint(seed)); err != nil {
 			t.Fatalf("%v\n%s", err, out)
 		}
@@ -48,7 +48,7 @@ preprocess: [{type: reference, types: [eeg]}]
 stages: [{type: seizure, model: `+model+`}]
 output: {dir: `+filepath.Join(dir, "out")+`, szcore: `+hyp+`}
 `), 0o644)
-	out, err := cli(t, "run", "--config", cfg)
+	out, err := runMain(t, "run", "--config", cfg)
 	if err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}
@@ -61,7 +61,7 @@ output: {dir: `+filepath.Join(dir, "out")+`, szcore: `+hyp+`}
 			t.Errorf("hypothesis file: %v", err)
 		}
 	}
-	js, err := cli(t, "score", "--ref", ref, "--hyp", hyp, "--json")
+	js, err := runMain(t, "score", "--ref", ref, "--hyp", hyp, "--json")
 	if err != nil {
 		t.Fatalf("%v\n%s", err, js)
 	}

@@ -137,7 +137,7 @@ func TestTokensConfigRun(t *testing.T) {
 	t.Chdir("../..") // the config's vocabulary path is relative to the repository root
 	out := t.TempDir()
 	t.Setenv("NEUROSTREAM_OUTPUT_DIR", out)
-	if stdout, err := cli(t, "run", "--config", "configs/tokens.yaml"); err != nil {
+	if stdout, err := runMain(t, "run", "--config", "configs/tokens.yaml"); err != nil {
 		t.Fatalf("%v\n%s", err, stdout)
 	}
 	recs := readResults(t, out, arrowout.KindTokens)

@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/neurostream/neurostream/internal/cli"
 	"github.com/neurostream/neurostream/tokenizer/corpus"
 	"github.com/neurostream/neurostream/tokenizer/evaluate"
 )
@@ -63,7 +64,7 @@ func newTokensReportCmd() *cobra.Command {
 	f.BoolVar(&cfg.PoolChannels, "pool-channels", false, "one bag of tokens and one band-power set over all channels (default: per channel)")
 	f.StringSliceVar(&cfg.TokenFeatures, "token-features", nil, "bag-of-tokens parts: tokens (token frequencies), cells (cell frequencies), bigrams (cell bigrams), "+
 		"levels (power levels), level-cells (level × cell pairs) (default: every part the vocabulary has)")
-	positive(f, "folds", "inner-folds")
+	cli.Positive(f, "folds", "inner-folds")
 	f.Float64SliceVar(&cfg.Lambdas, "lambdas", []float64{1e-3, 1e-2, 1e-1, 1, 10, 100}, "L2 penalties the inner cross-validation chooses from")
 	return cmd
 }

@@ -1,11 +1,11 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 
 	"github.com/spf13/cobra"
 
+	"github.com/neurostream/neurostream/internal/cli"
 	pkafka "github.com/neurostream/neurostream/pipeline/kafka"
 )
 
@@ -37,26 +37,13 @@ func newTopicsCreateCmd(conn func() pkafka.Connection) *cobra.Command {
 		Args:    cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if spec.Partitions < 0 || spec.ReplicationFactor < 0 {
-				return withCode(exitUsage, fmt.Errorf("--partitions %d, --replication-factor %d: want ≥ 1, or 0 for the broker's default", spec.Partitions, spec.ReplicationFactor))
+				return cli.WithCode(cli.ExitUsage, fmt.Errorf("--partitions %d, --replication-factor %d: want ≥ 1, or 0 for the broker's default", spec.Partitions, spec.ReplicationFactor))
 			}
 			var err error
 			if spec.Configs, err = pkafka.ParseTopicConfigs(configs); err != nil {
-				return withCode(exitUsage, fmt.Errorf("--config %w", err))
+				return cli.WithCode(cli.ExitUsage, fmt.Errorf("--config %w", err))
 			}
-			var errs []error
-			for _, r := range pkafka.CreateTopicsEach(cmd.Context(), conn(), args, spec, ifNotExists) {
-				switch {
-				case r.Err != nil && r.Existed:
-					errs = append(errs, fmt.Errorf("%w (left as it is; --if-not-exists accepts existing topics)", r.Err))
-				case r.Err != nil:
-					errs = append(errs, r.Err)
-				case r.Existed:
-					fmt.Fprintf(cmd.OutOrStdout(), "exists  %s (left as it is)\n", r.Name)
-				default:
-					fmt.Fprintf(cmd.OutOrStdout(), "created %s\n", r.Name)
-				}
-			}
-			return errors.Join(errs...)
+			return pkafka.WriteCreateResults(cmd.OutOrStdout(), pkafka.CreateTopicsEach(cmd.Context(), conn(), args, spec, ifNotExists))
 		},
 	}
 	f := cmd.Flags()

@@ -44,7 +44,7 @@ func column(t *testing.T, rec arrow.Record, name string) arrow.Array {
 func TestSSVEPTrialsConfig(t *testing.T) {
 	out := t.TempDir()
 	t.Setenv("NEUROSTREAM_OUTPUT_DIR", out)
-	if s, err := cli(t, "run", "--config", "../../configs/ssvep-trials.yaml"); err != nil {
+	if s, err := runMain(t, "run", "--config", "../../configs/ssvep-trials.yaml"); err != nil {
 		t.Fatalf("%v\n%s", err, s)
 	}
 	// The same simulation the config describes: its trials are the truth.
@@ -107,7 +107,7 @@ func ssvepTrialRows(t *testing.T, yaml string) (codes, decisions []int) {
 	if err := os.WriteFile(f, []byte(yaml+"output: {dir: "+filepath.Join(dir, "out")+"}\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if s, err := cli(t, "run", "--config", f); err != nil {
+	if s, err := runMain(t, "run", "--config", f); err != nil {
 		t.Fatalf("%v\n%s", err, s)
 	}
 	for _, rec := range readResults(t, filepath.Join(dir, "out"), arrowout.KindSSVEP) {
@@ -209,7 +209,7 @@ window: {length_seconds: 2, hop_seconds: 1, events: {stim_channel: STI, codes: [
 preprocess: [{type: resample, up: 1, down: 2}]
 stages: [{type: psd}]
 `), 0o644)
-	out, err := cli(t, "config", "validate", f)
+	out, err := runMain(t, "config", "validate", f)
 	if err == nil {
 		t.Fatalf("validate accepted a bad file:\n%s", out)
 	}

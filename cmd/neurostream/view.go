@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/neurostream/neurostream/internal/cli"
 	"github.com/neurostream/neurostream/pipeline/config"
 	pkafka "github.com/neurostream/neurostream/pipeline/kafka"
 	"github.com/neurostream/neurostream/view"
@@ -42,7 +43,7 @@ func serveView(cmd *cobra.Command, addr, source string) (*view.Hub, string, func
 func runWithView(cmd *cobra.Command, c *config.Config, addr string) error {
 	hub, bound, stop, err := serveView(cmd, addr, fmt.Sprintf("run %s: %s", c.Name, c.Provenance()[config.MetaInput]))
 	if err != nil {
-		return withCode(exitUsage, err)
+		return cli.WithCode(cli.ExitUsage, err)
 	}
 	defer stop()
 	err = runPipelineWith(cmd, c, nil, func(b *config.Built) {
@@ -76,7 +77,7 @@ func newViewCmd() *cobra.Command {
 				}
 				ko := c.Output.Kafka
 				if len(ko.Brokers) == 0 {
-					return withCode(exitUsage, fmt.Errorf("%s: output.kafka.brokers is empty: this pipeline writes no results to Kafka", file))
+					return cli.WithCode(cli.ExitUsage, fmt.Errorf("%s: output.kafka.brokers is empty: this pipeline writes no results to Kafka", file))
 				}
 				// Flags set explicitly win over output.kafka.
 				for name, v := range map[string]string{"brokers": strings.Join(ko.Brokers, ","), "topic-prefix": ko.TopicPrefix, "dead-letter-topic": ko.DeadLetterTopic} {
@@ -88,14 +89,14 @@ func newViewCmd() *cobra.Command {
 			kc.Logger = slog.Default()
 			var err error
 			if kc.StartOffset, err = view.ParseOffset(from); err != nil {
-				return withCode(exitUsage, fmt.Errorf("--from %w", err))
+				return cli.WithCode(cli.ExitUsage, fmt.Errorf("--from %w", err))
 			}
 			if err := kc.Validate(); err != nil {
-				return withCode(exitUsage, err)
+				return cli.WithCode(cli.ExitUsage, err)
 			}
 			hub, _, stop, err := serveView(cmd, addr, fmt.Sprintf("Kafka topics %s* on %s, group %s", kc.Prefix(), strings.Join(kc.Brokers, ","), kc.Group()))
 			if err != nil {
-				return withCode(exitUsage, err)
+				return cli.WithCode(cli.ExitUsage, err)
 			}
 			defer stop()
 			if err := view.ConsumeKafka(cmd.Context(), kc, hub); !errors.Is(err, context.Canceled) && cmd.Context().Err() == nil {

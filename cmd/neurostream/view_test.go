@@ -83,7 +83,7 @@ func viewPipeline(t *testing.T, dir string, sessions int, duration, pace float64
 	files, stages := "", ""
 	if seizure {
 		edf := filepath.Join(dir, "sz.edf")
-		if out, err := cli(t, "simulate", "--out", edf, "--duration", fmt.Sprint(duration), "--seizure", "50:40", "--seed", "7"); err != nil {
+		if out, err := runMain(t, "simulate", "--out", edf, "--duration", fmt.Sprint(duration), "--seizure", "50:40", "--seed", "7"); err != nil {
 			t.Fatalf("%v\n%s", err, out)
 		}
 		files = "files: {paths: [" + edf + "]}"
@@ -317,7 +317,7 @@ func TestViewKafka(t *testing.T) {
 	cfg := viewPipeline(t, dir, 3, 120, 0, true, fmt.Sprintf(`output:
   dir: ""
   kafka: {brokers: [%s], topic_prefix: %q, dead_letter_topic: %q}`, broker, prefix, dlt))
-	if out, err := cli(t, "run", "--config", cfg); err != nil {
+	if out, err := runMain(t, "run", "--config", cfg); err != nil {
 		t.Fatalf("run: %v\n%s", err, out)
 	}
 	p := viewtest.Open(t, "http://"+addr+"/")

@@ -13,7 +13,7 @@ import (
 // other recording (formats/open dispatches them to formats/xdf).
 func TestXDFCommands(t *testing.T) {
 	dir := filepath.Join(testenv.DataDir(t), "xdf-example-files")
-	out, err := cli(t, "inspect", filepath.Join(dir, "clock_resets.xdf"))
+	out, err := runMain(t, "inspect", filepath.Join(dir, "clock_resets.xdf"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -35,7 +35,7 @@ stages:
     bands: [{name: alpha, low: 8, high: 12}]
 output: {dir: `+filepath.Join(tmp, "out")+`}
 `), 0o644)
-	out, err = cli(t, "run", "--config", cfg)
+	out, err = runMain(t, "run", "--config", cfg)
 	if err != nil {
 		t.Fatalf("run: %v\n%s", err, out)
 	}

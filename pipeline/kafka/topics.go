@@ -131,3 +131,23 @@ func offsetText(o int64) string {
 	}
 	return fmt.Sprint(o)
 }
+
+// WriteCreateResults writes a line per topic created or left as it was
+// (`topics create`) and returns the errors of the others, joined; the
+// error of a topic that existed says how to accept existing topics.
+func WriteCreateResults(w io.Writer, rs []CreateResult) error {
+	var errs []error
+	for _, r := range rs {
+		switch {
+		case r.Err != nil && r.Existed:
+			errs = append(errs, fmt.Errorf("%w (left as it is; --if-not-exists accepts existing topics)", r.Err))
+		case r.Err != nil:
+			errs = append(errs, r.Err)
+		case r.Existed:
+			fmt.Fprintf(w, "exists  %s (left as it is)\n", r.Name)
+		default:
+			fmt.Fprintf(w, "created %s\n", r.Name)
+		}
+	}
+	return errors.Join(errs...)
+}
