@@ -184,8 +184,19 @@ func (p *producer) ensure(ctx context.Context, topics ...string) error {
 	return nil
 }
 
-func newProducer(cfg ProducerConfig, topic, component string) *producer {
-	p := &producer{cfg: cfg, transport: cfg.transport(), inflight: semaphore.NewWeighted(int64(cfg.MaxInFlight))}
+// newProducer returns a producer writing to topic ("": each message names
+// its own) whose transport caches the metadata of topics only (with topic
+// set, of topic): kafka-go otherwise fetches every topic of the cluster
+// at each refresh (MetadataTTL), which on a broker holding many topics
+// costs both sides CPU during the writes. A message to a topic outside
+// them is still written: its metadata is then fetched at each write.
+func newProducer(cfg ProducerConfig, topic, component string, topics ...string) *producer {
+	t := cfg.transport()
+	if topic != "" {
+		topics = []string{topic}
+	}
+	t.MetadataTopics = topics
+	p := &producer{cfg: cfg, transport: t, inflight: semaphore.NewWeighted(int64(cfg.MaxInFlight))}
 	p.newWriter = func() *kafkago.Writer {
 		log := cfg.Logger.With("component", component)
 		return &kafkago.Writer{

@@ -81,11 +81,15 @@ func NewResultSink(cfg ResultSinkConfig) (*ResultSink, error) {
 	cfg.setDefaults()
 	cfg.TopicPrefix = or(cfg.TopicPrefix, DefaultTopicPrefix)
 	cfg.ProducerConfig = sinkTopics(cfg.ProducerConfig)
-	s := &ResultSink{cfg: cfg, p: newProducer(cfg.ProducerConfig, "", "result-sink"), mem: memory.DefaultAllocator,
-		topics: map[arrowout.Kind]string{}}
+	s := &ResultSink{cfg: cfg, mem: memory.DefaultAllocator, topics: map[arrowout.Kind]string{}}
+	var names []string
 	for _, k := range append(arrowout.Kinds(), cfg.Kinds...) {
-		s.topics[k] = cfg.TopicPrefix + string(k)
+		if _, ok := s.topics[k]; !ok {
+			s.topics[k] = cfg.TopicPrefix + string(k)
+			names = append(names, s.topics[k])
+		}
 	}
+	s.p = newProducer(cfg.ProducerConfig, "", "result-sink", names...)
 	for _, k := range cfg.Kinds {
 		s.kindTopics = append(s.kindTopics, s.topics[k])
 	}
