@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	kafkago "github.com/segmentio/kafka-go"
@@ -35,6 +36,8 @@ type batcher struct {
 	queues map[topicPartition]*partitionQueue
 	closed bool
 	wg     sync.WaitGroup
+	// requests counts the produce requests sent (retries included).
+	requests atomic.Int64
 }
 
 // partitionQueue holds the records of one partition not yet sent; busy
@@ -191,6 +194,7 @@ func (b *batcher) produce(key topicPartition, batch []kafkago.Message) error {
 func (b *batcher) produceOnce(key topicPartition, batch []kafkago.Message) error {
 	ctx, cancel := context.WithTimeout(context.Background(), b.p.cfg.WriteTimeout)
 	defer cancel()
+	b.requests.Add(1)
 	res, err := b.client.Produce(ctx, &kafkago.ProduceRequest{
 		Topic:        key.topic,
 		Partition:    key.partition,
