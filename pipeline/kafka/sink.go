@@ -141,10 +141,10 @@ func (s *ResultSink) Write(ctx context.Context, results []arrowout.Result) error
 }
 
 // WriteAsync implements pipeline.AsyncSink: it encodes the results, hands
-// the records to kafka-go's asynchronous writer and returns; done runs
+// the records to the producer's asynchronous writer and returns; done runs
 // when the broker acknowledged all of them (or one failed after the
 // writer's retries). Records of one session keep their order per topic
-// (one partition, written one batch at a time).
+// (one partition, written one request at a time).
 func (s *ResultSink) WriteAsync(ctx context.Context, results []arrowout.Result, done func(error)) error {
 	msgs, rejected, err := s.messages(ctx, results)
 	if err != nil {
