@@ -11,6 +11,7 @@ import (
 
 	kafkago "github.com/segmentio/kafka-go"
 
+	"github.com/neurostream/neurostream/internal/cpuclock"
 	"github.com/neurostream/neurostream/pipeline"
 	"github.com/neurostream/neurostream/pipeline/config"
 	pkafka "github.com/neurostream/neurostream/pipeline/kafka"
@@ -38,6 +39,13 @@ type ThroughputReport struct {
 	KeptRealTime    bool    `json:"kept_real_time"`
 	WindowsS        float64 `json:"windows_per_second"`
 	ChunksS         float64 `json:"chunks_per_second"`
+	// CPUSeconds is the CPU time this process (pipeline, and the
+	// benchmark's consumer) used while processing, from the first input
+	// record to the last result; the broker's is not counted. On a host
+	// whose cores other jobs share it varies far less than the rates.
+	CPUSeconds float64 `json:"cpu_seconds"`
+	// CPUPerWindowMs is CPUSeconds per window, in milliseconds.
+	CPUPerWindowMs float64 `json:"cpu_ms_per_window"`
 }
 
 // WriteText implements Report.
@@ -53,6 +61,7 @@ func (rep *ThroughputReport) WriteText(w io.Writer) {
 	}
 	fmt.Fprintf(w, "  real time needs %.4g channel-samples/s: %.1f× real time, %s\n", rep.RequiredS, rep.RealTimeFactor, verdict)
 	fmt.Fprintf(w, "  %d windows, %d missing, %d dead letters\n", rep.Windows, rep.WindowsMissing, rep.DeadLetters)
+	fmt.Fprintf(w, "  this process used %.2f CPU-s while processing: %.3f CPU-ms per window (the broker not counted)\n", rep.CPUSeconds, rep.CPUPerWindowMs)
 }
 
 // throughput times the backlog: from the pipeline's first input record
@@ -64,11 +73,15 @@ type throughput struct {
 	kinds      int
 	expected   int64 // result records
 	first      *firstRead
+	// startProfile, when set, starts the CPU profile at the first record.
+	startProfile func()
 
 	count  atomic.Int64
 	lastAt atomic.Int64
-	done   chan struct{}
-	once   sync.Once
+	// lastCPU is the process's CPU time (cpuclock) at the last result.
+	lastCPU atomic.Int64
+	done    chan struct{}
+	once    sync.Once
 }
 
 func newThroughput(h *harness) *throughput {
@@ -86,13 +99,14 @@ func (t *throughput) result(m *kafkago.Message, at time.Time) {
 	}
 	t.lastAt.Store(at.UnixNano())
 	if t.count.Add(1) == t.expected {
+		t.lastCPU.Store(int64(cpuclock.Now()))
 		t.once.Do(func() { close(t.done) })
 	}
 }
 
 // prepare stamps the source's first record.
 func (t *throughput) prepare(b *config.Built) {
-	t.first = &firstRead{Source: b.Options.Source}
+	t.first = &firstRead{Source: b.Options.Source, onFirst: t.startProfile}
 	b.Options.Source = t.first
 }
 
@@ -122,20 +136,31 @@ func (t *throughput) report(run *runInfo) (Report, error) {
 	rep.KeptRealTime = rep.RealTimeFactor >= 1
 	rep.WindowsS = float64(rep.Windows) / elapsed.Seconds()
 	rep.ChunksS = float64(run.chunks) / elapsed.Seconds()
+	rep.CPUSeconds = time.Duration(t.lastCPU.Load() - t.first.cpu.Load()).Seconds()
+	rep.CPUPerWindowMs = 1e3 * rep.CPUSeconds / float64(rep.Windows)
 	return rep, nil
 }
 
-// firstRead stamps the time a source yields its first message.
+// firstRead stamps the time a source yields its first message, and the
+// process's CPU time then (cpuclock); it starts the CPU profile, if one
+// is asked for, so that the profile holds the processing only.
 type firstRead struct {
 	pipeline.Source
-	once sync.Once
-	at   atomic.Int64
+	once    sync.Once
+	at, cpu atomic.Int64
+	onFirst func()
 }
 
 func (f *firstRead) Read(ctx context.Context) (pipeline.Message, pipeline.AckFunc, error) {
 	m, ack, err := f.Source.Read(ctx)
 	if err == nil {
-		f.once.Do(func() { f.at.Store(time.Now().UnixNano()) })
+		f.once.Do(func() {
+			if f.onFirst != nil {
+				f.onFirst()
+			}
+			f.at.Store(time.Now().UnixNano())
+			f.cpu.Store(int64(cpuclock.Now()))
+		})
 	}
 	return m, ack, err
 }
