@@ -196,11 +196,10 @@ func (p *producer) ensure(ctx context.Context, topics ...string) error {
 // costs both sides CPU during the writes. A message to a topic outside
 // them is still written: its metadata is then fetched at each write.
 func newProducer(cfg ProducerConfig, topic, component string, topics ...string) *producer {
-	t := cfg.transport()
 	if topic != "" {
 		topics = []string{topic}
 	}
-	t.MetadataTopics = topics
+	t := cfg.transport(topics...)
 	p := &producer{cfg: cfg, topic: topic, transport: t, inflight: semaphore.NewWeighted(int64(cfg.MaxInFlight))}
 	p.newWriter = func() *kafkago.Writer {
 		log := cfg.Logger.With("component", component)
