@@ -170,7 +170,15 @@ func (h *harness) run(ctx context.Context, m measurement) (Report, error) {
 			return nil, err
 		}
 	}
-	rc, err := StartConsumer(h.conn, h.resultTopics, m.result)
+	var rc *Consumer
+	var err error
+	if backlog {
+		// Lighter: headers only, and fetches that wait for 512 KB or
+		// 10 ms (the most the last result can arrive late by).
+		rc, err = startFetchConsumer(h.conn, h.resultTopics, 512<<10, 10*time.Millisecond, m.result)
+	} else {
+		rc, err = StartConsumer(h.conn, h.resultTopics, m.result)
+	}
 	if err != nil {
 		return nil, err
 	}

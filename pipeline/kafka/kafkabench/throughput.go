@@ -21,15 +21,19 @@ import (
 // ThroughputReport is what `bench throughput` prints.
 type ThroughputReport struct {
 	Setup
-	Partitions      int     `json:"partitions"`
-	Workers         int     `json:"workers"`
-	Chunks          int64   `json:"chunks"`
-	ChunkBytes      int64   `json:"chunk_bytes"`
-	ChannelSamples  int64   `json:"channel_samples"`
-	Windows         int64   `json:"windows"`
-	ResultRecords   int64   `json:"result_records"`
-	WindowsMissing  int64   `json:"windows_missing"`
-	DeadLetters     int64   `json:"dead_letters"`
+	Partitions     int   `json:"partitions"`
+	Workers        int   `json:"workers"`
+	Chunks         int64 `json:"chunks"`
+	ChunkBytes     int64 `json:"chunk_bytes"`
+	ChannelSamples int64 `json:"channel_samples"`
+	Windows        int64 `json:"windows"`
+	ResultRecords  int64 `json:"result_records"`
+	WindowsMissing int64 `json:"windows_missing"`
+	DeadLetters    int64 `json:"dead_letters"`
+	// Duplicates counts window records that arrived more than once;
+	// Malformed those without a valid idempotency key.
+	Duplicates      int64   `json:"duplicates"`
+	Malformed       int64   `json:"malformed"`
 	PublishSeconds  float64 `json:"publish_seconds"`
 	JoinSeconds     float64 `json:"join_seconds"`
 	ProcessSeconds  float64 `json:"process_seconds"`
@@ -60,7 +64,7 @@ func (rep *ThroughputReport) WriteText(w io.Writer) {
 		verdict = "did NOT keep real time"
 	}
 	fmt.Fprintf(w, "  real time needs %.4g channel-samples/s: %.1f× real time, %s\n", rep.RequiredS, rep.RealTimeFactor, verdict)
-	fmt.Fprintf(w, "  %d windows, %d missing, %d dead letters\n", rep.Windows, rep.WindowsMissing, rep.DeadLetters)
+	fmt.Fprintf(w, "  %d windows, %d missing, %d duplicate and %d malformed records, %d dead letters\n", rep.Windows, rep.WindowsMissing, rep.Duplicates, rep.Malformed, rep.DeadLetters)
 	fmt.Fprintf(w, "  this process used %.2f CPU-s while processing: %.3f CPU-ms per window (the broker not counted)\n", rep.CPUSeconds, rep.CPUPerWindowMs)
 }
 
@@ -78,6 +82,11 @@ type throughput struct {
 
 	count  atomic.Int64
 	lastAt atomic.Int64
+	// seen holds the idempotency keys of the window records counted;
+	// dups and malformed count the others.
+	mu              sync.Mutex
+	seen            map[string]bool
+	dups, malformed atomic.Int64
 	// lastCPU is the process's CPU time (cpuclock) at the last result.
 	lastCPU atomic.Int64
 	done    chan struct{}
@@ -88,13 +97,27 @@ func newThroughput(h *harness) *throughput {
 	n, length, hop := h.cfg.samples()
 	per := windowsPerSession(n, length, hop)
 	kinds := len(h.resultTopics)
-	return &throughput{cfg: h.cfg, n: n, perSession: per, kinds: kinds, expected: int64(h.cfg.Sessions) * per * int64(kinds), done: make(chan struct{})}
+	return &throughput{cfg: h.cfg, n: n, perSession: per, kinds: kinds, expected: int64(h.cfg.Sessions) * per * int64(kinds), done: make(chan struct{}), seen: map[string]bool{}}
 }
 
 func (t *throughput) result(m *kafkago.Message, at time.Time) {
 	// Window records only: a stage's end-of-session rows (a seizure end
 	// row) carry the index after the last window.
 	if w, err := strconv.ParseInt(Header(m, pkafka.HeaderWindow), 10, 64); err != nil || w >= t.perSession {
+		return
+	}
+	// Each (session, kind, window) counts once.
+	key := Header(m, pkafka.HeaderIdempotencyKey)
+	if _, _, ok := parseIdempotencyKey(key); !ok {
+		t.malformed.Add(1)
+		return
+	}
+	t.mu.Lock()
+	dup := t.seen[key]
+	t.seen[key] = true
+	t.mu.Unlock()
+	if dup {
+		t.dups.Add(1)
 		return
 	}
 	t.lastAt.Store(at.UnixNano())
@@ -125,6 +148,7 @@ func (t *throughput) report(run *runInfo) (Report, error) {
 		Chunks: run.chunks, ChunkBytes: run.chunkBytes, ChannelSamples: samples,
 		Windows: int64(cfg.Sessions) * t.perSession, ResultRecords: got,
 		WindowsMissing: (t.expected - got) / int64(t.kinds), DeadLetters: run.runner.Stats().DeadLetters.Load(),
+		Duplicates: t.dups.Load(), Malformed: t.malformed.Load(),
 		PublishSeconds: run.publish.Seconds(), JoinSeconds: first.Sub(run.start).Seconds(), ProcessSeconds: elapsed.Seconds(),
 		RequiredS: float64(cfg.Sessions*cfg.Channels) * cfg.Rate,
 	}
