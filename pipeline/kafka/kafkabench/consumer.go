@@ -171,12 +171,19 @@ func fetchLoop(ctx context.Context, cl *kafkago.Client, topic string, partition 
 			if err != nil {
 				break
 			}
-			if r.Offset < next { // a batch may start before the offset asked for
-				continue
+			if r.Offset >= next { // a batch may start before the offset asked for
+				next = r.Offset + 1
+				m.Offset, m.Headers = r.Offset, r.Headers
+				fn(&m, at)
 			}
-			next = r.Offset + 1
-			m.Offset, m.Headers = r.Offset, r.Headers
-			fn(&m, at)
+			// Closing the key and value hands their pages back to
+			// kafka-go's pool.
+			if r.Key != nil {
+				r.Key.Close()
+			}
+			if r.Value != nil {
+				r.Value.Close()
+			}
 		}
 		closeRecords(res.Records)
 	}
