@@ -45,11 +45,16 @@ func TestRun(t *testing.T) {
 		t.Errorf("latency text:\n%s", text.String())
 	}
 	t.Logf("latency: p50 %.2f ms, p99 %.2f ms, max %.2f ms (n %d)", lat.P50Ms, lat.P99Ms, lat.MaxMs, lat.N)
+	checkThroughputRun(t, broker)
+}
 
-	cfg = DefaultConfig(Throughput)
+// checkThroughputRun runs Throughput briefly and checks its counts and
+// text (TestRun).
+func checkThroughputRun(t *testing.T, broker string) {
+	cfg := DefaultConfig(Throughput)
 	cfg.Brokers, cfg.Sessions, cfg.Seconds, cfg.Partitions, cfg.Logger = []string{broker}, 2, 10, 2, quiet()
 	cfg.CPUProfile = t.TempDir() + "/cpu.pprof"
-	rep, err = Run(t.Context(), cfg)
+	rep, err := Run(t.Context(), cfg)
 	if err != nil {
 		t.Fatalf("throughput: %v", err)
 	}
@@ -62,7 +67,7 @@ func TestRun(t *testing.T) {
 	if st, err := os.Stat(cfg.CPUProfile); err != nil || st.Size() == 0 {
 		t.Errorf("CPU profile: %v", err)
 	}
-	text.Reset()
+	var text bytes.Buffer
 	tp.WriteText(&text)
 	if !strings.HasPrefix(text.String(), "throughput (2 sessions × 19 channels at 256 Hz, 10 s each, 0.25 s chunks, 2 s windows every 1 s, 2 partitions, 2 workers):\n  published 80 chunks") ||
 		!regexp.MustCompile(`\n  18 windows, 0 missing, 0 duplicate and 0 malformed records, 0 dead letters\n  this process used [0-9.]+ CPU-s while processing: [0-9.]+ CPU-ms per window \(the broker not counted\)\n$`).MatchString(text.String()) {
