@@ -128,7 +128,7 @@ func newBenchKafkaCmd(mode kafkabench.Mode) *cobra.Command {
 		f.Float64Var(&cfg.Pace, "pace", cfg.Pace, "publishing speed: 1 real time, N N× real time, 0 as fast as possible")
 		f.BoolVar(&cfg.Aligned, "aligned", false, "publish every session's chunks at the same instants (worst case) instead of spread over the chunk period")
 	} else {
-		f.StringVar(&cfg.CPUProfile, "cpuprofile", "", "write a CPU profile of the whole run (publishing, pipeline, consumer) to this file (go tool pprof)")
+		f.StringVar(&cfg.CPUProfile, "cpuprofile", "", "write a CPU profile of the processing (pipeline and consumer, not the publishing before it) to this file (go tool pprof)")
 	}
 	return cmd
 }

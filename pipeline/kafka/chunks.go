@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	kafkago "github.com/segmentio/kafka-go"
@@ -29,6 +31,10 @@ func (c *ChunkWriterConfig) Validate() error {
 	return nil
 }
 
+// DefaultChunkRetryTimeout is a ChunkWriter's RetryTimeout when 0: how
+// long Publish retries a write before it fails.
+const DefaultChunkRetryTimeout = 10 * time.Second
+
 // ChunkWriter publishes wire chunks to the input topic, keyed by session:
 // every chunk of a session goes to one partition (Balancer), in the order
 // written. It is the producer side of a replay; Publish copies any
@@ -47,6 +53,11 @@ func NewChunkWriter(cfg ChunkWriterConfig) (*ChunkWriter, error) {
 		return nil, err
 	}
 	cfg.setDefaults()
+	if cfg.RetryTimeout == 0 {
+		// Publish fails, as a synchronous write does after MaxAttempts,
+		// rather than waiting for the brokers without end.
+		cfg.RetryTimeout = DefaultChunkRetryTimeout
+	}
 	return &ChunkWriter{cfg: cfg, p: newProducer(cfg.ProducerConfig, cfg.Topic, "chunk-writer")}, nil
 }
 
@@ -61,11 +72,7 @@ func (w *ChunkWriter) Write(ctx context.Context, msgs ...pipeline.Message) error
 	out := make([]kafkago.Message, len(msgs))
 	now := time.Now()
 	for i, m := range msgs {
-		t := m.Time
-		if t.IsZero() {
-			t = now
-		}
-		out[i] = kafkago.Message{Key: []byte(m.Key), Value: m.Value, Time: t}
+		out[i] = w.message(m, now)
 	}
 	if err := w.p.write(ctx, out); err != nil {
 		return fmt.Errorf("kafka chunk writer: %d chunks from %s to %s: %w", len(msgs), msgs[0].Origin, w.cfg.Topic, err)
@@ -73,11 +80,29 @@ func (w *ChunkWriter) Write(ctx context.Context, msgs ...pipeline.Message) error
 	return nil
 }
 
+// message is m as a record: Key = session, Value = wire chunk, Time =
+// m.Time, or now.
+func (w *ChunkWriter) message(m pipeline.Message, now time.Time) kafkago.Message {
+	t := m.Time
+	if t.IsZero() {
+		t = now
+	}
+	return kafkago.Message{Key: []byte(m.Key), Value: m.Value, Time: t}
+}
+
 // Publish connects src, writes every message it yields until
 // pipeline.ErrEndOfInput, acknowledges each after the broker did, and
-// closes src. Messages that are ready together go in one request (up to
-// BatchSize); a paced source's messages go out one by one as they come.
-// It returns how many messages were written.
+// closes src. It returns how many messages were written.
+//
+// Each message is handed to the producer's asynchronous writer as soon as
+// it is read, without waiting for the ones before it (at most BatchSize
+// in flight): a partition's messages are written in the order read, one
+// produce request at a time, those that queued meanwhile together. So
+// chunks due at the same instant (sessions of aligned devices) go out
+// together instead of each waiting for the previous one's write. A write
+// is retried while the error is retriable, for RetryTimeout (10 s when
+// 0); the first failure stops the reading, and Publish returns it once
+// every message handed over completed.
 func (w *ChunkWriter) Publish(ctx context.Context, src pipeline.Source) (n int64, err error) {
 	if err := src.Connect(ctx); err != nil {
 		return 0, fmt.Errorf("kafka chunk writer: connect source: %w", err)
@@ -87,72 +112,66 @@ func (w *ChunkWriter) Publish(ctx context.Context, src pipeline.Source) (n int64
 			err = fmt.Errorf("kafka chunk writer: close source: %w", cerr)
 		}
 	}()
-	type item struct {
-		msg pipeline.Message
-		ack pipeline.AckFunc
-	}
 	rctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	ch := make(chan item, w.cfg.BatchSize)
-	var readErr error
-	go func() {
-		defer close(ch)
-		for {
-			m, ack, err := src.Read(rctx)
+	var (
+		slots   = make(chan struct{}, w.cfg.BatchSize)
+		wg      sync.WaitGroup
+		written atomic.Int64
+		mu      sync.Mutex
+		first   error
+	)
+	fail := func(err error) {
+		mu.Lock()
+		if first == nil {
+			first = err
+		}
+		mu.Unlock()
+		cancel()
+	}
+	for {
+		m, ack, rerr := src.Read(rctx)
+		if rerr != nil {
+			if !errors.Is(rerr, pipeline.ErrEndOfInput) && rctx.Err() == nil {
+				fail(fmt.Errorf("kafka chunk writer: read source: %w", rerr))
+			}
+			break
+		}
+		acquired := false
+		select {
+		case slots <- struct{}{}:
+			acquired = true
+		case <-rctx.Done():
+		}
+		if rctx.Err() != nil {
+			if acquired {
+				<-slots
+			}
+			ack(rctx.Err())
+			break
+		}
+		wg.Add(1)
+		done := func(err error) {
 			if err != nil {
-				if !errors.Is(err, pipeline.ErrEndOfInput) {
-					readErr = err
-				}
-				return
+				err = fmt.Errorf("kafka chunk writer: chunk from %s to %s: %w", m.Origin, w.cfg.Topic, err)
+				fail(err)
+			} else {
+				written.Add(1)
 			}
-			select {
-			case ch <- item{m, ack}:
-			case <-rctx.Done():
-				ack(rctx.Err())
-				return
-			}
+			ack(err)
+			<-slots
+			wg.Done()
 		}
-	}()
-	batch := make([]item, 0, w.cfg.BatchSize)
-	msgs := make([]pipeline.Message, 0, w.cfg.BatchSize)
-	for it := range ch {
-		batch = append(batch[:0], it)
-	fill:
-		for len(batch) < cap(batch) {
-			select {
-			case it, ok := <-ch:
-				if !ok {
-					break fill
-				}
-				batch = append(batch, it)
-			default:
-				break fill
-			}
+		if werr := w.p.writeAsync(rctx, []kafkago.Message{w.message(m, time.Now())}, done); werr != nil {
+			done(werr)
+			break
 		}
-		msgs = msgs[:0]
-		for _, it := range batch {
-			msgs = append(msgs, it.msg)
-		}
-		if err := w.Write(ctx, msgs...); err != nil {
-			cancel()
-			for _, it := range batch {
-				it.ack(err)
-			}
-			for it := range ch {
-				it.ack(err)
-			}
-			return n, err
-		}
-		for _, it := range batch {
-			it.ack(nil)
-		}
-		n += int64(len(batch))
 	}
-	// ch is closed: the reader is done and readErr is set.
-	if readErr != nil && ctx.Err() == nil {
-		return n, fmt.Errorf("kafka chunk writer: read source: %w", readErr)
+	wg.Wait()
+	if first != nil {
+		return written.Load(), first
 	}
-	return n, ctx.Err()
+	return written.Load(), ctx.Err()
 }
 
 // Topic returns the input topic.

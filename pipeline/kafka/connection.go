@@ -78,14 +78,21 @@ func (c *Connection) dialer() *kafkago.Dialer {
 }
 
 // transport returns a new Transport; its owner calls CloseIdleConnections
-// when done with it.
-func (c *Connection) transport() *kafkago.Transport {
+// when done with it. Given topics, it caches the metadata of those only:
+// kafka-go otherwise fetches and keeps every topic of the cluster at each
+// refresh (MetadataTTL), which on a broker holding many topics costs both
+// sides CPU, and this process a heap the garbage collector scans at every
+// cycle (tens of MB with a few thousand topics). A request about another
+// topic is then answered from the cache as unknown, unless it may create
+// topics.
+func (c *Connection) transport(topics ...string) *kafkago.Transport {
 	return &kafkago.Transport{
-		ClientID:    c.ClientID,
-		DialTimeout: c.DialTimeout,
-		TLS:         c.TLS,
-		SASL:        c.SASL,
-		MetadataTTL: 5 * time.Second,
+		ClientID:       c.ClientID,
+		DialTimeout:    c.DialTimeout,
+		TLS:            c.TLS,
+		SASL:           c.SASL,
+		MetadataTTL:    5 * time.Second,
+		MetadataTopics: topics,
 	}
 }
 

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"math"
 	"net"
 	"slices"
 	"sync"
@@ -29,11 +28,15 @@ type ProducerConfig struct {
 	// acknowledge their input once a write returns, which is only safe
 	// when the broker acknowledged it. Default: RequireAll.
 	RequiredAcks kafkago.RequiredAcks
-	// BatchTimeout is how long a partition's batch waits for more records
-	// before it is sent (kafka-go's own default, 1s, would add a second
-	// to every synchronous write). Default: 1ms.
+	// BatchTimeout is how long a partition's batch of a synchronous write
+	// waits for more records before it is sent (kafka-go's own default,
+	// 1s, would add a second to every synchronous write). Asynchronous
+	// writes do not wait: a partition's records are sent at once, and
+	// those that arrive while a request is in flight go together in the
+	// next one. Default: 1ms.
 	BatchTimeout time.Duration
-	// BatchSize is the most records in one batch. Default: 100.
+	// BatchSize is the most records in one batch (one produce request).
+	// Default: 100.
 	BatchSize int
 	// BatchBytes is the largest batch, and so the largest record, in
 	// bytes; keep it at or under the topic's max.message.bytes.
@@ -119,7 +122,9 @@ func (c *ProducerConfig) setDefaults() {
 
 // producer is a synchronous kafka-go Writer with its own transport.
 type producer struct {
-	cfg       ProducerConfig
+	cfg ProducerConfig
+	// topic is that of messages naming none ("": each names its own).
+	topic     string
 	w         *kafkago.Writer
 	transport *kafkago.Transport
 
@@ -129,10 +134,10 @@ type producer struct {
 	mu     sync.Mutex
 	topics map[string]bool
 
-	// aw is the asynchronous twin of w, made at the first writeAsync;
-	// inflight bounds its records not yet completed.
+	// batches writes the asynchronous records (writeAsync), made at the
+	// first; inflight bounds its records not yet completed.
 	asyncOnce sync.Once
-	aw        *kafkago.Writer
+	batches   *batcher
 	inflight  *semaphore.Weighted
 	newWriter func() *kafkago.Writer
 }
@@ -191,12 +196,11 @@ func (p *producer) ensure(ctx context.Context, topics ...string) error {
 // costs both sides CPU during the writes. A message to a topic outside
 // them is still written: its metadata is then fetched at each write.
 func newProducer(cfg ProducerConfig, topic, component string, topics ...string) *producer {
-	t := cfg.transport()
 	if topic != "" {
 		topics = []string{topic}
 	}
-	t.MetadataTopics = topics
-	p := &producer{cfg: cfg, transport: t, inflight: semaphore.NewWeighted(int64(cfg.MaxInFlight))}
+	t := cfg.transport(topics...)
+	p := &producer{cfg: cfg, topic: topic, transport: t, inflight: semaphore.NewWeighted(int64(cfg.MaxInFlight))}
 	p.newWriter = func() *kafkago.Writer {
 		log := cfg.Logger.With("component", component)
 		return &kafkago.Writer{
@@ -287,27 +291,12 @@ func (a *asyncWrite) complete(err error) {
 	a.done(nil)
 }
 
-// writeAsync hands msgs to the asynchronous writer and returns; done is
+// writeAsync hands msgs to the asynchronous writer (batcher) and returns; done is
 // called once every one of them was acknowledged by the broker, or with
 // the first error once every one of them completed. At most maxInFlight
 // records are in flight: writeAsync waits (back-pressure) beyond that.
 func (p *producer) writeAsync(ctx context.Context, msgs []kafkago.Message, done func(error)) error {
-	p.asyncOnce.Do(func() {
-		aw := p.newWriter() // same settings, its own batches
-		aw.Async = true
-		// kafka-go retries a batch in place, in order, with backoff up to
-		// WriteBackoffMax (1 s): attempts stand for time.
-		aw.MaxAttempts = math.MaxInt32
-		if p.cfg.RetryTimeout > 0 {
-			aw.MaxAttempts = int(p.cfg.RetryTimeout/time.Second) + 5
-		}
-		aw.Completion = func(ms []kafkago.Message, err error) {
-			for i := range ms {
-				ms[i].WriterData.(*asyncWrite).complete(err)
-			}
-		}
-		p.aw = aw
-	})
+	p.asyncOnce.Do(func() { p.batches = newBatcher(p) })
 	n := int64(len(msgs))
 	weight := min(n, int64(p.cfg.MaxInFlight))
 	if err := p.inflight.Acquire(ctx, weight); err != nil {
@@ -319,16 +308,16 @@ func (p *producer) writeAsync(ctx context.Context, msgs []kafkago.Message, done 
 		msgs[i].WriterData = a
 		a.size += int64(len(msgs[i].Value))
 	}
-	// With Async, WriteMessages only fails before anything is queued
-	// (closed writer, no metadata for a topic while the brokers are
-	// away); then nothing completes, so the call itself is retried.
+	// enqueue only fails before anything is queued (no metadata for a
+	// topic while the brokers are away); then nothing completes, so the
+	// call itself is retried.
 	backoff := 50 * time.Millisecond
 	var deadline time.Time
 	if p.cfg.RetryTimeout > 0 {
 		deadline = time.Now().Add(p.cfg.RetryTimeout)
 	}
 	for {
-		err := p.aw.WriteMessages(ctx, msgs...)
+		err := p.batches.enqueue(ctx, msgs)
 		if err == nil {
 			return nil
 		}
@@ -350,8 +339,8 @@ func (p *producer) writeAsync(ctx context.Context, msgs []kafkago.Message, done 
 
 func (p *producer) close() error {
 	var err error
-	if p.aw != nil {
-		err = p.aw.Close() // flushes: every completion runs before it returns
+	if p.batches != nil {
+		p.batches.close() // flushes: every completion runs before it returns
 	}
 	err = errors.Join(err, p.w.Close())
 	p.transport.CloseIdleConnections()

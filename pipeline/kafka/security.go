@@ -532,9 +532,11 @@ func (c Connection) NewDialer() *kafkago.Dialer {
 }
 
 // NewClient returns a kafka-go Client of c's brokers with a transport of
-// its own; call done when finished with it.
-func (c Connection) NewClient() (cl *kafkago.Client, done func()) {
+// its own; call done when finished with it. Given topics, the transport
+// caches the metadata of those only (a client that works on a few topics
+// of a large cluster; requests about others see them as unknown).
+func (c Connection) NewClient(topics ...string) (cl *kafkago.Client, done func()) {
 	c.setDefaults()
-	t := c.transport()
+	t := c.transport(topics...)
 	return &kafkago.Client{Addr: kafkago.TCP(c.Brokers...), Transport: t, Timeout: c.DialTimeout}, t.CloseIdleConnections
 }

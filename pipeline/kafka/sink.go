@@ -66,7 +66,7 @@ func ResultTopics(prefix string, kinds ...arrowout.Kind) []string {
 type ResultSink struct {
 	cfg ResultSinkConfig
 	p   *producer
-	mem memory.Allocator
+	enc *recordEncoders
 	// topics holds every known kind's topic name, so a write builds no
 	// strings; kindTopics those of cfg.Kinds, created together.
 	topics     map[arrowout.Kind]string
@@ -81,7 +81,7 @@ func NewResultSink(cfg ResultSinkConfig) (*ResultSink, error) {
 	cfg.setDefaults()
 	cfg.TopicPrefix = or(cfg.TopicPrefix, DefaultTopicPrefix)
 	cfg.ProducerConfig = sinkTopics(cfg.ProducerConfig)
-	s := &ResultSink{cfg: cfg, mem: memory.DefaultAllocator, topics: map[arrowout.Kind]string{}}
+	s := &ResultSink{cfg: cfg, enc: newRecordEncoders(memory.DefaultAllocator), topics: map[arrowout.Kind]string{}}
 	var names []string
 	for _, k := range append(arrowout.Kinds(), cfg.Kinds...) {
 		if _, ok := s.topics[k]; !ok {
@@ -141,10 +141,10 @@ func (s *ResultSink) Write(ctx context.Context, results []arrowout.Result) error
 }
 
 // WriteAsync implements pipeline.AsyncSink: it encodes the results, hands
-// the records to kafka-go's asynchronous writer and returns; done runs
+// the records to the producer's asynchronous writer and returns; done runs
 // when the broker acknowledged all of them (or one failed after the
 // writer's retries). Records of one session keep their order per topic
-// (one partition, written one batch at a time).
+// (one partition, written one request at a time).
 func (s *ResultSink) WriteAsync(ctx context.Context, results []arrowout.Result, done func(error)) error {
 	msgs, rejected, err := s.messages(ctx, results)
 	if err != nil {
@@ -230,7 +230,7 @@ func (s *ResultSink) messages(ctx context.Context, results []arrowout.Result) (m
 // encodeParts encodes rec as one Arrow IPC stream, or, when that is over
 // limit bytes, as row slices each under it.
 func (s *ResultSink) encodeParts(rec arrow.Record, limit int64) ([][]byte, error) {
-	b, err := EncodeRecord(rec, s.mem)
+	b, err := s.enc.encode(rec)
 	if err != nil {
 		return nil, err
 	}

@@ -375,7 +375,7 @@ func (s *Source) connect(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	s.transport = s.cfg.transport()
+	s.transport = s.cfg.transport(s.cfg.Topics...) // its client reads the input topics' offsets only
 	s.client = &kafkago.Client{Addr: kafkago.TCP(s.cfg.Brokers...), Transport: s.transport, Timeout: s.cfg.DialTimeout}
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -92,7 +92,7 @@ func NewStateStore(cfg StateStoreConfig) (*StateStore, error) {
 		cfg.TopicConfigs = DefaultStateTopicConfigs
 	}
 	s := &StateStore{cfg: cfg, p: newProducer(cfg.ProducerConfig, cfg.Topic, "state-store"), index: map[int]*stateIndex{}}
-	s.transport = cfg.transport()
+	s.transport = cfg.transport(cfg.Topic) // its client reads the state topic only
 	s.client = &kafkago.Client{Addr: kafkago.TCP(cfg.Brokers...), Transport: s.transport, Timeout: cfg.WriteTimeout}
 	return s, nil
 }

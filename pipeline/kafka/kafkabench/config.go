@@ -87,8 +87,10 @@ type Config struct {
 	// after psd, as configs/seizure-monitor.yaml runs it; its window rows
 	// are a third result kind. Default: none
 	SeizureModel string
-	// CPUProfile, when set, is the file a CPU profile of the whole run
-	// (publishing, pipeline, consumer) goes to. Default: none
+	// CPUProfile, when set, is the file a CPU profile goes to: of the
+	// whole run in Latency mode, of the processing (pipeline and consumer,
+	// from the source's first record; not the publishing before it) in
+	// Throughput mode. Default: none
 	CPUProfile string
 	// Logger default: slog.Default().
 	Logger *slog.Logger

@@ -61,16 +61,24 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 		return nil, err
 	}
 	cfg.setDefaults()
+	// The profile covers the whole run in Latency mode, and in
+	// Throughput mode the processing only (from the source's first
+	// record; the publishing before it would otherwise dominate it).
+	var startProfile func()
 	if cfg.CPUProfile != "" {
 		f, err := os.Create(cfg.CPUProfile)
 		if err != nil {
 			return nil, err
 		}
 		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return nil, err
-		}
-		defer pprof.StopCPUProfile()
+		var perr error
+		startProfile = func() { perr = pprof.StartCPUProfile(f) }
+		defer func() {
+			pprof.StopCPUProfile()
+			if perr != nil {
+				cfg.Logger.Warn("bench: CPU profile", "file", cfg.CPUProfile, "err", perr)
+			}
+		}()
 	}
 	h, err := newHarness(ctx, &cfg)
 	if err != nil {
@@ -79,9 +87,14 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 	defer h.cleanup()
 	var m measurement
 	if cfg.Mode == Latency {
+		if startProfile != nil {
+			startProfile()
+		}
 		m = newLatency(h)
 	} else {
-		m = newThroughput(h)
+		t := newThroughput(h)
+		t.startProfile = startProfile
+		m = t
 	}
 	return h.run(ctx, m)
 }
@@ -157,7 +170,15 @@ func (h *harness) run(ctx context.Context, m measurement) (Report, error) {
 			return nil, err
 		}
 	}
-	rc, err := StartConsumer(h.conn, h.resultTopics, m.result)
+	var rc *Consumer
+	var err error
+	if backlog {
+		// Lighter: headers only, and fetches that wait for 512 KB or
+		// 10 ms (the most the last result can arrive late by).
+		rc, err = startFetchConsumer(h.conn, h.resultTopics, 512<<10, 10*time.Millisecond, m.result)
+	} else {
+		rc, err = StartConsumer(h.conn, h.resultTopics, m.result)
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -45,26 +45,32 @@ func TestRun(t *testing.T) {
 		t.Errorf("latency text:\n%s", text.String())
 	}
 	t.Logf("latency: p50 %.2f ms, p99 %.2f ms, max %.2f ms (n %d)", lat.P50Ms, lat.P99Ms, lat.MaxMs, lat.N)
+	checkThroughputRun(t, broker)
+}
 
-	cfg = DefaultConfig(Throughput)
+// checkThroughputRun runs Throughput briefly and checks its counts and
+// text (TestRun).
+func checkThroughputRun(t *testing.T, broker string) {
+	cfg := DefaultConfig(Throughput)
 	cfg.Brokers, cfg.Sessions, cfg.Seconds, cfg.Partitions, cfg.Logger = []string{broker}, 2, 10, 2, quiet()
 	cfg.CPUProfile = t.TempDir() + "/cpu.pprof"
-	rep, err = Run(t.Context(), cfg)
+	rep, err := Run(t.Context(), cfg)
 	if err != nil {
 		t.Fatalf("throughput: %v", err)
 	}
 	tp := rep.(*ThroughputReport)
 	if tp.ChannelSamples != 2*19*2560 || tp.Windows != 2*9 || tp.ResultRecords != 2*9*2 || tp.WindowsMissing != 0 || tp.Chunks != 80 || tp.ChunkBytes == 0 ||
-		!(tp.ChannelSamplesS > 0) || tp.RequiredS != 2*19*256 || tp.KeptRealTime != (tp.RealTimeFactor >= 1) {
+		!(tp.ChannelSamplesS > 0) || tp.RequiredS != 2*19*256 || tp.KeptRealTime != (tp.RealTimeFactor >= 1) ||
+		tp.Duplicates != 0 || tp.Malformed != 0 || !(tp.CPUSeconds > 0) || tp.CPUPerWindowMs != 1e3*tp.CPUSeconds/18 {
 		t.Errorf("throughput report %+v", tp)
 	}
 	if st, err := os.Stat(cfg.CPUProfile); err != nil || st.Size() == 0 {
 		t.Errorf("CPU profile: %v", err)
 	}
-	text.Reset()
+	var text bytes.Buffer
 	tp.WriteText(&text)
 	if !strings.HasPrefix(text.String(), "throughput (2 sessions × 19 channels at 256 Hz, 10 s each, 0.25 s chunks, 2 s windows every 1 s, 2 partitions, 2 workers):\n  published 80 chunks") ||
-		!strings.HasSuffix(text.String(), "  18 windows, 0 missing, 0 dead letters\n") {
+		!regexp.MustCompile(`\n  18 windows, 0 missing, 0 duplicate and 0 malformed records, 0 dead letters\n  this process used [0-9.]+ CPU-s while processing: [0-9.]+ CPU-ms per window \(the broker not counted\)\n$`).MatchString(text.String()) {
 		t.Errorf("throughput text:\n%s", text.String())
 	}
 	t.Logf("throughput: %.3g channel-samples/s, %.1f× real time", tp.ChannelSamplesS, tp.RealTimeFactor)
@@ -90,8 +96,8 @@ func TestReportJSON(t *testing.T) {
 		t.Errorf("latency JSON keys\n got %s\nwant %s", got, want)
 	}
 	if got, want := keys(&ThroughputReport{}), setup+
-		"partitions workers chunks chunk_bytes channel_samples windows result_records windows_missing dead_letters publish_seconds join_seconds process_seconds "+
-		"channel_samples_per_second required_channel_samples_per_second real_time_factor kept_real_time windows_per_second chunks_per_second"; got != want {
+		"partitions workers chunks chunk_bytes channel_samples windows result_records windows_missing dead_letters duplicates malformed publish_seconds join_seconds process_seconds "+
+		"channel_samples_per_second required_channel_samples_per_second real_time_factor kept_real_time windows_per_second chunks_per_second cpu_seconds cpu_ms_per_window"; got != want {
 		t.Errorf("throughput JSON keys\n got %s\nwant %s", got, want)
 	}
 }
