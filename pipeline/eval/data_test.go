@@ -66,3 +66,29 @@ func TestSSVEPExoskeletonSubject01(t *testing.T) {
 		t.Errorf("trials: %v, want 48 targets, 64 with rest", n)
 	}
 }
+
+// TestSSVEPExoskeletonAuto: under train ssvep's default rule (auto, the
+// offset chosen among candidates on the calibration session) subject01's
+// 4-class FBCCA at 2 s is 41 of 64, the figure of the nested evaluation
+// (pipeline/train TestSSVEPNestedExoskeleton, docs/ssvep.md), and each
+// test session is decided from a candidate offset, not from Offset.
+func TestSSVEPExoskeletonAuto(t *testing.T) {
+	dir := filepath.Join(testenv.DataDir(t), "ssvep-exoskeleton", "subject01")
+	ev, err := SSVEP(context.Background(), SSVEPConfig{
+		Input:   train.Input{Files: config.Files{Paths: []string{dir}}},
+		Targets: map[string]float64{"2": 13, "3": 21, "4": 17}, Rest: []string{"1"}, Notch: 50,
+		Offsets: []float64{0, 0.15, 0.3, 0.5}, Windows: []float64{2}, Methods: []string{ssvep.MethodFBCCA},
+		Model: ssvep.TrainCalibrationConfig{NoControl: ssvep.NoControlAuto},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range ev.Subjects {
+		if s.Classes == 4 && (s.N != 64 || float64(s.Accuracy) != 41.0/64) {
+			t.Errorf("4 classes: %v of %d, want 41 of 64", float64(s.Accuracy)*float64(s.N), s.N)
+		}
+	}
+	if len(ev.Subjects) != 2 {
+		t.Errorf("%d subject rows, want 3- and 4-class", len(ev.Subjects))
+	}
+}

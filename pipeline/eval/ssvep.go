@@ -181,9 +181,10 @@ func (c SSVEPConfig) Validate() error {
 // trca, etrca, mdm and ts-lr with 3 — is calibrated on some of a subject's
 // sessions and tested on the others: leave-one-session-out, or
 // cfg.CalibrateOn. Methods are calibrated as `train ssvep` does
-// (ssvep.TrainCalibration) and decide as the model file it writes does;
-// a method it does not calibrate (mdm and ts-lr today) is trained by
-// ssvep.TrainDecoder with rest a class of its own. cca and fbcca with 3
+// (ssvep.TrainCalibration) and decide as the model file it writes does
+// (cca and fbcca under the auto rule with cfg.Offsets: each test session
+// cut at the offset the model chose); mdm and ts-lr without rest trials
+// are trained by ssvep.TrainDecoder on the targets. cca and fbcca with 3
 // classes are training-free and tested on every session. 4-class rows are
 // made only for test sessions with rest trials whose calibration sessions
 // have them too.
