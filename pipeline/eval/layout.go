@@ -2,10 +2,8 @@ package eval
 
 import (
 	"fmt"
-	"maps"
 	"path/filepath"
 	"regexp"
-	"slices"
 	"strings"
 
 	"github.com/neurostream/neurostream/formats/bids"
@@ -41,14 +39,14 @@ func Recordings(in train.Input) ([]Recording, error) {
 	// Only the input is checked: any window will do.
 	c.Window = config.Window{LengthSeconds: 1, HopSeconds: 1}
 	if len(c.Source.Files.Paths) == 0 {
-		return nil, rename(in, fmt.Errorf("eval: no recordings: give source.files.paths"))
+		return nil, in.Rename(fmt.Errorf("eval: no recordings: give source.files.paths"))
 	}
 	if err := c.ValidateInput(); err != nil {
-		return nil, rename(in, err)
+		return nil, in.Rename(err)
 	}
 	specs, err := c.Recordings()
 	if err != nil {
-		return nil, rename(in, err)
+		return nil, in.Rename(err)
 	}
 	recs := make([]Recording, len(specs))
 	for i, s := range specs {
@@ -86,26 +84,3 @@ func only(in train.Input, path string) train.Input {
 	in.Files.Paths = []string{path}
 	return in
 }
-
-// rename names the configuration keys in err as in.Names does (the
-// flags of `neurostream eval`).
-func rename(in train.Input, err error) error {
-	if err == nil || len(in.Names) == 0 {
-		return err
-	}
-	var pairs []string
-	for _, k := range slices.Sorted(maps.Keys(in.Names)) {
-		pairs = append(pairs, k, in.Names[k])
-	}
-	msg := err.Error()
-	if renamed := strings.NewReplacer(pairs...).Replace(msg); renamed != msg {
-		return fmt.Errorf("%s%w", renamed, errSilent{err})
-	}
-	return err
-}
-
-// errSilent wraps an error for errors.Is/As without adding to the message.
-type errSilent struct{ err error }
-
-func (e errSilent) Error() string { return "" }
-func (e errSilent) Unwrap() error { return e.err }

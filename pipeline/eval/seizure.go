@@ -134,7 +134,7 @@ func Seizure(ctx context.Context, cfg SeizureConfig) (*SeizureEvaluation, error)
 		log = slog.New(slog.DiscardHandler)
 	}
 	if _, err := c.Run(ctx, config.RunOptions{Logger: log, Progress: cfg.Input.Progress}); err != nil {
-		return nil, rename(cfg.Input, fmt.Errorf("eval: run: %w", err))
+		return nil, cfg.Input.Rename(fmt.Errorf("eval: run: %w", err))
 	}
 	hyps, err := detectionFiles(c.Output.SzCORE)
 	if err != nil {
@@ -207,7 +207,7 @@ func seizureRun(cfg SeizureConfig, work string) (*config.Config, error) {
 	c.Output.SzCORE = filepath.Join(work, "szcore")
 	c.Metrics = config.Metrics{}
 	if err := c.Validate(); err != nil {
-		return nil, rename(cfg.Input, fmt.Errorf("eval: %s:\n%w", name, err))
+		return nil, cfg.Input.Rename(fmt.Errorf("eval: %s:\n%w", name, err))
 	}
 	return c, nil
 }
@@ -276,7 +276,7 @@ func scoreRecording(cfg SeizureConfig, r Recording, hyp string) (SeizureRecord, 
 func referenceMask(cfg SeizureConfig, r Recording) ([]bool, error) {
 	src, err := r.Spec.Open()
 	if err != nil {
-		return nil, rename(cfg.Input, err)
+		return nil, cfg.Input.Rename(err)
 	}
 	info := src.Info()
 	src.Close()

@@ -126,14 +126,14 @@ func (in Input) stream(ctx context.Context, window config.Window, stim config.St
 		c.Source.Files.Unit = "uV"
 	}
 	if len(c.Source.Files.Paths) == 0 {
-		return nil, in.rename(errors.New("train: no recordings: give source.files.paths"))
+		return nil, in.Rename(errors.New("train: no recordings: give source.files.paths"))
 	}
 	if err := c.ValidateInput(); err != nil {
-		return nil, in.rename(err)
+		return nil, in.Rename(err)
 	}
 	specs, err := c.Recordings()
 	if err != nil {
-		return nil, in.rename(err)
+		return nil, in.Rename(err)
 	}
 	r := &run{recs: map[string]*recording{}}
 	for i := range specs {
@@ -151,7 +151,7 @@ func (in Input) stream(ctx context.Context, window config.Window, stim config.St
 	logger := slog.New(slog.DiscardHandler)
 	b, err := c.Build(logger)
 	if err != nil {
-		return nil, in.rename(err)
+		return nil, in.Rename(err)
 	}
 	src := pipeline.NewRecordingSource(specs, pipeline.RecordingSourceConfig{ChunkSeconds: c.Source.ChunkSeconds, Logger: logger})
 	dead := &stopOnDeadLetter{}
@@ -166,9 +166,9 @@ func (in Input) stream(ctx context.Context, window config.Window, stim config.St
 	bar.Close()
 	switch {
 	case dead.err != nil:
-		return nil, in.rename(fmt.Errorf("train: %w", dead.err))
+		return nil, in.Rename(fmt.Errorf("train: %w", dead.err))
 	case len(src.Errors()) > 0:
-		return nil, in.rename(fmt.Errorf("train: %w", errors.Join(src.Errors()...)))
+		return nil, in.Rename(fmt.Errorf("train: %w", errors.Join(src.Errors()...)))
 	case err != nil:
 		return nil, err
 	}
@@ -185,8 +185,9 @@ func (in Input) rateHint(err error) error {
 	return fmt.Errorf("%w (rates fitted from source.files.time_column differ a little per file: set source.files.sample_rate to read them at one rate)", err)
 }
 
-// rename names the configuration keys in err as in.Names does.
-func (in Input) rename(err error) error {
+// Rename names the configuration keys in err as in.Names does (the
+// flags of the command that set them).
+func (in Input) Rename(err error) error {
 	if err == nil || len(in.Names) == 0 {
 		return err
 	}

@@ -116,7 +116,7 @@ func (c SeizureConfig) Validate() error {
 		err = errors.New("SeizureConfig.Labels: give at least one annotation description")
 	}
 	if err != nil {
-		return c.rename(fmt.Errorf("train: %w", err))
+		return c.Rename(fmt.Errorf("train: %w", err))
 	}
 	return nil
 }
@@ -164,7 +164,7 @@ func SeizureDataset(ctx context.Context, cfg SeizureConfig) (*seizure.Dataset, e
 	d := &seizure.Dataset{Window: cfg.Window, Hop: cfg.Hop}
 	for _, rec := range r.list() {
 		if err := addSeizure(d, rec, cfg.Notes); err != nil {
-			return nil, in.rename(in.rateHint(err))
+			return nil, in.Rename(in.rateHint(err))
 		}
 	}
 	if d.Channels == nil {

@@ -109,7 +109,7 @@ func SSVEPCalibration(ctx context.Context, cfg SSVEPConfig) (*ssvep.Calibration,
 	}
 	for _, rec := range r.list() {
 		if err := addTrials(cal, rec, labels, cfg.Notes); err != nil {
-			return nil, in.rename(in.rateHint(err))
+			return nil, in.Rename(in.rateHint(err))
 		}
 	}
 	if len(cal.Trials) == 0 {
