@@ -73,7 +73,7 @@ const powerDefinition = "ln band power"
 func fileBands() []fileBand {
 	var fb []fileBand
 	for _, b := range Bands {
-		fb = append(fb, fileBand{b.Name, b.Low, b.High})
+		fb = append(fb, fileBand(b))
 	}
 	return fb
 }

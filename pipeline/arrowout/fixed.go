@@ -185,8 +185,7 @@ func float64Array(vs []float64) arrow.Array {
 // returns are (they are immutable) and may outlive it.
 type PSDWindows struct {
 	fixed
-	channels []string
-	bins     int
+	bins int
 	// cols are the channel, unit, freq_start and freq_step columns.
 	cols    [4]arrow.Array
 	offsets *memory.Buffer // the psd lists' offsets, i·bins
