@@ -77,8 +77,10 @@ generate:
 
 # The race detector on the pipeline packages (goroutines, acknowledgements,
 # asynchronous writes).
+# -short leaves out the accuracy evaluations on shared recordings (minutes
+# of numeric work, no concurrency of their own; `make test` runs them).
 race:
-	$(GO) test -count=1 -race ./pipeline/...
+	$(GO) test -count=1 -race -short ./pipeline/...
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
