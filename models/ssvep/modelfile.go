@@ -82,15 +82,7 @@ func (m *TRCA) Save(w io.Writer) error {
 // wrong: another format or version, inconsistent dimensions, a filter bank
 // that no longer designs to the recorded orders, non-finite parameters.
 func LoadTRCA(r io.Reader) (*TRCA, error) {
-	var f modelFile
-	if err := modelKind.Read(r, &f); err != nil {
-		return nil, fmt.Errorf("ssvep: load trca model: %w", err)
-	}
-	m, err := modelFromFile(&f)
-	if err != nil {
-		return nil, fmt.Errorf("ssvep: load trca model: %w", err)
-	}
-	return m, nil
+	return loadFile(r, modelKind, "trca model", modelFromFile)
 }
 
 func modelFromFile(f *modelFile) (*TRCA, error) {
@@ -167,4 +159,22 @@ func finiteVector(v []float64, n int) error {
 		}
 	}
 	return nil
+}
+
+// loadFile reads a model file of kind and builds its model with build;
+// either error is prefixed with "ssvep: load " and what.
+func loadFile[F any, PF interface {
+	*F
+	modelfile.File
+}, M any](r io.Reader, kind modelfile.Kind, what string, build func(PF) (M, error)) (M, error) {
+	var f F
+	var none M
+	if err := kind.Read(r, PF(&f)); err != nil {
+		return none, fmt.Errorf("ssvep: load %s: %w", what, err)
+	}
+	m, err := build(&f)
+	if err != nil {
+		return none, fmt.Errorf("ssvep: load %s: %w", what, err)
+	}
+	return m, nil
 }

@@ -408,15 +408,7 @@ func (d *RestDetector) Save(w io.Writer) error {
 // LoadRest reads a model file written by RestDetector.Save. An error names
 // what is wrong.
 func LoadRest(r io.Reader) (*RestDetector, error) {
-	var f restFile
-	if err := restKind.Read(r, &f); err != nil {
-		return nil, fmt.Errorf("ssvep: load rest detector: %w", err)
-	}
-	d, err := restFromFile(&f)
-	if err != nil {
-		return nil, fmt.Errorf("ssvep: load rest detector: %w", err)
-	}
-	return d, nil
+	return loadFile(r, restKind, "rest detector", restFromFile)
 }
 
 func restFromFile(f *restFile) (*RestDetector, error) {

@@ -218,15 +218,7 @@ func (d *Stacked) Save(w io.Writer) error {
 // LoadStacked reads a model file written by Stacked.Save. An error names
 // what is wrong.
 func LoadStacked(r io.Reader) (*Stacked, error) {
-	var f stackFile
-	if err := stackKind.Read(r, &f); err != nil {
-		return nil, fmt.Errorf("ssvep: load stacked model: %w", err)
-	}
-	d, err := stackFromFile(&f)
-	if err != nil {
-		return nil, fmt.Errorf("ssvep: load stacked model: %w", err)
-	}
-	return d, nil
+	return loadFile(r, stackKind, "stacked model", stackFromFile)
 }
 
 func stackFromFile(f *stackFile) (*Stacked, error) {

@@ -222,18 +222,13 @@ func (d *TrainingFree) Save(w io.Writer) error {
 // the decoder refuses, channel names or trial counts that disagree with
 // it, an invalid no-control rule.
 func LoadTrainingFree(r io.Reader) (*TrainingFree, error) {
-	var f trainingFreeFile
-	if err := trainingFreeKind.Read(r, &f); err != nil {
-		return nil, fmt.Errorf("ssvep: load training-free model: %w", err)
-	}
-	d, err := NewTrainingFree(f.Method, f.Config)
-	if err == nil {
-		err = d.setCalibration(&f)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("ssvep: load training-free model: %w", err)
-	}
-	return d, nil
+	return loadFile(r, trainingFreeKind, "training-free model", func(f *trainingFreeFile) (*TrainingFree, error) {
+		d, err := NewTrainingFree(f.Method, f.Config)
+		if err == nil {
+			err = d.setCalibration(f)
+		}
+		return d, err
+	})
 }
 
 // setCalibration checks and sets what a model file adds to the
