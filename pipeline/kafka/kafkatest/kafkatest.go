@@ -12,9 +12,11 @@ package kafkatest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"regexp"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -29,6 +31,7 @@ var (
 	probeOnce sync.Once
 	probeErr  error
 	seq       atomic.Int64
+	probeDone atomic.Bool
 )
 
 // Addr returns the configured broker address without checking it.
@@ -45,7 +48,7 @@ func Addr() string {
 func RealBroker(t testing.TB) string {
 	t.Helper()
 	addr := Addr()
-	probeOnce.Do(func() { probeErr = probe(addr) })
+	probeOnce.Do(func() { probeErr = probe(addr); probeDone.Store(true) })
 	if probeErr != nil {
 		msg := fmt.Sprintf("no Kafka broker at %s (%v): start one with `make kafka-up`, or set NEUROSTREAM_KAFKA", addr, probeErr)
 		if os.Getenv("CI") == "true" {
@@ -62,7 +65,7 @@ func RealBroker(t testing.TB) string {
 func Broker(t testing.TB) string {
 	t.Helper()
 	addr := Addr()
-	probeOnce.Do(func() { probeErr = probe(addr) })
+	probeOnce.Do(func() { probeErr = probe(addr); probeDone.Store(true) })
 	if probeErr == nil {
 		return addr
 	}
@@ -103,13 +106,66 @@ func probe(addr string) error {
 var unsafe = regexp.MustCompile(`[^a-zA-Z0-9._-]+`)
 
 // Name returns a topic or group name unique to this test run:
-// "test.<test name>.<what>.<unique suffix>".
+// "test.<test name>.<what>.<unique suffix>". When the test ends, every
+// topic whose name starts with it is deleted (a result prefix's topics
+// too): the broker keeps its data across restarts, and a developer's
+// broker that collected every test's partitions (over 10,000 after a few
+// runs) spent its CPU and heap on them, which showed as latency in the
+// benchmarks.
 func Name(t testing.TB, what string) string {
 	n := unsafe.ReplaceAllString(t.Name(), "_")
 	if len(n) > 80 {
 		n = n[:80]
 	}
-	return fmt.Sprintf("test.%s.%s.%d-%d", n, what, time.Now().UnixNano()%1e9, seq.Add(1))
+	name := fmt.Sprintf("test.%s.%s.%d-%d", n, what, time.Now().UnixNano()%1e9, seq.Add(1))
+	t.Cleanup(func() {
+		if err := deleteTopics(name); err != nil {
+			t.Logf("kafkatest: deleting the topics named %s*: %v", name, err)
+		}
+	})
+	return name
+}
+
+// deleteTopics deletes the topic prefix and the topics named prefix.* on the
+// broker the tests used, if any.
+func deleteTopics(prefix string) error {
+	var addr string
+	switch {
+	case probeErr == nil && probeDone.Load():
+		addr = Addr()
+	case fake != nil:
+		addr = fake.ListenAddrs()[0]
+	default:
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	tr := &kafkago.Transport{}
+	defer tr.CloseIdleConnections() // goleak looks for its goroutines
+	cl := &kafkago.Client{Addr: kafkago.TCP(addr), Timeout: 10 * time.Second, Transport: tr}
+	md, err := cl.Metadata(ctx, &kafkago.MetadataRequest{})
+	if err != nil {
+		return err
+	}
+	var del []string
+	for _, tp := range md.Topics {
+		if tp.Name == prefix || strings.HasPrefix(tp.Name, prefix+".") {
+			del = append(del, tp.Name)
+		}
+	}
+	if len(del) == 0 {
+		return nil
+	}
+	res, err := cl.DeleteTopics(ctx, &kafkago.DeleteTopicsRequest{Topics: del})
+	if err != nil {
+		return err
+	}
+	for topic, err := range res.Errors {
+		if err != nil && !errors.Is(err, kafkago.UnknownTopicOrPartition) {
+			return fmt.Errorf("%s: %w", topic, err)
+		}
+	}
+	return nil
 }
 
 // Close stops the in-process broker, if one was started; TestMain calls it
