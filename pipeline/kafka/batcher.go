@@ -83,6 +83,45 @@ func (b *batcher) partitions(ctx context.Context, topic string) ([]int, error) {
 	return nil, kafkago.UnknownTopicOrPartition
 }
 
+// warm readies the asynchronous path to topics before the first record:
+// their partitions' metadata, and one connection to the leaders per
+// partition (a ListOffsets request to each, all at once), which the
+// transport then keeps for its requests. Without it the first records
+// after a start paid for the metadata, a dozen new connections and their
+// handshakes, 15-25 ms on the windows that sessions completed first
+// (docs/benchmarks.md, "Latency"). It is best effort: an error only
+// leaves that work to the first write.
+func (b *batcher) warm(ctx context.Context, topics []string) error {
+	var wg sync.WaitGroup
+	errs := make(chan error, 1)
+	for _, topic := range topics {
+		ids, err := b.partitions(ctx, topic)
+		if err != nil {
+			return fmt.Errorf("partitions of %s: %w", topic, err)
+		}
+		for _, id := range ids {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				req := &kafkago.ListOffsetsRequest{Topics: map[string][]kafkago.OffsetRequest{topic: {kafkago.LastOffsetOf(id)}}}
+				if _, err := b.client.ListOffsets(ctx, req); err != nil {
+					select {
+					case errs <- err:
+					default:
+					}
+				}
+			}()
+		}
+	}
+	wg.Wait()
+	select {
+	case err := <-errs:
+		return err
+	default:
+		return nil
+	}
+}
+
 // enqueue queues msgs, each on its partition (the Balancer's choice), or
 // none of them when a topic's partitions are unknown.
 func (b *batcher) enqueue(ctx context.Context, msgs []kafkago.Message) error {

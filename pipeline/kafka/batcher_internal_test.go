@@ -2,7 +2,10 @@ package kafka
 
 import (
 	"context"
+	"net"
 	"strconv"
+	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -61,4 +64,38 @@ func TestBatcherCoalescesInOrder(t *testing.T) {
 		}
 	}
 	t.Logf("%d records in %d produce requests", n, requests)
+}
+
+// TestBatcherWarm: warm opens connections for the topic's partitions
+// before any record (it dials), and names a topic it cannot find.
+func TestBatcherWarm(t *testing.T) {
+	broker := kafkatest.Broker(t)
+	topic := kafkatest.Name(t, "out")
+	conn := Connection{Brokers: []string{broker}}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	if err := EnsureTopics(ctx, conn, []string{topic}, 4); err != nil {
+		t.Fatal(err)
+	}
+	cfg := ProducerConfig{Connection: conn}
+	cfg.setDefaults()
+	p := newProducer(cfg, topic, "test")
+	defer p.close()
+	var dials atomic.Int64
+	d := &net.Dialer{}
+	p.transport.Dial = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		dials.Add(1)
+		return d.DialContext(ctx, network, addr)
+	}
+	if err := p.warm(ctx, topic); err != nil {
+		t.Fatal(err)
+	}
+	if dials.Load() == 0 {
+		t.Error("warm dialled no connection")
+	}
+	p.transport.CloseIdleConnections()
+	missing := kafkatest.Name(t, "missing")
+	if err := p.warm(ctx, missing); err == nil || !strings.Contains(err.Error(), missing) {
+		t.Errorf("warm of a missing topic: %v, want an error naming %s", err, missing)
+	}
 }

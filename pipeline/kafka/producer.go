@@ -337,6 +337,12 @@ func (p *producer) writeAsync(ctx context.Context, msgs []kafkago.Message, done 
 	}
 }
 
+// warm readies the asynchronous writer for topics (batcher.warm).
+func (p *producer) warm(ctx context.Context, topics ...string) error {
+	p.asyncOnce.Do(func() { p.batches = newBatcher(p) })
+	return p.batches.warm(ctx, topics)
+}
+
 func (p *producer) close() error {
 	var err error
 	if p.batches != nil {

@@ -104,6 +104,9 @@ func (s *ResultSink) Prepare(ctx context.Context) error {
 	if err := s.p.ensure(ctx, s.kindTopics...); err != nil {
 		return fmt.Errorf("kafka result sink: %w", err)
 	}
+	if err := s.p.warm(ctx, s.kindTopics...); err != nil {
+		s.cfg.Logger.Debug("kafka result sink: warming the writer's connections", "err", err)
+	}
 	return nil
 }
 
