@@ -9,6 +9,8 @@
 #   NEUROSTREAM_KAFKA_SECURE: see lib.sh
 #   KAFKA_WAIT_TIMEOUT  seconds to wait for readiness (default 120)
 #   KAFKA_HEAP_OPTS     JVM heap (default -Xms256m -Xmx1g)
+#   KAFKA_GC_OPTS       JVM garbage collector (default -XX:+UseG1GC
+#                       -XX:MaxGCPauseMillis=20, as Kafka's own scripts)
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -126,8 +128,8 @@ fi
 # The log is appended to, so a restart after a crash keeps the crash's
 # last lines.
 echo "=== kafka-up: starting broker on $addr at $(date -u +%FT%TZ)" >>"$logfile"
-# shellcheck disable=SC2086 # KAFKA_HEAP_OPTS is a list of JVM flags
-nohup java ${KAFKA_HEAP_OPTS:--Xms256m -Xmx1g} -XX:+UseG1GC -XX:MaxGCPauseMillis=20 "${java_opts[@]}" \
+# shellcheck disable=SC2086 # KAFKA_HEAP_OPTS and KAFKA_GC_OPTS are lists of JVM flags
+nohup java ${KAFKA_HEAP_OPTS:--Xms256m -Xmx1g} ${KAFKA_GC_OPTS:--XX:+UseG1GC -XX:MaxGCPauseMillis=20} "${java_opts[@]}" \
 	-cp "$jars/*" kafka.Kafka "$run/server.properties" >>"$logfile" 2>&1 </dev/null &
 echo $! >"$pidfile"
 say "started broker pid $(cat "$pidfile") on $addr (controller $host:$cport, cluster $cluster_id), log $logfile"
