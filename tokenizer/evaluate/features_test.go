@@ -196,7 +196,7 @@ func TestStackWeights(t *testing.T) {
 		q := r.Float64()
 		noise[i*classes], noise[i*classes+1] = math.Log(q), math.Log(1-q)
 	}
-	w := stackWeights([][]float64{good, noise}, y, classes)
+	w := stackWeights([][]float64{good, noise}, []int{1, 1}, y, classes)
 	if w[1] != 0 || !(w[0] > 0.5) || !slices.Contains(weightGrid, w[0]) {
 		t.Errorf("weights %v: want the good expert weighted, the noise not", w)
 	}
@@ -205,7 +205,7 @@ func TestStackWeights(t *testing.T) {
 		good[i*classes], good[i*classes+1] = 0, 0
 		noise[i*classes], noise[i*classes+1] = 0, 0
 	}
-	if w2 := stackWeights([][]float64{good, noise}, y, classes); !slices.Equal(w2, w) {
+	if w2 := stackWeights([][]float64{good, noise}, []int{1, 1}, y, classes); !slices.Equal(w2, w) {
 		t.Errorf("weights %v with half the rows empty, %v with all", w2, w)
 	}
 }
