@@ -287,7 +287,8 @@ func refitFeatures(fc tokenizer.FeatureConfig) tokenizer.FeatureConfig {
 // largest weighted sum of the experts' log-probabilities, the weights
 // fitted to the inner cross-validation's out-of-fold probabilities
 // (stackWeights): an expert that does not help predict held-out
-// recordings gets a small or zero weight, and neither expert's dimension
+// recordings by more than one standard error of the log-likelihood gets
+// weight zero, and neither expert's dimension
 // (2080 shape features per channel against 75 level features) crowds out
 // the other, as in one classifier over the concatenated bags. It returns
 // the penalty of each feature set and, with several, their weights.
@@ -334,7 +335,11 @@ func fitFold(cfg *Config, fs []features, y, exFold []int, f int, d *data, classe
 		for _, i := range train {
 			ty = append(ty, y[i])
 		}
-		weights = stackWeights(oof, ty, classes)
+		dims := make([]int, len(fs))
+		for e, ft := range fs {
+			dims[e] = ft.dim
+		}
+		weights = stackWeights(oof, dims, ty, classes)
 	}
 	prob := make([]float64, classes)
 	score := make([]float64, classes)

@@ -443,7 +443,7 @@ func (r *Report) writeResults(b *strings.Builder) {
 	}
 	for _, res := range r.Results {
 		if res.LevelLambdas != nil {
-			fmt.Fprintf(b, "A × B: product of two classifiers, on bags A and B, each with its penalty by the inner CV (λ A + λ B), weighted to fit the inner CV's probabilities (weights A B)\n")
+			fmt.Fprintf(b, "A × B: product of two classifiers, on bags A and B, each with its penalty by the inner CV (λ A + λ B), weighted to fit the inner CV's probabilities, a bag left out (weight 0) unless it gains more than one standard error of their log-likelihood (weights A B)\n")
 			break
 		}
 	}

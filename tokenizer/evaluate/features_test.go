@@ -196,7 +196,7 @@ func TestStackWeights(t *testing.T) {
 		q := r.Float64()
 		noise[i*classes], noise[i*classes+1] = math.Log(q), math.Log(1-q)
 	}
-	w := stackWeights([][]float64{good, noise}, y, classes)
+	w := stackWeights([][]float64{good, noise}, []int{1, 1}, y, classes)
 	if w[1] != 0 || !(w[0] > 0.5) || !slices.Contains(weightGrid, w[0]) {
 		t.Errorf("weights %v: want the good expert weighted, the noise not", w)
 	}
@@ -205,8 +205,117 @@ func TestStackWeights(t *testing.T) {
 		good[i*classes], good[i*classes+1] = 0, 0
 		noise[i*classes], noise[i*classes+1] = 0, 0
 	}
-	if w2 := stackWeights([][]float64{good, noise}, y, classes); !slices.Equal(w2, w) {
+	if w2 := stackWeights([][]float64{good, noise}, []int{1, 1}, y, classes); !slices.Equal(w2, w) {
 		t.Errorf("weights %v with half the rows empty, %v with all", w2, w)
+	}
+}
+
+// TestStackWeightsOneSE: an expert of noise that happens to fit the
+// held-out labels a little (its best weight under the largest
+// log-likelihood alone is positive) is left out, because its gain is
+// within one standard error; with few features the good expert alone is
+// the simpler model.
+func TestStackWeightsOneSE(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 10))
+	const n, classes = 120, 2
+	good := make([]float64, n*classes)
+	noise := make([]float64, n*classes)
+	y := make([]int, n)
+	fit := 0.0
+	for i := range y {
+		y[i] = i % classes
+		// The good expert gives the right class 0.7 in three examples
+		// of four, the wrong one 0.7 in the fourth.
+		right := 0.7
+		if i%4 == 3 {
+			right = 0.3
+		}
+		good[i*classes+y[i]], good[i*classes+1-y[i]] = math.Log(right), math.Log(1-right)
+		q := 0.45 + 0.1*r.Float64()
+		noise[i*classes], noise[i*classes+1] = math.Log(q), math.Log(1-q)
+		fit += noise[i*classes+y[i]] - noise[i*classes+1-y[i]]
+	}
+	if fit < 0 { // make the noise fit the labels by chance, not against them
+		for i := range n {
+			noise[i*classes], noise[i*classes+1] = noise[i*classes+1], noise[i*classes]
+		}
+	}
+	// The largest log-likelihood over the whole grid, written out here,
+	// weights the noise.
+	sw := linear.SampleWeights(y, classes, true)
+	bestLL, bestNoise := math.Inf(-1), 0.0
+	for _, wg := range weightGrid {
+		for _, wn := range weightGrid {
+			ll := 0.0
+			for i := range n {
+				s := []float64{wg*good[i*classes] + wn*noise[i*classes], wg*good[i*classes+1] + wn*noise[i*classes+1]}
+				ll += sw[i] * (s[y[i]] - logSumExp(s))
+			}
+			if ll > bestLL {
+				bestLL, bestNoise = ll, wn
+			}
+		}
+	}
+	if bestNoise == 0 {
+		t.Fatal("the noise gets no weight even by the largest log-likelihood: the test shows nothing")
+	}
+	// The noise as the many-featured shape expert (first), the good
+	// one as the level expert.
+	w := stackWeights([][]float64{noise, good}, []int{2080, 75}, y, classes)
+	if w[0] != 0 || !(w[1] > 0) {
+		t.Errorf("weights %v: want the noise (largest log-likelihood at weight %v) left out", w, bestNoise)
+	}
+}
+
+// TestProductDropsNoise: a product of a level-like expert (two
+// informative features) and a shape-like expert of 200 noise features
+// predicts as the level expert alone, the noise weighted zero, in every
+// one of several draws.
+func TestProductDropsNoise(t *testing.T) {
+	const n, classes, noiseDim = 60, 2, 200
+	for seed := range uint64(8) {
+		r := rand.New(rand.NewPCG(seed, 11))
+		d := &data{x: make([][][]float64, 4)}
+		var y, exFold []int
+		var noise, level []linear.Sparse
+		for i := range n {
+			// Four recordings (runs) of both classes, as in EEGMMIDB.
+			c := i / 4 % classes
+			d.ex = append(d.ex, example{rec: i % 4, class: c})
+			y, exFold = append(y, c), append(exFold, i%4)
+			x := make([]float64, noiseDim)
+			for j := range x {
+				x[j] = r.NormFloat64()
+			}
+			noise = append(noise, linear.Dense(x))
+			level = append(level, linear.Dense([]float64{float64(c) + r.NormFloat64(), r.NormFloat64()}))
+		}
+		cfg := &Config{Lambdas: []float64{0.01, 1, 100}, InnerFolds: 3, Seed: seed}
+		pred := make([]int, n)
+		lams, w, err := fitFold(cfg, []features{{noise, noiseDim}, {level, 2}}, y, exFold, 0, d, classes, pred)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if w[0] != 0 || !(w[1] > 0) {
+			t.Errorf("seed %d: weights %v, want the noise left out", seed, w)
+			continue
+		}
+		var tx []linear.Sparse
+		var ty []int
+		for i := range n {
+			if exFold[i] != 0 {
+				tx, ty = append(tx, level[i]), append(ty, y[i])
+			}
+		}
+		m, err := linear.Train(tx, ty, classes, 2, linear.Config{Lambda: lams[1], Balanced: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range n {
+			if exFold[i] == 0 && pred[i] != m.Predict(level[i]) {
+				t.Errorf("seed %d, example %d: predicted %d, the level expert alone %d", seed, i, pred[i], m.Predict(level[i]))
+			}
+		}
 	}
 }
 
