@@ -361,7 +361,6 @@ func TestSeizureSpread(t *testing.T) {
 	const onset, dur = 10.0, 30.0
 	c := quiet(8, 50)
 	c.Seizures.Enabled = true
-	c.Seizures.SuddenOnset = true // the onset phase: TestSeizureOnset
 	c.Seizures.Events = []SeizureEvent{{Onset: onset, Duration: dur}}
 	s := mustNew(t, c)
 	ev := s.Truth()[0]
@@ -420,9 +419,6 @@ func TestSeizure(t *testing.T) {
 	c.Background.Enabled = true
 	c.Alpha.Enabled = true
 	c.Seizures.Enabled = true
-	// The established discharge, detectable from its first second; the
-	// onset phase's build-up is TestSeizureOnset's.
-	c.Seizures.SuddenOnset = true
 	c.Seizures.Events = []SeizureEvent{{Onset: onset, Duration: dur}}
 	s := mustNew(t, c)
 	in := s.Info()

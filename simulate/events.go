@@ -35,10 +35,10 @@ type Event struct {
 	// the seizure's final amplitude at the focus.
 	Amplitude float64
 	// OnsetDuration is, for seizures, the duration in s of the onset
-	// phase (0 with Seizures.SuddenOnset); 0 otherwise.
+	// phase (0 without Seizures.OnsetPhase); 0 otherwise.
 	OnsetDuration float64
 	// OnsetAmplitude is, for seizures, the peak amplitude in V at the
-	// focus at onset (Seizures.StartAmplitude with SuddenOnset); 0
+	// focus at onset (Seizures.StartAmplitude without OnsetPhase); 0
 	// otherwise.
 	OnsetAmplitude float64
 	// Channels lists the channels the event shows on: for blinks and
@@ -233,7 +233,7 @@ const (
 func (e *Event) setCourse(seed, i uint64, z Seizures) {
 	e.Frequency, e.EndFrequency = z.StartFrequency, z.EndFrequency
 	e.Amplitude, e.OnsetAmplitude = z.EndAmplitude, z.StartAmplitude
-	if z.SuddenOnset {
+	if !z.OnsetPhase {
 		return
 	}
 	var pcg rand.PCG

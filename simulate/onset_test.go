@@ -13,7 +13,7 @@ func TestSeizureOnset(t *testing.T) {
 	const onset, dur = 10.0, 60.0
 	for _, seed := range []uint64{1, 2, 3, 4, 5, 6} {
 		c := quiet(seed, 80)
-		c.Seizures.Enabled = true
+		c.Seizures.Enabled, c.Seizures.OnsetPhase = true, true
 		c.Seizures.Events = []SeizureEvent{{Onset: onset, Duration: dur}}
 		s := mustNew(t, c)
 		ev := s.Truth()[0]
@@ -75,9 +75,9 @@ func TestSeizureOnset(t *testing.T) {
 // leave unchanged.
 func TestSeizureOnsetSchedule(t *testing.T) {
 	c := quiet(21, 24*3600)
-	c.Seizures.Enabled = true
+	c.Seizures.Enabled, c.Seizures.OnsetPhase = true, true
 	tr := mustNew(t, c).Truth()
-	c.Seizures.SuddenOnset = true
+	c.Seizures.OnsetPhase = false
 	sudden := mustNew(t, c).Truth()
 	if len(tr) != len(sudden) || len(tr) < 100 {
 		t.Fatalf("%d seizures with onset phases, %d without; want the same schedule of about 140", len(tr), len(sudden))
@@ -106,7 +106,7 @@ func TestSeizureOnsetSchedule(t *testing.T) {
 		t.Errorf("%d distinct onset durations in %d seizures, want a draw per seizure", len(durs), len(tr))
 	}
 	// Equal configurations give equal onsets.
-	c.Seizures.SuddenOnset = false
+	c.Seizures.OnsetPhase = true
 	again := mustNew(t, c).Truth()
 	for i := range tr {
 		if again[i].Frequency != tr[i].Frequency || again[i].OnsetDuration != tr[i].OnsetDuration || again[i].OnsetAmplitude != tr[i].OnsetAmplitude {

@@ -99,7 +99,7 @@ var keyCases = []keyCase{
 	{key: "source.simulate.seizures.end_frequency", yaml: "2.5", want: 2.5, got: func(c *Config) any { return c.Source.Simulate.Config.Seizures.EndFrequency }},
 	{key: "source.simulate.seizures.start_amplitude", yaml: "3e-5", want: 3e-5, got: func(c *Config) any { return c.Source.Simulate.Config.Seizures.StartAmplitude }},
 	{key: "source.simulate.seizures.end_amplitude", yaml: "9e-5", want: 9e-5, got: func(c *Config) any { return c.Source.Simulate.Config.Seizures.EndAmplitude }},
-	{key: "source.simulate.seizures.sudden_onset", yaml: "true", want: true, got: func(c *Config) any { return c.Source.Simulate.Config.Seizures.SuddenOnset }},
+	{key: "source.simulate.seizures.onset_phase", yaml: "true", want: true, got: func(c *Config) any { return c.Source.Simulate.Config.Seizures.OnsetPhase }},
 	{key: "source.simulate.seizures.onset_min_duration", yaml: "5", want: 5.0, got: func(c *Config) any { return c.Source.Simulate.Config.Seizures.OnsetMinDuration }},
 	{key: "source.simulate.seizures.onset_max_duration", yaml: "12", want: 12.0, got: func(c *Config) any { return c.Source.Simulate.Config.Seizures.OnsetMaxDuration }},
 	{key: "source.simulate.seizures.spread_speed", yaml: "0.03", want: 0.03, got: func(c *Config) any { return c.Source.Simulate.Config.Seizures.SpreadSpeed }},
