@@ -25,8 +25,10 @@
 //   - SSVEP: stimulus-locked sinusoids at f, 2f, … under Oz during trials.
 //   - Seizures: an evolving rhythmic discharge from a focus (frequency
 //     gliding e.g. 8 → 3 Hz, amplitude growing, sinusoid morphing into
-//     spike-and-wave) that recruits channels at a delay proportional to
-//     their distance from the focus, and ends everywhere together.
+//     spike-and-wave), optionally after a 10-20 s onset phase (a
+//     low-voltage theta/alpha or delta sinusoid building up), that
+//     recruits channels at a delay proportional to their distance from
+//     the focus, and ends everywhere together.
 //
 // Sensors are 10-20 EEG electrodes (or a generated cap) on a spherical
 // head, or Vectorview-like MEG triplets (one magnetometer, two planar

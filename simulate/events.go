@@ -25,8 +25,8 @@ type Event struct {
 	Onset float64
 	// Duration is in seconds.
 	Duration float64
-	// Frequency is the SSVEP stimulus frequency or the seizure's start
-	// frequency in Hz; 0 for blinks.
+	// Frequency is the SSVEP stimulus frequency or the seizure's
+	// frequency at onset in Hz; 0 for blinks.
 	Frequency float64
 	// EndFrequency is the seizure's final frequency in Hz; 0 otherwise.
 	EndFrequency float64
@@ -34,6 +34,13 @@ type Event struct {
 	// the most exposed channel: the blink peak, the SSVEP fundamental, or
 	// the seizure's final amplitude at the focus.
 	Amplitude float64
+	// OnsetDuration is, for seizures, the duration in s of the onset
+	// phase (0 without Seizures.OnsetPhase); 0 otherwise.
+	OnsetDuration float64
+	// OnsetAmplitude is, for seizures, the peak amplitude in V at the
+	// focus at onset (Seizures.StartAmplitude without OnsetPhase); 0
+	// otherwise.
+	OnsetAmplitude float64
 	// Channels lists the channels the event shows on: for blinks and
 	// SSVEP those whose spatial weight is at least 0.1 of the largest, in
 	// montage order; for seizures the recruited channels in order of
@@ -123,15 +130,21 @@ func spikeWaveRaw(p float64) float64 {
 
 func spikeWave(p float64) float64 { return (spikeWaveRaw(p) - swMean) * swScale }
 
-// seizureWave is the common seizure time course at s seconds after onset
-// of a seizure of duration d: amplitude × waveform, before the
-// per-channel gain and envelope.
-func (z *Seizures) wave(s, d float64) float64 {
-	u := s / d
-	cycles := z.StartFrequency*s + (z.EndFrequency-z.StartFrequency)*s*s/(2*d)
+// wave is the common seizure time course of e at s seconds after its
+// onset: amplitude × waveform, before the per-channel gain and envelope
+// (Seizures documents the course), with a the amplitude at the end of the
+// onset phase (Seizures.StartAmplitude).
+func (e *Event) wave(s, a float64) float64 {
+	d, T := e.Duration, e.OnsetDuration
+	cycles := e.Frequency*s + (e.EndFrequency-e.Frequency)*s*s/(2*d)
 	p := cycles - math.Floor(cycles)
+	if s < T {
+		// Geometric build-up: the amplitude's logarithm rises linearly.
+		return e.OnsetAmplitude * math.Pow(a/e.OnsetAmplitude, s/T) * math.Sin(2*math.Pi*p)
+	}
+	u := (s - T) / (d - T)
 	w := (1-u)*math.Sin(2*math.Pi*p) + u*spikeWave(p)
-	return (z.StartAmplitude + (z.EndAmplitude-z.StartAmplitude)*u) * w
+	return (a + (e.Amplitude-a)*u) * w
 }
 
 // blinkSchedule draws the blink onsets and amplitudes.
@@ -177,28 +190,61 @@ func ssvepSchedule(seed uint64, s SSVEP, duration float64) []Event {
 	return ev
 }
 
-// seizureSchedule returns the configured seizures or draws them.
+// seizureSchedule returns the configured seizures or draws them, each
+// with its onset phase.
 func seizureSchedule(seed uint64, z Seizures, duration float64) []Event {
-	mk := func(on, d float64) Event {
-		return Event{Kind: KindSeizure, Onset: on, Duration: d, Frequency: z.StartFrequency, EndFrequency: z.EndFrequency, Amplitude: z.EndAmplitude}
-	}
 	var ev []Event
 	if len(z.Events) > 0 {
 		for _, e := range z.Events {
-			ev = append(ev, mk(e.Onset, e.Duration))
+			ev = append(ev, Event{Kind: KindSeizure, Onset: e.Onset, Duration: e.Duration})
 		}
-		return ev
+	} else {
+		var pcg rand.PCG
+		seedPCG(&pcg, seed, streamSeizures, 0, 0)
+		r := rand.New(&pcg)
+		for t := 0.0; ; {
+			t += r.ExpFloat64() * 3600 / z.RatePerHour
+			d := z.MinDuration + (z.MaxDuration-z.MinDuration)*r.Float64()
+			if t+d > duration {
+				break
+			}
+			ev = append(ev, Event{Kind: KindSeizure, Onset: t, Duration: d})
+			t += d
+		}
+	}
+	for i := range ev {
+		ev[i].setCourse(seed, uint64(i), z)
+	}
+	return ev
+}
+
+// Onset rhythms (Seizures): delta onsets with this probability, else
+// theta/alpha; frequency bands in Hz; onset amplitude as a fraction of
+// Seizures.StartAmplitude.
+const (
+	deltaOnsetProb             = 0.35
+	deltaOnsetLo, deltaOnsetHi = 2.0, 5.0
+	thetaOnsetLo, thetaOnsetHi = 5.0, 9.0
+	onsetAmpLo, onsetAmpHi     = 0.1, 0.3
+)
+
+// setCourse sets seizure e's frequencies, amplitudes and onset phase,
+// drawing the onset from the seizure's own stream (seed, index i).
+func (e *Event) setCourse(seed, i uint64, z Seizures) {
+	e.Frequency, e.EndFrequency = z.StartFrequency, z.EndFrequency
+	e.Amplitude, e.OnsetAmplitude = z.EndAmplitude, z.StartAmplitude
+	if !z.OnsetPhase {
+		return
 	}
 	var pcg rand.PCG
-	seedPCG(&pcg, seed, streamSeizures, 0, 0)
+	seedPCG(&pcg, seed, streamSeizureOnsets, i, 0)
 	r := rand.New(&pcg)
-	for t := 0.0; ; {
-		t += r.ExpFloat64() * 3600 / z.RatePerHour
-		d := z.MinDuration + (z.MaxDuration-z.MinDuration)*r.Float64()
-		if t+d > duration {
-			return ev
-		}
-		ev = append(ev, mk(t, d))
-		t += d
+	lo, hi := thetaOnsetLo, thetaOnsetHi
+	if r.Float64() < deltaOnsetProb {
+		lo, hi = deltaOnsetLo, deltaOnsetHi
 	}
+	f0 := lo + (hi-lo)*r.Float64()
+	e.Frequency, e.EndFrequency = f0, f0*z.EndFrequency/z.StartFrequency
+	e.OnsetDuration = math.Min(z.OnsetMinDuration+(z.OnsetMaxDuration-z.OnsetMinDuration)*r.Float64(), e.Duration/2)
+	e.OnsetAmplitude = z.StartAmplitude * (onsetAmpLo + (onsetAmpHi-onsetAmpLo)*r.Float64())
 }

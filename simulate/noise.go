@@ -19,6 +19,7 @@ const (
 	streamBlinks
 	streamSSVEP
 	streamSeizures
+	streamSeizureOnsets
 )
 
 // splitmix64 is the SplitMix64 finaliser, a bijective 64-bit mixer.

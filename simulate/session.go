@@ -478,7 +478,7 @@ func (s *Session) renderSeizures(a, b int64) {
 		}
 		for x := i0; x < i1; x++ {
 			t := float64(a+int64(x))/rate - e.Onset
-			s.wave[x] = z.wave(t, e.Duration) * ramp((e.Duration-t)/seizureOffRamp)
+			s.wave[x] = e.wave(t, z.StartAmplitude) * ramp((e.Duration-t)/seizureOffRamp)
 		}
 		for c := range s.out {
 			if !s.recruited(c, e.Duration) {
