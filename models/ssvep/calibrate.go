@@ -60,6 +60,11 @@ type TrainCalibrationConfig struct {
 	// Rest configures the detector of NoControlDetector. Default:
 	// RestConfig's defaults.
 	Rest RestConfig
+	// AugmentStep is the hop in s between the training windows the
+	// stacked fbcca+ts-lr cuts from each calibration trial, as far as
+	// Calibration.Span reaches (SelectStacked). Default: 0.5
+	// (DefaultAugmentStep); negative: the decision windows only.
+	AugmentStep float64
 	// NoCV skips the leave-one-trial-out estimate of trca and etrca.
 	// Default: false.
 	NoCV bool
@@ -98,18 +103,21 @@ func TrainCalibration(cal *Calibration, cfg TrainCalibrationConfig) (Decoder, er
 	}
 	fmt.Fprintln(cfg.Log, cal)
 	selecting := cfg.NoControl == NoControlAuto && (cfg.Method == MethodCCA || cfg.Method == MethodFBCCA)
+	if cfg.Method == MethodStack {
+		return SelectStacked(cal, cfg)
+	}
+	if len(cal.Offsets) == 1 && !selecting {
+		// One offset, its trials reaching a span only the stack uses.
+		if cal, err = cal.AtOffset(cal.Offsets[0]); err != nil {
+			return nil, err
+		}
+	}
 	if len(cal.Offsets) > 0 && !selecting {
-		return nil, fmt.Errorf("ssvep: candidate offsets %v: only cca and fbcca with rule auto choose among them", cal.Offsets)
+		return nil, fmt.Errorf("ssvep: candidate offsets %v: only cca and fbcca with rule auto and %s choose among them", cal.Offsets, MethodStack)
 	}
 	switch {
 	case selecting:
 		return SelectTrainingFree(cal, cfg)
-	case cfg.Method == MethodStack:
-		d, err := TrainStacked(cal.trainConfig(cfg), cal.Trials, cal.Labels, cal.Folds())
-		if err == nil {
-			fmt.Fprintf(cfg.Log, "stacked fbcca + ts-lr on their scores out of %d folds (%s)\n", slices.Max(cal.Folds())+1, cal.foldKind())
-		}
-		return d, err
 	case rule == NoControlDetector:
 		return trainDetector(cal, cfg)
 	case cfg.Method == MethodTRCA || cfg.Method == MethodETRCA:

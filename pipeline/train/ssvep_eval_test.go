@@ -149,20 +149,14 @@ func nestedLOSO(t *testing.T, sessions []nestedSession, cfg ssvep.TrainCalibrati
 		if cal.Trials == nil {
 			t.Fatalf("%s: one session only", held.subject)
 		}
-		if cfg.Method == ssvep.MethodStack {
-			c, err := cal.AtOffset(cal.Offsets[len(cal.Offsets)-1])
-			if err != nil {
-				t.Fatal(err)
-			}
-			cal = c
-		}
 		d, err := ssvep.TrainCalibration(cal, cfg)
 		if err != nil {
 			t.Fatal(held.subject, err)
 		}
 		offset := ssvep.Offset(d)
-		if cfg.Method == ssvep.MethodStack {
-			offset = cal.Offset
+		chosen := fmt.Sprint(offset)
+		if st, ok := d.(*ssvep.Stacked); ok {
+			chosen += " " + st.Selection().Bands
 		}
 		test, err := held.cal.AtOffset(offset)
 		if err != nil {
@@ -173,7 +167,7 @@ func nestedLOSO(t *testing.T, sessions []nestedSession, cfg ssvep.TrainCalibrati
 			sc = &nestedScore{}
 			out[held.subject] = sc
 		}
-		sc.offsets = append(sc.offsets, fmt.Sprint(offset))
+		sc.offsets = append(sc.offsets, chosen)
 		for i, x := range test.Trials {
 			l, err := d.Decide(x)
 			if err != nil {
