@@ -36,7 +36,7 @@ type Stacked struct {
 	classes []int // class k of sm: Rest or a target index
 	freqs   []float64
 	sel     *StackSelection // what SelectStacked chose, if it made d
-	part    []float64 // one part's scores
+	part    []float64       // one part's scores
 	feat    []float64
 	probs   []float64
 }
@@ -350,11 +350,11 @@ var stackKind = modelfile.Kind{Format: StackModelFormat, Oldest: 1, Newest: Stac
 
 type stackFile struct {
 	modelfile.Header
-	Method  string            `json:"method"`
-	Freqs   []float64         `json:"freqs"`
-	Parts   []json.RawMessage `json:"parts"`
-	Classes []int             `json:"classes"`
-	Weights [][]float64       `json:"weights"`
+	Method    string            `json:"method"`
+	Freqs     []float64         `json:"freqs"`
+	Parts     []json.RawMessage `json:"parts"`
+	Classes   []int             `json:"classes"`
+	Weights   [][]float64       `json:"weights"`
 	Bias      []float64         `json:"bias"`
 	Selection *StackSelection   `json:"selection,omitempty"`
 }
