@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"slices"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -20,9 +19,7 @@ func newTrainCmd() *cobra.Command {
 		Use:   "train",
 		Short: "Train decoders from labelled calibration recordings",
 	}
-	cmd.AddCommand(newTrainSSVEPCmd())
-	cmd.AddCommand(newTrainSeizureCmd())
-	cmd.AddCommand(newTrainTokenizerCmd())
+	cmd.AddCommand(newTrainSSVEPCmd(), newTrainSeizureCmd(), newTrainTokenizerCmd())
 	return cmd
 }
 
@@ -64,7 +61,7 @@ func (t *ssvepTrials) add(f *pflag.FlagSet, method string) {
 	f.IntVar(&t.model.Harmonics, "harmonics", 0, "harmonics of the cca/fbcca references (default: auto: chosen among 2-5; else 5, fewer below Nyquist)")
 	f.BoolVar(&t.model.NoCV, "no-cv", false, "skip the leave-one-trial-out accuracy estimate (trca, etrca)")
 	if method != "" {
-		f.StringVar(&t.model.Method, "method", method, "trca, etrca, mdm, ts-lr, fbcca+ts-lr (trained; the last stacks both), cca or fbcca (training-free: calibrated)")
+		f.StringVar(&t.model.Method, "method", method, "trca, etrca, mdm, ts-lr, fbcca+ts-lr (trained; the last stacks both), cca or fbcca (training-free: calibrated), auto (fbcca or fbcca+ts-lr by cross-validation)")
 	}
 }
 
@@ -102,7 +99,7 @@ func newTrainSSVEPCmd() *cobra.Command {
 				return err
 			}
 			o.Notes, o.Model.Log = cmd.ErrOrStderr(), cmd.OutOrStdout()
-			if !slices.Contains([]string{ssvep.MethodCCA, ssvep.MethodFBCCA, ssvep.MethodStack}, o.Model.Method) {
+			if m := o.Model.Method; m != ssvep.MethodCCA && m != ssvep.MethodFBCCA && m != ssvep.MethodStack && m != ssvep.MethodAuto {
 				o.Offsets, o.Span = nil, 0 // the method does not choose its offset
 			}
 			m, err := train.SSVEP(cmd.Context(), o)

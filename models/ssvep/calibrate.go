@@ -36,7 +36,9 @@ const (
 // TrainCalibrationConfig configures TrainCalibration.
 type TrainCalibrationConfig struct {
 	// Method is the decoder: trca, etrca, mdm, ts-lr or fbcca+ts-lr
-	// (trained), cca or fbcca (training-free: calibrated). Default: etrca.
+	// (trained), cca or fbcca (training-free: calibrated), or auto (fbcca
+	// or fbcca+ts-lr, whichever the cross-validation prefers:
+	// SelectMethod). Default: etrca.
 	Method string
 	// NoControl is how rest trials are decided: auto (cca, fbcca: chosen
 	// with the offset, harmonics and filter bank by SelectTrainingFree;
@@ -103,8 +105,11 @@ func TrainCalibration(cal *Calibration, cfg TrainCalibrationConfig) (Decoder, er
 	}
 	fmt.Fprintln(cfg.Log, cal)
 	selecting := cfg.NoControl == NoControlAuto && (cfg.Method == MethodCCA || cfg.Method == MethodFBCCA)
-	if cfg.Method == MethodStack {
+	switch cfg.Method {
+	case MethodStack:
 		return SelectStacked(cal, cfg)
+	case MethodAuto:
+		return SelectMethod(cal, cfg)
 	}
 	if len(cal.Offsets) == 1 && !selecting {
 		// One offset, its trials reaching a span only the stack uses.
@@ -138,10 +143,13 @@ func TrainCalibration(cal *Calibration, cfg TrainCalibrationConfig) (Decoder, er
 // has rest trials, and returns the rule to apply (none without rest
 // codes).
 func calibrationRule(cal *Calibration, cfg TrainCalibrationConfig) (NoControlRule, error) {
-	if !slices.Contains(TrainedMethods(), cfg.Method) && cfg.Method != MethodStack {
-		return "", fmt.Errorf("ssvep: method %q: want one of %v or %s", cfg.Method, TrainedMethods(), MethodStack)
+	if !slices.Contains(TrainedMethods(), cfg.Method) && cfg.Method != MethodStack && cfg.Method != MethodAuto {
+		return "", fmt.Errorf("ssvep: method %q: want one of %v, %s or %s", cfg.Method, TrainedMethods(), MethodStack, MethodAuto)
 	}
 	rule := cfg.NoControl
+	if cfg.Method == MethodAuto && rule != NoControlAuto && cal.rest {
+		return "", fmt.Errorf("ssvep: no-control rule %q: method %s chooses the rule (auto)", rule, MethodAuto)
+	}
 	if !cal.rest {
 		return NoControlNone, nil
 	}

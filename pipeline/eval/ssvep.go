@@ -239,15 +239,16 @@ func SSVEP(ctx context.Context, cfg SSVEPConfig) (*SSVEPEvaluation, error) {
 }
 
 // Methods are the methods SSVEP evaluates: every one `train ssvep`
-// trains or calibrates, the stacked fbcca+ts-lr too.
-func Methods() []string { return append(ssvep.TrainedMethods(), ssvep.MethodStack) }
+// trains or calibrates, the stacked fbcca+ts-lr and the choice between
+// it and fbcca (auto) too.
+func Methods() []string { return append(ssvep.TrainedMethods(), ssvep.MethodStack, ssvep.MethodAuto) }
 
 // choosesOffset reports whether method, calibrated for rows of that kind,
 // chooses its offset among cfg.Offsets (or trains on windows to
 // cfg.Span): cca and fbcca calibrated (with rest) under the auto rule,
-// and the stacked fbcca+ts-lr, as `train ssvep` calibrates them.
+// the stacked fbcca+ts-lr and auto, as `train ssvep` calibrates them.
 func choosesOffset(cfg SSVEPConfig, method string, rest bool) bool {
-	if method == ssvep.MethodStack {
+	if method == ssvep.MethodStack || method == ssvep.MethodAuto {
 		return len(cfg.Offsets) > 0 || cfg.Span > 0
 	}
 	return len(cfg.Offsets) > 0 && rest && cfg.Model.NoControl == ssvep.NoControlAuto &&
