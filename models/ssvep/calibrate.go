@@ -88,7 +88,11 @@ type TrainCalibrationConfig struct {
 // cfg.NoControl is calibrated on the rest and target trials: a threshold
 // (TRCA: on leave-one-trial-out scores, see TRCAConfig.NoControl;
 // CCA/FBCCA: on their scores, which no training biased), or a rest
-// detector (TrainWithRest, folds: Calibration.Folds).
+// detector (TrainWithRest, folds: Calibration.Folds). fbcca+ts-lr is
+// SelectStacked (its offset among cal.Offsets, its parts trained on
+// augmented windows), auto is SelectMethod. A calibration with a single
+// candidate offset (trials reaching a span) trains the other methods on
+// its trials at that offset.
 func TrainCalibration(cal *Calibration, cfg TrainCalibrationConfig) (Decoder, error) {
 	if cfg.Method == "" {
 		cfg.Method = MethodETRCA
