@@ -24,7 +24,7 @@ func newEvalCmd() *cobra.Command {
 func newEvalSSVEPCmd() *cobra.Command {
 	var o eval.SSVEPConfig
 	var asJSON bool
-	tf := ssvepTrials{rest: &o.Rest, offset: &o.Offset, offsets: &o.Offsets, channels: &o.Channels, notch: &o.Notch, model: &o.Model}
+	tf := ssvepTrials{rest: &o.Rest, offset: &o.Offset, offsets: &o.Offsets, span: &o.Span, channels: &o.Channels, notch: &o.Notch, model: &o.Model}
 	cmd := &cobra.Command{
 		Use:     "ssvep --data DIRS --events CODE=FREQ,... --window S,... [--rest CODES] [--method M,...]",
 		Short:   "Accuracy, balanced accuracy and ITR of SSVEP decoders per subject, session, method and window length",

@@ -19,9 +19,7 @@ func newTrainCmd() *cobra.Command {
 		Use:   "train",
 		Short: "Train decoders from labelled calibration recordings",
 	}
-	cmd.AddCommand(newTrainSSVEPCmd())
-	cmd.AddCommand(newTrainSeizureCmd())
-	cmd.AddCommand(newTrainTokenizerCmd())
+	cmd.AddCommand(newTrainSSVEPCmd(), newTrainSeizureCmd(), newTrainTokenizerCmd())
 	return cmd
 }
 
@@ -44,6 +42,7 @@ type ssvepTrials struct {
 	rest     *[]string
 	offset   *float64
 	offsets  *[]float64
+	span     *float64
 	channels *[]string
 	notch    *float64
 	model    *ssvep.TrainCalibrationConfig
@@ -54,6 +53,7 @@ func (t *ssvepTrials) add(f *pflag.FlagSet, method string) {
 	f.StringSliceVar(t.rest, "rest", nil, "event codes of no-control (rest) trials")
 	f.Float64Var(t.offset, "offset", 0, "trial start after the event onset in s (visual latency); cca/fbcca with --no-control auto choose it among --offsets unless given")
 	f.Float64SliceVar(t.offsets, "offsets", []float64{0, 0.15, 0.3, 0.5}, "candidate offsets in s that cca/fbcca with --no-control auto choose from by cross-validation")
+	f.Float64Var(t.span, "span", 0, "seconds a trial's stimulation lasts after its onset: fbcca+ts-lr trains on its windows every 0.5 s to there (default: 0, one window per trial)")
 	f.StringSliceVar(t.channels, "channels", nil, "channels to use, in this order (default: every EEG channel)")
 	f.Float64Var(t.notch, "notch", 0, "mains frequency in Hz: the pipeline's notch step (Q 30) before the trials; 0: none")
 	f.StringVar((*string)(&t.model.NoControl), "no-control", "auto", "decision rule calibrated on --rest trials: auto (cca/fbcca: chosen by cross-validation with the offset, harmonics and filter bank; trca/etrca: margin; mdm/ts-lr: detector), top or margin (score threshold), detector (rest detector), class (rest as a class: mdm, ts-lr)")
@@ -61,7 +61,7 @@ func (t *ssvepTrials) add(f *pflag.FlagSet, method string) {
 	f.IntVar(&t.model.Harmonics, "harmonics", 0, "harmonics of the cca/fbcca references (default: auto: chosen among 2-5; else 5, fewer below Nyquist)")
 	f.BoolVar(&t.model.NoCV, "no-cv", false, "skip the leave-one-trial-out accuracy estimate (trca, etrca)")
 	if method != "" {
-		f.StringVar(&t.model.Method, "method", method, "trca, etrca, mdm, ts-lr, fbcca+ts-lr (trained; the last stacks both), cca or fbcca (training-free: calibrated)")
+		f.StringVar(&t.model.Method, "method", method, "trca, etrca, mdm, ts-lr, fbcca+ts-lr (trained; the last stacks both), cca or fbcca (training-free: calibrated), auto (fbcca or fbcca+ts-lr by cross-validation)")
 	}
 }
 
@@ -82,7 +82,7 @@ func (t *ssvepTrials) targets(cmd *cobra.Command) (map[string]float64, error) {
 func newTrainSSVEPCmd() *cobra.Command {
 	var o train.SSVEPConfig
 	var out string
-	tf := ssvepTrials{rest: &o.Rest, offset: &o.Offset, offsets: &o.Offsets, channels: &o.Channels, notch: &o.Notch, model: &o.Model}
+	tf := ssvepTrials{rest: &o.Rest, offset: &o.Offset, offsets: &o.Offsets, span: &o.Span, channels: &o.Channels, notch: &o.Notch, model: &o.Model}
 	cmd := &cobra.Command{
 		Use:     "ssvep --data FILES|DIRS --events CODE=FREQ,... --length S --out MODEL.json",
 		Short:   "Train TRCA/eTRCA/MDM/TS-LR, or calibrate CCA/FBCCA, from SSVEP calibration trials",
@@ -99,8 +99,8 @@ func newTrainSSVEPCmd() *cobra.Command {
 				return err
 			}
 			o.Notes, o.Model.Log = cmd.ErrOrStderr(), cmd.OutOrStdout()
-			if o.Model.Method != ssvep.MethodCCA && o.Model.Method != ssvep.MethodFBCCA {
-				o.Offsets = nil // the method does not choose its offset
+			if m := o.Model.Method; m != ssvep.MethodCCA && m != ssvep.MethodFBCCA && m != ssvep.MethodStack && m != ssvep.MethodAuto {
+				o.Offsets, o.Span = nil, 0 // the method does not choose its offset
 			}
 			m, err := train.SSVEP(cmd.Context(), o)
 			if err != nil {

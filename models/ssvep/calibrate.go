@@ -36,7 +36,9 @@ const (
 // TrainCalibrationConfig configures TrainCalibration.
 type TrainCalibrationConfig struct {
 	// Method is the decoder: trca, etrca, mdm, ts-lr or fbcca+ts-lr
-	// (trained), cca or fbcca (training-free: calibrated). Default: etrca.
+	// (trained), cca or fbcca (training-free: calibrated), or auto (fbcca
+	// or fbcca+ts-lr, whichever the cross-validation prefers:
+	// SelectMethod). Default: etrca.
 	Method string
 	// NoControl is how rest trials are decided: auto (cca, fbcca: chosen
 	// with the offset, harmonics and filter bank by SelectTrainingFree;
@@ -60,6 +62,11 @@ type TrainCalibrationConfig struct {
 	// Rest configures the detector of NoControlDetector. Default:
 	// RestConfig's defaults.
 	Rest RestConfig
+	// AugmentStep is the hop in s between the training windows the
+	// stacked fbcca+ts-lr cuts from each calibration trial, as far as
+	// Calibration.Span reaches (SelectStacked). Default: 0.5
+	// (DefaultAugmentStep); negative: the decision windows only.
+	AugmentStep float64
 	// NoCV skips the leave-one-trial-out estimate of trca and etrca.
 	// Default: false.
 	NoCV bool
@@ -81,7 +88,11 @@ type TrainCalibrationConfig struct {
 // cfg.NoControl is calibrated on the rest and target trials: a threshold
 // (TRCA: on leave-one-trial-out scores, see TRCAConfig.NoControl;
 // CCA/FBCCA: on their scores, which no training biased), or a rest
-// detector (TrainWithRest, folds: Calibration.Folds).
+// detector (TrainWithRest, folds: Calibration.Folds). fbcca+ts-lr is
+// SelectStacked (its offset among cal.Offsets, its parts trained on
+// augmented windows), auto is SelectMethod. A calibration with a single
+// candidate offset (trials reaching a span) trains the other methods on
+// its trials at that offset.
 func TrainCalibration(cal *Calibration, cfg TrainCalibrationConfig) (Decoder, error) {
 	if cfg.Method == "" {
 		cfg.Method = MethodETRCA
@@ -98,18 +109,24 @@ func TrainCalibration(cal *Calibration, cfg TrainCalibrationConfig) (Decoder, er
 	}
 	fmt.Fprintln(cfg.Log, cal)
 	selecting := cfg.NoControl == NoControlAuto && (cfg.Method == MethodCCA || cfg.Method == MethodFBCCA)
+	switch cfg.Method {
+	case MethodStack:
+		return SelectStacked(cal, cfg)
+	case MethodAuto:
+		return SelectMethod(cal, cfg)
+	}
+	if len(cal.Offsets) == 1 && !selecting {
+		// One offset, its trials reaching a span only the stack uses.
+		if cal, err = cal.AtOffset(cal.Offsets[0]); err != nil {
+			return nil, err
+		}
+	}
 	if len(cal.Offsets) > 0 && !selecting {
-		return nil, fmt.Errorf("ssvep: candidate offsets %v: only cca and fbcca with rule auto choose among them", cal.Offsets)
+		return nil, fmt.Errorf("ssvep: candidate offsets %v: only cca and fbcca with rule auto and %s choose among them", cal.Offsets, MethodStack)
 	}
 	switch {
 	case selecting:
 		return SelectTrainingFree(cal, cfg)
-	case cfg.Method == MethodStack:
-		d, err := TrainStacked(cal.trainConfig(cfg), cal.Trials, cal.Labels, cal.Folds())
-		if err == nil {
-			fmt.Fprintf(cfg.Log, "stacked fbcca + ts-lr on their scores out of %d folds (%s)\n", slices.Max(cal.Folds())+1, cal.foldKind())
-		}
-		return d, err
 	case rule == NoControlDetector:
 		return trainDetector(cal, cfg)
 	case cfg.Method == MethodTRCA || cfg.Method == MethodETRCA:
@@ -130,10 +147,13 @@ func TrainCalibration(cal *Calibration, cfg TrainCalibrationConfig) (Decoder, er
 // has rest trials, and returns the rule to apply (none without rest
 // codes).
 func calibrationRule(cal *Calibration, cfg TrainCalibrationConfig) (NoControlRule, error) {
-	if !slices.Contains(TrainedMethods(), cfg.Method) && cfg.Method != MethodStack {
-		return "", fmt.Errorf("ssvep: method %q: want one of %v or %s", cfg.Method, TrainedMethods(), MethodStack)
+	if !slices.Contains(TrainedMethods(), cfg.Method) && cfg.Method != MethodStack && cfg.Method != MethodAuto {
+		return "", fmt.Errorf("ssvep: method %q: want one of %v, %s or %s", cfg.Method, TrainedMethods(), MethodStack, MethodAuto)
 	}
 	rule := cfg.NoControl
+	if cfg.Method == MethodAuto && rule != NoControlAuto && cal.rest {
+		return "", fmt.Errorf("ssvep: no-control rule %q: method %s chooses the rule (auto)", rule, MethodAuto)
+	}
 	if !cal.rest {
 		return NoControlNone, nil
 	}

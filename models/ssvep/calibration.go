@@ -59,6 +59,12 @@ type Calibration struct {
 	// cuts the trials of one offset, round(Length·rate) samples, from it.
 	// Default: nil, the trials are of Length s from Offset.
 	Offsets []float64
+	// Span, when set, is how long after its onset a trial's stimulation
+	// lasts in s; the trials then reach at least that far (with Offsets
+	// set, at least Offsets[0]), so that Windows can cut training
+	// windows of Length starting later than the decision window.
+	// Default: 0, the trials reach the last offset plus Length.
+	Span float64
 	// Recordings counts the recordings that gave trials.
 	Recordings int
 	// Trials and Labels are the trials (channel × sample) and their
@@ -140,7 +146,7 @@ func (c *Calibration) AtOffset(o float64) (*Calibration, error) {
 		return nil, fmt.Errorf("ssvep: offset %v s is not a candidate (%v)", o, c.Offsets)
 	}
 	v := *c
-	v.Offset, v.Offsets = o, nil
+	v.Offset, v.Offsets, v.Span = o, nil, 0
 	from, n := offsetSamples(o, c.SampleRate)-offsetSamples(c.Offsets[0], c.SampleRate), c.samples()
 	v.Trials = make([][][]float64, len(c.Trials))
 	for i, x := range c.Trials {
@@ -153,6 +159,62 @@ func (c *Calibration) AtOffset(o float64) (*Calibration, error) {
 		}
 	}
 	return &v, nil
+}
+
+// Windows returns the training windows of the trials from offset o (one
+// of Offsets) on: for every trial, the windows of Length s that start o,
+// o + step, o + 2·step, … s after its onset, as far as the trial reaches
+// (views of c's trials, sharing their samples), with the trial's label
+// and session; trial[j] is the index of the trial window j was cut from,
+// and its first window is the decision window (AtOffset's). Training on
+// every window of a trial (augmentation) gives a learned decoder several
+// looks at each stimulation where a calibration has a few trials per
+// class; cross-validation must keep a trial's windows in one fold
+// (WindowFolds). step ≤ 0 gives the decision windows only.
+func (c *Calibration) Windows(o, step float64) (w *Calibration, trial []int, err error) {
+	at, err := c.AtOffset(o)
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(c.Offsets) == 0 || !(step > 0) {
+		trial = make([]int, len(at.Trials))
+		for i := range trial {
+			trial[i] = i
+		}
+		return at, trial, nil
+	}
+	v := *at
+	v.Trials, v.Labels, v.Sessions = nil, nil, nil
+	from, n, hop := offsetSamples(o, c.SampleRate)-offsetSamples(c.Offsets[0], c.SampleRate), c.samples(), offsetSamples(step, c.SampleRate)
+	for i, x := range c.Trials {
+		end := len(x[0])
+		if c.Span > 0 {
+			end = min(end, offsetSamples(c.Span, c.SampleRate)-offsetSamples(c.Offsets[0], c.SampleRate))
+		}
+		for s := from; s == from || s+n <= end; s += max(hop, 1) {
+			win := make([][]float64, len(x))
+			for ch, row := range x {
+				win[ch] = row[s : s+n : s+n]
+			}
+			v.Trials, v.Labels, trial = append(v.Trials, win), append(v.Labels, c.Labels[i]), append(trial, i)
+			if c.Sessions != nil {
+				v.Sessions = append(v.Sessions, c.Sessions[i])
+			}
+		}
+	}
+	return &v, trial, nil
+}
+
+// WindowFolds returns the cross-validation fold of every window of
+// Windows: its trial's (Folds), so that no trial has windows on both
+// sides of a fold.
+func (c *Calibration) WindowFolds(trial []int) []int {
+	folds := c.Folds()
+	out := make([]int, len(trial))
+	for j, i := range trial {
+		out[j] = folds[i]
+	}
+	return out
 }
 
 // blocksPerSession is the number of folds of a one-recording calibration:

@@ -10,6 +10,8 @@ import (
 
 	"github.com/neurostream/neurostream/models/linear"
 	"github.com/neurostream/neurostream/models/modelfile"
+	"github.com/neurostream/neurostream/models/riemann"
+	"gonum.org/v1/gonum/mat"
 )
 
 // MethodStack is the stacked ensemble of FBCCA and TS-LR (Stacked).
@@ -33,7 +35,8 @@ type Stacked struct {
 	sm      *linear.Softmax
 	classes []int // class k of sm: Rest or a target index
 	freqs   []float64
-	part    []float64 // one part's scores
+	sel     *StackSelection // what SelectStacked chose, if it made d
+	part    []float64       // one part's scores
 	feat    []float64
 	probs   []float64
 }
@@ -50,39 +53,173 @@ func stackParts(cfg TrainConfig) []TrainConfig {
 // (cfg.Riemann; rest, if labelled, as a class) on trials labelled by
 // target index or Rest: the stacking regression on the parts' scores out
 // of folds (folds[i] is trial i's fold, ≥ 2 distinct), the parts on every
-// trial. An error reports fewer than two folds or a failed training.
+// trial. The trials may be several windows of each calibration trial
+// (Calibration.Windows) whose folds keep a trial's windows together
+// (Calibration.WindowFolds). An error reports fewer than two folds or a
+// failed training.
 func TrainStacked(cfg TrainConfig, trials [][][]float64, labels, folds []int) (*Stacked, error) {
-	d := &Stacked{freqs: slices.Clone(cfg.Freqs)}
-	var oof [][][]float64 // [part][trial][score]
-	for _, pc := range stackParts(cfg) {
-		s, err := CrossValidatedScores(pc, trials, labels, folds, false)
+	fb, err := stackFBCCA(cfg, trials)
+	if err != nil {
+		return nil, err
+	}
+	sd, err := newStackData(cfg, fb, trials, labels, folds, nil)
+	if err != nil {
+		return nil, err
+	}
+	return sd.train()
+}
+
+// stackFBCCA builds the stack's fbcca part for the trials' shape.
+func stackFBCCA(cfg TrainConfig, trials [][][]float64) (*TrainingFree, error) {
+	pc := stackParts(cfg)[0]
+	p, err := TrainDecoder(pc, trials, nil)
+	if err != nil {
+		return nil, fmt.Errorf("ssvep: stacked %s: %w", pc.Method, err)
+	}
+	return p.(*TrainingFree), nil
+}
+
+// stackData is what the stack's parts make of a set of windows, computed
+// once for every fold: fbcca's scores and ts-lr's extended covariances.
+type stackData struct {
+	cfg      RiemannConfig // ts-lr's, resolved
+	fb       *TrainingFree
+	labels   []int
+	folds    []int
+	fbScores [][]float64
+	covs     []*mat.SymDense
+	channels int
+}
+
+// newStackData scores the windows with fb and computes their ts-lr
+// covariances; fbScores, when given, are fb's scores of the windows.
+func newStackData(cfg TrainConfig, fb *TrainingFree, trials [][][]float64, labels, folds []int, fbScores [][]float64) (*stackData, error) {
+	if len(trials) == 0 || len(labels) != len(trials) || len(folds) != len(trials) {
+		return nil, fmt.Errorf("ssvep: stacked: %d trials, %d labels, %d folds", len(trials), len(labels), len(folds))
+	}
+	rc := stackParts(cfg)[1].Riemann
+	rc.Method, rc.SampleRate, rc.Freqs, rc.Channels = MethodTSLR, cfg.SampleRate, cfg.Freqs, cfg.Channels
+	rc, err := rc.resolve()
+	if err != nil {
+		return nil, err
+	}
+	sd := &stackData{cfg: rc, fb: fb, labels: labels, folds: folds, fbScores: fbScores, channels: len(trials[0])}
+	ext, err := riemann.NewExtended(rc.extended(sd.channels))
+	if err != nil {
+		return nil, err
+	}
+	sd.covs = make([]*mat.SymDense, len(trials))
+	for i, x := range trials {
+		if err := checkWindow(x, sd.channels, len(trials[0][0])); err != nil {
+			return nil, fmt.Errorf("ssvep: stacked: trial %d: %w", i, err)
+		}
+		if sd.covs[i], err = ext.Covariance(nil, x, rc.Estimator); err != nil {
+			return nil, fmt.Errorf("ssvep: stacked: trial %d: %w", i, err)
+		}
+	}
+	if sd.fbScores == nil {
+		sd.fbScores = make([][]float64, len(trials))
+		for i, x := range trials {
+			if sd.fbScores[i], err = fb.Scores(nil, x); err != nil {
+				return nil, fmt.Errorf("ssvep: stacked: trial %d: %w", i, err)
+			}
+		}
+	}
+	return sd, nil
+}
+
+// tslr trains ts-lr on the windows keep admits.
+func (sd *stackData) tslr(keep func(i int) bool) (*Riemann, error) {
+	var covs []*mat.SymDense
+	var y []int
+	for i, c := range sd.covs {
+		if keep(i) {
+			covs, y = append(covs, c), append(y, sd.labels[i])
+		}
+	}
+	d, err := TrainRiemannCovariances(sd.cfg, sd.channels, covs, y)
+	if err != nil {
+		return nil, fmt.Errorf("ssvep: stacked %s: %w", MethodTSLR, err)
+	}
+	return d, nil
+}
+
+// features returns every window's stacking features: fbcca's scores
+// and the out-of-fold ts-lr target scores.
+func (sd *stackData) features() ([][]float64, error) {
+	ids := slices.Sorted(slices.Values(sd.folds))
+	if ids = slices.Compact(ids); len(ids) < 2 {
+		return nil, fmt.Errorf("ssvep: stacked: cross-validation needs ≥ 2 folds, got %d", len(ids))
+	}
+	feat := make([][]float64, len(sd.covs))
+	for _, f := range ids {
+		d, err := sd.tslr(func(i int) bool { return sd.folds[i] != f })
 		if err != nil {
-			return nil, fmt.Errorf("ssvep: stacked %s: %w", pc.Method, err)
+			return nil, fmt.Errorf("fold %d held out: %w", f, err)
 		}
-		oof = append(oof, s)
-		p, err := TrainDecoder(pc, trials, labels)
-		if err != nil {
-			return nil, fmt.Errorf("ssvep: stacked %s: %w", pc.Method, err)
+		for i, g := range sd.folds {
+			if g != f {
+				continue
+			}
+			s, err := d.ScoresCovariance(nil, sd.covs[i])
+			if err != nil {
+				return nil, err
+			}
+			feat[i] = append(slices.Clone(sd.fbScores[i]), s...)
 		}
-		d.parts = append(d.parts, p)
 	}
-	d.classes = slices.Sorted(slices.Values(labels))
-	d.classes = slices.Compact(d.classes)
-	if len(d.classes) < 2 {
-		return nil, fmt.Errorf("ssvep: stacked: trials of %d class, want ≥ 2", len(d.classes))
+	return feat, nil
+}
+
+// stackClasses returns the sorted distinct labels.
+func stackClasses(labels []int) ([]int, error) {
+	classes := slices.Compact(slices.Sorted(slices.Values(labels)))
+	if len(classes) < 2 {
+		return nil, fmt.Errorf("ssvep: stacked: trials of %d class, want ≥ 2", len(classes))
 	}
-	X := make([]linear.Sparse, len(trials))
-	y := make([]int, len(trials))
-	for i := range trials {
-		var f []float64
-		for _, s := range oof {
-			f = append(f, s[i]...)
+	return classes, nil
+}
+
+// meta trains the stacking regression on the feature rows keep admits.
+func meta(feat [][]float64, labels, classes []int, keep func(i int) bool) (*linear.Softmax, error) {
+	var X []linear.Sparse
+	var y []int
+	for i, f := range feat {
+		if keep(i) {
+			X, y = append(X, linear.Dense(f)), append(y, slices.Index(classes, labels[i]))
 		}
-		X[i], y[i] = linear.Dense(f), slices.Index(d.classes, labels[i])
 	}
-	var err error
-	if d.sm, err = linear.Train(X, y, len(d.classes), d.dim(), linear.Config{Lambda: stackLambda, Balanced: true}); err != nil {
+	sm, err := linear.Train(X, y, len(classes), len(feat[0]), linear.Config{Lambda: stackLambda, Balanced: true})
+	if err != nil {
 		return nil, fmt.Errorf("ssvep: stacked: %w", err)
+	}
+	return sm, nil
+}
+
+// train trains the stack on every window: the regression on the
+// out-of-fold features, ts-lr on every window.
+func (sd *stackData) train() (*Stacked, error) {
+	feat, err := sd.features()
+	if err != nil {
+		return nil, err
+	}
+	return sd.trainOn(feat)
+}
+
+func (sd *stackData) trainOn(feat [][]float64) (*Stacked, error) {
+	d := &Stacked{freqs: slices.Clone(sd.cfg.Freqs)}
+	var err error
+	if d.classes, err = stackClasses(sd.labels); err != nil {
+		return nil, err
+	}
+	all := func(int) bool { return true }
+	ts, err := sd.tslr(all)
+	if err != nil {
+		return nil, err
+	}
+	d.parts = []Decoder{sd.fb, ts}
+	if d.sm, err = meta(feat, sd.labels, d.classes, all); err != nil {
+		return nil, err
 	}
 	d.prepare()
 	return d, nil
@@ -130,6 +267,25 @@ func (d *Stacked) Samples() int {
 	return 0
 }
 
+// Offset returns the start of the decision window after a trial's onset
+// in s that SelectStacked chose (0 without a selection), as
+// TrainingFree.Offset.
+func (d *Stacked) Offset() float64 {
+	if d.sel == nil {
+		return 0
+	}
+	return d.sel.OffsetSeconds
+}
+
+// Selection returns what SelectStacked chose, or nil.
+func (d *Stacked) Selection() *StackSelection {
+	if d.sel == nil {
+		return nil
+	}
+	s := *d.sel
+	return &s
+}
+
 // classProbabilities writes every class's probability for window x into
 // d.probs.
 func (d *Stacked) classProbabilities(x [][]float64) error {
@@ -173,32 +329,41 @@ func (d *Stacked) Decide(x [][]float64) (int, error) {
 
 // Model file of a stacked ensemble:
 //
-//	{"format": "neurostream-ssvep-stack", "version": 1,
+//	{"format": "neurostream-ssvep-stack", "version": 2,
 //	 "method": "fbcca+ts-lr", "freqs": [...],
 //	 "parts": [{the parts' model files}], "classes": [-1, 0, …],
-//	 "weights": [class][part·target], "bias": [class]}
+//	 "weights": [class][part·target], "bias": [class],
+//	 "selection": StackSelection (offset_seconds, bands,
+//	              augment_step_seconds, windows, folds, fold_kind,
+//	              cv_accuracy, candidates)}
+//
+// selection is left out when the stack was trained without one
+// (TrainStacked). Version 1 files, which have no selection, are read as
+// such; version 2 added it, so that a version-1 reader cannot decode a
+// chosen offset's model from the onset.
 const (
 	StackModelFormat  = "neurostream-ssvep-stack"
-	StackModelVersion = 1
+	StackModelVersion = 2
 )
 
-var stackKind = modelfile.Kind{Format: StackModelFormat, Oldest: StackModelVersion, Newest: StackModelVersion}
+var stackKind = modelfile.Kind{Format: StackModelFormat, Oldest: 1, Newest: StackModelVersion}
 
 type stackFile struct {
 	modelfile.Header
-	Method  string            `json:"method"`
-	Freqs   []float64         `json:"freqs"`
-	Parts   []json.RawMessage `json:"parts"`
-	Classes []int             `json:"classes"`
-	Weights [][]float64       `json:"weights"`
-	Bias    []float64         `json:"bias"`
+	Method    string            `json:"method"`
+	Freqs     []float64         `json:"freqs"`
+	Parts     []json.RawMessage `json:"parts"`
+	Classes   []int             `json:"classes"`
+	Weights   [][]float64       `json:"weights"`
+	Bias      []float64         `json:"bias"`
+	Selection *StackSelection   `json:"selection,omitempty"`
 }
 
 // Save writes the ensemble, its parts' model files inside, as one model
 // file.
 func (d *Stacked) Save(w io.Writer) error {
 	f := stackFile{Header: modelfile.Header{Format: StackModelFormat, Version: StackModelVersion},
-		Method: MethodStack, Freqs: d.freqs, Classes: d.classes, Bias: d.sm.Bias}
+		Method: MethodStack, Freqs: d.freqs, Classes: d.classes, Bias: d.sm.Bias, Selection: d.sel}
 	for _, p := range d.parts {
 		var b bytes.Buffer
 		if err := p.Save(&b); err != nil {
@@ -225,7 +390,10 @@ func stackFromFile(f *stackFile) (*Stacked, error) {
 	if f.Method != MethodStack || len(f.Parts) != 2 {
 		return nil, fmt.Errorf("method %q with %d parts: want %s with 2", f.Method, len(f.Parts), MethodStack)
 	}
-	d := &Stacked{freqs: f.Freqs, classes: f.Classes}
+	if sel := f.Selection; sel != nil && (f.Version < 2 || !(sel.OffsetSeconds >= 0) || math.IsInf(sel.OffsetSeconds, 0)) {
+		return nil, fmt.Errorf("selection offset %v s in a version %d file: want ≥ 0, version ≥ 2", sel.OffsetSeconds, f.Version)
+	}
+	d := &Stacked{freqs: f.Freqs, classes: f.Classes, sel: f.Selection}
 	for k, raw := range f.Parts {
 		p, err := LoadDecoder(bytes.NewReader(raw))
 		if err != nil {

@@ -35,6 +35,11 @@ type SSVEPConfig struct {
 	// session is decided from the offset the model chose. Default: none,
 	// every method at Offset.
 	Offsets []float64
+	// Span is how long after its onset a trial's stimulation lasts in s
+	// (train.SSVEPConfig.Span): the stacked fbcca+ts-lr trains on the
+	// windows of each calibration trial every Model.AugmentStep s as far
+	// as it reaches. Default: 0, no augmentation.
+	Span float64
 	// Windows are the trial lengths in s evaluated, each a run of its
 	// own. Required.
 	Windows []float64
@@ -203,9 +208,13 @@ func SSVEP(ctx context.Context, cfg SSVEPConfig) (*SSVEPEvaluation, error) {
 		if err != nil {
 			return nil, err
 		}
-		var chosen [][]session // trials at every candidate offset
-		if len(cfg.Offsets) > 0 && slices.ContainsFunc(cfg.Methods, func(m string) bool { return choosesOffset(cfg, m, true) }) {
-			if chosen, err = sessions(ctx, cfg, recs, w, cfg.Offsets); err != nil {
+		var chosen [][]session // trials at every candidate offset, to the span
+		if slices.ContainsFunc(cfg.Methods, func(m string) bool { return choosesOffset(cfg, m, true) }) {
+			offsets := cfg.Offsets
+			if len(offsets) == 0 {
+				offsets = []float64{cfg.Offset}
+			}
+			if chosen, err = sessions(ctx, cfg, recs, w, offsets); err != nil {
 				return nil, err
 			}
 		}
@@ -230,25 +239,33 @@ func SSVEP(ctx context.Context, cfg SSVEPConfig) (*SSVEPEvaluation, error) {
 }
 
 // Methods are the methods SSVEP evaluates: every one `train ssvep`
-// trains or calibrates, the stacked fbcca+ts-lr too.
-func Methods() []string { return append(ssvep.TrainedMethods(), ssvep.MethodStack) }
+// trains or calibrates, the stacked fbcca+ts-lr and the choice between
+// it and fbcca (auto) too.
+func Methods() []string { return append(ssvep.TrainedMethods(), ssvep.MethodStack, ssvep.MethodAuto) }
 
 // choosesOffset reports whether method, calibrated for rows of that kind,
-// chooses its offset among cfg.Offsets: cca and fbcca calibrated (with
-// rest) under the auto rule, as `train ssvep` calibrates them.
+// chooses its offset among cfg.Offsets (or trains on windows to
+// cfg.Span): cca and fbcca calibrated (with rest) under the auto rule,
+// the stacked fbcca+ts-lr and auto, as `train ssvep` calibrates them.
 func choosesOffset(cfg SSVEPConfig, method string, rest bool) bool {
+	if method == ssvep.MethodStack || method == ssvep.MethodAuto {
+		return len(cfg.Offsets) > 0 || cfg.Span > 0
+	}
 	return len(cfg.Offsets) > 0 && rest && cfg.Model.NoControl == ssvep.NoControlAuto &&
 		(method == ssvep.MethodCCA || method == ssvep.MethodFBCCA)
 }
 
 // sessions cuts the trials of length seconds of every recording — at
-// cfg.Offset, or at every one of offsets when given — and groups the
+// cfg.Offset, or at every one of offsets, reaching cfg.Span, when given — and groups the
 // recordings with trials by subject, subjects and sessions in name order.
 func sessions(ctx context.Context, cfg SSVEPConfig, recs []Recording, length float64, offsets []float64) ([][]session, error) {
 	bySubject := map[string][]session{}
 	for _, r := range recs {
 		tc := train.SSVEPConfig{Input: only(cfg.Input, r.Spec.Name), Targets: cfg.Targets, Rest: cfg.Rest,
 			Offset: cfg.Offset, Offsets: offsets, Length: length, Channels: cfg.Channels, Notch: cfg.Notch}
+		if offsets != nil {
+			tc.Span = cfg.Span
+		}
 		tc.Progress = nil // a bar per short run would only flicker
 		cal, err := train.SSVEPCalibration(ctx, tc)
 		if err != nil {
@@ -389,7 +406,7 @@ func trials(ss []session, w float64, targets map[string]float64, restCodes []str
 	}
 	for k, s := range ss {
 		cal.SampleRate, cal.Channels = s.cal.SampleRate, s.cal.Channels
-		cal.Offset, cal.Offsets = s.cal.Offset, s.cal.Offsets
+		cal.Offset, cal.Offsets, cal.Span = s.cal.Offset, s.cal.Offsets, s.cal.Span
 		for i, l := range s.cal.Labels {
 			if rest || l != ssvep.Rest {
 				cal.Trials, cal.Labels = append(cal.Trials, s.cal.Trials[i]), append(cal.Labels, l)

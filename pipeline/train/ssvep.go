@@ -38,6 +38,11 @@ type SSVEPConfig struct {
 	// Length is the trial length in s: the decision window the model
 	// scores. Required.
 	Length float64
+	// Span is how long after its onset a trial's stimulation lasts in s
+	// (ssvep.Calibration.Span): the trials are cut that long, so that
+	// the stacked fbcca+ts-lr trains on several windows of Length per
+	// trial. Default: 0, trials of Length from each offset only.
+	Span float64
 	// Channels are the channels to use, in this order. Default: every EEG
 	// channel.
 	Channels []string
@@ -92,12 +97,19 @@ func SSVEPCalibration(ctx context.Context, cfg SSVEPConfig) (*ssvep.Calibration,
 		in.Preprocess = append(in.Preprocess[:len(in.Preprocess):len(in.Preprocess)], Notch(cfg.Notch))
 	}
 	offset, length := cfg.Offset, cfg.Length
-	if len(cfg.Offsets) > 0 {
-		cal.Offsets = slices.Sorted(slices.Values(cfg.Offsets))
+	offsets := cfg.Offsets
+	if len(offsets) == 0 && cfg.Span > 0 {
+		offsets = []float64{cfg.Offset}
+	}
+	if len(offsets) > 0 {
+		cal.Offsets = slices.Sorted(slices.Values(offsets))
 		cal.Offsets = slices.Compact(cal.Offsets)
-		// One window from the first candidate past the last, with a
-		// margin for rounding: AtOffset cuts each candidate's trials.
-		offset, length = cal.Offsets[0], cfg.Length+cal.Offsets[len(cal.Offsets)-1]-cal.Offsets[0]+offsetMargin
+		// One window from the first candidate past the last (or to the
+		// span), with a margin for rounding: AtOffset and Windows cut
+		// each candidate's trials.
+		offset = cal.Offsets[0]
+		length = max(cfg.Length+cal.Offsets[len(cal.Offsets)-1], cfg.Span) - offset + offsetMargin
+		cal.Span = cfg.Span
 	}
 	cal.Offset = offset
 	window := config.Window{LengthSeconds: length, Events: config.Events{StimChannel: stimLabel, OffsetSeconds: offset}}

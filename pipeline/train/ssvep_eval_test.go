@@ -60,9 +60,11 @@ func (s *nestedScore) accuracy() (acc, balanced float64) {
 // bank and decision rule by cross-validation inside it (one session: 4
 // contiguous blocks); the chosen model then decides the held-out
 // session's trials at its chosen offset. The held-out session is never
-// seen by the choice. The stacked fbcca+ts-lr (ts-lr with 2 Hz bands and
-// 2 harmonics) chooses no offset: it is trained at the latest candidate,
-// 0.5 s. Logged: accuracy / balanced accuracy / ITR per
+// seen by the choice. The stacked fbcca+ts-lr chooses its offset the
+// same way and trains on every 2 s window of each 5 s trial every 0.5 s
+// (span 5 s); auto is whichever of fbcca and the stack the calibration's
+// cross-validation prefers (ssvep.ChooseMethod on the same two models).
+// Logged: accuracy / balanced accuracy / ITR per
 // subject and window (ITR over window + 0.5 s gaze shift); it checks only
 // a sanity bound (chance is 0.25). The figures are in docs/ssvep.md.
 func TestSSVEPNestedExoskeleton(t *testing.T) {
@@ -74,27 +76,33 @@ func TestSSVEPNestedExoskeleton(t *testing.T) {
 		t.Fatalf("want the 12 recordings of exoskeleton subjects 01–06, found %d", len(files))
 	}
 	sort.Strings(files)
-	methods := []string{"fbcca", "cca", ssvep.MethodStack}
+	methods := []string{"fbcca", "cca", ssvep.MethodStack, ssvep.MethodAuto}
 	var out strings.Builder
 	means := map[string]float64{}
 	for _, length := range []float64{1, 2, 3, 4} {
 		var sessions []nestedSession
 		for _, f := range files {
 			cal, err := train.SSVEPCalibration(context.Background(), train.SSVEPConfig{Input: files1(f), Targets: exoTargets, Rest: exoRest,
-				Offsets: exoOffsets, Length: length, Notch: 50})
+				Offsets: exoOffsets, Span: 5, Length: length, Notch: 50})
 			if err != nil {
 				t.Fatal(err)
 			}
 			sessions = append(sessions, nestedSession{filepath.Base(filepath.Dir(f)), cal})
 		}
-		for _, method := range methods {
-			cfg := ssvep.TrainCalibrationConfig{Method: method, NoControl: ssvep.NoControlAuto}
-			if method == ssvep.MethodStack {
-				// The stack chooses no offset: the latest candidate, as
-				// fbcca auto prefers; ts-lr with bands [h·f ± 1] Hz, h = 1, 2.
-				cfg.Riemann = ssvep.RiemannConfig{BandWidth: 2, Harmonics: 2}
+		all := nestedMany(t, sessions, func(cal *ssvep.Calibration) ([]ssvep.Decoder, error) {
+			var ds []ssvep.Decoder
+			for _, m := range methods[:3] {
+				d, err := ssvep.TrainCalibration(cal, ssvep.TrainCalibrationConfig{Method: m, NoControl: ssvep.NoControlAuto})
+				if err != nil {
+					return nil, err
+				}
+				ds = append(ds, d)
 			}
-			scores := nestedLOSO(t, sessions, cfg)
+			auto, err := ssvep.ChooseMethod(cal, ds[0], ds[2].(*ssvep.Stacked))
+			return append(ds, auto), err
+		})
+		for k, method := range methods {
+			scores := all[k]
 			fmt.Fprintf(&out, "\n%s auto, %g s:", method, length)
 			var acc, bal, itr float64
 			for _, sub := range sortedKeys(scores) {
@@ -128,7 +136,18 @@ func sortedKeys(m map[string]*nestedScore) []string {
 // the held-out session's trials.
 func nestedLOSO(t *testing.T, sessions []nestedSession, cfg ssvep.TrainCalibrationConfig) map[string]*nestedScore {
 	t.Helper()
-	out := map[string]*nestedScore{}
+	return nestedMany(t, sessions, func(cal *ssvep.Calibration) ([]ssvep.Decoder, error) {
+		d, err := ssvep.TrainCalibration(cal, cfg)
+		return []ssvep.Decoder{d}, err
+	})[0]
+}
+
+// nestedMany calibrates the decoders train returns on each subject's
+// other sessions and decides the held-out session's trials with each:
+// one map of scores per decoder.
+func nestedMany(t *testing.T, sessions []nestedSession, train func(*ssvep.Calibration) ([]ssvep.Decoder, error)) []map[string]*nestedScore {
+	t.Helper()
+	var out []map[string]*nestedScore
 	for hi, held := range sessions {
 		cal := &ssvep.Calibration{}
 		for j, s := range sessions {
@@ -149,37 +168,36 @@ func nestedLOSO(t *testing.T, sessions []nestedSession, cfg ssvep.TrainCalibrati
 		if cal.Trials == nil {
 			t.Fatalf("%s: one session only", held.subject)
 		}
-		if cfg.Method == ssvep.MethodStack {
-			c, err := cal.AtOffset(cal.Offsets[len(cal.Offsets)-1])
-			if err != nil {
-				t.Fatal(err)
-			}
-			cal = c
-		}
-		d, err := ssvep.TrainCalibration(cal, cfg)
+		ds, err := train(cal)
 		if err != nil {
 			t.Fatal(held.subject, err)
 		}
-		offset := ssvep.Offset(d)
-		if cfg.Method == ssvep.MethodStack {
-			offset = cal.Offset
+		for len(out) < len(ds) {
+			out = append(out, map[string]*nestedScore{})
 		}
-		test, err := held.cal.AtOffset(offset)
-		if err != nil {
-			t.Fatal(err)
-		}
-		sc := out[held.subject]
-		if sc == nil {
-			sc = &nestedScore{}
-			out[held.subject] = sc
-		}
-		sc.offsets = append(sc.offsets, fmt.Sprint(offset))
-		for i, x := range test.Trials {
-			l, err := d.Decide(x)
+		for k, d := range ds {
+			offset := ssvep.Offset(d)
+			chosen := fmt.Sprint(offset)
+			if _, ok := d.(*ssvep.Stacked); ok {
+				chosen += " stack"
+			}
+			test, err := held.cal.AtOffset(offset)
 			if err != nil {
 				t.Fatal(err)
 			}
-			sc.add(test.Labels[i], l)
+			sc := out[k][held.subject]
+			if sc == nil {
+				sc = &nestedScore{}
+				out[k][held.subject] = sc
+			}
+			sc.offsets = append(sc.offsets, chosen)
+			for i, x := range test.Trials {
+				l, err := d.Decide(x)
+				if err != nil {
+					t.Fatal(err)
+				}
+				sc.add(test.Labels[i], l)
+			}
 		}
 	}
 	return out

@@ -192,3 +192,55 @@ func TestSSVEPNestedStacked(t *testing.T) {
 	}
 	t.Logf("stacked, LEN %v lambda %v: %.3f", length, lambda, float64(correct)/float64(total))
 }
+
+// TestSSVEPNestedStackVariant is the nested evaluation of the stacked
+// fbcca+ts-lr (ssvep.SelectStacked) with the candidate offsets OFFS
+// (default 0,0.15,0.3,0.5), trials reaching SPAN s (0: no augmentation),
+// windows every STEP s (default 0.5), the ts-lr bands BW Hz wide with H
+// harmonics if set (else chosen), at the windows LEN (a list):
+//
+//	NEUROSTREAM_SSVEP_VARIANTS=1 LEN=2,4 OFFS=0.5 SPAN=5 BW=2 H=2 go test ./pipeline/train -run TestSSVEPNestedStackVariant -v
+func TestSSVEPNestedStackVariant(t *testing.T) {
+	variants(t)
+	files, _ := filepath.Glob(filepath.Join(testenv.DataDir(t), "ssvep-exoskeleton", "subject0[1-6]", "*_raw.fif"))
+	sort.Strings(files)
+	floats := func(name, def string) []float64 {
+		v := os.Getenv(name)
+		if v == "" {
+			v = def
+		}
+		var out []float64
+		for _, s := range strings.Split(v, ",") {
+			f, err := strconv.ParseFloat(s, 64)
+			if err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+			out = append(out, f)
+		}
+		return out
+	}
+	offsets, span, step := floats("OFFS", "0,0.15,0.3,0.5"), floats("SPAN", "0")[0], floats("STEP", "0.5")[0]
+	cfg := ssvep.TrainCalibrationConfig{Method: ssvep.MethodStack, NoControl: ssvep.NoControlAuto, AugmentStep: step}
+	cfg.Riemann.BandWidth, cfg.Riemann.Harmonics = floats("BW", "0")[0], int(floats("H", "0")[0])
+	for _, length := range floats("LEN", "2") {
+		var sessions []nestedSession
+		for _, f := range files {
+			cal, err := train.SSVEPCalibration(context.Background(), train.SSVEPConfig{Input: files1(f), Targets: exoTargets, Rest: exoRest,
+				Offsets: offsets, Span: span, Length: length, Notch: 50})
+			if err != nil {
+				t.Fatal(err)
+			}
+			sessions = append(sessions, nestedSession{filepath.Base(filepath.Dir(f)), cal})
+		}
+		scores := nestedLOSO(t, sessions, cfg)
+		var line strings.Builder
+		var mean float64
+		for _, sub := range sortedKeys(scores) {
+			a, _ := scores[sub].accuracy()
+			mean += a / float64(len(scores))
+			fmt.Fprintf(&line, " %s %.2f (%s);", sub, a, strings.Join(scores[sub].offsets, ","))
+		}
+		t.Logf("stack, LEN %g, OFFS %v, SPAN %g, STEP %g, BW %g H %d:%s mean %.3f", length, offsets, span, step,
+			cfg.Riemann.BandWidth, cfg.Riemann.Harmonics, line.String(), mean)
+	}
+}
