@@ -3,6 +3,7 @@ package train_test
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -76,10 +77,17 @@ func TestSSVEPNestedExoskeleton(t *testing.T) {
 		t.Fatalf("want the 12 recordings of exoskeleton subjects 01–06, found %d", len(files))
 	}
 	sort.Strings(files)
-	methods := []string{"fbcca", "cca", ssvep.MethodStack, ssvep.MethodAuto}
+	// The goal's window lengths and the two decoders it is about by
+	// default (minutes); every method at 1–4 s, the tables of
+	// docs/ssvep.md, with NEUROSTREAM_SSVEP_FULL=1 (about four times as
+	// long).
+	methods, lengths := []string{"fbcca", ssvep.MethodStack}, []float64{2, 4}
+	if os.Getenv("NEUROSTREAM_SSVEP_FULL") == "1" {
+		methods, lengths = []string{"fbcca", "cca", ssvep.MethodStack, ssvep.MethodAuto}, []float64{1, 2, 3, 4}
+	}
 	var out strings.Builder
 	means := map[string]float64{}
-	for _, length := range []float64{1, 2, 3, 4} {
+	for _, length := range lengths {
 		var sessions []nestedSession
 		for _, f := range files {
 			cal, err := train.SSVEPCalibration(context.Background(), train.SSVEPConfig{Input: files1(f), Targets: exoTargets, Rest: exoRest,
@@ -91,15 +99,23 @@ func TestSSVEPNestedExoskeleton(t *testing.T) {
 		}
 		all := nestedMany(t, sessions, func(cal *ssvep.Calibration) ([]ssvep.Decoder, error) {
 			var ds []ssvep.Decoder
-			for _, m := range methods[:3] {
-				d, err := ssvep.TrainCalibration(cal, ssvep.TrainCalibrationConfig{Method: m, NoControl: ssvep.NoControlAuto})
+			byMethod := map[string]ssvep.Decoder{}
+			for _, m := range methods {
+				var d ssvep.Decoder
+				var err error
+				if m == ssvep.MethodAuto {
+					// methods lists fbcca and the stack before auto
+					d, err = ssvep.ChooseMethod(cal, byMethod["fbcca"], byMethod[ssvep.MethodStack].(*ssvep.Stacked))
+				} else {
+					d, err = ssvep.TrainCalibration(cal, ssvep.TrainCalibrationConfig{Method: m, NoControl: ssvep.NoControlAuto})
+				}
 				if err != nil {
 					return nil, err
 				}
+				byMethod[m] = d
 				ds = append(ds, d)
 			}
-			auto, err := ssvep.ChooseMethod(cal, ds[0], ds[2].(*ssvep.Stacked))
-			return append(ds, auto), err
+			return ds, nil
 		})
 		for k, method := range methods {
 			scores := all[k]
@@ -116,8 +132,10 @@ func TestSSVEPNestedExoskeleton(t *testing.T) {
 		}
 	}
 	t.Logf("exoskeleton subjects 01–06, 4 classes, nested leave-one-session-out, per subject accuracy/balanced accuracy/ITR (bits/min):%s", out.String())
-	if m := means["fbcca 4"]; m < 0.5 {
-		t.Errorf("fbcca auto, 4 s: mean accuracy %.3f, want ≥ 0.5 (chance 0.25)", m)
+	for _, m := range []string{"fbcca 4", ssvep.MethodStack + " 4"} {
+		if a := means[m]; a < 0.5 {
+			t.Errorf("%s s: mean accuracy %.3f, want ≥ 0.5 (chance 0.25)", m, a)
+		}
 	}
 }
 
