@@ -83,23 +83,33 @@ func (b *batcher) partitions(ctx context.Context, topic string) ([]int, error) {
 	return nil, kafkago.UnknownTopicOrPartition
 }
 
+// warmConns is the most connections warm opens: beyond it, a topic set
+// with hundreds of partitions would open as many connections at start,
+// most of them never needed at once; the writer opens more on demand.
+const warmConns = 16
+
 // warm readies the asynchronous path to topics before the first record:
 // their partitions' metadata, and one connection to the leaders per
-// partition (a ListOffsets request to each, all at once), which the
-// transport then keeps for its requests. Without it the first records
-// after a start paid for the metadata, a dozen new connections and their
-// handshakes, 15-25 ms on the windows that sessions completed first
-// (docs/benchmarks.md, "Latency"). It is best effort: an error only
+// partition, up to warmConns (a ListOffsets request to each, at once),
+// which the transport then keeps for its requests. Without it the first
+// records after a start paid for the metadata, a dozen new connections
+// and their handshakes, 15-25 ms on the windows that sessions completed
+// first (docs/benchmarks.md, "Latency"). It is best effort: an error only
 // leaves that work to the first write.
 func (b *batcher) warm(ctx context.Context, topics []string) error {
 	var wg sync.WaitGroup
 	errs := make(chan error, 1)
+	n := 0
 	for _, topic := range topics {
 		ids, err := b.partitions(ctx, topic)
 		if err != nil {
 			return fmt.Errorf("partitions of %s: %w", topic, err)
 		}
 		for _, id := range ids {
+			if n == warmConns {
+				break
+			}
+			n++
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
