@@ -105,7 +105,13 @@ func writeAndCommit(t *testing.T, ctx context.Context, broker, topic, group stri
 	t.Helper()
 	tr := &kafkago.Transport{}
 	defer tr.CloseIdleConnections()
-	w := &kafkago.Writer{Addr: kafkago.TCP(broker), Topic: topic, Balancer: partitionOne{}, BatchTimeout: time.Millisecond, Transport: tr}
+	// acks=all: with kafka-go's default (none) a write that fails at the
+	// broker (a just-created topic's leader not yet known) is answered by
+	// closing the connection; the likely cause of the commit below, on
+	// the same pooled connection, failing once in CI with "broken pipe".
+	// With acks the writer sees the error and retries.
+	w := &kafkago.Writer{Addr: kafkago.TCP(broker), Topic: topic, Balancer: partitionOne{}, BatchTimeout: time.Millisecond, Transport: tr,
+		RequiredAcks: kafkago.RequireAll}
 	defer w.Close()
 	for i := range 5 {
 		if err := w.WriteMessages(ctx, kafkago.Message{Value: []byte{byte(i)}}); err != nil {
