@@ -127,6 +127,7 @@ func newBenchKafkaCmd(mode kafkabench.Mode) *cobra.Command {
 	if mode == kafkabench.Latency {
 		f.Float64Var(&cfg.Pace, "pace", cfg.Pace, "publishing speed: 1 real time, N N× real time, 0 as fast as possible")
 		f.BoolVar(&cfg.Aligned, "aligned", false, "publish every session's chunks at the same instants (worst case) instead of spread over the chunk period")
+		f.BoolVar(&cfg.FreshTopics, "fresh-topics", false, "leave the new result topics empty (default: two records to each partition first, as topics that hold data)")
 	} else {
 		f.StringVar(&cfg.CPUProfile, "cpuprofile", "", "write a CPU profile of the processing (pipeline and consumer, not the publishing before it) to this file (go tool pprof)")
 	}

@@ -77,6 +77,12 @@ type Config struct {
 	Aligned bool
 	// KeepTopics keeps the run's topics. Default: false (deleted)
 	KeepTopics bool
+	// FreshTopics, in Latency mode, leaves the new result topics as
+	// created instead of writing two records to each partition first
+	// (see warmResultTopics): the sessions' second windows then pay
+	// for the broker's first index entry on every partition.
+	// Default: false (warmed)
+	FreshTopics bool
 	// Timeout bounds the wait for results.
 	// Default: 0, 60 s + 2 × Seconds
 	Timeout time.Duration

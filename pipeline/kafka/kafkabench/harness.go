@@ -139,7 +139,62 @@ func newHarness(ctx context.Context, cfg *Config) (*harness, error) {
 	if err := pkafka.EnsureTopics(tctx, h.conn, []string{h.dead}, 1); err != nil {
 		return nil, err
 	}
+	if cfg.Mode == Latency && !cfg.FreshTopics {
+		if err := h.warmResultTopics(tctx); err != nil {
+			h.cleanup()
+			return nil, err
+		}
+	}
 	return h, nil
+}
+
+// warmBytes is the size of a warm-up record: over the broker's default
+// index.interval.bytes (4096), so that the second one appended makes the
+// partition's first index entry.
+const warmBytes = 5000
+
+// warmResultTopics writes two records to each result partition before
+// the run, so that its sessions write to topics that already hold data,
+// as result topics in a deployment do. On a new partition the broker
+// opens and maps the first segment's index files at its first index
+// entry, 4-6 ms per partition here (go run ./tools/bench/kafkaprobe,
+// round 1): once per topic partition and segment, but in a run on new
+// topics the eight partitions of four aligned sessions paid it in the
+// same instant, their window 1, 13-16 ms in every run. The records carry
+// no idempotency key, so the consumer passes over them.
+func (h *harness) warmResultTopics(ctx context.Context) error {
+	cl, done := h.conn.NewClient()
+	defer done()
+	value := make([]byte, warmBytes)
+	var wg sync.WaitGroup
+	errs := make(chan error, len(h.resultTopics)*h.cfg.Partitions)
+	for _, topic := range h.resultTopics {
+		for p := range h.cfg.Partitions {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for range 2 {
+					res, err := cl.Produce(ctx, &kafkago.ProduceRequest{Topic: topic, Partition: p, RequiredAcks: kafkago.RequireAll,
+						Records: kafkago.NewRecordReader(kafkago.Record{Headers: []kafkago.Header{{Key: "neurostream.bench.warmup", Value: []byte("1")}},
+							Value: kafkago.NewBytes(value)})})
+					if err == nil {
+						err = res.Error
+					}
+					if err != nil {
+						errs <- fmt.Errorf("bench: warm %s[%d]: %w", topic, p, err)
+						return
+					}
+				}
+			}()
+		}
+	}
+	wg.Wait()
+	close(errs)
+	var all []error
+	for err := range errs {
+		all = append(all, err)
+	}
+	return errors.Join(all...)
 }
 
 // cleanup deletes the run's topics unless KeepTopics.

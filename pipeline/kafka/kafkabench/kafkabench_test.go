@@ -2,10 +2,12 @@ package kafkabench
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"log/slog"
 	"os"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -39,9 +41,14 @@ func TestRun(t *testing.T) {
 			t.Errorf("stage %s: %+v", st, s)
 		}
 	}
+	// The slowest windows, slowest first; the first is the maximum.
+	if len(lat.Slowest) != slowestShown || lat.Slowest[0].Ms != lat.MaxMs ||
+		!slices.IsSortedFunc(lat.Slowest, func(a, b SlowWindow) int { return cmp.Compare(b.Ms, a.Ms) }) {
+		t.Errorf("slowest windows %+v (max %v ms)", lat.Slowest, lat.MaxMs)
+	}
 	var text bytes.Buffer
 	lat.WriteText(&text)
-	if !regexp.MustCompile(`(?s)^latency, chunk produced → window result consumed \(2 sessions × 19 channels at 256 Hz, 4 s each, pace 2, sessions spread over the chunk period.*\n  n 18  p50 .* ms  p90 .* p99 .*\n    to_sink .*\n    sink_write .*\n    to_consumer .*\n  windows: 18 expected, 0 missing, 0 duplicates; 0 dead letters\n$`).Match(text.Bytes()) {
+	if !regexp.MustCompile(`(?s)^latency, chunk produced → window result consumed \(2 sessions × 19 channels at 256 Hz, 4 s each, pace 2, sessions spread over the chunk period, [^\n]*, result topics warmed\):\n  n 18  p50 .* ms  p90 .* p99 .*\n    to_sink .*\n    sink_write .*\n    to_consumer [^\n]*\n(    slow bench-[12] +window [0-9]+ +at +[0-9.]+ s  [0-9.]+ ms \(to_sink [^\n]*\n){5}  windows: 18 expected, 0 missing, 0 duplicates; 0 dead letters\n$`).Match(text.Bytes()) {
 		t.Errorf("latency text:\n%s", text.String())
 	}
 	t.Logf("latency: p50 %.2f ms, p99 %.2f ms, max %.2f ms (n %d)", lat.P50Ms, lat.P99Ms, lat.MaxMs, lat.N)
@@ -91,8 +98,8 @@ func TestReportJSON(t *testing.T) {
 		return strings.Join(ks, " ")
 	}
 	setup := "brokers sessions channels sample_rate seconds chunk_seconds window_seconds hop_seconds "
-	if got, want := keys(&LatencyReport{Stages: map[string]LatencySummary{"to_sink": {}}}), setup+
-		"pace aligned partitions workers windows_expected windows_missing duplicates dead_letters n p50_ms p90_ms p99_ms max_ms mean_ms stages to_sink p50_ms p99_ms max_ms"; got != want {
+	if got, want := keys(&LatencyReport{Stages: map[string]LatencySummary{"to_sink": {}}, Slowest: []SlowWindow{{}}}), setup+
+		"pace aligned fresh_topics partitions workers windows_expected windows_missing duplicates dead_letters n p50_ms p90_ms p99_ms max_ms mean_ms stages to_sink p50_ms p99_ms max_ms slowest session window at_seconds ms to_sink_ms sink_write_ms to_consumer_ms"; got != want {
 		t.Errorf("latency JSON keys\n got %s\nwant %s", got, want)
 	}
 	if got, want := keys(&ThroughputReport{}), setup+

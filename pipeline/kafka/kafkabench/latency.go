@@ -1,6 +1,7 @@
 package kafkabench
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -41,6 +42,7 @@ type LatencyReport struct {
 	Setup
 	Pace            float64 `json:"pace"`
 	Aligned         bool    `json:"aligned"`
+	FreshTopics     bool    `json:"fresh_topics"`
 	Partitions      int     `json:"partitions"`
 	Workers         int     `json:"workers"`
 	WindowsExpected int64   `json:"windows_expected"`
@@ -58,7 +60,28 @@ type LatencyReport struct {
 	// windowing, psd), the Write itself (until the broker acknowledged
 	// the results), and from then to the consumer.
 	Stages map[string]LatencySummary `json:"stages"`
+	// Slowest are the slowest windows, slowest first (at most
+	// slowestShown): where in the run the tail lies, and whether the
+	// windows of a stall are one instant's.
+	Slowest []SlowWindow `json:"slowest"`
 }
+
+// SlowWindow is one window's latency and its parts, in milliseconds.
+type SlowWindow struct {
+	Session string `json:"session"`
+	Window  int64  `json:"window"`
+	// AtSeconds is when the window's chunk was produced, from the run's
+	// first window.
+	AtSeconds    float64 `json:"at_seconds"`
+	Ms           float64 `json:"ms"`
+	ToSinkMs     float64 `json:"to_sink_ms"`
+	SinkWriteMs  float64 `json:"sink_write_ms"`
+	ToConsumerMs float64 `json:"to_consumer_ms"`
+}
+
+// slowestShown is how many windows the report lists: in a 30 s run of 4
+// sessions the p99 is the fifth-slowest window.
+const slowestShown = 10
 
 // LatencySummary is one distribution of latencies in milliseconds.
 type LatencySummary struct {
@@ -73,12 +96,23 @@ func (rep *LatencyReport) WriteText(w io.Writer) {
 	if rep.Aligned {
 		phase = "sessions aligned"
 	}
-	fmt.Fprintf(w, "latency, chunk produced → window result consumed (%d sessions × %d channels at %g Hz, %g s each, pace %g, %s, %g s chunks, %g s windows every %g s, %d partitions, %d workers):\n",
-		rep.Sessions, rep.Channels, rep.SampleRate, rep.Seconds, rep.Pace, phase, rep.ChunkSeconds, rep.WindowSeconds, rep.HopSeconds, rep.Partitions, rep.Workers)
+	topics := "result topics warmed"
+	if rep.FreshTopics {
+		topics = "fresh result topics"
+	}
+	fmt.Fprintf(w, "latency, chunk produced → window result consumed (%d sessions × %d channels at %g Hz, %g s each, pace %g, %s, %g s chunks, %g s windows every %g s, %d partitions, %d workers, %s):\n",
+		rep.Sessions, rep.Channels, rep.SampleRate, rep.Seconds, rep.Pace, phase, rep.ChunkSeconds, rep.WindowSeconds, rep.HopSeconds, rep.Partitions, rep.Workers, topics)
 	fmt.Fprintf(w, "  n %d  p50 %.2f ms  p90 %.2f ms  p99 %.2f ms  max %.2f ms  mean %.2f ms\n", rep.N, rep.P50Ms, rep.P90Ms, rep.P99Ms, rep.MaxMs, rep.MeanMs)
 	for _, st := range []string{"to_sink", "sink_write", "to_consumer"} {
 		d := rep.Stages[st]
 		fmt.Fprintf(w, "    %-12s p50 %.2f ms  p99 %.2f ms  max %.2f ms\n", st, d.P50Ms, d.P99Ms, d.MaxMs)
+	}
+	for i, sw := range rep.Slowest {
+		if i == 5 {
+			break
+		}
+		fmt.Fprintf(w, "    slow %-10s window %-4d at %6.2f s  %.2f ms (to_sink %.2f, sink_write %.2f, to_consumer %.2f)\n",
+			sw.Session, sw.Window, sw.AtSeconds, sw.Ms, sw.ToSinkMs, sw.SinkWriteMs, sw.ToConsumerMs)
 	}
 	fmt.Fprintf(w, "  windows: %d expected, %d missing, %d duplicates; %d dead letters\n", rep.WindowsExpected, rep.WindowsMissing, rep.Duplicates, rep.DeadLetters)
 }
@@ -180,7 +214,7 @@ func (l *latency) report(run *runInfo) (Report, error) {
 	defer l.mu.Unlock()
 	cfg, lat := l.cfg, l.lat
 	rep := &LatencyReport{
-		Setup: cfg.setup(), Pace: cfg.Pace, Aligned: cfg.Aligned, Partitions: cfg.Partitions, Workers: cfg.Workers,
+		Setup: cfg.setup(), Pace: cfg.Pace, Aligned: cfg.Aligned, FreshTopics: cfg.FreshTopics, Partitions: cfg.Partitions, Workers: cfg.Workers,
 		WindowsExpected: l.expected, WindowsMissing: l.expected - int64(len(lat)),
 		Duplicates: l.dups, DeadLetters: run.runner.Stats().DeadLetters.Load(), N: len(lat),
 	}
@@ -189,16 +223,26 @@ func (l *latency) report(run *runInfo) (Report, error) {
 	}
 	l.ts.mu.Lock()
 	var toSink, write, toConsumer []time.Duration
+	var first time.Time
+	for _, t0 := range l.produced {
+		if first.IsZero() || t0.Before(first) {
+			first = t0
+		}
+	}
 	for id, t0 := range l.produced {
 		s0, ok1 := l.ts.start[id]
 		s1, ok2 := l.ts.end[id]
 		at, ok3 := l.lastAt[id]
 		if ok1 && ok2 && ok3 {
 			toSink, write, toConsumer = append(toSink, s0.Sub(t0)), append(write, s1.Sub(s0)), append(toConsumer, at.Sub(s1))
+			rep.Slowest = append(rep.Slowest, SlowWindow{Session: id.session, Window: id.window, AtSeconds: t0.Sub(first).Seconds(),
+				Ms: ms(at.Sub(t0)), ToSinkMs: ms(s0.Sub(t0)), SinkWriteMs: ms(s1.Sub(s0)), ToConsumerMs: ms(at.Sub(s1))})
 		}
 	}
 	l.ts.mu.Unlock()
 	rep.Stages = map[string]LatencySummary{"to_sink": summarize(toSink), "sink_write": summarize(write), "to_consumer": summarize(toConsumer)}
+	slices.SortFunc(rep.Slowest, func(a, b SlowWindow) int { return cmp.Compare(b.Ms, a.Ms) })
+	rep.Slowest = rep.Slowest[:min(len(rep.Slowest), slowestShown)]
 	slices.Sort(lat)
 	var sum time.Duration
 	for _, d := range lat {
