@@ -35,7 +35,7 @@ const (
 
 // TrainCalibrationConfig configures TrainCalibration.
 type TrainCalibrationConfig struct {
-	// Method is the decoder: trca, etrca, mdm, ts-lr or fbcca+ts-lr
+	// Method is the decoder: trca, etrca, mdm, ts-lr, tdca or fbcca+ts-lr
 	// (trained), cca or fbcca (training-free: calibrated), or auto (fbcca
 	// or fbcca+ts-lr, whichever the cross-validation prefers:
 	// SelectMethod). Default: etrca.
@@ -63,8 +63,8 @@ type TrainCalibrationConfig struct {
 	// RestConfig's defaults.
 	Rest RestConfig
 	// AugmentStep is the hop in s between the training windows the
-	// stacked fbcca+ts-lr cuts from each calibration trial, as far as
-	// Calibration.Span reaches (SelectStacked). Default: 0.5
+	// stacked fbcca+ts-lr and tdca cut from each calibration trial, as far as
+	// Calibration.Span reaches (SelectStacked, SelectTDCA). Default: 0.5
 	// (DefaultAugmentStep); negative: the decision windows only.
 	AugmentStep float64
 	// NoCV skips the leave-one-trial-out estimate of trca and etrca.
@@ -90,7 +90,8 @@ type TrainCalibrationConfig struct {
 // CCA/FBCCA: on their scores, which no training biased), or a rest
 // detector (TrainWithRest, folds: Calibration.Folds). fbcca+ts-lr is
 // SelectStacked (its offset among cal.Offsets, its parts trained on
-// augmented windows), auto is SelectMethod. A calibration with a single
+// augmented windows), tdca SelectTDCA (the same, rest as a class), auto
+// is SelectMethod. A calibration with a single
 // candidate offset (trials reaching a span) trains the other methods on
 // its trials at that offset.
 func TrainCalibration(cal *Calibration, cfg TrainCalibrationConfig) (Decoder, error) {
@@ -114,6 +115,8 @@ func TrainCalibration(cal *Calibration, cfg TrainCalibrationConfig) (Decoder, er
 		return SelectStacked(cal, cfg)
 	case MethodAuto:
 		return SelectMethod(cal, cfg)
+	case MethodTDCA:
+		return SelectTDCA(cal, cfg)
 	}
 	if len(cal.Offsets) == 1 && !selecting {
 		// One offset, its trials reaching a span only the stack uses.
@@ -157,9 +160,9 @@ func calibrationRule(cal *Calibration, cfg TrainCalibrationConfig) (NoControlRul
 	if !cal.rest {
 		return NoControlNone, nil
 	}
-	if cfg.Method == MethodStack {
+	if cfg.Method == MethodStack || cfg.Method == MethodTDCA {
 		if rule != NoControlAuto && rule != NoControlClass {
-			return "", fmt.Errorf("ssvep: no-control rule %q: %s learns rest as a class (auto or class)", rule, MethodStack)
+			return "", fmt.Errorf("ssvep: no-control rule %q: %s learns rest as a class (auto or class)", rule, cfg.Method)
 		}
 		return NoControlClass, nil
 	}
