@@ -373,10 +373,8 @@ func projectRow(dst, coef, r, q []float64) {
 // fit solves TDCA on the statistics of every fold but exclude (−1: all)
 // and returns a model keeping comps components.
 func (st *tdcaStats) fit(cfg TDCAConfig, fb *FilterBank, exclude, comps int) (*TDCA, error) {
-	d, n, nc := st.d, st.n, len(st.classes)
-	m := &TDCA{cfg: cfg, samples: n, channels: d / (st.delays + 1), fb: fb, classes: slices.Clone(st.classes), basis: st.basis}
-	m.cfg.Delays, m.cfg.Components = st.delays, comps
-	counts := make([]int, nc)
+	d, n := st.d, st.n
+	counts := make([]int, len(st.classes))
 	for f, row := range st.counts {
 		if f != exclude {
 			for k, c := range row {
@@ -384,10 +382,23 @@ func (st *tdcaStats) fit(cfg TDCAConfig, fb *FilterBank, exclude, comps int) (*T
 			}
 		}
 	}
+	// A class without training trials (a fold holding all of a class's
+	// trials, e.g. a session's rest block) is left out of this model: it
+	// gets no template, its target score stays 0.
+	var present []int // indices into st.classes
 	for k, c := range counts {
-		if c == 0 {
-			return nil, fmt.Errorf("class %s has no training trial", classLabel(st.classes[k]))
+		if c > 0 {
+			present = append(present, k)
 		}
+	}
+	if len(present) < 2 {
+		return nil, fmt.Errorf("%d classes with training trials, want ≥ 2", len(present))
+	}
+	nc := len(present)
+	m := &TDCA{cfg: cfg, samples: n, channels: d / (st.delays + 1), fb: fb}
+	m.cfg.Delays, m.cfg.Components = st.delays, comps
+	for _, k := range present {
+		m.classes, m.basis = append(m.classes, st.classes[k]), append(m.basis, st.basis[k])
 	}
 	m.filters = make([][][]float64, len(st.gram))
 	m.templates = make([][][][]float64, len(st.gram))
@@ -400,7 +411,7 @@ func (st *tdcaStats) fit(cfg TDCAConfig, fb *FilterBank, exclude, comps int) (*T
 				sw.AddSym(sw, mat.NewSymDense(d, g)) // g's upper triangle
 			}
 		}
-		for k := range nc {
+		for ki, k := range present {
 			mk := make([]float64, d*2*n)
 			for f := range st.sums[b] {
 				if f != exclude {
@@ -423,7 +434,7 @@ func (st *tdcaStats) fit(cfg TDCAConfig, fb *FilterBank, exclude, comps int) (*T
 					projectRow(row[n:], coef[:len(q)/n], row[:n], q)
 				}
 			}
-			means[k] = mk
+			means[ki] = mk
 			// S_w = Σ X_a·X_aᵀ − Σ_k n_k·X̄_k·X̄_kᵀ.
 			blas64.Syrk(blas.NoTrans, -float64(counts[k]), blas64.General{Rows: d, Cols: 2 * n, Stride: 2 * n, Data: mk}, 1, sw.RawSymmetric())
 		}
@@ -631,6 +642,7 @@ func (m *TDCA) subBandClassScores(out [][]float64, comps []int, sub [][][]float6
 // targetScores copies the targets' class scores into dst (length
 // len(Freqs)).
 func (m *TDCA) targetScores(dst, cls []float64) {
+	clear(dst)
 	for k, c := range m.classes {
 		if c != Rest {
 			dst[c] = cls[k]

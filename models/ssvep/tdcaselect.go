@@ -135,14 +135,14 @@ func (w *tdcaWindows) crossValidate() ([]tdcaCandidate, error) {
 		}
 		correct := make([]int, len(comps))
 		total := 0
-		cls := make([][]float64, len(comps))
-		for i := range cls {
-			cls[i] = make([]float64, len(w.classes))
-		}
 		for _, f := range ids {
 			m, err := st.fit(w.cfg, w.fb, f, comps[len(comps)-1])
 			if err != nil {
 				return nil, fmt.Errorf("ssvep: tdca: %d delays, fold %d held out: %w", delays, f, err)
+			}
+			cls := make([][]float64, len(comps))
+			for i := range cls {
+				cls[i] = make([]float64, len(m.classes))
 			}
 			for i, g := range w.folds {
 				if g != f {
@@ -153,7 +153,7 @@ func (w *tdcaWindows) crossValidate() ([]tdcaCandidate, error) {
 					t := make([]float64, len(w.cfg.Freqs))
 					m.targetScores(t, s)
 					out[first+ci].oof[i] = t
-					if w.decision[i] && w.classes[Argmax(s)] == w.labels[i] {
+					if w.decision[i] && m.classes[Argmax(s)] == w.labels[i] {
 						correct[ci]++
 					}
 				}
@@ -205,9 +205,12 @@ func (w *tdcaWindows) ruleAccuracy(rule NoControlRule, oof [][]float64, ids []in
 				sc, y = append(sc, oof[i]), append(y, w.labels[i])
 			}
 		}
-		nc, err := CalibrateNoControl(rule, sc, y)
-		if err != nil {
-			return 0, fmt.Errorf("ssvep: tdca: rule %s, fold %d held out: %w", rule, f, err)
+		var nc NoControl // without rest trials to calibrate on: none
+		if slices.Contains(y, Rest) {
+			var err error
+			if nc, err = CalibrateNoControl(rule, sc, y); err != nil {
+				return 0, fmt.Errorf("ssvep: tdca: rule %s, fold %d held out: %w", rule, f, err)
+			}
 		}
 		for i, g := range w.folds {
 			if g == f && w.decision[i] {
