@@ -254,6 +254,18 @@ func metaAccuracy(feat [][]float64, labels, folds []int, decision []bool) (float
 	return float64(correct) / float64(max(total, 1)), nil
 }
 
+// ChoosesOffset reports whether method always chooses its decision
+// window's offset among a calibration's candidate offsets and trains on
+// the windows its span allows (SelectStacked, SelectTDCA, SelectMethod):
+// the stacks, tdca and auto. (cca and fbcca choose it under rule auto.)
+func ChoosesOffset(method string) bool {
+	switch method {
+	case MethodStack, MethodStackTDCA, MethodTDCA, MethodAuto:
+		return true
+	}
+	return false
+}
+
 // MethodAuto chooses per calibration between fbcca, calibrated with rule
 // auto (SelectTrainingFree), and the stacked fbcca+ts-lr
 // (SelectStacked), by their out-of-fold accuracy (SelectMethod).

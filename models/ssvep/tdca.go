@@ -105,6 +105,7 @@ type TDCA struct {
 	coef  []float64 // 2h
 	cls   []float64 // per class
 	nest  [][]float64
+	dst   []float64 // Decide's target scores
 }
 
 // resolve fills cfg's defaults for windows of channels × samples and
@@ -552,6 +553,7 @@ func (m *TDCA) prepare() {
 	m.coef = make([]float64, 2*m.cfg.Harmonics)
 	m.cls = make([]float64, len(m.classes))
 	m.nest = [][]float64{m.cls}
+	m.dst = make([]float64, len(m.cfg.Freqs))
 }
 
 // addBand adds w·r for every class, and every count of components in
@@ -675,7 +677,7 @@ func (m *TDCA) Scores(dst []float64, x [][]float64) ([]float64, error) {
 // best; with a no-control rule (NoControl, set by SelectTDCA), the rule's
 // decision on the target scores instead.
 func (m *TDCA) Decide(x [][]float64) (int, error) {
-	_, l, err := m.scoreDecide(nil, x)
+	_, l, err := m.scoreDecide(m.dst, x)
 	return l, err
 }
 

@@ -175,3 +175,46 @@ func TestSelectTDCA(t *testing.T) {
 		t.Errorf("held-out %d/40 correct, want ≥ 32 (chance 10); rule %q, model's %q: want a threshold rule", correct, sel.Rule, m.NoControl().Rule)
 	}
 }
+
+// TestStackTDCA: fbcca+ts-lr+tdca calibrates the stack with TDCA's
+// out-of-fold scores as three more features; its model file holds the
+// three parts and reloads to the same decisions; a file naming the
+// two-part method with three parts is refused.
+func TestStackTDCA(t *testing.T) {
+	cal := latencyCalibration(t, 0.5, 2, 0.3, true)
+	var log strings.Builder
+	d, err := ssvep.TrainCalibration(cal, ssvep.TrainCalibrationConfig{Method: ssvep.MethodStackTDCA, NoControl: ssvep.NoControlAuto, Log: &log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Log(log.String())
+	st := d.(*ssvep.Stacked)
+	if st.Method() != ssvep.MethodStackTDCA || !strings.Contains(log.String(), "tdca part:") {
+		t.Fatalf("method %s", st.Method())
+	}
+	var buf bytes.Buffer
+	if err := d.Save(&buf); err != nil {
+		t.Fatal(err)
+	}
+	saved := buf.String()
+	back, err := ssvep.LoadDecoder(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	test, err := cal.AtOffset(st.Offset())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, x := range test.Trials {
+		s1, a, _ := ssvep.ScoreDecide(d, nil, x)
+		s2, _ := back.Scores(nil, x)
+		b, _ := back.Decide(x)
+		if a != b || !slices.Equal(s1, s2) {
+			t.Fatalf("trial %d: reloaded %d %v, trained %d %v", i, b, s2, a, s1)
+		}
+	}
+	bad := strings.Replace(saved, `"method":"fbcca+ts-lr+tdca"`, `"method":"fbcca+ts-lr"`, 1)
+	if _, err := ssvep.LoadStacked(strings.NewReader(bad)); err == nil || !strings.Contains(err.Error(), "with 3 parts") {
+		t.Errorf("two-part method with three parts: %v", err)
+	}
+}
