@@ -91,3 +91,37 @@ func BenchmarkTrainTRCA(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkTDCADecision measures the decision latency per window of TDCA
+// (Decide: Chen's 5 sub-bands, zero-phase, 2 delays, 4 components, rest
+// as a class, trained on 4 synthetic trials per class): 3 targets at
+// 256 Hz, 8 to 64 channels, 1 to 4 s windows, reported as ms/decision
+// and cpu-ms/decision. Single-threaded; no allocation per window.
+func BenchmarkTDCADecision(b *testing.B) {
+	for _, channels := range []int{8, 16, 32, 64} {
+		for _, win := range []float64{1, 2, 4} {
+			n := int(math.Round(win * 256))
+			s := newSynth(exoFreqs, 0.5*math.Pi, 256, channels, 0.5, 22)
+			train, labels := tdcaSet(s, 4, n)
+			m, err := ssvep.TrainTDCA(ssvep.TDCAConfig{SampleRate: 256, Freqs: exoFreqs, Delays: 2, Components: 4}, train, labels)
+			if err != nil {
+				b.Fatal(err)
+			}
+			x := s.window(0, n, 0)
+			b.Run(fmt.Sprintf("ch=%d/window=%gs", channels, win), func(b *testing.B) {
+				if _, err := m.Decide(x); err != nil {
+					b.Fatal(err)
+				}
+				b.ReportAllocs()
+				t0 := cpuclock.Now()
+				for b.Loop() {
+					if _, err := m.Decide(x); err != nil {
+						b.Fatal(err)
+					}
+				}
+				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/1e6, "ms/decision")
+				b.ReportMetric(float64(cpuclock.Since(t0).Nanoseconds())/float64(b.N)/1e6, "cpu-ms/decision")
+			})
+		}
+	}
+}

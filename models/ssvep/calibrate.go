@@ -35,8 +35,8 @@ const (
 
 // TrainCalibrationConfig configures TrainCalibration.
 type TrainCalibrationConfig struct {
-	// Method is the decoder: trca, etrca, mdm, ts-lr or fbcca+ts-lr
-	// (trained), cca or fbcca (training-free: calibrated), or auto (fbcca
+	// Method is the decoder: trca, etrca, mdm, ts-lr, tdca, fbcca+ts-lr
+	// or fbcca+ts-lr+tdca (trained), cca or fbcca (training-free: calibrated), or auto (fbcca
 	// or fbcca+ts-lr, whichever the cross-validation prefers:
 	// SelectMethod). Default: etrca.
 	Method string
@@ -63,8 +63,8 @@ type TrainCalibrationConfig struct {
 	// RestConfig's defaults.
 	Rest RestConfig
 	// AugmentStep is the hop in s between the training windows the
-	// stacked fbcca+ts-lr cuts from each calibration trial, as far as
-	// Calibration.Span reaches (SelectStacked). Default: 0.5
+	// stacked fbcca+ts-lr and tdca cut from each calibration trial, as far as
+	// Calibration.Span reaches (SelectStacked, SelectTDCA). Default: 0.5
 	// (DefaultAugmentStep); negative: the decision windows only.
 	AugmentStep float64
 	// NoCV skips the leave-one-trial-out estimate of trca and etrca.
@@ -90,7 +90,8 @@ type TrainCalibrationConfig struct {
 // CCA/FBCCA: on their scores, which no training biased), or a rest
 // detector (TrainWithRest, folds: Calibration.Folds). fbcca+ts-lr is
 // SelectStacked (its offset among cal.Offsets, its parts trained on
-// augmented windows), auto is SelectMethod. A calibration with a single
+// augmented windows), tdca SelectTDCA (the same, rest as a class), auto
+// is SelectMethod. A calibration with a single
 // candidate offset (trials reaching a span) trains the other methods on
 // its trials at that offset.
 func TrainCalibration(cal *Calibration, cfg TrainCalibrationConfig) (Decoder, error) {
@@ -110,10 +111,16 @@ func TrainCalibration(cal *Calibration, cfg TrainCalibrationConfig) (Decoder, er
 	fmt.Fprintln(cfg.Log, cal)
 	selecting := cfg.NoControl == NoControlAuto && (cfg.Method == MethodCCA || cfg.Method == MethodFBCCA)
 	switch cfg.Method {
-	case MethodStack:
+	case MethodStack, MethodStackTDCA:
 		return SelectStacked(cal, cfg)
 	case MethodAuto:
 		return SelectMethod(cal, cfg)
+	case MethodTDCA:
+		m, err := SelectTDCA(cal, cfg)
+		if err != nil {
+			return nil, err // not a nil *TDCA in a non-nil Decoder
+		}
+		return m, nil
 	}
 	if len(cal.Offsets) == 1 && !selecting {
 		// One offset, its trials reaching a span only the stack uses.
@@ -147,8 +154,8 @@ func TrainCalibration(cal *Calibration, cfg TrainCalibrationConfig) (Decoder, er
 // has rest trials, and returns the rule to apply (none without rest
 // codes).
 func calibrationRule(cal *Calibration, cfg TrainCalibrationConfig) (NoControlRule, error) {
-	if !slices.Contains(TrainedMethods(), cfg.Method) && cfg.Method != MethodStack && cfg.Method != MethodAuto {
-		return "", fmt.Errorf("ssvep: method %q: want one of %v, %s or %s", cfg.Method, TrainedMethods(), MethodStack, MethodAuto)
+	if !slices.Contains(TrainedMethods(), cfg.Method) && cfg.Method != MethodStack && cfg.Method != MethodStackTDCA && cfg.Method != MethodAuto {
+		return "", fmt.Errorf("ssvep: method %q: want one of %v, %s, %s or %s", cfg.Method, TrainedMethods(), MethodStack, MethodStackTDCA, MethodAuto)
 	}
 	rule := cfg.NoControl
 	if cfg.Method == MethodAuto && rule != NoControlAuto && cal.rest {
@@ -157,9 +164,9 @@ func calibrationRule(cal *Calibration, cfg TrainCalibrationConfig) (NoControlRul
 	if !cal.rest {
 		return NoControlNone, nil
 	}
-	if cfg.Method == MethodStack {
+	if cfg.Method == MethodStack || cfg.Method == MethodStackTDCA || cfg.Method == MethodTDCA {
 		if rule != NoControlAuto && rule != NoControlClass {
-			return "", fmt.Errorf("ssvep: no-control rule %q: %s learns rest as a class (auto or class)", rule, MethodStack)
+			return "", fmt.Errorf("ssvep: no-control rule %q: %s learns rest as a class (auto or class)", rule, cfg.Method)
 		}
 		return NoControlClass, nil
 	}

@@ -19,7 +19,7 @@ import (
 // model files.
 type Decoder interface {
 	// Method is the method name ("cca", "fbcca", "trca", "etrca", "mdm",
-	// "ts-lr").
+	// "ts-lr", "tdca", …).
 	Method() string
 	// Freqs are the targets' frequencies in Hz; score k is Freqs[k]'s.
 	Freqs() []float64
@@ -59,6 +59,10 @@ type TrainConfig struct {
 	// Riemann holds the mdm/ts-lr options; its Method, SampleRate, Freqs
 	// and Channels are set from the above.
 	Riemann RiemannConfig
+	// TDCA holds the tdca options (Delays, Components, Harmonics,
+	// FilterBank); its SampleRate, Freqs and Channels are set from the
+	// above.
+	TDCA TDCAConfig
 }
 
 type trainFunc func(cfg TrainConfig, trials [][][]float64, labels []int) (Decoder, error)
@@ -71,6 +75,7 @@ var trainers = map[string]trainFunc{
 	"etrca":    trcaTrainer(true),
 	MethodMDM:  trainRiemann,
 	MethodTSLR: trainRiemann,
+	MethodTDCA: trainTDCA,
 }
 
 // TrainedMethods returns the names of the methods TrainDecoder trains,
@@ -79,8 +84,8 @@ func TrainedMethods() []string { return slices.Sorted(maps.Keys(trainers)) }
 
 // TrainDecoder trains cfg.Method on trials[i][channel][sample] labelled by
 // target index or Rest (see each method for what it does with rest
-// trials: TRCA calibrates its NoControl rule on them, mdm and ts-lr learn
-// rest as a class; cca and fbcca only take the window shape). An error reports an unknown method or the method's
+// trials: TRCA calibrates its NoControl rule on them, mdm, ts-lr and
+// tdca learn rest as a class; cca and fbcca only take the window shape). An error reports an unknown method or the method's
 // training error.
 func TrainDecoder(cfg TrainConfig, trials [][][]float64, labels []int) (Decoder, error) {
 	train, ok := trainers[cfg.Method]
@@ -100,6 +105,12 @@ func trcaTrainer(ensemble bool) trainFunc {
 		}
 		return m, nil
 	}
+}
+
+func trainTDCA(cfg TrainConfig, trials [][][]float64, labels []int) (Decoder, error) {
+	tc := cfg.TDCA
+	tc.SampleRate, tc.Freqs, tc.Channels = cfg.SampleRate, cfg.Freqs, cfg.Channels
+	return TrainTDCA(tc, trials, labels)
 }
 
 func trainRiemann(cfg TrainConfig, trials [][][]float64, labels []int) (Decoder, error) {
@@ -143,7 +154,8 @@ func (d *Riemann) ChannelNames() []string { return slices.Clone(d.cfg.Channels) 
 
 // LoadDecoder reads any SSVEP model file this build writes — TRCA
 // (ModelFormat), Riemannian (RiemannModelFormat), training-free
-// (TrainingFreeModelFormat), with a rest detector (RestModelFormat) —
+// (TrainingFreeModelFormat), with a rest detector (RestModelFormat), TDCA
+// (TDCAModelFormat), stacked (StackModelFormat) —
 // choosing the reader by the file's format. An error
 // names an unknown format or the reader's error.
 func LoadDecoder(r io.Reader) (Decoder, error) {
@@ -166,8 +178,10 @@ func LoadDecoder(r io.Reader) (Decoder, error) {
 		return LoadTrainingFree(bytes.NewReader(b))
 	case StackModelFormat:
 		return LoadStacked(bytes.NewReader(b))
+	case TDCAModelFormat:
+		return LoadTDCA(bytes.NewReader(b))
 	}
-	return nil, fmt.Errorf("ssvep: load model: format %q: want %s, %s, %s, %s or %s", h.Format, ModelFormat, RiemannModelFormat, TrainingFreeModelFormat, RestModelFormat, StackModelFormat)
+	return nil, fmt.Errorf("ssvep: load model: format %q: want %s, %s, %s, %s, %s or %s", h.Format, ModelFormat, RiemannModelFormat, TrainingFreeModelFormat, RestModelFormat, StackModelFormat, TDCAModelFormat)
 }
 
 // CrossValidatedScores returns every trial's target scores from a decoder

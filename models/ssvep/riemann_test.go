@@ -152,7 +152,7 @@ func TestLoadDecoderErrors(t *testing.T) {
 func TestTrainDecoder(t *testing.T) {
 	s := newSynth(exoFreqs, 0.5*math.Pi, 256, 8, 0.5, 6)
 	train, tl := s.trials(3, 300)
-	want := []string{"cca", "etrca", "fbcca", "mdm", "trca", "ts-lr"}
+	want := []string{"cca", "etrca", "fbcca", "mdm", "tdca", "trca", "ts-lr"}
 	if got := ssvep.TrainedMethods(); !slices.Equal(got, want) {
 		t.Fatalf("TrainedMethods %v, want %v", got, want)
 	}

@@ -200,9 +200,16 @@ func TestDecodersAllocate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	tdca, err := ssvep.TrainTDCA(ssvep.TDCAConfig{SampleRate: 256, Freqs: freqs, Delays: 2}, train, labels)
+	if err != nil {
+		t.Fatal(err)
+	}
 	x := s.window(1, 512, 0)
 	dst := make([]float64, len(freqs))
-	for name, d := range map[string]scorer{"cca": cca, "fbcca": fbcca, "fbcca-causal": causal, "etrca": etrca} {
+	if _, _ = tdca.Decide(x); testing.AllocsPerRun(10, func() { _, _ = tdca.Decide(x) }) != 0 {
+		t.Errorf("tdca: Decide allocates")
+	}
+	for name, d := range map[string]scorer{"cca": cca, "fbcca": fbcca, "fbcca-causal": causal, "etrca": etrca, "tdca": tdca} {
 		if _, err := d.Scores(dst, x); err != nil { // sizes the workspaces
 			t.Fatal(err)
 		}

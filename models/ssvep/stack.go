@@ -17,6 +17,10 @@ import (
 // MethodStack is the stacked ensemble of FBCCA and TS-LR (Stacked).
 const MethodStack = "fbcca+ts-lr"
 
+// MethodStackTDCA is the stacked ensemble of FBCCA, TS-LR and TDCA
+// (Stacked; SelectStacked).
+const MethodStackTDCA = "fbcca+ts-lr+tdca"
+
 // stackLambda is the L2 penalty of the stacking regression on its
 // standardised features.
 const stackLambda = 0.1
@@ -31,6 +35,7 @@ const stackLambda = 0.1
 // the targets; Decide the most probable class, Rest included. Not safe
 // for concurrent use.
 type Stacked struct {
+	method  string // MethodStack or MethodStackTDCA
 	parts   []Decoder
 	sm      *linear.Softmax
 	classes []int // class k of sm: Rest or a target index
@@ -89,6 +94,11 @@ type stackData struct {
 	fbScores [][]float64
 	covs     []*mat.SymDense
 	channels int
+	// tdca, with MethodStackTDCA, is the TDCA part trained on every
+	// window and tdcaScores every window's out-of-fold TDCA target
+	// scores.
+	tdca       *TDCA
+	tdcaScores [][]float64
 }
 
 // newStackData scores the windows with fb and computes their ts-lr
@@ -144,8 +154,9 @@ func (sd *stackData) tslr(keep func(i int) bool) (*Riemann, error) {
 	return d, nil
 }
 
-// features returns every window's stacking features: fbcca's scores
-// and the out-of-fold ts-lr target scores.
+// features returns every window's stacking features: fbcca's scores,
+// the out-of-fold ts-lr target scores and, with a TDCA part, its
+// out-of-fold target scores.
 func (sd *stackData) features() ([][]float64, error) {
 	ids := slices.Sorted(slices.Values(sd.folds))
 	if ids = slices.Compact(ids); len(ids) < 2 {
@@ -166,6 +177,9 @@ func (sd *stackData) features() ([][]float64, error) {
 				return nil, err
 			}
 			feat[i] = append(slices.Clone(sd.fbScores[i]), s...)
+			if sd.tdca != nil {
+				feat[i] = append(feat[i], sd.tdcaScores[i]...)
+			}
 		}
 	}
 	return feat, nil
@@ -207,7 +221,7 @@ func (sd *stackData) train() (*Stacked, error) {
 }
 
 func (sd *stackData) trainOn(feat [][]float64) (*Stacked, error) {
-	d := &Stacked{freqs: slices.Clone(sd.cfg.Freqs)}
+	d := &Stacked{method: MethodStack, freqs: slices.Clone(sd.cfg.Freqs)}
 	var err error
 	if d.classes, err = stackClasses(sd.labels); err != nil {
 		return nil, err
@@ -218,6 +232,9 @@ func (sd *stackData) trainOn(feat [][]float64) (*Stacked, error) {
 		return nil, err
 	}
 	d.parts = []Decoder{sd.fb, ts}
+	if sd.tdca != nil {
+		d.method, d.parts = MethodStackTDCA, append(d.parts, sd.tdca)
+	}
 	if d.sm, err = meta(feat, sd.labels, d.classes, all); err != nil {
 		return nil, err
 	}
@@ -233,8 +250,8 @@ func (d *Stacked) prepare() {
 	d.probs = make([]float64, len(d.classes))
 }
 
-// Method returns MethodStack.
-func (d *Stacked) Method() string { return MethodStack }
+// Method returns MethodStack, or MethodStackTDCA with a TDCA part.
+func (d *Stacked) Method() string { return d.method }
 
 // Freqs returns the targets' frequencies in Hz.
 func (d *Stacked) Freqs() []float64 { return slices.Clone(d.freqs) }
@@ -330,12 +347,14 @@ func (d *Stacked) Decide(x [][]float64) (int, error) {
 // Model file of a stacked ensemble:
 //
 //	{"format": "neurostream-ssvep-stack", "version": 2,
-//	 "method": "fbcca+ts-lr", "freqs": [...],
+//	 "method": "fbcca+ts-lr" | "fbcca+ts-lr+tdca", "freqs": [...],
 //	 "parts": [{the parts' model files}], "classes": [-1, 0, …],
 //	 "weights": [class][part·target], "bias": [class],
+//	 (parts: fbcca, ts-lr and, for fbcca+ts-lr+tdca, tdca)
 //	 "selection": StackSelection (offset_seconds, bands,
 //	              augment_step_seconds, windows, folds, fold_kind,
-//	              cv_accuracy, candidates)}
+//	              cv_accuracy, candidates, tdca_delays,
+//	              tdca_components)}
 //
 // selection is left out when the stack was trained without one
 // (TrainStacked). Version 1 files, which have no selection, are read as
@@ -363,7 +382,7 @@ type stackFile struct {
 // file.
 func (d *Stacked) Save(w io.Writer) error {
 	f := stackFile{Header: modelfile.Header{Format: StackModelFormat, Version: StackModelVersion},
-		Method: MethodStack, Freqs: d.freqs, Classes: d.classes, Bias: d.sm.Bias, Selection: d.sel}
+		Method: d.method, Freqs: d.freqs, Classes: d.classes, Bias: d.sm.Bias, Selection: d.sel}
 	for _, p := range d.parts {
 		var b bytes.Buffer
 		if err := p.Save(&b); err != nil {
@@ -387,20 +406,21 @@ func LoadStacked(r io.Reader) (*Stacked, error) {
 }
 
 func stackFromFile(f *stackFile) (*Stacked, error) {
-	if f.Method != MethodStack || len(f.Parts) != 2 {
-		return nil, fmt.Errorf("method %q with %d parts: want %s with 2", f.Method, len(f.Parts), MethodStack)
+	want := map[string][]string{MethodStack: {MethodFBCCA, MethodTSLR}, MethodStackTDCA: {MethodFBCCA, MethodTSLR, MethodTDCA}}[f.Method]
+	if want == nil || len(f.Parts) != len(want) {
+		return nil, fmt.Errorf("method %q with %d parts: want %s with 2 or %s with 3", f.Method, len(f.Parts), MethodStack, MethodStackTDCA)
 	}
 	if sel := f.Selection; sel != nil && (f.Version < 2 || !(sel.OffsetSeconds >= 0) || math.IsInf(sel.OffsetSeconds, 0)) {
 		return nil, fmt.Errorf("selection offset %v s in a version %d file: want ≥ 0, version ≥ 2", sel.OffsetSeconds, f.Version)
 	}
-	d := &Stacked{freqs: f.Freqs, classes: f.Classes, sel: f.Selection}
+	d := &Stacked{method: f.Method, freqs: f.Freqs, classes: f.Classes, sel: f.Selection}
 	for k, raw := range f.Parts {
 		p, err := LoadDecoder(bytes.NewReader(raw))
 		if err != nil {
 			return nil, fmt.Errorf("part %d: %w", k, err)
 		}
-		if want := []string{MethodFBCCA, MethodTSLR}[k]; p.Method() != want || !slices.Equal(p.Freqs(), f.Freqs) {
-			return nil, fmt.Errorf("part %d is %s for %v Hz, want %s for %v Hz", k, p.Method(), p.Freqs(), want, f.Freqs)
+		if p.Method() != want[k] || !slices.Equal(p.Freqs(), f.Freqs) {
+			return nil, fmt.Errorf("part %d is %s for %v Hz, want %s for %v Hz", k, p.Method(), p.Freqs(), want[k], f.Freqs)
 		}
 		d.parts = append(d.parts, p)
 	}

@@ -53,6 +53,11 @@ type StackSelection struct {
 	Accuracy float64 `json:"cv_accuracy"`
 	// Candidates counts the candidates compared.
 	Candidates int `json:"candidates"`
+	// TDCADelays and TDCAComponents are the TDCA part's (fbcca+ts-lr+tdca):
+	// chosen at the chosen offset by TDCA's own cross-validation over the
+	// same folds (SelectTDCA's candidates).
+	TDCADelays     int `json:"tdca_delays,omitempty"`
+	TDCAComponents int `json:"tdca_components,omitempty"`
 }
 
 // stackBandSets returns the band sets cfg lets the selection compare:
@@ -89,6 +94,10 @@ func stackBandSets(cfg TrainCalibrationConfig) []BandSet {
 // preference (the latest offset first) within one
 // standard error of the best (oneStandardError, as SelectTrainingFree),
 // and the winner's regression is refitted on every window.
+//
+// With cfg.Method MethodStackTDCA the stack has a third part, TDCA (rest
+// as a class in its training), whose out-of-fold target scores at each
+// offset join the features (stackTDCA).
 func SelectStacked(cal *Calibration, cfg TrainCalibrationConfig) (*Stacked, error) {
 	if cfg.Log == nil {
 		cfg.Log = io.Discard
@@ -103,6 +112,7 @@ func SelectStacked(cal *Calibration, cfg TrainCalibrationConfig) (*Stacked, erro
 	}
 	slices.Reverse(offsets) // the latest first, as SelectTrainingFree
 	tc := cal.trainConfig(cfg)
+	withTDCA := cfg.Method == MethodStackTDCA
 	tc.Method = MethodStack
 	type cand struct {
 		sd     *stackData
@@ -110,6 +120,7 @@ func SelectStacked(cal *Calibration, cfg TrainCalibrationConfig) (*Stacked, erro
 		offset float64
 		bands  string
 		n      int
+		tdca   tdcaCandidate
 	}
 	var cands []cand
 	var accs []float64
@@ -132,6 +143,13 @@ func SelectStacked(cal *Calibration, cfg TrainCalibrationConfig) (*Stacked, erro
 		}
 		var fbScores [][]float64
 		var line []string
+		var tdca *TDCA
+		var tc0 tdcaCandidate
+		if withTDCA {
+			if tdca, tc0, err = stackTDCA(cal, cfg, w, folds, decision); err != nil {
+				return nil, err
+			}
+		}
 		for _, bs := range stackBandSets(cfg) {
 			bc := tc
 			bc.Riemann.BandWidth, bc.Riemann.Harmonics = bs.BandWidth, bs.Harmonics
@@ -140,6 +158,9 @@ func SelectStacked(cal *Calibration, cfg TrainCalibrationConfig) (*Stacked, erro
 				return nil, err
 			}
 			fbScores = sd.fbScores
+			if tdca != nil {
+				sd.tdca, sd.tdcaScores = tdca, tc0.oof
+			}
 			feat, err := sd.features()
 			if err != nil {
 				return nil, err
@@ -148,7 +169,7 @@ func SelectStacked(cal *Calibration, cfg TrainCalibrationConfig) (*Stacked, erro
 			if err != nil {
 				return nil, err
 			}
-			cands, accs = append(cands, cand{sd, feat, o, bs.Name, len(trial)}), append(accs, acc)
+			cands, accs = append(cands, cand{sd, feat, o, bs.Name, len(trial), tc0}), append(accs, acc)
 			line = append(line, fmt.Sprintf("%s %.3f", bs.Name, acc))
 		}
 		windows = len(trial)
@@ -166,10 +187,42 @@ func SelectStacked(cal *Calibration, cfg TrainCalibrationConfig) (*Stacked, erro
 	if win.n > len(cal.Trials) {
 		sel.AugmentStep = step
 	}
+	if withTDCA {
+		sel.TDCADelays, sel.TDCAComponents = win.tdca.delays, win.tdca.comps
+	}
 	d.sel = sel
 	fmt.Fprintf(cfg.Log, "chosen by cross-validation: offset %.3g s, ts-lr bands %s, out-of-fold accuracy %.3f (%d candidates)\n",
 		sel.OffsetSeconds, sel.Bands, sel.Accuracy, sel.Candidates)
 	return d, nil
+}
+
+// stackTDCA returns the TDCA part of fbcca+ts-lr+tdca for the windows w
+// of one offset (folds and decision windows as SelectStacked's): its
+// delays and components chosen by TDCA's cross-validation over the same
+// folds (SelectTDCA's candidates and one-SE rule; the part's rest rule
+// does not matter, the stack reads only its target scores), trained on
+// every window, and the chosen candidate, whose out-of-fold scores are
+// the stack's features.
+func stackTDCA(cal *Calibration, cfg TrainCalibrationConfig, w *Calibration, folds []int, decision []bool) (*TDCA, tdcaCandidate, error) {
+	tw, err := newTDCAWindows(cal.tdcaConfig(cfg), w.Trials, w.Labels, folds, decision)
+	if err != nil {
+		return nil, tdcaCandidate{}, err
+	}
+	cv, err := tw.crossValidate()
+	if err != nil {
+		return nil, tdcaCandidate{}, err
+	}
+	accs := make([]float64, len(cv))
+	for i, c := range cv {
+		accs[i] = c.acc
+	}
+	win := cv[oneStandardError(accs, len(cal.Trials))]
+	m, err := tw.train(win)
+	if err != nil {
+		return nil, tdcaCandidate{}, err
+	}
+	fmt.Fprintf(cfg.Log, "tdca part: %d delays, %d components (out-of-fold accuracy %.3f, rest rule %s)\n", win.delays, win.comps, win.acc, win.rule)
+	return m, win, nil
 }
 
 // metaAccuracy returns the out-of-fold accuracy of the stacking
@@ -199,6 +252,18 @@ func metaAccuracy(feat [][]float64, labels, folds []int, decision []bool) (float
 		}
 	}
 	return float64(correct) / float64(max(total, 1)), nil
+}
+
+// ChoosesOffset reports whether method always chooses its decision
+// window's offset among a calibration's candidate offsets and trains on
+// the windows its span allows (SelectStacked, SelectTDCA, SelectMethod):
+// the stacks, tdca and auto. (cca and fbcca choose it under rule auto.)
+func ChoosesOffset(method string) bool {
+	switch method {
+	case MethodStack, MethodStackTDCA, MethodTDCA, MethodAuto:
+		return true
+	}
+	return false
 }
 
 // MethodAuto chooses per calibration between fbcca, calibrated with rule

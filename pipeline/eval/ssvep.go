@@ -239,16 +239,19 @@ func SSVEP(ctx context.Context, cfg SSVEPConfig) (*SSVEPEvaluation, error) {
 }
 
 // Methods are the methods SSVEP evaluates: every one `train ssvep`
-// trains or calibrates, the stacked fbcca+ts-lr and the choice between
-// it and fbcca (auto) too.
-func Methods() []string { return append(ssvep.TrainedMethods(), ssvep.MethodStack, ssvep.MethodAuto) }
+// trains or calibrates, the stacks (fbcca+ts-lr, fbcca+ts-lr+tdca) and
+// the choice between fbcca and the stack (auto) too.
+func Methods() []string {
+	return append(ssvep.TrainedMethods(), ssvep.MethodStack, ssvep.MethodStackTDCA, ssvep.MethodAuto)
+}
 
 // choosesOffset reports whether method, calibrated for rows of that kind,
 // chooses its offset among cfg.Offsets (or trains on windows to
 // cfg.Span): cca and fbcca calibrated (with rest) under the auto rule,
-// the stacked fbcca+ts-lr and auto, as `train ssvep` calibrates them.
+// the stacks, tdca and auto (ssvep.ChoosesOffset), as `train ssvep`
+// calibrates them.
 func choosesOffset(cfg SSVEPConfig, method string, rest bool) bool {
-	if method == ssvep.MethodStack || method == ssvep.MethodAuto {
+	if ssvep.ChoosesOffset(method) {
 		return len(cfg.Offsets) > 0 || cfg.Span > 0
 	}
 	return len(cfg.Offsets) > 0 && rest && cfg.Model.NoControl == ssvep.NoControlAuto &&

@@ -29,8 +29,8 @@ import (
 // runs forward only, started from the steady state of the window's first
 // sample, and adds the filters' group delay.
 type SSVEPConfig struct {
-	// Method is the decoder: cca, fbcca, trca, etrca, mdm, ts-lr or
-	// fbcca+ts-lr.
+	// Method is the decoder: cca, fbcca, trca, etrca, mdm, ts-lr, tdca,
+	// fbcca+ts-lr or fbcca+ts-lr+tdca.
 	// Default: the model's method, else fbcca.
 	Method string `mapstructure:"method"`
 	// Frequencies are the targets' stimulus frequencies in Hz. Required
@@ -55,8 +55,8 @@ type SSVEPConfig struct {
 	// per window (see above). Default: false.
 	Causal bool `mapstructure:"causal"`
 	// Model is a model file `neurostream train ssvep` writes, any method
-	// (ssvep.LoadDecoder): required for trca, etrca, mdm, ts-lr and
-	// fbcca+ts-lr,
+	// (ssvep.LoadDecoder): required for trca, etrca, mdm, ts-lr, tdca and
+	// the stacks,
 	// optional for cca and fbcca. The model's frequencies, channels,
 	// sample rate, window length, method options and decision rule (its
 	// calibrated no-control threshold or rest detector) apply.
@@ -77,7 +77,7 @@ type SSVEPNoControlConfig struct {
 	Threshold *float64 `mapstructure:"threshold"`
 }
 
-var ssvepMethods = []string{"cca", "fbcca", "trca", "etrca", "mdm", "ts-lr", "fbcca+ts-lr"}
+var ssvepMethods = []string{"cca", "fbcca", "trca", "etrca", "mdm", "ts-lr", "tdca", "fbcca+ts-lr", "fbcca+ts-lr+tdca"}
 
 // Validate reports each problem with its key (relative to the stage).
 func (c *SSVEPConfig) Validate() []error {

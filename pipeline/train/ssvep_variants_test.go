@@ -244,3 +244,59 @@ func TestSSVEPNestedStackVariant(t *testing.T) {
 			cfg.Riemann.BandWidth, cfg.Riemann.Harmonics, line.String(), mean)
 	}
 }
+
+// TestSSVEPNestedMethod is the nested evaluation of TestSSVEPNestedExoskeleton
+// (offsets 0–0.5 s chosen, span 5 s, rest as a class) for the method
+// METHOD (default tdca) at the windows LEN (default 2,4), logging
+// accuracy / balanced accuracy / ITR per subject and the means:
+//
+//	NEUROSTREAM_SSVEP_VARIANTS=1 METHOD=tdca LEN=2,4 go test ./pipeline/train -run TestSSVEPNestedMethod -v
+func TestSSVEPNestedMethod(t *testing.T) {
+	variants(t)
+	files, _ := filepath.Glob(filepath.Join(testenv.DataDir(t), "ssvep-exoskeleton", "subject0[1-6]", "*_raw.fif"))
+	sort.Strings(files)
+	method, lens := os.Getenv("METHOD"), os.Getenv("LEN")
+	if method == "" {
+		method = ssvep.MethodTDCA
+	}
+	if lens == "" {
+		lens = "2,4"
+	}
+	for _, s := range strings.Split(lens, ",") {
+		length, err := strconv.ParseFloat(s, 64)
+		if err != nil {
+			t.Fatalf("LEN: %v", err)
+		}
+		var sessions []nestedSession
+		for _, f := range files {
+			cal, err := train.SSVEPCalibration(context.Background(), train.SSVEPConfig{Input: files1(f), Targets: exoTargets, Rest: exoRest,
+				Offsets: exoOffsets, Span: 5, Length: length, Notch: 50})
+			if err != nil {
+				t.Fatal(err)
+			}
+			sessions = append(sessions, nestedSession{filepath.Base(filepath.Dir(f)), cal})
+		}
+		var chosen []string
+		scores := nestedMany(t, sessions, func(cal *ssvep.Calibration) ([]ssvep.Decoder, error) {
+			d, err := ssvep.TrainCalibration(cal, ssvep.TrainCalibrationConfig{Method: method, NoControl: ssvep.NoControlAuto})
+			if err != nil {
+				return nil, err
+			}
+			if m, ok := d.(*ssvep.TDCA); ok {
+				s := m.Selection()
+				chosen = append(chosen, fmt.Sprintf("%g s/L%d/m%d/%s", s.OffsetSeconds, s.Delays, s.Components, s.Rule))
+			}
+			return []ssvep.Decoder{d}, nil
+		})[0]
+		var line strings.Builder
+		var acc, bal, itr float64
+		for _, sub := range sortedKeys(scores) {
+			a, b := scores[sub].accuracy()
+			r := ssvep.ITR(4, a, length+0.5)
+			fmt.Fprintf(&line, " %s %.2f/%.2f/%.1f;", sub, a, b, r)
+			n := float64(len(scores))
+			acc, bal, itr = acc+a/n, bal+b/n, itr+r/n
+		}
+		t.Logf("%s, %g s:%s mean %.3f/%.3f/%.1f; chosen %v", method, length, line.String(), acc, bal, itr, chosen)
+	}
+}
