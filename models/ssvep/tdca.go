@@ -279,8 +279,8 @@ type tdcaStats struct {
 	classes []int
 	basis   [][]float64
 	delays  int
-	d, n    int // augmented rows, samples
-	gram    [][][]float64 // [band][fold]: Σ X_a·X_aᵀ, D × D
+	d, n    int             // augmented rows, samples
+	gram    [][][]float64   // [band][fold]: Σ X_a·X_aᵀ, D × D
 	sums    [][][][]float64 // [band][fold][class]: Σ X̃, D × N
 	counts  [][]int         // [fold][class]
 }
@@ -472,13 +472,6 @@ func (st *tdcaStats) fit(cfg TDCAConfig, fb *FilterBank, exclude, comps int) (*T
 	}
 	m.prepare()
 	return m, nil
-}
-
-func classLabel(c int) string {
-	if c == Rest {
-		return "rest"
-	}
-	return fmt.Sprint(c)
 }
 
 // discriminantFilters returns the comps leading generalized eigenvectors

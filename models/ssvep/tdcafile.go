@@ -105,29 +105,8 @@ func tdcaFromFile(f *tdcaFile) (*TDCA, error) {
 	if f.Classes[0] < Rest || f.Classes[len(f.Classes)-1] >= len(cfg.Freqs) {
 		return nil, fmt.Errorf("classes %v outside [%d, %d)", f.Classes, Rest, len(cfg.Freqs))
 	}
-	nb, dims := fb.Len(), f.NumChannels*(cfg.Delays+1)
-	if len(f.Filters) != nb || len(f.Templates) != nb {
-		return nil, fmt.Errorf("%d filter and %d template sub-bands, want %d", len(f.Filters), len(f.Templates), nb)
-	}
-	for b := range nb {
-		if len(f.Filters[b]) != cfg.Components || len(f.Templates[b]) != len(f.Classes) {
-			return nil, fmt.Errorf("sub-band %d: %d filters and %d class templates, want %d and %d", b+1, len(f.Filters[b]), len(f.Templates[b]), cfg.Components, len(f.Classes))
-		}
-		for j, w := range f.Filters[b] {
-			if err := finiteVector(w, dims); err != nil {
-				return nil, fmt.Errorf("sub-band %d filter %d: %w", b+1, j, err)
-			}
-		}
-		for k, t := range f.Templates[b] {
-			if len(t) != cfg.Components {
-				return nil, fmt.Errorf("sub-band %d class %d template has %d rows, want %d", b+1, f.Classes[k], len(t), cfg.Components)
-			}
-			for j, row := range t {
-				if err := finiteVector(row, 2*f.Samples); err != nil {
-					return nil, fmt.Errorf("sub-band %d class %d template row %d: %w", b+1, f.Classes[k], j, err)
-				}
-			}
-		}
+	if err := f.checkParameters(fb.Len(), cfg); err != nil {
+		return nil, err
 	}
 	if s := f.Selection; s != nil && (s.Delays != cfg.Delays || s.Components != cfg.Components || !(s.OffsetSeconds >= 0)) {
 		return nil, fmt.Errorf("selection %+v disagrees with the config (%d delays, %d components) or has a negative offset", *s, cfg.Delays, cfg.Components)
@@ -141,4 +120,34 @@ func tdcaFromFile(f *tdcaFile) (*TDCA, error) {
 		filters: f.Filters, templates: f.Templates, basis: tdcaBases(cfg, f.Classes, f.Samples), sel: f.Selection}
 	m.prepare()
 	return m, nil
+}
+
+// checkParameters checks the filters' and templates' dimensions (nb
+// sub-bands of cfg) and that every entry is finite.
+func (f *tdcaFile) checkParameters(nb int, cfg TDCAConfig) error {
+	dims := f.NumChannels * (cfg.Delays + 1)
+	if len(f.Filters) != nb || len(f.Templates) != nb {
+		return fmt.Errorf("%d filter and %d template sub-bands, want %d", len(f.Filters), len(f.Templates), nb)
+	}
+	for b := range nb {
+		if len(f.Filters[b]) != cfg.Components || len(f.Templates[b]) != len(f.Classes) {
+			return fmt.Errorf("sub-band %d: %d filters and %d class templates, want %d and %d", b+1, len(f.Filters[b]), len(f.Templates[b]), cfg.Components, len(f.Classes))
+		}
+		for j, w := range f.Filters[b] {
+			if err := finiteVector(w, dims); err != nil {
+				return fmt.Errorf("sub-band %d filter %d: %w", b+1, j, err)
+			}
+		}
+		for k, t := range f.Templates[b] {
+			if len(t) != cfg.Components {
+				return fmt.Errorf("sub-band %d class %d template has %d rows, want %d", b+1, f.Classes[k], len(t), cfg.Components)
+			}
+			for j, row := range t {
+				if err := finiteVector(row, 2*f.Samples); err != nil {
+					return fmt.Errorf("sub-band %d class %d template row %d: %w", b+1, f.Classes[k], j, err)
+				}
+			}
+		}
+	}
+	return nil
 }
