@@ -150,23 +150,10 @@ func TrainTDCA(cfg TDCAConfig, trials [][][]float64, labels []int) (*TDCA, error
 	if len(trials) == 0 || len(trials) != len(labels) || len(trials[0]) == 0 {
 		return nil, fmt.Errorf("ssvep: tdca: %d trials with %d labels", len(trials), len(labels))
 	}
-	channels, samples := len(trials[0]), len(trials[0][0])
-	cfg, err := cfg.resolve(channels, samples)
+	samples := len(trials[0][0])
+	cfg, fb, err := tdcaFilterBank(cfg, trials, "trials")
 	if err != nil {
 		return nil, err
-	}
-	fb, err := NewFilterBank(cfg.FilterBank, cfg.SampleRate, channels)
-	if err != nil {
-		return nil, err
-	}
-	if n := fb.MinSamples(); samples < n {
-		return nil, fmt.Errorf("ssvep: tdca: trials of %d samples are too short for zero-phase filtering: want ≥ %d", samples, n)
-	}
-	cfg.FilterBank = fb.Config()
-	for i, tr := range trials {
-		if err := checkTRCATrial(tr, i, channels, samples); err != nil {
-			return nil, err
-		}
 	}
 	classes, err := tdcaClasses(labels, len(cfg.Freqs))
 	if err != nil {
@@ -723,4 +710,28 @@ func (m *TDCA) Selection() *TDCASelection {
 	}
 	s := *m.sel
 	return &s
+}
+
+// tdcaFilterBank resolves cfg for trials (what names them in errors),
+// designs its filter bank and checks every trial's shape and values.
+func tdcaFilterBank(cfg TDCAConfig, trials [][][]float64, what string) (TDCAConfig, *FilterBank, error) {
+	channels, samples := len(trials[0]), len(trials[0][0])
+	cfg, err := cfg.resolve(channels, samples)
+	if err != nil {
+		return cfg, nil, err
+	}
+	fb, err := NewFilterBank(cfg.FilterBank, cfg.SampleRate, channels)
+	if err != nil {
+		return cfg, nil, err
+	}
+	if n := fb.MinSamples(); samples < n {
+		return cfg, nil, fmt.Errorf("ssvep: tdca: %s of %d samples are too short for zero-phase filtering: want ≥ %d", what, samples, n)
+	}
+	cfg.FilterBank = fb.Config()
+	for i, tr := range trials {
+		if err := checkTRCATrial(tr, i, channels, samples); err != nil {
+			return cfg, nil, err
+		}
+	}
+	return cfg, fb, nil
 }

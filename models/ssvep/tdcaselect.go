@@ -73,27 +73,14 @@ type tdcaWindows struct {
 }
 
 func newTDCAWindows(cfg TDCAConfig, trials [][][]float64, labels, folds []int, decision []bool) (*tdcaWindows, error) {
-	if len(trials) == 0 || len(labels) != len(trials) || len(folds) != len(trials) {
+	if len(trials) == 0 || len(trials[0]) == 0 || len(labels) != len(trials) || len(folds) != len(trials) {
 		return nil, fmt.Errorf("ssvep: tdca: %d windows, %d labels, %d folds", len(trials), len(labels), len(folds))
 	}
-	channels, samples := len(trials[0]), len(trials[0][0])
+	samples := len(trials[0][0])
 	cfg.Delays, cfg.Components = 0, 1
-	cfg, err := cfg.resolve(channels, samples)
+	cfg, fb, err := tdcaFilterBank(cfg, trials, "windows")
 	if err != nil {
 		return nil, err
-	}
-	fb, err := NewFilterBank(cfg.FilterBank, cfg.SampleRate, channels)
-	if err != nil {
-		return nil, err
-	}
-	if n := fb.MinSamples(); samples < n {
-		return nil, fmt.Errorf("ssvep: tdca: windows of %d samples are too short for zero-phase filtering: want ≥ %d", samples, n)
-	}
-	cfg.FilterBank = fb.Config()
-	for i, tr := range trials {
-		if err := checkTRCATrial(tr, i, channels, samples); err != nil {
-			return nil, err
-		}
 	}
 	w := &tdcaWindows{cfg: cfg, fb: fb, labels: labels, folds: folds, decision: decision}
 	if w.classes, err = tdcaClasses(labels, len(cfg.Freqs)); err != nil {
