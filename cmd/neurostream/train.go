@@ -61,7 +61,7 @@ func (t *ssvepTrials) add(f *pflag.FlagSet, method string) {
 	f.IntVar(&t.model.Harmonics, "harmonics", 0, "harmonics of the cca/fbcca references (default: auto: chosen among 2-5; else 5, fewer below Nyquist)")
 	f.BoolVar(&t.model.NoCV, "no-cv", false, "skip the leave-one-trial-out accuracy estimate (trca, etrca)")
 	if method != "" {
-		f.StringVar(&t.model.Method, "method", method, "trca, etrca, mdm, ts-lr, tdca, fbcca+ts-lr, fbcca+ts-lr+tdca (trained; the stacks combine their parts), cca or fbcca (training-free: calibrated), auto (fbcca or fbcca+ts-lr by cross-validation)")
+		f.StringVar(&t.model.Method, "method", method, "trca, etrca, mdm, ts-lr, tdca, fbcca+ts-lr, fbcca-bands+ts-lr, fbcca+ts-lr+tdca (trained; the stacks combine their parts), cca or fbcca (training-free: calibrated), auto (fbcca or fbcca+ts-lr by cross-validation)")
 	}
 }
 

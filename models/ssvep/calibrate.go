@@ -35,8 +35,8 @@ const (
 
 // TrainCalibrationConfig configures TrainCalibration.
 type TrainCalibrationConfig struct {
-	// Method is the decoder: trca, etrca, mdm, ts-lr, tdca, fbcca+ts-lr
-	// or fbcca+ts-lr+tdca (trained), cca or fbcca (training-free: calibrated), or auto (fbcca
+	// Method is the decoder: trca, etrca, mdm, ts-lr, tdca, fbcca+ts-lr,
+	// fbcca-bands+ts-lr or fbcca+ts-lr+tdca (trained), cca or fbcca (training-free: calibrated), or auto (fbcca
 	// or fbcca+ts-lr, whichever the cross-validation prefers:
 	// SelectMethod). Default: etrca.
 	Method string
@@ -111,7 +111,7 @@ func TrainCalibration(cal *Calibration, cfg TrainCalibrationConfig) (Decoder, er
 	fmt.Fprintln(cfg.Log, cal)
 	selecting := cfg.NoControl == NoControlAuto && (cfg.Method == MethodCCA || cfg.Method == MethodFBCCA)
 	switch cfg.Method {
-	case MethodStack, MethodStackTDCA:
+	case MethodStack, MethodStackBands, MethodStackTDCA:
 		return SelectStacked(cal, cfg)
 	case MethodAuto:
 		return SelectMethod(cal, cfg)
@@ -154,8 +154,9 @@ func TrainCalibration(cal *Calibration, cfg TrainCalibrationConfig) (Decoder, er
 // has rest trials, and returns the rule to apply (none without rest
 // codes).
 func calibrationRule(cal *Calibration, cfg TrainCalibrationConfig) (NoControlRule, error) {
-	if !slices.Contains(TrainedMethods(), cfg.Method) && cfg.Method != MethodStack && cfg.Method != MethodStackTDCA && cfg.Method != MethodAuto {
-		return "", fmt.Errorf("ssvep: method %q: want one of %v, %s, %s or %s", cfg.Method, TrainedMethods(), MethodStack, MethodStackTDCA, MethodAuto)
+	stack := cfg.Method == MethodStack || cfg.Method == MethodStackBands || cfg.Method == MethodStackTDCA
+	if !slices.Contains(TrainedMethods(), cfg.Method) && !stack && cfg.Method != MethodAuto {
+		return "", fmt.Errorf("ssvep: method %q: want one of %v, %s, %s, %s or %s", cfg.Method, TrainedMethods(), MethodStack, MethodStackBands, MethodStackTDCA, MethodAuto)
 	}
 	rule := cfg.NoControl
 	if cfg.Method == MethodAuto && rule != NoControlAuto && cal.rest {
@@ -164,7 +165,7 @@ func calibrationRule(cal *Calibration, cfg TrainCalibrationConfig) (NoControlRul
 	if !cal.rest {
 		return NoControlNone, nil
 	}
-	if cfg.Method == MethodStack || cfg.Method == MethodStackTDCA || cfg.Method == MethodTDCA {
+	if stack || cfg.Method == MethodTDCA {
 		if rule != NoControlAuto && rule != NoControlClass {
 			return "", fmt.Errorf("ssvep: no-control rule %q: %s learns rest as a class (auto or class)", rule, cfg.Method)
 		}

@@ -21,6 +21,11 @@ const MethodStack = "fbcca+ts-lr"
 // (Stacked; SelectStacked).
 const MethodStackTDCA = "fbcca+ts-lr+tdca"
 
+// MethodStackBands is the stacked ensemble of FBCCA and TS-LR whose
+// regression reads FBCCA's sub-band correlations ρ_n,k (one feature per
+// sub-band and target) instead of their fixed-weight sum (Stacked).
+const MethodStackBands = "fbcca-bands+ts-lr"
+
 // stackLambda is the L2 penalty of the stacking regression on its
 // standardised features.
 const stackLambda = 0.1
@@ -35,7 +40,7 @@ const stackLambda = 0.1
 // the targets; Decide the most probable class, Rest included. Not safe
 // for concurrent use.
 type Stacked struct {
-	method  string // MethodStack or MethodStackTDCA
+	method  string // MethodStack, MethodStackBands or MethodStackTDCA
 	parts   []Decoder
 	sm      *linear.Softmax
 	classes []int // class k of sm: Rest or a target index
@@ -61,7 +66,8 @@ func stackParts(cfg TrainConfig) []TrainConfig {
 // trial. The trials may be several windows of each calibration trial
 // (Calibration.Windows) whose folds keep a trial's windows together
 // (Calibration.WindowFolds). An error reports fewer than two folds or a
-// failed training.
+// failed training. With cfg.Method MethodStackBands the regression reads
+// fbcca's sub-band correlations (MethodStackBands), else its scores.
 func TrainStacked(cfg TrainConfig, trials [][][]float64, labels, folds []int) (*Stacked, error) {
 	fb, err := stackFBCCA(cfg, trials)
 	if err != nil {
@@ -87,8 +93,11 @@ func stackFBCCA(cfg TrainConfig, trials [][][]float64) (*TrainingFree, error) {
 // stackData is what the stack's parts make of a set of windows, computed
 // once for every fold: fbcca's scores and ts-lr's extended covariances.
 type stackData struct {
-	cfg      RiemannConfig // ts-lr's, resolved
-	fb       *TrainingFree
+	cfg RiemannConfig // ts-lr's, resolved
+	fb  *TrainingFree
+	// bands, with MethodStackBands, makes fbScores fbcca's sub-band
+	// correlations (FBCCA.Correlations) rather than its scores.
+	bands    bool
 	labels   []int
 	folds    []int
 	fbScores [][]float64
@@ -101,8 +110,9 @@ type stackData struct {
 	tdcaScores [][]float64
 }
 
-// newStackData scores the windows with fb and computes their ts-lr
-// covariances; fbScores, when given, are fb's scores of the windows.
+// newStackData scores the windows with fb (its sub-band correlations
+// with cfg.Method MethodStackBands) and computes their ts-lr covariances;
+// fbScores, when given, are fb's scores of the windows.
 func newStackData(cfg TrainConfig, fb *TrainingFree, trials [][][]float64, labels, folds []int, fbScores [][]float64) (*stackData, error) {
 	if len(trials) == 0 || len(labels) != len(trials) || len(folds) != len(trials) {
 		return nil, fmt.Errorf("ssvep: stacked: %d trials, %d labels, %d folds", len(trials), len(labels), len(folds))
@@ -113,7 +123,7 @@ func newStackData(cfg TrainConfig, fb *TrainingFree, trials [][][]float64, label
 	if err != nil {
 		return nil, err
 	}
-	sd := &stackData{cfg: rc, fb: fb, labels: labels, folds: folds, fbScores: fbScores, channels: len(trials[0])}
+	sd := &stackData{cfg: rc, fb: fb, bands: cfg.Method == MethodStackBands, labels: labels, folds: folds, fbScores: fbScores, channels: len(trials[0])}
 	ext, err := riemann.NewExtended(rc.extended(sd.channels))
 	if err != nil {
 		return nil, err
@@ -130,12 +140,25 @@ func newStackData(cfg TrainConfig, fb *TrainingFree, trials [][][]float64, label
 	if sd.fbScores == nil {
 		sd.fbScores = make([][]float64, len(trials))
 		for i, x := range trials {
-			if sd.fbScores[i], err = fb.Scores(nil, x); err != nil {
+			if sd.fbScores[i], err = fbFeatures(fb, sd.bands, nil, x); err != nil {
 				return nil, fmt.Errorf("ssvep: stacked: trial %d: %w", i, err)
 			}
 		}
 	}
 	return sd, nil
+}
+
+// fbFeatures writes fb's stacking features of window x into dst (nil
+// allocates): its scores, or with bands its sub-band correlations.
+func fbFeatures(fb *TrainingFree, bands bool, dst []float64, x [][]float64) ([]float64, error) {
+	if !bands {
+		return fb.Scores(dst, x)
+	}
+	f, ok := fb.d.(*FBCCA)
+	if !ok {
+		return dst, fmt.Errorf("ssvep: %s: part %s has no sub-bands", MethodStackBands, fb.Method())
+	}
+	return f.Correlations(dst, x)
 }
 
 // tslr trains ts-lr on the windows keep admits.
@@ -222,6 +245,9 @@ func (sd *stackData) train() (*Stacked, error) {
 
 func (sd *stackData) trainOn(feat [][]float64) (*Stacked, error) {
 	d := &Stacked{method: MethodStack, freqs: slices.Clone(sd.cfg.Freqs)}
+	if sd.bands {
+		d.method = MethodStackBands
+	}
 	var err error
 	if d.classes, err = stackClasses(sd.labels); err != nil {
 		return nil, err
@@ -242,10 +268,25 @@ func (sd *stackData) trainOn(feat [][]float64) (*Stacked, error) {
 	return d, nil
 }
 
-func (d *Stacked) dim() int { return len(d.parts) * len(d.freqs) }
+// width returns the number of stacking features part k gives: one per
+// target, or with MethodStackBands one per sub-band and target for fbcca.
+func (d *Stacked) width(k int) int {
+	if k == 0 && d.method == MethodStackBands {
+		return d.parts[0].(*TrainingFree).d.(*FBCCA).fb.Len() * len(d.freqs)
+	}
+	return len(d.freqs)
+}
+
+func (d *Stacked) dim() int {
+	n := 0
+	for k := range d.parts {
+		n += d.width(k)
+	}
+	return n
+}
 
 func (d *Stacked) prepare() {
-	d.part = make([]float64, len(d.freqs))
+	d.part = make([]float64, d.width(0))
 	d.feat = make([]float64, d.dim())
 	d.probs = make([]float64, len(d.classes))
 }
@@ -306,12 +347,19 @@ func (d *Stacked) Selection() *StackSelection {
 // classProbabilities writes every class's probability for window x into
 // d.probs.
 func (d *Stacked) classProbabilities(x [][]float64) error {
+	at := 0
 	for k, p := range d.parts {
-		s, err := p.Scores(d.part, x)
+		var s []float64
+		var err error
+		if k == 0 {
+			s, err = fbFeatures(p.(*TrainingFree), d.method == MethodStackBands, d.part, x)
+		} else {
+			s, err = p.Scores(d.part[:len(d.freqs)], x)
+		}
 		if err != nil {
 			return err
 		}
-		copy(d.feat[k*len(d.freqs):], s)
+		at += copy(d.feat[at:], s)
 	}
 	d.sm.Probabilities(d.probs, linear.Dense(d.feat))
 	return nil
@@ -347,10 +395,12 @@ func (d *Stacked) Decide(x [][]float64) (int, error) {
 // Model file of a stacked ensemble:
 //
 //	{"format": "neurostream-ssvep-stack", "version": 2,
-//	 "method": "fbcca+ts-lr" | "fbcca+ts-lr+tdca", "freqs": [...],
-//	 "parts": [{the parts' model files}], "classes": [-1, 0, …],
-//	 "weights": [class][part·target], "bias": [class],
-//	 (parts: fbcca, ts-lr and, for fbcca+ts-lr+tdca, tdca)
+//	 "method": "fbcca+ts-lr" | "fbcca-bands+ts-lr" | "fbcca+ts-lr+tdca",
+//	 "freqs": [...], "parts": [{the parts' model files}],
+//	 "classes": [-1, 0, …], "weights": [class][feature], "bias": [class],
+//	 (parts: fbcca, ts-lr and, for fbcca+ts-lr+tdca, tdca; features: each
+//	 part's scores in turn, one per target, but for fbcca-bands+ts-lr
+//	 fbcca's sub-band correlations, sub-band-major)
 //	 "selection": StackSelection (offset_seconds, bands,
 //	              augment_step_seconds, windows, folds, fold_kind,
 //	              cv_accuracy, candidates, tdca_delays,
@@ -359,7 +409,8 @@ func (d *Stacked) Decide(x [][]float64) (int, error) {
 // selection is left out when the stack was trained without one
 // (TrainStacked). Version 1 files, which have no selection, are read as
 // such; version 2 added it, so that a version-1 reader cannot decode a
-// chosen offset's model from the onset.
+// chosen offset's model from the onset. fbcca-bands+ts-lr is a method
+// value of version 2: a reader without it refuses the file by its method.
 const (
 	StackModelFormat  = "neurostream-ssvep-stack"
 	StackModelVersion = 2
@@ -406,9 +457,10 @@ func LoadStacked(r io.Reader) (*Stacked, error) {
 }
 
 func stackFromFile(f *stackFile) (*Stacked, error) {
-	want := map[string][]string{MethodStack: {MethodFBCCA, MethodTSLR}, MethodStackTDCA: {MethodFBCCA, MethodTSLR, MethodTDCA}}[f.Method]
+	want := map[string][]string{MethodStack: {MethodFBCCA, MethodTSLR}, MethodStackBands: {MethodFBCCA, MethodTSLR},
+		MethodStackTDCA: {MethodFBCCA, MethodTSLR, MethodTDCA}}[f.Method]
 	if want == nil || len(f.Parts) != len(want) {
-		return nil, fmt.Errorf("method %q with %d parts: want %s with 2 or %s with 3", f.Method, len(f.Parts), MethodStack, MethodStackTDCA)
+		return nil, fmt.Errorf("method %q with %d parts: want %s or %s with 2, %s with 3", f.Method, len(f.Parts), MethodStack, MethodStackBands, MethodStackTDCA)
 	}
 	if sel := f.Selection; sel != nil && (f.Version < 2 || !(sel.OffsetSeconds >= 0) || math.IsInf(sel.OffsetSeconds, 0)) {
 		return nil, fmt.Errorf("selection offset %v s in a version %d file: want ≥ 0, version ≥ 2", sel.OffsetSeconds, f.Version)
@@ -421,6 +473,9 @@ func stackFromFile(f *stackFile) (*Stacked, error) {
 		}
 		if p.Method() != want[k] || !slices.Equal(p.Freqs(), f.Freqs) {
 			return nil, fmt.Errorf("part %d is %s for %v Hz, want %s for %v Hz", k, p.Method(), p.Freqs(), want[k], f.Freqs)
+		}
+		if _, ok := p.(*TrainingFree); k == 0 && !ok {
+			return nil, fmt.Errorf("part 0 is %T, want a plain %s", p, MethodFBCCA)
 		}
 		d.parts = append(d.parts, p)
 	}

@@ -97,7 +97,9 @@ func stackBandSets(cfg TrainCalibrationConfig) []BandSet {
 //
 // With cfg.Method MethodStackTDCA the stack has a third part, TDCA (rest
 // as a class in its training), whose out-of-fold target scores at each
-// offset join the features (stackTDCA).
+// offset join the features (stackTDCA). With cfg.Method MethodStackBands
+// the regression reads fbcca's sub-band correlations instead of its
+// scores.
 func SelectStacked(cal *Calibration, cfg TrainCalibrationConfig) (*Stacked, error) {
 	if cfg.Log == nil {
 		cfg.Log = io.Discard
@@ -114,6 +116,9 @@ func SelectStacked(cal *Calibration, cfg TrainCalibrationConfig) (*Stacked, erro
 	tc := cal.trainConfig(cfg)
 	withTDCA := cfg.Method == MethodStackTDCA
 	tc.Method = MethodStack
+	if cfg.Method == MethodStackBands {
+		tc.Method = MethodStackBands
+	}
 	type cand struct {
 		sd     *stackData
 		feat   [][]float64
@@ -260,7 +265,7 @@ func metaAccuracy(feat [][]float64, labels, folds []int, decision []bool) (float
 // the stacks, tdca and auto. (cca and fbcca choose it under rule auto.)
 func ChoosesOffset(method string) bool {
 	switch method {
-	case MethodStack, MethodStackTDCA, MethodTDCA, MethodAuto:
+	case MethodStack, MethodStackBands, MethodStackTDCA, MethodTDCA, MethodAuto:
 		return true
 	}
 	return false

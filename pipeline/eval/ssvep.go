@@ -239,10 +239,10 @@ func SSVEP(ctx context.Context, cfg SSVEPConfig) (*SSVEPEvaluation, error) {
 }
 
 // Methods are the methods SSVEP evaluates: every one `train ssvep`
-// trains or calibrates, the stacks (fbcca+ts-lr, fbcca+ts-lr+tdca) and
+// trains or calibrates, the stacks (fbcca+ts-lr, fbcca-bands+ts-lr, fbcca+ts-lr+tdca) and
 // the choice between fbcca and the stack (auto) too.
 func Methods() []string {
-	return append(ssvep.TrainedMethods(), ssvep.MethodStack, ssvep.MethodStackTDCA, ssvep.MethodAuto)
+	return append(ssvep.TrainedMethods(), ssvep.MethodStack, ssvep.MethodStackBands, ssvep.MethodStackTDCA, ssvep.MethodAuto)
 }
 
 // choosesOffset reports whether method, calibrated for rows of that kind,

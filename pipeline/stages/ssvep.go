@@ -30,7 +30,7 @@ import (
 // sample, and adds the filters' group delay.
 type SSVEPConfig struct {
 	// Method is the decoder: cca, fbcca, trca, etrca, mdm, ts-lr, tdca,
-	// fbcca+ts-lr or fbcca+ts-lr+tdca.
+	// fbcca+ts-lr, fbcca-bands+ts-lr or fbcca+ts-lr+tdca.
 	// Default: the model's method, else fbcca.
 	Method string `mapstructure:"method"`
 	// Frequencies are the targets' stimulus frequencies in Hz. Required
@@ -77,7 +77,7 @@ type SSVEPNoControlConfig struct {
 	Threshold *float64 `mapstructure:"threshold"`
 }
 
-var ssvepMethods = []string{"cca", "fbcca", "trca", "etrca", "mdm", "ts-lr", "tdca", "fbcca+ts-lr", "fbcca+ts-lr+tdca"}
+var ssvepMethods = []string{"cca", "fbcca", "trca", "etrca", "mdm", "ts-lr", "tdca", "fbcca+ts-lr", "fbcca-bands+ts-lr", "fbcca+ts-lr+tdca"}
 
 // Validate reports each problem with its key (relative to the stage).
 func (c *SSVEPConfig) Validate() []error {

@@ -282,7 +282,7 @@ func TestSSVEPConfigErrors(t *testing.T) {
 	model := trcaModel(t, 256, 2, 256, false)
 	fbcca := canonicalModel(t, "fbcca", 512, 256, []string{"E0", "E1"}, 0, 0)
 	for want, opts := range map[string]map[string]any{
-		"method: want one of [cca fbcca trca etrca mdm ts-lr tdca fbcca+ts-lr fbcca+ts-lr+tdca]": {"method": "svm", "frequencies": []any{8}},
+		"method: want one of [cca fbcca trca etrca mdm ts-lr tdca fbcca+ts-lr fbcca-bands+ts-lr fbcca+ts-lr+tdca]": {"method": "svm", "frequencies": []any{8}},
 		"frequencies: required for method fbcca":                           {},
 		"frequencies[1]: want a positive frequency":                        {"frequencies": []any{8, -1}},
 		"frequencies[1]: 8 Hz repeats frequencies[0]":                      {"frequencies": []any{8, 8}},
