@@ -104,15 +104,7 @@ func SelectStacked(cal *Calibration, cfg TrainCalibrationConfig) (*Stacked, erro
 	if cfg.Log == nil {
 		cfg.Log = io.Discard
 	}
-	step := cfg.AugmentStep
-	if step == 0 {
-		step = DefaultAugmentStep
-	}
-	offsets := slices.Clone(cal.Offsets)
-	if len(offsets) == 0 {
-		offsets = []float64{cal.Offset}
-	}
-	slices.Reverse(offsets) // the latest first, as SelectTrainingFree
+	step, offsets := cfg.augmentStep(), cal.latestOffsetsFirst()
 	tc := cal.trainConfig(cfg)
 	withTDCA := cfg.Method == MethodStackTDCA
 	tc.Method = MethodStack
@@ -325,4 +317,23 @@ func ChooseMethod(cal *Calibration, fb Decoder, st *Stacked) (Decoder, error) {
 		return fb, nil
 	}
 	return st, nil
+}
+
+// augmentStep is cfg.AugmentStep or its default.
+func (cfg TrainCalibrationConfig) augmentStep() float64 {
+	if cfg.AugmentStep == 0 {
+		return DefaultAugmentStep
+	}
+	return cfg.AugmentStep
+}
+
+// latestOffsetsFirst returns the candidate offsets, the latest first (the
+// order of preference of every selection), or the calibration's offset.
+func (cal *Calibration) latestOffsetsFirst() []float64 {
+	offsets := slices.Clone(cal.Offsets)
+	if len(offsets) == 0 {
+		offsets = []float64{cal.Offset}
+	}
+	slices.Reverse(offsets)
+	return offsets
 }

@@ -274,15 +274,7 @@ func SelectTDCA(cal *Calibration, cfg TrainCalibrationConfig) (*TDCA, error) {
 	if cfg.Log == nil {
 		cfg.Log = io.Discard
 	}
-	step := cfg.AugmentStep
-	if step == 0 {
-		step = DefaultAugmentStep
-	}
-	offsets := slices.Clone(cal.Offsets)
-	if len(offsets) == 0 {
-		offsets = []float64{cal.Offset}
-	}
-	slices.Reverse(offsets)
+	step, offsets := cfg.augmentStep(), cal.latestOffsetsFirst()
 	type cand struct {
 		tdcaCandidate
 		offset float64
