@@ -155,13 +155,12 @@ const warmBytes = 5000
 
 // warmResultTopics writes two records to each result partition before
 // the run, so that its sessions write to topics that already hold data,
-// as result topics in a deployment do. On a new partition the broker
-// opens and maps the first segment's index files at its first index
-// entry, 4-6 ms per partition here (go run ./tools/bench/kafkaprobe,
-// round 1): once per topic partition and segment, but in a run on new
-// topics the eight partitions of four aligned sessions paid it in the
-// same instant, their window 1, 13-16 ms in every run. The records carry
-// no idempotency key, so the consumer passes over them.
+// as result topics in a deployment do. A new partition's first index
+// entry costs the broker 4-6 ms here (go run ./tools/bench/kafkaprobe,
+// round 1; later index entries do not), once per partition, but in a run
+// on new topics the eight partitions of four aligned sessions paid it at
+// the same instant, their window 1: 13-19 ms in every run. The records
+// carry no idempotency key, so the consumer passes over them.
 func (h *harness) warmResultTopics(ctx context.Context) error {
 	cl, done := h.conn.NewClient()
 	defer done()
