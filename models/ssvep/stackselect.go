@@ -40,19 +40,7 @@ type StackSelection struct {
 	// Bands names the ts-lr band set (StackBands' name, or "given" when
 	// the configuration set them).
 	Bands string `json:"bands"`
-	// AugmentStep is the hop in s between the training windows cut from
-	// each trial, and Windows the number of training windows (0 and the
-	// number of trials: no augmentation).
-	AugmentStep float64 `json:"augment_step_seconds,omitempty"`
-	Windows     int     `json:"windows"`
-	// Folds and FoldKind describe the cross-validation (Calibration.Folds).
-	Folds    int    `json:"folds"`
-	FoldKind string `json:"fold_kind"`
-	// Accuracy is the chosen candidate's out-of-fold accuracy over the
-	// calibration trials' decision windows, rest as a class.
-	Accuracy float64 `json:"cv_accuracy"`
-	// Candidates counts the candidates compared.
-	Candidates int `json:"candidates"`
+	WindowCV
 	// TDCADelays and TDCAComponents are the TDCA part's (fbcca+ts-lr+tdca):
 	// chosen at the chosen offset by TDCA's own cross-validation over the
 	// same folds (SelectTDCA's candidates).
@@ -179,11 +167,7 @@ func SelectStacked(cal *Calibration, cfg TrainCalibrationConfig) (*Stacked, erro
 	if err != nil {
 		return nil, err
 	}
-	sel := &StackSelection{OffsetSeconds: win.offset, Bands: win.bands, Windows: win.n, Folds: nfolds,
-		FoldKind: cal.foldKind(), Accuracy: accs[k], Candidates: len(cands)}
-	if win.n > len(cal.Trials) {
-		sel.AugmentStep = step
-	}
+	sel := &StackSelection{OffsetSeconds: win.offset, Bands: win.bands, WindowCV: cal.windowCV(step, win.n, nfolds, accs[k], len(cands))}
 	if withTDCA {
 		sel.TDCADelays, sel.TDCAComponents = win.tdca.delays, win.tdca.comps
 	}
@@ -336,4 +320,34 @@ func (cal *Calibration) latestOffsetsFirst() []float64 {
 	}
 	slices.Reverse(offsets)
 	return offsets
+}
+
+// WindowCV is how a selection on augmented windows (SelectStacked,
+// SelectTDCA) cross-validated its candidates; its fields are part of the
+// selection's JSON.
+type WindowCV struct {
+	// AugmentStep is the hop in s between the training windows cut from
+	// each trial, and Windows the number of training windows (0 and the
+	// number of trials: no augmentation).
+	AugmentStep float64 `json:"augment_step_seconds,omitempty"`
+	Windows     int     `json:"windows"`
+	// Folds and FoldKind describe the cross-validation (Calibration.Folds).
+	Folds    int    `json:"folds"`
+	FoldKind string `json:"fold_kind"`
+	// Accuracy is the chosen candidate's out-of-fold accuracy over the
+	// calibration trials' decision windows, rest as a class.
+	Accuracy float64 `json:"cv_accuracy"`
+	// Candidates counts the candidates compared.
+	Candidates int `json:"candidates"`
+}
+
+// windowCV describes a cross-validation over n training windows cut every
+// step s from cal's trials in folds folds, the winner's accuracy acc among
+// candidates.
+func (cal *Calibration) windowCV(step float64, n, folds int, acc float64, candidates int) WindowCV {
+	cv := WindowCV{Windows: n, Folds: folds, FoldKind: cal.foldKind(), Accuracy: acc, Candidates: candidates}
+	if n > len(cal.Trials) {
+		cv.AugmentStep = step
+	}
+	return cv
 }

@@ -28,19 +28,7 @@ type TDCASelection struct {
 	// Rule is the rest decision (tdcaRules): a threshold rule, class
 	// (rest's template), or none without rest trials.
 	Rule NoControlRule `json:"rule"`
-	// AugmentStep is the hop in s between the training windows cut from
-	// each trial, and Windows the number of training windows (0 and the
-	// number of trials: no augmentation).
-	AugmentStep float64 `json:"augment_step_seconds,omitempty"`
-	Windows     int     `json:"windows"`
-	// Folds and FoldKind describe the cross-validation (Calibration.Folds).
-	Folds    int    `json:"folds"`
-	FoldKind string `json:"fold_kind"`
-	// Accuracy is the chosen candidate's out-of-fold accuracy over the
-	// calibration trials' decision windows, rest as a class.
-	Accuracy float64 `json:"cv_accuracy"`
-	// Candidates counts the candidates compared.
-	Candidates int `json:"candidates"`
+	WindowCV
 }
 
 // tdcaRules are the rest decisions SelectTDCA compares when the
@@ -326,11 +314,8 @@ func SelectTDCA(cal *Calibration, cfg TrainCalibrationConfig) (*TDCA, error) {
 	if err := w.calibrateRule(m, win.tdcaCandidate); err != nil {
 		return nil, err
 	}
-	m.sel = &TDCASelection{OffsetSeconds: win.offset, Delays: win.delays, Components: win.comps, Rule: win.rule, Windows: win.n,
-		Folds: nfolds, FoldKind: cal.foldKind(), Accuracy: win.acc, Candidates: len(cands)}
-	if win.n > len(cal.Trials) {
-		m.sel.AugmentStep = step
-	}
+	m.sel = &TDCASelection{OffsetSeconds: win.offset, Delays: win.delays, Components: win.comps, Rule: win.rule,
+		WindowCV: cal.windowCV(step, win.n, nfolds, win.acc, len(cands))}
 	fmt.Fprintf(cfg.Log, "chosen by cross-validation: offset %.3g s, %d delays, %d components, rest rule %s, out-of-fold accuracy %.3f (%d candidates)\n",
 		win.offset, win.delays, win.comps, win.rule, win.acc, len(cands))
 	return m, nil
