@@ -159,7 +159,7 @@ const warmBytes = 5000
 // entry costs the broker 4-6 ms here (go run ./tools/bench/kafkaprobe,
 // round 1; later index entries do not), once per partition, but in a run
 // on new topics the eight partitions of four aligned sessions paid it at
-// the same instant, their window 1: 13-19 ms in every run. The records
+// the same instant, their window 1: 15-19 ms. The records
 // carry no idempotency key, so the consumer passes over them.
 func (h *harness) warmResultTopics(ctx context.Context) error {
 	cl, done := h.conn.NewClient()
