@@ -218,14 +218,20 @@ func (c *Calibration) WindowFolds(trial []int) []int {
 }
 
 // blocksPerSession is the number of folds of a one-recording calibration:
-// contiguous blocks of its trials in event order.
+// contiguous blocks of each class's trials in event order.
 const blocksPerSession = 4
 
 // Folds returns each trial's cross-validation fold: its recording, when
 // the trials come from two recordings or more (leave-one-session-out),
-// else one of blocksPerSession contiguous blocks of the trials in event
-// order (never a shuffle: neighbouring trials share the session's state,
-// which a shuffled fold would leak). Folds are numbered from 0.
+// else one of blocksPerSession blocks, each holding a contiguous run of
+// every class's trials in event order: the first quarter of the rest
+// trials, of the 13 Hz trials, and so on. Never a shuffle: neighbouring
+// trials share the session's state, which a shuffled fold would leak.
+// Per class, because calibration protocols often run a class in one
+// block (the exoskeleton set opens every session with its 8 rest trials):
+// a block of the whole session would then hold out all of a class, and a
+// rest model fitted on the other blocks would never see rest. Folds are
+// numbered from 0.
 func (c *Calibration) Folds() []int {
 	folds := make([]int, len(c.Trials))
 	ids := slices.Clone(c.Sessions)
@@ -236,9 +242,15 @@ func (c *Calibration) Folds() []int {
 		}
 		return folds
 	}
+	total := make(map[int]int)
+	for _, l := range c.Labels {
+		total[l]++
+	}
+	seen := make(map[int]int)
 	k := min(blocksPerSession, len(c.Trials))
-	for i := range folds {
-		folds[i] = i * k / len(c.Trials)
+	for i, l := range c.Labels {
+		folds[i] = seen[l] * k / total[l]
+		seen[l]++
 	}
 	return folds
 }
@@ -250,7 +262,7 @@ func (c *Calibration) foldKind() string {
 	if len(c.Sessions) == len(c.Trials) && len(slices.Compact(ids)) >= 2 {
 		return "one per recording"
 	}
-	return "contiguous blocks of one recording's trials"
+	return "contiguous blocks of each class's trials in one recording"
 }
 
 // Counts returns the number of trials of each target and of rest.

@@ -14,7 +14,7 @@ import (
 // TestCalibrationWindows: Windows cuts every trial's windows of Length
 // from the offset every step, as far as the span reaches, the first the
 // decision window of AtOffset; WindowFolds puts every window in its
-// trial's fold (contiguous blocks of one recording's trials here), so
+// trial's fold (contiguous blocks of each class's trials in one recording here), so
 // that no trial has windows on both sides of a fold (a held-out trial's
 // windows on the training side would leak it).
 func TestCalibrationWindows(t *testing.T) {
