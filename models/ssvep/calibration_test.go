@@ -251,3 +251,54 @@ func TestTrainCalibrationCanonical(t *testing.T) {
 		}
 	}
 }
+
+// TestFoldsEveryClass: a one-recording calibration that opens with a
+// block of one class (the exoskeleton protocol: 8 rest trials, then the
+// targets mixed) gets folds that each hold every class, and each fold
+// is a contiguous run of each class's trials in event order; with two
+// recordings the folds are the recordings.
+func TestFoldsEveryClass(t *testing.T) {
+	cal := &ssvep.Calibration{Freqs: []float64{13, 17, 21}}
+	order := "11111111342324234342423423243432"
+	for _, r := range order {
+		l := int(r-'1') - 1 // '1' is rest, '2'..'4' the targets 0..2
+		if r == '1' {
+			l = ssvep.Rest
+		}
+		cal.Trials = append(cal.Trials, [][]float64{{0}})
+		cal.Labels = append(cal.Labels, l)
+	}
+	folds := cal.Folds()
+	perFold := make(map[int]map[int]int)
+	last := make(map[int]int)
+	for i, f := range folds {
+		l := cal.Labels[i]
+		if perFold[f] == nil {
+			perFold[f] = make(map[int]int)
+		}
+		perFold[f][l]++
+		if f < last[l] {
+			t.Fatalf("trial %d (label %d) in fold %d after one in fold %d: a class's folds must follow event order", i, l, f, last[l])
+		}
+		last[l] = f
+	}
+	if len(perFold) != 4 {
+		t.Fatalf("%d folds, want 4: %v", len(perFold), folds)
+	}
+	for f, n := range perFold {
+		for _, l := range []int{ssvep.Rest, 0, 1, 2} {
+			if n[l] != 2 {
+				t.Errorf("fold %d holds %d trials of label %d, want 2 (folds %v)", f, n[l], l, folds)
+			}
+		}
+	}
+	cal.Sessions = make([]int, len(order))
+	for i := range cal.Sessions {
+		cal.Sessions[i] = 1 - i%2
+	}
+	for i, f := range cal.Folds() {
+		if want := 1 - i%2; f != want {
+			t.Fatalf("two recordings: trial %d in fold %d, want %d (its recording)", i, f, want)
+		}
+	}
+}
