@@ -121,6 +121,9 @@ func (r *run) list() []*recording {
 func (in Input) stream(ctx context.Context, window config.Window, stim config.Stim, newStage func(*run) pipeline.StageBuilder) (*run, error) {
 	c := config.Default()
 	c.SessionIdleSeconds = 0 // training waits for every sample, however slow
+	// Training's only sink is the stage it reads; run's default output
+	// would create ./out and a dead-letter file in the user's folder.
+	c.Output.Dir = ""
 	c.Source.Files, c.Source.Stim, c.Window, c.Preprocess = in.Files, stim, window, in.Preprocess
 	if c.Source.Files.Unit == "" {
 		c.Source.Files.Unit = "uV"

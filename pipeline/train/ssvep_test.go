@@ -3,6 +3,7 @@ package train_test
 import (
 	"context"
 	"maps"
+	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -27,9 +28,17 @@ func files(paths ...string) train.Input {
 
 // TestSSVEPCalibration cuts the 24 trials of a simulated 146 s session (6
 // per target; codes sharing a frequency share a label) and skips a
-// recording without any of the events, with a note.
+// recording without any of the events, with a note; it writes nothing in
+// the working folder (run's default output folder, out, is not made).
 func TestSSVEPCalibration(t *testing.T) {
 	dir := t.TempDir()
+	cwd := t.TempDir()
+	t.Chdir(cwd)
+	defer func() {
+		if left, _ := os.ReadDir(cwd); len(left) > 0 {
+			t.Errorf("training left %s in the working folder", left[0].Name())
+		}
+	}()
 	writeEDF(t, filepath.Join(dir, "a.edf"), simSSVEP(t, 1, 146))
 	cfg := simulateConfig(20, 256)
 	writeEDF(t, filepath.Join(dir, "b.edf"), sim(t, cfg))
