@@ -59,8 +59,8 @@ func (s *nestedScore) accuracy() (acc, balanced float64) {
 // (the stream's path: notch 50 Hz, trials at every candidate offset), and
 // ssvep.TrainCalibration with rule auto chooses offset, harmonics, filter
 // bank and decision rule by cross-validation inside it (one session: 4
-// blocks, each a contiguous run of every class's trials); the chosen model then decides the held-out
-// session's trials at its chosen offset. The held-out session is never
+// blocks, each a contiguous run of every class's trials); the chosen
+// model then decides the held-out session's trials at its chosen offset. The held-out session is never
 // seen by the choice. The stacked fbcca+ts-lr chooses its offset the
 // same way and trains on every 2 s window of each 5 s trial every 0.5 s
 // (span 5 s); auto is whichever of fbcca and the stack the calibration's
