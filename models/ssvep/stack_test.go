@@ -18,15 +18,7 @@ func TestStacked(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var tx, ex [][][]float64
-	var ty, ey, folds []int
-	for i, s := range all.Sessions {
-		if s == 0 {
-			tx, ty, folds = append(tx, all.Trials[i]), append(ty, all.Labels[i]), append(folds, i*4/40)
-		} else {
-			ex, ey = append(ex, all.Trials[i]), append(ey, all.Labels[i])
-		}
-	}
+	tx, ty, folds, ex, ey := splitFirstSession(all.Trials, all.Labels, all.Sessions)
 	cfg := ssvep.TrainConfig{SampleRate: all.SampleRate, Freqs: all.Freqs, Channels: all.Channels}
 	d, err := ssvep.TrainStacked(cfg, tx, ty, folds)
 	if err != nil {
@@ -68,4 +60,24 @@ func TestStacked(t *testing.T) {
 	if _, err := ssvep.LoadStacked(strings.NewReader(bad)); err == nil || !strings.Contains(err.Error(), "class 7 outside") {
 		t.Errorf("bad class: %v", err)
 	}
+}
+
+// splitFirstSession returns session 0's trials and labels, each trial in
+// one of 4 contiguous folds, for training, and the other sessions' for
+// testing.
+func splitFirstSession(x [][][]float64, y, sessions []int) (tx [][][]float64, ty, folds []int, ex [][][]float64, ey []int) {
+	n := 0
+	for _, s := range sessions {
+		if s == 0 {
+			n++
+		}
+	}
+	for i, s := range sessions {
+		if s == 0 {
+			tx, ty, folds = append(tx, x[i]), append(ty, y[i]), append(folds, len(folds)*4/n)
+		} else {
+			ex, ey = append(ex, x[i]), append(ey, y[i])
+		}
+	}
+	return tx, ty, folds, ex, ey
 }

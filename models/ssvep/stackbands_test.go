@@ -54,15 +54,7 @@ func bandSessions(t *testing.T) (freqs []float64, x [][][]float64, y, session []
 // file round-trips to the same decisions.
 func TestStackedBands(t *testing.T) {
 	freqs, x, y, session := bandSessions(t)
-	var tx, ex [][][]float64
-	var ty, ey, folds []int
-	for i, s := range session {
-		if s == 0 {
-			tx, ty, folds = append(tx, x[i]), append(ty, y[i]), append(folds, len(folds)*4/32)
-		} else {
-			ex, ey = append(ex, x[i]), append(ey, y[i])
-		}
-	}
+	tx, ty, folds, ex, ey := splitFirstSession(x, y, session)
 	correct := map[string]int{}
 	for _, m := range []string{ssvep.MethodStack, ssvep.MethodStackBands} {
 		cfg := ssvep.TrainConfig{Method: m, SampleRate: 256, Freqs: freqs}
