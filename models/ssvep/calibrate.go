@@ -110,12 +110,12 @@ func TrainCalibration(cal *Calibration, cfg TrainCalibrationConfig) (Decoder, er
 	}
 	fmt.Fprintln(cfg.Log, cal)
 	selecting := cfg.NoControl == NoControlAuto && (cfg.Method == MethodCCA || cfg.Method == MethodFBCCA)
-	switch cfg.Method {
-	case MethodStack, MethodStackBands, MethodStackTDCA:
+	switch {
+	case isStack(cfg.Method):
 		return SelectStacked(cal, cfg)
-	case MethodAuto:
+	case cfg.Method == MethodAuto:
 		return SelectMethod(cal, cfg)
-	case MethodTDCA:
+	case cfg.Method == MethodTDCA:
 		m, err := SelectTDCA(cal, cfg)
 		if err != nil {
 			return nil, err // not a nil *TDCA in a non-nil Decoder
@@ -154,7 +154,7 @@ func TrainCalibration(cal *Calibration, cfg TrainCalibrationConfig) (Decoder, er
 // has rest trials, and returns the rule to apply (none without rest
 // codes).
 func calibrationRule(cal *Calibration, cfg TrainCalibrationConfig) (NoControlRule, error) {
-	stack := cfg.Method == MethodStack || cfg.Method == MethodStackBands || cfg.Method == MethodStackTDCA
+	stack := isStack(cfg.Method)
 	if !slices.Contains(TrainedMethods(), cfg.Method) && !stack && cfg.Method != MethodAuto {
 		return "", fmt.Errorf("ssvep: method %q: want one of %v, %s, %s, %s or %s", cfg.Method, TrainedMethods(), MethodStack, MethodStackBands, MethodStackTDCA, MethodAuto)
 	}

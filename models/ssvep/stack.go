@@ -26,6 +26,13 @@ const MethodStackTDCA = "fbcca+ts-lr+tdca"
 // sub-band and target) instead of their fixed-weight sum (Stacked).
 const MethodStackBands = "fbcca-bands+ts-lr"
 
+// StackMethods are the stacked ensembles' methods (Stacked,
+// SelectStacked).
+func StackMethods() []string { return []string{MethodStack, MethodStackBands, MethodStackTDCA} }
+
+// isStack reports whether method is one of StackMethods.
+func isStack(method string) bool { return slices.Contains(StackMethods(), method) }
+
 // stackLambda is the L2 penalty of the stacking regression on its
 // standardised features.
 const stackLambda = 0.1
@@ -291,7 +298,7 @@ func (d *Stacked) prepare() {
 	d.probs = make([]float64, len(d.classes))
 }
 
-// Method returns MethodStack, or MethodStackTDCA with a TDCA part.
+// Method returns the stack's method, one of StackMethods.
 func (d *Stacked) Method() string { return d.method }
 
 // Freqs returns the targets' frequencies in Hz.

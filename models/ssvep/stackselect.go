@@ -240,11 +240,7 @@ func metaAccuracy(feat [][]float64, labels, folds []int, decision []bool) (float
 // the windows its span allows (SelectStacked, SelectTDCA, SelectMethod):
 // the stacks, tdca and auto. (cca and fbcca choose it under rule auto.)
 func ChoosesOffset(method string) bool {
-	switch method {
-	case MethodStack, MethodStackBands, MethodStackTDCA, MethodTDCA, MethodAuto:
-		return true
-	}
-	return false
+	return isStack(method) || method == MethodTDCA || method == MethodAuto
 }
 
 // MethodAuto chooses per calibration between fbcca, calibrated with rule

@@ -242,7 +242,7 @@ func SSVEP(ctx context.Context, cfg SSVEPConfig) (*SSVEPEvaluation, error) {
 // trains or calibrates, the stacks (fbcca+ts-lr, fbcca-bands+ts-lr, fbcca+ts-lr+tdca) and
 // the choice between fbcca and the stack (auto) too.
 func Methods() []string {
-	return append(ssvep.TrainedMethods(), ssvep.MethodStack, ssvep.MethodStackBands, ssvep.MethodStackTDCA, ssvep.MethodAuto)
+	return append(append(ssvep.TrainedMethods(), ssvep.StackMethods()...), ssvep.MethodAuto)
 }
 
 // choosesOffset reports whether method, calibrated for rows of that kind,
