@@ -20,16 +20,9 @@ func TestStacked(t *testing.T) {
 	}
 	tx, ty, folds, ex, ey := splitFirstSession(all.Trials, all.Labels, all.Sessions)
 	cfg := ssvep.TrainConfig{SampleRate: all.SampleRate, Freqs: all.Freqs, Channels: all.Channels}
-	d, err := ssvep.TrainStacked(cfg, tx, ty, folds)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var buf bytes.Buffer
-	if err := d.Save(&buf); err != nil {
-		t.Fatal(err)
-	}
+	d, buf := trainStackedSaved(t, cfg, tx, ty, folds)
 	saved := buf.String()
-	back, err := ssvep.LoadDecoder(&buf)
+	back, err := ssvep.LoadDecoder(buf)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,4 +73,18 @@ func splitFirstSession(x [][][]float64, y, sessions []int) (tx [][][]float64, ty
 		}
 	}
 	return tx, ty, folds, ex, ey
+}
+
+// trainStackedSaved trains a stack and writes its model file.
+func trainStackedSaved(t *testing.T, cfg ssvep.TrainConfig, trials [][][]float64, labels, folds []int) (*ssvep.Stacked, *bytes.Buffer) {
+	t.Helper()
+	d, err := ssvep.TrainStacked(cfg, trials, labels, folds)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := d.Save(&buf); err != nil {
+		t.Fatal(err)
+	}
+	return d, &buf
 }

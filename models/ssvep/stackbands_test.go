@@ -1,7 +1,6 @@
 package ssvep_test
 
 import (
-	"bytes"
 	"encoding/json"
 	"math"
 	"math/rand/v2"
@@ -58,14 +57,7 @@ func TestStackedBands(t *testing.T) {
 	correct := map[string]int{}
 	for _, m := range []string{ssvep.MethodStack, ssvep.MethodStackBands} {
 		cfg := ssvep.TrainConfig{Method: m, SampleRate: 256, Freqs: freqs}
-		d, err := ssvep.TrainStacked(cfg, tx, ty, folds)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var buf bytes.Buffer
-		if err := d.Save(&buf); err != nil {
-			t.Fatal(err)
-		}
+		d, buf := trainStackedSaved(t, cfg, tx, ty, folds)
 		var f struct{ Weights [][]float64 }
 		if err := json.Unmarshal(buf.Bytes(), &f); err != nil {
 			t.Fatal(err)
@@ -73,7 +65,7 @@ func TestStackedBands(t *testing.T) {
 		if want := map[string]int{ssvep.MethodStack: 6, ssvep.MethodStackBands: 5*3 + 3}[m]; len(f.Weights[0]) != want {
 			t.Errorf("%s: %d weights per class, want %d", m, len(f.Weights[0]), want)
 		}
-		back, err := ssvep.LoadDecoder(&buf)
+		back, err := ssvep.LoadDecoder(buf)
 		if err != nil {
 			t.Fatalf("%s: %v", m, err)
 		}
