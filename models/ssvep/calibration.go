@@ -161,6 +161,23 @@ func (c *Calibration) AtOffset(o float64) (*Calibration, error) {
 	return &v, nil
 }
 
+// subset returns the calibration of the trials keep admits, in order,
+// sharing their samples.
+func (c *Calibration) subset(keep func(i int) bool) *Calibration {
+	v := *c
+	v.Trials, v.Labels, v.Sessions = nil, nil, nil
+	for i, x := range c.Trials {
+		if !keep(i) {
+			continue
+		}
+		v.Trials, v.Labels = append(v.Trials, x), append(v.Labels, c.Labels[i])
+		if c.Sessions != nil {
+			v.Sessions = append(v.Sessions, c.Sessions[i])
+		}
+	}
+	return &v
+}
+
 // Windows returns the training windows of the trials from offset o (one
 // of Offsets) on: for every trial, the windows of Length s that start o,
 // o + step, o + 2·step, … s after its onset, as far as the trial reaches

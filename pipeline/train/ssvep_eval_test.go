@@ -105,7 +105,7 @@ func TestSSVEPNestedExoskeleton(t *testing.T) {
 				var err error
 				if m == ssvep.MethodAuto {
 					// methods lists fbcca and the stack before auto
-					d, err = ssvep.ChooseMethod(cal, byMethod["fbcca"], byMethod[ssvep.MethodStack].(*ssvep.Stacked))
+					d, err = ssvep.ChooseMethod(cal, ssvep.TrainCalibrationConfig{}, byMethod["fbcca"], byMethod[ssvep.MethodStack].(*ssvep.Stacked))
 				} else {
 					d, err = ssvep.TrainCalibration(cal, ssvep.TrainCalibrationConfig{Method: m, NoControl: ssvep.NoControlAuto})
 				}
