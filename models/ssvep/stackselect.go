@@ -319,7 +319,13 @@ func NestedTrainingFree(cal *Calibration, cfg TrainCalibrationConfig) (float64, 
 	folds := cal.Folds()
 	correct, total := 0, 0
 	for f := range slices.Max(folds) + 1 {
-		d, err := SelectTrainingFree(cal.subset(func(i int) bool { return folds[i] != f }), cfg)
+		train := cal.subset(func(i int) bool { return folds[i] != f })
+		if !slices.Contains(train.Labels, Rest) {
+			// No rest to fit a rule on (a calibration of one rest trial):
+			// the fold is decided by the top score, as foldAccuracy does.
+			train.rest = false
+		}
+		d, err := SelectTrainingFree(train, cfg)
 		if err != nil {
 			return 0, fmt.Errorf("ssvep: nested estimate, fold %d held out: %w", f, err)
 		}

@@ -193,9 +193,9 @@ func TestSelectStackedOffset(t *testing.T) {
 // on average, while the nested estimate that ChooseMethod compares, which
 // scores each fold by a selection made without it, does not (measured:
 // 0.247 against 0.200, chance 0.2; the standard error of either mean is
-// about 0.022). With a
-// strong response the nested estimate is 1 and auto keeps fbcca, the
-// simpler, over the stack.
+// about 0.022). With a strong response the nested estimate is 1 and auto
+// keeps fbcca, the simpler, over the stack; with a single rest trial,
+// which one fold's training trials lack, auto still calibrates.
 func TestNestedTrainingFree(t *testing.T) {
 	cfg := ssvep.TrainCalibrationConfig{Method: ssvep.MethodFBCCA, NoControl: ssvep.NoControlAuto}
 	const seeds = 8
@@ -231,5 +231,17 @@ func TestNestedTrainingFree(t *testing.T) {
 	}
 	if auto.Method() != ssvep.MethodFBCCA || !strings.Contains(log.String(), "fbcca nested accuracy 1.000") {
 		t.Errorf("auto chose %s, want fbcca:\n%s", auto.Method(), log.String())
+	}
+
+	var x [][][]float64
+	var y, s []int
+	for i, l := range strong.Labels {
+		if l != ssvep.Rest || !slices.Contains(y, ssvep.Rest) {
+			x, y, s = append(x, strong.Trials[i]), append(y, l), append(s, strong.Sessions[i])
+		}
+	}
+	strong.Trials, strong.Labels, strong.Sessions = x, y, s // one rest trial
+	if _, err := ssvep.TrainCalibration(strong, ssvep.TrainCalibrationConfig{Method: ssvep.MethodAuto, NoControl: ssvep.NoControlAuto}); err != nil {
+		t.Errorf("one rest trial: %v", err)
 	}
 }
