@@ -312,8 +312,9 @@ func ChooseMethod(cal *Calibration, cfg TrainCalibrationConfig, fb Decoder, st *
 // NestedTrainingFree estimates the accuracy of SelectTrainingFree with
 // cfg on cal, choice included: for each of cal.Folds, the selection made
 // on the other folds' trials (with its own folds among them) decides the
-// held-out fold's trials at the offset it chose. It calibrates cca or
-// fbcca once per fold.
+// held-out fold's trials at the offset it chose; where the other folds
+// hold no rest trial, by the top score. It calibrates cca or fbcca once
+// per fold.
 func NestedTrainingFree(cal *Calibration, cfg TrainCalibrationConfig) (float64, error) {
 	cfg.Log = io.Discard
 	folds := cal.Folds()
