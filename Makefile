@@ -10,6 +10,7 @@ PYTHON := $(VENV)/bin/python
 GO ?= go
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 FUZZTIME ?= 10s
+FUZZMINIMIZE ?= 100x
 DATA ?= $(abspath ../shared/data)
 
 export NEUROSTREAM_PYTHON := $(PYTHON)
@@ -99,15 +100,19 @@ lint:
 	$(GO) vet ./...
 	$(GO) run $(STATICCHECK) ./...
 
-# Each fuzz target runs for FUZZTIME. Go's fuzzer can end a timed run
-# with "context deadline exceeded" when the time runs out while it is
-# still minimising a new interesting input, with no failing input found;
-# only that is forgiven: any run that wrote a failing input fails.
+# Each fuzz target runs for FUZZTIME, minimising a new input for at most
+# FUZZMINIMIZE executions. With Go's default (up to 60 s per input) a
+# short run spent its time minimising the first new input it found: in
+# 5 s, FuzzRunner ran 308 inputs and FuzzDecode 141 with the default,
+# 25,583 and 56,716 with 100x (warm fuzz cache, 2 cores, 2026-12-07).
+# Go's fuzzer can end a timed run with "context deadline exceeded" when
+# the time runs out while it is still minimising, with no failing input
+# found; only that is forgiven: any run that wrote a failing input fails.
 fuzz:
 	@set -e; for pkg in $$($(GO) list ./...); do \
 	  for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
 	    echo "fuzz $$pkg $$f"; \
-	    if ! $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg > $(NEUROSTREAM_CACHE)/fuzz.log 2>&1; then \
+	    if ! $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINIMIZE) $$pkg > $(NEUROSTREAM_CACHE)/fuzz.log 2>&1; then \
 	      cat $(NEUROSTREAM_CACHE)/fuzz.log; \
 	      if grep -q 'context deadline exceeded' $(NEUROSTREAM_CACHE)/fuzz.log && ! grep -q 'Failing input written' $(NEUROSTREAM_CACHE)/fuzz.log; then \
 	        echo "fuzz $$pkg $$f: the time ran out while minimising; no failing input"; \
