@@ -60,14 +60,15 @@ func (s *nestedScore) accuracy() (acc, balanced float64) {
 // ssvep.TrainCalibration with rule auto chooses offset, harmonics, filter
 // bank and decision rule by cross-validation inside it (one session: 4
 // blocks, each a contiguous run of every class's trials); the chosen
-// model then decides the held-out session's trials at its chosen offset. The held-out session is never
-// seen by the choice. The stacked fbcca+ts-lr chooses its offset the
-// same way and trains on every 2 s window of each 5 s trial every 0.5 s
-// (span 5 s); auto is whichever of fbcca and the stack the calibration's
+// model then decides the held-out session's trials at its chosen offset.
+// The held-out session is never seen by the choice. The stacked
+// fbcca+ts-lr chooses its offset the same way and trains on every 2 s
+// window of each 5 s trial every 0.5 s (span 5 s); auto is whichever of
+// fbcca (by its nested estimate) and the stack the calibration's
 // cross-validation prefers (ssvep.ChooseMethod on the same two models).
-// Logged: accuracy / balanced accuracy / ITR per
-// subject and window (ITR over window + 0.5 s gaze shift); it checks only
-// a sanity bound (chance is 0.25). The figures are in docs/ssvep.md.
+// Logged: accuracy / balanced accuracy / ITR per subject and window (ITR
+// over window + 0.5 s gaze shift); it checks only a sanity bound (chance
+// is 0.25). The figures are in docs/ssvep.md.
 func TestSSVEPNestedExoskeleton(t *testing.T) {
 	if testing.Short() {
 		t.Skip("the nested evaluation on the shared recordings takes minutes")
