@@ -3,6 +3,7 @@ package eval
 import (
 	"context"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/neurostream/neurostream/internal/testenv"
@@ -90,5 +91,20 @@ func TestSSVEPExoskeletonAuto(t *testing.T) {
 	}
 	if len(ev.Subjects) != 2 {
 		t.Errorf("%d subject rows, want 3- and 4-class", len(ev.Subjects))
+	}
+}
+
+// TestSSVEPMuseRates reads the Muse recordings with their rates fitted
+// from the time column, which differ a little per file: the error names
+// the two files and says which option reads them at one rate.
+func TestSSVEPMuseRates(t *testing.T) {
+	dir := filepath.Join(testenv.DataDir(t), "ssvep-muse-eeg-notebooks", "subject1")
+	_, err := SSVEP(context.Background(), SSVEPConfig{
+		Input: train.Input{Files: config.Files{Paths: []string{dir}, TimeColumn: "timestamps", MarkerColumn: "Marker0"},
+			Names: train.FlagNames},
+		Targets: map[string]float64{"1": 30, "2": 20}, Windows: []float64{1}, Methods: []string{ssvep.MethodFBCCA},
+	})
+	if err == nil || !strings.Contains(err.Error(), "set --rate to read them at one rate") || !strings.Contains(err.Error(), "subject subject1: ") {
+		t.Errorf("fitted rates: %v", err)
 	}
 }

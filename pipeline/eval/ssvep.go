@@ -286,8 +286,12 @@ func sessions(ctx context.Context, cfg SSVEPConfig, recs []Recording, length flo
 		slices.SortFunc(ss, func(a, b session) int { return strings.Compare(a.rec.Session, b.rec.Session) })
 		for _, s := range ss[1:] {
 			if s.cal.SampleRate != ss[0].cal.SampleRate || !slices.Equal(s.cal.Channels, ss[0].cal.Channels) {
-				return nil, fmt.Errorf("eval: subject %s: %s has %v Hz and channels %v, %s %v Hz and %v",
+				err := fmt.Errorf("eval: subject %s: %s has %v Hz and channels %v, %s %v Hz and %v",
 					sub, s.rec.Spec.Name, s.cal.SampleRate, s.cal.Channels, ss[0].rec.Spec.Name, ss[0].cal.SampleRate, ss[0].cal.Channels)
+				if s.cal.SampleRate != ss[0].cal.SampleRate {
+					err = cfg.Input.Rename(cfg.Input.RateHint(err))
+				}
+				return nil, err
 			}
 		}
 		out = append(out, ss)

@@ -178,10 +178,10 @@ func (in Input) stream(ctx context.Context, window config.Window, stim config.St
 	return r, nil
 }
 
-// rateHint adds to err, an error of recordings at different rates, what
+// RateHint adds to err, an error of recordings at different rates, what
 // to do when the rates were fitted from a time column: they differ a
 // little from file to file.
-func (in Input) rateHint(err error) error {
+func (in Input) RateHint(err error) error {
 	if in.Files.TimeColumn == "" || in.Files.SampleRate != 0 {
 		return err
 	}

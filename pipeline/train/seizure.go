@@ -164,7 +164,7 @@ func SeizureDataset(ctx context.Context, cfg SeizureConfig) (*seizure.Dataset, e
 	d := &seizure.Dataset{Window: cfg.Window, Hop: cfg.Hop}
 	for _, rec := range r.list() {
 		if err := addSeizure(d, rec, cfg.Notes); err != nil {
-			return nil, in.Rename(in.rateHint(err))
+			return nil, in.Rename(in.RateHint(err))
 		}
 	}
 	if d.Channels == nil {

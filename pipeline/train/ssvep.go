@@ -121,7 +121,7 @@ func SSVEPCalibration(ctx context.Context, cfg SSVEPConfig) (*ssvep.Calibration,
 	}
 	for _, rec := range r.list() {
 		if err := addTrials(cal, rec, labels, cfg.Notes); err != nil {
-			return nil, in.Rename(in.rateHint(err))
+			return nil, in.Rename(in.RateHint(err))
 		}
 	}
 	if len(cal.Trials) == 0 {
