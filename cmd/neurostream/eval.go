@@ -39,7 +39,7 @@ func newEvalSSVEPCmd() *cobra.Command {
 			if o.Targets, err = tf.targets(cmd); err != nil {
 				return err
 			}
-			o.Notes = cmd.ErrOrStderr()
+			o.Notes, o.Progress = cmd.ErrOrStderr(), progressUnless(cmd, asJSON)
 			ev, err := eval.SSVEP(cmd.Context(), o)
 			return printEval(cmd, asJSON, ev, err, func(w io.Writer) error { return ev.WriteText(w, o.GazeShift) })
 		},

@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -207,12 +208,20 @@ func TestEvalSSVEPSimulated(t *testing.T) {
 // TestEvalSSVEPCalibrateOn: --calibrate-on 1 calibrates on each subject's
 // first session and tests on the second only.
 func TestEvalSSVEPCalibrateOn(t *testing.T) {
-	ev := evalSSVEP(t, writeSSVEPFolder(t, 1, 2, false, false), "--window", "2", "--method", "trca", "--calibrate-on", "1")
+	dir := writeSSVEPFolder(t, 1, 2, false, false)
+	ev := evalSSVEP(t, dir, "--window", "2", "--method", "trca", "--calibrate-on", "1")
 	if len(ev.Results) != 1 {
 		t.Fatalf("%d rows, want 1: %+v", len(ev.Results), ev.Results)
 	}
 	if r := ev.Results[0]; r.Session != "session2" || !slices.Equal(r.CalibratedOn, []string{"session1"}) || r.Subject != "subjectA" {
 		t.Errorf("row %+v: want subjectA's session2 calibrated on session1", r)
+	}
+	// The text run says on stderr which test session it decided (the JSON
+	// run above keeps stderr for notes).
+	_, stderr, err := runSub(t, newEvalCmd(), "ssvep", "--data", dir, "--events", simEvents, "--offset", "0.1", "--notch", "50",
+		"--channels", "O1,O2,P3,Pz,P4,T5,T6", "--window", "2", "--method", "trca", "--calibrate-on", "1")
+	if err != nil || !regexp.MustCompile(`(?m)^eval: subject subjectA, session session2, trca, 2 s, 4 classes: accuracy [01]\.\d{3} of \d+ trials \(.+s\)$`).MatchString(stderr) {
+		t.Errorf("progress on stderr: %v\n%s", err, stderr)
 	}
 }
 

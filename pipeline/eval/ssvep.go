@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/neurostream/neurostream/formats"
 	"github.com/neurostream/neurostream/models/metrics"
@@ -64,6 +65,11 @@ type SSVEPConfig struct {
 	// Notes receives a line for each recording, subject or method
 	// skipped and why. Default: nil, discarded.
 	Notes io.Writer
+	// Progress receives a line for each test session decided: its
+	// accuracy and how long its calibration and decisions took, so that
+	// an evaluation of many minutes shows where it is. Default: nil,
+	// discarded.
+	Progress io.Writer
 }
 
 // SSVEPResult is one test session's figures for one method, window length
@@ -147,6 +153,9 @@ func (c SSVEPConfig) withDefaults() SSVEPConfig {
 	}
 	if c.Notes == nil {
 		c.Notes = io.Discard
+	}
+	if c.Progress == nil {
+		c.Progress = io.Discard
 	}
 	return c
 }
@@ -381,6 +390,7 @@ func evaluate(cfg SSVEPConfig, subjects [][]session, method string, w float64, r
 			if rest && (!hasRest(sp.test) || !slices.ContainsFunc(sp.calib, hasRest)) {
 				continue
 			}
+			start := time.Now()
 			decide, offset, err := decoder(cfg, method, sp, w, rest)
 			if err != nil {
 				fmt.Fprintf(cfg.Notes, "note: subject %s, session %s, %s, %g s: %v; skipped\n", sp.test.rec.Subject, sp.test.rec.Session, method, w, err)
@@ -393,6 +403,8 @@ func evaluate(cfg SSVEPConfig, subjects [][]session, method string, w float64, r
 			if row.N > 0 {
 				row.Method, row.WindowSeconds = method, w
 				rows = append(rows, row)
+				fmt.Fprintf(cfg.Progress, "eval: subject %s, session %s, %s, %g s, %d classes: accuracy %.3f of %d trials (%s)\n",
+					row.Subject, row.Session, method, w, row.Classes, float64(row.Accuracy), row.N, time.Since(start).Round(time.Second/10))
 			}
 		}
 	}
