@@ -108,3 +108,38 @@ func TestSSVEPMuseRates(t *testing.T) {
 		t.Errorf("fitted rates: %v", err)
 	}
 }
+
+// TestSSVEPMuseTestTrials: a method that chooses its offset and trains to
+// a span is tested on the same trials as the training-free fbcca. The
+// Muse files end shortly after their last stimulus, so cutting the test
+// sessions at every candidate offset to the span, as for calibration,
+// dropped trials at their ends (197 against 192 at 1 s over subject1).
+func TestSSVEPMuseTestTrials(t *testing.T) {
+	dir := filepath.Join(testenv.DataDir(t), "ssvep-muse-eeg-notebooks", "subject1")
+	ev, err := SSVEP(context.Background(), SSVEPConfig{
+		Input: train.Input{Files: config.Files{Paths: []string{dir}, SampleRate: 256, TimeColumn: "timestamps",
+			MarkerColumn: "Marker0"}, Names: train.FlagNames},
+		Targets: map[string]float64{"1": 30, "2": 20}, Notch: 60, Windows: []float64{1}, Span: 3,
+		Offsets: []float64{0, 0.15, 0.3, 0.5}, CalibrateOn: []string{"1"},
+		Methods: []string{ssvep.MethodFBCCA, ssvep.MethodStack}, Model: ssvep.TrainCalibrationConfig{NoControl: ssvep.NoControlAuto},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := map[string]map[string]int{}
+	for _, r := range ev.Results {
+		if n[r.Method] == nil {
+			n[r.Method] = map[string]int{}
+		}
+		n[r.Method][r.Session] = r.N
+	}
+	fb, st := n[ssvep.MethodFBCCA], n[ssvep.MethodStack]
+	if len(st) != 5 {
+		t.Fatalf("%s rows %v, want 5 test sessions", ssvep.MethodStack, st)
+	}
+	for s, k := range st {
+		if fb[s] != k {
+			t.Errorf("session %s: %s decided %d trials, fbcca %d", s, ssvep.MethodStack, k, fb[s])
+		}
+	}
+}

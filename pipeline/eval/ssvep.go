@@ -227,13 +227,14 @@ func SSVEP(ctx context.Context, cfg SSVEPConfig) (*SSVEPEvaluation, error) {
 				return nil, err
 			}
 		}
+		cuts := &testCuts{ctx: ctx, cfg: cfg, recs: recs, w: w, byOffset: map[float64]map[string]session{}}
 		for _, method := range cfg.Methods {
 			for _, rest := range []bool{false, true} {
 				ss := subjects
 				if choosesOffset(cfg, method, rest) {
 					ss = chosen
 				}
-				rows, err := evaluate(cfg, ss, method, w, rest)
+				rows, err := evaluate(cfg, ss, method, w, rest, cuts)
 				if err != nil {
 					return nil, err
 				}
@@ -378,7 +379,7 @@ func splits(cfg SSVEPConfig, ss []session, calibrate bool) ([]split, string) {
 
 // evaluate returns the rows of method at window length w for every
 // subject's test sessions: 3-class rows, or with rest 4-class rows.
-func evaluate(cfg SSVEPConfig, subjects [][]session, method string, w float64, rest bool) ([]SSVEPResult, error) {
+func evaluate(cfg SSVEPConfig, subjects [][]session, method string, w float64, rest bool, cuts *testCuts) ([]SSVEPResult, error) {
 	var rows []SSVEPResult
 	for _, ss := range subjects {
 		sps, note := splits(cfg, ss, needsCalibration(method, rest))
@@ -396,6 +397,9 @@ func evaluate(cfg SSVEPConfig, subjects [][]session, method string, w float64, r
 				fmt.Fprintf(cfg.Notes, "note: subject %s, session %s, %s, %g s: %v; skipped\n", sp.test.rec.Subject, sp.test.rec.Session, method, w, err)
 				continue
 			}
+			if sp.test, err = cuts.at(offset, sp.test); err != nil {
+				return nil, err
+			}
 			row, err := score(cfg, sp, decide, offset, rest)
 			if err != nil {
 				return nil, fmt.Errorf("eval: %s, session %s, %s: %w", sp.test.rec.Subject, sp.test.rec.Session, method, err)
@@ -409,6 +413,49 @@ func evaluate(cfg SSVEPConfig, subjects [][]session, method string, w float64, r
 		}
 	}
 	return rows, nil
+}
+
+// testCuts cuts test sessions at the one offset a calibrated decoder
+// chose, with no span. The sessions of the methods that choose their
+// offset are cut at every candidate and as far as the span reaches, for
+// calibration; a test trial near a recording's end whose later candidates
+// or span do not fit would be left out of their rows only, so methods
+// would be compared on different trials.
+type testCuts struct {
+	ctx      context.Context
+	cfg      SSVEPConfig
+	recs     []Recording
+	w        float64
+	byOffset map[float64]map[string]session // by recording name
+}
+
+// at returns t, a session cut at one offset, or t's recording cut at
+// offset alone (once per offset and window length).
+func (c *testCuts) at(offset float64, t session) (session, error) {
+	if len(t.cal.Offsets) == 0 && t.cal.Span == 0 {
+		return t, nil
+	}
+	m, ok := c.byOffset[offset]
+	if !ok {
+		cfg := c.cfg
+		cfg.Offset, cfg.Notes = offset, io.Discard // the notes were written once
+		subjects, err := sessions(c.ctx, cfg, c.recs, c.w, nil)
+		if err != nil {
+			return session{}, err
+		}
+		m = map[string]session{}
+		for _, ss := range subjects {
+			for _, s := range ss {
+				m[s.rec.Spec.Name] = s
+			}
+		}
+		c.byOffset[offset] = m
+	}
+	s, ok := m[t.rec.Spec.Name]
+	if !ok {
+		return session{}, fmt.Errorf("eval: %s: no trials at offset %v s", t.rec.Spec.Name, offset)
+	}
+	return s, nil
 }
 
 func hasRest(s session) bool { return slices.Contains(s.cal.Labels, ssvep.Rest) }
