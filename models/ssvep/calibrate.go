@@ -252,11 +252,56 @@ func trainTRCA(cal *Calibration, tc TRCAConfig, cfg TrainCalibrationConfig) (*TR
 		}
 		fmt.Fprintf(cfg.Log, "leave-one-trial-out accuracy (%s, targets only): %d/%d = %.1f%% (chance %.1f%%)\n",
 			cfg.Method, correct, total, 100*float64(correct)/float64(total), 100/float64(len(tc.Freqs)))
+		if err := phaseLockNote(cal, cfg, correct, total); err != nil {
+			return nil, err
+		}
 	}
 	if nc := m.NoControl(); nc.Rule != NoControlNone {
 		fmt.Fprintf(cfg.Log, "no-control rule %s, threshold %.6g\n", nc.Rule, nc.Threshold)
 	}
 	return m, nil
+}
+
+// phaseLockNote writes a note to cfg.Log when training-free fbcca (its
+// defaults) decides cal's target trials better than TRCA's
+// leave-one-trial-out estimate, correct of total, by more than one
+// standard error. TRCA learns a template of the response's phase after
+// the onset; where the stimulation is not phase-locked to the events
+// (the exoskeleton set, the Muse set) it stays near chance while fbcca
+// does not, and etrca is train's default method: without the note such
+// a model looks trained and decides by chance.
+func phaseLockNote(cal *Calibration, cfg TrainCalibrationConfig, correct, total int) error {
+	fc := cfg
+	fc.Method, fc.SubBands, fc.Harmonics = MethodFBCCA, 0, 0
+	fb, err := TrainDecoder(cal.trainConfig(fc), cal.Trials, cal.Labels)
+	if err != nil {
+		return err
+	}
+	fbCorrect, fbTotal := 0, 0
+	for i, x := range cal.Trials {
+		if cal.Labels[i] == Rest {
+			continue
+		}
+		fbTotal++
+		s, err := fb.Scores(nil, x)
+		if err != nil {
+			return fmt.Errorf("ssvep: trial %d: %w", i, err)
+		}
+		if Argmax(s) == cal.Labels[i] {
+			fbCorrect++
+		}
+	}
+	if total == 0 || fbTotal == 0 {
+		return nil
+	}
+	acc, fbAcc := float64(correct)/float64(total), float64(fbCorrect)/float64(fbTotal)
+	if oneStandardError([]float64{acc, fbAcc}, min(total, fbTotal)) == 0 {
+		return nil
+	}
+	fmt.Fprintf(cfg.Log, "note: training-free fbcca decides these target trials better: %d/%d = %.1f%% against %s's %.1f%%; "+
+		"TRCA needs stimulation phase-locked to the events, which these trials seem to lack: try method fbcca or auto\n",
+		fbCorrect, fbTotal, 100*fbAcc, cfg.Method, 100*acc)
+	return nil
 }
 
 // calibrateCanonical builds the cca/fbcca decoder for cal's trials,

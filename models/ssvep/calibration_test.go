@@ -302,3 +302,30 @@ func TestFoldsEveryClass(t *testing.T) {
 		}
 	}
 }
+
+// TestTrainCalibrationPhaseLockNote: on trials whose response has a
+// random phase per trial, etrca's leave-one-trial-out accuracy stays near
+// chance while training-free fbcca decides them, and training says so;
+// on phase-locked trials it does not.
+func TestTrainCalibrationPhaseLockNote(t *testing.T) {
+	cal, err := latencyCalibration(t, 0, 2, 0.3, false).AtOffset(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var log strings.Builder
+	if _, err := ssvep.TrainCalibration(cal, ssvep.TrainCalibrationConfig{Method: ssvep.MethodETRCA, Log: &log}); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("\n%s", log.String())
+	if !regexp.MustCompile(`(?m)^note: training-free fbcca decides these target trials better: \d+/64 = [0-9.]+% against etrca's [0-9.]+%; TRCA needs stimulation phase-locked`).MatchString(log.String()) {
+		t.Errorf("random phases: no note on phase locking in the log")
+	}
+	log.Reset()
+	if _, err := ssvep.TrainCalibration(simCalibration(t, []string{"O1", "O2", "P3", "Pz", "P4", "T5", "T6"}, false),
+		ssvep.TrainCalibrationConfig{Method: ssvep.MethodETRCA, Log: &log}); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(log.String(), "note:") {
+		t.Errorf("phase-locked trials: %s", log.String())
+	}
+}
