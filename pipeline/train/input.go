@@ -40,7 +40,7 @@ type Input struct {
 }
 
 // FlagNames are `neurostream train`'s flags for the keys of Input and the
-// fields of SeizureConfig.
+// fields of SeizureConfig and SSVEPConfig.
 var FlagNames = map[string]string{
 	"source.files.paths":          "--data",
 	"source.files.sample_rate":    "--rate",
@@ -57,6 +57,7 @@ var FlagNames = map[string]string{
 	"SeizureConfig.Folds":         "--folds",
 	"SeizureConfig.Labels":        "--labels",
 	"SeizureConfig.Baseline":      "--baseline",
+	"SSVEPConfig.Span":            "--span",
 }
 
 // AverageReference is the pipeline's common average reference of the

@@ -251,3 +251,28 @@ func TestSSVEPMuseCSV(t *testing.T) {
 		t.Errorf("fitted rates: %v", err)
 	}
 }
+
+// TestSSVEPSpanNote: a method that trains on augmented windows, trained
+// without a span, says which option would give it more windows; with a
+// span, or for a method that does not augment, nothing is said.
+func TestSSVEPSpanNote(t *testing.T) {
+	path := writeEDF(t, filepath.Join(t.TempDir(), "cal.edf"), simSSVEP(t, 1, 146))
+	for _, tc := range []struct {
+		method string
+		span   float64
+		note   bool
+	}{{ssvep.MethodStack, 0, true}, {ssvep.MethodStack, 3, false}, {"fbcca", 0, false}} {
+		var notes strings.Builder
+		in := files(path)
+		_, err := train.SSVEP(context.Background(), train.SSVEPConfig{Input: in, Targets: simTargets, Length: 2, Span: tc.span,
+			Channels: []string{"O1", "O2", "P3", "Pz", "P4"}, Notch: 50, Notes: &notes,
+			Model: ssvep.TrainCalibrationConfig{Method: tc.method}})
+		if err != nil {
+			t.Fatalf("%s, span %g: %v", tc.method, tc.span, err)
+		}
+		got := strings.Contains(notes.String(), "note: "+tc.method+" trains on one window per trial and candidate offset; given how long each trial's stimulation lasts (--span S)")
+		if got != tc.note {
+			t.Errorf("%s, span %g: notes %q, want the span note %v", tc.method, tc.span, notes.String(), tc.note)
+		}
+	}
+}
