@@ -181,7 +181,7 @@ func SelectTrainingFree(cal *Calibration, cfg TrainCalibrationConfig) (Decoder, 
 			line = append(line, fmt.Sprintf("%s %.3f", rule, acc))
 			choices, accs = append(choices, choice{c, rule, threshold}), append(accs, acc)
 		}
-		fmt.Fprintf(cfg.Log, "offset %.3g s, out-of-fold accuracy (%d folds, rest as a class): %s\n", c.offset, nfolds, strings.Join(line, ", "))
+		fmt.Fprintf(cfg.Log, "offset %.3g s, out-of-fold accuracy (%d folds%s): %s\n", c.offset, nfolds, cal.restNote(), strings.Join(line, ", "))
 	}
 	n := len(cal.Trials)
 	if !cal.rest {

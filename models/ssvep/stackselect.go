@@ -158,8 +158,8 @@ func SelectStacked(cal *Calibration, cfg TrainCalibrationConfig) (*Stacked, erro
 			line = append(line, fmt.Sprintf("%s %.3f", bs.Name, acc))
 		}
 		windows = len(trial)
-		fmt.Fprintf(cfg.Log, "offset %.3g s, %d training windows, stack out-of-fold accuracy (%d folds, rest as a class): %s\n",
-			o, windows, nfolds, strings.Join(line, ", "))
+		fmt.Fprintf(cfg.Log, "offset %.3g s, %d training windows, stack out-of-fold accuracy (%d folds%s): %s\n",
+			o, windows, nfolds, cal.restNote(), strings.Join(line, ", "))
 	}
 	k := oneStandardError(accs, len(cal.Trials))
 	win := cands[k]
@@ -349,6 +349,15 @@ func NestedTrainingFree(cal *Calibration, cfg TrainCalibrationConfig) (float64, 
 		}
 	}
 	return float64(correct) / float64(max(total, 1)), nil
+}
+
+// restNote qualifies an accuracy over cal's trials in the log: with rest
+// trials, rest is a class of it.
+func (cal *Calibration) restNote() string {
+	if cal.rest {
+		return ", rest as a class"
+	}
+	return ""
 }
 
 // augmentStep is cfg.AugmentStep or its default.
