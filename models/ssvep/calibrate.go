@@ -266,10 +266,11 @@ func trainTRCA(cal *Calibration, tc TRCAConfig, cfg TrainCalibrationConfig) (*TR
 // defaults) decides cal's target trials better than TRCA's
 // leave-one-trial-out estimate, correct of total, by more than one
 // standard error. TRCA learns a template of the response's phase after
-// the onset; where the stimulation is not phase-locked to the events
-// (the exoskeleton set, the Muse set) it stays near chance while fbcca
-// does not, and etrca is train's default method: without the note such
-// a model looks trained and decides by chance.
+// the onset; where the stimulation is not phase-locked to the events it
+// stays near chance (the exoskeleton set) or well below fbcca (the Muse
+// set), and etrca is train's default method: without the note such a
+// model looks trained and decides worse than a decoder that needs no
+// training.
 func phaseLockNote(cal *Calibration, cfg TrainCalibrationConfig, correct, total int) error {
 	fc := cfg
 	fc.Method, fc.SubBands, fc.Harmonics = MethodFBCCA, 0, 0

@@ -352,7 +352,7 @@ func NestedTrainingFree(cal *Calibration, cfg TrainCalibrationConfig) (float64, 
 }
 
 // restNote qualifies an accuracy over cal's trials in the log: with rest
-// trials, rest is a class of it.
+// codes, rest is one of its classes.
 func (cal *Calibration) restNote() string {
 	if cal.rest {
 		return ", rest as a class"

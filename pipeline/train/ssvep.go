@@ -67,8 +67,8 @@ func SSVEP(ctx context.Context, cfg SSVEPConfig) (ssvep.Decoder, error) {
 		return nil, err
 	}
 	if m := cfg.Model.Method; ssvep.ChoosesOffset(m) && cfg.Span == 0 && cfg.Notes != nil {
-		// Measured on the exoskeleton set: the stack at 2 s went from
-		// 0.659 to 0.693 with the windows of a 5 s span (docs/ssvep.md).
+		// On the exoskeleton set the stack at 2 s went from 0.659 to 0.693
+		// with the windows of a 5 s span (docs/ssvep.md, What was tried).
 		span := "SSVEPConfig.Span"
 		if f, ok := cfg.Input.Names[span]; ok {
 			span = f
