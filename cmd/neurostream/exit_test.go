@@ -287,6 +287,39 @@ func TestTextHintsUseFlagNames(t *testing.T) {
 	}
 	_, errOut, _ = cliCode(t, ctx, "train", "ssvep", "--data", text, "--events", "1=8,2=10", "--length", "2", "--out", filepath.Join(t.TempDir(), "m.json"))
 	check("train ssvep", errOut, "--rate: required for the plain-text recording")
+	_, errOut, _ = cliCode(t, ctx, "train", "tokenizer", "--data", text, "--out", filepath.Join(t.TempDir(), "v.arrow"))
+	check("train tokenizer", errOut, "give its sample rate with --rate")
+}
+
+// TestTextFlagsSameEverywhere: every command that reads plain-text
+// recordings names their rate and unit --rate and --unit (train
+// tokenizer, tokens report and replay said --text-rate and --text-unit,
+// which they still take, deprecated).
+func TestTextFlagsSameEverywhere(t *testing.T) {
+	root := newRoot()
+	for _, path := range [][]string{{"inspect"}, {"analyze"}, {"replay"}, {"train", "ssvep"}, {"train", "seizure"},
+		{"train", "tokenizer"}, {"tokens", "report"}, {"eval", "ssvep"}, {"eval", "seizure"}} {
+		c, _, err := root.Find(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, name := range []string{"rate", "unit"} {
+			if c.Flags().Lookup(name) == nil {
+				t.Errorf("%s: no --%s", c.CommandPath(), name)
+			}
+		}
+	}
+	for _, path := range [][]string{{"replay"}, {"train", "tokenizer"}, {"tokens", "report"}} {
+		c, _, _ := root.Find(path)
+		f := c.Flags()
+		if old := f.Lookup("text-rate"); old == nil || old.Deprecated == "" {
+			t.Errorf("%s: --text-rate missing or not deprecated", c.CommandPath())
+			continue
+		}
+		if err := f.Set("text-rate", "173.61"); err != nil || f.Lookup("rate").Value.String() != "173.61" {
+			t.Errorf("%s: --text-rate 173.61 gives --rate %s (%v)", c.CommandPath(), f.Lookup("rate").Value, err)
+		}
+	}
 }
 
 // TestPositiveFlags: a count typed as 0 is refused as a usage error

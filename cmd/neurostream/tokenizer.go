@@ -16,13 +16,19 @@ func inputFlags(cmd *cobra.Command, in *corpus.Input) {
 	f := cmd.Flags()
 	f.StringSliceVar(&in.Paths, "data", nil, "recordings: files or folders (searched recursively), any supported format")
 	f.StringSliceVar(&in.Channels, "channels", nil, "channels to use (default: every EEG and MEG channel)")
-	f.Float64Var(&in.Text.SampleRate, "text-rate", 0, "sample rate in Hz of plain-text recordings (e.g. 173.61 for the Bonn data)")
-	f.StringVar(&in.Text.Unit, "text-unit", "uV", "unit of plain-text values")
+	f.Float64Var(&in.Text.SampleRate, "rate", 0, "sample rate in Hz of plain-text recordings (e.g. 173.61 for the Bonn data)")
+	f.StringVar(&in.Text.Unit, "unit", "uV", "unit of plain-text values: V, mV, uV or nV")
+	// The names before train ssvep/seizure, eval and inspect settled on
+	// --rate and --unit; kept so that scripts keep working.
+	f.Float64Var(&in.Text.SampleRate, "text-rate", 0, "")
+	f.StringVar(&in.Text.Unit, "text-unit", "uV", "")
+	_ = f.MarkDeprecated("text-rate", "use --rate")
+	_ = f.MarkDeprecated("text-unit", "use --unit")
 }
 
 // tokenFlags are the flags of the corpus and evaluate configuration fields.
 var tokenFlags = map[string]string{
-	"corpus.Input.Paths": "--data", "corpus.Input.Channels": "--channels", "corpus.Input.Text.SampleRate": "--text-rate",
+	"corpus.Input.Paths": "--data", "corpus.Input.Channels": "--channels", "corpus.Input.Text.SampleRate": "--rate",
 	"corpus.TrainConfig.Size": "--vocab", "corpus.TrainConfig.Levels": "--levels", "corpus.TrainConfig.Features": "--context/--patch",
 	"evaluate.Config.VocabFile": "--vocab", "evaluate.Config.Labels": "--labels", "evaluate.Config.Folds": "--folds",
 	"evaluate.Config.InnerFolds": "--inner-folds", "evaluate.Config.Lambdas": "--lambdas", "evaluate.Config.TokenFeatures": "--token-features",

@@ -54,7 +54,7 @@ func newTokensReportCmd() *cobra.Command {
 	inputFlags(cmd, &cfg.Input)
 	f := cmd.Flags()
 	f.StringSliceVar(&trainData, "train-data", nil, "recordings to fit the classifiers (and, with --refit, the vocabulary) on, instead of cross-validating over --data")
-	f.StringSliceVar(&cfg.TestPaths, "test-data", nil, "held-out recordings to test on (with --train-data); read with the same --channels and --text-rate")
+	f.StringSliceVar(&cfg.TestPaths, "test-data", nil, "held-out recordings to test on (with --train-data); read with the same --channels and --rate")
 	f.StringVar(&cfg.VocabFile, "vocab", "", "vocabulary `FILE` (from neurostream train tokenizer)")
 	f.StringVar(&cfg.Labels, "labels", "", "folder, or DESC=CLASS,... annotation descriptions and their classes")
 	f.IntVar(&cfg.Folds, "folds", 5, "cross-validation folds (at most one per recording)")
