@@ -278,19 +278,9 @@ func phaseLockNote(cal *Calibration, cfg TrainCalibrationConfig, correct, total 
 	if err != nil {
 		return err
 	}
-	fbCorrect, fbTotal := 0, 0
-	for i, x := range cal.Trials {
-		if cal.Labels[i] == Rest {
-			continue
-		}
-		fbTotal++
-		s, err := fb.Scores(nil, x)
-		if err != nil {
-			return fmt.Errorf("ssvep: trial %d: %w", i, err)
-		}
-		if Argmax(s) == cal.Labels[i] {
-			fbCorrect++
-		}
+	_, fbCorrect, fbTotal, err := scoreTrials(fb, cal)
+	if err != nil {
+		return err
 	}
 	if total == 0 || fbTotal == 0 {
 		return nil
@@ -305,6 +295,24 @@ func phaseLockNote(cal *Calibration, cfg TrainCalibrationConfig, correct, total 
 	return nil
 }
 
+// scoreTrials scores every trial of cal with d and counts the target
+// trials (total) whose top score is their label (correct).
+func scoreTrials(d Decoder, cal *Calibration) (scores [][]float64, correct, total int, err error) {
+	scores = make([][]float64, len(cal.Trials))
+	for i, x := range cal.Trials {
+		if scores[i], err = d.Scores(nil, x); err != nil {
+			return nil, 0, 0, fmt.Errorf("ssvep: trial %d: %w", i, err)
+		}
+		if l := cal.Labels[i]; l != Rest {
+			total++
+			if Argmax(scores[i]) == l {
+				correct++
+			}
+		}
+	}
+	return scores, correct, total, nil
+}
+
 // calibrateCanonical builds the cca/fbcca decoder for cal's trials,
 // scores every trial, logs the accuracy over the target trials, and
 // calibrates rule on the scores.
@@ -315,18 +323,9 @@ func calibrateCanonical(cal *Calibration, cfg TrainCalibrationConfig, rule NoCon
 	}
 	m := dec.(*TrainingFree)
 	m.trials, m.rest = cal.Counts()
-	scores := make([][]float64, len(cal.Trials))
-	correct, total := 0, 0
-	for i, x := range cal.Trials {
-		if scores[i], err = m.Scores(nil, x); err != nil {
-			return nil, fmt.Errorf("ssvep: trial %d: %w", i, err)
-		}
-		if l := cal.Labels[i]; l != Rest {
-			total++
-			if Argmax(scores[i]) == l {
-				correct++
-			}
-		}
+	scores, correct, total, err := scoreTrials(m, cal)
+	if err != nil {
+		return nil, err
 	}
 	if total > 0 {
 		fmt.Fprintf(cfg.Log, "accuracy on the calibration trials (%s, training-free, targets only): %d/%d = %.1f%% (chance %.1f%%)\n",

@@ -227,7 +227,7 @@ func SSVEP(ctx context.Context, cfg SSVEPConfig) (*SSVEPEvaluation, error) {
 				return nil, err
 			}
 		}
-		cuts := &testCuts{ctx: ctx, cfg: cfg, recs: recs, w: w, byOffset: map[float64]map[string]session{}}
+		cuts := newTestCuts(ctx, cfg, recs, w, subjects)
 		for _, method := range cfg.Methods {
 			for _, rest := range []bool{false, true} {
 				ss := subjects
@@ -429,10 +429,29 @@ type testCuts struct {
 	byOffset map[float64]map[string]session // by recording name
 }
 
-// at returns t, a session cut at one offset, or t's recording cut at
-// offset alone (once per offset and window length).
+// newTestCuts starts with subjects, the sessions already cut at
+// cfg.Offset, so that offset is not cut again.
+func newTestCuts(ctx context.Context, cfg SSVEPConfig, recs []Recording, w float64, subjects [][]session) *testCuts {
+	c := &testCuts{ctx: ctx, cfg: cfg, recs: recs, w: w, byOffset: map[float64]map[string]session{}}
+	c.byOffset[cfg.Offset] = byName(subjects)
+	return c
+}
+
+func byName(subjects [][]session) map[string]session {
+	m := map[string]session{}
+	for _, ss := range subjects {
+		for _, s := range ss {
+			m[s.rec.Spec.Name] = s
+		}
+	}
+	return m
+}
+
+// at returns t, a session cut at one offset (a span implies candidate
+// offsets), or t's recording cut at offset alone (once per offset and
+// window length).
 func (c *testCuts) at(offset float64, t session) (session, error) {
-	if len(t.cal.Offsets) == 0 && t.cal.Span == 0 {
+	if len(t.cal.Offsets) == 0 {
 		return t, nil
 	}
 	m, ok := c.byOffset[offset]
@@ -443,12 +462,7 @@ func (c *testCuts) at(offset float64, t session) (session, error) {
 		if err != nil {
 			return session{}, err
 		}
-		m = map[string]session{}
-		for _, ss := range subjects {
-			for _, s := range ss {
-				m[s.rec.Spec.Name] = s
-			}
-		}
+		m = byName(subjects)
 		c.byOffset[offset] = m
 	}
 	s, ok := m[t.rec.Spec.Name]
