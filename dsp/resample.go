@@ -5,6 +5,32 @@ import (
 	"math"
 )
 
+// RateRatio returns up/down = to/from in lowest terms, the factors of a
+// Resampler (and of the pipeline's resample step) from rate from to rate
+// to in Hz, when both rates are whole numbers of Hz and up and down are
+// at most limit (beyond it the filter, 20·max(up, down)+1 taps, grows
+// needlessly long; 173.61 Hz has no such ratio to 256 Hz).
+func RateRatio(to, from float64, limit int) (up, down int, ok bool) {
+	if to != math.Trunc(to) || from != math.Trunc(from) || !(to > 0) || !(from > 0) || math.IsInf(to, 0) || math.IsInf(from, 0) {
+		return 0, 0, false
+	}
+	a, b := int(to), int(from)
+	g := rsGCD(a, b)
+	up, down = a/g, b/g
+	return up, down, up <= limit && down <= limit
+}
+
+// ResampleHint is what to add to a pipeline whose session arrives at rate
+// from Hz for a model at rate to Hz: the resample step, when RateRatio
+// finds one within 1000, else "".
+func ResampleHint(to, from float64) string {
+	up, down, ok := RateRatio(to, from, 1000)
+	if !ok {
+		return ""
+	}
+	return fmt.Sprintf("add the preprocess step {type: resample, up: %d, down: %d} before the stage's other steps", up, down)
+}
+
 // Resampler is a streaming polyphase resampler by the rational factor
 // up/down, exactly scipy.signal.resample_poly(x, up, down) with its default
 // window=('kaiser', 5.0) and padtype='constant' (zeros beyond both ends):

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 )
 
@@ -212,4 +213,24 @@ func ExampleResampler() {
 	y = append(y, r.Flush(nil, 0)...) // end of stream
 	fmt.Println(r.Up(), r.Down(), len(y), ResampledLen(len(x), 100, 250))
 	// Output: 2 5 400 400
+}
+
+func TestRateRatio(t *testing.T) {
+	for _, tc := range []struct {
+		from     float64
+		up, down int
+		ok       bool
+	}{{256, 1, 1, true}, {300, 64, 75, true}, {160, 8, 5, true}, {100, 64, 25, true}, {512, 1, 2, true}, {20000, 8, 625, true},
+		{173.61, 0, 0, false}, {256 * 1009, 0, 0, false}, {0, 0, 0, false}, {math.Inf(1), 0, 0, false}} {
+		up, down, ok := RateRatio(256, tc.from, 1000)
+		if ok != tc.ok || (ok && (up != tc.up || down != tc.down)) {
+			t.Errorf("256/%g: %d/%d %v, want %d/%d %v", tc.from, up, down, ok, tc.up, tc.down, tc.ok)
+		}
+	}
+	if got, want := ResampleHint(256, 100), "{type: resample, up: 64, down: 25}"; !strings.Contains(got, want) {
+		t.Errorf("ResampleHint(256, 100) = %q, want it to name %s", got, want)
+	}
+	if got := ResampleHint(256, 173.61); got != "" {
+		t.Errorf("ResampleHint(256, 173.61) = %q, want none", got)
+	}
 }

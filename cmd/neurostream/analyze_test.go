@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -133,5 +135,72 @@ func TestAnalyzeRecordings(t *testing.T) {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("output lacks %q:\n%s", want, stdout)
 		}
+	}
+}
+
+// malowLayout are the Malow record's channels in the order of its files
+// ch01.inp … ch21.inp (SOURCES.md §2).
+var malowLayout = strings.Split("Fp1,Fp2,F3,F4,C3,C4,P3,P4,O1,O2,SP1,SP2,F7,F8,T3,T4,T5,T6,Fz,Cz,Pz", ",")
+
+// writeChannelFolder writes dir/ch01.inp … one file per channel of
+// seconds s of Gaussian noise (20 µV) at 100 Hz, in the Malow record's
+// layout, and a README.txt beside them.
+func writeChannelFolder(t *testing.T, dir string, seconds int) {
+	t.Helper()
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	r := rand.New(rand.NewPCG(7, 1))
+	for c := range malowLayout {
+		var b strings.Builder
+		for range seconds * 100 {
+			fmt.Fprintf(&b, "%.3f\n", 20*r.NormFloat64())
+		}
+		if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("ch%02d.inp", c+1)), []byte(b.String()), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(dir, "README.txt"), []byte("21 channels, 100 Hz\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestReadFlagsChannelFiles: analyze and inspect read a folder of
+// one-channel text files as one recording with --channel-files and
+// --channel-labels, as train and eval do: analyze plans the seizure
+// pipeline on it (resampled from 100 Hz, the 10-20 labels matched) and
+// writes one result folder; inspect describes the 21 channels. Before,
+// analyze took each file for a recording of its own.
+func TestReadFlagsChannelFiles(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "malow-like")
+	writeChannelFolder(t, dir, 20)
+	labels := strings.Join(malowLayout, ",")
+	out := t.TempDir()
+	stdout, stderr, code := cliCode(t, context.Background(), "analyze", "--out", out, "--rate", "100",
+		"--channel-files", "ch*.inp", "--channel-labels", labels, dir)
+	if code != 0 {
+		t.Fatalf("analyze: exit %d\n%s%s", code, stdout, stderr)
+	}
+	for _, want := range []string{
+		"== " + dir + " → " + out + "\n",
+		"text, 21 channels (21 eeg), 100 Hz, 20.0 s",
+		"seizure: resampled from 100 Hz to the model's 256 Hz (×64/25",
+		"(the other 2 EEG channels left out of it)", // SP1, SP2
+		"malow-like: no event",
+	} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("analyze output lacks %q:\n%s", want, stdout)
+		}
+	}
+	if n := strings.Count(stdout, "== "); n != 1 {
+		t.Errorf("analyze: %d recordings, want the folder as one", n)
+	}
+	stdout, stderr, code = cliCode(t, context.Background(), "inspect", "--rate", "100", "--channel-files", "ch*.inp", "--channel-labels", labels, dir)
+	if code != 0 || !strings.Contains(stdout, "channels:    21\n") || !strings.Contains(stdout, "samples:     2000\n") || !strings.Contains(stdout, "Pz ") {
+		t.Errorf("inspect: exit %d\n%s%s", code, stdout, stderr)
+	}
+	_, stderr, code = cliCode(t, context.Background(), "inspect", "--rate", "100", "--channel-files", "ch*.inp", "--channel-labels", "Fp1,Fp2", dir)
+	if code == 0 || !strings.Contains(stderr, "--channel-labels has 2 labels for 21 channels") {
+		t.Errorf("inspect with 2 labels: exit %d, stderr %q; want the error naming --channel-labels", code, stderr)
 	}
 }

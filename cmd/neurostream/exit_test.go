@@ -291,10 +291,19 @@ func TestTextHintsUseFlagNames(t *testing.T) {
 	check("train tokenizer", errOut, "give its sample rate with --rate")
 }
 
-// TestTextFlagsSameEverywhere: every command that reads plain-text
-// recordings names their rate and unit --rate and --unit (train
-// tokenizer, tokens report and replay said --text-rate and --text-unit,
-// which they still take, deprecated).
+// readFlagUsage is the usage readFlags gives flag name.
+func readFlagUsage(name string) string {
+	f := pflag.NewFlagSet("", pflag.ContinueOnError)
+	readFlags(f, filesTargets(&config.Files{}))
+	return f.Lookup(name).Usage
+}
+
+// TestTextFlagsSameEverywhere: every command that reads recordings takes
+// run's source.files options under the same names and with the same
+// meaning: --rate, --unit, --time-column, --marker-column, --channel-files
+// and --channel-labels (train tokenizer, tokens report and replay said
+// --text-rate and --text-unit, which they still take, deprecated; inspect,
+// analyze, replay and the tokenizer commands lacked some of the others).
 func TestTextFlagsSameEverywhere(t *testing.T) {
 	root := newRoot()
 	for _, path := range [][]string{{"inspect"}, {"analyze"}, {"replay"}, {"train", "ssvep"}, {"train", "seizure"},
@@ -303,9 +312,15 @@ func TestTextFlagsSameEverywhere(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, name := range []string{"rate", "unit"} {
-			if c.Flags().Lookup(name) == nil {
+		for _, name := range []string{"rate", "unit", "time-column", "marker-column", "channel-files", "channel-labels"} {
+			f := c.Flags().Lookup(name)
+			if f == nil {
 				t.Errorf("%s: no --%s", c.CommandPath(), name)
+				continue
+			}
+			// One meaning everywhere: readFlags binds them all.
+			if want := readFlagUsage(name); f.Usage != want {
+				t.Errorf("%s --%s: usage %q, want readFlags' %q", c.CommandPath(), name, f.Usage, want)
 			}
 		}
 	}

@@ -15,13 +15,13 @@ func newInspectCmd() *cobra.Command {
 		textOpt     config.Files
 	)
 	cmd := &cobra.Command{
-		Use:     "inspect FILE",
+		Use:     "inspect FILE|FOLDER",
 		Short:   "Describe a recording: channels, types, units, rates, duration, annotations",
 		Long:    help("inspect.long"),
 		Example: help("inspect.example"),
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			in, err := textOpt.Inspect(args[0], inspectTextFlags)
+			in, err := textOpt.Inspect(args[0], readNames)
 			if err != nil {
 				return err
 			}
@@ -39,12 +39,6 @@ func newInspectCmd() *cobra.Command {
 	}
 	cmd.Flags().StringVar(&dumpCSV, "dump-csv", "", "write all samples in SI units to this CSV file (- for stdout)")
 	cmd.Flags().BoolVar(&annotations, "annotations", false, "print annotations as TSV: onset, duration, description")
-	cmd.Flags().Float64Var(&textOpt.SampleRate, "rate", 0, "sample rate in Hz of a plain-text file")
-	cmd.Flags().StringVar(&textOpt.Unit, "unit", "uV", "unit of the numbers in a plain-text file")
-	cmd.Flags().StringVar(&textOpt.TimeColumn, "time-column", "", "CSV column of timestamps in seconds (not a channel)")
-	cmd.Flags().StringVar(&textOpt.MarkerColumn, "marker-column", "", "CSV column of event codes (becomes annotations)")
+	readFlags(cmd.Flags(), filesTargets(&textOpt))
 	return cmd
 }
-
-// inspectTextFlags are inspect's names for the plain-text options.
-var inspectTextFlags = config.TextOptionNames{SampleRate: "--rate", Unit: "--unit", TimeColumn: "--time-column", MarkerColumn: "--marker-column"}

@@ -9,7 +9,6 @@ import (
 
 	"github.com/neurostream/neurostream/internal/cli"
 	"github.com/neurostream/neurostream/pipeline"
-	"github.com/neurostream/neurostream/pipeline/config"
 	"github.com/neurostream/neurostream/pipeline/replay"
 )
 
@@ -71,10 +70,7 @@ func newReplayCmd() *cobra.Command {
 	f.Float64Var(&cfg.ChunkSeconds, "chunk-seconds", 0.25, "duration of one wire chunk in seconds")
 	f.Float64Var(&cfg.Pace, "pace", 1, "replay speed: 1 real time, N N× real time, 0 as fast as possible")
 	f.IntVar(&cfg.MaxOpen, "max-open", 0, "most recordings open at once (0: all); with a pace, a file that opens late catches up at full speed")
-	f.Float64Var(&cfg.Text.SampleRate, "rate", 0, "sample rate in Hz of plain-text files")
-	f.StringVar(&cfg.Text.Unit, "unit", "uV", "unit of the numbers in plain-text files: V, mV, uV or nV")
-	f.StringVar(&cfg.Text.TimeColumn, "time-column", "", "CSV column of timestamps in seconds (not a channel)")
-	f.StringVar(&cfg.Text.MarkerColumn, "marker-column", "", "CSV column of event codes (become events)")
+	readFlags(f, textTargets(&cfg.Text, &cfg.ChannelFiles))
 	// The names before train, eval and inspect settled on the ones above;
 	// kept so that scripts keep working.
 	f.Float64Var(&cfg.Text.SampleRate, "text-rate", 0, "")
@@ -88,7 +84,7 @@ func newReplayCmd() *cobra.Command {
 	f.StringVar(&cfg.StimChannel, "stim", "STI", "label of the stim channel --stim-events adds")
 	f.StringSliceVar(&stimEvents, "stim-events", nil, "DESCRIPTION=CODE,...: add a stim channel with a pulse of CODE at each annotation DESCRIPTION, so trial windows (window.events) can be cut from the stream")
 	f.StringVar(&pseudonymKey, "pseudonym-key-file", "", "replace each session id by ps-HMAC-SHA256(key, id) before publishing; the key is this `file`'s content, at least 32 bytes")
-	cfg.TextNames = config.TextOptionNames{SampleRate: "--rate", Unit: "--unit", TimeColumn: "--time-column", MarkerColumn: "--marker-column"}
+	cfg.TextNames = readNames
 	sec.register(cmd)
 	return cmd
 }

@@ -16,8 +16,7 @@ func inputFlags(cmd *cobra.Command, in *corpus.Input) {
 	f := cmd.Flags()
 	f.StringSliceVar(&in.Paths, "data", nil, "recordings: files or folders (searched recursively), any supported format")
 	f.StringSliceVar(&in.Channels, "channels", nil, "channels to use (default: every EEG and MEG channel)")
-	f.Float64Var(&in.Text.SampleRate, "rate", 0, "sample rate in Hz of plain-text recordings (e.g. 173.61 for the Bonn data)")
-	f.StringVar(&in.Text.Unit, "unit", "uV", "unit of plain-text values: V, mV, uV or nV")
+	readFlags(f, textTargets(&in.Text, &in.ChannelFiles))
 	// The names before train ssvep/seizure, eval and inspect settled on
 	// --rate and --unit; kept so that scripts keep working.
 	f.Float64Var(&in.Text.SampleRate, "text-rate", 0, "")
@@ -35,13 +34,14 @@ var tokenFlags = map[string]string{
 	"evaluate.Config.TestPaths": "--test-data",
 }
 
-// flagError names the flag, not the Go field, of a bad configuration field.
+// flagError names the flag, not the Go field, of a bad configuration field
+// or reader option.
 func flagError(err error) error {
 	var fe *corpus.FieldError
 	if errors.As(err, &fe) && tokenFlags[fe.Field] != "" {
 		return errors.New(strings.Replace(err.Error(), fe.Field, tokenFlags[fe.Field], 1))
 	}
-	return err
+	return readNames.Rename(err)
 }
 
 func newTrainTokenizerCmd() *cobra.Command {

@@ -27,12 +27,7 @@ func newTrainCmd() *cobra.Command {
 func recordingFlags(f *pflag.FlagSet, in *train.Input) {
 	in.Names = train.FlagNames
 	f.StringSliceVar(&in.Files.Paths, "data", nil, "recordings: files or folders (searched recursively; a folder of sub-* folders is BIDS)")
-	f.Float64Var(&in.Files.SampleRate, "rate", 0, "sample rate in Hz of plain-text recordings")
-	f.StringVar(&in.Files.Unit, "unit", "uV", "unit of plain-text values: V, mV, uV or nV")
-	f.StringVar(&in.Files.TimeColumn, "time-column", "", "CSV column of timestamps in seconds (not a channel)")
-	f.StringVar(&in.Files.MarkerColumn, "marker-column", "", "CSV column of event codes (become annotations: the codes of --events)")
-	f.StringVar(&in.Files.ChannelFiles, "channel-files", "", `recordings stored one channel per file: a file-name pattern ("ch*.inp"); each folder of such files is one recording`)
-	f.StringSliceVar(&in.Files.ChannelLabels, "channel-labels", nil, "labels of plain-text channels, in order")
+	readFlags(f, filesTargets(&in.Files))
 }
 
 // ssvepTrials are the flags of `train ssvep` and `eval ssvep` that say

@@ -42,6 +42,13 @@ type Options struct {
 	// XDF picks the streams of an XDF file (the session stream, the
 	// marker streams) and its clock synchronisation.
 	XDF xdf.Options
+	// ChannelFiles reads recordings stored one channel per file: a
+	// file-name pattern (filepath.Match, e.g. "ch*.inp"). A folder that
+	// holds files matching it is then one plain-text recording whose
+	// channels are those files in name order (text.OpenChannels with
+	// Text); its other files (a README) are not read. Default: "", a
+	// folder is not a recording.
+	ChannelFiles string
 }
 
 // Kind is a recognised file kind.
@@ -143,8 +150,21 @@ func Recordable(path string) bool {
 	return false
 }
 
-// File opens the recording at path with the reader its kind needs.
+// File opens the recording at path with the reader its kind needs; with
+// opt.ChannelFiles, a folder is the recording of its channel files.
 func File(path string, opt Options) (formats.Recording, error) {
+	if opt.ChannelFiles != "" {
+		if st, err := os.Stat(path); err == nil && st.IsDir() {
+			files, err := ChannelFiles(path, opt.ChannelFiles)
+			if err != nil {
+				return nil, err
+			}
+			if len(files) == 0 {
+				return nil, &formats.Error{File: path, Offset: -1, Msg: fmt.Sprintf("no channel files matching %q in this folder", opt.ChannelFiles)}
+			}
+			return text.OpenChannels(files, opt.Text)
+		}
+	}
 	switch Detect(path) {
 	case KindEDF:
 		return edf.Open(path)
@@ -200,6 +220,60 @@ type annotated struct {
 }
 
 func (a *annotated) Info() *formats.Info { return &a.info }
+
+// Find is Recordings with opt's channel files: with opt.ChannelFiles,
+// the folders under path (itself included, recursively, in name order)
+// that hold channel files, each one recording for File; a path that is
+// a file stays itself. No such folder is an error.
+func Find(path string, opt Options) ([]string, error) {
+	if opt.ChannelFiles == "" {
+		return Recordings(path)
+	}
+	if _, err := filepath.Match(opt.ChannelFiles, ""); err != nil {
+		return nil, fmt.Errorf("channel files %q: %w", opt.ChannelFiles, err)
+	}
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	if !st.IsDir() {
+		return []string{path}, nil
+	}
+	var out []string
+	err = filepath.WalkDir(path, func(dir string, d fs.DirEntry, err error) error {
+		if err != nil || !d.IsDir() {
+			return err
+		}
+		files, err := ChannelFiles(dir, opt.ChannelFiles)
+		if err == nil && len(files) > 0 {
+			out = append(out, dir)
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("%s: no folder here holds channel files matching %q", path, opt.ChannelFiles)
+	}
+	return out, nil
+}
+
+// ChannelFiles returns the files directly in dir whose names match
+// pattern, in name order.
+func ChannelFiles(dir, pattern string) ([]string, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	var files []string
+	for _, e := range entries {
+		if ok, _ := filepath.Match(pattern, e.Name()); ok && !e.IsDir() {
+			files = append(files, filepath.Join(dir, e.Name()))
+		}
+	}
+	return files, nil
+}
 
 // Recordings returns path itself, or the recordings under a folder
 // (recursively, those File can open) in name order; an empty folder is an

@@ -2,8 +2,11 @@ package open
 
 import (
 	"errors"
+	"fmt"
+	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -11,6 +14,7 @@ import (
 	"github.com/neurostream/neurostream/formats"
 	"github.com/neurostream/neurostream/formats/formatstest"
 	"github.com/neurostream/neurostream/formats/reject"
+	"github.com/neurostream/neurostream/formats/text"
 	"github.com/neurostream/neurostream/formats/xdf"
 )
 
@@ -235,5 +239,82 @@ func TestRecordingsSkipsSidecars(t *testing.T) {
 	}
 	if _, err := File(filepath.Join(dir, "a_events.tsv"), Options{}); err == nil || !strings.Contains(err.Error(), "sidecar") {
 		t.Errorf("File(events TSV): %v", err)
+	}
+}
+
+// writeChannelFiles writes folder dir holding one plain-text file per
+// channel (ch1.txt … chN.txt, samples values each, channel c's value at
+// sample i is 100·c + i) and a README.txt that is not a channel.
+func writeChannelFiles(t *testing.T, dir string, channels, samples int) {
+	t.Helper()
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for c := 1; c <= channels; c++ {
+		var b strings.Builder
+		for i := range samples {
+			fmt.Fprintf(&b, "%d\n", 100*c+i)
+		}
+		if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("ch%d.txt", c)), []byte(b.String()), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(dir, "README.txt"), []byte("not a channel\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestChannelFiles: with Options.ChannelFiles, Find gives each folder
+// holding channel files (nested ones too, a file path as itself), and
+// File opens such a folder as one recording of those files' channels in
+// name order, the README left out; without matching files, or with a bad
+// pattern, each says so.
+func TestChannelFiles(t *testing.T) {
+	root := t.TempDir()
+	a, b := filepath.Join(root, "a"), filepath.Join(root, "x", "b")
+	writeChannelFiles(t, a, 3, 50)
+	writeChannelFiles(t, b, 2, 40)
+	if err := os.MkdirAll(filepath.Join(root, "empty"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	opt := Options{ChannelFiles: "ch*.txt", Text: text.Options{SampleRate: 10, Labels: []string{"Fp1", "Fp2", "Cz"}}}
+	got, err := Find(root, opt)
+	if err != nil || !slices.Equal(got, []string{a, b}) {
+		t.Fatalf("Find(root) = %q, %v; want %q", got, err, []string{a, b})
+	}
+	if got, err := Find(filepath.Join(a, "ch1.txt"), opt); err != nil || len(got) != 1 || got[0] != filepath.Join(a, "ch1.txt") {
+		t.Errorf("Find(file) = %q, %v; want the file", got, err)
+	}
+	rec, err := File(a, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rec.Close()
+	info := rec.Info()
+	var labels []string
+	for _, ch := range info.Channels {
+		labels = append(labels, ch.Label)
+	}
+	if !slices.Equal(labels, opt.Text.Labels) || info.NSamples != 50 || info.SampleRate != 10 {
+		t.Errorf("folder a: channels %q, %d samples at %g Hz; want %q, 50 at 10 Hz", labels, info.NSamples, info.SampleRate, opt.Text.Labels)
+	}
+	x, err := formats.ReadAll(rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v := x[2][7] / 1e-6; math.Abs(v-307) > 1e-9 { // µV by default
+		t.Errorf("channel 3 sample 7 = %g µV, want 307", v)
+	}
+	if _, err := Find(filepath.Join(root, "empty"), opt); err == nil || !strings.Contains(err.Error(), `no folder here holds channel files matching "ch*.txt"`) {
+		t.Errorf("Find(empty): %v", err)
+	}
+	if _, err := File(filepath.Join(root, "empty"), opt); err == nil || !strings.Contains(err.Error(), `no channel files matching "ch*.txt" in this folder`) {
+		t.Errorf("File(empty): %v", err)
+	}
+	if _, err := Find(root, Options{ChannelFiles: "ch[*.txt"}); err == nil || !strings.Contains(err.Error(), `channel files "ch[*.txt"`) {
+		t.Errorf("bad pattern: %v", err)
+	}
+	if _, err := File(a, Options{}); err == nil {
+		t.Error("a folder without ChannelFiles opened")
 	}
 }

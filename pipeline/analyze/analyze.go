@@ -24,10 +24,10 @@ import (
 	"strings"
 
 	"github.com/neurostream/neurostream/configs"
+	"github.com/neurostream/neurostream/dsp"
 	"github.com/neurostream/neurostream/formats"
 	"github.com/neurostream/neurostream/formats/open"
 	"github.com/neurostream/neurostream/formats/szcore"
-	"github.com/neurostream/neurostream/formats/text"
 	"github.com/neurostream/neurostream/models/seizure"
 	"github.com/neurostream/neurostream/pipeline"
 	"github.com/neurostream/neurostream/pipeline/config"
@@ -73,6 +73,13 @@ type Options struct {
 	// Default: uV.
 	SampleRate float64
 	Unit       string
+	// TimeColumn, MarkerColumn, ChannelFiles and ChannelLabels are
+	// source.files' options of the same names (config.Files): CSV time
+	// and marker columns, recordings stored one channel per file (a
+	// folder of them is one recording), channel labels of plain-text
+	// recordings. Default: none.
+	TimeColumn, MarkerColumn, ChannelFiles string
+	ChannelLabels                          []string
 	// TextNames are what the user calls the plain-text options, for
 	// errors. Default: config.TextKeys.
 	TextNames config.TextOptionNames
@@ -131,7 +138,9 @@ func New(path string, opt Options) (*Plan, error) {
 	if err := CheckOptions([]string{path}, opt); err != nil {
 		return nil, err
 	}
-	rec, err := open.File(path, open.Options{Text: text.Options{SampleRate: opt.SampleRate, Unit: unit}})
+	files := config.Files{Paths: []string{path}, SampleRate: opt.SampleRate, Unit: unit, TimeColumn: opt.TimeColumn,
+		MarkerColumn: opt.MarkerColumn, ChannelFiles: opt.ChannelFiles, ChannelLabels: opt.ChannelLabels}
+	rec, err := open.File(path, files.OpenOptions())
 	if err != nil {
 		return nil, names.Rename(err)
 	}
@@ -145,7 +154,6 @@ func New(path string, opt Options) (*Plan, error) {
 	}
 	p := &Plan{Path: path, Out: opt.Out, Info: info}
 
-	files := config.Files{Paths: []string{path}, SampleRate: opt.SampleRate, Unit: unit}
 	c := config.Default()
 	c.Name = "analyze"
 	c.Source.Files = files
@@ -182,7 +190,7 @@ func CheckOptions(paths []string, opt Options) error {
 		return &OptionError{fmt.Errorf("%s %v: want a rate in Hz", names.SampleRate, opt.SampleRate)}
 	}
 	for _, path := range paths {
-		if open.Detect(path) == open.KindText && opt.SampleRate == 0 {
+		if opt.SampleRate == 0 && opt.TimeColumn == "" && (open.Detect(path) == open.KindText || opt.ChannelFiles != "" && isDir(path)) {
 			return &OptionError{fmt.Errorf("%s: a plain-text recording carries no sample rate: give it with %s (Hz)", path, names.SampleRate)}
 		}
 	}
@@ -231,7 +239,7 @@ func (p *Plan) planSeizure(files config.Files) error {
 	var pre []config.Stage
 	rate := p.Info.SampleRate
 	if rate != fc.SampleRate {
-		up, down, ok := ratio(fc.SampleRate, rate)
+		up, down, ok := dsp.RateRatio(fc.SampleRate, rate, maxResampleFactor)
 		if !ok {
 			p.SeizureSkipped = fmt.Sprintf("the model is for %g Hz, and %g Hz cannot be resampled to it by a ratio of integers up to %d", fc.SampleRate, rate, maxResampleFactor)
 			return nil
@@ -369,25 +377,6 @@ func MatchMontage(chs []formats.Channel, want []string) (labels, renamed, missin
 	return labels, renamed, missing
 }
 
-// ratio returns up/down = to/from in lowest terms, when both rates are
-// whole numbers of Hz and up and down at most maxResampleFactor.
-func ratio(to, from float64) (up, down int, ok bool) {
-	if to != math.Trunc(to) || from != math.Trunc(from) || !(to > 0) || !(from > 0) {
-		return 0, 0, false
-	}
-	a, b := int(to), int(from)
-	g := gcd(a, b)
-	up, down = a/g, b/g
-	return up, down, up <= maxResampleFactor && down <= maxResampleFactor
-}
-
-func gcd(a, b int) int {
-	for b != 0 {
-		a, b = b, a%b
-	}
-	return a
-}
-
 // Describe is one line about the recording: format, channels per type,
 // rate and length.
 func (p *Plan) Describe() string {
@@ -431,12 +420,20 @@ func OutDirs(out string, paths []string) []string {
 	return dirs
 }
 
+// isDir reports whether path is a folder (with Options.ChannelFiles, a
+// recording of plain-text channel files).
+func isDir(path string) bool {
+	st, err := os.Stat(path)
+	return err == nil && st.IsDir()
+}
+
 // Recordings expands folders among paths into the recordings under them
-// (as source.files.paths does), keeping files as given.
-func Recordings(paths []string) ([]string, error) {
+// (as source.files.paths does, with channelFiles as source.files.
+// channel_files: folders of channel files), keeping files as given.
+func Recordings(paths []string, channelFiles string) ([]string, error) {
 	var out []string
 	for _, p := range paths {
-		files, err := open.Recordings(p)
+		files, err := open.Find(p, open.Options{ChannelFiles: channelFiles})
 		if err != nil {
 			return nil, err
 		}

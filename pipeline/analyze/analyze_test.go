@@ -52,19 +52,6 @@ func TestMatchMontage(t *testing.T) {
 	}
 }
 
-func TestRatio(t *testing.T) {
-	for _, tc := range []struct {
-		from     float64
-		up, down int
-		ok       bool
-	}{{256, 1, 1, true}, {300, 64, 75, true}, {160, 8, 5, true}, {512, 1, 2, true}, {20000, 8, 625, true}, {173.61, 0, 0, false}, {256 * 1009, 0, 0, false}} {
-		up, down, ok := ratio(256, tc.from)
-		if ok != tc.ok || (ok && (up != tc.up || down != tc.down)) {
-			t.Errorf("256/%g: %d/%d %v, want %d/%d %v", tc.from, up, down, ok, tc.up, tc.down, tc.ok)
-		}
-	}
-}
-
 // writeSim writes a simulated EEG recording as EDF+ and returns its path.
 func writeSim(t *testing.T, cfg simulate.Config, recordSeconds float64) string {
 	t.Helper()

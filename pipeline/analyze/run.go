@@ -24,7 +24,7 @@ import (
 // wholly processed (Nothing when no recording was processed at all), or
 // nil.
 func Run(ctx context.Context, w io.Writer, args []string, out string, opt Options, ro config.RunOptions) error {
-	paths, err := Recordings(args)
+	paths, err := Recordings(args, opt.ChannelFiles)
 	if err != nil {
 		return &OptionError{err}
 	}

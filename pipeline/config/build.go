@@ -3,7 +3,6 @@ package config
 import (
 	"context"
 	"fmt"
-	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -396,12 +395,12 @@ func FileRecordings(paths []string, opt open.Options, ids SessionIDs) ([]pipelin
 	return specs, nil
 }
 
-// options are the readers' options f sets.
-func (f Files) options() open.Options {
+// OpenOptions are the readers' options f sets (formats/open).
+func (f Files) OpenOptions() open.Options {
 	return open.Options{Text: text.Options{
 		SampleRate: f.SampleRate, Unit: f.Unit, TimeColumn: f.TimeColumn, MarkerColumn: f.MarkerColumn,
 		Labels: f.ChannelLabels,
-	}}
+	}, ChannelFiles: f.ChannelFiles}
 }
 
 // Recordings lists one session per recording of f (FileRecordings, or
@@ -409,67 +408,31 @@ func (f Files) options() open.Options {
 // made unique in ids.
 func (f Files) Recordings(ids SessionIDs) ([]pipeline.RecordingSpec, error) {
 	if f.ChannelFiles != "" {
-		return ChannelFileRecordings(f.Paths, f.ChannelFiles, f.options(), ids)
+		return ChannelFileRecordings(f.Paths, f.ChannelFiles, f.OpenOptions(), ids)
 	}
-	return FileRecordings(f.Paths, f.options(), ids)
+	return FileRecordings(f.Paths, f.OpenOptions(), ids)
 }
 
 // ChannelFileRecordings lists one session per folder under paths
 // (searched recursively, in name order) that holds files whose names
 // match pattern: those files, in name order, are the channels of one
-// plain-text recording (text.OpenChannels), named by the folder. Paths
-// that are files are recordings as in FileRecordings. No such folder is
-// an error.
+// plain-text recording (open.Find and open.File with opt.ChannelFiles
+// pattern), named by the folder. Paths that are files are recordings as
+// in FileRecordings. No such folder is an error.
 func ChannelFileRecordings(paths []string, pattern string, opt open.Options, ids SessionIDs) ([]pipeline.RecordingSpec, error) {
-	if _, err := filepath.Match(pattern, ""); err != nil {
-		return nil, fmt.Errorf("channel files %q: %w", pattern, err)
-	}
+	opt.ChannelFiles = pattern
 	var specs []pipeline.RecordingSpec
 	for _, p := range paths {
-		if st, err := os.Stat(p); err != nil {
-			return nil, err
-		} else if !st.IsDir() {
-			specs = append(specs, pipeline.RecordingSpec{Session: ids.Unique(SessionID(p)), Name: p,
-				Open: func() (formats.Recording, error) { return open.File(p, opt) }})
-			continue
-		}
-		n := len(specs)
-		err := filepath.WalkDir(p, func(dir string, d fs.DirEntry, err error) error {
-			if err != nil || !d.IsDir() {
-				return err
-			}
-			files, err := channelFiles(dir, pattern)
-			if err != nil || len(files) == 0 {
-				return err
-			}
-			specs = append(specs, pipeline.RecordingSpec{Session: ids.Unique(SessionID(dir)), Name: dir,
-				Open: func() (formats.Recording, error) { return text.OpenChannels(files, opt.Text) }})
-			return nil
-		})
+		recs, err := open.Find(p, opt)
 		if err != nil {
 			return nil, err
 		}
-		if len(specs) == n {
-			return nil, fmt.Errorf("%s: no folder here holds channel files matching %q", p, pattern)
+		for _, r := range recs {
+			specs = append(specs, pipeline.RecordingSpec{Session: ids.Unique(SessionID(r)), Name: r,
+				Open: func() (formats.Recording, error) { return open.File(r, opt) }})
 		}
 	}
 	return specs, nil
-}
-
-// channelFiles returns the files directly in dir whose names match
-// pattern, in name order.
-func channelFiles(dir, pattern string) ([]string, error) {
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return nil, err
-	}
-	var files []string
-	for _, e := range entries {
-		if ok, _ := filepath.Match(pattern, e.Name()); ok && !e.IsDir() {
-			files = append(files, filepath.Join(dir, e.Name()))
-		}
-	}
-	return files, nil
 }
 
 // isBIDS reports whether dir is a folder with a sub-* folder in it.

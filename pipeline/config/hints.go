@@ -12,15 +12,16 @@ import (
 // in a configuration, flags on a command line. The reader's errors name
 // its Go fields (Options.SampleRate), which a user never typed.
 type TextOptionNames struct {
-	SampleRate, Unit, TimeColumn, MarkerColumn string
+	SampleRate, Unit, TimeColumn, MarkerColumn, ChannelLabels string
 }
 
 // TextKeys are the configuration's names (source.files).
 var TextKeys = TextOptionNames{
-	SampleRate:   "source.files.sample_rate",
-	Unit:         "source.files.unit",
-	TimeColumn:   "source.files.time_column",
-	MarkerColumn: "source.files.marker_column",
+	SampleRate:    "source.files.sample_rate",
+	Unit:          "source.files.unit",
+	TimeColumn:    "source.files.time_column",
+	MarkerColumn:  "source.files.marker_column",
+	ChannelLabels: "source.files.channel_labels",
 }
 
 // Rename returns err with formats/text's option names replaced by n's;
@@ -29,13 +30,20 @@ func (n TextOptionNames) Rename(err error) error {
 	if err == nil {
 		return nil
 	}
-	r := strings.NewReplacer(
-		"Options.SampleRate", n.SampleRate,
-		"Options.Unit", n.Unit,
-		"Options.TimeColumn", n.TimeColumn,
-		"Options.MarkerColumn", n.MarkerColumn,
-		"MarkerColumn", n.MarkerColumn, // "Options.TimeColumn and MarkerColumn"
-	)
+	var pairs []string
+	for _, p := range [][2]string{
+		{"Options.SampleRate", n.SampleRate},
+		{"Options.Unit", n.Unit},
+		{"Options.TimeColumn", n.TimeColumn},
+		{"Options.MarkerColumn", n.MarkerColumn},
+		{"MarkerColumn", n.MarkerColumn}, // "Options.TimeColumn and MarkerColumn"
+		{"Options.Labels", n.ChannelLabels},
+	} {
+		if p[1] != "" { // a name the caller does not give stays the Go one
+			pairs = append(pairs, p[0], p[1])
+		}
+	}
+	r := strings.NewReplacer(pairs...)
 	msg := err.Error()
 	if renamed := r.Replace(msg); renamed != msg {
 		return &renamedError{renamed, err}

@@ -8,6 +8,6 @@ import (
 // reads it: a plain-text file with f's options (f.Paths is not used).
 // Errors call those options by names, the caller's words for them.
 func (f Files) Inspect(path string, names TextOptionNames) (*open.Inspection, error) {
-	in, err := open.Inspect(path, f.options())
+	in, err := open.Inspect(path, f.OpenOptions())
 	return in, names.Rename(err)
 }

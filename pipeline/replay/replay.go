@@ -48,6 +48,11 @@ type Config struct {
 	// Text says how to read plain-text files.
 	// Default: formats/text's defaults
 	Text text.Options
+	// ChannelFiles reads recordings stored one channel per file
+	// (config.Files.ChannelFiles): a file-name pattern; each folder under
+	// Files holding such files is one recording. Default: "", every file
+	// is a recording
+	ChannelFiles string
 	// TextNames names Text's options in errors (a CLI gives its flags).
 	// Default: formats/text's field names
 	TextNames config.TextOptionNames
@@ -130,7 +135,14 @@ func New(cfg Config) (*Replayer, error) {
 		return nil, err
 	}
 	cfg.setDefaults()
-	specs, err := config.FileRecordings(cfg.Files, open.Options{Text: cfg.Text}, config.SessionIDs{})
+	opt := open.Options{Text: cfg.Text}
+	var specs []pipeline.RecordingSpec
+	var err error
+	if cfg.ChannelFiles != "" {
+		specs, err = config.ChannelFileRecordings(cfg.Files, cfg.ChannelFiles, opt, config.SessionIDs{})
+	} else {
+		specs, err = config.FileRecordings(cfg.Files, opt, config.SessionIDs{})
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -19,6 +19,7 @@ import (
 	kafkago "github.com/segmentio/kafka-go"
 
 	"github.com/neurostream/neurostream/formats/open"
+	"github.com/neurostream/neurostream/formats/text"
 	pkafka "github.com/neurostream/neurostream/pipeline/kafka"
 	"github.com/neurostream/neurostream/pipeline/kafka/kafkabench"
 	"github.com/neurostream/neurostream/pipeline/kafka/kafkatest"
@@ -300,5 +301,37 @@ func TestParseStimEvents(t *testing.T) {
 		if _, err := replay.ParseStimEvents([]string{bad}); err == nil || !strings.Contains(err.Error(), "want DESCRIPTION=CODE") {
 			t.Errorf("%q: error %v", bad, err)
 		}
+	}
+}
+
+// TestReplayChannelFiles: with ChannelFiles a folder of one-channel text
+// files is one recording, one session named by the folder, its channels
+// the files in name order (named by Text.Labels); its README is not read.
+func TestReplayChannelFiles(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "rec01")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"ch1.inp", "ch2.inp", "README.txt"} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(strings.Repeat("1.5\n", 300)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rp, err := replay.New(replay.Config{Topic: "t", Files: []string{filepath.Dir(dir)}, ChannelFiles: "ch*.inp",
+		Text: text.Options{SampleRate: 100, Labels: []string{"Fp1", "Fp2"}}, Logger: quiet()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	specs := rp.Recordings()
+	if len(specs) != 1 || specs[0].Session != "rec01" || specs[0].Name != dir {
+		t.Fatalf("recordings %+v, want the folder rec01 alone", specs)
+	}
+	rec, err := specs[0].Open()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rec.Close()
+	if info := rec.Info(); len(info.Channels) != 2 || info.Channels[1].Label != "Fp2" || info.NSamples != 300 {
+		t.Errorf("recording: %d channels (%+v), %d samples; want Fp1, Fp2 and 300", len(info.Channels), info.Channels, info.NSamples)
 	}
 }

@@ -1,10 +1,12 @@
 package stages
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"os"
 
+	"github.com/neurostream/neurostream/dsp"
 	"github.com/neurostream/neurostream/models/seizure"
 	"github.com/neurostream/neurostream/pipeline"
 	"github.com/neurostream/neurostream/pipeline/arrowout"
@@ -138,7 +140,11 @@ func (s *Seizure) NewSession(si pipeline.SessionInfo) (pipeline.Stage, error) {
 		return nil, fmt.Errorf("seizure: picks: %d channels of the session picked, model %s is for %d; name the model's channels in channels", len(idx), c.Model, fc.Channels)
 	}
 	if si.SampleRate != fc.SampleRate {
-		return nil, fmt.Errorf("seizure: model %s is for %g Hz, the session is at %g Hz", c.Model, fc.SampleRate, si.SampleRate)
+		msg := fmt.Sprintf("seizure: model %s is for %g Hz, the session is at %g Hz", c.Model, fc.SampleRate, si.SampleRate)
+		if hint := dsp.ResampleHint(fc.SampleRate, si.SampleRate); hint != "" {
+			msg += ": " + hint
+		}
+		return nil, errors.New(msg)
 	}
 	if si.WindowLength != int64(fc.WindowLen) {
 		return nil, fmt.Errorf("seizure: model %s is for windows of %d samples, the session's are %d", c.Model, fc.WindowLen, si.WindowLength)

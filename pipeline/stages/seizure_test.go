@@ -115,10 +115,10 @@ func TestSeizureSessionErrors(t *testing.T) {
 		opts map[string]any
 		si   pipeline.SessionInfo
 	}{
-		"seizure: channels: channel \"Oz\" is not in this session": {map[string]any{"model": model, "channels": []any{"E1", "Oz"}}, si},
-		"seizure: picks: 4 channels of the session picked, model":  {map[string]any{"model": model}, si},
-		"is for 128 Hz, the session is at 256 Hz":                  {map[string]any{"model": model, "channels": []any{"E0", "E1"}}, pipeline.SessionInfo{Session: "s", SampleRate: 256, Channels: w.Channels, WindowLength: 256}},
-		"is for windows of 256 samples, the session's are 512":     {map[string]any{"model": model, "channels": []any{"E0", "E1"}}, pipeline.SessionInfo{Session: "s", SampleRate: 128, Channels: w.Channels, WindowLength: 512}},
+		"seizure: channels: channel \"Oz\" is not in this session":                                          {map[string]any{"model": model, "channels": []any{"E1", "Oz"}}, si},
+		"seizure: picks: 4 channels of the session picked, model":                                           {map[string]any{"model": model}, si},
+		"is for 128 Hz, the session is at 256 Hz: add the preprocess step {type: resample, up: 1, down: 2}": {map[string]any{"model": model, "channels": []any{"E0", "E1"}}, pipeline.SessionInfo{Session: "s", SampleRate: 256, Channels: w.Channels, WindowLength: 256}},
+		"is for windows of 256 samples, the session's are 512":                                              {map[string]any{"model": model, "channels": []any{"E0", "E1"}}, pipeline.SessionInfo{Session: "s", SampleRate: 128, Channels: w.Channels, WindowLength: 512}},
 	} {
 		b, errs := Build("seizure", "", c.opts)
 		if errs != nil {

@@ -2,12 +2,14 @@ package stages
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"math"
 	"os"
 	"slices"
 	"strings"
 
+	"github.com/neurostream/neurostream/dsp"
 	"github.com/neurostream/neurostream/models/ssvep"
 	"github.com/neurostream/neurostream/pipeline"
 	"github.com/neurostream/neurostream/pipeline/arrowout"
@@ -306,7 +308,11 @@ func (s *SSVEP) checkModel(channels int, rate float64, samples, sessionChannels 
 	case channels != sessionChannels:
 		return fmt.Errorf("model %s is for %d channels, the stage decodes %d", s.cfg.Model, channels, sessionChannels)
 	case rate != sessionRate:
-		return fmt.Errorf("model %s is for %g Hz, the session is at %g Hz", s.cfg.Model, rate, sessionRate)
+		msg := fmt.Sprintf("model %s is for %g Hz, the session is at %g Hz", s.cfg.Model, rate, sessionRate)
+		if hint := dsp.ResampleHint(rate, sessionRate); hint != "" {
+			msg += ": " + hint
+		}
+		return errors.New(msg)
 	case samples != sessionSamples:
 		return fmt.Errorf("model %s is for windows of %d samples, the session's are %d", s.cfg.Model, samples, sessionSamples)
 	}

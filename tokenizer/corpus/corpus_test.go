@@ -3,6 +3,8 @@ package corpus_test
 import (
 	"bytes"
 	"errors"
+	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -12,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/neurostream/neurostream/formats"
+	"github.com/neurostream/neurostream/formats/text"
 	"github.com/neurostream/neurostream/tokenizer"
 	"github.com/neurostream/neurostream/tokenizer/corpus"
 	"github.com/neurostream/neurostream/tokenizer/corpus/corpustest"
@@ -163,5 +166,42 @@ func TestRead(t *testing.T) {
 	txt, err := in.Read(files[1])
 	if err != nil || len(txt.X) != 2 || len(txt.X[0]) != 400 {
 		t.Fatalf("plain text at 100 Hz: %v", err)
+	}
+}
+
+// TestInputChannelFiles: with ChannelFiles a folder of one-channel text
+// files is one recording (Files lists the folder, not its files; Read
+// gives its channels in file order, named by --channel-labels), and a
+// folder of them without a rate is refused naming the rate field.
+func TestInputChannelFiles(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "rec")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for c, name := range []string{"ch1.txt", "ch2.txt", "README.txt"} {
+		var b strings.Builder
+		for i := range 400 {
+			fmt.Fprintf(&b, "%d\n", 10*c+i%7)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(b.String()), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	in := corpus.Input{Paths: []string{filepath.Dir(dir)}, ChannelFiles: "ch*.txt", Text: text.Options{SampleRate: 200, Labels: []string{"O1", "O2"}}}
+	files, err := in.Files()
+	if err != nil || len(files) != 1 || files[0] != dir {
+		t.Fatalf("Files() = %q, %v; want [%s]", files, err, dir)
+	}
+	rec, err := in.Read(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(rec.Labels, []string{"O1", "O2"}) || len(rec.X[1]) != 400 || math.Abs(rec.X[1][3]-13e-6) > 1e-15 {
+		t.Errorf("read %q, %d samples, ch 2 sample 3 = %g V; want O1, O2, 400 samples, 13 µV", rec.Labels, len(rec.X[1]), rec.X[1][3])
+	}
+	in.Text.SampleRate = 0
+	var fe *corpus.FieldError
+	if _, err := in.Read(dir); !errors.As(err, &fe) || fe.Field != "corpus.Input.Text.SampleRate" {
+		t.Errorf("no rate: %v, want the rate's field error", err)
 	}
 }

@@ -29,6 +29,17 @@ type Input struct {
 	// required for them unless Text.TimeColumn names a time column.
 	// Default: no rate (plain-text recordings are refused), unit µV.
 	Text text.Options
+	// ChannelFiles reads recordings stored one channel per file: a
+	// file-name pattern (e.g. "ch*.inp"); each folder under Paths that
+	// holds such files is one recording, its channels those files in
+	// name order (formats/open, Options.ChannelFiles). Default: "",
+	// every file is a recording.
+	ChannelFiles string
+}
+
+// open returns the readers' options in sets.
+func (in Input) open() open.Options {
+	return open.Options{Text: in.Text, ChannelFiles: in.ChannelFiles}
 }
 
 // Files expands in.Paths into recording files: a file stays itself, a
@@ -39,7 +50,7 @@ func (in Input) Files() ([]string, error) {
 	}
 	var files []string
 	for _, d := range in.Paths {
-		fs, err := open.Recordings(d)
+		fs, err := open.Find(d, in.open())
 		if err != nil {
 			return nil, &FieldError{Field: "corpus.Input.Paths", Msg: d, Err: err}
 		}
@@ -68,10 +79,10 @@ type Recording struct {
 // Read opens path and reads its analysed channels whole: in.Channels, or
 // every EEG and MEG channel.
 func (in Input) Read(path string) (*Recording, error) {
-	if open.Detect(path) == open.KindText && in.Text.SampleRate == 0 && in.Text.TimeColumn == "" {
+	if in.Text.SampleRate == 0 && in.Text.TimeColumn == "" && (open.Detect(path) == open.KindText || in.ChannelFiles != "" && isDir(path)) {
 		return nil, fmt.Errorf("%s: plain-text recording: give its sample rate with %w", path, &FieldError{Field: "corpus.Input.Text.SampleRate"})
 	}
-	r, err := open.File(path, open.Options{Text: in.Text})
+	r, err := open.File(path, in.open())
 	if err != nil {
 		return nil, err
 	}
@@ -91,6 +102,13 @@ func (in Input) Read(path string) (*Recording, error) {
 		rec.Types = append(rec.Types, info.Channels[i].Type)
 	}
 	return rec, nil
+}
+
+// isDir reports whether path is a folder (with ChannelFiles, a recording
+// of channel files).
+func isDir(path string) bool {
+	st, err := os.Stat(path)
+	return err == nil && st.IsDir()
 }
 
 // pick returns the indices and labels of the channels Read reads.
