@@ -28,7 +28,7 @@ func ResampleHint(to, from float64) string {
 	if !ok {
 		return ""
 	}
-	return fmt.Sprintf("add the preprocess step {type: resample, up: %d, down: %d} before the stage's other steps", up, down)
+	return fmt.Sprintf("add the preprocess step {type: resample, up: %d, down: %d} first among the preprocess steps", up, down)
 }
 
 // Resampler is a streaming polyphase resampler by the rational factor
