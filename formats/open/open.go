@@ -232,31 +232,44 @@ func Find(path string, opt Options) ([]string, error) {
 	if _, err := filepath.Match(opt.ChannelFiles, ""); err != nil {
 		return nil, fmt.Errorf("channel files %q: %w", opt.ChannelFiles, err)
 	}
+	out, folder, err := under(path, func(p string, d fs.DirEntry) (bool, error) {
+		if !d.IsDir() {
+			return false, nil
+		}
+		files, err := ChannelFiles(p, opt.ChannelFiles)
+		return len(files) > 0, err
+	})
+	if folder && err == nil && len(out) == 0 {
+		return nil, fmt.Errorf("%s: no folder here holds channel files matching %q", path, opt.ChannelFiles)
+	}
+	return out, err
+}
+
+// under returns path itself when it is a file; under a folder, the paths
+// keep takes as filepath.WalkDir visits them (the folder itself first),
+// and folder true.
+func under(path string, keep func(p string, d fs.DirEntry) (bool, error)) (out []string, folder bool, err error) {
 	st, err := os.Stat(path)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	if !st.IsDir() {
-		return []string{path}, nil
+		return []string{path}, false, nil
 	}
-	var out []string
-	err = filepath.WalkDir(path, func(dir string, d fs.DirEntry, err error) error {
-		if err != nil || !d.IsDir() {
+	err = filepath.WalkDir(path, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
 			return err
 		}
-		files, err := ChannelFiles(dir, opt.ChannelFiles)
-		if err == nil && len(files) > 0 {
-			out = append(out, dir)
+		ok, err := keep(p, d)
+		if ok {
+			out = append(out, p)
 		}
 		return err
 	})
 	if err != nil {
-		return nil, err
+		return nil, true, err
 	}
-	if len(out) == 0 {
-		return nil, fmt.Errorf("%s: no folder here holds channel files matching %q", path, opt.ChannelFiles)
-	}
-	return out, nil
+	return out, true, nil
 }
 
 // ChannelFiles returns the files directly in dir whose names match
@@ -279,27 +292,11 @@ func ChannelFiles(dir, pattern string) ([]string, error) {
 // (recursively, those File can open) in name order; an empty folder is an
 // error.
 func Recordings(path string) ([]string, error) {
-	st, err := os.Stat(path)
+	out, folder, err := under(path, func(p string, d fs.DirEntry) (bool, error) { return !d.IsDir() && Recordable(p), nil })
 	if err != nil {
 		return nil, err
 	}
-	if !st.IsDir() {
-		return []string{path}, nil
-	}
-	var out []string
-	err = filepath.WalkDir(path, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if !d.IsDir() && Recordable(p) {
-			out = append(out, p)
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	if len(out) == 0 {
+	if folder && len(out) == 0 {
 		return nil, fmt.Errorf("%s: no recordings in this folder", path)
 	}
 	sort.Strings(out)
