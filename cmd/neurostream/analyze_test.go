@@ -199,6 +199,15 @@ func TestReadFlagsChannelFiles(t *testing.T) {
 	if code != 0 || !strings.Contains(stdout, "channels:    21\n") || !strings.Contains(stdout, "samples:     2000\n") || !strings.Contains(stdout, "Pz ") {
 		t.Errorf("inspect: exit %d\n%s%s", code, stdout, stderr)
 	}
+	// A folder of channel files below another is a recording of its own,
+	// not part of the one above.
+	writeChannelFolder(t, filepath.Join(dir, "sub"), 5)
+	stdout, stderr, code = cliCode(t, context.Background(), "analyze", "--out", t.TempDir(), "--rate", "100",
+		"--channel-files", "ch*.inp", "--channel-labels", labels, dir)
+	if code != cli.ExitPartial || !strings.Contains(stdout, "skipped: "+dir+": a folder of channel files with more such folders below it") ||
+		!strings.Contains(stdout, "sub: no event") {
+		t.Errorf("nested folders: exit %d\n%s%s", code, stdout, stderr)
+	}
 	_, stderr, code = cliCode(t, context.Background(), "inspect", "--rate", "100", "--channel-files", "ch*.inp", "--channel-labels", "Fp1,Fp2", dir)
 	if code == 0 || !strings.Contains(stderr, "--channel-labels has 2 labels for 21 channels") {
 		t.Errorf("inspect with 2 labels: exit %d, stderr %q; want the error naming --channel-labels", code, stderr)

@@ -140,6 +140,11 @@ func New(path string, opt Options) (*Plan, error) {
 	}
 	files := config.Files{Paths: []string{path}, SampleRate: opt.SampleRate, Unit: unit, TimeColumn: opt.TimeColumn,
 		MarkerColumn: opt.MarkerColumn, ChannelFiles: opt.ChannelFiles, ChannelLabels: opt.ChannelLabels}
+	if recs, err := open.Find(path, files.OpenOptions()); err == nil && len(recs) > 1 {
+		// The plan's source reads path as source.files does, which would
+		// take the folders of channel files below it too.
+		return nil, fmt.Errorf("%s: a folder of channel files with more such folders below it (%s): give them one by one", path, recs[1])
+	}
 	rec, err := open.File(path, files.OpenOptions())
 	if err != nil {
 		return nil, names.Rename(err)
