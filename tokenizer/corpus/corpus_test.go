@@ -2,6 +2,8 @@ package corpus_test
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"math"
@@ -198,6 +200,14 @@ func TestInputChannelFiles(t *testing.T) {
 	}
 	if !slices.Equal(rec.Labels, []string{"O1", "O2"}) || len(rec.X[1]) != 400 || math.Abs(rec.X[1][3]-13e-6) > 1e-15 {
 		t.Errorf("read %q, %d samples, ch 2 sample 3 = %g V; want O1, O2, 400 samples, 13 µV", rec.Labels, len(rec.X[1]), rec.X[1][3])
+	}
+	// Its provenance hashes the channel files, not the README.
+	src, err := in.Source(dir)
+	b1, _ := os.ReadFile(filepath.Join(dir, "ch1.txt"))
+	b2, _ := os.ReadFile(filepath.Join(dir, "ch2.txt"))
+	sum := sha256.Sum256(append(b1, b2...))
+	if err != nil || src.Path != dir || src.Bytes != int64(len(b1)+len(b2)) || src.SHA256 != hex.EncodeToString(sum[:]) {
+		t.Errorf("Source = %+v, %v; want %d bytes, SHA-256 of ch1.txt then ch2.txt", src, err, len(b1)+len(b2))
 	}
 	in.Text.SampleRate = 0
 	var fe *corpus.FieldError

@@ -138,18 +138,31 @@ func (in Input) pick(path string, info *formats.Info) (idx []int, labels []strin
 	return idx, labels, nil
 }
 
-// Source describes the file at path for a vocabulary's provenance: its
-// size and SHA-256 (the rate, channels and motifs are the caller's).
-func Source(path string) (tokenizer.Source, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return tokenizer.Source{}, err
+// Source describes the recording at path for a vocabulary's provenance:
+// its size and SHA-256 (the rate, channels and motifs are the caller's);
+// a folder of channel files (ChannelFiles) is hashed as its channel files
+// one after the other, in name order.
+func (in Input) Source(path string) (tokenizer.Source, error) {
+	files := []string{path}
+	if in.ChannelFiles != "" && isDir(path) {
+		var err error
+		if files, err = open.ChannelFiles(path, in.ChannelFiles); err != nil {
+			return tokenizer.Source{}, err
+		}
 	}
-	defer f.Close()
 	h := sha256.New()
-	n, err := io.Copy(h, f)
-	if err != nil {
-		return tokenizer.Source{}, fmt.Errorf("%s: %w", path, err)
+	var n int64
+	for _, name := range files {
+		f, err := os.Open(name)
+		if err != nil {
+			return tokenizer.Source{}, err
+		}
+		m, err := io.Copy(h, f)
+		f.Close()
+		if err != nil {
+			return tokenizer.Source{}, fmt.Errorf("%s: %w", name, err)
+		}
+		n += m
 	}
 	return tokenizer.Source{Path: path, Bytes: n, SHA256: hex.EncodeToString(h.Sum(nil))}, nil
 }

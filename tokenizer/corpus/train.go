@@ -133,7 +133,7 @@ func collect(col *tokenizer.Collector, in Input, path string) (tokenizer.Source,
 	if err != nil {
 		return tokenizer.Source{}, 0, err
 	}
-	src, err := Source(path)
+	src, err := in.Source(path)
 	if err != nil {
 		return src, 0, err
 	}
