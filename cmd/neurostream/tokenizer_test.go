@@ -1,6 +1,10 @@
 package main
 
 import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -171,5 +175,40 @@ func TestTokensConfigRun(t *testing.T) {
 				t.Fatalf("%s: frame %d follows %d", k, fs[i], fs[i-1])
 			}
 		}
+	}
+}
+
+// TestTrainTokenizerCSVColumns: a CSV recording's time and marker columns
+// are not channels when --time-column and --marker-column name them (the
+// rate comes from the timestamps); before train tokenizer had these flags
+// it tokenized both as EEG.
+func TestTrainTokenizerCSVColumns(t *testing.T) {
+	dir := t.TempDir()
+	var b strings.Builder
+	b.WriteString("timestamps,O1,O2,Marker0\n")
+	r := rand.New(rand.NewPCG(3, 4))
+	for i := range 2000 { // 10 s at 200 Hz
+		marker := 0
+		if i%400 == 0 {
+			marker = 1
+		}
+		fmt.Fprintf(&b, "%.4f,%.3f,%.3f,%d\n", 1000+float64(i)/200, 10*r.NormFloat64(), 10*r.NormFloat64(), marker)
+	}
+	csv := filepath.Join(dir, "muse.csv")
+	if err := os.WriteFile(csv, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "v.arrow")
+	stdout, stderr, err := runTrain(t, "tokenizer", "--data", csv, "--time-column", "timestamps", "--marker-column", "Marker0",
+		"--vocab", "16", "--iterations", "2", "--out", out)
+	if err != nil {
+		t.Fatalf("%v\n%s\n%s", err, stdout, stderr)
+	}
+	v, err := tokenizer.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if src := v.Provenance.Sources; len(src) != 1 || src[0].Channels != 2 || math.Abs(src[0].Rate-200) > 1e-6 {
+		t.Errorf("sources %+v, want one recording of 2 channels at 200 Hz", src)
 	}
 }
