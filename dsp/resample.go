@@ -20,17 +20,6 @@ func RateRatio(to, from float64, limit int) (up, down int, ok bool) {
 	return up, down, up <= limit && down <= limit
 }
 
-// ResampleHint is what to add to a pipeline whose session arrives at rate
-// from Hz for a model at rate to Hz: the resample step, when RateRatio
-// finds one within 1000, else "".
-func ResampleHint(to, from float64) string {
-	up, down, ok := RateRatio(to, from, 1000)
-	if !ok {
-		return ""
-	}
-	return fmt.Sprintf("add the preprocess step {type: resample, up: %d, down: %d} first among the preprocess steps", up, down)
-}
-
 // Resampler is a streaming polyphase resampler by the rational factor
 // up/down, exactly scipy.signal.resample_poly(x, up, down) with its default
 // window=('kaiser', 5.0) and padtype='constant' (zeros beyond both ends):

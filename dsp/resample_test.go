@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"strings"
 	"testing"
 )
 
@@ -226,11 +225,5 @@ func TestRateRatio(t *testing.T) {
 		if ok != tc.ok || (ok && (up != tc.up || down != tc.down)) {
 			t.Errorf("256/%g: %d/%d %v, want %d/%d %v", tc.from, up, down, ok, tc.up, tc.down, tc.ok)
 		}
-	}
-	if got, want := ResampleHint(256, 100), "{type: resample, up: 64, down: 25}"; !strings.Contains(got, want) {
-		t.Errorf("ResampleHint(256, 100) = %q, want it to name %s", got, want)
-	}
-	if got := ResampleHint(256, 173.61); got != "" {
-		t.Errorf("ResampleHint(256, 173.61) = %q, want none", got)
 	}
 }

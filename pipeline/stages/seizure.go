@@ -141,7 +141,7 @@ func (s *Seizure) NewSession(si pipeline.SessionInfo) (pipeline.Stage, error) {
 	}
 	if si.SampleRate != fc.SampleRate {
 		msg := fmt.Sprintf("seizure: model %s is for %g Hz, the session is at %g Hz", c.Model, fc.SampleRate, si.SampleRate)
-		if hint := dsp.ResampleHint(fc.SampleRate, si.SampleRate); hint != "" {
+		if hint := resampleHint(fc.SampleRate, si.SampleRate); hint != "" {
 			msg += ": " + hint
 		}
 		return nil, errors.New(msg)
@@ -231,4 +231,15 @@ func (s *seizureSession) event(ev seizure.AlarmEvent) arrowout.SeizureEvent {
 // timeNS is the wall-clock time of a sample, as pipeline's window keys.
 func (s *seizureSession) timeNS(sample int64) int64 {
 	return s.t0 + int64(math.Round(float64(sample)/s.rate*1e9))
+}
+
+// resampleHint is what to add to a pipeline whose session arrives at
+// rate from Hz for a model at rate to Hz: the resample step, when
+// dsp.RateRatio finds one within 1000, else "".
+func resampleHint(to, from float64) string {
+	up, down, ok := dsp.RateRatio(to, from, 1000)
+	if !ok {
+		return ""
+	}
+	return fmt.Sprintf("add the preprocess step {type: resample, up: %d, down: %d} first among the preprocess steps", up, down)
 }

@@ -9,7 +9,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/neurostream/neurostream/dsp"
 	"github.com/neurostream/neurostream/models/ssvep"
 	"github.com/neurostream/neurostream/pipeline"
 	"github.com/neurostream/neurostream/pipeline/arrowout"
@@ -309,7 +308,7 @@ func (s *SSVEP) checkModel(channels int, rate float64, samples, sessionChannels 
 		return fmt.Errorf("model %s is for %d channels, the stage decodes %d", s.cfg.Model, channels, sessionChannels)
 	case rate != sessionRate:
 		msg := fmt.Sprintf("model %s is for %g Hz, the session is at %g Hz", s.cfg.Model, rate, sessionRate)
-		if hint := dsp.ResampleHint(rate, sessionRate); hint != "" {
+		if hint := resampleHint(rate, sessionRate); hint != "" {
 			msg += ": " + hint
 		}
 		return errors.New(msg)
