@@ -16,18 +16,36 @@ import (
 	"github.com/neurostream/neurostream/internal/testenv"
 )
 
-// timeTol is the agreement required with pyxdf's time stamps, in seconds:
-// 1e-9 where numpy runs OpenBLAS's Haswell kernels, whose arithmetic
-// robustFit reproduces (this machine kind sets OPENBLAS_CORETYPE=Haswell);
-// under other kernels pyxdf's own clock fit moves by up to 1.7e-8 s (see
-// crossCheck), so the bound is looser there. The tests never change the
-// kernel: the environment's setting protects older OpenBLAS builds.
-var timeTol = func() float64 {
-	if os.Getenv("OPENBLAS_CORETYPE") == "Haswell" {
+// timeTol is the agreement required with pyxdf's time stamps under
+// load_xdf variant (pyxdfVariants' names), in seconds: 1e-9 where numpy
+// runs OpenBLAS's Haswell kernels, whose arithmetic robustFit reproduces
+// (some machine kinds set OPENBLAS_CORETYPE=Haswell); under other kernels
+// pyxdf's own clock fit moves, so the bound is what it moves by there.
+// Measured on the shared files against Haswell's (2026-12-08, OpenBLAS
+// 0.3.30 kernels SkylakeX, Sandybridge, Prescott): at most 1.7e-8 s, but
+// 4.4e-6 s with noresets on clock_resets.xdf, where one line is fitted
+// across the clock resets (an effective rate of −211170 Hz) and the
+// kernels' rounding is amplified. The tests never change the kernel: the
+// environment's setting protects older OpenBLAS builds.
+func timeTol(variant string) float64 {
+	switch {
+	case os.Getenv("OPENBLAS_CORETYPE") == "Haswell":
 		return 1e-9
+	case variant == "noresets":
+		return 1e-5
 	}
 	return 5e-8
-}()
+}
+
+// rateTol is the relative agreement required with pyxdf's effective
+// rate, as timeTol: the kernels moved noresets' rate on clock_resets.xdf
+// by up to 3.6e-9 of it, the others' by under 1e-11.
+func rateTol(variant string) float64 {
+	if variant == "noresets" && os.Getenv("OPENBLAS_CORETYPE") != "Haswell" {
+		return 1e-8
+	}
+	return 1e-9
+}
 
 // pyxdfScript loads each file with pyxdf 1.17.5 under several settings of
 // load_xdf and prints, per file and setting, every stream's time stamps,
@@ -128,10 +146,10 @@ func TestPyxdfWritten(t *testing.T) { crossCheck(t, writeTestFiles(t)) }
 // pyxdf's clock synchronisation is numerically sensitive enough that its
 // result depends on the BLAS kernel numpy runs (1.7e-8 s apart between
 // OpenBLAS's Haswell and Sandybridge kernels on clock_resets.xdf, 1.3e-9
-// s between Haswell and SkylakeX); robustFit reproduces the Haswell
-// kernels' arithmetic (timeTol).
+// s between Haswell and SkylakeX, more without reset handling); robustFit
+// reproduces the Haswell kernels' arithmetic (timeTol).
 func crossCheck(t *testing.T, files []string) {
-	t.Logf("tolerance %g s (OPENBLAS_CORETYPE=%q)", timeTol, os.Getenv("OPENBLAS_CORETYPE"))
+	t.Logf("tolerance %g s, %g s for noresets (OPENBLAS_CORETYPE=%q)", timeTol("default"), timeTol("noresets"), os.Getenv("OPENBLAS_CORETYPE"))
 	var ref []map[string][]pyStream
 	formatstest.PythonJSON(t, &ref, pyxdfScript, files...)
 	for i, path := range files {
@@ -170,14 +188,14 @@ func compareFile(t *testing.T, variant string, f *File, ref []pyStream) float64 
 			if math.IsNaN(w) && math.IsNaN(s.Timestamps[j]) {
 				d = 0
 			}
-			if !(d <= timeTol) {
+			if !(d <= timeTol(variant)) {
 				t.Errorf("%s: stream %d: time stamp %d = %.12f, pyxdf %.12f", variant, s.ID, j, s.Timestamps[j], w)
 				break
 			}
 			worst = max(worst, d)
 		}
 		eff, _ := strconv.ParseFloat(r.EffectiveRate, 64)
-		if !(math.Abs(s.EffectiveRate-eff) <= 1e-9*math.Abs(eff)) {
+		if !(math.Abs(s.EffectiveRate-eff) <= rateTol(variant)*math.Abs(eff)) {
 			t.Errorf("%s: stream %d: effective rate %v, pyxdf %v", variant, s.ID, s.EffectiveRate, eff)
 		}
 		if !slices.Equal(s.Segments, r.Segments) && !(len(s.Segments) == 0 && len(r.Segments) == 0) {

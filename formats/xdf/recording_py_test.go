@@ -116,7 +116,7 @@ func TestRecordingPyxdf(t *testing.T) {
 			worst := 0.0
 			for i, a := range info.Annotations {
 				on, desc := ref.Raw[i][0].(float64), ref.Raw[i][1].(string)
-				if d := math.Abs(a.Onset - on); !(d <= timeTol) || a.Description != desc {
+				if d := math.Abs(a.Onset - on); !(d <= timeTol("default")) || a.Description != desc {
 					t.Errorf("annotation %d: %.12f %q, pyxdf %.12f %q", i, a.Onset, a.Description, on, desc)
 				} else {
 					worst = max(worst, d)
